@@ -1,0 +1,90 @@
+//! A sans-IO MQTT codec for MQTT 3.1, 3.1.1 and 5.0: bytes in, packets out; packets in,
+//! bytes out. No sockets, no clocks, no `unsafe`, and `no_std` with `alloc`.
+//!
+//! Decode a stream, fed in any chunks:
+//!
+//! ```
+//! use mqtt_codec::{Decoder, Packet, ProtocolVersion};
+//!
+//! // A server-side decoder learns the version from the client's CONNECT.
+//! let mut decoder = Decoder::server();
+//! decoder.feed(&[0x10, 0x0F, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3C]);
+//! decoder.feed(&[0x00, 0x03, b'a', b'b', b'c', 0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i']);
+//! let Some(Packet::Connect(connect)) = decoder.next_packet()? else { panic!("not a CONNECT") };
+//! assert_eq!(connect.client_id, "abc");
+//! assert_eq!(decoder.protocol_version(), Some(ProtocolVersion::V3_1_1));
+//! let Some(Packet::Publish(publish)) = decoder.next_packet()? else { panic!("not a PUBLISH") };
+//! assert_eq!((publish.topic.as_str(), &publish.payload[..]), ("a/b", &b"hi"[..]));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Encode a packet, with its exact size known first:
+//!
+//! ```
+//! use mqtt_codec::{Packet, PacketId, ProtocolVersion, Publish, QoS, TopicName};
+//!
+//! let topic = TopicName::new("PV/sunshine")?;
+//! let publish = Publish::with_qos(topic, "true", QoS::AtLeastOnce, PacketId::new(1).unwrap());
+//! let packet = Packet::Publish(publish);
+//! let len = packet.encoded_len(ProtocolVersion::V5)?;
+//! let mut out = [0u8; 64];
+//! let written = packet.encode_to_slice(ProtocolVersion::V5, &mut out)?; // no allocation
+//! assert_eq!(len, written);
+//! assert_eq!(&out[..5], &[0x32, 0x13, 0x00, 0x0B, b'P']);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The pieces:
+//! - [`Decoder`]: the streaming decoder (zero-copy [`Packet`]s of [`bytes::Bytes`] slices).
+//! - [`parse`]: the borrowed, allocation-free parse of one packet in a `&[u8]` ([`PacketRef`]).
+//! - [`Packet::encode`], [`Packet::encode_to_slice`], [`Packet::encoded_len`] and
+//!   [`Publish::encode_header`] for vectored writes.
+//! - [`TopicName`], [`TopicFilter`] and [`topic_matches`].
+//! - [`DecodeError`] and [`EncodeError`], each naming the rule that was broken;
+//!   [`DecodeError::reason_code`] gives the 5.0 reason code to send.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod decoder;
+mod error;
+mod framing;
+mod packet;
+mod packet_type;
+mod parse;
+mod properties;
+mod qos;
+mod reason;
+mod storage;
+mod string;
+mod topic;
+mod version;
+mod wire;
+
+pub use decoder::{Decoder, DecoderConfig, DEFAULT_MAX_PACKET_SIZE};
+pub use error::{DecodeError, EncodeError};
+pub use framing::FixedHeader;
+pub use packet::connack::v3_return_code;
+pub use packet::{
+    Auth, ConnAck, Connect, Disconnect, Packet, PacketId, PacketRef, PubAck, PubComp, PubRec, PubRel,
+    PubResponse, Publish, RetainHandling, SubAck, Subscribe, Subscription, SubscriptionOptions, UnsubAck,
+    Unsubscribe, Will, MAX_PACKET_SIZE,
+};
+pub use packet_type::PacketType;
+pub use parse::{parse, parse_header, ParseOptions, Status};
+pub use properties::{Properties, PropertyId, UserProperty};
+pub use qos::QoS;
+pub use reason::ReasonCode;
+pub use storage::{Borrowed, Owned, RawList, RawListIter, Storage};
+pub use string::{validate_str, MqttStr, StrError};
+pub use topic::{
+    split_shared, topic_matches, validate_topic_filter, validate_topic_name, TopicError, TopicFilter, TopicName,
+    SHARE_PREFIX,
+};
+pub use version::{ProtocolVersion, Role};
+pub use wire::varint::{varint_len, MAX_VARINT};

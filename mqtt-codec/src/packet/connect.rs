@@ -1,0 +1,271 @@
+//! CONNECT (§3.1): the client's request to open a session.
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::ParseCtx;
+use crate::packet_type::PacketType;
+use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::qos::QoS;
+use crate::storage::{Owned, Storage};
+use crate::string::MqttStr;
+use crate::topic::{validate_topic_name, TopicName};
+use crate::version::ProtocolVersion;
+use crate::wire::reader::{Reader, Source};
+use crate::wire::writer::{prefixed_len, put_prefixed};
+use bytes::{BufMut, Bytes};
+
+/// The will message of a CONNECT: published by the server when the connection is lost
+/// without a DISCONNECT (§3.1.2.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Will<S: Storage = Owned> {
+    /// The topic the will is published to.
+    pub topic: TopicName<S::Bytes>,
+    /// The will payload (binary).
+    pub payload: S::Bytes,
+    /// The QoS of the will publication.
+    pub qos: QoS,
+    /// Whether the will is published retained.
+    pub retain: bool,
+    /// MQTT 5.0 will properties (Will Delay Interval, Message Expiry, ...).
+    pub properties: Properties<S>,
+}
+
+impl Will<Owned> {
+    /// A will for `topic` with `payload`, QoS 0, not retained.
+    pub fn new(topic: TopicName, payload: impl Into<Bytes>) -> Self {
+        Will {
+            topic,
+            payload: payload.into(),
+            qos: QoS::AtMostOnce,
+            retain: false,
+            properties: Properties::default(),
+        }
+    }
+}
+
+/// CONNECT: the first packet a client sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connect<S: Storage = Owned> {
+    /// The protocol version the client asks for. Encoding under any other version fails.
+    pub protocol_version: ProtocolVersion,
+    /// Clean Session (3.x) or Clean Start (5.0).
+    pub clean_start: bool,
+    /// Keep Alive in seconds; 0 turns it off.
+    pub keep_alive: u16,
+    /// The client identifier; may be empty (the server then assigns one).
+    pub client_id: MqttStr<S::Bytes>,
+    /// The will, if any.
+    pub will: Option<Will<S>>,
+    /// The user name, if any.
+    pub username: Option<MqttStr<S::Bytes>>,
+    /// The password (binary), if any.
+    pub password: Option<S::Bytes>,
+    /// MQTT 5.0 CONNECT properties.
+    pub properties: Properties<S>,
+}
+
+impl Connect<Owned> {
+    /// A CONNECT for `version` with `client_id`, clean start and a 60 s keep alive.
+    pub fn new(version: ProtocolVersion, client_id: MqttStr) -> Self {
+        Connect {
+            protocol_version: version,
+            clean_start: true,
+            keep_alive: 60,
+            client_id,
+            will: None,
+            username: None,
+            password: None,
+            properties: Properties::default(),
+        }
+    }
+}
+
+const USERNAME: u8 = 0x80;
+const PASSWORD: u8 = 0x40;
+const WILL_RETAIN: u8 = 0x20;
+const WILL_QOS_SHIFT: u8 = 3;
+const WILL: u8 = 0x04;
+const CLEAN: u8 = 0x02;
+const RESERVED: u8 = 0x01;
+
+impl<S: Storage> Connect<S> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+        r: &mut Reader<'r, Src>,
+        ctx: &ParseCtx,
+    ) -> Result<Self, DecodeError> {
+        let name = r.binary("protocol name")?;
+        let level = r.u8("protocol level")?;
+        let name = name.as_ref();
+        if name != b"MQTT" && name != b"MQIsdp" {
+            return Err(DecodeError::UnsupportedProtocolName);
+        }
+        let version = ProtocolVersion::from_name_and_level(name, level)
+            .ok_or(DecodeError::UnsupportedProtocolLevel { level })?;
+        let flags = r.u8("connect flags")?;
+        if flags & RESERVED != 0 {
+            return Err(DecodeError::ConnectReservedFlag);
+        }
+        let will_flag = flags & WILL != 0;
+        let will_qos_bits = (flags >> WILL_QOS_SHIFT) & 0b11;
+        if !will_flag && will_qos_bits != 0 {
+            return Err(DecodeError::WillQosWithoutWill);
+        }
+        if !will_flag && flags & WILL_RETAIN != 0 {
+            return Err(DecodeError::WillRetainWithoutWill);
+        }
+        let will_qos = QoS::from_bits(will_qos_bits).ok_or(DecodeError::WillQos3)?;
+        if !version.is_v5() && flags & PASSWORD != 0 && flags & USERNAME == 0 {
+            return Err(DecodeError::PasswordWithoutUsername);
+        }
+        let clean_start = flags & CLEAN != 0;
+        let keep_alive = r.u16("keep alive")?;
+        let properties = if version.is_v5() {
+            let p = read_properties(r, PropContext::Packet(PacketType::Connect), ctx.receiver)?;
+            if p.authentication_data.is_some() && p.authentication_method.is_none() {
+                return Err(DecodeError::AuthenticationDataWithoutMethod);
+            }
+            p
+        } else {
+            Properties::default()
+        };
+        let client_id = r.string("client identifier")?;
+        if version == ProtocolVersion::V3_1_1 && client_id.is_empty() && !clean_start {
+            return Err(DecodeError::EmptyClientIdWithoutCleanSession);
+        }
+        let will = if will_flag {
+            let properties = if version.is_v5() {
+                read_properties(r, PropContext::Will, ctx.receiver)?
+            } else {
+                Properties::default()
+            };
+            let topic = r.string("will topic")?;
+            validate_topic_name(topic.as_str()).map_err(|reason| DecodeError::InvalidTopicName {
+                field: "will topic",
+                reason,
+            })?;
+            let payload = r.binary("will payload")?;
+            Some(Will {
+                topic: TopicName::from_validated(topic),
+                payload,
+                qos: will_qos,
+                retain: flags & WILL_RETAIN != 0,
+                properties,
+            })
+        } else {
+            None
+        };
+        let username = if flags & USERNAME != 0 {
+            Some(r.string("user name")?)
+        } else {
+            None
+        };
+        let password = if flags & PASSWORD != 0 {
+            Some(r.binary("password")?)
+        } else {
+            None
+        };
+        Ok(Connect {
+            protocol_version: version,
+            clean_start,
+            keep_alive,
+            client_id,
+            will,
+            username,
+            password,
+            properties,
+        })
+    }
+
+    fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError> {
+        if version != self.protocol_version {
+            return Err(EncodeError::NotRepresentable {
+                what: "a CONNECT built for another protocol version",
+                version,
+            });
+        }
+        if !version.is_v5() {
+            if self.password.is_some() && self.username.is_none() {
+                return Err(EncodeError::PasswordWithoutUsername);
+            }
+            if version == ProtocolVersion::V3_1_1 && self.client_id.is_empty() && !self.clean_start {
+                return Err(EncodeError::EmptyClientIdWithoutCleanSession);
+            }
+            let will_props = self.will.as_ref().is_some_and(|w| !w.properties.is_empty());
+            if !self.properties.is_empty() || will_props {
+                return Err(EncodeError::NotRepresentable { what: "properties", version });
+            }
+        } else if self.properties.authentication_data.is_some()
+            && self.properties.authentication_method.is_none()
+        {
+            return Err(EncodeError::MissingAuthenticationMethod);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        self.check(version)?;
+        let mut len = 2 + version.protocol_name().len() + 1 + 1 + 2;
+        if version.is_v5() {
+            len += section_len(self.properties.content_len(PropContext::Packet(PacketType::Connect))?);
+        }
+        len += prefixed_len("client identifier", self.client_id.as_bytes())?;
+        if let Some(will) = &self.will {
+            if version.is_v5() {
+                len += section_len(will.properties.content_len(PropContext::Will)?);
+            }
+            len += prefixed_len("will topic", will.topic.as_mqtt_str().as_bytes())?;
+            len += prefixed_len("will payload", will.payload.as_ref())?;
+        }
+        if let Some(u) = &self.username {
+            len += prefixed_len("user name", u.as_bytes())?;
+        }
+        if let Some(p) = &self.password {
+            len += prefixed_len("password", p.as_ref())?;
+        }
+        Ok(len)
+    }
+
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+        put_prefixed(buf, version.protocol_name().as_bytes());
+        buf.put_u8(version.level());
+        let mut flags = 0u8;
+        if self.clean_start {
+            flags |= CLEAN;
+        }
+        if let Some(will) = &self.will {
+            flags |= WILL | ((will.qos as u8) << WILL_QOS_SHIFT);
+            if will.retain {
+                flags |= WILL_RETAIN;
+            }
+        }
+        if self.username.is_some() {
+            flags |= USERNAME;
+        }
+        if self.password.is_some() {
+            flags |= PASSWORD;
+        }
+        buf.put_u8(flags);
+        buf.put_u16(self.keep_alive);
+        if version.is_v5() {
+            let len = self
+                .properties
+                .content_len(PropContext::Packet(PacketType::Connect))
+                .unwrap_or(0);
+            write_properties(buf, &self.properties, len);
+        }
+        put_prefixed(buf, self.client_id.as_bytes());
+        if let Some(will) = &self.will {
+            if version.is_v5() {
+                let len = will.properties.content_len(PropContext::Will).unwrap_or(0);
+                write_properties(buf, &will.properties, len);
+            }
+            put_prefixed(buf, will.topic.as_mqtt_str().as_bytes());
+            put_prefixed(buf, will.payload.as_ref());
+        }
+        if let Some(u) = &self.username {
+            put_prefixed(buf, u.as_bytes());
+        }
+        if let Some(p) = &self.password {
+            put_prefixed(buf, p.as_ref());
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The packets: one enum with a variant per control packet type, each variant's type in a
+//! file of its own, and the encoder that frames them.
+
+pub(crate) mod connack;
+pub(crate) mod connect;
+pub(crate) mod disconnect;
+pub(crate) mod publish;
+pub(crate) mod pubresp;
+pub(crate) mod suback;
+pub(crate) mod subscribe;
+pub(crate) mod unsubscribe;
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet_type::PacketType;
+use crate::properties::Properties;
+use crate::storage::{Borrowed, Owned, Storage};
+use crate::version::{ProtocolVersion, Role};
+use crate::wire::reader::{Reader, Source};
+use crate::wire::varint::{varint_len, MAX_VARINT};
+use crate::wire::writer::put_varint;
+use bytes::BufMut;
+use core::fmt;
+use core::num::NonZeroU16;
+
+pub use connack::ConnAck;
+pub use connect::{Connect, Will};
+pub use disconnect::{Auth, Disconnect};
+pub use publish::Publish;
+pub use pubresp::{PubAck, PubComp, PubRec, PubRel, PubResponse};
+pub use suback::{SubAck, UnsubAck};
+pub use subscribe::{RetainHandling, Subscribe, Subscription, SubscriptionOptions};
+pub use unsubscribe::Unsubscribe;
+
+/// A packet identifier: never zero ([MQTT-2.3.1-1], [MQTT-2.2.1-3]), so the type rules it out.
+pub type PacketId = NonZeroU16;
+
+/// What a body parser needs to know besides the bytes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ParseCtx {
+    /// The connection's version (for CONNECT, which carries its own, a placeholder).
+    pub(crate) version: ProtocolVersion,
+    /// The side receiving the packet, when known.
+    pub(crate) receiver: Option<Role>,
+    /// The fixed-header flag nibble.
+    pub(crate) flags: u8,
+}
+
+/// Reads a non-zero packet identifier (PID-3, PID-4).
+pub(crate) fn read_packet_id<'r, Src: Source<'r>>(r: &mut Reader<'r, Src>) -> Result<PacketId, DecodeError> {
+    let packet_type = r.packet_type();
+    let id = r.u16("packet identifier")?;
+    NonZeroU16::new(id).ok_or(DecodeError::ZeroPacketId { packet_type })
+}
+
+/// An MQTT control packet of any version.
+///
+/// `S` is the [`Storage`]: `Packet` (the default, [`Owned`]) holds [`bytes::Bytes`] slices
+/// of the received frame and [`alloc::vec::Vec`] lists; [`PacketRef`] borrows everything from
+/// the caller's buffer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Packet<S: Storage = Owned> {
+    /// CONNECT.
+    Connect(Connect<S>),
+    /// CONNACK.
+    ConnAck(ConnAck<S>),
+    /// PUBLISH.
+    Publish(Publish<S>),
+    /// PUBACK.
+    PubAck(PubAck<S>),
+    /// PUBREC.
+    PubRec(PubRec<S>),
+    /// PUBREL.
+    PubRel(PubRel<S>),
+    /// PUBCOMP.
+    PubComp(PubComp<S>),
+    /// SUBSCRIBE.
+    Subscribe(Subscribe<S>),
+    /// SUBACK.
+    SubAck(SubAck<S>),
+    /// UNSUBSCRIBE.
+    Unsubscribe(Unsubscribe<S>),
+    /// UNSUBACK.
+    UnsubAck(UnsubAck<S>),
+    /// PINGREQ.
+    PingReq,
+    /// PINGRESP.
+    PingResp,
+    /// DISCONNECT.
+    Disconnect(Disconnect<S>),
+    /// AUTH (5.0 only).
+    Auth(Auth<S>),
+}
+
+/// A packet borrowed from the caller's buffer, as returned by [`crate::parse`].
+pub type PacketRef<'a> = Packet<Borrowed<'a>>;
+
+/// Parses the body of one packet whose fixed header has been checked.
+pub(crate) fn parse_body<'r, Src: Source<'r>>(
+    packet_type: PacketType,
+    src: Src,
+    ctx: &ParseCtx,
+) -> Result<Packet<Src::S>, DecodeError> {
+    let mut r = Reader::new(src, packet_type);
+    let packet = match packet_type {
+        PacketType::Connect => Packet::Connect(Connect::read(&mut r, ctx)?),
+        PacketType::ConnAck => Packet::ConnAck(ConnAck::read(&mut r, ctx)?),
+        PacketType::Publish => Packet::Publish(Publish::read(&mut r, ctx)?),
+        PacketType::PubAck => Packet::PubAck(PubResponse::read(&mut r, ctx, packet_type)?),
+        PacketType::PubRec => Packet::PubRec(PubResponse::read(&mut r, ctx, packet_type)?),
+        PacketType::PubRel => Packet::PubRel(PubResponse::read(&mut r, ctx, packet_type)?),
+        PacketType::PubComp => Packet::PubComp(PubResponse::read(&mut r, ctx, packet_type)?),
+        PacketType::Subscribe => Packet::Subscribe(Subscribe::read(&mut r, ctx)?),
+        PacketType::SubAck => Packet::SubAck(SubAck::read(&mut r, ctx)?),
+        PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::read(&mut r, ctx)?),
+        PacketType::UnsubAck => Packet::UnsubAck(UnsubAck::read(&mut r, ctx)?),
+        PacketType::PingReq | PacketType::PingResp => {
+            if !r.is_empty() {
+                return Err(DecodeError::InvalidRemainingLength {
+                    packet_type,
+                    length: r.remaining(),
+                });
+            }
+            if packet_type == PacketType::PingReq {
+                Packet::PingReq
+            } else {
+                Packet::PingResp
+            }
+        }
+        PacketType::Disconnect => Packet::Disconnect(Disconnect::read(&mut r, ctx)?),
+        PacketType::Auth => Packet::Auth(Auth::read(&mut r, ctx)?),
+    };
+    r.finish()?;
+    Ok(packet)
+}
+
+/// The largest packet: a 1-byte header, a 4-byte remaining length and 268,435,455 bytes.
+pub const MAX_PACKET_SIZE: usize = 1 + 4 + MAX_VARINT as usize;
+
+impl<S: Storage> Packet<S> {
+    /// The packet's type.
+    pub fn packet_type(&self) -> PacketType {
+        match self {
+            Packet::Connect(_) => PacketType::Connect,
+            Packet::ConnAck(_) => PacketType::ConnAck,
+            Packet::Publish(_) => PacketType::Publish,
+            Packet::PubAck(_) => PacketType::PubAck,
+            Packet::PubRec(_) => PacketType::PubRec,
+            Packet::PubRel(_) => PacketType::PubRel,
+            Packet::PubComp(_) => PacketType::PubComp,
+            Packet::Subscribe(_) => PacketType::Subscribe,
+            Packet::SubAck(_) => PacketType::SubAck,
+            Packet::Unsubscribe(_) => PacketType::Unsubscribe,
+            Packet::UnsubAck(_) => PacketType::UnsubAck,
+            Packet::PingReq => PacketType::PingReq,
+            Packet::PingResp => PacketType::PingResp,
+            Packet::Disconnect(_) => PacketType::Disconnect,
+            Packet::Auth(_) => PacketType::Auth,
+        }
+    }
+
+    /// The packet's properties (`None` for PINGREQ and PINGRESP, which have none).
+    pub fn properties(&self) -> Option<&Properties<S>> {
+        Some(match self {
+            Packet::Connect(p) => &p.properties,
+            Packet::ConnAck(p) => &p.properties,
+            Packet::Publish(p) => &p.properties,
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => &p.properties,
+            Packet::Subscribe(p) => &p.properties,
+            Packet::SubAck(p) => &p.properties,
+            Packet::Unsubscribe(p) => &p.properties,
+            Packet::UnsubAck(p) => &p.properties,
+            Packet::Disconnect(p) => &p.properties,
+            Packet::Auth(p) => &p.properties,
+            Packet::PingReq | Packet::PingResp => return None,
+        })
+    }
+
+    fn first_byte(&self) -> u8 {
+        let flags = match self {
+            Packet::Publish(p) => p.flags(),
+            other => other.packet_type().required_flags().unwrap_or(0),
+        };
+        ((self.packet_type() as u8) << 4) | flags
+    }
+
+    fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        let t = self.packet_type();
+        match self {
+            Packet::Connect(p) => p.body_len(version),
+            Packet::ConnAck(p) => p.body_len(version),
+            Packet::Publish(p) => p.body_len(version),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => p.body_len(version, t),
+            Packet::Subscribe(p) => p.body_len(version),
+            Packet::SubAck(p) => p.body_len(version),
+            Packet::Unsubscribe(p) => p.body_len(version),
+            Packet::UnsubAck(p) => p.body_len(version),
+            Packet::PingReq | Packet::PingResp => Ok(0),
+            Packet::Disconnect(p) => p.body_len(version),
+            Packet::Auth(p) => p.body_len(version),
+        }
+    }
+
+    fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+        let t = self.packet_type();
+        match self {
+            Packet::Connect(p) => p.write_body(version, buf),
+            Packet::ConnAck(p) => p.write_body(version, buf),
+            Packet::Publish(p) => p.write_body(version, buf),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => p.write_body(version, t, buf),
+            Packet::Subscribe(p) => p.write_body(version, buf),
+            Packet::SubAck(p) => p.write_body(version, buf),
+            Packet::Unsubscribe(p) => p.write_body(version, buf),
+            Packet::UnsubAck(p) => p.write_body(version, buf),
+            Packet::PingReq | Packet::PingResp => {}
+            Packet::Disconnect(p) => p.write_body(version, buf),
+            Packet::Auth(p) => p.write_body(version, buf),
+        }
+    }
+
+    /// The exact number of bytes [`Packet::encode`] writes under `version`, computed without
+    /// allocating; fails when the packet breaks a rule or cannot be represented in `version`.
+    pub fn encoded_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        total_len(self.body_len(version)?)
+    }
+
+    /// Encodes the packet into `buf` and returns the number of bytes written.
+    ///
+    /// Checks every rule first and writes nothing on error. The remaining length is always
+    /// in its shortest form. Fails with [`EncodeError::BufferTooSmall`] when `buf` cannot
+    /// take the whole packet.
+    pub fn encode<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) -> Result<usize, EncodeError> {
+        let body = self.body_len(version)?;
+        let total = total_len(body)?;
+        if buf.remaining_mut() < total {
+            return Err(EncodeError::BufferTooSmall {
+                needed: total,
+                available: buf.remaining_mut(),
+            });
+        }
+        buf.put_u8(self.first_byte());
+        put_varint(buf, body as u32);
+        self.write_body(version, buf);
+        Ok(total)
+    }
+
+    /// Encodes the packet into the start of `out` without allocating; returns the length.
+    pub fn encode_to_slice(&self, version: ProtocolVersion, out: &mut [u8]) -> Result<usize, EncodeError> {
+        let mut cursor: &mut [u8] = out;
+        self.encode(version, &mut cursor)
+    }
+
+    /// Encodes the packet into a new buffer of exactly the right size.
+    pub fn to_bytes(&self, version: ProtocolVersion) -> Result<bytes::Bytes, EncodeError> {
+        let mut buf = bytes::BytesMut::with_capacity(self.encoded_len(version)?);
+        self.encode(version, &mut buf)?;
+        Ok(buf.freeze())
+    }
+}
+
+fn total_len(body: usize) -> Result<usize, EncodeError> {
+    if body > MAX_VARINT as usize {
+        return Err(EncodeError::PacketTooLarge {
+            size: body.saturating_add(5),
+            max: MAX_PACKET_SIZE,
+        });
+    }
+    Ok(1 + varint_len(body as u32) + body)
+}
+
+impl<S: Storage> Publish<S> {
+    /// Writes the fixed header and the variable header of this PUBLISH, everything before
+    /// the payload, and returns the payload untouched: write the two with one vectored
+    /// write, and the payload is never copied.
+    pub fn encode_header<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) -> Result<&S::Bytes, EncodeError> {
+        let header_body = self.header_body_len(version)?;
+        let body = header_body + self.payload.as_ref().len();
+        total_len(body)?;
+        let needed = 1 + varint_len(body as u32) + header_body;
+        if buf.remaining_mut() < needed {
+            return Err(EncodeError::BufferTooSmall {
+                needed,
+                available: buf.remaining_mut(),
+            });
+        }
+        buf.put_u8((PacketType::Publish as u8) << 4 | self.flags());
+        put_varint(buf, body as u32);
+        self.write_header_body(version, buf);
+        Ok(&self.payload)
+    }
+}
+
+impl Packet<Owned> {
+    /// Makes the packet fit a peer's Maximum Packet Size (checklist PR-8): on CONNACK,
+    /// PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and AUTH it drops the
+    /// Reason String, then the User Properties, until the packet fits. Other packets are not
+    /// changed. Returns the encoded length, or [`EncodeError::PacketTooLarge`] if it still
+    /// does not fit.
+    pub fn fit_to_size(&mut self, version: ProtocolVersion, max: usize) -> Result<usize, EncodeError> {
+        let droppable = !matches!(
+            self,
+            Packet::Connect(_) | Packet::Publish(_) | Packet::Subscribe(_) | Packet::Unsubscribe(_)
+        );
+        let mut len = self.encoded_len(version)?;
+        if len > max && droppable {
+            if let Some(p) = self.properties_mut() {
+                p.reason_string = None;
+            }
+            len = self.encoded_len(version)?;
+        }
+        if len > max && droppable {
+            if let Some(p) = self.properties_mut() {
+                p.user_properties.clear();
+            }
+            len = self.encoded_len(version)?;
+        }
+        if len > max {
+            return Err(EncodeError::PacketTooLarge { size: len, max });
+        }
+        Ok(len)
+    }
+
+    fn properties_mut(&mut self) -> Option<&mut Properties<Owned>> {
+        Some(match self {
+            Packet::Connect(p) => &mut p.properties,
+            Packet::ConnAck(p) => &mut p.properties,
+            Packet::Publish(p) => &mut p.properties,
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => &mut p.properties,
+            Packet::Subscribe(p) => &mut p.properties,
+            Packet::SubAck(p) => &mut p.properties,
+            Packet::Unsubscribe(p) => &mut p.properties,
+            Packet::UnsubAck(p) => &mut p.properties,
+            Packet::Disconnect(p) => &mut p.properties,
+            Packet::Auth(p) => &mut p.properties,
+            Packet::PingReq | Packet::PingResp => return None,
+        })
+    }
+}
+
+impl<S: Storage> fmt::Display for Packet<S> {
+    /// One line: the type name, then the fields (payloads cut after 64 bytes).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.packet_type().name();
+        match self {
+            Packet::Connect(p) => write!(f, "{name} {p:?}"),
+            Packet::ConnAck(p) => write!(f, "{name} {p:?}"),
+            Packet::Publish(p) => write!(f, "{name} {p:?}"),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => write!(f, "{name} {p:?}"),
+            Packet::Subscribe(p) => write!(f, "{name} {p:?}"),
+            Packet::SubAck(p) => write!(f, "{name} {p:?}"),
+            Packet::Unsubscribe(p) => write!(f, "{name} {p:?}"),
+            Packet::UnsubAck(p) => write!(f, "{name} {p:?}"),
+            Packet::PingReq | Packet::PingResp => f.write_str(name),
+            Packet::Disconnect(p) => write!(f, "{name} {p:?}"),
+            Packet::Auth(p) => write!(f, "{name} {p:?}"),
+        }
+    }
+}
+
+/// Conversions from each packet type into [`Packet`].
+macro_rules! into_packet {
+    ($($ty:ident => $variant:ident),*) => {$(
+        impl<S: Storage> From<$ty<S>> for Packet<S> {
+            fn from(p: $ty<S>) -> Self {
+                Packet::$variant(p)
+            }
+        }
+    )*};
+}
+into_packet!(Connect => Connect, ConnAck => ConnAck, Publish => Publish, Subscribe => Subscribe,
+    SubAck => SubAck, Unsubscribe => Unsubscribe, UnsubAck => UnsubAck, Disconnect => Disconnect, Auth => Auth);
+

@@ -1,0 +1,182 @@
+//! PUBLISH (§3.3): an application message, in either direction.
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::{read_packet_id, PacketId, ParseCtx};
+use crate::packet_type::PacketType;
+use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::qos::QoS;
+use crate::storage::{Owned, Storage};
+use crate::string::fmt_payload;
+use crate::topic::{validate_topic_name, TopicName};
+use crate::version::ProtocolVersion;
+use crate::wire::reader::{Reader, Source};
+use crate::wire::writer::prefixed_len;
+use bytes::{BufMut, Bytes};
+use core::fmt;
+
+/// PUBLISH: a message on a topic.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Publish<S: Storage = Owned> {
+    /// DUP: this is a re-delivery (only at QoS 1 and 2).
+    pub dup: bool,
+    /// The QoS.
+    pub qos: QoS,
+    /// RETAIN.
+    pub retain: bool,
+    /// The topic. Empty only in a 5.0 PUBLISH that carries a Topic Alias.
+    pub topic: TopicName<S::Bytes>,
+    /// The packet identifier: present exactly when the QoS is 1 or 2.
+    pub packet_id: Option<PacketId>,
+    /// MQTT 5.0 PUBLISH properties.
+    pub properties: Properties<S>,
+    /// The application payload, untouched.
+    pub payload: S::Bytes,
+}
+
+impl Publish<Owned> {
+    /// A QoS 0 PUBLISH of `payload` on `topic`.
+    pub fn new(topic: TopicName, payload: impl Into<Bytes>) -> Self {
+        Publish {
+            dup: false,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            topic,
+            packet_id: None,
+            properties: Properties::default(),
+            payload: payload.into(),
+        }
+    }
+
+    /// A QoS 1 or 2 PUBLISH (or QoS 0, where `packet_id` is ignored) with its identifier.
+    pub fn with_qos(topic: TopicName, payload: impl Into<Bytes>, qos: QoS, packet_id: PacketId) -> Self {
+        let mut p = Publish::new(topic, payload);
+        p.qos = qos;
+        p.packet_id = (qos != QoS::AtMostOnce).then_some(packet_id);
+        p
+    }
+}
+
+/// The payload is shown up to this many bytes by `Debug` and `Display`.
+pub(crate) const PAYLOAD_PREVIEW: usize = 64;
+
+impl<S: Storage> fmt::Debug for Publish<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Payload<'a>(&'a [u8]);
+        impl fmt::Debug for Payload<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt_payload(f, self.0, PAYLOAD_PREVIEW)
+            }
+        }
+        f.debug_struct("Publish")
+            .field("dup", &self.dup)
+            .field("qos", &self.qos)
+            .field("retain", &self.retain)
+            .field("topic", &self.topic)
+            .field("packet_id", &self.packet_id)
+            .field("properties", &self.properties)
+            .field("payload", &Payload(self.payload.as_ref()))
+            .finish()
+    }
+}
+
+impl<S: Storage> Publish<S> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+        r: &mut Reader<'r, Src>,
+        ctx: &ParseCtx,
+    ) -> Result<Self, DecodeError> {
+        let flags = ctx.flags;
+        let qos = QoS::from_bits((flags >> 1) & 0b11).ok_or(DecodeError::PublishQos3)?;
+        let dup = flags & 0b1000 != 0;
+        if dup && qos == QoS::AtMostOnce {
+            return Err(DecodeError::DupWithQos0);
+        }
+        let topic = r.string("topic name")?;
+        let v5 = ctx.version.is_v5();
+        if !topic.is_empty() || !v5 {
+            validate_topic_name(topic.as_str()).map_err(|reason| DecodeError::InvalidTopicName {
+                field: "topic name",
+                reason,
+            })?;
+        }
+        let packet_id = if qos == QoS::AtMostOnce {
+            None
+        } else {
+            Some(read_packet_id(r)?)
+        };
+        let properties = if v5 {
+            let p = read_properties(r, PropContext::Packet(PacketType::Publish), ctx.receiver)?;
+            if topic.is_empty() && p.topic_alias.is_none() {
+                return Err(DecodeError::EmptyTopicWithoutAlias);
+            }
+            p
+        } else {
+            Properties::default()
+        };
+        Ok(Publish {
+            dup,
+            qos,
+            retain: flags & 1 != 0,
+            topic: TopicName::from_validated(topic),
+            packet_id,
+            properties,
+            payload: r.rest(),
+        })
+    }
+
+    /// The flag nibble: DUP, QoS, RETAIN.
+    pub(crate) fn flags(&self) -> u8 {
+        (u8::from(self.dup) << 3) | ((self.qos as u8) << 1) | u8::from(self.retain)
+    }
+
+    /// The size of everything before the payload in the body, after checking the rules.
+    pub(crate) fn header_body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        match (self.qos, self.packet_id) {
+            (QoS::AtMostOnce, Some(_)) => return Err(EncodeError::UnexpectedPacketId),
+            (QoS::AtMostOnce, None) if self.dup => return Err(EncodeError::DupWithQos0),
+            (QoS::AtLeastOnce | QoS::ExactlyOnce, None) => return Err(EncodeError::MissingPacketId(self.qos)),
+            _ => {}
+        }
+        if self.topic.is_empty() && !(version.is_v5() && self.properties.topic_alias.is_some()) {
+            return Err(EncodeError::EmptyTopic);
+        }
+        if !self.topic.is_empty() && validate_topic_name(self.topic.as_str()).is_err() {
+            return Err(EncodeError::NotRepresentable {
+                what: "a topic name with wildcards",
+                version,
+            });
+        }
+        let mut len = prefixed_len("topic name", self.topic.as_mqtt_str().as_bytes())?;
+        if self.packet_id.is_some() {
+            len += 2;
+        }
+        if version.is_v5() {
+            len += section_len(self.properties.content_len(PropContext::Packet(PacketType::Publish))?);
+        } else if !self.properties.is_empty() {
+            return Err(EncodeError::NotRepresentable { what: "properties", version });
+        }
+        Ok(len)
+    }
+
+    pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        Ok(self.header_body_len(version)? + self.payload.as_ref().len())
+    }
+
+    pub(crate) fn write_header_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+        crate::wire::writer::put_prefixed(buf, self.topic.as_mqtt_str().as_bytes());
+        if let Some(id) = self.packet_id {
+            buf.put_u16(id.get());
+        }
+        if version.is_v5() {
+            let len = self
+                .properties
+                .content_len(PropContext::Packet(PacketType::Publish))
+                .unwrap_or(0);
+            write_properties(buf, &self.properties, len);
+        }
+    }
+
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+        self.write_header_body(version, buf);
+        buf.put_slice(self.payload.as_ref());
+    }
+}

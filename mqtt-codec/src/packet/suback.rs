@@ -1,0 +1,217 @@
+//! SUBACK (§3.9) and UNSUBACK (§3.11): one reason code per filter of the request.
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::{read_packet_id, PacketId, ParseCtx};
+use crate::packet_type::PacketType;
+use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::reason::ReasonCode;
+use crate::storage::{Owned, Storage};
+use crate::version::ProtocolVersion;
+use crate::wire::reader::{Reader, Source};
+use alloc::vec::Vec;
+use bytes::BufMut;
+
+/// SUBACK: the outcome of each subscription, in the SUBSCRIBE's order.
+///
+/// 3.x return codes 0x00, 0x01, 0x02 and 0x80 are the reason codes of the same value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubAck<S: Storage = Owned> {
+    /// The SUBSCRIBE's packet identifier.
+    pub packet_id: PacketId,
+    /// Reason String and User Properties (5.0).
+    pub properties: Properties<S>,
+    /// One code per subscription; at least one.
+    pub reason_codes: S::List<ReasonCode>,
+}
+
+/// UNSUBACK: acknowledges an UNSUBSCRIBE.
+///
+/// MQTT 3.x UNSUBACK carries no codes: it decodes with an empty list, and encodes under 3.x
+/// only when every code is Success (the 3.x meaning of an UNSUBACK). MQTT 5.0 needs one code
+/// per filter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsubAck<S: Storage = Owned> {
+    /// The UNSUBSCRIBE's packet identifier.
+    pub packet_id: PacketId,
+    /// Reason String and User Properties (5.0).
+    pub properties: Properties<S>,
+    /// One code per filter (5.0); empty when decoded from 3.x.
+    pub reason_codes: S::List<ReasonCode>,
+}
+
+impl SubAck<Owned> {
+    /// A SUBACK with `reason_codes`.
+    pub fn new(packet_id: PacketId, reason_codes: Vec<ReasonCode>) -> Self {
+        SubAck {
+            packet_id,
+            properties: Properties::default(),
+            reason_codes,
+        }
+    }
+}
+
+impl UnsubAck<Owned> {
+    /// An UNSUBACK with `reason_codes`.
+    pub fn new(packet_id: PacketId, reason_codes: Vec<ReasonCode>) -> Self {
+        UnsubAck {
+            packet_id,
+            properties: Properties::default(),
+            reason_codes,
+        }
+    }
+}
+
+/// Whether `code` is allowed in a SUBACK or UNSUBACK of `version`.
+fn code_allowed(code: ReasonCode, packet_type: PacketType, version: ProtocolVersion) -> bool {
+    if version.is_v5() {
+        code.allowed_in(packet_type)
+    } else {
+        packet_type == PacketType::SubAck && matches!(code.value(), 0x00 | 0x01 | 0x02 | 0x80)
+    }
+}
+
+/// Reads one reason code (SAK-4, SAK-5, UAK-5).
+pub(crate) fn read_code<'r, Src: Source<'r>>(
+    r: &mut Reader<'r, Src>,
+    version: ProtocolVersion,
+) -> Result<ReasonCode, DecodeError> {
+    let packet_type = r.packet_type();
+    let raw = r.u8("reason code")?;
+    ReasonCode::from_u8(raw)
+        .filter(|&c| code_allowed(c, packet_type, version))
+        .ok_or(DecodeError::InvalidReasonCode { packet_type, code: raw })
+}
+
+/// The fields the two packets share.
+type Parts<S> = (PacketId, Properties<S>, <S as Storage>::List<ReasonCode>);
+
+fn read_parts<'r, Src: Source<'r>>(
+    r: &mut Reader<'r, Src>,
+    ctx: &ParseCtx,
+    packet_type: PacketType,
+) -> Result<Parts<Src::S>, DecodeError> {
+    let v5 = ctx.version.is_v5();
+    if packet_type == PacketType::UnsubAck && !v5 && r.remaining() != 2 {
+        return Err(DecodeError::InvalidRemainingLength {
+            packet_type,
+            length: r.remaining(),
+        });
+    }
+    let packet_id = read_packet_id(r)?;
+    let properties = if v5 {
+        read_properties(r, PropContext::Packet(packet_type), ctx.receiver)?
+    } else {
+        Properties::default()
+    };
+    let start = r.position();
+    let mut codes = <Src::S as Storage>::List::<ReasonCode>::default();
+    while !r.is_empty() {
+        <Src::S as Storage>::push(&mut codes, read_code(r, ctx.version)?);
+    }
+    let needs_codes = packet_type == PacketType::SubAck || v5;
+    if needs_codes && <Src::S as Storage>::len(&codes) == 0 {
+        return Err(DecodeError::EmptyPayload { packet_type });
+    }
+    <Src::S as Storage>::seal(&mut codes, r.slice(start, r.position()), ctx.version.level(), Src::next_code());
+    Ok((packet_id, properties, codes))
+}
+
+fn parts_len<S: Storage>(
+    props: &Properties<S>,
+    codes: &S::List<ReasonCode>,
+    version: ProtocolVersion,
+    packet_type: PacketType,
+) -> Result<usize, EncodeError> {
+    let mut len = 2;
+    if version.is_v5() {
+        len += section_len(props.content_len(PropContext::Packet(packet_type))?);
+    } else if !props.is_empty() {
+        return Err(EncodeError::NotRepresentable { what: "properties", version });
+    }
+    let mut bad = None;
+    let mut count = 0;
+    S::for_each(codes, &mut |&c| {
+        count += 1;
+        let ok = if !version.is_v5() && packet_type == PacketType::UnsubAck {
+            c == ReasonCode::Success
+        } else {
+            code_allowed(c, packet_type, version)
+        };
+        if !ok {
+            bad.get_or_insert(c);
+        }
+    });
+    if let Some(code) = bad {
+        return Err(if !version.is_v5() && code.allowed_in(packet_type) {
+            EncodeError::NotRepresentable {
+                what: "this reason code",
+                version,
+            }
+        } else {
+            EncodeError::InvalidReasonCode { packet_type, code }
+        });
+    }
+    if count == 0 && (version.is_v5() || packet_type == PacketType::SubAck) {
+        return Err(EncodeError::EmptyPayload { packet_type });
+    }
+    if version.is_v5() || packet_type == PacketType::SubAck {
+        len += count;
+    }
+    Ok(len)
+}
+
+fn write_parts<S: Storage>(
+    buf: &mut impl BufMut,
+    packet_id: PacketId,
+    props: &Properties<S>,
+    codes: &S::List<ReasonCode>,
+    version: ProtocolVersion,
+    packet_type: PacketType,
+) {
+    buf.put_u16(packet_id.get());
+    if version.is_v5() {
+        let len = props.content_len(PropContext::Packet(packet_type)).unwrap_or(0);
+        write_properties(buf, props, len);
+    }
+    if version.is_v5() || packet_type == PacketType::SubAck {
+        S::for_each(codes, &mut |&c| buf.put_u8(c.value()));
+    }
+}
+
+impl<S: Storage> SubAck<S> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(r: &mut Reader<'r, Src>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
+        let (packet_id, properties, reason_codes) = read_parts(r, ctx, PacketType::SubAck)?;
+        Ok(SubAck {
+            packet_id,
+            properties,
+            reason_codes,
+        })
+    }
+
+    pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        parts_len(&self.properties, &self.reason_codes, version, PacketType::SubAck)
+    }
+
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+        write_parts(buf, self.packet_id, &self.properties, &self.reason_codes, version, PacketType::SubAck);
+    }
+}
+
+impl<S: Storage> UnsubAck<S> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(r: &mut Reader<'r, Src>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
+        let (packet_id, properties, reason_codes) = read_parts(r, ctx, PacketType::UnsubAck)?;
+        Ok(UnsubAck {
+            packet_id,
+            properties,
+            reason_codes,
+        })
+    }
+
+    pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        parts_len(&self.properties, &self.reason_codes, version, PacketType::UnsubAck)
+    }
+
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+        write_parts(buf, self.packet_id, &self.properties, &self.reason_codes, version, PacketType::UnsubAck);
+    }
+}

@@ -1,0 +1,226 @@
+//! SUBSCRIBE (§3.8): topic filters with their subscription options.
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::{read_packet_id, PacketId, ParseCtx};
+use crate::packet_type::PacketType;
+use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::qos::QoS;
+use crate::storage::{Owned, Storage};
+use crate::topic::{split_shared, validate_topic_filter, TopicFilter};
+use crate::version::ProtocolVersion;
+use crate::wire::reader::{Reader, Source};
+use crate::wire::writer::{prefixed_len, put_prefixed};
+use alloc::vec::Vec;
+use bytes::BufMut;
+
+/// When the server sends retained messages for a new subscription (5.0, §3.8.3.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum RetainHandling {
+    /// 0: send retained messages at the time of the subscribe.
+    #[default]
+    SendAtSubscribe = 0,
+    /// 1: send them only if the subscription did not exist.
+    SendIfNew = 1,
+    /// 2: do not send them.
+    DoNotSend = 2,
+}
+
+/// The options byte of one subscription. Under 3.x only `qos` exists; the 5.0 options must
+/// then keep their defaults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SubscriptionOptions {
+    /// Maximum QoS the subscriber accepts.
+    pub qos: QoS,
+    /// No Local (5.0): do not send the client its own publications.
+    pub no_local: bool,
+    /// Retain As Published (5.0): keep the RETAIN flag when forwarding.
+    pub retain_as_published: bool,
+    /// Retain Handling (5.0).
+    pub retain_handling: RetainHandling,
+}
+
+impl SubscriptionOptions {
+    /// Options with `qos` and the defaults.
+    pub fn new(qos: QoS) -> Self {
+        SubscriptionOptions {
+            qos,
+            ..Default::default()
+        }
+    }
+
+    /// Parses the options byte under `version` (SUB-7, SUB-8, SUB-10, SUB-11).
+    pub fn from_byte(byte: u8, version: ProtocolVersion) -> Result<Self, DecodeError> {
+        if !version.is_v5() {
+            let qos = QoS::from_bits(byte).ok_or(DecodeError::InvalidRequestedQos { options: byte })?;
+            return Ok(SubscriptionOptions::new(qos));
+        }
+        if byte & 0xC0 != 0 {
+            return Err(DecodeError::SubscriptionOptionsReserved { options: byte });
+        }
+        let qos = QoS::from_bits(byte & 0b11).ok_or(DecodeError::SubscriptionQos3)?;
+        let retain_handling = match (byte >> 4) & 0b11 {
+            0 => RetainHandling::SendAtSubscribe,
+            1 => RetainHandling::SendIfNew,
+            2 => RetainHandling::DoNotSend,
+            _ => return Err(DecodeError::RetainHandling3),
+        };
+        Ok(SubscriptionOptions {
+            qos,
+            no_local: byte & 0b100 != 0,
+            retain_as_published: byte & 0b1000 != 0,
+            retain_handling,
+        })
+    }
+
+    /// The options byte under `version`.
+    pub fn to_byte(self, version: ProtocolVersion) -> Result<u8, EncodeError> {
+        let extra = self.no_local || self.retain_as_published || self.retain_handling != RetainHandling::SendAtSubscribe;
+        if !version.is_v5() && extra {
+            return Err(EncodeError::NotRepresentable {
+                what: "No Local, Retain As Published or Retain Handling",
+                version,
+            });
+        }
+        Ok(self.qos as u8
+            | (u8::from(self.no_local) << 2)
+            | (u8::from(self.retain_as_published) << 3)
+            | ((self.retain_handling as u8) << 4))
+    }
+}
+
+/// One topic filter of a SUBSCRIBE with its options.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Subscription<S: Storage = Owned> {
+    /// The filter.
+    pub filter: TopicFilter<S::Bytes>,
+    /// The options.
+    pub options: SubscriptionOptions,
+}
+
+impl Subscription<Owned> {
+    /// A subscription to `filter` at `qos`.
+    pub fn new(filter: TopicFilter, qos: QoS) -> Self {
+        Subscription {
+            filter,
+            options: SubscriptionOptions::new(qos),
+        }
+    }
+}
+
+/// Reads one filter and options pair (SUB-6 … SUB-11).
+pub(crate) fn read_subscription<'r, Src: Source<'r>>(
+    r: &mut Reader<'r, Src>,
+    version: ProtocolVersion,
+) -> Result<Subscription<Src::S>, DecodeError> {
+    let filter = r.string("topic filter")?;
+    validate_topic_filter(filter.as_str(), version.is_v5())
+        .map_err(|reason| DecodeError::InvalidTopicFilter { reason })?;
+    let options = SubscriptionOptions::from_byte(r.u8("subscription options")?, version)?;
+    if version.is_v5() && options.no_local && split_shared(filter.as_str()).is_some() {
+        return Err(DecodeError::NoLocalOnSharedSubscription);
+    }
+    Ok(Subscription {
+        filter: TopicFilter::from_validated(filter),
+        options,
+    })
+}
+
+/// SUBSCRIBE: one or more subscriptions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subscribe<S: Storage = Owned> {
+    /// The packet identifier.
+    pub packet_id: PacketId,
+    /// Subscription Identifier and User Properties (5.0).
+    pub properties: Properties<S>,
+    /// The subscriptions; at least one.
+    pub subscriptions: S::List<Subscription<S>>,
+}
+
+impl Subscribe<Owned> {
+    /// A SUBSCRIBE with `subscriptions`.
+    pub fn new(packet_id: PacketId, subscriptions: Vec<Subscription>) -> Self {
+        Subscribe {
+            packet_id,
+            properties: Properties::default(),
+            subscriptions,
+        }
+    }
+}
+
+impl<S: Storage> Subscribe<S> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+        r: &mut Reader<'r, Src>,
+        ctx: &ParseCtx,
+    ) -> Result<Self, DecodeError> {
+        let packet_id = read_packet_id(r)?;
+        let properties = if ctx.version.is_v5() {
+            read_properties(r, PropContext::Packet(PacketType::Subscribe), ctx.receiver)?
+        } else {
+            Properties::default()
+        };
+        let start = r.position();
+        let mut subscriptions = S::List::<Subscription<S>>::default();
+        while !r.is_empty() {
+            S::push(&mut subscriptions, read_subscription(r, ctx.version)?);
+        }
+        if S::len(&subscriptions) == 0 {
+            return Err(DecodeError::EmptyPayload {
+                packet_type: PacketType::Subscribe,
+            });
+        }
+        S::seal(&mut subscriptions, r.slice(start, r.position()), ctx.version.level(), Src::next_subscription());
+        Ok(Subscribe {
+            packet_id,
+            properties,
+            subscriptions,
+        })
+    }
+
+    pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        let mut len = 2;
+        if version.is_v5() {
+            len += section_len(self.properties.content_len(PropContext::Packet(PacketType::Subscribe))?);
+        } else if !self.properties.is_empty() {
+            return Err(EncodeError::NotRepresentable { what: "properties", version });
+        }
+        let mut result = Ok(());
+        let mut count = 0;
+        S::for_each(&self.subscriptions, &mut |s| {
+            count += 1;
+            let item = (|| {
+                if version.is_v5() && s.options.no_local && s.filter.shared().is_some() {
+                    return Err(EncodeError::NoLocalOnSharedSubscription);
+                }
+                s.options.to_byte(version)?;
+                Ok(prefixed_len("topic filter", s.filter.as_mqtt_str().as_bytes())? + 1)
+            })();
+            match item {
+                Ok(n) => len += n,
+                Err(e) => result = result.clone().and(Err(e)),
+            }
+        });
+        result?;
+        if count == 0 {
+            return Err(EncodeError::EmptyPayload {
+                packet_type: PacketType::Subscribe,
+            });
+        }
+        Ok(len)
+    }
+
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+        buf.put_u16(self.packet_id.get());
+        if version.is_v5() {
+            let len = self
+                .properties
+                .content_len(PropContext::Packet(PacketType::Subscribe))
+                .unwrap_or(0);
+            write_properties(buf, &self.properties, len);
+        }
+        S::for_each(&self.subscriptions, &mut |s| {
+            put_prefixed(buf, s.filter.as_mqtt_str().as_bytes());
+            buf.put_u8(s.options.to_byte(version).unwrap_or(0));
+        });
+    }
+}

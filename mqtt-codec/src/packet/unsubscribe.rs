@@ -1,0 +1,113 @@
+//! UNSUBSCRIBE (§3.10): topic filters to remove.
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::{read_packet_id, PacketId, ParseCtx};
+use crate::packet_type::PacketType;
+use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::storage::{Owned, Storage};
+use crate::string::MqttStr;
+use crate::version::ProtocolVersion;
+use crate::wire::reader::{Reader, Source};
+use crate::wire::writer::{prefixed_len, put_prefixed};
+use alloc::vec::Vec;
+use bytes::BufMut;
+
+/// UNSUBSCRIBE: one or more topic filters.
+///
+/// The filters are plain MQTT strings: the server compares them character by character with
+/// its subscriptions ([MQTT-3.10.4-1]), so a filter with misplaced wildcards simply matches
+/// nothing (checklist UNS-6: be lenient).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsubscribe<S: Storage = Owned> {
+    /// The packet identifier.
+    pub packet_id: PacketId,
+    /// User Properties (5.0).
+    pub properties: Properties<S>,
+    /// The filters; at least one.
+    pub filters: S::List<MqttStr<S::Bytes>>,
+}
+
+impl Unsubscribe<Owned> {
+    /// An UNSUBSCRIBE of `filters`.
+    pub fn new(packet_id: PacketId, filters: Vec<MqttStr>) -> Self {
+        Unsubscribe {
+            packet_id,
+            properties: Properties::default(),
+            filters,
+        }
+    }
+}
+
+pub(crate) fn read_filter<'r, Src: Source<'r>>(
+    r: &mut Reader<'r, Src>,
+) -> Result<MqttStr<<Src::S as Storage>::Bytes>, DecodeError> {
+    r.string("topic filter")
+}
+
+impl<S: Storage> Unsubscribe<S> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+        r: &mut Reader<'r, Src>,
+        ctx: &ParseCtx,
+    ) -> Result<Self, DecodeError> {
+        let packet_id = read_packet_id(r)?;
+        let properties = if ctx.version.is_v5() {
+            read_properties(r, PropContext::Packet(PacketType::Unsubscribe), ctx.receiver)?
+        } else {
+            Properties::default()
+        };
+        let start = r.position();
+        let mut filters = S::List::<MqttStr<S::Bytes>>::default();
+        while !r.is_empty() {
+            S::push(&mut filters, read_filter(r)?);
+        }
+        if S::len(&filters) == 0 {
+            return Err(DecodeError::EmptyPayload {
+                packet_type: PacketType::Unsubscribe,
+            });
+        }
+        S::seal(&mut filters, r.slice(start, r.position()), 0, Src::next_filter());
+        Ok(Unsubscribe {
+            packet_id,
+            properties,
+            filters,
+        })
+    }
+
+    pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        let mut len = 2;
+        if version.is_v5() {
+            len += section_len(self.properties.content_len(PropContext::Packet(PacketType::Unsubscribe))?);
+        } else if !self.properties.is_empty() {
+            return Err(EncodeError::NotRepresentable { what: "properties", version });
+        }
+        let mut result = Ok(());
+        let mut count = 0;
+        S::for_each(&self.filters, &mut |f| {
+            count += 1;
+            match prefixed_len("topic filter", f.as_bytes()) {
+                Ok(n) if n > 2 => len += n,
+                Ok(_) => result = Err(EncodeError::EmptyTopicFilter),
+                Err(e) => result = Err(e),
+            }
+        });
+        result?;
+        if count == 0 {
+            return Err(EncodeError::EmptyPayload {
+                packet_type: PacketType::Unsubscribe,
+            });
+        }
+        Ok(len)
+    }
+
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+        buf.put_u16(self.packet_id.get());
+        if version.is_v5() {
+            let len = self
+                .properties
+                .content_len(PropContext::Packet(PacketType::Unsubscribe))
+                .unwrap_or(0);
+            write_properties(buf, &self.properties, len);
+        }
+        S::for_each(&self.filters, &mut |f| put_prefixed(buf, f.as_bytes()));
+    }
+}

@@ -1,0 +1,103 @@
+//! The borrowed, allocation-free parse of one packet at the start of a `&[u8]`.
+
+use crate::error::DecodeError;
+use crate::framing::{FixedHeader, HeaderReader};
+use crate::packet::{parse_body, PacketRef, ParseCtx, MAX_PACKET_SIZE};
+use crate::packet_type::PacketType;
+use crate::version::{ProtocolVersion, Role};
+
+/// The outcome of a parse that may need more input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status<T> {
+    /// Done: the value.
+    Complete(T),
+    /// Not enough bytes yet: at least this many more are needed.
+    Partial(usize),
+}
+
+impl<T> Status<T> {
+    /// The value, if complete.
+    pub fn complete(self) -> Option<T> {
+        match self {
+            Status::Complete(t) => Some(t),
+            Status::Partial(_) => None,
+        }
+    }
+}
+
+/// What [`parse`] and [`parse_header`] need to know about the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// The connection's version. `None` means the version is not known yet: only a CONNECT
+    /// is accepted, and it says its version.
+    pub version: Option<ProtocolVersion>,
+    /// The side receiving the packet, when known: decides which packet types may arrive
+    /// and the direction-dependent rules.
+    pub receiver: Option<Role>,
+    /// The largest packet accepted, header included.
+    pub max_packet_size: usize,
+}
+
+impl ParseOptions {
+    /// Options for `version`, either direction, no limit beyond the protocol's.
+    pub fn new(version: ProtocolVersion) -> Self {
+        ParseOptions {
+            version: Some(version),
+            receiver: None,
+            max_packet_size: MAX_PACKET_SIZE,
+        }
+    }
+}
+
+/// Parses the fixed header at the start of `buf`.
+///
+/// `Partial(n)` asks for at least `n` more bytes. Oversized, reserved or misdirected packets
+/// are refused here, from at most five bytes.
+pub fn parse_header(buf: &[u8], opts: &ParseOptions) -> Result<Status<FixedHeader>, DecodeError> {
+    let mut reader = HeaderReader::default();
+    for &byte in buf.iter().take(5) {
+        if let Some(header) = reader.push(byte, opts.version, opts.receiver, opts.max_packet_size)? {
+            return Ok(Status::Complete(header));
+        }
+    }
+    Ok(Status::Partial(if buf.is_empty() { 2 } else { 1 }))
+}
+
+/// Parses one whole packet at the start of `buf`, borrowing every field from it and
+/// allocating nothing.
+///
+/// Returns the packet and the number of bytes it used, or `Partial(n)` when at least `n` more
+/// bytes are needed. With `opts.version == None` the packet must be a CONNECT.
+///
+/// ```
+/// use mqtt_codec::{parse, Packet, ParseOptions, ProtocolVersion, Status};
+///
+/// let bytes = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i', 0xC0];
+/// let opts = ParseOptions::new(ProtocolVersion::V3_1_1);
+/// let Status::Complete((Packet::Publish(p), used)) = parse(&bytes, &opts)? else { panic!() };
+/// assert_eq!((p.topic.as_str(), p.payload, used), ("a/b", &b"hi"[..], 9));
+/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// ```
+pub fn parse<'a>(buf: &'a [u8], opts: &ParseOptions) -> Result<Status<(PacketRef<'a>, usize)>, DecodeError> {
+    let header = match parse_header(buf, opts)? {
+        Status::Complete(h) => h,
+        Status::Partial(n) => return Ok(Status::Partial(n)),
+    };
+    let total = header.packet_len();
+    if buf.len() < total {
+        return Ok(Status::Partial(total - buf.len()));
+    }
+    if opts.version.is_none() && header.packet_type != PacketType::Connect {
+        return Err(DecodeError::FirstPacketNotConnect {
+            packet_type: header.packet_type,
+        });
+    }
+    let body = buf.get(header.header_len..total).unwrap_or_default();
+    let ctx = ParseCtx {
+        version: opts.version.unwrap_or(ProtocolVersion::V3_1_1),
+        receiver: opts.receiver,
+        flags: header.flags,
+    };
+    let packet = parse_body(header.packet_type, body, &ctx)?;
+    Ok(Status::Complete((packet, total)))
+}

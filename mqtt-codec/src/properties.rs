@@ -1,0 +1,488 @@
+//! MQTT 5.0 properties (§2.2.2, table 2-4): every property with its data type, the packets
+//! that may carry it, the ones that may repeat, and the value ranges.
+
+use crate::error::{DecodeError, EncodeError};
+use crate::packet_type::PacketType;
+use crate::storage::{Owned, Storage};
+use crate::string::MqttStr;
+use crate::topic::{validate_topic_name, TopicName};
+use crate::version::Role;
+use crate::wire::reader::{Reader, Source};
+use crate::wire::varint::{varint_len, MAX_VARINT};
+use crate::wire::writer::{prefixed_len, put_prefixed, put_varint};
+use bytes::BufMut;
+use core::fmt;
+
+/// A User Property (0x26): a name and a value, both UTF-8 strings. Names may repeat and the
+/// order is kept ([MQTT-3.3.2-17], [MQTT-3.3.2-18]).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct UserProperty<S: Storage = Owned> {
+    /// The name.
+    pub name: MqttStr<S::Bytes>,
+    /// The value.
+    pub value: MqttStr<S::Bytes>,
+}
+
+impl UserProperty<Owned> {
+    /// A user property from two strings (copied). Fails on U+0000 or over 65,535 bytes.
+    pub fn new(name: &str, value: &str) -> Result<Self, crate::StrError> {
+        Ok(UserProperty {
+            name: MqttStr::new(name)?,
+            value: MqttStr::new(value)?,
+        })
+    }
+}
+
+impl<S: Storage> fmt::Debug for UserProperty<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({:?}, {:?})", self.name, self.value)
+    }
+}
+
+/// Which property section is being read or written: it decides the allowed identifiers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PropContext {
+    Packet(PacketType),
+    Will,
+}
+
+impl PropContext {
+    fn name(self) -> &'static str {
+        match self {
+            PropContext::Packet(t) => t.name(),
+            PropContext::Will => "will properties",
+        }
+    }
+
+    /// The allowed identifiers as a bit set (checklist §3, "Allowed-set lookup").
+    fn allowed(self) -> u64 {
+        const fn set(ids: &[u8]) -> u64 {
+            let mut bits = 0u64;
+            let mut i = 0;
+            while i < ids.len() {
+                bits |= 1u64 << ids[i];
+                i += 1;
+            }
+            bits
+        }
+        match self {
+            PropContext::Will => set(&[0x01, 0x02, 0x03, 0x08, 0x09, 0x18, 0x26]),
+            PropContext::Packet(t) => match t {
+                PacketType::Connect => set(&[0x11, 0x15, 0x16, 0x17, 0x19, 0x21, 0x22, 0x26, 0x27]),
+                PacketType::ConnAck => set(&[
+                    0x11, 0x12, 0x13, 0x15, 0x16, 0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x24, 0x25, 0x26, 0x27,
+                    0x28, 0x29, 0x2A,
+                ]),
+                PacketType::Publish => set(&[0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x23, 0x26]),
+                PacketType::PubAck
+                | PacketType::PubRec
+                | PacketType::PubRel
+                | PacketType::PubComp
+                | PacketType::SubAck
+                | PacketType::UnsubAck => set(&[0x1F, 0x26]),
+                PacketType::Subscribe => set(&[0x0B, 0x26]),
+                PacketType::Unsubscribe => set(&[0x26]),
+                PacketType::Disconnect => set(&[0x11, 0x1C, 0x1F, 0x26]),
+                PacketType::Auth => set(&[0x15, 0x16, 0x1F, 0x26]),
+                PacketType::PingReq | PacketType::PingResp => 0,
+            },
+        }
+    }
+
+    fn allows(self, id: PropertyId) -> bool {
+        self.allowed() & (1u64 << (id as u8)) != 0
+    }
+}
+
+/// The data type of a property (§2.2.2.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Byte,
+    U16,
+    U32,
+    VarInt,
+    Str,
+    Bin,
+    Pair,
+}
+
+macro_rules! prop_kind {
+    (Byte) => { Kind::Byte };
+    (U16) => { Kind::U16 };
+    (U32) => { Kind::U32 };
+    (Str) => { Kind::Str };
+    (Topic) => { Kind::Str };
+    (Bin) => { Kind::Bin };
+}
+
+macro_rules! read_prop {
+    (Byte, $r:expr, $name:expr) => { $r.u8($name)? };
+    (U16, $r:expr, $name:expr) => { $r.u16($name)? };
+    (U32, $r:expr, $name:expr) => { $r.u32($name)? };
+    (Str, $r:expr, $name:expr) => { $r.string($name)? };
+    (Topic, $r:expr, $name:expr) => {{
+        let s = $r.string($name)?;
+        validate_topic_name(s.as_str())
+            .map_err(|reason| DecodeError::InvalidTopicName { field: $name, reason })?;
+        TopicName::from_validated(s)
+    }};
+    (Bin, $r:expr, $name:expr) => { $r.binary($name)? };
+}
+
+macro_rules! int_value {
+    (Byte, $v:expr) => { Some(u32::from(*$v)) };
+    (U16, $v:expr) => { Some(u32::from(*$v)) };
+    (U32, $v:expr) => { Some(*$v) };
+    ($other:ident, $v:expr) => { None::<u32> };
+}
+
+macro_rules! value_len {
+    (Byte, $v:expr, $name:expr) => { 1usize };
+    (U16, $v:expr, $name:expr) => { 2usize };
+    (U32, $v:expr, $name:expr) => { 4usize };
+    (Str, $v:expr, $name:expr) => { prefixed_len($name, $v.as_bytes())? };
+    (Topic, $v:expr, $name:expr) => { prefixed_len($name, $v.as_mqtt_str().as_bytes())? };
+    (Bin, $v:expr, $name:expr) => { prefixed_len($name, $v.as_ref())? };
+}
+
+macro_rules! write_value {
+    (Byte, $b:expr, $v:expr) => { $b.put_u8(*$v) };
+    (U16, $b:expr, $v:expr) => { $b.put_u16(*$v) };
+    (U32, $b:expr, $v:expr) => { $b.put_u32(*$v) };
+    (Str, $b:expr, $v:expr) => { put_prefixed($b, $v.as_bytes()) };
+    (Topic, $b:expr, $v:expr) => { put_prefixed($b, $v.as_mqtt_str().as_bytes()) };
+    (Bin, $b:expr, $v:expr) => { put_prefixed($b, $v.as_ref()) };
+}
+
+macro_rules! define_properties {
+    ($( $id:literal $variant:ident $field:ident $kind:ident [$ty:ty] $text:literal; )*) => {
+        /// The identifier of an MQTT 5.0 property (table 2-4).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        #[non_exhaustive]
+        pub enum PropertyId {
+            $( #[doc = $text] $variant = $id, )*
+            /// Subscription Identifier (0x0B, Variable Byte Integer).
+            SubscriptionIdentifier = 0x0B,
+            /// User Property (0x26, UTF-8 String Pair).
+            UserProperty = 0x26,
+        }
+
+        impl PropertyId {
+            /// The property with identifier `id`, or `None` for an undefined one.
+            pub const fn from_u32(id: u32) -> Option<PropertyId> {
+                match id {
+                    $( $id => Some(PropertyId::$variant), )*
+                    0x0B => Some(PropertyId::SubscriptionIdentifier),
+                    0x26 => Some(PropertyId::UserProperty),
+                    _ => None,
+                }
+            }
+
+            /// The name the specification gives the property.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( PropertyId::$variant => $text, )*
+                    PropertyId::SubscriptionIdentifier => "Subscription Identifier",
+                    PropertyId::UserProperty => "User Property",
+                }
+            }
+
+            fn kind(self) -> Kind {
+                match self {
+                    $( PropertyId::$variant => prop_kind!($kind), )*
+                    PropertyId::SubscriptionIdentifier => Kind::VarInt,
+                    PropertyId::UserProperty => Kind::Pair,
+                }
+            }
+        }
+
+        /// The properties of an MQTT 5.0 packet or will. Every field is optional; which ones a
+        /// packet may carry is table 2-4, checked on decode and on encode. Under MQTT 3.x the
+        /// section does not exist and must stay empty.
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct Properties<S: Storage = Owned> {
+            $( #[doc = $text] pub $field: Option<$ty>, )*
+            /// Subscription Identifiers (0x0B): one in SUBSCRIBE, any number in a
+            /// server-to-client PUBLISH.
+            pub subscription_identifiers: S::List<u32>,
+            /// User Properties (0x26), in order.
+            pub user_properties: S::List<UserProperty<S>>,
+        }
+
+        impl<S: Storage> Default for Properties<S> {
+            fn default() -> Self {
+                Properties {
+                    $( $field: None, )*
+                    subscription_identifiers: Default::default(),
+                    user_properties: Default::default(),
+                }
+            }
+        }
+
+        impl<S: Storage> fmt::Debug for Properties<S> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut d = f.debug_struct("Properties");
+                $( if let Some(v) = &self.$field { d.field(stringify!($field), v); } )*
+                if S::len(&self.subscription_identifiers) > 0 {
+                    d.field("subscription_identifiers", &self.subscription_identifiers);
+                }
+                if S::len(&self.user_properties) > 0 {
+                    d.field("user_properties", &self.user_properties);
+                }
+                d.finish()
+            }
+        }
+
+        impl<S: Storage> Properties<S> {
+            /// True when no property is set.
+            pub fn is_empty(&self) -> bool {
+                true $( && self.$field.is_none() )*
+                    && S::len(&self.subscription_identifiers) == 0
+                    && S::len(&self.user_properties) == 0
+            }
+
+            /// Reads one single-instance property whose identifier was read already.
+            fn read_single<'r, Src: Source<'r, S = S>>(
+                &mut self,
+                id: PropertyId,
+                r: &mut Reader<'r, Src>,
+            ) -> Result<(), DecodeError> {
+                match id {
+                    $( PropertyId::$variant => {
+                        let value = read_prop!($kind, r, $text);
+                        if let Some(v) = int_value!($kind, &value) {
+                            check_value(id, v).map_err(|()| DecodeError::InvalidPropertyValue { property: id, value: v })?;
+                        }
+                        self.$field = Some(value);
+                    } )*
+                    PropertyId::SubscriptionIdentifier | PropertyId::UserProperty => {}
+                }
+                Ok(())
+            }
+
+            /// Checks the set properties against `ctx` and the value ranges, and returns the
+            /// encoded size of the section's content (without the Property Length).
+            pub(crate) fn content_len(&self, ctx: PropContext) -> Result<usize, EncodeError> {
+                let mut len = 0usize;
+                $( if let Some(v) = &self.$field {
+                    let id = PropertyId::$variant;
+                    allow(ctx, id)?;
+                    if let Some(n) = int_value!($kind, v) {
+                        check_value(id, n).map_err(|()| EncodeError::InvalidPropertyValue { property: id, value: n })?;
+                    }
+                    len += 1 + value_len!($kind, v, $text);
+                } )*
+                let mut err = None;
+                let mut count = 0usize;
+                S::for_each(&self.subscription_identifiers, &mut |&id| {
+                    count += 1;
+                    if id == 0 || id > MAX_VARINT {
+                        err.get_or_insert(EncodeError::InvalidPropertyValue { property: PropertyId::SubscriptionIdentifier, value: id });
+                    }
+                    len += 1 + varint_len(id);
+                });
+                if count > 0 {
+                    allow(ctx, PropertyId::SubscriptionIdentifier)?;
+                    if count > 1 && ctx != PropContext::Packet(PacketType::Publish) {
+                        return Err(EncodeError::PropertyNotAllowed { property: PropertyId::SubscriptionIdentifier, context: "SUBSCRIBE more than once" });
+                    }
+                }
+                let mut users = 0usize;
+                S::for_each(&self.user_properties, &mut |p| {
+                    users += 1;
+                    match (prefixed_len("user property name", p.name.as_bytes()), prefixed_len("user property value", p.value.as_bytes())) {
+                        (Ok(a), Ok(b)) => len += 1 + a + b,
+                        (Err(e), _) | (_, Err(e)) => { err.get_or_insert(e); }
+                    }
+                });
+                if users > 0 {
+                    allow(ctx, PropertyId::UserProperty)?;
+                }
+                match err {
+                    Some(e) => Err(e),
+                    None => Ok(len),
+                }
+            }
+
+            /// Writes the section's content (after [`Properties::content_len`] succeeded).
+            pub(crate) fn write_content(&self, buf: &mut impl BufMut) {
+                $( if let Some(v) = &self.$field {
+                    buf.put_u8($id);
+                    write_value!($kind, buf, v);
+                } )*
+                S::for_each(&self.subscription_identifiers, &mut |&id| {
+                    buf.put_u8(0x0B);
+                    put_varint(buf, id);
+                });
+                S::for_each(&self.user_properties, &mut |p| {
+                    buf.put_u8(0x26);
+                    put_prefixed(buf, p.name.as_bytes());
+                    put_prefixed(buf, p.value.as_bytes());
+                });
+            }
+        }
+    };
+}
+
+define_properties! {
+    0x01 PayloadFormatIndicator payload_format_indicator Byte [u8] "Payload Format Indicator (0x01, Byte: 0 bytes, 1 UTF-8).";
+    0x02 MessageExpiryInterval message_expiry_interval U32 [u32] "Message Expiry Interval (0x02, seconds).";
+    0x03 ContentType content_type Str [MqttStr<S::Bytes>] "Content Type (0x03).";
+    0x08 ResponseTopic response_topic Topic [TopicName<S::Bytes>] "Response Topic (0x08, a topic name).";
+    0x09 CorrelationData correlation_data Bin [S::Bytes] "Correlation Data (0x09, binary).";
+    0x11 SessionExpiryInterval session_expiry_interval U32 [u32] "Session Expiry Interval (0x11, seconds).";
+    0x12 AssignedClientIdentifier assigned_client_identifier Str [MqttStr<S::Bytes>] "Assigned Client Identifier (0x12).";
+    0x13 ServerKeepAlive server_keep_alive U16 [u16] "Server Keep Alive (0x13, seconds).";
+    0x15 AuthenticationMethod authentication_method Str [MqttStr<S::Bytes>] "Authentication Method (0x15).";
+    0x16 AuthenticationData authentication_data Bin [S::Bytes] "Authentication Data (0x16, binary).";
+    0x17 RequestProblemInformation request_problem_information Byte [u8] "Request Problem Information (0x17, 0 or 1).";
+    0x18 WillDelayInterval will_delay_interval U32 [u32] "Will Delay Interval (0x18, seconds).";
+    0x19 RequestResponseInformation request_response_information Byte [u8] "Request Response Information (0x19, 0 or 1).";
+    0x1A ResponseInformation response_information Str [MqttStr<S::Bytes>] "Response Information (0x1A).";
+    0x1C ServerReference server_reference Str [MqttStr<S::Bytes>] "Server Reference (0x1C).";
+    0x1F ReasonString reason_string Str [MqttStr<S::Bytes>] "Reason String (0x1F).";
+    0x21 ReceiveMaximum receive_maximum U16 [u16] "Receive Maximum (0x21, not 0).";
+    0x22 TopicAliasMaximum topic_alias_maximum U16 [u16] "Topic Alias Maximum (0x22).";
+    0x23 TopicAlias topic_alias U16 [u16] "Topic Alias (0x23, not 0).";
+    0x24 MaximumQos maximum_qos Byte [u8] "Maximum QoS (0x24, 0 or 1).";
+    0x25 RetainAvailable retain_available Byte [u8] "Retain Available (0x25, 0 or 1).";
+    0x27 MaximumPacketSize maximum_packet_size U32 [u32] "Maximum Packet Size (0x27, not 0).";
+    0x28 WildcardSubscriptionAvailable wildcard_subscription_available Byte [u8] "Wildcard Subscription Available (0x28, 0 or 1).";
+    0x29 SubscriptionIdentifierAvailable subscription_identifier_available Byte [u8] "Subscription Identifier Available (0x29, 0 or 1).";
+    0x2A SharedSubscriptionAvailable shared_subscription_available Byte [u8] "Shared Subscription Available (0x2A, 0 or 1).";
+}
+
+impl fmt::Display for PropertyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (0x{:02X})", self.name(), *self as u8)
+    }
+}
+
+/// Value ranges (PR-7): every Byte property is 0 or 1; Receive Maximum, Maximum Packet Size
+/// and Topic Alias are not 0.
+fn check_value(id: PropertyId, value: u32) -> Result<(), ()> {
+    let ok = match id.kind() {
+        Kind::Byte => value <= 1,
+        _ => !matches!(
+            id,
+            PropertyId::ReceiveMaximum | PropertyId::MaximumPacketSize | PropertyId::TopicAlias
+        ) || value != 0,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(())
+    }
+}
+
+fn allow(ctx: PropContext, id: PropertyId) -> Result<(), EncodeError> {
+    if ctx.allows(id) {
+        Ok(())
+    } else {
+        Err(EncodeError::PropertyNotAllowed {
+            property: id,
+            context: ctx.name(),
+        })
+    }
+}
+
+/// Reads a property section: the Property Length, then the properties, which must fill it
+/// exactly (PR-1 … PR-7). `from` is the side that sent the packet, when known.
+pub(crate) fn read_properties<'r, Src: Source<'r>>(
+    r: &mut Reader<'r, Src>,
+    ctx: PropContext,
+    receiver: Option<Role>,
+) -> Result<Properties<Src::S>, DecodeError> {
+    let len = r.varint("property length")? as usize;
+    let mut pr = r.split(len, "properties")?;
+    let start = pr.position();
+    let mut props = Properties::<Src::S>::default();
+    let mut seen = 0u64;
+    while !pr.is_empty() {
+        let raw_id = pr.varint("property identifier")?;
+        let id = PropertyId::from_u32(raw_id).ok_or(DecodeError::UnknownProperty { id: raw_id })?;
+        if !ctx.allows(id) {
+            return Err(DecodeError::PropertyNotAllowed {
+                property: id,
+                context: ctx.name(),
+            });
+        }
+        let bit = 1u64 << (id as u8);
+        let publish = ctx == PropContext::Packet(PacketType::Publish);
+        let may_repeat = id == PropertyId::UserProperty
+            || (id == PropertyId::SubscriptionIdentifier && publish);
+        if seen & bit != 0 && !may_repeat {
+            return Err(DecodeError::DuplicateProperty { property: id });
+        }
+        seen |= bit;
+        match id {
+            PropertyId::SubscriptionIdentifier => {
+                if publish && receiver == Some(Role::Server) {
+                    return Err(DecodeError::SubscriptionIdentifierFromClient);
+                }
+                let value = pr.varint("subscription identifier")?;
+                if value == 0 {
+                    return Err(DecodeError::InvalidPropertyValue { property: id, value });
+                }
+                Src::S::push(&mut props.subscription_identifiers, value);
+            }
+            PropertyId::UserProperty => {
+                let name = pr.string("user property name")?;
+                let value = pr.string("user property value")?;
+                Src::S::push(&mut props.user_properties, UserProperty { name, value });
+            }
+            _ => props.read_single(id, &mut pr)?,
+        }
+    }
+    let raw = pr.slice(start, pr.position());
+    Src::S::seal(&mut props.subscription_identifiers, raw.clone(), 0, Src::next_subscription_id());
+    Src::S::seal(&mut props.user_properties, raw, 0, Src::next_user_property());
+    Ok(props)
+}
+
+/// Skips the value of a property in an already validated section.
+fn skip_value<'r, Src: Source<'r>>(r: &mut Reader<'r, Src>, id: PropertyId) -> Option<()> {
+    match id.kind() {
+        Kind::Byte => r.take(1, "").ok().map(drop),
+        Kind::U16 => r.take(2, "").ok().map(drop),
+        Kind::U32 => r.take(4, "").ok().map(drop),
+        Kind::VarInt => r.varint("").ok().map(drop),
+        Kind::Str | Kind::Bin => r.binary("").ok().map(drop),
+        Kind::Pair => {
+            r.binary("").ok()?;
+            r.binary("").ok().map(drop)
+        }
+    }
+}
+
+/// Walks a validated property section to the next property `wanted` and reads it with `read`;
+/// the borrowed lists use this to iterate without allocating.
+pub(crate) fn next_in_section<'a, T>(
+    raw: &mut &'a [u8],
+    wanted: PropertyId,
+    read: impl Fn(&mut Reader<'a, &'a [u8]>) -> Option<T>,
+) -> Option<T> {
+    let mut r = Reader::new(*raw, PacketType::Publish);
+    loop {
+        let id = PropertyId::from_u32(r.varint("").ok()?)?;
+        if id == wanted {
+            let item = read(&mut r)?;
+            let used = r.position();
+            *raw = raw.get(used..).unwrap_or_default();
+            return Some(item);
+        }
+        skip_value(&mut r, id)?;
+    }
+}
+
+/// Writes a property section (Property Length and content) whose content length is `len`.
+pub(crate) fn write_properties<S: Storage>(buf: &mut impl BufMut, props: &Properties<S>, len: usize) {
+    put_varint(buf, len as u32);
+    props.write_content(buf);
+}
+
+/// The size of a property section with `content` bytes of properties.
+pub(crate) fn section_len(content: usize) -> usize {
+    varint_len(content as u32) + content
+}

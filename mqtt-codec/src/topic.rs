@@ -1,0 +1,248 @@
+//! Topic names, topic filters, shared subscriptions and matching (§4.7, §4.8.2).
+
+use crate::string::{validate_str, MqttStr, StrError};
+use bytes::Bytes;
+use core::fmt;
+
+/// Why a string is not a valid topic name or topic filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TopicError {
+    /// Zero length ([MQTT-4.7.3-1]).
+    #[error("empty [MQTT-4.7.3-1]")]
+    Empty,
+    /// Not a valid MQTT string (UTF-8, U+0000, length; [MQTT-4.7.3-2], [MQTT-4.7.3-3]).
+    #[error("{0}")]
+    String(StrError),
+    /// A topic name containing `+` or `#` ([MQTT-4.7.1-1], [MQTT-4.7.0-1]).
+    #[error("wildcard in a topic name [MQTT-4.7.1-1] [MQTT-4.7.0-1]")]
+    WildcardInName,
+    /// `#` not alone in the last level ([MQTT-4.7.1-2], [MQTT-4.7.1-1]).
+    #[error("'#' must be the whole last level [MQTT-4.7.1-2] [MQTT-4.7.1-1]")]
+    MultiLevelWildcard,
+    /// `+` not filling a whole level ([MQTT-4.7.1-3], [MQTT-4.7.1-2]).
+    #[error("'+' must fill a whole level [MQTT-4.7.1-3] [MQTT-4.7.1-2]")]
+    SingleLevelWildcard,
+    /// A malformed `$share/` filter ([MQTT-4.8.2-1], [MQTT-4.8.2-2]).
+    #[error("shared subscription needs $share/NAME/FILTER with a non-empty name free of '/', '+', '#' [MQTT-4.8.2-1] [MQTT-4.8.2-2]")]
+    SharedSubscription,
+}
+
+impl From<StrError> for TopicError {
+    fn from(e: StrError) -> Self {
+        TopicError::String(e)
+    }
+}
+
+/// Checks a topic name: a non-empty MQTT string without wildcards.
+pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
+    validate_str(name.as_bytes())?;
+    if name.is_empty() {
+        return Err(TopicError::Empty);
+    }
+    if name.bytes().any(|b| b == b'+' || b == b'#') {
+        return Err(TopicError::WildcardInName);
+    }
+    Ok(())
+}
+
+/// Checks the wildcard placement of a filter (without the `$share/` rules).
+fn validate_filter_levels(filter: &str) -> Result<(), TopicError> {
+    if filter.is_empty() {
+        return Err(TopicError::Empty);
+    }
+    let mut levels = filter.split('/').peekable();
+    while let Some(level) = levels.next() {
+        if level.contains('#') && (level != "#" || levels.peek().is_some()) {
+            return Err(TopicError::MultiLevelWildcard);
+        }
+        if level.contains('+') && level != "+" {
+            return Err(TopicError::SingleLevelWildcard);
+        }
+    }
+    Ok(())
+}
+
+/// The prefix of MQTT 5.0 shared subscriptions.
+pub const SHARE_PREFIX: &str = "$share/";
+
+/// Checks a topic filter. With `shared_subscriptions` (MQTT 5.0), a filter starting with
+/// `$share/` must be `$share/NAME/FILTER` ([MQTT-4.8.2-1], [MQTT-4.8.2-2]); in 3.1.1 it is an
+/// ordinary filter.
+pub fn validate_topic_filter(filter: &str, shared_subscriptions: bool) -> Result<(), TopicError> {
+    validate_str(filter.as_bytes())?;
+    if shared_subscriptions {
+        if let Some(rest) = filter.strip_prefix(SHARE_PREFIX) {
+            let (name, inner) = rest.split_once('/').ok_or(TopicError::SharedSubscription)?;
+            if name.is_empty() || name.contains(['+', '#']) || inner.is_empty() {
+                return Err(TopicError::SharedSubscription);
+            }
+            return validate_filter_levels(inner);
+        }
+    }
+    validate_filter_levels(filter)
+}
+
+/// Splits a 5.0 shared filter into (share name, filter). `None` for an ordinary filter.
+pub fn split_shared(filter: &str) -> Option<(&str, &str)> {
+    filter.strip_prefix(SHARE_PREFIX)?.split_once('/')
+}
+
+/// Whether `filter` matches the topic `name` (§4.7).
+///
+/// Levels are compared byte for byte, with no normalisation ([MQTT-4.7.3-4]); `+` matches one
+/// level, which may be empty; `#` matches its parent level and any number of children; a filter
+/// starting with a wildcard never matches a name starting with `$` ([MQTT-4.7.2-1]). A shared
+/// filter `$share/NAME/FILTER` matches as `FILTER`. The arguments are assumed valid.
+pub fn topic_matches(filter: &str, name: &str) -> bool {
+    let filter = split_shared(filter).map_or(filter, |(_, inner)| inner);
+    if name.starts_with('$') && (filter.starts_with('+') || filter.starts_with('#')) {
+        return false;
+    }
+    let mut names = name.split('/');
+    for level in filter.split('/') {
+        match (level, names.next()) {
+            ("#", _) => return true,
+            ("+", Some(_)) => {}
+            (l, Some(n)) if l == n => {}
+            _ => return false,
+        }
+    }
+    names.next().is_none()
+}
+
+macro_rules! topic_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name<B = Bytes>(MqttStr<B>);
+
+        impl<B: AsRef<[u8]>> $name<B> {
+            /// The text.
+            pub fn as_str(&self) -> &str {
+                self.0.as_str()
+            }
+            /// As a plain MQTT string.
+            pub fn as_mqtt_str(&self) -> &MqttStr<B> {
+                &self.0
+            }
+            /// The underlying MQTT string.
+            pub fn into_inner(self) -> MqttStr<B> {
+                self.0
+            }
+            /// The length in bytes.
+            pub fn len(&self) -> usize {
+                self.0.len()
+            }
+            /// True for the empty string.
+            pub fn is_empty(&self) -> bool {
+                self.0.is_empty()
+            }
+            pub(crate) fn from_validated(s: MqttStr<B>) -> Self {
+                $name(s)
+            }
+        }
+
+        impl<B: AsRef<[u8]>> fmt::Debug for $name<B> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+
+        impl<B: AsRef<[u8]>> fmt::Display for $name<B> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl<B: AsRef<[u8]>> PartialEq<str> for $name<B> {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl<B: AsRef<[u8]>> PartialEq<&str> for $name<B> {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl TryFrom<&str> for $name<Bytes> {
+            type Error = TopicError;
+            fn try_from(s: &str) -> Result<Self, TopicError> {
+                $name::new(s)
+            }
+        }
+    };
+}
+
+topic_type! {
+    /// A topic name (the PUBLISH topic, a will topic, a response topic): a non-empty MQTT
+    /// string without `+` or `#` ([MQTT-4.7.1-1], [MQTT-4.7.3-1]).
+    ///
+    /// A decoded MQTT 5.0 PUBLISH may carry an empty name when a Topic Alias stands in for it.
+    TopicName
+}
+
+topic_type! {
+    /// A topic filter (SUBSCRIBE): wildcards only as whole levels, `#` only last, and in MQTT
+    /// 5.0 well-formed `$share/NAME/FILTER` shared subscriptions.
+    TopicFilter
+}
+
+impl TopicName<Bytes> {
+    /// A validated topic name, copied from `name`.
+    pub fn new(name: &str) -> Result<Self, TopicError> {
+        validate_topic_name(name)?;
+        Ok(TopicName(MqttStr::from_validated(Bytes::copy_from_slice(name.as_bytes()))))
+    }
+
+    /// A validated topic name from a static string, without copying.
+    pub fn from_static(name: &'static str) -> Result<Self, TopicError> {
+        validate_topic_name(name)?;
+        Ok(TopicName(MqttStr::from_validated(Bytes::from_static(name.as_bytes()))))
+    }
+
+    /// The empty name a 5.0 PUBLISH sends when its Topic Alias stands in for the topic.
+    pub fn empty_for_alias() -> Self {
+        TopicName(MqttStr::default())
+    }
+}
+
+impl<B: AsRef<[u8]>> TopicName<B> {
+    /// True for a name starting with `$`, which wildcard-led filters never match.
+    pub fn is_system(&self) -> bool {
+        self.as_str().starts_with('$')
+    }
+}
+
+impl TopicFilter<Bytes> {
+    /// A validated topic filter, copied from `filter` (shared subscriptions checked as in 5.0).
+    pub fn new(filter: &str) -> Result<Self, TopicError> {
+        validate_topic_filter(filter, true)?;
+        Ok(TopicFilter(MqttStr::from_validated(Bytes::copy_from_slice(filter.as_bytes()))))
+    }
+
+    /// A validated topic filter from a static string, without copying.
+    pub fn from_static(filter: &'static str) -> Result<Self, TopicError> {
+        validate_topic_filter(filter, true)?;
+        Ok(TopicFilter(MqttStr::from_validated(Bytes::from_static(filter.as_bytes()))))
+    }
+}
+
+impl<B: AsRef<[u8]>> TopicFilter<B> {
+    /// Whether this filter matches `name` (see [`topic_matches`]).
+    pub fn matches<C: AsRef<[u8]>>(&self, name: &TopicName<C>) -> bool {
+        topic_matches(self.as_str(), name.as_str())
+    }
+
+    /// True when the filter holds `+` or `#`.
+    pub fn has_wildcards(&self) -> bool {
+        self.as_str().bytes().any(|b| b == b'+' || b == b'#')
+    }
+
+    /// For a 5.0 shared subscription `$share/NAME/FILTER`, the share name and the filter.
+    pub fn shared(&self) -> Option<(&str, &str)> {
+        split_shared(self.as_str())
+    }
+}
