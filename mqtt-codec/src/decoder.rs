@@ -161,16 +161,22 @@ impl Decoder {
     fn advance(&mut self) -> Result<Option<Packet>, DecodeError> {
         loop {
             match &mut self.state {
-                State::Failed(e) => return Err(DecodeError::Failed(alloc::boxed::Box::new(e.clone()))),
+                State::Failed(e) => {
+                    return Err(DecodeError::Failed(alloc::boxed::Box::new(e.clone())))
+                }
                 State::Header(reader) => {
                     let Some(&byte) = self.buf.get(reader.consumed()) else {
                         return Ok(None);
                     };
-                    if let Some(header) =
-                        reader.push(byte, self.config.version, self.config.role, self.config.max_packet_size)?
-                    {
+                    if let Some(header) = reader.push(
+                        byte,
+                        self.config.version,
+                        self.config.role,
+                        self.config.max_packet_size,
+                    )? {
                         self.check_sequence(header.packet_type)?;
-                        self.buf.reserve(header.packet_len().saturating_sub(self.buf.len()));
+                        self.buf
+                            .reserve(header.packet_len().saturating_sub(self.buf.len()));
                         self.state = State::Body(header);
                     }
                 }

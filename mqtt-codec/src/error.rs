@@ -24,7 +24,9 @@ pub enum DecodeError {
         packet_type: u8,
     },
     /// A reserved flag bit in the fixed header has the wrong value ([MQTT-2.2.2-1], [MQTT-2.1.3-1]).
-    #[error("{packet_type} with invalid fixed-header flags {flags:#06b} [MQTT-2.2.2-1] [MQTT-2.1.3-1]")]
+    #[error(
+        "{packet_type} with invalid fixed-header flags {flags:#06b} [MQTT-2.2.2-1] [MQTT-2.1.3-1]"
+    )]
     InvalidFlags {
         /// The packet type.
         packet_type: PacketType,
@@ -129,7 +131,9 @@ pub enum DecodeError {
         flags: u8,
     },
     /// CONNACK with Session Present and a failure code ([MQTT-3.2.2-4], [MQTT-3.2.2-6]).
-    #[error("CONNACK with session present and failure code {code:#04x} [MQTT-3.2.2-4] [MQTT-3.2.2-6]")]
+    #[error(
+        "CONNACK with session present and failure code {code:#04x} [MQTT-3.2.2-4] [MQTT-3.2.2-6]"
+    )]
     SessionPresentOnFailure {
         /// The return or reason code.
         code: u8,
@@ -296,11 +300,9 @@ impl DecodeError {
             | UnexpectedPacket { .. }
             | FirstPacketNotConnect { .. }
             | SecondConnect => ReasonCode::ProtocolError,
-            EmptyPayload { packet_type }
-                if matches!(packet_type, PacketType::Subscribe | PacketType::Unsubscribe) =>
-            {
-                ReasonCode::ProtocolError
-            }
+            EmptyPayload {
+                packet_type: PacketType::Subscribe | PacketType::Unsubscribe,
+            } => ReasonCode::ProtocolError,
             Failed(inner) => inner.reason_code(),
             _ => ReasonCode::MalformedPacket,
         }

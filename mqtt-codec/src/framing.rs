@@ -38,9 +38,13 @@ pub(crate) fn check_first_byte(
 ) -> Result<(PacketType, u8), DecodeError> {
     let raw_type = byte >> 4;
     let flags = byte & 0x0F;
-    let packet_type = PacketType::from_u8(raw_type).ok_or(DecodeError::ReservedPacketType { packet_type: raw_type })?;
+    let packet_type = PacketType::from_u8(raw_type).ok_or(DecodeError::ReservedPacketType {
+        packet_type: raw_type,
+    })?;
     if packet_type == PacketType::Auth && version.is_some_and(|v| !v.is_v5()) {
-        return Err(DecodeError::ReservedPacketType { packet_type: raw_type });
+        return Err(DecodeError::ReservedPacketType {
+            packet_type: raw_type,
+        });
     }
     match packet_type.required_flags() {
         None => {
@@ -67,7 +71,8 @@ pub(crate) fn check_first_byte(
         Some(Role::Server) => packet_type.sent_by_client(),
         Some(Role::Client) => {
             packet_type.sent_by_server()
-                && (packet_type != PacketType::Disconnect || version.map_or(true, ProtocolVersion::is_v5))
+                && (packet_type != PacketType::Disconnect
+                    || version.map_or(true, ProtocolVersion::is_v5))
         }
     };
     if !allowed {

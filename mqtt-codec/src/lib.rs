@@ -30,7 +30,7 @@
 //! let mut out = [0u8; 64];
 //! let written = packet.encode_to_slice(ProtocolVersion::V5, &mut out)?; // no allocation
 //! assert_eq!(len, written);
-//! assert_eq!(&out[..5], &[0x32, 0x13, 0x00, 0x0B, b'P']);
+//! assert_eq!(&out[..5], &[0x32, 0x14, 0x00, 0x0B, b'P']);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -71,9 +71,9 @@ pub use error::{DecodeError, EncodeError};
 pub use framing::FixedHeader;
 pub use packet::connack::v3_return_code;
 pub use packet::{
-    Auth, ConnAck, Connect, Disconnect, Packet, PacketId, PacketRef, PubAck, PubComp, PubRec, PubRel,
-    PubResponse, Publish, RetainHandling, SubAck, Subscribe, Subscription, SubscriptionOptions, UnsubAck,
-    Unsubscribe, Will, MAX_PACKET_SIZE,
+    Auth, ConnAck, Connect, Disconnect, Packet, PacketId, PacketRef, PubAck, PubComp, PubRec,
+    PubRel, PubResponse, Publish, RetainHandling, SubAck, Subscribe, Subscription,
+    SubscriptionOptions, UnsubAck, Unsubscribe, Will, MAX_PACKET_SIZE,
 };
 pub use packet_type::PacketType;
 pub use parse::{parse, parse_header, ParseOptions, Status};
@@ -83,8 +83,8 @@ pub use reason::ReasonCode;
 pub use storage::{Borrowed, Owned, RawList, RawListIter, Storage};
 pub use string::{validate_str, MqttStr, StrError};
 pub use topic::{
-    split_shared, topic_matches, validate_topic_filter, validate_topic_name, TopicError, TopicFilter, TopicName,
-    SHARE_PREFIX,
+    split_shared, topic_matches, validate_topic_filter, validate_topic_name, TopicError,
+    TopicFilter, TopicName, SHARE_PREFIX,
 };
 pub use version::{ProtocolVersion, Role};
 pub use wire::varint::{varint_len, MAX_VARINT};

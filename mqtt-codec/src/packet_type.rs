@@ -107,7 +107,10 @@ impl PacketType {
     pub const fn sent_by_server(self) -> bool {
         !matches!(
             self,
-            PacketType::Connect | PacketType::Subscribe | PacketType::Unsubscribe | PacketType::PingReq
+            PacketType::Connect
+                | PacketType::Subscribe
+                | PacketType::Unsubscribe
+                | PacketType::PingReq
         )
     }
 }

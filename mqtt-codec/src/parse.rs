@@ -56,7 +56,9 @@ impl ParseOptions {
 pub fn parse_header(buf: &[u8], opts: &ParseOptions) -> Result<Status<FixedHeader>, DecodeError> {
     let mut reader = HeaderReader::default();
     for &byte in buf.iter().take(5) {
-        if let Some(header) = reader.push(byte, opts.version, opts.receiver, opts.max_packet_size)? {
+        if let Some(header) =
+            reader.push(byte, opts.version, opts.receiver, opts.max_packet_size)?
+        {
             return Ok(Status::Complete(header));
         }
     }
@@ -78,7 +80,10 @@ pub fn parse_header(buf: &[u8], opts: &ParseOptions) -> Result<Status<FixedHeade
 /// assert_eq!((p.topic.as_str(), p.payload, used), ("a/b", &b"hi"[..], 9));
 /// # Ok::<(), mqtt_codec::DecodeError>(())
 /// ```
-pub fn parse<'a>(buf: &'a [u8], opts: &ParseOptions) -> Result<Status<(PacketRef<'a>, usize)>, DecodeError> {
+pub fn parse<'a>(
+    buf: &'a [u8],
+    opts: &ParseOptions,
+) -> Result<Status<(PacketRef<'a>, usize)>, DecodeError> {
     let header = match parse_header(buf, opts)? {
         Status::Complete(h) => h,
         Status::Partial(n) => return Ok(Status::Partial(n)),

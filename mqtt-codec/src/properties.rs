@@ -70,8 +70,8 @@ impl PropContext {
             PropContext::Packet(t) => match t {
                 PacketType::Connect => set(&[0x11, 0x15, 0x16, 0x17, 0x19, 0x21, 0x22, 0x26, 0x27]),
                 PacketType::ConnAck => set(&[
-                    0x11, 0x12, 0x13, 0x15, 0x16, 0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x24, 0x25, 0x26, 0x27,
-                    0x28, 0x29, 0x2A,
+                    0x11, 0x12, 0x13, 0x15, 0x16, 0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x24, 0x25, 0x26,
+                    0x27, 0x28, 0x29, 0x2A,
                 ]),
                 PacketType::Publish => set(&[0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x23, 0x26]),
                 PacketType::PubAck
@@ -107,51 +107,107 @@ enum Kind {
 }
 
 macro_rules! prop_kind {
-    (Byte) => { Kind::Byte };
-    (U16) => { Kind::U16 };
-    (U32) => { Kind::U32 };
-    (Str) => { Kind::Str };
-    (Topic) => { Kind::Str };
-    (Bin) => { Kind::Bin };
+    (Byte) => {
+        Kind::Byte
+    };
+    (U16) => {
+        Kind::U16
+    };
+    (U32) => {
+        Kind::U32
+    };
+    (Str) => {
+        Kind::Str
+    };
+    (Topic) => {
+        Kind::Str
+    };
+    (Bin) => {
+        Kind::Bin
+    };
 }
 
 macro_rules! read_prop {
-    (Byte, $r:expr, $name:expr) => { $r.u8($name)? };
-    (U16, $r:expr, $name:expr) => { $r.u16($name)? };
-    (U32, $r:expr, $name:expr) => { $r.u32($name)? };
-    (Str, $r:expr, $name:expr) => { $r.string($name)? };
+    (Byte, $r:expr, $name:expr) => {
+        $r.u8($name)?
+    };
+    (U16, $r:expr, $name:expr) => {
+        $r.u16($name)?
+    };
+    (U32, $r:expr, $name:expr) => {
+        $r.u32($name)?
+    };
+    (Str, $r:expr, $name:expr) => {
+        $r.string($name)?
+    };
     (Topic, $r:expr, $name:expr) => {{
         let s = $r.string($name)?;
-        validate_topic_name(s.as_str())
-            .map_err(|reason| DecodeError::InvalidTopicName { field: $name, reason })?;
+        validate_topic_name(s.as_str()).map_err(|reason| DecodeError::InvalidTopicName {
+            field: $name,
+            reason,
+        })?;
         TopicName::from_validated(s)
     }};
-    (Bin, $r:expr, $name:expr) => { $r.binary($name)? };
+    (Bin, $r:expr, $name:expr) => {
+        $r.binary($name)?
+    };
 }
 
 macro_rules! int_value {
-    (Byte, $v:expr) => { Some(u32::from(*$v)) };
-    (U16, $v:expr) => { Some(u32::from(*$v)) };
-    (U32, $v:expr) => { Some(*$v) };
-    ($other:ident, $v:expr) => { None::<u32> };
+    (Byte, $v:expr) => {
+        Some(u32::from(*$v))
+    };
+    (U16, $v:expr) => {
+        Some(u32::from(*$v))
+    };
+    (U32, $v:expr) => {
+        Some(*$v)
+    };
+    ($other:ident, $v:expr) => {
+        None::<u32>
+    };
 }
 
 macro_rules! value_len {
-    (Byte, $v:expr, $name:expr) => { 1usize };
-    (U16, $v:expr, $name:expr) => { 2usize };
-    (U32, $v:expr, $name:expr) => { 4usize };
-    (Str, $v:expr, $name:expr) => { prefixed_len($name, $v.as_bytes())? };
-    (Topic, $v:expr, $name:expr) => { prefixed_len($name, $v.as_mqtt_str().as_bytes())? };
-    (Bin, $v:expr, $name:expr) => { prefixed_len($name, $v.as_ref())? };
+    (Byte, $v:expr, $name:expr) => {
+        1usize
+    };
+    (U16, $v:expr, $name:expr) => {
+        2usize
+    };
+    (U32, $v:expr, $name:expr) => {
+        4usize
+    };
+    (Str, $v:expr, $name:expr) => {
+        prefixed_len($name, $v.as_bytes())?
+    };
+    (Topic, $v:expr, $name:expr) => {
+        prefixed_len($name, $v.as_mqtt_str().as_bytes())?
+    };
+    (Bin, $v:expr, $name:expr) => {
+        prefixed_len($name, $v.as_ref())?
+    };
 }
 
 macro_rules! write_value {
-    (Byte, $b:expr, $v:expr) => { $b.put_u8(*$v) };
-    (U16, $b:expr, $v:expr) => { $b.put_u16(*$v) };
-    (U32, $b:expr, $v:expr) => { $b.put_u32(*$v) };
-    (Str, $b:expr, $v:expr) => { put_prefixed($b, $v.as_bytes()) };
-    (Topic, $b:expr, $v:expr) => { put_prefixed($b, $v.as_mqtt_str().as_bytes()) };
-    (Bin, $b:expr, $v:expr) => { put_prefixed($b, $v.as_ref()) };
+    (Byte, $b:expr, $v:expr) => {
+        $b.put_u8(*$v)
+    };
+    (U16, $b:expr, $v:expr) => {
+        $b.put_u16(*$v)
+    };
+    (U32, $b:expr, $v:expr) => {
+        $b.put_u32(*$v)
+    };
+    (Str, $b:expr, $v:expr) => {
+        put_prefixed($b, $v.as_bytes())
+    };
+    (Topic, $b:expr, $v:expr) => {
+        put_prefixed($b, $v.as_mqtt_str().as_bytes())
+    };
+    (Bin, $b:expr, $v:expr) => {
+        put_prefixed($b, $v.as_ref())
+    };
 }
 
 macro_rules! define_properties {
@@ -364,10 +420,12 @@ impl fmt::Display for PropertyId {
 fn check_value(id: PropertyId, value: u32) -> Result<(), ()> {
     let ok = match id.kind() {
         Kind::Byte => value <= 1,
-        _ => !matches!(
-            id,
-            PropertyId::ReceiveMaximum | PropertyId::MaximumPacketSize | PropertyId::TopicAlias
-        ) || value != 0,
+        _ => {
+            !matches!(
+                id,
+                PropertyId::ReceiveMaximum | PropertyId::MaximumPacketSize | PropertyId::TopicAlias
+            ) || value != 0
+        }
     };
     if ok {
         Ok(())
@@ -410,8 +468,8 @@ pub(crate) fn read_properties<'r, Src: Source<'r>>(
         }
         let bit = 1u64 << (id as u8);
         let publish = ctx == PropContext::Packet(PacketType::Publish);
-        let may_repeat = id == PropertyId::UserProperty
-            || (id == PropertyId::SubscriptionIdentifier && publish);
+        let may_repeat =
+            id == PropertyId::UserProperty || (id == PropertyId::SubscriptionIdentifier && publish);
         if seen & bit != 0 && !may_repeat {
             return Err(DecodeError::DuplicateProperty { property: id });
         }
@@ -423,7 +481,10 @@ pub(crate) fn read_properties<'r, Src: Source<'r>>(
                 }
                 let value = pr.varint("subscription identifier")?;
                 if value == 0 {
-                    return Err(DecodeError::InvalidPropertyValue { property: id, value });
+                    return Err(DecodeError::InvalidPropertyValue {
+                        property: id,
+                        value,
+                    });
                 }
                 Src::S::push(&mut props.subscription_identifiers, value);
             }
@@ -436,8 +497,18 @@ pub(crate) fn read_properties<'r, Src: Source<'r>>(
         }
     }
     let raw = pr.slice(start, pr.position());
-    Src::S::seal(&mut props.subscription_identifiers, raw.clone(), 0, Src::next_subscription_id());
-    Src::S::seal(&mut props.user_properties, raw, 0, Src::next_user_property());
+    Src::S::seal(
+        &mut props.subscription_identifiers,
+        raw.clone(),
+        0,
+        Src::next_subscription_id(),
+    );
+    Src::S::seal(
+        &mut props.user_properties,
+        raw,
+        0,
+        Src::next_user_property(),
+    );
     Ok(props)
 }
 
@@ -477,7 +548,11 @@ pub(crate) fn next_in_section<'a, T>(
 }
 
 /// Writes a property section (Property Length and content) whose content length is `len`.
-pub(crate) fn write_properties<S: Storage>(buf: &mut impl BufMut, props: &Properties<S>, len: usize) {
+pub(crate) fn write_properties<S: Storage>(
+    buf: &mut impl BufMut,
+    props: &Properties<S>,
+    len: usize,
+) {
     put_varint(buf, len as u32);
     props.write_content(buf);
 }

@@ -34,7 +34,10 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
         next: fn(&mut Self::Bytes, u8) -> Option<T>,
     );
     #[doc(hidden)]
-    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>, f: &mut dyn FnMut(&T));
+    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(
+        list: &Self::List<T>,
+        f: &mut dyn FnMut(&T),
+    );
     #[doc(hidden)]
     fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>) -> usize;
 }
@@ -92,7 +95,10 @@ impl<'a> Storage for Borrowed<'a> {
         list.ctx = ctx;
         list.next = Some(next);
     }
-    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(list: &RawList<'a, T>, f: &mut dyn FnMut(&T)) {
+    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(
+        list: &RawList<'a, T>,
+        f: &mut dyn FnMut(&T),
+    ) {
         list.iter().for_each(|item| f(&item));
     }
     fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &RawList<'a, T>) -> usize {
@@ -100,13 +106,16 @@ impl<'a> Storage for Borrowed<'a> {
     }
 }
 
+/// Reads the next item of a validated region and advances past it.
+type ItemReader<'a, T> = fn(&mut &'a [u8], u8) -> Option<T>;
+
 /// A list inside a borrowed packet: a region of the input that the parser has already
 /// validated, read item by item on iteration without allocating.
 pub struct RawList<'a, T> {
     raw: &'a [u8],
     len: usize,
     ctx: u8,
-    next: Option<fn(&mut &'a [u8], u8) -> Option<T>>,
+    next: Option<ItemReader<'a, T>>,
 }
 
 impl<'a, T> RawList<'a, T> {
@@ -185,7 +194,7 @@ pub struct RawListIter<'a, T> {
     rest: &'a [u8],
     remaining: usize,
     ctx: u8,
-    next: Option<fn(&mut &'a [u8], u8) -> Option<T>>,
+    next: Option<ItemReader<'a, T>>,
 }
 
 impl<T> Iterator for RawListIter<'_, T> {

@@ -194,13 +194,17 @@ impl TopicName<Bytes> {
     /// A validated topic name, copied from `name`.
     pub fn new(name: &str) -> Result<Self, TopicError> {
         validate_topic_name(name)?;
-        Ok(TopicName(MqttStr::from_validated(Bytes::copy_from_slice(name.as_bytes()))))
+        Ok(TopicName(MqttStr::from_validated(Bytes::copy_from_slice(
+            name.as_bytes(),
+        ))))
     }
 
     /// A validated topic name from a static string, without copying.
     pub fn from_static(name: &'static str) -> Result<Self, TopicError> {
         validate_topic_name(name)?;
-        Ok(TopicName(MqttStr::from_validated(Bytes::from_static(name.as_bytes()))))
+        Ok(TopicName(MqttStr::from_validated(Bytes::from_static(
+            name.as_bytes(),
+        ))))
     }
 
     /// The empty name a 5.0 PUBLISH sends when its Topic Alias stands in for the topic.
@@ -220,13 +224,17 @@ impl TopicFilter<Bytes> {
     /// A validated topic filter, copied from `filter` (shared subscriptions checked as in 5.0).
     pub fn new(filter: &str) -> Result<Self, TopicError> {
         validate_topic_filter(filter, true)?;
-        Ok(TopicFilter(MqttStr::from_validated(Bytes::copy_from_slice(filter.as_bytes()))))
+        Ok(TopicFilter(MqttStr::from_validated(
+            Bytes::copy_from_slice(filter.as_bytes()),
+        )))
     }
 
     /// A validated topic filter from a static string, without copying.
     pub fn from_static(filter: &'static str) -> Result<Self, TopicError> {
         validate_topic_filter(filter, true)?;
-        Ok(TopicFilter(MqttStr::from_validated(Bytes::from_static(filter.as_bytes()))))
+        Ok(TopicFilter(MqttStr::from_validated(Bytes::from_static(
+            filter.as_bytes(),
+        ))))
     }
 }
 

@@ -117,7 +117,9 @@ impl<S: Storage> ConnAck<S> {
                     code: self.reason_code,
                 });
             }
-            let props = self.properties.content_len(PropContext::Packet(PacketType::ConnAck))?;
+            let props = self
+                .properties
+                .content_len(PropContext::Packet(PacketType::ConnAck))?;
             return Ok(2 + section_len(props));
         }
         if v3_return_code(self.reason_code).is_none() {
@@ -127,10 +129,16 @@ impl<S: Storage> ConnAck<S> {
             });
         }
         if !self.properties.is_empty() {
-            return Err(EncodeError::NotRepresentable { what: "properties", version });
+            return Err(EncodeError::NotRepresentable {
+                what: "properties",
+                version,
+            });
         }
         if version == ProtocolVersion::V3_1 && self.session_present {
-            return Err(EncodeError::NotRepresentable { what: "session present", version });
+            return Err(EncodeError::NotRepresentable {
+                what: "session present",
+                version,
+            });
         }
         Ok(2)
     }

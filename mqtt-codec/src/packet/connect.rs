@@ -138,9 +138,11 @@ impl<S: Storage> Connect<S> {
                 Properties::default()
             };
             let topic = r.string("will topic")?;
-            validate_topic_name(topic.as_str()).map_err(|reason| DecodeError::InvalidTopicName {
-                field: "will topic",
-                reason,
+            validate_topic_name(topic.as_str()).map_err(|reason| {
+                DecodeError::InvalidTopicName {
+                    field: "will topic",
+                    reason,
+                }
             })?;
             let payload = r.binary("will payload")?;
             Some(Will {
@@ -186,12 +188,16 @@ impl<S: Storage> Connect<S> {
             if self.password.is_some() && self.username.is_none() {
                 return Err(EncodeError::PasswordWithoutUsername);
             }
-            if version == ProtocolVersion::V3_1_1 && self.client_id.is_empty() && !self.clean_start {
+            if version == ProtocolVersion::V3_1_1 && self.client_id.is_empty() && !self.clean_start
+            {
                 return Err(EncodeError::EmptyClientIdWithoutCleanSession);
             }
             let will_props = self.will.as_ref().is_some_and(|w| !w.properties.is_empty());
             if !self.properties.is_empty() || will_props {
-                return Err(EncodeError::NotRepresentable { what: "properties", version });
+                return Err(EncodeError::NotRepresentable {
+                    what: "properties",
+                    version,
+                });
             }
         } else if self.properties.authentication_data.is_some()
             && self.properties.authentication_method.is_none()
@@ -205,7 +211,10 @@ impl<S: Storage> Connect<S> {
         self.check(version)?;
         let mut len = 2 + version.protocol_name().len() + 1 + 1 + 2;
         if version.is_v5() {
-            len += section_len(self.properties.content_len(PropContext::Packet(PacketType::Connect))?);
+            len += section_len(
+                self.properties
+                    .content_len(PropContext::Packet(PacketType::Connect))?,
+            );
         }
         len += prefixed_len("client identifier", self.client_id.as_bytes())?;
         if let Some(will) = &self.will {

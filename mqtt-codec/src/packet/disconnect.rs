@@ -102,7 +102,10 @@ fn read_parts<'r, Src: Source<'r>>(
         let raw = r.u8("reason code")?;
         code = ReasonCode::from_u8(raw)
             .filter(|c| c.allowed_in(packet_type))
-            .ok_or(DecodeError::InvalidReasonCode { packet_type, code: raw })?;
+            .ok_or(DecodeError::InvalidReasonCode {
+                packet_type,
+                code: raw,
+            })?;
     }
     let only_from = match packet_type {
         PacketType::Auth => auth_code_from(code),
@@ -135,13 +138,22 @@ fn parts_len<S: Storage>(
     }
     if !version.is_v5() {
         if packet_type == PacketType::Auth {
-            return Err(EncodeError::NotRepresentable { what: "AUTH", version });
+            return Err(EncodeError::NotRepresentable {
+                what: "AUTH",
+                version,
+            });
         }
         if code != ReasonCode::Success {
-            return Err(EncodeError::NotRepresentable { what: "a reason code", version });
+            return Err(EncodeError::NotRepresentable {
+                what: "a reason code",
+                version,
+            });
         }
         if !props.is_empty() {
-            return Err(EncodeError::NotRepresentable { what: "properties", version });
+            return Err(EncodeError::NotRepresentable {
+                what: "properties",
+                version,
+            });
         }
         return Ok(0);
     }
@@ -163,7 +175,9 @@ fn write_parts<S: Storage>(
     if !version.is_v5() {
         return;
     }
-    let content = props.content_len(PropContext::Packet(packet_type)).unwrap_or(0);
+    let content = props
+        .content_len(PropContext::Packet(packet_type))
+        .unwrap_or(0);
     if code == ReasonCode::Success && content == 0 {
         return;
     }
@@ -174,7 +188,10 @@ fn write_parts<S: Storage>(
 }
 
 impl<S: Storage> Disconnect<S> {
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(r: &mut Reader<'r, Src>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+        r: &mut Reader<'r, Src>,
+        ctx: &ParseCtx,
+    ) -> Result<Self, DecodeError> {
         let (reason_code, properties) = read_parts(r, ctx, PacketType::Disconnect)?;
         if ctx.receiver == Some(Role::Client) && properties.session_expiry_interval.is_some() {
             return Err(DecodeError::SessionExpiryFromServer);
@@ -186,16 +203,30 @@ impl<S: Storage> Disconnect<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        parts_len(self.reason_code, &self.properties, version, PacketType::Disconnect)
+        parts_len(
+            self.reason_code,
+            &self.properties,
+            version,
+            PacketType::Disconnect,
+        )
     }
 
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
-        write_parts(buf, self.reason_code, &self.properties, version, PacketType::Disconnect);
+        write_parts(
+            buf,
+            self.reason_code,
+            &self.properties,
+            version,
+            PacketType::Disconnect,
+        );
     }
 }
 
 impl<S: Storage> Auth<S> {
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(r: &mut Reader<'r, Src>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+        r: &mut Reader<'r, Src>,
+        ctx: &ParseCtx,
+    ) -> Result<Self, DecodeError> {
         let bare = r.is_empty();
         let (reason_code, properties) = read_parts(r, ctx, PacketType::Auth)?;
         // Only the RL = 0 success form may leave the method out (checklist Q2).
@@ -213,10 +244,21 @@ impl<S: Storage> Auth<S> {
         if version.is_v5() && !bare && self.properties.authentication_method.is_none() {
             return Err(EncodeError::MissingAuthenticationMethod);
         }
-        parts_len(self.reason_code, &self.properties, version, PacketType::Auth)
+        parts_len(
+            self.reason_code,
+            &self.properties,
+            version,
+            PacketType::Auth,
+        )
     }
 
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
-        write_parts(buf, self.reason_code, &self.properties, version, PacketType::Auth);
+        write_parts(
+            buf,
+            self.reason_code,
+            &self.properties,
+            version,
+            PacketType::Auth,
+        );
     }
 }

@@ -46,7 +46,9 @@ pub(crate) struct ParseCtx {
 }
 
 /// Reads a non-zero packet identifier (PID-3, PID-4).
-pub(crate) fn read_packet_id<'r, Src: Source<'r>>(r: &mut Reader<'r, Src>) -> Result<PacketId, DecodeError> {
+pub(crate) fn read_packet_id<'r, Src: Source<'r>>(
+    r: &mut Reader<'r, Src>,
+) -> Result<PacketId, DecodeError> {
     let packet_type = r.packet_type();
     let id = r.u16("packet identifier")?;
     NonZeroU16::new(id).ok_or(DecodeError::ZeroPacketId { packet_type })
@@ -164,7 +166,9 @@ impl<S: Storage> Packet<S> {
             Packet::Connect(p) => &p.properties,
             Packet::ConnAck(p) => &p.properties,
             Packet::Publish(p) => &p.properties,
-            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => &p.properties,
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+                &p.properties
+            }
             Packet::Subscribe(p) => &p.properties,
             Packet::SubAck(p) => &p.properties,
             Packet::Unsubscribe(p) => &p.properties,
@@ -189,7 +193,9 @@ impl<S: Storage> Packet<S> {
             Packet::Connect(p) => p.body_len(version),
             Packet::ConnAck(p) => p.body_len(version),
             Packet::Publish(p) => p.body_len(version),
-            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => p.body_len(version, t),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+                p.body_len(version, t)
+            }
             Packet::Subscribe(p) => p.body_len(version),
             Packet::SubAck(p) => p.body_len(version),
             Packet::Unsubscribe(p) => p.body_len(version),
@@ -206,7 +212,9 @@ impl<S: Storage> Packet<S> {
             Packet::Connect(p) => p.write_body(version, buf),
             Packet::ConnAck(p) => p.write_body(version, buf),
             Packet::Publish(p) => p.write_body(version, buf),
-            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => p.write_body(version, t, buf),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+                p.write_body(version, t, buf)
+            }
             Packet::Subscribe(p) => p.write_body(version, buf),
             Packet::SubAck(p) => p.write_body(version, buf),
             Packet::Unsubscribe(p) => p.write_body(version, buf),
@@ -228,7 +236,11 @@ impl<S: Storage> Packet<S> {
     /// Checks every rule first and writes nothing on error. The remaining length is always
     /// in its shortest form. Fails with [`EncodeError::BufferTooSmall`] when `buf` cannot
     /// take the whole packet.
-    pub fn encode<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) -> Result<usize, EncodeError> {
+    pub fn encode<B: BufMut>(
+        &self,
+        version: ProtocolVersion,
+        buf: &mut B,
+    ) -> Result<usize, EncodeError> {
         let body = self.body_len(version)?;
         let total = total_len(body)?;
         if buf.remaining_mut() < total {
@@ -244,7 +256,11 @@ impl<S: Storage> Packet<S> {
     }
 
     /// Encodes the packet into the start of `out` without allocating; returns the length.
-    pub fn encode_to_slice(&self, version: ProtocolVersion, out: &mut [u8]) -> Result<usize, EncodeError> {
+    pub fn encode_to_slice(
+        &self,
+        version: ProtocolVersion,
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
         let mut cursor: &mut [u8] = out;
         self.encode(version, &mut cursor)
     }
@@ -271,7 +287,11 @@ impl<S: Storage> Publish<S> {
     /// Writes the fixed header and the variable header of this PUBLISH, everything before
     /// the payload, and returns the payload untouched: write the two with one vectored
     /// write, and the payload is never copied.
-    pub fn encode_header<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) -> Result<&S::Bytes, EncodeError> {
+    pub fn encode_header<B: BufMut>(
+        &self,
+        version: ProtocolVersion,
+        buf: &mut B,
+    ) -> Result<&S::Bytes, EncodeError> {
         let header_body = self.header_body_len(version)?;
         let body = header_body + self.payload.as_ref().len();
         total_len(body)?;
@@ -295,7 +315,11 @@ impl Packet<Owned> {
     /// Reason String, then the User Properties, until the packet fits. Other packets are not
     /// changed. Returns the encoded length, or [`EncodeError::PacketTooLarge`] if it still
     /// does not fit.
-    pub fn fit_to_size(&mut self, version: ProtocolVersion, max: usize) -> Result<usize, EncodeError> {
+    pub fn fit_to_size(
+        &mut self,
+        version: ProtocolVersion,
+        max: usize,
+    ) -> Result<usize, EncodeError> {
         let droppable = !matches!(
             self,
             Packet::Connect(_) | Packet::Publish(_) | Packet::Subscribe(_) | Packet::Unsubscribe(_)
@@ -324,7 +348,9 @@ impl Packet<Owned> {
             Packet::Connect(p) => &mut p.properties,
             Packet::ConnAck(p) => &mut p.properties,
             Packet::Publish(p) => &mut p.properties,
-            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => &mut p.properties,
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+                &mut p.properties
+            }
             Packet::Subscribe(p) => &mut p.properties,
             Packet::SubAck(p) => &mut p.properties,
             Packet::Unsubscribe(p) => &mut p.properties,
@@ -344,7 +370,9 @@ impl<S: Storage> fmt::Display for Packet<S> {
             Packet::Connect(p) => write!(f, "{name} {p:?}"),
             Packet::ConnAck(p) => write!(f, "{name} {p:?}"),
             Packet::Publish(p) => write!(f, "{name} {p:?}"),
-            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => write!(f, "{name} {p:?}"),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+                write!(f, "{name} {p:?}")
+            }
             Packet::Subscribe(p) => write!(f, "{name} {p:?}"),
             Packet::SubAck(p) => write!(f, "{name} {p:?}"),
             Packet::Unsubscribe(p) => write!(f, "{name} {p:?}"),
@@ -368,4 +396,3 @@ macro_rules! into_packet {
 }
 into_packet!(Connect => Connect, ConnAck => ConnAck, Publish => Publish, Subscribe => Subscribe,
     SubAck => SubAck, Unsubscribe => Unsubscribe, UnsubAck => UnsubAck, Disconnect => Disconnect, Auth => Auth);
-

@@ -48,7 +48,12 @@ impl Publish<Owned> {
     }
 
     /// A QoS 1 or 2 PUBLISH (or QoS 0, where `packet_id` is ignored) with its identifier.
-    pub fn with_qos(topic: TopicName, payload: impl Into<Bytes>, qos: QoS, packet_id: PacketId) -> Self {
+    pub fn with_qos(
+        topic: TopicName,
+        payload: impl Into<Bytes>,
+        qos: QoS,
+        packet_id: PacketId,
+    ) -> Self {
         let mut p = Publish::new(topic, payload);
         p.qos = qos;
         p.packet_id = (qos != QoS::AtMostOnce).then_some(packet_id);
@@ -93,9 +98,11 @@ impl<S: Storage> Publish<S> {
         let topic = r.string("topic name")?;
         let v5 = ctx.version.is_v5();
         if !topic.is_empty() || !v5 {
-            validate_topic_name(topic.as_str()).map_err(|reason| DecodeError::InvalidTopicName {
-                field: "topic name",
-                reason,
+            validate_topic_name(topic.as_str()).map_err(|reason| {
+                DecodeError::InvalidTopicName {
+                    field: "topic name",
+                    reason,
+                }
             })?;
         }
         let packet_id = if qos == QoS::AtMostOnce {
@@ -133,7 +140,9 @@ impl<S: Storage> Publish<S> {
         match (self.qos, self.packet_id) {
             (QoS::AtMostOnce, Some(_)) => return Err(EncodeError::UnexpectedPacketId),
             (QoS::AtMostOnce, None) if self.dup => return Err(EncodeError::DupWithQos0),
-            (QoS::AtLeastOnce | QoS::ExactlyOnce, None) => return Err(EncodeError::MissingPacketId(self.qos)),
+            (QoS::AtLeastOnce | QoS::ExactlyOnce, None) => {
+                return Err(EncodeError::MissingPacketId(self.qos))
+            }
             _ => {}
         }
         if self.topic.is_empty() && !(version.is_v5() && self.properties.topic_alias.is_some()) {
@@ -150,9 +159,15 @@ impl<S: Storage> Publish<S> {
             len += 2;
         }
         if version.is_v5() {
-            len += section_len(self.properties.content_len(PropContext::Packet(PacketType::Publish))?);
+            len += section_len(
+                self.properties
+                    .content_len(PropContext::Packet(PacketType::Publish))?,
+            );
         } else if !self.properties.is_empty() {
-            return Err(EncodeError::NotRepresentable { what: "properties", version });
+            return Err(EncodeError::NotRepresentable {
+                what: "properties",
+                version,
+            });
         }
         Ok(len)
     }

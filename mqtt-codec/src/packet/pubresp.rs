@@ -54,7 +54,10 @@ impl<S: Storage> PubResponse<S> {
     ) -> Result<Self, DecodeError> {
         let len = r.remaining();
         if len < 2 || (!ctx.version.is_v5() && len != 2) {
-            return Err(DecodeError::InvalidRemainingLength { packet_type, length: len });
+            return Err(DecodeError::InvalidRemainingLength {
+                packet_type,
+                length: len,
+            });
         }
         let packet_id = read_packet_id(r)?;
         let mut out = PubResponse {
@@ -66,7 +69,10 @@ impl<S: Storage> PubResponse<S> {
             let raw = r.u8("reason code")?;
             out.reason_code = ReasonCode::from_u8(raw)
                 .filter(|c| c.allowed_in(packet_type))
-                .ok_or(DecodeError::InvalidReasonCode { packet_type, code: raw })?;
+                .ok_or(DecodeError::InvalidReasonCode {
+                    packet_type,
+                    code: raw,
+                })?;
         }
         if !r.is_empty() {
             out.properties = read_properties(r, PropContext::Packet(packet_type), ctx.receiver)?;
@@ -74,7 +80,11 @@ impl<S: Storage> PubResponse<S> {
         Ok(out)
     }
 
-    pub(crate) fn body_len(&self, version: ProtocolVersion, packet_type: PacketType) -> Result<usize, EncodeError> {
+    pub(crate) fn body_len(
+        &self,
+        version: ProtocolVersion,
+        packet_type: PacketType,
+    ) -> Result<usize, EncodeError> {
         if !self.reason_code.allowed_in(packet_type) {
             return Err(EncodeError::InvalidReasonCode {
                 packet_type,
@@ -83,14 +93,22 @@ impl<S: Storage> PubResponse<S> {
         }
         if !version.is_v5() {
             if self.reason_code != ReasonCode::Success {
-                return Err(EncodeError::NotRepresentable { what: "a reason code", version });
+                return Err(EncodeError::NotRepresentable {
+                    what: "a reason code",
+                    version,
+                });
             }
             if !self.properties.is_empty() {
-                return Err(EncodeError::NotRepresentable { what: "properties", version });
+                return Err(EncodeError::NotRepresentable {
+                    what: "properties",
+                    version,
+                });
             }
             return Ok(2);
         }
-        let props = self.properties.content_len(PropContext::Packet(packet_type))?;
+        let props = self
+            .properties
+            .content_len(PropContext::Packet(packet_type))?;
         Ok(match (self.reason_code, props) {
             (ReasonCode::Success, 0) => 2,
             (_, 0) => 3,
@@ -98,7 +116,12 @@ impl<S: Storage> PubResponse<S> {
         })
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, packet_type: PacketType, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(
+        &self,
+        version: ProtocolVersion,
+        packet_type: PacketType,
+        buf: &mut impl BufMut,
+    ) {
         buf.put_u16(self.packet_id.get());
         if !version.is_v5() {
             return;

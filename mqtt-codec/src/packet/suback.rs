@@ -79,7 +79,10 @@ pub(crate) fn read_code<'r, Src: Source<'r>>(
     let raw = r.u8("reason code")?;
     ReasonCode::from_u8(raw)
         .filter(|&c| code_allowed(c, packet_type, version))
-        .ok_or(DecodeError::InvalidReasonCode { packet_type, code: raw })
+        .ok_or(DecodeError::InvalidReasonCode {
+            packet_type,
+            code: raw,
+        })
 }
 
 /// The fields the two packets share.
@@ -112,7 +115,12 @@ fn read_parts<'r, Src: Source<'r>>(
     if needs_codes && <Src::S as Storage>::len(&codes) == 0 {
         return Err(DecodeError::EmptyPayload { packet_type });
     }
-    <Src::S as Storage>::seal(&mut codes, r.slice(start, r.position()), ctx.version.level(), Src::next_code());
+    <Src::S as Storage>::seal(
+        &mut codes,
+        r.slice(start, r.position()),
+        ctx.version.level(),
+        Src::next_code(),
+    );
     Ok((packet_id, properties, codes))
 }
 
@@ -126,7 +134,10 @@ fn parts_len<S: Storage>(
     if version.is_v5() {
         len += section_len(props.content_len(PropContext::Packet(packet_type))?);
     } else if !props.is_empty() {
-        return Err(EncodeError::NotRepresentable { what: "properties", version });
+        return Err(EncodeError::NotRepresentable {
+            what: "properties",
+            version,
+        });
     }
     let mut bad = None;
     let mut count = 0;
@@ -170,7 +181,9 @@ fn write_parts<S: Storage>(
 ) {
     buf.put_u16(packet_id.get());
     if version.is_v5() {
-        let len = props.content_len(PropContext::Packet(packet_type)).unwrap_or(0);
+        let len = props
+            .content_len(PropContext::Packet(packet_type))
+            .unwrap_or(0);
         write_properties(buf, props, len);
     }
     if version.is_v5() || packet_type == PacketType::SubAck {
@@ -179,7 +192,10 @@ fn write_parts<S: Storage>(
 }
 
 impl<S: Storage> SubAck<S> {
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(r: &mut Reader<'r, Src>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+        r: &mut Reader<'r, Src>,
+        ctx: &ParseCtx,
+    ) -> Result<Self, DecodeError> {
         let (packet_id, properties, reason_codes) = read_parts(r, ctx, PacketType::SubAck)?;
         Ok(SubAck {
             packet_id,
@@ -189,16 +205,31 @@ impl<S: Storage> SubAck<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        parts_len(&self.properties, &self.reason_codes, version, PacketType::SubAck)
+        parts_len(
+            &self.properties,
+            &self.reason_codes,
+            version,
+            PacketType::SubAck,
+        )
     }
 
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
-        write_parts(buf, self.packet_id, &self.properties, &self.reason_codes, version, PacketType::SubAck);
+        write_parts(
+            buf,
+            self.packet_id,
+            &self.properties,
+            &self.reason_codes,
+            version,
+            PacketType::SubAck,
+        );
     }
 }
 
 impl<S: Storage> UnsubAck<S> {
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(r: &mut Reader<'r, Src>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
+    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+        r: &mut Reader<'r, Src>,
+        ctx: &ParseCtx,
+    ) -> Result<Self, DecodeError> {
         let (packet_id, properties, reason_codes) = read_parts(r, ctx, PacketType::UnsubAck)?;
         Ok(UnsubAck {
             packet_id,
@@ -208,10 +239,22 @@ impl<S: Storage> UnsubAck<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        parts_len(&self.properties, &self.reason_codes, version, PacketType::UnsubAck)
+        parts_len(
+            &self.properties,
+            &self.reason_codes,
+            version,
+            PacketType::UnsubAck,
+        )
     }
 
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
-        write_parts(buf, self.packet_id, &self.properties, &self.reason_codes, version, PacketType::UnsubAck);
+        write_parts(
+            buf,
+            self.packet_id,
+            &self.properties,
+            &self.reason_codes,
+            version,
+            PacketType::UnsubAck,
+        );
     }
 }

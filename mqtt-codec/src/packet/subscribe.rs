@@ -52,7 +52,8 @@ impl SubscriptionOptions {
     /// Parses the options byte under `version` (SUB-7, SUB-8, SUB-10, SUB-11).
     pub fn from_byte(byte: u8, version: ProtocolVersion) -> Result<Self, DecodeError> {
         if !version.is_v5() {
-            let qos = QoS::from_bits(byte).ok_or(DecodeError::InvalidRequestedQos { options: byte })?;
+            let qos =
+                QoS::from_bits(byte).ok_or(DecodeError::InvalidRequestedQos { options: byte })?;
             return Ok(SubscriptionOptions::new(qos));
         }
         if byte & 0xC0 != 0 {
@@ -75,7 +76,9 @@ impl SubscriptionOptions {
 
     /// The options byte under `version`.
     pub fn to_byte(self, version: ProtocolVersion) -> Result<u8, EncodeError> {
-        let extra = self.no_local || self.retain_as_published || self.retain_handling != RetainHandling::SendAtSubscribe;
+        let extra = self.no_local
+            || self.retain_as_published
+            || self.retain_handling != RetainHandling::SendAtSubscribe;
         if !version.is_v5() && extra {
             return Err(EncodeError::NotRepresentable {
                 what: "No Local, Retain As Published or Retain Handling",
@@ -169,7 +172,12 @@ impl<S: Storage> Subscribe<S> {
                 packet_type: PacketType::Subscribe,
             });
         }
-        S::seal(&mut subscriptions, r.slice(start, r.position()), ctx.version.level(), Src::next_subscription());
+        S::seal(
+            &mut subscriptions,
+            r.slice(start, r.position()),
+            ctx.version.level(),
+            Src::next_subscription(),
+        );
         Ok(Subscribe {
             packet_id,
             properties,
@@ -180,9 +188,15 @@ impl<S: Storage> Subscribe<S> {
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let mut len = 2;
         if version.is_v5() {
-            len += section_len(self.properties.content_len(PropContext::Packet(PacketType::Subscribe))?);
+            len += section_len(
+                self.properties
+                    .content_len(PropContext::Packet(PacketType::Subscribe))?,
+            );
         } else if !self.properties.is_empty() {
-            return Err(EncodeError::NotRepresentable { what: "properties", version });
+            return Err(EncodeError::NotRepresentable {
+                what: "properties",
+                version,
+            });
         }
         let mut result = Ok(());
         let mut count = 0;

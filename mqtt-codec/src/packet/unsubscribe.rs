@@ -51,7 +51,11 @@ impl<S: Storage> Unsubscribe<S> {
     ) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
         let properties = if ctx.version.is_v5() {
-            read_properties(r, PropContext::Packet(PacketType::Unsubscribe), ctx.receiver)?
+            read_properties(
+                r,
+                PropContext::Packet(PacketType::Unsubscribe),
+                ctx.receiver,
+            )?
         } else {
             Properties::default()
         };
@@ -65,7 +69,12 @@ impl<S: Storage> Unsubscribe<S> {
                 packet_type: PacketType::Unsubscribe,
             });
         }
-        S::seal(&mut filters, r.slice(start, r.position()), 0, Src::next_filter());
+        S::seal(
+            &mut filters,
+            r.slice(start, r.position()),
+            0,
+            Src::next_filter(),
+        );
         Ok(Unsubscribe {
             packet_id,
             properties,
@@ -76,9 +85,15 @@ impl<S: Storage> Unsubscribe<S> {
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let mut len = 2;
         if version.is_v5() {
-            len += section_len(self.properties.content_len(PropContext::Packet(PacketType::Unsubscribe))?);
+            len += section_len(
+                self.properties
+                    .content_len(PropContext::Packet(PacketType::Unsubscribe))?,
+            );
         } else if !self.properties.is_empty() {
-            return Err(EncodeError::NotRepresentable { what: "properties", version });
+            return Err(EncodeError::NotRepresentable {
+                what: "properties",
+                version,
+            });
         }
         let mut result = Ok(());
         let mut count = 0;

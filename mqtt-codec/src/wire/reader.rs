@@ -6,9 +6,9 @@ use crate::packet::unsubscribe::read_filter;
 use crate::packet_type::PacketType;
 use crate::properties::{next_in_section, PropertyId, UserProperty};
 use crate::reason::ReasonCode;
-use crate::version::ProtocolVersion;
 use crate::storage::{Borrowed, Owned, Storage};
 use crate::string::{validate_str, MqttStr, StrError};
+use crate::version::ProtocolVersion;
 use crate::wire::varint::{read_varint, VarIntError};
 use bytes::Bytes;
 
@@ -67,7 +67,11 @@ impl<'a> Source<'a> for &'a [u8] {
         self.get(start..end).unwrap_or_default()
     }
     fn next_subscription_id() -> NextFn<'a, Self, u32> {
-        |raw, _| next_in_section(raw, PropertyId::SubscriptionIdentifier, |r| r.varint("").ok())
+        |raw, _| {
+            next_in_section(raw, PropertyId::SubscriptionIdentifier, |r| {
+                r.varint("").ok()
+            })
+        }
     }
     fn next_user_property() -> NextFn<'a, Self, UserProperty<Borrowed<'a>>> {
         |raw, _| {
@@ -80,10 +84,14 @@ impl<'a> Source<'a> for &'a [u8] {
         }
     }
     fn next_subscription() -> NextFn<'a, Self, Subscription<Borrowed<'a>>> {
-        |raw, level| next_item(raw, PacketType::Subscribe, |r| read_subscription(r, version_of(level)))
+        |raw, level| {
+            next_item(raw, PacketType::Subscribe, |r| {
+                read_subscription(r, version_of(level))
+            })
+        }
     }
     fn next_filter() -> NextFn<'a, Self, MqttStr<&'a [u8]>> {
-        |raw, _| next_item(raw, PacketType::Unsubscribe, |r| read_filter(r))
+        |raw, _| next_item(raw, PacketType::Unsubscribe, read_filter)
     }
     fn next_code() -> NextFn<'a, Self, ReasonCode> {
         |raw, _| {
@@ -182,7 +190,9 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
         }
         let start = self.pos;
         self.pos += n;
-        self.data.get(start..self.pos).ok_or_else(|| self.eof(field))
+        self.data
+            .get(start..self.pos)
+            .ok_or_else(|| self.eof(field))
     }
 
     /// Takes `n` bytes as a storage slice.
@@ -201,7 +211,11 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
 
     /// Reads one byte.
     pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
-        let b = self.data.get(self.pos).copied().filter(|_| self.pos < self.end);
+        let b = self
+            .data
+            .get(self.pos)
+            .copied()
+            .filter(|_| self.pos < self.end);
         let b = b.ok_or_else(|| self.eof(field))?;
         self.pos += 1;
         Ok(b)
@@ -246,7 +260,10 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
     }
 
     /// Reads a UTF-8 Encoded String (§1.5.4), checked for well-formedness and U+0000.
-    pub(crate) fn string(&mut self, field: &'static str) -> Result<MqttStr<SrcBytes<'r, Src>>, DecodeError> {
+    pub(crate) fn string(
+        &mut self,
+        field: &'static str,
+    ) -> Result<MqttStr<SrcBytes<'r, Src>>, DecodeError> {
         let len = usize::from(self.u16(field)?);
         let start = self.pos;
         let raw = self.take(len, field)?;
@@ -269,7 +286,11 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
     }
 
     /// Splits off a window of the next `len` bytes; this cursor skips past it.
-    pub(crate) fn split(&mut self, len: usize, field: &'static str) -> Result<Reader<'r, Src>, DecodeError> {
+    pub(crate) fn split(
+        &mut self,
+        len: usize,
+        field: &'static str,
+    ) -> Result<Reader<'r, Src>, DecodeError> {
         if len > self.remaining() {
             return Err(self.eof(field));
         }
