@@ -64,6 +64,7 @@ pub struct Decoder {
     state: State,
     config: DecoderConfig,
     seen_connect: bool,
+    offset: u64,
 }
 
 impl Decoder {
@@ -74,6 +75,7 @@ impl Decoder {
             state: State::Header(HeaderReader::default()),
             config,
             seen_connect: false,
+            offset: 0,
         }
     }
 
@@ -124,6 +126,12 @@ impl Decoder {
             State::Failed(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// The stream offset where the packet being read starts: the total size of the packets
+    /// returned so far. After an error, where the offending packet starts.
+    pub fn offset(&self) -> u64 {
+        self.offset
     }
 
     /// Bytes received but not yet returned as packets.
@@ -186,6 +194,8 @@ impl Decoder {
                         return Ok(None);
                     }
                     let mut frame = self.buf.split_to(header.packet_len());
+                    let start = self.offset;
+                    self.offset += header.packet_len() as u64;
                     let body = frame.split_off(header.header_len).freeze();
                     self.state = State::Header(HeaderReader::default());
                     let ctx = ParseCtx {
@@ -193,7 +203,7 @@ impl Decoder {
                         receiver: self.config.role,
                         flags: header.flags,
                     };
-                    let packet = parse_body(header.packet_type, &body, &ctx)?;
+                    let packet = parse_body(header.packet_type, &body, &ctx).inspect_err(|_| self.offset = start)?;
                     if let Packet::Connect(connect) = &packet {
                         self.config.version = Some(connect.protocol_version);
                         self.seen_connect = true;

@@ -1,0 +1,103 @@
+//! Prints the packets of a hex string, or of a raw byte stream on stdin, one a line.
+//!
+//! ```text
+//! cargo run --example decode -- [--protocol 3.1|3.1.1|5] [HEX]
+//! ```
+//!
+//! Without `--protocol` the version is learned from a leading CONNECT, else 3.1.1. Packets
+//! of both directions are accepted. On malformed or truncated input it prints the error and
+//! the offset of the offending packet and exits with status 1.
+
+use mqtt_codec::{Decoder, DecoderConfig, ProtocolVersion, MAX_PACKET_SIZE};
+use std::io::Read;
+use std::process::ExitCode;
+
+fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ':' && *c != ',')
+        .collect();
+    let digits = digits.strip_prefix("0x").unwrap_or(&digits);
+    if digits.len() % 2 != 0 {
+        return Err("odd number of hex digits".into());
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).map_err(|e| format!("bad hex at {i}: {e}")))
+        .collect()
+}
+
+fn parse_version(text: &str) -> Result<ProtocolVersion, String> {
+    match text {
+        "3.1" | "3" => Ok(ProtocolVersion::V3_1),
+        "3.1.1" | "4" => Ok(ProtocolVersion::V3_1_1),
+        "5" | "5.0" => Ok(ProtocolVersion::V5),
+        other => Err(format!("unknown protocol version {other:?} (use 3.1, 3.1.1 or 5)")),
+    }
+}
+
+fn run() -> Result<bool, String> {
+    let mut args = std::env::args().skip(1);
+    let mut version = None;
+    let mut hex = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--protocol" | "-p" => {
+                let v = args.next().ok_or("--protocol needs a value")?;
+                version = Some(parse_version(&v)?);
+            }
+            "--help" | "-h" => {
+                println!("usage: decode [--protocol 3.1|3.1.1|5] [HEX]   (raw bytes on stdin without HEX)");
+                return Ok(true);
+            }
+            _ if hex.is_none() => hex = Some(arg),
+            _ => return Err(format!("unexpected argument {arg:?}")),
+        }
+    }
+    let input = match hex {
+        Some(h) => parse_hex(&h)?,
+        None => {
+            let mut raw = Vec::new();
+            std::io::stdin().read_to_end(&mut raw).map_err(|e| e.to_string())?;
+            raw
+        }
+    };
+    // Learn the version from a leading CONNECT unless told; otherwise assume 3.1.1.
+    let version = version.or_else(|| (input.first().map(|b| b >> 4) != Some(1)).then_some(ProtocolVersion::V3_1_1));
+    let mut decoder = Decoder::new(DecoderConfig {
+        version,
+        role: None,
+        max_packet_size: MAX_PACKET_SIZE,
+    });
+    decoder.feed(&input);
+    loop {
+        match decoder.next_packet() {
+            Ok(Some(packet)) => println!("{packet}"),
+            Ok(None) => break,
+            Err(e) => {
+                println!("error at offset {}: {e}", decoder.offset());
+                return Ok(false);
+            }
+        }
+    }
+    if decoder.buffered() > 0 {
+        println!(
+            "error at offset {}: truncated packet ({} bytes of it received)",
+            decoder.offset(),
+            decoder.buffered()
+        );
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            eprintln!("decode: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

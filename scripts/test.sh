@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every check of the project, the same on a developer's machine and in CI.
+# Installs what it needs first, so it works on a fresh machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain components"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step "formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "lints (cargo clippy, warnings are errors)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "no_std build of the core (default features off)"
+cargo build -p mqtt-codec --no-default-features
+
+step "documentation (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc -p mqtt-codec --no-deps
+
+step "tests"
+cargo test --workspace
+
+step "decode example"
+out=$(cargo run -q -p mqtt-codec --example decode -- "10 0F 00 04 4D 51 54 54 04 02 00 3C 00 03 61 62 63 C0 00")
+echo "$out"
+grep -q '^CONNECT' <<<"$out" && grep -q '^PINGREQ' <<<"$out"
+if cargo run -q -p mqtt-codec --example decode -- "30 FF FF FF FF 7F" >/dev/null; then
+  echo "decode example accepted a 5-byte remaining length" >&2
+  exit 1
+fi
+
+echo
+echo "all checks passed"
