@@ -23,7 +23,9 @@ fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
     }
     (0..digits.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(&digits[i..i + 2], 16).map_err(|e| format!("bad hex at {i}: {e}")))
+        .map(|i| {
+            u8::from_str_radix(&digits[i..i + 2], 16).map_err(|e| format!("bad hex at {i}: {e}"))
+        })
         .collect()
 }
 
@@ -32,7 +34,9 @@ fn parse_version(text: &str) -> Result<ProtocolVersion, String> {
         "3.1" | "3" => Ok(ProtocolVersion::V3_1),
         "3.1.1" | "4" => Ok(ProtocolVersion::V3_1_1),
         "5" | "5.0" => Ok(ProtocolVersion::V5),
-        other => Err(format!("unknown protocol version {other:?} (use 3.1, 3.1.1 or 5)")),
+        other => Err(format!(
+            "unknown protocol version {other:?} (use 3.1, 3.1.1 or 5)"
+        )),
     }
 }
 
@@ -58,12 +62,15 @@ fn run() -> Result<bool, String> {
         Some(h) => parse_hex(&h)?,
         None => {
             let mut raw = Vec::new();
-            std::io::stdin().read_to_end(&mut raw).map_err(|e| e.to_string())?;
+            std::io::stdin()
+                .read_to_end(&mut raw)
+                .map_err(|e| e.to_string())?;
             raw
         }
     };
     // Learn the version from a leading CONNECT unless told; otherwise assume 3.1.1.
-    let version = version.or_else(|| (input.first().map(|b| b >> 4) != Some(1)).then_some(ProtocolVersion::V3_1_1));
+    let version = version
+        .or_else(|| (input.first().map(|b| b >> 4) != Some(1)).then_some(ProtocolVersion::V3_1_1));
     let mut decoder = Decoder::new(DecoderConfig {
         version,
         role: None,

@@ -203,7 +203,8 @@ impl Decoder {
                         receiver: self.config.role,
                         flags: header.flags,
                     };
-                    let packet = parse_body(header.packet_type, &body, &ctx).inspect_err(|_| self.offset = start)?;
+                    let packet = parse_body(header.packet_type, &body, &ctx)
+                        .inspect_err(|_| self.offset = start)?;
                     if let Packet::Connect(connect) = &packet {
                         self.config.version = Some(connect.protocol_version);
                         self.seen_connect = true;

@@ -87,4 +87,9 @@ pub use topic::{
     TopicFilter, TopicName, SHARE_PREFIX,
 };
 pub use version::{ProtocolVersion, Role};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
 pub use wire::varint::{varint_len, MAX_VARINT};

@@ -4,6 +4,7 @@
 pub(crate) mod connack;
 pub(crate) mod connect;
 pub(crate) mod disconnect;
+mod display;
 pub(crate) mod publish;
 pub(crate) mod pubresp;
 pub(crate) mod suback;
@@ -359,28 +360,6 @@ impl Packet<Owned> {
             Packet::Auth(p) => &mut p.properties,
             Packet::PingReq | Packet::PingResp => return None,
         })
-    }
-}
-
-impl<S: Storage> fmt::Display for Packet<S> {
-    /// One line: the type name, then the fields (payloads cut after 64 bytes).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = self.packet_type().name();
-        match self {
-            Packet::Connect(p) => write!(f, "{name} {p:?}"),
-            Packet::ConnAck(p) => write!(f, "{name} {p:?}"),
-            Packet::Publish(p) => write!(f, "{name} {p:?}"),
-            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
-                write!(f, "{name} {p:?}")
-            }
-            Packet::Subscribe(p) => write!(f, "{name} {p:?}"),
-            Packet::SubAck(p) => write!(f, "{name} {p:?}"),
-            Packet::Unsubscribe(p) => write!(f, "{name} {p:?}"),
-            Packet::UnsubAck(p) => write!(f, "{name} {p:?}"),
-            Packet::PingReq | Packet::PingResp => f.write_str(name),
-            Packet::Disconnect(p) => write!(f, "{name} {p:?}"),
-            Packet::Auth(p) => write!(f, "{name} {p:?}"),
-        }
     }
 }
 
