@@ -80,7 +80,7 @@ pub use parse::{parse, parse_header, ParseOptions, Status};
 pub use properties::{Properties, PropertyId, UserProperty};
 pub use qos::QoS;
 pub use reason::ReasonCode;
-pub use storage::{Borrowed, Owned, RawList, RawListIter, Storage};
+pub use storage::{Borrowed, BorrowedList, BorrowedListIter, Owned, Storage};
 pub use string::{validate_str, MqttStr, StrError};
 pub use topic::{
     split_shared, topic_matches, validate_topic_filter, validate_topic_name, TopicError,

@@ -48,7 +48,7 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
 pub struct Owned;
 
 /// Borrowed storage: byte fields are `&'a [u8]` views into the caller's buffer and lists are
-/// [`RawList`]s, so parsing allocates nothing.
+/// [`BorrowedList`]s, so parsing allocates nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Borrowed<'a>(core::marker::PhantomData<&'a [u8]>);
 
@@ -79,29 +79,31 @@ impl Storage for Owned {
 
 impl<'a> Storage for Borrowed<'a> {
     type Bytes = &'a [u8];
-    type List<T: Clone + fmt::Debug + PartialEq + Eq> = RawList<'a, T>;
+    type List<T: Clone + fmt::Debug + PartialEq + Eq> = BorrowedList<'a, T>;
 
-    fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut RawList<'a, T>, _item: T) {
+    fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut BorrowedList<'a, T>, _item: T) {
         // The item was validated; the list re-reads it from the raw region on iteration.
         list.len += 1;
     }
     fn seal<T: Clone + fmt::Debug + PartialEq + Eq>(
-        list: &mut RawList<'a, T>,
+        list: &mut BorrowedList<'a, T>,
         raw: &'a [u8],
         ctx: u8,
         next: fn(&mut &'a [u8], u8) -> Option<T>,
     ) {
-        list.raw = raw;
-        list.ctx = ctx;
-        list.next = Some(next);
+        list.items = Items::Wire {
+            raw,
+            ctx,
+            next: Some(next),
+        };
     }
     fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(
-        list: &RawList<'a, T>,
+        list: &BorrowedList<'a, T>,
         f: &mut dyn FnMut(&T),
     ) {
         list.iter().for_each(|item| f(&item));
     }
-    fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &RawList<'a, T>) -> usize {
+    fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &BorrowedList<'a, T>) -> usize {
         list.len
     }
 }
@@ -109,16 +111,44 @@ impl<'a> Storage for Borrowed<'a> {
 /// Reads the next item of a validated region and advances past it.
 type ItemReader<'a, T> = fn(&mut &'a [u8], u8) -> Option<T>;
 
-/// A list inside a borrowed packet: a region of the input that the parser has already
-/// validated, read item by item on iteration without allocating.
-pub struct RawList<'a, T> {
-    raw: &'a [u8],
-    len: usize,
-    ctx: u8,
-    next: Option<ItemReader<'a, T>>,
+/// Where the items of a [`BorrowedList`] come from.
+enum Items<'a, T> {
+    /// A validated region of the received packet, read item by item.
+    Wire {
+        raw: &'a [u8],
+        ctx: u8,
+        next: Option<ItemReader<'a, T>>,
+    },
+    /// Items the caller produces by index from its own data, for example a C array (the FFI
+    /// layer).
+    Indexed {
+        data: &'a [u8],
+        get: fn(&'a [u8], usize) -> Option<T>,
+    },
 }
 
-impl<'a, T> RawList<'a, T> {
+/// A list inside a borrowed packet, readable without allocating.
+///
+/// A parsed packet's list is a region of the input that the parser has already validated,
+/// read item by item on iteration. To encode a borrowed packet, build a list from a function
+/// of the index ([`BorrowedList::from_fn`]).
+pub struct BorrowedList<'a, T> {
+    items: Items<'a, T>,
+    len: usize,
+}
+
+impl<'a, T> BorrowedList<'a, T> {
+    /// A list of `len` items, item `i` being `get(data, i)` (a `None` ends the list early).
+    ///
+    /// `data` is whatever the items are made from: encoded items, an array of records, or
+    /// nothing at all when `get` can make them from the index alone.
+    pub fn from_fn(len: usize, data: &'a [u8], get: fn(&'a [u8], usize) -> Option<T>) -> Self {
+        BorrowedList {
+            items: Items::Indexed { data, get },
+            len,
+        }
+    }
+
     /// The number of items.
     pub fn len(&self) -> usize {
         self.len
@@ -129,85 +159,111 @@ impl<'a, T> RawList<'a, T> {
         self.len == 0
     }
 
-    /// The items, decoded one at a time from the validated region.
-    pub fn iter(&self) -> RawListIter<'a, T> {
-        RawListIter {
-            rest: self.raw,
-            remaining: self.len,
-            ctx: self.ctx,
-            next: self.next,
-        }
-    }
-
-    /// The raw encoded region the items are read from.
-    pub fn raw(&self) -> &'a [u8] {
-        self.raw
-    }
-}
-
-impl<T> Default for RawList<'_, T> {
-    fn default() -> Self {
-        RawList {
-            raw: &[],
-            len: 0,
-            ctx: 0,
-            next: None,
-        }
-    }
-}
-
-impl<T> Clone for RawList<'_, T> {
-    fn clone(&self) -> Self {
-        RawList {
-            raw: self.raw,
+    /// The items, in order, by value.
+    pub fn iter(&self) -> BorrowedListIter<'a, T> {
+        BorrowedListIter {
+            items: match &self.items {
+                Items::Wire { raw, ctx, next } => Items::Wire {
+                    raw,
+                    ctx: *ctx,
+                    next: *next,
+                },
+                Items::Indexed { data, get } => Items::Indexed { data, get: *get },
+            },
+            index: 0,
             len: self.len,
-            ctx: self.ctx,
-            next: self.next,
+        }
+    }
+
+    /// For a list read from the wire, the raw encoded region its items are read from.
+    pub fn raw(&self) -> Option<&'a [u8]> {
+        match self.items {
+            Items::Wire { raw, .. } => Some(raw),
+            _ => None,
         }
     }
 }
 
-impl<T: PartialEq> PartialEq for RawList<'_, T> {
+impl<T> Default for BorrowedList<'_, T> {
+    fn default() -> Self {
+        BorrowedList {
+            items: Items::Wire {
+                raw: &[],
+                ctx: 0,
+                next: None,
+            },
+            len: 0,
+        }
+    }
+}
+
+impl<T> Clone for BorrowedList<'_, T> {
+    fn clone(&self) -> Self {
+        let items = match &self.items {
+            Items::Wire { raw, ctx, next } => Items::Wire {
+                raw,
+                ctx: *ctx,
+                next: *next,
+            },
+            Items::Indexed { data, get } => Items::Indexed { data, get: *get },
+        };
+        BorrowedList {
+            items,
+            len: self.len,
+        }
+    }
+}
+
+impl<T: Clone> BorrowedListIter<'_, T> {
+    fn next_item(&mut self) -> Option<T> {
+        match &mut self.items {
+            Items::Wire { raw, ctx, next } => (next.as_ref()?)(raw, *ctx),
+            Items::Indexed { data, get } => get(data, self.index),
+        }
+    }
+}
+
+impl<T: Clone + PartialEq> PartialEq for BorrowedList<'_, T> {
     fn eq(&self, other: &Self) -> bool {
         self.len == other.len && self.iter().eq(other.iter())
     }
 }
 
-impl<T: Eq> Eq for RawList<'_, T> {}
+impl<T: Clone + Eq> Eq for BorrowedList<'_, T> {}
 
-impl<T: fmt::Debug> fmt::Debug for RawList<'_, T> {
+impl<T: Clone + fmt::Debug> fmt::Debug for BorrowedList<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
     }
 }
 
-impl<'a, T> IntoIterator for &RawList<'a, T> {
+impl<'a, T: Clone> IntoIterator for &BorrowedList<'a, T> {
     type Item = T;
-    type IntoIter = RawListIter<'a, T>;
-    fn into_iter(self) -> RawListIter<'a, T> {
+    type IntoIter = BorrowedListIter<'a, T>;
+    fn into_iter(self) -> BorrowedListIter<'a, T> {
         self.iter()
     }
 }
 
-/// Iterator over a [`RawList`].
-pub struct RawListIter<'a, T> {
-    rest: &'a [u8],
-    remaining: usize,
-    ctx: u8,
-    next: Option<ItemReader<'a, T>>,
+/// Iterator over a [`BorrowedList`].
+pub struct BorrowedListIter<'a, T> {
+    items: Items<'a, T>,
+    index: usize,
+    len: usize,
 }
 
-impl<T> Iterator for RawListIter<'_, T> {
+impl<T: Clone> Iterator for BorrowedListIter<'_, T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        if self.remaining == 0 {
+        if self.index >= self.len {
             return None;
         }
-        let item = (self.next?)(&mut self.rest, self.ctx)?;
-        self.remaining -= 1;
+        let item = self.next_item()?;
+        self.index += 1;
         Some(item)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.remaining, Some(self.remaining))
+        let left = self.len - self.index;
+        (0, Some(left))
     }
 }
