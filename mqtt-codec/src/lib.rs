@@ -51,8 +51,11 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "broker")]
+pub mod broker;
 mod decoder;
 mod error;
+pub mod ffi_support;
 mod framing;
 mod packet;
 mod packet_type;

@@ -1,0 +1,177 @@
+//! The reference broker: the I/O loop around `mqtt_codec::broker::Broker`.
+//!
+//! ```text
+//! cargo run --release --example broker -- [--listen 127.0.0.1:1883] [--acl FILE] ...
+//! ```
+//!
+//! All protocol decisions live in the sans-IO core; this file only moves bytes and time:
+//! one task per connection reads the socket, one task per connection writes it, and one
+//! task owns the broker, feeding it events and carrying out its actions.
+
+mod options;
+
+use bytes::{Bytes, BytesMut};
+use clap::Parser;
+use mqtt_codec::broker::{Action, Broker, ConnId, Level};
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// What the connection tasks tell the broker task.
+enum Event {
+    Opened(ConnId, mpsc::Sender<Bytes>, tokio::task::AbortHandle),
+    Bytes(ConnId, Bytes),
+    Closed(ConnId),
+}
+
+/// The broker task's handle on one connection.
+struct Peer {
+    writer: mpsc::Sender<Bytes>,
+    reader: tokio::task::AbortHandle,
+    dropped: u64,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let opts = options::Options::parse();
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| opts.log_level.clone());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
+    let config = opts.broker_config()?;
+    let queue = opts.max_queued.max(16);
+    let listener = TcpListener::bind(&opts.listen).await?;
+    tracing::info!("mqtt-codec reference broker listening on {}", listener.local_addr()?);
+
+    let (events_tx, events_rx) = mpsc::channel::<Event>(4096);
+    tokio::spawn(accept_loop(listener, events_tx, queue));
+    run_broker(Broker::new(config), events_rx).await;
+    Ok(())
+}
+
+/// Accepts connections and starts their reader and writer tasks.
+async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, queue: usize) {
+    let mut next_id: ConnId = 0;
+    loop {
+        let (stream, addr) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        next_id += 1;
+        let id = next_id;
+        tracing::debug!("connection {id} from {addr}");
+        let _ = stream.set_nodelay(true);
+        let (read, write) = stream.into_split();
+        let (tx, rx) = mpsc::channel::<Bytes>(queue);
+        tokio::spawn(write_loop(write, rx));
+        let reader = tokio::spawn(read_loop(id, read, events.clone()));
+        if events.send(Event::Opened(id, tx, reader.abort_handle())).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads a socket and hands the bytes to the broker task.
+async fn read_loop(id: ConnId, mut read: tokio::net::tcp::OwnedReadHalf, events: mpsc::Sender<Event>) {
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    loop {
+        buf.reserve(16 * 1024);
+        match read.read_buf(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if events.send(Event::Bytes(id, buf.split().freeze())).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    let _ = events.send(Event::Closed(id)).await;
+}
+
+/// Writes what the broker sends, batching whatever is queued into one flush; closes the
+/// socket once the broker drops its sender.
+async fn write_loop(write: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Bytes>) {
+    let mut out = BufWriter::with_capacity(64 * 1024, write);
+    while let Some(data) = rx.recv().await {
+        if out.write_all(&data).await.is_err() {
+            return;
+        }
+        while let Ok(more) = rx.try_recv() {
+            if out.write_all(&more).await.is_err() {
+                return;
+            }
+        }
+        if out.flush().await.is_err() {
+            return;
+        }
+    }
+    let _ = out.shutdown().await;
+}
+
+/// Owns the broker: feeds it events and time, carries out its actions.
+async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>) {
+    let start = Instant::now();
+    let now = |start: Instant| start.elapsed().as_millis() as u64;
+    let mut peers: HashMap<ConnId, Peer> = HashMap::new();
+    loop {
+        let deadline = broker
+            .next_deadline()
+            .map(|ms| start + Duration::from_millis(ms))
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            event = events.recv() => {
+                let Some(event) = event else { return };
+                match event {
+                    Event::Opened(id, writer, reader) => {
+                        peers.insert(id, Peer { writer, reader, dropped: 0 });
+                        broker.connection_opened(id, now(start));
+                    }
+                    Event::Bytes(id, data) => broker.bytes_received(id, &data, now(start)),
+                    Event::Closed(id) => {
+                        broker.connection_closed(id, now(start));
+                        peers.remove(&id);
+                    }
+                }
+            }
+            _ = tokio::time::sleep_until(deadline) => broker.tick(now(start)),
+        }
+        while let Some(action) = broker.poll_action() {
+            match action {
+                Action::Send { conn, data } => {
+                    let Some(peer) = peers.get_mut(&conn) else { continue };
+                    // A client that stops reading fills only its own queue; what does not
+                    // fit is dropped and counted, and nobody else waits for it.
+                    if peer.writer.try_send(data).is_err() {
+                        peer.dropped += 1;
+                        if peer.dropped.is_power_of_two() {
+                            tracing::warn!("connection {conn}: not reading, {} packets dropped", peer.dropped);
+                        }
+                    }
+                }
+                Action::Close { conn } => {
+                    if let Some(peer) = peers.remove(&conn) {
+                        peer.reader.abort();
+                        // Dropping the sender lets the writer flush and shut the socket.
+                    }
+                }
+                Action::Log { level, message } => match level {
+                    Level::Error => tracing::error!("{message}"),
+                    Level::Warn => tracing::warn!("{message}"),
+                    Level::Info => tracing::info!("{message}"),
+                    Level::Debug => tracing::debug!("{message}"),
+                },
+            }
+        }
+    }
+}
+

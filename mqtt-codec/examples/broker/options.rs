@@ -1,0 +1,61 @@
+//! Command-line flags, named like mosquitto.conf settings.
+
+use clap::Parser;
+use mqtt_codec::broker::{Acl, BrokerConfig};
+use mqtt_codec::QoS;
+
+/// The mqtt-codec reference broker.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+pub struct Options {
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:1883")]
+    pub listen: String,
+    /// Largest packet accepted from a client, in bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub max_packet_size: usize,
+    /// Unacknowledged QoS 1/2 messages a 5.0 client may send us.
+    #[arg(long, default_value_t = 100)]
+    pub receive_maximum: u16,
+    /// Highest topic alias a 5.0 client may use (0 disables).
+    #[arg(long, default_value_t = 10)]
+    pub topic_alias_maximum: u16,
+    /// Keep alive imposed on 5.0 clients, in seconds.
+    #[arg(long)]
+    pub server_keep_alive: Option<u16>,
+    /// Highest QoS granted and accepted (0, 1 or 2).
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub max_qos: u8,
+    /// Whether retained messages are supported.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub retain_available: bool,
+    /// QoS 1/2 messages queued per session before new ones are dropped.
+    #[arg(long, default_value_t = 1000)]
+    pub max_queued: usize,
+    /// ACL file in mosquitto's acl_file syntax.
+    #[arg(long)]
+    pub acl: Option<std::path::PathBuf>,
+    /// Log level (error, warn, info, debug); RUST_LOG overrides it.
+    #[arg(long, default_value = "info")]
+    pub log_level: String,
+}
+
+impl Options {
+    /// The broker core's configuration.
+    pub fn broker_config(&self) -> Result<BrokerConfig, Box<dyn std::error::Error>> {
+        let acl = match &self.acl {
+            Some(path) => Some(Acl::parse(&std::fs::read_to_string(path)?)?),
+            None => None,
+        };
+        Ok(BrokerConfig {
+            max_packet_size: self.max_packet_size,
+            receive_maximum: self.receive_maximum.max(1),
+            topic_alias_maximum: self.topic_alias_maximum,
+            server_keep_alive: self.server_keep_alive,
+            max_qos: QoS::from_bits(self.max_qos).unwrap_or(QoS::ExactlyOnce),
+            retain_available: self.retain_available,
+            max_queued: self.max_queued,
+            acl,
+        })
+    }
+}

@@ -1,0 +1,43 @@
+//! What a broker operator can set, like mosquitto.conf.
+
+use super::acl::Acl;
+use crate::qos::QoS;
+
+/// Broker limits and capabilities. The defaults suit a small reference broker.
+#[derive(Clone, Debug)]
+pub struct BrokerConfig {
+    /// The largest packet accepted from a client, header included (announced to 5.0 clients
+    /// as Maximum Packet Size).
+    pub max_packet_size: usize,
+    /// How many QoS 1 and 2 PUBLISHes a 5.0 client may have unacknowledged towards us
+    /// (Receive Maximum, announced in CONNACK and enforced with 0x93).
+    pub receive_maximum: u16,
+    /// The highest Topic Alias a 5.0 client may use towards us (0 disables aliases).
+    pub topic_alias_maximum: u16,
+    /// Overrides the clients' keep alive (announced to 5.0 clients as Server Keep Alive).
+    pub server_keep_alive: Option<u16>,
+    /// The highest QoS granted and accepted.
+    pub max_qos: QoS,
+    /// Whether retained messages are supported.
+    pub retain_available: bool,
+    /// How many QoS 1 and 2 messages wait per session (while offline or while the in-flight
+    /// window is full) before new ones are dropped and counted.
+    pub max_queued: usize,
+    /// Access control; `None` lets every client read and write every topic.
+    pub acl: Option<Acl>,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            max_packet_size: crate::DEFAULT_MAX_PACKET_SIZE,
+            receive_maximum: 100,
+            topic_alias_maximum: 10,
+            server_keep_alive: None,
+            max_qos: QoS::ExactlyOnce,
+            retain_available: true,
+            max_queued: 1000,
+            acl: None,
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Per network connection state: what does not outlive the socket (§3.3.2.3.4 topic aliases,
+//! the negotiated limits, keep alive).
+
+use super::Millis;
+use crate::decoder::Decoder;
+use crate::topic::TopicName;
+use crate::version::ProtocolVersion;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+
+/// Where a connection stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Waiting for CONNECT.
+    AwaitConnect,
+    /// CONNACK sent.
+    Connected,
+}
+
+/// One client connection.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    pub(crate) decoder: Decoder,
+    pub(crate) phase: Phase,
+    pub(crate) version: ProtocolVersion,
+    pub(crate) client_id: String,
+    pub(crate) username: Option<String>,
+    pub(crate) opened_at: Millis,
+    pub(crate) last_seen: Millis,
+    /// 1.5 times the keep alive, in ms ([MQTT-3.1.2-24] of 3.1.1, §3.1.2.10 of 5.0).
+    pub(crate) keep_alive_ms: Option<u64>,
+    /// The client's Maximum Packet Size.
+    pub(crate) max_packet_out: usize,
+    /// The client's Receive Maximum: our in-flight window towards it.
+    pub(crate) receive_max_out: usize,
+    /// Aliases the client set towards us.
+    pub(crate) aliases_in: BTreeMap<u16, TopicName>,
+    /// The client's Topic Alias Maximum and the aliases we assigned.
+    pub(crate) alias_max_out: u16,
+    pub(crate) aliases_out: BTreeMap<String, u16>,
+    /// The Session Expiry Interval of CONNECT (DIS-7).
+    pub(crate) connect_expiry: u32,
+}
+
+impl Connection {
+    pub(crate) fn new(max_packet_size: usize, now: Millis) -> Self {
+        Connection {
+            decoder: Decoder::server().with_max_packet_size(max_packet_size),
+            phase: Phase::AwaitConnect,
+            version: ProtocolVersion::V3_1_1,
+            client_id: String::new(),
+            username: None,
+            opened_at: now,
+            last_seen: now,
+            keep_alive_ms: None,
+            max_packet_out: crate::MAX_PACKET_SIZE,
+            receive_max_out: usize::from(u16::MAX),
+            aliases_in: BTreeMap::new(),
+            alias_max_out: 0,
+            aliases_out: BTreeMap::new(),
+            connect_expiry: 0,
+        }
+    }
+
+    /// When the keep alive (or the wait for CONNECT) runs out.
+    pub(crate) fn deadline(&self, connect_timeout_ms: u64) -> Option<Millis> {
+        match self.phase {
+            Phase::AwaitConnect => Some(self.opened_at.saturating_add(connect_timeout_ms)),
+            Phase::Connected => self.keep_alive_ms.map(|ka| self.last_seen.saturating_add(ka)),
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Routing: which sessions a message goes to (wildcards, `$` topics, No Local, shared
+//! subscriptions), the retained store, and delivery with in-flight windows and bounded
+//! queues.
+
+use super::message::Message;
+use super::session::{Delivery, OutState, Outgoing};
+use super::{Broker, Level, Millis};
+use crate::packet::Packet;
+use crate::qos::QoS;
+use crate::topic::{split_shared, topic_matches, TopicName};
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// A subscriber chosen for a message.
+struct Target {
+    client_id: String,
+    qos: QoS,
+    retain_as_published: bool,
+    sub_ids: Vec<u32>,
+}
+
+impl Broker {
+    /// Routes a published message: stores or clears it as retained, then delivers it to
+    /// every matching subscription, once per session at the highest QoS that matched
+    /// (and to one member of each shared group).
+    pub(super) fn route(&mut self, msg: Message, now: Millis) {
+        if msg.retain {
+            if msg.payload.is_empty() {
+                self.retained.remove(msg.topic.as_str());
+            } else {
+                self.retained.insert(String::from(msg.topic.as_str()), msg.clone());
+            }
+        }
+        let topic = msg.topic.as_str();
+        let mut targets: Vec<Target> = Vec::new();
+        let mut groups: BTreeMap<&str, Vec<(&str, QoS, Option<u32>, bool)>> = BTreeMap::new();
+        for (client_id, session) in &self.sessions {
+            let mut best: Option<Target> = None;
+            for (filter, entry) in &session.subscriptions {
+                if entry.shared {
+                    if let Some((_, inner)) = split_shared(filter) {
+                        if topic_matches(inner, topic) {
+                            groups.entry(filter.as_str()).or_default().push((
+                                client_id.as_str(),
+                                entry.options.qos,
+                                entry.id,
+                                session.conn.is_some(),
+                            ));
+                        }
+                    }
+                    continue;
+                }
+                if !topic_matches(filter, topic) {
+                    continue;
+                }
+                if entry.options.no_local && msg.origin.as_deref() == Some(client_id.as_str()) {
+                    continue;
+                }
+                let t = best.get_or_insert_with(|| Target {
+                    client_id: client_id.clone(),
+                    qos: QoS::AtMostOnce,
+                    retain_as_published: false,
+                    sub_ids: Vec::new(),
+                });
+                t.qos = t.qos.max(entry.options.qos);
+                t.retain_as_published |= entry.options.retain_as_published;
+                t.sub_ids.extend(entry.id);
+            }
+            targets.extend(best);
+        }
+        let mut picks = Vec::new();
+        for (group, members) in groups {
+            // Round robin, preferring members that are connected.
+            let online: Vec<_> = members.iter().filter(|m| m.3).collect();
+            let pool: Vec<_> = if online.is_empty() { members.iter().collect() } else { online };
+            let next = self.shared_next.entry(String::from(group)).or_insert(0);
+            let member = pool[*next % pool.len()];
+            *next = next.wrapping_add(1);
+            picks.push(Target {
+                client_id: String::from(member.0),
+                qos: member.1,
+                retain_as_published: false,
+                sub_ids: member.2.into_iter().collect(),
+            });
+        }
+        targets.extend(picks);
+        for t in targets {
+            let delivery = Delivery {
+                qos: msg.qos.min(t.qos),
+                retain: msg.retain && t.retain_as_published,
+                sub_ids: t.sub_ids,
+                msg: msg.clone(),
+            };
+            self.deliver(&t.client_id, delivery, now);
+        }
+    }
+
+    /// Sends the retained messages matching a new subscription (retain flag set,
+    /// [MQTT-3.3.1-6]).
+    pub(super) fn deliver_retained(&mut self, client_id: &str, filter: &str, granted: QoS, sub_id: Option<u32>, now: Millis) {
+        let matching: Vec<Message> = self
+            .retained
+            .values()
+            .filter(|m| topic_matches(filter, m.topic.as_str()))
+            .cloned()
+            .collect();
+        for msg in matching {
+            if msg.expired(now) {
+                self.retained.remove(msg.topic.as_str());
+                continue;
+            }
+            let delivery = Delivery {
+                qos: msg.qos.min(granted),
+                retain: true,
+                sub_ids: sub_id.into_iter().collect(),
+                msg,
+            };
+            self.deliver(client_id, delivery, now);
+        }
+    }
+
+    /// Delivers to one session: QoS 0 straight out if connected; QoS 1 and 2 into the
+    /// in-flight window, else into the bounded queue.
+    fn deliver(&mut self, client_id: &str, delivery: Delivery, now: Millis) {
+        let Some(session) = self.sessions.get_mut(client_id) else { return };
+        let conn = session.conn;
+        if delivery.qos == QoS::AtMostOnce {
+            if let Some(conn) = conn {
+                self.send_publish(conn, &delivery, None, false, now);
+            }
+            return;
+        }
+        if session.queue.len() >= self.config.max_queued {
+            self.stats.messages_dropped += 1;
+            let dropped = self.stats.messages_dropped;
+            if dropped.is_power_of_two() {
+                self.log(Level::Warn, format!("client {client_id}: queue full, {dropped} messages dropped so far"));
+            }
+            return;
+        }
+        session.queue.push_back(delivery);
+        self.drain_queue(client_id, now);
+    }
+
+    /// Moves queued messages into the in-flight window while the client's Receive Maximum
+    /// allows ([MQTT-3.3.4-8]).
+    pub(super) fn drain_queue(&mut self, client_id: &str, now: Millis) {
+        loop {
+            let Some(session) = self.sessions.get_mut(client_id) else { return };
+            let Some(conn) = session.conn else { return };
+            let window = self.conns.get(&conn).map_or(0, |c| c.receive_max_out);
+            if session.inflight.len() >= window {
+                return;
+            }
+            let Some(delivery) = session.queue.pop_front() else { return };
+            if delivery.msg.expired(now) {
+                self.stats.messages_dropped += 1;
+                continue;
+            }
+            let Some(id) = session.next_packet_id() else {
+                session.queue.push_front(delivery);
+                return;
+            };
+            session.inflight.insert(
+                id.get(),
+                Outgoing {
+                    delivery: delivery.clone(),
+                    state: OutState::AwaitAck,
+                },
+            );
+            if !self.send_publish(conn, &delivery, Some(id), false, now) {
+                // Too large for the client: dropped as if delivered ([MQTT-3.1.2-25]).
+                if let Some(session) = self.sessions.get_mut(client_id) {
+                    session.inflight.remove(&id.get());
+                }
+            }
+        }
+    }
+
+    /// After a persistent session reconnects: resend unacknowledged PUBLISHes with DUP and
+    /// PUBRELs, in order ([MQTT-4.4.0-1]).
+    pub(super) fn resend_inflight(&mut self, client_id: &str, now: Millis) {
+        let Some(session) = self.sessions.get(client_id) else { return };
+        let Some(conn) = session.conn else { return };
+        let pending: Vec<(u16, Outgoing)> = session.inflight.iter().map(|(k, v)| (*k, v.clone())).collect();
+        for (id, out) in pending {
+            let Some(pid) = crate::PacketId::new(id) else { continue };
+            match out.state {
+                OutState::AwaitAck => {
+                    self.send_publish(conn, &out.delivery, Some(pid), true, now);
+                }
+                OutState::AwaitComp => {
+                    self.send(conn, &Packet::PubRel(crate::PubResponse::new(pid)));
+                }
+            }
+        }
+    }
+
+    /// Builds and sends one PUBLISH, with an outgoing topic alias for 5.0 clients that
+    /// accept them.
+    fn send_publish(
+        &mut self,
+        conn: super::ConnId,
+        delivery: &Delivery,
+        packet_id: Option<crate::PacketId>,
+        dup: bool,
+        now: Millis,
+    ) -> bool {
+        let Some(c) = self.conns.get_mut(&conn) else { return false };
+        let v5 = c.version.is_v5();
+        let mut publish = delivery.msg.to_publish(delivery.qos, delivery.retain, &delivery.sub_ids, now);
+        publish.packet_id = packet_id;
+        publish.dup = dup;
+        if v5 && c.alias_max_out > 0 {
+            let topic = delivery.msg.topic.as_str();
+            if let Some(&alias) = c.aliases_out.get(topic) {
+                publish.properties.topic_alias = Some(alias);
+                publish.topic = TopicName::empty_for_alias();
+            } else if c.aliases_out.len() < usize::from(c.alias_max_out) {
+                let alias = c.aliases_out.len() as u16 + 1;
+                c.aliases_out.insert(String::from(topic), alias);
+                publish.properties.topic_alias = Some(alias);
+            }
+        }
+        if !v5 {
+            publish.properties = Default::default();
+        }
+        let sent = self.send(conn, &Packet::Publish(publish));
+        if sent {
+            self.stats.messages_sent += 1;
+        }
+        sent
+    }
+}

@@ -1,0 +1,385 @@
+//! What the broker does with each packet a client sends.
+
+use super::connection::Phase;
+use super::message::Message;
+use super::session::{OutState, Session, SubEntry};
+use super::{Broker, ConnId, Level, Millis};
+use crate::error::DecodeError;
+use crate::packet::{
+    ConnAck, Connect, Disconnect, Packet, PacketId, PubResponse, Publish, SubAck, Subscribe, UnsubAck, Unsubscribe,
+};
+use crate::qos::QoS;
+use crate::reason::ReasonCode;
+use crate::topic::split_shared;
+use crate::version::ProtocolVersion;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+fn ack(packet_id: PacketId, reason_code: ReasonCode) -> PubResponse {
+    PubResponse {
+        reason_code,
+        ..PubResponse::new(packet_id)
+    }
+}
+
+impl Broker {
+    /// A whole packet arrived on a connection (bytes are decoded by
+    /// [`Broker::bytes_received`]; an I/O loop with its own decoder may call this instead).
+    pub fn packet_received(&mut self, conn: ConnId, packet: Packet, now: Millis) {
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        c.last_seen = now;
+        let phase = c.phase;
+        match packet {
+            Packet::Connect(connect) if phase == Phase::AwaitConnect => self.on_connect(conn, connect, now),
+            _ if phase == Phase::AwaitConnect => self.detach(conn, now, false),
+            Packet::Connect(_) => self.disconnect_with(conn, ReasonCode::ProtocolError, now),
+            Packet::Publish(p) => self.on_publish(conn, p, now),
+            Packet::PubAck(a) => self.on_puback(conn, a.packet_id, now),
+            Packet::PubRec(a) => self.on_pubrec(conn, a, now),
+            Packet::PubRel(a) => self.on_pubrel(conn, a.packet_id),
+            Packet::PubComp(a) => self.on_pubcomp(conn, a.packet_id, now),
+            Packet::Subscribe(s) => self.on_subscribe(conn, s, now),
+            Packet::Unsubscribe(u) => self.on_unsubscribe(conn, u),
+            Packet::PingReq => {
+                self.send(conn, &Packet::PingResp);
+            }
+            Packet::Disconnect(d) => self.on_disconnect(conn, d, now),
+            // No enhanced authentication: an AUTH is a protocol error (§4.12).
+            _ => self.disconnect_with(conn, ReasonCode::ProtocolError, now),
+        }
+    }
+
+    /// A decode error: 3.1.1 CONNECT errors that have a return code get that CONNACK, 5.0
+    /// connections get DISCONNECT with the error's reason code; the connection closes.
+    pub(super) fn decode_failed(&mut self, conn: ConnId, err: &DecodeError, now: Millis) {
+        let Some(c) = self.conns.get(&conn) else { return };
+        if c.phase == Phase::AwaitConnect {
+            if let Some(code) = err.v3_connack_code() {
+                self.actions.push_back(super::Action::Send {
+                    conn,
+                    data: bytes::Bytes::copy_from_slice(&[0x20, 0x02, 0x00, code]),
+                });
+            }
+        }
+        self.log(Level::Warn, format!("connection {conn}: {err}"));
+        self.disconnect_with(conn, err.reason_code(), now);
+    }
+
+    fn refuse_connect(&mut self, conn: ConnId, version: ProtocolVersion, reason: ReasonCode) {
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        c.version = version;
+        self.send(conn, &Packet::ConnAck(ConnAck::new(reason)));
+        self.log(Level::Warn, format!("connection {conn}: CONNECT refused: {reason}"));
+        self.conns.remove(&conn);
+        self.actions.push_back(super::Action::Close { conn });
+    }
+
+    fn on_connect(&mut self, conn: ConnId, connect: Connect, now: Millis) {
+        let version = connect.protocol_version;
+        let v5 = version.is_v5();
+        if v5 && connect.properties.authentication_method.is_some() {
+            // Enhanced authentication is not supported ([MQTT-4.12.0-1]).
+            return self.refuse_connect(conn, version, ReasonCode::BadAuthenticationMethod);
+        }
+        let mut assigned = None;
+        let client_id = if connect.client_id.is_empty() {
+            if version == ProtocolVersion::V3_1 {
+                return self.refuse_connect(conn, version, ReasonCode::ClientIdentifierNotValid);
+            }
+            self.assigned_ids += 1;
+            let id = format!("auto-{:08x}", self.assigned_ids);
+            assigned = Some(id.clone());
+            id
+        } else {
+            connect.client_id.as_str().to_string()
+        };
+
+        // Take over a session in use by another connection ([MQTT-3.1.4-2], [MQTT-3.1.4-3]).
+        if let Some(old) = self.sessions.get(&client_id).and_then(|s| s.conn) {
+            if old != conn {
+                if let Some(oc) = self.conns.get(&old) {
+                    if oc.version == ProtocolVersion::V5 {
+                        self.send(old, &Packet::Disconnect(Disconnect::new(ReasonCode::SessionTakenOver)));
+                    }
+                }
+                self.log(Level::Info, format!("client {client_id}: session taken over by connection {conn}"));
+                self.detach(old, now, connect.clean_start);
+            }
+        }
+
+        let expiry = if v5 {
+            connect.properties.session_expiry_interval.unwrap_or(0)
+        } else if connect.clean_start {
+            0
+        } else {
+            u32::MAX
+        };
+        let resumed = !connect.clean_start && self.sessions.contains_key(&client_id);
+        if !resumed {
+            if let Some(mut old) = self.sessions.remove(&client_id) {
+                // A clean start ends the old session: a pending will is due now.
+                if let Some(will) = old.will.take() {
+                    self.route(will, now);
+                }
+            }
+            self.sessions.insert(client_id.clone(), Session::new(conn));
+        }
+        let config = &self.config;
+        let Some(session) = self.sessions.get_mut(&client_id) else { return };
+        session.conn = Some(conn);
+        session.expiry_secs = expiry;
+        session.expire_at = None;
+        // Resuming before the will delay elapsed cancels the will ([MQTT-3.1.3-9]).
+        session.will_at = None;
+        session.will = connect.will.as_ref().map(|w| Message::from_will(w, &client_id, now));
+        session.will_delay_ms = connect
+            .will
+            .as_ref()
+            .and_then(|w| w.properties.will_delay_interval)
+            .map_or(0, |s| u64::from(s) * 1000);
+
+        let keep_alive = match config.server_keep_alive {
+            Some(ka) if v5 => ka,
+            _ => connect.keep_alive,
+        };
+        let mut ack = ConnAck::new(ReasonCode::Success);
+        ack.session_present = resumed;
+        if v5 {
+            let p = &mut ack.properties;
+            p.receive_maximum = Some(config.receive_maximum);
+            p.topic_alias_maximum = Some(config.topic_alias_maximum);
+            if config.max_packet_size < crate::MAX_PACKET_SIZE {
+                p.maximum_packet_size = Some(config.max_packet_size as u32);
+            }
+            if config.max_qos < QoS::ExactlyOnce {
+                p.maximum_qos = Some(config.max_qos as u8);
+            }
+            if !config.retain_available {
+                p.retain_available = Some(0);
+            }
+            p.server_keep_alive = config.server_keep_alive;
+            p.assigned_client_identifier = assigned.as_deref().and_then(|id| crate::MqttStr::new(id).ok());
+        }
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        c.version = version;
+        c.phase = Phase::Connected;
+        c.client_id = client_id.clone();
+        c.username = connect.username.as_ref().map(|u| u.as_str().to_string());
+        c.keep_alive_ms = (keep_alive > 0).then(|| u64::from(keep_alive) * 1500);
+        c.connect_expiry = expiry;
+        if v5 {
+            let p = &connect.properties;
+            c.max_packet_out = p.maximum_packet_size.map_or(crate::MAX_PACKET_SIZE, |m| m as usize);
+            c.receive_max_out = usize::from(p.receive_maximum.unwrap_or(u16::MAX));
+            c.alias_max_out = p.topic_alias_maximum.unwrap_or(0);
+        }
+        self.send(conn, &Packet::ConnAck(ack));
+        self.stats.connections += 1;
+        self.log(
+            Level::Info,
+            format!("client {client_id} connected on {conn} (MQTT {version}, clean start {}, session present {resumed})", connect.clean_start),
+        );
+        if resumed {
+            self.resend_inflight(&client_id, now);
+        }
+        self.drain_queue(&client_id, now);
+    }
+
+    fn on_publish(&mut self, conn: ConnId, publish: Publish, now: Millis) {
+        self.stats.messages_received += 1;
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        let v5 = c.version.is_v5();
+        let mut topic = publish.topic.clone();
+        if let Some(alias) = publish.properties.topic_alias {
+            if alias == 0 || alias > self.config.topic_alias_maximum {
+                return self.disconnect_with(conn, ReasonCode::TopicAliasInvalid, now);
+            }
+            if topic.is_empty() {
+                match c.aliases_in.get(&alias) {
+                    Some(t) => topic = t.clone(),
+                    None => return self.disconnect_with(conn, ReasonCode::ProtocolError, now),
+                }
+            } else {
+                c.aliases_in.insert(alias, topic.clone());
+            }
+        }
+        if publish.qos > self.config.max_qos {
+            return self.disconnect_with(conn, ReasonCode::QoSNotSupported, now);
+        }
+        if publish.retain && !self.config.retain_available {
+            return self.disconnect_with(conn, ReasonCode::RetainNotSupported, now);
+        }
+        let allowed = self.config.acl.as_ref().map_or(true, |acl| {
+            acl.can_publish(c.username.as_deref(), &c.client_id, topic.as_str())
+        });
+        let client_id = c.client_id.clone();
+        if !allowed {
+            self.log(Level::Warn, format!("client {client_id}: publish to {topic} denied by ACL"));
+        }
+        let refused = if v5 { ReasonCode::NotAuthorized } else { ReasonCode::Success };
+        let message = Message::from_publish(&publish, topic, &client_id, now);
+        match (publish.qos, publish.packet_id) {
+            (QoS::AtLeastOnce, Some(id)) => {
+                if allowed {
+                    self.route(message, now);
+                }
+                self.send(conn, &Packet::PubAck(ack(id, if allowed { ReasonCode::Success } else { refused })));
+            }
+            (QoS::ExactlyOnce, Some(id)) => {
+                let Some(session) = self.sessions.get_mut(&client_id) else { return };
+                let known = session.incoming_qos2.contains(&id.get());
+                if !known && session.incoming_qos2.len() >= usize::from(self.config.receive_maximum) && v5 {
+                    return self.disconnect_with(conn, ReasonCode::ReceiveMaximumExceeded, now);
+                }
+                let code = if allowed { ReasonCode::Success } else { refused };
+                if !known && !code.is_error() {
+                    session.incoming_qos2.insert(id.get());
+                    if allowed {
+                        self.route(message, now);
+                    }
+                }
+                self.send(conn, &Packet::PubRec(ack(id, code)));
+            }
+            _ => {
+                if allowed {
+                    self.route(message, now);
+                }
+            }
+        }
+    }
+
+    fn session_of(&mut self, conn: ConnId) -> Option<(String, &mut Session)> {
+        let id = self.conns.get(&conn)?.client_id.clone();
+        let session = self.sessions.get_mut(&id)?;
+        Some((id, session))
+    }
+
+    fn on_puback(&mut self, conn: ConnId, id: PacketId, now: Millis) {
+        let Some((client_id, session)) = self.session_of(conn) else { return };
+        if session.inflight.get(&id.get()).is_some_and(|o| o.delivery.qos == QoS::AtLeastOnce) {
+            session.inflight.remove(&id.get());
+        }
+        self.drain_queue(&client_id, now);
+    }
+
+    fn on_pubrec(&mut self, conn: ConnId, rec: PubResponse, now: Millis) {
+        let id = rec.packet_id;
+        let Some((client_id, session)) = self.session_of(conn) else { return };
+        let known = session.inflight.get(&id.get()).is_some_and(|o| o.delivery.qos == QoS::ExactlyOnce);
+        if known && rec.reason_code.is_error() {
+            // 5.0: a failure code ends the flow and frees the identifier (§4.3.3).
+            session.inflight.remove(&id.get());
+            return self.drain_queue(&client_id, now);
+        }
+        if let Some(o) = session.inflight.get_mut(&id.get()) {
+            o.state = OutState::AwaitComp;
+        }
+        let code = if known { ReasonCode::Success } else { ReasonCode::PacketIdentifierNotFound };
+        let version = self.conns.get(&conn).map(|c| c.version);
+        let code = if version == Some(ProtocolVersion::V5) { code } else { ReasonCode::Success };
+        self.send(conn, &Packet::PubRel(ack(id, code)));
+    }
+
+    fn on_pubrel(&mut self, conn: ConnId, id: PacketId) {
+        let Some((_, session)) = self.session_of(conn) else { return };
+        let known = session.incoming_qos2.remove(&id.get());
+        let v5 = self.conns.get(&conn).is_some_and(|c| c.version.is_v5());
+        let code = if known || !v5 { ReasonCode::Success } else { ReasonCode::PacketIdentifierNotFound };
+        self.send(conn, &Packet::PubComp(ack(id, code)));
+    }
+
+    fn on_pubcomp(&mut self, conn: ConnId, id: PacketId, now: Millis) {
+        let Some((client_id, session)) = self.session_of(conn) else { return };
+        if session.inflight.get(&id.get()).is_some_and(|o| o.state == OutState::AwaitComp) {
+            session.inflight.remove(&id.get());
+        }
+        self.drain_queue(&client_id, now);
+    }
+
+    fn on_subscribe(&mut self, conn: ConnId, subscribe: Subscribe, now: Millis) {
+        let Some(c) = self.conns.get(&conn) else { return };
+        let (version, username, client_id) = (c.version, c.username.clone(), c.client_id.clone());
+        let v5 = version.is_v5();
+        let sub_id = subscribe.properties.subscription_identifiers.first().copied();
+        let mut codes = Vec::with_capacity(subscribe.subscriptions.len());
+        let mut retained_for = Vec::new();
+        for sub in &subscribe.subscriptions {
+            let filter = sub.filter.as_str();
+            let allowed = self
+                .config
+                .acl
+                .as_ref()
+                .map_or(true, |acl| acl.can_subscribe(username.as_deref(), &client_id, filter));
+            if !allowed {
+                self.log(Level::Warn, format!("client {client_id}: subscription to {filter} denied by ACL"));
+                codes.push(if v5 { ReasonCode::NotAuthorized } else { ReasonCode::UnspecifiedError });
+                continue;
+            }
+            let granted = sub.options.qos.min(self.config.max_qos);
+            let shared = v5 && split_shared(filter).is_some();
+            let mut options = sub.options;
+            options.qos = granted;
+            let Some(session) = self.sessions.get_mut(&client_id) else { return };
+            let existed = session
+                .subscriptions
+                .insert(filter.to_string(), SubEntry { options, id: sub_id, shared })
+                .is_some();
+            codes.push(match granted {
+                QoS::AtMostOnce => ReasonCode::Success,
+                QoS::AtLeastOnce => ReasonCode::GrantedQoS1,
+                QoS::ExactlyOnce => ReasonCode::GrantedQoS2,
+            });
+            use crate::packet::RetainHandling::*;
+            let send_retained = match options.retain_handling {
+                SendAtSubscribe => true,
+                SendIfNew => !existed,
+                DoNotSend => false,
+            };
+            // Retained messages are not sent to shared subscriptions (§4.8.2).
+            if send_retained && !shared {
+                retained_for.push((filter.to_string(), granted));
+            }
+            self.log(Level::Info, format!("client {client_id} subscribed to {filter} (QoS {granted})"));
+        }
+        self.send(conn, &Packet::SubAck(SubAck::new(subscribe.packet_id, codes)));
+        for (filter, granted) in retained_for {
+            self.deliver_retained(&client_id, &filter, granted, sub_id, now);
+        }
+    }
+
+    fn on_unsubscribe(&mut self, conn: ConnId, unsubscribe: Unsubscribe) {
+        let Some((client_id, session)) = self.session_of(conn) else { return };
+        let codes: Vec<ReasonCode> = unsubscribe
+            .filters
+            .iter()
+            .map(|f| match session.subscriptions.remove(f.as_str()) {
+                Some(_) => ReasonCode::Success,
+                None => ReasonCode::NoSubscriptionExisted,
+            })
+            .collect();
+        let v5 = self.conns.get(&conn).is_some_and(|c| c.version.is_v5());
+        let codes = if v5 { codes } else { Vec::new() };
+        self.log(Level::Info, format!("client {client_id} unsubscribed from {} filters", unsubscribe.filters.len()));
+        self.send(conn, &Packet::UnsubAck(UnsubAck::new(unsubscribe.packet_id, codes)));
+    }
+
+    fn on_disconnect(&mut self, conn: ConnId, disconnect: Disconnect, now: Millis) {
+        let Some(c) = self.conns.get(&conn) else { return };
+        let connect_expiry = c.connect_expiry;
+        let client_id = c.client_id.clone();
+        if let Some(expiry) = disconnect.properties.session_expiry_interval {
+            // DIS-7: a session that expired on close cannot be given a lifetime now.
+            if connect_expiry == 0 && expiry != 0 {
+                return self.disconnect_with(conn, ReasonCode::ProtocolError, now);
+            }
+            if let Some(session) = self.sessions.get_mut(&client_id) {
+                session.expiry_secs = expiry;
+            }
+        }
+        let with_will = disconnect.reason_code == ReasonCode::DisconnectWithWillMessage;
+        self.log(Level::Info, format!("client {client_id} disconnected ({})", disconnect.reason_code));
+        self.detach(conn, now, with_will);
+    }
+}
+

@@ -1,0 +1,93 @@
+//! An application message inside the broker: what was published (or willed), with what is
+//! forwarded of its properties and when it expires.
+
+use super::Millis;
+use crate::packet::{Publish, Will};
+use crate::properties::Properties;
+use crate::qos::QoS;
+use crate::topic::TopicName;
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+
+/// A message being routed, queued, retained or delivered.
+#[derive(Clone, Debug)]
+pub(crate) struct Message {
+    pub(crate) topic: TopicName,
+    pub(crate) payload: Bytes,
+    pub(crate) qos: QoS,
+    pub(crate) retain: bool,
+    /// Properties forwarded unchanged ([MQTT-3.3.2-4], [MQTT-3.3.2-15] … [MQTT-3.3.2-20]).
+    pub(crate) properties: Properties,
+    /// When the Message Expiry Interval runs out.
+    pub(crate) expires_at: Option<Millis>,
+    /// The publisher's client identifier, for No Local.
+    pub(crate) origin: Option<String>,
+}
+
+fn forwarded(p: &Properties) -> Properties {
+    Properties {
+        payload_format_indicator: p.payload_format_indicator,
+        content_type: p.content_type.clone(),
+        response_topic: p.response_topic.clone(),
+        correlation_data: p.correlation_data.clone(),
+        user_properties: p.user_properties.clone(),
+        ..Properties::default()
+    }
+}
+
+fn expiry(p: &Properties, now: Millis) -> Option<Millis> {
+    p.message_expiry_interval.map(|s| now.saturating_add(u64::from(s) * 1000))
+}
+
+impl Message {
+    /// The message of a client's PUBLISH whose topic (alias resolved) is `topic`.
+    pub(crate) fn from_publish(p: &Publish, topic: TopicName, origin: &str, now: Millis) -> Message {
+        Message {
+            topic,
+            payload: p.payload.clone(),
+            qos: p.qos,
+            retain: p.retain,
+            properties: forwarded(&p.properties),
+            expires_at: expiry(&p.properties, now),
+            origin: Some(String::from(origin)),
+        }
+    }
+
+    /// The message of a will (published at `now`).
+    pub(crate) fn from_will(w: &Will, origin: &str, now: Millis) -> Message {
+        Message {
+            topic: w.topic.clone(),
+            payload: w.payload.clone(),
+            qos: w.qos,
+            retain: w.retain,
+            properties: forwarded(&w.properties),
+            expires_at: expiry(&w.properties, now),
+            origin: Some(String::from(origin)),
+        }
+    }
+
+    /// True once the Message Expiry Interval has passed ([MQTT-3.3.2-5]).
+    pub(crate) fn expired(&self, now: Millis) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// The PUBLISH delivering this message; the expiry interval is what remains
+    /// ([MQTT-3.3.2-6]).
+    pub(crate) fn to_publish(&self, qos: QoS, retain: bool, sub_ids: &[u32], now: Millis) -> Publish {
+        let mut properties = self.properties.clone();
+        properties.message_expiry_interval = self
+            .expires_at
+            .map(|at| (at.saturating_sub(now).div_ceil(1000)).min(u64::from(u32::MAX)) as u32);
+        properties.subscription_identifiers = Vec::from(sub_ids);
+        Publish {
+            dup: false,
+            qos,
+            retain,
+            topic: self.topic.clone(),
+            packet_id: None,
+            properties,
+            payload: self.payload.clone(),
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The sans-IO broker core (feature `broker`): sessions, subscriptions and wildcard routing,
+//! retained messages, wills, QoS 1 and 2 flows, keep alive, and the MQTT 5.0 extras (topic
+//! aliases, receive maximum, message expiry, subscription identifiers, shared subscriptions).
+//!
+//! It reads no socket and no clock. Events go in: [`Broker::connection_opened`],
+//! [`Broker::bytes_received`], [`Broker::connection_closed`] and [`Broker::tick`], each with
+//! the current time in milliseconds of any monotonic clock; actions come out of
+//! [`Broker::poll_action`] (bytes to send, connections to close, log lines), and
+//! [`Broker::next_deadline`] says when to call `tick` next.
+//!
+//! ```
+//! use mqtt_codec::broker::{Action, Broker, BrokerConfig};
+//!
+//! let mut broker = Broker::new(BrokerConfig::default());
+//! broker.connection_opened(1, 0);
+//! // CONNECT, MQTT 3.1.1, client "abc", clean session, keep alive 60 s.
+//! broker.bytes_received(1, &[0x10, 0x0F, 0, 4, b'M', b'Q', b'T', b'T', 4, 2, 0, 60, 0, 3, b'a', b'b', b'c'], 0);
+//! let sent: Vec<u8> = std::iter::from_fn(|| broker.poll_action())
+//!     .filter_map(|a| match a { Action::Send { data, .. } => Some(data.to_vec()), _ => None })
+//!     .flatten()
+//!     .collect();
+//! assert_eq!(sent, [0x20, 0x02, 0x00, 0x00]); // CONNACK, accepted
+//! ```
+
+mod acl;
+mod config;
+mod connection;
+mod delivery;
+mod handlers;
+mod message;
+mod session;
+mod timers;
+
+pub use acl::{Access, Acl, AclError};
+pub use config::BrokerConfig;
+
+use crate::packet::{Disconnect, Packet};
+use crate::reason::ReasonCode;
+use crate::version::ProtocolVersion;
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::string::String;
+use bytes::Bytes;
+use connection::{Connection, Phase};
+use message::Message;
+use session::Session;
+
+/// The caller's name for a network connection.
+pub type ConnId = u64;
+
+/// Milliseconds of the caller's monotonic clock.
+pub type Millis = u64;
+
+/// How long a new connection may take to send CONNECT.
+const CONNECT_TIMEOUT_MS: u64 = 30_000;
+
+/// The importance of a log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Something failed.
+    Error,
+    /// Something was refused or dropped.
+    Warn,
+    /// Connections, subscriptions.
+    Info,
+    /// Per-packet detail.
+    Debug,
+}
+
+/// What the broker asks its I/O loop to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Write these bytes to the connection, in order.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// One or more encoded packets.
+        data: Bytes,
+    },
+    /// Close the connection (after writing what was sent before).
+    Close {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// A line for the log.
+    Log {
+        /// Its level.
+        level: Level,
+        /// The text.
+        message: String,
+    },
+}
+
+/// Counters of what the broker did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BrokerStats {
+    /// Connections accepted (CONNACK success sent).
+    pub connections: u64,
+    /// PUBLISH packets received from clients.
+    pub messages_received: u64,
+    /// PUBLISH packets sent to clients.
+    pub messages_sent: u64,
+    /// Messages dropped: queue full, larger than the client accepts, or expired.
+    pub messages_dropped: u64,
+}
+
+/// The broker core. See the [module documentation](self).
+#[derive(Debug)]
+pub struct Broker {
+    config: BrokerConfig,
+    conns: BTreeMap<ConnId, Connection>,
+    sessions: BTreeMap<String, Session>,
+    retained: BTreeMap<String, Message>,
+    actions: VecDeque<Action>,
+    shared_next: BTreeMap<String, usize>,
+    assigned_ids: u64,
+    stats: BrokerStats,
+}
+
+impl Broker {
+    /// A broker with `config`.
+    pub fn new(config: BrokerConfig) -> Self {
+        Broker {
+            config,
+            conns: BTreeMap::new(),
+            sessions: BTreeMap::new(),
+            retained: BTreeMap::new(),
+            actions: VecDeque::new(),
+            shared_next: BTreeMap::new(),
+            assigned_ids: 0,
+            stats: BrokerStats::default(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> BrokerStats {
+        self.stats
+    }
+
+    /// Open network connections.
+    pub fn connection_count(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Sessions held, connected or not.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Retained messages held.
+    pub fn retained_count(&self) -> usize {
+        self.retained.len()
+    }
+
+    /// The next action for the I/O loop, if any.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// A network connection was accepted.
+    pub fn connection_opened(&mut self, conn: ConnId, now: Millis) {
+        self.conns.insert(conn, Connection::new(self.config.max_packet_size, now));
+    }
+
+    /// Bytes arrived on a connection.
+    pub fn bytes_received(&mut self, conn: ConnId, data: &[u8], now: Millis) {
+        let Some(c) = self.conns.get_mut(&conn) else { return };
+        c.last_seen = now;
+        c.decoder.feed(data);
+        loop {
+            let Some(c) = self.conns.get_mut(&conn) else { return };
+            match c.decoder.next_packet() {
+                Ok(Some(packet)) => self.packet_received(conn, packet, now),
+                Ok(None) => return,
+                Err(e) => {
+                    self.decode_failed(conn, &e, now);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The network connection closed or failed (not by the broker's own [`Action::Close`]):
+    /// an abnormal end, so the will is published ([MQTT-3.1.2-8]).
+    pub fn connection_closed(&mut self, conn: ConnId, now: Millis) {
+        if self.conns.contains_key(&conn) {
+            self.log(Level::Info, alloc::format!("connection {conn} lost"));
+            self.detach(conn, now, true);
+        }
+    }
+
+    /// When [`Broker::tick`] must be called next, if ever.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        let conns = self.conns.values().filter_map(|c| c.deadline(CONNECT_TIMEOUT_MS));
+        let sessions = self.sessions.values().filter_map(Session::deadline);
+        conns.chain(sessions).min()
+    }
+
+    fn log(&mut self, level: Level, message: String) {
+        self.actions.push_back(Action::Log { level, message });
+    }
+
+    /// Encodes `packet` for `conn` and queues it. Returns false when it was not sent: the
+    /// connection is gone, or the packet is larger than the client's Maximum Packet Size
+    /// ([MQTT-3.1.2-24]: dropped as if sent).
+    fn send(&mut self, conn: ConnId, packet: &Packet) -> bool {
+        let Some(c) = self.conns.get(&conn) else { return false };
+        let bytes = match packet.to_bytes(c.version) {
+            Ok(b) => b,
+            Err(e) => {
+                self.log(Level::Error, alloc::format!("connection {conn}: cannot encode {}: {e}", packet.packet_type()));
+                return false;
+            }
+        };
+        if bytes.len() > c.max_packet_out {
+            self.stats.messages_dropped += 1;
+            self.log(Level::Warn, alloc::format!("connection {conn}: {} of {} bytes exceeds the client's maximum packet size", packet.packet_type(), bytes.len()));
+            return false;
+        }
+        self.actions.push_back(Action::Send { conn, data: bytes });
+        true
+    }
+
+    /// Ends a connection on a protocol error: 5.0 clients get DISCONNECT with `reason` when
+    /// connected ([MQTT-4.13.1-1]), then the connection closes and the will is published.
+    fn disconnect_with(&mut self, conn: ConnId, reason: ReasonCode, now: Millis) {
+        let Some(c) = self.conns.get(&conn) else { return };
+        let v5_connected = c.phase == Phase::Connected && c.version == ProtocolVersion::V5;
+        let message = alloc::format!("connection {conn} ({}): closing: {reason}", c.client_id);
+        if v5_connected {
+            self.send(conn, &Packet::Disconnect(Disconnect::new(reason)));
+        }
+        self.log(Level::Warn, message);
+        self.detach(conn, now, true);
+    }
+
+    /// Removes the connection, closes it, and leaves its session: the will is published
+    /// (now or after its delay) when `publish_will`, dropped otherwise; a session with
+    /// expiry 0 ends here.
+    fn detach(&mut self, conn: ConnId, now: Millis, publish_will: bool) {
+        let Some(c) = self.conns.remove(&conn) else { return };
+        self.actions.push_back(Action::Close { conn });
+        if c.phase != Phase::Connected {
+            return;
+        }
+        let Some(session) = self.sessions.get_mut(&c.client_id) else { return };
+        if session.conn != Some(conn) {
+            return;
+        }
+        session.conn = None;
+        if !publish_will {
+            session.will = None;
+        } else if session.will.is_some() {
+            session.will_at = Some(now.saturating_add(session.will_delay_ms));
+        }
+        match session.expiry_secs {
+            0 => session.expire_at = Some(now),
+            u32::MAX => {}
+            secs => session.expire_at = Some(now.saturating_add(u64::from(secs) * 1000)),
+        }
+        self.tick(now);
+    }
+}

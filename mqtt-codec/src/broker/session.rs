@@ -1,0 +1,103 @@
+//! Session state: what outlives a network connection (§4.1): subscriptions, QoS 1 and 2
+//! messages in flight or queued, QoS 2 messages received and not yet released, the will.
+
+use super::message::Message;
+use super::{ConnId, Millis};
+use crate::packet::{PacketId, SubscriptionOptions};
+use crate::qos::QoS;
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// One subscription of a session.
+#[derive(Clone, Debug)]
+pub(crate) struct SubEntry {
+    /// The options, with the QoS granted.
+    pub(crate) options: SubscriptionOptions,
+    /// The 5.0 Subscription Identifier.
+    pub(crate) id: Option<u32>,
+    /// A 5.0 `$share/` subscription.
+    pub(crate) shared: bool,
+}
+
+/// Where an outgoing QoS 1 or 2 message stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OutState {
+    /// Sent; waiting for PUBACK (QoS 1) or PUBREC (QoS 2).
+    AwaitAck,
+    /// PUBREL sent; waiting for PUBCOMP.
+    AwaitComp,
+}
+
+/// A delivery: the message and how this subscriber gets it.
+#[derive(Clone, Debug)]
+pub(crate) struct Delivery {
+    pub(crate) msg: Message,
+    pub(crate) qos: QoS,
+    pub(crate) retain: bool,
+    pub(crate) sub_ids: Vec<u32>,
+}
+
+/// A delivery in flight.
+#[derive(Clone, Debug)]
+pub(crate) struct Outgoing {
+    pub(crate) delivery: Delivery,
+    pub(crate) state: OutState,
+}
+
+/// A client's session.
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub(crate) conn: Option<ConnId>,
+    pub(crate) subscriptions: BTreeMap<String, SubEntry>,
+    pub(crate) inflight: BTreeMap<u16, Outgoing>,
+    pub(crate) queue: VecDeque<Delivery>,
+    /// QoS 2 packet identifiers received and not yet released by PUBREL.
+    pub(crate) incoming_qos2: BTreeSet<u16>,
+    next_pid: u16,
+    /// Session Expiry Interval in seconds; `u32::MAX` never expires.
+    pub(crate) expiry_secs: u32,
+    pub(crate) expire_at: Option<Millis>,
+    pub(crate) will: Option<Message>,
+    pub(crate) will_delay_ms: u64,
+    pub(crate) will_at: Option<Millis>,
+}
+
+impl Session {
+    pub(crate) fn new(conn: ConnId) -> Self {
+        Session {
+            conn: Some(conn),
+            subscriptions: BTreeMap::new(),
+            inflight: BTreeMap::new(),
+            queue: VecDeque::new(),
+            incoming_qos2: BTreeSet::new(),
+            next_pid: 0,
+            expiry_secs: 0,
+            expire_at: None,
+            will: None,
+            will_delay_ms: 0,
+            will_at: None,
+        }
+    }
+
+    /// A packet identifier not in use by an in-flight message ([MQTT-2.3.1-2]).
+    pub(crate) fn next_packet_id(&mut self) -> Option<PacketId> {
+        for _ in 0..=u16::MAX {
+            self.next_pid = self.next_pid.wrapping_add(1);
+            if let Some(id) = PacketId::new(self.next_pid) {
+                if !self.inflight.contains_key(&id.get()) {
+                    return Some(id);
+                }
+            }
+        }
+        None
+    }
+
+    /// The earliest time this session needs attention.
+    pub(crate) fn deadline(&self) -> Option<Millis> {
+        match (self.expire_at, self.will_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
