@@ -156,6 +156,9 @@ impl Decoder {
     /// The next complete packet, `Ok(None)` when more bytes are needed, or the error that
     /// fails the decoder.
     pub fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        if let State::Failed(e) = &self.state {
+            return Err(DecodeError::Failed(alloc::boxed::Box::new(e.clone())));
+        }
         match self.advance() {
             Ok(p) => Ok(p),
             Err(e) => {
@@ -169,9 +172,7 @@ impl Decoder {
     fn advance(&mut self) -> Result<Option<Packet>, DecodeError> {
         loop {
             match &mut self.state {
-                State::Failed(e) => {
-                    return Err(DecodeError::Failed(alloc::boxed::Box::new(e.clone())))
-                }
+                State::Failed(_) => return Ok(None),
                 State::Header(reader) => {
                     let Some(&byte) = self.buf.get(reader.consumed()) else {
                         return Ok(None);
