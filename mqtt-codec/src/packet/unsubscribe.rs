@@ -14,9 +14,9 @@ use bytes::BufMut;
 
 /// UNSUBSCRIBE: one or more topic filters.
 ///
-/// The filters are plain MQTT strings: the server compares them character by character with
-/// its subscriptions ([MQTT-3.10.4-1]), so a filter with misplaced wildcards simply matches
-/// nothing (checklist UNS-6: be lenient).
+/// The filters are plain, non-empty MQTT strings: the server compares them character by
+/// character with its subscriptions ([MQTT-3.10.4-1]), so a filter with misplaced wildcards
+/// simply matches nothing (checklist UNS-6: be lenient).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unsubscribe<S: Storage = Owned> {
     /// The packet identifier.
@@ -38,10 +38,18 @@ impl Unsubscribe<Owned> {
     }
 }
 
+/// Reads one filter: a non-empty string ([MQTT-4.7.3-1]); its wildcard syntax is not
+/// checked (UNS-6).
 pub(crate) fn read_filter<'r, Src: Source<'r>>(
     r: &mut Reader<'r, Src>,
 ) -> Result<MqttStr<<Src::S as Storage>::Bytes>, DecodeError> {
-    r.string("topic filter")
+    let filter = r.string("topic filter")?;
+    if filter.is_empty() {
+        return Err(DecodeError::InvalidTopicFilter {
+            reason: crate::topic::TopicError::Empty,
+        });
+    }
+    Ok(filter)
 }
 
 impl<S: Storage> Unsubscribe<S> {
