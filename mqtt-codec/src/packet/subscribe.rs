@@ -129,6 +129,15 @@ pub(crate) fn read_subscription<'r, Src: Source<'r>>(
     })
 }
 
+/// The encoded size of one subscription, after checking it can be sent under `version`.
+fn subscription_len<S: Storage>(s: &Subscription<S>, version: ProtocolVersion) -> Result<usize, EncodeError> {
+    if version.is_v5() && s.options.no_local && s.filter.shared().is_some() {
+        return Err(EncodeError::NoLocalOnSharedSubscription);
+    }
+    s.options.to_byte(version)?;
+    Ok(prefixed_len("topic filter", s.filter.as_mqtt_str().as_bytes())? + 1)
+}
+
 /// SUBSCRIBE: one or more subscriptions.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Subscribe<S: Storage = Owned> {
@@ -198,23 +207,20 @@ impl<S: Storage> Subscribe<S> {
                 version,
             });
         }
-        let mut result = Ok(());
+        let mut first_error = None;
         let mut count = 0;
         S::for_each(&self.subscriptions, &mut |s| {
             count += 1;
-            let item = (|| {
-                if version.is_v5() && s.options.no_local && s.filter.shared().is_some() {
-                    return Err(EncodeError::NoLocalOnSharedSubscription);
-                }
-                s.options.to_byte(version)?;
-                Ok(prefixed_len("topic filter", s.filter.as_mqtt_str().as_bytes())? + 1)
-            })();
-            match item {
+            match subscription_len(s, version) {
                 Ok(n) => len += n,
-                Err(e) => result = result.clone().and(Err(e)),
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         });
-        result?;
+        if let Some(e) = first_error {
+            return Err(e);
+        }
         if count == 0 {
             return Err(EncodeError::EmptyPayload {
                 packet_type: PacketType::Subscribe,
