@@ -229,6 +229,13 @@ impl TopicFilter<Bytes> {
         )))
     }
 
+    /// A validated topic filter for `version`, copied from `filter`: `$share/` is checked as a
+    /// shared subscription only in 5.0 (in 3.x it is an ordinary filter).
+    pub fn for_version(filter: &str, version: crate::ProtocolVersion) -> Result<Self, TopicError> {
+        validate_topic_filter(filter, version.is_v5())?;
+        Ok(TopicFilter(MqttStr::from_validated(Bytes::copy_from_slice(filter.as_bytes()))))
+    }
+
     /// A validated topic filter from a static string, without copying.
     pub fn from_static(filter: &'static str) -> Result<Self, TopicError> {
         validate_topic_filter(filter, true)?;

@@ -1,0 +1,219 @@
+//! Property tests: every valid packet of every type and version survives
+//! encode → borrowed `parse` and encode → streaming `Decoder` unchanged; `encoded_len`,
+//! `to_bytes`, `encode` and `encode_to_slice` agree on the size and the bytes.
+
+mod support_gen;
+
+use mqtt_codec::{
+    parse, Decoder, DecoderConfig, EncodeError, Packet, PacketType, ParseOptions, ProtocolVersion,
+    Role, Status, MAX_PACKET_SIZE,
+};
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+use support_gen::{arb_packet, arb_packet_of, receiver_for, to_hex};
+
+use ProtocolVersion::{V3_1, V3_1_1, V5};
+
+fn decoder(version: Option<ProtocolVersion>, role: Option<Role>) -> Decoder {
+    Decoder::new(DecoderConfig {
+        version,
+        role,
+        max_packet_size: MAX_PACKET_SIZE,
+    })
+}
+
+/// Decodes `bytes` (exactly one packet) with a fresh streaming decoder.
+fn decode_owned(
+    bytes: &[u8],
+    version: Option<ProtocolVersion>,
+    role: Option<Role>,
+) -> Result<(Packet, Option<ProtocolVersion>), TestCaseError> {
+    let mut d = decoder(version, role);
+    d.feed(bytes);
+    let packet = match d.next_packet() {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(TestCaseError::fail("decoder wants more bytes")),
+        Err(e) => return Err(TestCaseError::fail(format!("decoder error: {e:?}"))),
+    };
+    prop_assert_eq!(d.next_packet(), Ok(None), "nothing after the packet");
+    prop_assert_eq!(d.buffered(), 0);
+    Ok((packet, d.protocol_version()))
+}
+
+/// Parses `bytes` with the borrowed parser and returns the re-encoding of the result.
+fn parse_and_reencode(
+    bytes: &[u8],
+    version: Option<ProtocolVersion>,
+    receiver: Option<Role>,
+    encode_as: ProtocolVersion,
+) -> Result<Vec<u8>, TestCaseError> {
+    let opts = ParseOptions {
+        version,
+        receiver,
+        max_packet_size: MAX_PACKET_SIZE,
+    };
+    let (packet, used) = match parse(bytes, &opts) {
+        Ok(Status::Complete(done)) => done,
+        Ok(Status::Partial(n)) => {
+            return Err(TestCaseError::fail(format!("parse wants {n} more bytes")))
+        }
+        Err(e) => return Err(TestCaseError::fail(format!("parse error: {e:?}"))),
+    };
+    prop_assert_eq!(used, bytes.len());
+    let len = packet
+        .encoded_len(encode_as)
+        .map_err(|e| TestCaseError::fail(format!("borrowed encoded_len: {e:?}")))?;
+    let mut out = Vec::with_capacity(len);
+    let written = packet
+        .encode(encode_as, &mut out)
+        .map_err(|e| TestCaseError::fail(format!("borrowed encode: {e:?}")))?;
+    prop_assert_eq!(written, len);
+    prop_assert_eq!(out.len(), len);
+    Ok(out)
+}
+
+/// The whole round-trip property for one packet.
+fn check_roundtrip(packet: &Packet, version: ProtocolVersion) -> Result<(), TestCaseError> {
+    // Encoding: encoded_len, to_bytes, encode into a Vec and encode_to_slice all agree.
+    let len = packet
+        .encoded_len(version)
+        .map_err(|e| TestCaseError::fail(format!("encoded_len of a valid packet: {e:?}")))?;
+    let bytes = packet
+        .to_bytes(version)
+        .map_err(|e| TestCaseError::fail(format!("to_bytes of a valid packet: {e:?}")))?;
+    prop_assert_eq!(bytes.len(), len, "encoded_len equals the bytes written");
+    let mut vec_out = Vec::new();
+    prop_assert_eq!(packet.encode(version, &mut vec_out), Ok(len));
+    prop_assert_eq!(&vec_out[..], &bytes[..]);
+
+    let mut exact = vec![0u8; len];
+    prop_assert_eq!(packet.encode_to_slice(version, &mut exact), Ok(len));
+    prop_assert_eq!(&exact[..], &bytes[..]);
+    let mut short = vec![0u8; len - 1];
+    prop_assert_eq!(
+        packet.encode_to_slice(version, &mut short),
+        Err(EncodeError::BufferTooSmall {
+            needed: len,
+            available: len - 1
+        })
+    );
+    // Nothing is written on error.
+    prop_assert!(short.iter().all(|&b| b == 0), "short buffer untouched");
+
+    // Borrowed parse, either direction, version given.
+    let reencoded = parse_and_reencode(&bytes, Some(version), None, version)?;
+    prop_assert_eq!(
+        &reencoded[..],
+        &bytes[..],
+        "borrowed parse re-encodes to the same bytes: {}",
+        to_hex(&bytes)
+    );
+
+    // Streaming decoder, either direction, version given.
+    let (owned, _) = decode_owned(&bytes, Some(version), None)?;
+    prop_assert_eq!(&owned, packet, "decoded: {}", to_hex(&bytes));
+
+    // Decoding with the receiving side the packet is addressed to also works.
+    if let Ok(Some(role)) = receiver_for(packet, version) {
+        let (owned, _) = decode_owned(&bytes, Some(version), Some(role))?;
+        prop_assert_eq!(&owned, packet, "decoded by {:?}: {}", role, to_hex(&bytes));
+        let reencoded = parse_and_reencode(&bytes, Some(version), Some(role), version)?;
+        prop_assert_eq!(&reencoded[..], &bytes[..]);
+    }
+
+    // CONNECT: a decoder and a parser that do not know the version learn it.
+    if let Packet::Connect(_) = packet {
+        for role in [None, Some(Role::Server)] {
+            let (owned, learned) = decode_owned(&bytes, None, role)?;
+            prop_assert_eq!(&owned, packet);
+            prop_assert_eq!(learned, Some(version));
+            let reencoded = parse_and_reencode(&bytes, None, role, version)?;
+            prop_assert_eq!(&reencoded[..], &bytes[..]);
+        }
+    }
+    Ok(())
+}
+
+const CASES: u32 = 256;
+
+/// One property per (version, packet type), plus one over all types of each version.
+macro_rules! roundtrip_tests {
+    ($($name:ident: $version:expr, $packet_type:expr;)*) => {
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(CASES))]
+            $(
+                #[test]
+                fn $name(packet in arb_packet_of($version, $packet_type)) {
+                    check_roundtrip(&packet, $version)?;
+                }
+            )*
+        }
+    };
+}
+
+roundtrip_tests! {
+    v3_1_connect_roundtrips: V3_1, PacketType::Connect;
+    v3_1_connack_roundtrips: V3_1, PacketType::ConnAck;
+    v3_1_publish_roundtrips: V3_1, PacketType::Publish;
+    v3_1_puback_roundtrips: V3_1, PacketType::PubAck;
+    v3_1_pubrec_roundtrips: V3_1, PacketType::PubRec;
+    v3_1_pubrel_roundtrips: V3_1, PacketType::PubRel;
+    v3_1_pubcomp_roundtrips: V3_1, PacketType::PubComp;
+    v3_1_subscribe_roundtrips: V3_1, PacketType::Subscribe;
+    v3_1_suback_roundtrips: V3_1, PacketType::SubAck;
+    v3_1_unsubscribe_roundtrips: V3_1, PacketType::Unsubscribe;
+    v3_1_unsuback_roundtrips: V3_1, PacketType::UnsubAck;
+    v3_1_pingreq_roundtrips: V3_1, PacketType::PingReq;
+    v3_1_pingresp_roundtrips: V3_1, PacketType::PingResp;
+    v3_1_disconnect_roundtrips: V3_1, PacketType::Disconnect;
+
+    v3_1_1_connect_roundtrips: V3_1_1, PacketType::Connect;
+    v3_1_1_connack_roundtrips: V3_1_1, PacketType::ConnAck;
+    v3_1_1_publish_roundtrips: V3_1_1, PacketType::Publish;
+    v3_1_1_puback_roundtrips: V3_1_1, PacketType::PubAck;
+    v3_1_1_pubrec_roundtrips: V3_1_1, PacketType::PubRec;
+    v3_1_1_pubrel_roundtrips: V3_1_1, PacketType::PubRel;
+    v3_1_1_pubcomp_roundtrips: V3_1_1, PacketType::PubComp;
+    v3_1_1_subscribe_roundtrips: V3_1_1, PacketType::Subscribe;
+    v3_1_1_suback_roundtrips: V3_1_1, PacketType::SubAck;
+    v3_1_1_unsubscribe_roundtrips: V3_1_1, PacketType::Unsubscribe;
+    v3_1_1_unsuback_roundtrips: V3_1_1, PacketType::UnsubAck;
+    v3_1_1_pingreq_roundtrips: V3_1_1, PacketType::PingReq;
+    v3_1_1_pingresp_roundtrips: V3_1_1, PacketType::PingResp;
+    v3_1_1_disconnect_roundtrips: V3_1_1, PacketType::Disconnect;
+
+    v5_connect_roundtrips: V5, PacketType::Connect;
+    v5_connack_roundtrips: V5, PacketType::ConnAck;
+    v5_publish_roundtrips: V5, PacketType::Publish;
+    v5_puback_roundtrips: V5, PacketType::PubAck;
+    v5_pubrec_roundtrips: V5, PacketType::PubRec;
+    v5_pubrel_roundtrips: V5, PacketType::PubRel;
+    v5_pubcomp_roundtrips: V5, PacketType::PubComp;
+    v5_subscribe_roundtrips: V5, PacketType::Subscribe;
+    v5_suback_roundtrips: V5, PacketType::SubAck;
+    v5_unsubscribe_roundtrips: V5, PacketType::Unsubscribe;
+    v5_unsuback_roundtrips: V5, PacketType::UnsubAck;
+    v5_pingreq_roundtrips: V5, PacketType::PingReq;
+    v5_pingresp_roundtrips: V5, PacketType::PingResp;
+    v5_disconnect_roundtrips: V5, PacketType::Disconnect;
+    v5_auth_roundtrips: V5, PacketType::Auth;
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    #[test]
+    fn v3_1_any_packet_roundtrips(packet in arb_packet(V3_1)) {
+        check_roundtrip(&packet, V3_1)?;
+    }
+
+    #[test]
+    fn v3_1_1_any_packet_roundtrips(packet in arb_packet(V3_1_1)) {
+        check_roundtrip(&packet, V3_1_1)?;
+    }
+
+    #[test]
+    fn v5_any_packet_roundtrips(packet in arb_packet(V5)) {
+        check_roundtrip(&packet, V5)?;
+    }
+}
