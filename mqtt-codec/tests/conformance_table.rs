@@ -11,7 +11,13 @@ fn rows() -> Vec<Vec<String>> {
     TABLE
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| ROW") && !l.starts_with("|---"))
-        .map(|l| l.trim().trim_matches('|').split('|').map(|c| c.trim().to_string()).collect())
+        .map(|l| {
+            l.trim()
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect()
+        })
         .collect()
 }
 
@@ -27,7 +33,10 @@ fn test_functions() -> HashSet<String> {
             } else if path.extension().is_some_and(|e| e == "rs") {
                 let text = std::fs::read_to_string(&path).unwrap();
                 for part in text.split("fn ").skip(1) {
-                    let name: String = part.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let name: String = part
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
                     names.insert(name);
                 }
             }
@@ -39,7 +48,11 @@ fn test_functions() -> HashSet<String> {
 #[test]
 fn every_checklist_row_is_listed_once() {
     let rows = rows();
-    assert_eq!(rows.len(), ROW_COUNT, "CONFORMANCE.md must list all {ROW_COUNT} rows");
+    assert_eq!(
+        rows.len(),
+        ROW_COUNT,
+        "CONFORMANCE.md must list all {ROW_COUNT} rows"
+    );
     let ids: HashSet<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(ids.len(), ROW_COUNT, "a row is listed twice");
     for r in &rows {
@@ -51,8 +64,15 @@ fn every_checklist_row_is_listed_once() {
 fn every_status_is_tested_or_open_with_a_reason() {
     for r in rows() {
         let status = &r[3];
-        let ok = status == "tested" || status.strip_prefix("open:").is_some_and(|why| !why.trim().is_empty());
-        assert!(ok, "row {}: status must be `tested` or `open: why`, got {status:?}", r[0]);
+        let ok = status == "tested"
+            || status
+                .strip_prefix("open:")
+                .is_some_and(|why| !why.trim().is_empty());
+        assert!(
+            ok,
+            "row {}: status must be `tested` or `open: why`, got {status:?}",
+            r[0]
+        );
         if status == "tested" {
             assert!(!r[2].is_empty(), "row {} is tested but names no test", r[0]);
         }
@@ -63,8 +83,16 @@ fn every_status_is_tested_or_open_with_a_reason() {
 fn every_named_test_exists() {
     let functions = test_functions();
     for r in rows() {
-        for name in r[2].split(',').map(str::trim).filter(|n| !n.is_empty() && *n != "—" && *n != "-") {
-            assert!(functions.contains(name), "row {} names a missing test {name}", r[0]);
+        for name in r[2]
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty() && *n != "—" && *n != "-")
+        {
+            assert!(
+                functions.contains(name),
+                "row {} names a missing test {name}",
+                r[0]
+            );
         }
     }
 }

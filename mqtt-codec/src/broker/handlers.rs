@@ -144,7 +144,8 @@ impl Broker {
             _ => connect.keep_alive,
         };
         let mut ack = ConnAck::new(ReasonCode::Success);
-        ack.session_present = resumed;
+        // MQTT 3.1 has no Session Present flag (the CONNACK would not encode).
+        ack.session_present = resumed && version != ProtocolVersion::V3_1;
         if v5 {
             let p = &mut ack.properties;
             p.receive_maximum = Some(config.receive_maximum);
@@ -173,6 +174,9 @@ impl Broker {
             c.max_packet_out = p.maximum_packet_size.map_or(crate::MAX_PACKET_SIZE, |m| m as usize);
             c.receive_max_out = usize::from(p.receive_maximum.unwrap_or(u16::MAX));
             c.alias_max_out = p.topic_alias_maximum.unwrap_or(0);
+        } else {
+            // 3.x has no Receive Maximum: keep as many in flight as we accept ourselves.
+            c.receive_max_out = usize::from(self.config.receive_maximum);
         }
         self.send(conn, &Packet::ConnAck(ack));
         self.stats.connections += 1;
