@@ -12,7 +12,9 @@ use crate::properties::{next_in_section, PropertyId, UserProperty};
 use crate::reason::ReasonCode;
 use crate::storage::Borrowed;
 use crate::string::{validate_str, MqttStr};
-use crate::topic::{validate_topic_filter, validate_topic_name, TopicError, TopicFilter, TopicName};
+use crate::topic::{
+    validate_topic_filter, validate_topic_name, TopicError, TopicFilter, TopicName,
+};
 use crate::version::ProtocolVersion;
 use crate::wire::reader::Source;
 

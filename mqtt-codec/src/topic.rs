@@ -233,7 +233,9 @@ impl TopicFilter<Bytes> {
     /// shared subscription only in 5.0 (in 3.x it is an ordinary filter).
     pub fn for_version(filter: &str, version: crate::ProtocolVersion) -> Result<Self, TopicError> {
         validate_topic_filter(filter, version.is_v5())?;
-        Ok(TopicFilter(MqttStr::from_validated(Bytes::copy_from_slice(filter.as_bytes()))))
+        Ok(TopicFilter(MqttStr::from_validated(
+            Bytes::copy_from_slice(filter.as_bytes()),
+        )))
     }
 
     /// A validated topic filter from a static string, without copying.

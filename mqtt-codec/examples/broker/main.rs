@@ -47,7 +47,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = opts.broker_config()?;
     let queue = opts.max_queued.max(16);
     let listener = TcpListener::bind(&opts.listen).await?;
-    tracing::info!("mqtt-codec reference broker listening on {}", listener.local_addr()?);
+    tracing::info!(
+        "mqtt-codec reference broker listening on {}",
+        listener.local_addr()?
+    );
 
     let (events_tx, events_rx) = mpsc::channel::<Event>(4096);
     tokio::spawn(accept_loop(listener, events_tx, queue));
@@ -75,21 +78,33 @@ async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, queue: 
         let (tx, rx) = mpsc::channel::<Bytes>(queue);
         tokio::spawn(write_loop(write, rx));
         let reader = tokio::spawn(read_loop(id, read, events.clone()));
-        if events.send(Event::Opened(id, tx, reader.abort_handle())).await.is_err() {
+        if events
+            .send(Event::Opened(id, tx, reader.abort_handle()))
+            .await
+            .is_err()
+        {
             return;
         }
     }
 }
 
 /// Reads a socket and hands the bytes to the broker task.
-async fn read_loop(id: ConnId, mut read: tokio::net::tcp::OwnedReadHalf, events: mpsc::Sender<Event>) {
+async fn read_loop(
+    id: ConnId,
+    mut read: tokio::net::tcp::OwnedReadHalf,
+    events: mpsc::Sender<Event>,
+) {
     let mut buf = BytesMut::with_capacity(16 * 1024);
     loop {
         buf.reserve(16 * 1024);
         match read.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(_) => {
-                if events.send(Event::Bytes(id, buf.split().freeze())).await.is_err() {
+                if events
+                    .send(Event::Bytes(id, buf.split().freeze()))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -148,13 +163,18 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>) {
         while let Some(action) = broker.poll_action() {
             match action {
                 Action::Send { conn, data } => {
-                    let Some(peer) = peers.get_mut(&conn) else { continue };
+                    let Some(peer) = peers.get_mut(&conn) else {
+                        continue;
+                    };
                     // A client that stops reading fills only its own queue; what does not
                     // fit is dropped and counted, and nobody else waits for it.
                     if peer.writer.try_send(data).is_err() {
                         peer.dropped += 1;
                         if peer.dropped.is_power_of_two() {
-                            tracing::warn!("connection {conn}: not reading, {} packets dropped", peer.dropped);
+                            tracing::warn!(
+                                "connection {conn}: not reading, {} packets dropped",
+                                peer.dropped
+                            );
                         }
                     }
                 }
@@ -174,4 +194,3 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>) {
         }
     }
 }
-

@@ -70,7 +70,9 @@ impl Acl {
                 line: i + 1,
                 message: message.to_string(),
             };
-            let (keyword, rest) = line.split_once(char::is_whitespace).ok_or_else(|| err("expected `topic`, `pattern` or `user`"))?;
+            let (keyword, rest) = line
+                .split_once(char::is_whitespace)
+                .ok_or_else(|| err("expected `topic`, `pattern` or `user`"))?;
             let rest = rest.trim();
             match keyword {
                 "user" => {
@@ -79,7 +81,9 @@ impl Acl {
                 }
                 "topic" | "pattern" => {
                     let (access, filter) = match rest.split_once(char::is_whitespace) {
-                        Some((a, f)) if matches!(a, "read" | "write" | "readwrite" | "deny") => (a, f.trim()),
+                        Some((a, f)) if matches!(a, "read" | "write" | "readwrite" | "deny") => {
+                            (a, f.trim())
+                        }
                         _ => ("readwrite", rest),
                     };
                     let access = match access {
@@ -123,11 +127,19 @@ impl Acl {
         own.iter().chain(self.patterns.iter())
     }
 
-    fn allowed(&self, username: Option<&str>, client_id: &str, write: bool, covers: impl Fn(&str) -> bool) -> bool {
+    fn allowed(
+        &self,
+        username: Option<&str>,
+        client_id: &str,
+        write: bool,
+        covers: impl Fn(&str) -> bool,
+    ) -> bool {
         let mut granted = false;
         for rule in self.rules(username) {
             let filter = if rule.pattern {
-                rule.filter.replace("%c", client_id).replace("%u", username.unwrap_or(""))
+                rule.filter
+                    .replace("%c", client_id)
+                    .replace("%u", username.unwrap_or(""))
             } else {
                 rule.filter.clone()
             };
@@ -147,14 +159,18 @@ impl Acl {
 
     /// May this client publish to `topic`?
     pub fn can_publish(&self, username: Option<&str>, client_id: &str, topic: &str) -> bool {
-        self.allowed(username, client_id, true, |filter| topic_matches(filter, topic))
+        self.allowed(username, client_id, true, |filter| {
+            topic_matches(filter, topic)
+        })
     }
 
     /// May this client subscribe to `filter`? Granted when a readable rule's filter covers
     /// every topic the subscription could match.
     pub fn can_subscribe(&self, username: Option<&str>, client_id: &str, filter: &str) -> bool {
         let filter = crate::topic::split_shared(filter).map_or(filter, |(_, f)| f);
-        self.allowed(username, client_id, false, |rule| filter_covers(rule, filter))
+        self.allowed(username, client_id, false, |rule| {
+            filter_covers(rule, filter)
+        })
     }
 }
 

@@ -66,7 +66,9 @@ impl Connection {
     pub(crate) fn deadline(&self, connect_timeout_ms: u64) -> Option<Millis> {
         match self.phase {
             Phase::AwaitConnect => Some(self.opened_at.saturating_add(connect_timeout_ms)),
-            Phase::Connected => self.keep_alive_ms.map(|ka| self.last_seen.saturating_add(ka)),
+            Phase::Connected => self
+                .keep_alive_ms
+                .map(|ka| self.last_seen.saturating_add(ka)),
         }
     }
 }

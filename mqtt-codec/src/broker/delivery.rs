@@ -13,6 +13,14 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+/// A member of a shared subscription group that matched a message.
+struct Member<'a> {
+    client_id: &'a str,
+    qos: QoS,
+    sub_id: Option<u32>,
+    online: bool,
+}
+
 /// A subscriber chosen for a message.
 struct Target {
     client_id: String,
@@ -30,24 +38,25 @@ impl Broker {
             if msg.payload.is_empty() {
                 self.retained.remove(msg.topic.as_str());
             } else {
-                self.retained.insert(String::from(msg.topic.as_str()), msg.clone());
+                self.retained
+                    .insert(String::from(msg.topic.as_str()), msg.clone());
             }
         }
         let topic = msg.topic.as_str();
         let mut targets: Vec<Target> = Vec::new();
-        let mut groups: BTreeMap<&str, Vec<(&str, QoS, Option<u32>, bool)>> = BTreeMap::new();
+        let mut groups: BTreeMap<&str, Vec<Member>> = BTreeMap::new();
         for (client_id, session) in &self.sessions {
             let mut best: Option<Target> = None;
             for (filter, entry) in &session.subscriptions {
                 if entry.shared {
                     if let Some((_, inner)) = split_shared(filter) {
                         if topic_matches(inner, topic) {
-                            groups.entry(filter.as_str()).or_default().push((
-                                client_id.as_str(),
-                                entry.options.qos,
-                                entry.id,
-                                session.conn.is_some(),
-                            ));
+                            groups.entry(filter.as_str()).or_default().push(Member {
+                                client_id: client_id.as_str(),
+                                qos: entry.options.qos,
+                                sub_id: entry.id,
+                                online: session.conn.is_some(),
+                            });
                         }
                     }
                     continue;
@@ -73,16 +82,20 @@ impl Broker {
         let mut picks = Vec::new();
         for (group, members) in groups {
             // Round robin, preferring members that are connected.
-            let online: Vec<_> = members.iter().filter(|m| m.3).collect();
-            let pool: Vec<_> = if online.is_empty() { members.iter().collect() } else { online };
+            let online: Vec<_> = members.iter().filter(|m| m.online).collect();
+            let pool: Vec<_> = if online.is_empty() {
+                members.iter().collect()
+            } else {
+                online
+            };
             let next = self.shared_next.entry(String::from(group)).or_insert(0);
             let member = pool[*next % pool.len()];
             *next = next.wrapping_add(1);
             picks.push(Target {
-                client_id: String::from(member.0),
-                qos: member.1,
+                client_id: String::from(member.client_id),
+                qos: member.qos,
                 retain_as_published: false,
-                sub_ids: member.2.into_iter().collect(),
+                sub_ids: member.sub_id.into_iter().collect(),
             });
         }
         targets.extend(picks);
@@ -99,7 +112,14 @@ impl Broker {
 
     /// Sends the retained messages matching a new subscription (retain flag set,
     /// [MQTT-3.3.1-6]).
-    pub(super) fn deliver_retained(&mut self, client_id: &str, filter: &str, granted: QoS, sub_id: Option<u32>, now: Millis) {
+    pub(super) fn deliver_retained(
+        &mut self,
+        client_id: &str,
+        filter: &str,
+        granted: QoS,
+        sub_id: Option<u32>,
+        now: Millis,
+    ) {
         let matching: Vec<Message> = self
             .retained
             .values()
@@ -124,7 +144,9 @@ impl Broker {
     /// Delivers to one session: QoS 0 straight out if connected; QoS 1 and 2 into the
     /// in-flight window, else into the bounded queue.
     fn deliver(&mut self, client_id: &str, delivery: Delivery, now: Millis) {
-        let Some(session) = self.sessions.get_mut(client_id) else { return };
+        let Some(session) = self.sessions.get_mut(client_id) else {
+            return;
+        };
         let conn = session.conn;
         if delivery.qos == QoS::AtMostOnce {
             if let Some(conn) = conn {
@@ -136,7 +158,10 @@ impl Broker {
             self.stats.messages_dropped += 1;
             let dropped = self.stats.messages_dropped;
             if dropped.is_power_of_two() {
-                self.log(Level::Warn, format!("client {client_id}: queue full, {dropped} messages dropped so far"));
+                self.log(
+                    Level::Warn,
+                    format!("client {client_id}: queue full, {dropped} messages dropped so far"),
+                );
             }
             return;
         }
@@ -148,13 +173,17 @@ impl Broker {
     /// allows ([MQTT-3.3.4-8]).
     pub(super) fn drain_queue(&mut self, client_id: &str, now: Millis) {
         loop {
-            let Some(session) = self.sessions.get_mut(client_id) else { return };
+            let Some(session) = self.sessions.get_mut(client_id) else {
+                return;
+            };
             let Some(conn) = session.conn else { return };
             let window = self.conns.get(&conn).map_or(0, |c| c.receive_max_out);
             if session.inflight.len() >= window {
                 return;
             }
-            let Some(delivery) = session.queue.pop_front() else { return };
+            let Some(delivery) = session.queue.pop_front() else {
+                return;
+            };
             if delivery.msg.expired(now) {
                 self.stats.messages_dropped += 1;
                 continue;
@@ -182,11 +211,19 @@ impl Broker {
     /// After a persistent session reconnects: resend unacknowledged PUBLISHes with DUP and
     /// PUBRELs, in order ([MQTT-4.4.0-1]).
     pub(super) fn resend_inflight(&mut self, client_id: &str, now: Millis) {
-        let Some(session) = self.sessions.get(client_id) else { return };
+        let Some(session) = self.sessions.get(client_id) else {
+            return;
+        };
         let Some(conn) = session.conn else { return };
-        let pending: Vec<(u16, Outgoing)> = session.inflight.iter().map(|(k, v)| (*k, v.clone())).collect();
+        let pending: Vec<(u16, Outgoing)> = session
+            .inflight
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
         for (id, out) in pending {
-            let Some(pid) = crate::PacketId::new(id) else { continue };
+            let Some(pid) = crate::PacketId::new(id) else {
+                continue;
+            };
             match out.state {
                 OutState::AwaitAck => {
                     self.send_publish(conn, &out.delivery, Some(pid), true, now);
@@ -208,9 +245,14 @@ impl Broker {
         dup: bool,
         now: Millis,
     ) -> bool {
-        let Some(c) = self.conns.get_mut(&conn) else { return false };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return false;
+        };
         let v5 = c.version.is_v5();
-        let mut publish = delivery.msg.to_publish(delivery.qos, delivery.retain, &delivery.sub_ids, now);
+        let mut publish =
+            delivery
+                .msg
+                .to_publish(delivery.qos, delivery.retain, &delivery.sub_ids, now);
         publish.packet_id = packet_id;
         publish.dup = dup;
         if v5 && c.alias_max_out > 0 {

@@ -6,7 +6,8 @@ use super::session::{OutState, Session, SubEntry};
 use super::{Broker, ConnId, Level, Millis};
 use crate::error::DecodeError;
 use crate::packet::{
-    ConnAck, Connect, Disconnect, Packet, PacketId, PubResponse, Publish, SubAck, Subscribe, UnsubAck, Unsubscribe,
+    ConnAck, Connect, Disconnect, Packet, PacketId, PubResponse, Publish, SubAck, Subscribe,
+    UnsubAck, Unsubscribe,
 };
 use crate::qos::QoS;
 use crate::reason::ReasonCode;
@@ -27,11 +28,15 @@ impl Broker {
     /// A whole packet arrived on a connection (bytes are decoded by
     /// [`Broker::bytes_received`]; an I/O loop with its own decoder may call this instead).
     pub fn packet_received(&mut self, conn: ConnId, packet: Packet, now: Millis) {
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
         c.last_seen = now;
         let phase = c.phase;
         match packet {
-            Packet::Connect(connect) if phase == Phase::AwaitConnect => self.on_connect(conn, connect, now),
+            Packet::Connect(connect) if phase == Phase::AwaitConnect => {
+                self.on_connect(conn, connect, now)
+            }
             _ if phase == Phase::AwaitConnect => self.detach(conn, now, false),
             Packet::Connect(_) => self.disconnect_with(conn, ReasonCode::ProtocolError, now),
             Packet::Publish(p) => self.on_publish(conn, p, now),
@@ -53,7 +58,9 @@ impl Broker {
     /// A decode error: 3.1.1 CONNECT errors that have a return code get that CONNACK, 5.0
     /// connections get DISCONNECT with the error's reason code; the connection closes.
     pub(super) fn decode_failed(&mut self, conn: ConnId, err: &DecodeError, now: Millis) {
-        let Some(c) = self.conns.get(&conn) else { return };
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
         if c.phase == Phase::AwaitConnect {
             if let Some(code) = err.v3_connack_code() {
                 self.actions.push_back(super::Action::Send {
@@ -67,10 +74,15 @@ impl Broker {
     }
 
     fn refuse_connect(&mut self, conn: ConnId, version: ProtocolVersion, reason: ReasonCode) {
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
         c.version = version;
         self.send(conn, &Packet::ConnAck(ConnAck::new(reason)));
-        self.log(Level::Warn, format!("connection {conn}: CONNECT refused: {reason}"));
+        self.log(
+            Level::Warn,
+            format!("connection {conn}: CONNECT refused: {reason}"),
+        );
         self.conns.remove(&conn);
         self.actions.push_back(super::Action::Close { conn });
     }
@@ -100,10 +112,16 @@ impl Broker {
             if old != conn {
                 if let Some(oc) = self.conns.get(&old) {
                     if oc.version == ProtocolVersion::V5 {
-                        self.send(old, &Packet::Disconnect(Disconnect::new(ReasonCode::SessionTakenOver)));
+                        self.send(
+                            old,
+                            &Packet::Disconnect(Disconnect::new(ReasonCode::SessionTakenOver)),
+                        );
                     }
                 }
-                self.log(Level::Info, format!("client {client_id}: session taken over by connection {conn}"));
+                self.log(
+                    Level::Info,
+                    format!("client {client_id}: session taken over by connection {conn}"),
+                );
                 self.detach(old, now, connect.clean_start);
             }
         }
@@ -126,13 +144,18 @@ impl Broker {
             self.sessions.insert(client_id.clone(), Session::new(conn));
         }
         let config = &self.config;
-        let Some(session) = self.sessions.get_mut(&client_id) else { return };
+        let Some(session) = self.sessions.get_mut(&client_id) else {
+            return;
+        };
         session.conn = Some(conn);
         session.expiry_secs = expiry;
         session.expire_at = None;
         // Resuming before the will delay elapsed cancels the will ([MQTT-3.1.3-9]).
         session.will_at = None;
-        session.will = connect.will.as_ref().map(|w| Message::from_will(w, &client_id, now));
+        session.will = connect
+            .will
+            .as_ref()
+            .map(|w| Message::from_will(w, &client_id, now));
         session.will_delay_ms = connect
             .will
             .as_ref()
@@ -160,9 +183,13 @@ impl Broker {
                 p.retain_available = Some(0);
             }
             p.server_keep_alive = config.server_keep_alive;
-            p.assigned_client_identifier = assigned.as_deref().and_then(|id| crate::MqttStr::new(id).ok());
+            p.assigned_client_identifier = assigned
+                .as_deref()
+                .and_then(|id| crate::MqttStr::new(id).ok());
         }
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
         c.version = version;
         c.phase = Phase::Connected;
         c.client_id = client_id.clone();
@@ -171,7 +198,9 @@ impl Broker {
         c.connect_expiry = expiry;
         if v5 {
             let p = &connect.properties;
-            c.max_packet_out = p.maximum_packet_size.map_or(crate::MAX_PACKET_SIZE, |m| m as usize);
+            c.max_packet_out = p
+                .maximum_packet_size
+                .map_or(crate::MAX_PACKET_SIZE, |m| m as usize);
             c.receive_max_out = usize::from(p.receive_maximum.unwrap_or(u16::MAX));
             c.alias_max_out = p.topic_alias_maximum.unwrap_or(0);
         } else {
@@ -192,7 +221,9 @@ impl Broker {
 
     fn on_publish(&mut self, conn: ConnId, publish: Publish, now: Millis) {
         self.stats.messages_received += 1;
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
         let v5 = c.version.is_v5();
         let mut topic = publish.topic.clone();
         if let Some(alias) = publish.properties.topic_alias {
@@ -219,24 +250,50 @@ impl Broker {
         });
         let client_id = c.client_id.clone();
         if !allowed {
-            self.log(Level::Warn, format!("client {client_id}: publish to {topic} denied by ACL"));
+            self.log(
+                Level::Warn,
+                format!("client {client_id}: publish to {topic} denied by ACL"),
+            );
         }
-        let refused = if v5 { ReasonCode::NotAuthorized } else { ReasonCode::Success };
+        let refused = if v5 {
+            ReasonCode::NotAuthorized
+        } else {
+            ReasonCode::Success
+        };
         let message = Message::from_publish(&publish, topic, &client_id, now);
         match (publish.qos, publish.packet_id) {
             (QoS::AtLeastOnce, Some(id)) => {
                 if allowed {
                     self.route(message, now);
                 }
-                self.send(conn, &Packet::PubAck(ack(id, if allowed { ReasonCode::Success } else { refused })));
+                self.send(
+                    conn,
+                    &Packet::PubAck(ack(
+                        id,
+                        if allowed {
+                            ReasonCode::Success
+                        } else {
+                            refused
+                        },
+                    )),
+                );
             }
             (QoS::ExactlyOnce, Some(id)) => {
-                let Some(session) = self.sessions.get_mut(&client_id) else { return };
+                let Some(session) = self.sessions.get_mut(&client_id) else {
+                    return;
+                };
                 let known = session.incoming_qos2.contains(&id.get());
-                if !known && session.incoming_qos2.len() >= usize::from(self.config.receive_maximum) && v5 {
+                if !known
+                    && session.incoming_qos2.len() >= usize::from(self.config.receive_maximum)
+                    && v5
+                {
                     return self.disconnect_with(conn, ReasonCode::ReceiveMaximumExceeded, now);
                 }
-                let code = if allowed { ReasonCode::Success } else { refused };
+                let code = if allowed {
+                    ReasonCode::Success
+                } else {
+                    refused
+                };
                 if !known && !code.is_error() {
                     session.incoming_qos2.insert(id.get());
                     if allowed {
@@ -260,8 +317,14 @@ impl Broker {
     }
 
     fn on_puback(&mut self, conn: ConnId, id: PacketId, now: Millis) {
-        let Some((client_id, session)) = self.session_of(conn) else { return };
-        if session.inflight.get(&id.get()).is_some_and(|o| o.delivery.qos == QoS::AtLeastOnce) {
+        let Some((client_id, session)) = self.session_of(conn) else {
+            return;
+        };
+        if session
+            .inflight
+            .get(&id.get())
+            .is_some_and(|o| o.delivery.qos == QoS::AtLeastOnce)
+        {
             session.inflight.remove(&id.get());
         }
         self.drain_queue(&client_id, now);
@@ -269,8 +332,13 @@ impl Broker {
 
     fn on_pubrec(&mut self, conn: ConnId, rec: PubResponse, now: Millis) {
         let id = rec.packet_id;
-        let Some((client_id, session)) = self.session_of(conn) else { return };
-        let known = session.inflight.get(&id.get()).is_some_and(|o| o.delivery.qos == QoS::ExactlyOnce);
+        let Some((client_id, session)) = self.session_of(conn) else {
+            return;
+        };
+        let known = session
+            .inflight
+            .get(&id.get())
+            .is_some_and(|o| o.delivery.qos == QoS::ExactlyOnce);
         if known && rec.reason_code.is_error() {
             // 5.0: a failure code ends the flow and frees the identifier (§4.3.3).
             session.inflight.remove(&id.get());
@@ -279,55 +347,95 @@ impl Broker {
         if let Some(o) = session.inflight.get_mut(&id.get()) {
             o.state = OutState::AwaitComp;
         }
-        let code = if known { ReasonCode::Success } else { ReasonCode::PacketIdentifierNotFound };
+        let code = if known {
+            ReasonCode::Success
+        } else {
+            ReasonCode::PacketIdentifierNotFound
+        };
         let version = self.conns.get(&conn).map(|c| c.version);
-        let code = if version == Some(ProtocolVersion::V5) { code } else { ReasonCode::Success };
+        let code = if version == Some(ProtocolVersion::V5) {
+            code
+        } else {
+            ReasonCode::Success
+        };
         self.send(conn, &Packet::PubRel(ack(id, code)));
     }
 
     fn on_pubrel(&mut self, conn: ConnId, id: PacketId) {
-        let Some((_, session)) = self.session_of(conn) else { return };
+        let Some((_, session)) = self.session_of(conn) else {
+            return;
+        };
         let known = session.incoming_qos2.remove(&id.get());
         let v5 = self.conns.get(&conn).is_some_and(|c| c.version.is_v5());
-        let code = if known || !v5 { ReasonCode::Success } else { ReasonCode::PacketIdentifierNotFound };
+        let code = if known || !v5 {
+            ReasonCode::Success
+        } else {
+            ReasonCode::PacketIdentifierNotFound
+        };
         self.send(conn, &Packet::PubComp(ack(id, code)));
     }
 
     fn on_pubcomp(&mut self, conn: ConnId, id: PacketId, now: Millis) {
-        let Some((client_id, session)) = self.session_of(conn) else { return };
-        if session.inflight.get(&id.get()).is_some_and(|o| o.state == OutState::AwaitComp) {
+        let Some((client_id, session)) = self.session_of(conn) else {
+            return;
+        };
+        if session
+            .inflight
+            .get(&id.get())
+            .is_some_and(|o| o.state == OutState::AwaitComp)
+        {
             session.inflight.remove(&id.get());
         }
         self.drain_queue(&client_id, now);
     }
 
     fn on_subscribe(&mut self, conn: ConnId, subscribe: Subscribe, now: Millis) {
-        let Some(c) = self.conns.get(&conn) else { return };
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
         let (version, username, client_id) = (c.version, c.username.clone(), c.client_id.clone());
         let v5 = version.is_v5();
-        let sub_id = subscribe.properties.subscription_identifiers.first().copied();
+        let sub_id = subscribe
+            .properties
+            .subscription_identifiers
+            .first()
+            .copied();
         let mut codes = Vec::with_capacity(subscribe.subscriptions.len());
         let mut retained_for = Vec::new();
         for sub in &subscribe.subscriptions {
             let filter = sub.filter.as_str();
-            let allowed = self
-                .config
-                .acl
-                .as_ref()
-                .map_or(true, |acl| acl.can_subscribe(username.as_deref(), &client_id, filter));
+            let allowed = self.config.acl.as_ref().map_or(true, |acl| {
+                acl.can_subscribe(username.as_deref(), &client_id, filter)
+            });
             if !allowed {
-                self.log(Level::Warn, format!("client {client_id}: subscription to {filter} denied by ACL"));
-                codes.push(if v5 { ReasonCode::NotAuthorized } else { ReasonCode::UnspecifiedError });
+                self.log(
+                    Level::Warn,
+                    format!("client {client_id}: subscription to {filter} denied by ACL"),
+                );
+                codes.push(if v5 {
+                    ReasonCode::NotAuthorized
+                } else {
+                    ReasonCode::UnspecifiedError
+                });
                 continue;
             }
             let granted = sub.options.qos.min(self.config.max_qos);
             let shared = v5 && split_shared(filter).is_some();
             let mut options = sub.options;
             options.qos = granted;
-            let Some(session) = self.sessions.get_mut(&client_id) else { return };
+            let Some(session) = self.sessions.get_mut(&client_id) else {
+                return;
+            };
             let existed = session
                 .subscriptions
-                .insert(filter.to_string(), SubEntry { options, id: sub_id, shared })
+                .insert(
+                    filter.to_string(),
+                    SubEntry {
+                        options,
+                        id: sub_id,
+                        shared,
+                    },
+                )
                 .is_some();
             codes.push(match granted {
                 QoS::AtMostOnce => ReasonCode::Success,
@@ -344,16 +452,24 @@ impl Broker {
             if send_retained && !shared {
                 retained_for.push((filter.to_string(), granted));
             }
-            self.log(Level::Info, format!("client {client_id} subscribed to {filter} (QoS {granted})"));
+            self.log(
+                Level::Info,
+                format!("client {client_id} subscribed to {filter} (QoS {granted})"),
+            );
         }
-        self.send(conn, &Packet::SubAck(SubAck::new(subscribe.packet_id, codes)));
+        self.send(
+            conn,
+            &Packet::SubAck(SubAck::new(subscribe.packet_id, codes)),
+        );
         for (filter, granted) in retained_for {
             self.deliver_retained(&client_id, &filter, granted, sub_id, now);
         }
     }
 
     fn on_unsubscribe(&mut self, conn: ConnId, unsubscribe: Unsubscribe) {
-        let Some((client_id, session)) = self.session_of(conn) else { return };
+        let Some((client_id, session)) = self.session_of(conn) else {
+            return;
+        };
         let codes: Vec<ReasonCode> = unsubscribe
             .filters
             .iter()
@@ -364,12 +480,23 @@ impl Broker {
             .collect();
         let v5 = self.conns.get(&conn).is_some_and(|c| c.version.is_v5());
         let codes = if v5 { codes } else { Vec::new() };
-        self.log(Level::Info, format!("client {client_id} unsubscribed from {} filters", unsubscribe.filters.len()));
-        self.send(conn, &Packet::UnsubAck(UnsubAck::new(unsubscribe.packet_id, codes)));
+        self.log(
+            Level::Info,
+            format!(
+                "client {client_id} unsubscribed from {} filters",
+                unsubscribe.filters.len()
+            ),
+        );
+        self.send(
+            conn,
+            &Packet::UnsubAck(UnsubAck::new(unsubscribe.packet_id, codes)),
+        );
     }
 
     fn on_disconnect(&mut self, conn: ConnId, disconnect: Disconnect, now: Millis) {
-        let Some(c) = self.conns.get(&conn) else { return };
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
         let connect_expiry = c.connect_expiry;
         let client_id = c.client_id.clone();
         if let Some(expiry) = disconnect.properties.session_expiry_interval {
@@ -382,8 +509,13 @@ impl Broker {
             }
         }
         let with_will = disconnect.reason_code == ReasonCode::DisconnectWithWillMessage;
-        self.log(Level::Info, format!("client {client_id} disconnected ({})", disconnect.reason_code));
+        self.log(
+            Level::Info,
+            format!(
+                "client {client_id} disconnected ({})",
+                disconnect.reason_code
+            ),
+        );
         self.detach(conn, now, with_will);
     }
 }
-

@@ -37,12 +37,18 @@ fn forwarded(p: &Properties) -> Properties {
 }
 
 fn expiry(p: &Properties, now: Millis) -> Option<Millis> {
-    p.message_expiry_interval.map(|s| now.saturating_add(u64::from(s) * 1000))
+    p.message_expiry_interval
+        .map(|s| now.saturating_add(u64::from(s) * 1000))
 }
 
 impl Message {
     /// The message of a client's PUBLISH whose topic (alias resolved) is `topic`.
-    pub(crate) fn from_publish(p: &Publish, topic: TopicName, origin: &str, now: Millis) -> Message {
+    pub(crate) fn from_publish(
+        p: &Publish,
+        topic: TopicName,
+        origin: &str,
+        now: Millis,
+    ) -> Message {
         Message {
             topic,
             payload: p.payload.clone(),
@@ -74,7 +80,13 @@ impl Message {
 
     /// The PUBLISH delivering this message; the expiry interval is what remains
     /// ([MQTT-3.3.2-6]).
-    pub(crate) fn to_publish(&self, qos: QoS, retain: bool, sub_ids: &[u32], now: Millis) -> Publish {
+    pub(crate) fn to_publish(
+        &self,
+        qos: QoS,
+        retain: bool,
+        sub_ids: &[u32],
+        now: Millis,
+    ) -> Publish {
         let mut properties = self.properties.clone();
         properties.message_expiry_interval = self
             .expires_at

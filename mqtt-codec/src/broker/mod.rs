@@ -163,16 +163,21 @@ impl Broker {
 
     /// A network connection was accepted.
     pub fn connection_opened(&mut self, conn: ConnId, now: Millis) {
-        self.conns.insert(conn, Connection::new(self.config.max_packet_size, now));
+        self.conns
+            .insert(conn, Connection::new(self.config.max_packet_size, now));
     }
 
     /// Bytes arrived on a connection.
     pub fn bytes_received(&mut self, conn: ConnId, data: &[u8], now: Millis) {
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
         c.last_seen = now;
         c.decoder.feed(data);
         loop {
-            let Some(c) = self.conns.get_mut(&conn) else { return };
+            let Some(c) = self.conns.get_mut(&conn) else {
+                return;
+            };
             match c.decoder.next_packet() {
                 Ok(Some(packet)) => self.packet_received(conn, packet, now),
                 Ok(None) => return,
@@ -195,7 +200,10 @@ impl Broker {
 
     /// When [`Broker::tick`] must be called next, if ever.
     pub fn next_deadline(&self) -> Option<Millis> {
-        let conns = self.conns.values().filter_map(|c| c.deadline(CONNECT_TIMEOUT_MS));
+        let conns = self
+            .conns
+            .values()
+            .filter_map(|c| c.deadline(CONNECT_TIMEOUT_MS));
         let sessions = self.sessions.values().filter_map(Session::deadline);
         conns.chain(sessions).min()
     }
@@ -208,17 +216,32 @@ impl Broker {
     /// connection is gone, or the packet is larger than the client's Maximum Packet Size
     /// ([MQTT-3.1.2-24]: dropped as if sent).
     fn send(&mut self, conn: ConnId, packet: &Packet) -> bool {
-        let Some(c) = self.conns.get(&conn) else { return false };
+        let Some(c) = self.conns.get(&conn) else {
+            return false;
+        };
         let bytes = match packet.to_bytes(c.version) {
             Ok(b) => b,
             Err(e) => {
-                self.log(Level::Error, alloc::format!("connection {conn}: cannot encode {}: {e}", packet.packet_type()));
+                self.log(
+                    Level::Error,
+                    alloc::format!(
+                        "connection {conn}: cannot encode {}: {e}",
+                        packet.packet_type()
+                    ),
+                );
                 return false;
             }
         };
         if bytes.len() > c.max_packet_out {
             self.stats.messages_dropped += 1;
-            self.log(Level::Warn, alloc::format!("connection {conn}: {} of {} bytes exceeds the client's maximum packet size", packet.packet_type(), bytes.len()));
+            self.log(
+                Level::Warn,
+                alloc::format!(
+                    "connection {conn}: {} of {} bytes exceeds the client's maximum packet size",
+                    packet.packet_type(),
+                    bytes.len()
+                ),
+            );
             return false;
         }
         self.actions.push_back(Action::Send { conn, data: bytes });
@@ -228,7 +251,9 @@ impl Broker {
     /// Ends a connection on a protocol error: 5.0 clients get DISCONNECT with `reason` when
     /// connected ([MQTT-4.13.1-1]), then the connection closes and the will is published.
     fn disconnect_with(&mut self, conn: ConnId, reason: ReasonCode, now: Millis) {
-        let Some(c) = self.conns.get(&conn) else { return };
+        let Some(c) = self.conns.get(&conn) else {
+            return;
+        };
         let v5_connected = c.phase == Phase::Connected && c.version == ProtocolVersion::V5;
         let message = alloc::format!("connection {conn} ({}): closing: {reason}", c.client_id);
         if v5_connected {
@@ -242,12 +267,16 @@ impl Broker {
     /// (now or after its delay) when `publish_will`, dropped otherwise; a session with
     /// expiry 0 ends here.
     fn detach(&mut self, conn: ConnId, now: Millis, publish_will: bool) {
-        let Some(c) = self.conns.remove(&conn) else { return };
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
         self.actions.push_back(Action::Close { conn });
         if c.phase != Phase::Connected {
             return;
         }
-        let Some(session) = self.sessions.get_mut(&c.client_id) else { return };
+        let Some(session) = self.sessions.get_mut(&c.client_id) else {
+            return;
+        };
         if session.conn != Some(conn) {
             return;
         }

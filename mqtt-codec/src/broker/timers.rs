@@ -20,10 +20,16 @@ impl Broker {
             .collect();
         for (conn, phase) in late {
             if phase == Phase::AwaitConnect {
-                self.log(Level::Info, format!("connection {conn}: no CONNECT in time"));
+                self.log(
+                    Level::Info,
+                    format!("connection {conn}: no CONNECT in time"),
+                );
                 self.detach(conn, now, false);
             } else {
-                self.log(Level::Info, format!("connection {conn}: keep alive timeout"));
+                self.log(
+                    Level::Info,
+                    format!("connection {conn}: keep alive timeout"),
+                );
                 self.disconnect_with(conn, ReasonCode::KeepAliveTimeout, now);
             }
         }
@@ -34,7 +40,9 @@ impl Broker {
             .map(|(id, _)| id.clone())
             .collect();
         for client_id in due {
-            let Some(session) = self.sessions.get_mut(&client_id) else { continue };
+            let Some(session) = self.sessions.get_mut(&client_id) else {
+                continue;
+            };
             let ends = session.expire_at.is_some_and(|at| at <= now);
             let will_due = session.will_at.is_some_and(|at| at <= now) || ends;
             let will = if will_due { session.will.take() } else { None };
@@ -45,7 +53,10 @@ impl Broker {
                 self.sessions.remove(&client_id);
             }
             if let Some(will) = will {
-                self.log(Level::Info, format!("client {client_id}: publishing will on {}", will.topic));
+                self.log(
+                    Level::Info,
+                    format!("client {client_id}: publishing will on {}", will.topic),
+                );
                 self.route(will, now);
             }
         }

@@ -130,7 +130,10 @@ pub(crate) fn read_subscription<'r, Src: Source<'r>>(
 }
 
 /// The encoded size of one subscription, after checking it can be sent under `version`.
-fn subscription_len<S: Storage>(s: &Subscription<S>, version: ProtocolVersion) -> Result<usize, EncodeError> {
+fn subscription_len<S: Storage>(
+    s: &Subscription<S>,
+    version: ProtocolVersion,
+) -> Result<usize, EncodeError> {
     if version.is_v5() && s.options.no_local && s.filter.shared().is_some() {
         return Err(EncodeError::NoLocalOnSharedSubscription);
     }
