@@ -1,0 +1,109 @@
+"""mqtt_codec: a sans-IO MQTT 3.1, 3.1.1 and 5.0 codec, written in Rust.
+
+Bytes in, packets out; packets in, bytes out. No sockets, no threads: bring your own I/O.
+
+>>> from mqtt_codec import Publish, QoS, ProtocolVersion, decode
+>>> data = Publish(topic="PV/data", payload=b"42.5", qos=QoS.AT_LEAST_ONCE, packet_id=1).encode(ProtocolVersion.V5)
+>>> decode(data, ProtocolVersion.V5).payload
+b'42.5'
+"""
+
+from typing import TYPE_CHECKING, Union
+
+from ._types import DecodeError, EncodeError, MqttError, ProtocolVersion, QoS, ReasonCode
+from ._mqtt_codec import (
+    DEFAULT_MAX_PACKET_SIZE,
+    MAX_PACKET_SIZE,
+    Auth,
+    ConnAck,
+    Connect,
+    Decoder,
+    Disconnect,
+    PingReq,
+    PingResp,
+    Properties,
+    PubAck,
+    PubComp,
+    PubRec,
+    PubRel,
+    Publish,
+    SubAck,
+    Subscribe,
+    Subscription,
+    UnsubAck,
+    Unsubscribe,
+    Will,
+    decode,
+    topic_matches,
+)
+
+__all__ = [
+    "DEFAULT_MAX_PACKET_SIZE",
+    "MAX_PACKET_SIZE",
+    "Auth",
+    "ConnAck",
+    "Connect",
+    "DecodeError",
+    "Decoder",
+    "Disconnect",
+    "EncodeError",
+    "MqttError",
+    "Packet",
+    "PingReq",
+    "PingResp",
+    "Properties",
+    "ProtocolVersion",
+    "PubAck",
+    "PubComp",
+    "PubRec",
+    "PubRel",
+    "Publish",
+    "QoS",
+    "ReasonCode",
+    "SubAck",
+    "Subscribe",
+    "Subscription",
+    "UnsubAck",
+    "Unsubscribe",
+    "Will",
+    "decode",
+    "topic_matches",
+]
+
+if TYPE_CHECKING:
+    Packet = Union[
+        Connect,
+        ConnAck,
+        Publish,
+        PubAck,
+        PubRec,
+        PubRel,
+        PubComp,
+        Subscribe,
+        SubAck,
+        Unsubscribe,
+        UnsubAck,
+        PingReq,
+        PingResp,
+        Disconnect,
+        Auth,
+    ]
+else:
+    Packet = (
+        Connect,
+        ConnAck,
+        Publish,
+        PubAck,
+        PubRec,
+        PubRel,
+        PubComp,
+        Subscribe,
+        SubAck,
+        Unsubscribe,
+        UnsubAck,
+        PingReq,
+        PingResp,
+        Disconnect,
+        Auth,
+    )
+"""Every packet class: a Union for type checkers, a tuple for ``isinstance`` at run time."""

@@ -1,0 +1,443 @@
+"""Type stubs of the extension module mqtt_codec._mqtt_codec (re-exported by mqtt_codec)."""
+
+from typing import Iterable, List, Optional, Sequence, Tuple, Union
+
+from ._types import ProtocolVersion, QoS, ReasonCode
+
+_Bytes = Union[bytes, bytearray, memoryview]
+_Payload = Union[bytes, bytearray, memoryview, str]
+_SubscriptionArg = Union["Subscription", str, Tuple[str, int]]
+_Packet = Union[
+    "Connect",
+    "ConnAck",
+    "Publish",
+    "PubAck",
+    "PubRec",
+    "PubRel",
+    "PubComp",
+    "Subscribe",
+    "SubAck",
+    "Unsubscribe",
+    "UnsubAck",
+    "PingReq",
+    "PingResp",
+    "Disconnect",
+    "Auth",
+]
+
+DEFAULT_MAX_PACKET_SIZE: int
+MAX_PACKET_SIZE: int
+
+class Properties:
+    """MQTT 5.0 properties of a packet or a will; every keyword is optional."""
+
+    def __init__(
+        self,
+        *,
+        payload_format_indicator: Optional[int] = None,
+        message_expiry_interval: Optional[int] = None,
+        content_type: Optional[str] = None,
+        response_topic: Optional[str] = None,
+        correlation_data: Optional[_Bytes] = None,
+        session_expiry_interval: Optional[int] = None,
+        assigned_client_identifier: Optional[str] = None,
+        server_keep_alive: Optional[int] = None,
+        authentication_method: Optional[str] = None,
+        authentication_data: Optional[_Bytes] = None,
+        request_problem_information: Optional[int] = None,
+        will_delay_interval: Optional[int] = None,
+        request_response_information: Optional[int] = None,
+        response_information: Optional[str] = None,
+        server_reference: Optional[str] = None,
+        reason_string: Optional[str] = None,
+        receive_maximum: Optional[int] = None,
+        topic_alias_maximum: Optional[int] = None,
+        topic_alias: Optional[int] = None,
+        maximum_qos: Optional[int] = None,
+        retain_available: Optional[int] = None,
+        maximum_packet_size: Optional[int] = None,
+        wildcard_subscription_available: Optional[int] = None,
+        subscription_identifier_available: Optional[int] = None,
+        shared_subscription_available: Optional[int] = None,
+        subscription_identifiers: Optional[Iterable[int]] = None,
+        user_properties: Optional[Iterable[Tuple[str, str]]] = None,
+    ) -> None: ...
+    @property
+    def payload_format_indicator(self) -> Optional[int]: ...
+    @property
+    def message_expiry_interval(self) -> Optional[int]: ...
+    @property
+    def content_type(self) -> Optional[str]: ...
+    @property
+    def response_topic(self) -> Optional[str]: ...
+    @property
+    def correlation_data(self) -> Optional[bytes]: ...
+    @property
+    def session_expiry_interval(self) -> Optional[int]: ...
+    @property
+    def assigned_client_identifier(self) -> Optional[str]: ...
+    @property
+    def server_keep_alive(self) -> Optional[int]: ...
+    @property
+    def authentication_method(self) -> Optional[str]: ...
+    @property
+    def authentication_data(self) -> Optional[bytes]: ...
+    @property
+    def request_problem_information(self) -> Optional[int]: ...
+    @property
+    def will_delay_interval(self) -> Optional[int]: ...
+    @property
+    def request_response_information(self) -> Optional[int]: ...
+    @property
+    def response_information(self) -> Optional[str]: ...
+    @property
+    def server_reference(self) -> Optional[str]: ...
+    @property
+    def reason_string(self) -> Optional[str]: ...
+    @property
+    def receive_maximum(self) -> Optional[int]: ...
+    @property
+    def topic_alias_maximum(self) -> Optional[int]: ...
+    @property
+    def topic_alias(self) -> Optional[int]: ...
+    @property
+    def maximum_qos(self) -> Optional[int]: ...
+    @property
+    def retain_available(self) -> Optional[int]: ...
+    @property
+    def maximum_packet_size(self) -> Optional[int]: ...
+    @property
+    def wildcard_subscription_available(self) -> Optional[int]: ...
+    @property
+    def subscription_identifier_available(self) -> Optional[int]: ...
+    @property
+    def shared_subscription_available(self) -> Optional[int]: ...
+    @property
+    def subscription_identifiers(self) -> List[int]: ...
+    @property
+    def user_properties(self) -> List[Tuple[str, str]]: ...
+    def is_empty(self) -> bool:
+        """True when no property is set."""
+    def __bool__(self) -> bool: ...
+    def __eq__(self, other: object) -> bool: ...
+
+class Will:
+    """The will of a CONNECT."""
+
+    def __init__(
+        self,
+        *,
+        topic: str,
+        payload: Optional[_Payload] = None,
+        qos: Optional[int] = None,
+        retain: Optional[bool] = None,
+        properties: Optional[Properties] = None,
+    ) -> None: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def qos(self) -> QoS: ...
+    @property
+    def retain(self) -> bool: ...
+    @property
+    def properties(self) -> Properties: ...
+    def __eq__(self, other: object) -> bool: ...
+
+class Subscription:
+    """One entry of a SUBSCRIBE: a topic filter and its options."""
+
+    def __init__(
+        self,
+        filter: str,
+        qos: Optional[int] = None,
+        *,
+        no_local: Optional[bool] = None,
+        retain_as_published: Optional[bool] = None,
+        retain_handling: Optional[int] = None,
+    ) -> None: ...
+    @property
+    def filter(self) -> str: ...
+    @property
+    def qos(self) -> QoS: ...
+    @property
+    def no_local(self) -> bool: ...
+    @property
+    def retain_as_published(self) -> bool: ...
+    @property
+    def retain_handling(self) -> int: ...
+    def __eq__(self, other: object) -> bool: ...
+
+class Connect:
+    """CONNECT: the first packet a client sends."""
+
+    def __init__(
+        self,
+        *,
+        client_id: Optional[str] = None,
+        protocol_version: Optional[int] = None,
+        clean_start: Optional[bool] = None,
+        keep_alive: Optional[int] = None,
+        will: Optional[Will] = None,
+        username: Optional[str] = None,
+        password: Optional[_Payload] = None,
+        properties: Optional[Properties] = None,
+    ) -> None: ...
+    @property
+    def protocol_version(self) -> ProtocolVersion: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def clean_start(self) -> bool: ...
+    @property
+    def keep_alive(self) -> int: ...
+    @property
+    def will(self) -> Optional[Will]: ...
+    @property
+    def username(self) -> Optional[str]: ...
+    @property
+    def password(self) -> Optional[bytes]: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: Optional[int] = None) -> bytes:
+        """Encodes the packet; `version` defaults to `protocol_version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class ConnAck:
+    """CONNACK: the server's answer to CONNECT."""
+
+    def __init__(
+        self,
+        *,
+        session_present: Optional[bool] = None,
+        reason_code: Optional[int] = None,
+        properties: Optional[Properties] = None,
+    ) -> None: ...
+    @property
+    def session_present(self) -> bool: ...
+    @property
+    def reason_code(self) -> ReasonCode: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class Publish:
+    """PUBLISH: an application message."""
+
+    def __init__(
+        self,
+        *,
+        topic: str,
+        payload: Optional[_Payload] = None,
+        qos: Optional[int] = None,
+        packet_id: Optional[int] = None,
+        retain: Optional[bool] = None,
+        dup: Optional[bool] = None,
+        properties: Optional[Properties] = None,
+    ) -> None: ...
+    @property
+    def topic(self) -> str: ...
+    @property
+    def payload(self) -> bytes: ...
+    @property
+    def qos(self) -> QoS: ...
+    @property
+    def packet_id(self) -> Optional[int]: ...
+    @property
+    def retain(self) -> bool: ...
+    @property
+    def dup(self) -> bool: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class _PubResponse:
+    def __init__(
+        self,
+        *,
+        packet_id: int,
+        reason_code: Optional[int] = None,
+        properties: Optional[Properties] = None,
+    ) -> None: ...
+    @property
+    def packet_id(self) -> int: ...
+    @property
+    def reason_code(self) -> ReasonCode: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class PubAck(_PubResponse):
+    """PUBACK: acknowledges a QoS 1 PUBLISH."""
+
+class PubRec(_PubResponse):
+    """PUBREC: QoS 2 PUBLISH received."""
+
+class PubRel(_PubResponse):
+    """PUBREL: QoS 2 PUBLISH released."""
+
+class PubComp(_PubResponse):
+    """PUBCOMP: QoS 2 PUBLISH complete."""
+
+class Subscribe:
+    """SUBSCRIBE: asks for the messages of one or more topic filters."""
+
+    def __init__(
+        self,
+        *,
+        packet_id: int,
+        subscriptions: Iterable[_SubscriptionArg],
+        properties: Optional[Properties] = None,
+    ) -> None: ...
+    @property
+    def packet_id(self) -> int: ...
+    @property
+    def subscriptions(self) -> List[Subscription]: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class SubAck:
+    """SUBACK: one granted QoS or failure code per subscription."""
+
+    def __init__(
+        self,
+        *,
+        packet_id: int,
+        reason_codes: Sequence[int],
+        properties: Optional[Properties] = None,
+    ) -> None: ...
+    @property
+    def packet_id(self) -> int: ...
+    @property
+    def reason_codes(self) -> List[ReasonCode]: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class Unsubscribe:
+    """UNSUBSCRIBE: removes subscriptions."""
+
+    def __init__(
+        self,
+        *,
+        packet_id: int,
+        filters: Iterable[str],
+        properties: Optional[Properties] = None,
+    ) -> None: ...
+    @property
+    def packet_id(self) -> int: ...
+    @property
+    def filters(self) -> List[str]: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class UnsubAck:
+    """UNSUBACK: acknowledges an UNSUBSCRIBE (one reason code per filter in 5.0)."""
+
+    def __init__(
+        self,
+        *,
+        packet_id: int,
+        reason_codes: Optional[Sequence[int]] = None,
+        properties: Optional[Properties] = None,
+    ) -> None: ...
+    @property
+    def packet_id(self) -> int: ...
+    @property
+    def reason_codes(self) -> List[ReasonCode]: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class PingReq:
+    """PINGREQ: the client's keep-alive probe."""
+
+    def __init__(self) -> None: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class PingResp:
+    """PINGRESP: the server's answer to PINGREQ."""
+
+    def __init__(self) -> None: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class Disconnect:
+    """DISCONNECT: the end of a connection (with a reason in 5.0)."""
+
+    def __init__(
+        self, *, reason_code: Optional[int] = None, properties: Optional[Properties] = None
+    ) -> None: ...
+    @property
+    def reason_code(self) -> ReasonCode: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class Auth:
+    """AUTH: a step of 5.0 enhanced authentication."""
+
+    def __init__(
+        self, *, reason_code: Optional[int] = None, properties: Optional[Properties] = None
+    ) -> None: ...
+    @property
+    def reason_code(self) -> ReasonCode: ...
+    @property
+    def properties(self) -> Properties: ...
+    def encode(self, version: int) -> bytes:
+        """Encodes the packet under `version`."""
+    def __eq__(self, other: object) -> bool: ...
+
+class Decoder:
+    """A streaming MQTT decoder: feed it bytes in any chunks, get whole packets back."""
+
+    def __init__(
+        self,
+        version: Optional[int] = None,
+        max_packet_size: Optional[int] = None,
+        *,
+        role: Optional[str] = None,
+    ) -> None: ...
+    def feed(self, data: _Bytes) -> List[_Packet]:
+        """Feeds received bytes; returns the packets completed so far."""
+    @property
+    def protocol_version(self) -> Optional[ProtocolVersion]: ...
+    @property
+    def max_packet_size(self) -> int: ...
+    @max_packet_size.setter
+    def max_packet_size(self, value: int) -> None: ...
+    @property
+    def buffered(self) -> int: ...
+    @property
+    def failed(self) -> bool: ...
+
+def decode(data: _Bytes, version: Optional[int] = None) -> _Packet:
+    """Decodes exactly one whole packet."""
+
+def topic_matches(filter: str, name: str) -> bool:
+    """Whether the topic name matches the topic filter."""
+
+def _reason_codes() -> List[Tuple[int, str]]:
+    """Every reason code the core defines, with its name."""

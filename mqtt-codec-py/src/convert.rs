@@ -1,0 +1,299 @@
+//! Conversions between Python values and the core's types, and the errors they raise.
+//!
+//! Nothing here knows a protocol rule: the core validates, this module only translates its
+//! answers into `TypeError`, `ValueError`, `mqtt_codec.DecodeError` and
+//! `mqtt_codec.EncodeError`.
+
+use bytes::Bytes;
+use mqtt_codec::{
+    DecodeError, EncodeError, MqttStr, Packet, PacketId, ProtocolVersion, QoS, ReasonCode,
+    TopicFilter, TopicName,
+};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyInt, PyList, PyMemoryView, PyString, PyType};
+
+/// Byte counts from which copying or encoding is done with the GIL released.
+pub(crate) const DETACH_THRESHOLD: usize = 64 * 1024;
+
+/// The pure-Python module that holds the enums, the exceptions and the repr helper.
+const TYPES_MODULE: &str = "mqtt_codec._types";
+
+static QOS: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static VERSION: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static REASON: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DECODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static ENCODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The `mqtt_codec.QoS` member for `qos`.
+pub(crate) fn qos_out(py: Python<'_>, qos: QoS) -> PyResult<Bound<'_, PyAny>> {
+    QOS.import(py, TYPES_MODULE, "QoS")?.call1((qos as u8,))
+}
+
+/// The `mqtt_codec.ProtocolVersion` member for `version`.
+pub(crate) fn version_out(py: Python<'_>, version: ProtocolVersion) -> PyResult<Bound<'_, PyAny>> {
+    VERSION
+        .import(py, TYPES_MODULE, "ProtocolVersion")?
+        .call1((version.level(),))
+}
+
+/// The `mqtt_codec.ReasonCode` member for `code`.
+pub(crate) fn reason_out(py: Python<'_>, code: ReasonCode) -> PyResult<Bound<'_, PyAny>> {
+    REASON
+        .import(py, TYPES_MODULE, "ReasonCode")?
+        .call1((code.value(),))
+}
+
+/// A list of `mqtt_codec.ReasonCode` members.
+pub(crate) fn reasons_out<'py>(
+    py: Python<'py>,
+    codes: &[ReasonCode],
+) -> PyResult<Bound<'py, PyList>> {
+    let items = codes
+        .iter()
+        .map(|&c| reason_out(py, c))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
+}
+
+/// `ClassName(field=value, ...)`, formatted by the Python helper `_types._repr`.
+pub(crate) fn repr(
+    py: Python<'_>,
+    name: &str,
+    fields: Vec<(&'static str, Bound<'_, PyAny>)>,
+) -> PyResult<String> {
+    let helper = REPR.get_or_try_init(py, || {
+        py.import(TYPES_MODULE)?.getattr("_repr").map(Bound::unbind)
+    })?;
+    helper.bind(py).call1((name, fields))?.extract()
+}
+
+/// A Python int as `T`: `TypeError` for a non-int, `ValueError` when out of `T`'s range.
+pub(crate) fn int<T: TryFrom<i64>>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+    if !obj.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int, not {}",
+            type_name(obj)
+        )));
+    }
+    obj.extract::<i64>()
+        .ok()
+        .and_then(|v| T::try_from(v).ok())
+        .ok_or_else(|| PyValueError::new_err(format!("{what} is out of range: {obj}")))
+}
+
+/// A bool argument; only `bool` itself is accepted (`TypeError` otherwise).
+pub(crate) fn boolean(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<bool> {
+    obj.extract::<bool>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be a bool, not {}", type_name(obj))))
+}
+
+/// A `str` argument.
+pub(crate) fn string(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    match obj.cast::<PyString>() {
+        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "{what} must be a str, not {}",
+            type_name(obj)
+        ))),
+    }
+}
+
+/// A validated MQTT string (no U+0000, at most 65,535 bytes).
+pub(crate) fn mqtt_str(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<MqttStr> {
+    let s = string(obj, what)?;
+    MqttStr::new(&s).map_err(|e| PyValueError::new_err(format!("{what}: {e}")))
+}
+
+/// A validated topic name; `""` is the empty topic of a 5.0 PUBLISH that uses a Topic Alias.
+pub(crate) fn topic_name(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicName> {
+    let s = string(obj, what)?;
+    if s.is_empty() {
+        return Ok(TopicName::empty_for_alias());
+    }
+    TopicName::new(&s).map_err(|e| PyValueError::new_err(format!("{what} {s:?}: {e}")))
+}
+
+/// A validated topic filter (`$share/` filters included).
+pub(crate) fn topic_filter(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicFilter> {
+    let s = string(obj, what)?;
+    TopicFilter::new(&s).map_err(|e| PyValueError::new_err(format!("{what} {s:?}: {e}")))
+}
+
+/// Bytes from `bytes`, `bytearray` or `memoryview` (or `str`, encoded as UTF-8, when
+/// `allow_str`). Large inputs are copied with the GIL released.
+pub(crate) fn bytes_arg(obj: &Bound<'_, PyAny>, what: &str, allow_str: bool) -> PyResult<Bytes> {
+    let py = obj.py();
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(copy_bytes(py, b.as_bytes()));
+    }
+    if allow_str {
+        if let Ok(s) = obj.cast::<PyString>() {
+            return Ok(copy_bytes(py, s.to_cow()?.as_bytes()));
+        }
+    }
+    if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
+        let copy = py.import("builtins")?.getattr("bytes")?.call1((obj,))?;
+        let copy = copy.cast::<PyBytes>()?;
+        return Ok(copy_bytes(py, copy.as_bytes()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} must be bytes, bytearray or memoryview{}, not {}",
+        if allow_str { " or str" } else { "" },
+        type_name(obj)
+    )))
+}
+
+fn copy_bytes(py: Python<'_>, data: &[u8]) -> Bytes {
+    if data.len() >= DETACH_THRESHOLD {
+        py.detach(|| Bytes::copy_from_slice(data))
+    } else {
+        Bytes::copy_from_slice(data)
+    }
+}
+
+/// A packet identifier: an int from 1 to 65535.
+pub(crate) fn packet_id(obj: &Bound<'_, PyAny>) -> PyResult<PacketId> {
+    let id: u16 = int(obj, "packet_id")?;
+    PacketId::new(id).ok_or_else(|| PyValueError::new_err("packet_id must not be 0"))
+}
+
+/// A QoS: 0, 1 or 2 (an int or a `mqtt_codec.QoS`).
+pub(crate) fn qos(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<QoS> {
+    let v: u8 = int(obj, what)?;
+    QoS::from_bits(v).ok_or_else(|| PyValueError::new_err(format!("{what} must be 0, 1 or 2")))
+}
+
+/// A protocol version: 3, 4 or 5 (an int or a `mqtt_codec.ProtocolVersion`).
+pub(crate) fn version(obj: &Bound<'_, PyAny>) -> PyResult<ProtocolVersion> {
+    match int::<u8>(obj, "version")? {
+        3 => Ok(ProtocolVersion::V3_1),
+        4 => Ok(ProtocolVersion::V3_1_1),
+        5 => Ok(ProtocolVersion::V5),
+        v => Err(PyValueError::new_err(format!(
+            "version must be 3 (3.1), 4 (3.1.1) or 5 (5.0), not {v}"
+        ))),
+    }
+}
+
+/// A reason code that MQTT 5.0 defines (an int or a `mqtt_codec.ReasonCode`).
+pub(crate) fn reason(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<ReasonCode> {
+    let v: u8 = int(obj, what)?;
+    ReasonCode::from_u8(v)
+        .ok_or_else(|| PyValueError::new_err(format!("{what}: {v:#04x} is not a reason code")))
+}
+
+/// A list of reason codes from any iterable.
+pub(crate) fn reasons(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<ReasonCode>> {
+    iter_items(obj, what)?
+        .iter()
+        .map(|item| reason(item, what))
+        .collect()
+}
+
+/// The items of a list, tuple or other iterable (a `str` or bytes-like is refused).
+pub(crate) fn iter_items<'py>(
+    obj: &Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyBytes>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a list, not {}",
+            type_name(obj)
+        )));
+    }
+    let iter = obj.try_iter().map_err(|_| {
+        PyTypeError::new_err(format!("{what} must be a list, not {}", type_name(obj)))
+    })?;
+    iter.collect()
+}
+
+/// The Python type name of `obj`, for messages.
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// `mqtt_codec.DecodeError` for a core decode error, with its reason code.
+pub(crate) fn decode_err(py: Python<'_>, e: &DecodeError) -> PyErr {
+    decode_err_with(py, &e.to_string(), e.reason_code(), e.v3_connack_code())
+}
+
+/// `mqtt_codec.DecodeError` with a message and codes.
+pub(crate) fn decode_err_with(
+    py: Python<'_>,
+    message: &str,
+    code: ReasonCode,
+    v3_code: Option<u8>,
+) -> PyErr {
+    let made = DECODE_ERROR
+        .import(py, TYPES_MODULE, "DecodeError")
+        .and_then(|cls| cls.call1((message, code.value(), v3_code)));
+    match made {
+        Ok(value) => PyErr::from_value(value),
+        Err(e) => e,
+    }
+}
+
+/// `mqtt_codec.EncodeError` for a core encode error.
+pub(crate) fn encode_err(py: Python<'_>, e: &EncodeError) -> PyErr {
+    let made = ENCODE_ERROR
+        .import(py, TYPES_MODULE, "EncodeError")
+        .and_then(|cls| cls.call1((e.to_string(),)));
+    match made {
+        Ok(value) => PyErr::from_value(value),
+        Err(e) => e,
+    }
+}
+
+/// Checks that some protocol version can encode `packet` (a `ValueError` naming the core's
+/// objection otherwise), so that a constructor refuses what no encoder would take.
+/// `own` is the version a CONNECT names; other packets are tried under 5.0, 3.1.1 and 3.1.
+pub(crate) fn check_encodable(packet: &Packet, own: Option<ProtocolVersion>) -> PyResult<()> {
+    let versions = match own {
+        Some(v) => vec![v],
+        None => vec![
+            ProtocolVersion::V5,
+            ProtocolVersion::V3_1_1,
+            ProtocolVersion::V3_1,
+        ],
+    };
+    let mut first = None;
+    for v in versions {
+        match packet.encoded_len(v) {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                first.get_or_insert(e);
+            }
+        }
+    }
+    match first {
+        Some(e) => Err(PyValueError::new_err(e.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// Encodes `packet` under `version` into a new `bytes` of exactly the right size, with the
+/// GIL released for large packets.
+pub(crate) fn encode<'py>(
+    py: Python<'py>,
+    packet: &Packet,
+    version: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let version = self::version(version)?;
+    let len = packet
+        .encoded_len(version)
+        .map_err(|e| encode_err(py, &e))?;
+    PyBytes::new_with(py, len, |buf| {
+        let written = if len >= DETACH_THRESHOLD {
+            py.detach(|| packet.encode_to_slice(version, buf))
+        } else {
+            packet.encode_to_slice(version, buf)
+        };
+        written.map(|_| ()).map_err(|e| encode_err(py, &e))
+    })
+}

@@ -1,0 +1,238 @@
+//! `mqtt_codec.Decoder` and `mqtt_codec.decode`: the core's streaming decoder, fed from
+//! Python bytes, with the GIL released while large inputs are parsed.
+
+use crate::convert::{self, DETACH_THRESHOLD};
+use crate::packets::packet_to_py;
+use mqtt_codec::{
+    DecodeError, Decoder, DecoderConfig, Packet, ReasonCode, Role, DEFAULT_MAX_PACKET_SIZE,
+    MAX_PACKET_SIZE,
+};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
+
+/// Feeds `data` and takes every packet completed: the packets, and the error that stopped
+/// the decoder if any.
+fn drain(decoder: &mut Decoder, data: &[u8]) -> (Vec<Packet>, Option<DecodeError>) {
+    decoder.feed(data);
+    let mut packets = Vec::new();
+    loop {
+        match decoder.next_packet() {
+            Ok(Some(p)) => packets.push(p),
+            Ok(None) => return (packets, None),
+            Err(e) => return (packets, Some(e)),
+        }
+    }
+}
+
+/// Runs `f` on the bytes of a `bytes`, `bytearray` or `memoryview`, with the GIL released
+/// when they are many.
+fn with_data<'py, T: Send>(
+    data: &Bound<'py, PyAny>,
+    f: impl FnOnce(&[u8]) -> T + Send,
+) -> PyResult<T> {
+    let py = data.py();
+    let run = |bytes: &[u8]| {
+        if bytes.len() >= DETACH_THRESHOLD {
+            py.detach(|| f(bytes))
+        } else {
+            f(bytes)
+        }
+    };
+    if let Ok(b) = data.cast::<PyBytes>() {
+        return Ok(run(b.as_bytes()));
+    }
+    if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<PyMemoryView>() {
+        // A bytearray or memoryview may change while the GIL is released: take a copy.
+        let copy = py.import("builtins")?.getattr("bytes")?.call1((data,))?;
+        let copy = copy.cast::<PyBytes>()?;
+        return Ok(run(copy.as_bytes()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "data must be bytes, bytearray or memoryview, not {}",
+        convert::type_name(data)
+    )))
+}
+
+/// The Python error for a decode error, with `.packets` set to the packets decoded before it.
+fn error_with_packets(py: Python<'_>, e: &DecodeError, packets: Bound<'_, PyList>) -> PyErr {
+    let err = convert::decode_err(py, e);
+    match err.value(py).setattr("packets", packets) {
+        Ok(()) => err,
+        Err(other) => other,
+    }
+}
+
+fn packets_to_py(py: Python<'_>, packets: Vec<Packet>) -> PyResult<Bound<'_, PyList>> {
+    let items = packets
+        .into_iter()
+        .map(|p| packet_to_py(py, p))
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
+}
+
+/// A streaming MQTT decoder: feed it bytes in any chunks, get whole packets back.
+///
+/// `Decoder()` is a server-side decoder: the first packet must be CONNECT, and the version
+/// is learned from it. `Decoder(version)` decodes a connection of a known version.
+#[pyclass(module = "mqtt_codec", name = "Decoder")]
+pub struct PyDecoder {
+    inner: Decoder,
+}
+
+#[pymethods]
+impl PyDecoder {
+    /// Decoder(version=None, max_packet_size=1048576, *, role=None). `role` is "client"
+    /// (receives a server's packets), "server" or None (either; the default when a version
+    /// is given). `version=None` means a server that learns the version from CONNECT.
+    #[new]
+    #[pyo3(signature = (version = None, max_packet_size = None, *, role = None))]
+    fn new(
+        version: Option<&Bound<'_, PyAny>>,
+        max_packet_size: Option<&Bound<'_, PyAny>>,
+        role: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let version = version
+            .filter(|v| !v.is_none())
+            .map(convert::version)
+            .transpose()?;
+        let max_packet_size = match max_packet_size.filter(|v| !v.is_none()) {
+            Some(m) => max_size(m)?,
+            None => DEFAULT_MAX_PACKET_SIZE,
+        };
+        let role = match role.filter(|v| !v.is_none()) {
+            None if version.is_none() => Some(Role::Server),
+            None => None,
+            Some(r) => match convert::string(r, "role")?.as_str() {
+                "client" => Some(Role::Client),
+                "server" => Some(Role::Server),
+                other => {
+                    return Err(PyValueError::new_err(format!(
+                        "role must be \"client\", \"server\" or None, not {other:?}"
+                    )))
+                }
+            },
+        };
+        Ok(PyDecoder {
+            inner: Decoder::new(DecoderConfig {
+                version,
+                role,
+                max_packet_size,
+            }),
+        })
+    }
+
+    /// Feeds received bytes (bytes, bytearray or memoryview) and returns the list of packets
+    /// completed so far. Raises DecodeError (whose `.packets` holds the packets decoded
+    /// before the error) when the stream breaks a rule; the decoder then stays failed and
+    /// the connection must be closed.
+    fn feed<'py>(&mut self, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let py = data.py();
+        let decoder = &mut self.inner;
+        let (packets, error) = with_data(data, |bytes| drain(decoder, bytes))?;
+        let packets = packets_to_py(py, packets)?;
+        match error {
+            Some(e) => Err(error_with_packets(py, &e, packets)),
+            None => Ok(packets),
+        }
+    }
+
+    /// The protocol version: given, or learned from CONNECT (None before it).
+    #[getter]
+    fn protocol_version<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .protocol_version()
+            .map(|v| convert::version_out(py, v))
+            .transpose()
+    }
+
+    /// The largest packet accepted, header included (checked before the body arrives).
+    #[getter]
+    fn max_packet_size(&self) -> usize {
+        self.inner.config().max_packet_size
+    }
+
+    /// Changes the maximum packet size (for example after a 5.0 CONNACK negotiated one).
+    #[setter]
+    fn set_max_packet_size(&mut self, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.inner.set_max_packet_size(max_size(value)?);
+        Ok(())
+    }
+
+    /// Bytes received but not yet returned as packets.
+    #[getter]
+    fn buffered(&self) -> usize {
+        self.inner.buffered()
+    }
+
+    /// True once a decode error has failed the decoder.
+    #[getter]
+    fn failed(&self) -> bool {
+        self.inner.error().is_some()
+    }
+
+    /// The constructor-style repr, with the fields that are set.
+    fn __repr__(&self) -> String {
+        format!(
+            "Decoder(version={}, max_packet_size={}, buffered={})",
+            self.inner
+                .protocol_version()
+                .map_or("None".into(), |v| format!("{}", v.level())),
+            self.inner.config().max_packet_size,
+            self.inner.buffered()
+        )
+    }
+}
+
+fn max_size(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let m: usize = convert::int(obj, "max_packet_size")?;
+    if m < 2 {
+        return Err(PyValueError::new_err("max_packet_size must be at least 2"));
+    }
+    Ok(m.min(MAX_PACKET_SIZE))
+}
+
+/// decode(data, version=None) -> packet: decodes exactly one whole packet of `version`
+/// (None: a CONNECT, which names its own). Raises DecodeError when the bytes break a rule,
+/// are cut short, or go on after the packet.
+#[pyfunction]
+#[pyo3(signature = (data, version = None))]
+pub fn decode<'py>(
+    data: &Bound<'py, PyAny>,
+    version: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = data.py();
+    if data.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("data must be bytes, not str"));
+    }
+    let version = version
+        .filter(|v| !v.is_none())
+        .map(convert::version)
+        .transpose()?;
+    let mut decoder = Decoder::new(DecoderConfig {
+        version,
+        role: None,
+        max_packet_size: MAX_PACKET_SIZE,
+    });
+    let (result, len) = with_data(data, |bytes| {
+        decoder.feed(bytes);
+        (decoder.next_packet(), bytes.len())
+    })?;
+    let malformed =
+        |msg: String| convert::decode_err_with(py, &msg, ReasonCode::MalformedPacket, None);
+    match result {
+        Err(e) => Err(convert::decode_err(py, &e)),
+        Ok(None) if len == 0 => Err(malformed("no bytes to decode".into())),
+        Ok(None) => Err(malformed(format!("incomplete packet: only {len} bytes"))),
+        Ok(Some(packet)) => {
+            let used = usize::try_from(decoder.offset()).unwrap_or(usize::MAX);
+            if used < len {
+                return Err(malformed(format!(
+                    "{} bytes follow the packet of {used} bytes",
+                    len - used
+                )));
+            }
+            packet_to_py(py, packet)
+        }
+    }
+}

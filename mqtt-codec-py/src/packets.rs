@@ -1,0 +1,839 @@
+//! One Python class per MQTT control packet, each wrapping the core's packet type: keyword
+//! constructors (validated by the core), read-only attributes, `__repr__`, `__eq__` and
+//! `encode(version)`.
+
+use crate::convert::{self, repr};
+use crate::properties::{
+    properties_arg, properties_out, push_properties, subscription_arg, subscriptions_out,
+    PyProperties, PyWill,
+};
+use mqtt_codec::{
+    Auth, ConnAck, Connect, Disconnect, Packet, ProtocolVersion, PubResponse, Publish, QoS,
+    ReasonCode, SubAck, Subscribe, UnsubAck, Unsubscribe,
+};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+
+type Arg<'a, 'py> = Option<&'a Bound<'py, PyAny>>;
+
+fn flag(obj: Arg<'_, '_>, what: &str, default: bool) -> PyResult<bool> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| convert::boolean(o, what))
+        .transpose()
+        .map(|b| b.unwrap_or(default))
+}
+
+fn reason_or(obj: Arg<'_, '_>, default: ReasonCode) -> PyResult<ReasonCode> {
+    obj.filter(|o| !o.is_none())
+        .map(|o| convert::reason(o, "reason_code"))
+        .transpose()
+        .map(|r| r.unwrap_or(default))
+}
+
+fn py_bool(py: Python<'_>, b: bool) -> PyResult<Bound<'_, PyAny>> {
+    Ok(b.into_pyobject(py)?.to_owned().into_any())
+}
+
+fn py_int(py: Python<'_>, v: u32) -> PyResult<Bound<'_, PyAny>> {
+    Ok(v.into_pyobject(py)?.into_any())
+}
+
+/// The argument, unless it is absent or None.
+fn some<'py>(o: Arg<'_, 'py>) -> Option<Bound<'py, PyAny>> {
+    o.filter(|o| !o.is_none()).cloned()
+}
+
+/// Converts a decoded core packet into an instance of its Python class.
+pub(crate) fn packet_to_py(py: Python<'_>, packet: Packet) -> PyResult<Bound<'_, PyAny>> {
+    Ok(match packet {
+        Packet::Connect(p) => Bound::new(py, PyConnect { inner: p })?.into_any(),
+        Packet::ConnAck(p) => Bound::new(py, PyConnAck { inner: p })?.into_any(),
+        Packet::Publish(p) => Bound::new(py, PyPublish { inner: p })?.into_any(),
+        Packet::PubAck(p) => Bound::new(py, PyPubAck { inner: p })?.into_any(),
+        Packet::PubRec(p) => Bound::new(py, PyPubRec { inner: p })?.into_any(),
+        Packet::PubRel(p) => Bound::new(py, PyPubRel { inner: p })?.into_any(),
+        Packet::PubComp(p) => Bound::new(py, PyPubComp { inner: p })?.into_any(),
+        Packet::Subscribe(p) => Bound::new(py, PySubscribe { inner: p })?.into_any(),
+        Packet::SubAck(p) => Bound::new(py, PySubAck { inner: p })?.into_any(),
+        Packet::Unsubscribe(p) => Bound::new(py, PyUnsubscribe { inner: p })?.into_any(),
+        Packet::UnsubAck(p) => Bound::new(py, PyUnsubAck { inner: p })?.into_any(),
+        Packet::PingReq => Bound::new(py, PyPingReq)?.into_any(),
+        Packet::PingResp => Bound::new(py, PyPingResp)?.into_any(),
+        Packet::Disconnect(p) => Bound::new(py, PyDisconnect { inner: p })?.into_any(),
+        Packet::Auth(p) => Bound::new(py, PyAuth { inner: p })?.into_any(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// CONNECT
+
+/// CONNECT: the first packet a client sends.
+#[pyclass(module = "mqtt_codec", name = "Connect", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyConnect {
+    inner: Connect,
+}
+
+#[pymethods]
+impl PyConnect {
+    /// Connect(*, client_id="", protocol_version=ProtocolVersion.V5, clean_start=True,
+    /// keep_alive=60, will=None, username=None, password=None, properties=None).
+    #[new]
+    #[pyo3(signature = (*, client_id = None, protocol_version = None, clean_start = None, keep_alive = None, will = None, username = None, password = None, properties = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        client_id: Arg<'_, '_>,
+        protocol_version: Arg<'_, '_>,
+        clean_start: Arg<'_, '_>,
+        keep_alive: Arg<'_, '_>,
+        will: Arg<'_, '_>,
+        username: Arg<'_, '_>,
+        password: Arg<'_, '_>,
+        properties: Arg<'_, '_>,
+    ) -> PyResult<Self> {
+        let version = match some(protocol_version) {
+            Some(v) => convert::version(&v)?,
+            None => ProtocolVersion::V5,
+        };
+        let client_id = match some(client_id) {
+            Some(c) => convert::mqtt_str(&c, "client_id")?,
+            None => Default::default(),
+        };
+        let mut inner = Connect::new(version, client_id);
+        inner.clean_start = flag(clean_start, "clean_start", true)?;
+        if let Some(k) = some(keep_alive) {
+            inner.keep_alive = convert::int(&k, "keep_alive")?;
+        }
+        if let Some(w) = some(will) {
+            let w = w.cast::<PyWill>().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "will must be a Will, not {}",
+                    convert::type_name(&w)
+                ))
+            })?;
+            inner.will = Some(w.get().inner.clone());
+        }
+        inner.username = some(username)
+            .map(|u| convert::mqtt_str(&u, "username"))
+            .transpose()?;
+        inner.password = some(password)
+            .map(|p| convert::bytes_arg(&p, "password", true))
+            .transpose()?;
+        inner.properties = properties_arg(properties)?;
+        convert::check_encodable(&Packet::Connect(inner.clone()), Some(version))?;
+        Ok(PyConnect { inner })
+    }
+
+    /// The protocol version the client asks for.
+    #[getter]
+    fn protocol_version<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::version_out(py, self.inner.protocol_version)
+    }
+
+    /// The client identifier ("" asks the server to assign one).
+    #[getter]
+    fn client_id(&self) -> &str {
+        self.inner.client_id.as_str()
+    }
+
+    /// Clean Session (3.x) or Clean Start (5.0).
+    #[getter]
+    fn clean_start(&self) -> bool {
+        self.inner.clean_start
+    }
+
+    /// Keep Alive in seconds (0: off).
+    #[getter]
+    fn keep_alive(&self) -> u16 {
+        self.inner.keep_alive
+    }
+
+    /// The will, or None.
+    #[getter]
+    fn will<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyWill>>> {
+        self.inner
+            .will
+            .as_ref()
+            .map(|w| Bound::new(py, PyWill { inner: w.clone() }))
+            .transpose()
+    }
+
+    /// The user name, or None.
+    #[getter]
+    fn username(&self) -> Option<&str> {
+        self.inner.username.as_ref().map(|u| u.as_str())
+    }
+
+    /// The password, or None.
+    #[getter]
+    fn password<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        self.inner.password.as_ref().map(|p| PyBytes::new(py, p))
+    }
+
+    /// The CONNECT properties (5.0).
+    #[getter]
+    fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
+        properties_out(py, &self.inner.properties)
+    }
+
+    /// Encodes the packet; `version` defaults to `protocol_version`, and any other fails.
+    #[pyo3(signature = (version = None))]
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        version: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let own = convert::version_out(py, self.inner.protocol_version)?;
+        let version = version.filter(|v| !v.is_none()).unwrap_or(&own);
+        convert::encode(py, &Packet::Connect(self.inner.clone()), version)
+    }
+
+    /// The constructor-style repr, with the fields that are set.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut fields = vec![
+            ("client_id", self.client_id().into_pyobject(py)?.into_any()),
+            ("protocol_version", self.protocol_version(py)?),
+            ("clean_start", py_bool(py, self.inner.clean_start)?),
+            ("keep_alive", py_int(py, u32::from(self.inner.keep_alive))?),
+        ];
+        if let Some(w) = self.will(py)? {
+            fields.push(("will", w.into_any()));
+        }
+        if let Some(u) = self.username() {
+            fields.push(("username", u.into_pyobject(py)?.into_any()));
+        }
+        if let Some(p) = self.password(py) {
+            fields.push(("password", p.into_any()));
+        }
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        repr(py, "Connect", fields)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// CONNACK
+
+/// CONNACK: the server's answer to CONNECT.
+#[pyclass(module = "mqtt_codec", name = "ConnAck", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyConnAck {
+    inner: ConnAck,
+}
+
+#[pymethods]
+impl PyConnAck {
+    /// ConnAck(*, session_present=False, reason_code=ReasonCode.SUCCESS, properties=None).
+    /// Under 3.x the reason code maps to the return code (0x84 to 1, 0x85 to 2, ...).
+    #[new]
+    #[pyo3(signature = (*, session_present = None, reason_code = None, properties = None))]
+    fn new(
+        session_present: Arg<'_, '_>,
+        reason_code: Arg<'_, '_>,
+        properties: Arg<'_, '_>,
+    ) -> PyResult<Self> {
+        let inner = ConnAck {
+            session_present: flag(session_present, "session_present", false)?,
+            reason_code: reason_or(reason_code, ReasonCode::Success)?,
+            properties: properties_arg(properties)?,
+        };
+        convert::check_encodable(&Packet::ConnAck(inner.clone()), None)?;
+        Ok(PyConnAck { inner })
+    }
+
+    /// Whether the server resumed a stored session.
+    #[getter]
+    fn session_present(&self) -> bool {
+        self.inner.session_present
+    }
+
+    /// The outcome.
+    #[getter]
+    fn reason_code<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::reason_out(py, self.inner.reason_code)
+    }
+
+    /// The CONNACK properties (5.0).
+    #[getter]
+    fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
+        properties_out(py, &self.inner.properties)
+    }
+
+    /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        version: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        convert::encode(py, &Packet::ConnAck(self.inner.clone()), version)
+    }
+
+    /// The constructor-style repr, with the fields that are set.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut fields = vec![
+            ("session_present", py_bool(py, self.inner.session_present)?),
+            ("reason_code", self.reason_code(py)?),
+        ];
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        repr(py, "ConnAck", fields)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// PUBLISH
+
+/// PUBLISH: an application message.
+#[pyclass(module = "mqtt_codec", name = "Publish", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyPublish {
+    inner: Publish,
+}
+
+#[pymethods]
+impl PyPublish {
+    /// Publish(*, topic, payload=b"", qos=QoS.AT_MOST_ONCE, packet_id=None, retain=False,
+    /// dup=False, properties=None). `payload` may be bytes, bytearray, memoryview or str
+    /// (UTF-8); `packet_id` is required at QoS 1 and 2 and refused at QoS 0.
+    #[new]
+    #[pyo3(signature = (*, topic, payload = None, qos = None, packet_id = None, retain = None, dup = None, properties = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        topic: &Bound<'_, PyAny>,
+        payload: Arg<'_, '_>,
+        qos: Arg<'_, '_>,
+        packet_id: Arg<'_, '_>,
+        retain: Arg<'_, '_>,
+        dup: Arg<'_, '_>,
+        properties: Arg<'_, '_>,
+    ) -> PyResult<Self> {
+        let inner = Publish {
+            dup: flag(dup, "dup", false)?,
+            qos: some(qos)
+                .map(|q| convert::qos(&q, "qos"))
+                .transpose()?
+                .unwrap_or(QoS::AtMostOnce),
+            retain: flag(retain, "retain", false)?,
+            topic: convert::topic_name(topic, "topic")?,
+            packet_id: some(packet_id)
+                .map(|p| convert::packet_id(&p))
+                .transpose()?,
+            properties: properties_arg(properties)?,
+            payload: match some(payload) {
+                Some(p) => convert::bytes_arg(&p, "payload", true)?,
+                None => Default::default(),
+            },
+        };
+        convert::check_encodable(&Packet::Publish(inner.clone()), None)?;
+        Ok(PyPublish { inner })
+    }
+
+    /// The topic name ("" only with a 5.0 Topic Alias).
+    #[getter]
+    fn topic(&self) -> &str {
+        self.inner.topic.as_str()
+    }
+
+    /// The payload.
+    #[getter]
+    fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.payload)
+    }
+
+    /// The QoS.
+    #[getter]
+    fn qos<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::qos_out(py, self.inner.qos)
+    }
+
+    /// The packet identifier (None at QoS 0).
+    #[getter]
+    fn packet_id(&self) -> Option<u16> {
+        self.inner.packet_id.map(|p| p.get())
+    }
+
+    /// The RETAIN flag.
+    #[getter]
+    fn retain(&self) -> bool {
+        self.inner.retain
+    }
+
+    /// The DUP flag: a re-delivery.
+    #[getter]
+    fn dup(&self) -> bool {
+        self.inner.dup
+    }
+
+    /// The PUBLISH properties (5.0).
+    #[getter]
+    fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
+        properties_out(py, &self.inner.properties)
+    }
+
+    /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        version: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        convert::encode(py, &Packet::Publish(self.inner.clone()), version)
+    }
+
+    /// The constructor-style repr, with the fields that are set.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut fields = vec![
+            ("topic", self.topic().into_pyobject(py)?.into_any()),
+            ("payload", self.payload(py).into_any()),
+            ("qos", self.qos(py)?),
+        ];
+        if let Some(id) = self.packet_id() {
+            fields.push(("packet_id", py_int(py, u32::from(id))?));
+        }
+        fields.push(("retain", py_bool(py, self.inner.retain)?));
+        fields.push(("dup", py_bool(py, self.inner.dup)?));
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        repr(py, "Publish", fields)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// PUBACK, PUBREC, PUBREL, PUBCOMP
+
+macro_rules! pub_response {
+    ($class:ident, $name:literal, $variant:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[pyclass(module = "mqtt_codec", name = $name, frozen, eq)]
+        #[derive(Clone, PartialEq)]
+        pub struct $class {
+            inner: PubResponse,
+        }
+
+        #[pymethods]
+        impl $class {
+            #[doc = concat!($name, "(*, packet_id, reason_code=ReasonCode.SUCCESS, properties=None).")]
+            #[new]
+            #[pyo3(signature = (*, packet_id, reason_code = None, properties = None))]
+            fn new(packet_id: &Bound<'_, PyAny>, reason_code: Arg<'_, '_>, properties: Arg<'_, '_>) -> PyResult<Self> {
+                let inner = PubResponse {
+                    packet_id: convert::packet_id(packet_id)?,
+                    reason_code: reason_or(reason_code, ReasonCode::Success)?,
+                    properties: properties_arg(properties)?,
+                };
+                convert::check_encodable(&Packet::$variant(inner.clone()), None)?;
+                Ok($class { inner })
+            }
+
+            /// The packet identifier acknowledged.
+            #[getter]
+            fn packet_id(&self) -> u16 {
+                self.inner.packet_id.get()
+            }
+
+            /// The outcome (always SUCCESS in 3.x).
+            #[getter]
+            fn reason_code<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                convert::reason_out(py, self.inner.reason_code)
+            }
+
+            /// Reason String and User Properties (5.0).
+            #[getter]
+            fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
+                properties_out(py, &self.inner.properties)
+            }
+
+            /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
+            fn encode<'py>(&self, py: Python<'py>, version: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+                convert::encode(py, &Packet::$variant(self.inner.clone()), version)
+            }
+
+            /// The constructor-style repr, with the fields that are set.
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let mut fields = vec![
+                    ("packet_id", py_int(py, u32::from(self.packet_id()))?),
+                    ("reason_code", self.reason_code(py)?),
+                ];
+                push_properties(py, &mut fields, &self.inner.properties)?;
+                repr(py, $name, fields)
+            }
+        }
+    };
+}
+
+pub_response!(
+    PyPubAck,
+    "PubAck",
+    PubAck,
+    "PUBACK: acknowledges a QoS 1 PUBLISH."
+);
+pub_response!(
+    PyPubRec,
+    "PubRec",
+    PubRec,
+    "PUBREC: QoS 2 PUBLISH received (step 1 of 3)."
+);
+pub_response!(
+    PyPubRel,
+    "PubRel",
+    PubRel,
+    "PUBREL: QoS 2 PUBLISH released (step 2 of 3)."
+);
+pub_response!(
+    PyPubComp,
+    "PubComp",
+    PubComp,
+    "PUBCOMP: QoS 2 PUBLISH complete (step 3 of 3)."
+);
+
+// ---------------------------------------------------------------------------------------
+// SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK
+
+/// SUBSCRIBE: asks for the messages of one or more topic filters.
+#[pyclass(module = "mqtt_codec", name = "Subscribe", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PySubscribe {
+    inner: Subscribe,
+}
+
+#[pymethods]
+impl PySubscribe {
+    /// Subscribe(*, packet_id, subscriptions, properties=None). Each subscription is a
+    /// Subscription, a filter str (QoS 0) or a (filter, qos) tuple.
+    #[new]
+    #[pyo3(signature = (*, packet_id, subscriptions, properties = None))]
+    fn new(
+        packet_id: &Bound<'_, PyAny>,
+        subscriptions: &Bound<'_, PyAny>,
+        properties: Arg<'_, '_>,
+    ) -> PyResult<Self> {
+        let subscriptions = convert::iter_items(subscriptions, "subscriptions")?
+            .iter()
+            .map(subscription_arg)
+            .collect::<PyResult<Vec<_>>>()?;
+        let inner = Subscribe {
+            packet_id: convert::packet_id(packet_id)?,
+            properties: properties_arg(properties)?,
+            subscriptions,
+        };
+        convert::check_encodable(&Packet::Subscribe(inner.clone()), None)?;
+        Ok(PySubscribe { inner })
+    }
+
+    /// The packet identifier.
+    #[getter]
+    fn packet_id(&self) -> u16 {
+        self.inner.packet_id.get()
+    }
+
+    /// The subscriptions, a list of Subscription.
+    #[getter]
+    fn subscriptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        subscriptions_out(py, &self.inner.subscriptions)
+    }
+
+    /// Subscription Identifier and User Properties (5.0).
+    #[getter]
+    fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
+        properties_out(py, &self.inner.properties)
+    }
+
+    /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        version: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        convert::encode(py, &Packet::Subscribe(self.inner.clone()), version)
+    }
+
+    /// The constructor-style repr, with the fields that are set.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut fields = vec![
+            ("packet_id", py_int(py, u32::from(self.packet_id()))?),
+            ("subscriptions", self.subscriptions(py)?.into_any()),
+        ];
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        repr(py, "Subscribe", fields)
+    }
+}
+
+macro_rules! ack_with_codes {
+    ($class:ident, $name:literal, $variant:ident, $ty:ident, $doc:literal, $new_doc:literal, $default:expr) => {
+        #[doc = $doc]
+        #[pyclass(module = "mqtt_codec", name = $name, frozen, eq)]
+        #[derive(Clone, PartialEq)]
+        pub struct $class {
+            inner: $ty,
+        }
+
+        #[pymethods]
+        impl $class {
+            #[doc = $new_doc]
+            #[new]
+            #[pyo3(signature = (*, packet_id, reason_codes = None, properties = None))]
+            fn new(
+                packet_id: &Bound<'_, PyAny>,
+                reason_codes: Arg<'_, '_>,
+                properties: Arg<'_, '_>,
+            ) -> PyResult<Self> {
+                let reason_codes = match reason_codes.filter(|o| !o.is_none()) {
+                    Some(codes) => convert::reasons(codes, "reason_codes")?,
+                    None => $default,
+                };
+                let inner = $ty {
+                    packet_id: convert::packet_id(packet_id)?,
+                    properties: properties_arg(properties)?,
+                    reason_codes,
+                };
+                convert::check_encodable(&Packet::$variant(inner.clone()), None)?;
+                Ok($class { inner })
+            }
+
+            /// The packet identifier acknowledged.
+            #[getter]
+            fn packet_id(&self) -> u16 {
+                self.inner.packet_id.get()
+            }
+
+            /// One reason code per topic filter, in order.
+            #[getter]
+            fn reason_codes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+                convert::reasons_out(py, &self.inner.reason_codes)
+            }
+
+            /// Reason String and User Properties (5.0).
+            #[getter]
+            fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
+                properties_out(py, &self.inner.properties)
+            }
+
+            /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
+            fn encode<'py>(
+                &self,
+                py: Python<'py>,
+                version: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyBytes>> {
+                convert::encode(py, &Packet::$variant(self.inner.clone()), version)
+            }
+
+            /// The constructor-style repr, with the fields that are set.
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let mut fields = vec![
+                    ("packet_id", py_int(py, u32::from(self.packet_id()))?),
+                    ("reason_codes", self.reason_codes(py)?.into_any()),
+                ];
+                push_properties(py, &mut fields, &self.inner.properties)?;
+                repr(py, $name, fields)
+            }
+        }
+    };
+}
+
+ack_with_codes!(
+    PySubAck,
+    "SubAck",
+    SubAck,
+    SubAck,
+    "SUBACK: one granted QoS or failure code per subscription.",
+    "SubAck(*, packet_id, reason_codes, properties=None); under 3.x only 0, 1, 2 and 0x80.",
+    return Err(PyTypeError::new_err("SubAck needs reason_codes"))
+);
+ack_with_codes!(
+    PyUnsubAck,
+    "UnsubAck",
+    UnsubAck,
+    UnsubAck,
+    "UNSUBACK: acknowledges an UNSUBSCRIBE (with one reason code per filter in 5.0).",
+    "UnsubAck(*, packet_id, reason_codes=[], properties=None); 3.x carries no codes.",
+    Vec::new()
+);
+
+/// UNSUBSCRIBE: removes subscriptions.
+#[pyclass(module = "mqtt_codec", name = "Unsubscribe", frozen, eq)]
+#[derive(Clone, PartialEq)]
+pub struct PyUnsubscribe {
+    inner: Unsubscribe,
+}
+
+#[pymethods]
+impl PyUnsubscribe {
+    /// Unsubscribe(*, packet_id, filters, properties=None): `filters` is a list of str.
+    #[new]
+    #[pyo3(signature = (*, packet_id, filters, properties = None))]
+    fn new(
+        packet_id: &Bound<'_, PyAny>,
+        filters: &Bound<'_, PyAny>,
+        properties: Arg<'_, '_>,
+    ) -> PyResult<Self> {
+        let filters = convert::iter_items(filters, "filters")?
+            .iter()
+            .map(|f| convert::mqtt_str(f, "filter"))
+            .collect::<PyResult<Vec<_>>>()?;
+        let inner = Unsubscribe {
+            packet_id: convert::packet_id(packet_id)?,
+            properties: properties_arg(properties)?,
+            filters,
+        };
+        convert::check_encodable(&Packet::Unsubscribe(inner.clone()), None)?;
+        Ok(PyUnsubscribe { inner })
+    }
+
+    /// The packet identifier.
+    #[getter]
+    fn packet_id(&self) -> u16 {
+        self.inner.packet_id.get()
+    }
+
+    /// The topic filters, a list of str.
+    #[getter]
+    fn filters(&self) -> Vec<String> {
+        self.inner
+            .filters
+            .iter()
+            .map(|f| f.as_str().to_owned())
+            .collect()
+    }
+
+    /// User Properties (5.0).
+    #[getter]
+    fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
+        properties_out(py, &self.inner.properties)
+    }
+
+    /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
+    fn encode<'py>(
+        &self,
+        py: Python<'py>,
+        version: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        convert::encode(py, &Packet::Unsubscribe(self.inner.clone()), version)
+    }
+
+    /// The constructor-style repr, with the fields that are set.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let mut fields = vec![
+            ("packet_id", py_int(py, u32::from(self.packet_id()))?),
+            ("filters", self.filters().into_pyobject(py)?.into_any()),
+        ];
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        repr(py, "Unsubscribe", fields)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// PINGREQ, PINGRESP
+
+macro_rules! ping {
+    ($class:ident, $name:literal, $variant:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[pyclass(module = "mqtt_codec", name = $name, frozen, eq)]
+        #[derive(Clone, PartialEq)]
+        pub struct $class;
+
+        #[pymethods]
+        impl $class {
+            #[doc = concat!($name, "(): no fields.")]
+            #[new]
+            fn new() -> Self {
+                $class
+            }
+
+            /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
+            fn encode<'py>(
+                &self,
+                py: Python<'py>,
+                version: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyBytes>> {
+                convert::encode(py, &Packet::$variant, version)
+            }
+
+            /// The constructor-style repr, with the fields that are set.
+            fn __repr__(&self) -> &'static str {
+                concat!($name, "()")
+            }
+        }
+    };
+}
+
+ping!(
+    PyPingReq,
+    "PingReq",
+    PingReq,
+    "PINGREQ: the client's keep-alive probe."
+);
+ping!(
+    PyPingResp,
+    "PingResp",
+    PingResp,
+    "PINGRESP: the server's answer to PINGREQ."
+);
+
+// ---------------------------------------------------------------------------------------
+// DISCONNECT, AUTH
+
+macro_rules! reason_only {
+    ($class:ident, $name:literal, $variant:ident, $ty:ident, $doc:literal) => {
+        #[doc = $doc]
+        #[pyclass(module = "mqtt_codec", name = $name, frozen, eq)]
+        #[derive(Clone, PartialEq)]
+        pub struct $class {
+            inner: $ty,
+        }
+
+        #[pymethods]
+        impl $class {
+            #[doc = concat!($name, "(*, reason_code=ReasonCode.SUCCESS, properties=None).")]
+            #[new]
+            #[pyo3(signature = (*, reason_code = None, properties = None))]
+            fn new(reason_code: Arg<'_, '_>, properties: Arg<'_, '_>) -> PyResult<Self> {
+                let inner = $ty {
+                    reason_code: reason_or(reason_code, ReasonCode::Success)?,
+                    properties: properties_arg(properties)?,
+                };
+                convert::check_encodable(&Packet::$variant(inner.clone()), None)?;
+                Ok($class { inner })
+            }
+
+            /// The reason code.
+            #[getter]
+            fn reason_code<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                convert::reason_out(py, self.inner.reason_code)
+            }
+
+            /// The packet's properties (5.0).
+            #[getter]
+            fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
+                properties_out(py, &self.inner.properties)
+            }
+
+            /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
+            fn encode<'py>(
+                &self,
+                py: Python<'py>,
+                version: &Bound<'py, PyAny>,
+            ) -> PyResult<Bound<'py, PyBytes>> {
+                convert::encode(py, &Packet::$variant(self.inner.clone()), version)
+            }
+
+            /// The constructor-style repr, with the fields that are set.
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                let mut fields = vec![("reason_code", self.reason_code(py)?)];
+                push_properties(py, &mut fields, &self.inner.properties)?;
+                repr(py, $name, fields)
+            }
+        }
+    };
+}
+
+reason_only!(
+    PyDisconnect,
+    "Disconnect",
+    Disconnect,
+    Disconnect,
+    "DISCONNECT: the end of a connection (with a reason in 5.0)."
+);
+reason_only!(
+    PyAuth,
+    "Auth",
+    Auth,
+    Auth,
+    "AUTH: a step of 5.0 enhanced authentication."
+);

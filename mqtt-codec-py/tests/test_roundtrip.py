@@ -1,0 +1,107 @@
+"""Every packet type round trips through encode and decode in every version it exists in."""
+
+from __future__ import annotations
+
+from typing import Set, Tuple, Type
+
+import pytest
+
+import mqtt_codec
+from mqtt_codec import Decoder, EncodeError, Packet, ProtocolVersion, Publish, decode
+from samples import ALL, V3, V5, case_id, cases, samples
+
+CASES = cases()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_round_trip(case: Tuple[Packet, ProtocolVersion]) -> None:
+    packet, version = case
+    data = packet.encode(version)
+    assert isinstance(data, bytes)
+    decoded = decode(data, version)
+    assert decoded == packet
+    assert type(decoded) is type(packet)
+    assert repr(decoded) == repr(packet)
+    assert decoded.encode(version) == data
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_round_trip_through_decoder(case: Tuple[Packet, ProtocolVersion]) -> None:
+    packet, version = case
+    data = packet.encode(version)
+    decoder = Decoder(version, max_packet_size=1 << 20)
+    assert decoder.feed(data + data) == [packet, packet]
+    assert decoder.buffered == 0
+
+
+def test_every_packet_type_and_version_is_covered() -> None:
+    seen: Set[Tuple[Type[object], ProtocolVersion]] = {(type(p), v) for p, v in CASES}
+    for name in ("Connect", "ConnAck", "Publish", "PubAck", "PubRec", "PubRel", "PubComp", "Subscribe",
+                 "SubAck", "Unsubscribe", "UnsubAck", "PingReq", "PingResp", "Disconnect"):
+        cls = getattr(mqtt_codec, name)
+        for v in ALL:
+            assert (cls, v) in seen, (name, v)
+    assert (mqtt_codec.Auth, V5) in seen
+
+
+def test_v5_only_content_is_refused_in_3x() -> None:
+    for packet, versions in samples():
+        for v in set(ALL) - set(versions):
+            with pytest.raises(EncodeError):
+                packet.encode(v)
+
+
+def test_attributes() -> None:
+    p = Publish(topic="PV/data", payload=b"42.5", qos=mqtt_codec.QoS.AT_LEAST_ONCE, packet_id=1, retain=True)
+    assert (p.topic, p.payload, p.qos, p.packet_id, p.retain, p.dup) == ("PV/data", b"42.5", 1, 1, True, False)
+    assert isinstance(p.qos, mqtt_codec.QoS)
+    assert p.properties == mqtt_codec.Properties()
+    assert not p.properties
+    assert repr(p) == (
+        "Publish(topic='PV/data', payload=b'42.5', qos=QoS.AT_LEAST_ONCE, packet_id=1, retain=True, dup=False)"
+    )
+    assert p != Publish(topic="PV/data", payload=b"42.5", qos=1, packet_id=2, retain=True)
+    assert p != "Publish"
+    c = decode(mqtt_codec.Connect(client_id="x", protocol_version=4).encode())
+    assert isinstance(c, mqtt_codec.Connect)
+    assert c.protocol_version is ProtocolVersion.V3_1_1
+    assert c.clean_start and c.keep_alive == 60 and c.will is None and c.username is None
+
+
+def test_payload_accepts_bytes_like_and_str() -> None:
+    expected = Publish(topic="t", payload=b"abc")
+    assert Publish(topic="t", payload=bytearray(b"abc")) == expected
+    assert Publish(topic="t", payload=memoryview(b"xabc")[1:]) == expected
+    assert Publish(topic="t", payload="abc") == expected
+
+
+def test_reason_code_enum_matches_the_core() -> None:
+    core = dict(mqtt_codec._mqtt_codec._reason_codes())
+    assert {int(c) for c in mqtt_codec.ReasonCode} == set(core)
+    for value in core:
+        assert mqtt_codec.ReasonCode(value).value == value
+
+
+@pytest.mark.parametrize(
+    ("filter", "name", "expected"),
+    [
+        ("PV/#", "PV/data", True),
+        ("PV/#", "PV", True),
+        ("PV/+", "PV/sunshine", True),
+        ("PV/+", "PV/a/b", False),
+        ("#", "$SYS/x", False),
+        ("+/data", "PV/data", True),
+        ("sport/tennis/player1/#", "sport/tennis/player1/ranking", True),
+        ("sport/+", "sport/", True),
+        ("a/b", "a/c", False),
+    ],
+)
+def test_topic_matches(filter: str, name: str, expected: bool) -> None:
+    assert mqtt_codec.topic_matches(filter, name) is expected
+
+
+def test_v3_versions_differ_only_where_they_should() -> None:
+    c31 = mqtt_codec.Connect(client_id="x", protocol_version=ProtocolVersion.V3_1).encode()
+    assert b"MQIsdp" in c31
+    for v in V3:
+        assert decode(mqtt_codec.PingReq().encode(v), v) == mqtt_codec.PingReq()
