@@ -15,11 +15,12 @@ cargo fmt --all -- --check
 step "lints (cargo clippy, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "no_std build of the core (default features off)"
+step "no_std build of the core and the broker core (default features off)"
 cargo build -p mqtt-codec --no-default-features
+cargo build -p mqtt-codec --no-default-features --features broker
 
 step "documentation (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc -p mqtt-codec --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc -p mqtt-codec --no-deps --features broker
 
 step "tests"
 cargo test --workspace
@@ -32,6 +33,15 @@ if cargo run -q -p mqtt-codec --example decode -- "30 FF FF FF FF 7F" >/dev/null
   echo "decode example accepted a 5-byte remaining length" >&2
   exit 1
 fi
+
+# The bindings, the broker over real TCP, and the fuzzers: each script installs what it needs.
+for part in python ffi broker fuzz; do
+  script="scripts/test-$part.sh"
+  if [ -f "$script" ]; then
+    step "$script"
+    bash "$script"
+  fi
+done
 
 echo
 echo "all checks passed"

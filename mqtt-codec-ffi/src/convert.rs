@@ -1,0 +1,727 @@
+//! Between the core's packets and the C structs: `fill_*` makes C views of a decoded packet,
+//! `build_*` makes a borrowed core packet of a C struct the caller filled, without allocating.
+
+use crate::status::{self, mqtt_status, mqtt_status::*};
+use crate::types::*;
+use codec::ffi_support::{
+    next_reason_code, next_subscription, next_subscription_identifier, next_topic_filter,
+    next_user_property,
+};
+use codec::{
+    Auth, Borrowed, BorrowedList, ConnAck, Connect, Disconnect, MqttStr, Owned, Packet,
+    ProtocolVersion, PubResponse, Publish, QoS, ReasonCode, RetainHandling, Role, Storage, SubAck,
+    Subscribe, Subscription, SubscriptionOptions, TopicFilter, TopicName, UnsubAck, Unsubscribe,
+    UserProperty, Will,
+};
+use core::ffi::c_void;
+use core::mem::{align_of, size_of};
+use core::num::NonZeroU16;
+use core::slice;
+
+/// The version of a protocol level, if it is one.
+pub(crate) fn version_of(level: u8) -> Option<ProtocolVersion> {
+    match level {
+        MQTT_V3_1 => Some(ProtocolVersion::V3_1),
+        MQTT_V3_1_1 => Some(ProtocolVersion::V3_1_1),
+        MQTT_V5 => Some(ProtocolVersion::V5),
+        _ => None,
+    }
+}
+
+/// The core's parse options of the C ones.
+pub(crate) fn parse_options(o: &mqtt_decode_options) -> Result<codec::ParseOptions, mqtt_status> {
+    let version = match o.version {
+        MQTT_VERSION_UNKNOWN => None,
+        v => Some(version_of(v).ok_or(MQTT_ERR_INVALID_ARGUMENT)?),
+    };
+    let receiver = match o.role {
+        MQTT_ROLE_ANY => None,
+        MQTT_ROLE_CLIENT => Some(Role::Client),
+        MQTT_ROLE_SERVER => Some(Role::Server),
+        _ => return Err(MQTT_ERR_INVALID_ARGUMENT),
+    };
+    let max_packet_size = match o.max_packet_size {
+        0 => codec::MAX_PACKET_SIZE,
+        n => n,
+    };
+    Ok(codec::ParseOptions {
+        version,
+        receiver,
+        max_packet_size,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Core -> C
+// ---------------------------------------------------------------------------------------
+
+/// Turns the lists of a decoded packet into `mqtt_list`s.
+pub(crate) trait ListSink<S: Storage> {
+    /// SUBSCRIBE subscriptions.
+    fn subscriptions(&mut self, l: &S::List<Subscription<S>>, level: u8) -> mqtt_list;
+    /// UNSUBSCRIBE filters.
+    fn filters(&mut self, l: &S::List<MqttStr<S::Bytes>>) -> mqtt_list;
+    /// SUBACK and UNSUBACK reason codes.
+    fn codes(&mut self, l: &S::List<ReasonCode>) -> mqtt_list;
+    /// User Properties of the packet (`will == false`) or of the will.
+    fn user_properties(&mut self, l: &S::List<UserProperty<S>>, will: bool) -> mqtt_list;
+    /// Subscription Identifiers.
+    fn subscription_ids(&mut self, l: &S::List<u32>) -> mqtt_list;
+}
+
+/// Lists of a packet parsed from the caller's buffer: views of their regions of it.
+pub(crate) struct Wire;
+
+fn wire<T>(l: &BorrowedList<'_, T>, kind: u8, level: u8) -> mqtt_list {
+    let raw = l.raw().unwrap_or_default();
+    mqtt_list {
+        kind,
+        version: level,
+        count: l.len(),
+        items: core::ptr::null(),
+        raw: raw.as_ptr(),
+        raw_len: raw.len(),
+    }
+}
+
+impl<'a> ListSink<Borrowed<'a>> for Wire {
+    fn subscriptions(
+        &mut self,
+        l: &BorrowedList<'a, Subscription<Borrowed<'a>>>,
+        level: u8,
+    ) -> mqtt_list {
+        wire(l, MQTT_LIST_SUBSCRIPTIONS, level)
+    }
+    fn filters(&mut self, l: &BorrowedList<'a, MqttStr<&'a [u8]>>) -> mqtt_list {
+        wire(l, MQTT_LIST_TOPIC_FILTERS, 0)
+    }
+    fn codes(&mut self, l: &BorrowedList<'a, ReasonCode>) -> mqtt_list {
+        wire(l, MQTT_LIST_REASON_CODES, 0)
+    }
+    fn user_properties(
+        &mut self,
+        l: &BorrowedList<'a, UserProperty<Borrowed<'a>>>,
+        _will: bool,
+    ) -> mqtt_list {
+        wire(l, MQTT_LIST_USER_PROPERTIES, 0)
+    }
+    fn subscription_ids(&mut self, l: &BorrowedList<'a, u32>) -> mqtt_list {
+        wire(l, MQTT_LIST_SUBSCRIPTION_IDENTIFIERS, 0)
+    }
+}
+
+/// Arrays of C items for the lists of an owned packet (the streaming decoder's).
+#[derive(Default)]
+pub(crate) struct Arena {
+    subs: Vec<mqtt_subscription>,
+    filters: Vec<mqtt_bytes>,
+    codes: Vec<u8>,
+    user: Vec<mqtt_user_property>,
+    will_user: Vec<mqtt_user_property>,
+    ids: Vec<u32>,
+}
+
+fn array<T>(v: &[T], kind: u8) -> mqtt_list {
+    mqtt_list {
+        kind,
+        count: v.len(),
+        items: v.as_ptr().cast::<c_void>(),
+        ..mqtt_list::default()
+    }
+}
+
+pub(crate) fn subscription_to_c<S: Storage>(s: &Subscription<S>) -> mqtt_subscription {
+    mqtt_subscription {
+        filter: mqtt_bytes::of(s.filter.as_mqtt_str().as_bytes()),
+        qos: s.options.qos as u8,
+        no_local: s.options.no_local,
+        retain_as_published: s.options.retain_as_published,
+        retain_handling: s.options.retain_handling as u8,
+    }
+}
+
+pub(crate) fn user_property_to_c<S: Storage>(p: &UserProperty<S>) -> mqtt_user_property {
+    mqtt_user_property {
+        name: mqtt_bytes::of(p.name.as_bytes()),
+        value: mqtt_bytes::of(p.value.as_bytes()),
+    }
+}
+
+impl ListSink<Owned> for Arena {
+    fn subscriptions(&mut self, l: &Vec<Subscription<Owned>>, _level: u8) -> mqtt_list {
+        self.subs.clear();
+        self.subs.extend(l.iter().map(subscription_to_c));
+        array(&self.subs, MQTT_LIST_SUBSCRIPTIONS)
+    }
+    fn filters(&mut self, l: &Vec<MqttStr>) -> mqtt_list {
+        self.filters.clear();
+        self.filters
+            .extend(l.iter().map(|f| mqtt_bytes::of(f.as_bytes())));
+        array(&self.filters, MQTT_LIST_TOPIC_FILTERS)
+    }
+    fn codes(&mut self, l: &Vec<ReasonCode>) -> mqtt_list {
+        self.codes.clear();
+        self.codes.extend(l.iter().map(|c| c.value()));
+        array(&self.codes, MQTT_LIST_REASON_CODES)
+    }
+    fn user_properties(&mut self, l: &Vec<UserProperty<Owned>>, will: bool) -> mqtt_list {
+        let v = if will {
+            &mut self.will_user
+        } else {
+            &mut self.user
+        };
+        v.clear();
+        v.extend(l.iter().map(user_property_to_c));
+        array(v, MQTT_LIST_USER_PROPERTIES)
+    }
+    fn subscription_ids(&mut self, l: &Vec<u32>) -> mqtt_list {
+        self.ids.clear();
+        self.ids.extend_from_slice(l);
+        array(&self.ids, MQTT_LIST_SUBSCRIPTION_IDENTIFIERS)
+    }
+}
+
+fn str_opt<B: AsRef<[u8]>>(s: &Option<MqttStr<B>>) -> mqtt_bytes {
+    mqtt_bytes::opt(s.as_ref().map(|s| s.as_bytes()))
+}
+
+/// C views of a packet's properties.
+pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
+    p: &codec::Properties<S>,
+    sink: &mut L,
+    will: bool,
+) -> mqtt_properties {
+    mqtt_properties {
+        has_payload_format_indicator: p.payload_format_indicator.is_some(),
+        payload_format_indicator: p.payload_format_indicator.unwrap_or(0),
+        has_message_expiry_interval: p.message_expiry_interval.is_some(),
+        message_expiry_interval: p.message_expiry_interval.unwrap_or(0),
+        content_type: str_opt(&p.content_type),
+        response_topic: mqtt_bytes::opt(
+            p.response_topic
+                .as_ref()
+                .map(|t| t.as_mqtt_str().as_bytes()),
+        ),
+        correlation_data: mqtt_bytes::opt(p.correlation_data.as_ref().map(|b| b.as_ref())),
+        has_session_expiry_interval: p.session_expiry_interval.is_some(),
+        session_expiry_interval: p.session_expiry_interval.unwrap_or(0),
+        assigned_client_identifier: str_opt(&p.assigned_client_identifier),
+        has_server_keep_alive: p.server_keep_alive.is_some(),
+        server_keep_alive: p.server_keep_alive.unwrap_or(0),
+        authentication_method: str_opt(&p.authentication_method),
+        authentication_data: mqtt_bytes::opt(p.authentication_data.as_ref().map(|b| b.as_ref())),
+        has_request_problem_information: p.request_problem_information.is_some(),
+        request_problem_information: p.request_problem_information.unwrap_or(0),
+        has_will_delay_interval: p.will_delay_interval.is_some(),
+        will_delay_interval: p.will_delay_interval.unwrap_or(0),
+        has_request_response_information: p.request_response_information.is_some(),
+        request_response_information: p.request_response_information.unwrap_or(0),
+        response_information: str_opt(&p.response_information),
+        server_reference: str_opt(&p.server_reference),
+        reason_string: str_opt(&p.reason_string),
+        has_receive_maximum: p.receive_maximum.is_some(),
+        receive_maximum: p.receive_maximum.unwrap_or(0),
+        has_topic_alias_maximum: p.topic_alias_maximum.is_some(),
+        topic_alias_maximum: p.topic_alias_maximum.unwrap_or(0),
+        has_topic_alias: p.topic_alias.is_some(),
+        topic_alias: p.topic_alias.unwrap_or(0),
+        has_maximum_qos: p.maximum_qos.is_some(),
+        maximum_qos: p.maximum_qos.unwrap_or(0),
+        has_retain_available: p.retain_available.is_some(),
+        retain_available: p.retain_available.unwrap_or(0),
+        has_maximum_packet_size: p.maximum_packet_size.is_some(),
+        maximum_packet_size: p.maximum_packet_size.unwrap_or(0),
+        has_wildcard_subscription_available: p.wildcard_subscription_available.is_some(),
+        wildcard_subscription_available: p.wildcard_subscription_available.unwrap_or(0),
+        has_subscription_identifier_available: p.subscription_identifier_available.is_some(),
+        subscription_identifier_available: p.subscription_identifier_available.unwrap_or(0),
+        has_shared_subscription_available: p.shared_subscription_available.is_some(),
+        shared_subscription_available: p.shared_subscription_available.unwrap_or(0),
+        subscription_identifiers: sink.subscription_ids(&p.subscription_identifiers),
+        user_properties: sink.user_properties(&p.user_properties, will),
+    }
+}
+
+/// C views of a decoded packet; `level` is the protocol level it was decoded under.
+pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
+    packet: &Packet<S>,
+    level: u8,
+    sink: &mut L,
+) -> mqtt_packet {
+    let mut out = mqtt_packet {
+        packet_type: packet.packet_type() as u8,
+        ..mqtt_packet::default()
+    };
+    if let Some(p) = packet.properties() {
+        out.properties = fill_properties(p, sink, false);
+    }
+    match packet {
+        Packet::Connect(c) => {
+            out.protocol_version = c.protocol_version.level();
+            out.clean_start = c.clean_start;
+            out.keep_alive = c.keep_alive;
+            out.client_id = mqtt_bytes::of(c.client_id.as_bytes());
+            if let Some(w) = &c.will {
+                out.has_will = true;
+                out.will = mqtt_will {
+                    topic: mqtt_bytes::of(w.topic.as_mqtt_str().as_bytes()),
+                    payload: mqtt_bytes::of(w.payload.as_ref()),
+                    qos: w.qos as u8,
+                    retain: w.retain,
+                    properties: fill_properties(&w.properties, sink, true),
+                };
+            }
+            out.username = str_opt(&c.username);
+            out.password = mqtt_bytes::opt(c.password.as_ref().map(|b| b.as_ref()));
+        }
+        Packet::ConnAck(c) => {
+            out.session_present = c.session_present;
+            out.reason_code = c.reason_code.value();
+        }
+        Packet::Publish(p) => {
+            out.dup = p.dup;
+            out.qos = p.qos as u8;
+            out.retain = p.retain;
+            out.topic = mqtt_bytes::of(p.topic.as_mqtt_str().as_bytes());
+            out.packet_id = p.packet_id.map_or(0, |id| id.get());
+            out.payload = mqtt_bytes::of(p.payload.as_ref());
+        }
+        Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
+            out.packet_id = r.packet_id.get();
+            out.reason_code = r.reason_code.value();
+        }
+        Packet::Subscribe(s) => {
+            out.packet_id = s.packet_id.get();
+            out.subscriptions = sink.subscriptions(&s.subscriptions, level);
+        }
+        Packet::SubAck(s) => {
+            out.packet_id = s.packet_id.get();
+            out.reason_codes = sink.codes(&s.reason_codes);
+        }
+        Packet::Unsubscribe(u) => {
+            out.packet_id = u.packet_id.get();
+            out.topic_filters = sink.filters(&u.filters);
+        }
+        Packet::UnsubAck(u) => {
+            out.packet_id = u.packet_id.get();
+            out.reason_codes = sink.codes(&u.reason_codes);
+        }
+        Packet::Disconnect(d) => out.reason_code = d.reason_code.value(),
+        Packet::Auth(a) => out.reason_code = a.reason_code.value(),
+        Packet::PingReq | Packet::PingResp => {}
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// C -> core (encoding). Every view in the caller's struct must stay valid for the call.
+// ---------------------------------------------------------------------------------------
+
+/// The bytes of a required view (NULL with length 0 is the empty field).
+///
+/// # Safety
+/// A non-NULL `b.ptr` must point to `b.len` readable bytes that outlive `'a`.
+pub(crate) unsafe fn view<'a>(b: &mqtt_bytes) -> Result<&'a [u8], mqtt_status> {
+    if b.ptr.is_null() {
+        return if b.len == 0 {
+            Ok(&[])
+        } else {
+            Err(MQTT_ERR_NULL_POINTER)
+        };
+    }
+    // SAFETY: non-NULL, and by this function's contract `len` readable bytes living for 'a.
+    Ok(unsafe { slice::from_raw_parts(b.ptr, b.len) })
+}
+
+/// The bytes of an optional view (NULL is absent).
+///
+/// # Safety
+/// As for [`view`].
+unsafe fn opt_view<'a>(b: &mqtt_bytes) -> Result<Option<&'a [u8]>, mqtt_status> {
+    if b.ptr.is_null() && b.len == 0 {
+        return Ok(None);
+    }
+    // SAFETY: the contract is this function's own.
+    unsafe { view(b) }.map(Some)
+}
+
+/// # Safety
+/// As for [`view`].
+unsafe fn opt_str<'a>(b: &mqtt_bytes) -> Result<Option<MqttStr<&'a [u8]>>, mqtt_status> {
+    // SAFETY: the contract is this function's own.
+    match unsafe { opt_view(b) }? {
+        None => Ok(None),
+        Some(s) => MqttStr::try_new(s).map(Some).map_err(status::of_str),
+    }
+}
+
+/// # Safety
+/// As for [`view`].
+unsafe fn req_str<'a>(b: &mqtt_bytes) -> Result<MqttStr<&'a [u8]>, mqtt_status> {
+    // SAFETY: the contract is this function's own.
+    MqttStr::try_new(unsafe { view(b) }?).map_err(status::of_str)
+}
+
+/// A non-empty topic name.
+///
+/// # Safety
+/// As for [`view`].
+unsafe fn topic_name<'a>(b: &mqtt_bytes) -> Result<TopicName<&'a [u8]>, mqtt_status> {
+    // SAFETY: the contract is this function's own.
+    let t = TopicName::try_from_bytes(unsafe { view(b) }?).map_err(|e| status::of_topic(&e))?;
+    if t.is_empty() {
+        return Err(MQTT_ERR_TOPIC_EMPTY);
+    }
+    Ok(t)
+}
+
+fn qos(q: u8) -> Result<QoS, mqtt_status> {
+    QoS::from_bits(q).ok_or(MQTT_ERR_INVALID_ARGUMENT)
+}
+
+fn reason(code: u8) -> Result<ReasonCode, mqtt_status> {
+    ReasonCode::from_u8(code).ok_or(MQTT_ERR_INVALID_REASON_CODE)
+}
+
+fn packet_id(id: u16) -> Result<NonZeroU16, mqtt_status> {
+    NonZeroU16::new(id).ok_or(MQTT_ERR_ZERO_PACKET_ID)
+}
+
+/// An item of a list that a caller can give as a C array, or that is read from a region of
+/// a decoded packet.
+pub(crate) trait CItem<'a>: Sized + 'a {
+    /// The C type of one array element.
+    type C: Copy + 'static;
+    /// The list kind (`MQTT_LIST_*`).
+    const KIND: u8;
+    /// The item of a C element.
+    ///
+    /// # Safety
+    /// Every view inside `c` must be valid for `'a` (as for [`view`]).
+    unsafe fn from_c(c: &'a Self::C) -> Result<Self, mqtt_status>;
+    /// Reads the next item of a region decoded under protocol `level`.
+    fn next_raw(raw: &mut &'a [u8], level: u8) -> Option<Self>;
+}
+
+impl<'a> CItem<'a> for Subscription<Borrowed<'a>> {
+    type C = mqtt_subscription;
+    const KIND: u8 = MQTT_LIST_SUBSCRIPTIONS;
+    unsafe fn from_c(c: &'a mqtt_subscription) -> Result<Self, mqtt_status> {
+        // SAFETY: the contract of this function.
+        let filter = unsafe { view(&c.filter) }?;
+        let filter = TopicFilter::try_from_bytes(filter, true).map_err(|e| status::of_topic(&e))?;
+        let retain_handling = match c.retain_handling {
+            MQTT_RETAIN_SEND_AT_SUBSCRIBE => RetainHandling::SendAtSubscribe,
+            MQTT_RETAIN_SEND_IF_NEW => RetainHandling::SendIfNew,
+            MQTT_RETAIN_DO_NOT_SEND => RetainHandling::DoNotSend,
+            _ => return Err(MQTT_ERR_INVALID_ARGUMENT),
+        };
+        Ok(Subscription {
+            filter,
+            options: SubscriptionOptions {
+                qos: qos(c.qos)?,
+                no_local: c.no_local,
+                retain_as_published: c.retain_as_published,
+                retain_handling,
+            },
+        })
+    }
+    fn next_raw(raw: &mut &'a [u8], level: u8) -> Option<Self> {
+        next_subscription(raw, version_of(level)?)
+    }
+}
+
+impl<'a> CItem<'a> for MqttStr<&'a [u8]> {
+    type C = mqtt_bytes;
+    const KIND: u8 = MQTT_LIST_TOPIC_FILTERS;
+    unsafe fn from_c(c: &'a mqtt_bytes) -> Result<Self, mqtt_status> {
+        // SAFETY: the contract of this function.
+        unsafe { req_str(c) }
+    }
+    fn next_raw(raw: &mut &'a [u8], _level: u8) -> Option<Self> {
+        next_topic_filter(raw)
+    }
+}
+
+impl<'a> CItem<'a> for ReasonCode {
+    type C = u8;
+    const KIND: u8 = MQTT_LIST_REASON_CODES;
+    unsafe fn from_c(c: &'a u8) -> Result<Self, mqtt_status> {
+        reason(*c)
+    }
+    fn next_raw(raw: &mut &'a [u8], _level: u8) -> Option<Self> {
+        next_reason_code(raw)
+    }
+}
+
+impl<'a> CItem<'a> for UserProperty<Borrowed<'a>> {
+    type C = mqtt_user_property;
+    const KIND: u8 = MQTT_LIST_USER_PROPERTIES;
+    unsafe fn from_c(c: &'a mqtt_user_property) -> Result<Self, mqtt_status> {
+        // SAFETY: the contract of this function.
+        let (name, value) = unsafe { (req_str(&c.name)?, req_str(&c.value)?) };
+        Ok(UserProperty { name, value })
+    }
+    fn next_raw(raw: &mut &'a [u8], _level: u8) -> Option<Self> {
+        next_user_property(raw)
+    }
+}
+
+impl<'a> CItem<'a> for u32 {
+    type C = u32;
+    const KIND: u8 = MQTT_LIST_SUBSCRIPTION_IDENTIFIERS;
+    unsafe fn from_c(c: &'a u32) -> Result<Self, mqtt_status> {
+        Ok(*c)
+    }
+    fn next_raw(raw: &mut &'a [u8], _level: u8) -> Option<Self> {
+        next_subscription_identifier(raw)
+    }
+}
+
+/// Element `i` of a byte view of a C array of `T`, checked for bounds and alignment.
+fn item_at<T>(data: &[u8], i: usize) -> Option<&T> {
+    let size = size_of::<T>();
+    let start = i.checked_mul(size)?;
+    let end = start.checked_add(size)?;
+    if end > data.len() {
+        return None;
+    }
+    let ptr = data.as_ptr().wrapping_add(start);
+    if ptr.align_offset(align_of::<T>()) != 0 {
+        return None;
+    }
+    // SAFETY: `data` is only ever a byte view of a caller's array of `T` made by `build_list`
+    // (the sole user of this function); the element lies inside it and is aligned.
+    Some(unsafe { &*ptr.cast::<T>() })
+}
+
+/// The `get` of a list over a C array: converts element `i`.
+fn get_item<'a, T: CItem<'a>>(data: &'a [u8], i: usize) -> Option<T> {
+    let c = item_at::<T::C>(data, i)?;
+    // SAFETY: `build_list` checked every element with `from_c` under the same contract (the
+    // caller's views stay valid for the encode call) before making the list.
+    unsafe { T::from_c(c) }.ok()
+}
+
+/// The `get` of a list over a decoded region: reads item `i` from the start.
+fn get_raw<'a, T: CItem<'a>, const LEVEL: u8>(data: &'a [u8], i: usize) -> Option<T> {
+    let mut raw = data;
+    for _ in 0..i {
+        T::next_raw(&mut raw, LEVEL)?;
+    }
+    T::next_raw(&mut raw, LEVEL)
+}
+
+/// A borrowed list of a C list, checked item by item first so that no item is dropped.
+///
+/// # Safety
+/// `l.items` (if not NULL) must point to `l.count` elements of `T::C` and `l.raw` (if not
+/// NULL) to `l.raw_len` bytes, and every view in them must be valid, all for `'a`.
+pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
+    l: &mqtt_list,
+) -> Result<BorrowedList<'a, T>, mqtt_status> {
+    if l.count == 0 {
+        return Ok(BorrowedList::default());
+    }
+    if l.kind != T::KIND {
+        return Err(MQTT_ERR_INVALID_ARGUMENT);
+    }
+    if !l.items.is_null() {
+        let size = l
+            .count
+            .checked_mul(size_of::<T::C>())
+            .ok_or(MQTT_ERR_INVALID_ARGUMENT)?;
+        if l.items.align_offset(align_of::<T::C>()) != 0 {
+            return Err(MQTT_ERR_INVALID_ARGUMENT);
+        }
+        // SAFETY: by this function's contract `items` holds `count` elements, `size` bytes,
+        // for 'a. The bytes are never read as bytes: `item_at` casts them back to `T::C`.
+        let data: &'a [u8] = unsafe { slice::from_raw_parts(l.items.cast::<u8>(), size) };
+        for i in 0..l.count {
+            let c = item_at::<T::C>(data, i).ok_or(MQTT_ERR_INTERNAL)?;
+            // SAFETY: the views in the items are valid for 'a by this function's contract.
+            unsafe { T::from_c(c) }?;
+        }
+        Ok(BorrowedList::from_fn(l.count, data, get_item::<T>))
+    } else if !l.raw.is_null() {
+        // SAFETY: by this function's contract `raw` holds `raw_len` bytes for 'a.
+        let data: &'a [u8] = unsafe { slice::from_raw_parts(l.raw, l.raw_len) };
+        let mut rest = data;
+        for _ in 0..l.count {
+            T::next_raw(&mut rest, l.version).ok_or(MQTT_ERR_INVALID_ARGUMENT)?;
+        }
+        let get: fn(&'a [u8], usize) -> Option<T> = match l.version {
+            MQTT_V3_1 => get_raw::<T, MQTT_V3_1>,
+            MQTT_V5 => get_raw::<T, MQTT_V5>,
+            _ => get_raw::<T, MQTT_V3_1_1>,
+        };
+        Ok(BorrowedList::from_fn(l.count, data, get))
+    } else {
+        Err(MQTT_ERR_NULL_POINTER)
+    }
+}
+
+/// Borrowed properties of C ones.
+///
+/// # Safety
+/// Every view and list in `p` must be valid for `'a`.
+#[allow(clippy::field_reassign_with_default)] // one assignment per property reads best
+pub(crate) unsafe fn build_properties<'a>(
+    p: &mqtt_properties,
+) -> Result<codec::Properties<Borrowed<'a>>, mqtt_status> {
+    let mut out = codec::Properties::<Borrowed<'a>>::default();
+    out.payload_format_indicator = p
+        .has_payload_format_indicator
+        .then_some(p.payload_format_indicator);
+    out.message_expiry_interval = p
+        .has_message_expiry_interval
+        .then_some(p.message_expiry_interval);
+    out.session_expiry_interval = p
+        .has_session_expiry_interval
+        .then_some(p.session_expiry_interval);
+    out.server_keep_alive = p.has_server_keep_alive.then_some(p.server_keep_alive);
+    out.request_problem_information = p
+        .has_request_problem_information
+        .then_some(p.request_problem_information);
+    out.will_delay_interval = p.has_will_delay_interval.then_some(p.will_delay_interval);
+    out.request_response_information = p
+        .has_request_response_information
+        .then_some(p.request_response_information);
+    out.receive_maximum = p.has_receive_maximum.then_some(p.receive_maximum);
+    out.topic_alias_maximum = p.has_topic_alias_maximum.then_some(p.topic_alias_maximum);
+    out.topic_alias = p.has_topic_alias.then_some(p.topic_alias);
+    out.maximum_qos = p.has_maximum_qos.then_some(p.maximum_qos);
+    out.retain_available = p.has_retain_available.then_some(p.retain_available);
+    out.maximum_packet_size = p.has_maximum_packet_size.then_some(p.maximum_packet_size);
+    out.wildcard_subscription_available = p
+        .has_wildcard_subscription_available
+        .then_some(p.wildcard_subscription_available);
+    out.subscription_identifier_available = p
+        .has_subscription_identifier_available
+        .then_some(p.subscription_identifier_available);
+    out.shared_subscription_available = p
+        .has_shared_subscription_available
+        .then_some(p.shared_subscription_available);
+    // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
+    unsafe {
+        out.content_type = opt_str(&p.content_type)?;
+        out.response_topic = match opt_view(&p.response_topic)? {
+            None => None,
+            Some(_) => Some(topic_name(&p.response_topic)?),
+        };
+        out.correlation_data = opt_view(&p.correlation_data)?;
+        out.assigned_client_identifier = opt_str(&p.assigned_client_identifier)?;
+        out.authentication_method = opt_str(&p.authentication_method)?;
+        out.authentication_data = opt_view(&p.authentication_data)?;
+        out.response_information = opt_str(&p.response_information)?;
+        out.server_reference = opt_str(&p.server_reference)?;
+        out.reason_string = opt_str(&p.reason_string)?;
+        out.subscription_identifiers = build_list(&p.subscription_identifiers)?;
+        out.user_properties = build_list(&p.user_properties)?;
+    }
+    Ok(out)
+}
+
+/// A borrowed core packet of a C one, to be encoded under `version`.
+///
+/// # Safety
+/// Every view and list in `p` must be valid for `'a`.
+pub(crate) unsafe fn build_packet<'a>(
+    p: &mqtt_packet,
+    version: ProtocolVersion,
+) -> Result<Packet<Borrowed<'a>>, mqtt_status> {
+    let pid = || packet_id(p.packet_id);
+    // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
+    let packet = unsafe {
+        let props = || build_properties(&p.properties);
+        match p.packet_type {
+            MQTT_PACKET_CONNECT => {
+                let protocol_version = match p.protocol_version {
+                    0 => version,
+                    v => version_of(v).ok_or(MQTT_ERR_INVALID_ARGUMENT)?,
+                };
+                let will = if p.has_will {
+                    Some(Will {
+                        topic: topic_name(&p.will.topic)?,
+                        payload: view(&p.will.payload)?,
+                        qos: qos(p.will.qos)?,
+                        retain: p.will.retain,
+                        properties: build_properties(&p.will.properties)?,
+                    })
+                } else {
+                    None
+                };
+                Packet::Connect(Connect {
+                    protocol_version,
+                    clean_start: p.clean_start,
+                    keep_alive: p.keep_alive,
+                    client_id: req_str(&p.client_id)?,
+                    will,
+                    username: opt_str(&p.username)?,
+                    password: opt_view(&p.password)?,
+                    properties: props()?,
+                })
+            }
+            MQTT_PACKET_CONNACK => Packet::ConnAck(ConnAck {
+                session_present: p.session_present,
+                reason_code: reason(p.reason_code)?,
+                properties: props()?,
+            }),
+            MQTT_PACKET_PUBLISH => Packet::Publish(Publish {
+                dup: p.dup,
+                qos: qos(p.qos)?,
+                retain: p.retain,
+                topic: TopicName::try_from_bytes(view(&p.topic)?)
+                    .map_err(|e| status::of_topic(&e))?,
+                packet_id: NonZeroU16::new(p.packet_id),
+                properties: props()?,
+                payload: view(&p.payload)?,
+            }),
+            MQTT_PACKET_PUBACK..=MQTT_PACKET_PUBCOMP => {
+                let r = PubResponse {
+                    packet_id: pid()?,
+                    reason_code: reason(p.reason_code)?,
+                    properties: props()?,
+                };
+                match p.packet_type {
+                    MQTT_PACKET_PUBACK => Packet::PubAck(r),
+                    MQTT_PACKET_PUBREC => Packet::PubRec(r),
+                    MQTT_PACKET_PUBREL => Packet::PubRel(r),
+                    _ => Packet::PubComp(r),
+                }
+            }
+            MQTT_PACKET_SUBSCRIBE => Packet::Subscribe(Subscribe {
+                packet_id: pid()?,
+                properties: props()?,
+                subscriptions: build_list(&p.subscriptions)?,
+            }),
+            MQTT_PACKET_SUBACK => Packet::SubAck(SubAck {
+                packet_id: pid()?,
+                properties: props()?,
+                reason_codes: build_list(&p.reason_codes)?,
+            }),
+            MQTT_PACKET_UNSUBSCRIBE => Packet::Unsubscribe(Unsubscribe {
+                packet_id: pid()?,
+                properties: props()?,
+                filters: build_list(&p.topic_filters)?,
+            }),
+            MQTT_PACKET_UNSUBACK => Packet::UnsubAck(UnsubAck {
+                packet_id: pid()?,
+                properties: props()?,
+                reason_codes: build_list(&p.reason_codes)?,
+            }),
+            MQTT_PACKET_PINGREQ => Packet::PingReq,
+            MQTT_PACKET_PINGRESP => Packet::PingResp,
+            MQTT_PACKET_DISCONNECT => Packet::Disconnect(Disconnect {
+                reason_code: reason(p.reason_code)?,
+                properties: props()?,
+            }),
+            MQTT_PACKET_AUTH => Packet::Auth(Auth {
+                reason_code: reason(p.reason_code)?,
+                properties: props()?,
+            }),
+            _ => return Err(MQTT_ERR_INVALID_ARGUMENT),
+        }
+    };
+    Ok(packet)
+}

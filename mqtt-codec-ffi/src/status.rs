@@ -1,0 +1,571 @@
+//! The one status enum of the C ABI, its text, and the mapping from the core's errors.
+
+use codec::{DecodeError, EncodeError, PacketType, PropertyId, StrError, TopicError};
+use core::ffi::{c_char, c_int};
+
+/// The result of every function of the C ABI that can fail.
+///
+/// `MQTT_OK` (0) is success. `MQTT_NEED_MORE` and `MQTT_END` are normal answers, not errors.
+/// Decode errors (100 to 199) mean the connection must be closed; in MQTT 5.0 first send the
+/// reason code given by `mqtt_decode_error_reason_code()`. Encode errors (200 to 299) mean the
+/// packet breaks a rule or cannot be represented in the version asked for.
+///
+/// ```c
+/// mqtt_status st = mqtt_decode(buf, len, &opts, &packet, &n);
+/// if (st != MQTT_OK && st != MQTT_NEED_MORE) fprintf(stderr, "%s\n", mqtt_status_str(st));
+/// ```
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum mqtt_status {
+    /// Success.
+    MQTT_OK = 0,
+    /// Not enough bytes yet: a one-shot decode reports how many more it needs; a streaming
+    /// decoder has no complete packet buffered.
+    MQTT_NEED_MORE = 1,
+    /// A list iterator has no more items.
+    MQTT_END = 2,
+    /// A required pointer argument was NULL (or a view had a NULL pointer and a length).
+    MQTT_ERR_NULL_POINTER = 10,
+    /// The output buffer is too small; the size needed is reported.
+    MQTT_ERR_BUFFER_TOO_SMALL = 11,
+    /// An argument or a field of a packet struct is out of range (version, role, packet type,
+    /// QoS, retain handling, list kind, ...).
+    MQTT_ERR_INVALID_ARGUMENT = 12,
+    /// An internal error was caught at the ABI boundary (a bug: please report it).
+    MQTT_ERR_INTERNAL = 13,
+    /// A string is not well-formed UTF-8, contains U+0000 or is longer than 65535 bytes.
+    MQTT_ERR_INVALID_STRING = 20,
+    /// A topic name or filter is empty.
+    MQTT_ERR_TOPIC_EMPTY = 21,
+    /// A topic name contains `+` or `#`.
+    MQTT_ERR_TOPIC_WILDCARD_IN_NAME = 22,
+    /// A topic filter has `#` other than as the whole last level.
+    MQTT_ERR_TOPIC_MULTI_LEVEL_WILDCARD = 23,
+    /// A topic filter has `+` not filling a whole level.
+    MQTT_ERR_TOPIC_SINGLE_LEVEL_WILDCARD = 24,
+    /// A malformed `$share/NAME/FILTER` shared subscription.
+    MQTT_ERR_TOPIC_SHARED_SUBSCRIPTION = 25,
+    /// Decode: reserved packet type 0 (or 15 before 5.0).
+    MQTT_ERR_RESERVED_PACKET_TYPE = 100,
+    /// Decode: invalid fixed-header flags for the packet type.
+    MQTT_ERR_INVALID_FLAGS = 101,
+    /// Decode: PUBLISH with QoS 3.
+    MQTT_ERR_PUBLISH_QOS3 = 102,
+    /// PUBLISH with DUP set at QoS 0.
+    MQTT_ERR_DUP_WITH_QOS0 = 103,
+    /// Decode: a Variable Byte Integer longer than four bytes.
+    MQTT_ERR_VARINT_TOO_LONG = 104,
+    /// Decode: a Variable Byte Integer not in its shortest form.
+    MQTT_ERR_NON_MINIMAL_VARINT = 105,
+    /// The packet exceeds the maximum packet size.
+    MQTT_ERR_PACKET_TOO_LARGE = 106,
+    /// Decode: a field runs past the end of the packet.
+    MQTT_ERR_UNEXPECTED_END = 107,
+    /// Decode: bytes left over after the last field.
+    MQTT_ERR_TRAILING_BYTES = 108,
+    /// Decode: a remaining length the packet type does not allow.
+    MQTT_ERR_INVALID_REMAINING_LENGTH = 109,
+    /// Decode: a string is not well-formed UTF-8.
+    MQTT_ERR_INVALID_UTF8 = 110,
+    /// Decode: a string contains U+0000.
+    MQTT_ERR_NULL_CHARACTER = 111,
+    /// Decode: CONNECT with an unknown protocol name.
+    MQTT_ERR_UNSUPPORTED_PROTOCOL_NAME = 112,
+    /// Decode: CONNECT with an unsupported protocol level.
+    MQTT_ERR_UNSUPPORTED_PROTOCOL_LEVEL = 113,
+    /// Decode: CONNECT reserved flag set.
+    MQTT_ERR_CONNECT_RESERVED_FLAG = 114,
+    /// Decode: CONNECT will QoS without the will flag.
+    MQTT_ERR_WILL_QOS_WITHOUT_WILL = 115,
+    /// Decode: CONNECT will retain without the will flag.
+    MQTT_ERR_WILL_RETAIN_WITHOUT_WILL = 116,
+    /// Decode: CONNECT will QoS 3.
+    MQTT_ERR_WILL_QOS3 = 117,
+    /// CONNECT password without user name (before 5.0).
+    MQTT_ERR_PASSWORD_WITHOUT_USERNAME = 118,
+    /// CONNECT with an empty client identifier and no clean session (3.1.1).
+    MQTT_ERR_EMPTY_CLIENT_ID_WITHOUT_CLEAN_SESSION = 119,
+    /// Decode: CONNACK reserved acknowledge flags set.
+    MQTT_ERR_CONNACK_RESERVED_FLAGS = 120,
+    /// CONNACK with session present and a failure code.
+    MQTT_ERR_SESSION_PRESENT_ON_FAILURE = 121,
+    /// A reason code the packet type may not carry.
+    MQTT_ERR_INVALID_REASON_CODE = 122,
+    /// Decode: a reason code only the other side may send.
+    MQTT_ERR_REASON_CODE_FROM_WRONG_SIDE = 123,
+    /// Packet identifier 0.
+    MQTT_ERR_ZERO_PACKET_ID = 124,
+    /// Decode: an invalid topic name.
+    MQTT_ERR_INVALID_TOPIC_NAME = 125,
+    /// Decode: an invalid topic filter.
+    MQTT_ERR_INVALID_TOPIC_FILTER = 126,
+    /// Decode: PUBLISH with an empty topic and no Topic Alias.
+    MQTT_ERR_EMPTY_TOPIC_WITHOUT_ALIAS = 127,
+    /// SUBACK (or 5.0 UNSUBACK) without any reason code.
+    MQTT_ERR_EMPTY_PAYLOAD = 128,
+    /// SUBSCRIBE or UNSUBSCRIBE without any topic filter.
+    MQTT_ERR_EMPTY_SUBSCRIPTION_LIST = 129,
+    /// Decode: an invalid requested QoS byte (before 5.0).
+    MQTT_ERR_INVALID_REQUESTED_QOS = 130,
+    /// Decode: subscription options with reserved bits set.
+    MQTT_ERR_SUBSCRIPTION_OPTIONS_RESERVED = 131,
+    /// Decode: subscription options with maximum QoS 3.
+    MQTT_ERR_SUBSCRIPTION_QOS3 = 132,
+    /// Decode: subscription options with retain handling 3.
+    MQTT_ERR_RETAIN_HANDLING3 = 133,
+    /// No Local on a shared subscription.
+    MQTT_ERR_NO_LOCAL_ON_SHARED_SUBSCRIPTION = 134,
+    /// Decode: an unknown property identifier.
+    MQTT_ERR_UNKNOWN_PROPERTY = 135,
+    /// A property the packet may not carry.
+    MQTT_ERR_PROPERTY_NOT_ALLOWED = 136,
+    /// Decode: a property that may appear once appears twice.
+    MQTT_ERR_DUPLICATE_PROPERTY = 137,
+    /// A property with an invalid value.
+    MQTT_ERR_INVALID_PROPERTY_VALUE = 138,
+    /// Topic Alias 0.
+    MQTT_ERR_TOPIC_ALIAS_INVALID = 139,
+    /// Decode: authentication data without an authentication method.
+    MQTT_ERR_AUTHENTICATION_DATA_WITHOUT_METHOD = 140,
+    /// AUTH (or CONNECT authentication data) without an authentication method.
+    MQTT_ERR_MISSING_AUTHENTICATION_METHOD = 141,
+    /// Decode: a PUBLISH from a client carries a Subscription Identifier.
+    MQTT_ERR_SUBSCRIPTION_IDENTIFIER_FROM_CLIENT = 142,
+    /// Decode: a DISCONNECT from a server carries a Session Expiry Interval.
+    MQTT_ERR_SESSION_EXPIRY_FROM_SERVER = 143,
+    /// Decode: a packet type this side cannot receive.
+    MQTT_ERR_UNEXPECTED_PACKET = 144,
+    /// Decode: the first packet is not a CONNECT.
+    MQTT_ERR_FIRST_PACKET_NOT_CONNECT = 145,
+    /// Decode: a second CONNECT on the connection.
+    MQTT_ERR_SECOND_CONNECT = 146,
+    /// Decode: the streaming decoder failed earlier; `mqtt_decoder_error()` gives why.
+    MQTT_ERR_DECODER_FAILED = 147,
+    /// Decode: another malformed packet (a rule added to the core after this header).
+    MQTT_ERR_DECODE_OTHER = 199,
+    /// Encode: something the version asked for cannot represent (properties before 5.0, ...).
+    MQTT_ERR_NOT_REPRESENTABLE = 200,
+    /// Encode: PUBLISH at QoS 1 or 2 without a packet identifier.
+    MQTT_ERR_MISSING_PACKET_ID = 201,
+    /// Encode: PUBLISH at QoS 0 with a packet identifier.
+    MQTT_ERR_UNEXPECTED_PACKET_ID = 202,
+    /// Encode: a field longer than 65535 bytes.
+    MQTT_ERR_FIELD_TOO_LONG = 203,
+    /// Encode: PUBLISH with an empty topic and no Topic Alias.
+    MQTT_ERR_EMPTY_TOPIC = 204,
+    /// Encode: UNSUBSCRIBE with an empty topic filter.
+    MQTT_ERR_EMPTY_TOPIC_FILTER = 205,
+    /// Encode: another encoding error (a rule added to the core after this header).
+    MQTT_ERR_ENCODE_OTHER = 299,
+}
+
+use mqtt_status::*;
+
+/// All statuses, in order (for tests and `mqtt_status_str`).
+pub(crate) const ALL: &[mqtt_status] = &[
+    MQTT_OK,
+    MQTT_NEED_MORE,
+    MQTT_END,
+    MQTT_ERR_NULL_POINTER,
+    MQTT_ERR_BUFFER_TOO_SMALL,
+    MQTT_ERR_INVALID_ARGUMENT,
+    MQTT_ERR_INTERNAL,
+    MQTT_ERR_INVALID_STRING,
+    MQTT_ERR_TOPIC_EMPTY,
+    MQTT_ERR_TOPIC_WILDCARD_IN_NAME,
+    MQTT_ERR_TOPIC_MULTI_LEVEL_WILDCARD,
+    MQTT_ERR_TOPIC_SINGLE_LEVEL_WILDCARD,
+    MQTT_ERR_TOPIC_SHARED_SUBSCRIPTION,
+    MQTT_ERR_RESERVED_PACKET_TYPE,
+    MQTT_ERR_INVALID_FLAGS,
+    MQTT_ERR_PUBLISH_QOS3,
+    MQTT_ERR_DUP_WITH_QOS0,
+    MQTT_ERR_VARINT_TOO_LONG,
+    MQTT_ERR_NON_MINIMAL_VARINT,
+    MQTT_ERR_PACKET_TOO_LARGE,
+    MQTT_ERR_UNEXPECTED_END,
+    MQTT_ERR_TRAILING_BYTES,
+    MQTT_ERR_INVALID_REMAINING_LENGTH,
+    MQTT_ERR_INVALID_UTF8,
+    MQTT_ERR_NULL_CHARACTER,
+    MQTT_ERR_UNSUPPORTED_PROTOCOL_NAME,
+    MQTT_ERR_UNSUPPORTED_PROTOCOL_LEVEL,
+    MQTT_ERR_CONNECT_RESERVED_FLAG,
+    MQTT_ERR_WILL_QOS_WITHOUT_WILL,
+    MQTT_ERR_WILL_RETAIN_WITHOUT_WILL,
+    MQTT_ERR_WILL_QOS3,
+    MQTT_ERR_PASSWORD_WITHOUT_USERNAME,
+    MQTT_ERR_EMPTY_CLIENT_ID_WITHOUT_CLEAN_SESSION,
+    MQTT_ERR_CONNACK_RESERVED_FLAGS,
+    MQTT_ERR_SESSION_PRESENT_ON_FAILURE,
+    MQTT_ERR_INVALID_REASON_CODE,
+    MQTT_ERR_REASON_CODE_FROM_WRONG_SIDE,
+    MQTT_ERR_ZERO_PACKET_ID,
+    MQTT_ERR_INVALID_TOPIC_NAME,
+    MQTT_ERR_INVALID_TOPIC_FILTER,
+    MQTT_ERR_EMPTY_TOPIC_WITHOUT_ALIAS,
+    MQTT_ERR_EMPTY_PAYLOAD,
+    MQTT_ERR_EMPTY_SUBSCRIPTION_LIST,
+    MQTT_ERR_INVALID_REQUESTED_QOS,
+    MQTT_ERR_SUBSCRIPTION_OPTIONS_RESERVED,
+    MQTT_ERR_SUBSCRIPTION_QOS3,
+    MQTT_ERR_RETAIN_HANDLING3,
+    MQTT_ERR_NO_LOCAL_ON_SHARED_SUBSCRIPTION,
+    MQTT_ERR_UNKNOWN_PROPERTY,
+    MQTT_ERR_PROPERTY_NOT_ALLOWED,
+    MQTT_ERR_DUPLICATE_PROPERTY,
+    MQTT_ERR_INVALID_PROPERTY_VALUE,
+    MQTT_ERR_TOPIC_ALIAS_INVALID,
+    MQTT_ERR_AUTHENTICATION_DATA_WITHOUT_METHOD,
+    MQTT_ERR_MISSING_AUTHENTICATION_METHOD,
+    MQTT_ERR_SUBSCRIPTION_IDENTIFIER_FROM_CLIENT,
+    MQTT_ERR_SESSION_EXPIRY_FROM_SERVER,
+    MQTT_ERR_UNEXPECTED_PACKET,
+    MQTT_ERR_FIRST_PACKET_NOT_CONNECT,
+    MQTT_ERR_SECOND_CONNECT,
+    MQTT_ERR_DECODER_FAILED,
+    MQTT_ERR_DECODE_OTHER,
+    MQTT_ERR_NOT_REPRESENTABLE,
+    MQTT_ERR_MISSING_PACKET_ID,
+    MQTT_ERR_UNEXPECTED_PACKET_ID,
+    MQTT_ERR_FIELD_TOO_LONG,
+    MQTT_ERR_EMPTY_TOPIC,
+    MQTT_ERR_EMPTY_TOPIC_FILTER,
+    MQTT_ERR_ENCODE_OTHER,
+];
+
+/// The text of a status, NUL-terminated.
+pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
+    match status {
+        MQTT_OK => b"ok\0",
+        MQTT_NEED_MORE => b"more bytes needed\0",
+        MQTT_END => b"end of list\0",
+        MQTT_ERR_NULL_POINTER => b"null pointer argument\0",
+        MQTT_ERR_BUFFER_TOO_SMALL => b"buffer too small\0",
+        MQTT_ERR_INVALID_ARGUMENT => b"invalid argument\0",
+        MQTT_ERR_INTERNAL => b"internal error\0",
+        MQTT_ERR_INVALID_STRING => b"invalid MQTT string (UTF-8, U+0000 or too long)\0",
+        MQTT_ERR_TOPIC_EMPTY => b"empty topic [MQTT-4.7.3-1]\0",
+        MQTT_ERR_TOPIC_WILDCARD_IN_NAME => b"wildcard in a topic name [MQTT-4.7.1-1]\0",
+        MQTT_ERR_TOPIC_MULTI_LEVEL_WILDCARD => b"'#' must be the whole last level [MQTT-4.7.1-2]\0",
+        MQTT_ERR_TOPIC_SINGLE_LEVEL_WILDCARD => b"'+' must fill a whole level [MQTT-4.7.1-3]\0",
+        MQTT_ERR_TOPIC_SHARED_SUBSCRIPTION => b"malformed $share/NAME/FILTER [MQTT-4.8.2-1]\0",
+        MQTT_ERR_RESERVED_PACKET_TYPE => b"reserved packet type\0",
+        MQTT_ERR_INVALID_FLAGS => b"invalid fixed-header flags [MQTT-2.2.2-1]\0",
+        MQTT_ERR_PUBLISH_QOS3 => b"PUBLISH with QoS 3 [MQTT-3.3.1-4]\0",
+        MQTT_ERR_DUP_WITH_QOS0 => b"PUBLISH with DUP at QoS 0 [MQTT-3.3.1-2]\0",
+        MQTT_ERR_VARINT_TOO_LONG => b"variable byte integer longer than four bytes\0",
+        MQTT_ERR_NON_MINIMAL_VARINT => b"variable byte integer not in its shortest form\0",
+        MQTT_ERR_PACKET_TOO_LARGE => b"packet exceeds the maximum packet size\0",
+        MQTT_ERR_UNEXPECTED_END => b"field runs past the end of the packet\0",
+        MQTT_ERR_TRAILING_BYTES => b"bytes left over after the last field\0",
+        MQTT_ERR_INVALID_REMAINING_LENGTH => b"remaining length not allowed for the packet\0",
+        MQTT_ERR_INVALID_UTF8 => b"string is not well-formed UTF-8 [MQTT-1.5.3-1]\0",
+        MQTT_ERR_NULL_CHARACTER => b"string contains U+0000 [MQTT-1.5.3-2]\0",
+        MQTT_ERR_UNSUPPORTED_PROTOCOL_NAME => b"unknown protocol name [MQTT-3.1.2-1]\0",
+        MQTT_ERR_UNSUPPORTED_PROTOCOL_LEVEL => b"unsupported protocol level [MQTT-3.1.2-2]\0",
+        MQTT_ERR_CONNECT_RESERVED_FLAG => b"CONNECT reserved flag set [MQTT-3.1.2-3]\0",
+        MQTT_ERR_WILL_QOS_WITHOUT_WILL => b"will QoS without will flag [MQTT-3.1.2-13]\0",
+        MQTT_ERR_WILL_RETAIN_WITHOUT_WILL => b"will retain without will flag [MQTT-3.1.2-15]\0",
+        MQTT_ERR_WILL_QOS3 => b"will QoS 3 [MQTT-3.1.2-14]\0",
+        MQTT_ERR_PASSWORD_WITHOUT_USERNAME => b"password without user name [MQTT-3.1.2-22]\0",
+        MQTT_ERR_EMPTY_CLIENT_ID_WITHOUT_CLEAN_SESSION => {
+            b"empty client identifier without clean session [MQTT-3.1.3-7]\0"
+        }
+        MQTT_ERR_CONNACK_RESERVED_FLAGS => b"CONNACK reserved flags set [MQTT-3.2.2-1]\0",
+        MQTT_ERR_SESSION_PRESENT_ON_FAILURE => {
+            b"CONNACK session present with a failure code [MQTT-3.2.2-6]\0"
+        }
+        MQTT_ERR_INVALID_REASON_CODE => b"reason code not allowed in this packet\0",
+        MQTT_ERR_REASON_CODE_FROM_WRONG_SIDE => b"reason code only the other side may send\0",
+        MQTT_ERR_ZERO_PACKET_ID => b"packet identifier 0 [MQTT-2.3.1-1]\0",
+        MQTT_ERR_INVALID_TOPIC_NAME => b"invalid topic name\0",
+        MQTT_ERR_INVALID_TOPIC_FILTER => b"invalid topic filter\0",
+        MQTT_ERR_EMPTY_TOPIC_WITHOUT_ALIAS => b"PUBLISH with an empty topic and no topic alias\0",
+        MQTT_ERR_EMPTY_PAYLOAD => b"SUBACK or UNSUBACK without reason codes\0",
+        MQTT_ERR_EMPTY_SUBSCRIPTION_LIST => {
+            b"SUBSCRIBE or UNSUBSCRIBE without topic filters [MQTT-3.8.3-3] [MQTT-3.10.3-2]\0"
+        }
+        MQTT_ERR_INVALID_REQUESTED_QOS => b"invalid requested QoS byte\0",
+        MQTT_ERR_SUBSCRIPTION_OPTIONS_RESERVED => b"subscription options reserved bits set\0",
+        MQTT_ERR_SUBSCRIPTION_QOS3 => b"subscription options with QoS 3\0",
+        MQTT_ERR_RETAIN_HANDLING3 => b"subscription options with retain handling 3\0",
+        MQTT_ERR_NO_LOCAL_ON_SHARED_SUBSCRIPTION => {
+            b"No Local on a shared subscription [MQTT-3.8.3-4]\0"
+        }
+        MQTT_ERR_UNKNOWN_PROPERTY => b"unknown property identifier\0",
+        MQTT_ERR_PROPERTY_NOT_ALLOWED => b"property not allowed in this packet\0",
+        MQTT_ERR_DUPLICATE_PROPERTY => b"property appears more than once\0",
+        MQTT_ERR_INVALID_PROPERTY_VALUE => b"property has an invalid value\0",
+        MQTT_ERR_TOPIC_ALIAS_INVALID => b"topic alias 0\0",
+        MQTT_ERR_AUTHENTICATION_DATA_WITHOUT_METHOD => {
+            b"authentication data without authentication method\0"
+        }
+        MQTT_ERR_MISSING_AUTHENTICATION_METHOD => b"missing authentication method\0",
+        MQTT_ERR_SUBSCRIPTION_IDENTIFIER_FROM_CLIENT => {
+            b"PUBLISH from a client with a subscription identifier [MQTT-3.3.4-6]\0"
+        }
+        MQTT_ERR_SESSION_EXPIRY_FROM_SERVER => {
+            b"DISCONNECT from a server with a session expiry interval [MQTT-3.14.2-2]\0"
+        }
+        MQTT_ERR_UNEXPECTED_PACKET => b"packet type this side cannot receive\0",
+        MQTT_ERR_FIRST_PACKET_NOT_CONNECT => b"first packet is not CONNECT [MQTT-3.1.0-1]\0",
+        MQTT_ERR_SECOND_CONNECT => b"second CONNECT [MQTT-3.1.0-2]\0",
+        MQTT_ERR_DECODER_FAILED => b"the decoder failed earlier; close the connection\0",
+        MQTT_ERR_DECODE_OTHER => b"malformed packet\0",
+        MQTT_ERR_NOT_REPRESENTABLE => b"cannot be represented in this protocol version\0",
+        MQTT_ERR_MISSING_PACKET_ID => b"PUBLISH at QoS 1 or 2 needs a packet identifier\0",
+        MQTT_ERR_UNEXPECTED_PACKET_ID => b"PUBLISH at QoS 0 must not have a packet identifier\0",
+        MQTT_ERR_FIELD_TOO_LONG => b"field longer than 65535 bytes\0",
+        MQTT_ERR_EMPTY_TOPIC => b"PUBLISH with an empty topic needs a topic alias\0",
+        MQTT_ERR_EMPTY_TOPIC_FILTER => b"empty topic filter [MQTT-4.7.3-1]\0",
+        MQTT_ERR_ENCODE_OTHER => b"cannot encode the packet\0",
+    }
+}
+
+/// The status with this numeric value.
+pub(crate) fn from_int(status: c_int) -> Option<mqtt_status> {
+    ALL.iter().copied().find(|&s| s as c_int == status)
+}
+
+/// The text of `status` as a C string.
+pub(crate) fn c_text(status: c_int) -> *const c_char {
+    let bytes: &'static [u8] = match from_int(status) {
+        Some(s) => text(s),
+        None => b"unknown status\0",
+    };
+    bytes.as_ptr().cast()
+}
+
+/// The status of a decode error.
+pub(crate) fn of_decode(e: &DecodeError) -> mqtt_status {
+    use DecodeError as E;
+    match e {
+        E::ReservedPacketType { .. } => MQTT_ERR_RESERVED_PACKET_TYPE,
+        E::InvalidFlags { .. } => MQTT_ERR_INVALID_FLAGS,
+        E::PublishQos3 => MQTT_ERR_PUBLISH_QOS3,
+        E::DupWithQos0 => MQTT_ERR_DUP_WITH_QOS0,
+        E::VarIntTooLong { .. } => MQTT_ERR_VARINT_TOO_LONG,
+        E::NonMinimalVarInt { .. } => MQTT_ERR_NON_MINIMAL_VARINT,
+        E::PacketTooLarge { .. } => MQTT_ERR_PACKET_TOO_LARGE,
+        E::UnexpectedEnd { .. } => MQTT_ERR_UNEXPECTED_END,
+        E::TrailingBytes { .. } => MQTT_ERR_TRAILING_BYTES,
+        E::InvalidRemainingLength { .. } => MQTT_ERR_INVALID_REMAINING_LENGTH,
+        E::InvalidUtf8 { .. } => MQTT_ERR_INVALID_UTF8,
+        E::NullCharacter { .. } => MQTT_ERR_NULL_CHARACTER,
+        E::UnsupportedProtocolName => MQTT_ERR_UNSUPPORTED_PROTOCOL_NAME,
+        E::UnsupportedProtocolLevel { .. } => MQTT_ERR_UNSUPPORTED_PROTOCOL_LEVEL,
+        E::ConnectReservedFlag => MQTT_ERR_CONNECT_RESERVED_FLAG,
+        E::WillQosWithoutWill => MQTT_ERR_WILL_QOS_WITHOUT_WILL,
+        E::WillRetainWithoutWill => MQTT_ERR_WILL_RETAIN_WITHOUT_WILL,
+        E::WillQos3 => MQTT_ERR_WILL_QOS3,
+        E::PasswordWithoutUsername => MQTT_ERR_PASSWORD_WITHOUT_USERNAME,
+        E::EmptyClientIdWithoutCleanSession => MQTT_ERR_EMPTY_CLIENT_ID_WITHOUT_CLEAN_SESSION,
+        E::ConnAckReservedFlags { .. } => MQTT_ERR_CONNACK_RESERVED_FLAGS,
+        E::SessionPresentOnFailure { .. } => MQTT_ERR_SESSION_PRESENT_ON_FAILURE,
+        E::InvalidReasonCode { .. } => MQTT_ERR_INVALID_REASON_CODE,
+        E::ReasonCodeFromWrongSide { .. } => MQTT_ERR_REASON_CODE_FROM_WRONG_SIDE,
+        E::ZeroPacketId { .. } => MQTT_ERR_ZERO_PACKET_ID,
+        E::InvalidTopicName { .. } => MQTT_ERR_INVALID_TOPIC_NAME,
+        E::InvalidTopicFilter { .. } => MQTT_ERR_INVALID_TOPIC_FILTER,
+        E::EmptyTopicWithoutAlias => MQTT_ERR_EMPTY_TOPIC_WITHOUT_ALIAS,
+        E::EmptyPayload {
+            packet_type: PacketType::Subscribe | PacketType::Unsubscribe,
+        } => MQTT_ERR_EMPTY_SUBSCRIPTION_LIST,
+        E::EmptyPayload { .. } => MQTT_ERR_EMPTY_PAYLOAD,
+        E::InvalidRequestedQos { .. } => MQTT_ERR_INVALID_REQUESTED_QOS,
+        E::SubscriptionOptionsReserved { .. } => MQTT_ERR_SUBSCRIPTION_OPTIONS_RESERVED,
+        E::SubscriptionQos3 => MQTT_ERR_SUBSCRIPTION_QOS3,
+        E::RetainHandling3 => MQTT_ERR_RETAIN_HANDLING3,
+        E::NoLocalOnSharedSubscription => MQTT_ERR_NO_LOCAL_ON_SHARED_SUBSCRIPTION,
+        E::UnknownProperty { .. } => MQTT_ERR_UNKNOWN_PROPERTY,
+        E::PropertyNotAllowed { .. } => MQTT_ERR_PROPERTY_NOT_ALLOWED,
+        E::DuplicateProperty { .. } => MQTT_ERR_DUPLICATE_PROPERTY,
+        E::InvalidPropertyValue {
+            property: PropertyId::TopicAlias,
+            ..
+        } => MQTT_ERR_TOPIC_ALIAS_INVALID,
+        E::InvalidPropertyValue { .. } => MQTT_ERR_INVALID_PROPERTY_VALUE,
+        E::AuthenticationDataWithoutMethod => MQTT_ERR_AUTHENTICATION_DATA_WITHOUT_METHOD,
+        E::MissingAuthenticationMethod => MQTT_ERR_MISSING_AUTHENTICATION_METHOD,
+        E::SubscriptionIdentifierFromClient => MQTT_ERR_SUBSCRIPTION_IDENTIFIER_FROM_CLIENT,
+        E::SessionExpiryFromServer => MQTT_ERR_SESSION_EXPIRY_FROM_SERVER,
+        E::UnexpectedPacket { .. } => MQTT_ERR_UNEXPECTED_PACKET,
+        E::FirstPacketNotConnect { .. } => MQTT_ERR_FIRST_PACKET_NOT_CONNECT,
+        E::SecondConnect => MQTT_ERR_SECOND_CONNECT,
+        E::Failed(_) => MQTT_ERR_DECODER_FAILED,
+        _ => MQTT_ERR_DECODE_OTHER,
+    }
+}
+
+/// A decode error of the kind `status` stands for, so that the core says which reason code
+/// it carries (the binding holds no table of its own).
+pub(crate) fn representative(status: mqtt_status) -> Option<DecodeError> {
+    use DecodeError as E;
+    let t = PacketType::Publish;
+    let topic = |reason| E::InvalidTopicName { field: "", reason };
+    Some(match status {
+        MQTT_ERR_RESERVED_PACKET_TYPE => E::ReservedPacketType { packet_type: 0 },
+        MQTT_ERR_INVALID_FLAGS => E::InvalidFlags {
+            packet_type: t,
+            flags: 0,
+        },
+        MQTT_ERR_PUBLISH_QOS3 => E::PublishQos3,
+        MQTT_ERR_DUP_WITH_QOS0 => E::DupWithQos0,
+        MQTT_ERR_VARINT_TOO_LONG => E::VarIntTooLong { field: "" },
+        MQTT_ERR_NON_MINIMAL_VARINT => E::NonMinimalVarInt { field: "" },
+        MQTT_ERR_PACKET_TOO_LARGE => E::PacketTooLarge { size: 0, max: 0 },
+        MQTT_ERR_UNEXPECTED_END => E::UnexpectedEnd {
+            packet_type: t,
+            field: "",
+        },
+        MQTT_ERR_TRAILING_BYTES => E::TrailingBytes {
+            packet_type: t,
+            count: 0,
+        },
+        MQTT_ERR_INVALID_REMAINING_LENGTH => E::InvalidRemainingLength {
+            packet_type: t,
+            length: 0,
+        },
+        MQTT_ERR_INVALID_UTF8 => E::InvalidUtf8 { field: "" },
+        MQTT_ERR_NULL_CHARACTER => E::NullCharacter { field: "" },
+        MQTT_ERR_UNSUPPORTED_PROTOCOL_NAME => E::UnsupportedProtocolName,
+        MQTT_ERR_UNSUPPORTED_PROTOCOL_LEVEL => E::UnsupportedProtocolLevel { level: 0 },
+        MQTT_ERR_CONNECT_RESERVED_FLAG => E::ConnectReservedFlag,
+        MQTT_ERR_WILL_QOS_WITHOUT_WILL => E::WillQosWithoutWill,
+        MQTT_ERR_WILL_RETAIN_WITHOUT_WILL => E::WillRetainWithoutWill,
+        MQTT_ERR_WILL_QOS3 => E::WillQos3,
+        MQTT_ERR_PASSWORD_WITHOUT_USERNAME => E::PasswordWithoutUsername,
+        MQTT_ERR_EMPTY_CLIENT_ID_WITHOUT_CLEAN_SESSION => E::EmptyClientIdWithoutCleanSession,
+        MQTT_ERR_CONNACK_RESERVED_FLAGS => E::ConnAckReservedFlags { flags: 0 },
+        MQTT_ERR_SESSION_PRESENT_ON_FAILURE => E::SessionPresentOnFailure { code: 0 },
+        MQTT_ERR_INVALID_REASON_CODE => E::InvalidReasonCode {
+            packet_type: t,
+            code: 0,
+        },
+        MQTT_ERR_REASON_CODE_FROM_WRONG_SIDE => E::ReasonCodeFromWrongSide {
+            packet_type: t,
+            code: 0,
+        },
+        MQTT_ERR_ZERO_PACKET_ID => E::ZeroPacketId { packet_type: t },
+        MQTT_ERR_INVALID_TOPIC_NAME => topic(TopicError::Empty),
+        MQTT_ERR_INVALID_TOPIC_FILTER => E::InvalidTopicFilter {
+            reason: TopicError::Empty,
+        },
+        MQTT_ERR_EMPTY_TOPIC_WITHOUT_ALIAS => E::EmptyTopicWithoutAlias,
+        MQTT_ERR_EMPTY_PAYLOAD => E::EmptyPayload {
+            packet_type: PacketType::SubAck,
+        },
+        MQTT_ERR_EMPTY_SUBSCRIPTION_LIST => E::EmptyPayload {
+            packet_type: PacketType::Subscribe,
+        },
+        MQTT_ERR_INVALID_REQUESTED_QOS => E::InvalidRequestedQos { options: 0 },
+        MQTT_ERR_SUBSCRIPTION_OPTIONS_RESERVED => E::SubscriptionOptionsReserved { options: 0 },
+        MQTT_ERR_SUBSCRIPTION_QOS3 => E::SubscriptionQos3,
+        MQTT_ERR_RETAIN_HANDLING3 => E::RetainHandling3,
+        MQTT_ERR_NO_LOCAL_ON_SHARED_SUBSCRIPTION => E::NoLocalOnSharedSubscription,
+        MQTT_ERR_UNKNOWN_PROPERTY => E::UnknownProperty { id: 0 },
+        MQTT_ERR_PROPERTY_NOT_ALLOWED => E::PropertyNotAllowed {
+            property: PropertyId::UserProperty,
+            context: "",
+        },
+        MQTT_ERR_DUPLICATE_PROPERTY => E::DuplicateProperty {
+            property: PropertyId::ContentType,
+        },
+        MQTT_ERR_INVALID_PROPERTY_VALUE => E::InvalidPropertyValue {
+            property: PropertyId::ReceiveMaximum,
+            value: 0,
+        },
+        MQTT_ERR_TOPIC_ALIAS_INVALID => E::InvalidPropertyValue {
+            property: PropertyId::TopicAlias,
+            value: 0,
+        },
+        MQTT_ERR_AUTHENTICATION_DATA_WITHOUT_METHOD => E::AuthenticationDataWithoutMethod,
+        MQTT_ERR_MISSING_AUTHENTICATION_METHOD => E::MissingAuthenticationMethod,
+        MQTT_ERR_SUBSCRIPTION_IDENTIFIER_FROM_CLIENT => E::SubscriptionIdentifierFromClient,
+        MQTT_ERR_SESSION_EXPIRY_FROM_SERVER => E::SessionExpiryFromServer,
+        MQTT_ERR_UNEXPECTED_PACKET => E::UnexpectedPacket {
+            packet_type: t,
+            role: codec::Role::Client,
+        },
+        MQTT_ERR_FIRST_PACKET_NOT_CONNECT => E::FirstPacketNotConnect { packet_type: t },
+        MQTT_ERR_SECOND_CONNECT => E::SecondConnect,
+        _ => return None,
+    })
+}
+
+/// The status of an encode error.
+pub(crate) fn of_encode(e: &EncodeError) -> mqtt_status {
+    use EncodeError as E;
+    match e {
+        E::NotRepresentable { .. } => MQTT_ERR_NOT_REPRESENTABLE,
+        E::MissingPacketId(_) => MQTT_ERR_MISSING_PACKET_ID,
+        E::UnexpectedPacketId => MQTT_ERR_UNEXPECTED_PACKET_ID,
+        E::DupWithQos0 => MQTT_ERR_DUP_WITH_QOS0,
+        E::InvalidReasonCode { .. } => MQTT_ERR_INVALID_REASON_CODE,
+        E::PropertyNotAllowed { .. } => MQTT_ERR_PROPERTY_NOT_ALLOWED,
+        E::InvalidPropertyValue {
+            property: PropertyId::TopicAlias,
+            ..
+        } => MQTT_ERR_TOPIC_ALIAS_INVALID,
+        E::InvalidPropertyValue { .. } => MQTT_ERR_INVALID_PROPERTY_VALUE,
+        E::FieldTooLong { .. } => MQTT_ERR_FIELD_TOO_LONG,
+        E::PacketTooLarge { .. } => MQTT_ERR_PACKET_TOO_LARGE,
+        E::BufferTooSmall { .. } => MQTT_ERR_BUFFER_TOO_SMALL,
+        E::EmptyPayload {
+            packet_type: PacketType::Subscribe | PacketType::Unsubscribe,
+        } => MQTT_ERR_EMPTY_SUBSCRIPTION_LIST,
+        E::EmptyPayload { .. } => MQTT_ERR_EMPTY_PAYLOAD,
+        E::EmptyTopic => MQTT_ERR_EMPTY_TOPIC,
+        E::NoLocalOnSharedSubscription => MQTT_ERR_NO_LOCAL_ON_SHARED_SUBSCRIPTION,
+        E::EmptyTopicFilter => MQTT_ERR_EMPTY_TOPIC_FILTER,
+        E::PasswordWithoutUsername => MQTT_ERR_PASSWORD_WITHOUT_USERNAME,
+        E::EmptyClientIdWithoutCleanSession => MQTT_ERR_EMPTY_CLIENT_ID_WITHOUT_CLEAN_SESSION,
+        E::MissingAuthenticationMethod => MQTT_ERR_MISSING_AUTHENTICATION_METHOD,
+        E::SessionPresentOnFailure => MQTT_ERR_SESSION_PRESENT_ON_FAILURE,
+        _ => MQTT_ERR_ENCODE_OTHER,
+    }
+}
+
+/// The status of a topic or string validation error.
+pub(crate) fn of_topic(e: &TopicError) -> mqtt_status {
+    match e {
+        TopicError::Empty => MQTT_ERR_TOPIC_EMPTY,
+        TopicError::String(_) => MQTT_ERR_INVALID_STRING,
+        TopicError::WildcardInName => MQTT_ERR_TOPIC_WILDCARD_IN_NAME,
+        TopicError::MultiLevelWildcard => MQTT_ERR_TOPIC_MULTI_LEVEL_WILDCARD,
+        TopicError::SingleLevelWildcard => MQTT_ERR_TOPIC_SINGLE_LEVEL_WILDCARD,
+        TopicError::SharedSubscription => MQTT_ERR_TOPIC_SHARED_SUBSCRIPTION,
+        _ => MQTT_ERR_INVALID_STRING,
+    }
+}
+
+/// The status of a string validation error.
+pub(crate) fn of_str(_: StrError) -> mqtt_status {
+    MQTT_ERR_INVALID_STRING
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_decode_status_has_a_representative_that_maps_back() {
+        for &s in ALL {
+            if (100..199).contains(&(s as i32)) && s != MQTT_ERR_DECODER_FAILED {
+                let e = representative(s).expect("a representative");
+                assert_eq!(of_decode(&e), s);
+            }
+        }
+    }
+
+    #[test]
+    fn every_status_has_a_nul_terminated_text() {
+        for &s in ALL {
+            let t = text(s);
+            assert_eq!(t.last(), Some(&0));
+            assert!(!t[..t.len() - 1].contains(&0));
+            assert_eq!(from_int(s as c_int), Some(s));
+        }
+    }
+}
