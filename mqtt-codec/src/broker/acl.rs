@@ -84,6 +84,10 @@ impl Acl {
                         Some((a, f)) if matches!(a, "read" | "write" | "readwrite" | "deny") => {
                             (a, f.trim())
                         }
+                        // `topic read` names an access and no topic, as in mosquitto.
+                        None if matches!(rest, "read" | "write" | "readwrite" | "deny") => {
+                            (rest, "")
+                        }
                         _ => ("readwrite", rest),
                     };
                     let access = match access {

@@ -255,6 +255,7 @@ impl Broker {
                 .to_publish(delivery.qos, delivery.retain, &delivery.sub_ids, now);
         publish.packet_id = packet_id;
         publish.dup = dup;
+        let mut new_alias = None;
         if v5 && c.alias_max_out > 0 {
             let topic = delivery.msg.topic.as_str();
             if let Some(&alias) = c.aliases_out.get(topic) {
@@ -262,7 +263,7 @@ impl Broker {
                 publish.topic = TopicName::empty_for_alias();
             } else if c.aliases_out.len() < usize::from(c.alias_max_out) {
                 let alias = c.aliases_out.len() as u16 + 1;
-                c.aliases_out.insert(String::from(topic), alias);
+                new_alias = Some(alias);
                 publish.properties.topic_alias = Some(alias);
             }
         }
@@ -272,6 +273,12 @@ impl Broker {
         let sent = self.send(conn, &Packet::Publish(publish));
         if sent {
             self.stats.messages_sent += 1;
+            // Only a PUBLISH that went out sets the alias on the client (one dropped as too
+            // large must not leave the broker using an alias the client never learnt).
+            if let (Some(alias), Some(c)) = (new_alias, self.conns.get_mut(&conn)) {
+                c.aliases_out
+                    .insert(String::from(delivery.msg.topic.as_str()), alias);
+            }
         }
         sent
     }

@@ -78,7 +78,10 @@ impl Broker {
             return;
         };
         c.version = version;
-        self.send(conn, &Packet::ConnAck(ConnAck::new(reason)));
+        // A code without a 3.x return code closes a 3.x connection without a CONNACK.
+        if version.is_v5() || crate::v3_return_code(reason).is_some() {
+            self.send(conn, &Packet::ConnAck(ConnAck::new(reason)));
+        }
         self.log(
             Level::Warn,
             format!("connection {conn}: CONNECT refused: {reason}"),
@@ -106,6 +109,29 @@ impl Broker {
         } else {
             connect.client_id.as_str().to_string()
         };
+
+        // A will the client could not publish itself is refused with the CONNECT
+        // ([MQTT-3.2.2-12], [MQTT-3.2.2-15]; mosquitto checks the ACL the same way).
+        if let Some(will) = &connect.will {
+            let username = connect.username.as_ref().map(|u| u.as_str());
+            let denied = self
+                .config
+                .acl
+                .as_ref()
+                .is_some_and(|acl| !acl.can_publish(username, &client_id, will.topic.as_str()));
+            let refusal = if will.qos > self.config.max_qos {
+                Some(ReasonCode::QoSNotSupported)
+            } else if will.retain && !self.config.retain_available {
+                Some(ReasonCode::RetainNotSupported)
+            } else if denied {
+                Some(ReasonCode::NotAuthorized)
+            } else {
+                None
+            };
+            if let Some(reason) = refusal {
+                return self.refuse_connect(conn, version, reason);
+            }
+        }
 
         // Take over a session in use by another connection ([MQTT-3.1.4-2], [MQTT-3.1.4-3]).
         if let Some(old) = self.sessions.get(&client_id).and_then(|s| s.conn) {

@@ -1,0 +1,423 @@
+//! An in-memory harness for the sans-IO broker core, in the style of quinn-proto's tests:
+//! no sockets and no sleeps. The harness owns a [`Broker`] and a fake clock in milliseconds;
+//! every client connection has its own client-side [`Decoder`], so what the broker sends is
+//! decoded exactly as a real client of that protocol version would decode it.
+#![allow(dead_code)]
+
+use mqtt_codec::broker::{Action, Broker, BrokerConfig, BrokerStats, ConnId, Level, Millis};
+use mqtt_codec::{
+    ConnAck, Connect, Decoder, Disconnect, MqttStr, Packet, PacketId, PacketType, Properties,
+    ProtocolVersion, PubResponse, Publish, QoS, ReasonCode, SubAck, Subscribe, Subscription,
+    SubscriptionOptions, TopicFilter, TopicName, Unsubscribe, Will,
+};
+use std::collections::{BTreeMap, VecDeque};
+
+pub const V31: ProtocolVersion = ProtocolVersion::V3_1;
+pub const V311: ProtocolVersion = ProtocolVersion::V3_1_1;
+pub const V5: ProtocolVersion = ProtocolVersion::V5;
+
+/// The client side of one connection, as the harness sees it.
+struct Client {
+    version: ProtocolVersion,
+    decoder: Decoder,
+    inbox: VecDeque<Packet>,
+    closed: bool,
+}
+
+/// The broker, its clock, and the client ends of the connections.
+pub struct Harness {
+    pub broker: Broker,
+    now: Millis,
+    clients: BTreeMap<ConnId, Client>,
+    logs: Vec<(Level, String)>,
+}
+
+impl Default for Harness {
+    fn default() -> Self {
+        Harness::new(BrokerConfig::default())
+    }
+}
+
+impl Harness {
+    /// A broker with `config`, the clock at 0.
+    pub fn new(config: BrokerConfig) -> Self {
+        Harness {
+            broker: Broker::new(config),
+            now: 0,
+            clients: BTreeMap::new(),
+            logs: Vec::new(),
+        }
+    }
+
+    /// The fake clock.
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    /// Moves the clock forward by `ms` and lets the broker see the time.
+    pub fn advance(&mut self, ms: Millis) {
+        self.now += ms;
+        self.broker.tick(self.now);
+        self.pump();
+    }
+
+    /// Moves the clock to the broker's next deadline (which must exist) and ticks.
+    pub fn advance_to_deadline(&mut self) -> Millis {
+        let deadline = self
+            .broker
+            .next_deadline()
+            .expect("the broker has no deadline");
+        assert!(
+            deadline >= self.now,
+            "deadline {deadline} is in the past (now {})",
+            self.now
+        );
+        self.now = deadline;
+        self.broker.tick(self.now);
+        self.pump();
+        deadline
+    }
+
+    /// Opens the network connection `conn`, whose client speaks `version`.
+    pub fn open(&mut self, conn: ConnId, version: ProtocolVersion) {
+        self.clients.insert(
+            conn,
+            Client {
+                version,
+                decoder: Decoder::client(version),
+                inbox: VecDeque::new(),
+                closed: false,
+            },
+        );
+        self.broker.connection_opened(conn, self.now);
+        self.pump();
+    }
+
+    /// Lets the client of `conn` accept packets of up to `max` bytes only (its decoder fails
+    /// on anything larger, as a real client with Maximum Packet Size would).
+    pub fn set_client_max_packet_size(&mut self, conn: ConnId, max: usize) {
+        self.client(conn).decoder.set_max_packet_size(max);
+    }
+
+    /// Opens `conn` and sends `connect`; returns the CONNACK (and asserts it came first).
+    pub fn connect_with(&mut self, conn: ConnId, connect: Connect) -> ConnAck {
+        self.open(conn, connect.protocol_version);
+        self.send(conn, connect);
+        match self.client(conn).inbox.pop_front() {
+            Some(Packet::ConnAck(ack)) => ack,
+            other => panic!("connection {conn}: expected CONNACK, got {other:?}"),
+        }
+    }
+
+    /// Opens `conn` and connects `client_id` with `clean` session / clean start and no keep
+    /// alive; the connection must be accepted. Returns the CONNACK.
+    pub fn connect(
+        &mut self,
+        conn: ConnId,
+        version: ProtocolVersion,
+        client_id: &str,
+        clean: bool,
+    ) -> ConnAck {
+        let ack = self.connect_with(conn, connect_packet(version, client_id, clean));
+        assert_eq!(
+            ack.reason_code,
+            ReasonCode::Success,
+            "connection {conn} refused: {ack:?}"
+        );
+        ack
+    }
+
+    /// Connects a 5.0 client with clean start 0 and `expiry` seconds of session expiry.
+    pub fn connect_v5_persistent(&mut self, conn: ConnId, client_id: &str, expiry: u32) -> ConnAck {
+        let mut c = connect_packet(V5, client_id, false);
+        c.properties.session_expiry_interval = Some(expiry);
+        let ack = self.connect_with(conn, c);
+        assert_eq!(
+            ack.reason_code,
+            ReasonCode::Success,
+            "connection {conn} refused: {ack:?}"
+        );
+        ack
+    }
+
+    /// Encodes `packet` in the connection's version and delivers the bytes to the broker.
+    pub fn send(&mut self, conn: ConnId, packet: impl Into<Packet>) {
+        let packet = packet.into();
+        let version = self.client(conn).version;
+        let bytes = packet
+            .to_bytes(version)
+            .unwrap_or_else(|e| panic!("cannot encode {packet:?} in {version}: {e}"));
+        self.send_bytes(conn, &bytes);
+    }
+
+    /// Delivers raw bytes on `conn` to the broker.
+    pub fn send_bytes(&mut self, conn: ConnId, bytes: &[u8]) {
+        self.broker.bytes_received(conn, bytes, self.now);
+        self.pump();
+    }
+
+    /// The network connection `conn` was lost (not closed by the broker).
+    pub fn drop_connection(&mut self, conn: ConnId) {
+        self.broker.connection_closed(conn, self.now);
+        self.pump();
+        self.client(conn).closed = true;
+    }
+
+    /// Everything the broker sent to `conn` since the last call, decoded.
+    pub fn received(&mut self, conn: ConnId) -> Vec<Packet> {
+        self.pump();
+        self.client(conn).inbox.drain(..).collect()
+    }
+
+    /// Whether the broker closed `conn` (or the harness dropped it).
+    pub fn closed(&mut self, conn: ConnId) -> bool {
+        self.pump();
+        self.client(conn).closed
+    }
+
+    /// The broker's counters.
+    pub fn stats(&self) -> BrokerStats {
+        self.broker.stats()
+    }
+
+    /// The log lines so far.
+    pub fn logs(&self) -> &[(Level, String)] {
+        &self.logs
+    }
+
+    fn client(&mut self, conn: ConnId) -> &mut Client {
+        self.clients
+            .get_mut(&conn)
+            .unwrap_or_else(|| panic!("connection {conn} was never opened"))
+    }
+
+    /// Drains the broker's actions into the clients' inboxes.
+    fn pump(&mut self) {
+        while let Some(action) = self.broker.poll_action() {
+            match action {
+                Action::Send { conn, data } => {
+                    let client = self
+                        .clients
+                        .get_mut(&conn)
+                        .unwrap_or_else(|| panic!("bytes sent to unknown connection {conn}"));
+                    assert!(
+                        !client.closed,
+                        "connection {conn}: bytes sent after close: {data:?}"
+                    );
+                    client.decoder.feed(&data);
+                    loop {
+                        match client.decoder.next_packet() {
+                            Ok(Some(p)) => client.inbox.push_back(p),
+                            Ok(None) => break,
+                            Err(e) => panic!("connection {conn}: the client cannot decode what the broker sent: {e}"),
+                        }
+                    }
+                }
+                Action::Close { conn } => {
+                    let client = self
+                        .clients
+                        .get_mut(&conn)
+                        .unwrap_or_else(|| panic!("close of unknown connection {conn}"));
+                    client.closed = true;
+                }
+                Action::Log { level, message } => self.logs.push((level, message)),
+            }
+        }
+    }
+
+    // ---- conveniences --------------------------------------------------------------------
+
+    /// Subscribes `conn` to `filter` at `qos` (packet id 1) and returns the SUBACK, which
+    /// must be the first packet received.
+    pub fn subscribe(&mut self, conn: ConnId, filter: &str, qos: QoS) -> SubAck {
+        self.subscribe_with(
+            conn,
+            subscribe_packet(filter, SubscriptionOptions::new(qos)),
+        )
+    }
+
+    /// Sends `subscribe` and returns its SUBACK, which must be the first packet received.
+    /// Packets after it (retained messages) stay for [`Harness::received`].
+    pub fn subscribe_with(&mut self, conn: ConnId, subscribe: Subscribe) -> SubAck {
+        self.send(conn, subscribe);
+        match self.client(conn).inbox.pop_front() {
+            Some(Packet::SubAck(ack)) => ack,
+            other => panic!("connection {conn}: expected SUBACK, got {other:?}"),
+        }
+    }
+
+    /// Publishes `payload` on `topic` at QoS 0.
+    pub fn publish0(&mut self, conn: ConnId, topic: &str, payload: &str) {
+        self.send(conn, Publish::new(topic_name(topic), payload.to_owned()));
+    }
+
+    /// Publishes at QoS 1 with packet id `id` and returns the broker's PUBACK.
+    pub fn publish1(&mut self, conn: ConnId, topic: &str, payload: &str, id: u16) -> PubResponse {
+        self.send(
+            conn,
+            Publish::with_qos(
+                topic_name(topic),
+                payload.to_owned(),
+                QoS::AtLeastOnce,
+                pid(id),
+            ),
+        );
+        self.take_ack(conn, PacketType::PubAck)
+    }
+
+    /// Publishes at QoS 2 with packet id `id` and completes the handshake (PUBREC, PUBREL,
+    /// PUBCOMP).
+    pub fn publish2(&mut self, conn: ConnId, topic: &str, payload: &str, id: u16) {
+        self.send(
+            conn,
+            Publish::with_qos(
+                topic_name(topic),
+                payload.to_owned(),
+                QoS::ExactlyOnce,
+                pid(id),
+            ),
+        );
+        let rec = self.take_ack(conn, PacketType::PubRec);
+        assert_eq!(rec.reason_code, ReasonCode::Success);
+        self.send(conn, Packet::PubRel(PubResponse::new(pid(id))));
+        let comp = self.take_ack(conn, PacketType::PubComp);
+        assert_eq!(comp.reason_code, ReasonCode::Success);
+    }
+
+    /// Removes and returns the first acknowledgement of type `kind` in the inbox of `conn`,
+    /// leaving the other packets in place.
+    fn take_ack(&mut self, conn: ConnId, kind: PacketType) -> PubResponse {
+        self.pump();
+        let inbox = &mut self.client(conn).inbox;
+        let at = inbox
+            .iter()
+            .position(|p| p.packet_type() == kind)
+            .unwrap_or_else(|| panic!("connection {conn}: no {kind:?} in {inbox:?}"));
+        match inbox.remove(at) {
+            Some(
+                Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a),
+            ) => a,
+            other => panic!("connection {conn}: {other:?} is not an acknowledgement"),
+        }
+    }
+
+    /// The PUBLISH packets received on `conn` (other packets are discarded).
+    pub fn publishes(&mut self, conn: ConnId) -> Vec<Publish> {
+        self.received(conn)
+            .into_iter()
+            .filter_map(|p| match p {
+                Packet::Publish(p) => Some(p),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The payloads of the PUBLISH packets received on `conn`, as strings.
+    pub fn payloads(&mut self, conn: ConnId) -> Vec<String> {
+        self.publishes(conn).iter().map(payload).collect()
+    }
+
+    /// Acknowledges every QoS 1 and 2 PUBLISH in `packets` (QoS 2: PUBREC, then PUBCOMP for
+    /// the broker's PUBREL).
+    pub fn ack_all(&mut self, conn: ConnId, publishes: &[Publish]) {
+        for p in publishes {
+            match (p.qos, p.packet_id) {
+                (QoS::AtLeastOnce, Some(id)) => {
+                    self.send(conn, Packet::PubAck(PubResponse::new(id)))
+                }
+                (QoS::ExactlyOnce, Some(id)) => {
+                    self.send(conn, Packet::PubRec(PubResponse::new(id)));
+                    let rel = self.take_ack(conn, PacketType::PubRel);
+                    assert_eq!(rel.packet_id, id);
+                    self.send(conn, Packet::PubComp(PubResponse::new(id)));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends a normal DISCONNECT on `conn`.
+    pub fn disconnect(&mut self, conn: ConnId) {
+        self.send(conn, Disconnect::new(ReasonCode::Success));
+    }
+}
+
+// ---- packet builders ----------------------------------------------------------------------
+
+pub fn pid(id: u16) -> PacketId {
+    PacketId::new(id).expect("packet id 0")
+}
+
+pub fn topic_name(name: &str) -> TopicName {
+    TopicName::new(name).unwrap_or_else(|e| panic!("bad topic name {name:?}: {e}"))
+}
+
+pub fn mqtt_str(s: &str) -> MqttStr {
+    MqttStr::new(s).expect("bad MQTT string")
+}
+
+/// A CONNECT with `clean` session / clean start and keep alive 0 (no keep-alive timeouts
+/// unless a test asks for them).
+pub fn connect_packet(version: ProtocolVersion, client_id: &str, clean: bool) -> Connect {
+    let mut c = Connect::new(version, mqtt_str(client_id));
+    c.clean_start = clean;
+    c.keep_alive = 0;
+    c
+}
+
+/// A will on `topic` with `payload` at `qos`.
+pub fn will(topic: &str, payload: &str, qos: QoS) -> Will {
+    let mut w = Will::new(topic_name(topic), payload.to_owned());
+    w.qos = qos;
+    w
+}
+
+/// A SUBSCRIBE (packet id 1) of one filter with `options`.
+pub fn subscribe_packet(filter: &str, options: SubscriptionOptions) -> Subscribe {
+    let filter = TopicFilter::new(filter).unwrap_or_else(|e| panic!("bad filter {filter:?}: {e}"));
+    Subscribe::new(pid(1), vec![Subscription { filter, options }])
+}
+
+/// An UNSUBSCRIBE (packet id 2) of `filters`.
+pub fn unsubscribe_packet(filters: &[&str]) -> Unsubscribe {
+    Unsubscribe::new(pid(2), filters.iter().map(|f| mqtt_str(f)).collect())
+}
+
+/// A PUBLISH with every field given.
+pub fn publish_packet(
+    topic: &str,
+    payload: &str,
+    qos: QoS,
+    id: Option<u16>,
+    retain: bool,
+    properties: Properties,
+) -> Publish {
+    let mut p = Publish::new(topic_name(topic), payload.to_owned());
+    p.qos = qos;
+    p.packet_id = id.map(pid);
+    p.retain = retain;
+    p.properties = properties;
+    p
+}
+
+/// The payload of a PUBLISH as a string.
+pub fn payload(p: &Publish) -> String {
+    String::from_utf8(p.payload.to_vec()).expect("payload is not UTF-8")
+}
+
+/// The single PUBLISH in `packets`, or a panic that shows them.
+pub fn only_publish(packets: Vec<Packet>) -> Publish {
+    match <[Packet; 1]>::try_from(packets) {
+        Ok([Packet::Publish(p)]) => p,
+        Ok([other]) => panic!("expected one PUBLISH, got {other:?}"),
+        Err(v) => panic!("expected one PUBLISH, got {} packets: {v:?}", v.len()),
+    }
+}
+
+/// The DISCONNECT in `packets` (the last packet), or a panic that shows them.
+pub fn last_disconnect(packets: &[Packet]) -> ReasonCode {
+    match packets.last() {
+        Some(Packet::Disconnect(d)) => d.reason_code,
+        other => panic!("expected DISCONNECT last, got {other:?} in {packets:?}"),
+    }
+}
