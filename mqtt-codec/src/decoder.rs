@@ -4,6 +4,7 @@ use crate::error::DecodeError;
 use crate::framing::{FixedHeader, HeaderReader};
 use crate::packet::{parse_body, Packet, ParseCtx};
 use crate::packet_type::PacketType;
+use crate::parse::{parse_header, ParseOptions, Status};
 use crate::version::{ProtocolVersion, Role};
 use bytes::BytesMut;
 
@@ -36,8 +37,9 @@ enum State {
 /// A streaming MQTT decoder: bytes in, packets out, no I/O.
 ///
 /// Feed it bytes as they arrive, in any chunks (one byte at a time included), then take the
-/// complete packets with [`Decoder::next_packet`]. Each input byte is examined once, so the
-/// cost is linear in the bytes fed. Packets are zero-copy: their topics, payloads and
+/// complete packets with [`Decoder::next_packet`]. A header that arrives whole is read in one
+/// step; one cut short is read byte by byte as the rest arrives, and a body is never looked at
+/// before it is complete, so the cost is linear in the bytes fed, whatever the chunking. Packets are zero-copy: their topics, payloads and
 /// strings are [`bytes::Bytes`] slices of the frame split off the decoder's buffer.
 ///
 /// **After an error** the decoder is failed: it keeps the error, ignores further input and
@@ -174,6 +176,21 @@ impl Decoder {
             match &mut self.state {
                 State::Failed(_) => return Ok(None),
                 State::Header(reader) => {
+                    // Fast path: a whole header already buffered is read in one go.
+                    if reader.consumed() == 0 {
+                        let opts = ParseOptions {
+                            version: self.config.version,
+                            receiver: self.config.role,
+                            max_packet_size: self.config.max_packet_size,
+                        };
+                        if let Status::Complete(header) = parse_header(&self.buf, &opts)? {
+                            self.check_sequence(header.packet_type)?;
+                            self.buf
+                                .reserve(header.packet_len().saturating_sub(self.buf.len()));
+                            self.state = State::Body(header);
+                            continue;
+                        }
+                    }
                     let Some(&byte) = self.buf.get(reader.consumed()) else {
                         return Ok(None);
                     };

@@ -1,10 +1,11 @@
 //! The borrowed, allocation-free parse of one packet at the start of a `&[u8]`.
 
 use crate::error::DecodeError;
-use crate::framing::{FixedHeader, HeaderReader};
+use crate::framing::{check_first_byte, FixedHeader};
 use crate::packet::{parse_body, PacketRef, ParseCtx, MAX_PACKET_SIZE};
 use crate::packet_type::PacketType;
 use crate::version::{ProtocolVersion, Role};
+use crate::wire::varint::{read_varint, VarIntError};
 
 /// The outcome of a parse that may need more input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,15 +55,30 @@ impl ParseOptions {
 /// `Partial(n)` asks for at least `n` more bytes. Oversized, reserved or misdirected packets
 /// are refused here, from at most five bytes.
 pub fn parse_header(buf: &[u8], opts: &ParseOptions) -> Result<Status<FixedHeader>, DecodeError> {
-    let mut reader = HeaderReader::default();
-    for &byte in buf.iter().take(5) {
-        if let Some(header) =
-            reader.push(byte, opts.version, opts.receiver, opts.max_packet_size)?
-        {
-            return Ok(Status::Complete(header));
-        }
+    let Some((&first, rest)) = buf.split_first() else {
+        return Ok(Status::Partial(2));
+    };
+    let (packet_type, flags) = check_first_byte(first, opts.version, opts.receiver)?;
+    let field = "remaining length";
+    let (remaining_length, used) = match read_varint(rest) {
+        Ok(done) => done,
+        Err(VarIntError::Incomplete) => return Ok(Status::Partial(1)),
+        Err(VarIntError::TooLong) => return Err(DecodeError::VarIntTooLong { field }),
+        Err(VarIntError::NonMinimal) => return Err(DecodeError::NonMinimalVarInt { field }),
+    };
+    let header = FixedHeader {
+        packet_type,
+        flags,
+        remaining_length: remaining_length as usize,
+        header_len: 1 + used,
+    };
+    if header.packet_len() > opts.max_packet_size {
+        return Err(DecodeError::PacketTooLarge {
+            size: header.packet_len(),
+            max: opts.max_packet_size,
+        });
     }
-    Ok(Status::Partial(if buf.is_empty() { 2 } else { 1 }))
+    Ok(Status::Complete(header))
 }
 
 /// Parses one whole packet at the start of `buf`, borrowing every field from it and

@@ -5,7 +5,7 @@ use crate::error::{DecodeError, EncodeError};
 use crate::packet_type::PacketType;
 use crate::storage::{Owned, Storage};
 use crate::string::MqttStr;
-use crate::topic::{validate_topic_name, TopicName};
+use crate::topic::{check_topic_name, TopicName};
 use crate::version::Role;
 use crate::wire::reader::{Reader, Source};
 use crate::wire::varint::{varint_len, MAX_VARINT};
@@ -141,8 +141,8 @@ macro_rules! read_prop {
         $r.string($name)?
     };
     (Topic, $r:expr, $name:expr) => {{
-        let s = $r.string($name)?;
-        validate_topic_name(s.as_str()).map_err(|reason| DecodeError::InvalidTopicName {
+        let (s, text) = $r.string_and_str($name)?;
+        check_topic_name(text).map_err(|reason| DecodeError::InvalidTopicName {
             field: $name,
             reason,
         })?;

@@ -37,6 +37,11 @@ impl From<StrError> for TopicError {
 /// Checks a topic name: a non-empty MQTT string without wildcards.
 pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
     validate_str(name.as_bytes())?;
+    check_topic_name(name)
+}
+
+/// The topic-name rules for text already known to be a valid MQTT string.
+pub(crate) fn check_topic_name(name: &str) -> Result<(), TopicError> {
     if name.is_empty() {
         return Err(TopicError::Empty);
     }
@@ -71,6 +76,14 @@ pub const SHARE_PREFIX: &str = "$share/";
 /// ordinary filter.
 pub fn validate_topic_filter(filter: &str, shared_subscriptions: bool) -> Result<(), TopicError> {
     validate_str(filter.as_bytes())?;
+    check_topic_filter(filter, shared_subscriptions)
+}
+
+/// The topic-filter rules for text already known to be a valid MQTT string.
+pub(crate) fn check_topic_filter(
+    filter: &str,
+    shared_subscriptions: bool,
+) -> Result<(), TopicError> {
     if shared_subscriptions {
         if let Some(rest) = filter.strip_prefix(SHARE_PREFIX) {
             let (name, inner) = rest.split_once('/').ok_or(TopicError::SharedSubscription)?;

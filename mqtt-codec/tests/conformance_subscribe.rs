@@ -307,8 +307,11 @@ fn subscribe_bytes(version: ProtocolVersion, filter: &[u8], options: u8) -> Vec<
     )
 }
 
+/// A filter and the check its decode error must pass.
+type BadFilter = (&'static [u8], fn(&DecodeError) -> bool);
+
 fn check_subscribe_filter_rules(version: ProtocolVersion) {
-    let bad: [(&[u8], fn(&DecodeError) -> bool); 9] = [
+    let bad: [BadFilter; 9] = [
         (b"a/#/b", |e| {
             matches!(
                 e,

@@ -61,6 +61,7 @@ pub fn v3_return_code(code: ReasonCode) -> Option<u8> {
 }
 
 impl<S: Storage> ConnAck<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,

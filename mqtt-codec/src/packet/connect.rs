@@ -7,7 +7,7 @@ use crate::properties::{read_properties, section_len, write_properties, PropCont
 use crate::qos::QoS;
 use crate::storage::{Owned, Storage};
 use crate::string::MqttStr;
-use crate::topic::{validate_topic_name, TopicName};
+use crate::topic::{check_topic_name, TopicName};
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
 use crate::wire::writer::{prefixed_len, put_prefixed};
@@ -88,6 +88,7 @@ const CLEAN: u8 = 0x02;
 const RESERVED: u8 = 0x01;
 
 impl<S: Storage> Connect<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
@@ -137,12 +138,10 @@ impl<S: Storage> Connect<S> {
             } else {
                 Properties::default()
             };
-            let topic = r.string("will topic")?;
-            validate_topic_name(topic.as_str()).map_err(|reason| {
-                DecodeError::InvalidTopicName {
-                    field: "will topic",
-                    reason,
-                }
+            let (topic, text) = r.string_and_str("will topic")?;
+            check_topic_name(text).map_err(|reason| DecodeError::InvalidTopicName {
+                field: "will topic",
+                reason,
             })?;
             let payload = r.binary("will payload")?;
             Some(Will {

@@ -188,6 +188,7 @@ fn write_parts<S: Storage>(
 }
 
 impl<S: Storage> Disconnect<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
@@ -223,6 +224,7 @@ impl<S: Storage> Disconnect<S> {
 }
 
 impl<S: Storage> Auth<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,

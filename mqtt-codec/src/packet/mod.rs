@@ -98,6 +98,7 @@ pub enum Packet<S: Storage = Owned> {
 pub type PacketRef<'a> = Packet<Borrowed<'a>>;
 
 /// Parses the body of one packet whose fixed header has been checked.
+#[inline]
 pub(crate) fn parse_body<'r, Src: Source<'r>>(
     packet_type: PacketType,
     src: Src,

@@ -7,7 +7,7 @@ use crate::properties::{read_properties, section_len, write_properties, PropCont
 use crate::qos::QoS;
 use crate::storage::{Owned, Storage};
 use crate::string::fmt_payload;
-use crate::topic::{validate_topic_name, TopicName};
+use crate::topic::{check_topic_name, TopicName};
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
 use crate::wire::writer::prefixed_len;
@@ -85,6 +85,7 @@ impl<S: Storage> fmt::Debug for Publish<S> {
 }
 
 impl<S: Storage> Publish<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
@@ -95,14 +96,12 @@ impl<S: Storage> Publish<S> {
         if dup && qos == QoS::AtMostOnce {
             return Err(DecodeError::DupWithQos0);
         }
-        let topic = r.string("topic name")?;
+        let (topic, text) = r.string_and_str("topic name")?;
         let v5 = ctx.version.is_v5();
-        if !topic.is_empty() || !v5 {
-            validate_topic_name(topic.as_str()).map_err(|reason| {
-                DecodeError::InvalidTopicName {
-                    field: "topic name",
-                    reason,
-                }
+        if !text.is_empty() || !v5 {
+            check_topic_name(text).map_err(|reason| DecodeError::InvalidTopicName {
+                field: "topic name",
+                reason,
             })?;
         }
         let packet_id = if qos == QoS::AtMostOnce {
@@ -148,7 +147,7 @@ impl<S: Storage> Publish<S> {
         if self.topic.is_empty() && !(version.is_v5() && self.properties.topic_alias.is_some()) {
             return Err(EncodeError::EmptyTopic);
         }
-        if !self.topic.is_empty() && validate_topic_name(self.topic.as_str()).is_err() {
+        if !self.topic.is_empty() && check_topic_name(self.topic.as_str()).is_err() {
             return Err(EncodeError::NotRepresentable {
                 what: "a topic name with wildcards",
                 version,

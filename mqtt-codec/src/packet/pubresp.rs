@@ -47,6 +47,7 @@ impl PubResponse<Owned> {
 }
 
 impl<S: Storage> PubResponse<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,

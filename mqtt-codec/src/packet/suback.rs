@@ -192,6 +192,7 @@ fn write_parts<S: Storage>(
 }
 
 impl<S: Storage> SubAck<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
@@ -226,6 +227,7 @@ impl<S: Storage> SubAck<S> {
 }
 
 impl<S: Storage> UnsubAck<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,

@@ -6,7 +6,7 @@ use crate::packet_type::PacketType;
 use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
 use crate::qos::QoS;
 use crate::storage::{Owned, Storage};
-use crate::topic::{split_shared, validate_topic_filter, TopicFilter};
+use crate::topic::{check_topic_filter, split_shared, TopicFilter};
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
 use crate::wire::writer::{prefixed_len, put_prefixed};
@@ -116,11 +116,11 @@ pub(crate) fn read_subscription<'r, Src: Source<'r>>(
     r: &mut Reader<'r, Src>,
     version: ProtocolVersion,
 ) -> Result<Subscription<Src::S>, DecodeError> {
-    let filter = r.string("topic filter")?;
-    validate_topic_filter(filter.as_str(), version.is_v5())
+    let (filter, text) = r.string_and_str("topic filter")?;
+    check_topic_filter(text, version.is_v5())
         .map_err(|reason| DecodeError::InvalidTopicFilter { reason })?;
     let options = SubscriptionOptions::from_byte(r.u8("subscription options")?, version)?;
-    if version.is_v5() && options.no_local && split_shared(filter.as_str()).is_some() {
+    if version.is_v5() && options.no_local && split_shared(text).is_some() {
         return Err(DecodeError::NoLocalOnSharedSubscription);
     }
     Ok(Subscription {
@@ -164,6 +164,7 @@ impl Subscribe<Owned> {
 }
 
 impl<S: Storage> Subscribe<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,

@@ -53,6 +53,7 @@ pub(crate) fn read_filter<'r, Src: Source<'r>>(
 }
 
 impl<S: Storage> Unsubscribe<S> {
+    #[inline]
     pub(crate) fn read<'r, Src: Source<'r, S = S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,

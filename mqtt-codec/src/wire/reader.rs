@@ -264,10 +264,19 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
         &mut self,
         field: &'static str,
     ) -> Result<MqttStr<SrcBytes<'r, Src>>, DecodeError> {
+        self.string_and_str(field).map(|(s, _)| s)
+    }
+
+    /// Like [`Reader::string`], also returning the text, so that callers checking it further
+    /// (topic rules) do not validate the UTF-8 a second time.
+    pub(crate) fn string_and_str(
+        &mut self,
+        field: &'static str,
+    ) -> Result<(MqttStr<SrcBytes<'r, Src>>, &'r str), DecodeError> {
         let len = usize::from(self.u16(field)?);
         let start = self.pos;
         let raw = self.take(len, field)?;
-        validate_str(raw).map_err(|e| match e {
+        let text = validate_str(raw).map_err(|e| match e {
             StrError::InvalidUtf8 => DecodeError::InvalidUtf8 { field },
             StrError::NullCharacter => DecodeError::NullCharacter { field },
             StrError::TooLong => DecodeError::UnexpectedEnd {
@@ -275,7 +284,10 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
                 field,
             },
         })?;
-        Ok(MqttStr::from_validated(self.src.slice(start, self.pos)))
+        Ok((
+            MqttStr::from_validated(self.src.slice(start, self.pos)),
+            text,
+        ))
     }
 
     /// Everything left, as a storage slice.
