@@ -5,7 +5,7 @@
 //! valgrind --tool=callgrind target/release/examples/profile_decode owned 100000
 //! ```
 
-use mqtt_codec::{parse, Decoder, ParseOptions, ProtocolVersion, Status};
+use mqtt_codec::{parse, Decoder, ParseOptions, Status};
 use mqtt_codec_benches::cases;
 use std::hint::black_box;
 
