@@ -161,14 +161,12 @@ impl Decoder {
         if let State::Failed(e) = &self.state {
             return Err(DecodeError::Failed(alloc::boxed::Box::new(e.clone())));
         }
-        match self.advance() {
-            Ok(p) => Ok(p),
-            Err(e) => {
-                self.buf = BytesMut::new();
-                self.state = State::Failed(e.clone());
-                Err(e)
-            }
+        let result = self.advance();
+        if let Err(e) = &result {
+            self.buf = BytesMut::new();
+            self.state = State::Failed(e.clone());
         }
+        result
     }
 
     fn advance(&mut self) -> Result<Option<Packet>, DecodeError> {
@@ -185,8 +183,7 @@ impl Decoder {
                         };
                         if let Status::Complete(header) = parse_header(&self.buf, &opts)? {
                             self.check_sequence(header.packet_type)?;
-                            self.buf
-                                .reserve(header.packet_len().saturating_sub(self.buf.len()));
+                            self.reserve_body(&header);
                             self.state = State::Body(header);
                             continue;
                         }
@@ -201,8 +198,7 @@ impl Decoder {
                         self.config.max_packet_size,
                     )? {
                         self.check_sequence(header.packet_type)?;
-                        self.buf
-                            .reserve(header.packet_len().saturating_sub(self.buf.len()));
+                        self.reserve_body(&header);
                         self.state = State::Body(header);
                     }
                 }
@@ -211,10 +207,10 @@ impl Decoder {
                     if self.buf.len() < header.packet_len() {
                         return Ok(None);
                     }
-                    let mut frame = self.buf.split_to(header.packet_len());
+                    let frame = self.buf.split_to(header.packet_len()).freeze();
                     let start = self.offset;
                     self.offset += header.packet_len() as u64;
-                    let body = frame.split_off(header.header_len).freeze();
+                    let body = frame.slice(header.header_len..);
                     self.state = State::Header(HeaderReader::default());
                     let ctx = ParseCtx {
                         version: self.config.version.unwrap_or(ProtocolVersion::V3_1_1),
@@ -230,6 +226,16 @@ impl Decoder {
                     return Ok(Some(packet));
                 }
             }
+        }
+    }
+
+    /// Makes room for the rest of a packet whose header was read, so that a caller reading
+    /// into [`Decoder::buffer_mut`] receives it without reallocations. The size was checked
+    /// against the limit already.
+    fn reserve_body(&mut self, header: &FixedHeader) {
+        let missing = header.packet_len().saturating_sub(self.buf.len());
+        if missing > 0 {
+            self.buf.reserve(missing);
         }
     }
 

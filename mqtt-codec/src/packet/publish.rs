@@ -147,12 +147,6 @@ impl<S: Storage> Publish<S> {
         if self.topic.is_empty() && !(version.is_v5() && self.properties.topic_alias.is_some()) {
             return Err(EncodeError::EmptyTopic);
         }
-        if !self.topic.is_empty() && check_topic_name(self.topic.as_str()).is_err() {
-            return Err(EncodeError::NotRepresentable {
-                what: "a topic name with wildcards",
-                version,
-            });
-        }
         let mut len = prefixed_len("topic name", self.topic.as_mqtt_str().as_bytes())?;
         if self.packet_id.is_some() {
             len += 2;
