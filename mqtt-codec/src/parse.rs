@@ -59,6 +59,9 @@ pub fn parse_header(buf: &[u8], opts: &ParseOptions) -> Result<Status<FixedHeade
         return Ok(Status::Partial(2));
     };
     let (packet_type, flags) = check_first_byte(first, opts.version, opts.receiver)?;
+    if opts.version.is_none() && packet_type != PacketType::Connect {
+        return Err(DecodeError::FirstPacketNotConnect { packet_type });
+    }
     let field = "remaining length";
     let (remaining_length, used) = match read_varint(rest) {
         Ok(done) => done,
@@ -107,11 +110,6 @@ pub fn parse<'a>(
     let total = header.packet_len();
     if buf.len() < total {
         return Ok(Status::Partial(total - buf.len()));
-    }
-    if opts.version.is_none() && header.packet_type != PacketType::Connect {
-        return Err(DecodeError::FirstPacketNotConnect {
-            packet_type: header.packet_type,
-        });
     }
     let body = buf.get(header.header_len..total).unwrap_or_default();
     let ctx = ParseCtx {
