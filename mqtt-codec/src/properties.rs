@@ -547,6 +547,40 @@ pub(crate) fn next_in_section<'a, T>(
     }
 }
 
+/// Reads the property section of a packet under `version`: present in 5.0, absent (empty)
+/// in 3.x.
+pub(crate) fn read_section<'r, Src: Source<'r>>(
+    r: &mut Reader<'r, Src>,
+    ctx: PropContext,
+    version: crate::ProtocolVersion,
+    receiver: Option<Role>,
+) -> Result<Properties<Src::S>, DecodeError> {
+    if version.is_v5() {
+        read_properties(r, ctx, receiver)
+    } else {
+        Ok(Properties::default())
+    }
+}
+
+/// The encoded size of a packet's property section under `version`, after checking it: in
+/// 3.x there is no section, so any property fails as not representable.
+pub(crate) fn encoded_section_len<S: Storage>(
+    props: &Properties<S>,
+    ctx: PropContext,
+    version: crate::ProtocolVersion,
+) -> Result<usize, EncodeError> {
+    if version.is_v5() {
+        Ok(section_len(props.content_len(ctx)?))
+    } else if props.is_empty() {
+        Ok(0)
+    } else {
+        Err(EncodeError::NotRepresentable {
+            what: "properties",
+            version,
+        })
+    }
+}
+
 /// Writes a property section (Property Length and content) whose content length is `len`.
 pub(crate) fn write_properties<S: Storage>(
     buf: &mut impl BufMut,

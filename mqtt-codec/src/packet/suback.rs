@@ -3,7 +3,9 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::properties::{
+    encoded_section_len, read_section, write_properties, PropContext, Properties,
+};
 use crate::reason::ReasonCode;
 use crate::storage::{Owned, Storage};
 use crate::version::ProtocolVersion;
@@ -101,11 +103,12 @@ fn read_parts<'r, Src: Source<'r>>(
         });
     }
     let packet_id = read_packet_id(r)?;
-    let properties = if v5 {
-        read_properties(r, PropContext::Packet(packet_type), ctx.receiver)?
-    } else {
-        Properties::default()
-    };
+    let properties = read_section(
+        r,
+        PropContext::Packet(packet_type),
+        ctx.version,
+        ctx.receiver,
+    )?;
     let start = r.position();
     let mut codes = <Src::S as Storage>::List::<ReasonCode>::default();
     while !r.is_empty() {
@@ -130,15 +133,7 @@ fn parts_len<S: Storage>(
     version: ProtocolVersion,
     packet_type: PacketType,
 ) -> Result<usize, EncodeError> {
-    let mut len = 2;
-    if version.is_v5() {
-        len += section_len(props.content_len(PropContext::Packet(packet_type))?);
-    } else if !props.is_empty() {
-        return Err(EncodeError::NotRepresentable {
-            what: "properties",
-            version,
-        });
-    }
+    let mut len = 2 + encoded_section_len(props, PropContext::Packet(packet_type), version)?;
     let mut bad = None;
     let mut count = 0;
     S::for_each(codes, &mut |&c| {

@@ -3,7 +3,9 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::properties::{
+    encoded_section_len, read_section, write_properties, PropContext, Properties,
+};
 use crate::storage::{Owned, Storage};
 use crate::string::MqttStr;
 use crate::version::ProtocolVersion;
@@ -59,15 +61,12 @@ impl<S: Storage> Unsubscribe<S> {
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
-        let properties = if ctx.version.is_v5() {
-            read_properties(
-                r,
-                PropContext::Packet(PacketType::Unsubscribe),
-                ctx.receiver,
-            )?
-        } else {
-            Properties::default()
-        };
+        let properties = read_section(
+            r,
+            PropContext::Packet(PacketType::Unsubscribe),
+            ctx.version,
+            ctx.receiver,
+        )?;
         let start = r.position();
         let mut filters = S::List::<MqttStr<S::Bytes>>::default();
         while !r.is_empty() {
@@ -92,18 +91,11 @@ impl<S: Storage> Unsubscribe<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        let mut len = 2;
-        if version.is_v5() {
-            len += section_len(
-                self.properties
-                    .content_len(PropContext::Packet(PacketType::Unsubscribe))?,
-            );
-        } else if !self.properties.is_empty() {
-            return Err(EncodeError::NotRepresentable {
-                what: "properties",
-                version,
-            });
-        }
+        let mut len = 2 + encoded_section_len(
+            &self.properties,
+            PropContext::Packet(PacketType::Unsubscribe),
+            version,
+        )?;
         let mut result = Ok(());
         let mut count = 0;
         S::for_each(&self.filters, &mut |f| {
