@@ -14,6 +14,8 @@ use bytes::{Bytes, BytesMut};
 use clap::Parser;
 use mqtt_codec::broker::{Action, Broker, ConnId, Level};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::TcpListener;
@@ -22,17 +24,24 @@ use tokio::time::Instant;
 
 /// What the connection tasks tell the broker task.
 enum Event {
-    Opened(ConnId, mpsc::Sender<Bytes>, tokio::task::AbortHandle),
+    Opened(ConnId, Peer),
     Bytes(ConnId, Bytes),
     Closed(ConnId),
 }
 
 /// The broker task's handle on one connection.
 struct Peer {
-    writer: mpsc::Sender<Bytes>,
+    writer: mpsc::UnboundedSender<Bytes>,
+    /// Bytes handed to the writer task and not yet written to the socket.
+    pending: Arc<AtomicUsize>,
     reader: tokio::task::AbortHandle,
+    writer_task: tokio::task::AbortHandle,
     dropped: u64,
 }
+
+/// How many bytes may wait for one connection's socket, per `--max-queued` message:
+/// beyond `max_queued * WRITE_BYTES_PER_MESSAGE` the client is not keeping up.
+const WRITE_BYTES_PER_MESSAGE: usize = 4 * 1024;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -45,7 +54,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_writer(std::io::stderr)
         .init();
     let config = opts.broker_config()?;
-    let queue = opts.max_queued.max(16);
+    let write_limit = opts
+        .max_queued
+        .max(16)
+        .saturating_mul(WRITE_BYTES_PER_MESSAGE);
     let listener = TcpListener::bind(&opts.listen).await?;
     tracing::info!(
         "mqtt-codec reference broker listening on {}",
@@ -53,13 +65,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let (events_tx, events_rx) = mpsc::channel::<Event>(4096);
-    tokio::spawn(accept_loop(listener, events_tx, queue));
-    run_broker(Broker::new(config), events_rx).await;
+    tokio::spawn(accept_loop(listener, events_tx));
+    run_broker(Broker::new(config), events_rx, write_limit).await;
     Ok(())
 }
 
 /// Accepts connections and starts their reader and writer tasks.
-async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, queue: usize) {
+async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>) {
     let mut next_id: ConnId = 0;
     loop {
         let (stream, addr) = match listener.accept().await {
@@ -75,14 +87,20 @@ async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, queue: 
         tracing::debug!("connection {id} from {addr}");
         let _ = stream.set_nodelay(true);
         let (read, write) = stream.into_split();
-        let (tx, rx) = mpsc::channel::<Bytes>(queue);
-        tokio::spawn(write_loop(write, rx));
+        // An unbounded channel, bounded by the broker task: it counts the bytes waiting
+        // (`pending`) and stops a connection that lets them grow past the limit.
+        let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let writer_task = tokio::spawn(write_loop(write, rx, pending.clone()));
         let reader = tokio::spawn(read_loop(id, read, events.clone()));
-        if events
-            .send(Event::Opened(id, tx, reader.abort_handle()))
-            .await
-            .is_err()
-        {
+        let peer = Peer {
+            writer: tx,
+            pending,
+            reader: reader.abort_handle(),
+            writer_task: writer_task.abort_handle(),
+            dropped: 0,
+        };
+        if events.send(Event::Opened(id, peer)).await.is_err() {
             return;
         }
     }
@@ -115,16 +133,22 @@ async fn read_loop(
 
 /// Writes what the broker sends, batching whatever is queued into one flush; closes the
 /// socket once the broker drops its sender.
-async fn write_loop(write: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Bytes>) {
+async fn write_loop(
+    write: tokio::net::tcp::OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<Bytes>,
+    pending: Arc<AtomicUsize>,
+) {
     let mut out = BufWriter::with_capacity(64 * 1024, write);
     while let Some(data) = rx.recv().await {
         if out.write_all(&data).await.is_err() {
             return;
         }
+        pending.fetch_sub(data.len(), Ordering::Relaxed);
         while let Ok(more) = rx.try_recv() {
             if out.write_all(&more).await.is_err() {
                 return;
             }
+            pending.fetch_sub(more.len(), Ordering::Relaxed);
         }
         if out.flush().await.is_err() {
             return;
@@ -134,7 +158,7 @@ async fn write_loop(write: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiv
 }
 
 /// Owns the broker: feeds it events and time, carries out its actions.
-async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>) {
+async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>, write_limit: usize) {
     let start = Instant::now();
     let now = |start: Instant| start.elapsed().as_millis() as u64;
     let mut peers: HashMap<ConnId, Peer> = HashMap::new();
@@ -147,8 +171,8 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>) {
             event = events.recv() => {
                 let Some(event) = event else { return };
                 match event {
-                    Event::Opened(id, writer, reader) => {
-                        peers.insert(id, Peer { writer, reader, dropped: 0 });
+                    Event::Opened(id, peer) => {
+                        peers.insert(id, peer);
                         broker.connection_opened(id, now(start));
                     }
                     Event::Bytes(id, data) => broker.bytes_received(id, &data, now(start)),
@@ -166,17 +190,36 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>) {
                     let Some(peer) = peers.get_mut(&conn) else {
                         continue;
                     };
-                    // A client that stops reading fills only its own queue; what does not
-                    // fit is dropped and counted, and nobody else waits for it.
-                    if peer.writer.try_send(data).is_err() {
-                        peer.dropped += 1;
-                        if peer.dropped.is_power_of_two() {
-                            tracing::warn!(
-                                "connection {conn}: not reading, {} packets dropped",
-                                peer.dropped
-                            );
+                    // A client that stops reading fills only its own queue, and nobody else
+                    // waits for it. Past the limit, a QoS 0 PUBLISH is dropped and counted
+                    // (at most once allows it). Anything else (a QoS 1 or 2 PUBLISH that the
+                    // core holds in flight, an acknowledgement) must not vanish from a live
+                    // connection, so the connection is closed as lost: the will goes out,
+                    // and a persistent session resends its messages in flight on reconnect.
+                    let pending = peer.pending.load(Ordering::Relaxed);
+                    if pending > 0 && pending.saturating_add(data.len()) > write_limit {
+                        if is_qos0_publish(&data) {
+                            peer.dropped += 1;
+                            if peer.dropped.is_power_of_two() {
+                                tracing::warn!(
+                                    "connection {conn}: not reading, {} QoS 0 messages dropped",
+                                    peer.dropped
+                                );
+                            }
+                            continue;
                         }
+                        tracing::warn!(
+                            "connection {conn}: not reading, {pending} bytes waiting; closing it"
+                        );
+                        if let Some(peer) = peers.remove(&conn) {
+                            peer.reader.abort();
+                            peer.writer_task.abort();
+                        }
+                        broker.connection_closed(conn, now(start));
+                        continue;
                     }
+                    peer.pending.fetch_add(data.len(), Ordering::Relaxed);
+                    let _ = peer.writer.send(data);
                 }
                 Action::Close { conn } => {
                     if let Some(peer) = peers.remove(&conn) {
@@ -193,4 +236,22 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>) {
             }
         }
     }
+}
+
+/// Whether `data` is exactly one QoS 0 PUBLISH packet.
+fn is_qos0_publish(data: &[u8]) -> bool {
+    let Some((&first, rest)) = data.split_first() else {
+        return false;
+    };
+    if first >> 4 != 3 || (first >> 1) & 3 != 0 {
+        return false;
+    }
+    let mut remaining = 0usize;
+    for (i, &b) in rest.iter().take(4).enumerate() {
+        remaining |= usize::from(b & 0x7F) << (7 * i);
+        if b & 0x80 == 0 {
+            return 1 + (i + 1) + remaining == data.len();
+        }
+    }
+    false
 }

@@ -1,0 +1,62 @@
+"""A subscriber that stops reading: the others are not stalled, and the QoS 1 messages it was
+sent are not silently lost while it stays connected (either they all arrive, or the broker
+closes the connection and the persistent session redelivers them)."""
+
+import socket
+import time
+
+import pytest
+
+from mqtt_clients import TIMEOUT, parse_publish
+
+N = 4000
+PAYLOAD = 1000
+
+
+@pytest.mark.parametrize("version,flags", [
+    # 5.0 without Receive Maximum: the broker may keep all 4000 in flight towards it.
+    ("5.0", []),
+    # 3.1.1: 100 in flight, the rest queued; --max-queued makes room for all of them.
+    ("3.1.1", ["--max-queued", "5000"]),
+])
+def test_slow_subscriber_loses_no_qos1_message(start_broker, paho, raw, version, flags):
+    port = start_broker(*flags).port
+    kw = {"clean": False, "session_expiry": 300 if version == "5.0" else None}
+    slow = raw(port=port, rcvbuf=4096)
+    slow.connect(version, "slowpoke", **kw)
+    slow.subscribe(version, 1, "slow/t", 1)
+    fast = paho(version, port=port)
+    fast.subscribe("slow/t", qos=1)
+
+    pub = paho(version, port=port)
+    infos = [pub.publish("slow/t", b"%06d" % i + b"." * (PAYLOAD - 6), qos=1, wait=False) for i in range(N)]
+    for info in infos:
+        info.wait_for_publish(TIMEOUT)
+        assert info.is_published()
+    # The one that reads gets everything while the other one does not read at all.
+    assert len(fast.get_n(N, timeout=30)) == N
+
+    # Now the slow one reads (and acknowledges) what it was sent.
+    seen: set[int] = set()
+    reconnects = 0
+    deadline = time.monotonic() + 60
+    while len(seen) < N and time.monotonic() < deadline:
+        try:
+            p = slow.read_packet(timeout=5)
+        except socket.timeout:
+            break
+        if p is None:  # closed by the broker as a slow consumer: resume the session
+            reconnects += 1
+            assert reconnects <= 3, "closed again and again"
+            slow = raw(port=port)
+            ack = slow.connect(version, "slowpoke", **kw)
+            assert ack.body[0] & 1, "session lost"
+            continue
+        if p.type != 3:
+            continue
+        topic, pid, payload, dup = parse_publish(p, version)
+        seen.add(int(payload[:6]))
+        slow.send(bytes([0x40, 2, pid >> 8, pid & 0xFF]))
+    missing = N - len(seen)
+    assert missing == 0, (f"{missing} of {N} PUBACKed QoS 1 messages never reached the slow subscriber "
+                          f"(reconnects: {reconnects}); first missing: {sorted(set(range(N)) - seen)[:5]}")

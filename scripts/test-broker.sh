@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Tests the reference broker over real TCP with clients nobody here wrote: Debian's
+# mosquitto_pub / mosquitto_sub and paho-mqtt (Python), in MQTT 3.1, 3.1.1 and 5.0.
+#
+# Installs what it needs on a fresh Debian machine (as root, or with sudo): the
+# mosquitto-clients and python3-venv packages, and a virtualenv with paho-mqtt and pytest
+# under target/broker-venv. Then builds the broker and runs the pytest suite in
+# mqtt-codec/tests/interop/, which starts a broker per test on a free port.
+#
+#   bash scripts/test-broker.sh                 # everything
+#   bash scripts/test-broker.sh -k retained -v  # extra arguments go to pytest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+VENV=target/broker-venv
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi
+
+# apt-get update only when the package lists are missing or an install fails without it.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
+    $SUDO apt-get update -q
+  fi
+  if ! $SUDO apt-get install -y -q "$@"; then
+    $SUDO apt-get update -q
+    $SUDO apt-get install -y -q "$@"
+  fi
+}
+
+step "system packages"
+missing=()
+command -v mosquitto_pub >/dev/null 2>&1 && command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+# Debian's own python3 (the one python3-venv serves), else whatever python3 is on PATH.
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3 || true)
+if [ -z "$PY" ]; then
+  missing+=(python3 python3-venv)
+  PY=/usr/bin/python3
+elif ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  apt_install "${missing[@]}"
+else
+  echo "mosquitto-clients and python3-venv present"
+fi
+command -v stdbuf >/dev/null 2>&1 || apt_install coreutils
+
+step "python virtualenv ($VENV): paho-mqtt 2.x, pytest"
+if ! "$VENV/bin/python" -c 'import paho.mqtt, pytest, sys; sys.exit(not paho.mqtt.__version__.startswith("2."))' >/dev/null 2>&1; then
+  rm -rf "$VENV"
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'paho-mqtt>=2.0,<3' pytest
+fi
+"$VENV/bin/python" -c 'import paho.mqtt, pytest; print("paho-mqtt", paho.mqtt.__version__, "/ pytest", pytest.__version__)'
+
+step "build the broker (cargo build --release -p mqtt-codec --example broker)"
+cargo build --release -p mqtt-codec --example broker
+export BROKER_BIN="$PWD/target/release/examples/broker"
+
+step "interop tests (pytest mqtt-codec/tests/interop/)"
+export PYTHONDONTWRITEBYTECODE=1
+exec "$VENV/bin/python" -m pytest mqtt-codec/tests/interop/ -o cache_dir=target/.pytest_cache -rfE "$@"
