@@ -1,4 +1,5 @@
-//! A loop over one decode, for profilers that count instructions:
+//! A loop over one decode (owned or borrowed) or one encode, for profilers that count
+//! instructions:
 //!
 //! ```text
 //! CARGO_PROFILE_RELEASE_DEBUG=true cargo build --release -p mqtt-codec-benches --example profile_decode
@@ -22,6 +23,10 @@ fn main() {
     let mut decoder = Decoder::client(case.version);
     for _ in 0..rounds {
         match mode.as_str() {
+            "encode" => {
+                let mut out = [0u8; 256];
+                black_box(case.packet.encode_to_slice(case.version, black_box(&mut out)).expect("encodes"));
+            }
             "borrowed" => match parse(black_box(&case.bytes), &opts) {
                 Ok(Status::Complete(p)) => {
                     black_box(p);
