@@ -46,6 +46,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Errors are built lazily (`ok_or_else`) on purpose: `DecodeError` has drop glue (the boxed
+// error of `Failed`), so building one eagerly costs on every successful parse.
+#![allow(clippy::unnecessary_lazy_evaluations)]
 
 extern crate alloc;
 #[cfg(feature = "std")]

@@ -56,34 +56,22 @@ impl PropContext {
 
     /// The allowed identifiers as a bit set (checklist §3, "Allowed-set lookup").
     fn allowed(self) -> u64 {
-        const fn set(ids: &[u8]) -> u64 {
-            let mut bits = 0u64;
-            let mut i = 0;
-            while i < ids.len() {
-                bits |= 1u64 << ids[i];
-                i += 1;
-            }
-            bits
-        }
         match self {
-            PropContext::Will => set(&[0x01, 0x02, 0x03, 0x08, 0x09, 0x18, 0x26]),
+            PropContext::Will => WILL_SET,
             PropContext::Packet(t) => match t {
-                PacketType::Connect => set(&[0x11, 0x15, 0x16, 0x17, 0x19, 0x21, 0x22, 0x26, 0x27]),
-                PacketType::ConnAck => set(&[
-                    0x11, 0x12, 0x13, 0x15, 0x16, 0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x24, 0x25, 0x26,
-                    0x27, 0x28, 0x29, 0x2A,
-                ]),
-                PacketType::Publish => set(&[0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x23, 0x26]),
+                PacketType::Connect => CONNECT_SET,
+                PacketType::ConnAck => CONNACK_SET,
+                PacketType::Publish => PUBLISH_SET,
                 PacketType::PubAck
                 | PacketType::PubRec
                 | PacketType::PubRel
                 | PacketType::PubComp
                 | PacketType::SubAck
-                | PacketType::UnsubAck => set(&[0x1F, 0x26]),
-                PacketType::Subscribe => set(&[0x0B, 0x26]),
-                PacketType::Unsubscribe => set(&[0x26]),
-                PacketType::Disconnect => set(&[0x11, 0x1C, 0x1F, 0x26]),
-                PacketType::Auth => set(&[0x15, 0x16, 0x1F, 0x26]),
+                | PacketType::UnsubAck => ACK_SET,
+                PacketType::Subscribe => SUBSCRIBE_SET,
+                PacketType::Unsubscribe => UNSUBSCRIBE_SET,
+                PacketType::Disconnect => DISCONNECT_SET,
+                PacketType::Auth => AUTH_SET,
                 PacketType::PingReq | PacketType::PingResp => 0,
             },
         }
@@ -93,6 +81,30 @@ impl PropContext {
         self.allowed() & (1u64 << (id as u8)) != 0
     }
 }
+
+/// A set of property identifiers, one bit each.
+const fn id_set(ids: &[u8]) -> u64 {
+    let mut bits = 0u64;
+    let mut i = 0;
+    while i < ids.len() {
+        bits |= 1u64 << ids[i];
+        i += 1;
+    }
+    bits
+}
+
+const WILL_SET: u64 = id_set(&[0x01, 0x02, 0x03, 0x08, 0x09, 0x18, 0x26]);
+const CONNECT_SET: u64 = id_set(&[0x11, 0x15, 0x16, 0x17, 0x19, 0x21, 0x22, 0x26, 0x27]);
+const CONNACK_SET: u64 = id_set(&[
+    0x11, 0x12, 0x13, 0x15, 0x16, 0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29,
+    0x2A,
+]);
+const PUBLISH_SET: u64 = id_set(&[0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x23, 0x26]);
+const ACK_SET: u64 = id_set(&[0x1F, 0x26]);
+const SUBSCRIBE_SET: u64 = id_set(&[0x0B, 0x26]);
+const UNSUBSCRIBE_SET: u64 = id_set(&[0x26]);
+const DISCONNECT_SET: u64 = id_set(&[0x11, 0x1C, 0x1F, 0x26]);
+const AUTH_SET: u64 = id_set(&[0x15, 0x16, 0x1F, 0x26]);
 
 /// The data type of a property (§2.2.2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -417,6 +429,7 @@ impl fmt::Display for PropertyId {
 
 /// Value ranges (PR-7): every Byte property is 0 or 1; Receive Maximum, Maximum Packet Size
 /// and Topic Alias are not 0.
+#[inline]
 fn check_value(id: PropertyId, value: u32) -> Result<(), ()> {
     let ok = match id.kind() {
         Kind::Byte => value <= 1,
@@ -434,6 +447,7 @@ fn check_value(id: PropertyId, value: u32) -> Result<(), ()> {
     }
 }
 
+#[inline]
 fn allow(ctx: PropContext, id: PropertyId) -> Result<(), EncodeError> {
     if ctx.allows(id) {
         Ok(())
@@ -459,7 +473,8 @@ pub(crate) fn read_properties<'r, Src: Source<'r>>(
     let mut seen = 0u64;
     while !pr.is_empty() {
         let raw_id = pr.varint("property identifier")?;
-        let id = PropertyId::from_u32(raw_id).ok_or(DecodeError::UnknownProperty { id: raw_id })?;
+        let id = PropertyId::from_u32(raw_id)
+            .ok_or_else(|| DecodeError::UnknownProperty { id: raw_id })?;
         if !ctx.allows(id) {
             return Err(DecodeError::PropertyNotAllowed {
                 property: id,

@@ -81,16 +81,16 @@ impl<S: Storage> ConnAck<S> {
             return Err(DecodeError::ConnAckReservedFlags { flags });
         }
         let raw = r.u8("reason code")?;
-        let invalid = DecodeError::InvalidReasonCode {
+        let invalid = || DecodeError::InvalidReasonCode {
             packet_type: PacketType::ConnAck,
             code: raw,
         };
         let reason_code = if v5 {
             ReasonCode::from_u8(raw)
                 .filter(|c| c.allowed_in(PacketType::ConnAck))
-                .ok_or(invalid)?
+                .ok_or_else(invalid)?
         } else {
-            *V3_CODES.get(usize::from(raw)).ok_or(invalid)?
+            *V3_CODES.get(usize::from(raw)).ok_or_else(invalid)?
         };
         if session_present && raw != 0 {
             return Err(DecodeError::SessionPresentOnFailure { code: raw });

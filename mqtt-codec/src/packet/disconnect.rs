@@ -102,7 +102,7 @@ fn read_parts<'r, Src: Source<'r>>(
         let raw = r.u8("reason code")?;
         code = ReasonCode::from_u8(raw)
             .filter(|c| c.allowed_in(packet_type))
-            .ok_or(DecodeError::InvalidReasonCode {
+            .ok_or_else(|| DecodeError::InvalidReasonCode {
                 packet_type,
                 code: raw,
             })?;

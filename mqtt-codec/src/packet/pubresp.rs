@@ -70,7 +70,7 @@ impl<S: Storage> PubResponse<S> {
             let raw = r.u8("reason code")?;
             out.reason_code = ReasonCode::from_u8(raw)
                 .filter(|c| c.allowed_in(packet_type))
-                .ok_or(DecodeError::InvalidReasonCode {
+                .ok_or_else(|| DecodeError::InvalidReasonCode {
                     packet_type,
                     code: raw,
                 })?;
