@@ -25,7 +25,11 @@ fn main() {
         match mode.as_str() {
             "encode" => {
                 let mut out = [0u8; 256];
-                black_box(case.packet.encode_to_slice(case.version, black_box(&mut out)).expect("encodes"));
+                black_box(
+                    case.packet
+                        .encode_to_slice(case.version, black_box(&mut out))
+                        .expect("encodes"),
+                );
             }
             "borrowed" => match parse(black_box(&case.bytes), &opts) {
                 Ok(Status::Complete(p)) => {
