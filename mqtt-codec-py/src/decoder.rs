@@ -3,9 +3,10 @@
 
 use crate::convert::{self, DETACH_THRESHOLD};
 use crate::packets::packet_to_py;
+use bytes::Bytes;
 use mqtt_codec::{
-    DecodeError, Decoder, DecoderConfig, Packet, ReasonCode, Role, DEFAULT_MAX_PACKET_SIZE,
-    MAX_PACKET_SIZE,
+    parse_bytes, DecodeError, Decoder, DecoderConfig, Packet, ParseOptions, ReasonCode, Role,
+    Status, DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -209,23 +210,23 @@ pub fn decode<'py>(
         .filter(|v| !v.is_none())
         .map(convert::version)
         .transpose()?;
-    let mut decoder = Decoder::new(DecoderConfig {
+    let opts = ParseOptions {
         version,
-        role: None,
+        receiver: None,
         max_packet_size: MAX_PACKET_SIZE,
-    });
+    };
+    // One copy into a shared buffer; the packet's fields are slices of it.
     let (result, len) = with_data(data, |bytes| {
-        decoder.feed(bytes);
-        (decoder.next_packet(), bytes.len())
+        let frame = Bytes::copy_from_slice(bytes);
+        (parse_bytes(&frame, &opts), bytes.len())
     })?;
     let malformed =
         |msg: String| convert::decode_err_with(py, &msg, ReasonCode::MalformedPacket, None);
     match result {
         Err(e) => Err(convert::decode_err(py, &e)),
-        Ok(None) if len == 0 => Err(malformed("no bytes to decode".into())),
-        Ok(None) => Err(malformed(format!("incomplete packet: only {len} bytes"))),
-        Ok(Some(packet)) => {
-            let used = usize::try_from(decoder.offset()).unwrap_or(usize::MAX);
+        Ok(Status::Partial(_)) if len == 0 => Err(malformed("no bytes to decode".into())),
+        Ok(Status::Partial(_)) => Err(malformed(format!("incomplete packet: only {len} bytes"))),
+        Ok(Status::Complete((packet, used))) => {
             if used < len {
                 return Err(malformed(format!(
                     "{} bytes follow the packet of {used} bytes",

@@ -82,7 +82,7 @@ pub use packet::{
     SubscriptionOptions, UnsubAck, Unsubscribe, Will, MAX_PACKET_SIZE,
 };
 pub use packet_type::PacketType;
-pub use parse::{parse, parse_header, ParseOptions, Status};
+pub use parse::{parse, parse_bytes, parse_header, ParseOptions, Status};
 pub use properties::{Properties, PropertyId, UserProperty};
 pub use qos::QoS;
 pub use reason::ReasonCode;

@@ -2,10 +2,11 @@
 
 use crate::error::DecodeError;
 use crate::framing::{check_first_byte, FixedHeader};
-use crate::packet::{parse_body, PacketRef, ParseCtx, MAX_PACKET_SIZE};
+use crate::packet::{parse_body, Packet, PacketRef, ParseCtx, MAX_PACKET_SIZE};
 use crate::packet_type::PacketType;
 use crate::version::{ProtocolVersion, Role};
 use crate::wire::varint::{read_varint, VarIntError};
+use bytes::Bytes;
 
 /// The outcome of a parse that may need more input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +83,45 @@ pub fn parse_header(buf: &[u8], opts: &ParseOptions) -> Result<Status<FixedHeade
         });
     }
     Ok(Status::Complete(header))
+}
+
+/// Parses one whole packet at the start of `buf` into an owned [`Packet`] whose fields are
+/// zero-copy slices of `buf`: for a caller that already holds the bytes in a [`Bytes`] (a
+/// WebSocket frame, a datagram, a binding's copy) and needs no streaming [`crate::Decoder`].
+///
+/// Returns the packet and the number of bytes it used, or `Partial(n)` when at least `n` more
+/// bytes are needed.
+///
+/// ```
+/// use bytes::Bytes;
+/// use mqtt_codec::{parse_bytes, Packet, ParseOptions, ProtocolVersion, Status};
+///
+/// let frame = Bytes::from_static(&[0x40, 0x02, 0x00, 0x07]);
+/// let opts = ParseOptions::new(ProtocolVersion::V3_1_1);
+/// let Status::Complete((Packet::PubAck(ack), 4)) = parse_bytes(&frame, &opts)? else { panic!() };
+/// assert_eq!(ack.packet_id.get(), 7);
+/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// ```
+pub fn parse_bytes(
+    buf: &Bytes,
+    opts: &ParseOptions,
+) -> Result<Status<(Packet, usize)>, DecodeError> {
+    let header = match parse_header(buf, opts)? {
+        Status::Complete(h) => h,
+        Status::Partial(n) => return Ok(Status::Partial(n)),
+    };
+    let total = header.packet_len();
+    if buf.len() < total {
+        return Ok(Status::Partial(total - buf.len()));
+    }
+    let body = buf.slice(header.header_len..total);
+    let ctx = ParseCtx {
+        version: opts.version.unwrap_or(ProtocolVersion::V3_1_1),
+        receiver: opts.receiver,
+        flags: header.flags,
+    };
+    let packet = parse_body(header.packet_type, &body, &ctx)?;
+    Ok(Status::Complete((packet, total)))
 }
 
 /// Parses one whole packet at the start of `buf`, borrowing every field from it and
