@@ -64,7 +64,7 @@ impl Broker {
                 if !topic_matches(filter, topic) {
                     continue;
                 }
-                if entry.options.no_local && msg.origin.as_deref() == Some(client_id.as_str()) {
+                if entry.options.no_local && msg.origin.as_deref() == Some(client_id.as_bytes()) {
                     continue;
                 }
                 let t = best.get_or_insert_with(|| Target {

@@ -6,7 +6,7 @@ use crate::packet::{Publish, Will};
 use crate::properties::Properties;
 use crate::qos::QoS;
 use crate::topic::TopicName;
-use alloc::string::String;
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
@@ -17,23 +17,26 @@ pub(crate) struct Message {
     pub(crate) payload: Bytes,
     pub(crate) qos: QoS,
     pub(crate) retain: bool,
-    /// Properties forwarded unchanged ([MQTT-3.3.2-4], [MQTT-3.3.2-15] … [MQTT-3.3.2-20]).
-    pub(crate) properties: Properties,
+    /// Properties forwarded unchanged ([MQTT-3.3.2-4], [MQTT-3.3.2-15] … [MQTT-3.3.2-20]);
+    /// boxed, and only when there are some, so that a queued message stays small.
+    pub(crate) properties: Option<Box<Properties>>,
     /// When the Message Expiry Interval runs out.
     pub(crate) expires_at: Option<Millis>,
-    /// The publisher's client identifier, for No Local.
-    pub(crate) origin: Option<String>,
+    /// The publisher's client identifier, for No Local (shared, so copies of the message
+    /// for each subscriber do not copy it).
+    pub(crate) origin: Option<Bytes>,
 }
 
-fn forwarded(p: &Properties) -> Properties {
-    Properties {
+fn forwarded(p: &Properties) -> Option<Box<Properties>> {
+    let kept = Properties {
         payload_format_indicator: p.payload_format_indicator,
         content_type: p.content_type.clone(),
         response_topic: p.response_topic.clone(),
         correlation_data: p.correlation_data.clone(),
         user_properties: p.user_properties.clone(),
         ..Properties::default()
-    }
+    };
+    (!kept.is_empty()).then(|| Box::new(kept))
 }
 
 fn expiry(p: &Properties, now: Millis) -> Option<Millis> {
@@ -56,7 +59,7 @@ impl Message {
             retain: p.retain,
             properties: forwarded(&p.properties),
             expires_at: expiry(&p.properties, now),
-            origin: Some(String::from(origin)),
+            origin: Some(Bytes::copy_from_slice(origin.as_bytes())),
         }
     }
 
@@ -69,7 +72,7 @@ impl Message {
             retain: w.retain,
             properties: forwarded(&w.properties),
             expires_at: expiry(&w.properties, now),
-            origin: Some(String::from(origin)),
+            origin: Some(Bytes::copy_from_slice(origin.as_bytes())),
         }
     }
 
@@ -87,7 +90,7 @@ impl Message {
         sub_ids: &[u32],
         now: Millis,
     ) -> Publish {
-        let mut properties = self.properties.clone();
+        let mut properties = self.properties.as_deref().cloned().unwrap_or_default();
         properties.message_expiry_interval = self
             .expires_at
             .map(|at| (at.saturating_sub(now).div_ceil(1000)).min(u64::from(u32::MAX)) as u32);
