@@ -409,7 +409,9 @@ impl<'a> CItem<'a> for Subscription<Borrowed<'a>> {
     unsafe fn from_c(c: &'a mqtt_subscription) -> Result<Self, mqtt_status> {
         // SAFETY: the contract of this function.
         let filter = unsafe { view(&c.filter) }?;
-        let filter = TopicFilter::try_from_bytes(filter, true).map_err(|e| status::of_topic(&e))?;
+        // The version is not known here: the 5.0 `$share/` rules are checked by the encoder.
+        let filter =
+            TopicFilter::try_from_bytes(filter, false).map_err(|e| status::of_topic(&e))?;
         let retain_handling = match c.retain_handling {
             MQTT_RETAIN_SEND_AT_SUBSCRIBE => RetainHandling::SendAtSubscribe,
             MQTT_RETAIN_SEND_IF_NEW => RetainHandling::SendIfNew,

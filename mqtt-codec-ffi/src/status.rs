@@ -519,6 +519,7 @@ pub(crate) fn of_encode(e: &EncodeError) -> mqtt_status {
         E::EmptyTopic => MQTT_ERR_EMPTY_TOPIC,
         E::NoLocalOnSharedSubscription => MQTT_ERR_NO_LOCAL_ON_SHARED_SUBSCRIPTION,
         E::EmptyTopicFilter => MQTT_ERR_EMPTY_TOPIC_FILTER,
+        E::InvalidTopicFilter { reason, .. } => of_topic(reason),
         E::PasswordWithoutUsername => MQTT_ERR_PASSWORD_WITHOUT_USERNAME,
         E::EmptyClientIdWithoutCleanSession => MQTT_ERR_EMPTY_CLIENT_ID_WITHOUT_CLEAN_SESSION,
         E::MissingAuthenticationMethod => MQTT_ERR_MISSING_AUTHENTICATION_METHOD,

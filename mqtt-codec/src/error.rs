@@ -407,6 +407,15 @@ pub enum EncodeError {
     /// No Local on a shared subscription ([MQTT-3.8.3-4]).
     #[error("No Local on a shared subscription [MQTT-3.8.3-4]")]
     NoLocalOnSharedSubscription,
+    /// A SUBSCRIBE topic filter the target version does not accept: in 5.0, a `$share/`
+    /// filter that is not `$share/NAME/FILTER` ([MQTT-4.8.2-1], [MQTT-4.8.2-2]).
+    #[error("invalid topic filter for MQTT {version}: {reason}")]
+    InvalidTopicFilter {
+        /// What is wrong with it.
+        reason: TopicError,
+        /// The target version.
+        version: ProtocolVersion,
+    },
     /// An empty UNSUBSCRIBE topic filter ([MQTT-4.7.3-1]).
     #[error("empty topic filter [MQTT-4.7.3-1]")]
     EmptyTopicFilter,

@@ -136,8 +136,16 @@ fn subscription_len<S: Storage>(
     s: &Subscription<S>,
     version: ProtocolVersion,
 ) -> Result<usize, EncodeError> {
-    if version.is_v5() && s.options.no_local && s.filter.shared().is_some() {
-        return Err(EncodeError::NoLocalOnSharedSubscription);
+    if version.is_v5() {
+        // A filter made for 3.x may start with `$share/` without being a valid shared one.
+        let filter = s.filter.as_str();
+        if filter.starts_with(crate::topic::SHARE_PREFIX) {
+            check_topic_filter(filter, true)
+                .map_err(|reason| EncodeError::InvalidTopicFilter { reason, version })?;
+        }
+        if s.options.no_local && s.filter.shared().is_some() {
+            return Err(EncodeError::NoLocalOnSharedSubscription);
+        }
     }
     s.options.to_byte(version)?;
     Ok(prefixed_len("topic filter", s.filter.as_mqtt_str().as_bytes())? + 1)

@@ -1,0 +1,109 @@
+//! Arbitrary bytes, cut into arbitrary chunks, fed to client and server decoders of each
+//! version with a small maximum packet size. Checks: no panic; `buffered()` never beyond the
+//! limit plus one chunk; the same packets and the same error whatever the chunking; a failed
+//! decoder stays failed with the same error and ignores input.
+//!
+//! Input layout: byte 0 picks the limit, bytes 1..9 seed the chunking, the rest is the stream.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use mqtt_codec::{DecodeError, Decoder, DecoderConfig, Packet, ProtocolVersion, Role};
+use mqtt_codec_fuzz::Rng;
+
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    packets: Vec<Packet>,
+    error: Option<DecodeError>,
+}
+
+fn run(config: DecoderConfig, data: &[u8], mut next_chunk: impl FnMut() -> usize) -> Outcome {
+    let max = config.max_packet_size;
+    let mut d = Decoder::new(config);
+    let mut packets = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let n = next_chunk().min(rest.len());
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        d.feed(chunk);
+        assert!(
+            d.buffered() <= max.max(5) + chunk.len(),
+            "buffered {} > limit {max} + chunk {}",
+            d.buffered(),
+            chunk.len()
+        );
+        loop {
+            match d.next_packet() {
+                Ok(Some(p)) => packets.push(p),
+                Ok(None) => break,
+                Err(e) => {
+                    // The documented failed state: empty buffer, the error kept, later calls
+                    // answer Failed(e), and input is ignored.
+                    assert_eq!(d.error(), Some(&e));
+                    assert_eq!(d.buffered(), 0);
+                    d.feed(rest);
+                    assert_eq!(d.buffered(), 0, "a failed decoder must ignore input");
+                    match d.next_packet() {
+                        Err(DecodeError::Failed(inner)) => assert_eq!(*inner, e),
+                        other => panic!("after {e:?}, next_packet gave {other:?}"),
+                    }
+                    return Outcome {
+                        packets,
+                        error: Some(e),
+                    };
+                }
+            }
+        }
+        // Drained: at most one incomplete packet (or header) is held.
+        assert!(
+            d.buffered() <= max.max(5),
+            "holding {} > limit {max}",
+            d.buffered()
+        );
+        assert!(
+            d.buffer_mut().capacity() <= 4 * (max + chunk.len()) + 4096,
+            "capacity {} for limit {max}, chunk {}",
+            d.buffer_mut().capacity(),
+            chunk.len()
+        );
+    }
+    Outcome {
+        packets,
+        error: None,
+    }
+}
+
+fuzz_target!(|input: &[u8]| {
+    if input.len() < 9 {
+        return;
+    }
+    let max = 2 + (input[0] as usize) * 2; // 2..=512
+    let seed = u64::from_le_bytes(input[1..9].try_into().unwrap());
+    let data = &input[9..];
+    let configs = [
+        (Some(ProtocolVersion::V3_1), Some(Role::Client)),
+        (Some(ProtocolVersion::V3_1_1), Some(Role::Client)),
+        (Some(ProtocolVersion::V5), Some(Role::Client)),
+        (None, Some(Role::Server)),
+        (Some(ProtocolVersion::V3_1_1), Some(Role::Server)),
+        (Some(ProtocolVersion::V5), Some(Role::Server)),
+        (Some(ProtocolVersion::V5), None),
+    ];
+    for (version, role) in configs {
+        let config = DecoderConfig {
+            version,
+            role,
+            max_packet_size: max,
+        };
+        let whole = run(config, data, || usize::MAX);
+        let mut ones = || 1;
+        let bytewise = run(config, data, &mut ones);
+        assert_eq!(
+            whole, bytewise,
+            "byte-at-a-time differs ({version:?}, {role:?})"
+        );
+        let mut rng = Rng(seed);
+        let chunk_max = 1 + (seed >> 56) as usize;
+        let chunked = run(config, data, || rng.chunk(chunk_max));
+        assert_eq!(whole, chunked, "chunked differs ({version:?}, {role:?})");
+    }
+});

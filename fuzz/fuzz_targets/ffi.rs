@@ -1,0 +1,202 @@
+//! The C ABI (`mqtt-codec-ffi`) fed the same way as `roundtrip`: `mqtt_decode` agrees with the
+//! core's `parse` (verdict and bytes used); whatever it decodes, `mqtt_encoded_len` and
+//! `mqtt_encode` re-encode from the C struct to exactly the core's re-encoding, and refuse a
+//! buffer one byte short saying the size needed; the streaming handle agrees with the core's
+//! `Decoder` whatever the chunking. No call ever answers `MQTT_ERR_INTERNAL` (a caught panic).
+//!
+//! Input layout: byte 0 picks the version, the role and a cut point; the rest is the stream.
+#![no_main]
+use ffi::*;
+use libfuzzer_sys::fuzz_target;
+use mqtt_codec::{
+    parse, Decoder, DecoderConfig, Packet, ParseOptions, ProtocolVersion, Role, Status,
+    MAX_PACKET_SIZE,
+};
+use mqtt_codec_fuzz::to_hex;
+
+fuzz_target!(|input: &[u8]| {
+    let Some((&sel, buf)) = input.split_first() else {
+        return;
+    };
+    let (level, version) = [
+        (MQTT_VERSION_UNKNOWN, None),
+        (MQTT_V3_1, Some(ProtocolVersion::V3_1)),
+        (MQTT_V3_1_1, Some(ProtocolVersion::V3_1_1)),
+        (MQTT_V5, Some(ProtocolVersion::V5)),
+    ][(sel & 3) as usize];
+    let (role_c, role) = [
+        (MQTT_ROLE_ANY, None),
+        (MQTT_ROLE_CLIENT, Some(Role::Client)),
+        (MQTT_ROLE_SERVER, Some(Role::Server)),
+        (MQTT_ROLE_ANY, None),
+    ][((sel >> 2) & 3) as usize];
+    let opts_c = mqtt_decode_options {
+        version: level,
+        role: role_c,
+        max_packet_size: 0,
+    };
+    let opts = ParseOptions {
+        version,
+        receiver: role,
+        max_packet_size: MAX_PACKET_SIZE,
+    };
+
+    let mut pkt = mqtt_packet::default();
+    let mut n = 0usize;
+    // SAFETY: valid pointers for the call; `buf` outlives `pkt`'s views.
+    let st = unsafe { mqtt_decode(buf.as_ptr(), buf.len(), &opts_c, &mut pkt, &mut n) };
+    assert_ne!(
+        st,
+        mqtt_status::MQTT_ERR_INTERNAL,
+        "mqtt_decode panicked on {}",
+        to_hex(buf)
+    );
+    match parse(buf, &opts) {
+        Ok(Status::Complete((p, used))) => {
+            assert_eq!(
+                st,
+                mqtt_status::MQTT_OK,
+                "core accepts {}, C ABI says {st:?}",
+                to_hex(buf)
+            );
+            assert_eq!(n, used);
+            let v = match (&p, version) {
+                (Packet::Connect(c), _) => c.protocol_version,
+                (_, Some(v)) => v,
+                _ => unreachable!(),
+            };
+            let expected = p.to_bytes(v).expect("roundtrip target covers this");
+            let mut len = 0usize;
+            // SAFETY: `pkt` holds views into `buf`, still alive.
+            let st = unsafe { mqtt_encoded_len(&pkt, v.level(), &mut len) };
+            if st == mqtt_status::MQTT_ERR_TOPIC_SHARED_SUBSCRIPTION && !v.is_v5() {
+                return; // Known finding F2, see below.
+            }
+            assert_eq!(
+                st,
+                mqtt_status::MQTT_OK,
+                "mqtt_encoded_len of a decoded packet: {st:?} on {}",
+                to_hex(buf)
+            );
+            assert_eq!(len, expected.len());
+            let mut out = vec![0u8; len];
+            let mut written = 0usize;
+            // SAFETY: `out` is writable for `len` bytes and does not overlap `buf`.
+            let st =
+                unsafe { mqtt_encode(&pkt, v.level(), out.as_mut_ptr(), out.len(), &mut written) };
+            assert_eq!(st, mqtt_status::MQTT_OK);
+            assert_eq!(written, len);
+            assert_eq!(
+                to_hex(&out),
+                to_hex(&expected),
+                "C ABI re-encoding differs from the core's"
+            );
+            if len > 0 {
+                // SAFETY: as above, one byte shorter.
+                let st = unsafe {
+                    mqtt_encode(&pkt, v.level(), out.as_mut_ptr(), len - 1, &mut written)
+                };
+                assert_eq!(st, mqtt_status::MQTT_ERR_BUFFER_TOO_SMALL);
+                assert_eq!(written, len);
+            }
+        }
+        Ok(Status::Partial(k)) => {
+            assert_eq!(st, mqtt_status::MQTT_NEED_MORE);
+            assert_eq!(n, k);
+        }
+        Err(_) => assert!(
+            (st as i32) >= 100,
+            "core refuses {}, C ABI says {st:?}",
+            to_hex(buf)
+        ),
+    }
+
+    // The streaming handle, fed in two chunks, against the core's Decoder.
+    let mut core = Decoder::new(DecoderConfig {
+        version,
+        role,
+        max_packet_size: 4096,
+    });
+    let opts_s = mqtt_decode_options {
+        version: level,
+        role: role_c,
+        max_packet_size: 4096,
+    };
+    let mut h: *mut mqtt_decoder = std::ptr::null_mut();
+    // SAFETY: valid pointers.
+    assert_eq!(
+        unsafe { mqtt_decoder_new(&opts_s, &mut h) },
+        mqtt_status::MQTT_OK
+    );
+    let cut = (sel as usize >> 4) * buf.len() / 16;
+    let mut core_out = Vec::new();
+    let mut c_out = Vec::new();
+    for chunk in [&buf[..cut], &buf[cut..]] {
+        core.feed(chunk);
+        while core.error().is_none() {
+            match core.next_packet() {
+                Ok(Some(p)) => {
+                    core_out.push(Ok(p.to_bytes(core.protocol_version().unwrap()).unwrap()))
+                }
+                Ok(None) => break,
+                Err(_) => {
+                    core_out.push(Err(()));
+                    break;
+                }
+            }
+        }
+        // SAFETY: `h` is live; `chunk` readable.
+        let st = unsafe { mqtt_decoder_feed(h, chunk.as_ptr(), chunk.len()) };
+        if st != mqtt_status::MQTT_OK {
+            assert_eq!(st, mqtt_status::MQTT_ERR_DECODER_FAILED);
+            continue;
+        }
+        loop {
+            let mut p = mqtt_packet::default();
+            // SAFETY: `h` live, `p` writable.
+            let st = unsafe { mqtt_decoder_next(h, &mut p) };
+            assert_ne!(st, mqtt_status::MQTT_ERR_INTERNAL);
+            if st == mqtt_status::MQTT_NEED_MORE {
+                break;
+            }
+            if st != mqtt_status::MQTT_OK {
+                c_out.push(Err(()));
+                break;
+            }
+            // SAFETY: `h` live.
+            let lv = unsafe { mqtt_decoder_version(h) };
+            let mut len = 0usize;
+            // SAFETY: `p`'s views stay valid until the next call on `h`.
+            let st = unsafe { mqtt_encoded_len(&p, lv, &mut len) };
+            // Known finding F2 (fuzz/README.md): the C encoder checks SUBSCRIBE filters with the
+            // 5.0 shared-subscription rules under 3.x too, so a 3.1.1 "$share/g" decodes but
+            // does not re-encode. Skip that input until mqtt-codec-ffi is fixed.
+            if st == mqtt_status::MQTT_ERR_TOPIC_SHARED_SUBSCRIPTION && lv != MQTT_V5 {
+                unsafe { mqtt_decoder_free(h) };
+                return;
+            }
+            assert_eq!(
+                st,
+                mqtt_status::MQTT_OK,
+                "mqtt_encoded_len of a streamed packet on {}",
+                to_hex(buf)
+            );
+            let mut out = vec![0u8; len];
+            let mut w = 0usize;
+            // SAFETY: as above.
+            assert_eq!(
+                unsafe { mqtt_encode(&p, lv, out.as_mut_ptr(), len, &mut w) },
+                mqtt_status::MQTT_OK
+            );
+            c_out.push(Ok(bytes::Bytes::from(out)));
+        }
+    }
+    // SAFETY: `h` came from mqtt_decoder_new and is freed once.
+    unsafe { mqtt_decoder_free(h) };
+    assert_eq!(
+        core_out,
+        c_out,
+        "streaming C ABI differs from the core on {}",
+        to_hex(buf)
+    );
+});
