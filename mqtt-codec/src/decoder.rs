@@ -1,5 +1,7 @@
 //! The streaming decoder: a sans-IO state machine fed any chunking of a byte stream.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::DecodeError;
 use crate::framing::{FixedHeader, HeaderReader};
 use crate::packet::{parse_body, Packet, ParseCtx};
@@ -209,7 +211,7 @@ impl Decoder {
                     }
                     let frame = self.buf.split_to(header.packet_len()).freeze();
                     let start = self.offset;
-                    self.offset += header.packet_len() as u64;
+                    self.offset = self.offset.saturating_add(header.packet_len() as u64);
                     let body = frame.slice(header.header_len..);
                     self.state = State::Header(HeaderReader::default());
                     let ctx = ParseCtx {

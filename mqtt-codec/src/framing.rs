@@ -1,6 +1,8 @@
 //! Framing: the fixed header (packet type, flags, remaining length), checked the moment each
 //! byte arrives, so that an oversized or reserved packet is refused before its body is read.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::DecodeError;
 use crate::packet_type::PacketType;
 use crate::qos::QoS;
@@ -23,7 +25,7 @@ pub struct FixedHeader {
 impl FixedHeader {
     /// The size of the whole packet.
     pub fn packet_len(&self) -> usize {
-        self.header_len + self.remaining_length
+        self.header_len.saturating_add(self.remaining_length)
     }
 }
 
@@ -109,7 +111,7 @@ impl HeaderReader {
         receiver: Option<Role>,
         max_packet_size: usize,
     ) -> Result<Option<FixedHeader>, DecodeError> {
-        self.consumed += 1;
+        self.consumed = self.consumed.saturating_add(1);
         let Some((packet_type, flags)) = self.first else {
             self.first = Some(check_first_byte(byte, version, receiver)?);
             return Ok(None);

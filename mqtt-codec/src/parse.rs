@@ -1,5 +1,7 @@
 //! The borrowed, allocation-free parse of one packet at the start of a `&[u8]`.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::DecodeError;
 use crate::framing::{check_first_byte, FixedHeader};
 use crate::packet::{parse_body, Packet, PacketRef, ParseCtx, MAX_PACKET_SIZE};
@@ -74,7 +76,7 @@ pub fn parse_header(buf: &[u8], opts: &ParseOptions) -> Result<Status<FixedHeade
         packet_type,
         flags,
         remaining_length: remaining_length as usize,
-        header_len: 1 + used,
+        header_len: used.saturating_add(1),
     };
     if header.packet_len() > opts.max_packet_size {
         return Err(DecodeError::PacketTooLarge {
@@ -112,7 +114,7 @@ pub fn parse_bytes(
     };
     let total = header.packet_len();
     if buf.len() < total {
-        return Ok(Status::Partial(total - buf.len()));
+        return Ok(Status::Partial(total.saturating_sub(buf.len())));
     }
     let body = buf.slice(header.header_len..total);
     let ctx = ParseCtx {
@@ -149,7 +151,7 @@ pub fn parse<'a>(
     };
     let total = header.packet_len();
     if buf.len() < total {
-        return Ok(Status::Partial(total - buf.len()));
+        return Ok(Status::Partial(total.saturating_sub(buf.len())));
     }
     let body = buf.get(header.header_len..total).unwrap_or_default();
     let ctx = ParseCtx {

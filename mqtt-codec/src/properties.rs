@@ -339,16 +339,16 @@ macro_rules! define_properties {
                     if let Some(n) = int_value!($kind, v) {
                         check_value(id, n).map_err(|()| EncodeError::InvalidPropertyValue { property: id, value: n })?;
                     }
-                    len += 1 + value_len!($kind, v, $text);
+                    len = len.saturating_add(1 + value_len!($kind, v, $text));
                 } )*
                 let mut err = None;
                 let mut count = 0usize;
                 S::for_each(&self.subscription_identifiers, &mut |&id| {
-                    count += 1;
+                    count = count.saturating_add(1);
                     if id == 0 || id > MAX_VARINT {
                         err.get_or_insert(EncodeError::InvalidPropertyValue { property: PropertyId::SubscriptionIdentifier, value: id });
                     }
-                    len += 1 + varint_len(id);
+                    len = len.saturating_add(1 + varint_len(id));
                 });
                 if count > 0 {
                     allow(ctx, PropertyId::SubscriptionIdentifier)?;
@@ -358,7 +358,7 @@ macro_rules! define_properties {
                 }
                 let mut users = 0usize;
                 S::for_each(&self.user_properties, &mut |p| {
-                    users += 1;
+                    users = users.saturating_add(1);
                     match (prefixed_len("user property name", p.name.as_bytes()), prefixed_len("user property value", p.value.as_bytes())) {
                         (Ok(a), Ok(b)) => len += 1 + a + b,
                         (Err(e), _) | (_, Err(e)) => { err.get_or_insert(e); }

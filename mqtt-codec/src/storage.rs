@@ -7,6 +7,8 @@
 //! borrowed packet holds its lists (subscriptions, reason codes, user properties) as a
 //! validated region that is walked lazily, which is what keeps it allocation-free.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use alloc::vec::Vec;
 use bytes::Bytes;
 use core::fmt;
@@ -83,7 +85,7 @@ impl<'a> Storage for Borrowed<'a> {
 
     fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut BorrowedList<'a, T>, _item: T) {
         // The item was validated; the list re-reads it from the raw region on iteration.
-        list.len += 1;
+        list.len = list.len.saturating_add(1);
     }
     fn seal<T: Clone + fmt::Debug + PartialEq + Eq>(
         list: &mut BorrowedList<'a, T>,
@@ -259,11 +261,11 @@ impl<T: Clone> Iterator for BorrowedListIter<'_, T> {
             return None;
         }
         let item = self.next_item()?;
-        self.index += 1;
+        self.index = self.index.saturating_add(1);
         Some(item)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = self.len - self.index;
+        let left = self.len.saturating_sub(self.index);
         (0, Some(left))
     }
 }

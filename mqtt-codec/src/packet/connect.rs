@@ -215,19 +215,26 @@ impl<S: Storage> Connect<S> {
                     .content_len(PropContext::Packet(PacketType::Connect))?,
             );
         }
-        len += prefixed_len("client identifier", self.client_id.as_bytes())?;
+        len = len.saturating_add(prefixed_len(
+            "client identifier",
+            self.client_id.as_bytes(),
+        )?);
         if let Some(will) = &self.will {
             if version.is_v5() {
-                len += section_len(will.properties.content_len(PropContext::Will)?);
+                len = len
+                    .saturating_add(section_len(will.properties.content_len(PropContext::Will)?));
             }
-            len += prefixed_len("will topic", will.topic.as_mqtt_str().as_bytes())?;
-            len += prefixed_len("will payload", will.payload.as_ref())?;
+            len = len.saturating_add(prefixed_len(
+                "will topic",
+                will.topic.as_mqtt_str().as_bytes(),
+            )?);
+            len = len.saturating_add(prefixed_len("will payload", will.payload.as_ref())?);
         }
         if let Some(u) = &self.username {
-            len += prefixed_len("user name", u.as_bytes())?;
+            len = len.saturating_add(prefixed_len("user name", u.as_bytes())?);
         }
         if let Some(p) = &self.password {
-            len += prefixed_len("password", p.as_ref())?;
+            len = len.saturating_add(prefixed_len("password", p.as_ref())?);
         }
         Ok(len)
     }

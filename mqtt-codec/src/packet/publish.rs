@@ -149,7 +149,7 @@ impl<S: Storage> Publish<S> {
         }
         let mut len = prefixed_len("topic name", self.topic.as_mqtt_str().as_bytes())?;
         if self.packet_id.is_some() {
-            len += 2;
+            len = len.saturating_add(2);
         }
         if version.is_v5() {
             len += section_len(

@@ -135,9 +135,9 @@ fn parts_len<S: Storage>(
 ) -> Result<usize, EncodeError> {
     let mut len = 2 + encoded_section_len(props, PropContext::Packet(packet_type), version)?;
     let mut bad = None;
-    let mut count = 0;
+    let mut count = 0usize;
     S::for_each(codes, &mut |&c| {
-        count += 1;
+        count = count.saturating_add(1);
         let ok = if !version.is_v5() && packet_type == PacketType::UnsubAck {
             c == ReasonCode::Success
         } else {
@@ -161,7 +161,7 @@ fn parts_len<S: Storage>(
         return Err(EncodeError::EmptyPayload { packet_type });
     }
     if version.is_v5() || packet_type == PacketType::SubAck {
-        len += count;
+        len = len.saturating_add(count);
     }
     Ok(len)
 }

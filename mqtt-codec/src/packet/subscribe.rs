@@ -216,9 +216,9 @@ impl<S: Storage> Subscribe<S> {
             version,
         )?;
         let mut first_error = None;
-        let mut count = 0;
+        let mut count = 0usize;
         S::for_each(&self.subscriptions, &mut |s| {
-            count += 1;
+            count = count.saturating_add(1);
             match subscription_len(s, version) {
                 Ok(n) => len += n,
                 Err(e) => {

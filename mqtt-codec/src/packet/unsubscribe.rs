@@ -97,9 +97,9 @@ impl<S: Storage> Unsubscribe<S> {
             version,
         )?;
         let mut result = Ok(());
-        let mut count = 0;
+        let mut count = 0usize;
         S::for_each(&self.filters, &mut |f| {
-            count += 1;
+            count = count.saturating_add(1);
             match prefixed_len("topic filter", f.as_bytes()) {
                 Ok(n) if n > 2 => len += n,
                 Ok(_) => result = Err(EncodeError::EmptyTopicFilter),

@@ -1,5 +1,7 @@
 //! One cursor over a packet body that owns every bounds check of the parsers.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::DecodeError;
 use crate::packet::subscribe::{read_subscription, Subscription};
 use crate::packet::unsubscribe::read_filter;
@@ -163,7 +165,7 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
 
     /// Bytes left before the end of this cursor's window.
     pub(crate) fn remaining(&self) -> usize {
-        self.end - self.pos
+        self.end.saturating_sub(self.pos)
     }
 
     /// True when nothing is left.
@@ -189,7 +191,7 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
             return Err(self.eof(field));
         }
         let start = self.pos;
-        self.pos += n;
+        self.pos = self.pos.saturating_add(n);
         self.data
             .get(start..self.pos)
             .ok_or_else(|| self.eof(field))
@@ -205,7 +207,7 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
             return Err(self.eof(field));
         }
         let start = self.pos;
-        self.pos += n;
+        self.pos = self.pos.saturating_add(n);
         Ok(self.src.slice(start, self.pos))
     }
 
@@ -217,7 +219,7 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
             .copied()
             .filter(|_| self.pos < self.end);
         let b = b.ok_or_else(|| self.eof(field))?;
-        self.pos += 1;
+        self.pos = self.pos.saturating_add(1);
         Ok(b)
     }
 
@@ -244,7 +246,7 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
         let window = self.data.get(self.pos..self.end).unwrap_or_default();
         match read_varint(window) {
             Ok((value, used)) => {
-                self.pos += used;
+                self.pos = self.pos.saturating_add(used);
                 Ok(value)
             }
             Err(VarIntError::Incomplete) => Err(self.eof(field)),
@@ -310,10 +312,10 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
             src: self.src,
             data: self.data,
             pos: self.pos,
-            end: self.pos + len,
+            end: self.pos.saturating_add(len),
             packet_type: self.packet_type,
         };
-        self.pos += len;
+        self.pos = self.pos.saturating_add(len);
         Ok(sub)
     }
 

@@ -1,6 +1,8 @@
 //! Variable Byte Integers (§1.5.5): remaining length, property length, property identifiers
 //! and Subscription Identifiers.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 /// The largest value a Variable Byte Integer can hold (`FF FF FF 7F`).
 pub const MAX_VARINT: u32 = 268_435_455;
 
@@ -27,7 +29,7 @@ impl VarIntState {
     pub(crate) fn push(&mut self, byte: u8) -> Result<Option<(u32, usize)>, VarIntError> {
         let shift = 7 * u32::from(self.count);
         self.value |= u32::from(byte & 0x7F) << shift;
-        self.count += 1;
+        self.count = self.count.saturating_add(1);
         if byte & 0x80 == 0 {
             // A last byte of zero after at least one other byte means a shorter form existed.
             if byte == 0 && self.count > 1 {

@@ -1,6 +1,8 @@
 //! Writers for the data types of §1.5. Sizes are checked before anything is written, so
 //! these only put bytes.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::EncodeError;
 use bytes::BufMut;
 
@@ -33,5 +35,5 @@ pub(crate) fn prefixed_len(field: &'static str, bytes: &[u8]) -> Result<usize, E
             len: bytes.len(),
         });
     }
-    Ok(2 + bytes.len())
+    Ok(bytes.len().saturating_add(2))
 }
