@@ -793,3 +793,28 @@ fn mqtt_3_3_2_17_user_properties_and_request_response_passed_through_unchanged()
         Some(&b"\x00\x01corr"[..])
     );
 }
+
+/// [MQTT-3.1.2-24]: a client whose Maximum Packet Size cannot take the CONNACK gets nothing
+/// larger than it allows; the broker ends the connection instead of leaving it waiting.
+#[test]
+fn mqtt_3_1_2_24_connack_too_large_for_the_client_closes_the_connection() {
+    let mut broker = mqtt_codec::broker::Broker::new(mqtt_codec::broker::BrokerConfig::default());
+    broker.connection_opened(1, 0);
+    let mut connect = mqtt_codec::Connect::new(
+        mqtt_codec::ProtocolVersion::V5,
+        mqtt_codec::MqttStr::new("tiny").unwrap(),
+    );
+    connect.properties.maximum_packet_size = Some(4);
+    let bytes = mqtt_codec::Packet::Connect(connect)
+        .to_bytes(mqtt_codec::ProtocolVersion::V5)
+        .unwrap();
+    broker.bytes_received(1, &bytes, 0);
+    let actions: Vec<_> = std::iter::from_fn(|| broker.poll_action()).collect();
+    assert!(!actions
+        .iter()
+        .any(|a| matches!(a, mqtt_codec::broker::Action::Send { .. })));
+    assert!(actions
+        .iter()
+        .any(|a| matches!(a, mqtt_codec::broker::Action::Close { conn: 1 })));
+    assert_eq!(broker.connection_count(), 0);
+}

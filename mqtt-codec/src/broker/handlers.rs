@@ -233,7 +233,11 @@ impl Broker {
             // 3.x has no Receive Maximum: keep as many in flight as we accept ourselves.
             c.receive_max_out = usize::from(self.config.receive_maximum);
         }
-        self.send(conn, &Packet::ConnAck(ack));
+        if !self.send(conn, &Packet::ConnAck(ack)) {
+            // A client whose Maximum Packet Size cannot take even the CONNACK cannot be
+            // answered ([MQTT-3.1.2-24]): end the connection rather than leave it waiting.
+            return self.detach(conn, now, false);
+        }
         self.stats.connections += 1;
         self.log(
             Level::Info,
