@@ -1,6 +1,8 @@
 //! MQTT 5.0 properties (§2.2.2, table 2-4): every property with its data type, the packets
 //! that may carry it, the ones that may repeat, and the value ranges.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet_type::PacketType;
 use crate::storage::{Owned, Storage};
@@ -83,6 +85,8 @@ impl PropContext {
 }
 
 /// A set of property identifiers, one bit each.
+// Evaluated at compile time only, on the constant tables below.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 const fn id_set(ids: &[u8]) -> u64 {
     let mut bits = 0u64;
     let mut i = 0;
@@ -339,7 +343,7 @@ macro_rules! define_properties {
                     if let Some(n) = int_value!($kind, v) {
                         check_value(id, n).map_err(|()| EncodeError::InvalidPropertyValue { property: id, value: n })?;
                     }
-                    len = len.saturating_add(1 + value_len!($kind, v, $text));
+                    len = len.saturating_add(value_len!($kind, v, $text)).saturating_add(1);
                 } )*
                 let mut err = None;
                 let mut count = 0usize;
@@ -348,7 +352,7 @@ macro_rules! define_properties {
                     if id == 0 || id > MAX_VARINT {
                         err.get_or_insert(EncodeError::InvalidPropertyValue { property: PropertyId::SubscriptionIdentifier, value: id });
                     }
-                    len = len.saturating_add(1 + varint_len(id));
+                    len = len.saturating_add(varint_len(id)).saturating_add(1);
                 });
                 if count > 0 {
                     allow(ctx, PropertyId::SubscriptionIdentifier)?;
@@ -360,7 +364,7 @@ macro_rules! define_properties {
                 S::for_each(&self.user_properties, &mut |p| {
                     users = users.saturating_add(1);
                     match (prefixed_len("user property name", p.name.as_bytes()), prefixed_len("user property value", p.value.as_bytes())) {
-                        (Ok(a), Ok(b)) => len += 1 + a + b,
+                        (Ok(a), Ok(b)) => len = len.saturating_add(a).saturating_add(b).saturating_add(1),
                         (Err(e), _) | (_, Err(e)) => { err.get_or_insert(e); }
                     }
                 });
@@ -608,5 +612,5 @@ pub(crate) fn write_properties<S: Storage>(
 
 /// The size of a property section with `content` bytes of properties.
 pub(crate) fn section_len(content: usize) -> usize {
-    varint_len(content as u32) + content
+    content.saturating_add(varint_len(content as u32))
 }

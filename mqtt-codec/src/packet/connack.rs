@@ -1,5 +1,7 @@
 //! CONNACK (§3.2): the server's answer to CONNECT.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
 use crate::packet_type::PacketType;
@@ -121,7 +123,7 @@ impl<S: Storage> ConnAck<S> {
             let props = self
                 .properties
                 .content_len(PropContext::Packet(PacketType::ConnAck))?;
-            return Ok(2 + section_len(props));
+            return Ok(section_len(props).saturating_add(2));
         }
         if v3_return_code(self.reason_code).is_none() {
             return Err(EncodeError::NotRepresentable {

@@ -1,5 +1,7 @@
 //! CONNECT (§3.1): the client's request to open a session.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
 use crate::packet_type::PacketType;
@@ -208,12 +210,13 @@ impl<S: Storage> Connect<S> {
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         self.check(version)?;
-        let mut len = 2 + version.protocol_name().len() + 1 + 1 + 2;
+        // Protocol name (length-prefixed), level, flags, keep alive.
+        let mut len = version.protocol_name().len().saturating_add(2 + 1 + 1 + 2);
         if version.is_v5() {
-            len += section_len(
+            len = len.saturating_add(section_len(
                 self.properties
                     .content_len(PropContext::Packet(PacketType::Connect))?,
-            );
+            ));
         }
         len = len.saturating_add(prefixed_len(
             "client identifier",

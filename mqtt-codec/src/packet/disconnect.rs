@@ -1,6 +1,8 @@
 //! DISCONNECT (§3.14) and AUTH (§3.15): a reason code and properties, both optional on the
 //! wire, which share one layout.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
 use crate::packet_type::PacketType;
@@ -161,7 +163,7 @@ fn parts_len<S: Storage>(
     Ok(match (code, content) {
         (ReasonCode::Success, 0) => 0,
         (_, 0) if packet_type == PacketType::Disconnect => 1,
-        _ => 1 + section_len(content),
+        _ => section_len(content).saturating_add(1),
     })
 }
 

@@ -2,6 +2,8 @@
 //! 64 bytes; passwords and authentication data show only their length, so a log line never
 //! leaks a secret.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use super::publish::PAYLOAD_PREVIEW;
 use super::*;
 use crate::string::fmt_payload;

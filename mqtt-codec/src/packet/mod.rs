@@ -1,6 +1,8 @@
 //! The packets: one enum with a variant per control packet type, each variant's type in a
 //! file of its own, and the encoder that frames them.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 pub(crate) mod connack;
 pub(crate) mod connect;
 pub(crate) mod disconnect;
@@ -282,7 +284,9 @@ fn total_len(body: usize) -> Result<usize, EncodeError> {
             max: MAX_PACKET_SIZE,
         });
     }
-    Ok(1 + varint_len(body as u32) + body)
+    Ok(body
+        .saturating_add(varint_len(body as u32))
+        .saturating_add(1))
 }
 
 impl<S: Storage> Publish<S> {
@@ -295,9 +299,11 @@ impl<S: Storage> Publish<S> {
         buf: &mut B,
     ) -> Result<&S::Bytes, EncodeError> {
         let header_body = self.header_body_len(version)?;
-        let body = header_body + self.payload.as_ref().len();
+        let body = header_body.saturating_add(self.payload.as_ref().len());
         total_len(body)?;
-        let needed = 1 + varint_len(body as u32) + header_body;
+        let needed = header_body
+            .saturating_add(varint_len(body as u32))
+            .saturating_add(1);
         if buf.remaining_mut() < needed {
             return Err(EncodeError::BufferTooSmall {
                 needed,

@@ -1,5 +1,7 @@
 //! PUBLISH (§3.3): an application message, in either direction.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
@@ -152,10 +154,10 @@ impl<S: Storage> Publish<S> {
             len = len.saturating_add(2);
         }
         if version.is_v5() {
-            len += section_len(
+            len = len.saturating_add(section_len(
                 self.properties
                     .content_len(PropContext::Packet(PacketType::Publish))?,
-            );
+            ));
         } else if !self.properties.is_empty() {
             return Err(EncodeError::NotRepresentable {
                 what: "properties",
@@ -166,7 +168,9 @@ impl<S: Storage> Publish<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        Ok(self.header_body_len(version)? + self.payload.as_ref().len())
+        Ok(self
+            .header_body_len(version)?
+            .saturating_add(self.payload.as_ref().len()))
     }
 
     pub(crate) fn write_header_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {

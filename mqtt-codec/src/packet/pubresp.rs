@@ -1,6 +1,8 @@
 //! PUBACK, PUBREC, PUBREL and PUBCOMP (§3.4–§3.7): the QoS 1 and QoS 2 acknowledgements,
 //! which share one layout.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
@@ -113,7 +115,7 @@ impl<S: Storage> PubResponse<S> {
         Ok(match (self.reason_code, props) {
             (ReasonCode::Success, 0) => 2,
             (_, 0) => 3,
-            _ => 3 + section_len(props),
+            _ => section_len(props).saturating_add(3),
         })
     }
 

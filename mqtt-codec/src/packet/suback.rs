@@ -1,5 +1,7 @@
 //! SUBACK (§3.9) and UNSUBACK (§3.11): one reason code per filter of the request.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
@@ -133,7 +135,8 @@ fn parts_len<S: Storage>(
     version: ProtocolVersion,
     packet_type: PacketType,
 ) -> Result<usize, EncodeError> {
-    let mut len = 2 + encoded_section_len(props, PropContext::Packet(packet_type), version)?;
+    let mut len =
+        encoded_section_len(props, PropContext::Packet(packet_type), version)?.saturating_add(2);
     let mut bad = None;
     let mut count = 0usize;
     S::for_each(codes, &mut |&c| {

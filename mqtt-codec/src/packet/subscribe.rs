@@ -1,5 +1,7 @@
 //! SUBSCRIBE (§3.8): topic filters with their subscription options.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
@@ -148,7 +150,7 @@ fn subscription_len<S: Storage>(
         }
     }
     s.options.to_byte(version)?;
-    Ok(prefixed_len("topic filter", s.filter.as_mqtt_str().as_bytes())? + 1)
+    Ok(prefixed_len("topic filter", s.filter.as_mqtt_str().as_bytes())?.saturating_add(1))
 }
 
 /// SUBSCRIBE: one or more subscriptions.
@@ -210,17 +212,18 @@ impl<S: Storage> Subscribe<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        let mut len = 2 + encoded_section_len(
+        let mut len = encoded_section_len(
             &self.properties,
             PropContext::Packet(PacketType::Subscribe),
             version,
-        )?;
+        )?
+        .saturating_add(2);
         let mut first_error = None;
         let mut count = 0usize;
         S::for_each(&self.subscriptions, &mut |s| {
             count = count.saturating_add(1);
             match subscription_len(s, version) {
-                Ok(n) => len += n,
+                Ok(n) => len = len.saturating_add(n),
                 Err(e) => {
                     first_error.get_or_insert(e);
                 }

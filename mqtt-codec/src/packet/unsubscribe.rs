@@ -1,5 +1,7 @@
 //! UNSUBSCRIBE (§3.10): topic filters to remove.
 
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
@@ -91,17 +93,18 @@ impl<S: Storage> Unsubscribe<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        let mut len = 2 + encoded_section_len(
+        let mut len = encoded_section_len(
             &self.properties,
             PropContext::Packet(PacketType::Unsubscribe),
             version,
-        )?;
+        )?
+        .saturating_add(2);
         let mut result = Ok(());
         let mut count = 0usize;
         S::for_each(&self.filters, &mut |f| {
             count = count.saturating_add(1);
             match prefixed_len("topic filter", f.as_bytes()) {
-                Ok(n) if n > 2 => len += n,
+                Ok(n) if n > 2 => len = len.saturating_add(n),
                 Ok(_) => result = Err(EncodeError::EmptyTopicFilter),
                 Err(e) => result = Err(e),
             }
