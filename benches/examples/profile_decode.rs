@@ -13,7 +13,48 @@ use std::hint::black_box;
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "owned".into());
+    if mode == "sizes" {
+        // What a decode moves around: the size of each packet form.
+        use std::mem::size_of;
+        println!("Packet {}", size_of::<mqtt_codec::Packet>());
+        println!("PacketRef {}", size_of::<mqtt_codec::PacketRef<'static>>());
+        println!("Connect {}", size_of::<mqtt_codec::Connect>());
+        println!("Publish {}", size_of::<mqtt_codec::Publish>());
+        println!("DecodeError {}", size_of::<mqtt_codec::DecodeError>());
+        println!("Decoder {}", size_of::<Decoder>());
+        return;
+    }
     let rounds: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    if let Some(chunk) = mode.strip_prefix("peerstream") {
+        // The same stream through mqttbytes, to compare instruction counts.
+        let chunk: usize = chunk.parse().unwrap_or(65536);
+        let stream = mqtt_codec_benches::mixed_stream();
+        for _ in 0..rounds {
+            let mut buf = bytes::BytesMut::new();
+            for piece in stream.chunks(chunk) {
+                buf.extend_from_slice(piece);
+                while let Ok(p) = mqttbytes::v4::read(&mut buf, 1 << 20) {
+                    black_box(p);
+                }
+            }
+        }
+        return;
+    }
+    if let Some(chunk) = mode.strip_prefix("stream") {
+        // The 1 MiB mixed stream, `rounds` times, in chunks of the size after "stream".
+        let chunk: usize = chunk.parse().unwrap_or(65536);
+        let stream = mqtt_codec_benches::mixed_stream();
+        for _ in 0..rounds {
+            let mut decoder = Decoder::client(mqtt_codec::ProtocolVersion::V3_1_1);
+            for piece in stream.chunks(chunk) {
+                decoder.feed(piece);
+                while let Some(p) = decoder.next_packet().expect("valid") {
+                    black_box(p);
+                }
+            }
+        }
+        return;
+    }
     let case_name = args.next().unwrap_or_else(|| "publish_qos0_16B".into());
     let case = cases()
         .into_iter()

@@ -296,7 +296,7 @@ pub fn will(u: &mut Unstructured, version: ProtocolVersion) -> Result<Will> {
         payload: bytes(u, 8)?,
         qos: qos(u)?,
         retain: u.arbitrary()?,
-        properties: props_for(u, version, PropCtx::Will)?,
+        properties: props_for(u, version, PropCtx::Will)?.into(),
     })
 }
 
@@ -338,7 +338,7 @@ pub fn connect(u: &mut Unstructured, version: ProtocolVersion) -> Result<Connect
     if props.authentication_data.is_some() && props.authentication_method.is_none() {
         props.authentication_method = Some(MqttStr::new("SCRAM-SHA-1").unwrap());
     }
-    c.properties = props;
+    c.properties = props.into();
     Ok(c)
 }
 
@@ -362,7 +362,7 @@ pub fn connack(u: &mut Unstructured, version: ProtocolVersion) -> Result<ConnAck
             && reason_code == ReasonCode::Success
             && version != ProtocolVersion::V3_1,
         reason_code,
-        properties: props_for(u, version, PropCtx::ConnAck)?,
+        properties: props_for(u, version, PropCtx::ConnAck)?.into(),
     })
 }
 
@@ -409,7 +409,7 @@ pub fn pub_response(
     Ok(PubResponse {
         packet_id: packet_id(u)?,
         reason_code,
-        properties: props_for(u, version, PropCtx::Ack)?,
+        properties: props_for(u, version, PropCtx::Ack)?.into(),
     })
 }
 

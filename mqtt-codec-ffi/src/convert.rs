@@ -635,7 +635,7 @@ pub(crate) unsafe fn build_packet<'a>(
     let pid = || packet_id(p.packet_id);
     // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
     let packet = unsafe {
-        let props = || build_properties(&p.properties);
+        let props = || build_properties(&p.properties).map(Into::into);
         match p.packet_type {
             MQTT_PACKET_CONNECT => {
                 let protocol_version = match p.protocol_version {
@@ -648,7 +648,7 @@ pub(crate) unsafe fn build_packet<'a>(
                         payload: view(&p.will.payload)?,
                         qos: qos(p.will.qos)?,
                         retain: p.will.retain,
-                        properties: build_properties(&p.will.properties)?,
+                        properties: build_properties(&p.will.properties)?.into(),
                     })
                 } else {
                     None

@@ -3,7 +3,8 @@
 
 use crate::convert::{self, repr};
 use mqtt_codec::{
-    Properties, RetainHandling, Subscription, SubscriptionOptions, TopicName, UserProperty, Will,
+    BoxedProperties, Properties, RetainHandling, Subscription, SubscriptionOptions, TopicName,
+    UserProperty, Will,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -193,12 +194,12 @@ fn user_property(pair: &Bound<'_, PyAny>) -> PyResult<UserProperty> {
 }
 
 /// The `properties=` keyword of a packet: a `Properties`, or None for none.
-pub(crate) fn properties_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Properties> {
+pub(crate) fn properties_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<BoxedProperties> {
     match obj {
-        None => Ok(Properties::default()),
-        Some(o) if o.is_none() => Ok(Properties::default()),
+        None => Ok(BoxedProperties::default()),
+        Some(o) if o.is_none() => Ok(BoxedProperties::default()),
         Some(o) => match o.cast::<PyProperties>() {
-            Ok(p) => Ok(p.get().inner.clone()),
+            Ok(p) => Ok(p.get().inner.clone().into()),
             Err(_) => Err(PyTypeError::new_err(format!(
                 "properties must be a Properties, not {}",
                 convert::type_name(o)

@@ -8,7 +8,7 @@ use crate::packet::{parse_body, Packet, ParseCtx};
 use crate::packet_type::PacketType;
 use crate::parse::{parse_header, ParseOptions, Status};
 use crate::version::{ProtocolVersion, Role};
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 
 /// The default maximum packet size of a [`Decoder`]: 1 MiB. Raise it for larger payloads;
 /// the decoder never buffers more than this for one packet.
@@ -214,10 +214,13 @@ impl Decoder {
                     if self.buf.len() < header.packet_len() {
                         return Ok(None);
                     }
-                    let frame = self.buf.split_to(header.packet_len()).freeze();
+                    // The body is split off without the header: slicing a frozen frame
+                    // instead would cost an extra pair of atomic reference-count updates.
+                    let mut frame = self.buf.split_to(header.packet_len());
+                    frame.advance(header.header_len);
+                    let body = frame.freeze();
                     let start = self.offset;
                     self.offset = self.offset.saturating_add(header.packet_len() as u64);
-                    let body = frame.slice(header.header_len..);
                     self.state = State::Header(HeaderReader::default());
                     let ctx = ParseCtx {
                         version: self.config.version.unwrap_or(ProtocolVersion::V3_1_1),

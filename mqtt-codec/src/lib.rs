@@ -64,6 +64,7 @@ mod packet;
 mod packet_type;
 mod parse;
 mod properties;
+mod property_slot;
 mod qos;
 mod reason;
 mod storage;
@@ -84,6 +85,7 @@ pub use packet::{
 pub use packet_type::PacketType;
 pub use parse::{parse, parse_bytes, parse_header, ParseOptions, Status};
 pub use properties::{Properties, PropertyId, UserProperty};
+pub use property_slot::{BoxedProperties, InlineProperties};
 pub use qos::QoS;
 pub use reason::ReasonCode;
 pub use storage::{Borrowed, BorrowedList, BorrowedListIter, Owned, Storage};

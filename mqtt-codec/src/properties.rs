@@ -282,6 +282,15 @@ macro_rules! define_properties {
             pub user_properties: S::List<UserProperty<S>>,
         }
 
+        impl Properties<Owned> {
+            /// No property set, as a constant.
+            pub const EMPTY: Self = Properties {
+                $( $field: None, )*
+                subscription_identifiers: alloc::vec::Vec::new(),
+                user_properties: alloc::vec::Vec::new(),
+            };
+        }
+
         impl<S: Storage> Default for Properties<S> {
             fn default() -> Self {
                 Properties {
@@ -469,11 +478,17 @@ pub(crate) fn read_properties<'r, Src: Source<'r>>(
     r: &mut Reader<'r, Src>,
     ctx: PropContext,
     receiver: Option<Role>,
-) -> Result<Properties<Src::S>, DecodeError> {
+) -> Result<<Src::S as Storage>::Props, DecodeError> {
     let len = r.varint("property length")? as usize;
+    if len == 0 {
+        return Ok(Default::default());
+    }
     let mut pr = r.split(len, "properties")?;
     let start = pr.position();
-    let mut props = Properties::<Src::S>::default();
+    // The section is not empty, so it holds at least one property: the slot is filled in
+    // place (an owned packet's box is allocated here, once).
+    let mut slot = <Src::S as Storage>::Props::default();
+    let props: &mut Properties<Src::S> = &mut slot;
     let mut seen = 0u64;
     while !pr.is_empty() {
         let raw_id = pr.varint("property identifier")?;
@@ -528,7 +543,7 @@ pub(crate) fn read_properties<'r, Src: Source<'r>>(
         0,
         Src::next_user_property(),
     );
-    Ok(props)
+    Ok(slot)
 }
 
 /// Skips the value of a property in an already validated section.
@@ -573,22 +588,24 @@ pub(crate) fn read_section<'r, Src: Source<'r>>(
     ctx: PropContext,
     version: crate::ProtocolVersion,
     receiver: Option<Role>,
-) -> Result<Properties<Src::S>, DecodeError> {
+) -> Result<<Src::S as Storage>::Props, DecodeError> {
     if version.is_v5() {
         read_properties(r, ctx, receiver)
     } else {
-        Ok(Properties::default())
+        Ok(Default::default())
     }
 }
 
 /// The encoded size of a packet's property section under `version`, after checking it: in
 /// 3.x there is no section, so any property fails as not representable.
 pub(crate) fn encoded_section_len<S: Storage>(
-    props: &Properties<S>,
+    props: &S::Props,
     ctx: PropContext,
     version: crate::ProtocolVersion,
 ) -> Result<usize, EncodeError> {
-    if version.is_v5() {
+    if S::props_empty(props) {
+        Ok(if version.is_v5() { 1 } else { 0 })
+    } else if version.is_v5() {
         Ok(section_len(props.content_len(ctx)?))
     } else if props.is_empty() {
         Ok(0)
@@ -601,13 +618,11 @@ pub(crate) fn encoded_section_len<S: Storage>(
 }
 
 /// Writes a property section (Property Length and content) whose content length is `len`.
-pub(crate) fn write_properties<S: Storage>(
-    buf: &mut impl BufMut,
-    props: &Properties<S>,
-    len: usize,
-) {
+pub(crate) fn write_properties<S: Storage>(buf: &mut impl BufMut, props: &S::Props, len: usize) {
     put_varint(buf, len as u32);
-    props.write_content(buf);
+    if !S::props_empty(props) {
+        props.write_content(buf);
+    }
 }
 
 /// The size of a property section with `content` bytes of properties.

@@ -13,6 +13,10 @@ use alloc::vec::Vec;
 use bytes::Bytes;
 use core::fmt;
 use core::hash::Hash;
+use core::ops::{Deref, DerefMut};
+
+use crate::properties::Properties;
+use crate::property_slot::{BoxedProperties, InlineProperties};
 
 mod sealed {
     pub trait Sealed {}
@@ -25,6 +29,19 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
     type Bytes: Clone + fmt::Debug + PartialEq + Eq + Hash + AsRef<[u8]> + Default;
     /// A list field: subscriptions, reason codes, user properties.
     type List<T: Clone + fmt::Debug + PartialEq + Eq>: Clone + fmt::Debug + PartialEq + Eq + Default;
+    /// A packet's properties: [`BoxedProperties`] (absent until set) or
+    /// [`InlineProperties`]; either dereferences to [`Properties`].
+    type Props: Clone
+        + fmt::Debug
+        + PartialEq
+        + Eq
+        + Default
+        + Deref<Target = Properties<Self>>
+        + DerefMut
+        + From<Properties<Self>>;
+
+    #[doc(hidden)]
+    fn props_empty(props: &Self::Props) -> bool;
 
     #[doc(hidden)]
     fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut Self::List<T>, item: T);
@@ -60,6 +77,11 @@ impl sealed::Sealed for Borrowed<'_> {}
 impl Storage for Owned {
     type Bytes = Bytes;
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = Vec<T>;
+    type Props = BoxedProperties;
+
+    fn props_empty(props: &BoxedProperties) -> bool {
+        props.is_empty()
+    }
 
     fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut Vec<T>, item: T) {
         list.push(item);
@@ -82,6 +104,11 @@ impl Storage for Owned {
 impl<'a> Storage for Borrowed<'a> {
     type Bytes = &'a [u8];
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = BorrowedList<'a, T>;
+    type Props = InlineProperties<'a>;
+
+    fn props_empty(props: &InlineProperties<'a>) -> bool {
+        props.is_empty()
+    }
 
     fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut BorrowedList<'a, T>, _item: T) {
         // The item was validated; the list re-reads it from the raw region on iteration.

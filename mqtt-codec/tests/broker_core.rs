@@ -525,10 +525,12 @@ fn mqtt_3_2_2_16_empty_client_id_gets_an_assigned_identifier_in_v5() {
     let id_a = a
         .properties
         .assigned_client_identifier
+        .clone()
         .expect("[MQTT-3.2.2-16] Assigned Client Identifier");
     let id_b = b
         .properties
         .assigned_client_identifier
+        .clone()
         .expect("Assigned Client Identifier");
     assert!(!id_a.is_empty());
     assert_ne!(id_a, id_b, "assigned identifiers are unique");

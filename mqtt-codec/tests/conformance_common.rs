@@ -1239,13 +1239,13 @@ fn dt_8_v5_binary_data_is_length_prefixed_and_not_utf8_checked() {
     assert_eq!(&c.will.unwrap().payload[..], &hex("00 FF")[..]);
     assert_eq!(&c.password.unwrap()[..], &hex("FF 00 FE")[..]);
     assert_eq!(
-        &c.properties.authentication_data.unwrap()[..],
+        &c.properties.authentication_data.as_ref().unwrap()[..],
         &hex("FF 00")[..]
     );
     // Correlation Data.
     let p = publish_of(dec_ok(V5, ANY, &pub5_props(&hex("09 00 03 00 FF C0"))));
     assert_eq!(
-        &p.properties.correlation_data.unwrap()[..],
+        &p.properties.correlation_data.as_ref().unwrap()[..],
         &hex("00 FF C0")[..]
     );
     // Truncated Binary Data.
@@ -1879,7 +1879,10 @@ fn check_wildcard_in_name(version: ProtocolVersion) {
         );
         assert_code(&e, 0x81);
         let p = publish_of(dec_ok(V5, ANY, &pub5_props(&hex("08 00 03 61 2F 62"))));
-        assert_eq!(p.properties.response_topic.unwrap().as_str(), "a/b");
+        assert_eq!(
+            p.properties.response_topic.as_ref().unwrap().as_str(),
+            "a/b"
+        );
     }
 }
 

@@ -823,7 +823,11 @@ fn con_24_v5_authentication_method_at_most_once() {
     assert_dup("15 00 01 61 15 00 01 62", PropertyId::AuthenticationMethod);
     let c = c_ok(&connect5_props("15 00 05 53 43 52 41 4D"));
     assert_eq!(
-        c.properties.authentication_method.unwrap().as_str(),
+        c.properties
+            .authentication_method
+            .as_ref()
+            .unwrap()
+            .as_str(),
         "SCRAM"
     );
 }
@@ -840,7 +844,10 @@ fn con_25_v5_authentication_data_once_and_only_with_method() {
         PropertyId::AuthenticationData,
     );
     let c = c_ok(&connect5_props("16 00 01 01 15 00 01 6D"));
-    assert_eq!(&c.properties.authentication_data.unwrap()[..], &[1]);
+    assert_eq!(
+        &c.properties.authentication_data.as_ref().unwrap()[..],
+        &[1]
+    );
     let mut c = Connect::new(V5, MqttStr::new("abc").unwrap());
     c.properties.authentication_data = Some(Bytes::from_static(b"x"));
     assert_eq!(
@@ -1126,9 +1133,9 @@ fn con_33_v5_only_will_properties_are_allowed() {
     assert_eq!(p.will_delay_interval, Some(5));
     assert_eq!(p.payload_format_indicator, Some(1));
     assert_eq!(p.message_expiry_interval, Some(60));
-    assert_eq!(p.content_type.unwrap().as_str(), "t");
-    assert_eq!(p.response_topic.unwrap().as_str(), "r");
-    assert_eq!(&p.correlation_data.unwrap()[..], &[1]);
+    assert_eq!(p.content_type.as_ref().unwrap().as_str(), "t");
+    assert_eq!(p.response_topic.as_ref().unwrap().as_str(), "r");
+    assert_eq!(&p.correlation_data.as_ref().unwrap()[..], &[1]);
     assert_eq!(p.user_properties.len(), 2);
 }
 

@@ -4,9 +4,9 @@
 use super::Millis;
 use crate::packet::{Publish, Will};
 use crate::properties::Properties;
+use crate::property_slot::BoxedProperties;
 use crate::qos::QoS;
 use crate::topic::TopicName;
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use bytes::Bytes;
 
@@ -19,7 +19,7 @@ pub(crate) struct Message {
     pub(crate) retain: bool,
     /// Properties forwarded unchanged ([MQTT-3.3.2-4], [MQTT-3.3.2-15] … [MQTT-3.3.2-20]);
     /// boxed, and only when there are some, so that a queued message stays small.
-    pub(crate) properties: Option<Box<Properties>>,
+    pub(crate) properties: BoxedProperties,
     /// When the Message Expiry Interval runs out.
     pub(crate) expires_at: Option<Millis>,
     /// The publisher's client identifier, for No Local (shared, so copies of the message
@@ -27,7 +27,7 @@ pub(crate) struct Message {
     pub(crate) origin: Option<Bytes>,
 }
 
-fn forwarded(p: &Properties) -> Option<Box<Properties>> {
+fn forwarded(p: &Properties) -> BoxedProperties {
     let kept = Properties {
         payload_format_indicator: p.payload_format_indicator,
         content_type: p.content_type.clone(),
@@ -36,7 +36,7 @@ fn forwarded(p: &Properties) -> Option<Box<Properties>> {
         user_properties: p.user_properties.clone(),
         ..Properties::default()
     };
-    (!kept.is_empty()).then(|| Box::new(kept))
+    kept.into()
 }
 
 fn expiry(p: &Properties, now: Millis) -> Option<Millis> {
@@ -90,11 +90,15 @@ impl Message {
         sub_ids: &[u32],
         now: Millis,
     ) -> Publish {
-        let mut properties = self.properties.as_deref().cloned().unwrap_or_default();
-        properties.message_expiry_interval = self
-            .expires_at
-            .map(|at| (at.saturating_sub(now).div_ceil(1000)).min(u64::from(u32::MAX)) as u32);
-        properties.subscription_identifiers = Vec::from(sub_ids);
+        let mut properties = self.properties.clone();
+        // Written only when set: writing through the box allocates it.
+        if let Some(at) = self.expires_at {
+            properties.message_expiry_interval =
+                Some((at.saturating_sub(now).div_ceil(1000)).min(u64::from(u32::MAX)) as u32);
+        }
+        if !sub_ids.is_empty() {
+            properties.subscription_identifiers = Vec::from(sub_ids);
+        }
         Publish {
             dup: false,
             qos,

@@ -5,7 +5,7 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::properties::{read_properties, section_len, write_properties, PropContext};
 use crate::reason::ReasonCode;
 use crate::storage::{Owned, Storage};
 use crate::version::ProtocolVersion;
@@ -34,7 +34,7 @@ pub struct ConnAck<S: Storage = Owned> {
     /// The outcome.
     pub reason_code: ReasonCode,
     /// MQTT 5.0 CONNACK properties.
-    pub properties: Properties<S>,
+    pub properties: S::Props,
 }
 
 impl ConnAck<Owned> {
@@ -43,7 +43,7 @@ impl ConnAck<Owned> {
         ConnAck {
             session_present: false,
             reason_code,
-            properties: Properties::default(),
+            properties: Default::default(),
         }
     }
 }
@@ -100,7 +100,7 @@ impl<S: Storage> ConnAck<S> {
         let properties = if v5 {
             read_properties(r, PropContext::Packet(PacketType::ConnAck), ctx.receiver)?
         } else {
-            Properties::default()
+            Default::default()
         };
         Ok(ConnAck {
             session_present,
@@ -154,7 +154,7 @@ impl<S: Storage> ConnAck<S> {
                 .properties
                 .content_len(PropContext::Packet(PacketType::ConnAck))
                 .unwrap_or(0);
-            write_properties(buf, &self.properties, len);
+            write_properties::<S>(buf, &self.properties, len);
         } else {
             buf.put_u8(v3_return_code(self.reason_code).unwrap_or(0));
         }

@@ -5,7 +5,7 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::properties::{read_properties, section_len, write_properties, PropContext};
 use crate::qos::QoS;
 use crate::storage::{Owned, Storage};
 use crate::string::MqttStr;
@@ -28,7 +28,7 @@ pub struct Will<S: Storage = Owned> {
     /// Whether the will is published retained.
     pub retain: bool,
     /// MQTT 5.0 will properties (Will Delay Interval, Message Expiry, ...).
-    pub properties: Properties<S>,
+    pub properties: S::Props,
 }
 
 impl Will<Owned> {
@@ -39,7 +39,7 @@ impl Will<Owned> {
             payload: payload.into(),
             qos: QoS::AtMostOnce,
             retain: false,
-            properties: Properties::default(),
+            properties: Default::default(),
         }
     }
 }
@@ -62,7 +62,7 @@ pub struct Connect<S: Storage = Owned> {
     /// The password (binary), if any.
     pub password: Option<S::Bytes>,
     /// MQTT 5.0 CONNECT properties.
-    pub properties: Properties<S>,
+    pub properties: S::Props,
 }
 
 impl Connect<Owned> {
@@ -76,7 +76,7 @@ impl Connect<Owned> {
             will: None,
             username: None,
             password: None,
-            properties: Properties::default(),
+            properties: Default::default(),
         }
     }
 }
@@ -128,7 +128,7 @@ impl<S: Storage> Connect<S> {
             }
             p
         } else {
-            Properties::default()
+            Default::default()
         };
         let client_id = r.string("client identifier")?;
         if version == ProtocolVersion::V3_1_1 && client_id.is_empty() && !clean_start {
@@ -138,7 +138,7 @@ impl<S: Storage> Connect<S> {
             let properties = if version.is_v5() {
                 read_properties(r, PropContext::Will, ctx.receiver)?
             } else {
-                Properties::default()
+                Default::default()
             };
             let (topic, text) = r.string_and_str("will topic")?;
             check_topic_name(text).map_err(|reason| DecodeError::InvalidTopicName {
@@ -268,13 +268,13 @@ impl<S: Storage> Connect<S> {
                 .properties
                 .content_len(PropContext::Packet(PacketType::Connect))
                 .unwrap_or(0);
-            write_properties(buf, &self.properties, len);
+            write_properties::<S>(buf, &self.properties, len);
         }
         put_prefixed(buf, self.client_id.as_bytes());
         if let Some(will) = &self.will {
             if version.is_v5() {
                 let len = will.properties.content_len(PropContext::Will).unwrap_or(0);
-                write_properties(buf, &will.properties, len);
+                write_properties::<S>(buf, &will.properties, len);
             }
             put_prefixed(buf, will.topic.as_mqtt_str().as_bytes());
             put_prefixed(buf, will.payload.as_ref());

@@ -6,7 +6,7 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::properties::{read_properties, section_len, write_properties, PropContext};
 use crate::reason::ReasonCode;
 use crate::storage::{Owned, Storage};
 use crate::version::{ProtocolVersion, Role};
@@ -20,7 +20,7 @@ pub struct Disconnect<S: Storage = Owned> {
     /// The reason (0x00 Normal disconnection by default).
     pub reason_code: ReasonCode,
     /// Session Expiry Interval, Reason String, Server Reference, User Properties (5.0).
-    pub properties: Properties<S>,
+    pub properties: S::Props,
 }
 
 /// AUTH (5.0 only): a step of enhanced authentication.
@@ -30,7 +30,7 @@ pub struct Auth<S: Storage = Owned> {
     pub reason_code: ReasonCode,
     /// Authentication Method (required unless the packet is the bare success form),
     /// Authentication Data, Reason String, User Properties.
-    pub properties: Properties<S>,
+    pub properties: S::Props,
 }
 
 impl Disconnect<Owned> {
@@ -38,7 +38,7 @@ impl Disconnect<Owned> {
     pub fn new(reason_code: ReasonCode) -> Self {
         Disconnect {
             reason_code,
-            properties: Properties::default(),
+            properties: Default::default(),
         }
     }
 }
@@ -54,7 +54,7 @@ impl Auth<Owned> {
     pub fn new(reason_code: ReasonCode) -> Self {
         Auth {
             reason_code,
-            properties: Properties::default(),
+            properties: Default::default(),
         }
     }
 }
@@ -89,7 +89,7 @@ fn read_parts<'r, Src: Source<'r>>(
     r: &mut Reader<'r, Src>,
     ctx: &ParseCtx,
     packet_type: PacketType,
-) -> Result<(ReasonCode, Properties<Src::S>), DecodeError> {
+) -> Result<(ReasonCode, <Src::S as Storage>::Props), DecodeError> {
     if !ctx.version.is_v5() {
         if !r.is_empty() {
             return Err(DecodeError::InvalidRemainingLength {
@@ -97,7 +97,7 @@ fn read_parts<'r, Src: Source<'r>>(
                 length: r.remaining(),
             });
         }
-        return Ok((ReasonCode::Success, Properties::default()));
+        return Ok((ReasonCode::Success, Default::default()));
     }
     let mut code = ReasonCode::Success;
     if !r.is_empty() {
@@ -122,7 +122,7 @@ fn read_parts<'r, Src: Source<'r>>(
         }
     }
     let properties = if r.is_empty() {
-        Properties::default()
+        Default::default()
     } else {
         read_properties(r, PropContext::Packet(packet_type), ctx.receiver)?
     };
@@ -131,7 +131,7 @@ fn read_parts<'r, Src: Source<'r>>(
 
 fn parts_len<S: Storage>(
     code: ReasonCode,
-    props: &Properties<S>,
+    props: &S::Props,
     version: ProtocolVersion,
     packet_type: PacketType,
 ) -> Result<usize, EncodeError> {
@@ -170,7 +170,7 @@ fn parts_len<S: Storage>(
 fn write_parts<S: Storage>(
     buf: &mut impl BufMut,
     code: ReasonCode,
-    props: &Properties<S>,
+    props: &S::Props,
     version: ProtocolVersion,
     packet_type: PacketType,
 ) {
@@ -185,7 +185,7 @@ fn write_parts<S: Storage>(
     }
     buf.put_u8(code.value());
     if content > 0 || packet_type == PacketType::Auth {
-        write_properties(buf, props, content);
+        write_properties::<S>(buf, props, content);
     }
 }
 
@@ -206,7 +206,7 @@ impl<S: Storage> Disconnect<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        parts_len(
+        parts_len::<S>(
             self.reason_code,
             &self.properties,
             version,
@@ -215,7 +215,7 @@ impl<S: Storage> Disconnect<S> {
     }
 
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
-        write_parts(
+        write_parts::<S>(
             buf,
             self.reason_code,
             &self.properties,
@@ -248,7 +248,7 @@ impl<S: Storage> Auth<S> {
         if version.is_v5() && !bare && self.properties.authentication_method.is_none() {
             return Err(EncodeError::MissingAuthenticationMethod);
         }
-        parts_len(
+        parts_len::<S>(
             self.reason_code,
             &self.properties,
             version,
@@ -257,7 +257,7 @@ impl<S: Storage> Auth<S> {
     }
 
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
-        write_parts(
+        write_parts::<S>(
             buf,
             self.reason_code,
             &self.properties,

@@ -5,7 +5,7 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::properties::{read_properties, section_len, write_properties, PropContext};
 use crate::qos::QoS;
 use crate::storage::{Owned, Storage};
 use crate::string::fmt_payload;
@@ -30,7 +30,7 @@ pub struct Publish<S: Storage = Owned> {
     /// The packet identifier: present exactly when the QoS is 1 or 2.
     pub packet_id: Option<PacketId>,
     /// MQTT 5.0 PUBLISH properties.
-    pub properties: Properties<S>,
+    pub properties: S::Props,
     /// The application payload, untouched.
     pub payload: S::Bytes,
 }
@@ -44,7 +44,7 @@ impl Publish<Owned> {
             retain: false,
             topic,
             packet_id: None,
-            properties: Properties::default(),
+            properties: Default::default(),
             payload: payload.into(),
         }
     }
@@ -118,7 +118,7 @@ impl<S: Storage> Publish<S> {
             }
             p
         } else {
-            Properties::default()
+            Default::default()
         };
         Ok(Publish {
             dup,
@@ -183,7 +183,7 @@ impl<S: Storage> Publish<S> {
                 .properties
                 .content_len(PropContext::Packet(PacketType::Publish))
                 .unwrap_or(0);
-            write_properties(buf, &self.properties, len);
+            write_properties::<S>(buf, &self.properties, len);
         }
     }
 

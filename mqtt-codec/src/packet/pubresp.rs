@@ -6,7 +6,7 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext, Properties};
+use crate::properties::{read_properties, section_len, write_properties, PropContext};
 use crate::reason::ReasonCode;
 use crate::storage::{Owned, Storage};
 use crate::version::ProtocolVersion;
@@ -25,7 +25,7 @@ pub struct PubResponse<S: Storage = Owned> {
     /// The outcome (5.0; always Success in 3.x).
     pub reason_code: ReasonCode,
     /// Reason String and User Properties (5.0).
-    pub properties: Properties<S>,
+    pub properties: S::Props,
 }
 
 /// PUBACK: QoS 1 acknowledgement.
@@ -43,7 +43,7 @@ impl PubResponse<Owned> {
         PubResponse {
             packet_id,
             reason_code: ReasonCode::Success,
-            properties: Properties::default(),
+            properties: Default::default(),
         }
     }
 }
@@ -66,7 +66,7 @@ impl<S: Storage> PubResponse<S> {
         let mut out = PubResponse {
             packet_id,
             reason_code: ReasonCode::Success,
-            properties: Properties::default(),
+            properties: Default::default(),
         };
         if !r.is_empty() {
             let raw = r.u8("reason code")?;
@@ -138,7 +138,7 @@ impl<S: Storage> PubResponse<S> {
         }
         buf.put_u8(self.reason_code.value());
         if props > 0 {
-            write_properties(buf, &self.properties, props);
+            write_properties::<S>(buf, &self.properties, props);
         }
     }
 }

@@ -5,9 +5,7 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{
-    encoded_section_len, read_section, write_properties, PropContext, Properties,
-};
+use crate::properties::{encoded_section_len, read_section, write_properties, PropContext};
 use crate::reason::ReasonCode;
 use crate::storage::{Owned, Storage};
 use crate::version::ProtocolVersion;
@@ -23,7 +21,7 @@ pub struct SubAck<S: Storage = Owned> {
     /// The SUBSCRIBE's packet identifier.
     pub packet_id: PacketId,
     /// Reason String and User Properties (5.0).
-    pub properties: Properties<S>,
+    pub properties: S::Props,
     /// One code per subscription; at least one.
     pub reason_codes: S::List<ReasonCode>,
 }
@@ -38,7 +36,7 @@ pub struct UnsubAck<S: Storage = Owned> {
     /// The UNSUBSCRIBE's packet identifier.
     pub packet_id: PacketId,
     /// Reason String and User Properties (5.0).
-    pub properties: Properties<S>,
+    pub properties: S::Props,
     /// One code per filter (5.0); empty when decoded from 3.x.
     pub reason_codes: S::List<ReasonCode>,
 }
@@ -48,7 +46,7 @@ impl SubAck<Owned> {
     pub fn new(packet_id: PacketId, reason_codes: Vec<ReasonCode>) -> Self {
         SubAck {
             packet_id,
-            properties: Properties::default(),
+            properties: Default::default(),
             reason_codes,
         }
     }
@@ -59,7 +57,7 @@ impl UnsubAck<Owned> {
     pub fn new(packet_id: PacketId, reason_codes: Vec<ReasonCode>) -> Self {
         UnsubAck {
             packet_id,
-            properties: Properties::default(),
+            properties: Default::default(),
             reason_codes,
         }
     }
@@ -90,7 +88,11 @@ pub(crate) fn read_code<'r, Src: Source<'r>>(
 }
 
 /// The fields the two packets share.
-type Parts<S> = (PacketId, Properties<S>, <S as Storage>::List<ReasonCode>);
+type Parts<S> = (
+    PacketId,
+    <S as Storage>::Props,
+    <S as Storage>::List<ReasonCode>,
+);
 
 fn read_parts<'r, Src: Source<'r>>(
     r: &mut Reader<'r, Src>,
@@ -130,13 +132,13 @@ fn read_parts<'r, Src: Source<'r>>(
 }
 
 fn parts_len<S: Storage>(
-    props: &Properties<S>,
+    props: &S::Props,
     codes: &S::List<ReasonCode>,
     version: ProtocolVersion,
     packet_type: PacketType,
 ) -> Result<usize, EncodeError> {
-    let mut len =
-        encoded_section_len(props, PropContext::Packet(packet_type), version)?.saturating_add(2);
+    let mut len = encoded_section_len::<S>(props, PropContext::Packet(packet_type), version)?
+        .saturating_add(2);
     let mut bad = None;
     let mut count = 0usize;
     S::for_each(codes, &mut |&c| {
@@ -172,7 +174,7 @@ fn parts_len<S: Storage>(
 fn write_parts<S: Storage>(
     buf: &mut impl BufMut,
     packet_id: PacketId,
-    props: &Properties<S>,
+    props: &S::Props,
     codes: &S::List<ReasonCode>,
     version: ProtocolVersion,
     packet_type: PacketType,
@@ -182,7 +184,7 @@ fn write_parts<S: Storage>(
         let len = props
             .content_len(PropContext::Packet(packet_type))
             .unwrap_or(0);
-        write_properties(buf, props, len);
+        write_properties::<S>(buf, props, len);
     }
     if version.is_v5() || packet_type == PacketType::SubAck {
         S::for_each(codes, &mut |&c| buf.put_u8(c.value()));
@@ -204,7 +206,7 @@ impl<S: Storage> SubAck<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        parts_len(
+        parts_len::<S>(
             &self.properties,
             &self.reason_codes,
             version,
@@ -213,7 +215,7 @@ impl<S: Storage> SubAck<S> {
     }
 
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
-        write_parts(
+        write_parts::<S>(
             buf,
             self.packet_id,
             &self.properties,
@@ -239,7 +241,7 @@ impl<S: Storage> UnsubAck<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        parts_len(
+        parts_len::<S>(
             &self.properties,
             &self.reason_codes,
             version,
@@ -248,7 +250,7 @@ impl<S: Storage> UnsubAck<S> {
     }
 
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
-        write_parts(
+        write_parts::<S>(
             buf,
             self.packet_id,
             &self.properties,

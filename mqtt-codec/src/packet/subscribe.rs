@@ -5,9 +5,7 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{
-    encoded_section_len, read_section, write_properties, PropContext, Properties,
-};
+use crate::properties::{encoded_section_len, read_section, write_properties, PropContext};
 use crate::qos::QoS;
 use crate::storage::{Owned, Storage};
 use crate::topic::{check_topic_filter, split_shared, TopicFilter};
@@ -159,7 +157,7 @@ pub struct Subscribe<S: Storage = Owned> {
     /// The packet identifier.
     pub packet_id: PacketId,
     /// Subscription Identifier and User Properties (5.0).
-    pub properties: Properties<S>,
+    pub properties: S::Props,
     /// The subscriptions; at least one.
     pub subscriptions: S::List<Subscription<S>>,
 }
@@ -169,7 +167,7 @@ impl Subscribe<Owned> {
     pub fn new(packet_id: PacketId, subscriptions: Vec<Subscription>) -> Self {
         Subscribe {
             packet_id,
-            properties: Properties::default(),
+            properties: Default::default(),
             subscriptions,
         }
     }
@@ -212,7 +210,7 @@ impl<S: Storage> Subscribe<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        let mut len = encoded_section_len(
+        let mut len = encoded_section_len::<S>(
             &self.properties,
             PropContext::Packet(PacketType::Subscribe),
             version,
@@ -247,7 +245,7 @@ impl<S: Storage> Subscribe<S> {
                 .properties
                 .content_len(PropContext::Packet(PacketType::Subscribe))
                 .unwrap_or(0);
-            write_properties(buf, &self.properties, len);
+            write_properties::<S>(buf, &self.properties, len);
         }
         S::for_each(&self.subscriptions, &mut |s| {
             put_prefixed(buf, s.filter.as_mqtt_str().as_bytes());

@@ -5,9 +5,7 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{
-    encoded_section_len, read_section, write_properties, PropContext, Properties,
-};
+use crate::properties::{encoded_section_len, read_section, write_properties, PropContext};
 use crate::storage::{Owned, Storage};
 use crate::string::MqttStr;
 use crate::version::ProtocolVersion;
@@ -26,7 +24,7 @@ pub struct Unsubscribe<S: Storage = Owned> {
     /// The packet identifier.
     pub packet_id: PacketId,
     /// User Properties (5.0).
-    pub properties: Properties<S>,
+    pub properties: S::Props,
     /// The filters; at least one.
     pub filters: S::List<MqttStr<S::Bytes>>,
 }
@@ -36,7 +34,7 @@ impl Unsubscribe<Owned> {
     pub fn new(packet_id: PacketId, filters: Vec<MqttStr>) -> Self {
         Unsubscribe {
             packet_id,
-            properties: Properties::default(),
+            properties: Default::default(),
             filters,
         }
     }
@@ -93,7 +91,7 @@ impl<S: Storage> Unsubscribe<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        let mut len = encoded_section_len(
+        let mut len = encoded_section_len::<S>(
             &self.properties,
             PropContext::Packet(PacketType::Unsubscribe),
             version,
@@ -125,7 +123,7 @@ impl<S: Storage> Unsubscribe<S> {
                 .properties
                 .content_len(PropContext::Packet(PacketType::Unsubscribe))
                 .unwrap_or(0);
-            write_properties(buf, &self.properties, len);
+            write_properties::<S>(buf, &self.properties, len);
         }
         S::for_each(&self.filters, &mut |f| put_prefixed(buf, f.as_bytes()));
     }

@@ -396,7 +396,7 @@ pub fn publish_packet(
     p.qos = qos;
     p.packet_id = id.map(pid);
     p.retain = retain;
-    p.properties = properties;
+    p.properties = properties.into();
     p
 }
 

@@ -347,7 +347,7 @@ pub fn arb_will(version: ProtocolVersion) -> BoxedStrategy<Will> {
             payload,
             qos,
             retain,
-            properties,
+            properties: properties.into(),
         })
         .boxed()
 }
@@ -390,7 +390,7 @@ pub fn arb_connect(version: ProtocolVersion) -> BoxedStrategy<Connect> {
                     // CON-25: Authentication Data only with Authentication Method.
                     props.authentication_method = Some(MqttStr::new("SCRAM-SHA-1").unwrap());
                 }
-                connect.properties = props;
+                connect.properties = props.into();
                 connect
             },
         )
@@ -418,7 +418,7 @@ pub fn arb_connack(version: ProtocolVersion) -> BoxedStrategy<ConnAck> {
                 && reason_code == ReasonCode::Success
                 && version != ProtocolVersion::V3_1,
             reason_code,
-            properties,
+            properties: properties.into(),
         })
         .boxed()
 }
@@ -450,7 +450,7 @@ pub fn arb_publish(version: ProtocolVersion) -> BoxedStrategy<Publish> {
                 retain,
                 topic,
                 packet_id: (qos != QoS::AtMostOnce).then_some(id),
-                properties,
+                properties: properties.into(),
                 payload,
             }
         })
@@ -470,7 +470,7 @@ pub fn arb_pub_response(
         .prop_map(|(packet_id, reason_code, properties)| PubResponse {
             packet_id,
             reason_code,
-            properties,
+            properties: properties.into(),
         })
         .boxed()
 }
@@ -516,7 +516,7 @@ pub fn arb_subscribe(version: ProtocolVersion) -> BoxedStrategy<Subscribe> {
     )
         .prop_map(|(packet_id, properties, subscriptions)| Subscribe {
             packet_id,
-            properties,
+            properties: properties.into(),
             subscriptions,
         })
         .boxed()
@@ -538,7 +538,7 @@ pub fn arb_suback(version: ProtocolVersion) -> BoxedStrategy<SubAck> {
     )
         .prop_map(|(packet_id, properties, reason_codes)| SubAck {
             packet_id,
-            properties,
+            properties: properties.into(),
             reason_codes,
         })
         .boxed()
@@ -555,7 +555,7 @@ pub fn arb_unsubscribe(version: ProtocolVersion) -> BoxedStrategy<Unsubscribe> {
     )
         .prop_map(|(packet_id, properties, filters)| Unsubscribe {
             packet_id,
-            properties,
+            properties: properties.into(),
             filters,
         })
         .boxed()
@@ -571,7 +571,7 @@ pub fn arb_unsuback(version: ProtocolVersion) -> BoxedStrategy<UnsubAck> {
     (arb_packet_id(), props_for(version, PropCtx::Ack), codes)
         .prop_map(|(packet_id, properties, reason_codes)| UnsubAck {
             packet_id,
-            properties,
+            properties: properties.into(),
             reason_codes,
         })
         .boxed()
@@ -587,7 +587,7 @@ pub fn arb_disconnect(version: ProtocolVersion) -> BoxedStrategy<Disconnect> {
     )
         .prop_map(|(reason_code, properties)| Disconnect {
             reason_code,
-            properties,
+            properties: properties.into(),
         })
         .boxed()
 }
@@ -605,7 +605,7 @@ pub fn arb_auth() -> BoxedStrategy<Auth> {
             }
             Auth {
                 reason_code,
-                properties,
+                properties: properties.into(),
             }
         })
         .boxed()
