@@ -391,7 +391,7 @@ pub fn publish(u: &mut Unstructured, version: ProtocolVersion) -> Result<Publish
         retain,
         topic,
         packet_id: (q != QoS::AtMostOnce).then_some(id),
-        properties,
+        properties: properties.into(),
         payload,
     })
 }
@@ -451,7 +451,7 @@ pub fn subscribe(u: &mut Unstructured, version: ProtocolVersion) -> Result<Subsc
         .collect::<Result<_>>()?;
     Ok(Subscribe {
         packet_id,
-        properties,
+        properties: properties.into(),
         subscriptions,
     })
 }
@@ -473,7 +473,7 @@ pub fn suback(u: &mut Unstructured, version: ProtocolVersion) -> Result<SubAck> 
         .collect::<Result<_>>()?;
     Ok(SubAck {
         packet_id,
-        properties,
+        properties: properties.into(),
         reason_codes,
     })
 }
@@ -487,7 +487,7 @@ pub fn unsubscribe(u: &mut Unstructured, version: ProtocolVersion) -> Result<Uns
         .collect::<Result<_>>()?;
     Ok(Unsubscribe {
         packet_id,
-        properties,
+        properties: properties.into(),
         filters,
     })
 }
@@ -506,7 +506,7 @@ pub fn unsuback(u: &mut Unstructured, version: ProtocolVersion) -> Result<UnsubA
     };
     Ok(UnsubAck {
         packet_id,
-        properties,
+        properties: properties.into(),
         reason_codes,
     })
 }
@@ -522,7 +522,7 @@ pub fn disconnect(u: &mut Unstructured, version: ProtocolVersion) -> Result<Disc
     };
     Ok(Disconnect {
         reason_code,
-        properties: properties(u, PropCtx::Disconnect)?,
+        properties: properties(u, PropCtx::Disconnect)?.into(),
     })
 }
 
@@ -535,7 +535,7 @@ pub fn auth(u: &mut Unstructured) -> Result<Auth> {
     }
     Ok(Auth {
         reason_code,
-        properties,
+        properties: properties.into(),
     })
 }
 
