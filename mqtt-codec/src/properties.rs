@@ -617,6 +617,19 @@ pub(crate) fn encoded_section_len<S: Storage>(
     }
 }
 
+/// The content length of a packet's property slot, after checking it; an empty slot costs
+/// no walk over the 27 fields.
+pub(crate) fn slot_content_len<S: Storage>(
+    props: &S::Props,
+    ctx: PropContext,
+) -> Result<usize, EncodeError> {
+    if S::props_empty(props) {
+        Ok(0)
+    } else {
+        props.content_len(ctx)
+    }
+}
+
 /// Writes a property section (Property Length and content) whose content length is `len`.
 pub(crate) fn write_properties<S: Storage>(buf: &mut impl BufMut, props: &S::Props, len: usize) {
     put_varint(buf, len as u32);

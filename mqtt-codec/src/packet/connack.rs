@@ -5,7 +5,9 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext};
+use crate::properties::{
+    read_properties, section_len, slot_content_len, write_properties, PropContext,
+};
 use crate::reason::ReasonCode;
 use crate::storage::{Owned, Storage};
 use crate::version::ProtocolVersion;
@@ -120,9 +122,8 @@ impl<S: Storage> ConnAck<S> {
                     code: self.reason_code,
                 });
             }
-            let props = self
-                .properties
-                .content_len(PropContext::Packet(PacketType::ConnAck))?;
+            let props =
+                slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::ConnAck))?;
             return Ok(section_len(props).saturating_add(2));
         }
         if v3_return_code(self.reason_code).is_none() {
@@ -131,7 +132,7 @@ impl<S: Storage> ConnAck<S> {
                 version,
             });
         }
-        if !self.properties.is_empty() {
+        if !S::props_empty(&self.properties) {
             return Err(EncodeError::NotRepresentable {
                 what: "properties",
                 version,
@@ -150,10 +151,9 @@ impl<S: Storage> ConnAck<S> {
         buf.put_u8(u8::from(self.session_present));
         if version.is_v5() {
             buf.put_u8(self.reason_code.value());
-            let len = self
-                .properties
-                .content_len(PropContext::Packet(PacketType::ConnAck))
-                .unwrap_or(0);
+            let len =
+                slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::ConnAck))
+                    .unwrap_or(0);
             write_properties::<S>(buf, &self.properties, len);
         } else {
             buf.put_u8(v3_return_code(self.reason_code).unwrap_or(0));

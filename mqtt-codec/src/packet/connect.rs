@@ -5,7 +5,9 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext};
+use crate::properties::{
+    read_properties, section_len, slot_content_len, write_properties, PropContext,
+};
 use crate::qos::QoS;
 use crate::storage::{Owned, Storage};
 use crate::string::MqttStr;
@@ -193,8 +195,11 @@ impl<S: Storage> Connect<S> {
             {
                 return Err(EncodeError::EmptyClientIdWithoutCleanSession);
             }
-            let will_props = self.will.as_ref().is_some_and(|w| !w.properties.is_empty());
-            if !self.properties.is_empty() || will_props {
+            let will_props = self
+                .will
+                .as_ref()
+                .is_some_and(|w| !S::props_empty(&w.properties));
+            if !S::props_empty(&self.properties) || will_props {
                 return Err(EncodeError::NotRepresentable {
                     what: "properties",
                     version,
@@ -213,10 +218,10 @@ impl<S: Storage> Connect<S> {
         // Protocol name (length-prefixed), level, flags, keep alive.
         let mut len = version.protocol_name().len().saturating_add(2 + 1 + 1 + 2);
         if version.is_v5() {
-            len = len.saturating_add(section_len(
-                self.properties
-                    .content_len(PropContext::Packet(PacketType::Connect))?,
-            ));
+            len = len.saturating_add(section_len(slot_content_len::<S>(
+                &self.properties,
+                PropContext::Packet(PacketType::Connect),
+            )?));
         }
         len = len.saturating_add(prefixed_len(
             "client identifier",
@@ -224,8 +229,10 @@ impl<S: Storage> Connect<S> {
         )?);
         if let Some(will) = &self.will {
             if version.is_v5() {
-                len = len
-                    .saturating_add(section_len(will.properties.content_len(PropContext::Will)?));
+                len = len.saturating_add(section_len(slot_content_len::<S>(
+                    &will.properties,
+                    PropContext::Will,
+                )?));
             }
             len = len.saturating_add(prefixed_len(
                 "will topic",
@@ -264,16 +271,15 @@ impl<S: Storage> Connect<S> {
         buf.put_u8(flags);
         buf.put_u16(self.keep_alive);
         if version.is_v5() {
-            let len = self
-                .properties
-                .content_len(PropContext::Packet(PacketType::Connect))
-                .unwrap_or(0);
+            let len =
+                slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::Connect))
+                    .unwrap_or(0);
             write_properties::<S>(buf, &self.properties, len);
         }
         put_prefixed(buf, self.client_id.as_bytes());
         if let Some(will) = &self.will {
             if version.is_v5() {
-                let len = will.properties.content_len(PropContext::Will).unwrap_or(0);
+                let len = slot_content_len::<S>(&will.properties, PropContext::Will).unwrap_or(0);
                 write_properties::<S>(buf, &will.properties, len);
             }
             put_prefixed(buf, will.topic.as_mqtt_str().as_bytes());

@@ -6,7 +6,9 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext};
+use crate::properties::{
+    read_properties, section_len, slot_content_len, write_properties, PropContext,
+};
 use crate::reason::ReasonCode;
 use crate::storage::{Owned, Storage};
 use crate::version::{ProtocolVersion, Role};
@@ -151,7 +153,7 @@ fn parts_len<S: Storage>(
                 version,
             });
         }
-        if !props.is_empty() {
+        if !S::props_empty(props) {
             return Err(EncodeError::NotRepresentable {
                 what: "properties",
                 version,
@@ -159,7 +161,7 @@ fn parts_len<S: Storage>(
         }
         return Ok(0);
     }
-    let content = props.content_len(PropContext::Packet(packet_type))?;
+    let content = slot_content_len::<S>(props, PropContext::Packet(packet_type))?;
     Ok(match (code, content) {
         (ReasonCode::Success, 0) => 0,
         (_, 0) if packet_type == PacketType::Disconnect => 1,
@@ -177,9 +179,7 @@ fn write_parts<S: Storage>(
     if !version.is_v5() {
         return;
     }
-    let content = props
-        .content_len(PropContext::Packet(packet_type))
-        .unwrap_or(0);
+    let content = slot_content_len::<S>(props, PropContext::Packet(packet_type)).unwrap_or(0);
     if code == ReasonCode::Success && content == 0 {
         return;
     }
@@ -244,7 +244,7 @@ impl<S: Storage> Auth<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        let bare = self.reason_code == ReasonCode::Success && self.properties.is_empty();
+        let bare = self.reason_code == ReasonCode::Success && S::props_empty(&self.properties);
         if version.is_v5() && !bare && self.properties.authentication_method.is_none() {
             return Err(EncodeError::MissingAuthenticationMethod);
         }

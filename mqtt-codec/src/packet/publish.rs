@@ -5,7 +5,9 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext};
+use crate::properties::{
+    read_properties, section_len, slot_content_len, write_properties, PropContext,
+};
 use crate::qos::QoS;
 use crate::storage::{Owned, Storage};
 use crate::string::fmt_payload;
@@ -154,11 +156,11 @@ impl<S: Storage> Publish<S> {
             len = len.saturating_add(2);
         }
         if version.is_v5() {
-            len = len.saturating_add(section_len(
-                self.properties
-                    .content_len(PropContext::Packet(PacketType::Publish))?,
-            ));
-        } else if !self.properties.is_empty() {
+            len = len.saturating_add(section_len(slot_content_len::<S>(
+                &self.properties,
+                PropContext::Packet(PacketType::Publish),
+            )?));
+        } else if !S::props_empty(&self.properties) {
             return Err(EncodeError::NotRepresentable {
                 what: "properties",
                 version,
@@ -179,10 +181,9 @@ impl<S: Storage> Publish<S> {
             buf.put_u16(id.get());
         }
         if version.is_v5() {
-            let len = self
-                .properties
-                .content_len(PropContext::Packet(PacketType::Publish))
-                .unwrap_or(0);
+            let len =
+                slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::Publish))
+                    .unwrap_or(0);
             write_properties::<S>(buf, &self.properties, len);
         }
     }

@@ -6,7 +6,9 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{read_properties, section_len, write_properties, PropContext};
+use crate::properties::{
+    read_properties, section_len, slot_content_len, write_properties, PropContext,
+};
 use crate::reason::ReasonCode;
 use crate::storage::{Owned, Storage};
 use crate::version::ProtocolVersion;
@@ -101,7 +103,7 @@ impl<S: Storage> PubResponse<S> {
                     version,
                 });
             }
-            if !self.properties.is_empty() {
+            if !S::props_empty(&self.properties) {
                 return Err(EncodeError::NotRepresentable {
                     what: "properties",
                     version,
@@ -109,9 +111,7 @@ impl<S: Storage> PubResponse<S> {
             }
             return Ok(2);
         }
-        let props = self
-            .properties
-            .content_len(PropContext::Packet(packet_type))?;
+        let props = slot_content_len::<S>(&self.properties, PropContext::Packet(packet_type))?;
         Ok(match (self.reason_code, props) {
             (ReasonCode::Success, 0) => 2,
             (_, 0) => 3,
@@ -129,10 +129,8 @@ impl<S: Storage> PubResponse<S> {
         if !version.is_v5() {
             return;
         }
-        let props = self
-            .properties
-            .content_len(PropContext::Packet(packet_type))
-            .unwrap_or(0);
+        let props =
+            slot_content_len::<S>(&self.properties, PropContext::Packet(packet_type)).unwrap_or(0);
         if self.reason_code == ReasonCode::Success && props == 0 {
             return;
         }

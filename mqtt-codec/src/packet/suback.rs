@@ -5,7 +5,9 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{encoded_section_len, read_section, write_properties, PropContext};
+use crate::properties::{
+    encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
+};
 use crate::reason::ReasonCode;
 use crate::storage::{Owned, Storage};
 use crate::version::ProtocolVersion;
@@ -181,9 +183,7 @@ fn write_parts<S: Storage>(
 ) {
     buf.put_u16(packet_id.get());
     if version.is_v5() {
-        let len = props
-            .content_len(PropContext::Packet(packet_type))
-            .unwrap_or(0);
+        let len = slot_content_len::<S>(props, PropContext::Packet(packet_type)).unwrap_or(0);
         write_properties::<S>(buf, props, len);
     }
     if version.is_v5() || packet_type == PacketType::SubAck {

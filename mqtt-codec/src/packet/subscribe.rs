@@ -5,7 +5,9 @@
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::properties::{encoded_section_len, read_section, write_properties, PropContext};
+use crate::properties::{
+    encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
+};
 use crate::qos::QoS;
 use crate::storage::{Owned, Storage};
 use crate::topic::{check_topic_filter, split_shared, TopicFilter};
@@ -241,10 +243,9 @@ impl<S: Storage> Subscribe<S> {
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
         buf.put_u16(self.packet_id.get());
         if version.is_v5() {
-            let len = self
-                .properties
-                .content_len(PropContext::Packet(PacketType::Subscribe))
-                .unwrap_or(0);
+            let len =
+                slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::Subscribe))
+                    .unwrap_or(0);
             write_properties::<S>(buf, &self.properties, len);
         }
         S::for_each(&self.subscriptions, &mut |s| {
