@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn writing_a_property_allocates_and_from_keeps_empty_sets_unboxed() {
-        let mut slot = BoxedProperties::default();
+        let mut slot = BoxedProperties(None);
         slot.topic_alias = Some(3);
         assert!(slot.0.is_some());
         assert!(!slot.is_empty());
