@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 use mqtt_codec::{
-    DecodeError, EncodeError, MqttStr, Packet, PacketId, ProtocolVersion, QoS, ReasonCode,
+    DecodeError, Encode, EncodeError, MqttStr, Packet, PacketId, ProtocolVersion, QoS, ReasonCode,
     TopicFilter, TopicName,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -279,12 +279,20 @@ pub(crate) fn check_encodable(packet: &Packet, own: Option<ProtocolVersion>) -> 
 
 /// Encodes `packet` under `version` into a new `bytes` of exactly the right size, with the
 /// GIL released for large packets.
-pub(crate) fn encode<'py>(
+pub(crate) fn encode<'py, P: Encode + Sync>(
     py: Python<'py>,
-    packet: &Packet,
+    packet: &P,
     version: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let version = self::version(version)?;
+    encode_as(py, packet, self::version(version)?)
+}
+
+/// [`encode`] under a version already converted.
+pub(crate) fn encode_as<'py, P: Encode + Sync>(
+    py: Python<'py>,
+    packet: &P,
+    version: ProtocolVersion,
+) -> PyResult<Bound<'py, PyBytes>> {
     let len = packet
         .encoded_len(version)
         .map_err(|e| encode_err(py, &e))?;

@@ -10,7 +10,12 @@ use mqtt_codec::{
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
+
+/// From this size, `decode` of a `bytes` borrows it instead of copying it: below it, a copy
+/// costs less than the shared owner it would need.
+const ZERO_COPY_MIN: usize = 4096;
 
 /// Feeds `data` and takes every packet completed: the packets, and the error that stopped
 /// the decoder if any.
@@ -215,11 +220,25 @@ pub fn decode<'py>(
         receiver: None,
         max_packet_size: MAX_PACKET_SIZE,
     };
-    // One copy into a shared buffer; the packet's fields are slices of it.
-    let (result, len) = with_data(data, |bytes| {
-        let frame = Bytes::copy_from_slice(bytes);
-        (parse_bytes(&frame, &opts), bytes.len())
-    })?;
+    let (result, len) = match data.cast::<PyBytes>() {
+        // A large immutable `bytes` is not copied: the packet's fields are slices of it,
+        // and they keep the Python object alive.
+        Ok(b) if b.as_bytes().len() >= ZERO_COPY_MIN => {
+            let frame = Bytes::from_owner(PyBackedBytes::from(b.clone()));
+            let len = frame.len();
+            let result = if len >= DETACH_THRESHOLD {
+                py.detach(|| parse_bytes(&frame, &opts))
+            } else {
+                parse_bytes(&frame, &opts)
+            };
+            (result, len)
+        }
+        // Otherwise one copy into a shared buffer; the packet's fields are slices of it.
+        _ => with_data(data, |bytes| {
+            let frame = Bytes::copy_from_slice(bytes);
+            (parse_bytes(&frame, &opts), bytes.len())
+        })?,
+    };
     let malformed =
         |msg: String| convert::decode_err_with(py, &msg, ReasonCode::MalformedPacket, None);
     match result {

@@ -184,9 +184,10 @@ impl PyConnect {
         py: Python<'py>,
         version: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let own = convert::version_out(py, self.inner.protocol_version)?;
-        let version = version.filter(|v| !v.is_none()).unwrap_or(&own);
-        convert::encode(py, &Packet::Connect(self.inner.clone()), version)
+        match version.filter(|v| !v.is_none()) {
+            Some(v) => convert::encode(py, &self.inner, v),
+            None => convert::encode_as(py, &self.inner, self.inner.protocol_version),
+        }
     }
 
     /// The constructor-style repr, with the fields that are set.
@@ -265,7 +266,7 @@ impl PyConnAck {
         py: Python<'py>,
         version: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        convert::encode(py, &Packet::ConnAck(self.inner.clone()), version)
+        convert::encode(py, &self.inner, version)
     }
 
     /// The constructor-style repr, with the fields that are set.
@@ -375,7 +376,7 @@ impl PyPublish {
         py: Python<'py>,
         version: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        convert::encode(py, &Packet::Publish(self.inner.clone()), version)
+        convert::encode(py, &self.inner, version)
     }
 
     /// The constructor-style repr, with the fields that are set.
@@ -541,7 +542,7 @@ impl PySubscribe {
         py: Python<'py>,
         version: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        convert::encode(py, &Packet::Subscribe(self.inner.clone()), version)
+        convert::encode(py, &self.inner, version)
     }
 
     /// The constructor-style repr, with the fields that are set.
@@ -611,7 +612,7 @@ macro_rules! ack_with_codes {
                 py: Python<'py>,
                 version: &Bound<'py, PyAny>,
             ) -> PyResult<Bound<'py, PyBytes>> {
-                convert::encode(py, &Packet::$variant(self.inner.clone()), version)
+                convert::encode(py, &self.inner, version)
             }
 
             /// The constructor-style repr, with the fields that are set.
@@ -704,7 +705,7 @@ impl PyUnsubscribe {
         py: Python<'py>,
         version: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        convert::encode(py, &Packet::Unsubscribe(self.inner.clone()), version)
+        convert::encode(py, &self.inner, version)
     }
 
     /// The constructor-style repr, with the fields that are set.
@@ -742,7 +743,7 @@ macro_rules! ping {
                 py: Python<'py>,
                 version: &Bound<'py, PyAny>,
             ) -> PyResult<Bound<'py, PyBytes>> {
-                convert::encode(py, &Packet::$variant, version)
+                convert::encode(py, &Packet::<mqtt_codec::Owned>::$variant, version)
             }
 
             /// The constructor-style repr, with the fields that are set.
@@ -810,7 +811,7 @@ macro_rules! reason_only {
                 py: Python<'py>,
                 version: &Bound<'py, PyAny>,
             ) -> PyResult<Bound<'py, PyBytes>> {
-                convert::encode(py, &Packet::$variant(self.inner.clone()), version)
+                convert::encode(py, &self.inner, version)
             }
 
             /// The constructor-style repr, with the fields that are set.

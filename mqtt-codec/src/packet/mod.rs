@@ -7,6 +7,7 @@ pub(crate) mod connack;
 pub(crate) mod connect;
 pub(crate) mod disconnect;
 mod display;
+mod encode;
 pub(crate) mod publish;
 pub(crate) mod pubresp;
 pub(crate) mod suback;
@@ -28,6 +29,8 @@ use core::num::NonZeroU16;
 pub use connack::ConnAck;
 pub use connect::{Connect, Will};
 pub use disconnect::{Auth, Disconnect};
+use encode::total_len;
+pub use encode::Encode;
 pub use publish::Publish;
 pub use pubresp::{PubAck, PubComp, PubRec, PubRel, PubResponse};
 pub use suback::{SubAck, UnsubAck};
@@ -183,7 +186,7 @@ impl<S: Storage> Packet<S> {
         })
     }
 
-    fn first_byte(&self) -> u8 {
+    pub(crate) fn first_byte(&self) -> u8 {
         let flags = match self {
             Packet::Publish(p) => p.flags(),
             other => other.packet_type().required_flags().unwrap_or(0),
@@ -191,7 +194,7 @@ impl<S: Storage> Packet<S> {
         ((self.packet_type() as u8) << 4) | flags
     }
 
-    fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+    pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let t = self.packet_type();
         match self {
             Packet::Connect(p) => p.body_len(version),
@@ -210,7 +213,7 @@ impl<S: Storage> Packet<S> {
         }
     }
 
-    fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
         let t = self.packet_type();
         match self {
             Packet::Connect(p) => p.write_body(version, buf),
@@ -232,7 +235,7 @@ impl<S: Storage> Packet<S> {
     /// The exact number of bytes [`Packet::encode`] writes under `version`, computed without
     /// allocating; fails when the packet breaks a rule or cannot be represented in `version`.
     pub fn encoded_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        total_len(self.body_len(version)?)
+        Encode::encoded_len(self, version)
     }
 
     /// Encodes the packet into `buf` and returns the number of bytes written.
@@ -245,18 +248,7 @@ impl<S: Storage> Packet<S> {
         version: ProtocolVersion,
         buf: &mut B,
     ) -> Result<usize, EncodeError> {
-        let body = self.body_len(version)?;
-        let total = total_len(body)?;
-        if buf.remaining_mut() < total {
-            return Err(EncodeError::BufferTooSmall {
-                needed: total,
-                available: buf.remaining_mut(),
-            });
-        }
-        buf.put_u8(self.first_byte());
-        put_varint(buf, body as u32);
-        self.write_body(version, buf);
-        Ok(total)
+        Encode::encode(self, version, buf)
     }
 
     /// Encodes the packet into the start of `out` without allocating; returns the length.
@@ -265,28 +257,13 @@ impl<S: Storage> Packet<S> {
         version: ProtocolVersion,
         out: &mut [u8],
     ) -> Result<usize, EncodeError> {
-        let mut cursor: &mut [u8] = out;
-        self.encode(version, &mut cursor)
+        Encode::encode_to_slice(self, version, out)
     }
 
     /// Encodes the packet into a new buffer of exactly the right size.
     pub fn to_bytes(&self, version: ProtocolVersion) -> Result<bytes::Bytes, EncodeError> {
-        let mut buf = bytes::BytesMut::with_capacity(self.encoded_len(version)?);
-        self.encode(version, &mut buf)?;
-        Ok(buf.freeze())
+        Encode::to_bytes(self, version)
     }
-}
-
-fn total_len(body: usize) -> Result<usize, EncodeError> {
-    if body > MAX_VARINT as usize {
-        return Err(EncodeError::PacketTooLarge {
-            size: body.saturating_add(5),
-            max: MAX_PACKET_SIZE,
-        });
-    }
-    Ok(body
-        .saturating_add(varint_len(body as u32))
-        .saturating_add(1))
 }
 
 impl<S: Storage> Publish<S> {
