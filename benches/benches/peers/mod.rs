@@ -9,9 +9,10 @@
 
 use criterion::measurement::WallTime;
 use criterion::BenchmarkGroup;
-use mqtt_codec::{Packet, ProtocolVersion, QoS};
+use mqtt_codec::{Decoder, DecoderConfig, Packet, ProtocolVersion, QoS};
 use mqtt_codec_benches::Case;
 
+pub mod mqtt_protocol;
 pub mod mqttbytes;
 pub mod mqttrs;
 
@@ -32,7 +33,7 @@ pub struct Peer {
 }
 
 /// Every peer, in the order of the summary table.
-pub const ALL: &[Peer] = &[mqttbytes::PEER, mqttrs::PEER];
+pub const ALL: &[Peer] = &[mqttbytes::PEER, mqttrs::PEER, mqtt_protocol::PEER];
 
 /// What a decoded packet must look like: enough to tell that a peer decoded the right packet
 /// and read its fields from the right places.
@@ -104,6 +105,29 @@ pub fn expected(c: &Case) -> Shape {
 /// Asserts that `peer` decoded the case's bytes to the case's packet.
 pub fn check(peer: &str, c: &Case, got: Shape) {
     assert_eq!(got, expected(c), "{peer} decoded {} wrongly", c.name);
+}
+
+/// Asserts that `peer` encoded the case's packet: to the case's bytes, or, where MQTT leaves
+/// the order free (5.0 properties), to bytes of the same length that our decoder reads back
+/// as the case's packet.
+pub fn check_encoded(peer: &str, c: &Case, got: &[u8]) {
+    if got == &c.bytes[..] {
+        return;
+    }
+    let mut d = Decoder::new(DecoderConfig {
+        version: Some(c.version),
+        role: None,
+        max_packet_size: 1 << 20,
+    });
+    d.feed(got);
+    let back = d.next_packet();
+    assert!(
+        got.len() == c.bytes.len() && matches!(&back, Ok(Some(p)) if *p == c.packet),
+        "{peer} encodes {} differently ({back:?}):\n  ours {:02x?}\n  peer {:02x?}",
+        c.name,
+        &c.bytes[..c.bytes.len().min(64)],
+        &got[..got.len().min(64)],
+    );
 }
 
 /// Whether the case is a 5.0 case.
