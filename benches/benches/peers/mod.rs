@@ -7,11 +7,13 @@
 //! for encoding, that it produces the case's bytes ([`check_encoded`]) where it can. Peer
 //! packets are built outside the timed part.
 
+use bytes::Bytes;
 use criterion::measurement::WallTime;
 use criterion::BenchmarkGroup;
 use mqtt_codec::{Decoder, DecoderConfig, Packet, ProtocolVersion, QoS};
 use mqtt_codec_benches::Case;
 
+pub mod mqtt_proto;
 pub mod mqtt_protocol;
 pub mod mqttbytes;
 pub mod mqttrs;
@@ -33,7 +35,12 @@ pub struct Peer {
 }
 
 /// Every peer, in the order of the summary table.
-pub const ALL: &[Peer] = &[mqttbytes::PEER, mqttrs::PEER, mqtt_protocol::PEER];
+pub const ALL: &[Peer] = &[
+    mqttbytes::PEER,
+    mqttrs::PEER,
+    mqtt_protocol::PEER,
+    mqtt_proto::PEER,
+];
 
 /// What a decoded packet must look like: enough to tell that a peer decoded the right packet
 /// and read its fields from the right places.
@@ -133,4 +140,12 @@ pub fn check_encoded(peer: &str, c: &Case, got: &[u8]) {
 /// Whether the case is a 5.0 case.
 pub fn is_v5(c: &Case) -> bool {
     c.version == ProtocolVersion::V5
+}
+
+/// The payload of a case's PUBLISH, shared (no copy).
+pub fn payload(c: &Case) -> Option<Bytes> {
+    match &c.packet {
+        Packet::Publish(p) => Some(p.payload.clone()),
+        _ => None,
+    }
 }
