@@ -13,6 +13,7 @@ use criterion::BenchmarkGroup;
 use mqtt_codec::{Decoder, DecoderConfig, Packet, ProtocolVersion, QoS};
 use mqtt_codec_benches::Case;
 
+pub mod mqtt5_protocol;
 pub mod mqtt_proto;
 pub mod mqtt_protocol;
 pub mod mqttbytes;
@@ -40,6 +41,7 @@ pub const ALL: &[Peer] = &[
     mqttrs::PEER,
     mqtt_protocol::PEER,
     mqtt_proto::PEER,
+    mqtt5_protocol::PEER,
 ];
 
 /// What a decoded packet must look like: enough to tell that a peer decoded the right packet
