@@ -16,6 +16,7 @@ use mqtt_codec_benches::Case;
 pub mod mqtt5_protocol;
 pub mod mqtt_proto;
 pub mod mqtt_protocol;
+pub mod mqtt_protocol_core;
 pub mod mqttbytes;
 pub mod mqttrs;
 
@@ -42,6 +43,7 @@ pub const ALL: &[Peer] = &[
     mqtt_protocol::PEER,
     mqtt_proto::PEER,
     mqtt5_protocol::PEER,
+    mqtt_protocol_core::PEER,
 ];
 
 /// What a decoded packet must look like: enough to tell that a peer decoded the right packet
