@@ -19,6 +19,7 @@ pub mod mqtt_protocol;
 pub mod mqtt_protocol_core;
 pub mod mqttbytes;
 pub mod mqttrs;
+pub mod ntex_mqtt;
 
 /// A criterion group of one case.
 pub type Group<'a> = BenchmarkGroup<'a, WallTime>;
@@ -44,6 +45,7 @@ pub const ALL: &[Peer] = &[
     mqtt_proto::PEER,
     mqtt5_protocol::PEER,
     mqtt_protocol_core::PEER,
+    ntex_mqtt::PEER,
 ];
 
 /// What a decoded packet must look like: enough to tell that a peer decoded the right packet
