@@ -13,6 +13,7 @@ use criterion::BenchmarkGroup;
 use mqtt_codec::{Decoder, DecoderConfig, Packet, ProtocolVersion, QoS};
 use mqtt_codec_benches::Case;
 
+pub mod flowsdk;
 pub mod mqtt5_protocol;
 pub mod mqtt_proto;
 pub mod mqtt_protocol;
@@ -46,6 +47,7 @@ pub const ALL: &[Peer] = &[
     mqtt5_protocol::PEER,
     mqtt_protocol_core::PEER,
     ntex_mqtt::PEER,
+    flowsdk::PEER,
 ];
 
 /// What a decoded packet must look like: enough to tell that a peer decoded the right packet
