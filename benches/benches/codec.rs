@@ -2,17 +2,22 @@
 //!
 //! Groups are cases (`decode/publish_qos0_16B`, ...); functions are implementations:
 //! `ours_owned` (streaming `Decoder`, zero-copy `Bytes` fields), `ours_borrowed` (`parse`, no
-//! allocation), `ours_header_only` (encode up to the payload, for vectored writes), and the
-//! peers `mqttbytes` (rumqttc's codec) and `mqttrs`. `bench-summary` turns the results into a
-//! table of ratios.
+//! allocation), `ours_header_only` (encode up to the payload, for vectored writes), and one
+//! function per peer codec, named after its crate (`peers::ALL`: mqttbytes, mqttrs,
+//! mqtt-protocol, mqtt-proto, mqtt5-protocol, mqtt-protocol-core, ntex-mqtt, flowsdk), each
+//! where the peer can represent the case. Each peer's glue is in `peers/`, one module per
+//! crate. `bench-summary` turns the results into a table of ratios.
 //!
-//! Peer packet construction copies the payload in mqttbytes (`Into<Vec<u8>>`): it is done
-//! outside the timed part, so only encoding is measured.
+//! Peer packets are built outside the timed part (for most peers that copies the payload),
+//! so only encoding is measured. Before timing, every peer's decode of a case is checked
+//! against the case's packet, and the stream decoders' packet counts against ours.
 
-use bytes::BytesMut;
+mod peers;
+
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use mqtt_codec::{parse, Decoder, DecoderConfig, Packet, ParseOptions, ProtocolVersion, Status};
 use mqtt_codec_benches::{cases, mixed_stream, Case};
+use std::cell::OnceCell;
 use std::time::Duration;
 
 /// A decoder for either direction, so that every case decodes.
@@ -28,101 +33,6 @@ fn ours_decode_owned(c: &Case) -> Packet {
     let mut d = decoder(c.version);
     d.feed(&c.bytes);
     d.next_packet().expect("valid").expect("complete")
-}
-
-/// Writes a peer's packet into a buffer and returns its length.
-type PeerWrite = Box<dyn Fn(&mut BytesMut) -> usize>;
-
-fn mqttbytes_packet(c: &Case) -> Option<PeerWrite> {
-    use mqttbytes::v4;
-    let mq = |q: mqtt_codec::QoS| match q {
-        mqtt_codec::QoS::AtMostOnce => mqttbytes::QoS::AtMostOnce,
-        mqtt_codec::QoS::AtLeastOnce => mqttbytes::QoS::AtLeastOnce,
-        mqtt_codec::QoS::ExactlyOnce => mqttbytes::QoS::ExactlyOnce,
-    };
-    Some(match (&c.packet, c.version) {
-        (Packet::Publish(p), ProtocolVersion::V3_1_1) => {
-            let mut peer = v4::Publish::new(p.topic.as_str(), mq(p.qos), p.payload.to_vec());
-            peer.pkid = p.packet_id.map_or(0, |id| id.get());
-            Box::new(move |buf| peer.write(buf).expect("encodes"))
-        }
-        (Packet::Publish(p), ProtocolVersion::V5) => {
-            use mqttbytes::v5;
-            let mut peer = v5::Publish::new(p.topic.as_str(), mq(p.qos), p.payload.to_vec());
-            peer.pkid = p.packet_id.map_or(0, |id| id.get());
-            peer.properties = Some(v5::PublishProperties {
-                payload_format_indicator: p.properties.payload_format_indicator,
-                message_expiry_interval: p.properties.message_expiry_interval,
-                topic_alias: None,
-                response_topic: None,
-                correlation_data: None,
-                user_properties: p
-                    .properties
-                    .user_properties
-                    .iter()
-                    .map(|u| (u.name.to_string(), u.value.to_string()))
-                    .collect(),
-                subscription_identifiers: vec![],
-                content_type: p.properties.content_type.as_ref().map(|s| s.to_string()),
-            });
-            Box::new(move |buf| peer.write(buf).expect("encodes"))
-        }
-        (Packet::Connect(cn), _) => {
-            let mut peer = v4::Connect::new(cn.client_id.as_str());
-            peer.set_login("station", "secret");
-            Box::new(move |buf| peer.write(buf).expect("encodes"))
-        }
-        (Packet::Subscribe(s), _) => {
-            let mut peer = v4::Subscribe::new_many(s.subscriptions.iter().map(|f| {
-                v4::SubscribeFilter::new(f.filter.to_string(), mqttbytes::QoS::AtLeastOnce)
-            }));
-            peer.pkid = s.packet_id.get();
-            Box::new(move |buf| peer.write(buf).expect("encodes"))
-        }
-        (Packet::PubAck(a), _) => {
-            let peer = v4::PubAck::new(a.packet_id.get());
-            Box::new(move |buf| peer.write(buf).expect("encodes"))
-        }
-        _ => return None,
-    })
-}
-
-fn mqttrs_decode(bytes: &[u8]) -> usize {
-    match mqttrs::decode_slice(bytes) {
-        Ok(Some(p)) => black_box(p).get_type() as usize,
-        other => panic!("mqttrs failed: {other:?}"),
-    }
-}
-
-fn mqttrs_encode(c: &Case, out: &mut [u8]) -> Option<usize> {
-    use mqttrs::{Pid, QosPid};
-    let pid = |n: u16| Pid::try_from(n).expect("non-zero");
-    let packet = match &c.packet {
-        Packet::Publish(p) if c.version == ProtocolVersion::V3_1_1 => {
-            mqttrs::Packet::Publish(mqttrs::Publish {
-                dup: false,
-                qospid: match p.packet_id {
-                    None => QosPid::AtMostOnce,
-                    Some(id) => QosPid::AtLeastOnce(pid(id.get())),
-                },
-                retain: false,
-                topic_name: p.topic.as_str(),
-                payload: &p.payload,
-            })
-        }
-        Packet::Connect(cn) => mqttrs::Packet::Connect(mqttrs::Connect {
-            protocol: mqttrs::Protocol::MQTT311,
-            keep_alive: cn.keep_alive,
-            client_id: cn.client_id.as_str(),
-            clean_session: true,
-            last_will: None,
-            username: Some("station"),
-            password: Some(b"secret"),
-        }),
-        Packet::PubAck(a) => mqttrs::Packet::Puback(pid(a.packet_id.get())),
-        _ => return None,
-    };
-    Some(mqttrs::encode_slice(&packet, out).expect("encodes"))
 }
 
 fn decode(crit: &mut Criterion) {
@@ -154,30 +64,8 @@ fn decode(crit: &mut Criterion) {
                 other => panic!("{other:?}"),
             })
         });
-        let max = 1 << 20;
-        if c.version == ProtocolVersion::V3_1_1 {
-            g.bench_function("mqttbytes", |b| {
-                b.iter_batched(
-                    || BytesMut::from(&c.bytes[..]),
-                    |mut buf| {
-                        let p = mqttbytes::v4::read(&mut buf, max).expect("valid");
-                        (buf, p)
-                    },
-                    BatchSize::SmallInput,
-                )
-            });
-            g.bench_function("mqttrs", |b| b.iter(|| mqttrs_decode(black_box(&c.bytes))));
-        } else {
-            g.bench_function("mqttbytes", |b| {
-                b.iter_batched(
-                    || BytesMut::from(&c.bytes[..]),
-                    |mut buf| {
-                        let p = mqttbytes::v5::read(&mut buf, max).expect("valid");
-                        (buf, p)
-                    },
-                    BatchSize::SmallInput,
-                )
-            });
+        for peer in peers::ALL {
+            (peer.decode)(&mut g, &c);
         }
         g.finish();
         // Keep the owned decode honest: it must produce the packet we encoded.
@@ -205,64 +93,52 @@ fn encode(crit: &mut Criterion) {
                 })
             });
         }
-        if let Some(write) = mqttbytes_packet(&c) {
-            let mut buf = BytesMut::with_capacity(c.bytes.len() + 16);
-            g.bench_function("mqttbytes", |b| {
-                b.iter(|| {
-                    buf.clear();
-                    black_box(write(&mut buf))
-                })
-            });
-        }
-        if mqttrs_encode(&c, &mut out).is_some() {
-            g.bench_function("mqttrs", |b| {
-                b.iter(|| mqttrs_encode(&c, black_box(&mut out)))
-            });
+        for peer in peers::ALL {
+            (peer.encode)(&mut g, &c);
         }
         g.finish();
     }
 }
 
+/// Decodes the stream fed in chunks with our streaming decoder; returns the packet count.
+fn ours_stream(stream: &[u8], chunk: usize) -> usize {
+    let mut d = decoder(ProtocolVersion::V3_1_1);
+    let mut count = 0usize;
+    for piece in stream.chunks(chunk) {
+        d.feed(piece);
+        while let Some(p) = d.next_packet().expect("valid") {
+            black_box(p);
+            count += 1;
+        }
+    }
+    count
+}
+
 fn streaming(crit: &mut Criterion) {
     let stream = mixed_stream();
+    // How many packets the stream holds, counted once, when a peer's count is first checked.
+    let packets = OnceCell::new();
     for chunk in [1usize, 16, 1460, 65536] {
         let mut g = crit.benchmark_group(format!("stream_1MiB/chunk_{chunk}"));
         g.throughput(Throughput::Bytes(stream.len() as u64));
         g.sample_size(10);
         g.bench_function("ours_owned", |b| {
-            b.iter(|| {
-                let mut d = decoder(ProtocolVersion::V3_1_1);
-                let mut count = 0usize;
-                for piece in stream.chunks(chunk) {
-                    d.feed(piece);
-                    while let Some(p) = d.next_packet().expect("valid") {
-                        black_box(p);
-                        count += 1;
-                    }
-                }
-                count
-            })
+            b.iter(|| ours_stream(black_box(&stream), chunk))
         });
-        g.bench_function("mqttbytes", |b| {
-            b.iter(|| {
-                let mut buf = BytesMut::new();
-                let mut count = 0usize;
-                for piece in stream.chunks(chunk) {
-                    buf.extend_from_slice(piece);
-                    loop {
-                        match mqttbytes::v4::read(&mut buf, 1 << 20) {
-                            Ok(p) => {
-                                black_box(p);
-                                count += 1;
-                            }
-                            Err(mqttbytes::Error::InsufficientBytes(_)) => break,
-                            Err(e) => panic!("{e:?}"),
-                        }
-                    }
+        for peer in peers::ALL {
+            let Some(decode) = peer.stream else { continue };
+            // Checked when the benchmark runs (not when a filter skips it), once.
+            let mut checked = false;
+            g.bench_function(peer.name, |b| {
+                if !checked {
+                    let ours = *packets.get_or_init(|| ours_stream(&stream, 65536));
+                    let theirs = decode(&stream, chunk);
+                    assert_eq!(theirs, ours, "{} miscounts chunks of {chunk}", peer.name);
+                    checked = true;
                 }
-                count
-            })
-        });
+                b.iter(|| decode(black_box(&stream), chunk))
+            });
+        }
         g.finish();
     }
 }

@@ -1,6 +1,10 @@
 //! Prints a markdown table of the latest criterion results: each case, our time, each peer's
 //! time, and the ratio peer / ours (above 1 means we are faster).
 //!
+//! Every benchmark function whose name does not start with `ours` is a peer: each gets a time
+//! column and a ratio column, known peers in the benchmark's order, any other after them by
+//! name. A peer that does not support a case shows `–`.
+//!
 //! ```text
 //! cargo bench -p mqtt-codec-benches && cargo run -p mqtt-codec-benches --bin bench-summary
 //! ```
@@ -74,9 +78,16 @@ fn main() {
             table.entry(group_id).or_default().insert(function_id, ns);
         }
     }
-    let peers = ["mqttbytes", "mqttrs"];
-    println!("| case | ours (owned) | ours (borrowed) | ours (header only) | mqttbytes | mqttrs | mqttbytes / ours | mqttrs / ours |");
-    println!("|---|---|---|---|---|---|---|---|");
+    let peers = peer_columns(&table);
+    let mut header = String::from("| case | ours (owned) | ours (borrowed) | ours (header only) |");
+    for peer in &peers {
+        header.push_str(&format!(" {peer} |"));
+    }
+    for peer in &peers {
+        header.push_str(&format!(" {peer} / ours |"));
+    }
+    println!("{header}");
+    println!("|{}", "---|".repeat(4 + 2 * peers.len()));
     for (case, row) in &table {
         let ours = row.get("ours_owned").or_else(|| row.get("ours")).copied();
         let cell = |k: &str| row.get(k).map_or("–".to_string(), |&v| format_ns(v));
@@ -89,14 +100,48 @@ fn main() {
         } else {
             cell("ours")
         };
-        println!(
-            "| {case} | {first} | {} | {} | {} | {} | {} | {} |",
+        let mut line = format!(
+            "| {case} | {first} | {} | {} |",
             cell("ours_borrowed"),
             cell("ours_header_only"),
-            cell(peers[0]),
-            cell(peers[1]),
-            ratio(peers[0]),
-            ratio(peers[1]),
         );
+        for peer in &peers {
+            line.push_str(&format!(" {} |", cell(peer)));
+        }
+        for peer in &peers {
+            line.push_str(&format!(" {} |", ratio(peer)));
+        }
+        println!("{line}");
     }
+}
+
+/// The peers of the benchmark, in the order `benches/benches/codec.rs` runs them.
+const KNOWN_PEERS: &[&str] = &[
+    "mqttbytes",
+    "mqttrs",
+    "mqtt-protocol",
+    "mqtt-proto",
+    "mqtt5-protocol",
+    "mqtt-protocol-core",
+    "ntex-mqtt",
+    "flowsdk",
+];
+
+/// Every peer that has a result: the known ones in their order, then any other by name.
+fn peer_columns(table: &BTreeMap<String, BTreeMap<String, f64>>) -> Vec<String> {
+    let mut peers: Vec<String> = table
+        .values()
+        .flat_map(|row| row.keys())
+        .filter(|f| !f.starts_with("ours"))
+        .cloned()
+        .collect();
+    let rank = |p: &String| {
+        KNOWN_PEERS
+            .iter()
+            .position(|k| k == p)
+            .unwrap_or(KNOWN_PEERS.len())
+    };
+    peers.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+    peers.dedup();
+    peers
 }

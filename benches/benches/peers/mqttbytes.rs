@@ -1,0 +1,173 @@
+//! mqttbytes 0.6.0 (rumqttc's codec): `v4::read`/`v5::read` on a `BytesMut`, and each packet
+//! type's `write`. Packet construction copies the payload (`Into<Vec<u8>>`): it is done
+//! outside the timed part.
+
+use super::{check, is_v5, Group, Peer, Shape};
+use bytes::BytesMut;
+use criterion::{black_box, BatchSize};
+use mqtt_codec::{Packet, ProtocolVersion};
+use mqtt_codec_benches::Case;
+
+pub const PEER: Peer = Peer {
+    name: "mqttbytes",
+    decode,
+    encode,
+    stream: Some(stream),
+};
+
+const MAX: usize = 1 << 20;
+
+fn shape_v4(p: &mqttbytes::v4::Packet) -> Shape {
+    use mqttbytes::v4::Packet as P;
+    match p {
+        P::Publish(p) => Shape::Publish {
+            topic: p.topic.clone(),
+            qos: p.qos as u8,
+            packet_id: p.pkid,
+            payload: p.payload.len(),
+            user_properties: 0,
+        },
+        P::Connect(cn) => Shape::Connect {
+            client_id: cn.client_id.clone(),
+            username: cn.login.as_ref().map(|l| l.username.clone()),
+            password: cn.login.as_ref().map(|l| l.password.clone().into_bytes()),
+        },
+        P::Subscribe(s) => Shape::Subscribe {
+            packet_id: s.pkid,
+            filters: s.filters.iter().map(|f| f.path.clone()).collect(),
+        },
+        P::PubAck(a) => Shape::PubAck { packet_id: a.pkid },
+        other => panic!("mqttbytes decoded a {other:?}"),
+    }
+}
+
+fn shape_v5(p: &mqttbytes::v5::Packet) -> Shape {
+    match p {
+        mqttbytes::v5::Packet::Publish(p) => Shape::Publish {
+            topic: p.topic.clone(),
+            qos: p.qos as u8,
+            packet_id: p.pkid,
+            payload: p.payload.len(),
+            user_properties: p.properties.as_ref().map_or(0, |p| p.user_properties.len()),
+        },
+        other => panic!("mqttbytes decoded a {other:?}"),
+    }
+}
+
+fn decode(g: &mut Group<'_>, c: &Case) {
+    if is_v5(c) {
+        let p = mqttbytes::v5::read(&mut BytesMut::from(&c.bytes[..]), MAX).expect("valid");
+        check(PEER.name, c, shape_v5(&p));
+        g.bench_function(PEER.name, |b| {
+            b.iter_batched(
+                || BytesMut::from(&c.bytes[..]),
+                |mut buf| {
+                    let p = mqttbytes::v5::read(&mut buf, MAX).expect("valid");
+                    (buf, p)
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    } else {
+        let p = mqttbytes::v4::read(&mut BytesMut::from(&c.bytes[..]), MAX).expect("valid");
+        check(PEER.name, c, shape_v4(&p));
+        g.bench_function(PEER.name, |b| {
+            b.iter_batched(
+                || BytesMut::from(&c.bytes[..]),
+                |mut buf| {
+                    let p = mqttbytes::v4::read(&mut buf, MAX).expect("valid");
+                    (buf, p)
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+}
+
+/// Writes a peer's packet into a buffer and returns its length.
+type PeerWrite = Box<dyn Fn(&mut BytesMut) -> usize>;
+
+fn packet(c: &Case) -> Option<PeerWrite> {
+    use mqttbytes::v4;
+    let mq = |q: mqtt_codec::QoS| match q {
+        mqtt_codec::QoS::AtMostOnce => mqttbytes::QoS::AtMostOnce,
+        mqtt_codec::QoS::AtLeastOnce => mqttbytes::QoS::AtLeastOnce,
+        mqtt_codec::QoS::ExactlyOnce => mqttbytes::QoS::ExactlyOnce,
+    };
+    Some(match (&c.packet, c.version) {
+        (Packet::Publish(p), ProtocolVersion::V3_1_1) => {
+            let mut peer = v4::Publish::new(p.topic.as_str(), mq(p.qos), p.payload.to_vec());
+            peer.pkid = p.packet_id.map_or(0, |id| id.get());
+            Box::new(move |buf| peer.write(buf).expect("encodes"))
+        }
+        (Packet::Publish(p), ProtocolVersion::V5) => {
+            use mqttbytes::v5;
+            let mut peer = v5::Publish::new(p.topic.as_str(), mq(p.qos), p.payload.to_vec());
+            peer.pkid = p.packet_id.map_or(0, |id| id.get());
+            peer.properties = Some(v5::PublishProperties {
+                payload_format_indicator: p.properties.payload_format_indicator,
+                message_expiry_interval: p.properties.message_expiry_interval,
+                topic_alias: None,
+                response_topic: None,
+                correlation_data: None,
+                user_properties: p
+                    .properties
+                    .user_properties
+                    .iter()
+                    .map(|u| (u.name.to_string(), u.value.to_string()))
+                    .collect(),
+                subscription_identifiers: vec![],
+                content_type: p.properties.content_type.as_ref().map(|s| s.to_string()),
+            });
+            Box::new(move |buf| peer.write(buf).expect("encodes"))
+        }
+        (Packet::Connect(cn), _) => {
+            let mut peer = v4::Connect::new(cn.client_id.as_str());
+            peer.set_login("station", "secret");
+            Box::new(move |buf| peer.write(buf).expect("encodes"))
+        }
+        (Packet::Subscribe(s), _) => {
+            let mut peer = v4::Subscribe::new_many(s.subscriptions.iter().map(|f| {
+                v4::SubscribeFilter::new(f.filter.to_string(), mqttbytes::QoS::AtLeastOnce)
+            }));
+            peer.pkid = s.packet_id.get();
+            Box::new(move |buf| peer.write(buf).expect("encodes"))
+        }
+        (Packet::PubAck(a), _) => {
+            let peer = v4::PubAck::new(a.packet_id.get());
+            Box::new(move |buf| peer.write(buf).expect("encodes"))
+        }
+        _ => return None,
+    })
+}
+
+fn encode(g: &mut Group<'_>, c: &Case) {
+    if let Some(write) = packet(c) {
+        let mut buf = BytesMut::with_capacity(c.bytes.len() + 16);
+        g.bench_function(PEER.name, |b| {
+            b.iter(|| {
+                buf.clear();
+                black_box(write(&mut buf))
+            })
+        });
+    }
+}
+
+fn stream(stream: &[u8], chunk: usize) -> usize {
+    let mut buf = BytesMut::new();
+    let mut count = 0usize;
+    for piece in stream.chunks(chunk) {
+        buf.extend_from_slice(piece);
+        loop {
+            match mqttbytes::v4::read(&mut buf, MAX) {
+                Ok(p) => {
+                    black_box(p);
+                    count += 1;
+                }
+                Err(mqttbytes::Error::InsufficientBytes(_)) => break,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+    }
+    count
+}
