@@ -111,7 +111,7 @@ pub fn mixed_stream() -> Bytes {
     let mut out = Vec::with_capacity(1 << 20);
     let mut i = 0usize;
     while out.len() < 1 << 20 {
-        let qos = if i % 2 == 0 {
+        let qos = if i.is_multiple_of(2) {
             QoS::AtMostOnce
         } else {
             QoS::AtLeastOnce
