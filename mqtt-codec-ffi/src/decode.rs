@@ -49,11 +49,15 @@ pub unsafe extern "C" fn mqtt_decode(
                 &mut *bytes,
             )
         };
-        *out = mqtt_packet::default();
-        *bytes = 0;
+        // `out` is written once: with the packet, or cleared on every other outcome (a
+        // clear first and a fill after cost a second write of the whole struct).
         let opts = match parse_options(opts) {
             Ok(o) => o,
-            Err(s) => return s,
+            Err(s) => {
+                *out = mqtt_packet::default();
+                *bytes = 0;
+                return s;
+            }
         };
         match codec::parse(data, &opts) {
             Ok(Status::Complete((packet, used))) => {
@@ -67,10 +71,15 @@ pub unsafe extern "C" fn mqtt_decode(
                 MQTT_OK
             }
             Ok(Status::Partial(n)) => {
+                *out = mqtt_packet::default();
                 *bytes = n;
                 MQTT_NEED_MORE
             }
-            Err(e) => status::of_decode(&e),
+            Err(e) => {
+                *out = mqtt_packet::default();
+                *bytes = 0;
+                status::of_decode(&e)
+            }
         }
     })
 }
