@@ -4,7 +4,8 @@
 
 use crate::error::DecodeError;
 use crate::framing::{FixedHeader, HeaderReader};
-use crate::packet::{parse_body, Packet, ParseCtx};
+use crate::owned_body::{frameless, parse_frameless, parse_owned_body};
+use crate::packet::{Packet, ParseCtx};
 use crate::packet_type::PacketType;
 use crate::parse::{parse_header, ParseOptions, Status};
 use crate::version::{ProtocolVersion, Role};
@@ -214,11 +215,6 @@ impl Decoder {
                     if self.buf.len() < header.packet_len() {
                         return Ok(None);
                     }
-                    // The body is split off without the header: slicing a frozen frame
-                    // instead would cost an extra pair of atomic reference-count updates.
-                    let mut frame = self.buf.split_to(header.packet_len());
-                    frame.advance(header.header_len);
-                    let body = frame.freeze();
                     let start = self.offset;
                     self.offset = self.offset.saturating_add(header.packet_len() as u64);
                     self.state = State::Header(HeaderReader::default());
@@ -227,7 +223,8 @@ impl Decoder {
                         receiver: self.config.role,
                         flags: header.flags,
                     };
-                    let packet = parse_body(header.packet_type, &body, &ctx)
+                    let packet = self
+                        .take_packet(&header, &ctx)
                         .inspect_err(|_| self.offset = start)?;
                     if let Packet::Connect(connect) = &packet {
                         self.config.version = Some(connect.protocol_version);
@@ -237,6 +234,24 @@ impl Decoder {
                 }
             }
         }
+    }
+
+    /// Parses the whole packet at the front of the buffer and removes it from the buffer.
+    fn take_packet(&mut self, header: &FixedHeader, ctx: &ParseCtx) -> Result<Packet, DecodeError> {
+        let len = header.packet_len();
+        if frameless(header.packet_type, header.remaining_length) {
+            // Nothing of the frame is kept: parse in place and drop the bytes, so the shared
+            // buffer's reference count is not touched.
+            let body = self.buf.get(header.header_len..len).unwrap_or_default();
+            let packet = parse_frameless(header.packet_type, body, ctx)?;
+            self.buf.advance(len);
+            return Ok(packet);
+        }
+        // The body is split off without the header: slicing a frozen frame instead would
+        // cost an extra pair of atomic reference-count updates.
+        let mut frame = self.buf.split_to(len);
+        frame.advance(header.header_len);
+        parse_owned_body(header.packet_type, frame.freeze(), ctx)
     }
 
     /// Makes room for the rest of a packet whose header was read, so that a caller reading

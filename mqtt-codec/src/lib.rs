@@ -60,6 +60,7 @@ mod decoder;
 mod error;
 pub mod ffi_support;
 mod framing;
+mod owned_body;
 mod packet;
 mod packet_type;
 mod parse;

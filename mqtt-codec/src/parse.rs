@@ -4,6 +4,7 @@
 
 use crate::error::DecodeError;
 use crate::framing::{check_first_byte, FixedHeader};
+use crate::owned_body::{frameless, parse_frameless, parse_owned_body};
 use crate::packet::{parse_body, Packet, PacketRef, ParseCtx, MAX_PACKET_SIZE};
 use crate::packet_type::PacketType;
 use crate::version::{ProtocolVersion, Role};
@@ -116,13 +117,18 @@ pub fn parse_bytes(
     if buf.len() < total {
         return Ok(Status::Partial(total.saturating_sub(buf.len())));
     }
-    let body = buf.slice(header.header_len..total);
     let ctx = ParseCtx {
         version: opts.version.unwrap_or(ProtocolVersion::V3_1_1),
         receiver: opts.receiver,
         flags: header.flags,
     };
-    let packet = parse_body(header.packet_type, &body, &ctx)?;
+    if frameless(header.packet_type, header.remaining_length) {
+        let body = buf.get(header.header_len..total).unwrap_or_default();
+        let packet = parse_frameless(header.packet_type, body, &ctx)?;
+        return Ok(Status::Complete((packet, total)));
+    }
+    let body = buf.slice(header.header_len..total);
+    let packet = parse_owned_body(header.packet_type, body, &ctx)?;
     Ok(Status::Complete((packet, total)))
 }
 

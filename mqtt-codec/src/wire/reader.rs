@@ -13,6 +13,7 @@ use crate::string::{validate_str, MqttStr, StrError};
 use crate::version::ProtocolVersion;
 use crate::wire::varint::{read_varint, VarIntError};
 use bytes::Bytes;
+use core::cell::Cell;
 
 /// Where the bytes of a body come from, and how a field becomes a slice of them: a view of
 /// the caller's buffer, or a zero-copy [`Bytes`] slice of the decoder's frame.
@@ -23,6 +24,11 @@ pub(crate) trait Source<'r>: Copy {
     fn data(self) -> &'r [u8];
     /// The field at `start..end` as the storage's byte type. The caller has checked bounds.
     fn slice(self, start: usize, end: usize) -> <Self::S as Storage>::Bytes;
+    /// The rest of the body from `start` (a PUBLISH payload): a slice, unless the source
+    /// leaves it to its owner (see [`MovingBody`]).
+    fn rest(self, start: usize, end: usize) -> <Self::S as Storage>::Bytes {
+        self.slice(start, end)
+    }
 
     /// How a borrowed list of Subscription Identifiers reads its next item.
     fn next_subscription_id() -> NextFn<'r, Self, u32>;
@@ -104,33 +110,95 @@ impl<'a> Source<'a> for &'a [u8] {
     }
 }
 
+/// The item readers of an owned source: owned lists hold their items, so none is needed.
+macro_rules! owned_list_readers {
+    ($a:lifetime) => {
+        fn next_subscription_id() -> NextFn<$a, Self, u32> {
+            |_, _| None
+        }
+        fn next_user_property() -> NextFn<$a, Self, UserProperty<Owned>> {
+            |_, _| None
+        }
+        fn next_subscription() -> NextFn<$a, Self, Subscription<Owned>> {
+            |_, _| None
+        }
+        fn next_filter() -> NextFn<$a, Self, MqttStr<Bytes>> {
+            |_, _| None
+        }
+        fn next_code() -> NextFn<$a, Self, ReasonCode> {
+            |_, _| None
+        }
+    };
+}
+
+/// The slice `start..end` of `bytes`, empty when out of range (the reader checked it).
+fn bytes_slice(bytes: &Bytes, start: usize, end: usize) -> Bytes {
+    if start <= end && end <= bytes.len() {
+        Bytes::slice(bytes, start..end)
+    } else {
+        Bytes::new()
+    }
+}
+
 impl<'a> Source<'a> for &'a Bytes {
     type S = Owned;
     fn data(self) -> &'a [u8] {
         self
     }
     fn slice(self, start: usize, end: usize) -> Bytes {
-        if start <= end && end <= self.len() {
-            Bytes::slice(self, start..end)
-        } else {
+        bytes_slice(self, start, end)
+    }
+    owned_list_readers!('a);
+}
+
+/// An owned body whose rest (a PUBLISH payload) is not sliced: the reader records where it
+/// starts and the caller, who owns the frame, moves the frame itself in. A slice is an atomic
+/// reference-count increment now and a decrement later; this saves both.
+#[derive(Clone, Copy)]
+pub(crate) struct MovingBody<'a> {
+    /// The body.
+    pub(crate) bytes: &'a Bytes,
+    /// Where the rest starts, once read.
+    pub(crate) rest_at: &'a Cell<Option<usize>>,
+}
+
+impl<'a> Source<'a> for MovingBody<'a> {
+    type S = Owned;
+    fn data(self) -> &'a [u8] {
+        self.bytes
+    }
+    fn slice(self, start: usize, end: usize) -> Bytes {
+        bytes_slice(self.bytes, start, end)
+    }
+    fn rest(self, start: usize, end: usize) -> Bytes {
+        if end == self.bytes.len() && start <= end {
+            self.rest_at.set(Some(start));
             Bytes::new()
+        } else {
+            self.slice(start, end)
         }
     }
-    fn next_subscription_id() -> NextFn<'a, Self, u32> {
-        |_, _| None
+    owned_list_readers!('a);
+}
+
+/// An owned packet parsed from a borrowed view: a field is a copy. For packets that hold no
+/// bytes (acknowledgements without properties, PINGREQ, PINGRESP), so that nothing is copied
+/// and no shared frame is made at all.
+#[derive(Clone, Copy)]
+pub(crate) struct CopySource<'a>(pub(crate) &'a [u8]);
+
+impl<'a> Source<'a> for CopySource<'a> {
+    type S = Owned;
+    fn data(self) -> &'a [u8] {
+        self.0
     }
-    fn next_user_property() -> NextFn<'a, Self, UserProperty<Owned>> {
-        |_, _| None
+    fn slice(self, start: usize, end: usize) -> Bytes {
+        self.0
+            .get(start..end)
+            .map(Bytes::copy_from_slice)
+            .unwrap_or_default()
     }
-    fn next_subscription() -> NextFn<'a, Self, Subscription<Owned>> {
-        |_, _| None
-    }
-    fn next_filter() -> NextFn<'a, Self, MqttStr<Bytes>> {
-        |_, _| None
-    }
-    fn next_code() -> NextFn<'a, Self, ReasonCode> {
-        |_, _| None
-    }
+    owned_list_readers!('a);
 }
 
 /// The storage's byte type of a source.
@@ -296,7 +364,7 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
     pub(crate) fn rest(&mut self) -> SrcBytes<'r, Src> {
         let start = self.pos;
         self.pos = self.end;
-        self.src.slice(start, self.end)
+        self.src.rest(start, self.end)
     }
 
     /// Splits off a window of the next `len` bytes; this cursor skips past it.
