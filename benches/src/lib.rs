@@ -95,7 +95,7 @@ pub fn cases() -> Vec<Case> {
             ProtocolVersion::V5,
             Packet::Publish(v5_publish),
         ),
-        case("connect", v311, Packet::Connect(connect)),
+        case("connect", v311, Packet::Connect(connect.into())),
         case(
             "subscribe_10_filters",
             v311,

@@ -185,7 +185,7 @@ fuzz_target!(|data: &[u8]| {
                     c.max_packet = connect.properties.maximum_packet_size;
                 }
                 c.fed_anything = true;
-                let bytes = Packet::Connect(connect)
+                let bytes = Packet::from(connect)
                     .to_bytes(v)
                     .expect("valid CONNECT encodes");
                 broker.bytes_received(id, &bytes, now);

@@ -549,7 +549,7 @@ pub fn packet_types(version: ProtocolVersion) -> Vec<PacketType> {
 
 pub fn packet_of(u: &mut Unstructured, version: ProtocolVersion, t: PacketType) -> Result<Packet> {
     Ok(match t {
-        PacketType::Connect => Packet::Connect(connect(u, version)?),
+        PacketType::Connect => Packet::from(connect(u, version)?),
         PacketType::ConnAck => Packet::ConnAck(connack(u, version)?),
         PacketType::Publish => Packet::Publish(publish(u, version)?),
         PacketType::PubAck => Packet::PubAck(pub_response(u, version, t)?),

@@ -653,7 +653,7 @@ pub(crate) unsafe fn build_packet<'a>(
                 } else {
                     None
                 };
-                Packet::Connect(Connect {
+                Packet::from(Connect {
                     protocol_version,
                     clean_start: p.clean_start,
                     keep_alive: p.keep_alive,

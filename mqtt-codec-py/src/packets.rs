@@ -47,7 +47,7 @@ fn some<'py>(o: Arg<'_, 'py>) -> Option<Bound<'py, PyAny>> {
 /// Converts a decoded core packet into an instance of its Python class.
 pub(crate) fn packet_to_py(py: Python<'_>, packet: Packet) -> PyResult<Bound<'_, PyAny>> {
     Ok(match packet {
-        Packet::Connect(p) => Bound::new(py, PyConnect { inner: p })?.into_any(),
+        Packet::Connect(p) => Bound::new(py, PyConnect { inner: *p })?.into_any(),
         Packet::ConnAck(p) => Bound::new(py, PyConnAck { inner: p })?.into_any(),
         Packet::Publish(p) => Bound::new(py, PyPublish { inner: p })?.into_any(),
         Packet::PubAck(p) => Bound::new(py, PyPubAck { inner: p })?.into_any(),
@@ -121,7 +121,7 @@ impl PyConnect {
             .map(|p| convert::bytes_arg(&p, "password", true))
             .transpose()?;
         inner.properties = properties_arg(properties)?;
-        convert::check_encodable(&Packet::Connect(inner.clone()), Some(version))?;
+        convert::check_encodable(&Packet::Connect(inner.clone().into()), Some(version))?;
         Ok(PyConnect { inner })
     }
 

@@ -79,8 +79,8 @@ pub use error::{DecodeError, EncodeError};
 pub use framing::FixedHeader;
 pub use packet::connack::v3_return_code;
 pub use packet::{
-    Auth, ConnAck, Connect, Disconnect, Encode, Packet, PacketId, PacketRef, PubAck, PubComp,
-    PubRec, PubRel, PubResponse, Publish, RetainHandling, SubAck, Subscribe, Subscription,
+    Auth, ConnAck, Connect, Disconnect, Encode, InlineConnect, Packet, PacketId, PacketRef, PubAck,
+    PubComp, PubRec, PubRel, PubResponse, Publish, RetainHandling, SubAck, Subscribe, Subscription,
     SubscriptionOptions, UnsubAck, Unsubscribe, Will, MAX_PACKET_SIZE,
 };
 pub use packet_type::PacketType;

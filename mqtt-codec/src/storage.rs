@@ -15,8 +15,10 @@ use core::fmt;
 use core::hash::Hash;
 use core::ops::{Deref, DerefMut};
 
+use crate::packet::{Connect, InlineConnect};
 use crate::properties::Properties;
 use crate::property_slot::{BoxedProperties, InlineProperties};
+use alloc::boxed::Box;
 
 mod sealed {
     pub trait Sealed {}
@@ -39,6 +41,18 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
         + Deref<Target = Properties<Self>>
         + DerefMut
         + From<Properties<Self>>;
+
+    /// How a packet holds a CONNECT: boxed in an owned packet (`Box`), so that [`Packet`]
+    /// is sized by its common variants and cheap to move; inline in a borrowed one
+    /// ([`InlineConnect`]), so that parsing allocates nothing. Either dereferences to
+    /// [`Connect`].
+    type ConnectBox: Clone
+        + fmt::Debug
+        + PartialEq
+        + Eq
+        + Deref<Target = Connect<Self>>
+        + DerefMut
+        + From<Connect<Self>>;
 
     #[doc(hidden)]
     fn props_empty(props: &Self::Props) -> bool;
@@ -78,6 +92,7 @@ impl Storage for Owned {
     type Bytes = Bytes;
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = Vec<T>;
     type Props = BoxedProperties;
+    type ConnectBox = Box<Connect<Owned>>;
 
     fn props_empty(props: &BoxedProperties) -> bool {
         props.is_empty()
@@ -105,6 +120,7 @@ impl<'a> Storage for Borrowed<'a> {
     type Bytes = &'a [u8];
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = BorrowedList<'a, T>;
     type Props = InlineProperties<'a>;
+    type ConnectBox = InlineConnect<'a>;
 
     fn props_empty(props: &InlineProperties<'a>) -> bool {
         props.is_empty()

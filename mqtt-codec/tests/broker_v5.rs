@@ -805,7 +805,7 @@ fn mqtt_3_1_2_24_connack_too_large_for_the_client_closes_the_connection() {
         mqtt_codec::MqttStr::new("tiny").unwrap(),
     );
     connect.properties.maximum_packet_size = Some(4);
-    let bytes = mqtt_codec::Packet::Connect(connect)
+    let bytes = mqtt_codec::Packet::from(connect)
         .to_bytes(mqtt_codec::ProtocolVersion::V5)
         .unwrap();
     broker.bytes_received(1, &bytes, 0);

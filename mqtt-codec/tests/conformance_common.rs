@@ -90,7 +90,7 @@ fn connect_bytes_err(bytes: &[u8]) -> DecodeError {
 
 fn connect_bytes_ok(bytes: &[u8]) -> Connect {
     match connect(bytes) {
-        Ok(Packet::Connect(c)) => c,
+        Ok(Packet::Connect(c)) => *c,
         other => panic!("CONNECT {bytes:02X?} must be accepted, got {other:?}"),
     }
 }
@@ -979,7 +979,7 @@ fn check_string_length(version: ProtocolVersion) {
     c.username = Some(MqttStr::new("u").unwrap());
     c.password = Some(Bytes::from(vec![0u8; 65_536]));
     assert!(matches!(
-        Packet::Connect(c).encoded_len(version),
+        Packet::from(c).encoded_len(version),
         Err(EncodeError::FieldTooLong { len: 65_536, .. })
     ));
 }
@@ -2128,7 +2128,7 @@ fn mqtt_2_2_2_1_v5_property_length_is_always_present() {
     );
     let c = Connect::new(V5, MqttStr::new("abc").unwrap());
     assert_eq!(
-        encode(&Packet::Connect(c), V5),
+        encode(&Packet::Connect(c.into()), V5),
         hex("10 10 00 04 4D 51 54 54 05 02 00 3C 00 00 03 61 62 63")
     );
 }
@@ -2459,7 +2459,7 @@ fn pr_7_v5_property_value_ranges() {
     let mut c = Connect::new(V5, MqttStr::new("abc").unwrap());
     c.properties.receive_maximum = Some(0);
     assert_eq!(
-        Packet::Connect(c).encoded_len(V5),
+        Packet::from(c).encoded_len(V5),
         Err(EncodeError::InvalidPropertyValue {
             property: PropertyId::ReceiveMaximum,
             value: 0

@@ -52,7 +52,7 @@ fn cat(parts: &[&[u8]]) -> Vec<u8> {
 
 fn c_ok(bytes: &[u8]) -> Connect {
     match connect(bytes) {
-        Ok(Packet::Connect(c)) => c,
+        Ok(Packet::Connect(c)) => *c,
         other => panic!("CONNECT {bytes:02X?} must be accepted, got {other:?}"),
     }
 }
@@ -335,7 +335,7 @@ fn check_reserved_connect_flag(version: ProtocolVersion) {
     c.username = Some(MqttStr::new("u").unwrap());
     c.password = Some(Bytes::from_static(b"p"));
     c.will = Some(Will::new(TopicName::new("w").unwrap(), "m"));
-    let bytes = encode(&Packet::Connect(c), version);
+    let bytes = encode(&Packet::Connect(c.into()), version);
     assert_eq!(bytes[9] & 1, 0);
 }
 
@@ -611,7 +611,7 @@ fn mqtt_3_1_2_22_v311_password_requires_user_name() {
     let mut c = Connect::new(V311, MqttStr::new("abc").unwrap());
     c.password = Some(Bytes::from_static(b"p"));
     assert_eq!(
-        Packet::Connect(c.clone()).encoded_len(V311),
+        Packet::from(c.clone()).encoded_len(V311),
         Err(EncodeError::PasswordWithoutUsername)
     );
     // 5.0 dropped the rule: a password alone is valid there.
@@ -619,7 +619,7 @@ fn mqtt_3_1_2_22_v311_password_requires_user_name() {
     assert!(c5.username.is_none());
     assert_eq!(&c5.password.unwrap()[..], b"p");
     c.protocol_version = V5;
-    encode(&Packet::Connect(c), V5);
+    encode(&Packet::Connect(c.into()), V5);
 }
 
 fn check_keep_alive(version: ProtocolVersion) {
@@ -637,7 +637,7 @@ fn check_keep_alive(version: ProtocolVersion) {
         packet[11] = bytes[1];
         let c = c_ok(&packet);
         assert_eq!(c.keep_alive, ka);
-        assert_eq!(encode(&Packet::Connect(c), version), packet);
+        assert_eq!(encode(&Packet::Connect(c.into()), version), packet);
     }
 }
 
@@ -851,7 +851,7 @@ fn con_25_v5_authentication_data_once_and_only_with_method() {
     let mut c = Connect::new(V5, MqttStr::new("abc").unwrap());
     c.properties.authentication_data = Some(Bytes::from_static(b"x"));
     assert_eq!(
-        Packet::Connect(c).encoded_len(V5),
+        Packet::from(c).encoded_len(V5),
         Err(EncodeError::MissingAuthenticationMethod)
     );
 }
@@ -870,7 +870,7 @@ fn mqtt_3_1_3_1_v311_payload_fields_in_order() {
     assert_eq!(c.username.as_ref().unwrap().as_str(), "user");
     assert_eq!(&c.password.as_ref().unwrap()[..], b"pass");
     assert_eq!(
-        encode(&Packet::Connect(c), V311),
+        encode(&Packet::Connect(c.into()), V311),
         connect311(0xC6, &payload)
     );
     // Password before User Name: the password's bytes are read as the User Name.
@@ -898,7 +898,7 @@ fn mqtt_3_1_3_1_v5_payload_fields_in_order() {
     assert!(matches!(e, DecodeError::UnexpectedEnd { .. }), "{e:?}");
     assert_code(&e, 0x81);
     // Re-encoding the full CONNECT keeps the order (and decodes to the same packet).
-    let bytes = encode(&Packet::Connect(c.clone()), V5);
+    let bytes = encode(&Packet::Connect(c.clone().into()), V5);
     assert_eq!(c_ok(&bytes), c);
 }
 
@@ -992,7 +992,7 @@ fn check_client_id_range(version: ProtocolVersion) {
     ] {
         let c = c_ok(&connect_v(version, 0x02, &s(id.as_bytes())));
         assert_eq!(c.client_id.as_str(), id);
-        let bytes = encode(&Packet::Connect(c), version);
+        let bytes = encode(&Packet::Connect(c.into()), version);
         assert_eq!(bytes, connect_v(version, 0x02, &s(id.as_bytes())));
     }
 }
@@ -1014,7 +1014,7 @@ fn mqtt_3_1_3_6_v311_zero_length_client_id_accepted_with_clean_session() {
     assert!(c.clean_start);
     let c = Connect::new(V311, MqttStr::new("").unwrap());
     assert_eq!(
-        encode(&Packet::Connect(c), V311),
+        encode(&Packet::Connect(c.into()), V311),
         hex("10 0C 00 04 4D 51 54 54 04 02 00 3C 00 00")
     );
 }
@@ -1055,7 +1055,7 @@ fn mqtt_3_1_3_7_v311_empty_client_id_requires_clean_session() {
     let mut c = Connect::new(V311, MqttStr::new("").unwrap());
     c.clean_start = false;
     assert_eq!(
-        Packet::Connect(c).encoded_len(V311),
+        Packet::from(c).encoded_len(V311),
         Err(EncodeError::EmptyClientIdWithoutCleanSession)
     );
     // Not a rule in 5.0.

@@ -35,7 +35,7 @@ impl Broker {
         let phase = c.phase;
         match packet {
             Packet::Connect(connect) if phase == Phase::AwaitConnect => {
-                self.on_connect(conn, connect, now)
+                self.on_connect(conn, *connect, now)
             }
             _ if phase == Phase::AwaitConnect => self.detach(conn, now, false),
             Packet::Connect(_) => self.disconnect_with(conn, ReasonCode::ProtocolError, now),

@@ -293,3 +293,33 @@ impl<S: Storage> Connect<S> {
         }
     }
 }
+
+/// A CONNECT held inline in a borrowed packet ([`crate::PacketRef`]), which must not
+/// allocate; it dereferences to the [`Connect`].
+#[derive(Clone, PartialEq, Eq)]
+pub struct InlineConnect<'a>(pub Connect<crate::Borrowed<'a>>);
+
+impl<'a> core::ops::Deref for InlineConnect<'a> {
+    type Target = Connect<crate::Borrowed<'a>>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for InlineConnect<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl<'a> From<Connect<crate::Borrowed<'a>>> for InlineConnect<'a> {
+    fn from(c: Connect<crate::Borrowed<'a>>) -> Self {
+        InlineConnect(c)
+    }
+}
+
+impl core::fmt::Debug for InlineConnect<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
+    }
+}

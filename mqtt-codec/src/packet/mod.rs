@@ -27,7 +27,7 @@ use core::fmt;
 use core::num::NonZeroU16;
 
 pub use connack::ConnAck;
-pub use connect::{Connect, Will};
+pub use connect::{Connect, InlineConnect, Will};
 pub use disconnect::{Auth, Disconnect};
 use encode::total_len;
 pub use encode::Encode;
@@ -67,8 +67,9 @@ pub(crate) fn read_packet_id<'r, Src: Source<'r>>(
 /// the caller's buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Packet<S: Storage = Owned> {
-    /// CONNECT.
-    Connect(Connect<S>),
+    /// CONNECT: boxed in an owned packet (sent once per connection, and the largest packet
+    /// type by far, so the enum stays small for the others).
+    Connect(S::ConnectBox),
     /// CONNACK.
     ConnAck(ConnAck<S>),
     /// PUBLISH.
@@ -111,7 +112,7 @@ pub(crate) fn parse_body<'r, Src: Source<'r>>(
 ) -> Result<Packet<Src::S>, DecodeError> {
     let mut r = Reader::new(src, packet_type);
     let packet = match packet_type {
-        PacketType::Connect => Packet::Connect(Connect::read(&mut r, ctx)?),
+        PacketType::Connect => Packet::Connect(Connect::read(&mut r, ctx)?.into()),
         PacketType::ConnAck => Packet::ConnAck(ConnAck::read(&mut r, ctx)?),
         PacketType::Publish => Packet::Publish(Publish::read(&mut r, ctx)?),
         PacketType::PubAck => Packet::PubAck(PubResponse::read(&mut r, ctx, packet_type)?),
@@ -347,6 +348,12 @@ impl Packet<Owned> {
     }
 }
 
+impl<S: Storage> From<Connect<S>> for Packet<S> {
+    fn from(p: Connect<S>) -> Self {
+        Packet::Connect(p.into())
+    }
+}
+
 /// Conversions from each packet type into [`Packet`].
 macro_rules! into_packet {
     ($($ty:ident => $variant:ident),*) => {$(
@@ -357,5 +364,5 @@ macro_rules! into_packet {
         }
     )*};
 }
-into_packet!(Connect => Connect, ConnAck => ConnAck, Publish => Publish, Subscribe => Subscribe,
+into_packet!(ConnAck => ConnAck, Publish => Publish, Subscribe => Subscribe,
     SubAck => SubAck, Unsubscribe => Unsubscribe, UnsubAck => UnsubAck, Disconnect => Disconnect, Auth => Auth);

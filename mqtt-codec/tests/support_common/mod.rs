@@ -139,7 +139,7 @@ pub fn connect(bytes: &[u8]) -> Result<Packet, DecodeError> {
 /// A CONNECT (hex) that must be accepted; returns the decoded CONNECT.
 pub fn connect_ok(hex_str: &str) -> mqtt_codec::Connect {
     match connect(&hex(hex_str)) {
-        Ok(Packet::Connect(c)) => c,
+        Ok(Packet::Connect(c)) => *c,
         other => panic!("{hex_str} must be accepted as CONNECT, got {other:?}"),
     }
 }

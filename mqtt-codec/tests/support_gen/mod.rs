@@ -622,7 +622,7 @@ pub fn packet_types(version: ProtocolVersion) -> Vec<PacketType> {
 /// A valid packet of type `packet_type` for `version`.
 pub fn arb_packet_of(version: ProtocolVersion, packet_type: PacketType) -> BoxedStrategy<Packet> {
     match packet_type {
-        PacketType::Connect => arb_connect(version).prop_map(Packet::Connect).boxed(),
+        PacketType::Connect => arb_connect(version).prop_map(Packet::from).boxed(),
         PacketType::ConnAck => arb_connack(version).prop_map(Packet::ConnAck).boxed(),
         PacketType::Publish => arb_publish(version).prop_map(Packet::Publish).boxed(),
         PacketType::PubAck => arb_pub_response(version, packet_type)
