@@ -17,7 +17,7 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::DecodeError;
-use crate::packet::{parse_body, Packet, ParseCtx};
+use crate::packet::{parse_body, parse_small_body, Packet, ParseCtx};
 use crate::packet_type::PacketType;
 use crate::wire::reader::{CopySource, MovingBody};
 use bytes::{Buf, Bytes};
@@ -38,12 +38,17 @@ pub(crate) fn frameless(packet_type: PacketType, remaining_length: usize) -> boo
 
 /// Parses a body for which [`frameless`] is true from a borrowed view (were a field made
 /// after all, it would be a copy, so the result is right whatever the body).
+#[inline]
 pub(crate) fn parse_frameless(
     packet_type: PacketType,
     body: &[u8],
     ctx: &ParseCtx,
 ) -> Result<Packet, DecodeError> {
-    parse_body(packet_type, CopySource(body), ctx)
+    match parse_small_body(packet_type, CopySource(body), ctx)? {
+        Some(packet) => Ok(packet),
+        // Not an acknowledgement or a ping after all: the general parse.
+        None => parse_body(packet_type, CopySource(body), ctx),
+    }
 }
 
 /// Parses the body of an owned packet (the frame without its fixed header), taking it by

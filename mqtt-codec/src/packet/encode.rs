@@ -6,8 +6,8 @@
 
 use crate::error::EncodeError;
 use crate::packet::{
-    Auth, ConnAck, Connect, Disconnect, Packet, Publish, SubAck, Subscribe, UnsubAck, Unsubscribe,
-    MAX_PACKET_SIZE,
+    Auth, ConnAck, Connect, Disconnect, Packet, PubResponse, Publish, SubAck, Subscribe, UnsubAck,
+    Unsubscribe, MAX_PACKET_SIZE,
 };
 use crate::packet_type::PacketType;
 use crate::storage::Storage;
@@ -24,6 +24,27 @@ mod sealed {
         fn first_byte(&self) -> u8;
         fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError>;
         fn write_body<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B);
+
+        /// Checks, frames and writes the packet (see [`super::Encode::encode`]).
+        #[inline]
+        fn frame<B: BufMut>(
+            &self,
+            version: ProtocolVersion,
+            buf: &mut B,
+        ) -> Result<usize, EncodeError> {
+            let body = self.body_len(version)?;
+            let total = total_len(body)?;
+            if buf.remaining_mut() < total {
+                return Err(EncodeError::BufferTooSmall {
+                    needed: total,
+                    available: buf.remaining_mut(),
+                });
+            }
+            buf.put_u8(self.first_byte());
+            put_varint(buf, body as u32);
+            self.write_body(version, buf);
+            Ok(total)
+        }
     }
 }
 use sealed::Framed;
@@ -57,18 +78,7 @@ pub trait Encode: sealed::Framed {
         version: ProtocolVersion,
         buf: &mut B,
     ) -> Result<usize, EncodeError> {
-        let body = self.body_len(version)?;
-        let total = total_len(body)?;
-        if buf.remaining_mut() < total {
-            return Err(EncodeError::BufferTooSmall {
-                needed: total,
-                available: buf.remaining_mut(),
-            });
-        }
-        buf.put_u8(self.first_byte());
-        put_varint(buf, body as u32);
-        self.write_body(version, buf);
-        Ok(total)
+        self.frame(version, buf)
     }
 
     /// Encodes the packet into the start of `out` without allocating; returns the length.
@@ -136,6 +146,21 @@ impl<S: Storage> Framed for Publish<S> {
     }
 }
 
+/// A PUBACK, PUBREC, PUBREL or PUBCOMP with the type its [`Packet`] variant gives it.
+struct TypedResponse<'p, S: Storage>(&'p PubResponse<S>, PacketType);
+
+impl<S: Storage> Framed for TypedResponse<'_, S> {
+    fn first_byte(&self) -> u8 {
+        (self.1 as u8) << 4 | self.1.required_flags().unwrap_or(0)
+    }
+    fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        self.0.body_len(version, self.1)
+    }
+    fn write_body<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) {
+        self.0.write_body(version, self.1, buf)
+    }
+}
+
 impl<S: Storage> Framed for Packet<S> {
     fn first_byte(&self) -> u8 {
         Packet::first_byte(self)
@@ -145,5 +170,40 @@ impl<S: Storage> Framed for Packet<S> {
     }
     fn write_body<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) {
         Packet::write_body(self, version, buf)
+    }
+
+    /// One dispatch on the variant, then the variant's own framing (instead of a dispatch
+    /// for the first byte, one for the size and one for the body).
+    fn frame<B: BufMut>(
+        &self,
+        version: ProtocolVersion,
+        buf: &mut B,
+    ) -> Result<usize, EncodeError> {
+        let t = self.packet_type();
+        match self {
+            Packet::Connect(p) => (**p).frame(version, buf),
+            Packet::ConnAck(p) => p.frame(version, buf),
+            Packet::Publish(p) => p.frame(version, buf),
+            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+                TypedResponse(p, t).frame(version, buf)
+            }
+            Packet::Subscribe(p) => p.frame(version, buf),
+            Packet::SubAck(p) => p.frame(version, buf),
+            Packet::Unsubscribe(p) => p.frame(version, buf),
+            Packet::UnsubAck(p) => p.frame(version, buf),
+            Packet::PingReq | Packet::PingResp => {
+                if buf.remaining_mut() < 2 {
+                    return Err(EncodeError::BufferTooSmall {
+                        needed: 2,
+                        available: buf.remaining_mut(),
+                    });
+                }
+                buf.put_u8((t as u8) << 4);
+                buf.put_u8(0);
+                Ok(2)
+            }
+            Packet::Disconnect(p) => p.frame(version, buf),
+            Packet::Auth(p) => p.frame(version, buf),
+        }
     }
 }

@@ -123,24 +123,52 @@ pub(crate) fn parse_body<'r, Src: Source<'r>>(
         PacketType::SubAck => Packet::SubAck(SubAck::read(&mut r, ctx)?),
         PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::read(&mut r, ctx)?),
         PacketType::UnsubAck => Packet::UnsubAck(UnsubAck::read(&mut r, ctx)?),
-        PacketType::PingReq | PacketType::PingResp => {
-            if !r.is_empty() {
-                return Err(DecodeError::InvalidRemainingLength {
-                    packet_type,
-                    length: r.remaining(),
-                });
-            }
-            if packet_type == PacketType::PingReq {
-                Packet::PingReq
-            } else {
-                Packet::PingResp
-            }
-        }
+        PacketType::PingReq | PacketType::PingResp => read_ping(&r, packet_type)?,
         PacketType::Disconnect => Packet::Disconnect(Disconnect::read(&mut r, ctx)?),
         PacketType::Auth => Packet::Auth(Auth::read(&mut r, ctx)?),
     };
     r.finish()?;
     Ok(packet)
+}
+
+/// Parses the body of an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP) or a ping: the
+/// packet types that [`parse_body`] handles without any byte field, on their own so that a
+/// caller that knows the type does not go through the whole dispatch.
+#[inline]
+pub(crate) fn parse_small_body<'r, Src: Source<'r>>(
+    packet_type: PacketType,
+    src: Src,
+    ctx: &ParseCtx,
+) -> Result<Option<Packet<Src::S>>, DecodeError> {
+    let mut r = Reader::new(src, packet_type);
+    let packet = match packet_type {
+        PacketType::PubAck => Packet::PubAck(PubResponse::read(&mut r, ctx, packet_type)?),
+        PacketType::PubRec => Packet::PubRec(PubResponse::read(&mut r, ctx, packet_type)?),
+        PacketType::PubRel => Packet::PubRel(PubResponse::read(&mut r, ctx, packet_type)?),
+        PacketType::PubComp => Packet::PubComp(PubResponse::read(&mut r, ctx, packet_type)?),
+        PacketType::PingReq | PacketType::PingResp => read_ping(&r, packet_type)?,
+        _ => return Ok(None),
+    };
+    r.finish()?;
+    Ok(Some(packet))
+}
+
+/// PINGREQ and PINGRESP: no body at all.
+fn read_ping<'r, Src: Source<'r>>(
+    r: &Reader<'r, Src>,
+    packet_type: PacketType,
+) -> Result<Packet<Src::S>, DecodeError> {
+    if !r.is_empty() {
+        return Err(DecodeError::InvalidRemainingLength {
+            packet_type,
+            length: r.remaining(),
+        });
+    }
+    Ok(if packet_type == PacketType::PingReq {
+        Packet::PingReq
+    } else {
+        Packet::PingResp
+    })
 }
 
 /// The largest packet: a 1-byte header, a 4-byte remaining length and 268,435,455 bytes.
