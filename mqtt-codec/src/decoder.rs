@@ -177,6 +177,7 @@ impl Decoder {
         }
     }
 
+    #[inline(always)]
     fn advance(&mut self) -> Result<Option<Packet>, DecodeError> {
         loop {
             match &mut self.state {
@@ -237,6 +238,7 @@ impl Decoder {
     }
 
     /// Parses the whole packet at the front of the buffer and removes it from the buffer.
+    #[inline(always)]
     fn take_packet(&mut self, header: &FixedHeader, ctx: &ParseCtx) -> Result<Packet, DecodeError> {
         let len = header.packet_len();
         if frameless(header.packet_type, header.remaining_length) {

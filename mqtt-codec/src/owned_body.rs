@@ -53,6 +53,7 @@ pub(crate) fn parse_frameless(
 
 /// Parses the body of an owned packet (the frame without its fixed header), taking it by
 /// value so that a PUBLISH's payload is the frame itself rather than a new slice of it.
+#[inline(always)]
 pub(crate) fn parse_owned_body(
     packet_type: PacketType,
     mut body: Bytes,
