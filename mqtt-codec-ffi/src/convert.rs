@@ -243,17 +243,24 @@ pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
 }
 
 /// C views of a decoded packet; `level` is the protocol level it was decoded under.
+///
+/// `out` is filled in place: the struct is large (every field of every packet type and all
+/// the properties), and building it aside and copying it in cost more than the parse.
 pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
     packet: &Packet<S>,
     level: u8,
     sink: &mut L,
-) -> mqtt_packet {
-    let mut out = mqtt_packet {
-        packet_type: packet.packet_type() as u8,
-        ..mqtt_packet::default()
-    };
-    if let Some(p) = packet.properties() {
-        out.properties = fill_properties(p, sink, false);
+    out: &mut mqtt_packet,
+) {
+    *out = mqtt_packet::default();
+    out.packet_type = packet.packet_type() as u8;
+    match packet.properties() {
+        Some(p) if !p.is_empty() => out.properties = fill_properties(p, sink, false),
+        // No property: the defaults, with the two lists typed as a filled set types them.
+        _ => {
+            out.properties.subscription_identifiers.kind = MQTT_LIST_SUBSCRIPTION_IDENTIFIERS;
+            out.properties.user_properties.kind = MQTT_LIST_USER_PROPERTIES;
+        }
     }
     match packet {
         Packet::Connect(c) => {
@@ -310,7 +317,6 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
         Packet::Auth(a) => out.reason_code = a.reason_code.value(),
         Packet::PingReq | Packet::PingResp => {}
     }
-    out
 }
 
 // ---------------------------------------------------------------------------------------

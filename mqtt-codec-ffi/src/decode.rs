@@ -66,7 +66,7 @@ pub unsafe extern "C" fn mqtt_decode(
                     (_, Some(v)) => v.level(),
                     (_, None) => 0,
                 };
-                *out = fill_packet(&packet, level, &mut Wire);
+                fill_packet(&packet, level, &mut Wire, out);
                 *bytes = used;
                 MQTT_OK
             }
@@ -203,7 +203,7 @@ pub unsafe extern "C" fn mqtt_decoder_next(
         match d.decoder.next_packet() {
             Ok(Some(packet)) => {
                 let level = d.decoder.protocol_version().map_or(0, |v| v.level());
-                *out = fill_packet(&packet, level, &mut d.arena);
+                fill_packet(&packet, level, &mut d.arena, out);
                 // Moving the packet keeps its `Bytes` (and so the views) where they are.
                 d.packet = Some(packet);
                 MQTT_OK
