@@ -5,7 +5,7 @@ use crate::convert::{self, DETACH_THRESHOLD};
 use crate::packets::packet_to_py;
 use bytes::Bytes;
 use mqtt_codec::{
-    parse_bytes, DecodeError, Decoder, DecoderConfig, Packet, ParseOptions, ReasonCode, Role,
+    parse_owned, DecodeError, Decoder, DecoderConfig, Packet, ParseOptions, ReasonCode, Role,
     Status, DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -224,19 +224,23 @@ pub fn decode<'py>(
         // A large immutable `bytes` is not copied: the packet's fields are slices of it,
         // and they keep the Python object alive.
         Ok(b) if b.as_bytes().len() >= ZERO_COPY_MIN => {
-            let frame = Bytes::from_owner(PyBackedBytes::from(b.clone()));
-            let len = frame.len();
+            let shared = Bytes::from_owner(PyBackedBytes::from(b.clone()));
+            let len = shared.len();
+            let parse = || parse_owned(&shared, &opts, |frame| shared.slice_ref(frame));
             let result = if len >= DETACH_THRESHOLD {
-                py.detach(|| parse_bytes(&frame, &opts))
+                py.detach(parse)
             } else {
-                parse_bytes(&frame, &opts)
+                parse()
             };
             (result, len)
         }
-        // Otherwise one copy into a shared buffer; the packet's fields are slices of it.
+        // Otherwise the frame is copied, and only when the packet keeps bytes of it (an
+        // acknowledgement or a ping is read in place).
         _ => with_data(data, |bytes| {
-            let frame = Bytes::copy_from_slice(bytes);
-            (parse_bytes(&frame, &opts), bytes.len())
+            (
+                parse_owned(bytes, &opts, Bytes::copy_from_slice),
+                bytes.len(),
+            )
         })?,
     };
     let malformed =

@@ -84,7 +84,7 @@ pub use packet::{
     SubscriptionOptions, UnsubAck, Unsubscribe, Will, MAX_PACKET_SIZE,
 };
 pub use packet_type::PacketType;
-pub use parse::{parse, parse_bytes, parse_header, ParseOptions, Status};
+pub use parse::{parse, parse_bytes, parse_header, parse_owned, ParseOptions, Status};
 pub use properties::{Properties, PropertyId, UserProperty};
 pub use property_slot::{BoxedProperties, InlineProperties};
 pub use qos::QoS;

@@ -9,7 +9,7 @@ use crate::packet::{parse_body, Packet, PacketRef, ParseCtx, MAX_PACKET_SIZE};
 use crate::packet_type::PacketType;
 use crate::version::{ProtocolVersion, Role};
 use crate::wire::varint::{read_varint, VarIntError};
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 
 /// The outcome of a parse that may need more input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,25 +109,55 @@ pub fn parse_bytes(
     buf: &Bytes,
     opts: &ParseOptions,
 ) -> Result<Status<(Packet, usize)>, DecodeError> {
+    parse_owned(buf, opts, |frame| buf.slice_ref(frame))
+}
+
+/// Parses one whole packet at the start of `buf` into an owned [`Packet`], for bytes that are
+/// not in a [`Bytes`] yet: `to_bytes` turns the packet's frame (`buf[..used]`) into one, and
+/// is called only when the packet keeps bytes of it (never for the acknowledgements without
+/// properties, PINGREQ and PINGRESP). Pass `Bytes::copy_from_slice` to copy the frame, or
+/// a function that shares a buffer the caller owns.
+///
+/// ```
+/// use bytes::Bytes;
+/// use mqtt_codec::{parse_owned, Packet, ParseOptions, ProtocolVersion, Status};
+///
+/// let received = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i', 0xC0];
+/// let opts = ParseOptions::new(ProtocolVersion::V3_1_1);
+/// let Status::Complete((Packet::Publish(p), 9)) =
+///     parse_owned(&received, &opts, Bytes::copy_from_slice)?
+/// else {
+///     panic!()
+/// };
+/// assert_eq!((p.topic.as_str(), &p.payload[..]), ("a/b", &b"hi"[..]));
+/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// ```
+pub fn parse_owned(
+    buf: &[u8],
+    opts: &ParseOptions,
+    to_bytes: impl FnOnce(&[u8]) -> Bytes,
+) -> Result<Status<(Packet, usize)>, DecodeError> {
     let header = match parse_header(buf, opts)? {
         Status::Complete(h) => h,
         Status::Partial(n) => return Ok(Status::Partial(n)),
     };
     let total = header.packet_len();
-    if buf.len() < total {
+    let Some(frame) = buf.get(..total) else {
         return Ok(Status::Partial(total.saturating_sub(buf.len())));
-    }
+    };
     let ctx = ParseCtx {
         version: opts.version.unwrap_or(ProtocolVersion::V3_1_1),
         receiver: opts.receiver,
         flags: header.flags,
     };
     if frameless(header.packet_type, header.remaining_length) {
-        let body = buf.get(header.header_len..total).unwrap_or_default();
+        let body = frame.get(header.header_len..).unwrap_or_default();
         let packet = parse_frameless(header.packet_type, body, &ctx)?;
         return Ok(Status::Complete((packet, total)));
     }
-    let body = buf.slice(header.header_len..total);
+    let mut body = to_bytes(frame);
+    // Advancing an owned `Bytes` touches no reference count, unlike slicing it.
+    body.advance(header.header_len.min(body.len()));
     let packet = parse_owned_body(header.packet_type, body, &ctx)?;
     Ok(Status::Complete((packet, total)))
 }
