@@ -258,6 +258,12 @@ fuzz_target!(|data: &[u8]| {
                     c.closed_by_broker = true;
                     closed_now.insert(conn);
                 }
+                Action::PauseReading { conn } | Action::ResumeReading { conn } => {
+                    let c = conns
+                        .get(&conn)
+                        .expect("flow control of a connection never opened");
+                    assert!(c.open, "flow control of closed connection {conn}");
+                }
                 Action::Log { .. } => {}
             }
         }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 /// What the connection tasks tell the broker task.
@@ -37,6 +37,8 @@ struct Peer {
     reader: tokio::task::AbortHandle,
     writer_task: tokio::task::AbortHandle,
     dropped: u64,
+    /// True while the broker core has paused reading this connection (flow control).
+    paused: watch::Sender<bool>,
 }
 
 /// How many bytes may wait for one connection's socket, per `--max-queued` message:
@@ -92,13 +94,15 @@ async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>) {
         let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
         let pending = Arc::new(AtomicUsize::new(0));
         let writer_task = tokio::spawn(write_loop(write, rx, pending.clone()));
-        let reader = tokio::spawn(read_loop(id, read, events.clone()));
+        let (paused, paused_rx) = watch::channel(false);
+        let reader = tokio::spawn(read_loop(id, read, events.clone(), paused_rx));
         let peer = Peer {
             writer: tx,
             pending,
             reader: reader.abort_handle(),
             writer_task: writer_task.abort_handle(),
             dropped: 0,
+            paused,
         };
         if events.send(Event::Opened(id, peer)).await.is_err() {
             return;
@@ -106,14 +110,19 @@ async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>) {
     }
 }
 
-/// Reads a socket and hands the bytes to the broker task.
+/// Reads a socket and hands the bytes to the broker task; waits while the broker has paused
+/// the connection (the client's writes then wait in the socket, which is the point).
 async fn read_loop(
     id: ConnId,
     mut read: tokio::net::tcp::OwnedReadHalf,
     events: mpsc::Sender<Event>,
+    mut paused: watch::Receiver<bool>,
 ) {
     let mut buf = BytesMut::with_capacity(16 * 1024);
     loop {
+        if paused.wait_for(|p| !*p).await.is_err() {
+            return;
+        }
         buf.reserve(16 * 1024);
         match read.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
@@ -220,6 +229,12 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>, write
                     }
                     peer.pending.fetch_add(data.len(), Ordering::Relaxed);
                     let _ = peer.writer.send(data);
+                }
+                Action::PauseReading { conn } | Action::ResumeReading { conn } => {
+                    if let Some(peer) = peers.get(&conn) {
+                        let pause = matches!(action, Action::PauseReading { .. });
+                        peer.paused.send_replace(pause);
+                    }
                 }
                 Action::Close { conn } => {
                     if let Some(peer) = peers.remove(&conn) {

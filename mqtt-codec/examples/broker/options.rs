@@ -32,6 +32,10 @@ pub struct Options {
     /// QoS 1/2 messages queued per session before new ones are dropped.
     #[arg(long, default_value_t = 1000)]
     pub max_queued: usize,
+    /// QoS 1/2 messages waiting for connected subscribers, all together, before the broker
+    /// stops reading from the clients publishing into them (flow control; resumes at half).
+    #[arg(long, default_value_t = 1000)]
+    pub max_backlog: usize,
     /// ACL file in mosquitto's acl_file syntax.
     #[arg(long)]
     pub acl: Option<std::path::PathBuf>,
@@ -55,6 +59,7 @@ impl Options {
             max_qos: QoS::from_bits(self.max_qos).unwrap_or(QoS::ExactlyOnce),
             retain_available: self.retain_available,
             max_queued: self.max_queued,
+            max_backlog: self.max_backlog.max(1),
             acl,
         })
     }

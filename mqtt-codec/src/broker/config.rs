@@ -23,6 +23,11 @@ pub struct BrokerConfig {
     /// How many QoS 1 and 2 messages wait per session (while offline or while the in-flight
     /// window is full) before new ones are dropped and counted.
     pub max_queued: usize,
+    /// How many QoS 1 and 2 messages may wait in the queues of connected sessions, all
+    /// together, before the broker stops reading from the clients that publish into them
+    /// ([`super::Action::PauseReading`]); reading resumes once the backlog is down to half.
+    /// `usize::MAX` turns flow control off.
+    pub max_backlog: usize,
     /// Access control; `None` lets every client read and write every topic.
     pub acl: Option<Acl>,
 }
@@ -37,6 +42,7 @@ impl Default for BrokerConfig {
             max_qos: QoS::ExactlyOnce,
             retain_available: true,
             max_queued: 1000,
+            max_backlog: 1000,
             acl: None,
         }
     }

@@ -166,6 +166,7 @@ impl Broker {
             return;
         }
         session.queue.push_back(delivery);
+        self.queued_live |= conn.is_some();
         self.drain_queue(client_id, now);
     }
 

@@ -39,7 +39,10 @@ impl Broker {
             }
             _ if phase == Phase::AwaitConnect => self.detach(conn, now, false),
             Packet::Connect(_) => self.disconnect_with(conn, ReasonCode::ProtocolError, now),
-            Packet::Publish(p) => self.on_publish(conn, p, now),
+            Packet::Publish(p) => {
+                self.on_publish(conn, p, now);
+                self.throttle(conn);
+            }
             Packet::PubAck(a) => self.on_puback(conn, a.packet_id, now),
             Packet::PubRec(a) => self.on_pubrec(conn, a, now),
             Packet::PubRel(a) => self.on_pubrel(conn, a.packet_id),
@@ -87,6 +90,7 @@ impl Broker {
             format!("connection {conn}: CONNECT refused: {reason}"),
         );
         self.conns.remove(&conn);
+        self.paused.remove(&conn);
         self.actions.push_back(super::Action::Close { conn });
     }
 
@@ -174,6 +178,7 @@ impl Broker {
             return;
         };
         session.conn = Some(conn);
+        session.last_progress = now;
         session.expiry_secs = expiry;
         session.expire_at = None;
         // Resuming before the will delay elapsed cancels the will ([MQTT-3.1.3-9]).
@@ -350,6 +355,7 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
+        session.last_progress = now;
         if session
             .inflight
             .get(&id.get())
@@ -365,6 +371,7 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
+        session.last_progress = now;
         let known = session
             .inflight
             .get(&id.get())
@@ -409,6 +416,7 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
+        session.last_progress = now;
         if session
             .inflight
             .get(&id.get())

@@ -26,6 +26,7 @@ mod acl;
 mod config;
 mod connection;
 mod delivery;
+mod flow;
 mod handlers;
 mod message;
 mod session;
@@ -33,11 +34,12 @@ mod timers;
 
 pub use acl::{Access, Acl, AclError};
 pub use config::BrokerConfig;
+pub use flow::STALL_MS;
 
 use crate::packet::{Disconnect, Packet};
 use crate::reason::ReasonCode;
 use crate::version::ProtocolVersion;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::string::String;
 use bytes::Bytes;
 use connection::{Connection, Phase};
@@ -81,6 +83,18 @@ pub enum Action {
         /// The connection.
         conn: ConnId,
     },
+    /// Stop reading from the connection until [`Action::ResumeReading`]: the messages
+    /// waiting for subscribers are over [`BrokerConfig::max_backlog`] (flow control; the
+    /// bytes already received are still to be given to the broker).
+    PauseReading {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Read from the connection again.
+    ResumeReading {
+        /// The connection.
+        conn: ConnId,
+    },
     /// A line for the log.
     Log {
         /// Its level.
@@ -114,6 +128,12 @@ pub struct Broker {
     shared_next: BTreeMap<String, usize>,
     assigned_ids: u64,
     stats: BrokerStats,
+    /// Connections the I/O loop was asked to stop reading (flow control).
+    paused: BTreeSet<ConnId>,
+    /// A message was just queued for a connected session (flow control looks at it).
+    queued_live: bool,
+    /// The time of the latest event.
+    clock: Millis,
 }
 
 impl Broker {
@@ -128,6 +148,9 @@ impl Broker {
             shared_next: BTreeMap::new(),
             assigned_ids: 0,
             stats: BrokerStats::default(),
+            paused: BTreeSet::new(),
+            queued_live: false,
+            clock: 0,
         }
     }
 
@@ -163,49 +186,52 @@ impl Broker {
 
     /// A network connection was accepted.
     pub fn connection_opened(&mut self, conn: ConnId, now: Millis) {
+        self.clock = now;
         self.conns
             .insert(conn, Connection::new(self.config.max_packet_size, now));
     }
 
     /// Bytes arrived on a connection.
     pub fn bytes_received(&mut self, conn: ConnId, data: &[u8], now: Millis) {
+        self.clock = now;
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
         c.last_seen = now;
         c.decoder.feed(data);
-        loop {
-            let Some(c) = self.conns.get_mut(&conn) else {
-                return;
-            };
+        while let Some(c) = self.conns.get_mut(&conn) {
             match c.decoder.next_packet() {
                 Ok(Some(packet)) => self.packet_received(conn, packet, now),
-                Ok(None) => return,
+                Ok(None) => break,
                 Err(e) => {
                     self.decode_failed(conn, &e, now);
-                    return;
+                    break;
                 }
             }
         }
+        self.resume_if_drained(now);
     }
 
     /// The network connection closed or failed (not by the broker's own [`Action::Close`]):
     /// an abnormal end, so the will is published ([MQTT-3.1.2-8]).
     pub fn connection_closed(&mut self, conn: ConnId, now: Millis) {
+        self.clock = now;
         if self.conns.contains_key(&conn) {
             self.log(Level::Info, alloc::format!("connection {conn} lost"));
             self.detach(conn, now, true);
         }
+        self.resume_if_drained(now);
     }
 
     /// When [`Broker::tick`] must be called next, if ever.
     pub fn next_deadline(&self) -> Option<Millis> {
         let conns = self
             .conns
-            .values()
-            .filter_map(|c| c.deadline(CONNECT_TIMEOUT_MS));
+            .iter()
+            .filter(|(id, _)| !self.paused.contains(id))
+            .filter_map(|(_, c)| c.deadline(CONNECT_TIMEOUT_MS));
         let sessions = self.sessions.values().filter_map(Session::deadline);
-        conns.chain(sessions).min()
+        conns.chain(sessions).chain(self.stall_deadline()).min()
     }
 
     fn log(&mut self, level: Level, message: String) {
@@ -270,6 +296,7 @@ impl Broker {
         let Some(c) = self.conns.remove(&conn) else {
             return;
         };
+        self.paused.remove(&conn);
         self.actions.push_back(Action::Close { conn });
         if c.phase != Phase::Connected {
             return;

@@ -61,6 +61,9 @@ pub(crate) struct Session {
     pub(crate) will: Option<Message>,
     pub(crate) will_delay_ms: u64,
     pub(crate) will_at: Option<Millis>,
+    /// When the client last acknowledged a message we sent it, or (re)connected: flow
+    /// control tells a slow subscriber from a stuck one by it.
+    pub(crate) last_progress: Millis,
 }
 
 impl Session {
@@ -77,6 +80,7 @@ impl Session {
             will: None,
             will_delay_ms: 0,
             will_at: None,
+            last_progress: 0,
         }
     }
 

@@ -12,9 +12,12 @@ impl Broker {
     /// Time has passed: closes connections whose keep alive ran out (5.0: DISCONNECT 0x8D,
     /// then the will), publishes wills whose delay elapsed, and ends expired sessions.
     pub fn tick(&mut self, now: Millis) {
+        self.clock = now;
         let late: Vec<(u64, Phase)> = self
             .conns
             .iter()
+            // A connection the broker stopped reading is not late: the broker is.
+            .filter(|(id, _)| !self.paused.contains(id))
             .filter(|(_, c)| c.deadline(CONNECT_TIMEOUT_MS).is_some_and(|d| d <= now))
             .map(|(id, c)| (*id, c.phase))
             .collect();
@@ -60,5 +63,7 @@ impl Broker {
                 self.route(will, now);
             }
         }
+        // A subscriber may have just turned from slow to stuck.
+        self.resume_if_drained(now);
     }
 }

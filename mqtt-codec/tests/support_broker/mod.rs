@@ -22,6 +22,10 @@ struct Client {
     decoder: Decoder,
     inbox: VecDeque<Packet>,
     closed: bool,
+    /// The broker asked not to be given this connection's bytes for now (flow control):
+    /// what the client sends meanwhile waits here, as it would in a socket.
+    paused: bool,
+    held: Vec<u8>,
 }
 
 /// The broker, its clock, and the client ends of the connections.
@@ -87,6 +91,8 @@ impl Harness {
                 decoder: Decoder::client(version),
                 inbox: VecDeque::new(),
                 closed: false,
+                paused: false,
+                held: Vec::new(),
             },
         );
         self.broker.connection_opened(conn, self.now);
@@ -150,10 +156,28 @@ impl Harness {
         self.send_bytes(conn, &bytes);
     }
 
-    /// Delivers raw bytes on `conn` to the broker.
+    /// Delivers raw bytes on `conn` to the broker (or holds them while the broker has
+    /// paused reading the connection).
     pub fn send_bytes(&mut self, conn: ConnId, bytes: &[u8]) {
+        let client = self.client(conn);
+        if client.paused {
+            client.held.extend_from_slice(bytes);
+            return;
+        }
         self.broker.bytes_received(conn, bytes, self.now);
         self.pump();
+    }
+
+    /// Whether the broker has paused reading `conn`.
+    pub fn reading_paused(&mut self, conn: ConnId) -> bool {
+        self.pump();
+        self.client(conn).paused
+    }
+
+    /// How many bytes the client sent that the broker has not read yet.
+    pub fn held_bytes(&mut self, conn: ConnId) -> usize {
+        self.pump();
+        self.client(conn).held.len()
     }
 
     /// The network connection `conn` was lost (not closed by the broker).
@@ -219,6 +243,15 @@ impl Harness {
                         .get_mut(&conn)
                         .unwrap_or_else(|| panic!("close of unknown connection {conn}"));
                     client.closed = true;
+                }
+                Action::PauseReading { conn } => self.client(conn).paused = true,
+                Action::ResumeReading { conn } => {
+                    let client = self.client(conn);
+                    client.paused = false;
+                    let held = std::mem::take(&mut client.held);
+                    if !held.is_empty() {
+                        self.broker.bytes_received(conn, &held, self.now);
+                    }
                 }
                 Action::Log { level, message } => self.logs.push((level, message)),
             }
