@@ -27,8 +27,9 @@ use alloc::format;
 pub const STALL_MS: Millis = 1000;
 
 impl Broker {
-    /// Messages waiting in the queues of connected sessions that are draining (see the
-    /// [module documentation](self)), as of the latest event: what flow control bounds.
+    /// Messages waiting in the queues of connected sessions that are draining (not stuck:
+    /// nothing in flight, or an acknowledgement within [`STALL_MS`]), as of the latest
+    /// event: what flow control bounds (see [`Action::PauseReading`]).
     pub fn backlog(&self) -> usize {
         self.sessions
             .values()
