@@ -265,6 +265,17 @@ fuzz_target!(|data: &[u8]| {
                     assert!(c.open, "flow control of closed connection {conn}");
                 }
                 Action::Log { .. } => {}
+                other => panic!("unknown action {other:?}"),
+            }
+        }
+        // Flow control never leaves a connection paused once the backlog is down to half.
+        if broker.backlog() <= broker.config().max_backlog / 2 {
+            for (&id, c) in &conns {
+                assert!(
+                    !(c.open && broker.is_reading_paused(id)),
+                    "connection {id} paused with a backlog of {}",
+                    broker.backlog()
+                );
             }
         }
         let open = conns.values().filter(|c| c.open).count();

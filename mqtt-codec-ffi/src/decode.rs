@@ -49,8 +49,9 @@ pub unsafe extern "C" fn mqtt_decode(
                 &mut *bytes,
             )
         };
-        // `out` is written once: with the packet, or cleared on every other outcome (a
-        // clear first and a fill after cost a second write of the whole struct).
+        // `out` is written once: filled with the packet (`fill_packet` clears it in place
+        // and sets the fields), or cleared on every other outcome; building the struct aside
+        // and copying it in cost more than the parse.
         let opts = match parse_options(opts) {
             Ok(o) => o,
             Err(s) => {
@@ -198,8 +199,8 @@ pub unsafe extern "C" fn mqtt_decoder_next(
         }
         // SAFETY: non-NULL; a live handle and a writable packet by the caller's contract.
         let (d, out) = unsafe { (&mut *decoder, &mut *out) };
-        *out = mqtt_packet::default();
         d.packet = None;
+        // `out` is written once: filled with the packet, or cleared.
         match d.decoder.next_packet() {
             Ok(Some(packet)) => {
                 let level = d.decoder.protocol_version().map_or(0, |v| v.level());
@@ -208,8 +209,14 @@ pub unsafe extern "C" fn mqtt_decoder_next(
                 d.packet = Some(packet);
                 MQTT_OK
             }
-            Ok(None) => MQTT_NEED_MORE,
-            Err(e) => status::of_decode(&e),
+            Ok(None) => {
+                *out = mqtt_packet::default();
+                MQTT_NEED_MORE
+            }
+            Err(e) => {
+                *out = mqtt_packet::default();
+                status::of_decode(&e)
+            }
         }
     })
 }

@@ -60,6 +60,26 @@ fn with_data<'py, T: Send>(
     )))
 }
 
+/// A large input as a `bytes` object, to share: the object itself, or a copy of a
+/// `bytearray` or `memoryview` (which may change while the GIL is released). `None` for a
+/// small input, which is read in place.
+fn bytes_object<'py>(data: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    if let Ok(b) = data.cast::<PyBytes>() {
+        return Ok(Some(b.clone()));
+    }
+    let large = (data.is_instance_of::<PyByteArray>() || data.is_instance_of::<PyMemoryView>())
+        && data.len().is_ok_and(|n| n >= ZERO_COPY_MIN);
+    if !large {
+        return Ok(None);
+    }
+    let copy = data
+        .py()
+        .import("builtins")?
+        .getattr("bytes")?
+        .call1((data,))?;
+    Ok(Some(copy.cast_into::<PyBytes>()?))
+}
+
 /// The Python error for a decode error, with `.packets` set to the packets decoded before it.
 fn error_with_packets(py: Python<'_>, e: &DecodeError, packets: Bound<'_, PyList>) -> PyErr {
     let err = convert::decode_err(py, e);
@@ -220,11 +240,11 @@ pub fn decode<'py>(
         receiver: None,
         max_packet_size: MAX_PACKET_SIZE,
     };
-    let (result, len) = match data.cast::<PyBytes>() {
-        // A large immutable `bytes` is not copied: the packet's fields are slices of it,
-        // and they keep the Python object alive.
-        Ok(b) if b.as_bytes().len() >= ZERO_COPY_MIN => {
-            let shared = Bytes::from_owner(PyBackedBytes::from(b.clone()));
+    let (result, len) = match bytes_object(data)? {
+        // A large `bytes` is not copied (a bytearray or memoryview was, once, into one): the
+        // packet's fields are slices of it, and they keep the Python object alive.
+        Some(b) if b.as_bytes().len() >= ZERO_COPY_MIN => {
+            let shared = Bytes::from_owner(PyBackedBytes::from(b));
             let len = shared.len();
             let parse = || parse_owned(&shared, &opts, |frame| shared.slice_ref(frame));
             let result = if len >= DETACH_THRESHOLD {

@@ -7,7 +7,7 @@ from typing import Set, Tuple, Type
 import pytest
 
 import mqtt_codec
-from mqtt_codec import Decoder, EncodeError, Packet, ProtocolVersion, Publish, decode
+from mqtt_codec import Decoder, EncodeError, Packet, ProtocolVersion, Publish, QoS, decode
 from samples import ALL, V3, V5, case_id, cases, samples
 
 CASES = cases()
@@ -105,3 +105,16 @@ def test_v3_versions_differ_only_where_they_should() -> None:
     assert b"MQIsdp" in c31
     for v in V3:
         assert decode(mqtt_codec.PingReq().encode(v), v) == mqtt_codec.PingReq()
+
+
+def test_large_inputs_decode_from_bytes_bytearray_and_memoryview() -> None:
+    # 64 KiB payloads take the shared (zero-copy) path; the packet outlives its input.
+    payload = bytes(range(256)) * 256
+    packet = Publish(topic="PV/data", payload=payload, qos=QoS.AT_LEAST_ONCE, packet_id=9)
+    data = packet.encode(ProtocolVersion.V3_1_1)
+    for make in (bytes, bytearray, memoryview):
+        source = make(data)
+        got = decode(source, ProtocolVersion.V3_1_1)
+        del source
+        assert got == packet
+        assert isinstance(got, Publish) and got.payload == payload

@@ -241,9 +241,9 @@ impl Decoder {
     #[inline(always)]
     fn take_packet(&mut self, header: &FixedHeader, ctx: &ParseCtx) -> Result<Packet, DecodeError> {
         let len = header.packet_len();
-        if frameless(header.packet_type, header.remaining_length) {
+        if frameless(header.packet_type) {
             // Nothing of the frame is kept: parse in place and drop the bytes, so the shared
-            // buffer's reference count is not touched.
+            // buffer's reference count is not touched (a rare 5.0 Reason String is copied).
             let body = self.buf.get(header.header_len..len).unwrap_or_default();
             let packet = parse_frameless(header.packet_type, body, ctx)?;
             self.buf.advance(len);

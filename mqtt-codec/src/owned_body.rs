@@ -5,14 +5,15 @@
 //! of the streaming decoder (perf, 1 MiB of PUBLISH and PUBACK in 64 KiB reads) put a third
 //! of its time in those atomics. So:
 //!
-//! - a packet that holds no bytes of its frame (PUBACK, PUBREC, PUBREL and PUBCOMP without
-//!   properties, PINGREQ, PINGRESP) is parsed from a borrowed view of the receive buffer and
-//!   needs no frame at all ([`frameless`], [`parse_frameless`]);
+//! - the acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) and PINGREQ / PINGRESP are
+//!   parsed from a borrowed view of the receive buffer and need no frame at all
+//!   ([`frameless`], [`parse_frameless`]): they hold no bytes, or (a 5.0 Reason String or
+//!   User Property, which is rare) a copy of the few they hold;
 //! - a PUBLISH takes its frame by value: its payload is the frame itself, advanced past the
 //!   variable header, instead of one more slice ([`parse_owned_body`]).
 //!
-//! Both go through the one parser ([`parse_body`]), so the rules checked are the same; only
-//! how the owned fields are made differs.
+//! Both use the packet types' own readers, the same as every other path, so the rules
+//! checked are the same; only how the owned fields are made differs.
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
@@ -23,21 +24,22 @@ use crate::wire::reader::{CopySource, MovingBody};
 use bytes::{Buf, Bytes};
 use core::cell::Cell;
 
-/// True when a packet of this type and remaining length holds no bytes of its frame once
-/// parsed: an acknowledgement of at most a packet identifier and a reason code (properties
-/// need at least one more byte), or a PINGREQ / PINGRESP.
-pub(crate) fn frameless(packet_type: PacketType, remaining_length: usize) -> bool {
-    match packet_type {
-        PacketType::PubAck | PacketType::PubRec | PacketType::PubRel | PacketType::PubComp => {
-            remaining_length <= 3
-        }
-        PacketType::PingReq | PacketType::PingResp => true,
-        _ => false,
-    }
+/// True for the packet types parsed in place ([`parse_frameless`]): the acknowledgements
+/// and the pings.
+pub(crate) fn frameless(packet_type: PacketType) -> bool {
+    matches!(
+        packet_type,
+        PacketType::PubAck
+            | PacketType::PubRec
+            | PacketType::PubRel
+            | PacketType::PubComp
+            | PacketType::PingReq
+            | PacketType::PingResp
+    )
 }
 
-/// Parses a body for which [`frameless`] is true from a borrowed view (were a field made
-/// after all, it would be a copy, so the result is right whatever the body).
+/// Parses a body for which [`frameless`] is true from a borrowed view; a byte field (a 5.0
+/// Reason String or User Property) is a copy.
 #[inline]
 pub(crate) fn parse_frameless(
     packet_type: PacketType,
@@ -46,7 +48,8 @@ pub(crate) fn parse_frameless(
 ) -> Result<Packet, DecodeError> {
     match parse_small_body(packet_type, CopySource(body), ctx)? {
         Some(packet) => Ok(packet),
-        // Not an acknowledgement or a ping after all: the general parse.
+        // Not reached (`frameless` admits only what `parse_small_body` reads); the general
+        // parse is right for any type.
         None => parse_body(packet_type, CopySource(body), ctx),
     }
 }
@@ -107,15 +110,17 @@ mod tests {
             let fast = parse_owned_body(PacketType::Publish, Bytes::copy_from_slice(body), &c);
             assert_eq!(fast, general, "{body:?}");
         }
-        let acks: [(&[u8], ProtocolVersion); 4] = [
+        let acks: [(&[u8], ProtocolVersion); 6] = [
             (b"\x00\x07", v311),
             (b"\x00\x07\x10", v5),
             (b"\x00\x07\x05", v5),
             (b"\x00\x00", v311),
+            (b"\x00\x07\x10\x00", v5),
+            (b"\x00\x07\x80\x05\x1F\x00\x02no", v5),
         ];
         for (body, version) in acks {
             let c = ctx(version, 0);
-            assert!(frameless(PacketType::PubAck, body.len()));
+            assert!(frameless(PacketType::PubAck));
             let general = parse_body(PacketType::PubAck, &Bytes::copy_from_slice(body), &c);
             assert_eq!(
                 parse_frameless(PacketType::PubAck, body, &c),
@@ -123,6 +128,6 @@ mod tests {
                 "{body:?}"
             );
         }
-        assert!(!frameless(PacketType::PubAck, 4));
+        assert!(!frameless(PacketType::Publish));
     }
 }

@@ -114,9 +114,10 @@ pub fn parse_bytes(
 
 /// Parses one whole packet at the start of `buf` into an owned [`Packet`], for bytes that are
 /// not in a [`Bytes`] yet: `to_bytes` turns the packet's frame (`buf[..used]`) into one, and
-/// is called only when the packet keeps bytes of it (never for the acknowledgements without
-/// properties, PINGREQ and PINGRESP). Pass `Bytes::copy_from_slice` to copy the frame, or
-/// a function that shares a buffer the caller owns.
+/// is called only when the packet keeps bytes of it (never for the acknowledgements,
+/// PINGREQ and PINGRESP, which are read in place). It must return the frame's bytes. Pass
+/// `Bytes::copy_from_slice` to copy the frame, or a function that shares a buffer the
+/// caller owns.
 ///
 /// ```
 /// use bytes::Bytes;
@@ -150,7 +151,7 @@ pub fn parse_owned(
         receiver: opts.receiver,
         flags: header.flags,
     };
-    if frameless(header.packet_type, header.remaining_length) {
+    if frameless(header.packet_type) {
         let body = frame.get(header.header_len..).unwrap_or_default();
         let packet = parse_frameless(header.packet_type, body, &ctx)?;
         return Ok(Status::Complete((packet, total)));

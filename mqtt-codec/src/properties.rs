@@ -607,8 +607,6 @@ pub(crate) fn encoded_section_len<S: Storage>(
         Ok(if version.is_v5() { 1 } else { 0 })
     } else if version.is_v5() {
         Ok(section_len(props.content_len(ctx)?))
-    } else if props.is_empty() {
-        Ok(0)
     } else {
         Err(EncodeError::NotRepresentable {
             what: "properties",
@@ -617,8 +615,8 @@ pub(crate) fn encoded_section_len<S: Storage>(
     }
 }
 
-/// The content length of a packet's property slot, after checking it; an empty slot costs
-/// no walk over the 27 fields.
+/// The content length of a packet's property slot, after checking it; an owned packet's
+/// absent set costs one pointer test instead of a walk over the 27 fields.
 pub(crate) fn slot_content_len<S: Storage>(
     props: &S::Props,
     ctx: PropContext,

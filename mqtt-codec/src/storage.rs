@@ -42,7 +42,7 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
         + DerefMut
         + From<Properties<Self>>;
 
-    /// How a packet holds a CONNECT: boxed in an owned packet (`Box`), so that [`Packet`]
+    /// How a packet holds a CONNECT: boxed in an owned packet (`Box`), so that [`crate::Packet`]
     /// is sized by its common variants and cheap to move; inline in a borrowed one
     /// ([`InlineConnect`]), so that parsing allocates nothing. Either dereferences to
     /// [`Connect`].

@@ -170,3 +170,72 @@ fn a_stuck_subscriber_does_not_hold_publishers_back_past_the_stall_time() {
         "a stuck subscriber's queue is not backlog"
     );
 }
+
+#[test]
+fn with_the_default_settings_a_slow_subscriber_holds_publishers_back_before_its_queue_overflows() {
+    let mut h = Harness::default();
+    let config = h.broker.config().clone();
+    assert!(config.max_backlog < config.max_queued);
+    slow_subscriber(&mut h, 1);
+    h.connect(2, V311, "pub", true);
+    let n = (config.max_queued + 200) as u16;
+    for i in 1..=n {
+        publish(&mut h, 2, i);
+    }
+    assert!(h.reading_paused(2));
+    assert_eq!(h.stats().messages_dropped, 0, "paused, not dropped");
+    let mut seen = 0;
+    let mut pending = h.publishes(1);
+    while !pending.is_empty() {
+        seen += pending.len();
+        h.ack_all(1, &pending);
+        pending = h.publishes(1);
+    }
+    assert_eq!(seen, usize::from(n));
+}
+
+#[test]
+fn a_paused_publisher_that_becomes_a_receiver_is_read_again() {
+    let mut h = harness(1);
+    slow_subscriber(&mut h, 1);
+    h.connect(2, V311, "pub", true);
+    h.subscribe(2, "back", QoS::AtLeastOnce);
+    for i in 1..=3u16 {
+        publish(&mut h, 2, i);
+    }
+    assert!(h.reading_paused(2));
+    // A message goes in flight to the paused client: its acknowledgement must be read.
+    h.connect(3, V311, "other", true);
+    let p = publish_packet(
+        "back",
+        "x",
+        QoS::AtLeastOnce,
+        Some(1),
+        false,
+        Properties::default(),
+    );
+    h.send(3, p);
+    assert!(!h.reading_paused(2));
+    assert_eq!(h.publishes(2).len(), 1);
+}
+
+#[test]
+fn acknowledgements_of_nothing_in_flight_are_not_progress() {
+    let mut h = harness(2);
+    slow_subscriber(&mut h, 1);
+    h.connect(2, V311, "pub", true);
+    for i in 1..=4u16 {
+        publish(&mut h, 2, i);
+    }
+    assert!(h.reading_paused(2));
+    // The subscriber sends PUBACKs for identifiers it was never sent, and never acknowledges
+    // the real one: it is stuck all the same, and the publisher is read again.
+    for _ in 0..5 {
+        h.advance(mqtt_codec::broker::STALL_MS / 4);
+        h.send(
+            1,
+            mqtt_codec::Packet::PubAck(mqtt_codec::PubAck::new(pid(999))),
+        );
+    }
+    assert!(!h.reading_paused(2));
+}

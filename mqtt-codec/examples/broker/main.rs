@@ -248,6 +248,7 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>, write
                     Level::Info => tracing::info!("{message}"),
                     Level::Debug => tracing::debug!("{message}"),
                 },
+                other => tracing::warn!("an action this loop does not carry out: {other:?}"),
             }
         }
     }

@@ -34,7 +34,8 @@ pub struct Options {
     pub max_queued: usize,
     /// QoS 1/2 messages waiting for connected subscribers, all together, before the broker
     /// stops reading from the clients publishing into them (flow control; resumes at half).
-    #[arg(long, default_value_t = 1000)]
+    /// Keep it below --max-queued.
+    #[arg(long, default_value_t = 500)]
     pub max_backlog: usize,
     /// ACL file in mosquitto's acl_file syntax.
     #[arg(long)]

@@ -42,7 +42,7 @@ impl Default for BrokerConfig {
             max_qos: QoS::ExactlyOnce,
             retain_available: true,
             max_queued: 1000,
-            max_backlog: 1000,
+            max_backlog: 500,
             acl: None,
         }
     }

@@ -166,8 +166,13 @@ impl Broker {
             return;
         }
         session.queue.push_back(delivery);
-        self.queued_live |= conn.is_some();
         self.drain_queue(client_id, now);
+        // Flow control looks at deliveries that had to wait for a connected client.
+        self.queued_live |= conn.is_some()
+            && self
+                .sessions
+                .get(client_id)
+                .is_some_and(|s| !s.queue.is_empty());
     }
 
     /// Moves queued messages into the in-flight window while the client's Receive Maximum
@@ -193,6 +198,15 @@ impl Broker {
                 session.queue.push_front(delivery);
                 return;
             };
+            if session.inflight.is_empty() {
+                // The stall clock (flow control) starts with the first message in flight.
+                session.last_progress = now;
+            }
+            if self.paused.remove(&conn) {
+                // Its acknowledgements must be read: a receiver is never left paused.
+                self.actions
+                    .push_back(super::Action::ResumeReading { conn });
+            }
             session.inflight.insert(
                 id.get(),
                 Outgoing {
@@ -253,7 +267,7 @@ impl Broker {
         let mut publish =
             delivery
                 .msg
-                .to_publish(delivery.qos, delivery.retain, &delivery.sub_ids, now);
+                .to_publish(delivery.qos, delivery.retain, &delivery.sub_ids, now, v5);
         publish.packet_id = packet_id;
         publish.dup = dup;
         let mut new_alias = None;
@@ -267,9 +281,6 @@ impl Broker {
                 new_alias = Some(alias);
                 publish.properties.topic_alias = Some(alias);
             }
-        }
-        if !v5 {
-            publish.properties = Default::default();
         }
         let sent = self.send(conn, &Packet::Publish(publish));
         if sent {

@@ -28,6 +28,13 @@ impl Broker {
     /// A whole packet arrived on a connection (bytes are decoded by
     /// [`Broker::bytes_received`]; an I/O loop with its own decoder may call this instead).
     pub fn packet_received(&mut self, conn: ConnId, packet: Packet, now: Millis) {
+        self.clock = now;
+        self.queued_live = false;
+        self.handle_packet(conn, packet, now);
+        self.resume_if_drained(now);
+    }
+
+    fn handle_packet(&mut self, conn: ConnId, packet: Packet, now: Millis) {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
@@ -355,13 +362,14 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
-        session.last_progress = now;
         if session
             .inflight
             .get(&id.get())
             .is_some_and(|o| o.delivery.qos == QoS::AtLeastOnce)
         {
             session.inflight.remove(&id.get());
+            // Only an acknowledgement of a message in flight is progress (flow control).
+            session.last_progress = now;
         }
         self.drain_queue(&client_id, now);
     }
@@ -371,11 +379,13 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
-        session.last_progress = now;
         let known = session
             .inflight
             .get(&id.get())
             .is_some_and(|o| o.delivery.qos == QoS::ExactlyOnce);
+        if known {
+            session.last_progress = now;
+        }
         if known && rec.reason_code.is_error() {
             // 5.0: a failure code ends the flow and frees the identifier (§4.3.3).
             session.inflight.remove(&id.get());
@@ -416,13 +426,13 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
-        session.last_progress = now;
         if session
             .inflight
             .get(&id.get())
             .is_some_and(|o| o.state == OutState::AwaitComp)
         {
             session.inflight.remove(&id.get());
+            session.last_progress = now;
         }
         self.drain_queue(&client_id, now);
     }

@@ -89,14 +89,19 @@ impl Message {
         retain: bool,
         sub_ids: &[u32],
         now: Millis,
+        v5: bool,
     ) -> Publish {
-        let mut properties = self.properties.clone();
+        let mut properties = BoxedProperties::default();
+        // A 3.x PUBLISH has no properties: nothing to copy or allocate.
+        if v5 {
+            properties = self.properties.clone();
+        }
         // Written only when set: writing through the box allocates it.
-        if let Some(at) = self.expires_at {
+        if let (true, Some(at)) = (v5, self.expires_at) {
             properties.message_expiry_interval =
                 Some((at.saturating_sub(now).div_ceil(1000)).min(u64::from(u32::MAX)) as u32);
         }
-        if !sub_ids.is_empty() {
+        if v5 && !sub_ids.is_empty() {
             properties.subscription_identifiers = Vec::from(sub_ids);
         }
         Publish {

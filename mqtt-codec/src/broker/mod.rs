@@ -70,6 +70,7 @@ pub enum Level {
 
 /// What the broker asks its I/O loop to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Action {
     /// Write these bytes to the connection, in order.
     Send {
@@ -189,6 +190,7 @@ impl Broker {
         self.clock = now;
         self.conns
             .insert(conn, Connection::new(self.config.max_packet_size, now));
+        self.resume_if_drained(now);
     }
 
     /// Bytes arrived on a connection.
@@ -209,7 +211,6 @@ impl Broker {
                 }
             }
         }
-        self.resume_if_drained(now);
     }
 
     /// The network connection closed or failed (not by the broker's own [`Action::Close`]):

@@ -254,6 +254,7 @@ impl Harness {
                     }
                 }
                 Action::Log { level, message } => self.logs.push((level, message)),
+                other => panic!("an action the harness does not know: {other:?}"),
             }
         }
     }
