@@ -60,15 +60,8 @@ fn a_publisher_feeding_a_backlog_is_paused_and_resumed_at_half_and_nothing_is_lo
     assert_eq!(h.broker.backlog(), 5);
     // The subscriber acknowledges one message at a time; at a backlog of 2 the publisher is
     // read again, and in the end every message arrives once, in order.
-    let mut seen = Vec::new();
-    let mut pending = h.publishes(1);
-    while !pending.is_empty() {
-        seen.extend(pending.iter().map(payload));
-        h.ack_all(1, &pending);
-        pending = h.publishes(1);
-    }
     let expected: Vec<String> = (1..=20).map(|i| format!("m{i}")).collect();
-    assert_eq!(seen, expected);
+    assert_eq!(h.drain_acking(1), expected);
     assert_eq!(h.stats().messages_dropped, 0);
     assert!(!h.reading_paused(2));
     assert_eq!(h.held_bytes(2), 0);
@@ -184,14 +177,7 @@ fn with_the_default_settings_a_slow_subscriber_holds_publishers_back_before_its_
     }
     assert!(h.reading_paused(2));
     assert_eq!(h.stats().messages_dropped, 0, "paused, not dropped");
-    let mut seen = 0;
-    let mut pending = h.publishes(1);
-    while !pending.is_empty() {
-        seen += pending.len();
-        h.ack_all(1, &pending);
-        pending = h.publishes(1);
-    }
-    assert_eq!(seen, usize::from(n));
+    assert_eq!(h.drain_acking(1).len(), usize::from(n));
 }
 
 #[test]

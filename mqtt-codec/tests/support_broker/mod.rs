@@ -370,6 +370,19 @@ impl Harness {
         }
     }
 
+    /// Takes and acknowledges what arrives on `conn` until nothing more does (a subscriber
+    /// working through its queue); returns the payloads in the order they came.
+    pub fn drain_acking(&mut self, conn: ConnId) -> Vec<String> {
+        let mut seen = Vec::new();
+        let mut pending = self.publishes(conn);
+        while !pending.is_empty() {
+            seen.extend(pending.iter().map(payload));
+            self.ack_all(conn, &pending);
+            pending = self.publishes(conn);
+        }
+        seen
+    }
+
     /// Sends a normal DISCONNECT on `conn`.
     pub fn disconnect(&mut self, conn: ConnId) {
         self.send(conn, Disconnect::new(ReasonCode::Success));
