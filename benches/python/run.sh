@@ -12,11 +12,17 @@ out=benches/PYTHON-RESULTS.md
 pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" --upgrade maturin
 
-echo "==> mqtt_codec wheel (maturin build --release)" >&2
+echo "==> mqtt_codec wheels (maturin build --release: abi3-py39 and abi3-py311)" >&2
 rm -rf target/bench-python-wheels
 (cd mqtt-codec-py && "../$venv/bin/maturin" build --release --quiet -i "../$venv/bin/python" \
     -o ../target/bench-python-wheels >&2)
-"${pip[@]}" --force-reinstall --no-deps target/bench-python-wheels/mqtt_codec-*.whl
+(cd mqtt-codec-py && "../$venv/bin/maturin" build --release --quiet -i "../$venv/bin/python" \
+    --no-default-features --features abi3-py311 -o ../target/bench-python-wheels >&2)
+# pip takes the most specific wheel the interpreter accepts, as a user's pip would.
+"${pip[@]}" --force-reinstall --no-deps --no-index --find-links target/bench-python-wheels mqtt-codec
+ours_wheel=$("$venv/bin/python" -c 'import importlib.metadata as m
+tags = [l.split(": ", 1)[1] for l in m.distribution("mqtt-codec").read_text("WHEEL").splitlines() if l.startswith("Tag: ")]
+print(tags[0].rsplit("-", 1)[0] if tags else "unknown")')
 
 echo "==> peers from PyPI" >&2
 missing=()
@@ -45,6 +51,8 @@ versions=$("$venv/bin/python" -m pip list --disable-pip-version-check 2>/dev/nul
     echo
     echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $("$venv/bin/python" -V)."
     echo "Packages: ${versions} (mqtt-codec 0.1.0 is ours; PyPI's mqtt-codec 1.0.2 is loaded apart)."
+    echo "Ours is the ${ours_wheel} wheel, the one pip installs on this interpreter out of the"
+    echo "two built (cp39-abi3 for CPython 3.9 and 3.10, cp311-abi3 for 3.11 and later)."
     if [ ${#missing[@]} -gt 0 ]; then echo "Not installable here, skipped: ${missing[*]}."; fi
     echo
     echo "What each column times is in the docstring of benches/python/bench_codecs.py."
