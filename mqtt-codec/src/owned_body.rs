@@ -18,9 +18,9 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::DecodeError;
-use crate::packet::{parse_body, parse_small_body, Packet, ParseCtx};
+use crate::packet::{parse_body, parse_small_body, Packet, ParseCtx, Publish};
 use crate::packet_type::PacketType;
-use crate::wire::reader::{CopySource, MovingBody};
+use crate::wire::reader::{CopySource, MovingBody, Reader};
 use bytes::{Buf, Bytes};
 use core::cell::Cell;
 
@@ -70,13 +70,17 @@ pub(crate) fn parse_owned_body(
         bytes: &body,
         rest_at: &rest_at,
     };
-    let mut packet = parse_body(packet_type, source, ctx)?;
-    if let (Packet::Publish(p), Some(at)) = (&mut packet, rest_at.get()) {
+    // The PUBLISH reader itself rather than the whole dispatch: the packet is built once,
+    // with its payload, and moved once.
+    let mut r = Reader::new(source, packet_type);
+    let mut publish = Publish::read(&mut r, ctx)?;
+    r.finish()?;
+    if let Some(at) = rest_at.get() {
         // `at` is within the body: the reader recorded it after its bounds check.
         body.advance(at.min(body.len()));
-        p.payload = body;
+        publish.payload = body;
     }
-    Ok(packet)
+    Ok(Packet::Publish(publish))
 }
 
 #[cfg(test)]
