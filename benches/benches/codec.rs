@@ -17,7 +17,7 @@ mod peers;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use mqtt_codec::{parse, Decoder, DecoderConfig, Packet, ParseOptions, ProtocolVersion, Status};
-use mqtt_codec_benches::{cases, mixed_stream, Case};
+use mqtt_codec_benches::{cases, mixed_stream, uniform_stream, Case};
 use std::cell::OnceCell;
 use std::time::Duration;
 
@@ -111,6 +111,27 @@ fn ours_stream(stream: &[u8], chunk: usize) -> usize {
     count
 }
 
+/// The cost per byte of one-byte reads as packets grow from 1 KiB to 1 MiB (issue 7: it must
+/// stay flat): about 1 MiB of same-size PUBLISHes fed one byte at a time.
+fn bytewise(crit: &mut Criterion) {
+    for (name, payload) in [
+        ("packets_1KiB", 1 << 10),
+        ("packets_16KiB", 16 << 10),
+        ("packets_256KiB", 256 << 10),
+        // The decoder's limit is 1 MiB with the header: the largest payload under it.
+        ("packets_1MiB", (1 << 20) - 64),
+    ] {
+        let stream = uniform_stream(payload, 1 << 20);
+        let mut g = crit.benchmark_group(format!("stream_bytewise/{name}"));
+        g.throughput(Throughput::Bytes(stream.len() as u64));
+        g.sample_size(10);
+        g.bench_function("ours_owned", |b| {
+            b.iter(|| ours_stream(black_box(&stream), 1))
+        });
+        g.finish();
+    }
+}
+
 fn streaming(crit: &mut Criterion) {
     let stream = mixed_stream();
     // How many packets the stream holds, counted once, when a peer's count is first checked.
@@ -150,6 +171,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = decode, encode, streaming
+    targets = decode, encode, streaming, bytewise
 }
 criterion_main!(benches);

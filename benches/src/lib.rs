@@ -105,6 +105,16 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
+/// At least `total` bytes of 3.1.1 QoS 0 PUBLISHes that all carry `payload` bytes: the
+/// stream for the cost per byte of one-byte reads as the packets grow.
+pub fn uniform_stream(payload: usize, total: usize) -> Bytes {
+    let packet = Packet::Publish(publish(QoS::AtMostOnce, payload))
+        .to_bytes(ProtocolVersion::V3_1_1)
+        .expect("valid");
+    let count = total.div_ceil(packet.len()).max(1);
+    Bytes::from(packet.repeat(count))
+}
+
 /// About 1 MiB of 3.1.1 traffic: PUBLISHes of mixed sizes and QoS, with their PUBACKs.
 pub fn mixed_stream() -> Bytes {
     let sizes = [16usize, 200, 1024, 4096, 60];
