@@ -242,6 +242,45 @@ pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
     }
 }
 
+/// True when the C property block sets nothing: every flag clear, every view NULL with
+/// length 0 (NULL with a length is an error the full conversion reports), both
+/// lists empty. What [`build_properties`] makes of it is then the empty set.
+fn no_properties(p: &mqtt_properties) -> bool {
+    let flags = [
+        p.has_payload_format_indicator,
+        p.has_message_expiry_interval,
+        p.has_session_expiry_interval,
+        p.has_server_keep_alive,
+        p.has_request_problem_information,
+        p.has_will_delay_interval,
+        p.has_request_response_information,
+        p.has_receive_maximum,
+        p.has_topic_alias_maximum,
+        p.has_topic_alias,
+        p.has_maximum_qos,
+        p.has_retain_available,
+        p.has_maximum_packet_size,
+        p.has_wildcard_subscription_available,
+        p.has_subscription_identifier_available,
+        p.has_shared_subscription_available,
+    ];
+    let views = [
+        &p.content_type,
+        &p.response_topic,
+        &p.correlation_data,
+        &p.assigned_client_identifier,
+        &p.authentication_method,
+        &p.authentication_data,
+        &p.response_information,
+        &p.server_reference,
+        &p.reason_string,
+    ];
+    !flags.contains(&true)
+        && views.iter().all(|v| v.ptr.is_null() && v.len == 0)
+        && p.subscription_identifiers.count == 0
+        && p.user_properties.count == 0
+}
+
 /// C views of a decoded packet; `level` is the protocol level it was decoded under.
 ///
 /// `out` is filled in place: the struct is large (every field of every packet type and all
@@ -578,6 +617,10 @@ pub(crate) unsafe fn build_properties<'a>(
     p: &mqtt_properties,
 ) -> Result<codec::Properties<Borrowed<'a>>, mqtt_status> {
     let mut out = codec::Properties::<Borrowed<'a>>::default();
+    // Most packets carry no property: nothing to convert or check.
+    if no_properties(p) {
+        return Ok(out);
+    }
     out.payload_format_indicator = p
         .has_payload_format_indicator
         .then_some(p.payload_format_indicator);
