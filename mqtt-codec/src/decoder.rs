@@ -219,11 +219,7 @@ impl Decoder {
                     let start = self.offset;
                     self.offset = self.offset.saturating_add(header.packet_len() as u64);
                     self.state = State::Header(HeaderReader::default());
-                    let ctx = ParseCtx {
-                        version: self.config.version.unwrap_or(ProtocolVersion::V3_1_1),
-                        receiver: self.config.role,
-                        flags: header.flags,
-                    };
+                    let ctx = ParseCtx::new(self.config.version, self.config.role, header.flags);
                     let packet = self
                         .take_packet(&header, &ctx)
                         .inspect_err(|_| self.offset = start)?;

@@ -138,19 +138,11 @@ pub fn parse_owned(
     opts: &ParseOptions,
     to_bytes: impl FnOnce(&[u8]) -> Bytes,
 ) -> Result<Status<(Packet, usize)>, DecodeError> {
-    let header = match parse_header(buf, opts)? {
-        Status::Complete(h) => h,
+    let (header, frame, ctx) = match whole_frame(buf, opts)? {
+        Status::Complete(parts) => parts,
         Status::Partial(n) => return Ok(Status::Partial(n)),
     };
-    let total = header.packet_len();
-    let Some(frame) = buf.get(..total) else {
-        return Ok(Status::Partial(total.saturating_sub(buf.len())));
-    };
-    let ctx = ParseCtx {
-        version: opts.version.unwrap_or(ProtocolVersion::V3_1_1),
-        receiver: opts.receiver,
-        flags: header.flags,
-    };
+    let total = frame.len();
     if frameless(header.packet_type) {
         let body = frame.get(header.header_len..).unwrap_or_default();
         let packet = parse_frameless(header.packet_type, body, &ctx)?;
@@ -182,20 +174,33 @@ pub fn parse<'a>(
     buf: &'a [u8],
     opts: &ParseOptions,
 ) -> Result<Status<(PacketRef<'a>, usize)>, DecodeError> {
+    let (header, frame, ctx) = match whole_frame(buf, opts)? {
+        Status::Complete(parts) => parts,
+        Status::Partial(n) => return Ok(Status::Partial(n)),
+    };
+    let body = frame.get(header.header_len..).unwrap_or_default();
+    let packet = parse_body(header.packet_type, body, &ctx)?;
+    Ok(Status::Complete((packet, frame.len())))
+}
+
+/// A packet found whole in a buffer: its fixed header, its frame (header included) and what
+/// the body parser needs to know.
+type WholeFrame<'b> = (FixedHeader, &'b [u8], ParseCtx);
+
+/// The packet at the start of `buf`, whole, or `Partial(n)` when at least `n` more bytes are
+/// needed.
+fn whole_frame<'b>(
+    buf: &'b [u8],
+    opts: &ParseOptions,
+) -> Result<Status<WholeFrame<'b>>, DecodeError> {
     let header = match parse_header(buf, opts)? {
         Status::Complete(h) => h,
         Status::Partial(n) => return Ok(Status::Partial(n)),
     };
     let total = header.packet_len();
-    if buf.len() < total {
+    let Some(frame) = buf.get(..total) else {
         return Ok(Status::Partial(total.saturating_sub(buf.len())));
-    }
-    let body = buf.get(header.header_len..total).unwrap_or_default();
-    let ctx = ParseCtx {
-        version: opts.version.unwrap_or(ProtocolVersion::V3_1_1),
-        receiver: opts.receiver,
-        flags: header.flags,
     };
-    let packet = parse_body(header.packet_type, body, &ctx)?;
-    Ok(Status::Complete((packet, total)))
+    let ctx = ParseCtx::new(opts.version, opts.receiver, header.flags);
+    Ok(Status::Complete((header, frame, ctx)))
 }

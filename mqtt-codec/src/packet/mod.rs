@@ -51,6 +51,18 @@ pub(crate) struct ParseCtx {
     pub(crate) flags: u8,
 }
 
+impl ParseCtx {
+    /// The context of a body under the connection's `version`; before the version is known
+    /// (a server waiting for CONNECT, which carries its own), 3.1.1 stands in.
+    pub(crate) fn new(version: Option<ProtocolVersion>, receiver: Option<Role>, flags: u8) -> Self {
+        ParseCtx {
+            version: version.unwrap_or(ProtocolVersion::V3_1_1),
+            receiver,
+            flags,
+        }
+    }
+}
+
 /// Reads a non-zero packet identifier (PID-3, PID-4).
 pub(crate) fn read_packet_id<'r, Src: Source<'r>>(
     r: &mut Reader<'r, Src>,
