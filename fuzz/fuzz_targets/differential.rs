@@ -262,6 +262,39 @@ fn compare_v5(ours: &PacketRef, theirs: &mqttbytes::v5::Packet) -> Option<String
 }
 
 /// The class of the disagreement between our verdict and the peer's, if any.
+/// What the peer made of the bytes.
+struct Theirs {
+    /// It decoded a packet.
+    ok: bool,
+    /// The kind of its error, if any.
+    dbg: String,
+    /// How its packet differs from ours, when both decoded one.
+    cmp: Option<String>,
+}
+
+/// Runs the peer's `read` (its panic is a class of its own) and compares its packet with
+/// ours.
+fn judge<P, E: std::fmt::Debug>(
+    read: impl FnOnce() -> Result<P, E>,
+    ours: &Result<Status<(PacketRef, usize)>, DecodeError>,
+    compare: fn(&PacketRef, &P) -> Option<String>,
+    t: &str,
+) -> Result<Theirs, String> {
+    let r = peer(read)
+        .map_err(|msg| format!("peer-panic:{t}:{}", msg.split(':').next().unwrap_or("")))?;
+    Ok(Theirs {
+        ok: r.is_ok(),
+        dbg: match &r {
+            Ok(_) => String::new(),
+            Err(e) => kind(format!("{e:?}")),
+        },
+        cmp: match (ours, &r) {
+            (Ok(Status::Complete((p, _))), Ok(tp)) => compare(p, tp),
+            _ => None,
+        },
+    })
+}
+
 fn classify(v5: bool, buf: &[u8]) -> Option<String> {
     // A CONNECT says its own version: read it with the peer's reader for that version.
     let v5 = match buf {
@@ -285,49 +318,22 @@ fn classify(v5: bool, buf: &[u8]) -> Option<String> {
     };
     let ours = parse(buf, &opts);
     let t = type_name(*buf.first()?);
-    let theirs_dbg;
-    let theirs_ok;
     let mut stream = BytesMut::from(buf);
-    let cmp: Option<String>;
-    if v5 {
-        let r = match peer(|| mqttbytes::v5::read(&mut stream, 1 << 28)) {
-            Ok(r) => r,
-            Err(msg) => {
-                return Some(format!(
-                    "peer-panic:{t}:{}",
-                    msg.split(':').next().unwrap_or("")
-                ))
-            }
-        };
-        theirs_ok = r.is_ok();
-        theirs_dbg = match &r {
-            Ok(_) => String::new(),
-            Err(e) => kind(format!("{e:?}")),
-        };
-        cmp = match (&ours, &r) {
-            (Ok(Status::Complete((p, _))), Ok(tp)) => compare_v5(p, tp),
-            _ => None,
-        };
+    let theirs = if v5 {
+        let read = || mqttbytes::v5::read(&mut stream, 1 << 28);
+        judge(read, &ours, compare_v5, t)
     } else {
-        let r = match peer(|| mqttbytes::v4::read(&mut stream, 1 << 28)) {
-            Ok(r) => r,
-            Err(msg) => {
-                return Some(format!(
-                    "peer-panic:{t}:{}",
-                    msg.split(':').next().unwrap_or("")
-                ))
-            }
-        };
-        theirs_ok = r.is_ok();
-        theirs_dbg = match &r {
-            Ok(_) => String::new(),
-            Err(e) => kind(format!("{e:?}")),
-        };
-        cmp = match (&ours, &r) {
-            (Ok(Status::Complete((p, _))), Ok(tp)) => compare_v4(p, tp),
-            _ => None,
-        };
-    }
+        let read = || mqttbytes::v4::read(&mut stream, 1 << 28);
+        judge(read, &ours, compare_v4, t)
+    };
+    let Theirs {
+        ok: theirs_ok,
+        dbg: theirs_dbg,
+        cmp,
+    } = match theirs {
+        Ok(theirs) => theirs,
+        Err(class) => return Some(class),
+    };
     let peer_incomplete = theirs_dbg == "InsufficientBytes";
     match (&ours, theirs_ok) {
         (Ok(Status::Complete(_)), true) => cmp,
