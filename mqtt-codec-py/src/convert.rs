@@ -122,6 +122,17 @@ pub(crate) fn topic_filter(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Topic
     TopicFilter::new(&s).map_err(|e| PyValueError::new_err(format!("{what} {s:?}: {e}")))
 }
 
+/// `bytes(obj)`: a snapshot of a `bytearray` or `memoryview`, which may change while the GIL
+/// is released.
+pub(crate) fn to_bytes_object<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    let copy = obj
+        .py()
+        .import("builtins")?
+        .getattr("bytes")?
+        .call1((obj,))?;
+    Ok(copy.cast_into::<PyBytes>()?)
+}
+
 /// Bytes from `bytes`, `bytearray` or `memoryview` (or `str`, encoded as UTF-8, when
 /// `allow_str`). Large inputs are copied with the GIL released.
 pub(crate) fn bytes_arg(obj: &Bound<'_, PyAny>, what: &str, allow_str: bool) -> PyResult<Bytes> {
@@ -135,9 +146,7 @@ pub(crate) fn bytes_arg(obj: &Bound<'_, PyAny>, what: &str, allow_str: bool) -> 
         }
     }
     if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
-        let copy = py.import("builtins")?.getattr("bytes")?.call1((obj,))?;
-        let copy = copy.cast::<PyBytes>()?;
-        return Ok(copy_bytes(py, copy.as_bytes()));
+        return Ok(copy_bytes(py, to_bytes_object(obj)?.as_bytes()));
     }
     Err(PyTypeError::new_err(format!(
         "{what} must be bytes, bytearray or memoryview{}, not {}",

@@ -50,9 +50,7 @@ fn with_data<'py, T: Send>(
     }
     if data.is_instance_of::<PyByteArray>() || data.is_instance_of::<PyMemoryView>() {
         // A bytearray or memoryview may change while the GIL is released: take a copy.
-        let copy = py.import("builtins")?.getattr("bytes")?.call1((data,))?;
-        let copy = copy.cast::<PyBytes>()?;
-        return Ok(run(copy.as_bytes()));
+        return Ok(run(convert::to_bytes_object(data)?.as_bytes()));
     }
     Err(PyTypeError::new_err(format!(
         "data must be bytes, bytearray or memoryview, not {}",
@@ -72,12 +70,7 @@ fn bytes_object<'py>(data: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyB
     if !large {
         return Ok(None);
     }
-    let copy = data
-        .py()
-        .import("builtins")?
-        .getattr("bytes")?
-        .call1((data,))?;
-    Ok(Some(copy.cast_into::<PyBytes>()?))
+    Ok(Some(convert::to_bytes_object(data)?))
 }
 
 /// The Python error for a decode error, with `.packets` set to the packets decoded before it.
