@@ -6,7 +6,7 @@
 
 use bytes::Bytes;
 use mqtt_codec::{
-    DecodeError, Encode, EncodeError, MqttStr, Packet, PacketId, ProtocolVersion, QoS, ReasonCode,
+    DecodeError, Encode, EncodeError, MqttStr, PacketId, ProtocolVersion, QoS, ReasonCode,
     TopicFilter, TopicName,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -262,7 +262,7 @@ pub(crate) fn encode_err(py: Python<'_>, e: &EncodeError) -> PyErr {
 /// Checks that some protocol version can encode `packet` (a `ValueError` naming the core's
 /// objection otherwise), so that a constructor refuses what no encoder would take.
 /// `own` is the version a CONNECT names; other packets are tried under 5.0, 3.1.1 and 3.1.
-pub(crate) fn check_encodable(packet: &Packet, own: Option<ProtocolVersion>) -> PyResult<()> {
+pub(crate) fn check_encodable<P: Encode>(packet: &P, own: Option<ProtocolVersion>) -> PyResult<()> {
     let versions = match own {
         Some(v) => vec![v],
         None => vec![
@@ -302,14 +302,14 @@ pub(crate) fn encode_as<'py, P: Encode + Sync>(
     packet: &P,
     version: ProtocolVersion,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let len = packet
-        .encoded_len(version)
-        .map_err(|e| encode_err(py, &e))?;
+    // Checked and sized once; the bytes object is then made at its final size and written.
+    let prepared = packet.prepare(version).map_err(|e| encode_err(py, &e))?;
+    let len = prepared.encoded_len();
     PyBytes::new_with(py, len, |buf| {
         let written = if len >= DETACH_THRESHOLD {
-            py.detach(|| packet.encode_to_slice(version, buf))
+            py.detach(|| prepared.write_to_slice(buf))
         } else {
-            packet.encode_to_slice(version, buf)
+            prepared.write_to_slice(buf)
         };
         written.map(|_| ()).map_err(|e| encode_err(py, &e))
     })

@@ -8,8 +8,8 @@ use crate::properties::{
     PyProperties, PyWill,
 };
 use mqtt_codec::{
-    Auth, ConnAck, Connect, Disconnect, Packet, ProtocolVersion, PubResponse, Publish, QoS,
-    ReasonCode, SubAck, Subscribe, UnsubAck, Unsubscribe,
+    Auth, ConnAck, Connect, Disconnect, Packet, PacketType, ProtocolVersion, PubResponse, Publish,
+    QoS, ReasonCode, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -47,7 +47,7 @@ fn some<'py>(o: Arg<'_, 'py>) -> Option<Bound<'py, PyAny>> {
 /// Converts a decoded core packet into an instance of its Python class.
 pub(crate) fn packet_to_py(py: Python<'_>, packet: Packet) -> PyResult<Bound<'_, PyAny>> {
     Ok(match packet {
-        Packet::Connect(p) => Bound::new(py, PyConnect { inner: *p })?.into_any(),
+        Packet::Connect(p) => Bound::new(py, PyConnect { inner: p })?.into_any(),
         Packet::ConnAck(p) => Bound::new(py, PyConnAck { inner: p })?.into_any(),
         Packet::Publish(p) => Bound::new(py, PyPublish { inner: p })?.into_any(),
         Packet::PubAck(p) => Bound::new(py, PyPubAck { inner: p })?.into_any(),
@@ -72,7 +72,8 @@ pub(crate) fn packet_to_py(py: Python<'_>, packet: Packet) -> PyResult<Bound<'_,
 #[pyclass(module = "mqtt_codec", name = "Connect", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyConnect {
-    inner: Connect,
+    /// Boxed as the decoder gives it: a CONNECT is large, and is not moved out of its box.
+    inner: Box<Connect>,
 }
 
 #[pymethods]
@@ -121,8 +122,10 @@ impl PyConnect {
             .map(|p| convert::bytes_arg(&p, "password", true))
             .transpose()?;
         inner.properties = properties_arg(properties)?;
-        convert::check_encodable(&Packet::Connect(inner.clone().into()), Some(version))?;
-        Ok(PyConnect { inner })
+        convert::check_encodable(&inner, Some(version))?;
+        Ok(PyConnect {
+            inner: Box::new(inner),
+        })
     }
 
     /// The protocol version the client asks for.
@@ -185,8 +188,8 @@ impl PyConnect {
         version: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         match version.filter(|v| !v.is_none()) {
-            Some(v) => convert::encode(py, &self.inner, v),
-            None => convert::encode_as(py, &self.inner, self.inner.protocol_version),
+            Some(v) => convert::encode(py, &*self.inner, v),
+            None => convert::encode_as(py, &*self.inner, self.inner.protocol_version),
         }
     }
 
@@ -238,7 +241,7 @@ impl PyConnAck {
             reason_code: reason_or(reason_code, ReasonCode::Success)?,
             properties: properties_arg(properties)?,
         };
-        convert::check_encodable(&Packet::ConnAck(inner.clone()), None)?;
+        convert::check_encodable(&inner, None)?;
         Ok(PyConnAck { inner })
     }
 
@@ -324,7 +327,7 @@ impl PyPublish {
                 None => Default::default(),
             },
         };
-        convert::check_encodable(&Packet::Publish(inner.clone()), None)?;
+        convert::check_encodable(&inner, None)?;
         Ok(PyPublish { inner })
     }
 
@@ -443,7 +446,12 @@ macro_rules! pub_response {
 
             /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
             fn encode<'py>(&self, py: Python<'py>, version: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-                convert::encode(py, &Packet::$variant(self.inner.clone()), version)
+                // The four share one Rust type; `as_type` gives it this class's packet type
+                // without cloning it into a `Packet`.
+                match self.inner.as_type(PacketType::$variant) {
+                    Some(typed) => convert::encode(py, &typed, version),
+                    None => Err(PyTypeError::new_err(concat!($name, " is not an acknowledgement"))),
+                }
             }
 
             /// The constructor-style repr, with the fields that are set.
@@ -514,7 +522,7 @@ impl PySubscribe {
             properties: properties_arg(properties)?,
             subscriptions,
         };
-        convert::check_encodable(&Packet::Subscribe(inner.clone()), None)?;
+        convert::check_encodable(&inner, None)?;
         Ok(PySubscribe { inner })
     }
 
@@ -584,7 +592,7 @@ macro_rules! ack_with_codes {
                     properties: properties_arg(properties)?,
                     reason_codes,
                 };
-                convert::check_encodable(&Packet::$variant(inner.clone()), None)?;
+                convert::check_encodable(&inner, None)?;
                 Ok($class { inner })
             }
 
@@ -673,7 +681,7 @@ impl PyUnsubscribe {
             properties: properties_arg(properties)?,
             filters,
         };
-        convert::check_encodable(&Packet::Unsubscribe(inner.clone()), None)?;
+        convert::check_encodable(&inner, None)?;
         Ok(PyUnsubscribe { inner })
     }
 
@@ -789,7 +797,7 @@ macro_rules! reason_only {
                     reason_code: reason_or(reason_code, ReasonCode::Success)?,
                     properties: properties_arg(properties)?,
                 };
-                convert::check_encodable(&Packet::$variant(inner.clone()), None)?;
+                convert::check_encodable(&inner, None)?;
                 Ok($class { inner })
             }
 

@@ -79,12 +79,15 @@ pub use error::{DecodeError, EncodeError};
 pub use framing::FixedHeader;
 pub use packet::connack::v3_return_code;
 pub use packet::{
-    Auth, ConnAck, Connect, Disconnect, Encode, InlineConnect, Packet, PacketId, PacketRef, PubAck,
-    PubComp, PubRec, PubRel, PubResponse, Publish, RetainHandling, SubAck, Subscribe, Subscription,
-    SubscriptionOptions, UnsubAck, Unsubscribe, Will, MAX_PACKET_SIZE,
+    Auth, ConnAck, Connect, Disconnect, Encode, InlineConnect, Packet, PacketId, PacketRef,
+    Prepared, PubAck, PubComp, PubRec, PubRel, PubResponse, Publish, RetainHandling, SubAck,
+    Subscribe, Subscription, SubscriptionOptions, TypedResponse, UnsubAck, Unsubscribe, Will,
+    MAX_PACKET_SIZE,
 };
 pub use packet_type::PacketType;
-pub use parse::{parse, parse_bytes, parse_header, parse_owned, ParseOptions, Status};
+pub use parse::{
+    parse, parse_bytes, parse_copied, parse_header, parse_owned, ParseOptions, Status,
+};
 pub use properties::{Properties, PropertyId, UserProperty};
 pub use property_slot::{BoxedProperties, InlineProperties};
 pub use qos::QoS;

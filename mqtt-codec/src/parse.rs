@@ -8,6 +8,7 @@ use crate::owned_body::{frameless, parse_frameless, parse_owned_body};
 use crate::packet::{parse_body, Packet, PacketRef, ParseCtx, MAX_PACKET_SIZE};
 use crate::packet_type::PacketType;
 use crate::version::{ProtocolVersion, Role};
+use crate::wire::reader::CopySource;
 use crate::wire::varint::{read_varint, VarIntError};
 use bytes::{Buf, Bytes};
 
@@ -153,6 +154,43 @@ pub fn parse_owned(
     body.advance(header.header_len.min(body.len()));
     let packet = parse_owned_body(header.packet_type, body, &ctx)?;
     Ok(Status::Complete((packet, total)))
+}
+
+/// Parses one whole packet at the start of `buf` into an owned [`Packet`] whose byte fields
+/// are copies, each in its own allocation, with no frame shared between them.
+///
+/// [`parse_owned`] copies the frame once and slices it, and every slice made and dropped is
+/// an atomic increment and decrement of the frame's reference count. For a small packet
+/// whose fields are read once and let go (a language binding, a log line) one small copy
+/// per field costs less than those atomics. For a large payload, or fields kept for long,
+/// prefer [`parse_owned`]: it copies the frame once, or not at all.
+///
+/// ```
+/// use mqtt_codec::{parse_copied, Packet, ParseOptions, ProtocolVersion, Status};
+///
+/// let received = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i'];
+/// let opts = ParseOptions::new(ProtocolVersion::V3_1_1);
+/// let Status::Complete((Packet::Publish(p), 9)) = parse_copied(&received, &opts)? else {
+///     panic!()
+/// };
+/// assert_eq!((p.topic.as_str(), &p.payload[..]), ("a/b", &b"hi"[..]));
+/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// ```
+pub fn parse_copied(
+    buf: &[u8],
+    opts: &ParseOptions,
+) -> Result<Status<(Packet, usize)>, DecodeError> {
+    let (header, frame, ctx) = match whole_frame(buf, opts)? {
+        Status::Complete(parts) => parts,
+        Status::Partial(n) => return Ok(Status::Partial(n)),
+    };
+    let body = frame.get(header.header_len..).unwrap_or_default();
+    let packet = if frameless(header.packet_type) {
+        parse_frameless(header.packet_type, body, &ctx)?
+    } else {
+        parse_body(header.packet_type, CopySource(body), &ctx)?
+    };
+    Ok(Status::Complete((packet, frame.len())))
 }
 
 /// Parses one whole packet at the start of `buf`, borrowing every field from it and

@@ -51,21 +51,39 @@ pub(crate) fn check_topic_name(name: &str) -> Result<(), TopicError> {
     Ok(())
 }
 
-/// Checks the wildcard placement of a filter (without the `$share/` rules).
+/// Checks the wildcard placement of a filter (without the `$share/` rules): a `#` is a whole
+/// level and the last one, a `+` a whole level. One pass over the bytes (a filter is checked
+/// on every SUBSCRIBE received, so this is on the decode path); the first bad level decides
+/// the error, `#` before `+` within a level.
 fn validate_filter_levels(filter: &str) -> Result<(), TopicError> {
     if filter.is_empty() {
         return Err(TopicError::Empty);
     }
-    let mut levels = filter.split('/').peekable();
-    while let Some(level) = levels.next() {
-        if level.contains('#') && (level != "#" || levels.peek().is_some()) {
-            return Err(TopicError::MultiLevelWildcard);
+    // Whether a level holding `#` (`hash`) or `+` (`plus`) of `len` bytes is well placed.
+    let check = |len: usize, hash: bool, plus: bool, last: bool| {
+        if hash && (len != 1 || !last) {
+            Err(TopicError::MultiLevelWildcard)
+        } else if plus && len != 1 {
+            Err(TopicError::SingleLevelWildcard)
+        } else {
+            Ok(())
         }
-        if level.contains('+') && level != "+" {
-            return Err(TopicError::SingleLevelWildcard);
+    };
+    let (mut len, mut hash, mut plus) = (0usize, false, false);
+    for &b in filter.as_bytes() {
+        match b {
+            b'/' => {
+                check(len, hash, plus, false)?;
+                (len, hash, plus) = (0, false, false);
+                continue;
+            }
+            b'#' => hash = true,
+            b'+' => plus = true,
+            _ => {}
         }
+        len = len.saturating_add(1);
     }
-    Ok(())
+    check(len, hash, plus, true)
 }
 
 /// The prefix of MQTT 5.0 shared subscriptions.

@@ -1,12 +1,14 @@
 //! Property tests: every valid packet of every type and version survives
 //! encode → borrowed `parse` and encode → streaming `Decoder` unchanged; `encoded_len`,
-//! `to_bytes`, `encode` and `encode_to_slice` agree on the size and the bytes.
+//! `to_bytes`, `encode`, `encode_to_slice` and `prepare` agree on the size and the bytes, and
+//! `parse_owned` and `parse_copied` give the packet back.
 
 mod support_gen;
 
+use bytes::Bytes;
 use mqtt_codec::{
-    parse, Decoder, DecoderConfig, EncodeError, Packet, PacketType, ParseOptions, ProtocolVersion,
-    Role, Status, MAX_PACKET_SIZE,
+    parse, parse_copied, parse_owned, Decoder, DecoderConfig, Encode, EncodeError, Packet,
+    PacketType, ParseOptions, ProtocolVersion, Role, Status, MAX_PACKET_SIZE,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -99,6 +101,44 @@ fn check_roundtrip(packet: &Packet, version: ProtocolVersion) -> Result<(), Test
     );
     // Nothing is written on error.
     prop_assert!(short.iter().all(|&b| b == 0), "short buffer untouched");
+
+    // Checked and sized once, written later: the same bytes, and the same refusal.
+    let prepared = packet
+        .prepare(version)
+        .map_err(|e| TestCaseError::fail(format!("prepare of a valid packet: {e:?}")))?;
+    prop_assert_eq!(prepared.encoded_len(), len);
+    let mut out = vec![0u8; len];
+    prop_assert_eq!(prepared.write_to_slice(&mut out), Ok(len));
+    prop_assert_eq!(&out[..], &bytes[..]);
+    prop_assert_eq!(
+        prepared.write_to_slice(&mut short),
+        Err(EncodeError::BufferTooSmall {
+            needed: len,
+            available: len - 1
+        })
+    );
+    prop_assert!(short.iter().all(|&b| b == 0), "short buffer untouched by prepared");
+
+    // An acknowledgement encodes on its own, typed by `as_type`, to the same bytes.
+    if let Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) = packet {
+        let typed = r.as_type(packet.packet_type());
+        prop_assert!(typed.is_some());
+        if let Some(typed) = typed {
+            let alone = typed.to_bytes(version);
+            prop_assert_eq!(alone.as_deref().ok(), Some(&bytes[..]));
+        }
+    }
+
+    // One-call owned parses: the frame copied once and shared, or each field copied.
+    let opts = ParseOptions::new(version);
+    prop_assert_eq!(
+        parse_owned(&bytes, &opts, Bytes::copy_from_slice),
+        Ok(Status::Complete((packet.clone(), len)))
+    );
+    prop_assert_eq!(
+        parse_copied(&bytes, &opts),
+        Ok(Status::Complete((packet.clone(), len)))
+    );
 
     // Borrowed parse, either direction, version given.
     let reencoded = parse_and_reencode(&bytes, Some(version), None, version)?;

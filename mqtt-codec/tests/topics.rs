@@ -340,3 +340,35 @@ fn topic_name_and_filter_try_from_validate() {
         Err(TopicError::SharedSubscription)
     );
 }
+
+/// The wildcard rules level by level, as the spec states them: a `#` is a level of its own
+/// and the last level (TOP-5), a `+` a level of its own (TOP-6), the first bad level
+/// deciding. The library checks them in one pass over the bytes; this is its reference.
+fn wildcard_rule_by_levels(filter: &str) -> Result<(), TopicError> {
+    if filter.is_empty() {
+        return Err(TopicError::Empty);
+    }
+    let levels: Vec<&str> = filter.split('/').collect();
+    for (i, level) in levels.iter().enumerate() {
+        if level.contains('#') && (*level != "#" || i + 1 != levels.len()) {
+            return Err(TopicError::MultiLevelWildcard);
+        }
+        if level.contains('+') && *level != "+" {
+            return Err(TopicError::SingleLevelWildcard);
+        }
+    }
+    Ok(())
+}
+
+proptest::proptest! {
+    /// The one-pass filter check gives the verdict (and the error) of the level-by-level
+    /// statement of [MQTT-4.7.1-1] and [MQTT-4.7.1-2], on filters made of the characters
+    /// that matter.
+    #[test]
+    fn filter_check_agrees_with_the_level_rules(filter in "[a/+#]{0,12}") {
+        proptest::prop_assert_eq!(
+            validate_topic_filter(&filter, false),
+            wildcard_rule_by_levels(&filter)
+        );
+    }
+}

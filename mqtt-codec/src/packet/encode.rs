@@ -93,9 +93,75 @@ pub trait Encode: sealed::Framed {
 
     /// Encodes the packet into a new buffer of exactly the right size.
     fn to_bytes(&self, version: ProtocolVersion) -> Result<bytes::Bytes, EncodeError> {
-        let mut buf = bytes::BytesMut::with_capacity(self.encoded_len(version)?);
-        self.encode(version, &mut buf)?;
+        let prepared = self.prepare(version)?;
+        let mut buf = bytes::BytesMut::with_capacity(prepared.encoded_len());
+        prepared.write(&mut buf)?;
         Ok(buf.freeze())
+    }
+
+    /// Checks every rule of the packet under `version` and sizes it, once, for a caller that
+    /// makes the output buffer itself once it knows the size (a language binding allocating
+    /// its own bytes object, an arena). [`Encode::encoded_len`] followed by
+    /// [`Encode::encode`] checks the packet twice.
+    ///
+    /// ```
+    /// use mqtt_codec::{Encode, ProtocolVersion, Publish, TopicName};
+    ///
+    /// let publish = Publish::new(TopicName::from_static("a/b")?, "hi");
+    /// let prepared = publish.prepare(ProtocolVersion::V5)?;
+    /// let mut out = vec![0u8; prepared.encoded_len()];
+    /// prepared.write_to_slice(&mut out)?;
+    /// assert_eq!(out, [0x30, 0x08, 0x00, 0x03, b'a', b'/', b'b', 0x00, b'h', b'i']);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn prepare(&self, version: ProtocolVersion) -> Result<Prepared<'_, Self>, EncodeError> {
+        let body = self.body_len(version)?;
+        Ok(Prepared {
+            packet: self,
+            version,
+            body,
+            total: total_len(body)?,
+        })
+    }
+}
+
+/// A packet whose rules were checked and whose size was computed for one version, by
+/// [`Encode::prepare`]; writing it cannot fail but for a buffer that is too small.
+#[derive(Debug)]
+pub struct Prepared<'p, P: ?Sized> {
+    packet: &'p P,
+    version: ProtocolVersion,
+    body: usize,
+    total: usize,
+}
+
+impl<P: Encode + ?Sized> Prepared<'_, P> {
+    /// The exact number of bytes [`Prepared::write_to_slice`] writes.
+    pub fn encoded_len(&self) -> usize {
+        self.total
+    }
+
+    /// Writes the packet into `buf` and returns its length; fails with
+    /// [`EncodeError::BufferTooSmall`] (writing nothing) when `buf` has less room than
+    /// [`Prepared::encoded_len`].
+    pub fn write<B: BufMut>(&self, buf: &mut B) -> Result<usize, EncodeError> {
+        if buf.remaining_mut() < self.total {
+            return Err(EncodeError::BufferTooSmall {
+                needed: self.total,
+                available: buf.remaining_mut(),
+            });
+        }
+        buf.put_u8(self.packet.first_byte());
+        // `total_len` accepted the body, so it fits a variable byte integer.
+        put_varint(buf, self.body as u32);
+        self.packet.write_body(self.version, buf);
+        Ok(self.total)
+    }
+
+    /// [`Prepared::write`] into the start of a slice.
+    pub fn write_to_slice(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
+        let mut cursor: &mut [u8] = out;
+        self.write(&mut cursor)
     }
 }
 
@@ -146,8 +212,35 @@ impl<S: Storage> Framed for Publish<S> {
     }
 }
 
-/// A PUBACK, PUBREC, PUBREL or PUBCOMP with the type its [`Packet`] variant gives it.
-struct TypedResponse<'p, S: Storage>(&'p PubResponse<S>, PacketType);
+/// A [`PubResponse`] with the packet type it is sent as (PUBACK, PUBREC, PUBREL or PUBCOMP),
+/// which is what it needs to be encoded on its own; made by [`PubResponse::as_type`] or by a
+/// [`Packet`] variant.
+#[derive(Clone, Copy, Debug)]
+pub struct TypedResponse<'p, S: Storage>(&'p PubResponse<S>, PacketType);
+
+impl<S: Storage> PubResponse<S> {
+    /// This acknowledgement as a packet of type `packet_type`, ready to [`Encode`] without
+    /// being cloned into a [`Packet`]; `None` unless the type is PUBACK, PUBREC, PUBREL or
+    /// PUBCOMP.
+    ///
+    /// ```
+    /// use mqtt_codec::{Encode, PacketId, PacketType, ProtocolVersion, PubResponse};
+    ///
+    /// let ack = PubResponse::new(PacketId::new(7).unwrap());
+    /// let pubrec = ack.as_type(PacketType::PubRec).unwrap();
+    /// let bytes = pubrec.to_bytes(ProtocolVersion::V3_1_1)?;
+    /// assert_eq!(&bytes[..], &[0x50, 0x02, 0x00, 0x07]);
+    /// assert!(ack.as_type(PacketType::Publish).is_none());
+    /// # Ok::<(), mqtt_codec::EncodeError>(())
+    /// ```
+    pub fn as_type(&self, packet_type: PacketType) -> Option<TypedResponse<'_, S>> {
+        matches!(
+            packet_type,
+            PacketType::PubAck | PacketType::PubRec | PacketType::PubRel | PacketType::PubComp
+        )
+        .then_some(TypedResponse(self, packet_type))
+    }
+}
 
 impl<S: Storage> Framed for TypedResponse<'_, S> {
     fn first_byte(&self) -> u8 {

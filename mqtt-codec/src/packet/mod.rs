@@ -30,7 +30,7 @@ pub use connack::ConnAck;
 pub use connect::{Connect, InlineConnect, Will};
 pub use disconnect::{Auth, Disconnect};
 use encode::total_len;
-pub use encode::Encode;
+pub use encode::{Encode, Prepared, TypedResponse};
 pub use publish::Publish;
 pub use pubresp::{PubAck, PubComp, PubRec, PubRel, PubResponse};
 pub use suback::{SubAck, UnsubAck};
