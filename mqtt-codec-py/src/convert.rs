@@ -4,6 +4,7 @@
 //! answers into `TypeError`, `ValueError`, `mqtt_codec.DecodeError` and
 //! `mqtt_codec.EncodeError`.
 
+use crate::new_bytes::new_bytes;
 use bytes::Bytes;
 use mqtt_codec::{
     DecodeError, Encode, EncodeError, MqttStr, PacketId, ProtocolVersion, QoS, ReasonCode,
@@ -305,12 +306,12 @@ pub(crate) fn encode_as<'py, P: Encode + Sync>(
     // Checked and sized once; the bytes object is then made at its final size and written.
     let prepared = packet.prepare(version).map_err(|e| encode_err(py, &e))?;
     let len = prepared.encoded_len();
-    PyBytes::new_with(py, len, |buf| {
+    new_bytes(py, len, |mut buf| {
         let written = if len >= DETACH_THRESHOLD {
-            py.detach(|| prepared.write_to_slice(buf))
+            py.detach(|| prepared.write(&mut buf))
         } else {
-            prepared.write_to_slice(buf)
+            prepared.write(&mut buf)
         };
-        written.map(|_| ()).map_err(|e| encode_err(py, &e))
+        written.map_err(|e| encode_err(py, &e))
     })
 }

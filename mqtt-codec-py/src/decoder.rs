@@ -221,9 +221,6 @@ pub fn decode<'py>(
     version: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = data.py();
-    if data.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err("data must be bytes, not str"));
-    }
     let version = version
         .filter(|v| !v.is_none())
         .map(convert::version)
@@ -233,6 +230,16 @@ pub fn decode<'py>(
         receiver: None,
         max_packet_size: MAX_PACKET_SIZE,
     };
+    // The common case first, with no other type test: a small `bytes`, read in place.
+    if let Ok(b) = data.cast_exact::<PyBytes>() {
+        let bytes = b.as_bytes();
+        if bytes.len() < ZERO_COPY_MIN {
+            return one_packet(py, parse_small(bytes, &opts), bytes.len());
+        }
+    }
+    if data.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("data must be bytes, not str"));
+    }
     let (result, len) = match bytes_object(data)? {
         // A large `bytes` is not copied (a bytearray or memoryview was, once, into one): the
         // packet's fields are slices of it, and they keep the Python object alive.
@@ -247,23 +254,32 @@ pub fn decode<'py>(
             };
             (result, len)
         }
-        // Otherwise the packet's bytes are copied. A PUBLISH copies its topic and its payload
-        // (two allocations, no reference count); any other packet copies its frame once and
-        // its fields share it, which costs less than one allocation per field once there are
-        // more than two (measured: CONNECT, SUBSCRIBE). An acknowledgement or a ping is read
-        // in place either way.
-        _ => with_data(data, |bytes| {
-            let result = if bytes
-                .first()
-                .is_some_and(|b| b >> 4 == PacketType::Publish as u8)
-            {
-                parse_copied(bytes, &opts)
-            } else {
-                parse_owned(bytes, &opts, Bytes::copy_from_slice)
-            };
-            (result, bytes.len())
-        })?,
+        _ => with_data(data, |bytes| (parse_small(bytes, &opts), bytes.len()))?,
     };
+    one_packet(py, result, len)
+}
+
+/// Parses a packet that `decode` copies: a PUBLISH copies its topic and its payload (two
+/// allocations, no reference count); any other packet copies its frame once and its fields
+/// share it, which costs less than one allocation per field once there are more than two
+/// (measured: CONNECT, SUBSCRIBE). An acknowledgement or a ping is read in place either way.
+fn parse_small(bytes: &[u8], opts: &ParseOptions) -> Result<Status<(Packet, usize)>, DecodeError> {
+    if bytes
+        .first()
+        .is_some_and(|b| b >> 4 == PacketType::Publish as u8)
+    {
+        parse_copied(bytes, opts)
+    } else {
+        parse_owned(bytes, opts, Bytes::copy_from_slice)
+    }
+}
+
+/// `decode`'s answer for the parse of `len` bytes: the packet, if it is whole and alone.
+fn one_packet<'py>(
+    py: Python<'py>,
+    result: Result<Status<(Packet, usize)>, DecodeError>,
+    len: usize,
+) -> PyResult<Bound<'py, PyAny>> {
     let malformed =
         |msg: String| convert::decode_err_with(py, &msg, ReasonCode::MalformedPacket, None);
     match result {

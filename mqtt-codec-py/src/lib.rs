@@ -5,11 +5,13 @@
 //! convert their arguments and ask the core whether some version can encode the result,
 //! and the core's errors become Python exceptions.
 
-#![forbid(unsafe_code)]
+// `unsafe` only in `new_bytes`, the one place that calls the C API directly.
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod convert;
 mod decoder;
+mod new_bytes;
 mod packets;
 mod properties;
 

@@ -118,3 +118,27 @@ def test_large_inputs_decode_from_bytes_bytearray_and_memoryview() -> None:
         del source
         assert got == packet
         assert isinstance(got, Publish) and got.payload == payload
+
+
+def _remaining_length(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        n, digit = divmod(n, 128)
+        out.append(digit | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, 120, 121, 16375, 16376, 65535, 65536, 65537, 300_000, 2_097_143, 2_097_144]
+)
+def test_encode_writes_every_byte_at_every_size(size: int) -> None:
+    """encode() writes the bytes object in place (no zero fill first): every byte is the
+    packet's, across the remaining-length boundaries and the GIL release threshold."""
+    payload = bytes(range(251)) * (size // 251) + bytes(range(size % 251))
+    body = b"\x00\x03a/b" + payload
+    expected = b"\x30" + _remaining_length(len(body)) + body
+    data = Publish(topic="a/b", payload=payload).encode(ProtocolVersion.V3_1_1)
+    assert data == expected
+    decoded = decode(data, ProtocolVersion.V3_1_1)
+    assert isinstance(decoded, Publish) and decoded.payload == payload

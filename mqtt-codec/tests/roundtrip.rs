@@ -117,7 +117,10 @@ fn check_roundtrip(packet: &Packet, version: ProtocolVersion) -> Result<(), Test
             available: len - 1
         })
     );
-    prop_assert!(short.iter().all(|&b| b == 0), "short buffer untouched by prepared");
+    prop_assert!(
+        short.iter().all(|&b| b == 0),
+        "short buffer untouched by prepared"
+    );
 
     // An acknowledgement encodes on its own, typed by `as_type`, to the same bytes.
     if let Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) = packet {
