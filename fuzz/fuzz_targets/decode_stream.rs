@@ -1,12 +1,17 @@
 //! Arbitrary bytes, cut into arbitrary chunks, fed to client and server decoders of each
 //! version with a small maximum packet size. Checks: no panic; `buffered()` never beyond the
 //! limit plus one chunk; the same packets and the same error whatever the chunking; a failed
-//! decoder stays failed with the same error and ignores input.
+//! decoder stays failed with the same error and ignores input. The one-call owned parses
+//! (`parse_owned`, frame shared, and `parse_copied`, fields copied) agree on the first packet.
 //!
 //! Input layout: byte 0 picks the limit, bytes 1..9 seed the chunking, the rest is the stream.
 #![no_main]
+use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use mqtt_codec::{DecodeError, Decoder, DecoderConfig, Packet, ProtocolVersion, Role};
+use mqtt_codec::{
+    parse_copied, parse_owned, DecodeError, Decoder, DecoderConfig, Packet, ParseOptions,
+    ProtocolVersion, Role,
+};
 use mqtt_codec_fuzz::Rng;
 
 #[derive(Debug, PartialEq)]
@@ -94,6 +99,16 @@ fuzz_target!(|input: &[u8]| {
             role,
             max_packet_size: max,
         };
+        let opts = ParseOptions {
+            version,
+            receiver: role,
+            max_packet_size: max,
+        };
+        assert_eq!(
+            parse_copied(data, &opts),
+            parse_owned(data, &opts, Bytes::copy_from_slice),
+            "parse_copied differs from parse_owned ({version:?}, {role:?})"
+        );
         let whole = run(config, data, || usize::MAX);
         let mut ones = || 1;
         let bytewise = run(config, data, &mut ones);
