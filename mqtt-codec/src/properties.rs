@@ -553,10 +553,10 @@ fn skip_value<'r, Src: Source<'r>>(r: &mut Reader<'r, Src>, id: PropertyId) -> O
         Kind::U16 => r.take(2, "").ok().map(drop),
         Kind::U32 => r.take(4, "").ok().map(drop),
         Kind::VarInt => r.varint("").ok().map(drop),
-        Kind::Str | Kind::Bin => r.binary("").ok().map(drop),
+        Kind::Str | Kind::Bin => r.binary_view("").ok().map(drop),
         Kind::Pair => {
-            r.binary("").ok()?;
-            r.binary("").ok().map(drop)
+            r.binary_view("").ok()?;
+            r.binary_view("").ok().map(drop)
         }
     }
 }

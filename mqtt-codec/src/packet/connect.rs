@@ -97,9 +97,8 @@ impl<S: Storage> Connect<S> {
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {
-        let name = r.binary("protocol name")?;
+        let name = r.binary_view("protocol name")?;
         let level = r.u8("protocol level")?;
-        let name = name.as_ref();
         if name != b"MQTT" && name != b"MQIsdp" {
             return Err(DecodeError::UnsupportedProtocolName);
         }

@@ -329,6 +329,13 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
         self.take_slice(len, field)
     }
 
+    /// Reads Binary Data as a view of the body, for a field that is only inspected (the
+    /// protocol name): no storage slice, so no reference count on an owned frame.
+    pub(crate) fn binary_view(&mut self, field: &'static str) -> Result<&'r [u8], DecodeError> {
+        let len = usize::from(self.u16(field)?);
+        self.take(len, field)
+    }
+
     /// Reads a UTF-8 Encoded String (§1.5.4), checked for well-formedness and U+0000.
     pub(crate) fn string(
         &mut self,
