@@ -28,23 +28,71 @@ static DECODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static ENCODE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
+// The enum members, made once: calling an IntEnum class to look a member up costs more than
+// the rest of a getter, and `version()` recognises a member (or the int) by identity.
+static QOS_MEMBERS: PyOnceLock<[Py<PyAny>; 3]> = PyOnceLock::new();
+static VERSION_MEMBERS: PyOnceLock<[Py<PyAny>; 3]> = PyOnceLock::new();
+static REASON_MEMBERS: PyOnceLock<Vec<Option<Py<PyAny>>>> = PyOnceLock::new();
+/// The ints 3, 4 and 5 (CPython keeps one object for each small int) and the three
+/// `ProtocolVersion` members, in the order of `VERSIONS`.
+static VERSION_OBJECTS: PyOnceLock<[Py<PyAny>; 6]> = PyOnceLock::new();
+const VERSIONS: [ProtocolVersion; 3] = [
+    ProtocolVersion::V3_1,
+    ProtocolVersion::V3_1_1,
+    ProtocolVersion::V5,
+];
+
+/// The members `class(value)` for each value, made on first use.
+fn members<'py, const N: usize>(
+    py: Python<'py>,
+    cell: &'static PyOnceLock<[Py<PyAny>; N]>,
+    class: &Bound<'py, PyType>,
+    values: [u8; N],
+) -> PyResult<&'static [Py<PyAny>; N]> {
+    cell.get_or_try_init(py, || {
+        let mut made = Vec::with_capacity(N);
+        for v in values {
+            made.push(class.call1((v,))?.unbind());
+        }
+        made.try_into()
+            .map_err(|_| PyValueError::new_err("enum member table"))
+    })
+}
+
 /// The `mqtt_codec.QoS` member for `qos`.
 pub(crate) fn qos_out(py: Python<'_>, qos: QoS) -> PyResult<Bound<'_, PyAny>> {
-    QOS.import(py, TYPES_MODULE, "QoS")?.call1((qos as u8,))
+    let class = QOS.import(py, TYPES_MODULE, "QoS")?;
+    let all = members(py, &QOS_MEMBERS, class, [0, 1, 2])?;
+    Ok(all[qos as usize].bind(py).clone())
 }
 
 /// The `mqtt_codec.ProtocolVersion` member for `version`.
 pub(crate) fn version_out(py: Python<'_>, version: ProtocolVersion) -> PyResult<Bound<'_, PyAny>> {
-    VERSION
-        .import(py, TYPES_MODULE, "ProtocolVersion")?
-        .call1((version.level(),))
+    let class = VERSION.import(py, TYPES_MODULE, "ProtocolVersion")?;
+    let all = members(py, &VERSION_MEMBERS, class, VERSIONS.map(|v| v.level()))?;
+    let at = VERSIONS.iter().position(|v| *v == version).unwrap_or(0);
+    Ok(all[at].bind(py).clone())
 }
 
 /// The `mqtt_codec.ReasonCode` member for `code`.
 pub(crate) fn reason_out(py: Python<'_>, code: ReasonCode) -> PyResult<Bound<'_, PyAny>> {
-    REASON
-        .import(py, TYPES_MODULE, "ReasonCode")?
-        .call1((code.value(),))
+    let table = REASON_MEMBERS.get_or_try_init(py, || {
+        let class = REASON.import(py, TYPES_MODULE, "ReasonCode")?;
+        (0..=u8::MAX)
+            .map(|v| {
+                ReasonCode::from_u8(v)
+                    .map(|_| class.call1((v,)).map(Bound::unbind))
+                    .transpose()
+            })
+            .collect::<PyResult<Vec<_>>>()
+    })?;
+    match table.get(usize::from(code.value())) {
+        Some(Some(member)) => Ok(member.bind(py).clone()),
+        // Not reached: the table holds every code `ReasonCode` defines.
+        _ => REASON
+            .import(py, TYPES_MODULE, "ReasonCode")?
+            .call1((code.value(),)),
+    }
 }
 
 /// A list of `mqtt_codec.ReasonCode` members.
@@ -178,6 +226,21 @@ pub(crate) fn qos(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<QoS> {
 
 /// A protocol version: 3, 4 or 5 (an int or a `mqtt_codec.ProtocolVersion`).
 pub(crate) fn version(obj: &Bound<'_, PyAny>) -> PyResult<ProtocolVersion> {
+    // Nearly every call passes one of six objects: the ints 3, 4 and 5 or the enum members.
+    // Recognising them by identity skips the int conversion; anything else takes it.
+    let py = obj.py();
+    let known = VERSION_OBJECTS.get_or_try_init(py, || -> PyResult<[Py<PyAny>; 6]> {
+        let ints = VERSIONS.map(|v| v.level());
+        let [a, b, c] = ints.map(|l| l.into_pyobject(py).map(|i| i.into_any().unbind()));
+        let class = VERSION.import(py, TYPES_MODULE, "ProtocolVersion")?;
+        let [d, e, f] = members(py, &VERSION_MEMBERS, class, ints)?
+            .each_ref()
+            .map(|m| m.clone_ref(py));
+        Ok([a?, b?, c?, d, e, f])
+    })?;
+    if let Some(at) = known.iter().position(|k| k.bind(py).is(obj)) {
+        return Ok(VERSIONS[at % 3]);
+    }
     match int::<u8>(obj, "version")? {
         3 => Ok(ProtocolVersion::V3_1),
         4 => Ok(ProtocolVersion::V3_1_1),

@@ -142,3 +142,31 @@ def test_encode_writes_every_byte_at_every_size(size: int) -> None:
     assert data == expected
     decoded = decode(data, ProtocolVersion.V3_1_1)
     assert isinstance(decoded, Publish) and decoded.payload == payload
+
+
+class _Five(int):
+    """An int subclass: not one of the objects the version check knows by identity."""
+
+
+def test_version_is_read_the_same_from_any_int_like_form() -> None:
+    packet = Publish(topic="a/b", payload=b"x", qos=QoS.AT_LEAST_ONCE, packet_id=9)
+    expected = packet.encode(ProtocolVersion.V5)
+    for version in (5, ProtocolVersion.V5, _Five(5), int("5")):
+        assert packet.encode(version) == expected
+        assert decode(expected, version) == packet
+    assert packet.encode(4) == packet.encode(ProtocolVersion.V3_1_1)
+    for bad in (2, 6, -1, 2**70):
+        with pytest.raises(ValueError):
+            packet.encode(bad)
+    for wrong in ("5", 5.0, None):
+        with pytest.raises(TypeError):
+            packet.encode(wrong)  # type: ignore[arg-type]
+
+
+def test_enum_attributes_are_the_enum_members() -> None:
+    packet = decode(Publish(topic="a", payload=b"", qos=QoS.EXACTLY_ONCE, packet_id=1).encode(5), 5)
+    assert isinstance(packet, Publish)
+    assert packet.qos is QoS.EXACTLY_ONCE
+    ack = mqtt_codec.PubAck(packet_id=1, reason_code=mqtt_codec.ReasonCode.NO_MATCHING_SUBSCRIBERS)
+    assert ack.reason_code is mqtt_codec.ReasonCode.NO_MATCHING_SUBSCRIBERS
+    assert mqtt_codec.Connect(protocol_version=4).protocol_version is ProtocolVersion.V3_1_1
