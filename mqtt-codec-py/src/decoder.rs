@@ -261,8 +261,9 @@ pub fn decode<'py>(
 
 /// Parses a packet that `decode` copies: a PUBLISH copies its topic and its payload (two
 /// allocations, no reference count); any other packet copies its frame once and its fields
-/// share it, which costs less than one allocation per field once there are more than two
-/// (measured: CONNECT, SUBSCRIBE). An acknowledgement or a ping is read in place either way.
+/// share it, which costs less than one allocation per field when there are many (measured:
+/// SUBSCRIBE with 10 filters, 833 against 895 ns; CONNECT is even). An acknowledgement or a
+/// ping is read in place either way.
 fn parse_small(bytes: &[u8], opts: &ParseOptions) -> Result<Status<(Packet, usize)>, DecodeError> {
     if bytes
         .first()
