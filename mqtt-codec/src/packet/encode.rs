@@ -33,18 +33,31 @@ mod sealed {
             buf: &mut B,
         ) -> Result<usize, EncodeError> {
             let body = self.body_len(version)?;
-            let total = total_len(body)?;
-            if buf.remaining_mut() < total {
-                return Err(EncodeError::BufferTooSmall {
-                    needed: total,
-                    available: buf.remaining_mut(),
-                });
-            }
-            buf.put_u8(self.first_byte());
-            put_varint(buf, body as u32);
-            self.write_body(version, buf);
-            Ok(total)
+            write_checked(self, version, body, total_len(body)?, buf)
         }
+    }
+
+    /// Writes a packet whose body of `body` bytes (`total` with the fixed header) was checked
+    /// under `version`: nothing when `buf` has no room for all of it, else the first byte, the
+    /// remaining length and the body.
+    pub fn write_checked<P: Framed + ?Sized, B: BufMut>(
+        packet: &P,
+        version: ProtocolVersion,
+        body: usize,
+        total: usize,
+        buf: &mut B,
+    ) -> Result<usize, EncodeError> {
+        if buf.remaining_mut() < total {
+            return Err(EncodeError::BufferTooSmall {
+                needed: total,
+                available: buf.remaining_mut(),
+            });
+        }
+        buf.put_u8(packet.first_byte());
+        // `total_len` accepted the body, so it fits a variable byte integer.
+        put_varint(buf, body as u32);
+        packet.write_body(version, buf);
+        Ok(total)
     }
 }
 use sealed::Framed;
@@ -145,17 +158,7 @@ impl<P: Encode + ?Sized> Prepared<'_, P> {
     /// [`EncodeError::BufferTooSmall`] (writing nothing) when `buf` has less room than
     /// [`Prepared::encoded_len`].
     pub fn write<B: BufMut>(&self, buf: &mut B) -> Result<usize, EncodeError> {
-        if buf.remaining_mut() < self.total {
-            return Err(EncodeError::BufferTooSmall {
-                needed: self.total,
-                available: buf.remaining_mut(),
-            });
-        }
-        buf.put_u8(self.packet.first_byte());
-        // `total_len` accepted the body, so it fits a variable byte integer.
-        put_varint(buf, self.body as u32);
-        self.packet.write_body(self.version, buf);
-        Ok(self.total)
+        sealed::write_checked(self.packet, self.version, self.body, self.total, buf)
     }
 
     /// [`Prepared::write`] into the start of a slice.
