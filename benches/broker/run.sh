@@ -22,7 +22,7 @@ mosquitto_bin=/usr/sbin/mosquitto
 # free ports, so that one is left alone.
 
 cargo build --release -p mqtt-codec --example broker
-cargo build --release -p mqtt-codec-benches --bin broker_load
+(cd benches && cargo build --release --bin broker_load)
 
 out=benches/BROKER-RESULTS.md
 tmp=$(mktemp)

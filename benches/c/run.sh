@@ -11,9 +11,9 @@ out=benches/C-RESULTS.md
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-echo "==> cargo build --release -p mqtt-codec-ffi; -p mqtt-codec-benches --bin bench_core" >&2
+echo "==> cargo build --release -p mqtt-codec-ffi; (cd benches && cargo build --release --bin bench_core)" >&2
 cargo build --release -q -p mqtt-codec-ffi
-cargo build --release -q -p mqtt-codec-benches --bin bench_core
+(cd benches && cargo build --release -q --bin bench_core)
 target_dir=$(cargo metadata -q --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 rel="$target_dir/release"
 
