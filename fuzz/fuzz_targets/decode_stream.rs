@@ -42,13 +42,13 @@ fn run(config: DecoderConfig, data: &[u8], mut next_chunk: impl FnMut() -> usize
                 Ok(None) => break,
                 Err(e) => {
                     // The documented failed state: empty buffer, the error kept, later calls
-                    // answer Failed(e), and input is ignored.
+                    // answer Failed with its kind, and input is ignored.
                     assert_eq!(d.error(), Some(&e));
                     assert_eq!(d.buffered(), 0);
                     d.feed(rest);
                     assert_eq!(d.buffered(), 0, "a failed decoder must ignore input");
                     match d.next_packet() {
-                        Err(DecodeError::Failed(inner)) => assert_eq!(*inner, e),
+                        Err(DecodeError::Failed { first }) => assert_eq!(first, e.kind()),
                         other => panic!("after {e:?}, next_packet gave {other:?}"),
                     }
                     return Outcome {

@@ -67,8 +67,9 @@ pub extern "C" fn mqtt_status_str(status: c_int) -> *const c_char {
 pub extern "C" fn mqtt_decode_error_reason_code(status: c_int) -> u8 {
     guard_or(0, || {
         status::from_int(status)
-            .and_then(status::representative)
-            .map_or(0, |e| e.reason_code().value())
+            .and_then(status::decode_kind)
+            .filter(|k| *k != codec::DecodeErrorKind::Failed)
+            .map_or(0, |k| k.reason_code().value())
     })
 }
 
@@ -84,8 +85,8 @@ pub extern "C" fn mqtt_decode_error_reason_code(status: c_int) -> u8 {
 pub extern "C" fn mqtt_decode_error_v3_connack_code(status: c_int) -> c_int {
     guard_or(-1, || {
         status::from_int(status)
-            .and_then(status::representative)
-            .and_then(|e| e.v3_connack_code())
+            .and_then(status::decode_kind)
+            .and_then(|k| k.v3_connack_code())
             .map_or(-1, c_int::from)
     })
 }

@@ -47,7 +47,8 @@ enum State {
 /// strings are [`bytes::Bytes`] slices of the frame split off the decoder's buffer.
 ///
 /// **After an error** the decoder is failed: it keeps the error, ignores further input and
-/// answers every later [`Decoder::next_packet`] with [`DecodeError::Failed`] carrying it. The
+/// answers every later [`Decoder::next_packet`] with [`DecodeError::Failed`], which carries
+/// its kind and gives its reason code ([`Decoder::error`] keeps the error itself). The
 /// stream cannot be resynchronised and the connection must be closed (in 5.0 after sending
 /// the error's [`DecodeError::reason_code`]).
 ///
@@ -163,7 +164,7 @@ impl Decoder {
     /// fails the decoder.
     pub fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
         if let State::Failed(e) = &self.state {
-            return Err(DecodeError::Failed(alloc::boxed::Box::new(e.clone())));
+            return Err(DecodeError::Failed { first: e.kind() });
         }
         // A plain match: binding the result first and returning it made the streaming decode
         // twice as slow (criterion, 16-byte chunks), through an extra copy of the packet.

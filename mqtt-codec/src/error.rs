@@ -4,6 +4,7 @@
 //! first sends the CONNACK or DISCONNECT reason code given by [`DecodeError::reason_code`]).
 //! The messages cite the statement IDs of the specifications, 3.1.1 first, then 5.0.
 
+use crate::error_kind::DecodeErrorKind;
 use crate::packet_type::PacketType;
 use crate::properties::PropertyId;
 use crate::reason::ReasonCode;
@@ -263,61 +264,29 @@ pub enum DecodeError {
     #[error("second CONNECT on the connection [MQTT-3.1.0-2]")]
     SecondConnect,
     /// The decoder failed earlier; the connection must be closed.
-    #[error("the decoder failed earlier and must not be fed again: {0}")]
-    Failed(alloc::boxed::Box<DecodeError>),
+    #[error("the decoder failed earlier ({first:?}) and must not be fed again")]
+    Failed {
+        /// The kind of the error that failed it ([`crate::Decoder::error`] has the error).
+        first: DecodeErrorKind,
+    },
 }
 
 impl DecodeError {
-    /// The MQTT 5.0 reason code a server sends in CONNACK or DISCONNECT for this error.
-    ///
-    /// Follows the checklist's verdict column: 0x81 for format violations, 0x82 for values
-    /// that parse but are not allowed, and the specific codes 0x84, 0x94 and 0x95.
+    /// The MQTT 5.0 reason code a server sends in CONNACK or DISCONNECT for this error
+    /// ([`DecodeErrorKind::reason_code`]); for [`DecodeError::Failed`], the first error's.
     pub fn reason_code(&self) -> ReasonCode {
-        use DecodeError::*;
         match self {
-            PacketTooLarge { .. } => ReasonCode::PacketTooLarge,
-            UnsupportedProtocolName | UnsupportedProtocolLevel { .. } => {
-                ReasonCode::UnsupportedProtocolVersion
-            }
-            InvalidPropertyValue {
-                property: PropertyId::TopicAlias,
-                ..
-            } => ReasonCode::TopicAliasInvalid,
-            EmptyClientIdWithoutCleanSession => ReasonCode::ClientIdentifierNotValid,
-            SessionPresentOnFailure { .. }
-            | ZeroPacketId { .. }
-            | EmptyTopicWithoutAlias
-            | SubscriptionQos3
-            | RetainHandling3
-            | NoLocalOnSharedSubscription
-            | DuplicateProperty { .. }
-            | InvalidPropertyValue { .. }
-            | AuthenticationDataWithoutMethod
-            | MissingAuthenticationMethod
-            | SubscriptionIdentifierFromClient
-            | SessionExpiryFromServer
-            | ReasonCodeFromWrongSide { .. }
-            | UnexpectedPacket { .. }
-            | FirstPacketNotConnect { .. }
-            | SecondConnect => ReasonCode::ProtocolError,
-            EmptyPayload {
-                packet_type: PacketType::Subscribe | PacketType::Unsubscribe,
-            } => ReasonCode::ProtocolError,
-            Failed(inner) => inner.reason_code(),
-            _ => ReasonCode::MalformedPacket,
+            DecodeError::Failed { first } => first.reason_code(),
+            other => other.kind().reason_code(),
         }
     }
 
-    /// The MQTT 3.1/3.1.1 CONNACK return code a server sends before closing, for the two
-    /// CONNECT errors where the 3.1.1 specification asks for one: 0x01 for an unsupported
-    /// protocol level ([MQTT-3.1.2-2]) and 0x02 for an empty client identifier without clean
-    /// session ([MQTT-3.1.3-8]). `None` means: close without a CONNACK ([MQTT-3.1.4-1]).
+    /// The MQTT 3.1/3.1.1 CONNACK return code to send before closing, if any
+    /// ([`DecodeErrorKind::v3_connack_code`]); for [`DecodeError::Failed`], the first error's.
     pub fn v3_connack_code(&self) -> Option<u8> {
         match self {
-            DecodeError::UnsupportedProtocolLevel { .. } => Some(0x01),
-            DecodeError::EmptyClientIdWithoutCleanSession => Some(0x02),
-            DecodeError::Failed(inner) => inner.v3_connack_code(),
-            _ => None,
+            DecodeError::Failed { first } => first.v3_connack_code(),
+            other => other.kind().v3_connack_code(),
         }
     }
 }

@@ -46,9 +46,6 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-// Errors are built lazily (`ok_or_else`) on purpose: `DecodeError` has drop glue (the boxed
-// error of `Failed`), so building one eagerly costs on every successful parse.
-#![allow(clippy::unnecessary_lazy_evaluations)]
 
 extern crate alloc;
 #[cfg(feature = "std")]
@@ -58,6 +55,7 @@ extern crate std;
 pub mod broker;
 mod decoder;
 mod error;
+mod error_kind;
 pub mod ffi_support;
 mod framing;
 mod owned_body;
@@ -76,6 +74,7 @@ mod wire;
 
 pub use decoder::{Decoder, DecoderConfig, DEFAULT_MAX_PACKET_SIZE};
 pub use error::{DecodeError, EncodeError};
+pub use error_kind::DecodeErrorKind;
 pub use framing::FixedHeader;
 pub use packet::connack::v3_return_code;
 pub use packet::{

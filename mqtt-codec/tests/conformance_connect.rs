@@ -100,7 +100,7 @@ fn check_first_packet(version: ProtocolVersion, firsts: &[(&str, PacketType)]) {
         assert_eq!(e.v3_connack_code(), None);
         // The decoder stays failed, even for a CONNECT now.
         let again = feed_one(&mut d, &hex(V311_MINIMAL)).unwrap_err();
-        assert!(matches!(again, DecodeError::Failed(_)));
+        assert!(matches!(again, DecodeError::Failed { .. }));
         // The borrowed parse without a version says the same.
         let e2 = decode_opt(None, Some(Role::Server), &hex(h)).unwrap_err();
         assert_eq!(e, e2);
@@ -148,7 +148,7 @@ fn check_second_connect(version: ProtocolVersion) {
         assert_eq!(e.v3_connack_code(), None);
         assert!(matches!(
             feed_one(&mut d, &hex("C0 00")),
-            Err(DecodeError::Failed(_))
+            Err(DecodeError::Failed { .. })
         ));
     }
     // Other packets after the CONNECT are fine.

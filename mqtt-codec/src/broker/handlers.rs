@@ -72,11 +72,13 @@ impl Broker {
             return;
         };
         if c.phase == Phase::AwaitConnect {
-            if let Some(code) = err.v3_connack_code() {
-                self.actions.push_back(super::Action::Send {
-                    conn,
-                    data: bytes::Bytes::copy_from_slice(&[0x20, 0x02, 0x00, code]),
-                });
+            // The reason code a 5.0 client would get is, under 3.x, the return code the 3.1.1
+            // specification asks for (0x84 -> 0x01, 0x85 -> 0x02).
+            if err.v3_connack_code().is_some() {
+                let connack = Packet::ConnAck(ConnAck::new(err.reason_code()));
+                if let Ok(data) = connack.to_bytes(ProtocolVersion::V3_1_1) {
+                    self.actions.push_back(super::Action::Send { conn, data });
+                }
             }
         }
         self.log(Level::Warn, format!("connection {conn}: {err}"));

@@ -83,7 +83,7 @@ fn stream_whole(
         Err(e) => {
             // The decoder stays failed and keeps the error.
             assert_eq!(d.error(), Some(&e));
-            assert!(matches!(d.next_packet(), Err(DecodeError::Failed(_))));
+            assert!(matches!(d.next_packet(), Err(DecodeError::Failed { .. })));
             Err(e)
         }
     }
