@@ -40,10 +40,9 @@ pub(crate) fn check_first_byte(
 ) -> Result<(PacketType, u8), DecodeError> {
     let raw_type = byte >> 4;
     let flags = byte & 0x0F;
-    let packet_type =
-        PacketType::from_u8(raw_type).ok_or_else(|| DecodeError::ReservedPacketType {
-            packet_type: raw_type,
-        })?;
+    let packet_type = PacketType::from_u8(raw_type).ok_or(DecodeError::ReservedPacketType {
+        packet_type: raw_type,
+    })?;
     if packet_type == PacketType::Auth && version.is_some_and(|v| !v.is_v5()) {
         return Err(DecodeError::ReservedPacketType {
             packet_type: raw_type,
@@ -51,8 +50,7 @@ pub(crate) fn check_first_byte(
     }
     match packet_type.required_flags() {
         None => {
-            let qos =
-                QoS::from_bits((flags >> 1) & 0b11).ok_or_else(|| DecodeError::PublishQos3)?;
+            let qos = QoS::from_bits((flags >> 1) & 0b11).ok_or(DecodeError::PublishQos3)?;
             if qos == QoS::AtMostOnce && flags & 0b1000 != 0 {
                 return Err(DecodeError::DupWithQos0);
             }

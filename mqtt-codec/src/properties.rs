@@ -492,8 +492,7 @@ pub(crate) fn read_properties<'r, Src: Source<'r>>(
     let mut seen = 0u64;
     while !pr.is_empty() {
         let raw_id = pr.varint("property identifier")?;
-        let id = PropertyId::from_u32(raw_id)
-            .ok_or_else(|| DecodeError::UnknownProperty { id: raw_id })?;
+        let id = PropertyId::from_u32(raw_id).ok_or(DecodeError::UnknownProperty { id: raw_id })?;
         if !ctx.allows(id) {
             return Err(DecodeError::PropertyNotAllowed {
                 property: id,

@@ -103,7 +103,7 @@ impl<S: Storage> Connect<S> {
             return Err(DecodeError::UnsupportedProtocolName);
         }
         let version = ProtocolVersion::from_name_and_level(name, level)
-            .ok_or_else(|| DecodeError::UnsupportedProtocolLevel { level })?;
+            .ok_or(DecodeError::UnsupportedProtocolLevel { level })?;
         let flags = r.u8("connect flags")?;
         if flags & RESERVED != 0 {
             return Err(DecodeError::ConnectReservedFlag);
@@ -116,7 +116,7 @@ impl<S: Storage> Connect<S> {
         if !will_flag && flags & WILL_RETAIN != 0 {
             return Err(DecodeError::WillRetainWithoutWill);
         }
-        let will_qos = QoS::from_bits(will_qos_bits).ok_or_else(|| DecodeError::WillQos3)?;
+        let will_qos = QoS::from_bits(will_qos_bits).ok_or(DecodeError::WillQos3)?;
         if !version.is_v5() && flags & PASSWORD != 0 && flags & USERNAME == 0 {
             return Err(DecodeError::PasswordWithoutUsername);
         }

@@ -106,7 +106,7 @@ fn read_parts<'r, Src: Source<'r>>(
         let raw = r.u8("reason code")?;
         code = ReasonCode::from_u8(raw)
             .filter(|c| c.allowed_in(packet_type))
-            .ok_or_else(|| DecodeError::InvalidReasonCode {
+            .ok_or(DecodeError::InvalidReasonCode {
                 packet_type,
                 code: raw,
             })?;

@@ -69,7 +69,7 @@ pub(crate) fn read_packet_id<'r, Src: Source<'r>>(
 ) -> Result<PacketId, DecodeError> {
     let packet_type = r.packet_type();
     let id = r.u16("packet identifier")?;
-    NonZeroU16::new(id).ok_or_else(|| DecodeError::ZeroPacketId { packet_type })
+    NonZeroU16::new(id).ok_or(DecodeError::ZeroPacketId { packet_type })
 }
 
 /// An MQTT control packet of any version.

@@ -95,7 +95,7 @@ impl<S: Storage> Publish<S> {
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {
         let flags = ctx.flags;
-        let qos = QoS::from_bits((flags >> 1) & 0b11).ok_or_else(|| DecodeError::PublishQos3)?;
+        let qos = QoS::from_bits((flags >> 1) & 0b11).ok_or(DecodeError::PublishQos3)?;
         let dup = flags & 0b1000 != 0;
         if dup && qos == QoS::AtMostOnce {
             return Err(DecodeError::DupWithQos0);

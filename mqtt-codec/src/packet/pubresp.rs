@@ -74,7 +74,7 @@ impl<S: Storage> PubResponse<S> {
             let raw = r.u8("reason code")?;
             out.reason_code = ReasonCode::from_u8(raw)
                 .filter(|c| c.allowed_in(packet_type))
-                .ok_or_else(|| DecodeError::InvalidReasonCode {
+                .ok_or(DecodeError::InvalidReasonCode {
                     packet_type,
                     code: raw,
                 })?;

@@ -83,7 +83,7 @@ pub(crate) fn read_code<'r, Src: Source<'r>>(
     let raw = r.u8("reason code")?;
     ReasonCode::from_u8(raw)
         .filter(|&c| code_allowed(c, packet_type, version))
-        .ok_or_else(|| DecodeError::InvalidReasonCode {
+        .ok_or(DecodeError::InvalidReasonCode {
             packet_type,
             code: raw,
         })

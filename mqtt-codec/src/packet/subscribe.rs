@@ -56,14 +56,14 @@ impl SubscriptionOptions {
     /// Parses the options byte under `version` (SUB-7, SUB-8, SUB-10, SUB-11).
     pub fn from_byte(byte: u8, version: ProtocolVersion) -> Result<Self, DecodeError> {
         if !version.is_v5() {
-            let qos = QoS::from_bits(byte)
-                .ok_or_else(|| DecodeError::InvalidRequestedQos { options: byte })?;
+            let qos =
+                QoS::from_bits(byte).ok_or(DecodeError::InvalidRequestedQos { options: byte })?;
             return Ok(SubscriptionOptions::new(qos));
         }
         if byte & 0xC0 != 0 {
             return Err(DecodeError::SubscriptionOptionsReserved { options: byte });
         }
-        let qos = QoS::from_bits(byte & 0b11).ok_or_else(|| DecodeError::SubscriptionQos3)?;
+        let qos = QoS::from_bits(byte & 0b11).ok_or(DecodeError::SubscriptionQos3)?;
         let retain_handling = match (byte >> 4) & 0b11 {
             0 => RetainHandling::SendAtSubscribe,
             1 => RetainHandling::SendIfNew,
