@@ -47,17 +47,20 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+#[cfg(feature = "alloc")]
 extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
 #[cfg(feature = "broker")]
 pub mod broker;
+#[cfg(feature = "alloc")]
 mod decoder;
 mod error;
 mod error_kind;
 pub mod ffi_support;
 mod framing;
+#[cfg(feature = "alloc")]
 mod owned_body;
 mod packet;
 mod packet_type;
@@ -72,6 +75,7 @@ mod topic;
 mod version;
 mod wire;
 
+#[cfg(feature = "alloc")]
 pub use decoder::{Decoder, DecoderConfig, DEFAULT_MAX_PACKET_SIZE};
 pub use error::{DecodeError, EncodeError};
 pub use error_kind::DecodeErrorKind;
@@ -84,14 +88,20 @@ pub use packet::{
     MAX_PACKET_SIZE,
 };
 pub use packet_type::PacketType;
-pub use parse::{
-    parse, parse_bytes, parse_copied, parse_header, parse_owned, ParseOptions, Status,
-};
+pub use parse::{parse, parse_header, ParseOptions, Status};
+#[cfg(feature = "alloc")]
+pub use owned_body::{parse_bytes, parse_copied, parse_owned};
 pub use properties::{Properties, PropertyId, UserProperty};
-pub use property_slot::{BoxedProperties, InlineProperties};
+#[cfg(feature = "alloc")]
+pub use property_slot::BoxedProperties;
+pub use property_slot::InlineProperties;
 pub use qos::QoS;
 pub use reason::ReasonCode;
-pub use storage::{Borrowed, BorrowedList, BorrowedListIter, Owned, Storage};
+#[cfg(feature = "alloc")]
+pub use storage::Owned;
+pub use storage::{
+    Borrowed, BorrowedList, BorrowedListIter, DefaultBytes, DefaultStorage, Storage,
+};
 pub use string::{validate_str, MqttStr, StrError};
 pub use topic::{
     split_shared, topic_matches, validate_topic_filter, validate_topic_name, TopicError,

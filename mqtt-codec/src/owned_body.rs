@@ -18,11 +18,212 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::DecodeError;
+use crate::packet::subscribe::Subscription;
 use crate::packet::{parse_body, parse_small_body, Packet, ParseCtx, Publish};
 use crate::packet_type::PacketType;
-use crate::wire::reader::{CopySource, MovingBody, Reader};
+use crate::parse::{whole_frame, ParseOptions, Status};
+use crate::properties::UserProperty;
+use crate::reason::ReasonCode;
+use crate::storage::Owned;
+use crate::string::MqttStr;
+use crate::wire::reader::{NextFn, Reader, Source};
 use bytes::{Buf, Bytes};
 use core::cell::Cell;
+
+/// Parses one whole packet at the start of `buf` into an owned [`Packet`] whose fields are
+/// zero-copy slices of `buf`: for a caller that already holds the bytes in a [`Bytes`] (a
+/// WebSocket frame, a datagram, a binding's copy) and needs no streaming [`crate::Decoder`].
+///
+/// Returns the packet and the number of bytes it used, or `Partial(n)` when at least `n` more
+/// bytes are needed.
+///
+/// ```
+/// use bytes::Bytes;
+/// use mqtt_codec::{parse_bytes, Packet, ParseOptions, ProtocolVersion, Status};
+///
+/// let frame = Bytes::from_static(&[0x40, 0x02, 0x00, 0x07]);
+/// let opts = ParseOptions::new(ProtocolVersion::V3_1_1);
+/// let Status::Complete((Packet::PubAck(ack), 4)) = parse_bytes(&frame, &opts)? else { panic!() };
+/// assert_eq!(ack.packet_id.get(), 7);
+/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// ```
+pub fn parse_bytes(
+    buf: &Bytes,
+    opts: &ParseOptions,
+) -> Result<Status<(Packet, usize)>, DecodeError> {
+    parse_owned(buf, opts, |frame| buf.slice_ref(frame))
+}
+
+/// Parses one whole packet at the start of `buf` into an owned [`Packet`], for bytes that are
+/// not in a [`Bytes`] yet: `to_bytes` turns the packet's frame (`buf[..used]`) into one, and
+/// is called only when the packet keeps bytes of it (never for the acknowledgements,
+/// PINGREQ and PINGRESP, which are read in place). It must return the frame's bytes. Pass
+/// `Bytes::copy_from_slice` to copy the frame, or a function that shares a buffer the
+/// caller owns.
+///
+/// ```
+/// use bytes::Bytes;
+/// use mqtt_codec::{parse_owned, Packet, ParseOptions, ProtocolVersion, Status};
+///
+/// let received = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i', 0xC0];
+/// let opts = ParseOptions::new(ProtocolVersion::V3_1_1);
+/// let Status::Complete((Packet::Publish(p), 9)) =
+///     parse_owned(&received, &opts, Bytes::copy_from_slice)?
+/// else {
+///     panic!()
+/// };
+/// assert_eq!((p.topic.as_str(), &p.payload[..]), ("a/b", &b"hi"[..]));
+/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// ```
+pub fn parse_owned(
+    buf: &[u8],
+    opts: &ParseOptions,
+    to_bytes: impl FnOnce(&[u8]) -> Bytes,
+) -> Result<Status<(Packet, usize)>, DecodeError> {
+    let (header, frame, ctx) = match whole_frame(buf, opts)? {
+        Status::Complete(parts) => parts,
+        Status::Partial(n) => return Ok(Status::Partial(n)),
+    };
+    let total = frame.len();
+    if frameless(header.packet_type) {
+        let body = frame.get(header.header_len..).unwrap_or_default();
+        let packet = parse_frameless(header.packet_type, body, &ctx)?;
+        return Ok(Status::Complete((packet, total)));
+    }
+    let mut body = to_bytes(frame);
+    // Advancing an owned `Bytes` touches no reference count, unlike slicing it.
+    body.advance(header.header_len.min(body.len()));
+    let packet = parse_owned_body(header.packet_type, body, &ctx)?;
+    Ok(Status::Complete((packet, total)))
+}
+
+/// Parses one whole packet at the start of `buf` into an owned [`Packet`] whose byte fields
+/// are copies, each in its own allocation, with no frame shared between them.
+///
+/// [`parse_owned`] copies the frame once and slices it, and every slice made and dropped is
+/// an atomic increment and decrement of the frame's reference count. For a small packet
+/// whose fields are read once and let go (a language binding, a log line) one small copy
+/// per field costs less than those atomics. For a large payload, or fields kept for long,
+/// prefer [`parse_owned`]: it copies the frame once, or not at all.
+///
+/// ```
+/// use mqtt_codec::{parse_copied, Packet, ParseOptions, ProtocolVersion, Status};
+///
+/// let received = [0x30, 0x07, 0x00, 0x03, b'a', b'/', b'b', b'h', b'i'];
+/// let opts = ParseOptions::new(ProtocolVersion::V3_1_1);
+/// let Status::Complete((Packet::Publish(p), 9)) = parse_copied(&received, &opts)? else {
+///     panic!()
+/// };
+/// assert_eq!((p.topic.as_str(), &p.payload[..]), ("a/b", &b"hi"[..]));
+/// # Ok::<(), mqtt_codec::DecodeError>(())
+/// ```
+pub fn parse_copied(
+    buf: &[u8],
+    opts: &ParseOptions,
+) -> Result<Status<(Packet, usize)>, DecodeError> {
+    let (header, frame, ctx) = match whole_frame(buf, opts)? {
+        Status::Complete(parts) => parts,
+        Status::Partial(n) => return Ok(Status::Partial(n)),
+    };
+    let body = frame.get(header.header_len..).unwrap_or_default();
+    let packet = if frameless(header.packet_type) {
+        parse_frameless(header.packet_type, body, &ctx)?
+    } else {
+        parse_body(header.packet_type, CopySource(body), &ctx)?
+    };
+    Ok(Status::Complete((packet, frame.len())))
+}
+
+/// The item readers of an owned source: owned lists hold their items, so none is needed.
+macro_rules! owned_list_readers {
+    ($a:lifetime) => {
+        fn next_subscription_id() -> NextFn<$a, Self, u32> {
+            |_, _| None
+        }
+        fn next_user_property() -> NextFn<$a, Self, UserProperty<Owned>> {
+            |_, _| None
+        }
+        fn next_subscription() -> NextFn<$a, Self, Subscription<Owned>> {
+            |_, _| None
+        }
+        fn next_filter() -> NextFn<$a, Self, MqttStr<Bytes>> {
+            |_, _| None
+        }
+        fn next_code() -> NextFn<$a, Self, ReasonCode> {
+            |_, _| None
+        }
+    };
+}
+
+/// The slice `start..end` of `bytes`, empty when out of range (the reader checked it).
+fn bytes_slice(bytes: &Bytes, start: usize, end: usize) -> Bytes {
+    if start <= end && end <= bytes.len() {
+        Bytes::slice(bytes, start..end)
+    } else {
+        Bytes::new()
+    }
+}
+
+impl<'a> Source<'a> for &'a Bytes {
+    type S = Owned;
+    fn data(self) -> &'a [u8] {
+        self
+    }
+    fn slice(self, start: usize, end: usize) -> Bytes {
+        bytes_slice(self, start, end)
+    }
+    owned_list_readers!('a);
+}
+
+/// An owned body whose rest (a PUBLISH payload) is not sliced: the reader records where it
+/// starts and the caller, who owns the frame, moves the frame itself in. A slice is an atomic
+/// reference-count increment now and a decrement later; this saves both.
+#[derive(Clone, Copy)]
+pub(crate) struct MovingBody<'a> {
+    /// The body.
+    pub(crate) bytes: &'a Bytes,
+    /// Where the rest starts, once read.
+    pub(crate) rest_at: &'a Cell<Option<usize>>,
+}
+
+impl<'a> Source<'a> for MovingBody<'a> {
+    type S = Owned;
+    fn data(self) -> &'a [u8] {
+        self.bytes
+    }
+    fn slice(self, start: usize, end: usize) -> Bytes {
+        bytes_slice(self.bytes, start, end)
+    }
+    fn rest(self, start: usize, end: usize) -> Bytes {
+        if end == self.bytes.len() && start <= end {
+            self.rest_at.set(Some(start));
+            Bytes::new()
+        } else {
+            self.slice(start, end)
+        }
+    }
+    owned_list_readers!('a);
+}
+
+/// An owned packet parsed from a borrowed view: a field is a copy. For packets that hold no
+/// bytes (acknowledgements without properties, PINGREQ, PINGRESP), so that nothing is copied
+/// and no shared frame is made at all.
+#[derive(Clone, Copy)]
+pub(crate) struct CopySource<'a>(pub(crate) &'a [u8]);
+
+impl<'a> Source<'a> for CopySource<'a> {
+    type S = Owned;
+    fn data(self) -> &'a [u8] {
+        self.0
+    }
+    fn slice(self, start: usize, end: usize) -> Bytes {
+        self.0
+            .get(start..end)
+            .map(Bytes::copy_from_slice)
+            .unwrap_or_default()
+    }
+    owned_list_readers!('a);
+}
 
 /// True for the packet types parsed in place ([`parse_frameless`]): the acknowledgements
 /// and the pings.

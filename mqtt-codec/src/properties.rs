@@ -5,26 +5,29 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet_type::PacketType;
-use crate::storage::{Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::Storage;
 use crate::string::MqttStr;
 use crate::topic::{check_topic_name, TopicName};
 use crate::version::Role;
 use crate::wire::reader::{Reader, Source};
 use crate::wire::varint::{varint_len, MAX_VARINT};
+use crate::wire::writer::Put;
 use crate::wire::writer::{prefixed_len, put_prefixed, put_varint};
-use bytes::BufMut;
 use core::fmt;
 
 /// A User Property (0x26): a name and a value, both UTF-8 strings. Names may repeat and the
 /// order is kept ([MQTT-3.3.2-17], [MQTT-3.3.2-18]).
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct UserProperty<S: Storage = Owned> {
+pub struct UserProperty<S: Storage = crate::storage::DefaultStorage> {
     /// The name.
     pub name: MqttStr<S::Bytes>,
     /// The value.
     pub value: MqttStr<S::Bytes>,
 }
 
+#[cfg(feature = "alloc")]
 impl UserProperty<Owned> {
     /// A user property from two strings (copied). Fails on U+0000 or over 65,535 bytes.
     pub fn new(name: &str, value: &str) -> Result<Self, crate::StrError> {
@@ -273,7 +276,7 @@ macro_rules! define_properties {
         /// packet may carry is table 2-4, checked on decode and on encode. Under MQTT 3.x the
         /// section does not exist and must stay empty.
         #[derive(Clone, PartialEq, Eq)]
-        pub struct Properties<S: Storage = Owned> {
+        pub struct Properties<S: Storage = crate::storage::DefaultStorage> {
             $( #[doc = $text] pub $field: Option<$ty>, )*
             /// Subscription Identifiers (0x0B): one in SUBSCRIBE, any number in a
             /// server-to-client PUBLISH.
@@ -282,6 +285,8 @@ macro_rules! define_properties {
             pub user_properties: S::List<UserProperty<S>>,
         }
 
+
+        #[cfg(feature = "alloc")]
         impl Properties<Owned> {
             /// No property set, as a constant.
             pub const EMPTY: Self = Properties {
@@ -387,7 +392,7 @@ macro_rules! define_properties {
             }
 
             /// Writes the section's content (after [`Properties::content_len`] succeeded).
-            pub(crate) fn write_content(&self, buf: &mut impl BufMut) {
+            pub(crate) fn write_content(&self, buf: &mut impl Put) {
                 $( if let Some(v) = &self.$field {
                     buf.put_u8($id);
                     write_value!($kind, buf, v);
@@ -628,7 +633,7 @@ pub(crate) fn slot_content_len<S: Storage>(
 }
 
 /// Writes a property section (Property Length and content) whose content length is `len`.
-pub(crate) fn write_properties<S: Storage>(buf: &mut impl BufMut, props: &S::Props, len: usize) {
+pub(crate) fn write_properties<S: Storage>(buf: &mut impl Put, props: &S::Props, len: usize) {
     put_varint(buf, len as u32);
     if !S::props_empty(props) {
         props.write_content(buf);

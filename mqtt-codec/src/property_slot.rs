@@ -15,83 +15,93 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::properties::Properties;
-use crate::storage::{Borrowed, Owned};
-use alloc::boxed::Box;
+use crate::storage::Borrowed;
 use core::fmt;
 use core::ops::{Deref, DerefMut};
 
-/// The properties of an owned packet: `None` until one is set, so a packet without
-/// properties stays small and costs no allocation.
-///
-/// Reading an absent set gives an empty [`Properties`]; writing through `DerefMut` allocates
-/// it. Two values are equal when their properties are, boxed or not.
-///
-/// ```
-/// use mqtt_codec::{Publish, TopicName};
-///
-/// let mut publish = Publish::new(TopicName::from_static("PV/data")?, "42.5");
-/// assert!(publish.properties.is_empty());
-/// publish.properties.message_expiry_interval = Some(60);
-/// assert_eq!(publish.properties.message_expiry_interval, Some(60));
-/// # Ok::<(), mqtt_codec::TopicError>(())
-/// ```
-#[derive(Clone, Default)]
-pub struct BoxedProperties(Option<Box<Properties<Owned>>>);
+#[cfg(feature = "alloc")]
+pub use boxed::BoxedProperties;
 
-/// What an absent [`BoxedProperties`] reads as.
-static NO_PROPERTIES: Properties<Owned> = Properties::EMPTY;
+/// The owned slot, which allocates.
+#[cfg(feature = "alloc")]
+mod boxed {
+    use super::*;
+    use crate::storage::Owned;
+    use alloc::boxed::Box;
 
-impl BoxedProperties {
-    /// True when no property is set; cheap when none was ever set.
-    pub fn is_empty(&self) -> bool {
-        match &self.0 {
-            None => true,
-            Some(p) => p.is_empty(),
+    /// The properties of an owned packet: `None` until one is set, so a packet without
+    /// properties stays small and costs no allocation.
+    ///
+    /// Reading an absent set gives an empty [`Properties`]; writing through `DerefMut` allocates
+    /// it. Two values are equal when their properties are, boxed or not.
+    ///
+    /// ```
+    /// use mqtt_codec::{Publish, TopicName};
+    ///
+    /// let mut publish = Publish::new(TopicName::from_static("PV/data")?, "42.5");
+    /// assert!(publish.properties.is_empty());
+    /// publish.properties.message_expiry_interval = Some(60);
+    /// assert_eq!(publish.properties.message_expiry_interval, Some(60));
+    /// # Ok::<(), mqtt_codec::TopicError>(())
+    /// ```
+    #[derive(Clone, Default)]
+    pub struct BoxedProperties(pub(super) Option<Box<Properties<Owned>>>);
+
+    /// What an absent [`BoxedProperties`] reads as.
+    static NO_PROPERTIES: Properties<Owned> = Properties::EMPTY;
+
+    impl BoxedProperties {
+        /// True when no property is set; cheap when none was ever set.
+        pub fn is_empty(&self) -> bool {
+            match &self.0 {
+                None => true,
+                Some(p) => p.is_empty(),
+            }
+        }
+
+        /// The properties, moved out.
+        pub fn into_inner(self) -> Properties<Owned> {
+            self.0.map_or_else(Properties::default, |b| *b)
         }
     }
 
-    /// The properties, moved out.
-    pub fn into_inner(self) -> Properties<Owned> {
-        self.0.map_or_else(Properties::default, |b| *b)
+    impl Deref for BoxedProperties {
+        type Target = Properties<Owned>;
+        fn deref(&self) -> &Properties<Owned> {
+            self.0.as_deref().unwrap_or(&NO_PROPERTIES)
+        }
     }
-}
 
-impl Deref for BoxedProperties {
-    type Target = Properties<Owned>;
-    fn deref(&self) -> &Properties<Owned> {
-        self.0.as_deref().unwrap_or(&NO_PROPERTIES)
+    impl DerefMut for BoxedProperties {
+        fn deref_mut(&mut self) -> &mut Properties<Owned> {
+            self.0.get_or_insert_with(Box::default)
+        }
     }
-}
 
-impl DerefMut for BoxedProperties {
-    fn deref_mut(&mut self) -> &mut Properties<Owned> {
-        self.0.get_or_insert_with(Box::default)
+    impl From<Properties<Owned>> for BoxedProperties {
+        fn from(p: Properties<Owned>) -> Self {
+            BoxedProperties((!p.is_empty()).then(|| Box::new(p)))
+        }
     }
-}
 
-impl From<Properties<Owned>> for BoxedProperties {
-    fn from(p: Properties<Owned>) -> Self {
-        BoxedProperties((!p.is_empty()).then(|| Box::new(p)))
+    impl PartialEq for BoxedProperties {
+        fn eq(&self, other: &Self) -> bool {
+            **self == **other
+        }
     }
-}
 
-impl PartialEq for BoxedProperties {
-    fn eq(&self, other: &Self) -> bool {
-        **self == **other
+    impl Eq for BoxedProperties {}
+
+    impl PartialEq<Properties<Owned>> for BoxedProperties {
+        fn eq(&self, other: &Properties<Owned>) -> bool {
+            **self == *other
+        }
     }
-}
 
-impl Eq for BoxedProperties {}
-
-impl PartialEq<Properties<Owned>> for BoxedProperties {
-    fn eq(&self, other: &Properties<Owned>) -> bool {
-        **self == *other
-    }
-}
-
-impl fmt::Debug for BoxedProperties {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        (**self).fmt(f)
+    impl fmt::Debug for BoxedProperties {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            (**self).fmt(f)
+        }
     }
 }
 
@@ -136,9 +146,10 @@ impl fmt::Debug for InlineProperties<'_> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "alloc"))]
 mod tests {
     use super::*;
+    use alloc::boxed::Box;
 
     #[test]
     fn absent_properties_read_as_empty_and_compare_equal_to_empty_ones() {

@@ -9,16 +9,19 @@
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use alloc::vec::Vec;
-use bytes::Bytes;
 use core::fmt;
 use core::hash::Hash;
 use core::ops::{Deref, DerefMut};
 
 use crate::packet::{Connect, InlineConnect};
 use crate::properties::Properties;
-use crate::property_slot::{BoxedProperties, InlineProperties};
-use alloc::boxed::Box;
+use crate::property_slot::InlineProperties;
+#[cfg(feature = "alloc")]
+use {
+    crate::property_slot::BoxedProperties,
+    alloc::{boxed::Box, vec::Vec},
+    bytes::Bytes,
+};
 
 mod sealed {
     pub trait Sealed {}
@@ -75,8 +78,26 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
     fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>) -> usize;
 }
 
+/// The storage a packet type stands for when none is named (`Packet`, `Publish`, ...):
+/// [`Owned`]. Without the `alloc` feature there is no owned form, and the borrowed one takes
+/// its place so that the types stay well-formed; name [`Borrowed`] there.
+#[cfg(feature = "alloc")]
+pub type DefaultStorage = Owned;
+/// The storage a packet type stands for when none is named; without `alloc`, [`Borrowed`].
+#[cfg(not(feature = "alloc"))]
+pub type DefaultStorage = Borrowed<'static>;
+
+/// The byte type of [`crate::MqttStr`], [`crate::TopicName`] and [`crate::TopicFilter`]
+/// when none is named: [`Bytes`] with `alloc`, a `&'static [u8]` without.
+#[cfg(feature = "alloc")]
+pub type DefaultBytes = Bytes;
+/// The byte type of a string or topic when none is named; without `alloc`, `&'static [u8]`.
+#[cfg(not(feature = "alloc"))]
+pub type DefaultBytes = &'static [u8];
+
 /// Owned storage: byte fields are [`Bytes`] (slices of the received frame when decoded,
 /// so nothing is copied), lists are [`Vec`]s.
+#[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Owned;
 
@@ -85,9 +106,11 @@ pub struct Owned;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Borrowed<'a>(core::marker::PhantomData<&'a [u8]>);
 
+#[cfg(feature = "alloc")]
 impl sealed::Sealed for Owned {}
 impl sealed::Sealed for Borrowed<'_> {}
 
+#[cfg(feature = "alloc")]
 impl Storage for Owned {
     type Bytes = Bytes;
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = Vec<T>;

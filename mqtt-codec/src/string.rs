@@ -1,5 +1,6 @@
 //! Validated UTF-8 strings (§1.5.4) backed by any byte storage.
 
+#[cfg(feature = "alloc")]
 use bytes::Bytes;
 use core::fmt;
 use core::hash::Hash;
@@ -39,7 +40,7 @@ pub fn validate_str(bytes: &[u8]) -> Result<&str, StrError> {
 /// `B` is the byte storage: [`Bytes`] for owned packets (a zero-copy slice of the received
 /// frame), `&[u8]` for borrowed ones.
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MqttStr<B = Bytes>(B);
+pub struct MqttStr<B = crate::storage::DefaultBytes>(B);
 
 impl<B: AsRef<[u8]>> MqttStr<B> {
     /// Wraps bytes that the caller has already validated.
@@ -87,6 +88,7 @@ impl<B: AsRef<[u8]>> MqttStr<B> {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl MqttStr<Bytes> {
     /// A string from a static `&str`, without copying. Fails on U+0000 or over 65,535 bytes.
     pub fn from_static(s: &'static str) -> Result<Self, StrError> {
@@ -106,11 +108,13 @@ impl<'a> MqttStr<&'a [u8]> {
     }
 
     /// An owned copy.
+    #[cfg(feature = "alloc")]
     pub fn to_owned_str(&self) -> MqttStr<Bytes> {
         MqttStr(Bytes::copy_from_slice(self.0))
     }
 }
 
+#[cfg(feature = "alloc")]
 impl TryFrom<&str> for MqttStr<Bytes> {
     type Error = StrError;
     fn try_from(s: &str) -> Result<Self, StrError> {
@@ -118,6 +122,8 @@ impl TryFrom<&str> for MqttStr<Bytes> {
     }
 }
 
+#[cfg(feature = "alloc")]
+#[cfg(feature = "alloc")]
 impl TryFrom<alloc::string::String> for MqttStr<Bytes> {
     type Error = StrError;
     fn try_from(s: alloc::string::String) -> Result<Self, StrError> {

@@ -1,6 +1,7 @@
 //! Topic names, topic filters, shared subscriptions and matching (§4.7, §4.8.2).
 
 use crate::string::{validate_str, MqttStr, StrError};
+#[cfg(feature = "alloc")]
 use bytes::Bytes;
 use core::fmt;
 
@@ -146,7 +147,7 @@ macro_rules! topic_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name<B = Bytes>(MqttStr<B>);
+        pub struct $name<B = crate::storage::DefaultBytes>(MqttStr<B>);
 
         impl<B: AsRef<[u8]>> $name<B> {
             /// The text.
@@ -198,6 +199,8 @@ macro_rules! topic_type {
             }
         }
 
+
+        #[cfg(feature = "alloc")]
         impl TryFrom<&str> for $name<Bytes> {
             type Error = TopicError;
             fn try_from(s: &str) -> Result<Self, TopicError> {
@@ -221,6 +224,7 @@ topic_type! {
     TopicFilter
 }
 
+#[cfg(feature = "alloc")]
 impl TopicName<Bytes> {
     /// A validated topic name, copied from `name`.
     pub fn new(name: &str) -> Result<Self, TopicError> {
@@ -251,6 +255,7 @@ impl<B: AsRef<[u8]>> TopicName<B> {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl TopicFilter<Bytes> {
     /// A validated topic filter, copied from `filter` (shared subscriptions checked as in 5.0).
     pub fn new(filter: &str) -> Result<Self, TopicError> {

@@ -9,10 +9,12 @@ use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::reason::ReasonCode;
-use crate::storage::{Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::Storage;
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
-use bytes::BufMut;
+use crate::wire::writer::Put;
 
 /// CONNACK: accepts or refuses a connection.
 ///
@@ -30,7 +32,7 @@ use bytes::BufMut;
 ///
 /// Encoding any other code under 3.x fails with [`EncodeError::NotRepresentable`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConnAck<S: Storage = Owned> {
+pub struct ConnAck<S: Storage = crate::storage::DefaultStorage> {
     /// Whether the server resumed a stored session (always false in MQTT 3.1).
     pub session_present: bool,
     /// The outcome.
@@ -39,6 +41,7 @@ pub struct ConnAck<S: Storage = Owned> {
     pub properties: S::Props,
 }
 
+#[cfg(feature = "alloc")]
 impl ConnAck<Owned> {
     /// A CONNACK with `reason_code`, no session present, no properties.
     pub fn new(reason_code: ReasonCode) -> Self {
@@ -147,7 +150,7 @@ impl<S: Storage> ConnAck<S> {
         Ok(2)
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         buf.put_u8(u8::from(self.session_present));
         if version.is_v5() {
             buf.put_u8(self.reason_code.value());

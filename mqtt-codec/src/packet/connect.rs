@@ -9,18 +9,22 @@ use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::qos::QoS;
-use crate::storage::{Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::Storage;
 use crate::string::MqttStr;
 use crate::topic::{check_topic_name, TopicName};
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
+use crate::wire::writer::Put;
 use crate::wire::writer::{prefixed_len, put_prefixed};
-use bytes::{BufMut, Bytes};
+#[cfg(feature = "alloc")]
+use bytes::Bytes;
 
 /// The will message of a CONNECT: published by the server when the connection is lost
 /// without a DISCONNECT (§3.1.2.5).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Will<S: Storage = Owned> {
+pub struct Will<S: Storage = crate::storage::DefaultStorage> {
     /// The topic the will is published to.
     pub topic: TopicName<S::Bytes>,
     /// The will payload (binary).
@@ -33,6 +37,7 @@ pub struct Will<S: Storage = Owned> {
     pub properties: S::Props,
 }
 
+#[cfg(feature = "alloc")]
 impl Will<Owned> {
     /// A will for `topic` with `payload`, QoS 0, not retained.
     pub fn new(topic: TopicName, payload: impl Into<Bytes>) -> Self {
@@ -48,7 +53,7 @@ impl Will<Owned> {
 
 /// CONNECT: the first packet a client sends.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Connect<S: Storage = Owned> {
+pub struct Connect<S: Storage = crate::storage::DefaultStorage> {
     /// The protocol version the client asks for. Encoding under any other version fails.
     pub protocol_version: ProtocolVersion,
     /// Clean Session (3.x) or Clean Start (5.0).
@@ -67,6 +72,7 @@ pub struct Connect<S: Storage = Owned> {
     pub properties: S::Props,
 }
 
+#[cfg(feature = "alloc")]
 impl Connect<Owned> {
     /// A CONNECT for `version` with `client_id`, clean start and a 60 s keep alive.
     pub fn new(version: ProtocolVersion, client_id: MqttStr) -> Self {
@@ -248,7 +254,7 @@ impl<S: Storage> Connect<S> {
         Ok(len)
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         put_prefixed(buf, version.protocol_name().as_bytes());
         buf.put_u8(version.level());
         let mut flags = 0u8;

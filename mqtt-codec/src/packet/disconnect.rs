@@ -10,15 +10,17 @@ use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::reason::ReasonCode;
-use crate::storage::{Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::Storage;
 use crate::version::{ProtocolVersion, Role};
 use crate::wire::reader::{Reader, Source};
-use bytes::BufMut;
+use crate::wire::writer::Put;
 
 /// DISCONNECT: the end of a connection. In 3.x it has no content and only clients send it;
 /// in 5.0 either side sends it with a reason code and properties.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Disconnect<S: Storage = Owned> {
+pub struct Disconnect<S: Storage = crate::storage::DefaultStorage> {
     /// The reason (0x00 Normal disconnection by default).
     pub reason_code: ReasonCode,
     /// Session Expiry Interval, Reason String, Server Reference, User Properties (5.0).
@@ -27,7 +29,7 @@ pub struct Disconnect<S: Storage = Owned> {
 
 /// AUTH (5.0 only): a step of enhanced authentication.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Auth<S: Storage = Owned> {
+pub struct Auth<S: Storage = crate::storage::DefaultStorage> {
     /// 0x00 Success, 0x18 Continue authentication or 0x19 Re-authenticate.
     pub reason_code: ReasonCode,
     /// Authentication Method (required unless the packet is the bare success form),
@@ -35,6 +37,7 @@ pub struct Auth<S: Storage = Owned> {
     pub properties: S::Props,
 }
 
+#[cfg(feature = "alloc")]
 impl Disconnect<Owned> {
     /// A DISCONNECT with `reason_code` and no properties.
     pub fn new(reason_code: ReasonCode) -> Self {
@@ -45,12 +48,14 @@ impl Disconnect<Owned> {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Default for Disconnect<Owned> {
     fn default() -> Self {
         Disconnect::new(ReasonCode::Success)
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Auth<Owned> {
     /// An AUTH with `reason_code` and no properties yet (set the Authentication Method).
     pub fn new(reason_code: ReasonCode) -> Self {
@@ -170,7 +175,7 @@ fn parts_len<S: Storage>(
 }
 
 fn write_parts<S: Storage>(
-    buf: &mut impl BufMut,
+    buf: &mut impl Put,
     code: ReasonCode,
     props: &S::Props,
     version: ProtocolVersion,
@@ -214,7 +219,7 @@ impl<S: Storage> Disconnect<S> {
         )
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         write_parts::<S>(
             buf,
             self.reason_code,
@@ -256,7 +261,7 @@ impl<S: Storage> Auth<S> {
         )
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         write_parts::<S>(
             buf,
             self.reason_code,

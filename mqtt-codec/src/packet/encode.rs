@@ -14,7 +14,7 @@ use crate::storage::Storage;
 use crate::version::ProtocolVersion;
 use crate::wire::varint::{varint_len, MAX_VARINT};
 use crate::wire::writer::put_varint;
-use bytes::BufMut;
+use crate::wire::writer::{Put, SliceWriter};
 
 mod sealed {
     use super::*;
@@ -23,11 +23,11 @@ mod sealed {
     pub trait Framed {
         fn first_byte(&self) -> u8;
         fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError>;
-        fn write_body<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B);
+        fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B);
 
         /// Checks, frames and writes the packet (see [`super::Encode::encode`]).
         #[inline]
-        fn frame<B: BufMut>(
+        fn frame<B: Put>(
             &self,
             version: ProtocolVersion,
             buf: &mut B,
@@ -40,7 +40,7 @@ mod sealed {
     /// Writes a packet whose body of `body` bytes (`total` with the fixed header) was checked
     /// under `version`: nothing when `buf` has no room for all of it, else the first byte, the
     /// remaining length and the body.
-    pub fn write_checked<P: Framed + ?Sized, B: BufMut>(
+    pub fn write_checked<P: Framed + ?Sized, B: Put>(
         packet: &P,
         version: ProtocolVersion,
         body: usize,
@@ -86,7 +86,8 @@ pub trait Encode: sealed::Framed {
     /// Checks every rule first and writes nothing on error. The remaining length is always
     /// in its shortest form. Fails with [`EncodeError::BufferTooSmall`] when `buf` cannot
     /// take the whole packet.
-    fn encode<B: BufMut>(
+    #[cfg(feature = "alloc")]
+    fn encode<B: bytes::BufMut>(
         &self,
         version: ProtocolVersion,
         buf: &mut B,
@@ -100,11 +101,11 @@ pub trait Encode: sealed::Framed {
         version: ProtocolVersion,
         out: &mut [u8],
     ) -> Result<usize, EncodeError> {
-        let mut cursor: &mut [u8] = out;
-        self.encode(version, &mut cursor)
+        self.frame(version, &mut SliceWriter::new(out))
     }
 
     /// Encodes the packet into a new buffer of exactly the right size.
+    #[cfg(feature = "alloc")]
     fn to_bytes(&self, version: ProtocolVersion) -> Result<bytes::Bytes, EncodeError> {
         let prepared = self.prepare(version)?;
         let mut buf = bytes::BytesMut::with_capacity(prepared.encoded_len());
@@ -157,14 +158,15 @@ impl<P: Encode + ?Sized> Prepared<'_, P> {
     /// Writes the packet into `buf` and returns its length; fails with
     /// [`EncodeError::BufferTooSmall`] (writing nothing) when `buf` has less room than
     /// [`Prepared::encoded_len`].
-    pub fn write<B: BufMut>(&self, buf: &mut B) -> Result<usize, EncodeError> {
+    #[cfg(feature = "alloc")]
+    pub fn write<B: bytes::BufMut>(&self, buf: &mut B) -> Result<usize, EncodeError> {
         sealed::write_checked(self.packet, self.version, self.body, self.total, buf)
     }
 
     /// [`Prepared::write`] into the start of a slice.
     pub fn write_to_slice(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
-        let mut cursor: &mut [u8] = out;
-        self.write(&mut cursor)
+        let mut out = SliceWriter::new(out);
+        sealed::write_checked(self.packet, self.version, self.body, self.total, &mut out)
     }
 }
 
@@ -193,7 +195,7 @@ macro_rules! framed_by_type {
             fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
                 $ty::body_len(self, version)
             }
-            fn write_body<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) {
+            fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
                 $ty::write_body(self, version, buf)
             }
         }
@@ -210,7 +212,7 @@ impl<S: Storage> Framed for Publish<S> {
     fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         Publish::body_len(self, version)
     }
-    fn write_body<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) {
+    fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
         Publish::write_body(self, version, buf)
     }
 }
@@ -252,7 +254,7 @@ impl<S: Storage> Framed for TypedResponse<'_, S> {
     fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         self.0.body_len(version, self.1)
     }
-    fn write_body<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) {
+    fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
         self.0.write_body(version, self.1, buf)
     }
 }
@@ -264,17 +266,13 @@ impl<S: Storage> Framed for Packet<S> {
     fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         Packet::body_len(self, version)
     }
-    fn write_body<B: BufMut>(&self, version: ProtocolVersion, buf: &mut B) {
+    fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
         Packet::write_body(self, version, buf)
     }
 
     /// One dispatch on the variant, then the variant's own framing (instead of a dispatch
     /// for the first byte, one for the size and one for the body).
-    fn frame<B: BufMut>(
-        &self,
-        version: ProtocolVersion,
-        buf: &mut B,
-    ) -> Result<usize, EncodeError> {
+    fn frame<B: Put>(&self, version: ProtocolVersion, buf: &mut B) -> Result<usize, EncodeError> {
         let t = self.packet_type();
         match self {
             Packet::Connect(p) => (**p).frame(version, buf),

@@ -17,18 +17,22 @@ pub(crate) mod unsubscribe;
 use crate::error::{DecodeError, EncodeError};
 use crate::packet_type::PacketType;
 use crate::properties::Properties;
-use crate::storage::{Borrowed, Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::{Borrowed, Storage};
 use crate::version::{ProtocolVersion, Role};
 use crate::wire::reader::{Reader, Source};
-use crate::wire::varint::{varint_len, MAX_VARINT};
-use crate::wire::writer::put_varint;
-use bytes::BufMut;
+use crate::wire::varint::MAX_VARINT;
+use crate::wire::writer::Put;
+#[cfg(feature = "alloc")]
+use crate::wire::{varint::varint_len, writer::put_varint};
 use core::fmt;
 use core::num::NonZeroU16;
 
 pub use connack::ConnAck;
 pub use connect::{Connect, InlineConnect, Will};
 pub use disconnect::{Auth, Disconnect};
+#[cfg(feature = "alloc")]
 use encode::total_len;
 pub use encode::{Encode, Prepared, TypedResponse};
 pub use publish::Publish;
@@ -78,7 +82,7 @@ pub(crate) fn read_packet_id<'r, Src: Source<'r>>(
 /// of the received frame and [`alloc::vec::Vec`] lists; [`PacketRef`] borrows everything from
 /// the caller's buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Packet<S: Storage = Owned> {
+pub enum Packet<S: Storage = crate::storage::DefaultStorage> {
     /// CONNECT: boxed in an owned packet (sent once per connection, and the largest packet
     /// type by far, so the enum stays small for the others).
     Connect(S::ConnectBox),
@@ -146,6 +150,7 @@ pub(crate) fn parse_body<'r, Src: Source<'r>>(
 /// Parses the body of an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP) or a ping: the
 /// packet types that [`parse_body`] handles without any byte field, on their own so that a
 /// caller that knows the type does not go through the whole dispatch.
+#[cfg(feature = "alloc")]
 #[inline]
 pub(crate) fn parse_small_body<'r, Src: Source<'r>>(
     packet_type: PacketType,
@@ -254,7 +259,7 @@ impl<S: Storage> Packet<S> {
         }
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         let t = self.packet_type();
         match self {
             Packet::Connect(p) => p.write_body(version, buf),
@@ -284,7 +289,8 @@ impl<S: Storage> Packet<S> {
     /// Checks every rule first and writes nothing on error. The remaining length is always
     /// in its shortest form. Fails with [`EncodeError::BufferTooSmall`] when `buf` cannot
     /// take the whole packet.
-    pub fn encode<B: BufMut>(
+    #[cfg(feature = "alloc")]
+    pub fn encode<B: bytes::BufMut>(
         &self,
         version: ProtocolVersion,
         buf: &mut B,
@@ -302,6 +308,7 @@ impl<S: Storage> Packet<S> {
     }
 
     /// Encodes the packet into a new buffer of exactly the right size.
+    #[cfg(feature = "alloc")]
     pub fn to_bytes(&self, version: ProtocolVersion) -> Result<bytes::Bytes, EncodeError> {
         Encode::to_bytes(self, version)
     }
@@ -311,7 +318,8 @@ impl<S: Storage> Publish<S> {
     /// Writes the fixed header and the variable header of this PUBLISH, everything before
     /// the payload, and returns the payload untouched: write the two with one vectored
     /// write, and the payload is never copied.
-    pub fn encode_header<B: BufMut>(
+    #[cfg(feature = "alloc")]
+    pub fn encode_header<B: bytes::BufMut>(
         &self,
         version: ProtocolVersion,
         buf: &mut B,
@@ -335,6 +343,7 @@ impl<S: Storage> Publish<S> {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl Packet<Owned> {
     /// Makes the packet fit a peer's Maximum Packet Size (checklist PR-8): on CONNACK,
     /// PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT and AUTH it drops the

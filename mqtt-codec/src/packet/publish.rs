@@ -9,18 +9,22 @@ use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::qos::QoS;
-use crate::storage::{Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::Storage;
 use crate::string::fmt_payload;
 use crate::topic::{check_topic_name, TopicName};
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
 use crate::wire::writer::prefixed_len;
-use bytes::{BufMut, Bytes};
+use crate::wire::writer::Put;
+#[cfg(feature = "alloc")]
+use bytes::Bytes;
 use core::fmt;
 
 /// PUBLISH: a message on a topic.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Publish<S: Storage = Owned> {
+pub struct Publish<S: Storage = crate::storage::DefaultStorage> {
     /// DUP: this is a re-delivery (only at QoS 1 and 2).
     pub dup: bool,
     /// The QoS.
@@ -37,6 +41,7 @@ pub struct Publish<S: Storage = Owned> {
     pub payload: S::Bytes,
 }
 
+#[cfg(feature = "alloc")]
 impl Publish<Owned> {
     /// A QoS 0 PUBLISH of `payload` on `topic`.
     pub fn new(topic: TopicName, payload: impl Into<Bytes>) -> Self {
@@ -175,7 +180,7 @@ impl<S: Storage> Publish<S> {
             .saturating_add(self.payload.as_ref().len()))
     }
 
-    pub(crate) fn write_header_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_header_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         crate::wire::writer::put_prefixed(buf, self.topic.as_mqtt_str().as_bytes());
         if let Some(id) = self.packet_id {
             buf.put_u16(id.get());
@@ -188,7 +193,7 @@ impl<S: Storage> Publish<S> {
         }
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         self.write_header_body(version, buf);
         buf.put_slice(self.payload.as_ref());
     }

@@ -10,10 +10,12 @@ use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::reason::ReasonCode;
-use crate::storage::{Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::Storage;
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
-use bytes::BufMut;
+use crate::wire::writer::Put;
 
 /// The body of PUBACK, PUBREC, PUBREL and PUBCOMP: a packet identifier and, in 5.0, a reason
 /// code and properties. The [`crate::Packet`] variant says which of the four it is.
@@ -21,7 +23,7 @@ use bytes::BufMut;
 /// The encoder sends the short forms of 5.0 (§3.4.2.1): no reason code and no properties when
 /// the code is Success and there are no properties.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PubResponse<S: Storage = Owned> {
+pub struct PubResponse<S: Storage = crate::storage::DefaultStorage> {
     /// The identifier of the PUBLISH (or PUBREC, PUBREL) acknowledged.
     pub packet_id: PacketId,
     /// The outcome (5.0; always Success in 3.x).
@@ -31,14 +33,15 @@ pub struct PubResponse<S: Storage = Owned> {
 }
 
 /// PUBACK: QoS 1 acknowledgement.
-pub type PubAck<S = Owned> = PubResponse<S>;
+pub type PubAck<S = crate::storage::DefaultStorage> = PubResponse<S>;
 /// PUBREC: QoS 2 publish received.
-pub type PubRec<S = Owned> = PubResponse<S>;
+pub type PubRec<S = crate::storage::DefaultStorage> = PubResponse<S>;
 /// PUBREL: QoS 2 publish release.
-pub type PubRel<S = Owned> = PubResponse<S>;
+pub type PubRel<S = crate::storage::DefaultStorage> = PubResponse<S>;
 /// PUBCOMP: QoS 2 publish complete.
-pub type PubComp<S = Owned> = PubResponse<S>;
+pub type PubComp<S = crate::storage::DefaultStorage> = PubResponse<S>;
 
+#[cfg(feature = "alloc")]
 impl PubResponse<Owned> {
     /// A successful acknowledgement of `packet_id`.
     pub fn new(packet_id: PacketId) -> Self {
@@ -123,7 +126,7 @@ impl<S: Storage> PubResponse<S> {
         &self,
         version: ProtocolVersion,
         packet_type: PacketType,
-        buf: &mut impl BufMut,
+        buf: &mut impl Put,
     ) {
         buf.put_u16(self.packet_id.get());
         if !version.is_v5() {

@@ -9,17 +9,20 @@ use crate::properties::{
     encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
 };
 use crate::reason::ReasonCode;
-use crate::storage::{Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::Storage;
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
+use crate::wire::writer::Put;
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
-use bytes::BufMut;
 
 /// SUBACK: the outcome of each subscription, in the SUBSCRIBE's order.
 ///
 /// 3.x return codes 0x00, 0x01, 0x02 and 0x80 are the reason codes of the same value.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SubAck<S: Storage = Owned> {
+pub struct SubAck<S: Storage = crate::storage::DefaultStorage> {
     /// The SUBSCRIBE's packet identifier.
     pub packet_id: PacketId,
     /// Reason String and User Properties (5.0).
@@ -34,7 +37,7 @@ pub struct SubAck<S: Storage = Owned> {
 /// only when every code is Success (the 3.x meaning of an UNSUBACK). MQTT 5.0 needs one code
 /// per filter.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnsubAck<S: Storage = Owned> {
+pub struct UnsubAck<S: Storage = crate::storage::DefaultStorage> {
     /// The UNSUBSCRIBE's packet identifier.
     pub packet_id: PacketId,
     /// Reason String and User Properties (5.0).
@@ -43,6 +46,7 @@ pub struct UnsubAck<S: Storage = Owned> {
     pub reason_codes: S::List<ReasonCode>,
 }
 
+#[cfg(feature = "alloc")]
 impl SubAck<Owned> {
     /// A SUBACK with `reason_codes`.
     pub fn new(packet_id: PacketId, reason_codes: Vec<ReasonCode>) -> Self {
@@ -54,6 +58,7 @@ impl SubAck<Owned> {
     }
 }
 
+#[cfg(feature = "alloc")]
 impl UnsubAck<Owned> {
     /// An UNSUBACK with `reason_codes`.
     pub fn new(packet_id: PacketId, reason_codes: Vec<ReasonCode>) -> Self {
@@ -174,7 +179,7 @@ fn parts_len<S: Storage>(
 }
 
 fn write_parts<S: Storage>(
-    buf: &mut impl BufMut,
+    buf: &mut impl Put,
     packet_id: PacketId,
     props: &S::Props,
     codes: &S::List<ReasonCode>,
@@ -214,7 +219,7 @@ impl<S: Storage> SubAck<S> {
         )
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         write_parts::<S>(
             buf,
             self.packet_id,
@@ -249,7 +254,7 @@ impl<S: Storage> UnsubAck<S> {
         )
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         write_parts::<S>(
             buf,
             self.packet_id,

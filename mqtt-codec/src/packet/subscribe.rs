@@ -9,13 +9,16 @@ use crate::properties::{
     encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
 };
 use crate::qos::QoS;
-use crate::storage::{Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::Storage;
 use crate::topic::{check_topic_filter, split_shared, TopicFilter};
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
+use crate::wire::writer::Put;
 use crate::wire::writer::{prefixed_len, put_prefixed};
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
-use bytes::BufMut;
 
 /// When the server sends retained messages for a new subscription (5.0, §3.8.3.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -98,13 +101,14 @@ impl SubscriptionOptions {
 
 /// One topic filter of a SUBSCRIBE with its options.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Subscription<S: Storage = Owned> {
+pub struct Subscription<S: Storage = crate::storage::DefaultStorage> {
     /// The filter.
     pub filter: TopicFilter<S::Bytes>,
     /// The options.
     pub options: SubscriptionOptions,
 }
 
+#[cfg(feature = "alloc")]
 impl Subscription<Owned> {
     /// A subscription to `filter` at `qos`.
     pub fn new(filter: TopicFilter, qos: QoS) -> Self {
@@ -155,7 +159,7 @@ fn subscription_len<S: Storage>(
 
 /// SUBSCRIBE: one or more subscriptions.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Subscribe<S: Storage = Owned> {
+pub struct Subscribe<S: Storage = crate::storage::DefaultStorage> {
     /// The packet identifier.
     pub packet_id: PacketId,
     /// Subscription Identifier and User Properties (5.0).
@@ -164,6 +168,7 @@ pub struct Subscribe<S: Storage = Owned> {
     pub subscriptions: S::List<Subscription<S>>,
 }
 
+#[cfg(feature = "alloc")]
 impl Subscribe<Owned> {
     /// A SUBSCRIBE with `subscriptions`.
     pub fn new(packet_id: PacketId, subscriptions: Vec<Subscription>) -> Self {
@@ -240,7 +245,7 @@ impl<S: Storage> Subscribe<S> {
         Ok(len)
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         buf.put_u16(self.packet_id.get());
         if version.is_v5() {
             let len =

@@ -8,13 +8,16 @@ use crate::packet_type::PacketType;
 use crate::properties::{
     encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
 };
-use crate::storage::{Owned, Storage};
+#[cfg(feature = "alloc")]
+use crate::storage::Owned;
+use crate::storage::Storage;
 use crate::string::MqttStr;
 use crate::version::ProtocolVersion;
 use crate::wire::reader::{Reader, Source};
+use crate::wire::writer::Put;
 use crate::wire::writer::{prefixed_len, put_prefixed};
+#[cfg(feature = "alloc")]
 use alloc::vec::Vec;
-use bytes::BufMut;
 
 /// UNSUBSCRIBE: one or more topic filters.
 ///
@@ -22,7 +25,7 @@ use bytes::BufMut;
 /// character with its subscriptions ([MQTT-3.10.4-1]), so a filter with misplaced wildcards
 /// simply matches nothing (checklist UNS-6: be lenient).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unsubscribe<S: Storage = Owned> {
+pub struct Unsubscribe<S: Storage = crate::storage::DefaultStorage> {
     /// The packet identifier.
     pub packet_id: PacketId,
     /// User Properties (5.0).
@@ -31,6 +34,7 @@ pub struct Unsubscribe<S: Storage = Owned> {
     pub filters: S::List<MqttStr<S::Bytes>>,
 }
 
+#[cfg(feature = "alloc")]
 impl Unsubscribe<Owned> {
     /// An UNSUBSCRIBE of `filters`.
     pub fn new(packet_id: PacketId, filters: Vec<MqttStr>) -> Self {
@@ -118,7 +122,7 @@ impl<S: Storage> Unsubscribe<S> {
         Ok(len)
     }
 
-    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl BufMut) {
+    pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         buf.put_u16(self.packet_id.get());
         if version.is_v5() {
             let len = slot_content_len::<S>(

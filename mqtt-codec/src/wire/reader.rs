@@ -8,12 +8,10 @@ use crate::packet::unsubscribe::read_filter;
 use crate::packet_type::PacketType;
 use crate::properties::{next_in_section, PropertyId, UserProperty};
 use crate::reason::ReasonCode;
-use crate::storage::{Borrowed, Owned, Storage};
+use crate::storage::{Borrowed, Storage};
 use crate::string::{validate_str, MqttStr, StrError};
 use crate::version::ProtocolVersion;
 use crate::wire::varint::{read_varint, VarIntError};
-use bytes::Bytes;
-use core::cell::Cell;
 
 /// Where the bytes of a body come from, and how a field becomes a slice of them: a view of
 /// the caller's buffer, or a zero-copy [`Bytes`] slice of the decoder's frame.
@@ -108,97 +106,6 @@ impl<'a> Source<'a> for &'a [u8] {
             ReasonCode::from_u8(first)
         }
     }
-}
-
-/// The item readers of an owned source: owned lists hold their items, so none is needed.
-macro_rules! owned_list_readers {
-    ($a:lifetime) => {
-        fn next_subscription_id() -> NextFn<$a, Self, u32> {
-            |_, _| None
-        }
-        fn next_user_property() -> NextFn<$a, Self, UserProperty<Owned>> {
-            |_, _| None
-        }
-        fn next_subscription() -> NextFn<$a, Self, Subscription<Owned>> {
-            |_, _| None
-        }
-        fn next_filter() -> NextFn<$a, Self, MqttStr<Bytes>> {
-            |_, _| None
-        }
-        fn next_code() -> NextFn<$a, Self, ReasonCode> {
-            |_, _| None
-        }
-    };
-}
-
-/// The slice `start..end` of `bytes`, empty when out of range (the reader checked it).
-fn bytes_slice(bytes: &Bytes, start: usize, end: usize) -> Bytes {
-    if start <= end && end <= bytes.len() {
-        Bytes::slice(bytes, start..end)
-    } else {
-        Bytes::new()
-    }
-}
-
-impl<'a> Source<'a> for &'a Bytes {
-    type S = Owned;
-    fn data(self) -> &'a [u8] {
-        self
-    }
-    fn slice(self, start: usize, end: usize) -> Bytes {
-        bytes_slice(self, start, end)
-    }
-    owned_list_readers!('a);
-}
-
-/// An owned body whose rest (a PUBLISH payload) is not sliced: the reader records where it
-/// starts and the caller, who owns the frame, moves the frame itself in. A slice is an atomic
-/// reference-count increment now and a decrement later; this saves both.
-#[derive(Clone, Copy)]
-pub(crate) struct MovingBody<'a> {
-    /// The body.
-    pub(crate) bytes: &'a Bytes,
-    /// Where the rest starts, once read.
-    pub(crate) rest_at: &'a Cell<Option<usize>>,
-}
-
-impl<'a> Source<'a> for MovingBody<'a> {
-    type S = Owned;
-    fn data(self) -> &'a [u8] {
-        self.bytes
-    }
-    fn slice(self, start: usize, end: usize) -> Bytes {
-        bytes_slice(self.bytes, start, end)
-    }
-    fn rest(self, start: usize, end: usize) -> Bytes {
-        if end == self.bytes.len() && start <= end {
-            self.rest_at.set(Some(start));
-            Bytes::new()
-        } else {
-            self.slice(start, end)
-        }
-    }
-    owned_list_readers!('a);
-}
-
-/// An owned packet parsed from a borrowed view: a field is a copy. For packets that hold no
-/// bytes (acknowledgements without properties, PINGREQ, PINGRESP), so that nothing is copied
-/// and no shared frame is made at all.
-#[derive(Clone, Copy)]
-pub(crate) struct CopySource<'a>(pub(crate) &'a [u8]);
-
-impl<'a> Source<'a> for CopySource<'a> {
-    type S = Owned;
-    fn data(self) -> &'a [u8] {
-        self.0
-    }
-    fn slice(self, start: usize, end: usize) -> Bytes {
-        self.0
-            .get(start..end)
-            .map(Bytes::copy_from_slice)
-            .unwrap_or_default()
-    }
-    owned_list_readers!('a);
 }
 
 /// The storage's byte type of a source.

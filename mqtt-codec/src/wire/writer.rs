@@ -4,10 +4,86 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::EncodeError;
-use bytes::BufMut;
+
+/// Where the encoder puts bytes: any [`bytes::BufMut`] (with the `alloc` feature) or a
+/// [`SliceWriter`] over a caller's `&mut [u8]`, which needs no allocator. Sizes are checked
+/// against [`Put::remaining_mut`] before anything is written.
+pub trait Put {
+    /// Bytes that can still be written.
+    fn remaining_mut(&self) -> usize;
+    /// Writes one byte.
+    fn put_u8(&mut self, v: u8);
+    /// Writes a Two Byte Integer (big-endian).
+    fn put_u16(&mut self, v: u16) {
+        self.put_slice(&v.to_be_bytes());
+    }
+    /// Writes a Four Byte Integer (big-endian).
+    fn put_u32(&mut self, v: u32) {
+        self.put_slice(&v.to_be_bytes());
+    }
+    /// Writes `bytes`.
+    fn put_slice(&mut self, bytes: &[u8]);
+}
+
+#[cfg(feature = "alloc")]
+impl<B: bytes::BufMut + ?Sized> Put for B {
+    #[inline]
+    fn remaining_mut(&self) -> usize {
+        bytes::BufMut::remaining_mut(self)
+    }
+    #[inline]
+    fn put_u8(&mut self, v: u8) {
+        bytes::BufMut::put_u8(self, v)
+    }
+    #[inline]
+    fn put_u16(&mut self, v: u16) {
+        bytes::BufMut::put_u16(self, v)
+    }
+    #[inline]
+    fn put_u32(&mut self, v: u32) {
+        bytes::BufMut::put_u32(self, v)
+    }
+    #[inline]
+    fn put_slice(&mut self, bytes: &[u8]) {
+        bytes::BufMut::put_slice(self, bytes)
+    }
+}
+
+/// A [`Put`] over a caller's slice: the encoder's output without an allocator.
+pub(crate) struct SliceWriter<'a> {
+    out: &'a mut [u8],
+    pos: usize,
+}
+
+impl<'a> SliceWriter<'a> {
+    /// A writer at the start of `out`.
+    pub(crate) fn new(out: &'a mut [u8]) -> Self {
+        SliceWriter { out, pos: 0 }
+    }
+}
+
+impl Put for SliceWriter<'_> {
+    #[inline]
+    fn remaining_mut(&self) -> usize {
+        self.out.len().saturating_sub(self.pos)
+    }
+    #[inline]
+    fn put_u8(&mut self, v: u8) {
+        self.put_slice(&[v]);
+    }
+    #[inline]
+    fn put_slice(&mut self, bytes: &[u8]) {
+        // Callers checked the room first; a short slice only loses bytes, never panics.
+        let end = self.pos.saturating_add(bytes.len());
+        if let Some(dst) = self.out.get_mut(self.pos..end) {
+            dst.copy_from_slice(bytes);
+            self.pos = end;
+        }
+    }
+}
 
 /// Writes a Variable Byte Integer in its shortest form.
-pub(crate) fn put_varint(buf: &mut impl BufMut, mut value: u32) {
+pub(crate) fn put_varint(buf: &mut impl Put, mut value: u32) {
     loop {
         let mut byte = (value & 0x7F) as u8;
         value >>= 7;
@@ -22,7 +98,7 @@ pub(crate) fn put_varint(buf: &mut impl BufMut, mut value: u32) {
 }
 
 /// Writes a length-prefixed string or binary field (its length was checked).
-pub(crate) fn put_prefixed(buf: &mut impl BufMut, bytes: &[u8]) {
+pub(crate) fn put_prefixed(buf: &mut impl Put, bytes: &[u8]) {
     buf.put_u16(bytes.len() as u16);
     buf.put_slice(bytes);
 }
