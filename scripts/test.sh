@@ -15,8 +15,10 @@ cargo fmt --all -- --check
 step "lints (cargo clippy, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings -D clippy::incompatible_msrv
 
-step "no_std build of the core and the broker core (default features off)"
+step "no_std builds of the core: no allocator, alloc, the broker core (default features off)"
 cargo build -p mqtt-codec --no-default-features
+cargo clippy -p mqtt-codec --no-default-features -- -D warnings
+cargo build -p mqtt-codec --no-default-features --features alloc
 cargo build -p mqtt-codec --no-default-features --features broker
 
 step "documentation (warnings are errors)"
@@ -38,7 +40,7 @@ if cargo run -q -p mqtt-codec --example decode -- "30 FF FF FF FF 7F" >/dev/null
 fi
 
 # The bindings, the broker over real TCP, and the fuzzers: each script installs what it needs.
-for part in python ffi broker fuzz; do
+for part in no-alloc python ffi broker fuzz; do
   script="scripts/test-$part.sh"
   if [ -f "$script" ]; then
     step "$script"
