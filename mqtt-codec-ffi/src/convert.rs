@@ -3,7 +3,7 @@
 
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
-use codec::ffi_support::{
+use codec::region::{
     next_reason_code, next_subscription, next_subscription_identifier, next_topic_filter,
     next_user_property,
 };
@@ -550,15 +550,6 @@ fn get_item<'a, T: CItem<'a>>(data: &'a [u8], i: usize) -> Option<T> {
     unsafe { T::from_c(c) }.ok()
 }
 
-/// The `get` of a list over a decoded region: reads item `i` from the start.
-fn get_raw<'a, T: CItem<'a>, const LEVEL: u8>(data: &'a [u8], i: usize) -> Option<T> {
-    let mut raw = data;
-    for _ in 0..i {
-        T::next_raw(&mut raw, LEVEL)?;
-    }
-    T::next_raw(&mut raw, LEVEL)
-}
-
 /// A borrowed list of a C list, checked item by item first so that no item is dropped.
 ///
 /// # Safety
@@ -597,12 +588,13 @@ pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
         for _ in 0..l.count {
             T::next_raw(&mut rest, l.version).ok_or(MQTT_ERR_INVALID_ARGUMENT)?;
         }
-        let get: fn(&'a [u8], usize) -> Option<T> = match l.version {
-            MQTT_V3_1 => get_raw::<T, MQTT_V3_1>,
-            MQTT_V5 => get_raw::<T, MQTT_V5>,
-            _ => get_raw::<T, MQTT_V3_1_1>,
-        };
-        Ok(BorrowedList::from_fn(l.count, data, get))
+        // Encoding walks the region once with a cursor (`T::next_raw`), item after item.
+        Ok(BorrowedList::from_region(
+            l.count,
+            data,
+            l.version,
+            T::next_raw,
+        ))
     } else {
         Err(MQTT_ERR_NULL_POINTER)
     }

@@ -58,7 +58,6 @@ pub mod broker;
 mod decoder;
 mod error;
 mod error_kind;
-pub mod ffi_support;
 mod framing;
 #[cfg(feature = "alloc")]
 mod owned_body;
@@ -69,6 +68,7 @@ mod properties;
 mod property_slot;
 mod qos;
 mod reason;
+pub mod region;
 mod storage;
 mod string;
 mod topic;
@@ -80,6 +80,8 @@ pub use decoder::{Decoder, DecoderConfig, DEFAULT_MAX_PACKET_SIZE};
 pub use error::{DecodeError, EncodeError};
 pub use error_kind::DecodeErrorKind;
 pub use framing::FixedHeader;
+#[cfg(feature = "alloc")]
+pub use owned_body::{parse_bytes, parse_copied, parse_owned};
 pub use packet::connack::v3_return_code;
 pub use packet::{
     Auth, ConnAck, Connect, Disconnect, Encode, InlineConnect, Packet, PacketId, PacketRef,
@@ -89,8 +91,6 @@ pub use packet::{
 };
 pub use packet_type::PacketType;
 pub use parse::{parse, parse_header, ParseOptions, Status};
-#[cfg(feature = "alloc")]
-pub use owned_body::{parse_bytes, parse_copied, parse_owned};
 pub use properties::{Properties, PropertyId, UserProperty};
 #[cfg(feature = "alloc")]
 pub use property_slot::BoxedProperties;
@@ -99,10 +99,8 @@ pub use qos::QoS;
 pub use reason::ReasonCode;
 #[cfg(feature = "alloc")]
 pub use storage::Owned;
-pub use storage::{
-    Borrowed, BorrowedList, BorrowedListIter, DefaultBytes, DefaultStorage, Storage,
-};
-pub use string::{validate_str, MqttStr, StrError};
+pub use storage::{Borrowed, BorrowedList, BorrowedListIter, DefaultStorage, Storage};
+pub use string::{validate_str, DefaultBytes, MqttStr, StrError};
 pub use topic::{
     split_shared, topic_matches, validate_topic_filter, validate_topic_name, TopicError,
     TopicFilter, TopicName, SHARE_PREFIX,

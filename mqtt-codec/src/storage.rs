@@ -87,14 +87,6 @@ pub type DefaultStorage = Owned;
 #[cfg(not(feature = "alloc"))]
 pub type DefaultStorage = Borrowed<'static>;
 
-/// The byte type of [`crate::MqttStr`], [`crate::TopicName`] and [`crate::TopicFilter`]
-/// when none is named: [`Bytes`] with `alloc`, a `&'static [u8]` without.
-#[cfg(feature = "alloc")]
-pub type DefaultBytes = Bytes;
-/// The byte type of a string or topic when none is named; without `alloc`, `&'static [u8]`.
-#[cfg(not(feature = "alloc"))]
-pub type DefaultBytes = &'static [u8];
-
 /// Owned storage: byte fields are [`Bytes`] (slices of the received frame when decoded,
 /// so nothing is copied), lists are [`Vec`]s.
 #[cfg(feature = "alloc")]
@@ -213,6 +205,26 @@ impl<'a, T> BorrowedList<'a, T> {
     pub fn from_fn(len: usize, data: &'a [u8], get: fn(&'a [u8], usize) -> Option<T>) -> Self {
         BorrowedList {
             items: Items::Indexed { data, get },
+            len,
+        }
+    }
+
+    /// A list of `len` items read one after another from `raw` by `next`, which reads one
+    /// item and advances the region past it (the readers of [`crate::region`] have this
+    /// shape); `ctx` is passed to every call. Iterating reads each item once: a cursor, not a
+    /// lookup by index. A `None` from `next` ends the list early.
+    pub fn from_region(
+        len: usize,
+        raw: &'a [u8],
+        ctx: u8,
+        next: fn(&mut &'a [u8], u8) -> Option<T>,
+    ) -> Self {
+        BorrowedList {
+            items: Items::Wire {
+                raw,
+                ctx,
+                next: Some(next),
+            },
             len,
         }
     }

@@ -35,12 +35,20 @@ pub fn validate_str(bytes: &[u8]) -> Result<&str, StrError> {
     Ok(s)
 }
 
+/// The byte type of [`crate::MqttStr`], [`crate::TopicName`] and [`crate::TopicFilter`]
+/// when none is named: [`Bytes`] with `alloc`, a `&'static [u8]` without.
+#[cfg(feature = "alloc")]
+pub type DefaultBytes = Bytes;
+/// The byte type of a string or topic when none is named; without `alloc`, `&'static [u8]`.
+#[cfg(not(feature = "alloc"))]
+pub type DefaultBytes = &'static [u8];
+
 /// A UTF-8 Encoded String of MQTT: well-formed, without U+0000, at most 65,535 bytes.
 ///
 /// `B` is the byte storage: [`Bytes`] for owned packets (a zero-copy slice of the received
 /// frame), `&[u8]` for borrowed ones.
 #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MqttStr<B = crate::storage::DefaultBytes>(B);
+pub struct MqttStr<B = DefaultBytes>(B);
 
 impl<B: AsRef<[u8]>> MqttStr<B> {
     /// Wraps bytes that the caller has already validated.

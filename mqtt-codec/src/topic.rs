@@ -147,7 +147,7 @@ macro_rules! topic_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name<B = crate::storage::DefaultBytes>(MqttStr<B>);
+        pub struct $name<B = crate::string::DefaultBytes>(MqttStr<B>);
 
         impl<B: AsRef<[u8]>> $name<B> {
             /// The text.
@@ -297,5 +297,39 @@ impl<B: AsRef<[u8]>> TopicFilter<B> {
     /// For a 5.0 shared subscription `$share/NAME/FILTER`, the share name and the filter.
     pub fn shared(&self) -> Option<(&str, &str)> {
         split_shared(self.as_str())
+    }
+}
+
+impl<B: AsRef<[u8]>> TopicName<B> {
+    /// A topic name over `bytes`, checked like [`validate_topic_name`]. The empty name is
+    /// accepted too, for a 5.0 PUBLISH that uses a Topic Alias (the encoder refuses it
+    /// otherwise).
+    ///
+    /// ```
+    /// use mqtt_codec::TopicName;
+    /// assert!(TopicName::try_from_bytes(&b"a/b"[..]).is_ok());
+    /// assert!(TopicName::try_from_bytes(&b"a/+"[..]).is_err());
+    /// ```
+    pub fn try_from_bytes(bytes: B) -> Result<Self, TopicError> {
+        let s = validate_str(bytes.as_ref())?;
+        if !s.is_empty() {
+            validate_topic_name(s)?;
+        }
+        Ok(TopicName::from_validated(MqttStr::from_validated(bytes)))
+    }
+}
+
+impl<B: AsRef<[u8]>> TopicFilter<B> {
+    /// A topic filter over `bytes`, checked like [`validate_topic_filter`].
+    ///
+    /// ```
+    /// use mqtt_codec::TopicFilter;
+    /// assert!(TopicFilter::try_from_bytes(&b"a/#"[..], true).is_ok());
+    /// assert!(TopicFilter::try_from_bytes(&b"a/#/b"[..], true).is_err());
+    /// ```
+    pub fn try_from_bytes(bytes: B, shared_subscriptions: bool) -> Result<Self, TopicError> {
+        let s = validate_str(bytes.as_ref())?;
+        validate_topic_filter(s, shared_subscriptions)?;
+        Ok(TopicFilter::from_validated(MqttStr::from_validated(bytes)))
     }
 }
