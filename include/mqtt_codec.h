@@ -177,6 +177,28 @@
 #define MQTT_MAX_PACKET_SIZE 268435460
 
 /**
+ * The major version of the header (`MQTT_CODEC_VERSION_MAJOR`).
+ */
+#define MQTT_CODEC_VERSION_MAJOR 0
+
+/**
+ * The minor version of the header. Before 1.0 a new minor version may change the ABI; the
+ * shared library's soname is `libmqtt_codec.so.0.MINOR`.
+ */
+#define MQTT_CODEC_VERSION_MINOR 2
+
+/**
+ * The patch version of the header.
+ */
+#define MQTT_CODEC_VERSION_PATCH 0
+
+/**
+ * The header's version in one number: `MAJOR * 10000 + MINOR * 100 + PATCH`, to compare
+ * with [`mqtt_codec_version`].
+ */
+#define MQTT_CODEC_VERSION 200
+
+/**
  * The result of every function of the C ABI that can fail.
  *
  * `MQTT_OK` (0) is success. `MQTT_NEED_MORE` and `MQTT_END` are normal answers, not errors.
@@ -1344,6 +1366,17 @@ enum mqtt_status mqtt_topic_matches(const uint8_t *filter,
                                     const uint8_t *name,
                                     size_t name_len,
                                     bool *matches);
+
+/**
+ * The version of the library that is linked or loaded, in the form of
+ * `MQTT_CODEC_VERSION`. A program built against one header and run against another library
+ * sees the difference here.
+ *
+ * ```c
+ * if (mqtt_codec_version() / 100 != MQTT_CODEC_VERSION / 100) abort(); // ABI changed
+ * ```
+ */
+uint32_t mqtt_codec_version(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -75,10 +75,16 @@ else
     bad "building the C tests"
 fi
 
-step "C tests linked dynamically"
-if gcc "${CFLAGS[@]}" "$tests" -L"$lib" -lmqtt_codec -o "$work/test_shared" &&
-    LD_LIBRARY_PATH="$lib" "$work/test_shared" >/dev/null; then
-    ok "C tests pass against libmqtt_codec.so"
+step "C tests linked dynamically (through the soname, as an installed library is found)"
+soname=$(readelf -d "$lib/libmqtt_codec.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[[ "$soname" == libmqtt_codec.so.* ]] && ok "soname $soname" || bad "no soname on libmqtt_codec.so"
+mkdir -p "$work/lib"
+cp "$lib/libmqtt_codec.so" "$work/lib/$soname"
+ln -sf "$soname" "$work/lib/libmqtt_codec.so"
+if gcc "${CFLAGS[@]}" "$tests" -L"$work/lib" -lmqtt_codec -o "$work/test_shared" &&
+    readelf -d "$work/test_shared" | grep -q "NEEDED.*\[$soname\]" &&
+    LD_LIBRARY_PATH="$work/lib" "$work/test_shared" >/dev/null; then
+    ok "C tests pass against $soname"
 else
     bad "C tests against libmqtt_codec.so"
 fi

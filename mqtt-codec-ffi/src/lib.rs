@@ -22,6 +22,7 @@ mod list;
 mod status;
 mod topic;
 mod types;
+mod version;
 
 pub use decode::*;
 pub use encode::*;
@@ -29,6 +30,7 @@ pub use list::*;
 pub use status::mqtt_status;
 pub use topic::*;
 pub use types::*;
+pub use version::*;
 
 use core::ffi::{c_char, c_int};
 use status::mqtt_status::*;

@@ -808,6 +808,13 @@ static void test_stream_mixed(void) {
     mqtt_decoder_free(d);
 }
 
+/* The library that is linked is the one the header describes. */
+static void test_version(void) {
+    CHECK(mqtt_codec_version() == MQTT_CODEC_VERSION);
+    CHECK(MQTT_CODEC_VERSION == MQTT_CODEC_VERSION_MAJOR * 10000 + MQTT_CODEC_VERSION_MINOR * 100 +
+                                    MQTT_CODEC_VERSION_PATCH);
+}
+
 int main(void) {
     static const uint8_t versions[] = {MQTT_V3_1, MQTT_V3_1_1, MQTT_V5};
     static const size_t chunks[] = {1, 2, 3, 7, 1000};
@@ -824,6 +831,7 @@ int main(void) {
     test_topics();
     test_status_text();
     test_stream_mixed();
+    test_version();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
