@@ -459,6 +459,11 @@ typedef enum mqtt_status {
      */
     MQTT_ERR_DECODER_FAILED = 147,
     /**
+     * The packet is larger than the buffer of a decoder made with `mqtt_decoder_init()`;
+     * refused from its fixed header (5.0: reason code 0x95, Packet too large).
+     */
+    MQTT_ERR_PACKET_EXCEEDS_BUFFER = 148,
+    /**
      * Decode: another malformed packet (a rule added to the core after this header).
      */
     MQTT_ERR_DECODE_OTHER = 199,

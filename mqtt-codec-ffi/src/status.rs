@@ -144,6 +144,9 @@ pub enum mqtt_status {
     MQTT_ERR_SECOND_CONNECT = 146,
     /// Decode: the streaming decoder failed earlier; `mqtt_decoder_error()` gives why.
     MQTT_ERR_DECODER_FAILED = 147,
+    /// The packet is larger than the buffer of a decoder made with `mqtt_decoder_init()`;
+    /// refused from its fixed header (5.0: reason code 0x95, Packet too large).
+    MQTT_ERR_PACKET_EXCEEDS_BUFFER = 148,
     /// Decode: another malformed packet (a rule added to the core after this header).
     MQTT_ERR_DECODE_OTHER = 199,
     /// Encode: something the version asked for cannot represent (properties before 5.0, ...).
@@ -227,6 +230,7 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_ERR_FIRST_PACKET_NOT_CONNECT,
     MQTT_ERR_SECOND_CONNECT,
     MQTT_ERR_DECODER_FAILED,
+    MQTT_ERR_PACKET_EXCEEDS_BUFFER,
     MQTT_ERR_DECODE_OTHER,
     MQTT_ERR_NOT_REPRESENTABLE,
     MQTT_ERR_MISSING_PACKET_ID,
@@ -315,6 +319,7 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         MQTT_ERR_FIRST_PACKET_NOT_CONNECT => b"first packet is not CONNECT [MQTT-3.1.0-1]\0",
         MQTT_ERR_SECOND_CONNECT => b"second CONNECT [MQTT-3.1.0-2]\0",
         MQTT_ERR_DECODER_FAILED => b"the decoder failed earlier; close the connection\0",
+        MQTT_ERR_PACKET_EXCEEDS_BUFFER => b"packet larger than the decoder's buffer\0",
         MQTT_ERR_DECODE_OTHER => b"malformed packet\0",
         MQTT_ERR_NOT_REPRESENTABLE => b"cannot be represented in this protocol version\0",
         MQTT_ERR_MISSING_PACKET_ID => b"PUBLISH at QoS 1 or 2 needs a packet identifier\0",
@@ -430,6 +435,7 @@ const DECODE_STATUS: &[(DecodeErrorKind, mqtt_status)] = &[
     (K::FirstPacketNotConnect, MQTT_ERR_FIRST_PACKET_NOT_CONNECT),
     (K::SecondConnect, MQTT_ERR_SECOND_CONNECT),
     (K::Failed, MQTT_ERR_DECODER_FAILED),
+    (K::PacketExceedsBuffer, MQTT_ERR_PACKET_EXCEEDS_BUFFER),
 ];
 
 /// The status of a decode error.

@@ -4,12 +4,24 @@
 
 use crate::error::DecodeError;
 use crate::framing::{FixedHeader, HeaderReader};
-use crate::owned_body::{frameless, parse_frameless, parse_owned_body};
-use crate::packet::{Packet, ParseCtx};
+use crate::packet::{parse_body, PacketRef, ParseCtx};
 use crate::packet_type::PacketType;
 use crate::parse::{parse_header, ParseOptions, Status};
+use crate::recv_buffer::RecvBuffer;
 use crate::version::{ProtocolVersion, Role};
-use bytes::{Buf, BytesMut};
+#[cfg(feature = "alloc")]
+use {
+    crate::owned_body::{frameless, parse_frameless, parse_owned_body},
+    crate::packet::Packet,
+    bytes::{Buf, BytesMut},
+};
+
+/// The buffer of a [`Decoder`] named without one: a growable `BytesMut` with `alloc`.
+#[cfg(feature = "alloc")]
+pub type DefaultRecvBuffer = BytesMut;
+/// The buffer of a [`Decoder`] named without one; without `alloc`, a caller's slice.
+#[cfg(not(feature = "alloc"))]
+pub type DefaultRecvBuffer = crate::recv_buffer::SliceBuffer<'static>;
 
 /// The default maximum packet size of a [`Decoder`]: 1 MiB. Raise it for larger payloads;
 /// the decoder never buffers more than this for one packet.
@@ -25,6 +37,28 @@ pub struct DecoderConfig {
     /// The largest packet accepted, header included; checked as soon as the remaining
     /// length is known, before the body is buffered (5.0 reason 0x95).
     pub max_packet_size: usize,
+}
+
+impl DecoderConfig {
+    /// A client's: it receives the server's packets of `version`, up to
+    /// [`DEFAULT_MAX_PACKET_SIZE`] bytes each.
+    pub fn client(version: ProtocolVersion) -> Self {
+        DecoderConfig {
+            version: Some(version),
+            role: Some(Role::Client),
+            max_packet_size: DEFAULT_MAX_PACKET_SIZE,
+        }
+    }
+
+    /// A server's: the first packet must be a CONNECT ([MQTT-3.1.0-1]), which gives the
+    /// version; packets up to [`DEFAULT_MAX_PACKET_SIZE`] bytes each.
+    pub fn server() -> Self {
+        DecoderConfig {
+            version: None,
+            role: Some(Role::Server),
+            max_packet_size: DEFAULT_MAX_PACKET_SIZE,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -66,43 +100,125 @@ enum State {
 /// # Ok::<(), mqtt_codec::DecodeError>(())
 /// ```
 #[derive(Clone, Debug)]
-pub struct Decoder {
-    buf: BytesMut,
+pub struct Decoder<B: RecvBuffer = DefaultRecvBuffer> {
+    buf: B,
     state: State,
     config: DecoderConfig,
     seen_connect: bool,
     offset: u64,
+    /// The size of the packet last returned as a view ([`Decoder::next_packet_ref`]): its
+    /// bytes stay in the buffer until the next call.
+    lent: usize,
 }
 
-impl Decoder {
-    /// A decoder with `config`.
+#[cfg(feature = "alloc")]
+impl Decoder<BytesMut> {
+    /// A decoder with `config`, over a buffer that grows as needed (up to the maximum packet
+    /// size for one packet).
     pub fn new(config: DecoderConfig) -> Self {
-        Decoder {
-            buf: BytesMut::new(),
-            state: State::Header(HeaderReader::default()),
-            config,
-            seen_connect: false,
-            offset: 0,
-        }
+        Decoder::with_buffer(config, BytesMut::new())
     }
 
     /// A client-side decoder for `version`: it receives the server's packets.
     pub fn client(version: ProtocolVersion) -> Self {
-        Decoder::new(DecoderConfig {
-            version: Some(version),
-            role: Some(Role::Client),
-            max_packet_size: DEFAULT_MAX_PACKET_SIZE,
-        })
+        Decoder::new(DecoderConfig::client(version))
     }
 
     /// A server-side decoder: it receives a client's packets, the first of which must be a
     /// CONNECT ([MQTT-3.1.0-1]), and takes the version from it.
     pub fn server() -> Self {
-        Decoder::new(DecoderConfig {
-            version: None,
-            role: Some(Role::Server),
-            max_packet_size: DEFAULT_MAX_PACKET_SIZE,
-        })
+        Decoder::new(DecoderConfig::server())
+    }
+
+    /// The receive buffer, to read from a socket straight into it (for example with
+    /// `read_buf`) instead of calling [`Decoder::feed`]. Once a header is known the buffer
+    /// already has room reserved for the whole packet.
+    pub fn buffer_mut(&mut self) -> &mut BytesMut {
+        if matches!(self.state, State::Failed(_)) {
+            self.buf.clear();
+        }
+        self.release_lent();
+        &mut self.buf
+    }
+
+    /// The next complete packet, `Ok(None)` when more bytes are needed, or the error that
+    /// fails the decoder. The packet is owned: its byte fields are zero-copy slices of the
+    /// frame, split off the buffer.
+    pub fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+        if let State::Failed(e) = &self.state {
+            return Err(DecodeError::Failed { first: e.kind() });
+        }
+        self.release_lent();
+        // A plain match: binding the result first and returning it made the streaming decode
+        // twice as slow (criterion, 16-byte chunks), through an extra copy of the packet.
+        match self.advance() {
+            Ok(p) => Ok(p),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    #[inline(always)]
+    fn advance(&mut self) -> Result<Option<Packet>, DecodeError> {
+        let Some(header) = self.next_frame()? else {
+            return Ok(None);
+        };
+        let start = self.offset;
+        self.offset = self.offset.saturating_add(header.packet_len() as u64);
+        let ctx = ParseCtx::new(self.config.version, self.config.role, header.flags);
+        let packet = self
+            .take_packet(&header, &ctx)
+            .inspect_err(|_| self.offset = start)?;
+        if let Packet::Connect(connect) = &packet {
+            self.learn_version(connect.protocol_version);
+        }
+        Ok(Some(packet))
+    }
+
+    /// Parses the whole packet at the front of the buffer and removes it from the buffer.
+    #[inline(always)]
+    fn take_packet(&mut self, header: &FixedHeader, ctx: &ParseCtx) -> Result<Packet, DecodeError> {
+        let len = header.packet_len();
+        if frameless(header.packet_type) {
+            // Nothing of the frame is kept: parse in place and drop the bytes, so the shared
+            // buffer's reference count is not touched (a rare 5.0 Reason String is copied).
+            let body = self.buf.get(header.header_len..len).unwrap_or_default();
+            let packet = parse_frameless(header.packet_type, body, ctx)?;
+            self.buf.advance(len);
+            return Ok(packet);
+        }
+        // The body is split off without the header: slicing a frozen frame instead would
+        // cost an extra pair of atomic reference-count updates.
+        let mut frame = self.buf.split_to(len);
+        frame.advance(header.header_len);
+        parse_owned_body(header.packet_type, frame.freeze(), ctx)
+    }
+}
+
+impl<B: RecvBuffer> Decoder<B> {
+    /// A decoder with `config` over `buf`, which may be a caller's slice
+    /// ([`crate::SliceBuffer`]): nothing is allocated then, and a packet larger than the
+    /// buffer is refused with [`DecodeError::PacketExceedsBuffer`] as soon as its fixed
+    /// header is read.
+    pub fn with_buffer(config: DecoderConfig, buf: B) -> Self {
+        Decoder {
+            buf,
+            state: State::Header(HeaderReader::default()),
+            config,
+            seen_connect: false,
+            offset: 0,
+            lent: 0,
+        }
+    }
+
+    /// A client-side decoder for `version` over `buf`: it receives the server's packets.
+    pub fn client_in(version: ProtocolVersion, buf: B) -> Self {
+        Decoder::with_buffer(DecoderConfig::client(version), buf)
+    }
+
+    /// A server-side decoder over `buf`: the first packet must be a CONNECT
+    /// ([MQTT-3.1.0-1]), which gives the version.
+    pub fn server_in(buf: B) -> Self {
+        Decoder::with_buffer(DecoderConfig::server(), buf)
     }
 
     /// Sets the maximum packet size (header included).
@@ -143,43 +259,94 @@ impl Decoder {
 
     /// Bytes received but not yet returned as packets.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
-    }
-
-    /// Appends received bytes. Ignored once the decoder has failed.
-    pub fn feed(&mut self, data: &[u8]) {
-        if !matches!(self.state, State::Failed(_)) {
-            self.buf.extend_from_slice(data);
+        match self.state {
+            State::Failed(_) => 0,
+            _ => self.buf.data().len().saturating_sub(self.lent),
         }
     }
 
-    /// The receive buffer, to read from a socket straight into it (for example with
-    /// `read_buf`) instead of calling [`Decoder::feed`]. Once a header is known the buffer
-    /// already has room reserved for the whole packet.
-    pub fn buffer_mut(&mut self) -> &mut BytesMut {
-        &mut self.buf
+    /// Appends received bytes and returns how many were taken: all of them, but for a fixed
+    /// buffer ([`crate::SliceBuffer`]) that is full, when the rest must be fed again after
+    /// taking packets out. Ignored (0) once the decoder has failed.
+    pub fn feed(&mut self, data: &[u8]) -> usize {
+        if matches!(self.state, State::Failed(_)) {
+            self.buf.clear();
+            return 0;
+        }
+        self.release_lent();
+        self.buf.append(data)
     }
 
-    /// The next complete packet, `Ok(None)` when more bytes are needed, or the error that
-    /// fails the decoder.
-    pub fn next_packet(&mut self) -> Result<Option<Packet>, DecodeError> {
+    /// The next complete packet as a view into the decoder's buffer, `Ok(None)` when more
+    /// bytes are needed, or the error that fails the decoder. Nothing is allocated or copied;
+    /// the packet's bytes leave the buffer at the next call.
+    pub fn next_packet_ref(&mut self) -> Result<Option<PacketRef<'_>>, DecodeError> {
         if let State::Failed(e) = &self.state {
-            return Err(DecodeError::Failed { first: e.kind() });
+            let first = e.kind();
+            self.buf.clear();
+            return Err(DecodeError::Failed { first });
         }
-        // A plain match: binding the result first and returning it made the streaming decode
-        // twice as slow (criterion, 16-byte chunks), through an extra copy of the packet.
-        match self.advance() {
-            Ok(p) => Ok(p),
+        self.release_lent();
+        let header = match self.next_frame() {
+            Ok(Some(header)) => header,
+            Ok(None) => return Ok(None),
+            Err(e) => return Err(self.fail(e)),
+        };
+        let ctx = ParseCtx::new(self.config.version, self.config.role, header.flags);
+        let len = header.packet_len();
+        let body = self
+            .buf
+            .data()
+            .get(header.header_len..len)
+            .unwrap_or_default();
+        // The packet borrows `self.buf` until it is returned, so only the other fields are
+        // touched here; on an error the buffer is dropped at the next call instead.
+        match parse_body(header.packet_type, body, &ctx) {
+            Ok(packet) => {
+                if let PacketRef::Connect(connect) = &packet {
+                    self.config.version = Some(connect.protocol_version);
+                    self.seen_connect = true;
+                }
+                self.offset = self.offset.saturating_add(len as u64);
+                self.lent = len;
+                Ok(Some(packet))
+            }
             Err(e) => {
-                self.buf = BytesMut::new();
                 self.state = State::Failed(e.clone());
                 Err(e)
             }
         }
     }
 
+    /// Drops the bytes of the packet last returned as a view.
+    #[inline]
+    fn release_lent(&mut self) {
+        if self.lent > 0 {
+            self.buf.consume(self.lent);
+            self.lent = 0;
+        }
+    }
+
+    /// Fails the decoder with `e` and returns it.
+    #[cold]
+    fn fail(&mut self, e: DecodeError) -> DecodeError {
+        self.buf.clear();
+        self.lent = 0;
+        self.state = State::Failed(e.clone());
+        e
+    }
+
+    /// After a CONNECT: the connection's version, and CON-2 from now on.
+    #[cfg(feature = "alloc")]
+    fn learn_version(&mut self, version: ProtocolVersion) {
+        self.config.version = Some(version);
+        self.seen_connect = true;
+    }
+
+    /// Runs the fixed-header state machine over the buffered bytes; gives the header of the
+    /// packet at the front of the buffer once the whole packet is there.
     #[inline(always)]
-    fn advance(&mut self) -> Result<Option<Packet>, DecodeError> {
+    fn next_frame(&mut self) -> Result<Option<FixedHeader>, DecodeError> {
         loop {
             match &mut self.state {
                 State::Failed(_) => return Ok(None),
@@ -191,14 +358,12 @@ impl Decoder {
                             receiver: self.config.role,
                             max_packet_size: self.config.max_packet_size,
                         };
-                        if let Status::Complete(header) = parse_header(&self.buf, &opts)? {
-                            self.check_sequence(header.packet_type)?;
-                            self.reserve_body(&header);
-                            self.state = State::Body(header);
+                        if let Status::Complete(header) = parse_header(self.buf.data(), &opts)? {
+                            self.accept_header(header)?;
                             continue;
                         }
                     }
-                    let Some(&byte) = self.buf.get(reader.consumed()) else {
+                    let Some(&byte) = self.buf.data().get(reader.consumed()) else {
                         return Ok(None);
                     };
                     if let Some(header) = reader.push(
@@ -207,60 +372,36 @@ impl Decoder {
                         self.config.role,
                         self.config.max_packet_size,
                     )? {
-                        self.check_sequence(header.packet_type)?;
-                        self.reserve_body(&header);
-                        self.state = State::Body(header);
+                        self.accept_header(header)?;
                     }
                 }
                 State::Body(header) => {
                     let header = *header;
-                    if self.buf.len() < header.packet_len() {
+                    if self.buf.data().len() < header.packet_len() {
                         return Ok(None);
                     }
-                    let start = self.offset;
-                    self.offset = self.offset.saturating_add(header.packet_len() as u64);
                     self.state = State::Header(HeaderReader::default());
-                    let ctx = ParseCtx::new(self.config.version, self.config.role, header.flags);
-                    let packet = self
-                        .take_packet(&header, &ctx)
-                        .inspect_err(|_| self.offset = start)?;
-                    if let Packet::Connect(connect) = &packet {
-                        self.config.version = Some(connect.protocol_version);
-                        self.seen_connect = true;
-                    }
-                    return Ok(Some(packet));
+                    return Ok(Some(header));
                 }
             }
         }
     }
 
-    /// Parses the whole packet at the front of the buffer and removes it from the buffer.
-    #[inline(always)]
-    fn take_packet(&mut self, header: &FixedHeader, ctx: &ParseCtx) -> Result<Packet, DecodeError> {
-        let len = header.packet_len();
-        if frameless(header.packet_type) {
-            // Nothing of the frame is kept: parse in place and drop the bytes, so the shared
-            // buffer's reference count is not touched (a rare 5.0 Reason String is copied).
-            let body = self.buf.get(header.header_len..len).unwrap_or_default();
-            let packet = parse_frameless(header.packet_type, body, ctx)?;
-            self.buf.advance(len);
-            return Ok(packet);
+    /// A complete fixed header: checked against the connection's sequence and the buffer's
+    /// capacity, then the body is awaited.
+    fn accept_header(&mut self, header: FixedHeader) -> Result<(), DecodeError> {
+        self.check_sequence(header.packet_type)?;
+        let size = header.packet_len();
+        if let Some(capacity) = self.buf.capacity() {
+            if size > capacity {
+                return Err(DecodeError::PacketExceedsBuffer { size, capacity });
+            }
         }
-        // The body is split off without the header: slicing a frozen frame instead would
-        // cost an extra pair of atomic reference-count updates.
-        let mut frame = self.buf.split_to(len);
-        frame.advance(header.header_len);
-        parse_owned_body(header.packet_type, frame.freeze(), ctx)
-    }
-
-    /// Makes room for the rest of a packet whose header was read, so that a caller reading
-    /// into [`Decoder::buffer_mut`] receives it without reallocations. The size was checked
-    /// against the limit already.
-    fn reserve_body(&mut self, header: &FixedHeader) {
-        let missing = header.packet_len().saturating_sub(self.buf.len());
-        if missing > 0 {
-            self.buf.reserve(missing);
-        }
+        // Room for the rest of the packet, so that a caller reading into the buffer receives
+        // it without reallocations. The size was checked against the limit already.
+        self.buf.reserve(size.saturating_sub(self.buf.data().len()));
+        self.state = State::Body(header);
+        Ok(())
     }
 
     /// CON-1 and CON-2 for a server-side decoder: CONNECT first, and only once.

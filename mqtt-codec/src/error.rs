@@ -60,6 +60,16 @@ pub enum DecodeError {
         /// The configured maximum.
         max: usize,
     },
+    /// The packet is larger than the fixed receive buffer of the decoder (a
+    /// [`crate::SliceBuffer`]): refused from its fixed header, before any body byte is
+    /// buffered (5.0 reason 0x95).
+    #[error("packet of {size} bytes does not fit the decoder's buffer of {capacity}")]
+    PacketExceedsBuffer {
+        /// Total size declared by the fixed header.
+        size: usize,
+        /// The buffer's capacity.
+        capacity: usize,
+    },
     /// A field runs past the end of the packet (RL-5, DT-1, DT-3).
     #[error("{packet_type}: {field} runs past the end of the packet")]
     UnexpectedEnd {

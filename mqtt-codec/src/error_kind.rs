@@ -35,6 +35,8 @@ pub enum DecodeErrorKind {
     NonMinimalVarInt,
     /// [`DecodeError::PacketTooLarge`].
     PacketTooLarge,
+    /// [`DecodeError::PacketExceedsBuffer`].
+    PacketExceedsBuffer,
     /// [`DecodeError::UnexpectedEnd`].
     UnexpectedEnd,
     /// [`DecodeError::TrailingBytes`].
@@ -129,7 +131,7 @@ impl DecodeErrorKind {
     pub fn reason_code(self) -> ReasonCode {
         use DecodeErrorKind::*;
         match self {
-            PacketTooLarge => ReasonCode::PacketTooLarge,
+            PacketTooLarge | PacketExceedsBuffer => ReasonCode::PacketTooLarge,
             UnsupportedProtocolName | UnsupportedProtocolLevel => {
                 ReasonCode::UnsupportedProtocolVersion
             }
@@ -182,6 +184,7 @@ impl DecodeError {
             E::VarIntTooLong { .. } => K::VarIntTooLong,
             E::NonMinimalVarInt { .. } => K::NonMinimalVarInt,
             E::PacketTooLarge { .. } => K::PacketTooLarge,
+            E::PacketExceedsBuffer { .. } => K::PacketExceedsBuffer,
             E::UnexpectedEnd { .. } => K::UnexpectedEnd,
             E::TrailingBytes { .. } => K::TrailingBytes,
             E::InvalidRemainingLength { .. } => K::InvalidRemainingLength,

@@ -7,7 +7,6 @@ use crate::error::DecodeError;
 use crate::packet_type::PacketType;
 use crate::qos::QoS;
 use crate::version::{ProtocolVersion, Role};
-#[cfg(feature = "alloc")]
 use crate::wire::varint::{VarIntError, VarIntState};
 
 /// A parsed fixed header.
@@ -88,7 +87,6 @@ pub(crate) fn check_first_byte(
 }
 
 /// Incremental fixed-header reader: each byte is examined once, whatever the chunking.
-#[cfg(feature = "alloc")]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct HeaderReader {
     first: Option<(PacketType, u8)>,
@@ -96,7 +94,6 @@ pub(crate) struct HeaderReader {
     consumed: usize,
 }
 
-#[cfg(feature = "alloc")]
 impl HeaderReader {
     /// Bytes of the header consumed so far.
     pub(crate) fn consumed(&self) -> usize {

@@ -54,7 +54,6 @@ extern crate std;
 
 #[cfg(feature = "broker")]
 pub mod broker;
-#[cfg(feature = "alloc")]
 mod decoder;
 mod error;
 mod error_kind;
@@ -68,6 +67,7 @@ mod properties;
 mod property_slot;
 mod qos;
 mod reason;
+mod recv_buffer;
 pub mod region;
 mod storage;
 mod string;
@@ -75,8 +75,7 @@ mod topic;
 mod version;
 mod wire;
 
-#[cfg(feature = "alloc")]
-pub use decoder::{Decoder, DecoderConfig, DEFAULT_MAX_PACKET_SIZE};
+pub use decoder::{Decoder, DecoderConfig, DefaultRecvBuffer, DEFAULT_MAX_PACKET_SIZE};
 pub use error::{DecodeError, EncodeError};
 pub use error_kind::DecodeErrorKind;
 pub use framing::FixedHeader;
@@ -97,6 +96,7 @@ pub use property_slot::BoxedProperties;
 pub use property_slot::InlineProperties;
 pub use qos::QoS;
 pub use reason::ReasonCode;
+pub use recv_buffer::{RecvBuffer, SliceBuffer};
 #[cfg(feature = "alloc")]
 pub use storage::Owned;
 pub use storage::{Borrowed, BorrowedList, BorrowedListIter, DefaultStorage, Storage};
