@@ -317,7 +317,7 @@ macro_rules! define_properties {
             /// The name the specification gives the property.
             pub const fn name(self) -> &'static str {
                 match self {
-                    $( PropertyId::$variant => prop_text!($id, $name $(, $note)?), )*
+                    $( PropertyId::$variant => $name, )*
                     PropertyId::SubscriptionIdentifier => "Subscription Identifier",
                     PropertyId::UserProperty => "User Property",
                 }
@@ -415,7 +415,7 @@ macro_rules! define_properties {
             ) -> Result<(), DecodeError> {
                 match id {
                     $( PropertyId::$variant => {
-                        let value = read_prop!($kind, r, prop_text!($id, $name $(, $note)?));
+                        let value = read_prop!($kind, r, $name);
                         if let Some(v) = int_value!($kind, &value) {
                             check_value(id, v).map_err(|()| DecodeError::InvalidPropertyValue { property: id, value: v })?;
                         }
@@ -436,7 +436,7 @@ macro_rules! define_properties {
                     if let Some(n) = int_value!($kind, v) {
                         check_value(id, n).map_err(|()| EncodeError::InvalidPropertyValue { property: id, value: n })?;
                     }
-                    len = len.saturating_add(value_len!($kind, v, prop_text!($id, $name $(, $note)?))).saturating_add(1);
+                    len = len.saturating_add(value_len!($kind, v, $name)).saturating_add(1);
                 } )*
                 let mut err = None;
                 let mut count = 0usize;

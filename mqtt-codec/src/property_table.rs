@@ -92,3 +92,20 @@ macro_rules! for_each_property {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::PropertyId;
+    use alloc::string::ToString;
+
+    #[test]
+    fn a_property_is_named_and_shown_as_in_the_specification() {
+        assert_eq!(PropertyId::TopicAlias.name(), "Topic Alias");
+        assert_eq!(PropertyId::TopicAlias.to_string(), "Topic Alias (0x23)");
+        assert_eq!(
+            PropertyId::PayloadFormatIndicator.to_string(),
+            "Payload Format Indicator (0x01)"
+        );
+        assert_eq!(PropertyId::UserProperty.to_string(), "User Property (0x26)");
+    }
+}
