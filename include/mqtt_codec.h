@@ -572,7 +572,7 @@ typedef struct mqtt_properties {
      */
     bool has_payload_format_indicator;
     /**
-     * Payload Format Indicator (0x01): 0 bytes, 1 UTF-8.
+     * Payload Format Indicator (0x01), 0 bytes, 1 UTF-8.
      */
     uint8_t payload_format_indicator;
     /**

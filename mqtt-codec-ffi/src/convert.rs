@@ -185,98 +185,65 @@ fn str_opt<B: AsRef<[u8]>>(s: &Option<MqttStr<B>>) -> mqtt_bytes {
     mqtt_bytes::opt(s.as_ref().map(|s| s.as_bytes()))
 }
 
+/// The C field of a core property, by its kind: a view (NULL when absent), or a number (0
+/// when absent; its `has_` flag says which).
+macro_rules! to_c {
+    (Str, $v:expr) => {
+        str_opt(&$v)
+    };
+    (Topic, $v:expr) => {
+        mqtt_bytes::opt($v.as_ref().map(|t| t.as_mqtt_str().as_bytes()))
+    };
+    (Bin, $v:expr) => {
+        mqtt_bytes::opt($v.as_ref().map(|b| b.as_ref()))
+    };
+    ($number:ident, $v:expr) => {
+        $v.unwrap_or(0)
+    };
+}
+
 /// C views of a packet's properties.
 pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
     p: &codec::Properties<S>,
     sink: &mut L,
     will: bool,
 ) -> mqtt_properties {
-    mqtt_properties {
-        has_payload_format_indicator: p.payload_format_indicator.is_some(),
-        payload_format_indicator: p.payload_format_indicator.unwrap_or(0),
-        has_message_expiry_interval: p.message_expiry_interval.is_some(),
-        message_expiry_interval: p.message_expiry_interval.unwrap_or(0),
-        content_type: str_opt(&p.content_type),
-        response_topic: mqtt_bytes::opt(
-            p.response_topic
-                .as_ref()
-                .map(|t| t.as_mqtt_str().as_bytes()),
-        ),
-        correlation_data: mqtt_bytes::opt(p.correlation_data.as_ref().map(|b| b.as_ref())),
-        has_session_expiry_interval: p.session_expiry_interval.is_some(),
-        session_expiry_interval: p.session_expiry_interval.unwrap_or(0),
-        assigned_client_identifier: str_opt(&p.assigned_client_identifier),
-        has_server_keep_alive: p.server_keep_alive.is_some(),
-        server_keep_alive: p.server_keep_alive.unwrap_or(0),
-        authentication_method: str_opt(&p.authentication_method),
-        authentication_data: mqtt_bytes::opt(p.authentication_data.as_ref().map(|b| b.as_ref())),
-        has_request_problem_information: p.request_problem_information.is_some(),
-        request_problem_information: p.request_problem_information.unwrap_or(0),
-        has_will_delay_interval: p.will_delay_interval.is_some(),
-        will_delay_interval: p.will_delay_interval.unwrap_or(0),
-        has_request_response_information: p.request_response_information.is_some(),
-        request_response_information: p.request_response_information.unwrap_or(0),
-        response_information: str_opt(&p.response_information),
-        server_reference: str_opt(&p.server_reference),
-        reason_string: str_opt(&p.reason_string),
-        has_receive_maximum: p.receive_maximum.is_some(),
-        receive_maximum: p.receive_maximum.unwrap_or(0),
-        has_topic_alias_maximum: p.topic_alias_maximum.is_some(),
-        topic_alias_maximum: p.topic_alias_maximum.unwrap_or(0),
-        has_topic_alias: p.topic_alias.is_some(),
-        topic_alias: p.topic_alias.unwrap_or(0),
-        has_maximum_qos: p.maximum_qos.is_some(),
-        maximum_qos: p.maximum_qos.unwrap_or(0),
-        has_retain_available: p.retain_available.is_some(),
-        retain_available: p.retain_available.unwrap_or(0),
-        has_maximum_packet_size: p.maximum_packet_size.is_some(),
-        maximum_packet_size: p.maximum_packet_size.unwrap_or(0),
-        has_wildcard_subscription_available: p.wildcard_subscription_available.is_some(),
-        wildcard_subscription_available: p.wildcard_subscription_available.unwrap_or(0),
-        has_subscription_identifier_available: p.subscription_identifier_available.is_some(),
-        subscription_identifier_available: p.subscription_identifier_available.unwrap_or(0),
-        has_shared_subscription_available: p.shared_subscription_available.is_some(),
-        shared_subscription_available: p.shared_subscription_available.unwrap_or(0),
-        subscription_identifiers: sink.subscription_ids(&p.subscription_identifiers),
-        user_properties: sink.user_properties(&p.user_properties, will),
+    macro_rules! fill {
+        ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
+            mqtt_properties {
+                $(
+                    $field: to_c!($kind, p.$field),
+                    $( $has: p.$field.is_some(), )?
+                )*
+                subscription_identifiers: sink.subscription_ids(&p.subscription_identifiers),
+                user_properties: sink.user_properties(&p.user_properties, will),
+            }
+        };
     }
+    for_each_c_property!(fill)
+}
+
+/// True when a C property is set: its `has_` flag, or a view that is not NULL with length 0
+/// (NULL with a length is an error the full conversion reports).
+macro_rules! set_in_c {
+    ($p:ident, $field:ident, $has:ident) => {
+        $p.$has
+    };
+    ($p:ident, $field:ident) => {
+        !$p.$field.ptr.is_null() | ($p.$field.len != 0)
+    };
 }
 
 /// True when the C property block sets nothing: every flag clear, every view NULL with
-/// length 0 (NULL with a length is an error the full conversion reports), both
-/// lists empty. What [`build_properties`] makes of it is then the empty set.
+/// length 0, both lists empty. What [`build_properties`] makes of it is then the empty set.
 fn no_properties(p: &mqtt_properties) -> bool {
-    let flags = [
-        p.has_payload_format_indicator,
-        p.has_message_expiry_interval,
-        p.has_session_expiry_interval,
-        p.has_server_keep_alive,
-        p.has_request_problem_information,
-        p.has_will_delay_interval,
-        p.has_request_response_information,
-        p.has_receive_maximum,
-        p.has_topic_alias_maximum,
-        p.has_topic_alias,
-        p.has_maximum_qos,
-        p.has_retain_available,
-        p.has_maximum_packet_size,
-        p.has_wildcard_subscription_available,
-        p.has_subscription_identifier_available,
-        p.has_shared_subscription_available,
-    ];
-    let views = [
-        &p.content_type,
-        &p.response_topic,
-        &p.correlation_data,
-        &p.assigned_client_identifier,
-        &p.authentication_method,
-        &p.authentication_data,
-        &p.response_information,
-        &p.server_reference,
-        &p.reason_string,
-    ];
-    !flags.contains(&true)
-        && views.iter().all(|v| v.ptr.is_null() && v.len == 0)
+    // `|` rather than `||`: no branch per property on this path, which most packets take.
+    macro_rules! any_set {
+        ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
+            false $( | set_in_c!(p, $field $(, $has)?) )*
+        };
+    }
+    !for_each_c_property!(any_set)
         && p.subscription_identifiers.count == 0
         && p.user_properties.count == 0
 }
@@ -600,6 +567,26 @@ pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
     }
 }
 
+/// A core property of its C field, by its kind; returns from the function on an invalid view.
+/// Must be used in an `unsafe` block whose views are valid for the result's lifetime.
+macro_rules! from_c {
+    (Str, $v:expr) => {
+        opt_str(&$v)?
+    };
+    (Topic, $v:expr) => {
+        match opt_view(&$v)? {
+            None => None,
+            Some(_) => Some(topic_name(&$v)?),
+        }
+    };
+    (Bin, $v:expr) => {
+        opt_view(&$v)?
+    };
+    ($number:ident, $v:expr, $has:expr) => {
+        $has.then_some($v)
+    };
+}
+
 /// Borrowed properties of C ones.
 ///
 /// # Safety
@@ -613,52 +600,14 @@ pub(crate) unsafe fn build_properties<'a>(
     if no_properties(p) {
         return Ok(out);
     }
-    out.payload_format_indicator = p
-        .has_payload_format_indicator
-        .then_some(p.payload_format_indicator);
-    out.message_expiry_interval = p
-        .has_message_expiry_interval
-        .then_some(p.message_expiry_interval);
-    out.session_expiry_interval = p
-        .has_session_expiry_interval
-        .then_some(p.session_expiry_interval);
-    out.server_keep_alive = p.has_server_keep_alive.then_some(p.server_keep_alive);
-    out.request_problem_information = p
-        .has_request_problem_information
-        .then_some(p.request_problem_information);
-    out.will_delay_interval = p.has_will_delay_interval.then_some(p.will_delay_interval);
-    out.request_response_information = p
-        .has_request_response_information
-        .then_some(p.request_response_information);
-    out.receive_maximum = p.has_receive_maximum.then_some(p.receive_maximum);
-    out.topic_alias_maximum = p.has_topic_alias_maximum.then_some(p.topic_alias_maximum);
-    out.topic_alias = p.has_topic_alias.then_some(p.topic_alias);
-    out.maximum_qos = p.has_maximum_qos.then_some(p.maximum_qos);
-    out.retain_available = p.has_retain_available.then_some(p.retain_available);
-    out.maximum_packet_size = p.has_maximum_packet_size.then_some(p.maximum_packet_size);
-    out.wildcard_subscription_available = p
-        .has_wildcard_subscription_available
-        .then_some(p.wildcard_subscription_available);
-    out.subscription_identifier_available = p
-        .has_subscription_identifier_available
-        .then_some(p.subscription_identifier_available);
-    out.shared_subscription_available = p
-        .has_shared_subscription_available
-        .then_some(p.shared_subscription_available);
+    macro_rules! build {
+        ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
+            $( out.$field = from_c!($kind, p.$field $(, p.$has)?); )*
+        };
+    }
     // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
     unsafe {
-        out.content_type = opt_str(&p.content_type)?;
-        out.response_topic = match opt_view(&p.response_topic)? {
-            None => None,
-            Some(_) => Some(topic_name(&p.response_topic)?),
-        };
-        out.correlation_data = opt_view(&p.correlation_data)?;
-        out.assigned_client_identifier = opt_str(&p.assigned_client_identifier)?;
-        out.authentication_method = opt_str(&p.authentication_method)?;
-        out.authentication_data = opt_view(&p.authentication_data)?;
-        out.response_information = opt_str(&p.response_information)?;
-        out.server_reference = opt_str(&p.server_reference)?;
-        out.reason_string = opt_str(&p.reason_string)?;
+        for_each_c_property!(build);
         out.subscription_identifiers = build_list(&p.subscription_identifiers)?;
         out.user_properties = build_list(&p.user_properties)?;
     }

@@ -3,6 +3,9 @@
 use core::ffi::c_void;
 use core::ptr;
 
+mod properties;
+pub use properties::*;
+
 /// MQTT 3.1 (protocol name `MQIsdp`, level 3).
 pub const MQTT_V3_1: u8 = 3;
 /// MQTT 3.1.1 (protocol name `MQTT`, level 4).
@@ -183,101 +186,6 @@ pub struct mqtt_list_iter {
     pub list: mqtt_list,
     /// How many items were returned so far.
     pub index: usize,
-}
-
-/// The MQTT 5.0 properties of a packet (or of a will). All absent when zeroed.
-///
-/// A numeric property is present when its `has_` flag is true; a string or binary one when its
-/// `ptr` is not NULL. Encoding checks that every present property is allowed in the packet.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct mqtt_properties {
-    /// Payload Format Indicator (0x01) is present.
-    pub has_payload_format_indicator: bool,
-    /// Payload Format Indicator (0x01): 0 bytes, 1 UTF-8.
-    pub payload_format_indicator: u8,
-    /// Message Expiry Interval (0x02) is present.
-    pub has_message_expiry_interval: bool,
-    /// Message Expiry Interval (0x02), seconds.
-    pub message_expiry_interval: u32,
-    /// Content Type (0x03).
-    pub content_type: mqtt_bytes,
-    /// Response Topic (0x08), a topic name.
-    pub response_topic: mqtt_bytes,
-    /// Correlation Data (0x09), binary.
-    pub correlation_data: mqtt_bytes,
-    /// Session Expiry Interval (0x11) is present.
-    pub has_session_expiry_interval: bool,
-    /// Session Expiry Interval (0x11), seconds.
-    pub session_expiry_interval: u32,
-    /// Assigned Client Identifier (0x12).
-    pub assigned_client_identifier: mqtt_bytes,
-    /// Server Keep Alive (0x13) is present.
-    pub has_server_keep_alive: bool,
-    /// Server Keep Alive (0x13), seconds.
-    pub server_keep_alive: u16,
-    /// Authentication Method (0x15).
-    pub authentication_method: mqtt_bytes,
-    /// Authentication Data (0x16), binary.
-    pub authentication_data: mqtt_bytes,
-    /// Request Problem Information (0x17) is present.
-    pub has_request_problem_information: bool,
-    /// Request Problem Information (0x17), 0 or 1.
-    pub request_problem_information: u8,
-    /// Will Delay Interval (0x18) is present.
-    pub has_will_delay_interval: bool,
-    /// Will Delay Interval (0x18), seconds.
-    pub will_delay_interval: u32,
-    /// Request Response Information (0x19) is present.
-    pub has_request_response_information: bool,
-    /// Request Response Information (0x19), 0 or 1.
-    pub request_response_information: u8,
-    /// Response Information (0x1A).
-    pub response_information: mqtt_bytes,
-    /// Server Reference (0x1C).
-    pub server_reference: mqtt_bytes,
-    /// Reason String (0x1F).
-    pub reason_string: mqtt_bytes,
-    /// Receive Maximum (0x21) is present.
-    pub has_receive_maximum: bool,
-    /// Receive Maximum (0x21), not 0.
-    pub receive_maximum: u16,
-    /// Topic Alias Maximum (0x22) is present.
-    pub has_topic_alias_maximum: bool,
-    /// Topic Alias Maximum (0x22).
-    pub topic_alias_maximum: u16,
-    /// Topic Alias (0x23) is present.
-    pub has_topic_alias: bool,
-    /// Topic Alias (0x23), not 0.
-    pub topic_alias: u16,
-    /// Maximum QoS (0x24) is present.
-    pub has_maximum_qos: bool,
-    /// Maximum QoS (0x24), 0 or 1.
-    pub maximum_qos: u8,
-    /// Retain Available (0x25) is present.
-    pub has_retain_available: bool,
-    /// Retain Available (0x25), 0 or 1.
-    pub retain_available: u8,
-    /// Maximum Packet Size (0x27) is present.
-    pub has_maximum_packet_size: bool,
-    /// Maximum Packet Size (0x27), not 0.
-    pub maximum_packet_size: u32,
-    /// Wildcard Subscription Available (0x28) is present.
-    pub has_wildcard_subscription_available: bool,
-    /// Wildcard Subscription Available (0x28), 0 or 1.
-    pub wildcard_subscription_available: u8,
-    /// Subscription Identifier Available (0x29) is present.
-    pub has_subscription_identifier_available: bool,
-    /// Subscription Identifier Available (0x29), 0 or 1.
-    pub subscription_identifier_available: u8,
-    /// Shared Subscription Available (0x2A) is present.
-    pub has_shared_subscription_available: bool,
-    /// Shared Subscription Available (0x2A), 0 or 1.
-    pub shared_subscription_available: u8,
-    /// Subscription Identifiers (0x0B): a list of `MQTT_LIST_SUBSCRIPTION_IDENTIFIERS`.
-    pub subscription_identifiers: mqtt_list,
-    /// User Properties (0x26): a list of `MQTT_LIST_USER_PROPERTIES`.
-    pub user_properties: mqtt_list,
 }
 
 /// The will of a CONNECT.

@@ -12,7 +12,7 @@ use pyo3::types::{PyBytes, PyList, PyTuple};
 
 /// Reads one property value from Python, by the property's data type.
 macro_rules! prop_in {
-    (U8, $v:expr, $name:expr) => {
+    (Byte, $v:expr, $name:expr) => {
         convert::int::<u8>($v, $name)
     };
     (U16, $v:expr, $name:expr) => {
@@ -36,7 +36,7 @@ macro_rules! prop_in {
 
 /// Turns one property value into a Python object, by the property's data type.
 macro_rules! prop_out {
-    (U8, $py:expr, $v:expr) => {
+    (Byte, $py:expr, $v:expr) => {
         Ok::<_, PyErr>($v.into_pyobject($py)?.into_any())
     };
     (U16, $py:expr, $v:expr) => {
@@ -56,10 +56,10 @@ macro_rules! prop_out {
     };
 }
 
-/// Generates the constructor, the getters and the repr fields of `Properties`, one per
-/// property of the core's `Properties` struct.
+/// Generates the constructor, the getters and the repr fields of `Properties` from the core's
+/// property table (`mqtt_codec::for_each_property!`), one per single-value property.
 macro_rules! properties_class {
-    ($( $field:ident : $kind:ident ),* $(,)?) => {
+    ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
         #[pymethods]
         impl PyProperties {
             /// Properties(*, payload_format_indicator=None, ..., subscription_identifiers=None,
@@ -152,33 +152,7 @@ pub struct PyProperties {
     pub inner: Properties,
 }
 
-properties_class! {
-    payload_format_indicator: U8,
-    message_expiry_interval: U32,
-    content_type: Str,
-    response_topic: Topic,
-    correlation_data: Bin,
-    session_expiry_interval: U32,
-    assigned_client_identifier: Str,
-    server_keep_alive: U16,
-    authentication_method: Str,
-    authentication_data: Bin,
-    request_problem_information: U8,
-    will_delay_interval: U32,
-    request_response_information: U8,
-    response_information: Str,
-    server_reference: Str,
-    reason_string: Str,
-    receive_maximum: U16,
-    topic_alias_maximum: U16,
-    topic_alias: U16,
-    maximum_qos: U8,
-    retain_available: U8,
-    maximum_packet_size: U32,
-    wildcard_subscription_available: U8,
-    subscription_identifier_available: U8,
-    shared_subscription_available: U8,
-}
+mqtt_codec::for_each_property!(properties_class);
 
 fn user_property(pair: &Bound<'_, PyAny>) -> PyResult<UserProperty> {
     let tuple = pair.cast::<PyTuple>().ok().filter(|t| t.len() == 2);

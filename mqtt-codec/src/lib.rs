@@ -65,6 +65,7 @@ mod packet_type;
 mod parse;
 mod properties;
 mod property_slot;
+mod property_table;
 mod qos;
 mod reason;
 mod recv_buffer;

@@ -87,31 +87,54 @@ impl PropContext {
     }
 }
 
-/// A set of property identifiers, one bit each.
-// Evaluated at compile time only, on the constant tables below.
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const fn id_set(ids: &[u8]) -> u64 {
-    let mut bits = 0u64;
-    let mut i = 0;
-    while i < ids.len() {
-        bits |= 1u64 << ids[i];
-        i += 1;
-    }
-    bits
+/// The property sections of table 2-4: a will, a packet type, or the six acknowledgements
+/// together (they allow the same properties).
+#[derive(Clone, Copy)]
+enum Section {
+    Will,
+    Connect,
+    ConnAck,
+    Publish,
+    Ack,
+    Subscribe,
+    Unsubscribe,
+    Disconnect,
+    Auth,
 }
 
-const WILL_SET: u64 = id_set(&[0x01, 0x02, 0x03, 0x08, 0x09, 0x18, 0x26]);
-const CONNECT_SET: u64 = id_set(&[0x11, 0x15, 0x16, 0x17, 0x19, 0x21, 0x22, 0x26, 0x27]);
-const CONNACK_SET: u64 = id_set(&[
-    0x11, 0x12, 0x13, 0x15, 0x16, 0x1A, 0x1C, 0x1F, 0x21, 0x22, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29,
-    0x2A,
-]);
-const PUBLISH_SET: u64 = id_set(&[0x01, 0x02, 0x03, 0x08, 0x09, 0x0B, 0x23, 0x26]);
-const ACK_SET: u64 = id_set(&[0x1F, 0x26]);
-const SUBSCRIBE_SET: u64 = id_set(&[0x0B, 0x26]);
-const UNSUBSCRIBE_SET: u64 = id_set(&[0x26]);
-const DISCONNECT_SET: u64 = id_set(&[0x11, 0x1C, 0x1F, 0x26]);
-const AUTH_SET: u64 = id_set(&[0x15, 0x16, 0x1F, 0x26]);
+/// True when `sections` holds `section`.
+// Evaluated at compile time only, on the table's constant lists.
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn in_sections(sections: &[Section], section: Section) -> bool {
+    let mut i = 0;
+    while i < sections.len() {
+        if sections[i] as u8 == section as u8 {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// The identifiers `section` allows, one bit each: the table's properties that list it, User
+/// Property everywhere, Subscription Identifier in PUBLISH and SUBSCRIBE.
+const fn section_set(section: Section) -> u64 {
+    let subscription_id = match section {
+        Section::Publish | Section::Subscribe => 1u64 << 0x0B,
+        _ => 0,
+    };
+    table_set(section) | subscription_id | 1u64 << 0x26
+}
+
+const WILL_SET: u64 = section_set(Section::Will);
+const CONNECT_SET: u64 = section_set(Section::Connect);
+const CONNACK_SET: u64 = section_set(Section::ConnAck);
+const PUBLISH_SET: u64 = section_set(Section::Publish);
+const ACK_SET: u64 = section_set(Section::Ack);
+const SUBSCRIBE_SET: u64 = section_set(Section::Subscribe);
+const UNSUBSCRIBE_SET: u64 = section_set(Section::Unsubscribe);
+const DISCONNECT_SET: u64 = section_set(Section::Disconnect);
+const AUTH_SET: u64 = section_set(Section::Auth);
 
 /// The data type of a property (§2.2.2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,6 +166,34 @@ macro_rules! prop_kind {
     };
     (Bin) => {
         Kind::Bin
+    };
+}
+
+/// The text of a row, "Name (0xNN, note).": the documentation of its variant and field.
+macro_rules! prop_text {
+    ($id:literal, $name:literal $(, $note:literal)?) => {
+        concat!($name, " (", stringify!($id), $(", ", $note,)? ").")
+    };
+}
+
+macro_rules! prop_type {
+    (Byte) => {
+        u8
+    };
+    (U16) => {
+        u16
+    };
+    (U32) => {
+        u32
+    };
+    (Str) => {
+        MqttStr<S::Bytes>
+    };
+    (Topic) => {
+        TopicName<S::Bytes>
+    };
+    (Bin) => {
+        S::Bytes
     };
 }
 
@@ -230,13 +281,25 @@ macro_rules! write_value {
 }
 
 macro_rules! define_properties {
-    ($( $id:literal $variant:ident $field:ident $kind:ident [$ty:ty] $text:literal; )*) => {
+    ($(
+        ($id:literal, $variant:ident, $field:ident, $kind:ident, [$($section:ident),*],
+            $name:literal $(, $note:literal)?)
+    ),* $(,)?) => {
+        /// The identifiers of the table's properties that `section` allows, one bit each.
+        const fn table_set(section: Section) -> u64 {
+            let mut bits = 0u64;
+            $( if in_sections(&[$(Section::$section),*], section) {
+                bits |= 1u64 << $id;
+            } )*
+            bits
+        }
+
         /// The identifier of an MQTT 5.0 property (table 2-4).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u8)]
         #[non_exhaustive]
         pub enum PropertyId {
-            $( #[doc = $text] $variant = $id, )*
+            $( #[doc = prop_text!($id, $name $(, $note)?)] $variant = $id, )*
             /// Subscription Identifier (0x0B, Variable Byte Integer).
             SubscriptionIdentifier = 0x0B,
             /// User Property (0x26, UTF-8 String Pair).
@@ -257,7 +320,7 @@ macro_rules! define_properties {
             /// The name the specification gives the property.
             pub const fn name(self) -> &'static str {
                 match self {
-                    $( PropertyId::$variant => $text, )*
+                    $( PropertyId::$variant => $name, )*
                     PropertyId::SubscriptionIdentifier => "Subscription Identifier",
                     PropertyId::UserProperty => "User Property",
                 }
@@ -275,9 +338,8 @@ macro_rules! define_properties {
         /// The properties of an MQTT 5.0 packet or will. Every field is optional; which ones a
         /// packet may carry is table 2-4, checked on decode and on encode. Under MQTT 3.x the
         /// section does not exist and must stay empty.
-        #[derive(Clone, PartialEq, Eq)]
         pub struct Properties<S: Storage = crate::storage::DefaultStorage> {
-            $( #[doc = $text] pub $field: Option<$ty>, )*
+            $( #[doc = prop_text!($id, $name $(, $note)?)] pub $field: Option<prop_type!($kind)>, )*
             /// Subscription Identifiers (0x0B): one in SUBSCRIBE, any number in a
             /// server-to-client PUBLISH.
             pub subscription_identifiers: S::List<u32>,
@@ -295,6 +357,28 @@ macro_rules! define_properties {
                 user_properties: alloc::vec::Vec::new(),
             };
         }
+
+        // Clone and PartialEq are written out because a derive cannot see through the type
+        // macro of a field.
+        impl<S: Storage> Clone for Properties<S> {
+            fn clone(&self) -> Self {
+                Properties {
+                    $( $field: self.$field.clone(), )*
+                    subscription_identifiers: self.subscription_identifiers.clone(),
+                    user_properties: self.user_properties.clone(),
+                }
+            }
+        }
+
+        impl<S: Storage> PartialEq for Properties<S> {
+            fn eq(&self, other: &Self) -> bool {
+                true $( && self.$field == other.$field )*
+                    && self.subscription_identifiers == other.subscription_identifiers
+                    && self.user_properties == other.user_properties
+            }
+        }
+
+        impl<S: Storage> Eq for Properties<S> {}
 
         impl<S: Storage> Default for Properties<S> {
             fn default() -> Self {
@@ -336,7 +420,7 @@ macro_rules! define_properties {
             ) -> Result<(), DecodeError> {
                 match id {
                     $( PropertyId::$variant => {
-                        let value = read_prop!($kind, r, $text);
+                        let value = read_prop!($kind, r, $name);
                         if let Some(v) = int_value!($kind, &value) {
                             check_value(id, v).map_err(|()| DecodeError::InvalidPropertyValue { property: id, value: v })?;
                         }
@@ -357,7 +441,7 @@ macro_rules! define_properties {
                     if let Some(n) = int_value!($kind, v) {
                         check_value(id, n).map_err(|()| EncodeError::InvalidPropertyValue { property: id, value: n })?;
                     }
-                    len = len.saturating_add(value_len!($kind, v, $text)).saturating_add(1);
+                    len = len.saturating_add(value_len!($kind, v, $name)).saturating_add(1);
                 } )*
                 let mut err = None;
                 let mut count = 0usize;
@@ -411,33 +495,7 @@ macro_rules! define_properties {
     };
 }
 
-define_properties! {
-    0x01 PayloadFormatIndicator payload_format_indicator Byte [u8] "Payload Format Indicator (0x01, Byte: 0 bytes, 1 UTF-8).";
-    0x02 MessageExpiryInterval message_expiry_interval U32 [u32] "Message Expiry Interval (0x02, seconds).";
-    0x03 ContentType content_type Str [MqttStr<S::Bytes>] "Content Type (0x03).";
-    0x08 ResponseTopic response_topic Topic [TopicName<S::Bytes>] "Response Topic (0x08, a topic name).";
-    0x09 CorrelationData correlation_data Bin [S::Bytes] "Correlation Data (0x09, binary).";
-    0x11 SessionExpiryInterval session_expiry_interval U32 [u32] "Session Expiry Interval (0x11, seconds).";
-    0x12 AssignedClientIdentifier assigned_client_identifier Str [MqttStr<S::Bytes>] "Assigned Client Identifier (0x12).";
-    0x13 ServerKeepAlive server_keep_alive U16 [u16] "Server Keep Alive (0x13, seconds).";
-    0x15 AuthenticationMethod authentication_method Str [MqttStr<S::Bytes>] "Authentication Method (0x15).";
-    0x16 AuthenticationData authentication_data Bin [S::Bytes] "Authentication Data (0x16, binary).";
-    0x17 RequestProblemInformation request_problem_information Byte [u8] "Request Problem Information (0x17, 0 or 1).";
-    0x18 WillDelayInterval will_delay_interval U32 [u32] "Will Delay Interval (0x18, seconds).";
-    0x19 RequestResponseInformation request_response_information Byte [u8] "Request Response Information (0x19, 0 or 1).";
-    0x1A ResponseInformation response_information Str [MqttStr<S::Bytes>] "Response Information (0x1A).";
-    0x1C ServerReference server_reference Str [MqttStr<S::Bytes>] "Server Reference (0x1C).";
-    0x1F ReasonString reason_string Str [MqttStr<S::Bytes>] "Reason String (0x1F).";
-    0x21 ReceiveMaximum receive_maximum U16 [u16] "Receive Maximum (0x21, not 0).";
-    0x22 TopicAliasMaximum topic_alias_maximum U16 [u16] "Topic Alias Maximum (0x22).";
-    0x23 TopicAlias topic_alias U16 [u16] "Topic Alias (0x23, not 0).";
-    0x24 MaximumQos maximum_qos Byte [u8] "Maximum QoS (0x24, 0 or 1).";
-    0x25 RetainAvailable retain_available Byte [u8] "Retain Available (0x25, 0 or 1).";
-    0x27 MaximumPacketSize maximum_packet_size U32 [u32] "Maximum Packet Size (0x27, not 0).";
-    0x28 WildcardSubscriptionAvailable wildcard_subscription_available Byte [u8] "Wildcard Subscription Available (0x28, 0 or 1).";
-    0x29 SubscriptionIdentifierAvailable subscription_identifier_available Byte [u8] "Subscription Identifier Available (0x29, 0 or 1).";
-    0x2A SharedSubscriptionAvailable shared_subscription_available Byte [u8] "Shared Subscription Available (0x2A, 0 or 1).";
-}
+crate::for_each_property!(define_properties);
 
 impl fmt::Display for PropertyId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

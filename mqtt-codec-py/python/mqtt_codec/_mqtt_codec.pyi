@@ -34,6 +34,7 @@ class Properties:
     def __init__(
         self,
         *,
+        # Generated from the property table (mqtt_codec::for_each_property!) by tests/stub.rs.
         payload_format_indicator: Optional[int] = None,
         message_expiry_interval: Optional[int] = None,
         content_type: Optional[str] = None,
@@ -59,9 +60,11 @@ class Properties:
         wildcard_subscription_available: Optional[int] = None,
         subscription_identifier_available: Optional[int] = None,
         shared_subscription_available: Optional[int] = None,
+        # End of the generated lines.
         subscription_identifiers: Optional[Iterable[int]] = None,
         user_properties: Optional[Iterable[Tuple[str, str]]] = None,
     ) -> None: ...
+    # Generated from the property table (mqtt_codec::for_each_property!) by tests/stub.rs.
     @property
     def payload_format_indicator(self) -> Optional[int]: ...
     @property
@@ -112,6 +115,7 @@ class Properties:
     def subscription_identifier_available(self) -> Optional[int]: ...
     @property
     def shared_subscription_available(self) -> Optional[int]: ...
+    # End of the generated lines.
     @property
     def subscription_identifiers(self) -> List[int]: ...
     @property
