@@ -6,7 +6,7 @@
 
 use crate::error_kind::DecodeErrorKind;
 use crate::packet_type::PacketType;
-use crate::properties::PropertyId;
+use crate::property_id::PropertyId;
 use crate::reason::ReasonCode;
 use crate::topic::TopicError;
 use crate::version::{ProtocolVersion, Role};
@@ -411,4 +411,68 @@ pub enum EncodeError {
     /// CONNACK with Session Present and a failure code ([MQTT-3.2.2-4], [MQTT-3.2.2-6]).
     #[error("CONNACK with session present and a failure code [MQTT-3.2.2-6]")]
     SessionPresentOnFailure,
+}
+
+impl DecodeError {
+    /// The kind of this error, without its values.
+    pub fn kind(&self) -> DecodeErrorKind {
+        use DecodeError as E;
+        use DecodeErrorKind as K;
+        match self {
+            E::ReservedPacketType { .. } => K::ReservedPacketType,
+            E::InvalidFlags { .. } => K::InvalidFlags,
+            E::PublishQos3 => K::PublishQos3,
+            E::DupWithQos0 => K::DupWithQos0,
+            E::VarIntTooLong { .. } => K::VarIntTooLong,
+            E::NonMinimalVarInt { .. } => K::NonMinimalVarInt,
+            E::PacketTooLarge { .. } => K::PacketTooLarge,
+            E::PacketExceedsBuffer { .. } => K::PacketExceedsBuffer,
+            E::UnexpectedEnd { .. } => K::UnexpectedEnd,
+            E::TrailingBytes { .. } => K::TrailingBytes,
+            E::InvalidRemainingLength { .. } => K::InvalidRemainingLength,
+            E::InvalidUtf8 { .. } => K::InvalidUtf8,
+            E::NullCharacter { .. } => K::NullCharacter,
+            E::UnsupportedProtocolName => K::UnsupportedProtocolName,
+            E::UnsupportedProtocolLevel { .. } => K::UnsupportedProtocolLevel,
+            E::ConnectReservedFlag => K::ConnectReservedFlag,
+            E::WillQosWithoutWill => K::WillQosWithoutWill,
+            E::WillRetainWithoutWill => K::WillRetainWithoutWill,
+            E::WillQos3 => K::WillQos3,
+            E::PasswordWithoutUsername => K::PasswordWithoutUsername,
+            E::EmptyClientIdWithoutCleanSession => K::EmptyClientIdWithoutCleanSession,
+            E::ConnAckReservedFlags { .. } => K::ConnAckReservedFlags,
+            E::SessionPresentOnFailure { .. } => K::SessionPresentOnFailure,
+            E::InvalidReasonCode { .. } => K::InvalidReasonCode,
+            E::ReasonCodeFromWrongSide { .. } => K::ReasonCodeFromWrongSide,
+            E::ZeroPacketId { .. } => K::ZeroPacketId,
+            E::InvalidTopicName { .. } => K::InvalidTopicName,
+            E::InvalidTopicFilter { .. } => K::InvalidTopicFilter,
+            E::EmptyTopicWithoutAlias => K::EmptyTopicWithoutAlias,
+            E::EmptyPayload {
+                packet_type: PacketType::Subscribe | PacketType::Unsubscribe,
+            } => K::EmptySubscriptionList,
+            E::EmptyPayload { .. } => K::EmptyPayload,
+            E::InvalidRequestedQos { .. } => K::InvalidRequestedQos,
+            E::SubscriptionOptionsReserved { .. } => K::SubscriptionOptionsReserved,
+            E::SubscriptionQos3 => K::SubscriptionQos3,
+            E::RetainHandling3 => K::RetainHandling3,
+            E::NoLocalOnSharedSubscription => K::NoLocalOnSharedSubscription,
+            E::UnknownProperty { .. } => K::UnknownProperty,
+            E::PropertyNotAllowed { .. } => K::PropertyNotAllowed,
+            E::DuplicateProperty { .. } => K::DuplicateProperty,
+            E::InvalidPropertyValue {
+                property: PropertyId::TopicAlias,
+                ..
+            } => K::TopicAliasInvalid,
+            E::InvalidPropertyValue { .. } => K::InvalidPropertyValue,
+            E::AuthenticationDataWithoutMethod => K::AuthenticationDataWithoutMethod,
+            E::MissingAuthenticationMethod => K::MissingAuthenticationMethod,
+            E::SubscriptionIdentifierFromClient => K::SubscriptionIdentifierFromClient,
+            E::SessionExpiryFromServer => K::SessionExpiryFromServer,
+            E::UnexpectedPacket { .. } => K::UnexpectedPacket,
+            E::FirstPacketNotConnect { .. } => K::FirstPacketNotConnect,
+            E::SecondConnect => K::SecondConnect,
+            E::Failed { .. } => K::Failed,
+        }
+    }
 }

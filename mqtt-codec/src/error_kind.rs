@@ -1,13 +1,10 @@
-//! The kind of a [`DecodeError`], without the values it carries: what a binding maps to a C
+//! The kind of a [`crate::DecodeError`], without the values it carries: what a binding maps to a C
 //! status or a Python exception, and what a failed [`crate::Decoder`] keeps of its first
 //! error. A kind alone gives the reason code to send, so no stand-in error is ever built.
 
-use crate::error::DecodeError;
-use crate::packet_type::PacketType;
-use crate::properties::PropertyId;
 use crate::reason::ReasonCode;
 
-/// What kind of rule a [`DecodeError`] broke: one kind per variant, and two more where the
+/// What kind of rule a [`crate::DecodeError`] broke: one kind per variant, and two more where the
 /// values decide the reason code ([`DecodeErrorKind::TopicAliasInvalid`],
 /// [`DecodeErrorKind::EmptySubscriptionList`]).
 ///
@@ -21,103 +18,103 @@ use crate::reason::ReasonCode;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DecodeErrorKind {
-    /// [`DecodeError::ReservedPacketType`].
+    /// [`DecodeError::ReservedPacketType`](crate::DecodeError::ReservedPacketType).
     ReservedPacketType,
-    /// [`DecodeError::InvalidFlags`].
+    /// [`DecodeError::InvalidFlags`](crate::DecodeError::InvalidFlags).
     InvalidFlags,
-    /// [`DecodeError::PublishQos3`].
+    /// [`DecodeError::PublishQos3`](crate::DecodeError::PublishQos3).
     PublishQos3,
-    /// [`DecodeError::DupWithQos0`].
+    /// [`DecodeError::DupWithQos0`](crate::DecodeError::DupWithQos0).
     DupWithQos0,
-    /// [`DecodeError::VarIntTooLong`].
+    /// [`DecodeError::VarIntTooLong`](crate::DecodeError::VarIntTooLong).
     VarIntTooLong,
-    /// [`DecodeError::NonMinimalVarInt`].
+    /// [`DecodeError::NonMinimalVarInt`](crate::DecodeError::NonMinimalVarInt).
     NonMinimalVarInt,
-    /// [`DecodeError::PacketTooLarge`].
+    /// [`DecodeError::PacketTooLarge`](crate::DecodeError::PacketTooLarge).
     PacketTooLarge,
-    /// [`DecodeError::PacketExceedsBuffer`].
+    /// [`DecodeError::PacketExceedsBuffer`](crate::DecodeError::PacketExceedsBuffer).
     PacketExceedsBuffer,
-    /// [`DecodeError::UnexpectedEnd`].
+    /// [`DecodeError::UnexpectedEnd`](crate::DecodeError::UnexpectedEnd).
     UnexpectedEnd,
-    /// [`DecodeError::TrailingBytes`].
+    /// [`DecodeError::TrailingBytes`](crate::DecodeError::TrailingBytes).
     TrailingBytes,
-    /// [`DecodeError::InvalidRemainingLength`].
+    /// [`DecodeError::InvalidRemainingLength`](crate::DecodeError::InvalidRemainingLength).
     InvalidRemainingLength,
-    /// [`DecodeError::InvalidUtf8`].
+    /// [`DecodeError::InvalidUtf8`](crate::DecodeError::InvalidUtf8).
     InvalidUtf8,
-    /// [`DecodeError::NullCharacter`].
+    /// [`DecodeError::NullCharacter`](crate::DecodeError::NullCharacter).
     NullCharacter,
-    /// [`DecodeError::UnsupportedProtocolName`].
+    /// [`DecodeError::UnsupportedProtocolName`](crate::DecodeError::UnsupportedProtocolName).
     UnsupportedProtocolName,
-    /// [`DecodeError::UnsupportedProtocolLevel`].
+    /// [`DecodeError::UnsupportedProtocolLevel`](crate::DecodeError::UnsupportedProtocolLevel).
     UnsupportedProtocolLevel,
-    /// [`DecodeError::ConnectReservedFlag`].
+    /// [`DecodeError::ConnectReservedFlag`](crate::DecodeError::ConnectReservedFlag).
     ConnectReservedFlag,
-    /// [`DecodeError::WillQosWithoutWill`].
+    /// [`DecodeError::WillQosWithoutWill`](crate::DecodeError::WillQosWithoutWill).
     WillQosWithoutWill,
-    /// [`DecodeError::WillRetainWithoutWill`].
+    /// [`DecodeError::WillRetainWithoutWill`](crate::DecodeError::WillRetainWithoutWill).
     WillRetainWithoutWill,
-    /// [`DecodeError::WillQos3`].
+    /// [`DecodeError::WillQos3`](crate::DecodeError::WillQos3).
     WillQos3,
-    /// [`DecodeError::PasswordWithoutUsername`].
+    /// [`DecodeError::PasswordWithoutUsername`](crate::DecodeError::PasswordWithoutUsername).
     PasswordWithoutUsername,
-    /// [`DecodeError::EmptyClientIdWithoutCleanSession`].
+    /// [`DecodeError::EmptyClientIdWithoutCleanSession`](crate::DecodeError::EmptyClientIdWithoutCleanSession).
     EmptyClientIdWithoutCleanSession,
-    /// [`DecodeError::ConnAckReservedFlags`].
+    /// [`DecodeError::ConnAckReservedFlags`](crate::DecodeError::ConnAckReservedFlags).
     ConnAckReservedFlags,
-    /// [`DecodeError::SessionPresentOnFailure`].
+    /// [`DecodeError::SessionPresentOnFailure`](crate::DecodeError::SessionPresentOnFailure).
     SessionPresentOnFailure,
-    /// [`DecodeError::InvalidReasonCode`].
+    /// [`DecodeError::InvalidReasonCode`](crate::DecodeError::InvalidReasonCode).
     InvalidReasonCode,
-    /// [`DecodeError::ReasonCodeFromWrongSide`].
+    /// [`DecodeError::ReasonCodeFromWrongSide`](crate::DecodeError::ReasonCodeFromWrongSide).
     ReasonCodeFromWrongSide,
-    /// [`DecodeError::ZeroPacketId`].
+    /// [`DecodeError::ZeroPacketId`](crate::DecodeError::ZeroPacketId).
     ZeroPacketId,
-    /// [`DecodeError::InvalidTopicName`].
+    /// [`DecodeError::InvalidTopicName`](crate::DecodeError::InvalidTopicName).
     InvalidTopicName,
-    /// [`DecodeError::InvalidTopicFilter`].
+    /// [`DecodeError::InvalidTopicFilter`](crate::DecodeError::InvalidTopicFilter).
     InvalidTopicFilter,
-    /// [`DecodeError::EmptyTopicWithoutAlias`].
+    /// [`DecodeError::EmptyTopicWithoutAlias`](crate::DecodeError::EmptyTopicWithoutAlias).
     EmptyTopicWithoutAlias,
-    /// [`DecodeError::EmptyPayload`].
+    /// [`DecodeError::EmptyPayload`](crate::DecodeError::EmptyPayload).
     EmptyPayload,
-    /// [`DecodeError::EmptyPayload`] of a SUBSCRIBE or UNSUBSCRIBE: a protocol error.
+    /// [`DecodeError::EmptyPayload`](crate::DecodeError::EmptyPayload) of a SUBSCRIBE or UNSUBSCRIBE: a protocol error.
     EmptySubscriptionList,
-    /// [`DecodeError::InvalidRequestedQos`].
+    /// [`DecodeError::InvalidRequestedQos`](crate::DecodeError::InvalidRequestedQos).
     InvalidRequestedQos,
-    /// [`DecodeError::SubscriptionOptionsReserved`].
+    /// [`DecodeError::SubscriptionOptionsReserved`](crate::DecodeError::SubscriptionOptionsReserved).
     SubscriptionOptionsReserved,
-    /// [`DecodeError::SubscriptionQos3`].
+    /// [`DecodeError::SubscriptionQos3`](crate::DecodeError::SubscriptionQos3).
     SubscriptionQos3,
-    /// [`DecodeError::RetainHandling3`].
+    /// [`DecodeError::RetainHandling3`](crate::DecodeError::RetainHandling3).
     RetainHandling3,
-    /// [`DecodeError::NoLocalOnSharedSubscription`].
+    /// [`DecodeError::NoLocalOnSharedSubscription`](crate::DecodeError::NoLocalOnSharedSubscription).
     NoLocalOnSharedSubscription,
-    /// [`DecodeError::UnknownProperty`].
+    /// [`DecodeError::UnknownProperty`](crate::DecodeError::UnknownProperty).
     UnknownProperty,
-    /// [`DecodeError::PropertyNotAllowed`].
+    /// [`DecodeError::PropertyNotAllowed`](crate::DecodeError::PropertyNotAllowed).
     PropertyNotAllowed,
-    /// [`DecodeError::DuplicateProperty`].
+    /// [`DecodeError::DuplicateProperty`](crate::DecodeError::DuplicateProperty).
     DuplicateProperty,
-    /// [`DecodeError::InvalidPropertyValue`].
+    /// [`DecodeError::InvalidPropertyValue`](crate::DecodeError::InvalidPropertyValue).
     InvalidPropertyValue,
-    /// [`DecodeError::InvalidPropertyValue`] of the Topic Alias (0 or above the maximum).
+    /// [`DecodeError::InvalidPropertyValue`](crate::DecodeError::InvalidPropertyValue) of the Topic Alias (0 or above the maximum).
     TopicAliasInvalid,
-    /// [`DecodeError::AuthenticationDataWithoutMethod`].
+    /// [`DecodeError::AuthenticationDataWithoutMethod`](crate::DecodeError::AuthenticationDataWithoutMethod).
     AuthenticationDataWithoutMethod,
-    /// [`DecodeError::MissingAuthenticationMethod`].
+    /// [`DecodeError::MissingAuthenticationMethod`](crate::DecodeError::MissingAuthenticationMethod).
     MissingAuthenticationMethod,
-    /// [`DecodeError::SubscriptionIdentifierFromClient`].
+    /// [`DecodeError::SubscriptionIdentifierFromClient`](crate::DecodeError::SubscriptionIdentifierFromClient).
     SubscriptionIdentifierFromClient,
-    /// [`DecodeError::SessionExpiryFromServer`].
+    /// [`DecodeError::SessionExpiryFromServer`](crate::DecodeError::SessionExpiryFromServer).
     SessionExpiryFromServer,
-    /// [`DecodeError::UnexpectedPacket`].
+    /// [`DecodeError::UnexpectedPacket`](crate::DecodeError::UnexpectedPacket).
     UnexpectedPacket,
-    /// [`DecodeError::FirstPacketNotConnect`].
+    /// [`DecodeError::FirstPacketNotConnect`](crate::DecodeError::FirstPacketNotConnect).
     FirstPacketNotConnect,
-    /// [`DecodeError::SecondConnect`].
+    /// [`DecodeError::SecondConnect`](crate::DecodeError::SecondConnect).
     SecondConnect,
-    /// The decoder failed earlier ([`DecodeError::Failed`]).
+    /// The decoder failed earlier ([`DecodeError::Failed`](crate::DecodeError::Failed)).
     Failed,
 }
 
@@ -127,7 +124,7 @@ impl DecodeErrorKind {
     /// Follows the checklist's verdict column: 0x81 for format violations, 0x82 for values
     /// that parse but are not allowed, and the specific codes 0x84, 0x85, 0x94 and 0x95. For
     /// [`DecodeErrorKind::Failed`], which has no code of its own, 0x81; a failed decoder's
-    /// [`DecodeError::Failed`] gives its first error's code.
+    /// [`DecodeError::Failed`](crate::DecodeError::Failed) gives its first error's code.
     pub fn reason_code(self) -> ReasonCode {
         use DecodeErrorKind::*;
         match self {
@@ -171,73 +168,10 @@ impl DecodeErrorKind {
     }
 }
 
-impl DecodeError {
-    /// The kind of this error, without its values.
-    pub fn kind(&self) -> DecodeErrorKind {
-        use DecodeError as E;
-        use DecodeErrorKind as K;
-        match self {
-            E::ReservedPacketType { .. } => K::ReservedPacketType,
-            E::InvalidFlags { .. } => K::InvalidFlags,
-            E::PublishQos3 => K::PublishQos3,
-            E::DupWithQos0 => K::DupWithQos0,
-            E::VarIntTooLong { .. } => K::VarIntTooLong,
-            E::NonMinimalVarInt { .. } => K::NonMinimalVarInt,
-            E::PacketTooLarge { .. } => K::PacketTooLarge,
-            E::PacketExceedsBuffer { .. } => K::PacketExceedsBuffer,
-            E::UnexpectedEnd { .. } => K::UnexpectedEnd,
-            E::TrailingBytes { .. } => K::TrailingBytes,
-            E::InvalidRemainingLength { .. } => K::InvalidRemainingLength,
-            E::InvalidUtf8 { .. } => K::InvalidUtf8,
-            E::NullCharacter { .. } => K::NullCharacter,
-            E::UnsupportedProtocolName => K::UnsupportedProtocolName,
-            E::UnsupportedProtocolLevel { .. } => K::UnsupportedProtocolLevel,
-            E::ConnectReservedFlag => K::ConnectReservedFlag,
-            E::WillQosWithoutWill => K::WillQosWithoutWill,
-            E::WillRetainWithoutWill => K::WillRetainWithoutWill,
-            E::WillQos3 => K::WillQos3,
-            E::PasswordWithoutUsername => K::PasswordWithoutUsername,
-            E::EmptyClientIdWithoutCleanSession => K::EmptyClientIdWithoutCleanSession,
-            E::ConnAckReservedFlags { .. } => K::ConnAckReservedFlags,
-            E::SessionPresentOnFailure { .. } => K::SessionPresentOnFailure,
-            E::InvalidReasonCode { .. } => K::InvalidReasonCode,
-            E::ReasonCodeFromWrongSide { .. } => K::ReasonCodeFromWrongSide,
-            E::ZeroPacketId { .. } => K::ZeroPacketId,
-            E::InvalidTopicName { .. } => K::InvalidTopicName,
-            E::InvalidTopicFilter { .. } => K::InvalidTopicFilter,
-            E::EmptyTopicWithoutAlias => K::EmptyTopicWithoutAlias,
-            E::EmptyPayload {
-                packet_type: PacketType::Subscribe | PacketType::Unsubscribe,
-            } => K::EmptySubscriptionList,
-            E::EmptyPayload { .. } => K::EmptyPayload,
-            E::InvalidRequestedQos { .. } => K::InvalidRequestedQos,
-            E::SubscriptionOptionsReserved { .. } => K::SubscriptionOptionsReserved,
-            E::SubscriptionQos3 => K::SubscriptionQos3,
-            E::RetainHandling3 => K::RetainHandling3,
-            E::NoLocalOnSharedSubscription => K::NoLocalOnSharedSubscription,
-            E::UnknownProperty { .. } => K::UnknownProperty,
-            E::PropertyNotAllowed { .. } => K::PropertyNotAllowed,
-            E::DuplicateProperty { .. } => K::DuplicateProperty,
-            E::InvalidPropertyValue {
-                property: PropertyId::TopicAlias,
-                ..
-            } => K::TopicAliasInvalid,
-            E::InvalidPropertyValue { .. } => K::InvalidPropertyValue,
-            E::AuthenticationDataWithoutMethod => K::AuthenticationDataWithoutMethod,
-            E::MissingAuthenticationMethod => K::MissingAuthenticationMethod,
-            E::SubscriptionIdentifierFromClient => K::SubscriptionIdentifierFromClient,
-            E::SessionExpiryFromServer => K::SessionExpiryFromServer,
-            E::UnexpectedPacket { .. } => K::UnexpectedPacket,
-            E::FirstPacketNotConnect { .. } => K::FirstPacketNotConnect,
-            E::SecondConnect => K::SecondConnect,
-            E::Failed { .. } => K::Failed,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::DecodeError;
     use crate::packet::connack::v3_return_code;
 
     /// The broker answers a 3.x CONNECT it cannot take with a CONNACK built from the reason

@@ -64,6 +64,7 @@ mod packet;
 mod packet_type;
 mod parse;
 mod properties;
+mod property_id;
 mod property_slot;
 mod property_table;
 mod qos;

@@ -5,6 +5,8 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet_type::PacketType;
+pub use crate::property_id::PropertyId;
+use crate::property_id::{prop_text, Kind};
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
@@ -136,46 +138,6 @@ const UNSUBSCRIBE_SET: u64 = section_set(Section::Unsubscribe);
 const DISCONNECT_SET: u64 = section_set(Section::Disconnect);
 const AUTH_SET: u64 = section_set(Section::Auth);
 
-/// The data type of a property (§2.2.2.2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Byte,
-    U16,
-    U32,
-    VarInt,
-    Str,
-    Bin,
-    Pair,
-}
-
-macro_rules! prop_kind {
-    (Byte) => {
-        Kind::Byte
-    };
-    (U16) => {
-        Kind::U16
-    };
-    (U32) => {
-        Kind::U32
-    };
-    (Str) => {
-        Kind::Str
-    };
-    (Topic) => {
-        Kind::Str
-    };
-    (Bin) => {
-        Kind::Bin
-    };
-}
-
-/// The text of a row, "Name (0xNN, note).": the documentation of its variant and field.
-macro_rules! prop_text {
-    ($id:literal, $name:literal $(, $note:literal)?) => {
-        concat!($name, " (", stringify!($id), $(", ", $note,)? ").")
-    };
-}
-
 macro_rules! prop_type {
     (Byte) => {
         u8
@@ -292,47 +254,6 @@ macro_rules! define_properties {
                 bits |= 1u64 << $id;
             } )*
             bits
-        }
-
-        /// The identifier of an MQTT 5.0 property (table 2-4).
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[repr(u8)]
-        #[non_exhaustive]
-        pub enum PropertyId {
-            $( #[doc = prop_text!($id, $name $(, $note)?)] $variant = $id, )*
-            /// Subscription Identifier (0x0B, Variable Byte Integer).
-            SubscriptionIdentifier = 0x0B,
-            /// User Property (0x26, UTF-8 String Pair).
-            UserProperty = 0x26,
-        }
-
-        impl PropertyId {
-            /// The property with identifier `id`, or `None` for an undefined one.
-            pub const fn from_u32(id: u32) -> Option<PropertyId> {
-                match id {
-                    $( $id => Some(PropertyId::$variant), )*
-                    0x0B => Some(PropertyId::SubscriptionIdentifier),
-                    0x26 => Some(PropertyId::UserProperty),
-                    _ => None,
-                }
-            }
-
-            /// The name the specification gives the property.
-            pub const fn name(self) -> &'static str {
-                match self {
-                    $( PropertyId::$variant => $name, )*
-                    PropertyId::SubscriptionIdentifier => "Subscription Identifier",
-                    PropertyId::UserProperty => "User Property",
-                }
-            }
-
-            fn kind(self) -> Kind {
-                match self {
-                    $( PropertyId::$variant => prop_kind!($kind), )*
-                    PropertyId::SubscriptionIdentifier => Kind::VarInt,
-                    PropertyId::UserProperty => Kind::Pair,
-                }
-            }
         }
 
         /// The properties of an MQTT 5.0 packet or will. Every field is optional; which ones a
@@ -496,12 +417,6 @@ macro_rules! define_properties {
 }
 
 crate::for_each_property!(define_properties);
-
-impl fmt::Display for PropertyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (0x{:02X})", self.name(), *self as u8)
-    }
-}
 
 /// Value ranges (PR-7): every Byte property is 0 or 1; Receive Maximum, Maximum Packet Size
 /// and Topic Alias are not 0.
