@@ -75,6 +75,15 @@ else
     bad "building the C tests"
 fi
 
+step "C tests as firmware sees the header (MQTT_CODEC_NO_HEAP: decoders over caller buffers only)"
+if gcc "${CFLAGS[@]}" -DMQTT_CODEC_NO_HEAP -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+    "$tests" "$lib/libmqtt_codec.a" "${LIBS[@]}" -o "$work/test_no_heap" &&
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$work/test_no_heap" >/dev/null; then
+    ok "C tests pass without the heap functions"
+else
+    bad "C tests with MQTT_CODEC_NO_HEAP"
+fi
+
 step "C tests linked dynamically (through the soname, as an installed library is found)"
 soname=$(readelf -d "$lib/libmqtt_codec.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
 [[ "$soname" == libmqtt_codec.so.* ]] && ok "soname $soname" || bad "no soname on libmqtt_codec.so"

@@ -8,15 +8,16 @@ use codec::region::{
     next_user_property,
 };
 use codec::{
-    Auth, Borrowed, BorrowedList, ConnAck, Connect, Disconnect, MqttStr, Owned, Packet,
-    ProtocolVersion, PubResponse, Publish, QoS, ReasonCode, RetainHandling, Role, Storage, SubAck,
-    Subscribe, Subscription, SubscriptionOptions, TopicFilter, TopicName, UnsubAck, Unsubscribe,
-    UserProperty, Will,
+    Auth, Borrowed, BorrowedList, ConnAck, Connect, Disconnect, MqttStr, Packet, ProtocolVersion,
+    PubResponse, Publish, QoS, ReasonCode, RetainHandling, Role, Storage, SubAck, Subscribe,
+    Subscription, SubscriptionOptions, TopicFilter, TopicName, UnsubAck, Unsubscribe, UserProperty,
+    Will,
 };
-use core::ffi::c_void;
 use core::mem::{align_of, size_of};
 use core::num::NonZeroU16;
 use core::slice;
+#[cfg(feature = "alloc")]
+use {codec::Owned, core::ffi::c_void};
 
 /// The version of a protocol level, if it is one.
 pub(crate) fn version_of(level: u8) -> Option<ProtocolVersion> {
@@ -110,17 +111,19 @@ impl<'a> ListSink<Borrowed<'a>> for Wire {
     }
 }
 
-/// Arrays of C items for the lists of an owned packet (the streaming decoder's).
+/// Arrays of C items for the lists of an owned packet (the heap decoder's).
+#[cfg(feature = "alloc")]
 #[derive(Default)]
 pub(crate) struct Arena {
-    subs: Vec<mqtt_subscription>,
-    filters: Vec<mqtt_bytes>,
-    codes: Vec<u8>,
-    user: Vec<mqtt_user_property>,
-    will_user: Vec<mqtt_user_property>,
-    ids: Vec<u32>,
+    subs: alloc::vec::Vec<mqtt_subscription>,
+    filters: alloc::vec::Vec<mqtt_bytes>,
+    codes: alloc::vec::Vec<u8>,
+    user: alloc::vec::Vec<mqtt_user_property>,
+    will_user: alloc::vec::Vec<mqtt_user_property>,
+    ids: alloc::vec::Vec<u32>,
 }
 
+#[cfg(feature = "alloc")]
 fn array<T>(v: &[T], kind: u8) -> mqtt_list {
     mqtt_list {
         kind,
@@ -147,24 +150,29 @@ pub(crate) fn user_property_to_c<S: Storage>(p: &UserProperty<S>) -> mqtt_user_p
     }
 }
 
+#[cfg(feature = "alloc")]
 impl ListSink<Owned> for Arena {
-    fn subscriptions(&mut self, l: &Vec<Subscription<Owned>>, _level: u8) -> mqtt_list {
+    fn subscriptions(&mut self, l: &alloc::vec::Vec<Subscription<Owned>>, _level: u8) -> mqtt_list {
         self.subs.clear();
         self.subs.extend(l.iter().map(subscription_to_c));
         array(&self.subs, MQTT_LIST_SUBSCRIPTIONS)
     }
-    fn filters(&mut self, l: &Vec<MqttStr>) -> mqtt_list {
+    fn filters(&mut self, l: &alloc::vec::Vec<MqttStr>) -> mqtt_list {
         self.filters.clear();
         self.filters
             .extend(l.iter().map(|f| mqtt_bytes::of(f.as_bytes())));
         array(&self.filters, MQTT_LIST_TOPIC_FILTERS)
     }
-    fn codes(&mut self, l: &Vec<ReasonCode>) -> mqtt_list {
+    fn codes(&mut self, l: &alloc::vec::Vec<ReasonCode>) -> mqtt_list {
         self.codes.clear();
         self.codes.extend(l.iter().map(|c| c.value()));
         array(&self.codes, MQTT_LIST_REASON_CODES)
     }
-    fn user_properties(&mut self, l: &Vec<UserProperty<Owned>>, will: bool) -> mqtt_list {
+    fn user_properties(
+        &mut self,
+        l: &alloc::vec::Vec<UserProperty<Owned>>,
+        will: bool,
+    ) -> mqtt_list {
         let v = if will {
             &mut self.will_user
         } else {
@@ -174,7 +182,7 @@ impl ListSink<Owned> for Arena {
         v.extend(l.iter().map(user_property_to_c));
         array(v, MQTT_LIST_USER_PROPERTIES)
     }
-    fn subscription_ids(&mut self, l: &Vec<u32>) -> mqtt_list {
+    fn subscription_ids(&mut self, l: &alloc::vec::Vec<u32>) -> mqtt_list {
         self.ids.clear();
         self.ids.extend_from_slice(l);
         array(&self.ids, MQTT_LIST_SUBSCRIPTION_IDENTIFIERS)

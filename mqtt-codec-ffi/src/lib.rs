@@ -10,13 +10,18 @@
 //! ([`mqtt_encoded_len`]), then the bytes into the caller's buffer ([`mqtt_encode`]), with no
 //! allocation.
 
+#![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![allow(non_camel_case_types)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 mod convert;
 mod decode;
+mod decoder;
 mod encode;
 mod list;
 mod status;
@@ -25,6 +30,7 @@ mod types;
 mod version;
 
 pub use decode::*;
+pub use decoder::*;
 pub use encode::*;
 pub use list::*;
 pub use status::mqtt_status;
@@ -34,16 +40,32 @@ pub use version::*;
 
 use core::ffi::{c_char, c_int};
 use status::mqtt_status::*;
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 /// Runs `f`, turning a panic into `MQTT_ERR_INTERNAL`.
 pub(crate) fn guard(f: impl FnOnce() -> mqtt_status) -> mqtt_status {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(MQTT_ERR_INTERNAL)
+    guard_or(MQTT_ERR_INTERNAL, f)
 }
 
-/// Runs `f`, turning a panic into `fallback`.
+/// Runs `f`, turning a panic into `fallback` (with std; without it a panic aborts, in
+/// [`panic`]).
+#[cfg(feature = "std")]
 pub(crate) fn guard_or<T>(fallback: T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(fallback)
+}
+
+/// Runs `f`; without std a panic cannot unwind, and ends in [`panic`].
+#[cfg(not(feature = "std"))]
+pub(crate) fn guard_or<T>(_fallback: T, f: impl FnOnce() -> T) -> T {
+    f()
+}
+
+/// Without std (firmware), a panic stops here: the library has no panic path that input
+/// can reach, so this is only the handler the target needs to link.
+#[cfg(all(not(feature = "std"), not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
 }
 
 /// The text of a status, a static NUL-terminated string (never NULL; "unknown status" for a

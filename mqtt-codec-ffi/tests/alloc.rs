@@ -186,7 +186,30 @@ fn decode_and_encode_allocate_nothing_for_every_packet_type_and_version() {
                 ]
             };
             let items = walk(&decoded);
+            // The decoder over a caller's buffer, one byte at a time, allocates nothing either.
+            let mut rx = [0u8; 256];
+            let mut streamed = mqtt_packet::default();
+            let mut decoder = mqtt_decoder {
+                _opaque: [0; MQTT_DECODER_WORDS],
+            };
+            // SAFETY: as above; `rx` outlives the decoder's use.
+            let stream_statuses = unsafe {
+                let init = mqtt_decoder_init(&mut decoder, rx.as_mut_ptr(), rx.len(), &opts);
+                for byte in &buf[..n] {
+                    mqtt_decoder_feed(&mut decoder, byte, 1);
+                }
+                let next = mqtt_decoder_next(&mut decoder, &mut streamed);
+                let again =
+                    mqtt_encode(&streamed, version, again.as_mut_ptr(), again.len(), &mut n2);
+                mqtt_decoder_free(&mut decoder);
+                [init, next, again]
+            };
             let after = ALLOCATIONS.load(Ordering::SeqCst);
+            assert_eq!(
+                stream_statuses,
+                [mqtt_status::MQTT_OK; 3],
+                "type {t} version {version}"
+            );
             assert_eq!(
                 statuses,
                 [mqtt_status::MQTT_OK; 4],

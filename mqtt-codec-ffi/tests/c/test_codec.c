@@ -310,6 +310,42 @@ static void check_fields(const mqtt_packet *q, uint8_t type, uint8_t version) {
     }
 }
 
+/* Feeds two copies of buf[0..n] to `d` in chunks of `chunk` (feeding again what a full
+   buffer did not take), takes the packets as they complete and checks each. */
+static void stream_twice(mqtt_decoder *d, const uint8_t *buf, size_t n, size_t chunk, uint8_t type,
+                         uint8_t version) {
+    uint8_t piece[512];
+    size_t i, got = 0;
+    mqtt_packet r;
+    for (i = 0; i < 2 * n; i += chunk) {
+        size_t k = 2 * n - i < chunk ? 2 * n - i : chunk;
+        size_t j, off = 0;
+        for (j = 0; j < k; j++) piece[j] = buf[(i + j) % n];
+        while (off < k) {
+            size_t taken = 0;
+            mqtt_status st;
+            CHECK_ST(mqtt_decoder_feed_some(d, piece + off, k - off, &taken), MQTT_OK);
+            off += taken;
+            while ((st = mqtt_decoder_next(d, &r)) == MQTT_OK) {
+                uint8_t out[512];
+                size_t m = 0;
+                got++;
+                check_fields(&r, type, version);
+                CHECK_ST(mqtt_encode(&r, version, out, sizeof out, &m), MQTT_OK);
+                CHECK(m == n && memcmp(buf, out, n) == 0);
+            }
+            CHECK_ST(st, MQTT_NEED_MORE);
+            if (taken == 0) {
+                CHECK(!"the decoder took nothing with room for a packet");
+                return;
+            }
+        }
+    }
+    CHECK(got == 2);
+    CHECK_ST(mqtt_decoder_next(d, &r), MQTT_NEED_MORE);
+    CHECK(mqtt_decoder_version(d) == version);
+}
+
 /* Encode, decode one-shot, re-encode the decoded struct, stream it in chunks of `chunk`. */
 static void roundtrip(uint8_t type, uint8_t version, size_t chunk) {
     mqtt_packet p, q, r;
@@ -344,31 +380,23 @@ static void roundtrip(uint8_t type, uint8_t version, size_t chunk) {
     CHECK_ST(mqtt_encode(&q, version, again, sizeof again, &used), MQTT_OK);
     CHECK(used == n && memcmp(buf, again, n) == 0);
 
-    /* Streaming, in chunks, twice in a row. */
+    /* Streaming, in chunks, twice in a row: into a buffer of exactly one packet, with no
+       heap, and into the growable one. */
+    {
+        static uint8_t rx[512];
+        mqtt_decoder fixed;
+        CHECK_ST(mqtt_decoder_init(&fixed, rx, n, &opts), MQTT_OK);
+        stream_twice(&fixed, buf, n, chunk, type, version);
+        mqtt_decoder_free(&fixed);
+        CHECK_ST(mqtt_decoder_next(&fixed, &r), MQTT_ERR_INVALID_ARGUMENT);
+    }
+#if defined(MQTT_CODEC_ALLOC)
     CHECK_ST(mqtt_decoder_new(&opts, &d), MQTT_OK);
-    for (i = 0; i < 2 * n; i += chunk) {
-        size_t k = 2 * n - i < chunk ? 2 * n - i : chunk;
-        size_t j;
-        for (j = 0; j < k; j++) again[j] = buf[(i + j) % n];
-        CHECK_ST(mqtt_decoder_feed(d, again, k), MQTT_OK);
-        if (i + k < n) CHECK_ST(mqtt_decoder_next(d, &r), MQTT_NEED_MORE);
-    }
-    for (i = 0; i < 2; i++) {
-        uint8_t out[512];
-        size_t m = 0;
-        mqtt_status st = mqtt_decoder_next(d, &r);
-        if (type == MQTT_PACKET_CONNECT && i == 1) {
-            CHECK_ST(st, MQTT_OK); /* no role: a second CONNECT is not refused */
-        } else {
-            CHECK_ST(st, MQTT_OK);
-        }
-        check_fields(&r, type, version);
-        CHECK_ST(mqtt_encode(&r, version, out, sizeof out, &m), MQTT_OK);
-        CHECK(m == n && memcmp(buf, out, n) == 0);
-    }
-    CHECK_ST(mqtt_decoder_next(d, &r), MQTT_NEED_MORE);
-    CHECK(mqtt_decoder_version(d) == version);
+    stream_twice(d, buf, n, chunk, type, version);
     mqtt_decoder_free(d);
+#else
+    (void)d;
+#endif
 }
 
 /* ---- malformed input: one case per decode error kind -------------------------------- */
@@ -432,6 +460,56 @@ static const struct bad BAD[] = {
     {0, 2, 0, "C0 00", MQTT_ERR_FIRST_PACKET_NOT_CONNECT},
 };
 
+/* Feeding `buf` fails `d` with `want`; it stays failed. */
+static void check_failed(mqtt_decoder *d, const uint8_t *buf, size_t n, mqtt_status want) {
+    mqtt_packet p;
+    CHECK_ST(mqtt_decoder_feed(d, buf, n), MQTT_OK);
+    CHECK(mqtt_decoder_next(d, &p) == want);
+    CHECK(mqtt_decoder_error(d) == want);
+    CHECK_ST(mqtt_decoder_next(d, &p), MQTT_ERR_DECODER_FAILED);
+    CHECK_ST(mqtt_decoder_feed(d, buf, n), MQTT_ERR_DECODER_FAILED);
+}
+
+/* A decoder over the caller's buffer: a packet larger than the buffer is refused from its
+   fixed header, a full buffer takes what fits, an uninitialised decoder is refused. */
+static void test_fixed_decoder(void) {
+    static uint8_t rx[16];
+    static const uint8_t big_header[] = {0x30, 0xC8, 0x01}; /* PUBLISH of 200 bytes */
+    static const uint8_t acks[] = {0x40, 0x02, 0x00, 0x07, 0x40, 0x02, 0x00, 0x08,
+                                   0x40, 0x02, 0x00, 0x09, 0x40, 0x02, 0x00, 0x0A, 0xD0, 0x00};
+    mqtt_decode_options opts = {MQTT_V5, MQTT_ROLE_CLIENT, 0};
+    mqtt_decoder d;
+    mqtt_packet p;
+    size_t i, taken = 0;
+    memset(&d, 0, sizeof d);
+    CHECK_ST(mqtt_decoder_next(&d, &p), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ST(mqtt_decoder_init(NULL, rx, sizeof rx, &opts), MQTT_ERR_NULL_POINTER);
+
+    CHECK_ST(mqtt_decoder_init(&d, rx, sizeof rx, &opts), MQTT_OK);
+    for (i = 0; i < sizeof big_header; i++) {
+        mqtt_status st;
+        CHECK_ST(mqtt_decoder_feed(&d, &big_header[i], 1), MQTT_OK);
+        st = mqtt_decoder_next(&d, &p);
+        CHECK_ST(st, i + 1 < sizeof big_header ? MQTT_NEED_MORE : MQTT_ERR_PACKET_EXCEEDS_BUFFER);
+    }
+    CHECK(mqtt_decode_error_reason_code(MQTT_ERR_PACKET_EXCEEDS_BUFFER) == 0x95);
+    CHECK_ST(mqtt_decoder_error(&d), MQTT_ERR_PACKET_EXCEEDS_BUFFER);
+
+    CHECK_ST(mqtt_decoder_init(&d, rx, sizeof rx, &opts), MQTT_OK);
+    CHECK_ST(mqtt_decoder_feed(&d, acks, sizeof acks), MQTT_ERR_BUFFER_TOO_SMALL);
+    for (i = 0; i < 4; i++) {
+        CHECK_ST(mqtt_decoder_next(&d, &p), MQTT_OK);
+        CHECK(p.packet_type == MQTT_PACKET_PUBACK && p.packet_id == 7 + i);
+    }
+    CHECK_ST(mqtt_decoder_next(&d, &p), MQTT_NEED_MORE);
+    CHECK_ST(mqtt_decoder_feed_some(&d, acks + 16, 2, &taken), MQTT_OK);
+    CHECK(taken == 2);
+    CHECK_ST(mqtt_decoder_next(&d, &p), MQTT_OK);
+    CHECK(p.packet_type == MQTT_PACKET_PINGRESP);
+    mqtt_decoder_free(&d);
+    mqtt_decoder_free(&d); /* ending it twice is harmless */
+}
+
 static void test_malformed(void) {
     size_t i;
     for (i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
@@ -449,14 +527,20 @@ static void test_malformed(void) {
             fprintf(stderr, "case %s: got %s\n", BAD[i].hex, mqtt_status_str(st));
         CHECK(st == BAD[i].want);
         CHECK(mqtt_decode_error_reason_code(st) >= 0x80);
-        /* The streaming decoder says the same, and is failed afterwards. */
+        /* The streaming decoders say the same, and are failed afterwards. */
+        {
+            static uint8_t rx[256];
+            mqtt_decoder fixed;
+            CHECK_ST(mqtt_decoder_init(&fixed, rx, sizeof rx, &opts), MQTT_OK);
+            check_failed(&fixed, buf, n, BAD[i].want);
+        }
+#if defined(MQTT_CODEC_ALLOC)
         CHECK_ST(mqtt_decoder_new(&opts, &d), MQTT_OK);
-        CHECK_ST(mqtt_decoder_feed(d, buf, n), MQTT_OK);
-        CHECK(mqtt_decoder_next(d, &p) == BAD[i].want);
-        CHECK(mqtt_decoder_error(d) == BAD[i].want);
-        CHECK_ST(mqtt_decoder_next(d, &p), MQTT_ERR_DECODER_FAILED);
-        CHECK_ST(mqtt_decoder_feed(d, buf, n), MQTT_ERR_DECODER_FAILED);
+        check_failed(d, buf, n, BAD[i].want);
         mqtt_decoder_free(d);
+#else
+        (void)d;
+#endif
     }
     /* Reason codes and 3.1.1 CONNACK codes come from the core. */
     CHECK(mqtt_decode_error_reason_code(MQTT_ERR_PACKET_TOO_LARGE) == 0x95);
@@ -470,13 +554,36 @@ static void test_malformed(void) {
     CHECK(mqtt_connack_v3_return_code(0x10) == -1);
 }
 
-static void test_second_connect(void) {
+/* The decoders to test: over a buffer of the caller's, and (with a heap) a growable one. */
+#if defined(MQTT_CODEC_ALLOC)
+#define DECODER_KINDS 2
+#else
+#define DECODER_KINDS 1
+#endif
+
+/* Makes a decoder of kind `heap` (0: over `rx`, in `*fixed`; 1: mqtt_decoder_new). */
+static mqtt_decoder *open_decoder(int heap, const mqtt_decode_options *opts, uint8_t *rx,
+                                  size_t cap, mqtt_decoder *fixed) {
+    mqtt_decoder *d = NULL;
+    if (!heap) {
+        CHECK_ST(mqtt_decoder_init(fixed, rx, cap, opts), MQTT_OK);
+        return fixed;
+    }
+#if defined(MQTT_CODEC_ALLOC)
+    CHECK_ST(mqtt_decoder_new(opts, &d), MQTT_OK);
+#endif
+    return d;
+}
+
+static void test_second_connect_with(int heap) {
+    static uint8_t rx[64];
+    mqtt_decoder fixed;
     uint8_t buf[64];
     size_t n = unhex("10 0C 00 04 4D 51 54 54 04 02 00 3C 00 00", buf, sizeof buf);
     mqtt_decode_options opts = {MQTT_VERSION_UNKNOWN, MQTT_ROLE_SERVER, 0};
     mqtt_decoder *d;
     mqtt_packet p;
-    CHECK_ST(mqtt_decoder_new(&opts, &d), MQTT_OK);
+    d = open_decoder(heap, &opts, rx, sizeof rx, &fixed);
     CHECK(mqtt_decoder_version(d) == 0);
     CHECK_ST(mqtt_decoder_feed(d, buf, n), MQTT_OK);
     CHECK_ST(mqtt_decoder_feed(d, buf, n), MQTT_OK);
@@ -488,12 +595,17 @@ static void test_second_connect(void) {
     /* The size limit is checked from the header alone, and can be changed. */
     opts.version = MQTT_V3_1_1;
     opts.role = MQTT_ROLE_CLIENT;
-    CHECK_ST(mqtt_decoder_new(&opts, &d), MQTT_OK);
+    d = open_decoder(heap, &opts, rx, sizeof rx, &fixed);
     CHECK_ST(mqtt_decoder_set_max_packet_size(d, 4), MQTT_OK);
     n = unhex("30 FF FF FF 7F", buf, sizeof buf);
     CHECK_ST(mqtt_decoder_feed(d, buf, n), MQTT_OK);
     CHECK_ST(mqtt_decoder_next(d, &p), MQTT_ERR_PACKET_TOO_LARGE);
     mqtt_decoder_free(d);
+}
+
+static void test_second_connect(void) {
+    int heap;
+    for (heap = 0; heap < DECODER_KINDS; heap++) test_second_connect_with(heap);
 }
 
 /* ---- null pointers, short buffers, bad arguments ------------------------------------ */
@@ -530,23 +642,44 @@ static void test_args(void) {
     opts.version = MQTT_V3_1_1;
     opts.role = 7;
     CHECK_ST(mqtt_decode(buf, 2, &opts, &p, &n), MQTT_ERR_INVALID_ARGUMENT);
+#if defined(MQTT_CODEC_ALLOC)
     CHECK_ST(mqtt_decoder_new(&opts, &d), MQTT_ERR_INVALID_ARGUMENT);
     CHECK(d == NULL);
+#endif
+    {
+        static uint8_t rx[8];
+        mqtt_decoder fixed;
+        size_t taken;
+        CHECK_ST(mqtt_decoder_init(&fixed, rx, sizeof rx, &opts), MQTT_ERR_INVALID_ARGUMENT);
+        CHECK_ST(mqtt_decoder_init(&fixed, NULL, 8, &opts), MQTT_ERR_NULL_POINTER);
+        CHECK_ST(mqtt_decoder_init(&fixed, rx, sizeof rx, NULL), MQTT_ERR_NULL_POINTER);
+        CHECK_ST(mqtt_decoder_feed_some(NULL, buf, 2, &taken), MQTT_ERR_NULL_POINTER);
+        CHECK_ST(mqtt_decoder_feed_some(&fixed, buf, 2, NULL), MQTT_ERR_NULL_POINTER);
+    }
     opts.role = MQTT_ROLE_ANY;
 
+#if defined(MQTT_CODEC_ALLOC)
     CHECK_ST(mqtt_decoder_new(NULL, &d), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_decoder_new(&opts, NULL), MQTT_ERR_NULL_POINTER);
+#endif
     CHECK_ST(mqtt_decoder_feed(NULL, buf, 2), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_decoder_next(NULL, &p), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_decoder_error(NULL), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_decoder_set_max_packet_size(NULL, 1), MQTT_ERR_NULL_POINTER);
     CHECK(mqtt_decoder_version(NULL) == 0);
     mqtt_decoder_free(NULL);
-    CHECK_ST(mqtt_decoder_new(&opts, &d), MQTT_OK);
-    CHECK_ST(mqtt_decoder_feed(d, NULL, 1), MQTT_ERR_NULL_POINTER);
-    CHECK_ST(mqtt_decoder_next(d, NULL), MQTT_ERR_NULL_POINTER);
-    CHECK_ST(mqtt_decoder_error(d), MQTT_OK);
-    mqtt_decoder_free(d);
+    {
+        static uint8_t rx[8];
+        mqtt_decoder fixed;
+        int heap;
+        for (heap = 0; heap < DECODER_KINDS; heap++) {
+            d = open_decoder(heap, &opts, rx, sizeof rx, &fixed);
+            CHECK_ST(mqtt_decoder_feed(d, NULL, 1), MQTT_ERR_NULL_POINTER);
+            CHECK_ST(mqtt_decoder_next(d, NULL), MQTT_ERR_NULL_POINTER);
+            CHECK_ST(mqtt_decoder_error(d), MQTT_OK);
+            mqtt_decoder_free(d);
+        }
+    }
 
     CHECK_ST(mqtt_packet_init(NULL, MQTT_PACKET_PINGREQ), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_packet_init(&p, 0), MQTT_ERR_INVALID_ARGUMENT);
@@ -781,7 +914,9 @@ static void test_status_text(void) {
 }
 
 /* Several packets in one feed, then a chunk boundary inside a header. */
-static void test_stream_mixed(void) {
+static void test_stream_mixed_with(int heap) {
+    static uint8_t rx[64];
+    mqtt_decoder fixed;
     uint8_t buf[64];
     size_t n = unhex("D0 00 30 07 00 03 61 2F 62 68 69 90 03 00 05 01 B0 02 00 05", buf, sizeof buf);
     mqtt_decode_options opts = {MQTT_V3_1_1, MQTT_ROLE_CLIENT, 0};
@@ -789,7 +924,7 @@ static void test_stream_mixed(void) {
     mqtt_packet p;
     mqtt_list_iter it;
     uint8_t rc;
-    CHECK_ST(mqtt_decoder_new(&opts, &d), MQTT_OK);
+    d = open_decoder(heap, &opts, rx, sizeof rx, &fixed);
     CHECK_ST(mqtt_decoder_feed(d, buf, 3), MQTT_OK);
     CHECK_ST(mqtt_decoder_next(d, &p), MQTT_OK);
     CHECK(p.packet_type == MQTT_PACKET_PINGRESP);
@@ -806,6 +941,11 @@ static void test_stream_mixed(void) {
     CHECK(p.packet_type == MQTT_PACKET_UNSUBACK && p.packet_id == 5);
     CHECK_ST(mqtt_decoder_next(d, &p), MQTT_NEED_MORE);
     mqtt_decoder_free(d);
+}
+
+static void test_stream_mixed(void) {
+    int heap;
+    for (heap = 0; heap < DECODER_KINDS; heap++) test_stream_mixed_with(heap);
 }
 
 /* The library that is linked is the one the header describes. */
@@ -832,6 +972,7 @@ int main(void) {
     test_status_text();
     test_stream_mixed();
     test_version();
+    test_fixed_decoder();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
