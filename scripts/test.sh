@@ -40,7 +40,7 @@ if cargo run -q -p mqtt-codec --example decode -- "30 FF FF FF FF 7F" >/dev/null
 fi
 
 # The bindings, the broker over real TCP, and the fuzzers: each script installs what it needs.
-for part in no-alloc python ffi broker fuzz; do
+for part in no-alloc python ffi firmware broker fuzz; do
   script="scripts/test-$part.sh"
   if [ -f "$script" ]; then
     step "$script"
