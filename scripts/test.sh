@@ -15,10 +15,13 @@ cargo fmt --all -- --check
 step "lints (cargo clippy, warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings -D clippy::incompatible_msrv
 
-step "no_std builds of the core: no allocator, alloc, the broker core (default features off)"
-cargo build -p mqtt-codec --no-default-features
-cargo clippy -p mqtt-codec --no-default-features -- -D warnings
-cargo build -p mqtt-codec --no-default-features --features alloc
+step "no_std builds of the core: no allocator, alloc, a 3.1.1 client, a 5.0 client, the broker core"
+all="v3,v5,client,server"
+cargo build -p mqtt-codec --no-default-features --features "$all"
+cargo clippy -p mqtt-codec --no-default-features --features "$all" -- -D warnings
+cargo build -p mqtt-codec --no-default-features --features "$all,alloc"
+cargo clippy -p mqtt-codec --no-default-features --features v3,client -- -D warnings
+cargo clippy -p mqtt-codec --no-default-features --features v5,client -- -D warnings
 cargo build -p mqtt-codec --no-default-features --features broker
 
 step "documentation (warnings are errors)"

@@ -7,6 +7,7 @@ after --gc-sections, by output section kind (text, rodata, data, bss).
 With an archive name, prints that archive's totals and its largest symbols (only the totals
 with --total); without, one line per input file."""
 import re
+import signal
 import sys
 from collections import defaultdict
 
@@ -45,6 +46,7 @@ def entries(path):
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     path = sys.argv[1]
     want = sys.argv[2] if len(sys.argv) > 2 else None
     total_only = "--total" in sys.argv[3:]
@@ -68,7 +70,7 @@ def main():
               f"flash {t['text'] + t['rodata'] + t['data']}")
         if total_only:
             return
-        for name, size in sorted(symbols.items(), key=lambda kv: -kv[1])[:15]:
+        for name, size in sorted(symbols.items(), key=lambda kv: -kv[1])[:40]:
             print(f"  {size:6d}  {name}")
     else:
         for key, kinds in sorted(totals.items(), key=lambda kv: -sum(kv[1].values())):

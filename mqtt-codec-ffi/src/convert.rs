@@ -260,6 +260,14 @@ fn no_properties(p: &mqtt_properties) -> bool {
 ///
 /// `out` is filled in place: the struct is large (every field of every packet type and all
 /// the properties), and building it aside and copying it in cost more than the parse.
+/// No property: the defaults, with the two lists typed as a filled set types them.
+fn no_c_properties() -> mqtt_properties {
+    let mut p = mqtt_properties::default();
+    p.subscription_identifiers.kind = MQTT_LIST_SUBSCRIPTION_IDENTIFIERS;
+    p.user_properties.kind = MQTT_LIST_USER_PROPERTIES;
+    p
+}
+
 pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
     packet: &Packet<S>,
     level: u8,
@@ -268,13 +276,12 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
 ) {
     *out = mqtt_packet::default();
     out.packet_type = packet.packet_type() as u8;
+    // A build without 5.0 never decodes a property: the test lets it leave the code out.
     match packet.properties() {
-        Some(p) if !p.is_empty() => out.properties = fill_properties(p, sink, false),
-        // No property: the defaults, with the two lists typed as a filled set types them.
-        _ => {
-            out.properties.subscription_identifiers.kind = MQTT_LIST_SUBSCRIPTION_IDENTIFIERS;
-            out.properties.user_properties.kind = MQTT_LIST_USER_PROPERTIES;
+        Some(p) if cfg!(feature = "v5") && !p.is_empty() => {
+            out.properties = fill_properties(p, sink, false)
         }
+        _ => out.properties = no_c_properties(),
     }
     match packet {
         Packet::Connect(c) => {
@@ -289,7 +296,11 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
                     payload: mqtt_bytes::of(w.payload.as_ref()),
                     qos: w.qos as u8,
                     retain: w.retain,
-                    properties: fill_properties(&w.properties, sink, true),
+                    properties: if cfg!(feature = "v5") {
+                        fill_properties(&w.properties, sink, true)
+                    } else {
+                        no_c_properties()
+                    },
                 };
             }
             out.username = str_opt(&c.username);
@@ -604,9 +615,13 @@ pub(crate) unsafe fn build_properties<'a>(
     p: &mqtt_properties,
 ) -> Result<codec::Properties<Borrowed<'a>>, mqtt_status> {
     let mut out = codec::Properties::<Borrowed<'a>>::default();
-    // Most packets carry no property: nothing to convert or check.
+    // Most packets carry no property: nothing to convert or check. A build without 5.0 has
+    // nowhere to put one (3.x has no properties).
     if no_properties(p) {
         return Ok(out);
+    }
+    if !cfg!(feature = "v5") {
+        return Err(MQTT_ERR_NOT_REPRESENTABLE);
     }
     macro_rules! build {
         ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {

@@ -411,6 +411,14 @@ pub enum EncodeError {
     /// CONNACK with Session Present and a failure code ([MQTT-3.2.2-4], [MQTT-3.2.2-6]).
     #[error("CONNACK with session present and a failure code [MQTT-3.2.2-6]")]
     SessionPresentOnFailure,
+    /// A protocol version or a side this build leaves out (the features `v3`, `v5`,
+    /// `client` and `server`): a CONNACK from a client-only build, any packet under 5.0
+    /// from a 3.x-only one.
+    #[error("{what} is left out of this build (features v3, v5, client, server)")]
+    LeftOut {
+        /// What was left out: the version, or the packet type for the build's sides.
+        what: &'static str,
+    },
 }
 
 impl DecodeError {

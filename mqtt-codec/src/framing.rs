@@ -38,6 +38,9 @@ pub(crate) fn check_first_byte(
     version: Option<ProtocolVersion>,
     receiver: Option<Role>,
 ) -> Result<(PacketType, u8), DecodeError> {
+    if let Some(v) = version.filter(|v| !v.is_enabled()) {
+        return Err(DecodeError::UnsupportedProtocolLevel { level: v.level() });
+    }
     let raw_type = byte >> 4;
     let flags = byte & 0x0F;
     let packet_type = PacketType::from_u8(raw_type).ok_or(DecodeError::ReservedPacketType {
@@ -69,21 +72,39 @@ pub(crate) fn check_first_byte(
         }
     }
     let allowed = match receiver {
-        None => true,
-        Some(Role::Server) => packet_type.sent_by_client(),
-        Some(Role::Client) => {
-            packet_type.sent_by_server()
-                && (packet_type != PacketType::Disconnect
-                    || version.map_or(true, ProtocolVersion::is_v5))
+        None if Role::Client.is_enabled() && Role::Server.is_enabled() => true,
+        None => {
+            received_by(packet_type, version, Role::Client)
+                || received_by(packet_type, version, Role::Server)
         }
+        Some(role) => received_by(packet_type, version, role),
     };
     if !allowed {
+        let fallback = if Role::Server.is_enabled() {
+            Role::Server
+        } else {
+            Role::Client
+        };
         return Err(DecodeError::UnexpectedPacket {
             packet_type,
-            role: receiver.unwrap_or(Role::Server),
+            role: receiver.unwrap_or(fallback),
         });
     }
     Ok((packet_type, flags))
+}
+
+/// True when `role` receives packets of `packet_type` under `version` and this build takes
+/// that side ([`Role::is_enabled`]).
+fn received_by(packet_type: PacketType, version: Option<ProtocolVersion>, role: Role) -> bool {
+    role.is_enabled()
+        && match role {
+            Role::Server => packet_type.sent_by_client(),
+            Role::Client => {
+                packet_type.sent_by_server()
+                    && (packet_type != PacketType::Disconnect
+                        || version.map_or(true, ProtocolVersion::is_v5))
+            }
+        }
 }
 
 /// Incremental fixed-header reader: each byte is examined once, whatever the chunking.

@@ -1,5 +1,6 @@
 //! The fourteen (fifteen in 5.0) control packet types and their fixed-header flag rules.
 
+use crate::version::Role;
 use core::fmt;
 
 /// The control packet type held in bits 7–4 of the first byte.
@@ -100,6 +101,20 @@ impl PacketType {
             self,
             PacketType::ConnAck | PacketType::SubAck | PacketType::UnsubAck | PacketType::PingResp
         )
+    }
+
+    /// Whether this build receives this type: a client (feature `client`) receives what a
+    /// server sends, a server (feature `server`) what a client sends.
+    pub(crate) const fn received_in_build(self) -> bool {
+        (Role::Client.is_enabled() && self.sent_by_server())
+            || (Role::Server.is_enabled() && self.sent_by_client())
+    }
+
+    /// Whether this build sends this type (the reverse of
+    /// [`PacketType::received_in_build`]).
+    pub(crate) const fn sent_in_build(self) -> bool {
+        (Role::Client.is_enabled() && self.sent_by_client())
+            || (Role::Server.is_enabled() && self.sent_by_server())
     }
 
     /// Whether a server may send this type. DISCONNECT is server-sent in 5.0 only; the

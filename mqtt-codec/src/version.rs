@@ -35,17 +35,30 @@ impl ProtocolVersion {
     ///
     /// Returns `None` for any pair other than (`MQIsdp`, 3), (`MQTT`, 4) and (`MQTT`, 5).
     pub fn from_name_and_level(name: &[u8], level: u8) -> Option<Self> {
-        match (name, level) {
-            (b"MQIsdp", 3) => Some(ProtocolVersion::V3_1),
-            (b"MQTT", 4) => Some(ProtocolVersion::V3_1_1),
-            (b"MQTT", 5) => Some(ProtocolVersion::V5),
-            _ => None,
+        let version = match (name, level) {
+            (b"MQIsdp", 3) => ProtocolVersion::V3_1,
+            (b"MQTT", 4) => ProtocolVersion::V3_1_1,
+            (b"MQTT", 5) => ProtocolVersion::V5,
+            _ => return None,
+        };
+        version.is_enabled().then_some(version)
+    }
+
+    /// True when this build speaks the version: 3.1 and 3.1.1 with the feature `v3`, 5.0
+    /// with `v5` (both are default features). A version left out is refused like an unknown
+    /// one: a CONNECT of it gets [`crate::DecodeError::UnsupportedProtocolLevel`], and
+    /// encoding under it [`crate::EncodeError::LeftOut`].
+    pub const fn is_enabled(self) -> bool {
+        match self {
+            ProtocolVersion::V3_1 | ProtocolVersion::V3_1_1 => cfg!(feature = "v3"),
+            ProtocolVersion::V5 => cfg!(feature = "v5"),
         }
     }
 
     /// True for MQTT 5.0, the only version with properties and reason codes.
     pub const fn is_v5(self) -> bool {
-        matches!(self, ProtocolVersion::V5)
+        // Constant false without the `v5` feature, so that the 5.0 code is left out.
+        cfg!(feature = "v5") && matches!(self, ProtocolVersion::V5)
     }
 }
 
@@ -71,3 +84,22 @@ pub enum Role {
     /// We are the server: packets come from a client.
     Server,
 }
+
+impl Role {
+    /// True when this build takes this side: with the feature `client` it parses what a
+    /// server sends a client and encodes what a client sends; with `server`, the reverse
+    /// (both are default features). A packet the build's sides never receive is refused as
+    /// [`crate::DecodeError::UnexpectedPacket`]; one they never send, on encode, as
+    /// [`crate::EncodeError::LeftOut`].
+    pub const fn is_enabled(self) -> bool {
+        match self {
+            Role::Client => cfg!(feature = "client"),
+            Role::Server => cfg!(feature = "server"),
+        }
+    }
+}
+
+#[cfg(not(any(feature = "v3", feature = "v5")))]
+compile_error!("mqtt-codec needs at least one protocol version: the feature v3 or v5");
+#[cfg(not(any(feature = "client", feature = "server")))]
+compile_error!("mqtt-codec needs at least one side: the feature client or server");

@@ -173,6 +173,30 @@ impl<P: Encode + ?Sized> Prepared<'_, P> {
 impl<T: Framed> Encode for T {}
 
 /// The whole packet's size for a body of `body` bytes, or `PacketTooLarge`.
+/// Refuses what this build leaves out (a version, or a packet type its sides never send)
+/// before anything else, so that the code of what is left out is not linked at all.
+#[inline(always)]
+pub(crate) fn check_build(
+    packet_type: PacketType,
+    version: ProtocolVersion,
+) -> Result<(), EncodeError> {
+    if !version.is_enabled() {
+        return Err(EncodeError::LeftOut {
+            what: if version.level() == 5 {
+                "MQTT 5.0"
+            } else {
+                "MQTT 3.1 and 3.1.1"
+            },
+        });
+    }
+    if !packet_type.sent_in_build() {
+        return Err(EncodeError::LeftOut {
+            what: packet_type.name(),
+        });
+    }
+    Ok(())
+}
+
 pub(crate) fn total_len(body: usize) -> Result<usize, EncodeError> {
     if body > MAX_VARINT as usize {
         return Err(EncodeError::PacketTooLarge {
@@ -193,6 +217,7 @@ macro_rules! framed_by_type {
                 (PacketType::$pt as u8) << 4 | PacketType::$pt.required_flags().unwrap_or(0)
             }
             fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+                check_build(PacketType::$pt, version)?;
                 $ty::body_len(self, version)
             }
             fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
@@ -210,6 +235,7 @@ impl<S: Storage> Framed for Publish<S> {
         (PacketType::Publish as u8) << 4 | self.flags()
     }
     fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        check_build(PacketType::Publish, version)?;
         Publish::body_len(self, version)
     }
     fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
@@ -252,6 +278,7 @@ impl<S: Storage> Framed for TypedResponse<'_, S> {
         (self.1 as u8) << 4 | self.1.required_flags().unwrap_or(0)
     }
     fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        check_build(self.1, version)?;
         self.0.body_len(version, self.1)
     }
     fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
@@ -286,6 +313,7 @@ impl<S: Storage> Framed for Packet<S> {
             Packet::Unsubscribe(p) => p.frame(version, buf),
             Packet::UnsubAck(p) => p.frame(version, buf),
             Packet::PingReq | Packet::PingResp => {
+                check_build(t, version)?;
                 if buf.remaining_mut() < 2 {
                     return Err(EncodeError::BufferTooSmall {
                         needed: 2,

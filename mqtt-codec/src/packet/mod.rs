@@ -120,28 +120,43 @@ pub enum Packet<S: Storage = crate::storage::DefaultStorage> {
 pub type PacketRef<'a> = Packet<Borrowed<'a>>;
 
 /// Parses the body of one packet whose fixed header has been checked.
-#[inline]
+#[cfg_attr(feature = "alloc", inline)]
 pub(crate) fn parse_body<'r, Src: Source<'r>>(
     packet_type: PacketType,
     src: Src,
     ctx: &ParseCtx,
 ) -> Result<Packet<Src::S>, DecodeError> {
     let mut r = Reader::new(src, packet_type);
+    // The guards are constants: what this build's sides never receive is not linked.
+    let server = Role::Server.is_enabled();
+    let client = Role::Client.is_enabled();
     let packet = match packet_type {
-        PacketType::Connect => Packet::Connect(Connect::read(&mut r, ctx)?.into()),
-        PacketType::ConnAck => Packet::ConnAck(ConnAck::read(&mut r, ctx)?),
+        _ if !packet_type.received_in_build() => {
+            return Err(DecodeError::UnexpectedPacket {
+                packet_type,
+                role: if server { Role::Server } else { Role::Client },
+            })
+        }
+        PacketType::Connect if server => Packet::Connect(Connect::read(&mut r, ctx)?.into()),
+        PacketType::ConnAck if client => Packet::ConnAck(ConnAck::read(&mut r, ctx)?),
         PacketType::Publish => Packet::Publish(Publish::read(&mut r, ctx)?),
         PacketType::PubAck => Packet::PubAck(PubResponse::read(&mut r, ctx, packet_type)?),
         PacketType::PubRec => Packet::PubRec(PubResponse::read(&mut r, ctx, packet_type)?),
         PacketType::PubRel => Packet::PubRel(PubResponse::read(&mut r, ctx, packet_type)?),
         PacketType::PubComp => Packet::PubComp(PubResponse::read(&mut r, ctx, packet_type)?),
-        PacketType::Subscribe => Packet::Subscribe(Subscribe::read(&mut r, ctx)?),
-        PacketType::SubAck => Packet::SubAck(SubAck::read(&mut r, ctx)?),
-        PacketType::Unsubscribe => Packet::Unsubscribe(Unsubscribe::read(&mut r, ctx)?),
-        PacketType::UnsubAck => Packet::UnsubAck(UnsubAck::read(&mut r, ctx)?),
+        PacketType::Subscribe if server => Packet::Subscribe(Subscribe::read(&mut r, ctx)?),
+        PacketType::SubAck if client => Packet::SubAck(SubAck::read(&mut r, ctx)?),
+        PacketType::Unsubscribe if server => Packet::Unsubscribe(Unsubscribe::read(&mut r, ctx)?),
+        PacketType::UnsubAck if client => Packet::UnsubAck(UnsubAck::read(&mut r, ctx)?),
         PacketType::PingReq | PacketType::PingResp => read_ping(&r, packet_type)?,
         PacketType::Disconnect => Packet::Disconnect(Disconnect::read(&mut r, ctx)?),
-        PacketType::Auth => Packet::Auth(Auth::read(&mut r, ctx)?),
+        PacketType::Auth if cfg!(feature = "v5") => Packet::Auth(Auth::read(&mut r, ctx)?),
+        _ => {
+            return Err(DecodeError::UnexpectedPacket {
+                packet_type,
+                role: if server { Role::Server } else { Role::Client },
+            })
+        }
     };
     r.finish()?;
     Ok(packet)
@@ -242,6 +257,7 @@ impl<S: Storage> Packet<S> {
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let t = self.packet_type();
+        encode::check_build(t, version)?;
         match self {
             Packet::Connect(p) => p.body_len(version),
             Packet::ConnAck(p) => p.body_len(version),
@@ -324,6 +340,7 @@ impl<S: Storage> Publish<S> {
         version: ProtocolVersion,
         buf: &mut B,
     ) -> Result<&S::Bytes, EncodeError> {
+        encode::check_build(PacketType::Publish, version)?;
         let header_body = self.header_body_len(version)?;
         let body = header_body.saturating_add(self.payload.as_ref().len());
         total_len(body)?;

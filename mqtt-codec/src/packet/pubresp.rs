@@ -73,7 +73,9 @@ impl<S: Storage> PubResponse<S> {
             reason_code: ReasonCode::Success,
             properties: Default::default(),
         };
-        if !r.is_empty() {
+        // Under 3.x the length check above left nothing after the identifier; the version
+        // test makes that visible to the compiler, so a 3.x-only build drops the rest.
+        if ctx.version.is_v5() && !r.is_empty() {
             let raw = r.u8("reason code")?;
             out.reason_code = ReasonCode::from_u8(raw)
                 .filter(|c| c.allowed_in(packet_type))
@@ -82,7 +84,7 @@ impl<S: Storage> PubResponse<S> {
                     code: raw,
                 })?;
         }
-        if !r.is_empty() {
+        if ctx.version.is_v5() && !r.is_empty() {
             out.properties = read_properties(r, PropContext::Packet(packet_type), ctx.receiver)?;
         }
         Ok(out)
