@@ -501,6 +501,11 @@ typedef enum mqtt_status {
      */
     MQTT_ERR_EMPTY_TOPIC_FILTER = 205,
     /**
+     * Encode: the library was built without this packet's version or without the side that
+     * sends it (the features `v3`, `v5`, `client`, `server`).
+     */
+    MQTT_ERR_NOT_IN_BUILD = 206,
+    /**
      * Encode: another encoding error (a rule added to the core after this header).
      */
     MQTT_ERR_ENCODE_OTHER = 299,

@@ -58,6 +58,8 @@ def main():
             continue
         key = re.sub(r"\(.*\)$", "", origin)
         totals[key][kind] += size
+        if want and want in origin and "compiler_builtins" in origin:
+            totals[key]["builtins"] += size
         if want and want in origin:
             symbols[section] += size
     if want:
@@ -66,8 +68,9 @@ def main():
             if want in key:
                 for k, v in kinds.items():
                     t[k] += v
-        print(f"text {t['text']} rodata {t['rodata']} data {t['data']} bss {t['bss']} "
-              f"flash {t['text'] + t['rodata'] + t['data']}")
+        flash = t["text"] + t["rodata"] + t["data"]
+        print(f"flash {flash} (of which compiler_builtins {t['builtins']}), "
+              f"text {t['text']} rodata {t['rodata']}, RAM {t['data'] + t['bss']}")
         if total_only:
             return
         for name, size in sorted(symbols.items(), key=lambda kv: -kv[1])[:40]:

@@ -274,7 +274,8 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
     sink: &mut L,
     out: &mut mqtt_packet,
 ) {
-    *out = mqtt_packet::default();
+    // SAFETY: `out` is a writable mqtt_packet (a reference).
+    unsafe { mqtt_packet::clear(out) };
     out.packet_type = packet.packet_type() as u8;
     // A build without 5.0 never decodes a property: the test lets it leave the code out.
     match packet.properties() {

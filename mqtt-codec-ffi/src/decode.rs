@@ -54,7 +54,8 @@ pub unsafe extern "C" fn mqtt_decode(
         let opts = match parse_options(opts) {
             Ok(o) => o,
             Err(s) => {
-                *out = mqtt_packet::default();
+                // SAFETY: `out` is a writable mqtt_packet (a reference).
+                unsafe { mqtt_packet::clear(out) };
                 *bytes = 0;
                 return s;
             }
@@ -71,12 +72,14 @@ pub unsafe extern "C" fn mqtt_decode(
                 MQTT_OK
             }
             Ok(Status::Partial(n)) => {
-                *out = mqtt_packet::default();
+                // SAFETY: `out` is a writable mqtt_packet (a reference).
+                unsafe { mqtt_packet::clear(out) };
                 *bytes = n;
                 MQTT_NEED_MORE
             }
             Err(e) => {
-                *out = mqtt_packet::default();
+                // SAFETY: `out` is a writable mqtt_packet (a reference).
+                unsafe { mqtt_packet::clear(out) };
                 *bytes = 0;
                 status::of_decode(&e)
             }

@@ -376,7 +376,8 @@ pub unsafe extern "C" fn mqtt_decoder_next(
         let inner = match unsafe { live(decoder) } {
             Ok(i) => i,
             Err(s) => {
-                *out = mqtt_packet::default();
+                // SAFETY: `out` is a writable mqtt_packet (a reference).
+                unsafe { mqtt_packet::clear(out) };
                 return s;
             }
         };
@@ -411,11 +412,13 @@ pub unsafe extern "C" fn mqtt_decoder_next(
         match result {
             Ok(true) => MQTT_OK,
             Ok(false) => {
-                *out = mqtt_packet::default();
+                // SAFETY: `out` is a writable mqtt_packet (a reference).
+                unsafe { mqtt_packet::clear(out) };
                 MQTT_NEED_MORE
             }
             Err(e) => {
-                *out = mqtt_packet::default();
+                // SAFETY: `out` is a writable mqtt_packet (a reference).
+                unsafe { mqtt_packet::clear(out) };
                 status::of_decode(&e)
             }
         }

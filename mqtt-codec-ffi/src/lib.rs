@@ -151,13 +151,12 @@ pub unsafe extern "C" fn mqtt_packet_init(
         if !(MQTT_PACKET_CONNECT..=MQTT_PACKET_AUTH).contains(&packet_type) {
             return MQTT_ERR_INVALID_ARGUMENT;
         }
-        // SAFETY: non-NULL and, by the caller's contract, a writable mqtt_packet.
+        // SAFETY: non-NULL and, by the caller's contract, writable (it may be uninitialised:
+        // it is cleared through the raw pointer before anything reads it).
         unsafe {
-            packet.write(mqtt_packet {
-                packet_type,
-                ..mqtt_packet::default()
-            })
-        };
+            mqtt_packet::clear(packet);
+            core::ptr::addr_of_mut!((*packet).packet_type).write(packet_type);
+        }
         MQTT_OK
     })
 }

@@ -161,6 +161,9 @@ pub enum mqtt_status {
     MQTT_ERR_EMPTY_TOPIC = 204,
     /// Encode: UNSUBSCRIBE with an empty topic filter.
     MQTT_ERR_EMPTY_TOPIC_FILTER = 205,
+    /// Encode: the library was built without this packet's version or without the side that
+    /// sends it (the features `v3`, `v5`, `client`, `server`).
+    MQTT_ERR_NOT_IN_BUILD = 206,
     /// Encode: another encoding error (a rule added to the core after this header).
     MQTT_ERR_ENCODE_OTHER = 299,
 }
@@ -238,6 +241,7 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_ERR_FIELD_TOO_LONG,
     MQTT_ERR_EMPTY_TOPIC,
     MQTT_ERR_EMPTY_TOPIC_FILTER,
+    MQTT_ERR_NOT_IN_BUILD,
     MQTT_ERR_ENCODE_OTHER,
 ];
 
@@ -327,6 +331,7 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         MQTT_ERR_FIELD_TOO_LONG => b"field longer than 65535 bytes\0",
         MQTT_ERR_EMPTY_TOPIC => b"PUBLISH with an empty topic needs a topic alias\0",
         MQTT_ERR_EMPTY_TOPIC_FILTER => b"empty topic filter [MQTT-4.7.3-1]\0",
+        MQTT_ERR_NOT_IN_BUILD => b"left out of this build of the library\0",
         MQTT_ERR_ENCODE_OTHER => b"cannot encode the packet\0",
     }
 }
@@ -486,6 +491,7 @@ pub(crate) fn of_encode(e: &EncodeError) -> mqtt_status {
         E::EmptyClientIdWithoutCleanSession => MQTT_ERR_EMPTY_CLIENT_ID_WITHOUT_CLEAN_SESSION,
         E::MissingAuthenticationMethod => MQTT_ERR_MISSING_AUTHENTICATION_METHOD,
         E::SessionPresentOnFailure => MQTT_ERR_SESSION_PRESENT_ON_FAILURE,
+        E::LeftOut { .. } => MQTT_ERR_NOT_IN_BUILD,
         _ => MQTT_ERR_ENCODE_OTHER,
     }
 }

@@ -273,6 +273,22 @@ pub struct mqtt_packet {
     pub properties: mqtt_properties,
 }
 
+impl mqtt_packet {
+    /// Sets every field of `*p` to its default in place: no type, no flags, empty views and
+    /// lists. Writing a `mqtt_packet::default()` builds the ~700-byte struct on the stack
+    /// first, which a microcontroller pays for in every call.
+    ///
+    /// # Safety
+    /// `p` must be valid for writing one `mqtt_packet` (its current bytes may be anything).
+    pub(crate) unsafe fn clear(p: *mut mqtt_packet) {
+        const _: () = assert!(MQTT_LIST_NONE == 0);
+        // SAFETY: writable by the contract; every field of mqtt_packet is an integer, a bool
+        // or a raw pointer, whose all-zero value is valid and is the field's default (0,
+        // false, NULL, MQTT_LIST_NONE), so the result equals `mqtt_packet::default()`.
+        unsafe { core::ptr::write_bytes(p, 0, 1) };
+    }
+}
+
 /// How to decode: the connection's version, the receiving side and the size limit.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
