@@ -73,6 +73,8 @@ mod recv_buffer;
 pub mod region;
 mod storage;
 mod string;
+#[cfg(feature = "alloc")]
+mod to_owned;
 mod topic;
 mod version;
 mod wire;

@@ -143,6 +143,19 @@ fn check_roundtrip(packet: &Packet, version: ProtocolVersion) -> Result<(), Test
         Ok(Status::Complete((packet.clone(), len)))
     );
 
+    // The borrowed view made owned: copied, or sliced out of the frame it was parsed from.
+    if let Ok(Status::Complete((view, _))) = parse(&bytes, &opts) {
+        prop_assert_eq!(&view.to_owned(), packet, "to_owned");
+        let shared = view.to_shared(&bytes);
+        prop_assert_eq!(&shared, packet, "to_shared");
+        if let Packet::Publish(p) = &shared {
+            let frame = bytes.as_ptr_range();
+            prop_assert!(p.payload.is_empty() || frame.contains(&p.payload.as_ptr()));
+        }
+    } else {
+        prop_assert!(false, "the borrowed parse of a valid packet");
+    }
+
     // Borrowed parse, either direction, version given.
     let reencoded = parse_and_reencode(&bytes, Some(version), None, version)?;
     prop_assert_eq!(
