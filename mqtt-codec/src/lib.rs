@@ -61,6 +61,7 @@ mod framing;
 #[cfg(feature = "alloc")]
 mod owned_body;
 mod packet;
+mod packet_source;
 mod packet_type;
 mod parse;
 mod properties;

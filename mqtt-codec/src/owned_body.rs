@@ -20,13 +20,14 @@
 use crate::error::DecodeError;
 use crate::packet::subscribe::Subscription;
 use crate::packet::{parse_body, parse_small_body, Packet, ParseCtx, Publish};
+use crate::packet_source::{NextFn, PacketSource};
 use crate::packet_type::PacketType;
 use crate::parse::{whole_frame, ParseOptions, Status};
 use crate::properties::UserProperty;
 use crate::reason::ReasonCode;
 use crate::storage::Owned;
 use crate::string::MqttStr;
-use crate::wire::reader::{NextFn, Reader, Source};
+use crate::wire::reader::{Reader, Source};
 use bytes::{Buf, Bytes};
 use core::cell::Cell;
 
@@ -165,13 +166,17 @@ fn bytes_slice(bytes: &Bytes, start: usize, end: usize) -> Bytes {
 }
 
 impl<'a> Source<'a> for &'a Bytes {
-    type S = Owned;
+    type Bytes = Bytes;
     fn data(self) -> &'a [u8] {
         self
     }
     fn slice(self, start: usize, end: usize) -> Bytes {
         bytes_slice(self, start, end)
     }
+}
+
+impl<'a> PacketSource<'a> for &'a Bytes {
+    type S = Owned;
     owned_list_readers!('a);
 }
 
@@ -187,7 +192,7 @@ pub(crate) struct MovingBody<'a> {
 }
 
 impl<'a> Source<'a> for MovingBody<'a> {
-    type S = Owned;
+    type Bytes = Bytes;
     fn data(self) -> &'a [u8] {
         self.bytes
     }
@@ -202,6 +207,10 @@ impl<'a> Source<'a> for MovingBody<'a> {
             self.slice(start, end)
         }
     }
+}
+
+impl<'a> PacketSource<'a> for MovingBody<'a> {
+    type S = Owned;
     owned_list_readers!('a);
 }
 
@@ -212,7 +221,7 @@ impl<'a> Source<'a> for MovingBody<'a> {
 pub(crate) struct CopySource<'a>(pub(crate) &'a [u8]);
 
 impl<'a> Source<'a> for CopySource<'a> {
-    type S = Owned;
+    type Bytes = Bytes;
     fn data(self) -> &'a [u8] {
         self.0
     }
@@ -222,6 +231,10 @@ impl<'a> Source<'a> for CopySource<'a> {
             .map(Bytes::copy_from_slice)
             .unwrap_or_default()
     }
+}
+
+impl<'a> PacketSource<'a> for CopySource<'a> {
+    type S = Owned;
     owned_list_readers!('a);
 }
 

@@ -4,6 +4,7 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{DecodeError, EncodeError};
+use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 pub use crate::property_id::PropertyId;
 use crate::property_id::{prop_text, Kind};
@@ -13,7 +14,7 @@ use crate::storage::Storage;
 use crate::string::MqttStr;
 use crate::topic::{check_topic_name, TopicName};
 use crate::version::Role;
-use crate::wire::reader::{Reader, Source};
+use crate::wire::reader::Reader;
 use crate::wire::varint::{varint_len, MAX_VARINT};
 use crate::wire::writer::Put;
 use crate::wire::writer::{prefixed_len, put_prefixed, put_varint};
@@ -334,7 +335,7 @@ macro_rules! define_properties {
             }
 
             /// Reads one single-instance property whose identifier was read already.
-            fn read_single<'r, Src: Source<'r, S = S>>(
+            fn read_single<'r, Src: SourceOf<'r, S>>(
                 &mut self,
                 id: PropertyId,
                 r: &mut Reader<'r, Src>,
@@ -452,7 +453,7 @@ fn allow(ctx: PropContext, id: PropertyId) -> Result<(), EncodeError> {
 
 /// Reads a property section: the Property Length, then the properties, which must fill it
 /// exactly (PR-1 … PR-7). `from` is the side that sent the packet, when known.
-pub(crate) fn read_properties<'r, Src: Source<'r>>(
+pub(crate) fn read_properties<'r, Src: PacketSource<'r>>(
     r: &mut Reader<'r, Src>,
     ctx: PropContext,
     receiver: Option<Role>,
@@ -524,7 +525,7 @@ pub(crate) fn read_properties<'r, Src: Source<'r>>(
 }
 
 /// Skips the value of a property in an already validated section.
-fn skip_value<'r, Src: Source<'r>>(r: &mut Reader<'r, Src>, id: PropertyId) -> Option<()> {
+fn skip_value<'r, Src: PacketSource<'r>>(r: &mut Reader<'r, Src>, id: PropertyId) -> Option<()> {
     match id.kind() {
         Kind::Byte => r.take(1, "").ok().map(drop),
         Kind::U16 => r.take(2, "").ok().map(drop),
@@ -560,7 +561,7 @@ pub(crate) fn next_in_section<'a, T>(
 
 /// Reads the property section of a packet under `version`: present in 5.0, absent (empty)
 /// in 3.x.
-pub(crate) fn read_section<'r, Src: Source<'r>>(
+pub(crate) fn read_section<'r, Src: PacketSource<'r>>(
     r: &mut Reader<'r, Src>,
     ctx: PropContext,
     version: crate::ProtocolVersion,

@@ -7,12 +7,12 @@
 //! [`crate::BorrowedList`] itself.
 
 use crate::packet::subscribe::Subscription;
+use crate::packet_source::PacketSource;
 use crate::properties::{next_in_section, PropertyId, UserProperty};
 use crate::reason::ReasonCode;
 use crate::storage::Borrowed;
 use crate::string::MqttStr;
 use crate::version::ProtocolVersion;
-use crate::wire::reader::Source;
 
 /// Reads the next subscription (topic filter and options byte) of a SUBSCRIBE payload region
 /// decoded under `version`.
@@ -20,12 +20,12 @@ pub fn next_subscription<'a>(
     raw: &mut &'a [u8],
     version: ProtocolVersion,
 ) -> Option<Subscription<Borrowed<'a>>> {
-    <&'a [u8] as Source<'a>>::next_subscription()(raw, version.level())
+    <&'a [u8] as PacketSource<'a>>::next_subscription()(raw, version.level())
 }
 
 /// Reads the next topic filter of an UNSUBSCRIBE payload region.
 pub fn next_topic_filter<'a>(raw: &mut &'a [u8]) -> Option<MqttStr<&'a [u8]>> {
-    <&'a [u8] as Source<'a>>::next_filter()(raw, 0)
+    <&'a [u8] as PacketSource<'a>>::next_filter()(raw, 0)
 }
 
 /// Reads the next reason code of a SUBACK or UNSUBACK payload region.
@@ -37,7 +37,7 @@ pub fn next_reason_code(raw: &mut &[u8]) -> Option<ReasonCode> {
 
 /// Reads the next User Property of a properties region, skipping the other properties.
 pub fn next_user_property<'a>(raw: &mut &'a [u8]) -> Option<UserProperty<Borrowed<'a>>> {
-    <&'a [u8] as Source<'a>>::next_user_property()(raw, 0)
+    <&'a [u8] as PacketSource<'a>>::next_user_property()(raw, 0)
 }
 
 /// Reads the next Subscription Identifier of a properties region, skipping the other

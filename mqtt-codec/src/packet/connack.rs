@@ -4,6 +4,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
+use crate::packet_source::SourceOf;
 use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
@@ -13,7 +14,7 @@ use crate::reason::ReasonCode;
 use crate::storage::Owned;
 use crate::storage::Storage;
 use crate::version::ProtocolVersion;
-use crate::wire::reader::{Reader, Source};
+use crate::wire::reader::Reader;
 use crate::wire::writer::Put;
 
 /// CONNACK: accepts or refuses a connection.
@@ -69,7 +70,7 @@ pub fn v3_return_code(code: ReasonCode) -> Option<u8> {
 
 impl<S: Storage> ConnAck<S> {
     #[inline]
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {

@@ -4,6 +4,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
+use crate::packet_source::SourceOf;
 use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
@@ -15,7 +16,7 @@ use crate::storage::Storage;
 use crate::string::MqttStr;
 use crate::topic::{check_topic_name, TopicName};
 use crate::version::ProtocolVersion;
-use crate::wire::reader::{Reader, Source};
+use crate::wire::reader::Reader;
 use crate::wire::writer::Put;
 use crate::wire::writer::{prefixed_len, put_prefixed};
 #[cfg(feature = "alloc")]
@@ -99,7 +100,7 @@ const RESERVED: u8 = 0x01;
 
 impl<S: Storage> Connect<S> {
     #[inline]
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {

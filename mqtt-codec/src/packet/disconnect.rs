@@ -5,6 +5,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
+use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
@@ -14,7 +15,7 @@ use crate::reason::ReasonCode;
 use crate::storage::Owned;
 use crate::storage::Storage;
 use crate::version::{ProtocolVersion, Role};
-use crate::wire::reader::{Reader, Source};
+use crate::wire::reader::Reader;
 use crate::wire::writer::Put;
 
 /// DISCONNECT: the end of a connection. In 3.x it has no content and only clients send it;
@@ -92,7 +93,7 @@ fn sender(receiver: Role) -> Role {
 }
 
 /// Reads the shared layout: nothing (RL 0), a reason code (RL 1), or a code and properties.
-fn read_parts<'r, Src: Source<'r>>(
+fn read_parts<'r, Src: PacketSource<'r>>(
     r: &mut Reader<'r, Src>,
     ctx: &ParseCtx,
     packet_type: PacketType,
@@ -196,7 +197,7 @@ fn write_parts<S: Storage>(
 
 impl<S: Storage> Disconnect<S> {
     #[inline]
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {
@@ -232,7 +233,7 @@ impl<S: Storage> Disconnect<S> {
 
 impl<S: Storage> Auth<S> {
     #[inline]
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {

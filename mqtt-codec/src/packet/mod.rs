@@ -15,13 +15,14 @@ pub(crate) mod subscribe;
 pub(crate) mod unsubscribe;
 
 use crate::error::{DecodeError, EncodeError};
+use crate::packet_source::PacketSource;
 use crate::packet_type::PacketType;
 use crate::properties::Properties;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::{Borrowed, Storage};
 use crate::version::{ProtocolVersion, Role};
-use crate::wire::reader::{Reader, Source};
+use crate::wire::reader::Reader;
 use crate::wire::varint::MAX_VARINT;
 use crate::wire::writer::Put;
 #[cfg(feature = "alloc")]
@@ -68,7 +69,7 @@ impl ParseCtx {
 }
 
 /// Reads a non-zero packet identifier (PID-3, PID-4).
-pub(crate) fn read_packet_id<'r, Src: Source<'r>>(
+pub(crate) fn read_packet_id<'r, Src: PacketSource<'r>>(
     r: &mut Reader<'r, Src>,
 ) -> Result<PacketId, DecodeError> {
     let packet_type = r.packet_type();
@@ -121,7 +122,7 @@ pub type PacketRef<'a> = Packet<Borrowed<'a>>;
 
 /// Parses the body of one packet whose fixed header has been checked.
 #[cfg_attr(feature = "alloc", inline)]
-pub(crate) fn parse_body<'r, Src: Source<'r>>(
+pub(crate) fn parse_body<'r, Src: PacketSource<'r>>(
     packet_type: PacketType,
     src: Src,
     ctx: &ParseCtx,
@@ -167,7 +168,7 @@ pub(crate) fn parse_body<'r, Src: Source<'r>>(
 /// caller that knows the type does not go through the whole dispatch.
 #[cfg(feature = "alloc")]
 #[inline]
-pub(crate) fn parse_small_body<'r, Src: Source<'r>>(
+pub(crate) fn parse_small_body<'r, Src: PacketSource<'r>>(
     packet_type: PacketType,
     src: Src,
     ctx: &ParseCtx,
@@ -186,7 +187,7 @@ pub(crate) fn parse_small_body<'r, Src: Source<'r>>(
 }
 
 /// PINGREQ and PINGRESP: no body at all.
-fn read_ping<'r, Src: Source<'r>>(
+fn read_ping<'r, Src: PacketSource<'r>>(
     r: &Reader<'r, Src>,
     packet_type: PacketType,
 ) -> Result<Packet<Src::S>, DecodeError> {

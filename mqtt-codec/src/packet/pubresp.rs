@@ -5,6 +5,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
+use crate::packet_source::SourceOf;
 use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
@@ -14,7 +15,7 @@ use crate::reason::ReasonCode;
 use crate::storage::Owned;
 use crate::storage::Storage;
 use crate::version::ProtocolVersion;
-use crate::wire::reader::{Reader, Source};
+use crate::wire::reader::Reader;
 use crate::wire::writer::Put;
 
 /// The body of PUBACK, PUBREC, PUBREL and PUBCOMP: a packet identifier and, in 5.0, a reason
@@ -55,7 +56,7 @@ impl PubResponse<Owned> {
 
 impl<S: Storage> PubResponse<S> {
     #[inline]
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
         packet_type: PacketType,

@@ -4,6 +4,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
+use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 use crate::properties::{
     encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
@@ -13,7 +14,7 @@ use crate::reason::ReasonCode;
 use crate::storage::Owned;
 use crate::storage::Storage;
 use crate::version::ProtocolVersion;
-use crate::wire::reader::{Reader, Source};
+use crate::wire::reader::Reader;
 use crate::wire::writer::Put;
 #[cfg(feature = "alloc")]
 use alloc::vec::Vec;
@@ -80,7 +81,7 @@ fn code_allowed(code: ReasonCode, packet_type: PacketType, version: ProtocolVers
 }
 
 /// Reads one reason code (SAK-4, SAK-5, UAK-5).
-pub(crate) fn read_code<'r, Src: Source<'r>>(
+pub(crate) fn read_code<'r, Src: PacketSource<'r>>(
     r: &mut Reader<'r, Src>,
     version: ProtocolVersion,
 ) -> Result<ReasonCode, DecodeError> {
@@ -101,7 +102,7 @@ type Parts<S> = (
     <S as Storage>::List<ReasonCode>,
 );
 
-fn read_parts<'r, Src: Source<'r>>(
+fn read_parts<'r, Src: PacketSource<'r>>(
     r: &mut Reader<'r, Src>,
     ctx: &ParseCtx,
     packet_type: PacketType,
@@ -198,7 +199,7 @@ fn write_parts<S: Storage>(
 
 impl<S: Storage> SubAck<S> {
     #[inline]
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {
@@ -233,7 +234,7 @@ impl<S: Storage> SubAck<S> {
 
 impl<S: Storage> UnsubAck<S> {
     #[inline]
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {

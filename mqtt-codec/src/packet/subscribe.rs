@@ -4,6 +4,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
+use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 use crate::properties::{
     encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
@@ -14,7 +15,7 @@ use crate::storage::Owned;
 use crate::storage::Storage;
 use crate::topic::{check_topic_filter, split_shared, TopicFilter};
 use crate::version::ProtocolVersion;
-use crate::wire::reader::{Reader, Source};
+use crate::wire::reader::Reader;
 use crate::wire::writer::Put;
 use crate::wire::writer::{prefixed_len, put_prefixed};
 #[cfg(feature = "alloc")]
@@ -120,7 +121,7 @@ impl Subscription<Owned> {
 }
 
 /// Reads one filter and options pair (SUB-6 … SUB-11).
-pub(crate) fn read_subscription<'r, Src: Source<'r>>(
+pub(crate) fn read_subscription<'r, Src: PacketSource<'r>>(
     r: &mut Reader<'r, Src>,
     version: ProtocolVersion,
 ) -> Result<Subscription<Src::S>, DecodeError> {
@@ -182,7 +183,7 @@ impl Subscribe<Owned> {
 
 impl<S: Storage> Subscribe<S> {
     #[inline]
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {

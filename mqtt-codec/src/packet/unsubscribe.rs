@@ -4,6 +4,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
+use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 use crate::properties::{
     encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
@@ -13,7 +14,7 @@ use crate::storage::Owned;
 use crate::storage::Storage;
 use crate::string::MqttStr;
 use crate::version::ProtocolVersion;
-use crate::wire::reader::{Reader, Source};
+use crate::wire::reader::Reader;
 use crate::wire::writer::Put;
 use crate::wire::writer::{prefixed_len, put_prefixed};
 #[cfg(feature = "alloc")]
@@ -48,7 +49,7 @@ impl Unsubscribe<Owned> {
 
 /// Reads one filter: a non-empty string ([MQTT-4.7.3-1]); its wildcard syntax is not
 /// checked (UNS-6).
-pub(crate) fn read_filter<'r, Src: Source<'r>>(
+pub(crate) fn read_filter<'r, Src: PacketSource<'r>>(
     r: &mut Reader<'r, Src>,
 ) -> Result<MqttStr<<Src::S as Storage>::Bytes>, DecodeError> {
     let filter = r.string("topic filter")?;
@@ -62,7 +63,7 @@ pub(crate) fn read_filter<'r, Src: Source<'r>>(
 
 impl<S: Storage> Unsubscribe<S> {
     #[inline]
-    pub(crate) fn read<'r, Src: Source<'r, S = S>>(
+    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
         r: &mut Reader<'r, Src>,
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {

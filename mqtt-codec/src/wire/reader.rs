@@ -3,113 +3,39 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::DecodeError;
-use crate::packet::subscribe::{read_subscription, Subscription};
-use crate::packet::unsubscribe::read_filter;
 use crate::packet_type::PacketType;
-use crate::properties::{next_in_section, PropertyId, UserProperty};
-use crate::reason::ReasonCode;
-use crate::storage::{Borrowed, Storage};
 use crate::string::{validate_str, MqttStr, StrError};
-use crate::version::ProtocolVersion;
 use crate::wire::varint::{read_varint, VarIntError};
 
 /// Where the bytes of a body come from, and how a field becomes a slice of them: a view of
-/// the caller's buffer, or a zero-copy [`Bytes`] slice of the decoder's frame.
+/// the caller's buffer (`&[u8]`), or a zero-copy `Bytes` slice of the decoder's frame (the
+/// owned sources, in `owned_body.rs`).
 pub(crate) trait Source<'r>: Copy {
-    /// The storage of the packets built from this source.
-    type S: Storage;
+    /// What a field becomes: `&'r [u8]`, or `Bytes`.
+    type Bytes: Clone + core::fmt::Debug + PartialEq + Eq + core::hash::Hash + AsRef<[u8]> + Default;
     /// The body bytes.
     fn data(self) -> &'r [u8];
-    /// The field at `start..end` as the storage's byte type. The caller has checked bounds.
-    fn slice(self, start: usize, end: usize) -> <Self::S as Storage>::Bytes;
+    /// The field at `start..end`. The caller has checked bounds.
+    fn slice(self, start: usize, end: usize) -> Self::Bytes;
     /// The rest of the body from `start` (a PUBLISH payload): a slice, unless the source
-    /// leaves it to its owner (see [`MovingBody`]).
-    fn rest(self, start: usize, end: usize) -> <Self::S as Storage>::Bytes {
+    /// leaves it to its owner (the moving owned source).
+    fn rest(self, start: usize, end: usize) -> Self::Bytes {
         self.slice(start, end)
-    }
-
-    /// How a borrowed list of Subscription Identifiers reads its next item.
-    fn next_subscription_id() -> NextFn<'r, Self, u32>;
-    /// How a borrowed list of User Properties reads its next item.
-    fn next_user_property() -> NextFn<'r, Self, UserProperty<Self::S>>;
-    /// How a borrowed list of subscriptions reads its next item.
-    fn next_subscription() -> NextFn<'r, Self, Subscription<Self::S>>;
-    /// How a borrowed list of UNSUBSCRIBE filters reads its next item.
-    fn next_filter() -> NextFn<'r, Self, MqttStr<SrcBytes<'r, Self>>>;
-    /// How a borrowed list of reason codes reads its next item.
-    fn next_code() -> NextFn<'r, Self, ReasonCode>;
-}
-
-/// The item reader stored in a borrowed list (unused by owned lists, which hold the items).
-pub(crate) type NextFn<'r, Src, T> = fn(&mut SrcBytes<'r, Src>, u8) -> Option<T>;
-
-/// Reads one item of an already validated region and advances past it.
-fn next_item<'a, T>(
-    raw: &mut &'a [u8],
-    packet_type: PacketType,
-    read: impl FnOnce(&mut Reader<'a, &'a [u8]>) -> Result<T, DecodeError>,
-) -> Option<T> {
-    let mut r = Reader::new(*raw, packet_type);
-    let item = read(&mut r).ok()?;
-    *raw = raw.get(r.position()..).unwrap_or_default();
-    Some(item)
-}
-
-/// The version a list's context byte stands for (its protocol level).
-fn version_of(level: u8) -> ProtocolVersion {
-    match level {
-        3 => ProtocolVersion::V3_1,
-        5 => ProtocolVersion::V5,
-        _ => ProtocolVersion::V3_1_1,
     }
 }
 
 impl<'a> Source<'a> for &'a [u8] {
-    type S = Borrowed<'a>;
+    type Bytes = &'a [u8];
     fn data(self) -> &'a [u8] {
         self
     }
     fn slice(self, start: usize, end: usize) -> &'a [u8] {
         self.get(start..end).unwrap_or_default()
     }
-    fn next_subscription_id() -> NextFn<'a, Self, u32> {
-        |raw, _| {
-            next_in_section(raw, PropertyId::SubscriptionIdentifier, |r| {
-                r.varint("").ok()
-            })
-        }
-    }
-    fn next_user_property() -> NextFn<'a, Self, UserProperty<Borrowed<'a>>> {
-        |raw, _| {
-            next_in_section(raw, PropertyId::UserProperty, |r| {
-                Some(UserProperty {
-                    name: r.string("").ok()?,
-                    value: r.string("").ok()?,
-                })
-            })
-        }
-    }
-    fn next_subscription() -> NextFn<'a, Self, Subscription<Borrowed<'a>>> {
-        |raw, level| {
-            next_item(raw, PacketType::Subscribe, |r| {
-                read_subscription(r, version_of(level))
-            })
-        }
-    }
-    fn next_filter() -> NextFn<'a, Self, MqttStr<&'a [u8]>> {
-        |raw, _| next_item(raw, PacketType::Unsubscribe, read_filter)
-    }
-    fn next_code() -> NextFn<'a, Self, ReasonCode> {
-        |raw, _| {
-            let (&first, rest) = raw.split_first()?;
-            *raw = rest;
-            ReasonCode::from_u8(first)
-        }
-    }
 }
 
 /// The storage's byte type of a source.
-pub(crate) type SrcBytes<'r, Src> = <<Src as Source<'r>>::S as Storage>::Bytes;
+pub(crate) type SrcBytes<'r, Src> = <Src as Source<'r>>::Bytes;
 
 /// A bounds-checked cursor over `data[pos..end]`.
 pub(crate) struct Reader<'r, Src: Source<'r>> {
