@@ -3,6 +3,8 @@
 //! limit plus one chunk; the same packets and the same error whatever the chunking; a failed
 //! decoder stays failed with the same error and ignores input. The one-call owned parses
 //! (`parse_owned`, frame shared, and `parse_copied`, fields copied) agree on the first packet.
+//! A decoder over a slice as large as the limit (no allocation, views out) gives the same
+//! packets and the same error as the growable one.
 //!
 //! Input layout: byte 0 picks the limit, bytes 1..9 seed the chunking, the rest is the stream.
 #![no_main]
@@ -10,7 +12,7 @@ use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use mqtt_codec::{
     parse_copied, parse_owned, DecodeError, Decoder, DecoderConfig, Packet, ParseOptions,
-    ProtocolVersion, Role,
+    ProtocolVersion, Role, SliceBuffer,
 };
 use mqtt_codec_fuzz::Rng;
 
@@ -77,6 +79,50 @@ fn run(config: DecoderConfig, data: &[u8], mut next_chunk: impl FnMut() -> usize
     }
 }
 
+/// The same stream through a decoder over a slice of `max` bytes, feeding again what a full
+/// buffer did not take; views are made owned to compare.
+fn run_fixed(config: DecoderConfig, data: &[u8], mut next_chunk: impl FnMut() -> usize) -> Outcome {
+    let mut storage = vec![0u8; config.max_packet_size];
+    let mut d = Decoder::with_buffer(config, SliceBuffer::new(&mut storage));
+    let mut packets = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let n = next_chunk().min(rest.len());
+        let mut chunk = &rest[..n];
+        rest = &rest[n..];
+        loop {
+            let taken = d.feed(chunk);
+            chunk = &chunk[taken..];
+            loop {
+                match d.next_packet_ref() {
+                    Ok(Some(p)) => packets.push(p.to_owned()),
+                    Ok(None) => break,
+                    Err(e) => {
+                        assert_eq!(d.error(), Some(&e));
+                        assert_eq!(d.buffered(), 0);
+                        assert_eq!(d.feed(rest), 0, "a failed decoder must take nothing");
+                        return Outcome {
+                            packets,
+                            error: Some(e),
+                        };
+                    }
+                }
+            }
+            if chunk.is_empty() {
+                break;
+            }
+            assert!(
+                taken > 0,
+                "a drained buffer of the limit's size took nothing"
+            );
+        }
+    }
+    Outcome {
+        packets,
+        error: None,
+    }
+}
+
 fuzz_target!(|input: &[u8]| {
     if input.len() < 9 {
         return;
@@ -120,5 +166,28 @@ fuzz_target!(|input: &[u8]| {
         let chunk_max = 1 + (seed >> 56) as usize;
         let chunked = run(config, data, || rng.chunk(chunk_max));
         assert_eq!(whole, chunked, "chunked differs ({version:?}, {role:?})");
+        let fixed = run_fixed(config, data, || rng.chunk(chunk_max));
+        // A buffer smaller than a fixed header (under five bytes) refuses a header longer
+        // than itself before reading it all, where the growable decoder reads on and refuses
+        // the remaining length (too large, too long, not minimal) or waits for its end.
+        let same_refusal = matches!(
+            (&whole.error, &fixed.error),
+            (
+                None | Some(
+                    DecodeError::PacketTooLarge { .. }
+                        | DecodeError::VarIntTooLong { .. }
+                        | DecodeError::NonMinimalVarInt { .. }
+                ),
+                Some(DecodeError::PacketExceedsBuffer { capacity, .. })
+            ) if *capacity < 5
+        );
+        if !same_refusal {
+            assert_eq!(
+                whole, fixed,
+                "the slice decoder differs ({version:?}, {role:?})"
+            );
+        } else {
+            assert_eq!(whole.packets, fixed.packets, "the slice decoder differs");
+        }
     }
 });

@@ -364,6 +364,15 @@ impl<B: RecvBuffer> Decoder<B> {
                         }
                     }
                     let Some(&byte) = self.buf.data().get(reader.consumed()) else {
+                        // A fixed buffer filled by an unfinished header: the packet is
+                        // longer than the buffer, whatever its length turns out to be.
+                        let held = self.buf.data().len();
+                        if let Some(capacity) = self.buf.capacity().filter(|&c| held >= c) {
+                            return Err(DecodeError::PacketExceedsBuffer {
+                                size: held.saturating_add(1),
+                                capacity,
+                            });
+                        }
                         return Ok(None);
                     };
                     if let Some(header) = reader.push(

@@ -65,7 +65,8 @@ pub enum DecodeError {
     /// buffered (5.0 reason 0x95).
     #[error("packet of {size} bytes does not fit the decoder's buffer of {capacity}")]
     PacketExceedsBuffer {
-        /// Total size declared by the fixed header.
+        /// Total size declared by the fixed header; at least this much when the buffer is
+        /// too small to hold the fixed header itself.
         size: usize,
         /// The buffer's capacity.
         capacity: usize,

@@ -189,3 +189,24 @@ fn a_malformed_packet_fails_it_as_it_fails_the_growable_decoder() {
         Err(DecodeError::Failed { first: err.kind() })
     );
 }
+
+/// A buffer too small for even the fixed header of a packet is not stuck waiting: the
+/// packet is longer than the buffer, and is refused as such.
+#[test]
+fn a_header_longer_than_the_buffer_is_refused_too() {
+    let mut storage = [0u8; 3];
+    let mut d = Decoder::client_in(ProtocolVersion::V3_1_1, SliceBuffer::new(&mut storage));
+    assert_eq!(d.feed(&hex("30 FF FF FF 7F")), 3);
+    assert_eq!(
+        d.next_packet_ref(),
+        Err(DecodeError::PacketExceedsBuffer {
+            size: 4,
+            capacity: 3
+        })
+    );
+    // Packets that fit still decode in a buffer that small.
+    let mut storage = [0u8; 3];
+    let mut d = Decoder::client_in(ProtocolVersion::V3_1_1, SliceBuffer::new(&mut storage));
+    d.feed(&hex("D0 00"));
+    assert_eq!(d.next_packet_ref(), Ok(Some(PacketRef::PingResp)));
+}
