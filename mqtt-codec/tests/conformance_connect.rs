@@ -349,6 +349,17 @@ fn mqtt_3_1_2_3_v5_connect_reserved_flag_is_malformed() {
     check_reserved_connect_flag(V5);
 }
 
+#[test]
+fn mqtt_3_1_2_3_v31_predates_the_rule_and_tolerates_the_reserved_flag() {
+    // "MQIsdp", level 3, flags 0x03 (clean session and bit 0), keep alive 60, client "abc".
+    let bytes = hex("10 11 00 06 4D 51 49 73 64 70 03 03 00 3C 00 03 61 62 63");
+    let Ok(Packet::Connect(c)) = decode_opt(None, Some(Role::Server), &bytes) else {
+        panic!("a 3.1 CONNECT with bit 0 set is accepted")
+    };
+    assert_eq!(c.protocol_version, ProtocolVersion::V3_1);
+    assert!(c.clean_start);
+}
+
 fn check_will_fields_present(version: ProtocolVersion) {
     // Will Flag set, will fields missing or cut short.
     let e = c_err(&connect_v(version, 0x06, &s(b"abc")));

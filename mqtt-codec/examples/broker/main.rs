@@ -35,7 +35,8 @@ struct Peer {
     /// Bytes handed to the writer task and not yet written to the socket.
     pending: Arc<AtomicUsize>,
     reader: tokio::task::AbortHandle,
-    writer_task: tokio::task::AbortHandle,
+    /// The writer task: awaited on shutdown so that the last DISCONNECT reaches the socket.
+    writer_task: tokio::task::JoinHandle<()>,
     dropped: u64,
     /// True while the broker core has paused reading this connection (flow control).
     paused: watch::Sender<bool>,
@@ -68,9 +69,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let (events_tx, events_rx) = mpsc::channel::<Event>(4096);
     tokio::spawn(accept_loop(listener, events_tx));
-    run_broker(Broker::new(config), events_rx, write_limit).await;
+    run_broker(Broker::new(config), events_rx, write_limit, stop_signal()).await;
     Ok(())
 }
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("install the SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
+    }
+}
+
+/// How long a shutdown waits for the last bytes to reach the clients' sockets.
+const SHUTDOWN_FLUSH: Duration = Duration::from_secs(2);
 
 /// Accepts connections and starts their reader and writer tasks.
 async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>) {
@@ -100,7 +114,7 @@ async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>) {
             writer: tx,
             pending,
             reader: reader.abort_handle(),
-            writer_task: writer_task.abort_handle(),
+            writer_task,
             dropped: 0,
             paused,
         };
@@ -167,10 +181,19 @@ async fn write_loop(
 }
 
 /// Owns the broker: feeds it events and time, carries out its actions.
-async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>, write_limit: usize) {
+async fn run_broker(
+    mut broker: Broker,
+    mut events: mpsc::Receiver<Event>,
+    write_limit: usize,
+    stop: impl std::future::Future<Output = ()>,
+) {
     let start = Instant::now();
     let now = |start: Instant| start.elapsed().as_millis() as u64;
     let mut peers: HashMap<ConnId, Peer> = HashMap::new();
+    // Writers of closed connections, still flushing; awaited only on shutdown.
+    let mut closing: Vec<tokio::task::JoinHandle<()>> = Vec::new();
+    let mut stopping = false;
+    tokio::pin!(stop);
     loop {
         let deadline = broker
             .next_deadline()
@@ -192,6 +215,11 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>, write
                 }
             }
             _ = tokio::time::sleep_until(deadline) => broker.tick(now(start)),
+            _ = &mut stop, if !stopping => {
+                // 5.0 clients get DISCONNECT 0x8B; every connection is closed below.
+                broker.shutdown(now(start));
+                stopping = true;
+            }
         }
         while let Some(action) = broker.poll_action() {
             match action {
@@ -240,6 +268,8 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>, write
                     if let Some(peer) = peers.remove(&conn) {
                         peer.reader.abort();
                         // Dropping the sender lets the writer flush and shut the socket.
+                        closing.retain(|w| !w.is_finished());
+                        closing.push(peer.writer_task);
                     }
                 }
                 Action::Log { level, message } => match level {
@@ -250,6 +280,17 @@ async fn run_broker(mut broker: Broker, mut events: mpsc::Receiver<Event>, write
                 },
                 other => tracing::warn!("an action this loop does not carry out: {other:?}"),
             }
+        }
+        if stopping {
+            let flushed = async {
+                for writer in closing.drain(..) {
+                    let _ = writer.await;
+                }
+            };
+            if tokio::time::timeout(SHUTDOWN_FLUSH, flushed).await.is_err() {
+                tracing::warn!("shutdown: some clients did not take their last bytes");
+            }
+            return;
         }
     }
 }

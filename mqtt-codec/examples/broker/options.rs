@@ -20,9 +20,11 @@ pub struct Options {
     /// Highest topic alias a 5.0 client may use (0 disables).
     #[arg(long, default_value_t = 10)]
     pub topic_alias_maximum: u16,
-    /// Keep alive imposed on 5.0 clients, in seconds.
-    #[arg(long)]
-    pub server_keep_alive: Option<u16>,
+    /// The longest keep alive a client may use, in seconds (mosquitto's max_keepalive): a
+    /// 5.0 client asking for more, or for 0, is told this value (Server Keep Alive); a 3.x
+    /// client asking for more, or for 0, is refused (CONNACK 0x02).
+    #[arg(long, alias = "server-keep-alive")]
+    pub max_keepalive: Option<u16>,
     /// Highest QoS granted and accepted (0, 1 or 2).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=2))]
     pub max_qos: u8,
@@ -56,7 +58,7 @@ impl Options {
             max_packet_size: self.max_packet_size,
             receive_maximum: self.receive_maximum.max(1),
             topic_alias_maximum: self.topic_alias_maximum,
-            server_keep_alive: self.server_keep_alive,
+            max_keepalive: self.max_keepalive,
             max_qos: QoS::from_bits(self.max_qos).unwrap_or(QoS::ExactlyOnce),
             retain_available: self.retain_available,
             max_queued: self.max_queued,

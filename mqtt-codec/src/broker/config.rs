@@ -14,8 +14,11 @@ pub struct BrokerConfig {
     pub receive_maximum: u16,
     /// The highest Topic Alias a 5.0 client may use towards us (0 disables aliases).
     pub topic_alias_maximum: u16,
-    /// Overrides the clients' keep alive (announced to 5.0 clients as Server Keep Alive).
-    pub server_keep_alive: Option<u16>,
+    /// The longest keep alive a client may use, in seconds, as mosquitto's `max_keepalive`:
+    /// a 5.0 client asking for more, or for 0 (none), is told this value in CONNACK (Server
+    /// Keep Alive) and held to it; a 3.1 or 3.1.1 client asking for more or for 0 is refused
+    /// with CONNACK 0x02 (identifier rejected), since 3.x cannot be told. `None`: no limit.
+    pub max_keepalive: Option<u16>,
     /// The highest QoS granted and accepted.
     pub max_qos: QoS,
     /// Whether retained messages are supported.
@@ -38,7 +41,7 @@ impl Default for BrokerConfig {
             max_packet_size: crate::DEFAULT_MAX_PACKET_SIZE,
             receive_maximum: 100,
             topic_alias_maximum: 10,
-            server_keep_alive: None,
+            max_keepalive: None,
             max_qos: QoS::ExactlyOnce,
             retain_available: true,
             max_queued: 1000,

@@ -33,7 +33,9 @@ impl Broker {
     /// Routes a published message: stores or clears it as retained, then delivers it to
     /// every matching subscription, once per session at the highest QoS that matched
     /// (and to one member of each shared group).
-    pub(super) fn route(&mut self, msg: Message, now: Millis) {
+    /// Delivers `msg` to every matching subscription (and keeps it if retained); returns how
+    /// many sessions it went to.
+    pub(super) fn route(&mut self, msg: Message, now: Millis) -> usize {
         if msg.retain {
             if msg.payload.is_empty() {
                 self.retained.remove(msg.topic.as_str());
@@ -99,6 +101,7 @@ impl Broker {
             });
         }
         targets.extend(picks);
+        let matched = targets.len();
         for t in targets {
             let delivery = Delivery {
                 qos: msg.qos.min(t.qos),
@@ -108,6 +111,7 @@ impl Broker {
             };
             self.deliver(&t.client_id, delivery, now);
         }
+        matched
     }
 
     /// Sends the retained messages matching a new subscription (retain flag set,

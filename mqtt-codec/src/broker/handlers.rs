@@ -110,11 +110,23 @@ impl Broker {
             // Enhanced authentication is not supported ([MQTT-4.12.0-1]).
             return self.refuse_connect(conn, version, ReasonCode::BadAuthenticationMethod);
         }
+        // max_keepalive as mosquitto applies it: a keep alive above it, or none at all, is
+        // replaced for 5.0 (Server Keep Alive) and refused for 3.x, which cannot be told.
+        let imposed_keep_alive = self
+            .config
+            .max_keepalive
+            .filter(|&max| connect.keep_alive == 0 || connect.keep_alive > max);
+        if imposed_keep_alive.is_some() && !v5 {
+            return self.refuse_connect(conn, version, ReasonCode::ClientIdentifierNotValid);
+        }
+        // MQTT 3.1 identifiers are 1 to 23 characters (3.1 §3.1, Client Identifier), and
+        // 3.1 has no assigned identifiers: outside that, "identifier rejected" (0x02).
+        let id_len = connect.client_id.as_str().chars().count();
+        if version == ProtocolVersion::V3_1 && !(1..=23).contains(&id_len) {
+            return self.refuse_connect(conn, version, ReasonCode::ClientIdentifierNotValid);
+        }
         let mut assigned = None;
         let client_id = if connect.client_id.is_empty() {
-            if version == ProtocolVersion::V3_1 {
-                return self.refuse_connect(conn, version, ReasonCode::ClientIdentifierNotValid);
-            }
             self.assigned_ids += 1;
             let id = format!("auto-{:08x}", self.assigned_ids);
             assigned = Some(id.clone());
@@ -202,10 +214,7 @@ impl Broker {
             .and_then(|w| w.properties.will_delay_interval)
             .map_or(0, |s| u64::from(s) * 1000);
 
-        let keep_alive = match config.server_keep_alive {
-            Some(ka) if v5 => ka,
-            _ => connect.keep_alive,
-        };
+        let keep_alive = imposed_keep_alive.unwrap_or(connect.keep_alive);
         let mut ack = ConnAck::new(ReasonCode::Success);
         // MQTT 3.1 has no Session Present flag (the CONNACK would not encode).
         ack.session_present = resumed && version != ProtocolVersion::V3_1;
@@ -222,7 +231,7 @@ impl Broker {
             if !config.retain_available {
                 p.retain_available = Some(0);
             }
-            p.server_keep_alive = config.server_keep_alive;
+            p.server_keep_alive = imposed_keep_alive;
             p.assigned_client_identifier = assigned
                 .as_deref()
                 .and_then(|id| crate::MqttStr::new(id).ok());
@@ -299,28 +308,18 @@ impl Broker {
                 format!("client {client_id}: publish to {topic} denied by ACL"),
             );
         }
-        let refused = if v5 {
-            ReasonCode::NotAuthorized
-        } else {
-            ReasonCode::Success
+        // 5.0 says why in the acknowledgement ([MQTT-3.4.2], table 3-4): refused by the ACL,
+        // or delivered to nobody (0x10, as mosquitto answers); 3.x acknowledges either way.
+        let code = |matched: usize| match (allowed, v5) {
+            (false, true) => ReasonCode::NotAuthorized,
+            (true, true) if matched == 0 => ReasonCode::NoMatchingSubscribers,
+            _ => ReasonCode::Success,
         };
         let message = Message::from_publish(&publish, topic, &client_id, now);
         match (publish.qos, publish.packet_id) {
             (QoS::AtLeastOnce, Some(id)) => {
-                if allowed {
-                    self.route(message, now);
-                }
-                self.send(
-                    conn,
-                    &Packet::PubAck(ack(
-                        id,
-                        if allowed {
-                            ReasonCode::Success
-                        } else {
-                            refused
-                        },
-                    )),
-                );
+                let matched = if allowed { self.route(message, now) } else { 0 };
+                self.send(conn, &Packet::PubAck(ack(id, code(matched))));
             }
             (QoS::ExactlyOnce, Some(id)) => {
                 let Some(session) = self.sessions.get_mut(&client_id) else {
@@ -333,18 +332,18 @@ impl Broker {
                 {
                     return self.disconnect_with(conn, ReasonCode::ReceiveMaximumExceeded, now);
                 }
-                let code = if allowed {
+                // A retransmission of a PUBLISH already taken is acknowledged again, not
+                // delivered again ([MQTT-4.3.3-10]).
+                let rec = if known {
                     ReasonCode::Success
-                } else {
-                    refused
-                };
-                if !known && !code.is_error() {
+                } else if allowed {
                     session.incoming_qos2.insert(id.get());
-                    if allowed {
-                        self.route(message, now);
-                    }
-                }
-                self.send(conn, &Packet::PubRec(ack(id, code)));
+                    let matched = self.route(message, now);
+                    code(matched)
+                } else {
+                    code(0)
+                };
+                self.send(conn, &Packet::PubRec(ack(id, rec)));
             }
             _ => {
                 if allowed {

@@ -213,6 +213,27 @@ impl Broker {
         }
     }
 
+    /// The broker is stopping (SIGTERM): every 5.0 client is sent DISCONNECT 0x8B (Server
+    /// shutting down) and every connection is closed. Nobody's will is published (the
+    /// clients did nothing wrong, and the sessions outlive the process when persisted), as
+    /// mosquitto does on shutdown.
+    pub fn shutdown(&mut self, now: Millis) {
+        self.clock = now;
+        let conns: alloc::vec::Vec<ConnId> = self.conns.keys().copied().collect();
+        for conn in conns {
+            if let Some(c) = self.conns.get(&conn) {
+                if c.phase == Phase::Connected && c.version.is_v5() {
+                    self.send(
+                        conn,
+                        &Packet::Disconnect(Disconnect::new(ReasonCode::ServerShuttingDown)),
+                    );
+                }
+            }
+            self.detach(conn, now, false);
+        }
+        self.log(Level::Info, String::from("shut down"));
+    }
+
     /// The network connection closed or failed (not by the broker's own [`Action::Close`]):
     /// an abnormal end, so the will is published ([MQTT-3.1.2-8]).
     pub fn connection_closed(&mut self, conn: ConnId, now: Millis) {

@@ -112,7 +112,9 @@ impl<S: Storage> Connect<S> {
         let version = ProtocolVersion::from_name_and_level(name, level)
             .ok_or(DecodeError::UnsupportedProtocolLevel { level })?;
         let flags = r.u8("connect flags")?;
-        if flags & RESERVED != 0 {
+        // MQTT 3.1 left bit 0 unused rather than reserved, and its clients may set it; the
+        // rule is 3.1.1's and 5.0's ([MQTT-3.1.2-3]).
+        if flags & RESERVED != 0 && version != ProtocolVersion::V3_1 {
             return Err(DecodeError::ConnectReservedFlag);
         }
         let will_flag = flags & WILL != 0;

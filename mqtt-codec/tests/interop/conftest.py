@@ -55,6 +55,7 @@ class Broker:
         self.port = free_port()
         self.log_path = log_path
         self._log = open(log_path, "wb")
+        self.ended = False  # stopped by the test itself (terminate), not crashed
         self.proc = subprocess.Popen(
             [str(BROKER_BIN), "--listen", f"127.0.0.1:{self.port}", *args],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -85,6 +86,12 @@ class Broker:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def terminate(self) -> int:
+        """SIGTERM, as a service manager stops it; returns the exit status."""
+        self.ended = True
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(TIMEOUT)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -110,7 +117,7 @@ def start_broker(request, tmp_path):
         return b
 
     yield start
-    crashed = [b for b in brokers if not b.alive()]
+    crashed = [b for b in brokers if not b.alive() and not b.ended]
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     for b in brokers:
         b.stop()

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from mqtt_clients import TIMEOUT
+from mqtt_clients import TIMEOUT, connect_packet
 
 
 def wait_closed(c, version):
@@ -33,15 +33,34 @@ def test_keepalive_timeout_closes_and_publishes_will(paho, raw, version):
     assert (m.topic, m.payload) == ("ka/will", b"timed out")
 
 
-def test_server_keep_alive_overrides_v5(start_broker, paho, raw):
-    """--server-keep-alive 1: announced in CONNACK and enforced on a client that asked for 60 s."""
-    b = start_broker("--server-keep-alive", "1")
+def test_max_keepalive_caps_a_longer_v5_keep_alive(start_broker, paho, raw):
+    """--max-keepalive 1: announced in CONNACK and enforced on a client that asked for 60 s."""
+    b = start_broker("--max-keepalive", "1")
     c = paho("5.0", port=b.port, keepalive=60)
     assert c.connack[2].ServerKeepAlive == 1
     r = raw(port=b.port)
     r.connect("5.0", "asked-60", keepalive=60)
     elapsed = wait_closed(r, "5.0")
     assert 1.0 <= elapsed <= 3.0, f"closed after {elapsed:.2f} s"
+
+
+def test_max_keepalive_leaves_a_shorter_v5_keep_alive_alone(start_broker, paho):
+    """As mosquitto's max_keepalive: a client asking for less keeps its own, with no Server
+    Keep Alive in CONNACK (the paho interoperability test_keepalive connects this way)."""
+    b = start_broker("--max-keepalive", "60")
+    c = paho("5.0", port=b.port, keepalive=2)
+    assert not hasattr(c.connack[2], "ServerKeepAlive")
+
+
+@pytest.mark.parametrize("version", ["3.1", "3.1.1"])
+def test_max_keepalive_refuses_a_longer_v3_keep_alive(start_broker, raw, version):
+    """3.x cannot be told a Server Keep Alive: mosquitto refuses with 0x02, and so do we."""
+    b = start_broker("--max-keepalive", "60")
+    r = raw(port=b.port)
+    r.send(connect_packet(version, "asked-120", 120))
+    ack = r.read_packet()
+    assert ack is not None and ack.type == 2 and ack.body[1] == 0x02, f"CONNACK {ack}"
+    assert r.read_packet() is None, "closed after the refusal"
 
 
 @pytest.mark.parametrize("version", ["3.1.1", "5.0"])

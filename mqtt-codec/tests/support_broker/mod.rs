@@ -146,6 +146,12 @@ impl Harness {
         ack
     }
 
+    /// Shuts the broker down and delivers what it sends.
+    pub fn shutdown(&mut self) {
+        self.broker.shutdown(self.now);
+        self.pump();
+    }
+
     /// Encodes `packet` in the connection's version and delivers the bytes to the broker.
     pub fn send(&mut self, conn: ConnId, packet: impl Into<Packet>) {
         let packet = packet.into();

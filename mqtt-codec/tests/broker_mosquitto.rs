@@ -1,0 +1,177 @@
+//! The broker core behaves as mosquitto does where deployments meet it (issue 16, item 2):
+//! `max_keepalive` in mosquitto's sense, MQTT 3.1 leniency, packets in the wrong direction,
+//! PUBACK/PUBREC "no matching subscribers", and shutting down.
+
+mod support_broker;
+
+use mqtt_codec::broker::BrokerConfig;
+use mqtt_codec::{Packet, ProtocolVersion, ReasonCode};
+use support_broker::*;
+
+fn max_keepalive(n: u16) -> Harness {
+    Harness::new(BrokerConfig {
+        max_keepalive: Some(n),
+        ..BrokerConfig::default()
+    })
+}
+
+// =======================================================================================
+// max_keepalive
+// =======================================================================================
+
+#[test]
+fn mqtt_3_2_2_21_a_5_0_client_within_max_keepalive_keeps_its_own() {
+    let mut h = max_keepalive(60);
+    let mut c = connect_packet(V5, "short", true);
+    c.keep_alive = 2;
+    let ack = h.connect_with(1, c);
+    assert_eq!(ack.reason_code, ReasonCode::Success);
+    assert_eq!(ack.properties.server_keep_alive, None, "nothing to impose");
+    h.advance(2_999);
+    assert!(!h.closed(1));
+    h.advance(1);
+    assert!(h.closed(1), "closed at 1.5 × its own keep alive");
+}
+
+#[test]
+fn mqtt_3_2_2_21_a_5_0_client_above_max_keepalive_or_at_0_gets_server_keep_alive() {
+    for asked in [600, 0] {
+        let mut h = max_keepalive(5);
+        let mut c = connect_packet(V5, "long", true);
+        c.keep_alive = asked;
+        let ack = h.connect_with(1, c);
+        assert_eq!(ack.properties.server_keep_alive, Some(5), "asked {asked}");
+        h.advance(7_499);
+        assert!(!h.closed(1));
+        h.advance(1);
+        assert!(
+            h.closed(1),
+            "closed at 1.5 × the Server Keep Alive (asked {asked})"
+        );
+        assert_eq!(
+            last_disconnect(&h.received(1)),
+            ReasonCode::KeepAliveTimeout
+        );
+    }
+}
+
+#[test]
+fn a_3_x_client_above_max_keepalive_or_at_0_is_refused_with_0x02_as_mosquitto_does() {
+    for version in [V311, ProtocolVersion::V3_1] {
+        for asked in [61, 0] {
+            let mut h = max_keepalive(60);
+            let mut c = connect_packet(version, "long", true);
+            c.keep_alive = asked;
+            let ack = h.connect_with(1, c);
+            assert_eq!(
+                ack.reason_code,
+                ReasonCode::ClientIdentifierNotValid,
+                "{version} asked {asked}: identifier rejected (0x02)"
+            );
+            assert!(h.closed(1));
+        }
+        let mut h = max_keepalive(60);
+        let mut c = connect_packet(version, "ok", true);
+        c.keep_alive = 60;
+        assert_eq!(h.connect_with(1, c).reason_code, ReasonCode::Success);
+    }
+}
+
+// =======================================================================================
+// MQTT 3.1 leniency
+// =======================================================================================
+
+/// A 3.1 CONNECT: "MQIsdp", level 3, the given flags, keep alive 60, client `id`.
+fn v31_connect(flags: u8, id: &[u8]) -> Vec<u8> {
+    let mut body = vec![0, 6, b'M', b'Q', b'I', b's', b'd', b'p', 3, flags, 0, 60];
+    body.extend_from_slice(&(id.len() as u16).to_be_bytes());
+    body.extend_from_slice(id);
+    let mut out = vec![0x10, body.len() as u8];
+    out.extend_from_slice(&body);
+    out
+}
+
+#[test]
+fn a_3_1_connect_with_the_reserved_flag_bit_set_is_accepted() {
+    // 3.1 predates [MQTT-3.1.2-3]: its clients may leave bit 0 set.
+    let mut h = Harness::default();
+    h.open(1, ProtocolVersion::V3_1);
+    h.send_bytes(1, &v31_connect(0b0000_0011, b"old-client"));
+    let got = h.received(1);
+    assert!(
+        matches!(got.first(), Some(Packet::ConnAck(a)) if a.reason_code == ReasonCode::Success),
+        "{got:?}"
+    );
+    assert!(!h.closed(1));
+}
+
+#[test]
+fn a_3_1_connect_with_an_empty_or_over_long_client_id_gets_connack_0x02() {
+    // 3.1: the client identifier is 1 to 23 characters; outside that, "identifier rejected".
+    for id in [&b""[..], &b"a-client-identifier-of-24"[..24]] {
+        let mut h = Harness::default();
+        h.open(1, ProtocolVersion::V3_1);
+        h.send_bytes(1, &v31_connect(0b0000_0010, id));
+        let got = h.received(1);
+        assert!(
+            matches!(got.first(), Some(Packet::ConnAck(a)) if a.reason_code == ReasonCode::ClientIdentifierNotValid),
+            "id of {} bytes: {got:?}",
+            id.len()
+        );
+        assert!(h.closed(1));
+    }
+}
+
+// =======================================================================================
+// The wrong direction, no subscribers
+// =======================================================================================
+
+#[test]
+fn a_packet_only_a_server_sends_gets_disconnect_0x82_from_a_5_0_broker() {
+    for bytes in [
+        &[0x20, 0x03, 0x00, 0x00, 0x00][..],
+        &[0xD0, 0x00],
+        &[0x90, 0x04, 0, 1, 0, 0],
+    ] {
+        let mut h = Harness::default();
+        h.connect(1, V5, "c", true);
+        h.send_bytes(1, bytes);
+        assert_eq!(last_disconnect(&h.received(1)), ReasonCode::ProtocolError);
+        assert!(h.closed(1));
+    }
+}
+
+#[test]
+fn mqtt_3_4_2_no_matching_subscribers_is_0x10_in_puback_and_pubrec() {
+    let mut h = Harness::default();
+    h.connect(1, V5, "publisher", true);
+    let ack = h.publish1(1, "nobody/listens", "x", 1);
+    assert_eq!(ack.reason_code, ReasonCode::NoMatchingSubscribers);
+    h.connect(2, V5, "listener", true);
+    h.subscribe(2, "somebody/#", mqtt_codec::QoS::AtLeastOnce);
+    let ack = h.publish1(1, "somebody/listens", "x", 2);
+    assert_eq!(ack.reason_code, ReasonCode::Success);
+    // 3.1.1 has no reason code: the PUBACK is plain.
+    h.connect(3, V311, "old", true);
+    let ack = h.publish1(3, "nobody/listens", "x", 3);
+    assert_eq!(ack.reason_code, ReasonCode::Success);
+}
+
+// =======================================================================================
+// Shutting down
+// =======================================================================================
+
+#[test]
+fn shutting_down_sends_5_0_clients_disconnect_0x8b_and_closes_everyone() {
+    let mut h = Harness::default();
+    h.connect(1, V5, "five", true);
+    h.connect(2, V311, "three", true);
+    h.shutdown();
+    assert_eq!(
+        last_disconnect(&h.received(1)),
+        ReasonCode::ServerShuttingDown
+    );
+    assert!(h.closed(1));
+    assert!(h.received(2).is_empty(), "3.1.1 has no server DISCONNECT");
+    assert!(h.closed(2));
+}
