@@ -33,6 +33,8 @@ apt_install() {
 step "system packages"
 missing=()
 command -v mosquitto_pub >/dev/null 2>&1 && command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
+# The mosquitto broker itself, for the bridge test (a mosquitto bridge connecting to ours).
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 # Debian's own python3 (the one python3-venv serves), else whatever python3 is on PATH.
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
@@ -46,7 +48,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   apt_install "${missing[@]}"
 else
-  echo "mosquitto-clients and python3-venv present"
+  echo "mosquitto, mosquitto-clients and python3-venv present"
 fi
 command -v stdbuf >/dev/null 2>&1 || apt_install coreutils
 

@@ -669,6 +669,7 @@ pub(crate) unsafe fn build_packet<'a>(
                 };
                 Packet::from(Connect {
                     protocol_version,
+                    bridge: false,
                     clean_start: p.clean_start,
                     keep_alive: p.keep_alive,
                     client_id: req_str(&p.client_id)?,

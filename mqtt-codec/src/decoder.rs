@@ -109,6 +109,8 @@ pub struct Decoder<B: RecvBuffer = DefaultRecvBuffer> {
     /// The size of the packet last returned as a view ([`Decoder::next_packet_ref`]): its
     /// bytes stay in the buffer until the next call.
     lent: usize,
+    /// Whether a CONNECT may carry the bridge mark ([`Decoder::accept_bridges`]).
+    bridges: bool,
 }
 
 #[cfg(feature = "alloc")]
@@ -164,7 +166,8 @@ impl Decoder<BytesMut> {
         };
         let start = self.offset;
         self.offset = self.offset.saturating_add(header.packet_len() as u64);
-        let ctx = ParseCtx::new(self.config.version, self.config.role, header.flags);
+        let mut ctx = ParseCtx::new(self.config.version, self.config.role, header.flags);
+        ctx.bridges = self.bridges;
         let packet = self
             .take_packet(&header, &ctx)
             .inspect_err(|_| self.offset = start)?;
@@ -207,7 +210,17 @@ impl<B: RecvBuffer> Decoder<B> {
             seen_connect: false,
             offset: 0,
             lent: 0,
+            bridges: false,
         }
+    }
+
+    /// Accepts the bridge mark on CONNECT (bit 7 of the protocol level, which mosquitto sets
+    /// when it connects as a bridge): such a CONNECT decodes with [`crate::Connect::bridge`]
+    /// set instead of failing with [`DecodeError::UnsupportedProtocolLevel`]. For a broker
+    /// that treats bridges as mosquitto does; the specifications know no such bit.
+    pub fn accept_bridges(mut self) -> Self {
+        self.bridges = true;
+        self
     }
 
     /// A client-side decoder for `version` over `buf`: it receives the server's packets.
@@ -292,7 +305,8 @@ impl<B: RecvBuffer> Decoder<B> {
             Ok(None) => return Ok(None),
             Err(e) => return Err(self.fail(e)),
         };
-        let ctx = ParseCtx::new(self.config.version, self.config.role, header.flags);
+        let mut ctx = ParseCtx::new(self.config.version, self.config.role, header.flags);
+        ctx.bridges = self.bridges;
         let len = header.packet_len();
         let body = self
             .buf

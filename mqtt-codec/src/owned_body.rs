@@ -307,6 +307,7 @@ mod tests {
             version,
             receiver: None,
             flags,
+            bridges: false,
         }
     }
 

@@ -135,6 +135,7 @@ impl Owner<'_> {
     fn connect(self, c: &Connect<Borrowed<'_>>) -> Connect<Owned> {
         Connect {
             protocol_version: c.protocol_version,
+            bridge: c.bridge,
             clean_start: c.clean_start,
             keep_alive: c.keep_alive,
             client_id: self.str(&c.client_id),

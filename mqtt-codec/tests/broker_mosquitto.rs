@@ -175,3 +175,44 @@ fn shutting_down_sends_5_0_clients_disconnect_0x8b_and_closes_everyone() {
     assert!(h.received(2).is_empty(), "3.1.1 has no server DISCONNECT");
     assert!(h.closed(2));
 }
+
+// =======================================================================================
+// Bridges
+// =======================================================================================
+
+/// A 3.1.1 CONNECT with the bridge mark (protocol level 0x84), as mosquitto's bridge sends
+/// it by default, client "bridge", clean session, keep alive 60.
+const BRIDGE_CONNECT: [u8; 20] = [
+    0x10, 0x12, 0, 4, b'M', b'Q', b'T', b'T', 0x84, 0x02, 0, 60, 0, 6, b'b', b'r', b'i', b'd',
+    b'g', b'e',
+];
+
+#[test]
+fn a_mosquitto_bridge_connects_and_gets_nothing_of_its_own_back() {
+    let mut h = Harness::default();
+    h.open(1, V311);
+    h.send_bytes(1, &BRIDGE_CONNECT);
+    assert!(
+        matches!(h.received(1).first(), Some(Packet::ConnAck(a)) if a.reason_code == ReasonCode::Success)
+    );
+    h.subscribe(1, "#", mqtt_codec::QoS::AtMostOnce);
+    h.connect(2, V311, "local", true);
+    h.subscribe(2, "#", mqtt_codec::QoS::AtMostOnce);
+    // What the bridge forwards reaches the local subscriber, and is not sent back to it.
+    h.publish0(1, "remote/temp", "21");
+    assert_eq!(h.payloads(2), ["21"]);
+    assert!(h.publishes(1).is_empty(), "not echoed to the bridge");
+    // What a local client publishes reaches the bridge, retain flag as published.
+    let p = publish_packet(
+        "local/state",
+        "on",
+        mqtt_codec::QoS::AtMostOnce,
+        None,
+        true,
+        Default::default(),
+    );
+    h.send(2, p);
+    let got = only_publish(h.received(1));
+    assert!(got.retain, "a bridge gets the retain flag as published");
+    assert_eq!(payload(&got), "on");
+}

@@ -1807,3 +1807,37 @@ fn mqtt_3_2_2_16_v5_connack_can_carry_assigned_client_identifier() {
         Err(EncodeError::NotRepresentable { .. })
     ));
 }
+
+#[test]
+fn mqtt_3_1_2_2_the_bridge_mark_is_an_unknown_level_unless_the_decoder_accepts_bridges() {
+    // MQTT 3.1.1, level 0x84 (4 with bit 7, mosquitto's bridge), client "abc".
+    let bytes = hex("10 0F 00 04 4D 51 54 54 84 02 00 3C 00 03 61 62 63");
+    let e = decode_opt(None, Some(Role::Server), &bytes).unwrap_err();
+    assert_eq!(e, DecodeError::UnsupportedProtocolLevel { level: 0x84 });
+    assert_eq!(e.v3_connack_code(), Some(0x01));
+
+    let mut d = Decoder::server().accept_bridges();
+    d.feed(&bytes);
+    let Ok(Some(Packet::Connect(c))) = d.next_packet() else {
+        panic!("a bridge's CONNECT is accepted by a decoder that accepts bridges")
+    };
+    assert!(c.bridge);
+    assert_eq!(c.protocol_version, V311);
+    // It encodes back with the mark; 5.0 has no such mark.
+    assert_eq!(encode(&Packet::Connect(c), V311), bytes);
+    let mut five = Connect::new(V5, MqttStr::new("abc").unwrap());
+    five.bridge = true;
+    assert!(matches!(
+        Packet::from(five).to_bytes(V5),
+        Err(EncodeError::NotRepresentable { .. })
+    ));
+    // Level 0x85 (5.0 with the mark) stays unknown even then.
+    let mut d = Decoder::server().accept_bridges();
+    d.feed(&hex(
+        "10 10 00 04 4D 51 54 54 85 02 00 3C 00 00 03 61 62 63",
+    ));
+    assert_eq!(
+        d.next_packet(),
+        Err(DecodeError::UnsupportedProtocolLevel { level: 0x85 })
+    );
+}

@@ -45,7 +45,10 @@ pub(crate) struct Connection {
 impl Connection {
     pub(crate) fn new(max_packet_size: usize, now: Millis) -> Self {
         Connection {
-            decoder: Decoder::server().with_max_packet_size(max_packet_size),
+            // Bridges (mosquitto's, among others) mark their CONNECT; they are accepted.
+            decoder: Decoder::server()
+                .accept_bridges()
+                .with_max_packet_size(max_packet_size),
             phase: Phase::AwaitConnect,
             version: ProtocolVersion::V3_1_1,
             client_id: String::new(),

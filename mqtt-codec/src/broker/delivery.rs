@@ -66,7 +66,8 @@ impl Broker {
                 if !topic_matches(filter, topic) {
                     continue;
                 }
-                if entry.options.no_local && msg.origin.as_deref() == Some(client_id.as_bytes()) {
+                let own = msg.origin.as_deref() == Some(client_id.as_bytes());
+                if (entry.options.no_local || session.bridge) && own {
                     continue;
                 }
                 let t = best.get_or_insert_with(|| Target {
@@ -76,7 +77,7 @@ impl Broker {
                     sub_ids: Vec::new(),
                 });
                 t.qos = t.qos.max(entry.options.qos);
-                t.retain_as_published |= entry.options.retain_as_published;
+                t.retain_as_published |= entry.options.retain_as_published || session.bridge;
                 t.sub_ids.extend(entry.id);
             }
             targets.extend(best);

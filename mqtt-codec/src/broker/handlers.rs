@@ -199,6 +199,7 @@ impl Broker {
             return;
         };
         session.conn = Some(conn);
+        session.bridge = connect.bridge;
         session.last_progress = now;
         session.expiry_secs = expiry;
         session.expire_at = None;
@@ -264,7 +265,7 @@ impl Broker {
         self.stats.connections += 1;
         self.log(
             Level::Info,
-            format!("client {client_id} connected on {conn} (MQTT {version}, clean start {}, session present {resumed})", connect.clean_start),
+            format!("client {client_id} connected on {conn} (MQTT {version}{}, clean start {}, session present {resumed})", if connect.bridge { ", bridge" } else { "" }, connect.clean_start),
         );
         if resumed {
             self.resend_inflight(&client_id, now);

@@ -49,6 +49,10 @@ pub(crate) struct Outgoing {
 #[derive(Debug)]
 pub(crate) struct Session {
     pub(crate) conn: Option<ConnId>,
+    /// The client connected as a bridge: what it publishes is not sent back to it, and the
+    /// retain flag reaches it as published (mosquitto's treatment, so that `topic # both`
+    /// does not loop).
+    pub(crate) bridge: bool,
     pub(crate) subscriptions: BTreeMap<String, SubEntry>,
     pub(crate) inflight: BTreeMap<u16, Outgoing>,
     pub(crate) queue: VecDeque<Delivery>,
@@ -70,6 +74,7 @@ impl Session {
     pub(crate) fn new(conn: ConnId) -> Self {
         Session {
             conn: Some(conn),
+            bridge: false,
             subscriptions: BTreeMap::new(),
             inflight: BTreeMap::new(),
             queue: VecDeque::new(),

@@ -57,6 +57,10 @@ impl Will<Owned> {
 pub struct Connect<S: Storage = crate::storage::DefaultStorage> {
     /// The protocol version the client asks for. Encoding under any other version fails.
     pub protocol_version: ProtocolVersion,
+    /// The client is a bridge: a 3.x broker connecting as a client, with bit 7 of the
+    /// protocol level set (mosquitto's `try_private`). Refused on decode unless the decoder
+    /// opted in ([`crate::Decoder::accept_bridges`]); encoded under 3.1 and 3.1.1 only.
+    pub bridge: bool,
     /// Clean Session (3.x) or Clean Start (5.0).
     pub clean_start: bool,
     /// Keep Alive in seconds; 0 turns it off.
@@ -79,6 +83,7 @@ impl Connect<Owned> {
     pub fn new(version: ProtocolVersion, client_id: MqttStr) -> Self {
         Connect {
             protocol_version: version,
+            bridge: false,
             clean_start: true,
             keep_alive: 60,
             client_id,
@@ -97,6 +102,8 @@ const WILL_QOS_SHIFT: u8 = 3;
 const WILL: u8 = 0x04;
 const CLEAN: u8 = 0x02;
 const RESERVED: u8 = 0x01;
+/// Bit 7 of the protocol level: a bridge (a non-standard mark mosquitto and others use).
+const BRIDGE: u8 = 0x80;
 
 impl<S: Storage> Connect<S> {
     #[inline]
@@ -109,7 +116,12 @@ impl<S: Storage> Connect<S> {
         if name != b"MQTT" && name != b"MQIsdp" {
             return Err(DecodeError::UnsupportedProtocolName);
         }
-        let version = ProtocolVersion::from_name_and_level(name, level)
+        // A bridge's mark, where the caller accepts bridges; otherwise the level is just
+        // unknown (CONNACK 0x01 / 0x84, [MQTT-3.1.2-2]).
+        let bridge = ctx.bridges && level & BRIDGE != 0;
+        let plain = if bridge { level & !BRIDGE } else { level };
+        let version = ProtocolVersion::from_name_and_level(name, plain)
+            .filter(|v| !(bridge && v.is_v5()))
             .ok_or(DecodeError::UnsupportedProtocolLevel { level })?;
         let flags = r.u8("connect flags")?;
         // MQTT 3.1 left bit 0 unused rather than reserved, and its clients may set it; the
@@ -178,6 +190,7 @@ impl<S: Storage> Connect<S> {
         };
         Ok(Connect {
             protocol_version: version,
+            bridge,
             clean_start,
             keep_alive,
             client_id,
@@ -192,6 +205,12 @@ impl<S: Storage> Connect<S> {
         if version != self.protocol_version {
             return Err(EncodeError::NotRepresentable {
                 what: "a CONNECT built for another protocol version",
+                version,
+            });
+        }
+        if self.bridge && version.is_v5() {
+            return Err(EncodeError::NotRepresentable {
+                what: "the bridge mark (5.0 bridges use No Local instead)",
                 version,
             });
         }
@@ -259,7 +278,7 @@ impl<S: Storage> Connect<S> {
 
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         put_prefixed(buf, version.protocol_name().as_bytes());
-        buf.put_u8(version.level());
+        buf.put_u8(version.level() | if self.bridge { BRIDGE } else { 0 });
         let mut flags = 0u8;
         if self.clean_start {
             flags |= CLEAN;

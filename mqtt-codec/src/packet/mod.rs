@@ -54,6 +54,8 @@ pub(crate) struct ParseCtx {
     pub(crate) receiver: Option<Role>,
     /// The fixed-header flag nibble.
     pub(crate) flags: u8,
+    /// Whether a CONNECT may carry the bridge mark (bit 7 of the protocol level).
+    pub(crate) bridges: bool,
 }
 
 impl ParseCtx {
@@ -64,6 +66,7 @@ impl ParseCtx {
             version: version.unwrap_or(ProtocolVersion::V3_1_1),
             receiver,
             flags,
+            bridges: false,
         }
     }
 }
