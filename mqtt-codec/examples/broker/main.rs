@@ -9,12 +9,13 @@
 //! task owns the broker, feeding it events and carrying out its actions.
 
 mod options;
+mod websocket;
 
 use bytes::{Bytes, BytesMut};
 use clap::Parser;
 use mqtt_codec::broker::{Action, Broker, ConnId, Level};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
@@ -23,23 +24,23 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 /// What the connection tasks tell the broker task.
-enum Event {
+pub(crate) enum Event {
     Opened(ConnId, Peer),
     Bytes(ConnId, Bytes),
     Closed(ConnId),
 }
 
-/// The broker task's handle on one connection.
-struct Peer {
-    writer: mpsc::UnboundedSender<Bytes>,
+/// The broker task's handle on one connection, over TCP or WebSocket.
+pub(crate) struct Peer {
+    pub(crate) writer: mpsc::UnboundedSender<Bytes>,
     /// Bytes handed to the writer task and not yet written to the socket.
-    pending: Arc<AtomicUsize>,
-    reader: tokio::task::AbortHandle,
+    pub(crate) pending: Arc<AtomicUsize>,
+    pub(crate) reader: tokio::task::AbortHandle,
     /// The writer task: awaited on shutdown so that the last DISCONNECT reaches the socket.
-    writer_task: tokio::task::JoinHandle<()>,
-    dropped: u64,
+    pub(crate) writer_task: tokio::task::JoinHandle<()>,
+    pub(crate) dropped: u64,
     /// True while the broker core has paused reading this connection (flow control).
-    paused: watch::Sender<bool>,
+    pub(crate) paused: watch::Sender<bool>,
 }
 
 /// How many bytes may wait for one connection's socket, per `--max-queued` message:
@@ -68,7 +69,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let (events_tx, events_rx) = mpsc::channel::<Event>(4096);
-    tokio::spawn(accept_loop(listener, events_tx));
+    // Connection ids, shared by the listeners.
+    let ids = Arc::new(AtomicU64::new(0));
+    if let Some(addr) = &opts.ws_listen {
+        let ws = TcpListener::bind(addr).await?;
+        tracing::info!("MQTT over WebSocket on {}", ws.local_addr()?);
+        tokio::spawn(websocket::accept_loop(ws, events_tx.clone(), ids.clone()));
+    }
+    tokio::spawn(accept_loop(listener, events_tx, ids));
     run_broker(Broker::new(config), events_rx, write_limit, stop_signal()).await;
     Ok(())
 }
@@ -87,8 +95,7 @@ async fn stop_signal() {
 const SHUTDOWN_FLUSH: Duration = Duration::from_secs(2);
 
 /// Accepts connections and starts their reader and writer tasks.
-async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>) {
-    let mut next_id: ConnId = 0;
+async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, ids: Arc<AtomicU64>) {
     loop {
         let (stream, addr) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -98,8 +105,7 @@ async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>) {
                 continue;
             }
         };
-        next_id += 1;
-        let id = next_id;
+        let id: ConnId = ids.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::debug!("connection {id} from {addr}");
         let _ = stream.set_nodelay(true);
         let (read, write) = stream.into_split();

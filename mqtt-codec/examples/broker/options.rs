@@ -11,6 +11,9 @@ pub struct Options {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:1883")]
     pub listen: String,
+    /// Address and port for MQTT over WebSocket (any path; subprotocols mqtt, mqttv3.1).
+    #[arg(long)]
+    pub ws_listen: Option<String>,
     /// Largest packet accepted from a client, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     pub max_packet_size: usize,

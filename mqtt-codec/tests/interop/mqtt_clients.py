@@ -68,6 +68,7 @@ class PahoClient:
         keepalive: int = 60,
         connect: bool = True,
         host: str = "127.0.0.1",
+        websocket_path: str | None = None,
     ):
         self.port, self.host = port, host
         self.version = version
@@ -81,8 +82,11 @@ class PahoClient:
             client_id=client_id,
             protocol=PAHO_VERSIONS[version],
             reconnect_on_failure=False,
+            transport="tcp" if websocket_path is None else "websockets",
             **kwargs,
         )
+        if websocket_path is not None:
+            self.client.ws_set_options(path=websocket_path)
         # Unbounded local queues: the tests measure the broker, not paho's own limits.
         self.client.max_inflight_messages_set(1000)
         self.client.max_queued_messages_set(0)

@@ -1,0 +1,145 @@
+//! MQTT over WebSocket (`--ws-listen`, MQTT 5.0 §6 and 3.1.1 §6): the handshake accepts any
+//! path and the subprotocols `mqtt` and `mqttv3.1`, then binary frames carry the byte stream
+//! in either direction, a packet split across frames or several in one frame alike. A text
+//! frame closes the connection ([MQTT-6.0.0-1]).
+
+use crate::{Event, Peer};
+use bytes::{Bytes, BytesMut};
+use futures_util::{SinkExt, StreamExt};
+use mqtt_codec::broker::ConnId;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+/// The subprotocols MQTT registers for WebSocket, preferred first.
+const SUBPROTOCOLS: [&str; 2] = ["mqtt", "mqttv3.1"];
+
+/// Accepts WebSocket connections; each is handshaken in a task of its own.
+pub async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, ids: Arc<AtomicU64>) {
+    loop {
+        let (stream, addr) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!("websocket accept failed: {e}");
+                continue;
+            }
+        };
+        let id = ids.fetch_add(1, Ordering::Relaxed) + 1;
+        let events = events.clone();
+        tokio::spawn(async move {
+            let _ = stream.set_nodelay(true);
+            match tokio_tungstenite::accept_hdr_async(stream, choose_subprotocol).await {
+                Ok(ws) => {
+                    tracing::debug!("connection {id} from {addr} (websocket)");
+                    start(id, ws, events).await;
+                }
+                Err(e) => tracing::info!("websocket handshake from {addr} failed: {e}"),
+            }
+        });
+    }
+}
+
+/// Answers the first subprotocol the client offers that is MQTT's; a client offering none
+/// is accepted without one (some send no header at all).
+fn choose_subprotocol(req: &Request, mut resp: Response) -> Result<Response, ErrorResponse> {
+    let offered = req
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find(|p| SUBPROTOCOLS.contains(p));
+    if let Some(protocol) = offered {
+        if let Ok(value) = HeaderValue::from_str(protocol) {
+            resp.headers_mut().insert("sec-websocket-protocol", value);
+        }
+    }
+    Ok(resp)
+}
+
+/// Starts the reader and writer tasks of a WebSocket connection and hands it to the broker.
+async fn start(id: ConnId, ws: WebSocketStream<TcpStream>, events: mpsc::Sender<Event>) {
+    let (sink, stream) = ws.split();
+    let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
+    let pending = Arc::new(AtomicUsize::new(0));
+    let writer_task = tokio::spawn(write_loop(sink, rx, pending.clone()));
+    let (paused, paused_rx) = watch::channel(false);
+    let reader = tokio::spawn(read_loop(id, stream, events.clone(), paused_rx));
+    let peer = Peer {
+        writer: tx,
+        pending,
+        reader: reader.abort_handle(),
+        writer_task,
+        dropped: 0,
+        paused,
+    };
+    let _ = events.send(Event::Opened(id, peer)).await;
+}
+
+type WsSink = futures_util::stream::SplitSink<WebSocketStream<TcpStream>, Message>;
+type WsStream = futures_util::stream::SplitStream<WebSocketStream<TcpStream>>;
+
+/// Hands the payload of every binary frame to the broker; waits while it has paused the
+/// connection, as the TCP reader does.
+async fn read_loop(
+    id: ConnId,
+    mut stream: WsStream,
+    events: mpsc::Sender<Event>,
+    mut paused: watch::Receiver<bool>,
+) {
+    loop {
+        if paused.wait_for(|p| !*p).await.is_err() {
+            return;
+        }
+        match stream.next().await {
+            Some(Ok(Message::Binary(data))) => {
+                if events.send(Event::Bytes(id, data)).await.is_err() {
+                    return;
+                }
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+            Some(Ok(Message::Text(_))) => {
+                tracing::warn!("connection {id}: a text frame; MQTT needs binary frames");
+                break;
+            }
+            Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+        }
+    }
+    let _ = events.send(Event::Closed(id)).await;
+}
+
+/// Sends what the broker writes, whatever is queued together in one binary frame; closes
+/// the WebSocket once the broker drops its sender.
+async fn write_loop(
+    mut sink: WsSink,
+    mut rx: mpsc::UnboundedReceiver<Bytes>,
+    pending: Arc<AtomicUsize>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut sent = first.len();
+        let frame = match rx.try_recv() {
+            Err(_) => first,
+            Ok(second) => {
+                let mut batch = BytesMut::from(&first[..]);
+                batch.extend_from_slice(&second);
+                sent += second.len();
+                while let Ok(more) = rx.try_recv() {
+                    batch.extend_from_slice(&more);
+                    sent += more.len();
+                }
+                batch.freeze()
+            }
+        };
+        if sink.send(Message::Binary(frame)).await.is_err() {
+            return;
+        }
+        pending.fetch_sub(sent, Ordering::Relaxed);
+    }
+    let _ = sink.close().await;
+}
