@@ -46,6 +46,8 @@ pub async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, ids
 
 /// Answers the first subprotocol the client offers that is MQTT's; a client offering none
 /// is accepted without one (some send no header at all).
+// The signature is tungstenite's handshake callback; its error type is not ours to shrink.
+#[allow(clippy::result_large_err)]
 fn choose_subprotocol(req: &Request, mut resp: Response) -> Result<Response, ErrorResponse> {
     let offered = req
         .headers()
