@@ -216,3 +216,58 @@ fn a_mosquitto_bridge_connects_and_gets_nothing_of_its_own_back() {
     assert!(got.retain, "a bridge gets the retain flag as published");
     assert_eq!(payload(&got), "on");
 }
+
+// =======================================================================================
+// Who may connect
+// =======================================================================================
+
+/// Made by Debian's `mosquitto_passwd -c -b FILE alice wonderland`.
+const PASSWORDS: &str = "alice:$7$101$K2mCyTk0Et+g/j0p$EdoDBsNFceJIWsAarb5zT2eV7TXkjI3T6CNa2y9cRSqCPJ19ejlko45qhYmQFPMaQysERVxzeEMXrZPGVAQLhQ==";
+
+fn with_passwords(allow_anonymous: bool) -> Harness {
+    Harness::new(BrokerConfig {
+        passwords: Some(mqtt_codec::broker::Passwords::parse(PASSWORDS).unwrap()),
+        allow_anonymous,
+        ..BrokerConfig::default()
+    })
+}
+
+fn login(version: ProtocolVersion, user: Option<&str>, password: &str) -> mqtt_codec::Connect {
+    let mut c = connect_packet(version, "who", true);
+    c.username = user.map(mqtt_str);
+    c.password = user.map(|_| bytes::Bytes::copy_from_slice(password.as_bytes()));
+    c
+}
+
+#[test]
+fn mqtt_3_1_4_a_password_file_lets_in_its_users_with_their_passwords_only() {
+    for version in [V311, V5] {
+        let mut h = with_passwords(true);
+        let ok = h.connect_with(1, login(version, Some("alice"), "wonderland"));
+        assert_eq!(ok.reason_code, ReasonCode::Success);
+        for (user, pw) in [("alice", "looking-glass"), ("mallory", "wonderland")] {
+            let ack = h.connect_with(2, login(version, Some(user), pw));
+            assert_eq!(
+                ack.reason_code,
+                ReasonCode::BadUserNameOrPassword,
+                "{version} {user}"
+            );
+            assert!(h.closed(2));
+        }
+        // Anonymous clients are still allowed.
+        let anon = h.connect_with(3, login(version, None, ""));
+        assert_eq!(anon.reason_code, ReasonCode::Success);
+    }
+}
+
+#[test]
+fn without_allow_anonymous_a_client_without_user_name_is_not_authorized() {
+    for version in [V311, V5] {
+        let mut h = with_passwords(false);
+        let ack = h.connect_with(1, login(version, None, ""));
+        assert_eq!(ack.reason_code, ReasonCode::NotAuthorized, "{version}");
+        assert!(h.closed(1));
+        let ok = h.connect_with(2, login(version, Some("alice"), "wonderland"));
+        assert_eq!(ok.reason_code, ReasonCode::Success);
+    }
+}

@@ -1,7 +1,7 @@
 //! Command-line flags, named like mosquitto.conf settings.
 
 use clap::Parser;
-use mqtt_codec::broker::{Acl, BrokerConfig};
+use mqtt_codec::broker::{Acl, BrokerConfig, Passwords};
 use mqtt_codec::QoS;
 
 /// The mqtt-codec reference broker.
@@ -45,6 +45,13 @@ pub struct Options {
     /// ACL file in mosquitto's acl_file syntax.
     #[arg(long)]
     pub acl: Option<std::path::PathBuf>,
+    /// Password file in mosquitto's password_file format (made by mosquitto_passwd): a user
+    /// name must be in it, with its password.
+    #[arg(long)]
+    pub password_file: Option<std::path::PathBuf>,
+    /// Whether clients may connect without a user name.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub allow_anonymous: bool,
     /// Log level (error, warn, info, debug); RUST_LOG overrides it.
     #[arg(long, default_value = "info")]
     pub log_level: String,
@@ -57,6 +64,10 @@ impl Options {
             Some(path) => Some(Acl::parse(&std::fs::read_to_string(path)?)?),
             None => None,
         };
+        let passwords = match &self.password_file {
+            Some(path) => Some(Passwords::parse(&std::fs::read_to_string(path)?)?),
+            None => None,
+        };
         Ok(BrokerConfig {
             max_packet_size: self.max_packet_size,
             receive_maximum: self.receive_maximum.max(1),
@@ -67,6 +78,8 @@ impl Options {
             max_queued: self.max_queued,
             max_backlog: self.max_backlog.max(1),
             acl,
+            passwords,
+            allow_anonymous: self.allow_anonymous,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! What a broker operator can set, like mosquitto.conf.
 
 use super::acl::Acl;
+use super::passwords::Passwords;
 use crate::qos::QoS;
 
 /// Broker limits and capabilities. The defaults suit a small reference broker.
@@ -33,6 +34,13 @@ pub struct BrokerConfig {
     pub max_backlog: usize,
     /// Access control; `None` lets every client read and write every topic.
     pub acl: Option<Acl>,
+    /// The users who may connect with a user name, and their passwords (mosquitto's
+    /// `password_file`). With it, a user name not in it or a wrong password is refused
+    /// (5.0: CONNACK 0x86, 3.x: 0x04); without it, user names are taken as given.
+    pub passwords: Option<Passwords>,
+    /// Whether a client may connect without a user name (mosquitto's `allow_anonymous`);
+    /// refused otherwise with CONNACK 0x87 (5.0) or 0x05 (3.x).
+    pub allow_anonymous: bool,
 }
 
 impl Default for BrokerConfig {
@@ -47,6 +55,8 @@ impl Default for BrokerConfig {
             max_queued: 1000,
             max_backlog: 500,
             acl: None,
+            passwords: None,
+            allow_anonymous: true,
         }
     }
 }

@@ -110,6 +110,22 @@ impl Broker {
             // Enhanced authentication is not supported ([MQTT-4.12.0-1]).
             return self.refuse_connect(conn, version, ReasonCode::BadAuthenticationMethod);
         }
+        // Who may connect: anonymous clients if allowed, named ones by their password when a
+        // password file is set (mosquitto's allow_anonymous and password_file).
+        match (&connect.username, &self.config.passwords) {
+            (None, _) if !self.config.allow_anonymous => {
+                return self.refuse_connect(conn, version, ReasonCode::NotAuthorized);
+            }
+            (Some(user), Some(passwords))
+                if !passwords.check(
+                    user.as_str(),
+                    connect.password.as_ref().map_or(&[][..], |p| &p[..]),
+                ) =>
+            {
+                return self.refuse_connect(conn, version, ReasonCode::BadUserNameOrPassword);
+            }
+            _ => {}
+        }
         // max_keepalive as mosquitto applies it: a keep alive above it, or none at all, is
         // replaced for 5.0 (Server Keep Alive) and refused for 3.x, which cannot be told.
         let imposed_keep_alive = self

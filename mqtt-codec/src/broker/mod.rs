@@ -29,12 +29,14 @@ mod delivery;
 mod flow;
 mod handlers;
 mod message;
+mod passwords;
 mod session;
 mod timers;
 
 pub use acl::{Access, Acl, AclError};
 pub use config::BrokerConfig;
 pub use flow::STALL_MS;
+pub use passwords::{PasswordFileError, Passwords};
 
 use crate::packet::{Disconnect, Packet};
 use crate::reason::ReasonCode;
