@@ -35,6 +35,8 @@ missing=()
 command -v mosquitto_pub >/dev/null 2>&1 && command -v mosquitto_sub >/dev/null 2>&1 || missing+=(mosquitto-clients)
 # The mosquitto broker itself, for the bridge test (a mosquitto bridge connecting to ours).
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+# openssl makes the certificates of the TLS tests.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # Debian's own python3 (the one python3-venv serves), else whatever python3 is on PATH.
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)

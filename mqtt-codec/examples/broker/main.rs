@@ -9,6 +9,7 @@
 //! task owns the broker, feeding it events and carrying out its actions.
 
 mod options;
+mod tls;
 mod websocket;
 
 use bytes::{Bytes, BytesMut};
@@ -71,12 +72,42 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (events_tx, events_rx) = mpsc::channel::<Event>(4096);
     // Connection ids, shared by the listeners.
     let ids = Arc::new(AtomicU64::new(0));
+    let tls = match (&opts.tls_cert, &opts.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(
+            cert,
+            key,
+            opts.tls_ca.as_deref(),
+            opts.require_certificate,
+        )?),
+        (None, None) if opts.tls_listen.is_none() && opts.wss_listen.is_none() => None,
+        _ => return Err("--tls-listen and --wss-listen need --tls-cert and --tls-key".into()),
+    };
+    if let Some(addr) = &opts.tls_listen {
+        let l = TcpListener::bind(addr).await?;
+        tracing::info!("MQTT over TLS on {}", l.local_addr()?);
+        tokio::spawn(accept_loop(l, events_tx.clone(), ids.clone(), tls.clone()));
+    }
     if let Some(addr) = &opts.ws_listen {
         let ws = TcpListener::bind(addr).await?;
         tracing::info!("MQTT over WebSocket on {}", ws.local_addr()?);
-        tokio::spawn(websocket::accept_loop(ws, events_tx.clone(), ids.clone()));
+        tokio::spawn(websocket::accept_loop(
+            ws,
+            events_tx.clone(),
+            ids.clone(),
+            None,
+        ));
     }
-    tokio::spawn(accept_loop(listener, events_tx, ids));
+    if let Some(addr) = &opts.wss_listen {
+        let ws = TcpListener::bind(addr).await?;
+        tracing::info!("MQTT over WebSocket over TLS on {}", ws.local_addr()?);
+        tokio::spawn(websocket::accept_loop(
+            ws,
+            events_tx.clone(),
+            ids.clone(),
+            tls.clone(),
+        ));
+    }
+    tokio::spawn(accept_loop(listener, events_tx, ids, None));
     run_broker(Broker::new(config), events_rx, write_limit, stop_signal()).await;
     Ok(())
 }
@@ -94,8 +125,13 @@ async fn stop_signal() {
 /// How long a shutdown waits for the last bytes to reach the clients' sockets.
 const SHUTDOWN_FLUSH: Duration = Duration::from_secs(2);
 
-/// Accepts connections and starts their reader and writer tasks.
-async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, ids: Arc<AtomicU64>) {
+/// Accepts connections (TLS first, with `tls`) and starts their reader and writer tasks.
+async fn accept_loop(
+    listener: TcpListener,
+    events: mpsc::Sender<Event>,
+    ids: Arc<AtomicU64>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     loop {
         let (stream, addr) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -108,25 +144,56 @@ async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, ids: Ar
         let id: ConnId = ids.fetch_add(1, Ordering::Relaxed) + 1;
         tracing::debug!("connection {id} from {addr}");
         let _ = stream.set_nodelay(true);
-        let (read, write) = stream.into_split();
-        // An unbounded channel, bounded by the broker task: it counts the bytes waiting
-        // (`pending`) and stops a connection that lets them grow past the limit.
-        let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
-        let pending = Arc::new(AtomicUsize::new(0));
-        let writer_task = tokio::spawn(write_loop(write, rx, pending.clone()));
-        let (paused, paused_rx) = watch::channel(false);
-        let reader = tokio::spawn(read_loop(id, read, events.clone(), paused_rx));
-        let peer = Peer {
-            writer: tx,
-            pending,
-            reader: reader.abort_handle(),
-            writer_task,
-            dropped: 0,
-            paused,
-        };
-        if events.send(Event::Opened(id, peer)).await.is_err() {
-            return;
+        match &tls {
+            None => {
+                let (read, write) = stream.into_split();
+                if events
+                    .send(Event::Opened(id, spawn_peer(id, read, write, &events)))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Some(acceptor) => {
+                // The handshake runs in a task of its own: a slow client does not hold up
+                // the others.
+                let (acceptor, events) = (acceptor.clone(), events.clone());
+                tokio::spawn(async move {
+                    match acceptor.accept(stream).await {
+                        Ok(tls) => {
+                            let (read, write) = tokio::io::split(tls);
+                            let peer = spawn_peer(id, read, write, &events);
+                            let _ = events.send(Event::Opened(id, peer)).await;
+                        }
+                        Err(e) => tracing::info!("TLS handshake from {addr} failed: {e}"),
+                    }
+                });
+            }
         }
+    }
+}
+
+/// Starts the reader and writer tasks of a connection; the broker task gets the handle.
+fn spawn_peer<R, W>(id: ConnId, read: R, write: W, events: &mpsc::Sender<Event>) -> Peer
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+    W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    // An unbounded channel, bounded by the broker task: it counts the bytes waiting
+    // (`pending`) and stops a connection that lets them grow past the limit.
+    let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
+    let pending = Arc::new(AtomicUsize::new(0));
+    let writer_task = tokio::spawn(write_loop(write, rx, pending.clone()));
+    let (paused, paused_rx) = watch::channel(false);
+    let reader = tokio::spawn(read_loop(id, read, events.clone(), paused_rx));
+    Peer {
+        writer: tx,
+        pending,
+        reader: reader.abort_handle(),
+        writer_task,
+        dropped: 0,
+        paused,
     }
 }
 
@@ -134,7 +201,7 @@ async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, ids: Ar
 /// the connection (the client's writes then wait in the socket, which is the point).
 async fn read_loop(
     id: ConnId,
-    mut read: tokio::net::tcp::OwnedReadHalf,
+    mut read: impl tokio::io::AsyncRead + Unpin,
     events: mpsc::Sender<Event>,
     mut paused: watch::Receiver<bool>,
 ) {
@@ -163,7 +230,7 @@ async fn read_loop(
 /// Writes what the broker sends, batching whatever is queued into one flush; closes the
 /// socket once the broker drops its sender.
 async fn write_loop(
-    write: tokio::net::tcp::OwnedWriteHalf,
+    write: impl tokio::io::AsyncWrite + Unpin,
     mut rx: mpsc::UnboundedReceiver<Bytes>,
     pending: Arc<AtomicUsize>,
 ) {

@@ -14,6 +14,24 @@ pub struct Options {
     /// Address and port for MQTT over WebSocket (any path; subprotocols mqtt, mqttv3.1).
     #[arg(long)]
     pub ws_listen: Option<String>,
+    /// Address and port for MQTT over TLS (needs --tls-cert and --tls-key).
+    #[arg(long)]
+    pub tls_listen: Option<String>,
+    /// Address and port for MQTT over WebSocket over TLS (needs --tls-cert and --tls-key).
+    #[arg(long)]
+    pub wss_listen: Option<String>,
+    /// The server's certificate chain, PEM.
+    #[arg(long)]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The server's private key, PEM.
+    #[arg(long)]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// A CA, PEM: client certificates signed by it are accepted (mosquitto's cafile).
+    #[arg(long)]
+    pub tls_ca: Option<std::path::PathBuf>,
+    /// Refuse TLS clients without a certificate signed by --tls-ca.
+    #[arg(long)]
+    pub require_certificate: bool,
     /// Largest packet accepted from a client, in bytes.
     #[arg(long, default_value_t = 1024 * 1024)]
     pub max_packet_size: usize,

@@ -1,7 +1,7 @@
 //! MQTT over WebSocket (`--ws-listen`, MQTT 5.0 §6 and 3.1.1 §6): the handshake accepts any
 //! path and the subprotocols `mqtt` and `mqttv3.1`, then binary frames carry the byte stream
 //! in either direction, a packet split across frames or several in one frame alike. A text
-//! frame closes the connection ([MQTT-6.0.0-1]).
+//! frame closes the connection ([MQTT-6.0.0-1]). Over TLS too (`--wss-listen`).
 
 use crate::{Event, Peer};
 use bytes::{Bytes, BytesMut};
@@ -9,7 +9,8 @@ use futures_util::{SinkExt, StreamExt};
 use mqtt_codec::broker::ConnId;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -19,8 +20,14 @@ use tokio_tungstenite::WebSocketStream;
 /// The subprotocols MQTT registers for WebSocket, preferred first.
 const SUBPROTOCOLS: [&str; 2] = ["mqtt", "mqttv3.1"];
 
-/// Accepts WebSocket connections; each is handshaken in a task of its own.
-pub async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, ids: Arc<AtomicU64>) {
+/// Accepts WebSocket connections (over TLS, with `tls`); each is handshaken in a task of
+/// its own.
+pub async fn accept_loop(
+    listener: TcpListener,
+    events: mpsc::Sender<Event>,
+    ids: Arc<AtomicU64>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     loop {
         let (stream, addr) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -30,17 +37,35 @@ pub async fn accept_loop(listener: TcpListener, events: mpsc::Sender<Event>, ids
             }
         };
         let id = ids.fetch_add(1, Ordering::Relaxed) + 1;
-        let events = events.clone();
+        let (events, tls) = (events.clone(), tls.clone());
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
-            match tokio_tungstenite::accept_hdr_async(stream, choose_subprotocol).await {
-                Ok(ws) => {
-                    tracing::debug!("connection {id} from {addr} (websocket)");
-                    start(id, ws, events).await;
-                }
-                Err(e) => tracing::info!("websocket handshake from {addr} failed: {e}"),
+            match tls {
+                None => handshake(id, stream, addr, events).await,
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(stream) => handshake(id, stream, addr, events).await,
+                    Err(e) => tracing::info!("TLS handshake from {addr} failed: {e}"),
+                },
             }
         });
+    }
+}
+
+/// The WebSocket handshake over `stream`, then the connection's tasks.
+async fn handshake<S>(
+    id: ConnId,
+    stream: S,
+    addr: std::net::SocketAddr,
+    events: mpsc::Sender<Event>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    match tokio_tungstenite::accept_hdr_async(stream, choose_subprotocol).await {
+        Ok(ws) => {
+            tracing::debug!("connection {id} from {addr} (websocket)");
+            start(id, ws, events).await;
+        }
+        Err(e) => tracing::info!("websocket handshake from {addr} failed: {e}"),
     }
 }
 
@@ -66,7 +91,10 @@ fn choose_subprotocol(req: &Request, mut resp: Response) -> Result<Response, Err
 }
 
 /// Starts the reader and writer tasks of a WebSocket connection and hands it to the broker.
-async fn start(id: ConnId, ws: WebSocketStream<TcpStream>, events: mpsc::Sender<Event>) {
+async fn start<S>(id: ConnId, ws: WebSocketStream<S>, events: mpsc::Sender<Event>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let (sink, stream) = ws.split();
     let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
     let pending = Arc::new(AtomicUsize::new(0));
@@ -84,14 +112,14 @@ async fn start(id: ConnId, ws: WebSocketStream<TcpStream>, events: mpsc::Sender<
     let _ = events.send(Event::Opened(id, peer)).await;
 }
 
-type WsSink = futures_util::stream::SplitSink<WebSocketStream<TcpStream>, Message>;
-type WsStream = futures_util::stream::SplitStream<WebSocketStream<TcpStream>>;
+type WsSink<S> = futures_util::stream::SplitSink<WebSocketStream<S>, Message>;
+type WsStream<S> = futures_util::stream::SplitStream<WebSocketStream<S>>;
 
 /// Hands the payload of every binary frame to the broker; waits while it has paused the
 /// connection, as the TCP reader does.
-async fn read_loop(
+async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
     id: ConnId,
-    mut stream: WsStream,
+    mut stream: WsStream<S>,
     events: mpsc::Sender<Event>,
     mut paused: watch::Receiver<bool>,
 ) {
@@ -118,8 +146,8 @@ async fn read_loop(
 
 /// Sends what the broker writes, whatever is queued together in one binary frame; closes
 /// the WebSocket once the broker drops its sender.
-async fn write_loop(
-    mut sink: WsSink,
+async fn write_loop<S: AsyncRead + AsyncWrite + Unpin>(
+    mut sink: WsSink<S>,
     mut rx: mpsc::UnboundedReceiver<Bytes>,
     pending: Arc<AtomicUsize>,
 ) {
