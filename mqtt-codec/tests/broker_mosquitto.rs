@@ -271,3 +271,91 @@ fn without_allow_anonymous_a_client_without_user_name_is_not_authorized() {
         assert_eq!(ok.reason_code, ReasonCode::Success);
     }
 }
+
+// =======================================================================================
+// Limits a deployment sets
+// =======================================================================================
+
+#[test]
+fn a_subscription_past_the_limit_is_refused_with_0x97_and_a_replaced_one_is_not() {
+    let mut h = Harness::new(BrokerConfig {
+        max_subscriptions: Some(2),
+        ..BrokerConfig::default()
+    });
+    h.connect(1, V5, "five", true);
+    for f in ["a/#", "b/#"] {
+        assert_eq!(
+            h.subscribe(1, f, mqtt_codec::QoS::AtMostOnce).reason_codes,
+            [ReasonCode::Success]
+        );
+    }
+    let third = h.subscribe(1, "c/#", mqtt_codec::QoS::AtMostOnce);
+    assert_eq!(third.reason_codes, [ReasonCode::QuotaExceeded]);
+    let again = h.subscribe(1, "a/#", mqtt_codec::QoS::AtLeastOnce);
+    assert_eq!(
+        again.reason_codes,
+        [ReasonCode::GrantedQoS1],
+        "replacing is not adding"
+    );
+    h.connect(2, V311, "three", true);
+    h.subscribe(2, "a/#", mqtt_codec::QoS::AtMostOnce);
+    h.subscribe(2, "b/#", mqtt_codec::QoS::AtMostOnce);
+    let refused = h.subscribe(2, "c/#", mqtt_codec::QoS::AtMostOnce);
+    assert_eq!(
+        refused.reason_codes,
+        [ReasonCode::UnspecifiedError],
+        "3.1.1: 0x80"
+    );
+}
+
+#[test]
+fn a_retained_message_past_the_limits_is_delivered_but_not_kept_0x97() {
+    let mut h = Harness::new(BrokerConfig {
+        max_retained: Some(1),
+        max_retained_bytes: Some(8),
+        ..BrokerConfig::default()
+    });
+    h.connect(1, V5, "pub", true);
+    h.connect(2, V5, "sub", true);
+    h.subscribe(2, "r/#", mqtt_codec::QoS::AtLeastOnce);
+    let retained = |topic: &str, payload: &str, id: u16| {
+        publish_packet(
+            topic,
+            payload,
+            mqtt_codec::QoS::AtLeastOnce,
+            Some(id),
+            true,
+            Default::default(),
+        )
+    };
+    h.send(1, retained("r/1", "one", 1));
+    h.send(1, retained("r/2", "two", 2)); // a second topic: over the count
+    h.send(1, retained("r/1", "123456789", 3)); // the same topic, over the bytes
+    h.send(1, retained("r/1", "uno", 4)); // the same topic, within both
+    let codes: Vec<ReasonCode> = h
+        .received(1)
+        .into_iter()
+        .filter_map(|p| match p {
+            Packet::PubAck(a) => Some(a.reason_code),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ReasonCode::Success,
+            ReasonCode::QuotaExceeded,
+            ReasonCode::QuotaExceeded,
+            ReasonCode::Success
+        ]
+    );
+    assert_eq!(
+        h.drain_acking(2),
+        ["one", "two", "123456789", "uno"],
+        "all delivered"
+    );
+    assert_eq!(h.broker.retained_count(), 1);
+    h.connect(3, V5, "late", true);
+    h.subscribe(3, "r/#", mqtt_codec::QoS::AtMostOnce);
+    assert_eq!(h.payloads(3), ["uno"]);
+}

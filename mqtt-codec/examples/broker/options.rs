@@ -60,6 +60,15 @@ pub struct Options {
     /// Keep it below --max-queued.
     #[arg(long, default_value_t = 500)]
     pub max_backlog: usize,
+    /// The most subscriptions one client may hold (0x97 past it).
+    #[arg(long)]
+    pub max_subscriptions: Option<usize>,
+    /// The most retained messages kept (a retained PUBLISH past it is delivered, not kept).
+    #[arg(long)]
+    pub max_retained: Option<usize>,
+    /// The most bytes of retained payload kept.
+    #[arg(long)]
+    pub max_retained_bytes: Option<usize>,
     /// ACL file in mosquitto's acl_file syntax.
     #[arg(long)]
     pub acl: Option<std::path::PathBuf>,
@@ -98,6 +107,9 @@ impl Options {
             acl,
             passwords,
             allow_anonymous: self.allow_anonymous,
+            max_subscriptions: self.max_subscriptions,
+            max_retained: self.max_retained,
+            max_retained_bytes: self.max_retained_bytes,
         })
     }
 }

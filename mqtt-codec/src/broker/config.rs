@@ -38,6 +38,15 @@ pub struct BrokerConfig {
     /// `password_file`). With it, a user name not in it or a wrong password is refused
     /// (5.0: CONNACK 0x86, 3.x: 0x04); without it, user names are taken as given.
     pub passwords: Option<Passwords>,
+    /// The most subscriptions one session may hold; a SUBSCRIBE entry past it is refused
+    /// (SUBACK 0x97 Quota exceeded, 3.x: 0x80). `None`: no limit.
+    pub max_subscriptions: Option<usize>,
+    /// The most retained messages kept, and their total payload bytes; a retained PUBLISH
+    /// past either is delivered but not kept (5.0 PUBACK/PUBREC 0x97 Quota exceeded).
+    /// `None`: no limit.
+    pub max_retained: Option<usize>,
+    /// See [`BrokerConfig::max_retained`].
+    pub max_retained_bytes: Option<usize>,
     /// Whether a client may connect without a user name (mosquitto's `allow_anonymous`);
     /// refused otherwise with CONNACK 0x87 (5.0) or 0x05 (3.x).
     pub allow_anonymous: bool,
@@ -56,6 +65,9 @@ impl Default for BrokerConfig {
             max_backlog: 500,
             acl: None,
             passwords: None,
+            max_subscriptions: None,
+            max_retained: None,
+            max_retained_bytes: None,
             allow_anonymous: true,
         }
     }

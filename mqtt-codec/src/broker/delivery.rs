@@ -29,19 +29,28 @@ struct Target {
     sub_ids: Vec<u32>,
 }
 
+/// What became of a routed message.
+pub(super) struct Routed {
+    /// How many sessions it went to.
+    pub(super) matched: usize,
+    /// It was to be retained, and the retained limits refused it.
+    pub(super) retain_refused: bool,
+}
+
 impl Broker {
-    /// Routes a published message: stores or clears it as retained, then delivers it to
-    /// every matching subscription, once per session at the highest QoS that matched
-    /// (and to one member of each shared group).
-    /// Delivers `msg` to every matching subscription (and keeps it if retained); returns how
-    /// many sessions it went to.
-    pub(super) fn route(&mut self, msg: Message, now: Millis) -> usize {
+    /// Routes a published message: stores or clears it as retained (within the operator's
+    /// limits), then delivers it to every matching subscription, once per session at the
+    /// highest QoS that matched (and to one member of each shared group).
+    pub(super) fn route(&mut self, msg: Message, now: Millis) -> Routed {
+        let mut retain_refused = false;
         if msg.retain {
             if msg.payload.is_empty() {
                 self.retained.remove(msg.topic.as_str());
-            } else {
+            } else if self.retained_fits(&msg) {
                 self.retained
                     .insert(String::from(msg.topic.as_str()), msg.clone());
+            } else {
+                retain_refused = true;
             }
         }
         let topic = msg.topic.as_str();
@@ -112,7 +121,32 @@ impl Broker {
             };
             self.deliver(&t.client_id, delivery, now);
         }
-        matched
+        Routed {
+            matched,
+            retain_refused,
+        }
+    }
+
+    /// Whether keeping `msg` as retained stays within `max_retained` and
+    /// `max_retained_bytes` (it replaces what its topic holds).
+    fn retained_fits(&self, msg: &Message) -> bool {
+        if self.config.max_retained.is_none() && self.config.max_retained_bytes.is_none() {
+            return true;
+        }
+        let old = self.retained.get(msg.topic.as_str());
+        let count = self.retained.len() + usize::from(old.is_none());
+        let bytes = self
+            .retained
+            .values()
+            .map(|m| m.payload.len())
+            .sum::<usize>()
+            .saturating_sub(old.map_or(0, |m| m.payload.len()))
+            .saturating_add(msg.payload.len());
+        self.config.max_retained.map_or(true, |max| count <= max)
+            && self
+                .config
+                .max_retained_bytes
+                .map_or(true, |max| bytes <= max)
     }
 
     /// Sends the retained messages matching a new subscription (retain flag set,

@@ -1,6 +1,7 @@
 //! What the broker does with each packet a client sends.
 
 use super::connection::Phase;
+use super::delivery::Routed;
 use super::message::Message;
 use super::session::{OutState, Session, SubEntry};
 use super::{Broker, ConnId, Level, Millis};
@@ -327,16 +328,17 @@ impl Broker {
         }
         // 5.0 says why in the acknowledgement ([MQTT-3.4.2], table 3-4): refused by the ACL,
         // or delivered to nobody (0x10, as mosquitto answers); 3.x acknowledges either way.
-        let code = |matched: usize| match (allowed, v5) {
-            (false, true) => ReasonCode::NotAuthorized,
-            (true, true) if matched == 0 => ReasonCode::NoMatchingSubscribers,
+        let code = |routed: Option<Routed>| match (allowed, v5, routed) {
+            (false, true, _) => ReasonCode::NotAuthorized,
+            (true, true, Some(r)) if r.retain_refused => ReasonCode::QuotaExceeded,
+            (true, true, Some(r)) if r.matched == 0 => ReasonCode::NoMatchingSubscribers,
             _ => ReasonCode::Success,
         };
         let message = Message::from_publish(&publish, topic, &client_id, now);
         match (publish.qos, publish.packet_id) {
             (QoS::AtLeastOnce, Some(id)) => {
-                let matched = if allowed { self.route(message, now) } else { 0 };
-                self.send(conn, &Packet::PubAck(ack(id, code(matched))));
+                let routed = allowed.then(|| self.route(message, now));
+                self.send(conn, &Packet::PubAck(ack(id, code(routed))));
             }
             (QoS::ExactlyOnce, Some(id)) => {
                 let Some(session) = self.sessions.get_mut(&client_id) else {
@@ -355,10 +357,10 @@ impl Broker {
                     ReasonCode::Success
                 } else if allowed {
                     session.incoming_qos2.insert(id.get());
-                    let matched = self.route(message, now);
-                    code(matched)
+                    let routed = self.route(message, now);
+                    code(Some(routed))
                 } else {
-                    code(0)
+                    code(None)
                 };
                 self.send(conn, &Packet::PubRec(ack(id, rec)));
             }
@@ -492,6 +494,24 @@ impl Broker {
             let Some(session) = self.sessions.get_mut(&client_id) else {
                 return;
             };
+            // A new filter past the operator's limit is refused (0x97 Quota exceeded); one
+            // already subscribed is only replaced.
+            let full = self
+                .config
+                .max_subscriptions
+                .is_some_and(|max| session.subscriptions.len() >= max);
+            if full && !session.subscriptions.contains_key(filter) {
+                self.log(
+                    Level::Warn,
+                    format!("client {client_id}: subscription to {filter} over the limit"),
+                );
+                codes.push(if v5 {
+                    ReasonCode::QuotaExceeded
+                } else {
+                    ReasonCode::UnspecifiedError
+                });
+                continue;
+            }
             let existed = session
                 .subscriptions
                 .insert(
