@@ -3,11 +3,11 @@
 //! queues.
 
 use super::message::Message;
-use super::session::{Delivery, OutState, Outgoing};
+use super::session::{Delivery, OutState, Outgoing, Session};
 use super::{Broker, Level, Millis};
 use crate::packet::Packet;
 use crate::qos::QoS;
-use crate::topic::{split_shared, topic_matches, TopicName};
+use crate::topic::{topic_matches, TopicName};
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
@@ -56,41 +56,18 @@ impl Broker {
         let topic = msg.topic.as_str();
         let mut targets: Vec<Target> = Vec::new();
         let mut groups: BTreeMap<&str, Vec<Member>> = BTreeMap::new();
-        for (client_id, session) in &self.sessions {
-            let mut best: Option<Target> = None;
-            for (filter, entry) in &session.subscriptions {
-                if entry.shared {
-                    if let Some((_, inner)) = split_shared(filter) {
-                        if topic_matches(inner, topic) {
-                            groups.entry(filter.as_str()).or_default().push(Member {
-                                client_id: client_id.as_str(),
-                                qos: entry.options.qos,
-                                sub_id: entry.id,
-                                online: session.conn.is_some(),
-                            });
-                        }
-                    }
-                    continue;
-                }
-                if !topic_matches(filter, topic) {
-                    continue;
-                }
-                let own = msg.origin.as_deref() == Some(client_id.as_bytes());
-                if (entry.options.no_local || session.bridge) && own {
-                    continue;
-                }
-                let t = best.get_or_insert_with(|| Target {
-                    client_id: client_id.clone(),
-                    qos: QoS::AtMostOnce,
-                    retain_as_published: false,
-                    sub_ids: Vec::new(),
-                });
-                t.qos = t.qos.max(entry.options.qos);
-                t.retain_as_published |= entry.options.retain_as_published || session.bridge;
-                t.sub_ids.extend(entry.id);
+        // The index gives the matching subscriptions in order of client, then filter: each
+        // session's in a run, as a walk of every session would meet them.
+        let mut best: Option<Target> = None;
+        for (client_id, filter) in self.subs.matches(topic) {
+            if best.as_ref().is_some_and(|b| &b.client_id != client_id) {
+                targets.extend(best.take());
             }
-            targets.extend(best);
+            if let Some(session) = self.sessions.get(client_id) {
+                add_match(session, client_id, filter, &msg, &mut best, &mut groups);
+            }
         }
+        targets.extend(best);
         let mut picks = Vec::new();
         for (group, members) in groups {
             // Round robin, preferring members that are connected.
@@ -333,4 +310,41 @@ impl Broker {
         }
         sent
     }
+}
+
+/// Adds one matching subscription of `session` to the session's delivery (`best`: the
+/// highest QoS, the identifiers, retain as published) or, shared, to its group.
+fn add_match<'s>(
+    session: &Session,
+    client_id: &'s str,
+    filter: &'s str,
+    msg: &Message,
+    best: &mut Option<Target>,
+    groups: &mut BTreeMap<&'s str, Vec<Member<'s>>>,
+) {
+    let Some(entry) = session.subscriptions.get(filter) else {
+        return;
+    };
+    if entry.shared {
+        groups.entry(filter).or_default().push(Member {
+            client_id,
+            qos: entry.options.qos,
+            sub_id: entry.id,
+            online: session.conn.is_some(),
+        });
+        return;
+    }
+    let own = msg.origin.as_deref() == Some(client_id.as_bytes());
+    if (entry.options.no_local || session.bridge) && own {
+        return;
+    }
+    let t = best.get_or_insert_with(|| Target {
+        client_id: String::from(client_id),
+        qos: QoS::AtMostOnce,
+        retain_as_published: false,
+        sub_ids: Vec::new(),
+    });
+    t.qos = t.qos.max(entry.options.qos);
+    t.retain_as_published |= entry.options.retain_as_published || session.bridge;
+    t.sub_ids.extend(entry.id);
 }

@@ -203,7 +203,7 @@ impl Broker {
         };
         let resumed = !connect.clean_start && self.sessions.contains_key(&client_id);
         if !resumed {
-            if let Some(mut old) = self.sessions.remove(&client_id) {
+            if let Some(mut old) = self.end_session(&client_id) {
                 // A clean start ends the old session: a pending will is due now.
                 if let Some(will) = old.will.take() {
                     self.route(will, now);
@@ -523,6 +523,9 @@ impl Broker {
                     },
                 )
                 .is_some();
+            if !existed {
+                self.subs.insert(&client_id, filter);
+            }
             codes.push(match granted {
                 QoS::AtMostOnce => ReasonCode::Success,
                 QoS::AtLeastOnce => ReasonCode::GrantedQoS1,
@@ -556,14 +559,21 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
+        let mut removed = Vec::new();
         let codes: Vec<ReasonCode> = unsubscribe
             .filters
             .iter()
             .map(|f| match session.subscriptions.remove(f.as_str()) {
-                Some(_) => ReasonCode::Success,
+                Some(_) => {
+                    removed.push(f.as_str());
+                    ReasonCode::Success
+                }
                 None => ReasonCode::NoSubscriptionExisted,
             })
             .collect();
+        for filter in removed {
+            self.subs.remove(&client_id, filter);
+        }
         let v5 = self.conns.get(&conn).is_some_and(|c| c.version.is_v5());
         let codes = if v5 { codes } else { Vec::new() };
         self.log(

@@ -31,6 +31,7 @@ mod handlers;
 mod message;
 mod passwords;
 mod session;
+mod sub_index;
 mod timers;
 
 pub use acl::{Access, Acl, AclError};
@@ -126,6 +127,8 @@ pub struct Broker {
     config: BrokerConfig,
     conns: BTreeMap<ConnId, Connection>,
     sessions: BTreeMap<String, Session>,
+    /// Every session's subscriptions by topic level, for routing.
+    subs: sub_index::SubIndex,
     retained: BTreeMap<String, Message>,
     actions: VecDeque<Action>,
     shared_next: BTreeMap<String, usize>,
@@ -146,6 +149,7 @@ impl Broker {
             config,
             conns: BTreeMap::new(),
             sessions: BTreeMap::new(),
+            subs: sub_index::SubIndex::default(),
             retained: BTreeMap::new(),
             actions: VecDeque::new(),
             shared_next: BTreeMap::new(),
@@ -311,6 +315,15 @@ impl Broker {
         }
         self.log(Level::Warn, message);
         self.detach(conn, now, true);
+    }
+
+    /// Ends the session of `client_id`, its subscriptions leaving the index; returns it.
+    fn end_session(&mut self, client_id: &str) -> Option<Session> {
+        let session = self.sessions.remove(client_id)?;
+        for filter in session.subscriptions.keys() {
+            self.subs.remove(client_id, filter);
+        }
+        Some(session)
     }
 
     /// Removes the connection, closes it, and leaves its session: the will is published

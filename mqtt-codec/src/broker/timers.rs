@@ -53,7 +53,7 @@ impl Broker {
                 session.will_at = None;
             }
             if ends {
-                self.sessions.remove(&client_id);
+                self.end_session(&client_id);
             }
             if let Some(will) = will {
                 self.log(
