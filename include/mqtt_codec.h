@@ -6,8 +6,9 @@
  *
  * Link with libmqtt_codec.a (plus -lpthread -ldl -lm) or libmqtt_codec.so on a host; on a
  * microcontroller, with the no-std libmqtt_codec.a built for its target and
- * MQTT_CODEC_NO_HEAP defined (README, "Firmware"). Every function checks its pointer
- * arguments first and returns an mqtt_status; nothing allocates but mqtt_decoder_new().
+ * MQTT_CODEC_NO_HEAP defined (README, "On a microcontroller"). Every function checks its
+ * pointer arguments first and returns an mqtt_status; nothing allocates but a decoder made
+ * by mqtt_decoder_new() (as its buffer grows).
  */
 
 #ifndef MQTT_CODEC_H
@@ -912,8 +913,10 @@ typedef struct mqtt_decode_options {
  * - `mqtt_decoder_new()` (hosts with a heap): the buffer grows to the largest packet, up
  *   to the maximum packet size, and the decoder is freed with `mqtt_decoder_free()`.
  *
- * The fields are private to the library. Not thread-safe: use one decoder from one thread
- * at a time.
+ * The fields are private to the library. Zero it before first use (`= {0}`) so that a
+ * decoder used before `mqtt_decoder_init()` is refused; never copy it (the copy and the
+ * original would share state); end it with `mqtt_decoder_free()`. Not thread-safe: use one
+ * decoder from one thread at a time.
  */
 typedef struct mqtt_decoder {
     /**
@@ -1213,7 +1216,8 @@ enum mqtt_status mqtt_decoder_set_max_packet_size(struct mqtt_decoder *decoder,
 /**
  * Ends a decoder: frees one made by `mqtt_decoder_new()` (and the views of its last
  * packet), marks one made by `mqtt_decoder_init()` unusable (its buffer is the caller's
- * again). NULL and decoders already ended are ignored.
+ * again). NULL is ignored, and so is ending a decoder from `mqtt_decoder_init()` twice; a
+ * decoder from `mqtt_decoder_new()` is gone once freed and must not be passed again.
  *
  * ```c
  * mqtt_decoder_free(d);

@@ -191,12 +191,20 @@ unsafe fn c_stream(
     cut: usize,
 ) -> Option<Vec<Result<bytes::Bytes, ()>>> {
     let mut c_out = Vec::new();
-    for chunk in [&buf[..cut], &buf[cut..]] {
-        // SAFETY: `h` is live; `chunk` readable.
-        let st = unsafe { mqtt_decoder_feed(h, chunk.as_ptr(), chunk.len()) };
+    let mut pieces = vec![&buf[..cut], &buf[cut..]];
+    while let Some(chunk) = pieces.first().copied() {
+        pieces.remove(0);
+        let mut taken = 0usize;
+        // SAFETY: `h` is live; `chunk` readable; `taken` writable.
+        let st = unsafe { mqtt_decoder_feed_some(h, chunk.as_ptr(), chunk.len(), &mut taken) };
         if st != mqtt_status::MQTT_OK {
             assert_eq!(st, mqtt_status::MQTT_ERR_DECODER_FAILED);
             continue;
+        }
+        // A buffer that took part of the chunk takes the rest once packets are out.
+        if taken < chunk.len() {
+            assert!(taken > 0, "a drained decoder of the limit's size took nothing");
+            pieces.insert(0, &chunk[taken..]);
         }
         loop {
             let mut p = mqtt_packet::default();

@@ -256,10 +256,6 @@ fn no_properties(p: &mqtt_properties) -> bool {
         && p.user_properties.count == 0
 }
 
-/// C views of a decoded packet; `level` is the protocol level it was decoded under.
-///
-/// `out` is filled in place: the struct is large (every field of every packet type and all
-/// the properties), and building it aside and copying it in cost more than the parse.
 /// No property: the defaults, with the two lists typed as a filled set types them.
 fn no_c_properties() -> mqtt_properties {
     let mut p = mqtt_properties::default();
@@ -268,14 +264,18 @@ fn no_c_properties() -> mqtt_properties {
     p
 }
 
+/// C views of a decoded packet; `level` is the protocol level it was decoded under.
+///
+/// `out` is filled in place, and must be cleared already (`mqtt_packet::clear`, which the
+/// callers do through the raw pointer before any reference to it exists): the struct is
+/// large (every field of every packet type and all the properties), and building it aside
+/// and copying it in cost more than the parse.
 pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
     packet: &Packet<S>,
     level: u8,
     sink: &mut L,
     out: &mut mqtt_packet,
 ) {
-    // SAFETY: `out` is a writable mqtt_packet (a reference).
-    unsafe { mqtt_packet::clear(out) };
     out.packet_type = packet.packet_type() as u8;
     // A build without 5.0 never decodes a property: the test lets it leave the code out.
     match packet.properties() {

@@ -39,8 +39,10 @@ pub unsafe extern "C" fn mqtt_decode(
             return MQTT_ERR_NULL_POINTER;
         }
         // SAFETY: all non-NULL; by the caller's contract `buf` holds `len` bytes, `opts` is
-        // readable and `out` and `bytes` are writable, and none overlap the others.
+        // readable and `out` and `bytes` are writable, and none overlap the others. `out` may
+        // be uninitialised: it is cleared through the raw pointer before a reference is made.
         let (data, opts, out, bytes) = unsafe {
+            mqtt_packet::clear(out);
             (
                 slice::from_raw_parts(buf, len),
                 &*opts,
@@ -48,14 +50,11 @@ pub unsafe extern "C" fn mqtt_decode(
                 &mut *bytes,
             )
         };
-        // `out` is written once: filled with the packet (`fill_packet` clears it in place
-        // and sets the fields), or cleared on every other outcome; building the struct aside
-        // and copying it in cost more than the parse.
+        // `out` is cleared once, above, and filled in place with the packet; on every other
+        // outcome it stays cleared.
         let opts = match parse_options(opts) {
             Ok(o) => o,
             Err(s) => {
-                // SAFETY: `out` is a writable mqtt_packet (a reference).
-                unsafe { mqtt_packet::clear(out) };
                 *bytes = 0;
                 return s;
             }
@@ -72,14 +71,10 @@ pub unsafe extern "C" fn mqtt_decode(
                 MQTT_OK
             }
             Ok(Status::Partial(n)) => {
-                // SAFETY: `out` is a writable mqtt_packet (a reference).
-                unsafe { mqtt_packet::clear(out) };
                 *bytes = n;
                 MQTT_NEED_MORE
             }
             Err(e) => {
-                // SAFETY: `out` is a writable mqtt_packet (a reference).
-                unsafe { mqtt_packet::clear(out) };
                 *bytes = 0;
                 status::of_decode(&e)
             }

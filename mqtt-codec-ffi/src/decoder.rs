@@ -3,8 +3,10 @@
 //! that grows ([`mqtt_decoder_new`], feature `alloc`).
 //!
 //! The struct is sized in the header so that C can place it anywhere (a static, the stack);
-//! its bytes hold a magic word and the Rust state, checked on every call so that a decoder
-//! that was never initialised gives a status instead of undefined behaviour.
+//! its bytes hold a magic word and the Rust state. The magic word is checked on every call,
+//! so a zeroed decoder, or one ended with `mqtt_decoder_free()`, gives a status; that is a
+//! guard against mistakes, not a proof: C must initialise a decoder before use, never copy
+//! one, and end each with `mqtt_decoder_free()`.
 
 use crate::convert::{fill_packet, parse_options, Wire};
 use crate::status::{self, mqtt_status, mqtt_status::*};
@@ -31,8 +33,10 @@ pub const MQTT_DECODER_WORDS: usize = 24;
 /// - `mqtt_decoder_new()` (hosts with a heap): the buffer grows to the largest packet, up
 ///   to the maximum packet size, and the decoder is freed with `mqtt_decoder_free()`.
 ///
-/// The fields are private to the library. Not thread-safe: use one decoder from one thread
-/// at a time.
+/// The fields are private to the library. Zero it before first use (`= {0}`) so that a
+/// decoder used before `mqtt_decoder_init()` is refused; never copy it (the copy and the
+/// original would share state); end it with `mqtt_decoder_free()`. Not thread-safe: use one
+/// decoder from one thread at a time.
 #[repr(C)]
 pub struct mqtt_decoder {
     /// The decoder's state; not to be read or written by the caller.
@@ -133,23 +137,45 @@ fn config(opts: &mqtt_decode_options) -> Result<DecoderConfig, mqtt_status> {
     })
 }
 
-/// The live state of `d`, or the status to return.
+/// Whether `d` holds a live decoder (its magic word is set), or the status to return.
 ///
 /// # Safety
-/// `d` must be NULL or point to a readable and writable `mqtt_decoder`.
-unsafe fn live<'d>(d: *mut mqtt_decoder) -> Result<&'d mut Inner, mqtt_status> {
+/// `d` must be NULL or point to a readable `mqtt_decoder` whose first word is initialised
+/// (the caller's contract: a decoder that was initialised, or zeroed).
+unsafe fn check_live(d: *const mqtt_decoder) -> Result<*const Live, mqtt_status> {
     if d.is_null() {
         return Err(MQTT_ERR_NULL_POINTER);
     }
     let live = d.cast::<Live>();
-    // SAFETY: `d` is a valid `mqtt_decoder`, large and aligned enough for `Live` (asserted
-    // above); its first word is initialised (any bit pattern is a valid u64).
+    // SAFETY: `d` is large and aligned enough for `Live` (asserted above) and its first word
+    // is initialised by the contract; any bit pattern is a valid u64.
     if unsafe { core::ptr::addr_of!((*live).magic).read() } != MAGIC {
         return Err(MQTT_ERR_INVALID_ARGUMENT);
     }
+    Ok(live)
+}
+
+/// The live state of `d`, to change it, or the status to return.
+///
+/// # Safety
+/// As [`check_live`], and `d` writable and not used through another reference meanwhile.
+unsafe fn live<'d>(d: *mut mqtt_decoder) -> Result<&'d mut Inner, mqtt_status> {
+    // SAFETY: the caller's contract.
+    let live = unsafe { check_live(d) }?.cast_mut();
     // SAFETY: the magic word is only set by `mqtt_decoder_init`/`mqtt_decoder_new`, right
     // after writing a valid `Inner`, and cleared when it is dropped.
     Ok(unsafe { &mut (*live).inner })
+}
+
+/// The live state of `d`, to read it, or the status to return.
+///
+/// # Safety
+/// As [`check_live`].
+unsafe fn live_ref<'d>(d: *const mqtt_decoder) -> Result<&'d Inner, mqtt_status> {
+    // SAFETY: the caller's contract.
+    let live = unsafe { check_live(d) }?;
+    // SAFETY: as in `live`.
+    Ok(unsafe { &(*live).inner })
 }
 
 /// Writes a live decoder into `d`.
@@ -192,6 +218,11 @@ pub unsafe extern "C" fn mqtt_decoder_init(
     guard(|| {
         if decoder.is_null() || buf.is_null() || opts.is_null() {
             return MQTT_ERR_NULL_POINTER;
+        }
+        // A slice of the buffer must be possible (at most isize::MAX bytes), and a decoder
+        // that can hold nothing is a mistake.
+        if cap == 0 || cap > isize::MAX as usize {
+            return MQTT_ERR_INVALID_ARGUMENT;
         }
         // SAFETY: non-NULL and readable by the caller's contract.
         let config = match config(unsafe { &*opts }) {
@@ -370,18 +401,20 @@ pub unsafe extern "C" fn mqtt_decoder_next(
         if out.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
-        // SAFETY: non-NULL and writable by the caller's contract.
-        let out = unsafe { &mut *out };
+        // SAFETY: non-NULL and writable by the caller's contract; cleared through the raw
+        // pointer before a reference is made (the caller's struct may be uninitialised).
+        let out = unsafe {
+            mqtt_packet::clear(out);
+            &mut *out
+        };
         // SAFETY: the caller's contract.
         let inner = match unsafe { live(decoder) } {
             Ok(i) => i,
             Err(s) => {
-                // SAFETY: `out` is a writable mqtt_packet (a reference).
-                unsafe { mqtt_packet::clear(out) };
                 return s;
             }
         };
-        // `out` is written once: filled with the packet, or cleared.
+        // `out` is cleared once, above, and filled with the packet; otherwise it stays so.
         let result = match inner {
             Inner::Fixed(d) => {
                 let level = level(d.protocol_version());
@@ -411,16 +444,8 @@ pub unsafe extern "C" fn mqtt_decoder_next(
         };
         match result {
             Ok(true) => MQTT_OK,
-            Ok(false) => {
-                // SAFETY: `out` is a writable mqtt_packet (a reference).
-                unsafe { mqtt_packet::clear(out) };
-                MQTT_NEED_MORE
-            }
-            Err(e) => {
-                // SAFETY: `out` is a writable mqtt_packet (a reference).
-                unsafe { mqtt_packet::clear(out) };
-                status::of_decode(&e)
-            }
+            Ok(false) => MQTT_NEED_MORE,
+            Err(e) => status::of_decode(&e),
         }
     })
 }
@@ -465,7 +490,7 @@ fn version_of(inner: &Inner) -> Option<ProtocolVersion> {
 pub unsafe extern "C" fn mqtt_decoder_error(decoder: *const mqtt_decoder) -> mqtt_status {
     guard(|| {
         // SAFETY: the caller's contract; the state is only read.
-        match unsafe { live(decoder.cast_mut()) } {
+        match unsafe { live_ref(decoder) } {
             Ok(inner) => error_of(inner).map_or(MQTT_OK, status::of_decode),
             Err(s) => s,
         }
@@ -485,7 +510,7 @@ pub unsafe extern "C" fn mqtt_decoder_error(decoder: *const mqtt_decoder) -> mqt
 pub unsafe extern "C" fn mqtt_decoder_version(decoder: *const mqtt_decoder) -> u8 {
     guard_or(0, || {
         // SAFETY: the caller's contract; the state is only read.
-        unsafe { live(decoder.cast_mut()) }.map_or(0, |inner| level(version_of(inner)))
+        unsafe { live_ref(decoder) }.map_or(0, |inner| level(version_of(inner)))
     })
 }
 
@@ -522,7 +547,8 @@ pub unsafe extern "C" fn mqtt_decoder_set_max_packet_size(
 
 /// Ends a decoder: frees one made by `mqtt_decoder_new()` (and the views of its last
 /// packet), marks one made by `mqtt_decoder_init()` unusable (its buffer is the caller's
-/// again). NULL and decoders already ended are ignored.
+/// again). NULL is ignored, and so is ending a decoder from `mqtt_decoder_init()` twice; a
+/// decoder from `mqtt_decoder_new()` is gone once freed and must not be passed again.
 ///
 /// ```c
 /// mqtt_decoder_free(d);

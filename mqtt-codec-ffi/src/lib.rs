@@ -3,7 +3,9 @@
 //!
 //! A thin layer: every rule lives in the core crate. Functions are prefixed `mqtt_`,
 //! constants `MQTT_`; every function checks its pointer arguments first and returns an
-//! [`mqtt_status`]; no panic crosses the ABI (each body runs under `catch_unwind`). Decoding
+//! [`mqtt_status`]; no panic crosses the ABI (with std, each body runs under `catch_unwind`;
+//! without it, on a microcontroller, a panic, which no input can cause, stops in the panic
+//! handler). Decoding
 //! fills a plain [`mqtt_packet`] whose strings and payload are views (pointer and length) into
 //! the caller's buffer (one-shot, [`mqtt_decode`], no allocation) or into a streaming
 //! [`mqtt_decoder`]. Encoding takes an [`mqtt_packet`] the caller filled: the exact size first
@@ -45,8 +47,8 @@ pub(crate) fn guard(f: impl FnOnce() -> mqtt_status) -> mqtt_status {
     guard_or(MQTT_ERR_INTERNAL, f)
 }
 
-/// Runs `f`, turning a panic into `fallback` (with std; without it a panic aborts, in
-/// [`panic`]).
+/// Runs `f`, turning a panic into `fallback` (with std; without it a panic stops in the
+/// panic handler).
 #[cfg(feature = "std")]
 pub(crate) fn guard_or<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(fallback)
@@ -58,8 +60,9 @@ pub(crate) fn guard_or<T>(_fallback: T, f: impl FnOnce() -> T) -> T {
     f()
 }
 
-/// Without std (firmware), a panic stops here: the library has no panic path that input
-/// can reach, so this is only the handler the target needs to link.
+/// Without std (firmware), a panic stops here, spinning: the library has no panic path
+/// that input can reach, so this is only the handler the target needs to link (a device's
+/// watchdog resets it, as for any other hang).
 #[cfg(all(not(feature = "std"), not(test)))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {

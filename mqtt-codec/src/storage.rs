@@ -80,7 +80,9 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
 
 /// The storage a packet type stands for when none is named (`Packet`, `Publish`, ...):
 /// [`Owned`]. Without the `alloc` feature there is no owned form, and the borrowed one takes
-/// its place so that the types stay well-formed; name [`Borrowed`] there.
+/// its place only so that the types stay well-formed: a crate without `alloc` names
+/// [`Borrowed`], because any crate in the build that turns `alloc` on makes the default
+/// [`Owned`] again.
 #[cfg(feature = "alloc")]
 pub type DefaultStorage = Owned;
 /// The storage a packet type stands for when none is named; without `alloc`, [`Borrowed`].

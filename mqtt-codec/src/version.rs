@@ -33,7 +33,8 @@ impl ProtocolVersion {
 
     /// Identifies the version from a CONNECT's protocol name and level.
     ///
-    /// Returns `None` for any pair other than (`MQIsdp`, 3), (`MQTT`, 4) and (`MQTT`, 5).
+    /// Returns `None` for any pair other than (`MQIsdp`, 3), (`MQTT`, 4) and (`MQTT`, 5), and
+    /// for a version this build leaves out ([`ProtocolVersion::is_enabled`]).
     pub fn from_name_and_level(name: &[u8], level: u8) -> Option<Self> {
         let version = match (name, level) {
             (b"MQIsdp", 3) => ProtocolVersion::V3_1,

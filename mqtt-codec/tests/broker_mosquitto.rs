@@ -359,3 +359,44 @@ fn a_retained_message_past_the_limits_is_delivered_but_not_kept_0x97() {
     h.subscribe(3, "r/#", mqtt_codec::QoS::AtMostOnce);
     assert_eq!(h.payloads(3), ["uno"]);
 }
+
+/// A PUBREC with an error code ends the QoS 2 exchange ([MQTT-4.3.3-9]): its identifier is
+/// free again at once, and a new message under it is a new message, not a retransmission.
+#[test]
+fn mqtt_4_3_3_9_a_qos_2_refused_with_0x97_frees_its_packet_identifier() {
+    let mut h = Harness::new(BrokerConfig {
+        max_retained: Some(0),
+        ..BrokerConfig::default()
+    });
+    h.connect(1, V5, "pub", true);
+    h.connect(2, V5, "sub", true);
+    h.subscribe(2, "q/#", mqtt_codec::QoS::ExactlyOnce);
+    let over = publish_packet(
+        "q/r",
+        "retained",
+        mqtt_codec::QoS::ExactlyOnce,
+        Some(7),
+        true,
+        Default::default(),
+    );
+    h.send(1, over);
+    let rec = h.received(1).into_iter().find_map(|p| match p {
+        Packet::PubRec(r) => Some(r.reason_code),
+        _ => None,
+    });
+    assert_eq!(rec, Some(ReasonCode::QuotaExceeded));
+    // The same identifier, a new message: delivered, and the exchange completes.
+    h.publish2(1, "q/x", "fresh", 7);
+    assert_eq!(h.drain_acking(2), ["retained", "fresh"]);
+}
+
+#[test]
+fn max_keepalive_0_is_no_limit_as_in_mosquitto() {
+    let mut h = max_keepalive(0);
+    let mut c = connect_packet(V311, "any", true);
+    c.keep_alive = 0;
+    assert_eq!(h.connect_with(1, c).reason_code, ReasonCode::Success);
+    let mut c = connect_packet(V5, "five", true);
+    c.keep_alive = 600;
+    assert_eq!(h.connect_with(2, c).properties.server_keep_alive, None);
+}

@@ -95,6 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             events_tx.clone(),
             ids.clone(),
             None,
+            opts.max_packet_size,
         ));
     }
     if let Some(addr) = &opts.wss_listen {
@@ -105,6 +106,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             events_tx.clone(),
             ids.clone(),
             tls.clone(),
+            opts.max_packet_size,
         ));
     }
     tokio::spawn(accept_loop(listener, events_tx, ids, None));
@@ -121,6 +123,9 @@ async fn stop_signal() {
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
     }
 }
+
+/// How long a TLS or WebSocket handshake may take before the connection is dropped.
+pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a shutdown waits for the last bytes to reach the clients' sockets.
 const SHUTDOWN_FLUSH: Duration = Duration::from_secs(2);
@@ -160,13 +165,14 @@ async fn accept_loop(
                 // the others.
                 let (acceptor, events) = (acceptor.clone(), events.clone());
                 tokio::spawn(async move {
-                    match acceptor.accept(stream).await {
-                        Ok(tls) => {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => {
                             let (read, write) = tokio::io::split(tls);
                             let peer = spawn_peer(id, read, write, &events);
                             let _ = events.send(Event::Opened(id, peer)).await;
                         }
-                        Err(e) => tracing::info!("TLS handshake from {addr} failed: {e}"),
+                        Ok(Err(e)) => tracing::info!("TLS handshake from {addr} failed: {e}"),
+                        Err(_) => tracing::info!("TLS handshake from {addr} timed out"),
                     }
                 });
             }

@@ -3,6 +3,7 @@
 //! in either direction, a packet split across frames or several in one frame alike. A text
 //! frame closes the connection ([MQTT-6.0.0-1]). Over TLS too (`--wss-listen`).
 
+use crate::HANDSHAKE_TIMEOUT;
 use crate::{Event, Peer};
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
@@ -12,8 +13,10 @@ use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
+use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 
@@ -21,13 +24,20 @@ use tokio_tungstenite::WebSocketStream;
 const SUBPROTOCOLS: [&str; 2] = ["mqtt", "mqttv3.1"];
 
 /// Accepts WebSocket connections (over TLS, with `tls`); each is handshaken in a task of
-/// its own.
+/// its own. A WebSocket message is limited to `max_packet_size` and a margin (it may hold
+/// several packets), so a client cannot make the broker buffer more than its packets may
+/// be.
 pub async fn accept_loop(
     listener: TcpListener,
     events: mpsc::Sender<Event>,
     ids: Arc<AtomicU64>,
     tls: Option<tokio_rustls::TlsAcceptor>,
+    max_packet_size: usize,
 ) {
+    let limit = max_packet_size.saturating_add(64 * 1024);
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit));
     loop {
         let (stream, addr) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -41,10 +51,11 @@ pub async fn accept_loop(
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
             match tls {
-                None => handshake(id, stream, addr, events).await,
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(stream) => handshake(id, stream, addr, events).await,
-                    Err(e) => tracing::info!("TLS handshake from {addr} failed: {e}"),
+                None => handshake(id, stream, addr, events, config).await,
+                Some(acceptor) => match timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => handshake(id, stream, addr, events, config).await,
+                    Ok(Err(e)) => tracing::info!("TLS handshake from {addr} failed: {e}"),
+                    Err(_) => tracing::info!("TLS handshake from {addr} timed out"),
                 },
             }
         });
@@ -57,15 +68,19 @@ async fn handshake<S>(
     stream: S,
     addr: std::net::SocketAddr,
     events: mpsc::Sender<Event>,
+    config: WebSocketConfig,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    match tokio_tungstenite::accept_hdr_async(stream, choose_subprotocol).await {
-        Ok(ws) => {
+    let accept =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, choose_subprotocol, Some(config));
+    match timeout(HANDSHAKE_TIMEOUT, accept).await {
+        Ok(Ok(ws)) => {
             tracing::debug!("connection {id} from {addr} (websocket)");
             start(id, ws, events).await;
         }
-        Err(e) => tracing::info!("websocket handshake from {addr} failed: {e}"),
+        Ok(Err(e)) => tracing::info!("websocket handshake from {addr} failed: {e}"),
+        Err(_) => tracing::info!("websocket handshake from {addr} timed out"),
     }
 }
 

@@ -18,7 +18,8 @@ pub struct BrokerConfig {
     /// The longest keep alive a client may use, in seconds, as mosquitto's `max_keepalive`:
     /// a 5.0 client asking for more, or for 0 (none), is told this value in CONNACK (Server
     /// Keep Alive) and held to it; a 3.1 or 3.1.1 client asking for more or for 0 is refused
-    /// with CONNACK 0x02 (identifier rejected), since 3.x cannot be told. `None`: no limit.
+    /// with CONNACK 0x02 (identifier rejected), since 3.x cannot be told. `None` or `Some(0)`:
+    /// no limit (mosquitto's 0).
     pub max_keepalive: Option<u16>,
     /// The highest QoS granted and accepted.
     pub max_qos: QoS,

@@ -132,7 +132,7 @@ impl Broker {
         let imposed_keep_alive = self
             .config
             .max_keepalive
-            .filter(|&max| connect.keep_alive == 0 || connect.keep_alive > max);
+            .filter(|&max| max > 0 && (connect.keep_alive == 0 || connect.keep_alive > max));
         if imposed_keep_alive.is_some() && !v5 {
             return self.refuse_connect(conn, version, ReasonCode::ClientIdentifierNotValid);
         }
@@ -356,9 +356,15 @@ impl Broker {
                 let rec = if known {
                     ReasonCode::Success
                 } else if allowed {
-                    session.incoming_qos2.insert(id.get());
-                    let routed = self.route(message, now);
-                    code(Some(routed))
+                    let rec = code(Some(self.route(message, now)));
+                    // An error code ends the exchange (no PUBREL follows): only a success
+                    // keeps the identifier until its PUBREL.
+                    if !rec.is_error() {
+                        if let Some(session) = self.sessions.get_mut(&client_id) {
+                            session.incoming_qos2.insert(id.get());
+                        }
+                    }
+                    rec
                 } else {
                     code(None)
                 };
