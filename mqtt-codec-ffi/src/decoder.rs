@@ -12,7 +12,7 @@ use crate::convert::{fill_packet, parse_options, Wire};
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
 use crate::{guard, guard_or};
-use codec::{DecodeError, Decoder, DecoderConfig, ProtocolVersion, RecvBuffer};
+use codec::{DecodeError, Decoder, DecoderConfig, ProtocolVersion, RecvBuffer, SliceBuffer};
 use core::mem::{align_of, size_of};
 use core::slice;
 #[cfg(feature = "alloc")]
@@ -88,34 +88,31 @@ impl CallerBuffer {
     }
 }
 
+impl CallerBuffer {
+    /// Runs `f` on the buffer as the core's `SliceBuffer`, keeping its positions.
+    fn with<R>(&mut self, f: impl FnOnce(&mut SliceBuffer<'_>) -> R) -> R {
+        let (start, end) = (self.start, self.end);
+        let mut slice = SliceBuffer::resume(self.bytes(), start, end);
+        let out = f(&mut slice);
+        (self.start, self.end) = slice.positions();
+        out
+    }
+}
+
 impl RecvBuffer for CallerBuffer {
     fn data(&self) -> &[u8] {
         let len = self.end.saturating_sub(self.start);
-        // SAFETY: as in `bytes`; `start..end` lies within `cap` (kept so by the methods
-        // below) and was written by `append`.
+        // SAFETY: as in `bytes`; `start..end` lies within `cap` (the core's SliceBuffer keeps
+        // it so) and was written by `append`.
         unsafe { slice::from_raw_parts(self.ptr.wrapping_add(self.start), len) }
     }
 
     fn append(&mut self, data: &[u8]) -> usize {
-        let (start, end, cap) = (self.start, self.end, self.cap);
-        if cap - end < data.len() && start > 0 {
-            self.bytes().copy_within(start..end, 0);
-            self.end = end - start;
-            self.start = 0;
-        }
-        let n = data.len().min(cap - self.end);
-        let at = self.end;
-        self.bytes()[at..at + n].copy_from_slice(&data[..n]);
-        self.end = at + n;
-        n
+        self.with(|b| b.append(data))
     }
 
     fn consume(&mut self, n: usize) {
-        self.start = self.start.saturating_add(n).min(self.end);
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-        }
+        self.with(|b| b.consume(n));
     }
 
     fn clear(&mut self) {

@@ -87,6 +87,23 @@ impl<'b> SliceBuffer<'b> {
             end: 0,
         }
     }
+
+    /// A buffer over `buf` holding `buf[start..end]`, as [`SliceBuffer::positions`] left it:
+    /// for a caller that keeps the positions between uses rather than the buffer itself (a
+    /// binding whose caller owns the memory). Positions out of range are clamped.
+    pub fn resume(buf: &'b mut [u8], start: usize, end: usize) -> Self {
+        let end = end.min(buf.len());
+        SliceBuffer {
+            buf,
+            start: start.min(end),
+            end,
+        }
+    }
+
+    /// Where the buffered bytes are in the slice: `(start, end)`.
+    pub fn positions(&self) -> (usize, usize) {
+        (self.start, self.end)
+    }
 }
 
 impl RecvBuffer for SliceBuffer<'_> {

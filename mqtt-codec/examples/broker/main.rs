@@ -186,13 +186,30 @@ where
     R: tokio::io::AsyncRead + Unpin + Send + 'static,
     W: tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let events = events.clone();
+    spawn_tasks(
+        move |paused| read_loop(id, read, events, paused),
+        move |rx, pending| write_loop(write, rx, pending),
+    )
+}
+
+/// Spawns a connection's reader (given the pause switch) and writer (given the bytes the
+/// broker sends and the count of those not written yet), for any transport.
+pub(crate) fn spawn_tasks<RF, WF>(
+    reader: impl FnOnce(watch::Receiver<bool>) -> RF,
+    writer: impl FnOnce(mpsc::UnboundedReceiver<Bytes>, Arc<AtomicUsize>) -> WF,
+) -> Peer
+where
+    RF: std::future::Future<Output = ()> + Send + 'static,
+    WF: std::future::Future<Output = ()> + Send + 'static,
+{
     // An unbounded channel, bounded by the broker task: it counts the bytes waiting
     // (`pending`) and stops a connection that lets them grow past the limit.
     let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
     let pending = Arc::new(AtomicUsize::new(0));
-    let writer_task = tokio::spawn(write_loop(write, rx, pending.clone()));
+    let writer_task = tokio::spawn(writer(rx, pending.clone()));
     let (paused, paused_rx) = watch::channel(false);
-    let reader = tokio::spawn(read_loop(id, read, events.clone(), paused_rx));
+    let reader = tokio::spawn(reader(paused_rx));
     Peer {
         writer: tx,
         pending,

@@ -4,7 +4,7 @@
 //! frame closes the connection ([MQTT-6.0.0-1]). Over TLS too (`--wss-listen`).
 
 use crate::HANDSHAKE_TIMEOUT;
-use crate::{Event, Peer};
+use crate::{spawn_tasks, Event};
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use mqtt_codec::broker::ConnId;
@@ -111,19 +111,11 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (sink, stream) = ws.split();
-    let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
-    let pending = Arc::new(AtomicUsize::new(0));
-    let writer_task = tokio::spawn(write_loop(sink, rx, pending.clone()));
-    let (paused, paused_rx) = watch::channel(false);
-    let reader = tokio::spawn(read_loop(id, stream, events.clone(), paused_rx));
-    let peer = Peer {
-        writer: tx,
-        pending,
-        reader: reader.abort_handle(),
-        writer_task,
-        dropped: 0,
-        paused,
-    };
+    let reader_events = events.clone();
+    let peer = spawn_tasks(
+        move |paused| read_loop(id, stream, reader_events, paused),
+        move |rx, pending| write_loop(sink, rx, pending),
+    );
     let _ = events.send(Event::Opened(id, peer)).await;
 }
 
