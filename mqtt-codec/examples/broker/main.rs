@@ -87,27 +87,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tracing::info!("MQTT over TLS on {}", l.local_addr()?);
         tokio::spawn(accept_loop(l, events_tx.clone(), ids.clone(), tls.clone()));
     }
-    if let Some(addr) = &opts.ws_listen {
-        let ws = TcpListener::bind(addr).await?;
-        tracing::info!("MQTT over WebSocket on {}", ws.local_addr()?);
-        tokio::spawn(websocket::accept_loop(
-            ws,
-            events_tx.clone(),
-            ids.clone(),
-            None,
-            opts.max_packet_size,
-        ));
-    }
-    if let Some(addr) = &opts.wss_listen {
-        let ws = TcpListener::bind(addr).await?;
-        tracing::info!("MQTT over WebSocket over TLS on {}", ws.local_addr()?);
-        tokio::spawn(websocket::accept_loop(
-            ws,
-            events_tx.clone(),
-            ids.clone(),
-            tls.clone(),
-            opts.max_packet_size,
-        ));
+    let websockets = [
+        (&opts.ws_listen, None, "WebSocket"),
+        (&opts.wss_listen, tls.clone(), "WebSocket over TLS"),
+    ];
+    for (addr, tls, what) in websockets {
+        if let Some(addr) = addr {
+            let ws = TcpListener::bind(addr).await?;
+            tracing::info!("MQTT over {what} on {}", ws.local_addr()?);
+            tokio::spawn(websocket::accept_loop(
+                ws,
+                events_tx.clone(),
+                ids.clone(),
+                tls,
+                opts.max_packet_size,
+            ));
+        }
     }
     tokio::spawn(accept_loop(listener, events_tx, ids, None));
     run_broker(Broker::new(config), events_rx, write_limit, stop_signal()).await;
