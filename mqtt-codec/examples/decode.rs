@@ -1,8 +1,11 @@
 //! Prints the packets of a hex string, or of a raw byte stream on stdin, one a line.
 //!
 //! ```text
-//! cargo run --example decode -- [--protocol 3.1|3.1.1|5] [HEX]
+//! cargo run --example decode -- [--protocol 3.1|3.1.1|5|sn] [HEX]
 //! ```
+//!
+//! With `--protocol sn` the input is MQTT-SN 1.2 datagrams, one after another, each as long
+//! as its Length field says (an encapsulated one: its envelope, then the inner message).
 //!
 //! Without `--protocol` the version is learned from a leading CONNECT, else 3.1.1. Packets
 //! of both directions are accepted. On malformed or truncated input it prints the error and
@@ -40,18 +43,59 @@ fn parse_version(text: &str) -> Result<ProtocolVersion, String> {
     }
 }
 
+/// Prints MQTT-SN datagrams laid end to end; false on the first one that does not parse.
+fn run_sn(mut input: &[u8]) -> bool {
+    let mut offset = 0;
+    while !input.is_empty() {
+        let len = sn_datagram_len(input).min(input.len());
+        let (datagram, rest) = input.split_at(len);
+        match mqtt_codec::sn::parse(datagram) {
+            Ok(message) => println!("{message}"),
+            Err(e) => {
+                println!("error at offset {offset}: {e}");
+                return false;
+            }
+        }
+        offset += len;
+        input = rest;
+    }
+    true
+}
+
+/// The size of the datagram at the start of `input`, read from its Length; what is too
+/// short to say is taken whole, for the parser to refuse.
+fn sn_datagram_len(input: &[u8]) -> usize {
+    let own = |b: &[u8]| match b {
+        [1, hi, lo, ..] => usize::from(u16::from_be_bytes([*hi, *lo])),
+        [n, ..] => usize::from(*n),
+        [] => 0,
+    };
+    match input {
+        [n, 0xFE, ..] if *n != 1 => {
+            let envelope = usize::from(*n);
+            envelope + input.get(envelope..).map_or(0, own)
+        }
+        _ => own(input).max(1),
+    }
+}
+
 fn run() -> Result<bool, String> {
     let mut args = std::env::args().skip(1);
     let mut version = None;
+    let mut sn = false;
     let mut hex = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--protocol" | "-p" => {
                 let v = args.next().ok_or("--protocol needs a value")?;
-                version = Some(parse_version(&v)?);
+                if v == "sn" {
+                    sn = true;
+                } else {
+                    version = Some(parse_version(&v)?);
+                }
             }
             "--help" | "-h" => {
-                println!("usage: decode [--protocol 3.1|3.1.1|5] [HEX]   (raw bytes on stdin without HEX)");
+                println!("usage: decode [--protocol 3.1|3.1.1|5|sn] [HEX]   (raw bytes on stdin without HEX)");
                 return Ok(true);
             }
             _ if hex.is_none() => hex = Some(arg),
@@ -68,6 +112,9 @@ fn run() -> Result<bool, String> {
             raw
         }
     };
+    if sn {
+        return Ok(run_sn(&input));
+    }
     // Learn the version from a leading CONNECT unless told; otherwise assume 3.1.1.
     let version = version
         .or_else(|| (input.first().map(|b| b >> 4) != Some(1)).then_some(ProtocolVersion::V3_1_1));

@@ -42,6 +42,7 @@
 //! - [`TopicName`], [`TopicFilter`] and [`topic_matches`].
 //! - [`DecodeError`] and [`EncodeError`], each naming the rule that was broken;
 //!   [`DecodeError::reason_code`] gives the 5.0 reason code to send.
+//! - [`sn`]: MQTT-SN 1.2, the datagram variant, with the same shape.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -72,6 +73,7 @@ mod qos;
 mod reason;
 mod recv_buffer;
 pub mod region;
+pub mod sn;
 mod storage;
 mod string;
 #[cfg(feature = "alloc")]

@@ -25,8 +25,8 @@ struct Owner<'f> {
 impl Owner<'_> {
     fn bytes(self, b: &[u8]) -> Bytes {
         match self.frame {
-            Some(frame) if contains(frame, b) => frame.slice_ref(b),
-            _ => Bytes::copy_from_slice(b),
+            Some(frame) => slice_or_copy(frame, b),
+            None => Bytes::copy_from_slice(b),
         }
     }
 
@@ -158,6 +158,15 @@ impl Owner<'_> {
             reason_code: a.reason_code,
             properties: self.properties(&a.properties),
         }
+    }
+}
+
+/// `b` as a slice of `frame` when it lies in it (nothing copied), else a copy.
+pub(crate) fn slice_or_copy(frame: &Bytes, b: &[u8]) -> Bytes {
+    if contains(frame, b) {
+        frame.slice_ref(b)
+    } else {
+        Bytes::copy_from_slice(b)
     }
 }
 

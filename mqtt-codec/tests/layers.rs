@@ -44,6 +44,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "owned_body",
             "to_owned",
             "region",
+            "sn",
         ],
     ),
     ("broker", &["broker"]),
