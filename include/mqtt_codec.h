@@ -27,6 +27,169 @@
 #define MQTT_DECODER_WORDS 24
 
 /**
+ * MsgType ADVERTISE (0x00).
+ */
+#define MQTTSN_ADVERTISE 0
+
+/**
+ * MsgType SEARCHGW (0x01).
+ */
+#define MQTTSN_SEARCHGW 1
+
+/**
+ * MsgType GWINFO (0x02).
+ */
+#define MQTTSN_GWINFO 2
+
+/**
+ * MsgType CONNECT (0x04).
+ */
+#define MQTTSN_CONNECT 4
+
+/**
+ * MsgType CONNACK (0x05).
+ */
+#define MQTTSN_CONNACK 5
+
+/**
+ * MsgType WILLTOPICREQ (0x06).
+ */
+#define MQTTSN_WILLTOPICREQ 6
+
+/**
+ * MsgType WILLTOPIC (0x07).
+ */
+#define MQTTSN_WILLTOPIC 7
+
+/**
+ * MsgType WILLMSGREQ (0x08).
+ */
+#define MQTTSN_WILLMSGREQ 8
+
+/**
+ * MsgType WILLMSG (0x09).
+ */
+#define MQTTSN_WILLMSG 9
+
+/**
+ * MsgType REGISTER (0x0A).
+ */
+#define MQTTSN_REGISTER 10
+
+/**
+ * MsgType REGACK (0x0B).
+ */
+#define MQTTSN_REGACK 11
+
+/**
+ * MsgType PUBLISH (0x0C).
+ */
+#define MQTTSN_PUBLISH 12
+
+/**
+ * MsgType PUBACK (0x0D).
+ */
+#define MQTTSN_PUBACK 13
+
+/**
+ * MsgType PUBCOMP (0x0E).
+ */
+#define MQTTSN_PUBCOMP 14
+
+/**
+ * MsgType PUBREC (0x0F).
+ */
+#define MQTTSN_PUBREC 15
+
+/**
+ * MsgType PUBREL (0x10).
+ */
+#define MQTTSN_PUBREL 16
+
+/**
+ * MsgType SUBSCRIBE (0x12).
+ */
+#define MQTTSN_SUBSCRIBE 18
+
+/**
+ * MsgType SUBACK (0x13).
+ */
+#define MQTTSN_SUBACK 19
+
+/**
+ * MsgType UNSUBSCRIBE (0x14).
+ */
+#define MQTTSN_UNSUBSCRIBE 20
+
+/**
+ * MsgType UNSUBACK (0x15).
+ */
+#define MQTTSN_UNSUBACK 21
+
+/**
+ * MsgType PINGREQ (0x16).
+ */
+#define MQTTSN_PINGREQ 22
+
+/**
+ * MsgType PINGRESP (0x17).
+ */
+#define MQTTSN_PINGRESP 23
+
+/**
+ * MsgType DISCONNECT (0x18).
+ */
+#define MQTTSN_DISCONNECT 24
+
+/**
+ * MsgType WILLTOPICUPD (0x1A).
+ */
+#define MQTTSN_WILLTOPICUPD 26
+
+/**
+ * MsgType WILLTOPICRESP (0x1B).
+ */
+#define MQTTSN_WILLTOPICRESP 27
+
+/**
+ * MsgType WILLMSGUPD (0x1C).
+ */
+#define MQTTSN_WILLMSGUPD 28
+
+/**
+ * MsgType WILLMSGRESP (0x1D).
+ */
+#define MQTTSN_WILLMSGRESP 29
+
+/**
+ * MsgType ENCAPSULATED (0xFE).
+ */
+#define MQTTSN_ENCAPSULATED 254
+
+/**
+ * `msg_type` of an [`mqttsn_message`] that holds no message: what `mqttsn_parse()` leaves
+ * in `*answer` when a refused datagram is simply dropped (0xFF is reserved in MQTT-SN 1.2).
+ */
+#define MQTTSN_NO_MESSAGE 255
+
+/**
+ * TopicIdType `00`: a registered topic id (in SUBSCRIBE and UNSUBSCRIBE: a topic name in
+ * `text`).
+ */
+#define MQTTSN_TOPIC_NORMAL 0
+
+/**
+ * TopicIdType `01`: a predefined topic id.
+ */
+#define MQTTSN_TOPIC_PREDEFINED 1
+
+/**
+ * TopicIdType `10`: a short topic name, its two octets in `topic_id` (big-endian: the first
+ * character in the high byte).
+ */
+#define MQTTSN_TOPIC_SHORT 2
+
+/**
  * MQTT 3.1 (protocol name `MQIsdp`, level 3).
  */
 #define MQTT_V3_1 3
@@ -214,7 +377,8 @@
  * `MQTT_OK` (0) is success. `MQTT_NEED_MORE` and `MQTT_END` are normal answers, not errors.
  * Decode errors (100 to 199) mean the connection must be closed; in MQTT 5.0 first send the
  * reason code given by `mqtt_decode_error_reason_code()`. Encode errors (200 to 299) mean the
- * packet breaks a rule or cannot be represented in the version asked for.
+ * packet breaks a rule or cannot be represented in the version asked for. MQTT-SN errors
+ * (300 to 349) mean the datagram is dropped, unless `mqttsn_parse()` gave an answer to send.
  *
  * ```c
  * mqtt_status st = mqtt_decode(buf, len, &opts, &packet, &n);
@@ -510,6 +674,86 @@ typedef enum mqtt_status {
      * Encode: another encoding error (a rule added to the core after this header).
      */
     MQTT_ERR_ENCODE_OTHER = 299,
+    /**
+     * MQTT-SN: a datagram shorter than its header [SN-HDR-5].
+     */
+    MQTT_ERR_SN_TOO_SHORT = 300,
+    /**
+     * MQTT-SN: a Length of 0, or a 3-octet Length below 4 [SN-HDR-5].
+     */
+    MQTT_ERR_SN_LENGTH_TOO_SMALL = 301,
+    /**
+     * MQTT-SN: the Length disagrees with the datagram's size [SN-HDR-4].
+     */
+    MQTT_ERR_SN_LENGTH_MISMATCH = 302,
+    /**
+     * MQTT-SN: a reserved MsgType [SN-HDR-6].
+     */
+    MQTT_ERR_SN_RESERVED_MSG_TYPE = 303,
+    /**
+     * MQTT-SN: a message whose size does not fit its layout [SN-MSG-1].
+     */
+    MQTT_ERR_SN_WRONG_SIZE = 304,
+    /**
+     * MQTT-SN: the reserved TopicIdType 11 [SN-FLG-2].
+     */
+    MQTT_ERR_SN_RESERVED_TOPIC_ID_TYPE = 305,
+    /**
+     * MQTT-SN: QoS -1 outside a client's PUBLISH [SN-FLG-3].
+     */
+    MQTT_ERR_SN_QOS_MINUS_ONE = 306,
+    /**
+     * MQTT-SN: a QoS -1 PUBLISH naming a normal topic id [SN-PUB-2].
+     */
+    MQTT_ERR_SN_QOS_MINUS_ONE_NORMAL_TOPIC = 307,
+    /**
+     * MQTT-SN: MsgId 0 where a reply is matched to it [SN-FLD-4].
+     */
+    MQTT_ERR_SN_ZERO_MSG_ID = 308,
+    /**
+     * MQTT-SN: CONNECT with a ProtocolId other than 0x01 [SN-CON-1].
+     */
+    MQTT_ERR_SN_PROTOCOL_ID = 309,
+    /**
+     * MQTT-SN: a ClientId empty or too long [SN-FLD-2].
+     */
+    MQTT_ERR_SN_CLIENT_ID_LENGTH = 310,
+    /**
+     * MQTT-SN: a text field that is not valid UTF-8 or holds U+0000 [SN-FLD-3].
+     */
+    MQTT_ERR_SN_INVALID_STRING = 311,
+    /**
+     * MQTT-SN: a topic name or filter breaking the topic rules [SN-FLD-3].
+     */
+    MQTT_ERR_SN_INVALID_TOPIC = 312,
+    /**
+     * MQTT-SN: a predefined id or short name that is not 2 octets [SN-SUB-1].
+     */
+    MQTT_ERR_SN_TOPIC_ID_LENGTH = 313,
+    /**
+     * MQTT-SN: unused flag bits set, in strict mode [SN-FLG-1].
+     */
+    MQTT_ERR_SN_UNUSED_FLAGS = 314,
+    /**
+     * MQTT-SN: a malformed or nested forwarder encapsulation [SN-ENC-1].
+     */
+    MQTT_ERR_SN_ENCAPSULATION = 315,
+    /**
+     * MQTT-SN encode: topic id 0x0000 or 0xFFFF, never assigned [SN-FLD-1].
+     */
+    MQTT_ERR_SN_RESERVED_TOPIC_ID = 316,
+    /**
+     * MQTT-SN encode: a QoS 0 or -1 PUBLISH with a MsgId or DUP [SN-FLD-4].
+     */
+    MQTT_ERR_SN_QOS0_FIELDS = 317,
+    /**
+     * MQTT-SN encode: a message over 65535 octets, or a field that does not fit its message.
+     */
+    MQTT_ERR_SN_TOO_LONG = 318,
+    /**
+     * MQTT-SN: another error (a rule added to the core after this header).
+     */
+    MQTT_ERR_SN_OTHER = 349,
 } mqtt_status;
 
 /**
@@ -979,6 +1223,107 @@ typedef struct mqtt_user_property {
     struct mqtt_bytes value;
 } mqtt_user_property;
 
+/**
+ * What `mqttsn_parse()` accepts beyond the specification's defaults.
+ */
+typedef struct mqttsn_options {
+    /**
+     * The longest ClientId accepted; 0 means the specification's 23.
+     */
+    size_t max_client_id_len;
+    /**
+     * Refuse flag bits a message does not use (off: ignore them, as the specification
+     * allows).
+     */
+    bool strict_flags;
+} mqttsn_options;
+
+/**
+ * One MQTT-SN 1.2 message, flat: `msg_type` is the MsgType octet (0x0C PUBLISH, ...) and
+ * says which fields mean something; the others are 0 or empty.
+ *
+ * - `text`: CONNECT and PINGREQ ClientId, REGISTER TopicName, WILLTOPIC(UPD) WillTopic,
+ *   SUBSCRIBE and UNSUBSCRIBE topic filter (TopicIdType normal). Empty in a PINGREQ without a
+ *   ClientId and in the empty WILLTOPIC(UPD) that deletes the will.
+ * - `data`: PUBLISH Data, WILLMSG(UPD) WillMsg, GWINFO GwAdd, and an encapsulation's inner
+ *   message (a whole datagram: parse it with `mqttsn_parse()`).
+ * - `node_id`: an encapsulation's wireless node id.
+ * - `topic_id`: the TopicId of PUBLISH, PUBACK, REGISTER, REGACK and SUBACK, and of
+ *   SUBSCRIBE and UNSUBSCRIBE with a predefined id or short name.
+ * - `duration`: CONNECT keep-alive, ADVERTISE interval, DISCONNECT sleep (with
+ *   `has_duration`).
+ */
+typedef struct mqttsn_message {
+    /**
+     * The MsgType octet.
+     */
+    uint8_t msg_type;
+    /**
+     * DUP (PUBLISH, SUBSCRIBE).
+     */
+    bool dup;
+    /**
+     * QoS -1, 0, 1 or 2 (PUBLISH; SUBSCRIBE, SUBACK, WILLTOPIC(UPD) 0 to 2).
+     */
+    int8_t qos;
+    /**
+     * RETAIN (PUBLISH, WILLTOPIC(UPD)).
+     */
+    bool retain;
+    /**
+     * The Will flag (CONNECT).
+     */
+    bool will;
+    /**
+     * CleanSession (CONNECT).
+     */
+    bool clean_session;
+    /**
+     * TopicIdType, one of `MQTTSN_TOPIC_*` (PUBLISH, SUBSCRIBE, UNSUBSCRIBE).
+     */
+    uint8_t topic_id_type;
+    /**
+     * ReturnCode: 0 accepted, 1 congestion, 2 invalid topic id, 3 not supported.
+     */
+    uint8_t return_code;
+    /**
+     * GwId (ADVERTISE, GWINFO).
+     */
+    uint8_t gw_id;
+    /**
+     * Radius (SEARCHGW; an encapsulation's Ctrl bits 1-0).
+     */
+    uint8_t radius;
+    /**
+     * DISCONNECT carries a sleep duration.
+     */
+    bool has_duration;
+    /**
+     * Duration in seconds.
+     */
+    uint16_t duration;
+    /**
+     * TopicId, or a short name's two octets.
+     */
+    uint16_t topic_id;
+    /**
+     * MsgId.
+     */
+    uint16_t msg_id;
+    /**
+     * The text field (see above).
+     */
+    struct mqtt_bytes text;
+    /**
+     * The binary field (see above).
+     */
+    struct mqtt_bytes data;
+    /**
+     * An encapsulation's wireless node id.
+     */
+    struct mqtt_bytes node_id;
+} mqttsn_message;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1408,6 +1753,61 @@ struct mqtt_list mqtt_list_of_user_properties(const struct mqtt_user_property *i
  * ```
  */
 struct mqtt_list mqtt_list_of_subscription_identifiers(const uint32_t *items, size_t count);
+
+/**
+ * Parses one MQTT-SN 1.2 datagram into `*out`, whose views point into `buf`.
+ *
+ * On a refused datagram it returns the error (300 to 349) and, when `answer` is not NULL,
+ * fills `*answer` with the message MQTT-SN 1.2 answers with (CONNACK, SUBACK, REGACK or
+ * WILLTOPICRESP "not supported"), or sets its `msg_type` to `MQTTSN_NO_MESSAGE` when the
+ * datagram is just dropped. `opts` may be NULL for the defaults.
+ *
+ * ```c
+ * mqttsn_message m, answer;
+ * if (mqttsn_parse(buf, n, NULL, &m, &answer) == MQTT_OK && m.msg_type == 0x0C)
+ *     handle_publish(m.topic_id, m.data.ptr, m.data.len);
+ * ```
+ *
+ * # Safety
+ * `buf` must be NULL or readable for `len` bytes; `opts` NULL or readable; `out` NULL or
+ * writable; `answer` NULL or writable.
+ */
+enum mqtt_status mqttsn_parse(const uint8_t *buf,
+                              size_t len,
+                              const struct mqttsn_options *opts,
+                              struct mqttsn_message *out,
+                              struct mqttsn_message *answer);
+
+/**
+ * The exact number of octets `mqttsn_encode()` writes for `message`, after checking every
+ * rule the parser checks.
+ *
+ * # Safety
+ * `message` must be NULL or readable with valid views; `len` NULL or writable.
+ */
+enum mqtt_status mqttsn_encoded_len(const struct mqttsn_message *message, size_t *len);
+
+/**
+ * Encodes `message` at the start of `out` (`cap` bytes) and sets `*written`. On
+ * `MQTT_ERR_BUFFER_TOO_SMALL`, `*written` is the size needed; nothing is written on any
+ * error.
+ *
+ * ```c
+ * mqttsn_message m = {0};
+ * m.msg_type = 0x0C; m.qos = 1; m.topic_id_type = MQTTSN_TOPIC_PREDEFINED;
+ * m.topic_id = 5; m.msg_id = 2; m.data.ptr = (const uint8_t *)"1"; m.data.len = 1;
+ * size_t n;
+ * if (mqttsn_encode(&m, out, sizeof out, &n) == MQTT_OK) sendto(sock, out, n, 0, gw, gwlen);
+ * ```
+ *
+ * # Safety
+ * `message` must be NULL or readable with valid views; `out` NULL or writable for `cap`
+ * bytes; `written` NULL or writable.
+ */
+enum mqtt_status mqttsn_encode(const struct mqttsn_message *message,
+                               uint8_t *out,
+                               size_t cap,
+                               size_t *written);
 
 /**
  * Checks a topic name (for PUBLISH): a non-empty MQTT string without `+` or `#`. Returns

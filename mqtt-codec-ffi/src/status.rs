@@ -11,7 +11,8 @@ use core::ffi::{c_char, c_int};
 /// `MQTT_OK` (0) is success. `MQTT_NEED_MORE` and `MQTT_END` are normal answers, not errors.
 /// Decode errors (100 to 199) mean the connection must be closed; in MQTT 5.0 first send the
 /// reason code given by `mqtt_decode_error_reason_code()`. Encode errors (200 to 299) mean the
-/// packet breaks a rule or cannot be represented in the version asked for.
+/// packet breaks a rule or cannot be represented in the version asked for. MQTT-SN errors
+/// (300 to 349) mean the datagram is dropped, unless `mqttsn_parse()` gave an answer to send.
 ///
 /// ```c
 /// mqtt_status st = mqtt_decode(buf, len, &opts, &packet, &n);
@@ -166,6 +167,46 @@ pub enum mqtt_status {
     MQTT_ERR_NOT_IN_BUILD = 206,
     /// Encode: another encoding error (a rule added to the core after this header).
     MQTT_ERR_ENCODE_OTHER = 299,
+    /// MQTT-SN: a datagram shorter than its header [SN-HDR-5].
+    MQTT_ERR_SN_TOO_SHORT = 300,
+    /// MQTT-SN: a Length of 0, or a 3-octet Length below 4 [SN-HDR-5].
+    MQTT_ERR_SN_LENGTH_TOO_SMALL = 301,
+    /// MQTT-SN: the Length disagrees with the datagram's size [SN-HDR-4].
+    MQTT_ERR_SN_LENGTH_MISMATCH = 302,
+    /// MQTT-SN: a reserved MsgType [SN-HDR-6].
+    MQTT_ERR_SN_RESERVED_MSG_TYPE = 303,
+    /// MQTT-SN: a message whose size does not fit its layout [SN-MSG-1].
+    MQTT_ERR_SN_WRONG_SIZE = 304,
+    /// MQTT-SN: the reserved TopicIdType 11 [SN-FLG-2].
+    MQTT_ERR_SN_RESERVED_TOPIC_ID_TYPE = 305,
+    /// MQTT-SN: QoS -1 outside a client's PUBLISH [SN-FLG-3].
+    MQTT_ERR_SN_QOS_MINUS_ONE = 306,
+    /// MQTT-SN: a QoS -1 PUBLISH naming a normal topic id [SN-PUB-2].
+    MQTT_ERR_SN_QOS_MINUS_ONE_NORMAL_TOPIC = 307,
+    /// MQTT-SN: MsgId 0 where a reply is matched to it [SN-FLD-4].
+    MQTT_ERR_SN_ZERO_MSG_ID = 308,
+    /// MQTT-SN: CONNECT with a ProtocolId other than 0x01 [SN-CON-1].
+    MQTT_ERR_SN_PROTOCOL_ID = 309,
+    /// MQTT-SN: a ClientId empty or too long [SN-FLD-2].
+    MQTT_ERR_SN_CLIENT_ID_LENGTH = 310,
+    /// MQTT-SN: a text field that is not valid UTF-8 or holds U+0000 [SN-FLD-3].
+    MQTT_ERR_SN_INVALID_STRING = 311,
+    /// MQTT-SN: a topic name or filter breaking the topic rules [SN-FLD-3].
+    MQTT_ERR_SN_INVALID_TOPIC = 312,
+    /// MQTT-SN: a predefined id or short name that is not 2 octets [SN-SUB-1].
+    MQTT_ERR_SN_TOPIC_ID_LENGTH = 313,
+    /// MQTT-SN: unused flag bits set, in strict mode [SN-FLG-1].
+    MQTT_ERR_SN_UNUSED_FLAGS = 314,
+    /// MQTT-SN: a malformed or nested forwarder encapsulation [SN-ENC-1].
+    MQTT_ERR_SN_ENCAPSULATION = 315,
+    /// MQTT-SN encode: topic id 0x0000 or 0xFFFF, never assigned [SN-FLD-1].
+    MQTT_ERR_SN_RESERVED_TOPIC_ID = 316,
+    /// MQTT-SN encode: a QoS 0 or -1 PUBLISH with a MsgId or DUP [SN-FLD-4].
+    MQTT_ERR_SN_QOS0_FIELDS = 317,
+    /// MQTT-SN encode: a message over 65535 octets, or a field that does not fit its message.
+    MQTT_ERR_SN_TOO_LONG = 318,
+    /// MQTT-SN: another error (a rule added to the core after this header).
+    MQTT_ERR_SN_OTHER = 349,
 }
 
 use mqtt_status::*;
@@ -243,6 +284,26 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_ERR_EMPTY_TOPIC_FILTER,
     MQTT_ERR_NOT_IN_BUILD,
     MQTT_ERR_ENCODE_OTHER,
+    MQTT_ERR_SN_TOO_SHORT,
+    MQTT_ERR_SN_LENGTH_TOO_SMALL,
+    MQTT_ERR_SN_LENGTH_MISMATCH,
+    MQTT_ERR_SN_RESERVED_MSG_TYPE,
+    MQTT_ERR_SN_WRONG_SIZE,
+    MQTT_ERR_SN_RESERVED_TOPIC_ID_TYPE,
+    MQTT_ERR_SN_QOS_MINUS_ONE,
+    MQTT_ERR_SN_QOS_MINUS_ONE_NORMAL_TOPIC,
+    MQTT_ERR_SN_ZERO_MSG_ID,
+    MQTT_ERR_SN_PROTOCOL_ID,
+    MQTT_ERR_SN_CLIENT_ID_LENGTH,
+    MQTT_ERR_SN_INVALID_STRING,
+    MQTT_ERR_SN_INVALID_TOPIC,
+    MQTT_ERR_SN_TOPIC_ID_LENGTH,
+    MQTT_ERR_SN_UNUSED_FLAGS,
+    MQTT_ERR_SN_ENCAPSULATION,
+    MQTT_ERR_SN_RESERVED_TOPIC_ID,
+    MQTT_ERR_SN_QOS0_FIELDS,
+    MQTT_ERR_SN_TOO_LONG,
+    MQTT_ERR_SN_OTHER,
 ];
 
 /// The text of a status, NUL-terminated.
@@ -333,6 +394,34 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         MQTT_ERR_EMPTY_TOPIC_FILTER => b"empty topic filter [MQTT-4.7.3-1]\0",
         MQTT_ERR_NOT_IN_BUILD => b"left out of this build of the library\0",
         MQTT_ERR_ENCODE_OTHER => b"cannot encode the packet\0",
+        MQTT_ERR_SN_TOO_SHORT => b"MQTT-SN datagram too short for a header [SN-HDR-5]\0",
+        MQTT_ERR_SN_LENGTH_TOO_SMALL => b"MQTT-SN Length below the smallest message [SN-HDR-5]\0",
+        MQTT_ERR_SN_LENGTH_MISMATCH => b"MQTT-SN Length disagrees with the datagram [SN-HDR-4]\0",
+        MQTT_ERR_SN_RESERVED_MSG_TYPE => b"MQTT-SN reserved MsgType [SN-HDR-6]\0",
+        MQTT_ERR_SN_WRONG_SIZE => b"MQTT-SN message of the wrong size [SN-MSG-1]\0",
+        MQTT_ERR_SN_RESERVED_TOPIC_ID_TYPE => b"MQTT-SN reserved TopicIdType 11 [SN-FLG-2]\0",
+        MQTT_ERR_SN_QOS_MINUS_ONE => b"MQTT-SN QoS -1 not allowed here [SN-FLG-3]\0",
+        MQTT_ERR_SN_QOS_MINUS_ONE_NORMAL_TOPIC => {
+            b"MQTT-SN QoS -1 PUBLISH needs a predefined id or short name [SN-PUB-2]\0"
+        }
+        MQTT_ERR_SN_ZERO_MSG_ID => b"MQTT-SN MsgId 0 [SN-FLD-4]\0",
+        MQTT_ERR_SN_PROTOCOL_ID => b"MQTT-SN CONNECT ProtocolId is not 0x01 [SN-CON-1]\0",
+        MQTT_ERR_SN_CLIENT_ID_LENGTH => b"MQTT-SN ClientId empty or too long [SN-FLD-2]\0",
+        MQTT_ERR_SN_INVALID_STRING => b"MQTT-SN invalid text field [SN-FLD-3]\0",
+        MQTT_ERR_SN_INVALID_TOPIC => b"MQTT-SN invalid topic name or filter [SN-FLD-3]\0",
+        MQTT_ERR_SN_TOPIC_ID_LENGTH => {
+            b"MQTT-SN predefined id or short name not 2 octets [SN-SUB-1]\0"
+        }
+        MQTT_ERR_SN_UNUSED_FLAGS => b"MQTT-SN unused flag bits set [SN-FLG-1]\0",
+        MQTT_ERR_SN_ENCAPSULATION => b"MQTT-SN malformed forwarder encapsulation [SN-ENC-1]\0",
+        MQTT_ERR_SN_RESERVED_TOPIC_ID => {
+            b"MQTT-SN topic id 0x0000 or 0xFFFF is never assigned [SN-FLD-1]\0"
+        }
+        MQTT_ERR_SN_QOS0_FIELDS => {
+            b"MQTT-SN QoS 0 or -1 PUBLISH has MsgId 0 and no DUP [SN-FLD-4]\0"
+        }
+        MQTT_ERR_SN_TOO_LONG => b"MQTT-SN message or field too long [SN-HDR-2]\0",
+        MQTT_ERR_SN_OTHER => b"MQTT-SN error\0",
     }
 }
 

@@ -14,6 +14,7 @@ mod decoder;
 mod new_bytes;
 mod packets;
 mod properties;
+mod sn;
 
 use pyo3::prelude::*;
 
@@ -58,6 +59,8 @@ fn _mqtt_codec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decoder::PyDecoder>()?;
     m.add_function(wrap_pyfunction!(decoder::decode, m)?)?;
     m.add_function(wrap_pyfunction!(topic_matches, m)?)?;
+    m.add_function(wrap_pyfunction!(sn::_sn_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(sn::_sn_encode, m)?)?;
     m.add_function(wrap_pyfunction!(_reason_codes, m)?)?;
     m.add(
         "DEFAULT_MAX_PACKET_SIZE",

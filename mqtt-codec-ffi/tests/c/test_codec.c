@@ -1,7 +1,7 @@
 /*
  * C tests of libmqtt_codec: encode and decode of every packet type and version, malformed
  * input (every decode error kind), null and short-buffer arguments, chunked streaming input,
- * encode errors and the topic helpers. Prints "N passed, M failed"; exits 1 on a failure.
+ * encode errors, the topic helpers, and MQTT-SN 1.2 (test_sn.inc.c). Prints "N passed, M failed"; exits 1 on a failure.
  */
 #include "mqtt_codec.h"
 
@@ -962,6 +962,8 @@ static void test_version(void) {
                                     MQTT_CODEC_VERSION_PATCH);
 }
 
+#include "test_sn.inc.c"
+
 int main(void) {
     static const uint8_t versions[] = {MQTT_V3_1, MQTT_V3_1_1, MQTT_V5};
     static const size_t chunks[] = {1, 2, 3, 7, 1000};
@@ -980,6 +982,7 @@ int main(void) {
     test_stream_mixed();
     test_version();
     test_fixed_decoder();
+    test_sn();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -36,6 +36,7 @@ from ._mqtt_codec import (
     decode,
     topic_matches,
 )
+from . import sn
 
 __all__ = [
     "DEFAULT_MAX_PACKET_SIZE",
@@ -67,6 +68,7 @@ __all__ = [
     "Unsubscribe",
     "Will",
     "decode",
+    "sn",
     "topic_matches",
 ]
 

@@ -1,6 +1,6 @@
 """Type stubs of the extension module mqtt_codec._mqtt_codec (re-exported by mqtt_codec)."""
 
-from typing import Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from ._types import ProtocolVersion, QoS, ReasonCode
 
@@ -445,3 +445,12 @@ def topic_matches(filter: str, name: str) -> bool:
 
 def _reason_codes() -> List[Tuple[int, str]]:
     """Every reason code the core defines, with its name."""
+
+def _sn_parse(
+    data: bytes, max_client_id_len: int = 23, strict_flags: bool = False
+) -> Tuple[int, Dict[str, Any]]:
+    """Parses one MQTT-SN 1.2 datagram into (MsgType, fields); ValueError(message, rule,
+    answer) when refused."""
+
+def _sn_encode(msg_type: int, fields: Dict[str, Any]) -> bytes:
+    """Encodes one MQTT-SN 1.2 message from (MsgType, fields)."""

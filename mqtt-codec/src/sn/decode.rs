@@ -23,7 +23,7 @@ pub struct SnOptions {
 }
 
 impl SnOptions {
-    /// The specification's defaults: ClientIds of 1 to 23 octets, unused flags ignored.
+    /// The specification's defaults: ClientIds of 1 to 23 characters, unused flags ignored.
     pub const DEFAULT: SnOptions = SnOptions {
         max_client_id_len: 23,
         strict_flags: false,
@@ -152,15 +152,11 @@ impl<'a> Body<'a> {
         Ok(MqttStr::from_validated(bytes))
     }
 
-    /// A ClientId: 1 to `max` octets of valid text (SN-FLD-2).
+    /// A ClientId: 1 to `max` characters of valid text (SN-FLD-2).
     fn client_id(&self, bytes: &'a [u8], opts: &SnOptions) -> Result<MqttStr<&'a [u8]>, SnError> {
-        if bytes.is_empty() || bytes.len() > opts.max_client_id_len {
-            return Err(SnError::ClientIdLength {
-                len: bytes.len(),
-                max: opts.max_client_id_len,
-            });
-        }
-        self.text(bytes, "ClientId")
+        let id = self.text(bytes, "ClientId")?;
+        check_client_id(self.msg_type, id.as_str(), opts.max_client_id_len)?;
+        Ok(id)
     }
 
     /// A topic name or filter checked by `check` (SN-FLD-3); `msg_id` goes into the error
@@ -188,6 +184,15 @@ impl<'a> Body<'a> {
         self.topic(&name, "short topic name", msg_id, check_topic_name)?;
         Ok(name)
     }
+}
+
+/// A ClientId's length: 1 to `max` characters (SN-FLD-2).
+pub(crate) fn check_client_id(msg_type: MsgType, id: &str, max: usize) -> Result<(), SnError> {
+    let len = id.chars().count();
+    if len == 0 || len > max {
+        return Err(SnError::ClientIdLength { msg_type, len, max });
+    }
+    Ok(())
 }
 
 /// A topic filter as a SUBSCRIBE carries it: `$share/` filters keep their MQTT 5.0 form.

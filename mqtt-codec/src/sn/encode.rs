@@ -3,7 +3,7 @@
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use super::decode::SnOptions;
+use super::decode::{check_client_id, SnOptions};
 use super::error::{SnEncodeError, SnError};
 use super::header::{put_length, total_len};
 use super::message::{Message, SubscribeTopic, WillTopic};
@@ -244,14 +244,8 @@ impl<B: AsRef<[u8]>> Message<B> {
             }
         };
         let client_id = |id: &MqttStr<B>| {
-            let max = SnOptions::DEFAULT.max_client_id_len;
-            if id.is_empty() || id.len() > max {
-                return Err(SnEncodeError::Invalid(SnError::ClientIdLength {
-                    len: id.len(),
-                    max,
-                }));
-            }
-            Ok(())
+            check_client_id(msg_type, id.as_str(), SnOptions::DEFAULT.max_client_id_len)
+                .map_err(SnEncodeError::Invalid)
         };
         match self {
             Message::Connect(c) => client_id(&c.client_id)?,

@@ -79,10 +79,12 @@ pub enum SnError {
         /// The ProtocolId.
         id: u8,
     },
-    /// A ClientId empty or longer than allowed (SN-FLD-2; 23 by default).
-    #[error("ClientId of {len} octets; 1 to {max} are allowed [SN-FLD-2]")]
+    /// A ClientId empty or longer than allowed (SN-FLD-2; 23 characters by default).
+    #[error("{msg_type}: ClientId of {len} characters; 1 to {max} are allowed [SN-FLD-2]")]
     ClientIdLength {
-        /// Its length.
+        /// The message (CONNECT or PINGREQ).
+        msg_type: MsgType,
+        /// Its length in characters.
         len: usize,
         /// The longest allowed.
         max: usize,
@@ -128,9 +130,6 @@ pub enum SnError {
     /// An encapsulation in the 3-octet Length form, or inside another one (SN-ENC-1).
     #[error("forwarder encapsulation: {0} [SN-ENC-1]")]
     Encapsulation(&'static str),
-    /// The message inside an encapsulation is invalid (SN-ENC-1).
-    #[error("the encapsulated message is invalid [SN-ENC-1]")]
-    InnerMessage,
 }
 
 impl SnError {
@@ -147,10 +146,13 @@ impl SnError {
             SnError::ZeroMsgId { .. } => "SN-FLD-4",
             SnError::ProtocolId { .. } => "SN-CON-1",
             SnError::ClientIdLength { .. } => "SN-FLD-2",
+            SnError::InvalidString {
+                field: "ClientId", ..
+            } => "SN-FLD-2",
             SnError::InvalidString { .. } | SnError::InvalidTopic { .. } => "SN-FLD-3",
             SnError::TopicIdLength { .. } => "SN-SUB-1",
             SnError::UnusedFlags { .. } => "SN-FLG-1",
-            SnError::Encapsulation(_) | SnError::InnerMessage => "SN-ENC-1",
+            SnError::Encapsulation(_) => "SN-ENC-1",
         }
     }
 
@@ -170,8 +172,12 @@ impl SnError {
             return_code: not_supported,
         };
         match *self {
-            SnError::ProtocolId { .. } | SnError::ClientIdLength { .. } => Some(connack),
-            SnError::InvalidString {
+            SnError::ProtocolId { .. }
+            | SnError::ClientIdLength {
+                msg_type: MsgType::Connect,
+                ..
+            }
+            | SnError::InvalidString {
                 msg_type: MsgType::Connect,
                 ..
             } => Some(connack),
