@@ -2,6 +2,7 @@
 
 use super::acl::Acl;
 use super::passwords::Passwords;
+use super::sn_gateway::SnGatewayConfig;
 use crate::qos::QoS;
 
 /// Broker limits and capabilities. The defaults suit a small reference broker.
@@ -51,6 +52,8 @@ pub struct BrokerConfig {
     /// Whether a client may connect without a user name (mosquitto's `allow_anonymous`);
     /// refused otherwise with CONNACK 0x87 (5.0) or 0x05 (3.x).
     pub allow_anonymous: bool,
+    /// The MQTT-SN gateway ([`super::Broker::datagram_received`]).
+    pub mqttsn: SnGatewayConfig,
 }
 
 impl Default for BrokerConfig {
@@ -70,6 +73,7 @@ impl Default for BrokerConfig {
             max_retained: None,
             max_retained_bytes: None,
             allow_anonymous: true,
+            mqttsn: SnGatewayConfig::default(),
         }
     }
 }

@@ -35,7 +35,7 @@ impl Broker {
         self.resume_if_drained(now);
     }
 
-    fn handle_packet(&mut self, conn: ConnId, packet: Packet, now: Millis) {
+    pub(super) fn handle_packet(&mut self, conn: ConnId, packet: Packet, now: Millis) {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
@@ -101,7 +101,7 @@ impl Broker {
         );
         self.conns.remove(&conn);
         self.paused.remove(&conn);
-        self.actions.push_back(super::Action::Close { conn });
+        self.close_conn(conn);
     }
 
     fn on_connect(&mut self, conn: ConnId, connect: Connect, now: Millis) {

@@ -31,6 +31,7 @@ mod handlers;
 mod message;
 mod passwords;
 mod session;
+mod sn_gateway;
 mod sub_index;
 mod timers;
 
@@ -38,6 +39,9 @@ pub use acl::{Access, Acl, AclError};
 pub use config::BrokerConfig;
 pub use flow::STALL_MS;
 pub use passwords::{PasswordFileError, Passwords};
+pub use sn_gateway::{
+    parse_predefined_topics, PredefinedTopicsError, SnGatewayConfig, SnPeer, SN_CONN_BASE,
+};
 
 use crate::packet::{Disconnect, Packet};
 use crate::reason::ReasonCode;
@@ -99,6 +103,19 @@ pub enum Action {
         /// The connection.
         conn: ConnId,
     },
+    /// Send this datagram to an MQTT-SN peer (the gateway, [`Broker::datagram_received`]).
+    SendDatagram {
+        /// The peer.
+        peer: SnPeer,
+        /// One MQTT-SN message.
+        data: Bytes,
+    },
+    /// Send this ADVERTISE to the address the operator chose for announcements
+    /// ([`SnGatewayConfig::advertise_interval`]).
+    SnAdvertise {
+        /// The ADVERTISE datagram.
+        data: Bytes,
+    },
     /// A line for the log.
     Log {
         /// Its level.
@@ -140,11 +157,14 @@ pub struct Broker {
     queued_live: bool,
     /// The time of the latest event.
     clock: Millis,
+    /// The MQTT-SN gateway's clients.
+    sn: sn_gateway::Gateway,
 }
 
 impl Broker {
     /// A broker with `config`.
     pub fn new(config: BrokerConfig) -> Self {
+        let advertise = config.mqttsn.advertise_interval.is_some();
         Broker {
             config,
             conns: BTreeMap::new(),
@@ -158,6 +178,7 @@ impl Broker {
             paused: BTreeSet::new(),
             queued_live: false,
             clock: 0,
+            sn: sn_gateway::Gateway::new(advertise),
         }
     }
 
@@ -259,7 +280,11 @@ impl Broker {
             .filter(|(id, _)| !self.paused.contains(id))
             .filter_map(|(_, c)| c.deadline(CONNECT_TIMEOUT_MS));
         let sessions = self.sessions.values().filter_map(Session::deadline);
-        conns.chain(sessions).chain(self.stall_deadline()).min()
+        conns
+            .chain(sessions)
+            .chain(self.stall_deadline())
+            .chain(self.sn_deadline())
+            .min()
     }
 
     fn log(&mut self, level: Level, message: String) {
@@ -270,6 +295,9 @@ impl Broker {
     /// connection is gone, or the packet is larger than the client's Maximum Packet Size
     /// ([MQTT-3.1.2-24]: dropped as if sent).
     fn send(&mut self, conn: ConnId, packet: &Packet) -> bool {
+        if Self::is_sn_conn(conn) {
+            return self.sn_send(conn, packet);
+        }
         let Some(c) = self.conns.get(&conn) else {
             return false;
         };
@@ -300,6 +328,15 @@ impl Broker {
         }
         self.actions.push_back(Action::Send { conn, data: bytes });
         true
+    }
+
+    /// Asks the I/O loop to close `conn`; the gateway's own clients are told and forgotten.
+    fn close_conn(&mut self, conn: ConnId) {
+        if Self::is_sn_conn(conn) {
+            self.sn_closed(conn);
+        } else {
+            self.actions.push_back(Action::Close { conn });
+        }
     }
 
     /// Ends a connection on a protocol error: 5.0 clients get DISCONNECT with `reason` when
@@ -334,7 +371,7 @@ impl Broker {
             return;
         };
         self.paused.remove(&conn);
-        self.actions.push_back(Action::Close { conn });
+        self.close_conn(conn);
         if c.phase != Phase::Connected {
             return;
         }

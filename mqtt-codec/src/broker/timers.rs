@@ -63,6 +63,7 @@ impl Broker {
                 self.route(will, now);
             }
         }
+        self.sn_tick(now);
         // A subscriber may have just turned from slow to stuck.
         self.resume_if_drained(now);
     }

@@ -4,7 +4,9 @@
 //! decoded exactly as a real client of that protocol version would decode it.
 #![allow(dead_code)]
 
-use mqtt_codec::broker::{Action, Broker, BrokerConfig, BrokerStats, ConnId, Level, Millis};
+use mqtt_codec::broker::{
+    Action, Broker, BrokerConfig, BrokerStats, ConnId, Level, Millis, SnPeer,
+};
 use mqtt_codec::{
     ConnAck, Connect, Decoder, Disconnect, MqttStr, Packet, PacketId, PacketType, Properties,
     ProtocolVersion, PubResponse, Publish, QoS, ReasonCode, SubAck, Subscribe, Subscription,
@@ -34,6 +36,10 @@ pub struct Harness {
     now: Millis,
     clients: BTreeMap<ConnId, Client>,
     logs: Vec<(Level, String)>,
+    /// Datagrams the gateway sent, by peer, in order.
+    datagrams: BTreeMap<SnPeer, VecDeque<bytes::Bytes>>,
+    /// ADVERTISEs the gateway sent.
+    advertisements: Vec<bytes::Bytes>,
 }
 
 impl Default for Harness {
@@ -50,7 +56,40 @@ impl Harness {
             now: 0,
             clients: BTreeMap::new(),
             logs: Vec::new(),
+            datagrams: BTreeMap::new(),
+            advertisements: Vec::new(),
         }
+    }
+
+    /// An MQTT-SN datagram from `peer` to the gateway.
+    pub fn sn_send_bytes(&mut self, peer: SnPeer, data: &[u8]) {
+        self.broker.datagram_received(peer, data, self.now);
+        self.pump();
+    }
+
+    /// An MQTT-SN message from `peer` to the gateway.
+    pub fn sn_send(&mut self, peer: SnPeer, message: &mqtt_codec::sn::Message<&[u8]>) {
+        let data = message.to_vec().expect("the test's message encodes");
+        self.sn_send_bytes(peer, &data);
+    }
+
+    /// The datagrams the gateway sent `peer` since the last call, each parsed (a
+    /// forwarder's envelope stays one, as the peer receives it).
+    pub fn sn_received(&mut self, peer: SnPeer) -> Vec<mqtt_codec::sn::Message<bytes::Bytes>> {
+        self.datagrams
+            .remove(&peer)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| {
+                mqtt_codec::sn::parse_bytes(&d, &mqtt_codec::sn::SnOptions::DEFAULT)
+                    .unwrap_or_else(|e| panic!("the gateway sent an invalid datagram {d:?}: {e}"))
+            })
+            .collect()
+    }
+
+    /// The ADVERTISEs sent since the last call.
+    pub fn sn_advertisements(&mut self) -> Vec<bytes::Bytes> {
+        std::mem::take(&mut self.advertisements)
     }
 
     /// The fake clock.
@@ -260,6 +299,10 @@ impl Harness {
                     }
                 }
                 Action::Log { level, message } => self.logs.push((level, message)),
+                Action::SendDatagram { peer, data } => {
+                    self.datagrams.entry(peer).or_default().push_back(data)
+                }
+                Action::SnAdvertise { data } => self.advertisements.push(data),
                 other => panic!("an action the harness does not know: {other:?}"),
             }
         }

@@ -1,0 +1,620 @@
+//! What the gateway does with each datagram a client sends.
+
+use super::{with_slack, Held, PendingConnect, SnClient, SnKey, SnPeer, SnState};
+use crate::broker::connection::Phase;
+use crate::broker::message::Message as BrokerMessage;
+use crate::broker::{Broker, Level, Millis};
+use crate::packet::{
+    Connect, Disconnect, Packet, PacketId, PubResponse, Publish, Subscribe, Subscription,
+    Unsubscribe, Will,
+};
+use crate::sn::{self, Message, ReturnCode, SnOptions, SnQos, SubscribeTopic, TopicId};
+use crate::topic::{TopicFilter, TopicName};
+use crate::{MqttStr, ProtocolVersion, QoS, ReasonCode};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use bytes::Bytes;
+
+/// A topic name or id a PUBLISH or SUBSCRIBE resolved to.
+enum Resolved {
+    Name(String),
+    Unknown,
+}
+
+impl Broker {
+    /// A datagram arrived from `peer` (an MQTT-SN 1.2 message, or a forwarder's
+    /// encapsulation of one). Answers come out as [`crate::broker::Action::SendDatagram`].
+    pub fn datagram_received(&mut self, peer: SnPeer, data: &[u8], now: Millis) {
+        self.clock = now;
+        self.queued_live = false;
+        let opts = SnOptions {
+            max_client_id_len: self.config.mqttsn.max_client_id_len,
+            strict_flags: false,
+        };
+        let key = SnKey {
+            peer,
+            node: alloc::vec::Vec::new(),
+        };
+        match sn::parse_with(data, &opts) {
+            Ok(Message::Encapsulated(e)) => {
+                let key = SnKey {
+                    peer,
+                    node: e.node_id.to_vec(),
+                };
+                match sn::parse_with(e.message, &opts) {
+                    Ok(inner) => self.sn_message(key, inner, now),
+                    Err(err) => self.sn_refused(&key, &err),
+                }
+            }
+            Ok(message) => self.sn_message(key, message, now),
+            Err(err) => self.sn_refused(&key, &err),
+        }
+        self.resume_if_drained(now);
+    }
+
+    fn sn_refused(&mut self, key: &SnKey, err: &sn::SnError) {
+        self.log(
+            Level::Warn,
+            format!("MQTT-SN peer {}: datagram refused: {err}", key.peer),
+        );
+        if let Some(answer) = err.answer() {
+            self.sn_emit_now(key, &answer);
+        }
+    }
+
+    fn sn_message(&mut self, key: SnKey, message: Message<&[u8]>, now: Millis) {
+        if let Some(conn) = self.sn.clients.get(&key).map(|c| c.conn) {
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.last_seen = now;
+            }
+        }
+        match message {
+            Message::SearchGw { .. } => {
+                let info = Message::GwInfo {
+                    gw_id: self.config.mqttsn.gw_id,
+                    gw_addr: &[][..],
+                };
+                self.sn_emit_now(&key, &info);
+            }
+            // Other gateways' announcements and answers are not for a gateway.
+            Message::Advertise { .. } | Message::GwInfo { .. } => {}
+            Message::Connect(c) => self.sn_connect(key, c, now),
+            Message::WillTopic(will) => self.sn_will_topic(key, will, now),
+            Message::WillMsg { message } => self.sn_will_msg(key, message, now),
+            Message::Publish(p) if p.qos == SnQos::WithoutConnection => {
+                self.sn_publish_without_connection(&key, p, now)
+            }
+            Message::PingReq {
+                client_id: Some(id),
+            } => self.sn_wake(key, id.as_str(), now),
+            Message::PingReq { client_id: None } if self.sn_is(&key, SnState::Asleep) => {
+                let id = self.sn.clients.get(&key).map(|c| c.client_id.clone());
+                self.sn_wake(key, id.as_deref().unwrap_or_default(), now)
+            }
+            // Everything else needs a connected client (SN-GW-14).
+            other => {
+                if !self.sn.clients.get(&key).is_some_and(SnClient::connected) {
+                    self.log(
+                        Level::Info,
+                        format!(
+                            "MQTT-SN peer {}: {} without a connection",
+                            key.peer,
+                            other.msg_type()
+                        ),
+                    );
+                    return self.sn_emit_now(&key, &Message::Disconnect { duration: None });
+                }
+                self.sn_connected_message(key, other, now)
+            }
+        }
+    }
+
+    fn sn_is(&self, key: &SnKey, state: SnState) -> bool {
+        self.sn.clients.get(key).is_some_and(|c| c.state == state)
+    }
+
+    fn sn_connected_message(&mut self, key: SnKey, message: Message<&[u8]>, now: Millis) {
+        let Some(conn) = self.sn.clients.get(&key).map(|c| c.conn) else {
+            return;
+        };
+        let id = |msg_id: u16| PacketId::new(msg_id);
+        match message {
+            Message::Register(r) => {
+                let Some(client) = self.sn.clients.get_mut(&key) else {
+                    return;
+                };
+                let answer = match client.topic_id(r.topic_name.as_str()) {
+                    Some((topic_id, _)) => Message::RegAck {
+                        topic_id,
+                        msg_id: r.msg_id,
+                        return_code: ReturnCode::Accepted,
+                    },
+                    None => Message::RegAck {
+                        topic_id: 0,
+                        msg_id: r.msg_id,
+                        return_code: ReturnCode::Congestion,
+                    },
+                };
+                self.sn_emit_now(&key, &answer);
+            }
+            Message::RegAck {
+                msg_id,
+                return_code,
+                topic_id,
+            } => self.sn_regack(&key, msg_id, topic_id, return_code, now),
+            Message::Publish(p) => self.sn_publish(key, conn, p, now),
+            Message::PubAck {
+                msg_id,
+                return_code,
+                ..
+            } => {
+                if return_code == ReturnCode::InvalidTopicId {
+                    // The client lost the id: register again before the next PUBLISH.
+                    self.log(
+                        Level::Info,
+                        format!("MQTT-SN client on peer {}: invalid topic id", key.peer),
+                    );
+                }
+                if let Some(pid) = id(msg_id) {
+                    self.handle_packet(conn, Packet::PubAck(PubResponse::new(pid)), now);
+                }
+            }
+            Message::PubRec { msg_id } => {
+                if let Some(pid) = id(msg_id) {
+                    self.handle_packet(conn, Packet::PubRec(PubResponse::new(pid)), now);
+                }
+            }
+            Message::PubRel { msg_id } => {
+                if let Some(pid) = id(msg_id) {
+                    self.handle_packet(conn, Packet::PubRel(PubResponse::new(pid)), now);
+                }
+            }
+            Message::PubComp { msg_id } => {
+                if let Some(pid) = id(msg_id) {
+                    self.handle_packet(conn, Packet::PubComp(PubResponse::new(pid)), now);
+                }
+            }
+            Message::Subscribe(s) => self.sn_subscribe(key, conn, s, now),
+            Message::Unsubscribe { msg_id, topic } => {
+                let filter = match self.sn_filter(&key, &topic) {
+                    Resolved::Name(f) => f,
+                    Resolved::Unknown => {
+                        return self.sn_emit_now(&key, &Message::UnsubAck { msg_id });
+                    }
+                };
+                let (Some(pid), Ok(f)) = (id(msg_id), MqttStr::new(&filter)) else {
+                    return;
+                };
+                self.handle_packet(
+                    conn,
+                    Packet::Unsubscribe(Unsubscribe::new(pid, vec![f])),
+                    now,
+                );
+            }
+            Message::PingReq { .. } => self.handle_packet(conn, Packet::PingReq, now),
+            Message::Disconnect { duration } => match duration {
+                Some(secs) if secs > 0 => self.sn_sleep(&key, conn, secs, now),
+                _ => self.handle_packet(
+                    conn,
+                    Packet::Disconnect(Disconnect::new(ReasonCode::Success)),
+                    now,
+                ),
+            },
+            Message::WillTopicUpd(will) => self.sn_will_topic_update(&key, will),
+            Message::WillMsgUpd { message } => self.sn_will_msg_update(&key, message),
+            // Messages a gateway does not receive (CONNACK, SUBACK, the prompts, ...).
+            other => self.log(
+                Level::Debug,
+                format!("MQTT-SN peer {}: {} ignored", key.peer, other.msg_type()),
+            ),
+        }
+    }
+
+    fn sn_connect(&mut self, key: SnKey, c: sn::Connect<&[u8]>, now: Millis) {
+        // A new CONNECT from the same address starts over: the old connection ends quietly
+        // (its will is not published: the client is evidently alive).
+        if let Some(old) = self.sn.clients.remove(&key) {
+            self.sn.by_conn.remove(&old.conn);
+            self.detach(old.conn, now, false);
+        }
+        let conn = self.sn.new_conn();
+        self.conns.insert(
+            conn,
+            crate::broker::connection::Connection::new(self.config.max_packet_size, now),
+        );
+        let mut client = SnClient::new(conn, c.client_id.as_str().to_string());
+        client.pending = Some(PendingConnect {
+            clean_session: c.clean_session,
+            duration: c.duration,
+            will_topic: None,
+        });
+        client.state = SnState::AwaitWillTopic;
+        self.sn.by_conn.insert(conn, key.clone());
+        self.sn.clients.insert(key.clone(), client);
+        if c.will {
+            self.sn_emit_now(&key, &Message::WillTopicReq);
+        } else {
+            self.sn_finish_connect(&key, None, now);
+        }
+    }
+
+    fn sn_will_topic(&mut self, key: SnKey, will: Option<sn::WillTopic<&[u8]>>, now: Millis) {
+        let Some(client) = self.sn.clients.get_mut(&key) else {
+            return;
+        };
+        if client.state != SnState::AwaitWillTopic {
+            return;
+        }
+        match will {
+            // The empty form: no will (SN-GW-1), CONNACK at once.
+            None => self.sn_finish_connect(&key, None, now),
+            Some(w) => {
+                if let Some(p) = client.pending.as_mut() {
+                    p.will_topic = Some((w.topic.as_str().to_string(), w.qos.to_mqtt(), w.retain));
+                }
+                client.state = SnState::AwaitWillMsg;
+                self.sn_emit_now(&key, &Message::WillMsgReq);
+            }
+        }
+    }
+
+    fn sn_will_msg(&mut self, key: SnKey, message: &[u8], now: Millis) {
+        if !self.sn_is(&key, SnState::AwaitWillMsg) {
+            return;
+        }
+        self.sn_finish_connect(&key, Some(Bytes::copy_from_slice(message)), now);
+    }
+
+    /// Hands the CONNECT to the broker as an MQTT 3.1.1 one; its CONNACK comes back through
+    /// the translation of what the broker sends.
+    fn sn_finish_connect(&mut self, key: &SnKey, will_msg: Option<Bytes>, now: Millis) {
+        let Some(client) = self.sn.clients.get_mut(key) else {
+            return;
+        };
+        let Some(pending) = client.pending.take() else {
+            return;
+        };
+        let conn = client.conn;
+        let client_id = client.client_id.clone();
+        // What the broker answers now goes out at once (CONNACK).
+        client.state = SnState::Active;
+        let Ok(id) = MqttStr::new(&client_id) else {
+            return;
+        };
+        let mut connect = Connect::new(ProtocolVersion::V3_1_1, id);
+        connect.clean_start = pending.clean_session;
+        connect.keep_alive = pending.duration;
+        if let (Some((topic, qos, retain)), Some(payload)) = (&pending.will_topic, will_msg) {
+            if let Ok(topic) = TopicName::new(topic) {
+                let mut will = Will::new(topic, payload);
+                will.qos = *qos;
+                will.retain = *retain;
+                connect.will = Some(will);
+            }
+        }
+        // CleanSession 0 without the Will flag keeps the will the session had (SN-GW-2).
+        let kept_will = match (pending.clean_session, &pending.will_topic) {
+            (false, None) => self
+                .sessions
+                .get(&client_id)
+                .and_then(|s| s.will.clone()),
+            _ => None,
+        };
+        self.handle_packet(conn, Packet::Connect(Box::new(connect)), now);
+        let connected = self
+            .conns
+            .get(&conn)
+            .is_some_and(|c| c.phase == Phase::Connected);
+        if !connected {
+            return;
+        }
+        if let Some(session) = self.sessions.get_mut(&client_id) {
+            if kept_will.is_some() {
+                session.will = kept_will;
+            }
+        }
+        if let Some(c) = self.conns.get_mut(&conn) {
+            // One QoS 1 or 2 message in flight towards the client (SN-GW-13).
+            c.receive_max_out = 1;
+            c.keep_alive_ms = (pending.duration > 0).then(|| with_slack(pending.duration));
+        }
+    }
+
+    /// DISCONNECT with a duration: the client sleeps; the keep-alive timer becomes the sleep
+    /// timer (SN-GW-9).
+    fn sn_sleep(&mut self, key: &SnKey, conn: crate::broker::ConnId, secs: u16, now: Millis) {
+        if let Some(client) = self.sn.clients.get_mut(key) {
+            client.state = SnState::Asleep;
+        }
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.keep_alive_ms = Some(with_slack(secs));
+            c.last_seen = now;
+        }
+        self.log(
+            Level::Info,
+            format!("MQTT-SN client on peer {} sleeps for {secs} s", key.peer),
+        );
+        self.sn_emit_now(key, &Message::Disconnect { duration: None });
+    }
+
+    /// PINGREQ with a ClientId: a sleeping client wakes, receives what waited, then PINGRESP
+    /// and it sleeps again (SN-GW-9).
+    fn sn_wake(&mut self, key: SnKey, client_id: &str, now: Millis) {
+        let old_key = match self.sn.key_of(client_id) {
+            Some(k) => k,
+            None => {
+                // Nobody of that name sleeps here (SN-PNG-1).
+                return self.sn_emit_now(&key, &Message::Disconnect { duration: None });
+            }
+        };
+        // The client may wake on another address.
+        if old_key != key {
+            if let Some(client) = self.sn.clients.remove(&old_key) {
+                self.sn.by_conn.insert(client.conn, key.clone());
+                self.sn.clients.insert(key.clone(), client);
+            }
+        }
+        let Some(client) = self.sn.clients.get_mut(&key) else {
+            return;
+        };
+        let conn = client.conn;
+        if client.state == SnState::Active {
+            // Not asleep: an ordinary PINGREQ.
+            return self.handle_packet(conn, Packet::PingReq, now);
+        }
+        client.state = SnState::Awake;
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.last_seen = now;
+        }
+        self.sn_flush(&key);
+    }
+
+    fn sn_regack(
+        &mut self,
+        key: &SnKey,
+        msg_id: u16,
+        topic_id: u16,
+        code: ReturnCode,
+        _now: Millis,
+    ) {
+        let Some(client) = self.sn.clients.get_mut(key) else {
+            return;
+        };
+        if client.awaiting_regack != Some(msg_id) {
+            return;
+        }
+        client.awaiting_regack = None;
+        if !code.is_accepted() {
+            // Refused: the messages on that name are not delivered (§6.10).
+            if let Some(name) = client.names.remove(&topic_id) {
+                client.ids.remove(&name);
+            }
+            client.held.retain(|h| {
+                !matches!(h, Held::Datagram { topic_id: Some(t), .. } if *t == topic_id)
+            });
+        }
+        self.sn_flush(key);
+    }
+
+    /// What a PUBLISH's topic id stands for.
+    fn sn_topic_name(&self, key: &SnKey, topic: TopicId) -> Resolved {
+        let name = match topic {
+            TopicId::Normal(id) => self
+                .sn
+                .clients
+                .get(key)
+                .and_then(|c| c.names.get(&id).cloned()),
+            TopicId::Predefined(id) => self.config.mqttsn.predefined.get(&id).cloned(),
+            TopicId::Short(name) => core::str::from_utf8(&name).ok().map(String::from),
+        };
+        name.map_or(Resolved::Unknown, Resolved::Name)
+    }
+
+    /// What a SUBSCRIBE or UNSUBSCRIBE names.
+    fn sn_filter(&self, _key: &SnKey, topic: &SubscribeTopic<&[u8]>) -> Resolved {
+        match topic {
+            SubscribeTopic::Name(name) => Resolved::Name(name.as_str().to_string()),
+            SubscribeTopic::Predefined(id) => self
+                .config
+                .mqttsn
+                .predefined
+                .get(id)
+                .cloned()
+                .map_or(Resolved::Unknown, Resolved::Name),
+            SubscribeTopic::Short(name) => core::str::from_utf8(name)
+                .ok()
+                .map_or(Resolved::Unknown, |s| Resolved::Name(s.to_string())),
+        }
+    }
+
+    fn sn_publish(
+        &mut self,
+        key: SnKey,
+        conn: crate::broker::ConnId,
+        p: sn::Publish<&[u8]>,
+        now: Millis,
+    ) {
+        let topic_field = u16::from_be_bytes(p.topic.field());
+        let name = match self.sn_topic_name(&key, p.topic) {
+            Resolved::Name(n) => n,
+            // An unknown id is answered at any QoS (SN-PUB-4).
+            Resolved::Unknown => {
+                let answer = Message::PubAck {
+                    topic_id: topic_field,
+                    msg_id: p.msg_id,
+                    return_code: ReturnCode::InvalidTopicId,
+                };
+                return self.sn_emit_now(&key, &answer);
+            }
+        };
+        let Ok(topic) = TopicName::new(&name) else {
+            return;
+        };
+        let qos = p.qos.to_mqtt();
+        let mut publish = Publish::new(topic, Bytes::copy_from_slice(p.data));
+        publish.qos = qos;
+        publish.retain = p.retain;
+        publish.dup = p.dup;
+        if qos != QoS::AtMostOnce {
+            publish.packet_id = PacketId::new(p.msg_id);
+            if let Some(client) = self.sn.clients.get_mut(&key) {
+                client.puback_topics.insert(p.msg_id, topic_field);
+            }
+        }
+        self.handle_packet(conn, Packet::Publish(publish), now);
+        self.throttle(conn);
+    }
+
+    /// QoS −1: published at QoS 0 for an anonymous client, from any address (SN-GW-7).
+    fn sn_publish_without_connection(&mut self, key: &SnKey, p: sn::Publish<&[u8]>, now: Millis) {
+        let Resolved::Name(name) = self.sn_topic_name(key, p.topic) else {
+            return self.log(
+                Level::Info,
+                format!("MQTT-SN peer {}: QoS -1 PUBLISH to an unknown topic", key.peer),
+            );
+        };
+        let Ok(topic) = TopicName::new(&name) else {
+            return;
+        };
+        let allowed = self.config.allow_anonymous
+            && self
+                .config
+                .acl
+                .as_ref()
+                .map_or(true, |acl| acl.can_publish(None, "", &name));
+        if !allowed {
+            return self.log(
+                Level::Warn,
+                format!("MQTT-SN peer {}: QoS -1 PUBLISH to {name} denied", key.peer),
+            );
+        }
+        self.stats.messages_received += 1;
+        let mut publish = Publish::new(topic.clone(), Bytes::copy_from_slice(p.data));
+        publish.retain = p.retain;
+        let message = BrokerMessage::from_publish(&publish, topic, "", now);
+        self.route(message, now);
+    }
+
+    fn sn_subscribe(
+        &mut self,
+        key: SnKey,
+        conn: crate::broker::ConnId,
+        s: sn::Subscribe<&[u8]>,
+        now: Millis,
+    ) {
+        let filter = match self.sn_filter(&key, &s.topic) {
+            Resolved::Name(f) => f,
+            Resolved::Unknown => {
+                let answer = Message::SubAck {
+                    qos: SnQos::AtMostOnce,
+                    topic_id: 0,
+                    msg_id: s.msg_id,
+                    return_code: ReturnCode::InvalidTopicId,
+                };
+                return self.sn_emit_now(&key, &answer);
+            }
+        };
+        let Ok(topic_filter) = TopicFilter::for_version(&filter, ProtocolVersion::V3_1_1) else {
+            let answer = Message::SubAck {
+                qos: SnQos::AtMostOnce,
+                topic_id: 0,
+                msg_id: s.msg_id,
+                return_code: ReturnCode::NotSupported,
+            };
+            return self.sn_emit_now(&key, &answer);
+        };
+        // The SUBACK's topic id: a name without wildcards is registered now, so that the
+        // client can publish with it too; a wildcard filter or a short name has none, a
+        // predefined id is itself (SN-SUB-2).
+        let Some(client) = self.sn.clients.get_mut(&key) else {
+            return;
+        };
+        let reported = match &s.topic {
+            SubscribeTopic::Name(_) if !topic_filter.has_wildcards() => {
+                client.topic_id(&filter).map_or(0, |(id, _)| id)
+            }
+            SubscribeTopic::Name(_) => 0,
+            SubscribeTopic::Predefined(id) => *id,
+            SubscribeTopic::Short(_) => {
+                client.short_names.insert(filter.clone());
+                0
+            }
+        };
+        client.suback_topics.insert(s.msg_id, reported);
+        let Some(pid) = PacketId::new(s.msg_id) else {
+            return;
+        };
+        let subscribe = Subscribe::new(
+            pid,
+            vec![Subscription::new(topic_filter, s.qos.to_mqtt())],
+        );
+        self.handle_packet(conn, Packet::Subscribe(subscribe), now);
+    }
+
+    fn sn_will_topic_update(&mut self, key: &SnKey, will: Option<sn::WillTopic<&[u8]>>) {
+        let Some(client) = self.sn.clients.get_mut(key) else {
+            return;
+        };
+        let client_id = client.client_id.clone();
+        let pending_msg = client.pending_will_msg.take();
+        let username = self.conns.get(&client.conn).and_then(|c| c.username.clone());
+        let code = match will {
+            // The empty form deletes the topic and the message (SN-WIL-1).
+            None => {
+                if let Some(session) = self.sessions.get_mut(&client_id) {
+                    session.will = None;
+                }
+                ReturnCode::Accepted
+            }
+            Some(w) => {
+                let qos = w.qos.to_mqtt();
+                let denied = qos > self.config.max_qos
+                    || (w.retain && !self.config.retain_available)
+                    || self.config.acl.as_ref().is_some_and(|acl| {
+                        !acl.can_publish(username.as_deref(), &client_id, w.topic.as_str())
+                    });
+                match (TopicName::new(w.topic.as_str()), self.sessions.get_mut(&client_id)) {
+                    (Ok(topic), Some(session)) if !denied => {
+                        let payload = session
+                            .will
+                            .as_ref()
+                            .map(|m| m.payload.clone())
+                            .or(pending_msg)
+                            .unwrap_or_default();
+                        let mut will = Will::new(topic, payload);
+                        will.qos = qos;
+                        will.retain = w.retain;
+                        session.will = Some(BrokerMessage::from_will(&will, &client_id, self.clock));
+                        ReturnCode::Accepted
+                    }
+                    _ => ReturnCode::NotSupported,
+                }
+            }
+        };
+        self.sn_emit_now(key, &Message::WillTopicResp { return_code: code });
+    }
+
+    fn sn_will_msg_update(&mut self, key: &SnKey, message: &[u8]) {
+        let Some(client) = self.sn.clients.get_mut(key) else {
+            return;
+        };
+        let payload = Bytes::copy_from_slice(message);
+        match self
+            .sessions
+            .get_mut(&client.client_id)
+            .and_then(|s| s.will.as_mut())
+        {
+            Some(will) => will.payload = payload,
+            // The updates are independent (SN-GW-3): the message waits for a topic.
+            None => client.pending_will_msg = Some(payload),
+        }
+        self.sn_emit_now(
+            key,
+            &Message::WillMsgResp {
+                return_code: ReturnCode::Accepted,
+            },
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! The MQTT-SN 1.2 gateway inside the broker: a transparent gateway (§4.1), each MQTT-SN
+//! client holding a session of the broker's own under its ClientId, so that it shares the
+//! ClientId namespace, the ACL, retained messages and takeover with MQTT clients.
+//!
+//! Each connected MQTT-SN client is a connection of the broker that speaks MQTT 3.1.1 on
+//! the inside: what it sends is translated into MQTT packets and handled as any client's,
+//! and what the broker sends it is translated back into datagrams (topic names into topic
+//! ids, REGISTER first where the client has none). A datagram from an address the caller
+//! names with an [`SnPeer`] goes in with [`Broker::datagram_received`]; datagrams come out
+//! as [`super::Action::SendDatagram`].
+//!
+//! Decisions where the specification leaves a choice (the `[rec]` rows of the MQTT-SN
+//! reference):
+//! - one QoS 1 or 2 PUBLISH in flight towards a client at a time (SN-GW-13), so that the
+//!   broker's queue, not the gateway, holds the rest;
+//! - a REGISTER is answered from a per-client table (SN-GW-4); the gateway registers a name
+//!   itself before the first PUBLISH on it and holds that PUBLISH until the REGACK
+//!   (SN-GW-5);
+//! - a PUBLISH goes out with a short name when the client subscribed with that short name,
+//!   with a predefined id when the topic has one, else with a registered id (SN-GW-6);
+//! - QoS −1 is published at QoS 0 as an anonymous client, from any address (SN-GW-7);
+//! - keep alive and sleep are timed with the slack of SN-GW-8 (10 % above a minute, else
+//!   50 %); a client that outlives it is lost and its will published;
+//! - a sleeping client's messages wait, at most [`SnGatewayConfig::max_sleep_buffer`], and
+//!   go out when it wakes, the PINGRESP last (SN-GW-9);
+//! - a connection-bound message from an address with no client is answered with DISCONNECT
+//!   (SN-GW-14), and so is a client whose session ends for another reason (a takeover).
+
+mod config;
+mod inbound;
+mod outbound;
+
+pub use config::{parse_predefined_topics, PredefinedTopicsError, SnGatewayConfig};
+
+use super::{Broker, ConnId, Millis};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+
+/// The caller's name for a datagram peer: an address (UDP host and port) the I/O loop maps
+/// to a number, as it does connections to [`ConnId`]s.
+pub type SnPeer = u64;
+
+/// Connection ids from here up name the gateway's clients inside the broker; the I/O loop's
+/// own connection ids must stay below it.
+pub const SN_CONN_BASE: ConnId = 1 << 62;
+
+/// Where a client is: a peer, and a wireless node id when it talks through a forwarder
+/// (§5.5), empty otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct SnKey {
+    pub(crate) peer: SnPeer,
+    pub(crate) node: Vec<u8>,
+}
+
+/// Where a client stands (§6.14).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SnState {
+    /// CONNECT received; prompting for the will (WILLTOPICREQ, WILLMSGREQ).
+    AwaitWillTopic,
+    /// Will topic received; waiting for WILLMSG.
+    AwaitWillMsg,
+    /// Connected.
+    Active,
+    /// Gone to sleep with DISCONNECT and a duration.
+    Asleep,
+    /// Woken by PINGREQ; the buffered messages are going out.
+    Awake,
+}
+
+/// What waits to go to a client: a datagram, or a REGISTER that must be acknowledged
+/// before what follows it.
+#[derive(Clone, Debug)]
+pub(crate) enum Held {
+    /// The gateway's REGISTER of `topic_id`.
+    Register { msg_id: u16, data: Bytes },
+    /// A message; `topic_id` when it is a PUBLISH on a registered id.
+    Datagram { topic_id: Option<u16>, data: Bytes },
+}
+
+/// A CONNECT waiting for its will.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingConnect {
+    pub(crate) clean_session: bool,
+    pub(crate) duration: u16,
+    pub(crate) will_topic: Option<(String, crate::QoS, bool)>,
+}
+
+/// One MQTT-SN client.
+#[derive(Debug)]
+pub(crate) struct SnClient {
+    pub(crate) conn: ConnId,
+    pub(crate) client_id: String,
+    pub(crate) state: SnState,
+    pub(crate) pending: Option<PendingConnect>,
+    /// Registered topic ids, both ways.
+    pub(crate) names: BTreeMap<u16, String>,
+    pub(crate) ids: BTreeMap<String, u16>,
+    next_topic_id: u16,
+    next_msg_id: u16,
+    /// Short names the client subscribed with: messages on them go out as short names.
+    pub(crate) short_names: BTreeSet<String>,
+    /// The topic id field of the client's QoS 1 PUBLISHes, echoed in their PUBACK.
+    pub(crate) puback_topics: BTreeMap<u16, u16>,
+    /// The topic id each SUBSCRIBE's SUBACK reports.
+    pub(crate) suback_topics: BTreeMap<u16, u16>,
+    /// What waits to go out (a REGISTER unacknowledged, or the client asleep).
+    pub(crate) held: VecDeque<Held>,
+    /// The MsgId of the gateway's REGISTER awaiting REGACK.
+    pub(crate) awaiting_regack: Option<u16>,
+    /// A WILLMSGUPD that came before any will topic.
+    pub(crate) pending_will_msg: Option<Bytes>,
+    /// The broker accepted the CONNECT.
+    pub(crate) accepted: bool,
+}
+
+impl SnClient {
+    pub(crate) fn new(conn: ConnId, client_id: String) -> Self {
+        SnClient {
+            conn,
+            client_id,
+            state: SnState::Active,
+            pending: None,
+            names: BTreeMap::new(),
+            ids: BTreeMap::new(),
+            next_topic_id: 0,
+            next_msg_id: 0,
+            short_names: BTreeSet::new(),
+            puback_topics: BTreeMap::new(),
+            suback_topics: BTreeMap::new(),
+            held: VecDeque::new(),
+            awaiting_regack: None,
+            pending_will_msg: None,
+            accepted: false,
+        }
+    }
+
+    /// Whether the client is connected (CONNACK sent).
+    pub(crate) fn connected(&self) -> bool {
+        self.accepted && matches!(self.state, SnState::Active | SnState::Asleep | SnState::Awake)
+    }
+
+    /// The id registered for `name`, assigned when new (1 to 65534, never a predefined
+    /// id's number reused for two names of this client). `None` when all are taken.
+    pub(crate) fn topic_id(&mut self, name: &str) -> Option<(u16, bool)> {
+        if let Some(&id) = self.ids.get(name) {
+            return Some((id, false));
+        }
+        for _ in 0..0xFFFE {
+            self.next_topic_id = self.next_topic_id % 0xFFFE + 1;
+            let id = self.next_topic_id;
+            if !self.names.contains_key(&id) {
+                self.names.insert(id, String::from(name));
+                self.ids.insert(String::from(name), id);
+                return Some((id, true));
+            }
+        }
+        None
+    }
+
+    /// A MsgId for the gateway's own REGISTER.
+    pub(crate) fn msg_id(&mut self) -> u16 {
+        self.next_msg_id = self.next_msg_id % 0xFFFF + 1;
+        self.next_msg_id
+    }
+}
+
+/// The gateway's state inside the broker.
+#[derive(Debug, Default)]
+pub(crate) struct Gateway {
+    pub(crate) clients: BTreeMap<SnKey, SnClient>,
+    pub(crate) by_conn: BTreeMap<ConnId, SnKey>,
+    next_conn: ConnId,
+    pub(crate) next_advertise: Option<Millis>,
+}
+
+impl Gateway {
+    /// A gateway with no client; `advertise` sends the first ADVERTISE at the first tick.
+    pub(crate) fn new(advertise: bool) -> Self {
+        Gateway {
+            next_advertise: advertise.then_some(0),
+            ..Gateway::default()
+        }
+    }
+
+    /// A connection id for a new client.
+    pub(crate) fn new_conn(&mut self) -> ConnId {
+        self.next_conn = self.next_conn.wrapping_add(1);
+        SN_CONN_BASE | (self.next_conn & (SN_CONN_BASE - 1))
+    }
+
+    /// The key of the client with `client_id`.
+    pub(crate) fn key_of(&self, client_id: &str) -> Option<SnKey> {
+        self.clients
+            .iter()
+            .find(|(_, c)| c.client_id == client_id)
+            .map(|(k, _)| k.clone())
+    }
+}
+
+/// Keep alive and sleep with the slack of SN-GW-8: 10 % above a minute, else 50 %.
+pub(crate) fn with_slack(secs: u16) -> u64 {
+    let ms = u64::from(secs) * 1000;
+    if secs > 60 {
+        ms + ms / 10
+    } else {
+        ms + ms / 2
+    }
+}
+
+impl Broker {
+    /// Whether `conn` is one of the gateway's clients.
+    pub(crate) fn is_sn_conn(conn: ConnId) -> bool {
+        conn >= SN_CONN_BASE
+    }
+
+    /// When the next ADVERTISE is due, if the gateway sends them.
+    pub(crate) fn sn_deadline(&self) -> Option<Millis> {
+        self.sn.next_advertise
+    }
+
+    /// Time has passed for the gateway: ADVERTISE when due.
+    pub(crate) fn sn_tick(&mut self, now: Millis) {
+        let Some(interval) = self.config.mqttsn.advertise_interval else {
+            return;
+        };
+        if self.sn.next_advertise.is_some_and(|at| at > now) {
+            return;
+        }
+        self.sn.next_advertise = Some(now.saturating_add(u64::from(interval) * 1000));
+        let advertise = crate::sn::Message::<&[u8]>::Advertise {
+            gw_id: self.config.mqttsn.gw_id,
+            duration: interval,
+        };
+        if let Ok(data) = advertise.to_vec() {
+            self.actions.push_back(super::Action::SnAdvertise {
+                data: Bytes::from(data),
+            });
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! What the broker sends a gateway client, as datagrams: each MQTT packet translated, topic
+//! names turned into ids, held while a REGISTER is unacknowledged or the client sleeps.
+
+use super::{Held, SnKey, SnState};
+use crate::broker::{Action, Broker, ConnId, Level};
+use crate::packet::{Packet, Publish};
+use crate::sn::{Encapsulated, Message, ReturnCode, SnQos, TopicId};
+use crate::ReasonCode;
+use alloc::format;
+use bytes::Bytes;
+
+/// The MQTT-SN return code of a CONNACK's reason.
+fn connack_code(reason: ReasonCode) -> ReturnCode {
+    match reason {
+        ReasonCode::Success => ReturnCode::Accepted,
+        ReasonCode::ServerUnavailable | ReasonCode::ServerBusy | ReasonCode::QuotaExceeded => {
+            ReturnCode::Congestion
+        }
+        _ => ReturnCode::NotSupported,
+    }
+}
+
+impl Broker {
+    /// The datagram of `message` for the client at `key`: wrapped for its forwarder when it
+    /// has one (§5.5). `None` when it cannot be encoded or is larger than the network takes
+    /// (SN-GW-14).
+    fn sn_datagram(&mut self, key: &SnKey, message: &Message<&[u8]>) -> Option<Bytes> {
+        let encoded = match message.to_vec() {
+            Ok(data) => data,
+            Err(e) => {
+                self.log(
+                    Level::Error,
+                    format!("MQTT-SN peer {}: cannot encode {}: {e}", key.peer, message.msg_type()),
+                );
+                return None;
+            }
+        };
+        let data = if key.node.is_empty() {
+            encoded
+        } else {
+            let wrapped = Message::Encapsulated(Encapsulated {
+                radius: 0,
+                node_id: &key.node[..],
+                message: &encoded[..],
+            });
+            wrapped.to_vec().ok()?
+        };
+        if data.len() > self.config.mqttsn.max_datagram {
+            self.stats.messages_dropped += 1;
+            self.log(
+                Level::Warn,
+                format!(
+                    "MQTT-SN peer {}: {} of {} octets is over the network's {}",
+                    key.peer,
+                    message.msg_type(),
+                    data.len(),
+                    self.config.mqttsn.max_datagram
+                ),
+            );
+            return None;
+        }
+        Some(Bytes::from(data))
+    }
+
+    /// Sends `message` to `key` at once, past anything held (answers to what the client
+    /// just sent).
+    pub(crate) fn sn_emit_now(&mut self, key: &SnKey, message: &Message<&[u8]>) {
+        if let Some(data) = self.sn_datagram(key, message) {
+            self.actions.push_back(Action::SendDatagram {
+                peer: key.peer,
+                data,
+            });
+        }
+    }
+
+    /// The broker sends `packet` to the gateway client on `conn`: translated and queued
+    /// behind what is held. False when it was not sent (see [`Broker::send`]).
+    pub(crate) fn sn_send(&mut self, conn: ConnId, packet: &Packet) -> bool {
+        let Some(key) = self.sn.by_conn.get(&conn).cloned() else {
+            return false;
+        };
+        let Some(client) = self.sn.clients.get_mut(&key) else {
+            return false;
+        };
+        let message: Message<&[u8]> = match packet {
+            Packet::ConnAck(a) => {
+                client.accepted = !a.reason_code.is_error();
+                Message::ConnAck {
+                    return_code: connack_code(a.reason_code),
+                }
+            }
+            Packet::Publish(p) => return self.sn_publish_out(&key, p),
+            Packet::PubAck(a) => Message::PubAck {
+                topic_id: client.puback_topics.remove(&a.packet_id.get()).unwrap_or(0),
+                msg_id: a.packet_id.get(),
+                return_code: ReturnCode::Accepted,
+            },
+            Packet::PubRec(a) => Message::PubRec {
+                msg_id: a.packet_id.get(),
+            },
+            Packet::PubRel(a) => Message::PubRel {
+                msg_id: a.packet_id.get(),
+            },
+            Packet::PubComp(a) => Message::PubComp {
+                msg_id: a.packet_id.get(),
+            },
+            Packet::SubAck(s) => {
+                let code = s.reason_codes.first().copied().unwrap_or(ReasonCode::UnspecifiedError);
+                let (qos, return_code) = match code {
+                    ReasonCode::Success => (SnQos::AtMostOnce, ReturnCode::Accepted),
+                    ReasonCode::GrantedQoS1 => (SnQos::AtLeastOnce, ReturnCode::Accepted),
+                    ReasonCode::GrantedQoS2 => (SnQos::ExactlyOnce, ReturnCode::Accepted),
+                    _ => (SnQos::AtMostOnce, ReturnCode::NotSupported),
+                };
+                Message::SubAck {
+                    qos,
+                    topic_id: client.suback_topics.remove(&s.packet_id.get()).unwrap_or(0),
+                    msg_id: s.packet_id.get(),
+                    return_code,
+                }
+            }
+            Packet::UnsubAck(u) => Message::UnsubAck {
+                msg_id: u.packet_id.get(),
+            },
+            Packet::PingResp => Message::PingResp,
+            // A 3.1.1 connection is sent nothing else.
+            _ => return false,
+        };
+        let Some(data) = self.sn_datagram(&key, &message) else {
+            return false;
+        };
+        self.sn_hold(&key, Held::Datagram { topic_id: None, data })
+    }
+
+    /// A PUBLISH towards a client: a short name when it subscribed with it, a predefined id
+    /// when the topic has one, else a registered id, registered first if new (SN-GW-5,
+    /// SN-GW-6).
+    fn sn_publish_out(&mut self, key: &SnKey, p: &Publish) -> bool {
+        let name = p.topic.as_str();
+        let predefined = self
+            .config
+            .mqttsn
+            .predefined
+            .iter()
+            .find(|(_, t)| t.as_str() == name)
+            .map(|(id, _)| *id);
+        let Some(client) = self.sn.clients.get_mut(key) else {
+            return false;
+        };
+        let mut register = None;
+        let topic = if name.len() == 2 && client.short_names.contains(name) {
+            let b = name.as_bytes();
+            TopicId::Short([b[0], b[1]])
+        } else if let Some(id) = predefined {
+            TopicId::Predefined(id)
+        } else {
+            match client.topic_id(name) {
+                Some((id, new)) => {
+                    if new {
+                        register = Some((client.msg_id(), id));
+                    }
+                    TopicId::Normal(id)
+                }
+                None => return false,
+            }
+        };
+        let message = Message::Publish(crate::sn::Publish {
+            dup: p.dup && p.packet_id.is_some(),
+            qos: SnQos::from(p.qos),
+            retain: p.retain,
+            topic,
+            msg_id: p.packet_id.map_or(0, |id| id.get()),
+            data: &p.payload[..],
+        });
+        let Some(data) = self.sn_datagram(key, &message) else {
+            return false;
+        };
+        if let Some((msg_id, topic_id)) = register {
+            let reg = Message::Register(crate::sn::Register {
+                topic_id,
+                msg_id,
+                topic_name: crate::MqttStr::from_validated(p.topic.as_mqtt_str().as_bytes()),
+            });
+            let Some(reg_data) = self.sn_datagram(key, &reg) else {
+                return false;
+            };
+            self.sn_hold(
+                key,
+                Held::Register {
+                    msg_id,
+                    data: reg_data,
+                },
+            );
+        }
+        let topic_id = match topic {
+            TopicId::Normal(id) => Some(id),
+            _ => None,
+        };
+        self.sn_hold(key, Held::Datagram { topic_id, data })
+    }
+
+    /// Queues `item` for the client and sends what may go now. False when the sleeping
+    /// client's buffer is full (the item is dropped and counted).
+    fn sn_hold(&mut self, key: &SnKey, item: Held) -> bool {
+        let max = self.config.mqttsn.max_sleep_buffer;
+        let Some(client) = self.sn.clients.get_mut(key) else {
+            return false;
+        };
+        if client.held.len() >= max {
+            let message = format!("MQTT-SN client {}: buffer full, message dropped", client.client_id);
+            self.stats.messages_dropped += 1;
+            self.log(Level::Warn, message);
+            return false;
+        }
+        client.held.push_back(item);
+        self.sn_flush(key);
+        true
+    }
+
+    /// Sends what is held, up to a REGISTER awaiting its REGACK; nothing while the client
+    /// sleeps. A client woken by PINGREQ gets its PINGRESP once nothing is left, and sleeps
+    /// again (SN-GW-9).
+    pub(crate) fn sn_flush(&mut self, key: &SnKey) {
+        loop {
+            let now = self.clock;
+            let Some(client) = self.sn.clients.get_mut(key) else {
+                return;
+            };
+            if !matches!(client.state, SnState::Active | SnState::Awake)
+                || client.awaiting_regack.is_some()
+            {
+                return;
+            }
+            let data = match client.held.pop_front() {
+                Some(Held::Register { msg_id, data, .. }) => {
+                    client.awaiting_regack = Some(msg_id);
+                    data
+                }
+                Some(Held::Datagram { data, .. }) => data,
+                None => {
+                    if client.state == SnState::Awake {
+                        client.state = SnState::Asleep;
+                        let conn = client.conn;
+                        if let Some(c) = self.conns.get_mut(&conn) {
+                            c.last_seen = now;
+                        }
+                        self.sn_emit_now(key, &Message::<&[u8]>::PingResp);
+                    }
+                    return;
+                }
+            };
+            self.actions.push_back(Action::SendDatagram {
+                peer: key.peer,
+                data,
+            });
+        }
+    }
+
+    /// The broker ends the gateway client on `conn` (keep alive or sleep ran out, a
+    /// takeover, its DISCONNECT): a connected client is told with DISCONNECT (SN-DIS-1) and
+    /// forgotten.
+    pub(crate) fn sn_closed(&mut self, conn: ConnId) {
+        let Some(key) = self.sn.by_conn.remove(&conn) else {
+            return;
+        };
+        let Some(client) = self.sn.clients.remove(&key) else {
+            return;
+        };
+        if client.connected() {
+            self.sn_emit_now(&key, &Message::<&[u8]>::Disconnect { duration: None });
+        }
+    }
+}
