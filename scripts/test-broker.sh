@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests the reference broker over real TCP with clients nobody here wrote: Debian's
-# mosquitto_pub / mosquitto_sub and paho-mqtt (Python), in MQTT 3.1, 3.1.1 and 5.0.
+# mosquitto_pub / mosquitto_sub and paho-mqtt (Python), in MQTT 3.1, 3.1.1 and 5.0, and
+# for the MQTT-SN gateway the mqtt_sn_pub / mqtt_sn_sub tools of PyPI's mqtt-sn-12.
 #
 # Installs what it needs on a fresh Debian machine (as root, or with sudo): the
 # mosquitto-clients and python3-venv packages, and a virtualenv with paho-mqtt and pytest
@@ -54,11 +55,11 @@ else
 fi
 command -v stdbuf >/dev/null 2>&1 || apt_install coreutils
 
-step "python virtualenv ($VENV): paho-mqtt 2.x, pytest"
-if ! "$VENV/bin/python" -c 'import paho.mqtt, pytest, sys; sys.exit(not paho.mqtt.__version__.startswith("2."))' >/dev/null 2>&1; then
+step "python virtualenv ($VENV): paho-mqtt 2.x, pytest, mqtt-sn-12"
+if ! "$VENV/bin/python" -c 'import paho.mqtt, pytest, mqttsn12, sys; sys.exit(not paho.mqtt.__version__.startswith("2."))' >/dev/null 2>&1; then
   rm -rf "$VENV"
   "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check 'paho-mqtt>=2.0,<3' pytest
+  "$VENV/bin/pip" install -q --disable-pip-version-check 'paho-mqtt>=2.0,<3' pytest 'mqtt-sn-12==1.0.9'
 fi
 "$VENV/bin/python" -c 'import paho.mqtt, pytest; print("paho-mqtt", paho.mqtt.__version__, "/ pytest", pytest.__version__)'
 

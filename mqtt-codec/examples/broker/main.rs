@@ -8,6 +8,7 @@
 //! one task per connection reads the socket, one task per connection writes it, and one
 //! task owns the broker, feeding it events and carrying out its actions.
 
+mod mqttsn;
 mod options;
 mod tls;
 mod websocket;
@@ -29,6 +30,8 @@ pub(crate) enum Event {
     Opened(ConnId, Peer),
     Bytes(ConnId, Bytes),
     Closed(ConnId),
+    /// A datagram on the MQTT-SN socket.
+    Datagram(std::net::SocketAddr, Bytes),
 }
 
 /// The broker task's handle on one connection, over TCP or WebSocket.
@@ -104,8 +107,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ));
         }
     }
+    let gateway = match &opts.mqttsn_listen {
+        Some(addr) => Some(
+            mqttsn::Gateway::start(addr, opts.mqttsn_advertise.as_deref(), events_tx.clone())
+                .await?,
+        ),
+        None => None,
+    };
     tokio::spawn(accept_loop(listener, events_tx, ids, None));
-    run_broker(Broker::new(config), events_rx, write_limit, stop_signal()).await;
+    run_broker(
+        Broker::new(config),
+        events_rx,
+        gateway,
+        write_limit,
+        stop_signal(),
+    )
+    .await;
     Ok(())
 }
 
@@ -275,6 +292,7 @@ async fn write_loop(
 async fn run_broker(
     mut broker: Broker,
     mut events: mpsc::Receiver<Event>,
+    mut gateway: Option<mqttsn::Gateway>,
     write_limit: usize,
     stop: impl std::future::Future<Output = ()>,
 ) {
@@ -302,6 +320,11 @@ async fn run_broker(
                     Event::Closed(id) => {
                         broker.connection_closed(id, now(start));
                         peers.remove(&id);
+                    }
+                    Event::Datagram(addr, data) => {
+                        if let Some(g) = gateway.as_mut() {
+                            broker.datagram_received(g.peer(addr), &data, now(start));
+                        }
                     }
                 }
             }
@@ -361,6 +384,16 @@ async fn run_broker(
                         // Dropping the sender lets the writer flush and shut the socket.
                         closing.retain(|w| !w.is_finished());
                         closing.push(peer.writer_task);
+                    }
+                }
+                Action::SendDatagram { peer, data } => {
+                    if let Some(g) = &gateway {
+                        g.send(peer, &data);
+                    }
+                }
+                Action::SnAdvertise { data } => {
+                    if let Some(g) = &gateway {
+                        g.advertise(&data);
                     }
                 }
                 Action::Log { level, message } => match level {

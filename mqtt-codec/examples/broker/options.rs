@@ -1,7 +1,7 @@
 //! Command-line flags, named like mosquitto.conf settings.
 
 use clap::Parser;
-use mqtt_codec::broker::{Acl, BrokerConfig, Passwords};
+use mqtt_codec::broker::{parse_predefined_topics, Acl, BrokerConfig, Passwords, SnGatewayConfig};
 use mqtt_codec::QoS;
 
 /// The mqtt-codec reference broker.
@@ -82,6 +82,31 @@ pub struct Options {
     /// Log level (error, warn, info, debug); RUST_LOG overrides it.
     #[arg(long, default_value = "info")]
     pub log_level: String,
+    /// UDP address and port for MQTT-SN 1.2 clients (the broker becomes their gateway).
+    #[arg(long)]
+    pub mqttsn_listen: Option<String>,
+    /// Predefined MQTT-SN topic ids: a file of `ID TOPIC` lines.
+    #[arg(long)]
+    pub mqttsn_predefined: Option<std::path::PathBuf>,
+    /// UDP address and port to send ADVERTISE to (off by default; for example a local
+    /// listener, never a broadcast address unless that is what you want).
+    #[arg(long)]
+    pub mqttsn_advertise: Option<String>,
+    /// Seconds between two ADVERTISEs.
+    #[arg(long, default_value_t = 900)]
+    pub mqttsn_advertise_interval: u16,
+    /// The gateway id in ADVERTISE and GWINFO.
+    #[arg(long, default_value_t = 1)]
+    pub mqttsn_gateway_id: u8,
+    /// The longest MQTT-SN ClientId accepted (the specification's 23 by default).
+    #[arg(long, default_value_t = 23)]
+    pub mqttsn_max_client_id: usize,
+    /// Messages held for a sleeping MQTT-SN client before new QoS 0 ones are dropped.
+    #[arg(long, default_value_t = 100)]
+    pub mqttsn_sleep_buffer: usize,
+    /// The largest datagram sent to an MQTT-SN client; larger messages are not delivered.
+    #[arg(long, default_value_t = 1472)]
+    pub mqttsn_max_datagram: usize,
 }
 
 impl Options {
@@ -94,6 +119,11 @@ impl Options {
         let passwords = match &self.password_file {
             Some(path) => Some(Passwords::parse(&std::fs::read_to_string(path)?)?),
             None => None,
+        };
+        let predefined = match &self.mqttsn_predefined {
+            Some(path) => parse_predefined_topics(&std::fs::read_to_string(path)?)
+                .map_err(|e| format!("{}: {e}", path.display()))?,
+            None => Default::default(),
         };
         Ok(BrokerConfig {
             max_packet_size: self.max_packet_size,
@@ -110,6 +140,17 @@ impl Options {
             max_subscriptions: self.max_subscriptions,
             max_retained: self.max_retained,
             max_retained_bytes: self.max_retained_bytes,
+            mqttsn: SnGatewayConfig {
+                gw_id: self.mqttsn_gateway_id,
+                predefined,
+                max_client_id_len: self.mqttsn_max_client_id.max(1),
+                max_sleep_buffer: self.mqttsn_sleep_buffer,
+                max_datagram: self.mqttsn_max_datagram.max(16),
+                advertise_interval: self
+                    .mqttsn_advertise
+                    .as_ref()
+                    .map(|_| self.mqttsn_advertise_interval.max(1)),
+            },
         })
     }
 }
