@@ -296,10 +296,7 @@ impl Broker {
         }
         // CleanSession 0 without the Will flag keeps the will the session had (SN-GW-2).
         let kept_will = match (pending.clean_session, &pending.will_topic) {
-            (false, None) => self
-                .sessions
-                .get(&client_id)
-                .and_then(|s| s.will.clone()),
+            (false, None) => self.sessions.get(&client_id).and_then(|s| s.will.clone()),
             _ => None,
         };
         self.handle_packet(conn, Packet::Connect(Box::new(connect)), now);
@@ -391,9 +388,9 @@ impl Broker {
             if let Some(name) = client.names.remove(&topic_id) {
                 client.ids.remove(&name);
             }
-            client.held.retain(|h| {
-                !matches!(h, Held::Datagram { topic_id: Some(t), .. } if *t == topic_id)
-            });
+            client.held.retain(
+                |h| !matches!(h, Held::Datagram { topic_id: Some(t), .. } if *t == topic_id),
+            );
         }
         self.sn_flush(key);
     }
@@ -472,7 +469,10 @@ impl Broker {
         let Resolved::Name(name) = self.sn_topic_name(key, p.topic) else {
             return self.log(
                 Level::Info,
-                format!("MQTT-SN peer {}: QoS -1 PUBLISH to an unknown topic", key.peer),
+                format!(
+                    "MQTT-SN peer {}: QoS -1 PUBLISH to an unknown topic",
+                    key.peer
+                ),
             );
         };
         let Ok(topic) = TopicName::new(&name) else {
@@ -546,10 +546,7 @@ impl Broker {
         let Some(pid) = PacketId::new(s.msg_id) else {
             return;
         };
-        let subscribe = Subscribe::new(
-            pid,
-            vec![Subscription::new(topic_filter, s.qos.to_mqtt())],
-        );
+        let subscribe = Subscribe::new(pid, vec![Subscription::new(topic_filter, s.qos.to_mqtt())]);
         self.handle_packet(conn, Packet::Subscribe(subscribe), now);
     }
 
@@ -559,7 +556,10 @@ impl Broker {
         };
         let client_id = client.client_id.clone();
         let pending_msg = client.pending_will_msg.take();
-        let username = self.conns.get(&client.conn).and_then(|c| c.username.clone());
+        let username = self
+            .conns
+            .get(&client.conn)
+            .and_then(|c| c.username.clone());
         let code = match will {
             // The empty form deletes the topic and the message (SN-WIL-1).
             None => {
@@ -575,7 +575,10 @@ impl Broker {
                     || self.config.acl.as_ref().is_some_and(|acl| {
                         !acl.can_publish(username.as_deref(), &client_id, w.topic.as_str())
                     });
-                match (TopicName::new(w.topic.as_str()), self.sessions.get_mut(&client_id)) {
+                match (
+                    TopicName::new(w.topic.as_str()),
+                    self.sessions.get_mut(&client_id),
+                ) {
                     (Ok(topic), Some(session)) if !denied => {
                         let payload = session
                             .will
@@ -586,7 +589,8 @@ impl Broker {
                         let mut will = Will::new(topic, payload);
                         will.qos = qos;
                         will.retain = w.retain;
-                        session.will = Some(BrokerMessage::from_will(&will, &client_id, self.clock));
+                        session.will =
+                            Some(BrokerMessage::from_will(&will, &client_id, self.clock));
                         ReturnCode::Accepted
                     }
                     _ => ReturnCode::NotSupported,

@@ -138,7 +138,11 @@ impl SnClient {
 
     /// Whether the client is connected (CONNACK sent).
     pub(crate) fn connected(&self) -> bool {
-        self.accepted && matches!(self.state, SnState::Active | SnState::Asleep | SnState::Awake)
+        self.accepted
+            && matches!(
+                self.state,
+                SnState::Active | SnState::Asleep | SnState::Awake
+            )
     }
 
     /// The id registered for `name`, assigned when new (1 to 65534, never a predefined
@@ -150,8 +154,8 @@ impl SnClient {
         for _ in 0..0xFFFE {
             self.next_topic_id = self.next_topic_id % 0xFFFE + 1;
             let id = self.next_topic_id;
-            if !self.names.contains_key(&id) {
-                self.names.insert(id, String::from(name));
+            if let alloc::collections::btree_map::Entry::Vacant(slot) = self.names.entry(id) {
+                slot.insert(String::from(name));
                 self.ids.insert(String::from(name), id);
                 return Some((id, true));
             }

@@ -30,7 +30,11 @@ impl Broker {
             Err(e) => {
                 self.log(
                     Level::Error,
-                    format!("MQTT-SN peer {}: cannot encode {}: {e}", key.peer, message.msg_type()),
+                    format!(
+                        "MQTT-SN peer {}: cannot encode {}: {e}",
+                        key.peer,
+                        message.msg_type()
+                    ),
                 );
                 return None;
             }
@@ -105,7 +109,11 @@ impl Broker {
                 msg_id: a.packet_id.get(),
             },
             Packet::SubAck(s) => {
-                let code = s.reason_codes.first().copied().unwrap_or(ReasonCode::UnspecifiedError);
+                let code = s
+                    .reason_codes
+                    .first()
+                    .copied()
+                    .unwrap_or(ReasonCode::UnspecifiedError);
                 let (qos, return_code) = match code {
                     ReasonCode::Success => (SnQos::AtMostOnce, ReturnCode::Accepted),
                     ReasonCode::GrantedQoS1 => (SnQos::AtLeastOnce, ReturnCode::Accepted),
@@ -129,7 +137,13 @@ impl Broker {
         let Some(data) = self.sn_datagram(&key, &message) else {
             return false;
         };
-        self.sn_hold(&key, Held::Datagram { topic_id: None, data })
+        self.sn_hold(
+            &key,
+            Held::Datagram {
+                topic_id: None,
+                data,
+            },
+        )
     }
 
     /// A PUBLISH towards a client: a short name when it subscribed with it, a predefined id
@@ -207,7 +221,10 @@ impl Broker {
             return false;
         };
         if client.held.len() >= max {
-            let message = format!("MQTT-SN client {}: buffer full, message dropped", client.client_id);
+            let message = format!(
+                "MQTT-SN client {}: buffer full, message dropped",
+                client.client_id
+            );
             self.stats.messages_dropped += 1;
             self.log(Level::Warn, message);
             return false;
