@@ -270,6 +270,10 @@ impl Broker {
                 .map_or(crate::MAX_PACKET_SIZE, |m| m as usize);
             c.receive_max_out = usize::from(p.receive_maximum.unwrap_or(u16::MAX));
             c.alias_max_out = p.topic_alias_maximum.unwrap_or(0);
+        } else if Self::is_sn_conn(conn) {
+            // An MQTT-SN gateway client: one QoS 1 or 2 message in flight (SN-GW-13), also
+            // for what a resumed session sends right below.
+            c.receive_max_out = 1;
         } else {
             // 3.x has no Receive Maximum: keep as many in flight as we accept ourselves.
             c.receive_max_out = usize::from(self.config.receive_maximum);

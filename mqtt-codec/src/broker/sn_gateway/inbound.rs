@@ -146,9 +146,9 @@ impl Broker {
             } => self.sn_regack(&key, msg_id, topic_id, return_code, now),
             Message::Publish(p) => self.sn_publish(key, conn, p, now),
             Message::PubAck {
+                topic_id,
                 msg_id,
                 return_code,
-                ..
             } => {
                 if return_code == ReturnCode::InvalidTopicId {
                     // The client lost the id: register again before the next PUBLISH.
@@ -156,10 +156,17 @@ impl Broker {
                         Level::Info,
                         format!("MQTT-SN client on peer {}: invalid topic id", key.peer),
                     );
+                    if let Some(client) = self.sn.clients.get_mut(&key) {
+                        if let Some(name) = client.names.remove(&topic_id) {
+                            client.ids.remove(&name);
+                        }
+                    }
                 }
                 if let Some(pid) = id(msg_id) {
                     self.handle_packet(conn, Packet::PubAck(PubResponse::new(pid)), now);
                 }
+                // A woken client's PINGRESP may have waited for this (SN-GW-9).
+                self.sn_flush(&key);
             }
             Message::PubRec { msg_id } => {
                 if let Some(pid) = id(msg_id) {
@@ -175,6 +182,7 @@ impl Broker {
                 if let Some(pid) = id(msg_id) {
                     self.handle_packet(conn, Packet::PubComp(PubResponse::new(pid)), now);
                 }
+                self.sn_flush(&key);
             }
             Message::Subscribe(s) => self.sn_subscribe(key, conn, s, now),
             Message::Unsubscribe { msg_id, topic } => {
@@ -214,9 +222,18 @@ impl Broker {
 
     fn sn_connect(&mut self, key: SnKey, c: sn::Connect<&[u8]>, now: Millis) {
         // A new CONNECT from the same address starts over: the old connection ends quietly
-        // (its will is not published: the client is evidently alive).
+        // (its will is not published: the client is evidently alive). Ending it drops the
+        // will, which a CleanSession 0 CONNECT without the Will flag keeps (SN-GW-2).
+        let mut kept_will = None;
         if let Some(old) = self.sn.clients.remove(&key) {
             self.sn.by_conn.remove(&old.conn);
+            if !c.clean_session && !c.will && old.client_id == c.client_id.as_str() {
+                kept_will = self
+                    .sessions
+                    .get(&old.client_id)
+                    .filter(|s| s.expiry_secs != 0)
+                    .and_then(|s| s.will.clone());
+            }
             self.detach(old.conn, now, false);
         }
         let conn = self.sn.new_conn();
@@ -229,6 +246,7 @@ impl Broker {
             clean_session: c.clean_session,
             duration: c.duration,
             will_topic: None,
+            kept_will,
         });
         client.state = SnState::AwaitWillTopic;
         self.sn.by_conn.insert(conn, key.clone());
@@ -296,7 +314,10 @@ impl Broker {
         }
         // CleanSession 0 without the Will flag keeps the will the session had (SN-GW-2).
         let kept_will = match (pending.clean_session, &pending.will_topic) {
-            (false, None) => self.sessions.get(&client_id).and_then(|s| s.will.clone()),
+            (false, None) => pending
+                .kept_will
+                .clone()
+                .or_else(|| self.sessions.get(&client_id).and_then(|s| s.will.clone())),
             _ => None,
         };
         self.handle_packet(conn, Packet::Connect(Box::new(connect)), now);
@@ -313,8 +334,8 @@ impl Broker {
             }
         }
         if let Some(c) = self.conns.get_mut(&conn) {
-            // One QoS 1 or 2 message in flight towards the client (SN-GW-13).
-            c.receive_max_out = 1;
+            // (One QoS 1 or 2 message in flight towards the client, SN-GW-13: set by the
+            // broker's CONNECT handling, before a resumed session's messages go out.)
             c.keep_alive_ms = (pending.duration > 0).then(|| with_slack(pending.duration));
         }
     }
@@ -374,7 +395,7 @@ impl Broker {
         msg_id: u16,
         topic_id: u16,
         code: ReturnCode,
-        _now: Millis,
+        now: Millis,
     ) {
         let Some(client) = self.sn.clients.get_mut(key) else {
             return;
@@ -384,13 +405,36 @@ impl Broker {
         }
         client.awaiting_regack = None;
         if !code.is_accepted() {
-            // Refused: the messages on that name are not delivered (§6.10).
+            // Refused: the messages on that name are not delivered (§6.10). Those of QoS 1
+            // and 2 leave the session's in-flight window as if delivered (as one too large
+            // for a client does), or the window of one (SN-GW-13) would stay full.
             if let Some(name) = client.names.remove(&topic_id) {
                 client.ids.remove(&name);
             }
-            client.held.retain(
-                |h| !matches!(h, Held::Datagram { topic_id: Some(t), .. } if *t == topic_id),
-            );
+            let mut dropped = 0;
+            let mut released = alloc::vec::Vec::new();
+            client.held.retain(|h| match h {
+                Held::Datagram {
+                    topic_id: Some(t),
+                    packet_id,
+                    ..
+                } if *t == topic_id => {
+                    dropped += 1;
+                    released.extend(*packet_id);
+                    false
+                }
+                _ => true,
+            });
+            let client_id = client.client_id.clone();
+            self.stats.messages_dropped += dropped;
+            if let Some(session) = self.sessions.get_mut(&client_id) {
+                for id in &released {
+                    session.inflight.remove(id);
+                }
+            }
+            if !released.is_empty() {
+                self.drain_queue(&client_id, now);
+            }
         }
         self.sn_flush(key);
     }

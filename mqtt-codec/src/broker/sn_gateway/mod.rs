@@ -75,8 +75,13 @@ pub(crate) enum SnState {
 pub(crate) enum Held {
     /// The gateway's REGISTER of `topic_id`.
     Register { msg_id: u16, data: Bytes },
-    /// A message; `topic_id` when it is a PUBLISH on a registered id.
-    Datagram { topic_id: Option<u16>, data: Bytes },
+    /// A message; `topic_id` when it is a PUBLISH on a registered id, `packet_id` when it
+    /// is a QoS 1 or 2 PUBLISH (in flight in the session).
+    Datagram {
+        topic_id: Option<u16>,
+        packet_id: Option<u16>,
+        data: Bytes,
+    },
 }
 
 /// A CONNECT waiting for its will.
@@ -85,6 +90,9 @@ pub(crate) struct PendingConnect {
     pub(crate) clean_session: bool,
     pub(crate) duration: u16,
     pub(crate) will_topic: Option<(String, crate::QoS, bool)>,
+    /// The will of the session, taken before the CONNECT ended this address's previous
+    /// connection (which drops it): kept when CleanSession is 0 without the Will flag.
+    pub(crate) kept_will: Option<super::message::Message>,
 }
 
 /// One MQTT-SN client.

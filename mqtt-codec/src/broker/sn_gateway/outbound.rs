@@ -141,6 +141,7 @@ impl Broker {
             &key,
             Held::Datagram {
                 topic_id: None,
+                packet_id: None,
                 data,
             },
         )
@@ -210,7 +211,15 @@ impl Broker {
             TopicId::Normal(id) => Some(id),
             _ => None,
         };
-        self.sn_hold(key, Held::Datagram { topic_id, data })
+        let packet_id = p.packet_id.map(|id| id.get());
+        self.sn_hold(
+            key,
+            Held::Datagram {
+                topic_id,
+                packet_id,
+                data,
+            },
+        )
     }
 
     /// Queues `item` for the client and sends what may go now. False when the sleeping
@@ -256,6 +265,15 @@ impl Broker {
                 Some(Held::Datagram { data, .. }) => data,
                 None => {
                     if client.state == SnState::Awake {
+                        // What the session still queues behind the one message in flight
+                        // (SN-GW-13) comes as the client acknowledges: the PINGRESP waits.
+                        if self
+                            .sessions
+                            .get(&client.client_id)
+                            .is_some_and(|s| !s.queue.is_empty())
+                        {
+                            return;
+                        }
                         client.state = SnState::Asleep;
                         let conn = client.conn;
                         if let Some(c) = self.conns.get_mut(&conn) {
