@@ -1,11 +1,12 @@
 //! Prints the packets of a hex string, or of a raw byte stream on stdin, one a line.
 //!
 //! ```text
-//! cargo run --example decode -- [--protocol 3.1|3.1.1|5|sn] [HEX]
+//! cargo run --example decode -- [--protocol 3.1|3.1.1|5|sn|sn2] [HEX]
 //! ```
 //!
-//! With `--protocol sn` the input is MQTT-SN 1.2 datagrams, one after another, each as long
-//! as its Length field says (an encapsulated one: its envelope, then the inner message).
+//! With `--protocol sn` (MQTT-SN 1.2) or `sn2` (MQTT-SN 2.0) the input is datagrams, one
+//! after another, each as long as its Length field says (a 1.2 encapsulation: its envelope,
+//! then the inner message).
 //!
 //! Without `--protocol` the version is learned from a leading CONNECT, else 3.1.1. Packets
 //! of both directions are accepted. On malformed or truncated input it prints the error and
@@ -44,13 +45,23 @@ fn parse_version(text: &str) -> Result<ProtocolVersion, String> {
 }
 
 /// Prints MQTT-SN datagrams laid end to end; false on the first one that does not parse.
-fn run_sn(mut input: &[u8]) -> bool {
+fn run_sn(mut input: &[u8], v2: bool) -> bool {
     let mut offset = 0;
     while !input.is_empty() {
-        let len = sn_datagram_len(input).min(input.len());
+        let len = if v2 {
+            sn2_datagram_len(input)
+        } else {
+            sn_datagram_len(input)
+        }
+        .min(input.len());
         let (datagram, rest) = input.split_at(len);
-        match mqtt_codec::sn::parse(datagram) {
-            Ok(message) => println!("{message}"),
+        let shown = if v2 {
+            mqtt_codec::sn::v2::parse(datagram).map(|p| p.to_string()).map_err(|e| e.to_string())
+        } else {
+            mqtt_codec::sn::parse(datagram).map(|m| m.to_string()).map_err(|e| e.to_string())
+        };
+        match shown {
+            Ok(line) => println!("{line}"),
             Err(e) => {
                 println!("error at offset {offset}: {e}");
                 return false;
@@ -79,23 +90,33 @@ fn sn_datagram_len(input: &[u8]) -> usize {
     }
 }
 
+/// The size of a 2.0 datagram: its Length counts the whole packet, envelopes included.
+fn sn2_datagram_len(input: &[u8]) -> usize {
+    match input {
+        [1, hi, lo, ..] => usize::from(u16::from_be_bytes([*hi, *lo])),
+        [n, ..] => usize::from(*n),
+        [] => 0,
+    }
+    .max(1)
+}
+
 fn run() -> Result<bool, String> {
     let mut args = std::env::args().skip(1);
     let mut version = None;
-    let mut sn = false;
+    let mut sn = None;
     let mut hex = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--protocol" | "-p" => {
                 let v = args.next().ok_or("--protocol needs a value")?;
-                if v == "sn" {
-                    sn = true;
+                if v == "sn" || v == "sn2" {
+                    sn = Some(v == "sn2");
                 } else {
                     version = Some(parse_version(&v)?);
                 }
             }
             "--help" | "-h" => {
-                println!("usage: decode [--protocol 3.1|3.1.1|5|sn] [HEX]   (raw bytes on stdin without HEX)");
+                println!("usage: decode [--protocol 3.1|3.1.1|5|sn|sn2] [HEX]   (raw bytes on stdin without HEX)");
                 return Ok(true);
             }
             _ if hex.is_none() => hex = Some(arg),
@@ -112,8 +133,8 @@ fn run() -> Result<bool, String> {
             raw
         }
     };
-    if sn {
-        return Ok(run_sn(&input));
+    if let Some(v2) = sn {
+        return Ok(run_sn(&input, v2));
     }
     // Learn the version from a leading CONNECT unless told; otherwise assume 3.1.1.
     let version = version

@@ -13,7 +13,7 @@ use crate::topic::{check_topic_filter, check_topic_name, TopicError};
 use crate::wire::writer::{Put, SliceWriter};
 
 /// A [`Put`] that only counts, so that a message's size comes from the code that writes it.
-struct Counter(usize);
+pub(crate) struct Counter(pub(crate) usize);
 
 impl Put for Counter {
     fn remaining_mut(&self) -> usize {

@@ -24,9 +24,18 @@ pub(crate) struct Header<'a> {
     pub(crate) body: &'a [u8],
 }
 
-/// Reads the Length and MsgType (SN-HDR-1, SN-HDR-3, SN-HDR-5, SN-HDR-6). Whether the
-/// Length matches the datagram is the caller's check (an encapsulation's does not).
-pub(crate) fn split(datagram: &[u8]) -> Result<Header<'_>, SnError> {
+/// A header of either version: the type octet not yet read as a type.
+pub(crate) struct RawHeader<'a> {
+    pub(crate) declared: usize,
+    pub(crate) long: bool,
+    pub(crate) octet: u8,
+    pub(crate) body: &'a [u8],
+}
+
+/// Reads the Length and the type octet, as both versions write them (SN-HDR-1, SN-HDR-3,
+/// SN-HDR-5; [MQTT-SN-2.1.2-1]). Whether the Length matches the datagram is the caller's
+/// check (a 1.2 encapsulation's does not).
+pub(crate) fn split_raw(datagram: &[u8]) -> Result<RawHeader<'_>, SnError> {
     let too_short = SnError::TooShort {
         len: datagram.len(),
     };
@@ -43,12 +52,24 @@ pub(crate) fn split(datagram: &[u8]) -> Result<Header<'_>, SnError> {
         _ => return Err(too_short),
     };
     let (&octet, body) = rest.split_first().ok_or(too_short)?;
-    let msg_type = MsgType::from_u8(octet).ok_or(SnError::ReservedMsgType { msg_type: octet })?;
-    Ok(Header {
+    Ok(RawHeader {
         declared,
         long,
-        msg_type,
+        octet,
         body,
+    })
+}
+
+/// Reads the Length and the 1.2 MsgType (SN-HDR-6 refuses the reserved ones).
+pub(crate) fn split(datagram: &[u8]) -> Result<Header<'_>, SnError> {
+    let raw = split_raw(datagram)?;
+    let msg_type =
+        MsgType::from_u8(raw.octet).ok_or(SnError::ReservedMsgType { msg_type: raw.octet })?;
+    Ok(Header {
+        declared: raw.declared,
+        long: raw.long,
+        msg_type,
+        body: raw.body,
     })
 }
 

@@ -40,11 +40,12 @@
 
 mod decode;
 mod display;
-mod encode;
+pub(crate) mod encode;
 mod error;
-mod header;
+pub(crate) mod header;
 mod message;
 mod types;
+pub mod v2;
 
 pub use decode::{parse, parse_with, SnOptions};
 pub use error::{SnEncodeError, SnError};
@@ -52,6 +53,15 @@ pub use message::{
     Connect, Encapsulated, Message, Publish, Register, Subscribe, SubscribeTopic, WillTopic,
 };
 pub use types::{MsgType, ReturnCode, SnQos, TopicId};
+
+/// The two versions of MQTT-SN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SnVersion {
+    /// MQTT-SN 1.2 (IBM, 2013): this module.
+    V1_2,
+    /// MQTT-SN 2.0 (OASIS draft, CSD01): [`v2`].
+    V2_0,
+}
 
 /// A parsed message that borrows its datagram.
 pub type MessageRef<'a> = Message<&'a [u8]>;
