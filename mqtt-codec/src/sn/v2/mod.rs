@@ -13,7 +13,8 @@
 //! let Packet::Connect(c) = parse(&datagram)? else { panic!("not a CONNECT") };
 //! assert_eq!((c.keep_alive, c.max_packet_size, c.client_id.as_str()), (60, 256, "dev1"));
 //! let mut out = [0u8; 32];
-//! assert_eq!(&out[..Packet::Connect(c).encode(&mut out)?], &datagram);
+//! let n = Packet::Connect(c).encode(&mut out)?;
+//! assert_eq!(&out[..n], &datagram);
 //! # Ok::<(), mqtt_codec::sn::v2::Sn2Error>(())
 //! ```
 //!
