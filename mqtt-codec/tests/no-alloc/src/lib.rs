@@ -1,5 +1,6 @@
-//! Every packet type of MQTT 3.1, 3.1.1 and 5.0, parsed with the borrowed parse and
-//! re-encoded into a stack buffer, with the core built without `alloc`.
+//! Every packet type of MQTT 3.1, 3.1.1 and 5.0, and MQTT-SN 1.2 and 2.0 messages, parsed
+//! with the borrowed parse and re-encoded into a stack buffer, with the core built without
+//! `alloc`.
 
 #![no_std]
 
@@ -47,13 +48,50 @@ pub const VECTORS: &[(ProtocolVersion, &[u8])] = &[
     (V5, b"\xf0\x0a\x18\x08\x15\x00\x05SCRAM"),
 ];
 
+/// One MQTT-SN 1.2 message of each kind and a 2.0 packet of each kind (the MQTT-SN codecs
+/// serve every build: they have no sides to leave out).
+pub const SN_VECTORS: &[&[u8]] = &[
+    b"\x0a\x04\x04\x01\x00\x3cdev1",
+    b"\x09\x0c\x52ab\x00\x03\x01\x02",
+    b"\x08\x12\x20\x00\x0aa/+",
+    b"\x05\xfe\x00\x12\x34\x02\x16",
+];
+
+/// MQTT-SN 2.0 packets.
+pub const SN2_VECTORS: &[&[u8]] = &[
+    b"\x0e\x01\x01\x00\x01\x02\x00\x3c\x01\x00dev1",
+    b"\x0c\x03\x23\x00\x02\x00\x03a/bhi",
+    b"\x09\x13\x00\x00\x08\x00\x00\x0e\x10",
+    b"\x09\xfc\x02\x12\x34\x04\x0c\x00\x07",
+];
+
 /// Parses and re-encodes every vector; returns how many did not behave as this build must
 /// (see [`behaves`]).
 pub fn check_all() -> usize {
-    VECTORS
+    let mqtt = VECTORS
         .iter()
         .filter(|(version, bytes)| !behaves(*version, bytes))
-        .count()
+        .count();
+    let mut out = [0u8; 64];
+    let sn = SN_VECTORS
+        .iter()
+        .filter(|bytes| {
+            let Ok(m) = mqtt_codec::sn::parse(bytes) else {
+                return true;
+            };
+            !matches!(m.encode(&mut out), Ok(n) if out.get(..n) == Some(**bytes))
+        })
+        .count();
+    let sn2 = SN2_VECTORS
+        .iter()
+        .filter(|bytes| {
+            let Ok(p) = mqtt_codec::sn::v2::parse(bytes) else {
+                return true;
+            };
+            !matches!(p.encode(&mut out), Ok(n) if out.get(..n) == Some(**bytes))
+        })
+        .count();
+    mqtt + sn + sn2
 }
 
 /// Whether a build with this crate's features receives `t` (a client what a server sends,
