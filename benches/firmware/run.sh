@@ -5,6 +5,7 @@
 #
 #   bash benches/firmware/run.sh
 #   COREMQTT_GIT=/path/to/coreMQTT.git bash benches/firmware/run.sh   # a clone with its tags
+#   PAHO_SN_GIT=/path/to/paho.mqtt-sn.embedded-c.git ...              # and Paho's MQTT-SN C
 #
 # Needs what scripts/test-firmware.sh installs (gcc-arm-none-eabi, libnewlib-arm-none-eabi,
 # qemu-system-arm) and git. Without COREMQTT_GIT, coreMQTT is cloned from GitHub.
@@ -49,6 +50,38 @@ echo "Sizes are the bytes the library's archive puts in the linked image after -
 echo "(its Rust code and the compiler_builtins mem* routines it brings); data and bss are the"
 echo "library's static RAM."
 echo
+
+echo "## MQTT-SN 1.2 client (sn_client_app.c, build \`v3,client\`: the MQTT-SN codec is in every build)"
+echo
+dir="$out/client_3_1_1"
+arm-none-eabi-gcc "${cflags[@]}" -c "$bench/sn_client_app.c" -o "$dir/sn_app.o"
+arm-none-eabi-gcc "${cflags[@]}" -c "$bench/sn_client_stubs.c" -o "$dir/sn_stubs.o"
+arm-none-eabi-gcc "${arch[@]}" -nostartfiles --specs=nosys.specs -T "$fw/lm3s6965.ld" \
+    -Wl,--gc-sections -Wl,--no-warn-rwx-segments -Wl,-Map="$dir/sn_app.map" \
+    "$dir/startup.o" "$dir/sn_stubs.o" "$dir/sn_app.o" "$dir/libmqtt_codec.a" -o "$dir/sn_app.elf" \
+    2>/dev/null
+echo "| library in the linked MQTT-SN client |"
+echo "|---|"
+echo "| $(sizes "$dir/sn_app.map") |"
+echo
+paho_sn=${PAHO_SN_GIT:-}
+if [ -n "$paho_sn" ]; then
+    src="$out/paho-mqtt-sn"
+    rm -rf "$src" && mkdir -p "$src"
+    git -C "$paho_sn" archive HEAD MQTTSNPacket/src | tar -x -C "$src"
+    client=0
+    for f in MQTTSNPacket MQTTSNConnectClient MQTTSNSearchClient MQTTSNSerializePublish \
+        MQTTSNDeserializePublish MQTTSNSubscribeClient MQTTSNUnsubscribeClient; do
+        o="$src/$f.o"
+        arm-none-eabi-gcc "${arch[@]}" -Os -ffunction-sections -fdata-sections \
+            -I"$src/MQTTSNPacket/src" -c "$src/MQTTSNPacket/src/$f.c" -o "$o"
+        n=$(arm-none-eabi-size -A "$o" | awk '$1 ~ /^\.(text|rodata)/ { s += $2 } END { print s + 0 }')
+        client=$((client + n))
+    done
+    echo "Paho MQTTSNPacket (embedded C), its client-side files built here, objects before"
+    echo "--gc-sections, text + rodata: $client bytes."
+    echo
+fi
 
 echo "## Largest contributors (full build, firmware example)"
 echo
