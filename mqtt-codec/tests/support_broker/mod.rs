@@ -87,6 +87,26 @@ impl Harness {
             .collect()
     }
 
+    /// An MQTT-SN 2.0 packet from `peer` to the gateway.
+    pub fn sn2_send(&mut self, peer: SnPeer, packet: &mqtt_codec::sn::v2::Packet<&[u8]>) {
+        let data = packet.to_vec().expect("the test's packet encodes");
+        self.sn_send_bytes(peer, &data);
+    }
+
+    /// The datagrams the gateway sent `peer` since the last call, each parsed as 2.0.
+    pub fn sn2_received(&mut self, peer: SnPeer) -> Vec<mqtt_codec::sn::v2::Packet<bytes::Bytes>> {
+        self.datagrams
+            .remove(&peer)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|d| {
+                mqtt_codec::sn::v2::parse_bytes(&d).unwrap_or_else(|e| {
+                    panic!("the gateway sent an invalid 2.0 datagram {d:?}: {e}")
+                })
+            })
+            .collect()
+    }
+
     /// The ADVERTISEs sent since the last call.
     pub fn sn_advertisements(&mut self) -> Vec<bytes::Bytes> {
         std::mem::take(&mut self.advertisements)

@@ -37,7 +37,23 @@ impl Broker {
             peer,
             node: alloc::vec::Vec::new(),
         };
-        match sn::parse_with(data, &opts) {
+        // An address bound to a 2.0 client speaks 2.0; any other 1.2, or 2.0 where 1.2
+        // refuses the datagram (a 2.0 CONNECT, a 0xFC envelope).
+        if self.sn_is_v2(&key) {
+            match sn::v2::parse(data) {
+                Ok(packet) => self.sn2_received(key, packet, now),
+                Err(err) => self.sn2_refused(&key, &err),
+            }
+            return self.resume_if_drained(now);
+        }
+        let parsed = sn::parse_with(data, &opts);
+        if parsed.is_err() {
+            if let Ok(packet) = sn::v2::parse(data) {
+                self.sn2_received(key, packet, now);
+                return self.resume_if_drained(now);
+            }
+        }
+        match parsed {
             Ok(Message::Encapsulated(e)) => {
                 let key = SnKey {
                     peer,

@@ -25,10 +25,22 @@
 //!   go out when it wakes, the PINGRESP last (SN-GW-9);
 //! - a connection-bound message from an address with no client is answered with DISCONNECT
 //!   (SN-GW-14), and so is a client whose session ends for another reason (a takeover).
+//!
+//! MQTT-SN 2.0 clients (the OASIS draft, [`crate::sn::v2`]) are served too, the version
+//! learnt from their CONNECT: a datagram from an address bound to a 2.0 client is read as
+//! 2.0, any other as 1.2 first and as 2.0 when 1.2 refuses it (a 2.0 CONNECT never reads as
+//! 1.2). A 2.0 client is a broker connection speaking MQTT 5.0 inside, whose reason codes
+//! 2.0 shares: session expiry, assigned client ids, reason codes and the will in CONNECT
+//! pass through. Towards a 2.0 client a PUBLISH names its topic with a predefined alias,
+//! else the session alias the client registered, else the name itself (2.0 allows it, so
+//! the gateway registers nothing); one QoS 1 or 2 message is in flight either way (SN2-18);
+//! SLEEPREQ and PINGREQ sleep and wake it like 1.2's DISCONNECT and PINGREQ; enhanced
+//! authentication and the Protection Encapsulation are refused (CONNACK 0x8C, dropped).
 
 mod config;
 mod inbound;
 mod outbound;
+mod v2;
 
 pub use config::{parse_predefined_topics, PredefinedTopicsError, SnGatewayConfig};
 
@@ -121,6 +133,12 @@ pub(crate) struct SnClient {
     pub(crate) pending_will_msg: Option<Bytes>,
     /// The broker accepted the CONNECT.
     pub(crate) accepted: bool,
+    /// The version the client spoke in its CONNECT.
+    pub(crate) version: crate::sn::SnVersion,
+    /// 2.0: the packet id of the CONNECT (echoed in CONNACK) and of the latest PINGREQ
+    /// (echoed in PINGRESP).
+    pub(crate) connect_id: u16,
+    pub(crate) ping_id: u16,
 }
 
 impl SnClient {
@@ -141,6 +159,9 @@ impl SnClient {
             awaiting_regack: None,
             pending_will_msg: None,
             accepted: false,
+            version: crate::sn::SnVersion::V1_2,
+            connect_id: 0,
+            ping_id: 0,
         }
     }
 

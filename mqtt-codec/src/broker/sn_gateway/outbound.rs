@@ -83,6 +83,9 @@ impl Broker {
         let Some(key) = self.sn.by_conn.get(&conn).cloned() else {
             return false;
         };
+        if self.sn_is_v2(&key) {
+            return self.sn2_send(&key, packet);
+        }
         let Some(client) = self.sn.clients.get_mut(&key) else {
             return false;
         };
@@ -224,7 +227,7 @@ impl Broker {
 
     /// Queues `item` for the client and sends what may go now. False when the sleeping
     /// client's buffer is full (the item is dropped and counted).
-    fn sn_hold(&mut self, key: &SnKey, item: Held) -> bool {
+    pub(crate) fn sn_hold(&mut self, key: &SnKey, item: Held) -> bool {
         let max = self.config.mqttsn.max_sleep_buffer;
         let Some(client) = self.sn.clients.get_mut(key) else {
             return false;
@@ -279,7 +282,11 @@ impl Broker {
                         if let Some(c) = self.conns.get_mut(&conn) {
                             c.last_seen = now;
                         }
-                        self.sn_emit_now(key, &Message::<&[u8]>::PingResp);
+                        if self.sn_is_v2(key) {
+                            self.sn2_wake_done(key);
+                        } else {
+                            self.sn_emit_now(key, &Message::<&[u8]>::PingResp);
+                        }
                     }
                     return;
                 }
@@ -301,7 +308,9 @@ impl Broker {
         let Some(client) = self.sn.clients.remove(&key) else {
             return;
         };
-        if client.connected() {
+        // A 2.0 DISCONNECT is never answered, and one the gateway sends came through
+        // `sn2_send` with its reason code.
+        if client.connected() && client.version == crate::sn::SnVersion::V1_2 {
             self.sn_emit_now(&key, &Message::<&[u8]>::Disconnect { duration: None });
         }
     }

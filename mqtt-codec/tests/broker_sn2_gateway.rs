@@ -1,0 +1,415 @@
+//! The gateway with MQTT-SN 2.0 clients (the OASIS draft), over the fake clock: the version
+//! learnt from CONNECT, publishes both ways beside MQTT and 1.2 clients, REGISTER and
+//! session aliases, SLEEPREQ and the wake-up, keep alive and the will, the refusals.
+
+mod support_broker;
+
+use bytes::Bytes;
+use mqtt_codec::broker::{BrokerConfig, SnPeer};
+use mqtt_codec::sn::v2::{self, Ack, AliasKind, Packet, Topic};
+use mqtt_codec::{MqttStr, QoS};
+use support_broker::*;
+
+type Out = Packet<Bytes>;
+
+fn text(s: &str) -> MqttStr<&[u8]> {
+    MqttStr::try_new(s.as_bytes()).unwrap()
+}
+
+fn connect<'a>(
+    client_id: &'a str,
+    keep_alive: u16,
+    will: Option<v2::Will<&'a [u8]>>,
+) -> Packet<&'a [u8]> {
+    Packet::Connect(v2::Connect {
+        clean_start: true,
+        address_may_change: false,
+        server_may_suggest: false,
+        packet_id: 7,
+        protocol_version: 2,
+        keep_alive,
+        max_packet_size: 0,
+        default_awake_messages: None,
+        session_expiry: None,
+        will,
+        auth: None,
+        client_id: MqttStr::try_new(client_id.as_bytes()).unwrap(),
+    })
+}
+
+fn connected(h: &mut Harness, peer: SnPeer, client_id: &str) {
+    h.sn2_send(peer, &connect(client_id, 60, None));
+    let got = h.sn2_received(peer);
+    assert!(
+        matches!(&got[..], [Packet::ConnAck(a)] if a.reason_code == 0 && a.packet_id == 7),
+        "{got:?}"
+    );
+}
+
+fn subscribe<'a>(packet_id: u16, topic: Topic<&'a [u8]>, qos: QoS) -> Packet<&'a [u8]> {
+    Packet::Subscribe(v2::Subscribe {
+        no_local: false,
+        qos,
+        retain_as_published: false,
+        retain_handling: 0,
+        packet_id,
+        topic,
+    })
+}
+
+fn publish<'a>(
+    topic: Topic<&'a [u8]>,
+    qos: QoS,
+    packet_id: Option<u16>,
+    payload: &'a [u8],
+) -> Packet<&'a [u8]> {
+    Packet::Publish(v2::Publish {
+        dup: false,
+        qos,
+        retain: false,
+        topic,
+        packet_id,
+        payload,
+    })
+}
+
+fn payloads(packets: &[Out]) -> Vec<Vec<u8>> {
+    packets
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Publish(p) => Some(p.payload.to_vec()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// SN2-21: a 2.0 CONNECT is answered in 2.0, with the CONNECT's packet id; an empty client
+/// id gets an assigned one.
+#[test]
+fn sn2_21_a_2_0_connect_is_answered_in_2_0() {
+    let mut h = Harness::default();
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(2, &connect("", 60, None));
+    let got = h.sn2_received(2);
+    let [Packet::ConnAck(a)] = &got[..] else {
+        panic!("{got:?}")
+    };
+    assert!(a
+        .assigned_client_id
+        .as_ref()
+        .is_some_and(|id| !id.is_empty()));
+}
+
+/// A 2.0 client publishes by name at QoS 1 to an MQTT subscriber; the PUBACK echoes the
+/// packet id with reason 0x10 or 0x00.
+#[test]
+fn a_2_0_publish_by_name_reaches_an_mqtt_subscriber() {
+    let mut h = Harness::default();
+    h.open(10, V5);
+    h.connect(10, V5, "watcher", true);
+    h.subscribe(10, "sensors/#", QoS::AtLeastOnce);
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(
+        1,
+        &publish(
+            Topic::Name(text("sensors/t")),
+            QoS::AtLeastOnce,
+            Some(3),
+            b"21.5",
+        ),
+    );
+    assert_eq!(h.payloads(10), vec!["21.5".to_string()]);
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(
+            &got[..],
+            [Packet::PubAck(Ack {
+                packet_id: 3,
+                reason_code: 0
+            })]
+        ),
+        "{got:?}"
+    );
+}
+
+/// SN2-12: REGISTER gives a session alias, which later PUBLISHes use both ways.
+#[test]
+fn sn2_12_register_gives_a_session_alias_used_both_ways() {
+    let mut h = Harness::default();
+    h.open(10, V311);
+    h.connect(10, V311, "watcher", true);
+    h.subscribe(10, "a/b", QoS::AtMostOnce);
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(
+        1,
+        &Packet::Register(v2::Register {
+            packet_id: 4,
+            alias: None,
+            topic_name: text("a/b"),
+        }),
+    );
+    let got = h.sn2_received(1);
+    let [Packet::RegAck(r)] = &got[..] else {
+        panic!("{got:?}")
+    };
+    assert_eq!(
+        (r.packet_id, r.kind, r.reason_code),
+        (4, AliasKind::Session, 0)
+    );
+    let alias = r.alias.expect("an alias");
+    h.sn2_send(
+        1,
+        &publish(Topic::Alias(alias), QoS::AtMostOnce, None, b"x"),
+    );
+    assert_eq!(h.payloads(10), vec!["x".to_string()]);
+    // Subscribed by the same name, the client is sent the alias, not the name.
+    h.sn2_send(1, &subscribe(5, Topic::Name(text("a/b")), QoS::AtMostOnce));
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::SubAck(s)] if s.alias == Some(alias) && s.reason_code == 0),
+        "{got:?}"
+    );
+    h.publish0(10, "a/b", "back");
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::Publish(p)] if p.topic == Topic::Alias(alias) && &p.payload[..] == b"back"),
+        "{got:?}"
+    );
+}
+
+/// A wildcard subscription: the PUBLISH names its topic in full (2.0 allows it, no REGISTER).
+#[test]
+fn a_wildcard_subscriber_gets_the_topic_name() {
+    let mut h = Harness::default();
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(
+        1,
+        &subscribe(2, Topic::Name(text("cmd/#")), QoS::AtLeastOnce),
+    );
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::SubAck(s)] if s.alias.is_none() && s.reason_code == 1),
+        "{got:?}"
+    );
+    h.open(10, V5);
+    h.connect(10, V5, "ctl", true);
+    h.publish1(10, "cmd/on", "go", 9);
+    let got = h.sn2_received(1);
+    let [Packet::Publish(p)] = &got[..] else {
+        panic!("{got:?}")
+    };
+    assert!(matches!(&p.topic, Topic::Name(n) if n == "cmd/on"));
+    assert_eq!((p.qos, &p.payload[..]), (QoS::AtLeastOnce, &b"go"[..]));
+    let id = p.packet_id.expect("QoS 1 has an id");
+    h.sn2_send(
+        1,
+        &Packet::PubAck(Ack {
+            packet_id: id,
+            reason_code: 0,
+        }),
+    );
+}
+
+/// 1.2 and 2.0 clients on the same gateway and topic.
+#[test]
+fn a_2_0_client_and_a_1_2_client_share_topics() {
+    let mut h = Harness::default();
+    connected(&mut h, 1, "new");
+    h.sn2_send(
+        1,
+        &subscribe(2, Topic::Name(text("mix/#")), QoS::AtMostOnce),
+    );
+    h.sn2_received(1);
+    // A 1.2 client publishes QoS -1 on a short name... under mix/ it needs a name: connect.
+    let old = mqtt_codec::sn::Message::Connect(mqtt_codec::sn::Connect {
+        will: false,
+        clean_session: true,
+        duration: 60,
+        client_id: text("old"),
+    });
+    h.sn_send(2, &old);
+    h.sn_received(2);
+    let register = mqtt_codec::sn::Message::Register(mqtt_codec::sn::Register {
+        topic_id: 0,
+        msg_id: 1,
+        topic_name: text("mix/a"),
+    });
+    h.sn_send(2, &register);
+    let got = h.sn_received(2);
+    let Some(mqtt_codec::sn::Message::RegAck { topic_id, .. }) = got.first() else {
+        panic!("{got:?}")
+    };
+    let p = mqtt_codec::sn::Message::Publish(mqtt_codec::sn::Publish {
+        dup: false,
+        qos: mqtt_codec::sn::SnQos::AtMostOnce,
+        retain: false,
+        topic: mqtt_codec::sn::TopicId::Normal(*topic_id),
+        msg_id: 0,
+        data: &b"from 1.2"[..],
+    });
+    h.sn_send(2, &p);
+    assert_eq!(payloads(&h.sn2_received(1)), vec![b"from 1.2".to_vec()]);
+}
+
+/// SN2-14: SLEEPREQ puts the client to sleep; messages wait; a PINGREQ delivers them, then
+/// the PINGRESP.
+#[test]
+fn sn2_14_sleep_holds_messages_until_pingreq() {
+    let mut h = Harness::default();
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(1, &subscribe(2, Topic::Name(text("c/#")), QoS::AtMostOnce));
+    h.sn2_received(1);
+    h.sn2_send(
+        1,
+        &Packet::SleepReq {
+            retain_aliases: true,
+            packet_id: 3,
+            duration: 600,
+        },
+    );
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::SleepResp { packet_id: 3, .. }]),
+        "{got:?}"
+    );
+    h.open(10, V311);
+    h.connect(10, V311, "ctl", true);
+    h.publish0(10, "c/x", "one");
+    h.publish0(10, "c/y", "two");
+    assert!(h.sn2_received(1).is_empty(), "held while asleep");
+    h.sn2_send(1, &Packet::PingReq { packet_id: 4 });
+    let got = h.sn2_received(1);
+    assert_eq!(payloads(&got), vec![b"one".to_vec(), b"two".to_vec()]);
+    assert!(
+        matches!(got.last(), Some(Packet::PingResp { packet_id: 4, .. })),
+        "{got:?}"
+    );
+    h.publish0(10, "c/z", "three");
+    assert!(h.sn2_received(1).is_empty(), "asleep again after PINGRESP");
+}
+
+/// Keep alive: a silent 2.0 client is lost after 1.5 times its keep alive; its will is
+/// published and it is sent DISCONNECT 0x8D.
+#[test]
+fn a_silent_2_0_client_is_lost_and_its_will_published() {
+    let mut h = Harness::default();
+    h.open(10, V5);
+    h.connect(10, V5, "watcher", true);
+    h.subscribe(10, "wills/#", QoS::AtMostOnce);
+    let will = v2::Will {
+        qos: QoS::AtMostOnce,
+        retain: false,
+        topic: Topic::Name(text("wills/dev1")),
+        payload: &b"gone"[..],
+    };
+    h.sn2_send(1, &connect("dev1", 10, Some(will)));
+    h.sn2_received(1);
+    h.advance(14_999);
+    assert!(h.payloads(10).is_empty());
+    h.advance(2);
+    assert_eq!(h.payloads(10), vec!["gone".to_string()]);
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::Disconnect(d)] if d.reason_code == Some(0x8D)),
+        "{got:?}"
+    );
+}
+
+/// Enhanced authentication is not offered: CONNECT with an auth block gets CONNACK 0x8C.
+#[test]
+fn a_connect_with_authentication_is_refused_with_0x8c() {
+    let mut h = Harness::default();
+    let Packet::Connect(mut c) = connect("dev1", 60, None) else {
+        unreachable!()
+    };
+    c.auth = Some(v2::AuthBlock {
+        method: text("SCRAM-SHA-256"),
+        data: &b"n,,n=user"[..],
+    });
+    h.sn2_send(1, &Packet::Connect(c));
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::ConnAck(a)] if a.reason_code == 0x8C),
+        "{got:?}"
+    );
+}
+
+/// SN2-17: a packet before CONNECT gets DISCONNECT 0xF4 (no virtual connection); a malformed
+/// one from a connected client ends its virtual connection with 0x81.
+#[test]
+fn sn2_17_packets_without_a_connection_or_malformed_end_it() {
+    let mut h = Harness::default();
+    h.sn2_send(1, &Packet::PingReq { packet_id: 1 });
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::Disconnect(d)] if d.reason_code == Some(0xF4)),
+        "{got:?}"
+    );
+    connected(&mut h, 2, "dev2");
+    // DISCONNECT with a reserved flag bit: Malformed Packet.
+    h.sn_send_bytes(2, &[0x03, 0x0E, 0x80]);
+    let got = h.sn2_received(2);
+    assert!(
+        matches!(&got[..], [Packet::Disconnect(d)] if d.reason_code == Some(0x81)),
+        "{got:?}"
+    );
+}
+
+/// A predefined alias both ways, from the gateway's configuration.
+#[test]
+fn predefined_aliases_work_both_ways() {
+    let mut config = BrokerConfig::default();
+    config.mqttsn.predefined.insert(5, "plant/valve".into());
+    let mut h = Harness::new(config);
+    h.open(10, V311);
+    h.connect(10, V311, "watcher", true);
+    h.subscribe(10, "plant/#", QoS::AtMostOnce);
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(
+        1,
+        &publish(Topic::Predefined(5), QoS::AtMostOnce, None, b"open"),
+    );
+    assert_eq!(h.payloads(10), vec!["open".to_string()]);
+    h.sn2_send(1, &subscribe(2, Topic::Predefined(5), QoS::AtMostOnce));
+    h.sn2_received(1);
+    h.publish0(10, "plant/valve", "close");
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::Publish(p)] if p.topic == Topic::Predefined(5)),
+        "{got:?}"
+    );
+    // An unknown predefined alias at QoS 1: PUBACK 0xF0.
+    h.sn2_send(
+        1,
+        &publish(Topic::Predefined(6), QoS::AtLeastOnce, Some(8), b"?"),
+    );
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(
+            &got[..],
+            [Packet::PubAck(Ack {
+                packet_id: 8,
+                reason_code: 0xF0
+            })]
+        ),
+        "{got:?}"
+    );
+}
+
+/// Through a forwarder (0xFC): the answers come back wrapped with the same address.
+#[test]
+fn a_forwarded_2_0_client_is_answered_through_its_forwarder() {
+    let mut h = Harness::default();
+    let inner = connect("node", 60, None).to_vec().unwrap();
+    let wrapped = Packet::Forwarder {
+        address: &[0xAB, 0xCD][..],
+        packet: &inner[..],
+    };
+    h.sn2_send(1, &wrapped);
+    let got = h.sn2_received(1);
+    let [Packet::Forwarder { address, packet }] = &got[..] else {
+        panic!("{got:?}")
+    };
+    assert_eq!(&address[..], &[0xAB, 0xCD]);
+    assert!(matches!(v2::parse(packet), Ok(Packet::ConnAck(a)) if a.reason_code == 0));
+}
