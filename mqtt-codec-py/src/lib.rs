@@ -15,6 +15,7 @@ mod new_bytes;
 mod packets;
 mod properties;
 mod sn;
+mod sn2;
 
 use pyo3::prelude::*;
 
@@ -61,6 +62,8 @@ fn _mqtt_codec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(topic_matches, m)?)?;
     m.add_function(wrap_pyfunction!(sn::_sn_parse, m)?)?;
     m.add_function(wrap_pyfunction!(sn::_sn_encode, m)?)?;
+    m.add_function(wrap_pyfunction!(sn2::_sn2_parse, m)?)?;
+    m.add_function(wrap_pyfunction!(sn2::_sn2_encode, m)?)?;
     m.add_function(wrap_pyfunction!(_reason_codes, m)?)?;
     m.add(
         "DEFAULT_MAX_PACKET_SIZE",

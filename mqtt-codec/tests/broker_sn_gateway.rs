@@ -1719,8 +1719,6 @@ fn sn_gw_2_clean_session_1_reconnect_drops_will() {
 /// until a CleanSession 1 CONNECT: after a CleanSession 0 reconnect without the Will flag,
 /// losing the client publishes it.
 #[test]
-#[ignore = "gateway gap: an MQTT-SN DISCONNECT is handled as MQTT's normal disconnect, \
-            which deletes the will; SN-GW-10 keeps it for the next CleanSession 0 CONNECT"]
 fn sn_gw_10_will_survives_normal_disconnect() {
     let mut h = Harness::default();
     h.connect(1, V311, "watcher", true);

@@ -36,7 +36,7 @@ from ._mqtt_codec import (
     decode,
     topic_matches,
 )
-from . import sn
+from . import sn, sn2
 
 __all__ = [
     "DEFAULT_MAX_PACKET_SIZE",
@@ -69,6 +69,7 @@ __all__ = [
     "Will",
     "decode",
     "sn",
+    "sn2",
     "topic_matches",
 ]
 

@@ -454,3 +454,11 @@ def _sn_parse(
 
 def _sn_encode(msg_type: int, fields: Dict[str, Any]) -> bytes:
     """Encodes one MQTT-SN 1.2 message from (MsgType, fields)."""
+
+def _sn2_parse(data: bytes) -> Tuple[int, Dict[str, Any]]:
+    """Parses one MQTT-SN 2.0 datagram into (packet type, fields); ValueError(message,
+    reason_code) when refused."""
+
+def _sn2_encode(packet_type: int, fields: Dict[str, Any]) -> bytes:
+    """Encodes one MQTT-SN 2.0 packet from (packet type, fields); ValueError(message,
+    reason_code) when it breaks a rule, TypeError for a field of the wrong type."""

@@ -220,11 +220,26 @@ impl Broker {
             Message::PingReq { .. } => self.handle_packet(conn, Packet::PingReq, now),
             Message::Disconnect { duration } => match duration {
                 Some(secs) if secs > 0 => self.sn_sleep(&key, conn, secs, now),
-                _ => self.handle_packet(
-                    conn,
-                    Packet::Disconnect(Disconnect::new(ReasonCode::Success)),
-                    now,
-                ),
+                _ => {
+                    // A normal disconnect publishes no will, but a persistent session keeps
+                    // it for the next CONNECT (SN-GW-10); MQTT's DISCONNECT would drop it.
+                    if let Some(client) = self.sn.clients.get(&key) {
+                        let id = client.client_id.clone();
+                        if let Some(will) = self
+                            .sessions
+                            .get(&id)
+                            .filter(|s| s.expiry_secs != 0)
+                            .and_then(|s| s.will.clone())
+                        {
+                            self.sn.kept_wills.insert(id, will);
+                        }
+                    }
+                    self.handle_packet(
+                        conn,
+                        Packet::Disconnect(Disconnect::new(ReasonCode::Success)),
+                        now,
+                    )
+                }
             },
             Message::WillTopicUpd(will) => self.sn_will_topic_update(&key, will),
             Message::WillMsgUpd { message } => self.sn_will_msg_update(&key, message),
@@ -329,11 +344,13 @@ impl Broker {
             }
         }
         // CleanSession 0 without the Will flag keeps the will the session had (SN-GW-2).
+        let stashed = self.sn.kept_wills.remove(&client_id);
         let kept_will = match (pending.clean_session, &pending.will_topic) {
             (false, None) => pending
                 .kept_will
                 .clone()
-                .or_else(|| self.sessions.get(&client_id).and_then(|s| s.will.clone())),
+                .or_else(|| self.sessions.get(&client_id).and_then(|s| s.will.clone()))
+                .or(stashed),
             _ => None,
         };
         self.handle_packet(conn, Packet::Connect(Box::new(connect)), now);

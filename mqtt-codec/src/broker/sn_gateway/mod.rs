@@ -206,6 +206,10 @@ pub(crate) struct Gateway {
     pub(crate) by_conn: BTreeMap<ConnId, SnKey>,
     next_conn: ConnId,
     pub(crate) next_advertise: Option<Millis>,
+    /// Wills of 1.2 clients that disconnected normally with a persistent session: kept for
+    /// their next CleanSession 0 CONNECT without the Will flag, dropped by one with it set
+    /// or with CleanSession 1 (SN-GW-10).
+    pub(crate) kept_wills: BTreeMap<String, crate::broker::message::Message>,
 }
 
 impl Gateway {

@@ -215,7 +215,7 @@ impl<'a> Body<'a> {
 }
 
 /// Refuses the bits of `flags` outside `used`.
-pub(crate) fn reserved(packet_type: PacketType, flags: u8, used: u8) -> Result<(), Sn2Error> {
+fn reserved(packet_type: PacketType, flags: u8, used: u8) -> Result<(), Sn2Error> {
     match flags & !used {
         0 => Ok(()),
         bits => Err(Sn2Error::ReservedFlags { packet_type, bits }),

@@ -3,7 +3,7 @@
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use super::decode::{known_scheme, reserved, COUNTER_LEN, CRYPTO_LEN};
+use super::decode::{known_scheme, COUNTER_LEN, CRYPTO_LEN};
 use super::error::Sn2Error;
 use super::message::{Ack, AuthBlock, Connect, Packet, Will};
 use super::types::Topic;
@@ -253,6 +253,9 @@ impl<B: AsRef<[u8]>> Packet<B> {
                 if let Some(auth) = &a.auth {
                     check_auth(auth)?;
                 }
+                if a.assigned_client_id.as_ref().is_some_and(|id| id.is_empty()) {
+                    return Err(Sn2Error::EmptyField("the assigned client id"));
+                }
             }
             Packet::Auth(a) => {
                 id(a.packet_id)?;
@@ -316,6 +319,9 @@ impl<B: AsRef<[u8]>> Packet<B> {
                 if let Some(packet_id) = d.packet_id {
                     id(packet_id)?;
                 }
+                if d.reason_string.as_ref().is_some_and(|s| s.is_empty()) {
+                    return Err(Sn2Error::EmptyField("the reason string"));
+                }
             }
             Packet::SleepReq {
                 packet_id,
@@ -358,9 +364,11 @@ impl<B: AsRef<[u8]>> Packet<B> {
                 }
             }
             Packet::Protection(p) => {
-                let flags = p.tag_length << 4;
                 if p.tag_length > 15 || matches!(p.tag_length, 2 | 3) {
-                    reserved(packet_type, flags, 0)?;
+                    return Err(Sn2Error::ReservedFlags {
+                        packet_type,
+                        bits: p.tag_length,
+                    });
                 }
                 if !known_scheme(p.scheme) {
                     return Err(Sn2Error::Encapsulation("a reserved protection scheme"));

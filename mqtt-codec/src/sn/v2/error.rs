@@ -97,6 +97,10 @@ pub enum Sn2Error {
     /// only: on the wire the QoS decides whether the field is there).
     #[error("a QoS 0 PUBLISH has no packet id, a QoS 1 or 2 one has one (SN2-9)")]
     PacketIdPresence,
+    /// An optional field that runs to the end of the packet, present but empty: on the wire
+    /// it cannot be told from an absent one (encoding only; give `None`).
+    #[error("{0} is empty; leave it out instead")]
+    EmptyField(&'static str),
     /// A field too long for its length prefix (encoding only).
     #[error("{0} is too long for its length field")]
     FieldTooLong(&'static str),
