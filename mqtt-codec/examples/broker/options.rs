@@ -92,8 +92,8 @@ pub struct Options {
     /// listener, never a broadcast address unless that is what you want).
     #[arg(long)]
     pub mqttsn_advertise: Option<String>,
-    /// Seconds between two ADVERTISEs.
-    #[arg(long, default_value_t = 900)]
+    /// Seconds between two ADVERTISEs (T_ADV, which the specification wants above 15 minutes).
+    #[arg(long, default_value_t = 1800)]
     pub mqttsn_advertise_interval: u16,
     /// The gateway id in ADVERTISE and GWINFO.
     #[arg(long, default_value_t = 1)]
