@@ -56,9 +56,13 @@ fn run_sn(mut input: &[u8], v2: bool) -> bool {
         .min(input.len());
         let (datagram, rest) = input.split_at(len);
         let shown = if v2 {
-            mqtt_codec::sn::v2::parse(datagram).map(|p| p.to_string()).map_err(|e| e.to_string())
+            mqtt_codec::sn::v2::parse(datagram)
+                .map(|p| p.to_string())
+                .map_err(|e| e.to_string())
         } else {
-            mqtt_codec::sn::parse(datagram).map(|m| m.to_string()).map_err(|e| e.to_string())
+            mqtt_codec::sn::parse(datagram)
+                .map(|m| m.to_string())
+                .map_err(|e| e.to_string())
         };
         match shown {
             Ok(line) => println!("{line}"),

@@ -46,7 +46,7 @@ fn connected(h: &mut Harness, peer: SnPeer, client_id: &str) {
     );
 }
 
-fn subscribe<'a>(packet_id: u16, topic: Topic<&'a [u8]>, qos: QoS) -> Packet<&'a [u8]> {
+fn subscribe(packet_id: u16, topic: Topic<&[u8]>, qos: QoS) -> Packet<&[u8]> {
     Packet::Subscribe(v2::Subscribe {
         no_local: false,
         qos,

@@ -2056,3 +2056,94 @@ fn sn_hdr_4_malformed_datagram_is_dropped_silently() {
     h.sn_send(DEV, &Message::PingReq { client_id: None });
     assert_eq!(h.sn_received(DEV), [Message::PingResp]);
 }
+
+// =======================================================================================
+// Retransmission (SN-GW-12)
+// =======================================================================================
+
+/// SN-GW-12: a QoS 1 PUBLISH the client does not acknowledge is sent again every T_retry
+/// (10 s) with DUP set, three times; then the client is lost (DISCONNECT, will published).
+#[test]
+fn sn_gw_12_unacknowledged_publish_is_resent_with_dup_then_client_is_lost() {
+    let mut h = Harness::default();
+    h.connect(1, V311, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    sn_connect_with_will(
+        &mut h,
+        DEV,
+        "dev",
+        0,
+        "wills/dev",
+        SnQos::AtMostOnce,
+        b"lost",
+    );
+    let (topic_id, _) = sn_subscribe(&mut h, DEV, 1, name("rt/a"), SnQos::AtLeastOnce);
+    h.connect(2, V311, "pub", true);
+    h.publish1(2, "rt/a", "hello", 5);
+    let first = only_sn_publish(h.sn_received(DEV));
+    assert_eq!((first.topic, first.dup), (TopicId::Normal(topic_id), false));
+    for _ in 0..3 {
+        h.advance(9_999);
+        assert!(h.sn_received(DEV).is_empty(), "not before T_retry");
+        h.advance(1);
+        let again = only_sn_publish(h.sn_received(DEV));
+        assert!(again.dup, "a retransmission carries DUP");
+        assert_eq!(
+            (again.msg_id, &again.data[..]),
+            (first.msg_id, &b"hello"[..])
+        );
+    }
+    h.advance(10_000);
+    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    assert_eq!(h.payloads(1), ["lost"]);
+}
+
+/// SN-GW-12: an acknowledged PUBLISH is not sent again.
+#[test]
+fn sn_gw_12_acknowledged_publish_is_not_resent() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    sn_subscribe(&mut h, DEV, 1, name("rt/a"), SnQos::AtLeastOnce);
+    h.connect(2, V311, "pub", true);
+    h.publish1(2, "rt/a", "hello", 5);
+    let p = only_sn_publish(h.sn_received(DEV));
+    h.sn_send(
+        DEV,
+        &Message::PubAck {
+            topic_id: u16::from_be_bytes(p.topic.field()),
+            msg_id: p.msg_id,
+            return_code: ReturnCode::Accepted,
+        },
+    );
+    h.advance(60_000);
+    assert!(h.sn_received(DEV).is_empty());
+}
+
+/// SN-GW-12: the gateway's own REGISTER and the will prompts are sent again until answered.
+#[test]
+fn sn_gw_12_register_and_will_prompts_are_resent() {
+    let mut h = Harness::default();
+    h.sn_send(DEV, &connect_msg("dev", true, 0, true));
+    assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
+    h.advance(10_000);
+    assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
+    h.sn_send(DEV, &Message::WillTopic(None));
+    assert_eq!(h.sn_received(DEV), [connack(ReturnCode::Accepted)]);
+    h.advance(10_000);
+    assert!(h.sn_received(DEV).is_empty(), "the prompt was answered");
+
+    sn_subscribe(&mut h, DEV, 1, name("rt/#"), SnQos::AtMostOnce);
+    h.connect(2, V311, "pub", true);
+    h.publish0(2, "rt/x", "m");
+    let got = h.sn_received(DEV);
+    let [Message::Register(r)] = got.as_slice() else {
+        panic!("expected a REGISTER, got {got:?}")
+    };
+    let msg_id = r.msg_id;
+    h.advance(10_000);
+    let got = h.sn_received(DEV);
+    assert!(
+        matches!(got.as_slice(), [Message::Register(again)] if again.msg_id == msg_id),
+        "{got:?}"
+    );
+}

@@ -1571,3 +1571,22 @@ fn sn_to_vec_equals_encode() {
     assert_eq!(message.to_vec().unwrap(), &out[..n]);
     assert_eq!(message.to_vec().unwrap(), bytes);
 }
+
+/// SN-ENC-1: envelopes nested thousands deep are refused at the first level, without
+/// recursing into each (no stack is spent per level).
+#[test]
+fn sn_enc_1_deeply_nested_encapsulations_are_refused_at_once() {
+    let mut datagram = hex("02 16");
+    for _ in 0..20_000 {
+        let mut outer = vec![0x03, 0xFE, 0x00];
+        outer.extend_from_slice(&datagram);
+        datagram = outer;
+        if datagram.len() > 60_000 {
+            break;
+        }
+    }
+    assert_eq!(
+        parse(&datagram).unwrap_err(),
+        SnError::Encapsulation("nested")
+    );
+}

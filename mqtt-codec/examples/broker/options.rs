@@ -104,6 +104,13 @@ pub struct Options {
     /// Messages held for a sleeping MQTT-SN client before new QoS 0 ones are dropped.
     #[arg(long, default_value_t = 100)]
     pub mqttsn_sleep_buffer: usize,
+    /// Seconds before a message to an MQTT-SN client that waits for an answer is sent again
+    /// (T_retry; 0: never).
+    #[arg(long, default_value_t = 10)]
+    pub mqttsn_retry_interval: u16,
+    /// How many times it is sent again before the client is taken as lost (N_retry).
+    #[arg(long, default_value_t = 3)]
+    pub mqttsn_max_retries: u8,
     /// The largest datagram sent to an MQTT-SN client; larger messages are not delivered.
     #[arg(long, default_value_t = 1472)]
     pub mqttsn_max_datagram: usize,
@@ -146,6 +153,8 @@ impl Options {
                 max_client_id_len: self.mqttsn_max_client_id.max(1),
                 max_sleep_buffer: self.mqttsn_sleep_buffer,
                 max_datagram: self.mqttsn_max_datagram.max(16),
+                retry_interval: self.mqttsn_retry_interval,
+                max_retries: self.mqttsn_max_retries,
                 advertise_interval: self
                     .mqttsn_advertise
                     .as_ref()

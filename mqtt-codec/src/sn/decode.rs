@@ -455,9 +455,12 @@ fn encapsulated<'a>(
         [_, _, ctrl, node @ ..] => (*ctrl, node),
         _ => return Err(SnError::Encapsulation("no Ctrl octet")),
     };
-    if let Message::Encapsulated(_) = parse_with(inner, opts)? {
+    // The inner type is looked at before the inner message is parsed, so that envelopes
+    // nested a thousand deep cost one step, not a thousand frames of stack.
+    if split(inner)?.msg_type == MsgType::Encapsulated {
         return Err(SnError::Encapsulation("nested"));
     }
+    parse_with(inner, opts)?;
     Ok(Message::Encapsulated(Encapsulated {
         radius: ctrl & 0b11,
         node_id,

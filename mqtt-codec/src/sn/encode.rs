@@ -301,9 +301,10 @@ impl<B: AsRef<[u8]>> Message<B> {
                 if e.radius > 0b11 {
                     return Err(SnEncodeError::FieldTooLong("a radius over 3"));
                 }
-                if let Message::Encapsulated(_) = super::parse(e.message.as_ref())? {
+                if super::header::split(e.message.as_ref())?.msg_type == MsgType::Encapsulated {
                     return Err(SnError::Encapsulation("nested").into());
                 }
+                super::parse(e.message.as_ref())?;
             }
             _ => {}
         }

@@ -63,8 +63,9 @@ pub(crate) fn split_raw(datagram: &[u8]) -> Result<RawHeader<'_>, SnError> {
 /// Reads the Length and the 1.2 MsgType (SN-HDR-6 refuses the reserved ones).
 pub(crate) fn split(datagram: &[u8]) -> Result<Header<'_>, SnError> {
     let raw = split_raw(datagram)?;
-    let msg_type =
-        MsgType::from_u8(raw.octet).ok_or(SnError::ReservedMsgType { msg_type: raw.octet })?;
+    let msg_type = MsgType::from_u8(raw.octet).ok_or(SnError::ReservedMsgType {
+        msg_type: raw.octet,
+    })?;
     Ok(Header {
         declared: raw.declared,
         long: raw.long,

@@ -19,6 +19,11 @@ pub struct SnGatewayConfig {
     /// The largest datagram the network carries: a message that would be larger is not
     /// sent to the client (SN-GW-14).
     pub max_datagram: usize,
+    /// Seconds between two transmissions of a message to a 1.2 client that waits for an
+    /// answer (T_retry, SN-GW-12); 0 turns retransmission off.
+    pub retry_interval: u16,
+    /// How many times such a message is sent again before the client is lost (N_retry).
+    pub max_retries: u8,
     /// Seconds between two ADVERTISEs ([`super::super::Action::SnAdvertise`]); `None` sends
     /// none.
     pub advertise_interval: Option<u16>,
@@ -33,6 +38,8 @@ impl Default for SnGatewayConfig {
             max_sleep_buffer: 100,
             max_datagram: 1472,
             advertise_interval: None,
+            retry_interval: 10,
+            max_retries: 3,
         }
     }
 }

@@ -23,6 +23,9 @@
 //!   50 %); a client that outlives it is lost and its will published;
 //! - a sleeping client's messages wait, at most [`SnGatewayConfig::max_sleep_buffer`], and
 //!   go out when it wakes, the PINGRESP last (SN-GW-9);
+//! - what the gateway sends a 1.2 client and waits an answer for is sent again every
+//!   [`SnGatewayConfig::retry_interval`] seconds (a PUBLISH with DUP), at most
+//!   [`SnGatewayConfig::max_retries`] times, then the client is lost (SN-GW-12);
 //! - a connection-bound message from an address with no client is answered with DISCONNECT
 //!   (SN-GW-14), and so is a client whose session ends for another reason (a takeover).
 //!
@@ -40,6 +43,7 @@
 mod config;
 mod inbound;
 mod outbound;
+mod retry;
 mod v2;
 
 pub use config::{parse_predefined_topics, PredefinedTopicsError, SnGatewayConfig};
@@ -139,6 +143,8 @@ pub(crate) struct SnClient {
     /// (echoed in PINGRESP).
     pub(crate) connect_id: u16,
     pub(crate) ping_id: u16,
+    /// 1.2: what waits for an answer, to be sent again (SN-GW-12).
+    pub(crate) retries: Vec<retry::Retry>,
 }
 
 impl SnClient {
@@ -162,6 +168,7 @@ impl SnClient {
             version: crate::sn::SnVersion::V1_2,
             connect_id: 0,
             ping_id: 0,
+            retries: Vec::new(),
         }
     }
 
@@ -254,11 +261,15 @@ impl Broker {
 
     /// When the next ADVERTISE is due, if the gateway sends them.
     pub(crate) fn sn_deadline(&self) -> Option<Millis> {
-        self.sn.next_advertise
+        match (self.sn.next_advertise, self.sn_retry_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Time has passed for the gateway: ADVERTISE when due.
+    /// Time has passed for the gateway: retransmissions and ADVERTISE when due.
     pub(crate) fn sn_tick(&mut self, now: Millis) {
+        self.sn_retry_tick(now);
         let Some(interval) = self.config.mqttsn.advertise_interval else {
             return;
         };

@@ -70,6 +70,7 @@ impl Broker {
     /// just sent).
     pub(crate) fn sn_emit_now(&mut self, key: &SnKey, message: &Message<&[u8]>) {
         if let Some(data) = self.sn_datagram(key, message) {
+            self.sn_arm_retry(key, &data);
             self.actions.push_back(Action::SendDatagram {
                 peer: key.peer,
                 data,
@@ -291,6 +292,9 @@ impl Broker {
                     return;
                 }
             };
+            if !self.sn_is_v2(key) {
+                self.sn_arm_retry(key, &data);
+            }
             self.actions.push_back(Action::SendDatagram {
                 peer: key.peer,
                 data,

@@ -185,12 +185,16 @@ impl<'a> Body<'a> {
         }
     }
 
-    /// The kind of alias of a REGACK or SUBACK (`00` or `01`).
+    /// The kind of alias of a REGACK or SUBACK (`00` or `01`; otherwise a Protocol Error,
+    /// as the draft's prose says).
     fn alias_kind(&self, bits: u8) -> Result<AliasKind, Sn2Error> {
         match bits {
             0b00 => Ok(AliasKind::Session),
             0b01 => Ok(AliasKind::Predefined),
-            _ => Err(self.topic_type(bits)),
+            _ => Err(Sn2Error::AliasType {
+                packet_type: self.packet_type,
+                bits,
+            }),
         }
     }
 
@@ -212,6 +216,36 @@ impl<'a> Body<'a> {
             reason_code: self.optional_u8()?.unwrap_or(0),
         })
     }
+}
+
+/// Checks an envelope's inner packet: its type first, so that envelopes nested deep are
+/// refused at the first level, then the packet itself. A Forwarder Encapsulation may carry
+/// any packet but another one; a Connection Encapsulation only PUBLISH, SUBSCRIBE,
+/// UNSUBSCRIBE, REGISTER, DISCONNECT, SLEEPREQ and PINGREQ ([MQTT-SN-3.18-3]).
+pub(crate) fn check_inner(envelope: PacketType, packet: &[u8]) -> Result<(), Sn2Error> {
+    use PacketType as T;
+    let octet = split_raw(packet)?.octet;
+    let inner = PacketType::from_u8(octet).ok_or(Sn2Error::ReservedType(octet))?;
+    match (envelope, inner) {
+        (T::Forwarder, T::Forwarder) => {
+            return Err(Sn2Error::Encapsulation(
+                "a forwarder encapsulation inside another",
+            ))
+        }
+        (T::Forwarder, _) => {}
+        (
+            _,
+            T::Publish
+            | T::Subscribe
+            | T::Unsubscribe
+            | T::Register
+            | T::Disconnect
+            | T::SleepReq
+            | T::PingReq,
+        ) => {}
+        (_, other) => return Err(Sn2Error::EncapsulatedType(other)),
+    }
+    parse(packet).map(drop)
 }
 
 /// Refuses the bits of `flags` outside `used`.
@@ -352,6 +386,13 @@ fn body<'a>(b: &mut Body<'a>) -> Result<Packet<&'a [u8]>, Sn2Error> {
             let kind = b.alias_kind(flags & 0b11)?;
             let packet_id = b.packet_id()?;
             let alias = (flags & 0b100 != 0).then(|| b.u16()).transpose()?;
+            // Without an alias the type says predefined ([MQTT-SN-3.8.2.1-2]).
+            if alias.is_none() && kind == AliasKind::Session {
+                return Err(Sn2Error::AliasType {
+                    packet_type: T::SubAck,
+                    bits: 0,
+                });
+            }
             Packet::SubAck(SubAck {
                 packet_id,
                 kind,
@@ -427,9 +468,7 @@ fn body<'a>(b: &mut Body<'a>) -> Result<Packet<&'a [u8]>, Sn2Error> {
             let len = b.u8()?;
             let address = b.take(usize::from(len))?;
             let packet = b.rest();
-            if let Packet::Forwarder { .. } = parse(packet)? {
-                return Err(Sn2Error::Encapsulation("a forwarder encapsulation inside another"));
-            }
+            check_inner(PacketType::Forwarder, packet)?;
             Packet::Forwarder { address, packet }
         }
         T::Connection => {
@@ -437,19 +476,7 @@ fn body<'a>(b: &mut Body<'a>) -> Result<Packet<&'a [u8]>, Sn2Error> {
             let id = b.take(usize::from(len))?;
             let client_id = b.text(id, "client id")?;
             let packet = b.rest();
-            let inner = parse(packet)?.packet_type();
-            if !matches!(
-                inner,
-                T::Publish
-                    | T::Subscribe
-                    | T::Unsubscribe
-                    | T::Register
-                    | T::Disconnect
-                    | T::SleepReq
-                    | T::PingReq
-            ) {
-                return Err(Sn2Error::EncapsulatedType(inner));
-            }
+            check_inner(PacketType::Connection, packet)?;
             Packet::Connection { client_id, packet }
         }
         T::Protection => Packet::Protection(protection(b)?),
@@ -458,7 +485,9 @@ fn body<'a>(b: &mut Body<'a>) -> Result<Packet<&'a [u8]>, Sn2Error> {
 
 fn connect<'a>(b: &mut Body<'a>) -> Result<Connect<&'a [u8]>, Sn2Error> {
     let flags = b.flags(0b0111_1111)?;
-    let will_flags = (flags & 0b10 != 0).then(|| b.flags(0b0001_1111)).transpose()?;
+    let will_flags = (flags & 0b10 != 0)
+        .then(|| b.flags(0b0001_1111))
+        .transpose()?;
     let packet_id = b.packet_id()?;
     let protocol_version = b.u8()?;
     if protocol_version != 2 {
@@ -531,7 +560,10 @@ fn protection<'a>(b: &mut Body<'a>) -> Result<Protection<&'a [u8]>, Sn2Error> {
     }
     let sender_id = b.array::<8>()?;
     let random = b.array::<4>()?;
-    let crypto_len = CRYPTO_LEN.get(usize::from((flags >> 2) & 0b11)).copied().unwrap_or(0);
+    let crypto_len = CRYPTO_LEN
+        .get(usize::from((flags >> 2) & 0b11))
+        .copied()
+        .unwrap_or(0);
     let counter_len = COUNTER_LEN.get(counter_code).copied().unwrap_or(0);
     let crypto = b.take(crypto_len)?;
     let counter = b.take(counter_len)?;

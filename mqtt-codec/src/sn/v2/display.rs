@@ -123,7 +123,11 @@ impl<B: AsRef<[u8]>> fmt::Display for Packet<B> {
                 s.packet_id, s.topic, s.qos, s.no_local, s.retain_as_published, s.retain_handling
             ),
             Packet::SubAck(s) => {
-                write!(f, " id={} rc=0x{:02x} kind={:?}", s.packet_id, s.reason_code, s.kind)?;
+                write!(
+                    f,
+                    " id={} rc=0x{:02x} kind={:?}",
+                    s.packet_id, s.reason_code, s.kind
+                )?;
                 opt(f, "alias", &s.alias)
             }
             Packet::Unsubscribe { packet_id, topic } => write!(f, " id={packet_id} topic={topic}"),
@@ -147,11 +151,20 @@ impl<B: AsRef<[u8]>> fmt::Display for Packet<B> {
                 }
             }
             Packet::Register(r) => {
-                write!(f, " id={} topic_name={:?}", r.packet_id, r.topic_name.as_str())?;
+                write!(
+                    f,
+                    " id={} topic_name={:?}",
+                    r.packet_id,
+                    r.topic_name.as_str()
+                )?;
                 opt(f, "alias", &r.alias)
             }
             Packet::RegAck(r) => {
-                write!(f, " id={} rc=0x{:02x} kind={:?}", r.packet_id, r.reason_code, r.kind)?;
+                write!(
+                    f,
+                    " id={} rc=0x{:02x} kind={:?}",
+                    r.packet_id, r.reason_code, r.kind
+                )?;
                 opt(f, "alias", &r.alias)
             }
             Packet::SleepReq {

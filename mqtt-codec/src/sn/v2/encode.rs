@@ -3,11 +3,11 @@
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use super::decode::{known_scheme, COUNTER_LEN, CRYPTO_LEN};
+use super::decode::{check_inner, known_scheme, COUNTER_LEN, CRYPTO_LEN};
 use super::error::Sn2Error;
 use super::message::{Ack, AuthBlock, Connect, Packet, Will};
-use super::types::Topic;
 use super::types::PacketType;
+use super::types::Topic;
 use crate::sn::encode::Counter;
 use crate::sn::header::{put_length, total_len};
 use crate::topic::{check_topic_filter, check_topic_name, TopicError};
@@ -253,7 +253,10 @@ impl<B: AsRef<[u8]>> Packet<B> {
                 if let Some(auth) = &a.auth {
                     check_auth(auth)?;
                 }
-                if a.assigned_client_id.as_ref().is_some_and(|id| id.is_empty()) {
+                if a.assigned_client_id
+                    .as_ref()
+                    .is_some_and(|id| id.is_empty())
+                {
                     return Err(Sn2Error::EmptyField("the assigned client id"));
                 }
             }
@@ -307,14 +310,20 @@ impl<B: AsRef<[u8]>> Packet<B> {
                 }
                 filter(&s.topic)?;
             }
-            Packet::SubAck(s) => id(s.packet_id)?,
+            Packet::SubAck(s) => {
+                id(s.packet_id)?;
+                if s.alias.is_none() && s.kind == super::AliasKind::Session {
+                    return Err(Sn2Error::AliasType {
+                        packet_type,
+                        bits: 0,
+                    });
+                }
+            }
             Packet::Unsubscribe { packet_id, topic } => {
                 id(*packet_id)?;
                 filter(topic)?;
             }
-            Packet::PingReq { packet_id } | Packet::PingResp { packet_id, .. } => {
-                id(*packet_id)?
-            }
+            Packet::PingReq { packet_id } | Packet::PingResp { packet_id, .. } => id(*packet_id)?,
             Packet::Disconnect(d) => {
                 if let Some(packet_id) = d.packet_id {
                     id(packet_id)?;
@@ -338,30 +347,13 @@ impl<B: AsRef<[u8]>> Packet<B> {
                 if address.as_ref().len() > usize::from(u8::MAX) {
                     return Err(Sn2Error::FieldTooLong("the forwarder address"));
                 }
-                if let Packet::Forwarder { .. } = super::parse(packet.as_ref())? {
-                    return Err(Sn2Error::Encapsulation(
-                        "a forwarder encapsulation inside another",
-                    ));
-                }
+                check_inner(packet_type, packet.as_ref())?;
             }
             Packet::Connection { client_id, packet } => {
                 if client_id.len() > usize::from(u16::MAX) {
                     return Err(Sn2Error::FieldTooLong("the client id"));
                 }
-                let inner = super::parse(packet.as_ref())?.packet_type();
-                use PacketType as T;
-                if !matches!(
-                    inner,
-                    T::Publish
-                        | T::Subscribe
-                        | T::Unsubscribe
-                        | T::Register
-                        | T::Disconnect
-                        | T::SleepReq
-                        | T::PingReq
-                ) {
-                    return Err(Sn2Error::EncapsulatedType(inner));
-                }
+                check_inner(packet_type, packet.as_ref())?;
             }
             Packet::Protection(p) => {
                 if p.tag_length > 15 || matches!(p.tag_length, 2 | 3) {

@@ -44,6 +44,15 @@ pub enum Sn2Error {
         /// The bits.
         bits: u8,
     },
+    /// A REGACK or SUBACK whose Topic Type is not `00` or `01`, or a SUBACK without an
+    /// alias whose type is not `01` ([MQTT-SN-3.8.2.1-2]).
+    #[error("{packet_type}: alias type {bits:02b} is not allowed here")]
+    AliasType {
+        /// The packet.
+        packet_type: PacketType,
+        /// The Topic Type bits.
+        bits: u8,
+    },
     /// A text field that is not valid UTF-8 or holds U+0000 (§1.7.4).
     #[error("{packet_type}: {field}: {reason}")]
     InvalidString {
@@ -128,6 +137,7 @@ impl Sn2Error {
             | Sn2Error::SubscriptionOptions
             | Sn2Error::SessionPresentOnFailure(_)
             | Sn2Error::SleepZero
+            | Sn2Error::AliasType { .. }
             | Sn2Error::EncapsulatedType(_) => 0x82,
             _ => 0x81,
         }

@@ -10,7 +10,9 @@ use bytes::Bytes;
 /// Parses a received datagram into an owned packet whose byte fields are slices of it.
 pub fn parse_bytes(datagram: &Bytes) -> Result<Packet<Bytes>, Sn2Error> {
     let view = super::parse(datagram)?;
-    Ok(map(&view, &mut |b| crate::to_owned::slice_or_copy(datagram, b)))
+    Ok(map(&view, &mut |b| {
+        crate::to_owned::slice_or_copy(datagram, b)
+    }))
 }
 
 impl Packet<&[u8]> {
@@ -110,7 +112,10 @@ fn map<'s, B: AsRef<[u8]>, C: AsRef<[u8]>>(
             topic: topic(&s.topic, f),
         }),
         Packet::SubAck(s) => Packet::SubAck(*s),
-        Packet::Unsubscribe { packet_id, topic: t } => Packet::Unsubscribe {
+        Packet::Unsubscribe {
+            packet_id,
+            topic: t,
+        } => Packet::Unsubscribe {
             packet_id: *packet_id,
             topic: topic(t, f),
         },
@@ -171,7 +176,9 @@ fn map<'s, B: AsRef<[u8]>, C: AsRef<[u8]>>(
             gw_id: *gw_id,
             duration: *duration,
         },
-        Packet::SearchGw { info } => Packet::SearchGw { info: f(info.as_ref()) },
+        Packet::SearchGw { info } => Packet::SearchGw {
+            info: f(info.as_ref()),
+        },
         Packet::GwInfo { gw_id, gw_addr } => Packet::GwInfo {
             gw_id: *gw_id,
             gw_addr: f(gw_addr.as_ref()),
@@ -195,4 +202,3 @@ fn map<'s, B: AsRef<[u8]>, C: AsRef<[u8]>>(
         }),
     }
 }
-

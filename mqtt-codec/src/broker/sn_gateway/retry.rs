@@ -1,0 +1,170 @@
+//! Retransmission towards 1.2 clients (SN-GW-12): what the gateway sends and waits an answer
+//! for (its REGISTER, a QoS 1 or 2 PUBLISH, a PUBREL, the will prompts) is sent again every
+//! `retry_interval` seconds, a PUBLISH with DUP set, at most `max_retries` times; then the
+//! client is lost, as when its keep alive runs out (its will is published).
+
+use super::{SnKey, SnState};
+use crate::broker::{Action, Broker, Millis};
+use crate::sn::{self, Message, SnVersion};
+use crate::ReasonCode;
+use alloc::vec::Vec;
+use bytes::Bytes;
+
+/// The answer a retransmitted message waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Awaited {
+    /// REGACK of this MsgId.
+    RegAck(u16),
+    /// PUBACK or PUBREC of this MsgId.
+    PubAck(u16),
+    /// PUBCOMP of this MsgId.
+    PubComp(u16),
+    /// WILLTOPIC (after WILLTOPICREQ) or WILLMSG (after WILLMSGREQ).
+    Will,
+}
+
+/// One message waiting for its answer.
+#[derive(Clone, Debug)]
+pub(crate) struct Retry {
+    pub(crate) awaited: Awaited,
+    /// The datagram as sent (a forwarder's envelope included).
+    pub(crate) data: Bytes,
+    pub(crate) attempts: u8,
+    pub(crate) due: Millis,
+}
+
+/// The message a datagram holds, seen through a forwarder's envelope.
+fn message_of(data: &[u8]) -> Option<Message<&[u8]>> {
+    match sn::parse(data).ok()? {
+        Message::Encapsulated(e) => sn::parse(e.message).ok(),
+        m => Some(m),
+    }
+}
+
+/// What `message` from the gateway waits for, if anything.
+fn awaited_by(message: &Message<&[u8]>) -> Option<Awaited> {
+    match message {
+        Message::Register(r) => Some(Awaited::RegAck(r.msg_id)),
+        Message::Publish(p) if p.msg_id != 0 => Some(Awaited::PubAck(p.msg_id)),
+        Message::PubRel { msg_id } => Some(Awaited::PubComp(*msg_id)),
+        Message::WillTopicReq | Message::WillMsgReq => Some(Awaited::Will),
+        _ => None,
+    }
+}
+
+/// What `message` from the client answers.
+fn answered_by(message: &Message<&[u8]>) -> Option<Awaited> {
+    match message {
+        Message::RegAck { msg_id, .. } => Some(Awaited::RegAck(*msg_id)),
+        Message::PubAck { msg_id, .. } | Message::PubRec { msg_id } => {
+            Some(Awaited::PubAck(*msg_id))
+        }
+        Message::PubComp { msg_id } => Some(Awaited::PubComp(*msg_id)),
+        Message::WillTopic(_) | Message::WillMsg { .. } => Some(Awaited::Will),
+        _ => None,
+    }
+}
+
+impl Broker {
+    fn retry_interval(&self) -> Option<Millis> {
+        match self.config.mqttsn.retry_interval {
+            0 => None,
+            secs => Some(u64::from(secs) * 1000),
+        }
+    }
+
+    /// The gateway just sent `data` to the 1.2 client at `key`: when it waits for an
+    /// answer, it is sent again unless the answer comes in time.
+    pub(crate) fn sn_arm_retry(&mut self, key: &SnKey, data: &Bytes) {
+        let Some(interval) = self.retry_interval() else {
+            return;
+        };
+        let now = self.clock;
+        let Some(awaited) = message_of(data).as_ref().and_then(awaited_by) else {
+            return;
+        };
+        let Some(client) = self.sn.clients.get_mut(key) else {
+            return;
+        };
+        if client.version != SnVersion::V1_2 {
+            return;
+        }
+        client.retries.retain(|r| r.awaited != awaited);
+        client.retries.push(Retry {
+            awaited,
+            data: data.clone(),
+            attempts: 0,
+            due: now.saturating_add(interval),
+        });
+    }
+
+    /// The client at `key` sent `message`: what it answers needs no more retransmission.
+    pub(crate) fn sn_disarm_retry(&mut self, key: &SnKey, message: &Message<&[u8]>) {
+        if let (Some(answered), Some(client)) = (answered_by(message), self.sn.clients.get_mut(key))
+        {
+            client.retries.retain(|r| r.awaited != answered);
+        }
+    }
+
+    /// The earliest retransmission due.
+    pub(crate) fn sn_retry_deadline(&self) -> Option<Millis> {
+        self.sn
+            .clients
+            .values()
+            .filter(|c| c.state != SnState::Asleep)
+            .flat_map(|c| c.retries.iter().map(|r| r.due))
+            .min()
+    }
+
+    /// Sends again what is due; a client whose retries ran out is lost.
+    pub(crate) fn sn_retry_tick(&mut self, now: Millis) {
+        let Some(interval) = self.retry_interval() else {
+            return;
+        };
+        let max = self.config.mqttsn.max_retries;
+        let mut sends = Vec::new();
+        let mut lost = Vec::new();
+        for (key, client) in self.sn.clients.iter_mut() {
+            if client.state == SnState::Asleep {
+                continue;
+            }
+            for r in client.retries.iter_mut().filter(|r| r.due <= now) {
+                if r.attempts >= max {
+                    lost.push(client.conn);
+                    break;
+                }
+                r.attempts = r.attempts.saturating_add(1);
+                r.due = now.saturating_add(interval);
+                if let Awaited::PubAck(_) = r.awaited {
+                    r.data = with_dup(&r.data, key).unwrap_or_else(|| r.data.clone());
+                }
+                sends.push((key.peer, r.data.clone()));
+            }
+        }
+        for (peer, data) in sends {
+            self.actions.push_back(Action::SendDatagram { peer, data });
+        }
+        for conn in lost {
+            self.disconnect_with(conn, ReasonCode::KeepAliveTimeout, now);
+        }
+    }
+}
+
+/// A PUBLISH datagram with DUP set (a retransmission, §5.3.4), re-wrapped for the client's
+/// forwarder when it has one.
+fn with_dup(data: &Bytes, key: &SnKey) -> Option<Bytes> {
+    let Some(Message::Publish(mut p)) = message_of(data) else {
+        return None;
+    };
+    p.dup = true;
+    let inner = Message::Publish(p).to_vec().ok()?;
+    if key.node.is_empty() {
+        return Some(Bytes::from(inner));
+    }
+    let wrapped = Message::Encapsulated(sn::Encapsulated {
+        radius: 0,
+        node_id: &key.node[..],
+        message: &inner[..],
+    });
+    wrapped.to_vec().ok().map(Bytes::from)
+}
