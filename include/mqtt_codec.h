@@ -190,6 +190,173 @@
 #define MQTTSN_TOPIC_SHORT 2
 
 /**
+ * `packet_type` of an [`mqttsn2_packet`] that holds no packet (0x00, which 2.0 reserves):
+ * what `mqttsn2_parse()` leaves in `*out` when it refuses a datagram, and what a zeroed
+ * struct holds.
+ */
+#define MQTTSN2_NO_PACKET 0
+
+/**
+ * CONNECT (0x01).
+ */
+#define MQTTSN2_CONNECT 1
+
+/**
+ * CONNACK (0x02).
+ */
+#define MQTTSN2_CONNACK 2
+
+/**
+ * PUBLISH (0x03).
+ */
+#define MQTTSN2_PUBLISH 3
+
+/**
+ * PUBACK (0x04).
+ */
+#define MQTTSN2_PUBACK 4
+
+/**
+ * PUBREC (0x05).
+ */
+#define MQTTSN2_PUBREC 5
+
+/**
+ * PUBREL (0x06).
+ */
+#define MQTTSN2_PUBREL 6
+
+/**
+ * PUBCOMP (0x07).
+ */
+#define MQTTSN2_PUBCOMP 7
+
+/**
+ * SUBSCRIBE (0x08).
+ */
+#define MQTTSN2_SUBSCRIBE 8
+
+/**
+ * SUBACK (0x09).
+ */
+#define MQTTSN2_SUBACK 9
+
+/**
+ * UNSUBSCRIBE (0x0A).
+ */
+#define MQTTSN2_UNSUBSCRIBE 10
+
+/**
+ * UNSUBACK (0x0B).
+ */
+#define MQTTSN2_UNSUBACK 11
+
+/**
+ * PINGREQ (0x0C).
+ */
+#define MQTTSN2_PINGREQ 12
+
+/**
+ * PINGRESP (0x0D).
+ */
+#define MQTTSN2_PINGRESP 13
+
+/**
+ * DISCONNECT (0x0E).
+ */
+#define MQTTSN2_DISCONNECT 14
+
+/**
+ * AUTH (0x0F).
+ */
+#define MQTTSN2_AUTH 15
+
+/**
+ * REGISTER (0x10).
+ */
+#define MQTTSN2_REGISTER 16
+
+/**
+ * REGACK (0x11).
+ */
+#define MQTTSN2_REGACK 17
+
+/**
+ * PUBWOS, publish without session (0x12).
+ */
+#define MQTTSN2_PUBWOS 18
+
+/**
+ * SLEEPREQ (0x13).
+ */
+#define MQTTSN2_SLEEPREQ 19
+
+/**
+ * SLEEPRESP (0x14).
+ */
+#define MQTTSN2_SLEEPRESP 20
+
+/**
+ * WAKEUP (0x15).
+ */
+#define MQTTSN2_WAKEUP 21
+
+/**
+ * ADVERTISE (0x16).
+ */
+#define MQTTSN2_ADVERTISE 22
+
+/**
+ * SEARCHGW (0x17).
+ */
+#define MQTTSN2_SEARCHGW 23
+
+/**
+ * GWINFO (0x18).
+ */
+#define MQTTSN2_GWINFO 24
+
+/**
+ * Forwarder Encapsulation (0xFC).
+ */
+#define MQTTSN2_FORWARDER 252
+
+/**
+ * Connection Encapsulation (0xFE).
+ */
+#define MQTTSN2_CONNECTION 254
+
+/**
+ * Protection Encapsulation (0xFF).
+ */
+#define MQTTSN2_PROTECTION 255
+
+/**
+ * Topic Type `00`: a topic alias of the session, in `topic_alias`.
+ */
+#define MQTTSN2_TOPIC_ALIAS 0
+
+/**
+ * Topic Type `01`: a predefined topic alias, in `topic_alias`.
+ */
+#define MQTTSN2_TOPIC_PREDEFINED 1
+
+/**
+ * Topic Type `11`: the topic name (a filter in SUBSCRIBE and UNSUBSCRIBE), in `topic`.
+ */
+#define MQTTSN2_TOPIC_NAME 3
+
+/**
+ * `alias_kind` `00`: the REGACK or SUBACK announces a session alias.
+ */
+#define MQTTSN2_ALIAS_SESSION 0
+
+/**
+ * `alias_kind` `01`: the REGACK or SUBACK announces a predefined alias.
+ */
+#define MQTTSN2_ALIAS_PREDEFINED 1
+
+/**
  * MQTT 3.1 (protocol name `MQIsdp`, level 3).
  */
 #define MQTT_V3_1 3
@@ -379,6 +546,8 @@
  * reason code given by `mqtt_decode_error_reason_code()`. Encode errors (200 to 299) mean the
  * packet breaks a rule or cannot be represented in the version asked for. MQTT-SN errors
  * (300 to 349) mean the datagram is dropped, unless `mqttsn_parse()` gave an answer to send.
+ * MQTT-SN 2.0 errors (350 to 399) mean the datagram is refused; the reason code for the
+ * DISCONNECT (or CONNACK) 2.0 may send first is `mqttsn2_error_reason_code()`.
  *
  * ```c
  * mqtt_status st = mqtt_decode(buf, len, &opts, &packet, &n);
@@ -754,6 +923,117 @@ typedef enum mqtt_status {
      * MQTT-SN: another error (a rule added to the core after this header).
      */
     MQTT_ERR_SN_OTHER = 349,
+    /**
+     * MQTT-SN 2.0: a datagram shorter than its header [MQTT-SN-2.1.2-1].
+     */
+    MQTT_ERR_SN2_TOO_SHORT = 350,
+    /**
+     * MQTT-SN 2.0: a Length below the smallest packet [MQTT-SN-2.1.2-1].
+     */
+    MQTT_ERR_SN2_LENGTH_TOO_SMALL = 351,
+    /**
+     * MQTT-SN 2.0: the Length disagrees with the datagram's size [MQTT-SN-2.1.2-1].
+     */
+    MQTT_ERR_SN2_LENGTH_MISMATCH = 352,
+    /**
+     * MQTT-SN 2.0: a reserved packet type (0x00, 0x19 to 0xFB, 0xFD) (SN2-2).
+     */
+    MQTT_ERR_SN2_RESERVED_TYPE = 353,
+    /**
+     * MQTT-SN 2.0: a packet whose size does not fit its layout: a field cut short or octets
+     * left over (SN2-22).
+     */
+    MQTT_ERR_SN2_WRONG_SIZE = 354,
+    /**
+     * MQTT-SN 2.0: reserved flag bits set [MQTT-SN-3.1.2-1] [MQTT-SN-3.13.2-2].
+     */
+    MQTT_ERR_SN2_RESERVED_FLAGS = 355,
+    /**
+     * MQTT-SN 2.0: QoS `11` in a PUBLISH or a will, which 2.0 reserves (SN2-10).
+     */
+    MQTT_ERR_SN2_RESERVED_QOS = 356,
+    /**
+     * MQTT-SN 2.0: Topic Type `10` (reserved), or a type the packet does not allow (a
+     * session alias in PUBWOS) (SN2-11).
+     */
+    MQTT_ERR_SN2_TOPIC_TYPE = 357,
+    /**
+     * MQTT-SN 2.0: a REGACK or SUBACK whose Topic Type is not `00` or `01`, or a SUBACK
+     * without an alias whose type is not `01` [MQTT-SN-3.8.2.1-2].
+     */
+    MQTT_ERR_SN2_ALIAS_TYPE = 358,
+    /**
+     * MQTT-SN 2.0: a text field that is not valid UTF-8 or holds U+0000 (CSD01 1.7.4).
+     */
+    MQTT_ERR_SN2_INVALID_STRING = 359,
+    /**
+     * MQTT-SN 2.0: packet id 0 [MQTT-SN-2.2-1].
+     */
+    MQTT_ERR_SN2_ZERO_PACKET_ID = 360,
+    /**
+     * MQTT-SN 2.0: a CONNECT of a protocol version other than 2; answer CONNACK 0x84
+     * [MQTT-SN-3.1.5-2].
+     */
+    MQTT_ERR_SN2_UNSUPPORTED_VERSION = 361,
+    /**
+     * MQTT-SN 2.0: a CONNECT with keep alive 0 [MQTT-SN-3.1.6-4].
+     */
+    MQTT_ERR_SN2_KEEP_ALIVE_ZERO = 362,
+    /**
+     * MQTT-SN 2.0: a CONNECT with a Maximum Packet Size of 1 to 9 [MQTT-SN-3.1.7-1].
+     */
+    MQTT_ERR_SN2_MAX_PACKET_SIZE = 363,
+    /**
+     * MQTT-SN 2.0: a topic name or filter that breaks the topic rules, or is empty
+     * [MQTT-SN-4.7.1.3-1].
+     */
+    MQTT_ERR_SN2_INVALID_TOPIC = 364,
+    /**
+     * MQTT-SN 2.0: a PUBLISH with DUP at QoS 0 or 1 [MQTT-SN-3.6.2.2.3-1].
+     */
+    MQTT_ERR_SN2_DUP_BELOW_QOS2 = 365,
+    /**
+     * MQTT-SN 2.0: a SUBSCRIBE with QoS 3 or Retain Handling 3 (SN2-13).
+     */
+    MQTT_ERR_SN2_SUBSCRIPTION_OPTIONS = 366,
+    /**
+     * MQTT-SN 2.0: a CONNACK with Session Present and a failure [MQTT-SN-3.2.2.1-5].
+     */
+    MQTT_ERR_SN2_SESSION_PRESENT_ON_FAILURE = 367,
+    /**
+     * MQTT-SN 2.0: a SLEEPREQ of 0 seconds [MQTT-SN-3.15.4-1].
+     */
+    MQTT_ERR_SN2_SLEEP_ZERO = 368,
+    /**
+     * MQTT-SN 2.0: a Connection Encapsulation around a packet it may not carry
+     * [MQTT-SN-3.18-3].
+     */
+    MQTT_ERR_SN2_ENCAPSULATED_TYPE = 369,
+    /**
+     * MQTT-SN 2.0: a broken encapsulation: a forwarder encapsulation inside another, a
+     * reserved protection scheme (SN2-5).
+     */
+    MQTT_ERR_SN2_ENCAPSULATION = 370,
+    /**
+     * MQTT-SN 2.0 encode: a QoS 0 PUBLISH with a packet id, or a QoS 1 or 2 one without
+     * (`has_packet_id`) (SN2-9).
+     */
+    MQTT_ERR_SN2_PACKET_ID_PRESENCE = 371,
+    /**
+     * MQTT-SN 2.0 encode: a CONNACK assigned client id or a DISCONNECT reason string that is
+     * present (non-NULL `ptr`) but empty, which the wire cannot tell from an absent one:
+     * give a NULL `ptr` instead.
+     */
+    MQTT_ERR_SN2_EMPTY_FIELD = 372,
+    /**
+     * MQTT-SN 2.0 encode: a field too long for its length prefix, crypto material or a
+     * counter of a size the flags cannot announce, or a packet over 65535 octets (SN2-1).
+     */
+    MQTT_ERR_SN2_FIELD_TOO_LONG = 373,
+    /**
+     * MQTT-SN 2.0: another error (a rule added to the core after this header).
+     */
+    MQTT_ERR_SN2_OTHER = 399,
 } mqtt_status;
 
 /**
@@ -1324,6 +1604,306 @@ typedef struct mqttsn_message {
     struct mqtt_bytes node_id;
 } mqttsn_message;
 
+/**
+ * One MQTT-SN 2.0 packet, flat: `packet_type` is the packet type octet (`MQTTSN2_*`) and
+ * says which fields mean something; after a parse the others are 0, false or NULL, and an
+ * encode ignores them. A zeroed struct (`mqttsn2_packet p = {0};`) is the place to start
+ * an encode from.
+ *
+ * Which fields each packet uses (`[x]`: optional, present when `has_x` is true):
+ * - CONNECT: clean_start, address_may_change, server_may_suggest, packet_id,
+ *   protocol_version, keep_alive, max_packet_size, [default_awake_messages],
+ *   [session_expiry], the will (has_will, will_*), auth_method and auth_data (NULL
+ *   `auth_method.ptr`: none), client_id.
+ * - CONNACK: session_present, packet_id, reason_code, [session_expiry],
+ *   [server_keep_alive], auth_method and auth_data, client_id (the assigned one; NULL `ptr`:
+ *   none).
+ * - PUBLISH: dup, qos, retain, the topic (topic_type, then topic_alias or topic),
+ *   [packet_id] (exactly at QoS 1 and 2), payload.
+ * - PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: packet_id, reason_code.
+ * - SUBSCRIBE: no_local, qos, retain_as_published, retain_handling, packet_id, the topic (a
+ *   filter for `MQTTSN2_TOPIC_NAME`).
+ * - SUBACK, REGACK: packet_id, alias_kind, [alias], reason_code.
+ * - UNSUBSCRIBE: packet_id, the topic (a filter for `MQTTSN2_TOPIC_NAME`).
+ * - PINGREQ: packet_id. PINGRESP: packet_id, [messages_remaining].
+ * - DISCONNECT: [packet_id], [session_expiry], [reason_code], reason_string (NULL `ptr`:
+ *   none).
+ * - AUTH: packet_id, reason_code, auth_method, auth_data.
+ * - REGISTER: packet_id, [alias], topic (the name).
+ * - PUBWOS: retain, the topic (predefined alias or name), payload.
+ * - SLEEPREQ: retain_aliases, packet_id, duration. SLEEPRESP: packet_id, [duration],
+ *   reason_code.
+ * - WAKEUP: nothing. ADVERTISE: gw_id, duration (at most 65535). SEARCHGW: address (the
+ *   network information). GWINFO: gw_id, address (the gateway's).
+ * - Forwarder Encapsulation: address, inner. Connection Encapsulation: client_id, inner.
+ * - Protection Encapsulation: tag_length, scheme, sender_id, random, crypto, counter,
+ *   protected_packet.
+ *
+ * Views (`mqtt_bytes`) point into the parsed datagram; when encoding they point at the
+ * caller's bytes. An optional text (CONNACK `client_id`, `reason_string`, `auth_method` in
+ * CONNECT and CONNACK) is absent when its `ptr` is NULL; a present assigned client id or
+ * reason string is not empty (the wire cannot tell one from an absent one). Reason codes
+ * are the octet 2.0 carries (MQTT 5.0's, plus 0xE6 to 0xF4); where the layout lets one be
+ * left off (the acknowledgements, REGACK, SLEEPRESP) it is left off when 0x00 and reads as
+ * 0x00 when absent.
+ */
+typedef struct mqttsn2_packet {
+    /**
+     * The packet type octet, one of `MQTTSN2_*` (`MQTTSN2_NO_PACKET` after a refused parse).
+     */
+    uint8_t packet_type;
+    /**
+     * CONNECT: Clean Start (flag bit 0).
+     */
+    bool clean_start;
+    /**
+     * CONNECT: the client's network address may change (flag bit 5; allows the Connection
+     * Encapsulation).
+     */
+    bool address_may_change;
+    /**
+     * CONNECT: the server may suggest values (flag bit 6).
+     */
+    bool server_may_suggest;
+    /**
+     * CONNACK: the server holds a session (only with reason code 0x00).
+     */
+    bool session_present;
+    /**
+     * PUBLISH: DUP (only at QoS 2 in 2.0).
+     */
+    bool dup;
+    /**
+     * PUBLISH, PUBWOS: Retain.
+     */
+    bool retain;
+    /**
+     * PUBLISH: the QoS, 0 to 2; SUBSCRIBE: the maximum QoS, 0 to 2.
+     */
+    uint8_t qos;
+    /**
+     * SUBSCRIBE: No Local.
+     */
+    bool no_local;
+    /**
+     * SUBSCRIBE: Retain As Published.
+     */
+    bool retain_as_published;
+    /**
+     * SUBSCRIBE: Retain Handling, 0 to 2 (`MQTT_RETAIN_*`).
+     */
+    uint8_t retain_handling;
+    /**
+     * SLEEPREQ: keep the session's topic aliases while asleep.
+     */
+    bool retain_aliases;
+    /**
+     * `packet_id` is present. Read when encoding only for PUBLISH (true exactly at QoS 1
+     * and 2) and DISCONNECT; a parse sets it for every packet that carries a packet id.
+     */
+    bool has_packet_id;
+    /**
+     * The packet id (never 0): CONNECT, CONNACK, PUBLISH (QoS 1 and 2), the
+     * acknowledgements, SUBSCRIBE, SUBACK, UNSUBSCRIBE, PINGREQ, PINGRESP, DISCONNECT (with
+     * `has_packet_id`), AUTH, REGISTER, REGACK, SLEEPREQ, SLEEPRESP.
+     */
+    uint16_t packet_id;
+    /**
+     * DISCONNECT: `reason_code` is present (absent means 0x00). The other packets with a
+     * reason code always have one here.
+     */
+    bool has_reason_code;
+    /**
+     * The reason code: CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK, SUBACK (the
+     * granted QoS or a failure), REGACK, DISCONNECT (with `has_reason_code`), AUTH,
+     * SLEEPRESP.
+     */
+    uint8_t reason_code;
+    /**
+     * CONNECT: the protocol version, 2; when encoding, 0 means 2.
+     */
+    uint8_t protocol_version;
+    /**
+     * CONNECT: keep alive in seconds (not 0).
+     */
+    uint16_t keep_alive;
+    /**
+     * CONNECT: the largest packet the client takes: 0 for no limit, else at least 10.
+     */
+    uint16_t max_packet_size;
+    /**
+     * CONNECT: `default_awake_messages` is present.
+     */
+    bool has_default_awake_messages;
+    /**
+     * CONNECT: messages the client takes per wake-up (0: the server decides).
+     */
+    uint8_t default_awake_messages;
+    /**
+     * CONNECT, CONNACK, DISCONNECT: `session_expiry` is present.
+     */
+    bool has_session_expiry;
+    /**
+     * CONNECT, CONNACK, DISCONNECT: the session expiry in seconds.
+     */
+    uint32_t session_expiry;
+    /**
+     * CONNACK: `server_keep_alive` is present.
+     */
+    bool has_server_keep_alive;
+    /**
+     * CONNACK: the keep alive the server chose, in seconds.
+     */
+    uint16_t server_keep_alive;
+    /**
+     * SLEEPRESP: `duration` is present (the server changed it). A parse also sets it for
+     * SLEEPREQ and ADVERTISE, which always carry one.
+     */
+    bool has_duration;
+    /**
+     * Seconds: SLEEPREQ the sleep (not 0), SLEEPRESP the sleep the server chose (with
+     * `has_duration`), ADVERTISE the time to the next one (at most 65535).
+     */
+    uint32_t duration;
+    /**
+     * ADVERTISE, GWINFO: the gateway's id.
+     */
+    uint8_t gw_id;
+    /**
+     * PINGRESP: `messages_remaining` is present.
+     */
+    bool has_messages_remaining;
+    /**
+     * PINGRESP: messages still waiting for a sleeping client: 1 to 254, 0xFF for more, 0
+     * for none.
+     */
+    uint8_t messages_remaining;
+    /**
+     * PUBLISH, PUBWOS, SUBSCRIBE, UNSUBSCRIBE: the Topic Type, `MQTTSN2_TOPIC_ALIAS`,
+     * `MQTTSN2_TOPIC_PREDEFINED` or `MQTTSN2_TOPIC_NAME` (a PUBWOS takes no session alias).
+     * A parse sets `MQTTSN2_TOPIC_NAME` for REGISTER too; an encode of REGISTER ignores it.
+     */
+    uint8_t topic_type;
+    /**
+     * PUBLISH, PUBWOS, SUBSCRIBE, UNSUBSCRIBE: the alias, for the two alias types.
+     */
+    uint16_t topic_alias;
+    /**
+     * PUBLISH, PUBWOS: the topic name, for `MQTTSN2_TOPIC_NAME`; SUBSCRIBE, UNSUBSCRIBE: the
+     * topic filter, for `MQTTSN2_TOPIC_NAME`; REGISTER: the topic name.
+     */
+    struct mqtt_bytes topic;
+    /**
+     * PUBLISH, PUBWOS: the payload.
+     */
+    struct mqtt_bytes payload;
+    /**
+     * CONNECT: a will is present in the `will_*` fields.
+     */
+    bool has_will;
+    /**
+     * CONNECT: the will QoS, 0 to 2.
+     */
+    uint8_t will_qos;
+    /**
+     * CONNECT: the will's Retain.
+     */
+    bool will_retain;
+    /**
+     * CONNECT: the will topic's type, one of `MQTTSN2_TOPIC_*`.
+     */
+    uint8_t will_topic_type;
+    /**
+     * CONNECT: the will topic's alias, for the two alias types.
+     */
+    uint16_t will_topic_alias;
+    /**
+     * CONNECT: the will topic name, for `MQTTSN2_TOPIC_NAME`.
+     */
+    struct mqtt_bytes will_topic;
+    /**
+     * CONNECT: the will payload (at most 65535 octets).
+     */
+    struct mqtt_bytes will_payload;
+    /**
+     * CONNECT, CONNACK: the authentication method (at most 255 octets), NULL `ptr` when the
+     * packet carries no authentication; AUTH: the method (always there).
+     */
+    struct mqtt_bytes auth_method;
+    /**
+     * CONNECT, CONNACK (with `auth_method`), AUTH: the authentication data.
+     */
+    struct mqtt_bytes auth_data;
+    /**
+     * CONNECT: the client id (may be empty: the server assigns one); CONNACK: the client
+     * id the server assigned (NULL `ptr` when none; never empty,
+     * `MQTT_ERR_SN2_EMPTY_FIELD`); Connection Encapsulation: the client's id.
+     */
+    struct mqtt_bytes client_id;
+    /**
+     * DISCONNECT: the reason string, NULL `ptr` when none (never empty,
+     * `MQTT_ERR_SN2_EMPTY_FIELD`).
+     */
+    struct mqtt_bytes reason_string;
+    /**
+     * REGACK, SUBACK: the kind of alias announced, `MQTTSN2_ALIAS_SESSION` or
+     * `MQTTSN2_ALIAS_PREDEFINED`.
+     */
+    uint8_t alias_kind;
+    /**
+     * REGISTER, REGACK, SUBACK: `alias` is present (a server's REGISTER carries the alias
+     * it assigned, a client's none; a SUBACK for a wildcard or predefined subscription has
+     * none, and then `alias_kind` is `MQTTSN2_ALIAS_PREDEFINED`).
+     */
+    bool has_alias;
+    /**
+     * REGISTER, REGACK, SUBACK: the alias.
+     */
+    uint16_t alias;
+    /**
+     * Forwarder Encapsulation: the forwarder's address information (at most 255 octets);
+     * GWINFO: the gateway's address (empty from a gateway); SEARCHGW: the network
+     * information (may be empty). Opaque octets.
+     */
+    struct mqtt_bytes address;
+    /**
+     * Forwarder and Connection Encapsulation: the inner packet, a whole datagram (parse it
+     * with `mqttsn2_parse()`).
+     */
+    struct mqtt_bytes inner;
+    /**
+     * Protection Encapsulation: the tag length code, flags bits 7-4 (0 provider-defined, 1
+     * the scheme's nominal size, 4 to 15 sixteen bits each; 2, 3 and above 15 are
+     * `MQTT_ERR_SN2_RESERVED_FLAGS`).
+     */
+    uint8_t tag_length;
+    /**
+     * Protection Encapsulation: the protection scheme.
+     */
+    uint8_t scheme;
+    /**
+     * Protection Encapsulation: the sender's id.
+     */
+    uint8_t sender_id[8];
+    /**
+     * Protection Encapsulation: the random octets.
+     */
+    uint8_t random[4];
+    /**
+     * Protection Encapsulation: the cryptographic material, 0, 2, 4 or 12 octets.
+     */
+    struct mqtt_bytes crypto;
+    /**
+     * Protection Encapsulation: the monotonic counter, 0, 2 or 4 octets.
+     */
+    struct mqtt_bytes counter;
+    /**
+     * Protection Encapsulation: the protected packet followed by its authentication tag,
+     * together (where one ends depends on the scheme: the application's to split).
+     */
+    struct mqtt_bytes protected_packet;
+} mqttsn2_packet;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1808,6 +2388,73 @@ enum mqtt_status mqttsn_encode(const struct mqttsn_message *message,
                                uint8_t *out,
                                size_t cap,
                                size_t *written);
+
+/**
+ * Parses one MQTT-SN 2.0 datagram into `*out`, whose views point into `buf`.
+ *
+ * On a refused datagram it returns the error (350 to 399) and sets `out->packet_type` to
+ * `MQTTSN2_NO_PACKET`; `mqttsn2_error_reason_code()` gives the reason code a DISCONNECT (or
+ * CONNACK) would carry.
+ *
+ * ```c
+ * mqttsn2_packet p;
+ * if (mqttsn2_parse(buf, n, &p) == MQTT_OK && p.packet_type == MQTTSN2_PUBLISH)
+ *     handle_publish(p.topic_type, p.topic_alias, p.payload.ptr, p.payload.len);
+ * ```
+ *
+ * # Safety
+ * `buf` must be NULL or readable for `len` bytes; `out` NULL or writable.
+ */
+enum mqtt_status mqttsn2_parse(const uint8_t *buf, size_t len, struct mqttsn2_packet *out);
+
+/**
+ * The exact number of octets `mqttsn2_encode()` writes for `packet`, after checking every
+ * rule the parser checks.
+ *
+ * # Safety
+ * `packet` must be NULL or readable, with valid views for the fields its type uses; `len`
+ * NULL or writable.
+ */
+enum mqtt_status mqttsn2_encoded_len(const struct mqttsn2_packet *packet, size_t *len);
+
+/**
+ * Encodes `packet` at the start of `out` (`cap` bytes) and sets `*written`. On
+ * `MQTT_ERR_BUFFER_TOO_SMALL`, `*written` is the size needed; nothing is written to `out`
+ * on any error.
+ *
+ * ```c
+ * mqttsn2_packet p = {0};
+ * p.packet_type = MQTTSN2_PUBLISH;
+ * p.qos = 1; p.has_packet_id = true; p.packet_id = 2;
+ * p.topic_type = MQTTSN2_TOPIC_PREDEFINED; p.topic_alias = 5;
+ * p.payload.ptr = (const uint8_t *)"on"; p.payload.len = 2;
+ * size_t n;
+ * if (mqttsn2_encode(&p, out, sizeof out, &n) == MQTT_OK) sendto(sock, out, n, 0, gw, gwlen);
+ * ```
+ *
+ * # Safety
+ * `packet` must be NULL or readable, with valid views for the fields its type uses; `out`
+ * NULL or writable for `cap` bytes; `written` NULL or writable.
+ */
+enum mqtt_status mqttsn2_encode(const struct mqttsn2_packet *packet,
+                                uint8_t *out,
+                                size_t cap,
+                                size_t *written);
+
+/**
+ * The MQTT-SN 2.0 reason code that a refused datagram's status stands for (SN2-17): 0x81
+ * Malformed Packet, 0x82 Protocol Error, or 0x84 Unsupported Protocol Version (a CONNECT of
+ * another version, answered with CONNACK 0x84). Returns 0 for a status that is not a 2.0
+ * parse error (including the encode-only `MQTT_ERR_SN2_PACKET_ID_PRESENCE`,
+ * `MQTT_ERR_SN2_EMPTY_FIELD` and `MQTT_ERR_SN2_FIELD_TOO_LONG`); `MQTT_ERR_SN2_OTHER` gives
+ * 0x81.
+ *
+ * ```c
+ * mqtt_status st = mqttsn2_parse(buf, n, &p);
+ * if (st >= 350 && st < 400) send_disconnect(mqttsn2_error_reason_code(st));
+ * ```
+ */
+uint8_t mqttsn2_error_reason_code(int status);
 
 /**
  * Checks a topic name (for PUBLISH): a non-empty MQTT string without `+` or `#`. Returns

@@ -475,7 +475,7 @@ fn of_message(m: &Message<&[u8]>) -> mqttsn_message {
 ///
 /// # Safety
 /// The view must be valid: NULL with length 0, or readable for `len` bytes during `'a`.
-unsafe fn view<'a>(b: &mqtt_bytes) -> Result<&'a [u8], mqtt_status> {
+pub(crate) unsafe fn view<'a>(b: &mqtt_bytes) -> Result<&'a [u8], mqtt_status> {
     match (b.ptr.is_null(), b.len) {
         (true, 0) => Ok(&[]),
         (true, _) => Err(MQTT_ERR_NULL_POINTER),

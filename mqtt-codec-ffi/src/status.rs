@@ -13,6 +13,8 @@ use core::ffi::{c_char, c_int};
 /// reason code given by `mqtt_decode_error_reason_code()`. Encode errors (200 to 299) mean the
 /// packet breaks a rule or cannot be represented in the version asked for. MQTT-SN errors
 /// (300 to 349) mean the datagram is dropped, unless `mqttsn_parse()` gave an answer to send.
+/// MQTT-SN 2.0 errors (350 to 399) mean the datagram is refused; the reason code for the
+/// DISCONNECT (or CONNACK) 2.0 may send first is `mqttsn2_error_reason_code()`.
 ///
 /// ```c
 /// mqtt_status st = mqtt_decode(buf, len, &opts, &packet, &n);
@@ -207,6 +209,67 @@ pub enum mqtt_status {
     MQTT_ERR_SN_TOO_LONG = 318,
     /// MQTT-SN: another error (a rule added to the core after this header).
     MQTT_ERR_SN_OTHER = 349,
+    /// MQTT-SN 2.0: a datagram shorter than its header [MQTT-SN-2.1.2-1].
+    MQTT_ERR_SN2_TOO_SHORT = 350,
+    /// MQTT-SN 2.0: a Length below the smallest packet [MQTT-SN-2.1.2-1].
+    MQTT_ERR_SN2_LENGTH_TOO_SMALL = 351,
+    /// MQTT-SN 2.0: the Length disagrees with the datagram's size [MQTT-SN-2.1.2-1].
+    MQTT_ERR_SN2_LENGTH_MISMATCH = 352,
+    /// MQTT-SN 2.0: a reserved packet type (0x00, 0x19 to 0xFB, 0xFD) (SN2-2).
+    MQTT_ERR_SN2_RESERVED_TYPE = 353,
+    /// MQTT-SN 2.0: a packet whose size does not fit its layout: a field cut short or octets
+    /// left over (SN2-22).
+    MQTT_ERR_SN2_WRONG_SIZE = 354,
+    /// MQTT-SN 2.0: reserved flag bits set [MQTT-SN-3.1.2-1] [MQTT-SN-3.13.2-2].
+    MQTT_ERR_SN2_RESERVED_FLAGS = 355,
+    /// MQTT-SN 2.0: QoS `11` in a PUBLISH or a will, which 2.0 reserves (SN2-10).
+    MQTT_ERR_SN2_RESERVED_QOS = 356,
+    /// MQTT-SN 2.0: Topic Type `10` (reserved), or a type the packet does not allow (a
+    /// session alias in PUBWOS) (SN2-11).
+    MQTT_ERR_SN2_TOPIC_TYPE = 357,
+    /// MQTT-SN 2.0: a REGACK or SUBACK whose Topic Type is not `00` or `01`, or a SUBACK
+    /// without an alias whose type is not `01` [MQTT-SN-3.8.2.1-2].
+    MQTT_ERR_SN2_ALIAS_TYPE = 358,
+    /// MQTT-SN 2.0: a text field that is not valid UTF-8 or holds U+0000 (CSD01 1.7.4).
+    MQTT_ERR_SN2_INVALID_STRING = 359,
+    /// MQTT-SN 2.0: packet id 0 [MQTT-SN-2.2-1].
+    MQTT_ERR_SN2_ZERO_PACKET_ID = 360,
+    /// MQTT-SN 2.0: a CONNECT of a protocol version other than 2; answer CONNACK 0x84
+    /// [MQTT-SN-3.1.5-2].
+    MQTT_ERR_SN2_UNSUPPORTED_VERSION = 361,
+    /// MQTT-SN 2.0: a CONNECT with keep alive 0 [MQTT-SN-3.1.6-4].
+    MQTT_ERR_SN2_KEEP_ALIVE_ZERO = 362,
+    /// MQTT-SN 2.0: a CONNECT with a Maximum Packet Size of 1 to 9 [MQTT-SN-3.1.7-1].
+    MQTT_ERR_SN2_MAX_PACKET_SIZE = 363,
+    /// MQTT-SN 2.0: a topic name or filter that breaks the topic rules, or is empty
+    /// [MQTT-SN-4.7.1.3-1].
+    MQTT_ERR_SN2_INVALID_TOPIC = 364,
+    /// MQTT-SN 2.0: a PUBLISH with DUP at QoS 0 or 1 [MQTT-SN-3.6.2.2.3-1].
+    MQTT_ERR_SN2_DUP_BELOW_QOS2 = 365,
+    /// MQTT-SN 2.0: a SUBSCRIBE with QoS 3 or Retain Handling 3 (SN2-13).
+    MQTT_ERR_SN2_SUBSCRIPTION_OPTIONS = 366,
+    /// MQTT-SN 2.0: a CONNACK with Session Present and a failure [MQTT-SN-3.2.2.1-5].
+    MQTT_ERR_SN2_SESSION_PRESENT_ON_FAILURE = 367,
+    /// MQTT-SN 2.0: a SLEEPREQ of 0 seconds [MQTT-SN-3.15.4-1].
+    MQTT_ERR_SN2_SLEEP_ZERO = 368,
+    /// MQTT-SN 2.0: a Connection Encapsulation around a packet it may not carry
+    /// [MQTT-SN-3.18-3].
+    MQTT_ERR_SN2_ENCAPSULATED_TYPE = 369,
+    /// MQTT-SN 2.0: a broken encapsulation: a forwarder encapsulation inside another, a
+    /// reserved protection scheme (SN2-5).
+    MQTT_ERR_SN2_ENCAPSULATION = 370,
+    /// MQTT-SN 2.0 encode: a QoS 0 PUBLISH with a packet id, or a QoS 1 or 2 one without
+    /// (`has_packet_id`) (SN2-9).
+    MQTT_ERR_SN2_PACKET_ID_PRESENCE = 371,
+    /// MQTT-SN 2.0 encode: a CONNACK assigned client id or a DISCONNECT reason string that is
+    /// present (non-NULL `ptr`) but empty, which the wire cannot tell from an absent one:
+    /// give a NULL `ptr` instead.
+    MQTT_ERR_SN2_EMPTY_FIELD = 372,
+    /// MQTT-SN 2.0 encode: a field too long for its length prefix, crypto material or a
+    /// counter of a size the flags cannot announce, or a packet over 65535 octets (SN2-1).
+    MQTT_ERR_SN2_FIELD_TOO_LONG = 373,
+    /// MQTT-SN 2.0: another error (a rule added to the core after this header).
+    MQTT_ERR_SN2_OTHER = 399,
 }
 
 use mqtt_status::*;
@@ -304,6 +367,31 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_ERR_SN_QOS0_FIELDS,
     MQTT_ERR_SN_TOO_LONG,
     MQTT_ERR_SN_OTHER,
+    MQTT_ERR_SN2_TOO_SHORT,
+    MQTT_ERR_SN2_LENGTH_TOO_SMALL,
+    MQTT_ERR_SN2_LENGTH_MISMATCH,
+    MQTT_ERR_SN2_RESERVED_TYPE,
+    MQTT_ERR_SN2_WRONG_SIZE,
+    MQTT_ERR_SN2_RESERVED_FLAGS,
+    MQTT_ERR_SN2_RESERVED_QOS,
+    MQTT_ERR_SN2_TOPIC_TYPE,
+    MQTT_ERR_SN2_ALIAS_TYPE,
+    MQTT_ERR_SN2_INVALID_STRING,
+    MQTT_ERR_SN2_ZERO_PACKET_ID,
+    MQTT_ERR_SN2_UNSUPPORTED_VERSION,
+    MQTT_ERR_SN2_KEEP_ALIVE_ZERO,
+    MQTT_ERR_SN2_MAX_PACKET_SIZE,
+    MQTT_ERR_SN2_INVALID_TOPIC,
+    MQTT_ERR_SN2_DUP_BELOW_QOS2,
+    MQTT_ERR_SN2_SUBSCRIPTION_OPTIONS,
+    MQTT_ERR_SN2_SESSION_PRESENT_ON_FAILURE,
+    MQTT_ERR_SN2_SLEEP_ZERO,
+    MQTT_ERR_SN2_ENCAPSULATED_TYPE,
+    MQTT_ERR_SN2_ENCAPSULATION,
+    MQTT_ERR_SN2_PACKET_ID_PRESENCE,
+    MQTT_ERR_SN2_EMPTY_FIELD,
+    MQTT_ERR_SN2_FIELD_TOO_LONG,
+    MQTT_ERR_SN2_OTHER,
 ];
 
 /// The text of a status, NUL-terminated.
@@ -422,6 +510,65 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         }
         MQTT_ERR_SN_TOO_LONG => b"MQTT-SN message or field too long [SN-HDR-2]\0",
         MQTT_ERR_SN_OTHER => b"MQTT-SN error\0",
+        MQTT_ERR_SN2_TOO_SHORT => {
+            b"MQTT-SN 2.0 datagram too short for a header [MQTT-SN-2.1.2-1]\0"
+        }
+        MQTT_ERR_SN2_LENGTH_TOO_SMALL => {
+            b"MQTT-SN 2.0 Length below the smallest packet [MQTT-SN-2.1.2-1]\0"
+        }
+        MQTT_ERR_SN2_LENGTH_MISMATCH => {
+            b"MQTT-SN 2.0 Length disagrees with the datagram [MQTT-SN-2.1.2-1]\0"
+        }
+        MQTT_ERR_SN2_RESERVED_TYPE => b"MQTT-SN 2.0 reserved packet type (SN2-2)\0",
+        MQTT_ERR_SN2_WRONG_SIZE => {
+            b"MQTT-SN 2.0 packet of the wrong size for its layout (SN2-22)\0"
+        }
+        MQTT_ERR_SN2_RESERVED_FLAGS => b"MQTT-SN 2.0 reserved flag bits set [MQTT-SN-3.1.2-1]\0",
+        MQTT_ERR_SN2_RESERVED_QOS => b"MQTT-SN 2.0 QoS 3 is reserved (SN2-10)\0",
+        MQTT_ERR_SN2_TOPIC_TYPE => b"MQTT-SN 2.0 Topic Type not allowed here (SN2-11)\0",
+        MQTT_ERR_SN2_ALIAS_TYPE => {
+            b"MQTT-SN 2.0 REGACK or SUBACK alias type not allowed [MQTT-SN-3.8.2.1-2]\0"
+        }
+        MQTT_ERR_SN2_INVALID_STRING => {
+            b"MQTT-SN 2.0 invalid text field: UTF-8 or U+0000 (CSD01 1.7.4)\0"
+        }
+        MQTT_ERR_SN2_ZERO_PACKET_ID => b"MQTT-SN 2.0 packet id 0 [MQTT-SN-2.2-1]\0",
+        MQTT_ERR_SN2_UNSUPPORTED_VERSION => {
+            b"MQTT-SN 2.0 CONNECT protocol version is not 2 [MQTT-SN-3.1.5-2]\0"
+        }
+        MQTT_ERR_SN2_KEEP_ALIVE_ZERO => {
+            b"MQTT-SN 2.0 CONNECT with keep alive 0 [MQTT-SN-3.1.6-4]\0"
+        }
+        MQTT_ERR_SN2_MAX_PACKET_SIZE => {
+            b"MQTT-SN 2.0 maximum packet size 1 to 9 [MQTT-SN-3.1.7-1]\0"
+        }
+        MQTT_ERR_SN2_INVALID_TOPIC => {
+            b"MQTT-SN 2.0 invalid topic name or filter [MQTT-SN-4.7.1.3-1]\0"
+        }
+        MQTT_ERR_SN2_DUP_BELOW_QOS2 => {
+            b"MQTT-SN 2.0 PUBLISH with DUP at QoS 0 or 1 [MQTT-SN-3.6.2.2.3-1]\0"
+        }
+        MQTT_ERR_SN2_SUBSCRIPTION_OPTIONS => {
+            b"MQTT-SN 2.0 SUBSCRIBE with QoS 3 or retain handling 3 (SN2-13)\0"
+        }
+        MQTT_ERR_SN2_SESSION_PRESENT_ON_FAILURE => {
+            b"MQTT-SN 2.0 CONNACK session present with a failure [MQTT-SN-3.2.2.1-5]\0"
+        }
+        MQTT_ERR_SN2_SLEEP_ZERO => b"MQTT-SN 2.0 SLEEPREQ of 0 seconds [MQTT-SN-3.15.4-1]\0",
+        MQTT_ERR_SN2_ENCAPSULATED_TYPE => {
+            b"MQTT-SN 2.0 packet not allowed in a connection encapsulation [MQTT-SN-3.18-3]\0"
+        }
+        MQTT_ERR_SN2_ENCAPSULATION => b"MQTT-SN 2.0 malformed encapsulation (SN2-5)\0",
+        MQTT_ERR_SN2_PACKET_ID_PRESENCE => {
+            b"MQTT-SN 2.0 QoS 0 PUBLISH has no packet id, QoS 1 and 2 have one (SN2-9)\0"
+        }
+        MQTT_ERR_SN2_EMPTY_FIELD => {
+            b"MQTT-SN 2.0 present but empty optional field: leave it out (SN2-22)\0"
+        }
+        MQTT_ERR_SN2_FIELD_TOO_LONG => {
+            b"MQTT-SN 2.0 field or packet too long for its length field (SN2-1)\0"
+        }
+        MQTT_ERR_SN2_OTHER => b"MQTT-SN 2.0 error\0",
     }
 }
 

@@ -248,9 +248,13 @@ proptest! {
 /// A datagram parses or is refused; one that parses encodes to bytes that parse the same.
 fn check_datagram(bytes: &[u8]) -> Result<(), TestCaseError> {
     if let Ok(view) = parse(bytes) {
-        let again = view
-            .to_vec()
-            .map_err(|e| TestCaseError::fail(format!("{view} parsed but does not encode: {e}")))?;
+        let again = match view.to_vec() {
+            // Topic ids 0x0000 and 0xFFFF are read but never written (SN-FLD-1).
+            Err(mqtt_codec::sn::SnEncodeError::ReservedTopicId { .. }) => return Ok(()),
+            other => other.map_err(|e| {
+                TestCaseError::fail(format!("{view} parsed but does not encode: {e}"))
+            })?,
+        };
         prop_assert_eq!(parse(&again).unwrap(), view);
     }
     Ok(())

@@ -1,7 +1,8 @@
 /*
  * C tests of libmqtt_codec: encode and decode of every packet type and version, malformed
  * input (every decode error kind), null and short-buffer arguments, chunked streaming input,
- * encode errors, the topic helpers, and MQTT-SN 1.2 (test_sn.inc.c). Prints "N passed, M failed"; exits 1 on a failure.
+ * encode errors, the topic helpers, MQTT-SN 1.2 (test_sn.inc.c) and MQTT-SN 2.0
+ * (test_sn2.inc.c). Prints "N passed, M failed"; exits 1 on a failure.
  */
 #include "mqtt_codec.h"
 
@@ -963,6 +964,7 @@ static void test_version(void) {
 }
 
 #include "test_sn.inc.c"
+#include "test_sn2.inc.c"
 
 int main(void) {
     static const uint8_t versions[] = {MQTT_V3_1, MQTT_V3_1_1, MQTT_V5};
@@ -983,6 +985,7 @@ int main(void) {
     test_version();
     test_fixed_decoder();
     test_sn();
+    test_sn2();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
