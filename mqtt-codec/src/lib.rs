@@ -55,6 +55,8 @@ extern crate std;
 
 #[cfg(feature = "broker")]
 pub mod broker;
+#[cfg(all(feature = "alloc", feature = "client"))]
+pub mod client;
 mod decoder;
 mod error;
 mod error_kind;

@@ -47,6 +47,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "sn",
         ],
     ),
+    ("client session", &["client"]),
     ("broker", &["broker"]),
 ];
 

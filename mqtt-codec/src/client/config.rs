@@ -1,0 +1,78 @@
+//! What a client session is told at creation: who it is, what it asks of the server, and
+//! the limits it keeps to.
+
+use crate::packet::Will;
+use crate::version::ProtocolVersion;
+use alloc::string::{String, ToString};
+use bytes::Bytes;
+
+/// The settings of a [`super::Session`]. [`SessionConfig::new`] gives the defaults; the
+/// fields are public so that a caller changes what it needs.
+#[derive(Clone, Debug)]
+pub struct SessionConfig {
+    /// The protocol version spoken.
+    pub version: ProtocolVersion,
+    /// The client identifier; empty asks the server to assign one (3.1.1 with a clean
+    /// session, and 5.0).
+    pub client_id: String,
+    /// Keep alive in seconds; 0 turns it off.
+    pub keep_alive: u16,
+    /// Start with a new session (the first CONNECT; a reconnect resumes the session when
+    /// there is one to resume).
+    pub clean_start: bool,
+    /// 5.0 Session Expiry Interval in seconds (0: the session ends with the connection).
+    pub session_expiry_interval: u32,
+    /// User name.
+    pub username: Option<String>,
+    /// Password.
+    pub password: Option<Bytes>,
+    /// The will.
+    pub will: Option<Will>,
+    /// How many QoS 1 and 2 PUBLISHes the server may have unacknowledged towards us (5.0
+    /// Receive Maximum); a server that exceeds it is disconnected with 0x93.
+    pub receive_maximum: u16,
+    /// How many of our QoS 1 and 2 PUBLISHes may be in flight when the server does not say
+    /// (3.x; in 5.0 the server's Receive Maximum, if lower, wins).
+    pub max_inflight: u16,
+    /// How many QoS 1 and 2 PUBLISHes wait beyond the in-flight window before `publish`
+    /// refuses more with [`super::SessionError::QueueFull`].
+    pub max_queued: usize,
+    /// The largest packet accepted from the server (5.0 Maximum Packet Size, and the
+    /// decoder's limit in every version).
+    pub max_packet_size: u32,
+    /// The highest topic alias the server may use towards us (5.0; 0: none).
+    pub topic_alias_maximum: u16,
+    /// Acknowledge received QoS 1 and 2 messages as soon as they are delivered as events;
+    /// off, the application calls [`super::Session::ack`] and the session still sends the
+    /// acknowledgements in the order the messages arrived ([MQTT-4.6.0-2] to
+    /// [MQTT-4.6.0-4]).
+    pub auto_ack: bool,
+    /// 5.0 Request Problem Information; when false the server may put a Reason String or
+    /// User Properties only on PUBLISH, CONNACK and DISCONNECT (PR-9).
+    pub request_problem_information: bool,
+}
+
+impl SessionConfig {
+    /// The defaults for `client_id` under `version`: keep alive 60 s, clean start, QoS 1/2
+    /// window of 16 with 1000 queued behind it, 1 MiB packets, no topic aliases, automatic
+    /// acknowledgement.
+    pub fn new(client_id: &str, version: ProtocolVersion) -> Self {
+        SessionConfig {
+            version,
+            client_id: client_id.to_string(),
+            keep_alive: 60,
+            clean_start: true,
+            session_expiry_interval: 0,
+            username: None,
+            password: None,
+            will: None,
+            receive_maximum: 16,
+            max_inflight: 16,
+            max_queued: 1000,
+            max_packet_size: 1024 * 1024,
+            topic_alias_maximum: 0,
+            auto_ack: true,
+            request_problem_information: true,
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Why a command to a client session was refused. Nothing is sent or changed when one is.
+
+use crate::error::EncodeError;
+
+/// Why [`super::Session`] refused a command.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The command needs a connection (CONNACK received), or no connection at all
+    /// (`connect`).
+    #[error("{0}")]
+    State(&'static str),
+    /// Every packet identifier is in use ([MQTT-2.3.1-2]).
+    #[error("every packet identifier is in use")]
+    NoPacketId,
+    /// The in-flight window and the queue behind it are full.
+    #[error("{0} QoS 1 and 2 messages already wait; the queue is full")]
+    QueueFull(usize),
+    /// Larger than the server's Maximum Packet Size ([MQTT-3.1.2-24]).
+    #[error("the packet is {size} bytes, the server takes at most {max}")]
+    PacketTooLarge {
+        /// The packet's size.
+        size: usize,
+        /// The server's limit.
+        max: u32,
+    },
+    /// Above the QoS the server supports (5.0 Maximum QoS, [MQTT-3.2.2-11]).
+    #[error("QoS {0} is above the server's Maximum QoS")]
+    QosNotSupported(u8),
+    /// Retain, which the server does not support (5.0 Retain Available, [MQTT-3.2.2-14]).
+    #[error("the server does not support retained messages")]
+    RetainNotSupported,
+    /// No received message waits for an acknowledgement with this identifier.
+    #[error("no received message waits for acknowledgement {0}")]
+    UnknownPacketId(u16),
+    /// The packet breaks a rule of the codec.
+    #[error("{0}")]
+    Encode(EncodeError),
+}
+
+impl From<EncodeError> for SessionError {
+    fn from(e: EncodeError) -> Self {
+        SessionError::Encode(e)
+    }
+}

@@ -1,0 +1,979 @@
+//! The client session: the MQTT protocol state of one client, as a sans-IO state machine.
+
+use super::config::SessionConfig;
+use super::error::SessionError;
+use super::event::{Event, PublishFailure};
+use crate::decoder::{Decoder, DecoderConfig};
+use crate::error::DecodeError;
+use crate::packet::{
+    ConnAck, Connect, Disconnect, Packet, PacketId, PubResponse, Publish, SubAck, Subscribe,
+    Subscription, SubscriptionOptions, UnsubAck, Unsubscribe,
+};
+use crate::packet_type::PacketType;
+use crate::properties::Properties;
+use crate::qos::QoS;
+use crate::reason::ReasonCode;
+use crate::string::MqttStr;
+use crate::topic::{TopicFilter, TopicName};
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::string::String;
+use alloc::vec::Vec;
+use bytes::Bytes;
+
+/// Milliseconds of the caller's monotonic clock.
+pub type Millis = u64;
+
+/// How long a CONNECT waits for its CONNACK when there is no keep alive to go by.
+const CONNECT_TIMEOUT_MS: Millis = 30_000;
+
+/// Where the connection stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// No connection: `connect` may be called.
+    Idle,
+    /// CONNECT sent, CONNACK awaited.
+    Connecting { since: Millis },
+    /// CONNACK accepted.
+    Connected,
+}
+
+/// Where one of our QoS 1 or 2 PUBLISHes stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// Sent; PUBACK (QoS 1) or PUBREC (QoS 2) awaited.
+    Sent,
+    /// PUBREL sent; PUBCOMP awaited.
+    Released,
+}
+
+/// One of our QoS 1 or 2 PUBLISHes in flight.
+#[derive(Clone, Debug)]
+struct Outgoing {
+    publish: Publish,
+    stage: Stage,
+    /// When it was first sent, for resending in order after a reconnect ([MQTT-4.4.0-1]).
+    order: u64,
+}
+
+/// A received QoS 1 or 2 PUBLISH whose acknowledgement the application has not given yet.
+#[derive(Clone, Copy, Debug)]
+struct InboundAck {
+    packet_id: PacketId,
+    qos: QoS,
+    done: bool,
+}
+
+/// What the server told us in CONNACK.
+#[derive(Clone, Copy, Debug)]
+struct ServerLimits {
+    receive_maximum: u16,
+    maximum_packet_size: Option<u32>,
+    topic_alias_maximum: u16,
+    maximum_qos: QoS,
+    retain_available: bool,
+    keep_alive: u16,
+}
+
+/// The MQTT protocol state of one client: packet identifiers, the QoS 1 and 2 flows both
+/// ways and their resending after a reconnect, keep alive, topic aliases, Receive Maximum,
+/// and the checks of what the server sends against what was asked. No socket, no clock:
+/// bytes and the time go in, bytes, events and the next deadline come out.
+///
+/// ```
+/// use mqtt_codec::client::{Event, Session, SessionConfig};
+/// use mqtt_codec::{ProtocolVersion, QoS, TopicName};
+///
+/// let mut session = Session::new(SessionConfig::new("sensor-1", ProtocolVersion::V3_1_1));
+/// session.connect(0)?;
+/// let connect = session.poll_transmit().unwrap(); // write it to the socket
+/// assert_eq!(connect[0], 0x10);
+/// session.receive(&[0x20, 0x02, 0x00, 0x00], 5); // CONNACK, accepted
+/// assert!(matches!(session.poll_event(), Some(Event::Connected { .. })));
+/// let id = session.publish(TopicName::new("PV/sunshine")?, "42", QoS::AtLeastOnce, false, 10)?;
+/// let publish = session.poll_transmit().unwrap();
+/// assert_eq!(publish[0], 0x32);
+/// session.receive(&[0x40, 0x02, 0x00, 0x01], 20); // PUBACK
+/// assert!(matches!(session.poll_event(), Some(Event::Published { packet_id, .. }) if Some(packet_id) == id));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Session {
+    config: SessionConfig,
+    state: State,
+    decoder: Decoder,
+    transmit: VecDeque<Bytes>,
+    events: VecDeque<Event>,
+    server: ServerLimits,
+    /// A CONNECT has been accepted, so the server may hold a session for us.
+    session_expected: bool,
+    next_id: u16,
+    next_order: u64,
+    outgoing: BTreeMap<u16, Outgoing>,
+    queued: VecDeque<(PacketId, Publish)>,
+    pending_subscribes: BTreeMap<u16, Vec<Subscription>>,
+    pending_unsubscribes: BTreeMap<u16, usize>,
+    subscriptions: BTreeMap<String, (TopicFilter, SubscriptionOptions)>,
+    /// QoS 2 PUBLISHes received and acknowledged with PUBREC, PUBREL awaited: delivered once.
+    incoming_qos2: BTreeSet<u16>,
+    inbound_acks: VecDeque<InboundAck>,
+    aliases_in: BTreeMap<u16, TopicName>,
+    aliases_out: BTreeMap<String, u16>,
+    last_sent: Millis,
+    ping_sent: Option<Millis>,
+}
+
+impl Session {
+    /// A session with no connection yet.
+    pub fn new(config: SessionConfig) -> Self {
+        let decoder = decoder_for(&config);
+        Session {
+            server: default_limits(&config),
+            config,
+            state: State::Idle,
+            decoder,
+            transmit: VecDeque::new(),
+            events: VecDeque::new(),
+            session_expected: false,
+            next_id: 0,
+            next_order: 0,
+            outgoing: BTreeMap::new(),
+            queued: VecDeque::new(),
+            pending_subscribes: BTreeMap::new(),
+            pending_unsubscribes: BTreeMap::new(),
+            subscriptions: BTreeMap::new(),
+            incoming_qos2: BTreeSet::new(),
+            inbound_acks: VecDeque::new(),
+            aliases_in: BTreeMap::new(),
+            aliases_out: BTreeMap::new(),
+            last_sent: 0,
+            ping_sent: None,
+        }
+    }
+
+    /// The configuration (the client identifier becomes the one the server assigned).
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// Whether CONNACK accepted the connection and it has not ended.
+    pub fn is_connected(&self) -> bool {
+        self.state == State::Connected
+    }
+
+    /// QoS 1 and 2 PUBLISHes of ours in flight, and queued behind the window.
+    pub fn pending_publishes(&self) -> (usize, usize) {
+        (self.outgoing.len(), self.queued.len())
+    }
+
+    /// The next bytes to write to the connection, in order.
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.transmit.pop_front()
+    }
+
+    /// Everything there is to write, as one buffer.
+    pub fn data_to_send(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(b) = self.transmit.pop_front() {
+            out.extend_from_slice(&b);
+        }
+        out
+    }
+
+    /// The next event for the application.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Starts a connection: queues CONNECT. The first one starts as the configuration says;
+    /// a reconnect resumes the session when the server may hold one. Nothing else is sent
+    /// before CONNACK.
+    pub fn connect(&mut self, now: Millis) -> Result<(), SessionError> {
+        if self.state != State::Idle {
+            return Err(SessionError::State("already connected or connecting"));
+        }
+        let id = MqttStr::new(&self.config.client_id)
+            .map_err(|_| SessionError::State("the client identifier is not a valid string"))?;
+        let mut connect = Connect::new(self.config.version, id);
+        connect.keep_alive = self.config.keep_alive;
+        connect.clean_start = self.config.clean_start && !self.session_expected;
+        connect.will = self.config.will.clone();
+        connect.username = match &self.config.username {
+            Some(u) => Some(
+                MqttStr::new(u)
+                    .map_err(|_| SessionError::State("the user name is not a valid string"))?,
+            ),
+            None => None,
+        };
+        connect.password = self.config.password.clone();
+        if self.config.version.is_v5() {
+            let p = &mut connect.properties;
+            if self.config.session_expiry_interval > 0 {
+                p.session_expiry_interval = Some(self.config.session_expiry_interval);
+            }
+            if self.config.receive_maximum != u16::MAX {
+                p.receive_maximum = Some(self.config.receive_maximum.max(1));
+            }
+            p.maximum_packet_size = Some(self.config.max_packet_size.max(1));
+            if self.config.topic_alias_maximum > 0 {
+                p.topic_alias_maximum = Some(self.config.topic_alias_maximum);
+            }
+            if !self.config.request_problem_information {
+                p.request_problem_information = Some(0);
+            }
+        }
+        let bytes = self.encode(Packet::Connect(alloc::boxed::Box::new(connect)))?;
+        self.decoder = decoder_for(&self.config);
+        self.aliases_in.clear();
+        self.aliases_out.clear();
+        self.ping_sent = None;
+        self.state = State::Connecting { since: now };
+        self.push(bytes, now);
+        Ok(())
+    }
+
+    /// Publishes a message. QoS 0 needs a connection and returns `None`; QoS 1 and 2 get
+    /// their packet identifier at once and are sent when the connection and the in-flight
+    /// window allow, or wait in the queue (and across reconnects) until then.
+    pub fn publish(
+        &mut self,
+        topic: TopicName,
+        payload: impl Into<Bytes>,
+        qos: QoS,
+        retain: bool,
+        now: Millis,
+    ) -> Result<Option<PacketId>, SessionError> {
+        let mut publish = Publish::new(topic, payload);
+        publish.qos = qos;
+        publish.retain = retain;
+        self.publish_packet(publish, now)
+    }
+
+    /// Publishes a PUBLISH built by the caller (5.0 properties included); its packet
+    /// identifier and DUP flag are the session's to set.
+    pub fn publish_packet(
+        &mut self,
+        mut publish: Publish,
+        now: Millis,
+    ) -> Result<Option<PacketId>, SessionError> {
+        if self.config.version.is_v5() {
+            if publish.qos > self.server.maximum_qos {
+                return Err(SessionError::QosNotSupported(publish.qos as u8));
+            }
+            if publish.retain && !self.server.retain_available {
+                return Err(SessionError::RetainNotSupported);
+            }
+        }
+        publish.dup = false;
+        publish.properties.topic_alias = None;
+        if publish.qos == QoS::AtMostOnce {
+            if self.state != State::Connected {
+                return Err(SessionError::State("QoS 0 needs a connection"));
+            }
+            publish.packet_id = None;
+            self.send_publish(&publish, now)?;
+            return Ok(None);
+        }
+        let window_free = self.state == State::Connected
+            && self.queued.is_empty()
+            && self.outgoing.len() < usize::from(self.window());
+        if !window_free && self.queued.len() >= self.config.max_queued {
+            return Err(SessionError::QueueFull(self.queued.len()));
+        }
+        let id = self.allocate_id()?;
+        publish.packet_id = Some(id);
+        if window_free {
+            self.check_size(&publish)?;
+            self.send_publish(&publish, now)?;
+            self.track(id, publish);
+        } else {
+            self.queued.push_back((id, publish));
+        }
+        Ok(Some(id))
+    }
+
+    /// Subscribes; returns the SUBSCRIBE's packet identifier, which the
+    /// [`Event::Subscribed`] carries.
+    pub fn subscribe(
+        &mut self,
+        subscriptions: Vec<Subscription>,
+        now: Millis,
+    ) -> Result<PacketId, SessionError> {
+        self.subscribe_with(subscriptions, Properties::default(), now)
+    }
+
+    /// Subscribes with 5.0 properties (a Subscription Identifier, User Properties).
+    pub fn subscribe_with(
+        &mut self,
+        subscriptions: Vec<Subscription>,
+        properties: Properties,
+        now: Millis,
+    ) -> Result<PacketId, SessionError> {
+        self.need_connection()?;
+        let id = self.allocate_id()?;
+        let mut subscribe = Subscribe::new(id, subscriptions.clone());
+        subscribe.properties = properties.into();
+        let bytes = self.encode(Packet::Subscribe(subscribe))?;
+        self.check_len(bytes.len())?;
+        self.pending_subscribes.insert(id.get(), subscriptions);
+        self.push(bytes, now);
+        Ok(id)
+    }
+
+    /// Unsubscribes; returns the UNSUBSCRIBE's packet identifier.
+    pub fn unsubscribe(
+        &mut self,
+        filters: Vec<MqttStr>,
+        now: Millis,
+    ) -> Result<PacketId, SessionError> {
+        self.need_connection()?;
+        let id = self.allocate_id()?;
+        let count = filters.len();
+        for f in &filters {
+            self.subscriptions.remove(f.as_str());
+        }
+        let bytes = self.encode(Packet::Unsubscribe(Unsubscribe::new(id, filters)))?;
+        self.check_len(bytes.len())?;
+        self.pending_unsubscribes.insert(id.get(), count);
+        self.push(bytes, now);
+        Ok(id)
+    }
+
+    /// Acknowledges a received QoS 1 or 2 message (manual acknowledgement). The
+    /// acknowledgements still go out in the order the messages arrived ([MQTT-4.6.0-2] to
+    /// [MQTT-4.6.0-4]): one acknowledged early waits for those before it.
+    pub fn ack(&mut self, packet_id: PacketId, now: Millis) -> Result<(), SessionError> {
+        let entry = self
+            .inbound_acks
+            .iter_mut()
+            .find(|a| a.packet_id == packet_id && !a.done)
+            .ok_or(SessionError::UnknownPacketId(packet_id.get()))?;
+        entry.done = true;
+        self.flush_acks(now);
+        Ok(())
+    }
+
+    /// Ends the connection normally: DISCONNECT (no will), then the caller closes the
+    /// socket. The session, and what is in flight, is kept for the next `connect`.
+    pub fn disconnect(&mut self, now: Millis) -> Result<(), SessionError> {
+        if self.state == State::Idle {
+            return Err(SessionError::State("not connected"));
+        }
+        if let Ok(bytes) = self.encode(Packet::Disconnect(Disconnect::new(ReasonCode::Success))) {
+            self.push(bytes, now);
+        }
+        self.state = State::Idle;
+        self.events.push_back(Event::Disconnected {
+            reason: Some(ReasonCode::Success),
+            by_server: false,
+        });
+        Ok(())
+    }
+
+    /// The connection was lost (the socket closed or failed). What is in flight stays, to
+    /// be resent after the next `connect` if the server resumes the session.
+    pub fn connection_lost(&mut self, _now: Millis) {
+        if self.state != State::Idle {
+            self.state = State::Idle;
+            self.events.push_back(Event::Disconnected {
+                reason: None,
+                by_server: false,
+            });
+        }
+        self.transmit.clear();
+    }
+
+    /// Bytes arrived from the server, in any chunks.
+    pub fn receive(&mut self, data: &[u8], now: Millis) {
+        if self.state == State::Idle {
+            return;
+        }
+        self.decoder.feed(data);
+        loop {
+            if self.state == State::Idle {
+                return;
+            }
+            match self.decoder.next_packet() {
+                Ok(Some(packet)) => self.handle(packet, now),
+                Ok(None) => return,
+                Err(e) => return self.decode_failed(&e, now),
+            }
+        }
+    }
+
+    /// When [`Session::handle_timeout`] must be called next, if ever.
+    pub fn next_timeout(&self) -> Option<Millis> {
+        match self.state {
+            State::Idle => None,
+            State::Connecting { since } => Some(since.saturating_add(self.connect_timeout())),
+            State::Connected => {
+                let ka = self.keep_alive_ms()?;
+                match self.ping_sent {
+                    Some(at) => Some(at.saturating_add(ka)),
+                    None => Some(self.last_sent.saturating_add(ka)),
+                }
+            }
+        }
+    }
+
+    /// Time has passed: PINGREQ when nothing was sent for the keep alive; the connection is
+    /// lost when no PINGRESP came within another keep alive, or no CONNACK in time.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        match self.state {
+            State::Idle => {}
+            State::Connecting { since } => {
+                if now >= since.saturating_add(self.connect_timeout()) {
+                    self.lost();
+                }
+            }
+            State::Connected => {
+                let Some(ka) = self.keep_alive_ms() else {
+                    return;
+                };
+                match self.ping_sent {
+                    Some(at) if now >= at.saturating_add(ka) => self.lost(),
+                    None if now >= self.last_sent.saturating_add(ka) => {
+                        if let Ok(bytes) = self.encode(Packet::PingReq) {
+                            self.push(bytes, now);
+                            self.ping_sent = Some(now);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    // ---- internals -------------------------------------------------------------------
+
+    fn lost(&mut self) {
+        self.state = State::Idle;
+        self.transmit.clear();
+        self.events.push_back(Event::Disconnected {
+            reason: None,
+            by_server: false,
+        });
+    }
+
+    fn connect_timeout(&self) -> Millis {
+        match self.config.keep_alive {
+            0 => CONNECT_TIMEOUT_MS,
+            ka => u64::from(ka) * 1000,
+        }
+    }
+
+    fn keep_alive_ms(&self) -> Option<Millis> {
+        match self.server.keep_alive {
+            0 => None,
+            ka => Some(u64::from(ka) * 1000),
+        }
+    }
+
+    fn window(&self) -> u16 {
+        self.server
+            .receive_maximum
+            .min(self.config.max_inflight)
+            .max(1)
+    }
+
+    fn need_connection(&self) -> Result<(), SessionError> {
+        if self.state == State::Connected {
+            Ok(())
+        } else {
+            Err(SessionError::State("not connected"))
+        }
+    }
+
+    fn encode(&self, packet: Packet) -> Result<Bytes, crate::error::EncodeError> {
+        packet.to_bytes(self.config.version)
+    }
+
+    fn push(&mut self, bytes: Bytes, now: Millis) {
+        self.transmit.push_back(bytes);
+        self.last_sent = now;
+    }
+
+    /// A packet identifier in use by nothing of ours ([MQTT-2.3.1-2]).
+    fn allocate_id(&mut self) -> Result<PacketId, SessionError> {
+        for _ in 0..=u16::MAX {
+            self.next_id = self.next_id.wrapping_add(1);
+            let Some(id) = PacketId::new(self.next_id) else {
+                continue;
+            };
+            let n = id.get();
+            let in_use = self.outgoing.contains_key(&n)
+                || self.pending_subscribes.contains_key(&n)
+                || self.pending_unsubscribes.contains_key(&n)
+                || self.queued.iter().any(|(q, _)| *q == id);
+            if !in_use {
+                return Ok(id);
+            }
+        }
+        Err(SessionError::NoPacketId)
+    }
+
+    fn check_len(&self, len: usize) -> Result<(), SessionError> {
+        match self.server.maximum_packet_size {
+            Some(max) if len > max as usize => Err(SessionError::PacketTooLarge { size: len, max }),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_size(&self, publish: &Publish) -> Result<(), SessionError> {
+        let len = Packet::Publish(publish.clone()).encoded_len(self.config.version)?;
+        self.check_len(len)
+    }
+
+    fn track(&mut self, id: PacketId, publish: Publish) {
+        self.next_order += 1;
+        self.outgoing.insert(
+            id.get(),
+            Outgoing {
+                publish,
+                stage: Stage::Sent,
+                order: self.next_order,
+            },
+        );
+    }
+
+    /// Encodes and sends a PUBLISH, with an outgoing topic alias when the server takes them:
+    /// each topic gets the next alias on its first use, while aliases last (the first
+    /// PUBLISH carries the topic and the alias, later ones the alias alone).
+    fn send_publish(&mut self, publish: &Publish, now: Millis) -> Result<(), SessionError> {
+        let mut p = publish.clone();
+        let mut new_alias = None;
+        if self.config.version.is_v5() && self.server.topic_alias_maximum > 0 {
+            let topic = p.topic.as_str();
+            if let Some(&alias) = self.aliases_out.get(topic) {
+                p.properties.topic_alias = Some(alias);
+                p.topic = TopicName::empty_for_alias();
+            } else if self.aliases_out.len() < usize::from(self.server.topic_alias_maximum) {
+                let alias = self.aliases_out.len() as u16 + 1;
+                p.properties.topic_alias = Some(alias);
+                new_alias = Some((String::from(topic), alias));
+            }
+        }
+        let bytes = self.encode(Packet::Publish(p))?;
+        self.check_len(bytes.len())?;
+        if let Some((topic, alias)) = new_alias {
+            self.aliases_out.insert(topic, alias);
+        }
+        self.push(bytes, now);
+        Ok(())
+    }
+
+    /// Sends queued PUBLISHes while the window has room.
+    fn drain_queue(&mut self, now: Millis) {
+        while self.state == State::Connected && self.outgoing.len() < usize::from(self.window()) {
+            let Some((id, publish)) = self.queued.pop_front() else {
+                return;
+            };
+            match self.send_publish(&publish, now) {
+                Ok(()) => self.track(id, publish),
+                Err(_) => self.events.push_back(Event::PublishFailed {
+                    packet_id: id,
+                    failure: PublishFailure::Refused(ReasonCode::PacketTooLarge),
+                }),
+            }
+        }
+    }
+
+    /// Sends the acknowledgements the application gave, in the order the messages came.
+    fn flush_acks(&mut self, now: Millis) {
+        while self.inbound_acks.front().is_some_and(|a| a.done) {
+            let Some(a) = self.inbound_acks.pop_front() else {
+                return;
+            };
+            let packet = match a.qos {
+                QoS::ExactlyOnce => Packet::PubRec(PubResponse::new(a.packet_id)),
+                _ => Packet::PubAck(PubResponse::new(a.packet_id)),
+            };
+            if self.state == State::Connected {
+                if let Ok(bytes) = packet.to_bytes(self.config.version) {
+                    self.push(bytes, now);
+                }
+            }
+        }
+    }
+
+    /// The server broke a rule: 5.0 gets DISCONNECT with `reason` first; the connection
+    /// ends and the session waits for `connect`.
+    fn fail(&mut self, reason: ReasonCode, now: Millis) {
+        if self.config.version.is_v5() {
+            if let Ok(bytes) = self.encode(Packet::Disconnect(Disconnect::new(reason))) {
+                self.push(bytes, now);
+            }
+        }
+        self.state = State::Idle;
+        self.events.push_back(Event::Disconnected {
+            reason: Some(reason),
+            by_server: false,
+        });
+    }
+
+    fn decode_failed(&mut self, err: &DecodeError, now: Millis) {
+        // A 3.1.1 server answers a 5.0 CONNECT with `20 02 00 01`, which is no valid 5.0
+        // CONNACK: it says the server does not speak 5.0.
+        if let (
+            State::Connecting { .. },
+            DecodeError::InvalidReasonCode {
+                packet_type: PacketType::ConnAck,
+                code: 0x01,
+            },
+        ) = (self.state, err)
+        {
+            self.state = State::Idle;
+            self.events.push_back(Event::ConnectionRefused {
+                reason: ReasonCode::UnsupportedProtocolVersion,
+                server_speaks_v3: true,
+            });
+            return;
+        }
+        self.fail(err.reason_code(), now);
+    }
+
+    fn handle(&mut self, packet: Packet, now: Millis) {
+        if let State::Connecting { .. } = self.state {
+            return match packet {
+                Packet::ConnAck(ack) => self.on_connack(ack, now),
+                // Enhanced authentication was not asked for; anything else before CONNACK
+                // breaks [MQTT-3.2.0-1] (CAK-8).
+                _ => self.fail(ReasonCode::ProtocolError, now),
+            };
+        }
+        if !self.problem_information_allowed(&packet) {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        match packet {
+            // A second CONNACK (CAK-8).
+            Packet::ConnAck(_) => self.fail(ReasonCode::ProtocolError, now),
+            Packet::Publish(p) => self.on_publish(p, now),
+            Packet::PubAck(a) => {
+                if let Some(o) = self.outgoing.get(&a.packet_id.get()) {
+                    if o.publish.qos == QoS::AtLeastOnce {
+                        self.outgoing.remove(&a.packet_id.get());
+                        self.completed(a.packet_id, a.reason_code);
+                    }
+                }
+                self.drain_queue(now);
+            }
+            Packet::PubRec(a) => self.on_pubrec(a, now),
+            Packet::PubRel(a) => {
+                let known = self.incoming_qos2.remove(&a.packet_id.get());
+                let mut comp = PubResponse::new(a.packet_id);
+                if !known && self.config.version.is_v5() {
+                    comp.reason_code = ReasonCode::PacketIdentifierNotFound;
+                }
+                if let Ok(bytes) = self.encode(Packet::PubComp(comp)) {
+                    self.push(bytes, now);
+                }
+            }
+            Packet::PubComp(a) => {
+                if self
+                    .outgoing
+                    .get(&a.packet_id.get())
+                    .is_some_and(|o| o.stage == Stage::Released)
+                {
+                    self.outgoing.remove(&a.packet_id.get());
+                    self.completed(a.packet_id, a.reason_code);
+                }
+                self.drain_queue(now);
+            }
+            Packet::SubAck(s) => self.on_suback(s, now),
+            Packet::UnsubAck(u) => self.on_unsuback(u, now),
+            Packet::PingResp => self.ping_sent = None,
+            Packet::Disconnect(d) => {
+                self.state = State::Idle;
+                self.events.push_back(Event::Disconnected {
+                    reason: Some(d.reason_code),
+                    by_server: true,
+                });
+            }
+            // A server sends nothing else to a client that asked for no authentication.
+            _ => self.fail(ReasonCode::ProtocolError, now),
+        }
+    }
+
+    /// PR-9: without Request Problem Information, a Reason String or User Property only on
+    /// PUBLISH, CONNACK and DISCONNECT ([MQTT-3.1.2-29]).
+    fn problem_information_allowed(&self, packet: &Packet) -> bool {
+        if self.config.request_problem_information || !self.config.version.is_v5() {
+            return true;
+        }
+        let props = match packet {
+            Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
+                &a.properties
+            }
+            Packet::SubAck(s) => &s.properties,
+            Packet::UnsubAck(u) => &u.properties,
+            _ => return true,
+        };
+        props.reason_string.is_none() && props.user_properties.is_empty()
+    }
+
+    fn completed(&mut self, packet_id: PacketId, reason: ReasonCode) {
+        self.events.push_back(if reason.is_error() {
+            Event::PublishFailed {
+                packet_id,
+                failure: PublishFailure::Refused(reason),
+            }
+        } else {
+            Event::Published { packet_id, reason }
+        });
+    }
+
+    fn on_connack(&mut self, ack: ConnAck, now: Millis) {
+        if ack.reason_code.is_error() {
+            self.state = State::Idle;
+            self.events.push_back(Event::ConnectionRefused {
+                reason: ack.reason_code,
+                server_speaks_v3: false,
+            });
+            return;
+        }
+        // CAK-12: no Authentication Method was sent, so none may come back
+        // ([MQTT-4.12.0-6]).
+        if ack.properties.authentication_method.is_some() {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        let clean = self.config.clean_start && !self.session_expected;
+        // A server resuming a session the client asked to start anew breaks
+        // [MQTT-3.2.2-2] (3.1.1: [MQTT-3.2.2-1]).
+        if clean && ack.session_present {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        let p = &ack.properties;
+        self.server = ServerLimits {
+            receive_maximum: p.receive_maximum.unwrap_or(u16::MAX),
+            maximum_packet_size: p.maximum_packet_size,
+            topic_alias_maximum: p.topic_alias_maximum.unwrap_or(0),
+            maximum_qos: p
+                .maximum_qos
+                .and_then(QoS::from_bits)
+                .unwrap_or(QoS::ExactlyOnce),
+            retain_available: p.retain_available != Some(0),
+            keep_alive: p.server_keep_alive.unwrap_or(self.config.keep_alive),
+        };
+        if let Some(id) = &p.assigned_client_identifier {
+            self.config.client_id = String::from(id.as_str());
+        }
+        self.state = State::Connected;
+        let resumed = ack.session_present;
+        if self.session_expected && !resumed {
+            self.session_lost();
+        }
+        self.session_expected = !self.config.version.is_v5() && !self.config.clean_start
+            || self.config.session_expiry_interval > 0;
+        self.events.push_back(Event::Connected {
+            session_present: resumed,
+            connack: ack,
+        });
+        if resumed {
+            self.resend(now);
+        }
+        self.drain_queue(now);
+    }
+
+    /// The server did not resume the session: what was in flight or queued is reported
+    /// failed, the subscriptions reported lost ([MQTT-4.1.0-1]).
+    fn session_lost(&mut self) {
+        let mut dropped: Vec<(u64, PacketId)> = self
+            .outgoing
+            .iter()
+            .filter_map(|(id, o)| PacketId::new(*id).map(|p| (o.order, p)))
+            .collect();
+        dropped.sort();
+        self.outgoing.clear();
+        for (_, packet_id) in dropped {
+            self.events.push_back(Event::PublishFailed {
+                packet_id,
+                failure: PublishFailure::SessionLost,
+            });
+        }
+        self.incoming_qos2.clear();
+        self.inbound_acks.clear();
+        let subscriptions: Vec<_> = core::mem::take(&mut self.subscriptions)
+            .into_values()
+            .collect();
+        if !subscriptions.is_empty() {
+            self.events
+                .push_back(Event::SubscriptionsLost { subscriptions });
+        }
+        // The queued messages were never sent: they go out on the new session.
+    }
+
+    /// After a resumed session: unacknowledged PUBLISHes again with DUP, and PUBRELs, in
+    /// the order they were first sent ([MQTT-4.4.0-1]).
+    fn resend(&mut self, now: Millis) {
+        let mut pending: Vec<(u64, u16)> =
+            self.outgoing.iter().map(|(id, o)| (o.order, *id)).collect();
+        pending.sort();
+        for (_, id) in pending {
+            let Some(o) = self.outgoing.get(&id) else {
+                continue;
+            };
+            let (stage, mut publish) = (o.stage, o.publish.clone());
+            match stage {
+                Stage::Sent => {
+                    publish.dup = true;
+                    let _ = self.send_publish(&publish, now);
+                }
+                Stage::Released => {
+                    if let Some(pid) = PacketId::new(id) {
+                        if let Ok(bytes) = self.encode(Packet::PubRel(PubResponse::new(pid))) {
+                            self.push(bytes, now);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn on_publish(&mut self, mut p: Publish, now: Millis) {
+        // Inbound topic aliases (5.0).
+        if let Some(alias) = p.properties.topic_alias {
+            if alias == 0 || alias > self.config.topic_alias_maximum {
+                return self.fail(ReasonCode::TopicAliasInvalid, now);
+            }
+            if p.topic.is_empty() {
+                match self.aliases_in.get(&alias) {
+                    Some(t) => p.topic = t.clone(),
+                    None => return self.fail(ReasonCode::ProtocolError, now),
+                }
+            } else {
+                self.aliases_in.insert(alias, p.topic.clone());
+            }
+        }
+        let Some(id) = p.packet_id else {
+            self.events.push_back(Event::Message {
+                publish: p,
+                ack: None,
+            });
+            return;
+        };
+        let unacked = self.inbound_acks.len() + self.incoming_qos2.len();
+        if self.config.version.is_v5()
+            && unacked >= usize::from(self.config.receive_maximum)
+            && !self.incoming_qos2.contains(&id.get())
+        {
+            return self.fail(ReasonCode::ReceiveMaximumExceeded, now);
+        }
+        if p.qos == QoS::ExactlyOnce && !self.incoming_qos2.insert(id.get()) {
+            // A retransmission of a message already received: acknowledged again, not
+            // delivered again ([MQTT-4.3.3-10]), unless its acknowledgement still waits.
+            if !self.inbound_acks.iter().any(|a| a.packet_id == id) {
+                if let Ok(bytes) = self.encode(Packet::PubRec(PubResponse::new(id))) {
+                    self.push(bytes, now);
+                }
+            }
+            return;
+        }
+        let qos = p.qos;
+        self.events.push_back(Event::Message {
+            publish: p,
+            ack: (!self.config.auto_ack).then_some(id),
+        });
+        self.inbound_acks.push_back(InboundAck {
+            packet_id: id,
+            qos,
+            done: self.config.auto_ack,
+        });
+        self.flush_acks(now);
+    }
+
+    fn on_pubrec(&mut self, a: PubResponse, now: Millis) {
+        let id = a.packet_id.get();
+        let known = self
+            .outgoing
+            .get(&id)
+            .is_some_and(|o| o.publish.qos == QoS::ExactlyOnce && o.stage == Stage::Sent);
+        if known && a.reason_code.is_error() {
+            // 5.0: a failure ends the flow ([MQTT-4.3.3-4]).
+            self.outgoing.remove(&id);
+            self.completed(a.packet_id, a.reason_code);
+            return self.drain_queue(now);
+        }
+        if known {
+            if let Some(o) = self.outgoing.get_mut(&id) {
+                o.stage = Stage::Released;
+            }
+        }
+        let mut rel = PubResponse::new(a.packet_id);
+        let released = self
+            .outgoing
+            .get(&id)
+            .is_some_and(|o| o.stage == Stage::Released);
+        if !released && self.config.version.is_v5() {
+            rel.reason_code = ReasonCode::PacketIdentifierNotFound;
+        }
+        if let Ok(bytes) = self.encode(Packet::PubRel(rel)) {
+            self.push(bytes, now);
+        }
+    }
+
+    fn on_suback(&mut self, s: SubAck, now: Millis) {
+        // SAK-2: the SUBACK of a SUBSCRIBE we sent ([MQTT-3.8.4-2]), one code per filter
+        // ([MQTT-3.8.4-6] / [MQTT-3.9.3-1]).
+        let Some(subs) = self.pending_subscribes.remove(&s.packet_id.get()) else {
+            return self.fail(ReasonCode::ProtocolError, now);
+        };
+        if s.reason_codes.len() != subs.len() {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        for (sub, code) in subs.iter().zip(&s.reason_codes) {
+            if let Some(qos) = granted(*code) {
+                let mut options = sub.options;
+                options.qos = qos;
+                self.subscriptions.insert(
+                    String::from(sub.filter.as_str()),
+                    (sub.filter.clone(), options),
+                );
+            }
+        }
+        self.events.push_back(Event::Subscribed {
+            packet_id: s.packet_id,
+            reason_codes: s.reason_codes,
+        });
+    }
+
+    fn on_unsuback(&mut self, u: UnsubAck, now: Millis) {
+        // UAK-3: the UNSUBACK of an UNSUBSCRIBE we sent; UAK-4: 5.0, one code per filter
+        // ([MQTT-3.11.3-1]).
+        let Some(count) = self.pending_unsubscribes.remove(&u.packet_id.get()) else {
+            return self.fail(ReasonCode::ProtocolError, now);
+        };
+        if self.config.version.is_v5() && u.reason_codes.len() != count {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        self.events.push_back(Event::Unsubscribed {
+            packet_id: u.packet_id,
+            reason_codes: u.reason_codes,
+        });
+    }
+}
+
+/// The QoS a SUBACK code grants, or `None` for a failure.
+fn granted(code: ReasonCode) -> Option<QoS> {
+    match code {
+        ReasonCode::Success => Some(QoS::AtMostOnce),
+        ReasonCode::GrantedQoS1 => Some(QoS::AtLeastOnce),
+        ReasonCode::GrantedQoS2 => Some(QoS::ExactlyOnce),
+        _ => None,
+    }
+}
+
+fn decoder_for(config: &SessionConfig) -> Decoder {
+    let mut c = DecoderConfig::client(config.version);
+    c.max_packet_size = config.max_packet_size as usize;
+    Decoder::new(c)
+}
+
+fn default_limits(config: &SessionConfig) -> ServerLimits {
+    ServerLimits {
+        receive_maximum: u16::MAX,
+        maximum_packet_size: None,
+        topic_alias_maximum: 0,
+        maximum_qos: QoS::ExactlyOnce,
+        retain_available: true,
+        keep_alive: config.keep_alive,
+    }
+}
