@@ -16,8 +16,10 @@ mod config;
 mod error;
 mod event;
 mod session;
+mod snapshot;
 
 pub use config::SessionConfig;
 pub use error::SessionError;
 pub use event::{Event, PublishFailure};
 pub use session::{Millis, Session};
+pub use snapshot::SnapshotError;

@@ -39,7 +39,7 @@ enum State {
 
 /// Where one of our QoS 1 or 2 PUBLISHes stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Stage {
+pub(super) enum Stage {
     /// Sent; PUBACK (QoS 1) or PUBREC (QoS 2) awaited.
     Sent,
     /// PUBREL sent; PUBCOMP awaited.
@@ -48,11 +48,11 @@ enum Stage {
 
 /// One of our QoS 1 or 2 PUBLISHes in flight.
 #[derive(Clone, Debug)]
-struct Outgoing {
-    publish: Publish,
-    stage: Stage,
+pub(super) struct Outgoing {
+    pub(super) publish: Publish,
+    pub(super) stage: Stage,
     /// When it was first sent, for resending in order after a reconnect ([MQTT-4.4.0-1]).
-    order: u64,
+    pub(super) order: u64,
 }
 
 /// A received QoS 1 or 2 PUBLISH whose acknowledgement the application has not given yet.
@@ -98,23 +98,23 @@ struct ServerLimits {
 /// ```
 #[derive(Debug)]
 pub struct Session {
-    config: SessionConfig,
+    pub(super) config: SessionConfig,
     state: State,
     decoder: Decoder,
     transmit: VecDeque<Bytes>,
     events: VecDeque<Event>,
     server: ServerLimits,
     /// A CONNECT has been accepted, so the server may hold a session for us.
-    session_expected: bool,
-    next_id: u16,
-    next_order: u64,
-    outgoing: BTreeMap<u16, Outgoing>,
-    queued: VecDeque<(PacketId, Publish)>,
+    pub(super) session_expected: bool,
+    pub(super) next_id: u16,
+    pub(super) next_order: u64,
+    pub(super) outgoing: BTreeMap<u16, Outgoing>,
+    pub(super) queued: VecDeque<(PacketId, Publish)>,
     pending_subscribes: BTreeMap<u16, Vec<Subscription>>,
     pending_unsubscribes: BTreeMap<u16, usize>,
-    subscriptions: BTreeMap<String, (TopicFilter, SubscriptionOptions)>,
+    pub(super) subscriptions: BTreeMap<String, (TopicFilter, SubscriptionOptions)>,
     /// QoS 2 PUBLISHes received and acknowledged with PUBREC, PUBREL awaited: delivered once.
-    incoming_qos2: BTreeSet<u16>,
+    pub(super) incoming_qos2: BTreeSet<u16>,
     inbound_acks: VecDeque<InboundAck>,
     aliases_in: BTreeMap<u16, TopicName>,
     aliases_out: BTreeMap<String, u16>,
