@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+mod client;
 mod convert;
 mod decoder;
 mod new_bytes;
@@ -58,6 +59,7 @@ fn _mqtt_codec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<packets::PyDisconnect>()?;
     m.add_class::<packets::PyAuth>()?;
     m.add_class::<decoder::PyDecoder>()?;
+    m.add_class::<client::PyClient>()?;
     m.add_function(wrap_pyfunction!(decoder::decode, m)?)?;
     m.add_function(wrap_pyfunction!(topic_matches, m)?)?;
     m.add_function(wrap_pyfunction!(sn::_sn_parse, m)?)?;

@@ -15,6 +15,7 @@ from ._mqtt_codec import (
     DEFAULT_MAX_PACKET_SIZE,
     MAX_PACKET_SIZE,
     Auth,
+    Client,
     ConnAck,
     Connect,
     Decoder,
@@ -36,12 +37,13 @@ from ._mqtt_codec import (
     decode,
     topic_matches,
 )
-from . import sn, sn2
+from . import client, sn, sn2
 
 __all__ = [
     "DEFAULT_MAX_PACKET_SIZE",
     "MAX_PACKET_SIZE",
     "Auth",
+    "Client",
     "ConnAck",
     "Connect",
     "DecodeError",
@@ -67,6 +69,7 @@ __all__ = [
     "UnsubAck",
     "Unsubscribe",
     "Will",
+    "client",
     "decode",
     "sn",
     "sn2",

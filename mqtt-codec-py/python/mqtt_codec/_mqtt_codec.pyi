@@ -462,3 +462,86 @@ def _sn2_parse(data: bytes) -> Tuple[int, Dict[str, Any]]:
 def _sn2_encode(packet_type: int, fields: Dict[str, Any]) -> bytes:
     """Encodes one MQTT-SN 2.0 packet from (packet type, fields); ValueError(message,
     reason_code) when it breaks a rule, TypeError for a field of the wrong type."""
+
+class Client:
+    """The sans-IO MQTT client session (see mqtt_codec.client for its events)."""
+
+    def __init__(
+        self,
+        client_id: str = "",
+        version: Optional[int] = None,
+        keep_alive: int = 60,
+        clean_start: bool = True,
+        session_expiry_interval: int = 0,
+        auto_ack: bool = True,
+        username: Optional[str] = None,
+        password: Optional[bytes] = None,
+        will: Optional[Will] = None,
+        receive_maximum: int = 16,
+        max_inflight: int = 16,
+        max_queued: int = 1000,
+        max_packet_size: int = 1048576,
+        topic_alias_maximum: int = 0,
+        request_problem_information: bool = True,
+    ) -> None: ...
+    @classmethod
+    def from_session_state(
+        cls,
+        state: bytes,
+        client_id: str = "",
+        version: Optional[int] = None,
+        keep_alive: int = 60,
+        clean_start: bool = False,
+        session_expiry_interval: int = 0,
+        auto_ack: bool = True,
+        username: Optional[str] = None,
+        password: Optional[bytes] = None,
+        will: Optional[Will] = None,
+        receive_maximum: int = 16,
+        max_inflight: int = 16,
+        max_queued: int = 1000,
+        max_packet_size: int = 1048576,
+        topic_alias_maximum: int = 0,
+        request_problem_information: bool = True,
+    ) -> "Client":
+        """A client restored from session_state() bytes."""
+    @property
+    def client_id(self) -> str:
+        """The client identifier (the server's assigned one once connected)."""
+    @property
+    def is_connected(self) -> bool:
+        """Whether CONNACK accepted the connection and it has not ended."""
+    def connect(self, now: float) -> None:
+        """Queues CONNECT."""
+    def publish(
+        self,
+        topic: str,
+        payload: _Bytes,
+        qos: Optional[int] = None,
+        retain: bool = False,
+        properties: Optional[Properties] = None,
+        now: float = 0.0,
+    ) -> Optional[int]:
+        """Publishes; the packet id of a QoS 1 or 2 message, None at QoS 0."""
+    def subscribe(self, subscriptions: Iterable[Union[Subscription, str, Tuple[str, int]]], now: float = 0.0) -> int:
+        """Subscribes; the SUBSCRIBE's packet id."""
+    def unsubscribe(self, filters: Iterable[str], now: float = 0.0) -> int:
+        """Unsubscribes; the UNSUBSCRIBE's packet id."""
+    def ack(self, message: Any, now: float = 0.0) -> None:
+        """Acknowledges a received QoS 1 or 2 message (auto_ack=False)."""
+    def disconnect(self, now: float = 0.0) -> None:
+        """Queues DISCONNECT."""
+    def receive_data(self, data: bytes, now: float) -> None:
+        """Bytes from the socket."""
+    def data_to_send(self) -> bytes:
+        """Everything to write to the socket now."""
+    def events(self) -> List[Any]:
+        """The events since the last call (mqtt_codec.client)."""
+    def handle_timeout(self, now: float) -> None:
+        """Keep alive; call it at next_timeout()."""
+    def next_timeout(self) -> Optional[float]:
+        """When to call handle_timeout, in seconds, or None."""
+    def connection_lost(self, now: float) -> None:
+        """The socket closed or failed."""
+    def session_state(self) -> bytes:
+        """The session as bytes, for Client.from_session_state."""

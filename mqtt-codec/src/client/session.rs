@@ -120,6 +120,9 @@ pub struct Session {
     aliases_out: BTreeMap<String, u16>,
     last_sent: Millis,
     ping_sent: Option<Millis>,
+    /// The first bytes the server sent on this connection (up to 4), to recognise a 3.1.1
+    /// server's answer to a 5.0 CONNECT.
+    first_bytes: Vec<u8>,
 }
 
 impl Session {
@@ -147,6 +150,7 @@ impl Session {
             aliases_out: BTreeMap::new(),
             last_sent: 0,
             ping_sent: None,
+            first_bytes: Vec::new(),
         }
     }
 
@@ -226,6 +230,7 @@ impl Session {
         self.aliases_in.clear();
         self.aliases_out.clear();
         self.ping_sent = None;
+        self.first_bytes.clear();
         self.state = State::Connecting { since: now };
         self.push(bytes, now);
         Ok(())
@@ -386,6 +391,11 @@ impl Session {
     pub fn receive(&mut self, data: &[u8], now: Millis) {
         if self.state == State::Idle {
             return;
+        }
+        if let State::Connecting { .. } = self.state {
+            let room = 4usize.saturating_sub(self.first_bytes.len());
+            self.first_bytes
+                .extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
         }
         self.decoder.feed(data);
         loop {
@@ -613,14 +623,19 @@ impl Session {
     fn decode_failed(&mut self, err: &DecodeError, now: Millis) {
         // A 3.1.1 server answers a 5.0 CONNECT with `20 02 00 01`, which is no valid 5.0
         // CONNACK: it says the server does not speak 5.0.
-        if let (
-            State::Connecting { .. },
+        let v3_answer = match err {
             DecodeError::InvalidReasonCode {
                 packet_type: PacketType::ConnAck,
                 code: 0x01,
-            },
-        ) = (self.state, err)
-        {
+            } => true,
+            // The 5.0 decoder refuses a 2-byte CONNACK as such; its bytes are `00 01`.
+            DecodeError::InvalidRemainingLength {
+                packet_type: PacketType::ConnAck,
+                length: 2,
+            } => self.first_bytes == [0x20, 0x02, 0x00, 0x01],
+            _ => false,
+        };
+        if matches!(self.state, State::Connecting { .. }) && v3_answer {
             self.state = State::Idle;
             self.events.push_back(Event::ConnectionRefused {
                 reason: ReasonCode::UnsupportedProtocolVersion,

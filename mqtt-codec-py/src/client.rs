@@ -1,0 +1,524 @@
+//! `mqtt_codec.Client`: the core's sans-IO client session for Python. Time is a float of
+//! seconds from any monotonic clock (`time.monotonic()`); events are the dataclasses of
+//! `python/mqtt_codec/client.py`.
+
+use crate::convert;
+use crate::properties::{properties_arg, properties_out, subscription_arg, PyWill};
+use mqtt_codec::client::{Event, PublishFailure, Session, SessionConfig, SessionError};
+use mqtt_codec::{PacketId, Publish, QoS, ReasonCode};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
+
+const EVENTS_MODULE: &str = "mqtt_codec.client";
+
+/// Seconds (a float) to the session's milliseconds.
+fn millis(now: f64) -> PyResult<u64> {
+    if !now.is_finite() || now < 0.0 {
+        return Err(PyValueError::new_err(
+            "now must be a finite, non-negative number of seconds",
+        ));
+    }
+    Ok((now * 1000.0).round() as u64)
+}
+
+fn session_err(py: Python<'_>, e: SessionError) -> PyErr {
+    if let SessionError::Encode(inner) = &e {
+        return convert::encode_err(py, inner);
+    }
+    let made = py
+        .import(EVENTS_MODULE)
+        .and_then(|m| m.getattr("ClientError"))
+        .and_then(|cls| cls.call1((e.to_string(),)));
+    match made {
+        Ok(value) => PyErr::from_value(value),
+        Err(e) => e,
+    }
+}
+
+fn reason_opt(py: Python<'_>, code: Option<ReasonCode>) -> PyResult<Bound<'_, PyAny>> {
+    match code {
+        Some(c) => convert::reason_out(py, c),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
+/// One event as an instance of its class.
+fn event_out<'py>(py: Python<'py>, event: Event) -> PyResult<Bound<'py, PyAny>> {
+    let module = py.import(EVENTS_MODULE)?;
+    let make = |name: &str, args: Bound<'py, PyTuple>| module.getattr(name)?.call1(args);
+    match event {
+        Event::Connected {
+            session_present,
+            connack,
+        } => make(
+            "Connected",
+            PyTuple::new(
+                py,
+                [
+                    session_present.into_pyobject(py)?.to_owned().into_any(),
+                    properties_out(py, &connack.properties)?.into_any(),
+                ],
+            )?,
+        ),
+        Event::ConnectionRefused {
+            reason,
+            server_speaks_v3,
+        } => make(
+            "ConnectionRefused",
+            PyTuple::new(
+                py,
+                [
+                    convert::reason_out(py, reason)?,
+                    server_speaks_v3.into_pyobject(py)?.to_owned().into_any(),
+                ],
+            )?,
+        ),
+        Event::Message { publish, ack } => message_out(py, &module, publish, ack),
+        Event::Published { packet_id, reason } => make(
+            "Published",
+            PyTuple::new(
+                py,
+                [
+                    packet_id.get().into_pyobject(py)?.into_any(),
+                    convert::reason_out(py, reason)?,
+                ],
+            )?,
+        ),
+        Event::PublishFailed { packet_id, failure } => {
+            let (reason, lost) = match failure {
+                PublishFailure::Refused(r) => (Some(r), false),
+                PublishFailure::SessionLost => (None, true),
+            };
+            make(
+                "PublishFailed",
+                PyTuple::new(
+                    py,
+                    [
+                        packet_id.get().into_pyobject(py)?.into_any(),
+                        reason_opt(py, reason)?,
+                        lost.into_pyobject(py)?.to_owned().into_any(),
+                    ],
+                )?,
+            )
+        }
+        Event::Subscribed {
+            packet_id,
+            reason_codes,
+        } => make(
+            "Subscribed",
+            PyTuple::new(
+                py,
+                [
+                    packet_id.get().into_pyobject(py)?.into_any(),
+                    convert::reasons_out(py, &reason_codes)?.into_any(),
+                ],
+            )?,
+        ),
+        Event::Unsubscribed {
+            packet_id,
+            reason_codes,
+        } => make(
+            "Unsubscribed",
+            PyTuple::new(
+                py,
+                [
+                    packet_id.get().into_pyobject(py)?.into_any(),
+                    convert::reasons_out(py, &reason_codes)?.into_any(),
+                ],
+            )?,
+        ),
+        Event::SubscriptionsLost { subscriptions } => {
+            let items = subscriptions
+                .iter()
+                .map(|(f, o)| -> PyResult<Bound<'py, PyAny>> {
+                    Ok(PyTuple::new(
+                        py,
+                        [
+                            f.as_str().into_pyobject(py)?.into_any(),
+                            convert::qos_out(py, o.qos)?,
+                        ],
+                    )?
+                    .into_any())
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            make(
+                "SubscriptionsLost",
+                PyTuple::new(py, [PyList::new(py, items)?.into_any()])?,
+            )
+        }
+        Event::Disconnected { reason, by_server } => make(
+            "Disconnected",
+            PyTuple::new(
+                py,
+                [
+                    reason_opt(py, reason)?,
+                    by_server.into_pyobject(py)?.to_owned().into_any(),
+                ],
+            )?,
+        ),
+    }
+}
+
+fn message_out<'py>(
+    py: Python<'py>,
+    module: &Bound<'py, PyModule>,
+    p: Publish,
+    ack: Option<PacketId>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let properties = if p.properties.is_empty() {
+        py.None().into_bound(py)
+    } else {
+        properties_out(py, &p.properties)?.into_any()
+    };
+    let args = PyTuple::new(
+        py,
+        [
+            p.topic.as_str().into_pyobject(py)?.into_any(),
+            PyBytes::new(py, &p.payload).into_any(),
+            convert::qos_out(py, p.qos)?,
+            p.retain.into_pyobject(py)?.to_owned().into_any(),
+            p.dup.into_pyobject(py)?.to_owned().into_any(),
+            match p.packet_id {
+                Some(id) => id.get().into_pyobject(py)?.into_any(),
+                None => py.None().into_bound(py),
+            },
+            properties,
+            ack.is_some().into_pyobject(py)?.to_owned().into_any(),
+        ],
+    )?;
+    module.getattr("Message")?.call1(args)
+}
+
+/// Client(client_id="", version=ProtocolVersion.V5, keep_alive=60, clean_start=True,
+/// session_expiry_interval=0, auto_ack=True, username=None, password=None, will=None,
+/// receive_maximum=16, max_inflight=16, max_queued=1000, max_packet_size=1048576,
+/// topic_alias_maximum=0, request_problem_information=True): the MQTT protocol state of one
+/// client, sans-IO. Feed it the socket's bytes with `receive_data`, write what
+/// `data_to_send` returns, read `events()`, and call `handle_timeout` at `next_timeout()`.
+#[pyclass(name = "Client", module = "mqtt_codec")]
+pub struct PyClient {
+    inner: Session,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn config_from(
+    client_id: &str,
+    version: Option<&Bound<'_, PyAny>>,
+    keep_alive: u16,
+    clean_start: bool,
+    session_expiry_interval: u32,
+    auto_ack: bool,
+    username: Option<String>,
+    password: Option<Vec<u8>>,
+    will: Option<&Bound<'_, PyAny>>,
+    receive_maximum: u16,
+    max_inflight: u16,
+    max_queued: usize,
+    max_packet_size: u32,
+    topic_alias_maximum: u16,
+    request_problem_information: bool,
+) -> PyResult<SessionConfig> {
+    let version = match version {
+        Some(v) if !v.is_none() => convert::version(v)?,
+        _ => mqtt_codec::ProtocolVersion::V5,
+    };
+    let mut config = SessionConfig::new(client_id, version);
+    config.keep_alive = keep_alive;
+    config.clean_start = clean_start;
+    config.session_expiry_interval = session_expiry_interval;
+    config.auto_ack = auto_ack;
+    config.username = username;
+    config.password = password.map(bytes::Bytes::from);
+    config.will = match will {
+        Some(w) if !w.is_none() => Some(
+            w.cast::<PyWill>()
+                .map_err(|_| PyTypeError::new_err("will must be a Will"))?
+                .get()
+                .inner
+                .clone(),
+        ),
+        _ => None,
+    };
+    config.receive_maximum = receive_maximum.max(1);
+    config.max_inflight = max_inflight.max(1);
+    config.max_queued = max_queued;
+    config.max_packet_size = max_packet_size.max(1);
+    config.topic_alias_maximum = topic_alias_maximum;
+    config.request_problem_information = request_problem_information;
+    Ok(config)
+}
+
+#[pymethods]
+impl PyClient {
+    #[new]
+    #[pyo3(signature = (client_id = "", version = None, keep_alive = 60, clean_start = true,
+        session_expiry_interval = 0, auto_ack = true, username = None, password = None,
+        will = None, receive_maximum = 16, max_inflight = 16, max_queued = 1000,
+        max_packet_size = 1048576, topic_alias_maximum = 0, request_problem_information = true))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        client_id: &str,
+        version: Option<&Bound<'_, PyAny>>,
+        keep_alive: u16,
+        clean_start: bool,
+        session_expiry_interval: u32,
+        auto_ack: bool,
+        username: Option<String>,
+        password: Option<Vec<u8>>,
+        will: Option<&Bound<'_, PyAny>>,
+        receive_maximum: u16,
+        max_inflight: u16,
+        max_queued: usize,
+        max_packet_size: u32,
+        topic_alias_maximum: u16,
+        request_problem_information: bool,
+    ) -> PyResult<Self> {
+        let config = config_from(
+            client_id,
+            version,
+            keep_alive,
+            clean_start,
+            session_expiry_interval,
+            auto_ack,
+            username,
+            password,
+            will,
+            receive_maximum,
+            max_inflight,
+            max_queued,
+            max_packet_size,
+            topic_alias_maximum,
+            request_problem_information,
+        )?;
+        Ok(PyClient {
+            inner: Session::new(config),
+        })
+    }
+
+    /// Client.from_session_state(state, **same keywords as Client()) -> Client: a client
+    /// restored from `session_state()` bytes (its client id is the snapshot's). Raises
+    /// ValueError for bytes that are no snapshot, of another format or protocol version.
+    #[classmethod]
+    #[pyo3(signature = (state, client_id = "", version = None, keep_alive = 60, clean_start = false,
+        session_expiry_interval = 0, auto_ack = true, username = None, password = None,
+        will = None, receive_maximum = 16, max_inflight = 16, max_queued = 1000,
+        max_packet_size = 1048576, topic_alias_maximum = 0, request_problem_information = true))]
+    #[allow(clippy::too_many_arguments)]
+    fn from_session_state(
+        _cls: &Bound<'_, PyType>,
+        state: &[u8],
+        client_id: &str,
+        version: Option<&Bound<'_, PyAny>>,
+        keep_alive: u16,
+        clean_start: bool,
+        session_expiry_interval: u32,
+        auto_ack: bool,
+        username: Option<String>,
+        password: Option<Vec<u8>>,
+        will: Option<&Bound<'_, PyAny>>,
+        receive_maximum: u16,
+        max_inflight: u16,
+        max_queued: usize,
+        max_packet_size: u32,
+        topic_alias_maximum: u16,
+        request_problem_information: bool,
+    ) -> PyResult<Self> {
+        let config = config_from(
+            client_id,
+            version,
+            keep_alive,
+            clean_start,
+            session_expiry_interval,
+            auto_ack,
+            username,
+            password,
+            will,
+            receive_maximum,
+            max_inflight,
+            max_queued,
+            max_packet_size,
+            topic_alias_maximum,
+            request_problem_information,
+        )?;
+        Session::from_snapshot(config, state)
+            .map(|inner| PyClient { inner })
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+    }
+
+    /// The client identifier (the one the server assigned, once connected).
+    #[getter]
+    fn client_id(&self) -> String {
+        self.inner.config().client_id.clone()
+    }
+
+    /// Whether CONNACK accepted the connection and it has not ended.
+    #[getter]
+    fn is_connected(&self) -> bool {
+        self.inner.is_connected()
+    }
+
+    /// connect(now): queues CONNECT (send it with data_to_send()).
+    fn connect(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
+        self.inner
+            .connect(millis(now)?)
+            .map_err(|e| session_err(py, e))
+    }
+
+    /// publish(topic, payload, qos=QoS.AT_MOST_ONCE, retain=False, properties=None, now=0.0)
+    /// -> packet id or None (QoS 0). QoS 1 and 2 are accepted while disconnected and wait.
+    #[pyo3(signature = (topic, payload, qos = None, retain = false, properties = None, now = 0.0))]
+    fn publish(
+        &mut self,
+        py: Python<'_>,
+        topic: &Bound<'_, PyAny>,
+        payload: &Bound<'_, PyAny>,
+        qos: Option<&Bound<'_, PyAny>>,
+        retain: bool,
+        properties: Option<&Bound<'_, PyAny>>,
+        now: f64,
+    ) -> PyResult<Option<u16>> {
+        let mut publish = Publish::new(
+            convert::topic_name(topic, "topic")?,
+            convert::bytes_arg(payload, "payload", true)?,
+        );
+        publish.qos = match qos {
+            Some(q) if !q.is_none() => convert::qos(q, "qos")?,
+            _ => QoS::AtMostOnce,
+        };
+        publish.retain = retain;
+        publish.properties = properties_arg(properties)?;
+        self.inner
+            .publish_packet(publish, millis(now)?)
+            .map(|id| id.map(|i| i.get()))
+            .map_err(|e| session_err(py, e))
+    }
+
+    /// subscribe(subscriptions, now=0.0) -> packet id; items are Subscription, a filter str
+    /// (QoS 0) or (filter, qos) tuples.
+    #[pyo3(signature = (subscriptions, now = 0.0))]
+    fn subscribe(
+        &mut self,
+        py: Python<'_>,
+        subscriptions: &Bound<'_, PyAny>,
+        now: f64,
+    ) -> PyResult<u16> {
+        let subs = convert::iter_items(subscriptions, "subscriptions")?
+            .iter()
+            .map(|s| subscription_arg(s))
+            .collect::<PyResult<Vec<_>>>()?;
+        if subs.is_empty() {
+            return Err(PyValueError::new_err(
+                "subscribe needs at least one subscription",
+            ));
+        }
+        self.inner
+            .subscribe(subs, millis(now)?)
+            .map(|id| id.get())
+            .map_err(|e| session_err(py, e))
+    }
+
+    /// unsubscribe(filters, now=0.0) -> packet id.
+    #[pyo3(signature = (filters, now = 0.0))]
+    fn unsubscribe(
+        &mut self,
+        py: Python<'_>,
+        filters: &Bound<'_, PyAny>,
+        now: f64,
+    ) -> PyResult<u16> {
+        let filters = convert::iter_items(filters, "filters")?
+            .iter()
+            .map(|f| convert::mqtt_str(f, "topic filter"))
+            .collect::<PyResult<Vec<_>>>()?;
+        if filters.is_empty() {
+            return Err(PyValueError::new_err(
+                "unsubscribe needs at least one filter",
+            ));
+        }
+        self.inner
+            .unsubscribe(filters, millis(now)?)
+            .map(|id| id.get())
+            .map_err(|e| session_err(py, e))
+    }
+
+    /// ack(message, now=0.0): acknowledges a received QoS 1 or 2 Message (auto_ack=False);
+    /// the acknowledgements go out in the order the messages came.
+    #[pyo3(signature = (message, now = 0.0))]
+    fn ack(&mut self, py: Python<'_>, message: &Bound<'_, PyAny>, now: f64) -> PyResult<()> {
+        let id = if let Ok(n) = message.extract::<u16>() {
+            n
+        } else {
+            message
+                .getattr("packet_id")
+                .and_then(|v| v.extract::<u16>())
+                .map_err(|_| {
+                    PyTypeError::new_err("ack takes a QoS 1 or 2 Message or its packet id")
+                })?
+        };
+        let id = PacketId::new(id).ok_or_else(|| PyValueError::new_err("packet id 0"))?;
+        self.inner
+            .ack(id, millis(now)?)
+            .map_err(|e| session_err(py, e))
+    }
+
+    /// disconnect(now=0.0): DISCONNECT; close the socket after sending it.
+    #[pyo3(signature = (now = 0.0))]
+    fn disconnect(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
+        self.inner
+            .disconnect(millis(now)?)
+            .map_err(|e| session_err(py, e))
+    }
+
+    /// receive_data(data, now): bytes from the socket, in any chunks.
+    fn receive_data(&mut self, data: &[u8], now: f64) -> PyResult<()> {
+        self.inner.receive(data, millis(now)?);
+        Ok(())
+    }
+
+    /// data_to_send() -> bytes: everything to write to the socket now.
+    fn data_to_send<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.data_to_send())
+    }
+
+    /// events() -> list of the events since the last call.
+    fn events<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let mut out = Vec::new();
+        while let Some(e) = self.inner.poll_event() {
+            out.push(event_out(py, e)?);
+        }
+        PyList::new(py, out)
+    }
+
+    /// handle_timeout(now): keep alive (PINGREQ, a lost connection); call it at
+    /// next_timeout().
+    fn handle_timeout(&mut self, now: f64) -> PyResult<()> {
+        self.inner.handle_timeout(millis(now)?);
+        Ok(())
+    }
+
+    /// next_timeout() -> when to call handle_timeout, in seconds, or None.
+    fn next_timeout(&self) -> Option<f64> {
+        self.inner.next_timeout().map(|ms| ms as f64 / 1000.0)
+    }
+
+    /// connection_lost(now): the socket closed or failed.
+    fn connection_lost(&mut self, now: f64) -> PyResult<()> {
+        self.inner.connection_lost(millis(now)?);
+        Ok(())
+    }
+
+    /// session_state() -> bytes: the session to keep across a restart
+    /// (Client.from_session_state).
+    fn session_state<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.snapshot())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Client(client_id={:?}, version={}, connected={})",
+            self.inner.config().client_id,
+            self.inner.config().version,
+            self.inner.is_connected()
+        )
+    }
+}

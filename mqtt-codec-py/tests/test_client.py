@@ -1,0 +1,158 @@
+"""mqtt_codec.Client, the sans-IO client session, against a scripted server (the codec's own
+packets) with injected time, and over a real socket against mosquitto (the asyncio
+example)."""
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from mqtt_codec import (
+    Client,
+    ConnAck,
+    ProtocolVersion,
+    PubAck,
+    Publish,
+    QoS,
+    ReasonCode,
+    SubAck,
+    decode,
+)
+from test_interop import broker  # noqa: F401  (the mosquitto fixture)
+from mqtt_codec.client import (
+    ClientError,
+    Connected,
+    ConnectionRefused,
+    Disconnected,
+    Message,
+    Published,
+    PublishFailed,
+    Subscribed,
+    SubscriptionsLost,
+)
+
+V311 = ProtocolVersion.V3_1_1
+V5 = ProtocolVersion.V5
+
+
+def connected(version: ProtocolVersion = V311, **kw: object) -> Client:
+    c = Client("py", version=version, **kw)  # type: ignore[arg-type]
+    c.connect(0.0)
+    assert c.data_to_send()[0] == 0x10
+    c.receive_data(ConnAck().encode(version), 0.01)
+    events = c.events()
+    assert isinstance(events[0], Connected)
+    return c
+
+
+def test_connect_publish_qos1_and_puback() -> None:
+    c = connected()
+    pid = c.publish("a/b", b"x", qos=QoS.AT_LEAST_ONCE, now=0.1)
+    assert pid == 1
+    sent = decode(c.data_to_send(), V311)
+    assert isinstance(sent, Publish) and sent.packet_id == 1 and sent.qos == QoS.AT_LEAST_ONCE
+    c.receive_data(PubAck(packet_id=1).encode(V311), 0.2)
+    assert c.events() == [Published(packet_id=1, reason_code=ReasonCode.SUCCESS)]
+
+
+def test_qos0_needs_a_connection_but_qos1_waits() -> None:
+    c = Client("py", version=V311)
+    with pytest.raises(ClientError):
+        c.publish("a/b", b"x", now=0.0)
+    assert c.publish("a/b", b"later", qos=QoS.AT_LEAST_ONCE, now=0.0) == 1
+    c.connect(0.0)
+    c.data_to_send()
+    c.receive_data(ConnAck().encode(V311), 0.1)
+    c.events()
+    sent = decode(c.data_to_send(), V311)
+    assert isinstance(sent, Publish) and sent.payload == b"later"
+
+
+def test_subscribe_and_receive_a_message() -> None:
+    c = connected()
+    pid = c.subscribe([("t/#", QoS.AT_LEAST_ONCE)], now=0.1)
+    c.data_to_send()
+    c.receive_data(SubAck(packet_id=pid, reason_codes=[ReasonCode.GRANTED_QOS_1]).encode(V311), 0.2)
+    assert c.events() == [Subscribed(packet_id=pid, reason_codes=[ReasonCode.GRANTED_QOS_1])]
+    c.receive_data(Publish(topic="t/x", payload=b"hi", qos=QoS.AT_LEAST_ONCE, packet_id=7).encode(V311), 0.3)
+    [m] = c.events()
+    assert isinstance(m, Message)
+    assert (m.topic, m.payload, m.qos, m.packet_id) == ("t/x", b"hi", QoS.AT_LEAST_ONCE, 7)
+    ack = decode(c.data_to_send(), V311)
+    assert isinstance(ack, PubAck) and ack.packet_id == 7
+
+
+def test_manual_acks_go_out_in_arrival_order() -> None:
+    c = connected(auto_ack=False)
+    for pid in (1, 2):
+        c.receive_data(Publish(topic="t", payload=b"m", qos=QoS.AT_LEAST_ONCE, packet_id=pid).encode(V311), 0.1)
+    first, second = c.events()
+    assert isinstance(first, Message) and isinstance(second, Message)
+    c.ack(second, 0.2)
+    assert c.data_to_send() == b"", "the second waits for the first [MQTT-4.6.0-2]"
+    c.ack(first, 0.3)
+    data = c.data_to_send()
+    assert data == PubAck(packet_id=1).encode(V311) + PubAck(packet_id=2).encode(V311)
+
+
+def test_keep_alive_pings_then_loses_the_connection() -> None:
+    c = connected(keep_alive=10)
+    assert c.next_timeout() == pytest.approx(10.0, abs=0.1)
+    c.handle_timeout(10.0)
+    assert c.data_to_send() == b"\xc0\x00"
+    assert c.next_timeout() == pytest.approx(20.0)
+    c.handle_timeout(20.0)
+    assert c.events() == [Disconnected(reason_code=None, by_server=False)]
+    assert not c.is_connected
+
+
+def test_a_v3_server_answering_a_v5_connect_is_reported() -> None:
+    c = Client("py", version=V5)
+    c.connect(0.0)
+    c.data_to_send()
+    c.receive_data(b"\x20\x02\x00\x01", 0.1)
+    [e] = c.events()
+    assert isinstance(e, ConnectionRefused) and e.server_speaks_v3
+
+
+def test_session_state_survives_a_restart() -> None:
+    c = connected(clean_start=False)
+    pid = c.publish("a/b", b"kept", qos=QoS.AT_LEAST_ONCE, now=0.1)
+    c.data_to_send()
+    c.connection_lost(0.2)
+    state = c.session_state()
+    r = Client.from_session_state(state, version=V311)
+    assert r.client_id == "py"
+    r.connect(1.0)
+    r.data_to_send()
+    r.receive_data(ConnAck(session_present=True).encode(V311), 1.1)
+    r.events()
+    resent = decode(r.data_to_send(), V311)
+    assert isinstance(resent, Publish) and resent.dup and resent.packet_id == pid
+    with pytest.raises(ValueError):
+        Client.from_session_state(b"nope")
+
+
+def test_a_lost_session_reports_failures_and_subscriptions() -> None:
+    c = connected(clean_start=False)
+    pid = c.subscribe(["s/#"], now=0.1)
+    c.receive_data(SubAck(packet_id=pid, reason_codes=[ReasonCode.SUCCESS]).encode(V311), 0.2)
+    c.publish("a/b", b"x", qos=QoS.AT_LEAST_ONCE, now=0.3)
+    c.events()
+    c.connection_lost(0.4)
+    c.connect(1.0)
+    c.receive_data(ConnAck(session_present=False).encode(V311), 1.1)
+    events = c.events()
+    assert any(isinstance(e, PublishFailed) and e.session_lost for e in events)
+    assert any(isinstance(e, SubscriptionsLost) and e.subscriptions == [("s/#", QoS.AT_MOST_ONCE)] for e in events)
+
+
+def test_the_asyncio_example_round_trips_through_mosquitto(broker: int) -> None:  # noqa: F811
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    import asyncio_client
+
+    for version in (V311, V5):
+        received: List[str] = asyncio.run(asyncio_client.main("127.0.0.1", broker, version))
+        assert sorted(received) == sorted(f"hello at {q.name}" for q in QoS)
