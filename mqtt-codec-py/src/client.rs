@@ -368,6 +368,7 @@ impl PyClient {
     /// publish(topic, payload, qos=QoS.AT_MOST_ONCE, retain=False, properties=None, now=0.0)
     /// -> packet id or None (QoS 0). QoS 1 and 2 are accepted while disconnected and wait.
     #[pyo3(signature = (topic, payload, qos = None, retain = false, properties = None, now = 0.0))]
+    #[allow(clippy::too_many_arguments)]
     fn publish(
         &mut self,
         py: Python<'_>,
