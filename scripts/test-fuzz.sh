@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
 SECS="${FUZZ_SECS:-20}"
-TARGETS=(decode_stream roundtrip structured differential broker topic ffi sn sn_gateway)
+TARGETS=(decode_stream roundtrip structured differential broker topic ffi sn sn_gateway client_session)
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   echo "==> installing cargo-fuzz"

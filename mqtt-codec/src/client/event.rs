@@ -11,7 +11,8 @@ pub enum PublishFailure {
     /// The server refused it (5.0: PUBACK or PUBREC with a reason code of 0x80 or more).
     Refused(ReasonCode),
     /// The server did not resume the session on reconnect (session present 0), so the
-    /// message in flight or queued was dropped, as the specification says ([MQTT-4.1.0-1]).
+    /// message in flight was dropped with it ([MQTT-4.1.0-1]). Messages still queued (never
+    /// sent) are not: they go out on the new session.
     SessionLost,
 }
 

@@ -773,7 +773,9 @@ impl Session {
         }
         self.state = State::Connected;
         let resumed = ack.session_present;
-        if self.session_expected && !resumed {
+        // A new session (session present 0), whether a stored one was expected or clean
+        // start asked for it: what the last connection left in flight cannot complete.
+        if !resumed {
             self.session_lost();
         }
         self.session_expected = !self.config.version.is_v5() && !self.config.clean_start
@@ -788,8 +790,8 @@ impl Session {
         self.drain_queue(now);
     }
 
-    /// The server did not resume the session: what was in flight or queued is reported
-    /// failed, the subscriptions reported lost ([MQTT-4.1.0-1]).
+    /// The server did not resume the session: what was in flight is reported failed, the
+    /// subscriptions reported lost, the server's QoS 2 flows forgotten ([MQTT-4.1.0-1]).
     fn session_lost(&mut self) {
         let mut dropped: Vec<(u64, PacketId)> = self
             .outgoing
@@ -865,7 +867,25 @@ impl Session {
             });
             return;
         };
-        let unacked = self.inbound_acks.len() + self.incoming_qos2.len();
+        // A QoS 1 message resent (after a reconnect) while the application still owes its
+        // acknowledgement: that acknowledgement answers both, and it is neither delivered
+        // nor counted against Receive Maximum again.
+        if p.qos == QoS::AtLeastOnce
+            && self
+                .inbound_acks
+                .iter()
+                .any(|a| a.packet_id == id && a.qos == QoS::AtLeastOnce)
+        {
+            return;
+        }
+        // QoS 1 until its PUBACK goes out, QoS 2 until PUBREL: a QoS 2 message whose
+        // PUBREC the application has not given yet is in both lists, and counts once.
+        let unacked = self
+            .inbound_acks
+            .iter()
+            .filter(|a| a.qos == QoS::AtLeastOnce)
+            .count()
+            + self.incoming_qos2.len();
         if self.config.version.is_v5()
             && unacked >= usize::from(self.config.receive_maximum)
             && !self.incoming_qos2.contains(&id.get())
