@@ -75,6 +75,8 @@ mod qos;
 mod reason;
 mod recv_buffer;
 pub mod region;
+#[cfg(feature = "scram")]
+pub mod scram;
 pub mod sn;
 mod storage;
 mod string;

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "property_id",
             "error_kind",
             "error",
+            "scram",
         ],
     ),
     ("wire", &["wire"]),
