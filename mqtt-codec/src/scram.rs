@@ -173,7 +173,7 @@ fn salted_password(password: &[u8], salt: &[u8], iterations: u32) -> [u8; 32] {
 }
 
 /// The value of attribute `key` (`k=value`) among a message's comma-separated attributes.
-fn attr<'a>(message: &'a str, key: char) -> Option<&'a str> {
+fn attr(message: &str, key: char) -> Option<&str> {
     message.split(',').find_map(|a| {
         let mut chars = a.chars();
         (chars.next() == Some(key) && chars.next() == Some('=')).then(|| &a[2..])
