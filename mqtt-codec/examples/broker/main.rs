@@ -54,6 +54,15 @@ const WRITE_BYTES_PER_MESSAGE: usize = 4 * 1024;
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let opts = options::Options::parse();
+    if let Some(entry) = &opts.scram_make_user {
+        let (name, password) = entry
+            .split_once(':')
+            .ok_or("--scram-make-user takes NAME:PASSWORD")?;
+        let salt = &options::random_seed()[..16];
+        let creds = mqtt_codec::scram::ScramCredentials::derive(password.as_bytes(), salt, 4096);
+        println!("{}", creds.to_line(name));
+        return Ok(());
+    }
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| opts.log_level.clone());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))

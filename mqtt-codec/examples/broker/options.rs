@@ -1,7 +1,10 @@
 //! Command-line flags, named like mosquitto.conf settings.
 
 use clap::Parser;
-use mqtt_codec::broker::{parse_predefined_topics, Acl, BrokerConfig, Passwords, SnGatewayConfig};
+use mqtt_codec::broker::{
+    parse_predefined_topics, parse_scram_users, Acl, BrokerConfig, Passwords, ScramConfig,
+    SnGatewayConfig,
+};
 use mqtt_codec::QoS;
 
 /// The mqtt-codec reference broker.
@@ -82,6 +85,14 @@ pub struct Options {
     /// Log level (error, warn, info, debug); RUST_LOG overrides it.
     #[arg(long, default_value = "info")]
     pub log_level: String,
+    /// SCRAM-SHA-256 users for MQTT 5.0 enhanced authentication: a file of
+    /// `name:iterations:salt:stored-key:server-key` lines (make one with --scram-make-user).
+    #[arg(long)]
+    pub scram_users: Option<std::path::PathBuf>,
+    /// Print the --scram-users line of NAME:PASSWORD (a fresh salt, 4096 iterations) and
+    /// exit.
+    #[arg(long, value_name = "NAME:PASSWORD")]
+    pub scram_make_user: Option<String>,
     /// UDP address and port for MQTT-SN 1.2 clients (the broker becomes their gateway).
     #[arg(long)]
     pub mqttsn_listen: Option<String>,
@@ -132,6 +143,14 @@ impl Options {
                 .map_err(|e| format!("{}: {e}", path.display()))?,
             None => Default::default(),
         };
+        let scram = match &self.scram_users {
+            Some(path) => Some(ScramConfig {
+                users: parse_scram_users(&std::fs::read_to_string(path)?)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+                seed: random_seed(),
+            }),
+            None => None,
+        };
         Ok(BrokerConfig {
             max_packet_size: self.max_packet_size,
             receive_maximum: self.receive_maximum.max(1),
@@ -147,6 +166,7 @@ impl Options {
             max_subscriptions: self.max_subscriptions,
             max_retained: self.max_retained,
             max_retained_bytes: self.max_retained_bytes,
+            scram,
             mqttsn: SnGatewayConfig {
                 gw_id: self.mqttsn_gateway_id,
                 predefined,
@@ -162,4 +182,28 @@ impl Options {
             },
         })
     }
+}
+
+/// 32 bytes from the operating system's random source, for the SCRAM nonces and salts.
+pub fn random_seed() -> [u8; 32] {
+    use std::io::Read;
+    let mut seed = [0u8; 32];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut seed))
+        .is_err()
+    {
+        // No /dev/urandom: the clock and the process, hashed by the standard library's
+        // randomly keyed hasher.
+        use std::hash::{BuildHasher, Hasher};
+        for chunk in seed.chunks_mut(8) {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos()),
+            );
+            chunk.copy_from_slice(&h.finish().to_be_bytes()[..chunk.len()]);
+        }
+    }
+    seed
 }

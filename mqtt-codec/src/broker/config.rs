@@ -54,6 +54,9 @@ pub struct BrokerConfig {
     pub allow_anonymous: bool,
     /// The MQTT-SN gateway ([`super::Broker::datagram_received`]).
     pub mqttsn: SnGatewayConfig,
+    /// Enhanced authentication with SCRAM-SHA-256 (5.0); `None` refuses any
+    /// Authentication Method with CONNACK 0x8C.
+    pub scram: Option<super::ScramConfig>,
 }
 
 impl Default for BrokerConfig {
@@ -74,6 +77,7 @@ impl Default for BrokerConfig {
             max_retained_bytes: None,
             allow_anonymous: true,
             mqttsn: SnGatewayConfig::default(),
+            scram: None,
         }
     }
 }

@@ -13,6 +13,9 @@ use alloc::string::String;
 pub(crate) enum Phase {
     /// Waiting for CONNECT.
     AwaitConnect,
+    /// CONNECT received with an Authentication Method; the exchange of AUTH packets runs
+    /// before CONNACK ([MQTT-4.12.0-2]).
+    Authenticating,
     /// CONNACK sent.
     Connected,
 }
@@ -40,6 +43,11 @@ pub(crate) struct Connection {
     pub(crate) aliases_out: BTreeMap<String, u16>,
     /// The Session Expiry Interval of CONNECT (DIS-7).
     pub(crate) connect_expiry: u32,
+    /// The Authentication Method of CONNECT, when the client authenticated with one: every
+    /// AUTH must carry the same ([MQTT-4.12.0-5], [MQTT-4.12.1-1]).
+    pub(crate) auth_method: Option<String>,
+    /// An authentication exchange in progress (before CONNACK, or a re-authentication).
+    pub(crate) exchange: Option<super::enhanced_auth::Exchange>,
 }
 
 impl Connection {
@@ -62,13 +70,17 @@ impl Connection {
             alias_max_out: 0,
             aliases_out: BTreeMap::new(),
             connect_expiry: 0,
+            auth_method: None,
+            exchange: None,
         }
     }
 
     /// When the keep alive (or the wait for CONNECT) runs out.
     pub(crate) fn deadline(&self, connect_timeout_ms: u64) -> Option<Millis> {
         match self.phase {
-            Phase::AwaitConnect => Some(self.opened_at.saturating_add(connect_timeout_ms)),
+            Phase::AwaitConnect | Phase::Authenticating => {
+                Some(self.opened_at.saturating_add(connect_timeout_ms))
+            }
             Phase::Connected => self
                 .keep_alive_ms
                 .map(|ka| self.last_seen.saturating_add(ka)),

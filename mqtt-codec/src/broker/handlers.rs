@@ -46,6 +46,8 @@ impl Broker {
                 self.on_connect(conn, *connect, now)
             }
             _ if phase == Phase::AwaitConnect => self.detach(conn, now, false),
+            packet if phase == Phase::Authenticating => self.on_authenticating(conn, packet, now),
+            Packet::Auth(auth) => self.on_reauth(conn, auth, now),
             Packet::Connect(_) => self.disconnect_with(conn, ReasonCode::ProtocolError, now),
             Packet::Publish(p) => {
                 self.on_publish(conn, p, now);
@@ -61,7 +63,7 @@ impl Broker {
                 self.send(conn, &Packet::PingResp);
             }
             Packet::Disconnect(d) => self.on_disconnect(conn, d, now),
-            // No enhanced authentication: an AUTH is a protocol error (§4.12).
+            // A server sends nothing else a client may send back.
             _ => self.disconnect_with(conn, ReasonCode::ProtocolError, now),
         }
     }
@@ -86,7 +88,12 @@ impl Broker {
         self.disconnect_with(conn, err.reason_code(), now);
     }
 
-    fn refuse_connect(&mut self, conn: ConnId, version: ProtocolVersion, reason: ReasonCode) {
+    pub(super) fn refuse_connect(
+        &mut self,
+        conn: ConnId,
+        version: ProtocolVersion,
+        reason: ReasonCode,
+    ) {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
@@ -105,15 +112,30 @@ impl Broker {
     }
 
     fn on_connect(&mut self, conn: ConnId, connect: Connect, now: Millis) {
+        if connect.protocol_version.is_v5() && connect.properties.authentication_method.is_some() {
+            // Enhanced authentication (§4.12): SCRAM-SHA-256 when configured, else refused
+            // with 0x8C ([MQTT-4.12.0-1]).
+            return self.start_authentication(conn, connect, now);
+        }
+        self.accept_connect(conn, connect, None, now);
+    }
+
+    /// The CONNECT, its client authenticated (`auth`: the SCRAM exchange's user, method and
+    /// final data) or to be checked against the password file.
+    pub(super) fn accept_connect(
+        &mut self,
+        conn: ConnId,
+        connect: Connect,
+        auth: Option<super::enhanced_auth::Authenticated>,
+        now: Millis,
+    ) {
         let version = connect.protocol_version;
         let v5 = version.is_v5();
-        if v5 && connect.properties.authentication_method.is_some() {
-            // Enhanced authentication is not supported ([MQTT-4.12.0-1]).
-            return self.refuse_connect(conn, version, ReasonCode::BadAuthenticationMethod);
-        }
         // Who may connect: anonymous clients if allowed, named ones by their password when a
-        // password file is set (mosquitto's allow_anonymous and password_file).
+        // password file is set (mosquitto's allow_anonymous and password_file); a client
+        // authenticated by SCRAM is who it proved to be.
         match (&connect.username, &self.config.passwords) {
+            _ if auth.is_some() => {}
             (None, _) if !self.config.allow_anonymous => {
                 return self.refuse_connect(conn, version, ReasonCode::NotAuthorized);
             }
@@ -253,6 +275,12 @@ impl Broker {
             p.assigned_client_identifier = assigned
                 .as_deref()
                 .and_then(|id| crate::MqttStr::new(id).ok());
+            if let Some(a) = &auth {
+                // A successful CONNACK repeats the method and carries the server's final
+                // data ([MQTT-4.12.0-5]).
+                p.authentication_method = crate::MqttStr::new(crate::scram::METHOD).ok();
+                p.authentication_data = Some(a.final_data.clone());
+            }
         }
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
@@ -260,7 +288,11 @@ impl Broker {
         c.version = version;
         c.phase = Phase::Connected;
         c.client_id = client_id.clone();
-        c.username = connect.username.as_ref().map(|u| u.as_str().to_string());
+        c.username = match &auth {
+            Some(a) => Some(a.user.clone()),
+            None => connect.username.as_ref().map(|u| u.as_str().to_string()),
+        };
+        c.auth_method = auth.as_ref().map(|_| String::from(crate::scram::METHOD));
         c.keep_alive_ms = (keep_alive > 0).then(|| u64::from(keep_alive) * 1500);
         c.connect_expiry = expiry;
         if v5 {

@@ -26,6 +26,7 @@ mod acl;
 mod config;
 mod connection;
 mod delivery;
+mod enhanced_auth;
 mod flow;
 mod handlers;
 mod message;
@@ -37,6 +38,7 @@ mod timers;
 
 pub use acl::{Access, Acl, AclError};
 pub use config::BrokerConfig;
+pub use enhanced_auth::{parse_scram_users, ScramConfig, ScramUsersError};
 pub use flow::STALL_MS;
 pub use passwords::{PasswordFileError, Passwords};
 pub use sn_gateway::{
@@ -159,6 +161,8 @@ pub struct Broker {
     clock: Millis,
     /// The MQTT-SN gateway's clients.
     sn: sn_gateway::Gateway,
+    /// SCRAM server nonces drawn so far.
+    nonces: u64,
 }
 
 impl Broker {
@@ -179,6 +183,7 @@ impl Broker {
             queued_live: false,
             clock: 0,
             sn: sn_gateway::Gateway::new(advertise),
+            nonces: 0,
         }
     }
 

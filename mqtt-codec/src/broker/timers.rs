@@ -22,7 +22,7 @@ impl Broker {
             .map(|(id, c)| (*id, c.phase))
             .collect();
         for (conn, phase) in late {
-            if phase == Phase::AwaitConnect {
+            if phase != Phase::Connected {
                 self.log(
                     Level::Info,
                     format!("connection {conn}: no CONNECT in time"),

@@ -287,7 +287,7 @@ impl Session {
         let id = self.allocate_id()?;
         publish.packet_id = Some(id);
         if window_free {
-            self.check_size(&publish)?;
+            // `send_publish` checks the size against the server's limit before sending.
             self.send_publish(&publish, now)?;
             self.track(id, publish);
         } else {
@@ -528,11 +528,6 @@ impl Session {
         }
     }
 
-    fn check_size(&self, publish: &Publish) -> Result<(), SessionError> {
-        let len = Packet::Publish(publish.clone()).encoded_len(self.config.version)?;
-        self.check_len(len)
-    }
-
     fn track(&mut self, id: PacketId, publish: Publish) {
         self.next_order += 1;
         self.outgoing.insert(
@@ -549,6 +544,12 @@ impl Session {
     /// each topic gets the next alias on its first use, while aliases last (the first
     /// PUBLISH carries the topic and the alias, later ones the alias alone).
     fn send_publish(&mut self, publish: &Publish, now: Millis) -> Result<(), SessionError> {
+        if !(self.config.version.is_v5() && self.server.topic_alias_maximum > 0) {
+            let bytes = encode_publish(publish, self.config.version)?;
+            self.check_len(bytes.len())?;
+            self.push(bytes, now);
+            return Ok(());
+        }
         let mut p = publish.clone();
         let mut new_alias = None;
         if self.config.version.is_v5() && self.server.topic_alias_maximum > 0 {
@@ -984,6 +985,17 @@ impl Session {
             reason_codes: u.reason_codes,
         });
     }
+}
+
+/// A PUBLISH encoded without wrapping (and so copying) it in a `Packet`.
+fn encode_publish(
+    publish: &Publish,
+    version: crate::version::ProtocolVersion,
+) -> Result<Bytes, crate::error::EncodeError> {
+    use crate::packet::Encode;
+    let mut out = bytes::BytesMut::with_capacity(publish.encoded_len(version)?);
+    publish.encode(version, &mut out)?;
+    Ok(out.freeze())
 }
 
 /// The QoS a SUBACK code grants, or `None` for a failure.
