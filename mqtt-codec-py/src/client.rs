@@ -147,6 +147,7 @@ fn event_out<'py>(py: Python<'py>, event: Event) -> PyResult<Bound<'py, PyAny>> 
                 PyTuple::new(py, [PyList::new(py, items)?.into_any()])?,
             )
         }
+        Event::Reauthenticated => make("Reauthenticated", PyTuple::empty(py)),
         Event::Disconnected { reason, by_server } => make(
             "Disconnected",
             PyTuple::new(

@@ -35,6 +35,7 @@ __all__ = [
     "Event",
     "Message",
     "PublishFailed",
+    "Reauthenticated",
     "Published",
     "Subscribed",
     "SubscriptionsLost",
@@ -121,6 +122,11 @@ class SubscriptionsLost:
 
 
 @dataclass(frozen=True)
+class Reauthenticated:
+    """A re-authentication succeeded."""
+
+
+@dataclass(frozen=True)
 class Disconnected:
     """The connection ended: ``reason_code`` is the server's (``by_server``) or the one this
     session sent when the server broke a rule; None when the connection was lost."""
@@ -138,6 +144,7 @@ Event = Union[
     Subscribed,
     Unsubscribed,
     SubscriptionsLost,
+    Reauthenticated,
     Disconnected,
 ]
 """Every event ``Client.events()`` returns."""

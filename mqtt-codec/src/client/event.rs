@@ -77,6 +77,8 @@ pub enum Event {
         /// The filters and the options they were granted with.
         subscriptions: Vec<(TopicFilter, SubscriptionOptions)>,
     },
+    /// A re-authentication ([`super::Session::reauthenticate`]) succeeded.
+    Reauthenticated,
     /// The connection ended.
     Disconnected {
         /// The reason: sent by the server (5.0 DISCONNECT), or the one this session sent

@@ -12,12 +12,16 @@
 //! failed, and the subscriptions the application had are listed in
 //! [`Event::SubscriptionsLost`] so that it can restore them.
 
+mod auth;
 mod config;
 mod error;
 mod event;
 mod session;
 mod snapshot;
 
+#[cfg(feature = "scram")]
+pub use auth::ScramAuthenticator;
+pub use auth::{AuthError, Authenticator};
 pub use config::SessionConfig;
 pub use error::SessionError;
 pub use event::{Event, PublishFailure};

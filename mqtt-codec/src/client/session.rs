@@ -123,6 +123,9 @@ pub struct Session {
     /// The first bytes the server sent on this connection (up to 4), to recognise a 3.1.1
     /// server's answer to a 5.0 CONNECT.
     first_bytes: Vec<u8>,
+    /// Enhanced authentication (5.0), and whether a re-authentication runs.
+    authenticator: Option<alloc::boxed::Box<dyn super::auth::Authenticator>>,
+    reauthenticating: bool,
 }
 
 impl Session {
@@ -151,12 +154,45 @@ impl Session {
             last_sent: 0,
             ping_sent: None,
             first_bytes: Vec::new(),
+            authenticator: None,
+            reauthenticating: false,
         }
     }
 
     /// The configuration (the client identifier becomes the one the server assigned).
     pub fn config(&self) -> &SessionConfig {
         &self.config
+    }
+
+    /// Authenticates every CONNECT with `authenticator` (5.0 enhanced authentication,
+    /// §4.12): its method and first data go in CONNECT, the server's challenges (AUTH 0x18)
+    /// are answered with it, and the server's final data in CONNACK must satisfy it.
+    pub fn set_authenticator(
+        &mut self,
+        authenticator: alloc::boxed::Box<dyn super::auth::Authenticator>,
+    ) {
+        self.authenticator = Some(authenticator);
+    }
+
+    /// Re-authenticates on the live connection: AUTH 0x19 with the method of CONNECT
+    /// ([MQTT-4.12.1-1]); the server's AUTH 0x00 ends it with [`Event::Reauthenticated`], a
+    /// failure with its DISCONNECT.
+    pub fn reauthenticate(&mut self, now: Millis) -> Result<(), SessionError> {
+        self.need_connection()?;
+        if self.reauthenticating {
+            return Err(SessionError::State("a re-authentication already runs"));
+        }
+        let Some(auth) = self.authenticator.as_mut() else {
+            return Err(SessionError::State("the connection did not authenticate"));
+        };
+        let data = auth
+            .start()
+            .map_err(|_| SessionError::State("the authenticator could not start"))?;
+        let packet = auth_packet(auth.method(), ReasonCode::ReAuthenticate, data);
+        let bytes = self.encode(packet)?;
+        self.reauthenticating = true;
+        self.push(bytes, now);
+        Ok(())
     }
 
     /// Whether CONNACK accepted the connection and it has not ended.
@@ -224,6 +260,13 @@ impl Session {
             if !self.config.request_problem_information {
                 p.request_problem_information = Some(0);
             }
+            if let Some(auth) = self.authenticator.as_mut() {
+                let data = auth
+                    .start()
+                    .map_err(|_| SessionError::State("the authenticator could not start"))?;
+                p.authentication_method = MqttStr::new(auth.method()).ok();
+                p.authentication_data = Some(Bytes::from(data));
+            }
         }
         let bytes = self.encode(Packet::Connect(alloc::boxed::Box::new(connect)))?;
         self.decoder = decoder_for(&self.config);
@@ -231,6 +274,7 @@ impl Session {
         self.aliases_out.clear();
         self.ping_sent = None;
         self.first_bytes.clear();
+        self.reauthenticating = false;
         self.state = State::Connecting { since: now };
         self.push(bytes, now);
         Ok(())
@@ -651,6 +695,7 @@ impl Session {
         if let State::Connecting { .. } = self.state {
             return match packet {
                 Packet::ConnAck(ack) => self.on_connack(ack, now),
+                Packet::Auth(auth) if self.authenticator.is_some() => self.on_auth(auth, now),
                 // Enhanced authentication was not asked for; anything else before CONNACK
                 // breaks [MQTT-3.2.0-1] (CAK-8).
                 _ => self.fail(ReasonCode::ProtocolError, now),
@@ -704,7 +749,8 @@ impl Session {
                     by_server: true,
                 });
             }
-            // A server sends nothing else to a client that asked for no authentication.
+            Packet::Auth(auth) if self.reauthenticating => self.on_auth(auth, now),
+            // A server sends nothing else (AUTH only in an exchange the client started).
             _ => self.fail(ReasonCode::ProtocolError, now),
         }
     }
@@ -737,6 +783,50 @@ impl Session {
         });
     }
 
+    /// AUTH from the server during an exchange: a challenge (0x18) is answered; the end of a
+    /// re-authentication (0x00) is checked ([MQTT-4.12.0-5], AUT-6, AUT-8).
+    fn on_auth(&mut self, auth: crate::packet::Auth, now: Millis) {
+        let Some(authenticator) = self.authenticator.as_mut() else {
+            return self.fail(ReasonCode::ProtocolError, now);
+        };
+        let method = auth
+            .properties
+            .authentication_method
+            .as_ref()
+            .map(|m| m.as_str());
+        if method != Some(authenticator.method()) {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        let data = auth
+            .properties
+            .authentication_data
+            .clone()
+            .unwrap_or_default();
+        match auth.reason_code {
+            ReasonCode::ContinueAuthentication => match authenticator.challenge(&data) {
+                Ok(answer) => {
+                    let packet = auth_packet(
+                        authenticator.method(),
+                        ReasonCode::ContinueAuthentication,
+                        answer,
+                    );
+                    if let Ok(bytes) = self.encode(packet) {
+                        self.push(bytes, now);
+                    }
+                }
+                Err(_) => self.fail(ReasonCode::NotAuthorized, now),
+            },
+            ReasonCode::Success if self.reauthenticating => {
+                self.reauthenticating = false;
+                match authenticator.finish(&data) {
+                    Ok(()) => self.events.push_back(Event::Reauthenticated),
+                    Err(_) => self.fail(ReasonCode::NotAuthorized, now),
+                }
+            }
+            _ => self.fail(ReasonCode::ProtocolError, now),
+        }
+    }
+
     fn on_connack(&mut self, ack: ConnAck, now: Millis) {
         if ack.reason_code.is_error() {
             self.state = State::Idle;
@@ -746,10 +836,30 @@ impl Session {
             });
             return;
         }
-        // CAK-12: no Authentication Method was sent, so none may come back
-        // ([MQTT-4.12.0-6]).
-        if ack.properties.authentication_method.is_some() {
+        // CAK-12: the method of CONNECT comes back, or none when none was sent
+        // ([MQTT-4.12.0-5], [MQTT-4.12.0-6]); the server's final data must satisfy the
+        // method.
+        let sent = self
+            .authenticator
+            .as_ref()
+            .map(|a| String::from(a.method()));
+        let got = ack
+            .properties
+            .authentication_method
+            .as_ref()
+            .map(|m| m.as_str());
+        if got != sent.as_deref() {
             return self.fail(ReasonCode::ProtocolError, now);
+        }
+        if let Some(auth) = self.authenticator.as_mut() {
+            let data = ack
+                .properties
+                .authentication_data
+                .clone()
+                .unwrap_or_default();
+            if auth.finish(&data).is_err() {
+                return self.fail(ReasonCode::NotAuthorized, now);
+            }
         }
         let clean = self.config.clean_start && !self.session_expected;
         // A server resuming a session the client asked to start anew breaks
@@ -985,6 +1095,14 @@ impl Session {
             reason_codes: u.reason_codes,
         });
     }
+}
+
+/// AUTH with `method`, `reason` and `data`.
+fn auth_packet(method: &str, reason: ReasonCode, data: Vec<u8>) -> Packet {
+    let mut auth = crate::packet::Auth::new(reason);
+    auth.properties.authentication_method = MqttStr::new(method).ok();
+    auth.properties.authentication_data = Some(Bytes::from(data));
+    Packet::Auth(auth)
 }
 
 /// A PUBLISH encoded without wrapping (and so copying) it in a `Packet`.
