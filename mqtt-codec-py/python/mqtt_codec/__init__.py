@@ -37,7 +37,7 @@ from ._mqtt_codec import (
     decode,
     topic_matches,
 )
-from . import client, sn, sn2
+from . import aio, client, sn, sn2
 
 __all__ = [
     "DEFAULT_MAX_PACKET_SIZE",
@@ -69,6 +69,7 @@ __all__ = [
     "UnsubAck",
     "Unsubscribe",
     "Will",
+    "aio",
     "client",
     "decode",
     "sn",

@@ -1,0 +1,310 @@
+"""mqtt_codec.aio: an asyncio driver of ``mqtt_codec.Client``, the sans-IO client session.
+
+The session takes every protocol decision (packet ids, acknowledgements, keep alive, what
+to resend after a reconnect); this driver only moves bytes between it and a socket, tells
+it the time, and turns its events into awaitables.
+
+>>> import asyncio
+>>> from mqtt_codec import aio, QoS
+>>> async def main(port: int) -> None:
+...     async with aio.connect("127.0.0.1", port, client_id="doc") as client:
+...         await client.subscribe([("doc/#", QoS.AT_LEAST_ONCE)])
+...         await client.publish("doc/x", b"hello", qos=QoS.AT_LEAST_ONCE)
+...         async for message in client.messages():
+...             print(message.payload)
+...             break
+
+It copies each chunk read from the socket into the session (both wheels: the session's
+decoder owns its buffer).
+"""
+
+import asyncio
+import ssl as _ssl
+from typing import Any, AsyncIterator, Dict, Iterable, List, Optional, Tuple, Union
+
+from ._mqtt_codec import Client, Properties, Subscription
+from ._types import MqttError, ProtocolVersion, QoS, ReasonCode
+from .client import (
+    Connected,
+    ConnectionRefused,
+    Disconnected,
+    Message,
+    Published,
+    PublishFailed,
+    Subscribed,
+    SubscriptionsLost,
+    Unsubscribed,
+)
+
+__all__ = ["AsyncClient", "ConnectionLost", "PublishError", "Refused", "connect"]
+
+
+class Refused(MqttError):
+    """The server refused the connection (``reason_code``); ``server_speaks_v3`` when a
+    3.1.1 server answered a 5.0 CONNECT."""
+
+    def __init__(self, reason_code: ReasonCode, server_speaks_v3: bool) -> None:
+        """Makes the error from the CONNACK's answer."""
+        super().__init__(f"connection refused: {reason_code!r}")
+        self.reason_code = reason_code
+        self.server_speaks_v3 = server_speaks_v3
+
+
+class PublishError(MqttError):
+    """A QoS 1 or 2 publish failed: refused by the server, or lost with the session."""
+
+    def __init__(self, event: PublishFailed) -> None:
+        """Makes the error from the session's event."""
+        super().__init__(f"publish {event.packet_id} failed: {event.reason_code!r}, session lost: {event.session_lost}")
+        self.event = event
+
+
+class ConnectionLost(MqttError):
+    """The connection is gone and the driver does not reconnect (or was closed)."""
+
+
+_Subscriptions = Iterable[Union[Subscription, str, Tuple[str, int]]]
+
+
+class AsyncClient:
+    """The driver: one task owns the session and the socket; the methods send commands and
+    await the session's answers."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 1883,
+        *,
+        ssl: Optional[_ssl.SSLContext] = None,
+        reconnect: bool = True,
+        backoff: Tuple[float, float] = (0.05, 5.0),
+        client: Optional[Client] = None,
+        **client_options: Any,
+    ) -> None:
+        """A driver of a new ``Client(**client_options)`` (or of ``client``, for one restored
+        with ``Client.from_session_state``) towards ``host:port``; it reconnects with
+        exponential backoff between ``backoff`` seconds when ``reconnect``."""
+        self.host = host
+        self.port = port
+        self.ssl = ssl
+        self.reconnect = reconnect
+        self.backoff = backoff
+        self.client = client if client is not None else Client(**client_options)
+        self._loop = asyncio.get_event_loop()
+        self._writer: Optional[asyncio.StreamWriter] = None
+        self._task: Optional["asyncio.Task[None]"] = None
+        self._connected: "asyncio.Future[Connected]" = self._loop.create_future()
+        self._pending: Dict[Tuple[str, int], "asyncio.Future[Any]"] = {}
+        self._messages: "asyncio.Queue[Message]" = asyncio.Queue()
+        self._closing = False
+        self._wake = asyncio.Event()
+
+    def _now(self) -> float:
+        return self._loop.time()
+
+    async def __aenter__(self) -> "AsyncClient":
+        """Connects; see ``start``."""
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        """Disconnects cleanly."""
+        await self.disconnect()
+
+    async def start(self) -> Connected:
+        """Opens the connection and waits for CONNACK; raises ``Refused`` if refused."""
+        self._task = asyncio.ensure_future(self._run())
+        return await self._connected
+
+    def _flush(self) -> None:
+        data = self.client.data_to_send()
+        if data and self._writer is not None:
+            self._writer.write(data)
+
+    def _resolve(self, key: Tuple[str, int], value: Any, error: Optional[BaseException] = None) -> None:
+        future = self._pending.pop(key, None)
+        if future is not None and not future.done():
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(value)
+
+    def _dispatch(self) -> None:
+        for event in self.client.events():
+            if isinstance(event, Message):
+                self._messages.put_nowait(event)
+            elif isinstance(event, Connected):
+                if not self._connected.done():
+                    self._connected.set_result(event)
+            elif isinstance(event, ConnectionRefused):
+                if not self._connected.done():
+                    self._connected.set_exception(Refused(event.reason_code, event.server_speaks_v3))
+                self.reconnect = False
+            elif isinstance(event, Published):
+                self._resolve(("pub", event.packet_id), event.packet_id)
+            elif isinstance(event, PublishFailed):
+                self._resolve(("pub", event.packet_id), None, PublishError(event))
+            elif isinstance(event, Subscribed):
+                self._resolve(("sub", event.packet_id), event.reason_codes)
+            elif isinstance(event, Unsubscribed):
+                self._resolve(("unsub", event.packet_id), event.reason_codes)
+            elif isinstance(event, SubscriptionsLost):
+                pass
+            elif isinstance(event, Disconnected):
+                pass
+
+    async def _run(self) -> None:
+        delay = self.backoff[0]
+        while not self._closing:
+            try:
+                reader, writer = await asyncio.open_connection(self.host, self.port, ssl=self.ssl)
+            except OSError as e:
+                if not self.reconnect or self._closing:
+                    self._fail(ConnectionLost(str(e)))
+                    return
+                await asyncio.sleep(delay)  # backoff before the next attempt
+                delay = min(delay * 2, self.backoff[1])
+                continue
+            delay = self.backoff[0]
+            self._writer = writer
+            self.client.connect(self._now())
+            self._flush()
+            await self._serve(reader)
+            self._writer = None
+            writer.close()
+            if not self.reconnect or self._closing:
+                break
+        self._fail(ConnectionLost("closed"))
+
+    async def _serve(self, reader: asyncio.StreamReader) -> None:
+        """Moves bytes until the connection ends."""
+        read: "asyncio.Task[bytes]" = asyncio.ensure_future(reader.read(65536))
+        try:
+            while True:
+                deadline = self.client.next_timeout()
+                timeout = None if deadline is None else max(0.0, deadline - self._now())
+                wake = asyncio.ensure_future(self._wake.wait())
+                done, _ = await asyncio.wait({read, wake}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                wake.cancel()
+                self._wake.clear()
+                if read in done:
+                    data = read.result()
+                    if not data:
+                        self.client.connection_lost(self._now())
+                        self._dispatch()
+                        return
+                    self.client.receive_data(data, self._now())
+                    read = asyncio.ensure_future(reader.read(65536))
+                elif not done:
+                    self.client.handle_timeout(self._now())
+                self._dispatch()
+                self._flush()
+                if not self.client.is_connected and (self._connected.done() or self._closing):
+                    if self._closing:
+                        return
+                    # The session ended the connection (keep alive, a protocol error).
+                    self.client.connection_lost(self._now())
+                    self._dispatch()
+                    return
+        except (ConnectionError, OSError):
+            self.client.connection_lost(self._now())
+            self._dispatch()
+        finally:
+            read.cancel()
+
+    def _fail(self, error: BaseException) -> None:
+        if not self._connected.done():
+            self._connected.set_exception(error)
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(error)
+        self._pending.clear()
+
+    def _command(self) -> None:
+        self._flush()
+        self._wake.set()
+
+    async def publish(
+        self,
+        topic: str,
+        payload: bytes,
+        qos: QoS = QoS.AT_MOST_ONCE,
+        retain: bool = False,
+        properties: Optional[Properties] = None,
+    ) -> Optional[int]:
+        """Publishes; returns once the flow completed (QoS 1: PUBACK, QoS 2: PUBCOMP) with the
+        packet id, or at once for QoS 0 (None). Raises ``PublishError`` if it failed. A QoS 1
+        or 2 message survives reconnects: the session resends it."""
+        packet_id = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties, now=self._now())
+        if packet_id is None:
+            self._command()
+            return None
+        future: "asyncio.Future[Any]" = self._loop.create_future()
+        self._pending[("pub", packet_id)] = future
+        self._command()
+        result: Optional[int] = await future
+        return result
+
+    async def subscribe(self, subscriptions: _Subscriptions) -> List[ReasonCode]:
+        """Subscribes; returns the SUBACK's codes."""
+        packet_id = self.client.subscribe(subscriptions, now=self._now())
+        future: "asyncio.Future[Any]" = self._loop.create_future()
+        self._pending[("sub", packet_id)] = future
+        self._command()
+        codes: List[ReasonCode] = await future
+        return codes
+
+    async def unsubscribe(self, filters: Iterable[str]) -> List[ReasonCode]:
+        """Unsubscribes; returns the UNSUBACK's codes (none in 3.1.1)."""
+        packet_id = self.client.unsubscribe(filters, now=self._now())
+        future: "asyncio.Future[Any]" = self._loop.create_future()
+        self._pending[("unsub", packet_id)] = future
+        self._command()
+        codes: List[ReasonCode] = await future
+        return codes
+
+    async def messages(self) -> AsyncIterator[Message]:
+        """The messages received, as they come."""
+        while True:
+            yield await self._messages.get()
+
+    async def disconnect(self) -> None:
+        """Sends DISCONNECT, closes the connection and stops the driver."""
+        self._closing = True
+        if self.client.is_connected:
+            self.client.disconnect(self._now())
+            self._flush()
+            if self._writer is not None:
+                try:
+                    await self._writer.drain()
+                except ConnectionError:
+                    pass
+        if self._writer is not None:
+            self._writer.close()
+        self._wake.set()
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, MqttError):
+                pass
+
+
+def connect(
+    host: str,
+    port: int = 1883,
+    *,
+    client_id: str = "",
+    version: ProtocolVersion = ProtocolVersion.V5,
+    keep_alive: int = 60,
+    **options: Any,
+) -> AsyncClient:
+    """An ``AsyncClient`` to use with ``async with``: it connects on entry and disconnects
+    on exit. Other keywords go to ``Client`` (clean_start, session_expiry_interval, ...) or
+    to the driver (ssl, reconnect, backoff)."""
+    driver_keys = {"ssl", "reconnect", "backoff", "client"}
+    driver = {k: v for k, v in options.items() if k in driver_keys}
+    client_options = {k: v for k, v in options.items() if k not in driver_keys}
+    return AsyncClient(
+        host, port, client_id=client_id, version=version, keep_alive=keep_alive, **driver, **client_options
+    )
