@@ -297,51 +297,28 @@ impl PyClient {
         })
     }
 
-    /// Client.from_session_state(state, **same keywords as Client()) -> Client: a client
-    /// restored from `session_state()` bytes (its client id is the snapshot's). Raises
-    /// ValueError for bytes that are no snapshot, of another format or protocol version.
+    /// Client.from_session_state(state, **the keywords of Client()) -> Client: a client
+    /// restored from `session_state()` bytes (its client id is the snapshot's; clean_start
+    /// defaults to False). Raises ValueError for bytes that are no snapshot, of another
+    /// format or of another protocol version.
     #[classmethod]
-    #[pyo3(signature = (state, client_id = "", version = None, keep_alive = 60, clean_start = false,
-        session_expiry_interval = 0, auto_ack = true, username = None, password = None,
-        will = None, receive_maximum = 16, max_inflight = 16, max_queued = 1000,
-        max_packet_size = 1048576, topic_alias_maximum = 0, request_problem_information = true))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (state, **options))]
     fn from_session_state(
-        _cls: &Bound<'_, PyType>,
+        cls: &Bound<'_, PyType>,
         state: &[u8],
-        client_id: &str,
-        version: Option<&Bound<'_, PyAny>>,
-        keep_alive: u16,
-        clean_start: bool,
-        session_expiry_interval: u32,
-        auto_ack: bool,
-        username: Option<String>,
-        password: Option<Vec<u8>>,
-        will: Option<&Bound<'_, PyAny>>,
-        receive_maximum: u16,
-        max_inflight: u16,
-        max_queued: usize,
-        max_packet_size: u32,
-        topic_alias_maximum: u16,
-        request_problem_information: bool,
+        options: Option<&Bound<'_, pyo3::types::PyDict>>,
     ) -> PyResult<Self> {
-        let config = config_from(
-            client_id,
-            version,
-            keep_alive,
-            clean_start,
-            session_expiry_interval,
-            auto_ack,
-            username,
-            password,
-            will,
-            receive_maximum,
-            max_inflight,
-            max_queued,
-            max_packet_size,
-            topic_alias_maximum,
-            request_problem_information,
-        )?;
+        let py = cls.py();
+        let options = match options {
+            Some(o) => o.copy()?,
+            None => pyo3::types::PyDict::new(py),
+        };
+        if !options.contains("clean_start")? {
+            options.set_item("clean_start", false)?;
+        }
+        // The configuration comes from the constructor, so both take the same keywords.
+        let made = cls.call((), Some(&options))?;
+        let config = made.cast::<PyClient>()?.borrow().inner.config().clone();
         Session::from_snapshot(config, state)
             .map(|inner| PyClient { inner })
             .map_err(|e| PyValueError::new_err(e.to_string()))

@@ -485,25 +485,7 @@ class Client:
         request_problem_information: bool = True,
     ) -> None: ...
     @classmethod
-    def from_session_state(
-        cls,
-        state: bytes,
-        client_id: str = "",
-        version: Optional[int] = None,
-        keep_alive: int = 60,
-        clean_start: bool = False,
-        session_expiry_interval: int = 0,
-        auto_ack: bool = True,
-        username: Optional[str] = None,
-        password: Optional[bytes] = None,
-        will: Optional[Will] = None,
-        receive_maximum: int = 16,
-        max_inflight: int = 16,
-        max_queued: int = 1000,
-        max_packet_size: int = 1048576,
-        topic_alias_maximum: int = 0,
-        request_problem_information: bool = True,
-    ) -> "Client":
+    def from_session_state(cls, state: bytes, **options: Any) -> "Client":
         """A client restored from session_state() bytes."""
     @property
     def client_id(self) -> str:

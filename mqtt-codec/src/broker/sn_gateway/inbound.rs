@@ -553,26 +553,41 @@ impl Broker {
                 ),
             );
         };
-        let Ok(topic) = TopicName::new(&name) else {
-            return;
+        if !self.sn_publish_anonymous(&name, p.data, p.retain, now) {
+            self.log(
+                Level::Warn,
+                format!("MQTT-SN peer {}: QoS -1 PUBLISH to {name} denied", key.peer),
+            );
+        }
+    }
+
+    /// Publishes at QoS 0 for an anonymous client without a session (1.2's QoS −1, 2.0's
+    /// PUBWOS), as the ACL and `allow_anonymous` permit; false when refused.
+    pub(crate) fn sn_publish_anonymous(
+        &mut self,
+        name: &str,
+        data: &[u8],
+        retain: bool,
+        now: Millis,
+    ) -> bool {
+        let Ok(topic) = TopicName::new(name) else {
+            return false;
         };
         let allowed = self.config.allow_anonymous
             && self
                 .config
                 .acl
                 .as_ref()
-                .map_or(true, |acl| acl.can_publish(None, "", &name));
+                .map_or(true, |acl| acl.can_publish(None, "", name));
         if !allowed {
-            return self.log(
-                Level::Warn,
-                format!("MQTT-SN peer {}: QoS -1 PUBLISH to {name} denied", key.peer),
-            );
+            return false;
         }
         self.stats.messages_received += 1;
-        let mut publish = Publish::new(topic.clone(), Bytes::copy_from_slice(p.data));
-        publish.retain = p.retain;
+        let mut publish = Publish::new(topic.clone(), Bytes::copy_from_slice(data));
+        publish.retain = retain;
         let message = BrokerMessage::from_publish(&publish, topic, "", now);
         self.route(message, now);
+        true
     }
 
     fn sn_subscribe(

@@ -3,7 +3,6 @@
 
 use super::{with_slack, Held, SnClient, SnKey, SnState};
 use crate::broker::connection::{Connection, Phase};
-use crate::broker::message::Message as BrokerMessage;
 use crate::broker::{Action, Broker, Level, Millis};
 use crate::packet::{
     Connect, Disconnect, Packet, PacketId, PubResponse, Publish, RetainHandling, Subscribe,
@@ -201,26 +200,9 @@ impl Broker {
     }
 
     fn sn2_pubwos(&mut self, key: &SnKey, p: v2::PubWos<&[u8]>, now: Millis) {
-        let Some(name) = self.sn2_topic(key, &p.topic) else {
-            return;
-        };
-        let Ok(topic) = TopicName::new(&name) else {
-            return;
-        };
-        let allowed = self.config.allow_anonymous
-            && self
-                .config
-                .acl
-                .as_ref()
-                .map_or(true, |acl| acl.can_publish(None, "", &name));
-        if !allowed {
-            return;
+        if let Some(name) = self.sn2_topic(key, &p.topic) {
+            self.sn_publish_anonymous(&name, p.payload, p.retain, now);
         }
-        self.stats.messages_received += 1;
-        let mut publish = Publish::new(topic.clone(), Bytes::copy_from_slice(p.payload));
-        publish.retain = p.retain;
-        let message = BrokerMessage::from_publish(&publish, topic, "", now);
-        self.route(message, now);
     }
 
     fn sn2_connected(&mut self, key: SnKey, packet: Sn2<&[u8]>, now: Millis) {
