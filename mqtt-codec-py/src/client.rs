@@ -256,7 +256,8 @@ impl PyClient {
     #[pyo3(signature = (client_id = "", version = None, keep_alive = 60, clean_start = true,
         session_expiry_interval = 0, auto_ack = true, username = None, password = None,
         will = None, receive_maximum = 16, max_inflight = 16, max_queued = 1000,
-        max_packet_size = 1048576, topic_alias_maximum = 0, request_problem_information = true))]
+        max_packet_size = 1048576, topic_alias_maximum = 0, request_problem_information = true,
+        authenticator = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         client_id: &str,
@@ -274,6 +275,7 @@ impl PyClient {
         max_packet_size: u32,
         topic_alias_maximum: u16,
         request_problem_information: bool,
+        authenticator: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let config = config_from(
             client_id,
@@ -292,9 +294,11 @@ impl PyClient {
             topic_alias_maximum,
             request_problem_information,
         )?;
-        Ok(PyClient {
-            inner: Session::new(config),
-        })
+        let mut inner = Session::new(config);
+        if let Some(a) = authenticator.filter(|a| !a.is_none()) {
+            inner.set_authenticator(crate::client_auth::authenticator_arg(a)?);
+        }
+        Ok(PyClient { inner })
     }
 
     /// Client.from_session_state(state, **the keywords of Client()) -> Client: a client
@@ -437,6 +441,15 @@ impl PyClient {
         let id = PacketId::new(id).ok_or_else(|| PyValueError::new_err("packet id 0"))?;
         self.inner
             .ack(id, millis(now)?)
+            .map_err(|e| session_err(py, e))
+    }
+
+    /// reauthenticate(now=0.0): re-authentication with the authenticator (AUTH 0x19); a
+    /// Reauthenticated event says it succeeded.
+    #[pyo3(signature = (now = 0.0))]
+    fn reauthenticate(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
+        self.inner
+            .reauthenticate(millis(now)?)
             .map_err(|e| session_err(py, e))
     }
 

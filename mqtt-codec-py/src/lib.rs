@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 mod client;
+mod client_auth;
 mod convert;
 mod decoder;
 mod new_bytes;
@@ -60,6 +61,7 @@ fn _mqtt_codec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<packets::PyAuth>()?;
     m.add_class::<decoder::PyDecoder>()?;
     m.add_class::<client::PyClient>()?;
+    m.add_class::<client_auth::PyScram>()?;
     m.add_function(wrap_pyfunction!(decoder::decode, m)?)?;
     m.add_function(wrap_pyfunction!(topic_matches, m)?)?;
     m.add_function(wrap_pyfunction!(sn::_sn_parse, m)?)?;

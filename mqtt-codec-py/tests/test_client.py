@@ -156,3 +156,60 @@ def test_the_asyncio_example_round_trips_through_mosquitto(broker: int) -> None:
     for version in (V311, V5):
         received: List[str] = asyncio.run(asyncio_client.main("127.0.0.1", broker, version))
         assert sorted(received) == sorted(f"hello at {q.name}" for q in QoS)
+
+
+class TokenAuth:
+    """A made-up method, to test the authenticator bridge: a token, a challenge echoed back
+    reversed, and a final word checked."""
+
+    method = "TOKEN"
+
+    def __init__(self) -> None:
+        self.finished: List[bytes] = []
+
+    def start(self) -> bytes:
+        return b"token-1"
+
+    def challenge(self, data: bytes) -> bytes:
+        return data[::-1]
+
+    def finish(self, data: bytes) -> None:
+        if data != b"welcome":
+            raise ValueError("the server did not prove itself")
+        self.finished.append(data)
+
+
+def test_a_python_authenticator_runs_the_auth_exchange() -> None:
+    from mqtt_codec import Auth, Connect, Properties
+
+    auth = TokenAuth()
+    c = Client("py", version=V5, authenticator=auth)
+    c.connect(0.0)
+    connect = decode(c.data_to_send(), V5)
+    assert isinstance(connect, Connect)
+    assert connect.properties.authentication_method == "TOKEN"
+    assert connect.properties.authentication_data == b"token-1"
+    challenge = Auth(
+        reason_code=ReasonCode.CONTINUE_AUTHENTICATION,
+        properties=Properties(authentication_method="TOKEN", authentication_data=b"abc"),
+    )
+    c.receive_data(challenge.encode(V5), 0.1)
+    answer = decode(c.data_to_send(), V5)
+    assert isinstance(answer, Auth)
+    assert answer.properties.authentication_data == b"cba"
+    ack = ConnAck(properties=Properties(authentication_method="TOKEN", authentication_data=b"welcome"))
+    c.receive_data(ack.encode(V5), 0.2)
+    assert isinstance(c.events()[0], Connected)
+    assert auth.finished == [b"welcome"]
+
+
+def test_a_failing_authenticator_ends_the_connection() -> None:
+    from mqtt_codec import Properties
+
+    c = Client("py", version=V5, authenticator=TokenAuth())
+    c.connect(0.0)
+    c.data_to_send()
+    ack = ConnAck(properties=Properties(authentication_method="TOKEN", authentication_data=b"forged"))
+    c.receive_data(ack.encode(V5), 0.1)
+    [e] = c.events()
+    assert isinstance(e, Disconnected) and e.reason_code == ReasonCode.NOT_AUTHORIZED

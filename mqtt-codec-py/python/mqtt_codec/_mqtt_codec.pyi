@@ -483,6 +483,7 @@ class Client:
         max_packet_size: int = 1048576,
         topic_alias_maximum: int = 0,
         request_problem_information: bool = True,
+        authenticator: Optional[Any] = None,
     ) -> None: ...
     @classmethod
     def from_session_state(cls, state: bytes, **options: Any) -> "Client":
@@ -511,6 +512,8 @@ class Client:
         """Unsubscribes; the UNSUBSCRIBE's packet id."""
     def ack(self, message: Any, now: float = 0.0) -> None:
         """Acknowledges a received QoS 1 or 2 message (auto_ack=False)."""
+    def reauthenticate(self, now: float = 0.0) -> None:
+        """Re-authenticates with the authenticator (AUTH 0x19)."""
     def disconnect(self, now: float = 0.0) -> None:
         """Queues DISCONNECT."""
     def receive_data(self, data: bytes, now: float) -> None:
@@ -527,3 +530,10 @@ class Client:
         """The socket closed or failed."""
     def session_state(self) -> bytes:
         """The session as bytes, for Client.from_session_state."""
+
+class ScramAuthenticator:
+    """SCRAM-SHA-256 for Client(authenticator=...); one fresh nonce per exchange."""
+
+    def __init__(self, user: str, password: str, nonce: str) -> None: ...
+    def add_nonce(self, nonce: str) -> None:
+        """A nonce for a later exchange."""
