@@ -85,6 +85,15 @@ pub struct Options {
     /// Log level (error, warn, info, debug); RUST_LOG overrides it.
     #[arg(long, default_value = "info")]
     pub log_level: String,
+    /// Whether wildcard subscriptions are accepted.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub wildcard_subscriptions: bool,
+    /// Whether 5.0 shared subscriptions are accepted.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub shared_subscriptions: bool,
+    /// Whether 5.0 Subscription Identifiers are accepted.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub subscription_identifiers: bool,
     /// SCRAM-SHA-256 users for MQTT 5.0 enhanced authentication: a file of
     /// `name:iterations:salt:stored-key:server-key` lines (make one with --scram-make-user).
     #[arg(long)]
@@ -167,6 +176,9 @@ impl Options {
             max_retained: self.max_retained,
             max_retained_bytes: self.max_retained_bytes,
             scram,
+            wildcard_subscriptions: self.wildcard_subscriptions,
+            shared_subscriptions: self.shared_subscriptions,
+            subscription_identifiers: self.subscription_identifiers,
             mqttsn: SnGatewayConfig {
                 gw_id: self.mqttsn_gateway_id,
                 predefined,

@@ -52,6 +52,16 @@ pub struct BrokerConfig {
     /// Whether a client may connect without a user name (mosquitto's `allow_anonymous`);
     /// refused otherwise with CONNACK 0x87 (5.0) or 0x05 (3.x).
     pub allow_anonymous: bool,
+    /// Whether wildcard subscriptions are accepted; off, 5.0 clients are told in CONNACK and
+    /// disconnected with 0xA2 if they subscribe with one, 3.x clients get SUBACK 0x80 for
+    /// that filter.
+    pub wildcard_subscriptions: bool,
+    /// Whether 5.0 shared subscriptions are accepted; off, announced in CONNACK and a
+    /// `$share/` filter disconnects with 0x9E.
+    pub shared_subscriptions: bool,
+    /// Whether 5.0 Subscription Identifiers are accepted; off, announced in CONNACK and a
+    /// SUBSCRIBE carrying one disconnects with 0xA1.
+    pub subscription_identifiers: bool,
     /// The MQTT-SN gateway ([`super::Broker::datagram_received`]).
     pub mqttsn: SnGatewayConfig,
     /// Enhanced authentication with SCRAM-SHA-256 (5.0); `None` refuses any
@@ -78,6 +88,9 @@ impl Default for BrokerConfig {
             allow_anonymous: true,
             mqttsn: SnGatewayConfig::default(),
             scram: None,
+            wildcard_subscriptions: true,
+            shared_subscriptions: true,
+            subscription_identifiers: true,
         }
     }
 }

@@ -271,6 +271,15 @@ impl Broker {
             if !config.retain_available {
                 p.retain_available = Some(0);
             }
+            if !config.wildcard_subscriptions {
+                p.wildcard_subscription_available = Some(0);
+            }
+            if !config.shared_subscriptions {
+                p.shared_subscription_available = Some(0);
+            }
+            if !config.subscription_identifiers {
+                p.subscription_identifier_available = Some(0);
+            }
             p.server_keep_alive = imposed_keep_alive;
             p.assigned_client_identifier = assigned
                 .as_deref()
@@ -510,10 +519,41 @@ impl Broker {
             .subscription_identifiers
             .first()
             .copied();
+        // What the operator turned off, and 5.0 announced so in CONNACK, ends the
+        // connection (SUB-4, SUB-12, SUB-13).
+        if v5 && sub_id.is_some() && !self.config.subscription_identifiers {
+            return self.disconnect_with(
+                conn,
+                ReasonCode::SubscriptionIdentifiersNotSupported,
+                now,
+            );
+        }
+        for sub in &subscribe.subscriptions {
+            let filter = sub.filter.as_str();
+            if v5 && !self.config.shared_subscriptions && split_shared(filter).is_some() {
+                return self.disconnect_with(
+                    conn,
+                    ReasonCode::SharedSubscriptionsNotSupported,
+                    now,
+                );
+            }
+            if v5 && !self.config.wildcard_subscriptions && sub.filter.has_wildcards() {
+                return self.disconnect_with(
+                    conn,
+                    ReasonCode::WildcardSubscriptionsNotSupported,
+                    now,
+                );
+            }
+        }
         let mut codes = Vec::with_capacity(subscribe.subscriptions.len());
         let mut retained_for = Vec::new();
         for sub in &subscribe.subscriptions {
             let filter = sub.filter.as_str();
+            // 3.x cannot be told: the filter is refused in SUBACK ([MQTT-3.8.3-2]).
+            if !self.config.wildcard_subscriptions && sub.filter.has_wildcards() {
+                codes.push(ReasonCode::UnspecifiedError);
+                continue;
+            }
             let allowed = self.config.acl.as_ref().map_or(true, |acl| {
                 acl.can_subscribe(username.as_deref(), &client_id, filter)
             });
