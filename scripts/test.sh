@@ -25,7 +25,7 @@ cargo clippy -p mqtt-codec --no-default-features --features v5,client -- -D warn
 cargo build -p mqtt-codec --no-default-features --features broker
 
 step "documentation (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc -p mqtt-codec --no-deps --features broker
+RUSTDOCFLAGS="-D warnings" cargo doc -p mqtt-codec --no-deps --features broker,tokio
 
 step "tests"
 cargo test --workspace

@@ -43,6 +43,8 @@
 //! - [`DecodeError`] and [`EncodeError`], each naming the rule that was broken;
 //!   [`DecodeError::reason_code`] gives the 5.0 reason code to send.
 //! - [`sn`]: MQTT-SN 1.2, the datagram variant, with the same shape.
+//! - `client` (feature `client`): the client session, sans-IO; `tokio` (feature `tokio`):
+//!   a `tokio_util` codec and an async driver of that session with reconnects.
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -82,6 +84,8 @@ mod storage;
 mod string;
 #[cfg(feature = "alloc")]
 mod to_owned;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod topic;
 mod version;
 mod wire;

@@ -49,6 +49,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("client session", &["client"]),
+    ("tokio driver", &["tokio"]),
     ("broker", &["broker"]),
 ];
 
