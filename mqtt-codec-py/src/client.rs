@@ -128,6 +128,38 @@ fn event_out<'py>(py: Python<'py>, event: Event) -> PyResult<Bound<'py, PyAny>> 
                 ],
             )?,
         ),
+        Event::SubscribeLost {
+            packet_id,
+            subscriptions,
+        } => {
+            let items = subscriptions
+                .iter()
+                .map(|s| -> PyResult<Bound<'py, PyAny>> {
+                    Ok(PyTuple::new(
+                        py,
+                        [
+                            s.filter.as_str().into_pyobject(py)?.into_any(),
+                            convert::qos_out(py, s.options.qos)?,
+                        ],
+                    )?
+                    .into_any())
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            make(
+                "SubscribeLost",
+                PyTuple::new(
+                    py,
+                    [
+                        packet_id.get().into_pyobject(py)?.into_any(),
+                        PyList::new(py, items)?.into_any(),
+                    ],
+                )?,
+            )
+        }
+        Event::UnsubscribeLost { packet_id } => make(
+            "UnsubscribeLost",
+            PyTuple::new(py, [packet_id.get().into_pyobject(py)?.into_any()])?,
+        ),
         Event::SubscriptionsLost { subscriptions } => {
             let items = subscriptions
                 .iter()

@@ -29,8 +29,10 @@ from mqtt_codec.client import (
     Message,
     Published,
     PublishFailed,
+    SubscribeLost,
     Subscribed,
     SubscriptionsLost,
+    UnsubscribeLost,
 )
 
 V311 = ProtocolVersion.V3_1_1
@@ -133,6 +135,19 @@ def test_session_state_survives_a_restart() -> None:
     assert isinstance(resent, Publish) and resent.dup and resent.packet_id == pid
     with pytest.raises(ValueError):
         Client.from_session_state(b"nope")
+
+
+def test_a_subscribe_cut_off_by_the_connection_is_reported_lost() -> None:
+    c = connected()
+    sub = c.subscribe([("t/#", QoS.AT_LEAST_ONCE)], now=0.1)
+    unsub = c.unsubscribe(["u"], now=0.1)
+    c.data_to_send()
+    c.connection_lost(0.2)
+    assert c.events() == [
+        SubscribeLost(packet_id=sub, subscriptions=[("t/#", QoS.AT_LEAST_ONCE)]),
+        UnsubscribeLost(packet_id=unsub),
+        Disconnected(reason_code=None, by_server=False),
+    ]
 
 
 def test_a_lost_session_reports_failures_and_subscriptions() -> None:

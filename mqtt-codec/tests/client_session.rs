@@ -644,6 +644,44 @@ fn unsuback_matching_the_unsubscribe_reports_unsubscribed() {
     }
 }
 
+/// A SUBSCRIBE or UNSUBSCRIBE cut off by the end of its connection is reported lost and
+/// its packet identifier is free again: neither is resent on a resumed session
+/// ([MQTT-4.4.0-1] names only PUBLISH and PUBREL), so no SUBACK or UNSUBACK can come.
+#[test]
+fn subscribe_and_unsubscribe_cut_off_by_the_connection_are_reported_lost() {
+    for version in VERSIONS {
+        let mut p = Peer::connected(persistent(version));
+        let subscriptions = vec![sub("a/+", QoS::AtLeastOnce)];
+        let sub_id = p.session.subscribe(subscriptions.clone(), p.now).unwrap();
+        let filters = vec![MqttStr::new("b").unwrap()];
+        let unsub_id = p.session.unsubscribe(filters, p.now).unwrap();
+        p.sent();
+        p.session.connection_lost(p.now);
+        assert_eq!(
+            p.events(),
+            vec![
+                Event::SubscribeLost {
+                    packet_id: sub_id,
+                    subscriptions,
+                },
+                Event::UnsubscribeLost {
+                    packet_id: unsub_id,
+                },
+                Event::Disconnected {
+                    reason: None,
+                    by_server: false,
+                },
+            ]
+        );
+        // Resumed: nothing is resent, and a SUBACK for the old identifier is a stranger.
+        p.connect();
+        assert!(matches!(p.accept(true)[..], [Event::Connected { .. }]));
+        assert_eq!(p.sent(), vec![]);
+        p.send(Packet::SubAck(SubAck::new(sub_id, vec![ReasonCode::GrantedQoS1])));
+        assert!(!p.session.is_connected(), "SUBACK for an identifier not in use");
+    }
+}
+
 // =======================================================================================
 // PR-9: Request Problem Information
 // =======================================================================================

@@ -31,8 +31,10 @@ from .client import (
     Message,
     Published,
     PublishFailed,
+    SubscribeLost,
     Subscribed,
     SubscriptionsLost,
+    UnsubscribeLost,
     Unsubscribed,
 )
 
@@ -148,6 +150,10 @@ class AsyncClient:
                 self._resolve(("sub", event.packet_id), event.reason_codes)
             elif isinstance(event, Unsubscribed):
                 self._resolve(("unsub", event.packet_id), event.reason_codes)
+            elif isinstance(event, SubscribeLost):
+                self._resolve(("sub", event.packet_id), None, ConnectionLost("no SUBACK: the connection ended"))
+            elif isinstance(event, UnsubscribeLost):
+                self._resolve(("unsub", event.packet_id), None, ConnectionLost("no UNSUBACK: the connection ended"))
             elif isinstance(event, SubscriptionsLost):
                 pass
             elif isinstance(event, Disconnected):

@@ -37,8 +37,10 @@ __all__ = [
     "PublishFailed",
     "Reauthenticated",
     "Published",
+    "SubscribeLost",
     "Subscribed",
     "SubscriptionsLost",
+    "UnsubscribeLost",
     "Unsubscribed",
 ]
 
@@ -115,6 +117,23 @@ class Unsubscribed:
 
 
 @dataclass(frozen=True)
+class SubscribeLost:
+    """The connection ended before this SUBSCRIBE's SUBACK: the server may or may not have
+    made the subscriptions; subscribe again to be sure. Comes just before ``Disconnected``."""
+
+    packet_id: int
+    subscriptions: List[Tuple[str, QoS]]
+
+
+@dataclass(frozen=True)
+class UnsubscribeLost:
+    """The connection ended before this UNSUBSCRIBE's UNSUBACK; unsubscribe again to be
+    sure. Comes just before ``Disconnected``."""
+
+    packet_id: int
+
+
+@dataclass(frozen=True)
 class SubscriptionsLost:
     """The server did not resume the session: these subscriptions are gone."""
 
@@ -143,6 +162,8 @@ Event = Union[
     PublishFailed,
     Subscribed,
     Unsubscribed,
+    SubscribeLost,
+    UnsubscribeLost,
     SubscriptionsLost,
     Reauthenticated,
     Disconnected,

@@ -1,6 +1,6 @@
 //! What a client session tells its application.
 
-use crate::packet::{ConnAck, PacketId, Publish, SubscriptionOptions};
+use crate::packet::{ConnAck, PacketId, Publish, Subscription, SubscriptionOptions};
 use crate::reason::ReasonCode;
 use crate::topic::TopicFilter;
 use alloc::vec::Vec;
@@ -70,6 +70,21 @@ pub enum Event {
         packet_id: PacketId,
         /// One code per filter (5.0; empty in 3.x, which has none).
         reason_codes: Vec<ReasonCode>,
+    },
+    /// The connection ended before this SUBSCRIBE's SUBACK: the server may or may not have
+    /// made the subscriptions, and will not say; subscribe again to be sure. Comes just
+    /// before [`Event::Disconnected`].
+    SubscribeLost {
+        /// The SUBSCRIBE's identifier, free again.
+        packet_id: PacketId,
+        /// What it asked for.
+        subscriptions: Vec<Subscription>,
+    },
+    /// The connection ended before this UNSUBSCRIBE's UNSUBACK; unsubscribe again to be
+    /// sure. Comes just before [`Event::Disconnected`].
+    UnsubscribeLost {
+        /// The UNSUBSCRIBE's identifier, free again.
+        packet_id: PacketId,
     },
     /// The server did not resume the session on reconnect: these subscriptions, which the
     /// application had, are gone; subscribe again to restore them.

@@ -61,6 +61,8 @@ struct InboundAck {
     packet_id: PacketId,
     qos: QoS,
     done: bool,
+    /// It came as a retransmission (DUP 1).
+    dup: bool,
 }
 
 /// What the server told us in CONNACK.
@@ -410,11 +412,7 @@ impl Session {
         if let Ok(bytes) = self.encode(Packet::Disconnect(Disconnect::new(ReasonCode::Success))) {
             self.push(bytes, now);
         }
-        self.state = State::Idle;
-        self.events.push_back(Event::Disconnected {
-            reason: Some(ReasonCode::Success),
-            by_server: false,
-        });
+        self.ended(Some(ReasonCode::Success), false);
         Ok(())
     }
 
@@ -422,11 +420,7 @@ impl Session {
     /// be resent after the next `connect` if the server resumes the session.
     pub fn connection_lost(&mut self, _now: Millis) {
         if self.state != State::Idle {
-            self.state = State::Idle;
-            self.events.push_back(Event::Disconnected {
-                reason: None,
-                by_server: false,
-            });
+            self.ended(None, false);
         }
         self.transmit.clear();
     }
@@ -500,12 +494,31 @@ impl Session {
     // ---- internals -------------------------------------------------------------------
 
     fn lost(&mut self) {
-        self.state = State::Idle;
         self.transmit.clear();
-        self.events.push_back(Event::Disconnected {
-            reason: None,
-            by_server: false,
-        });
+        self.ended(None, false);
+    }
+
+    /// The connection is over: the application is told which SUBSCRIBEs and UNSUBSCRIBEs
+    /// will never be answered (the server answers on the connection they came on, and a
+    /// resumed session does not resend them), so that their identifiers are free again and
+    /// it can send them anew; then that the connection ended.
+    fn ended(&mut self, reason: Option<ReasonCode>, by_server: bool) {
+        self.state = State::Idle;
+        for (id, subscriptions) in core::mem::take(&mut self.pending_subscribes) {
+            if let Some(packet_id) = PacketId::new(id) {
+                self.events.push_back(Event::SubscribeLost {
+                    packet_id,
+                    subscriptions,
+                });
+            }
+        }
+        for id in core::mem::take(&mut self.pending_unsubscribes).into_keys() {
+            if let Some(packet_id) = PacketId::new(id) {
+                self.events.push_back(Event::UnsubscribeLost { packet_id });
+            }
+        }
+        self.events
+            .push_back(Event::Disconnected { reason, by_server });
     }
 
     fn connect_timeout(&self) -> Millis {
@@ -658,11 +671,7 @@ impl Session {
                 self.push(bytes, now);
             }
         }
-        self.state = State::Idle;
-        self.events.push_back(Event::Disconnected {
-            reason: Some(reason),
-            by_server: false,
-        });
+        self.ended(Some(reason), false);
     }
 
     fn decode_failed(&mut self, err: &DecodeError, now: Millis) {
@@ -735,20 +744,22 @@ impl Session {
                     .is_some_and(|o| o.stage == Stage::Released)
                 {
                     self.outgoing.remove(&a.packet_id.get());
-                    self.completed(a.packet_id, a.reason_code);
+                    // The server took the message with its PUBREC; PUBCOMP only ends the
+                    // flow. Its one failure code, 0x92, answers a PUBREL resent after a
+                    // reconnect when the first one was completed and its PUBCOMP lost: "not
+                    // an error during recovery" (5.0 §3.7.2.1), so the message is published.
+                    let reason = match a.reason_code {
+                        r if r.is_error() => ReasonCode::Success,
+                        r => r,
+                    };
+                    self.completed(a.packet_id, reason);
                 }
                 self.drain_queue(now);
             }
             Packet::SubAck(s) => self.on_suback(s, now),
             Packet::UnsubAck(u) => self.on_unsuback(u, now),
             Packet::PingResp => self.ping_sent = None,
-            Packet::Disconnect(d) => {
-                self.state = State::Idle;
-                self.events.push_back(Event::Disconnected {
-                    reason: Some(d.reason_code),
-                    by_server: true,
-                });
-            }
+            Packet::Disconnect(d) => self.ended(Some(d.reason_code), true),
             Packet::Auth(auth) if self.reauthenticating => self.on_auth(auth, now),
             // A server sends nothing else (AUTH only in an exchange the client started).
             _ => self.fail(ReasonCode::ProtocolError, now),
@@ -990,11 +1001,14 @@ impl Session {
             return;
         }
         // QoS 1 until its PUBACK goes out, QoS 2 until PUBREL: a QoS 2 message whose
-        // PUBREC the application has not given yet is in both lists, and counts once.
+        // PUBREC the application has not given yet is in both lists, and counts once. A QoS 1
+        // retransmission does not count: the server resent it on reconnect, and it may have
+        // crossed the PUBACK of the first copy (given after the reconnect), after which the
+        // server no longer counts it while we deliver it again ([MQTT-4.3.2-5]).
         let unacked = self
             .inbound_acks
             .iter()
-            .filter(|a| a.qos == QoS::AtLeastOnce)
+            .filter(|a| a.qos == QoS::AtLeastOnce && !a.dup)
             .count()
             + self.incoming_qos2.len();
         if self.config.version.is_v5()
@@ -1013,7 +1027,7 @@ impl Session {
             }
             return;
         }
-        let qos = p.qos;
+        let (qos, dup) = (p.qos, p.dup);
         self.events.push_back(Event::Message {
             publish: p,
             ack: (!self.config.auto_ack).then_some(id),
@@ -1022,6 +1036,7 @@ impl Session {
             packet_id: id,
             qos,
             done: self.config.auto_ack,
+            dup,
         });
         self.flush_acks(now);
     }

@@ -561,21 +561,29 @@ where
                         self.set_status(ConnectionStatus::Disconnected { reason, by_server });
                     }
                     self.close_link().await;
-                    // No SUBACK or UNSUBACK comes on another connection.
-                    let error = || match self.stopping {
-                        true => ClientError::Closed,
-                        false => ClientError::ConnectionLost,
-                    };
-                    for (_, reply) in self.subscribes.drain() {
-                        answer(reply, Err(error()));
+                }
+                // No SUBACK or UNSUBACK comes on another connection.
+                Event::SubscribeLost { packet_id, .. } => {
+                    if let Some(reply) = self.subscribes.remove(&packet_id.get()) {
+                        answer(reply, Err(self.lost_error()));
                     }
-                    for (_, reply) in self.unsubscribes.drain() {
-                        answer(reply, Err(error()));
+                }
+                Event::UnsubscribeLost { packet_id } => {
+                    if let Some(reply) = self.unsubscribes.remove(&packet_id.get()) {
+                        answer(reply, Err(self.lost_error()));
                     }
                 }
             }
         }
         self.deliver();
+    }
+
+    /// What a request cut off by the end of the connection fails with.
+    fn lost_error(&self) -> ClientError {
+        match self.stopping {
+            true => ClientError::Closed,
+            false => ClientError::ConnectionLost,
+        }
     }
 
     /// Hands received messages to [`super::Messages`] while it has room.
