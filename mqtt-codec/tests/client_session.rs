@@ -677,8 +677,14 @@ fn subscribe_and_unsubscribe_cut_off_by_the_connection_are_reported_lost() {
         p.connect();
         assert!(matches!(p.accept(true)[..], [Event::Connected { .. }]));
         assert_eq!(p.sent(), vec![]);
-        p.send(Packet::SubAck(SubAck::new(sub_id, vec![ReasonCode::GrantedQoS1])));
-        assert!(!p.session.is_connected(), "SUBACK for an identifier not in use");
+        p.send(Packet::SubAck(SubAck::new(
+            sub_id,
+            vec![ReasonCode::GrantedQoS1],
+        )));
+        assert!(
+            !p.session.is_connected(),
+            "SUBACK for an identifier not in use"
+        );
     }
 }
 
