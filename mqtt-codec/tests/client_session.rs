@@ -1355,6 +1355,86 @@ fn mqtt_4_4_0_1_resumed_session_resends_publishes_with_dup_and_pubrels_in_order(
     }
 }
 
+/// A 5.0 CONNECT sent when the old session may have expired at the server can make a new,
+/// empty session; if its CONNACK is lost, a later session present 1 could be that new
+/// session, which MQTT gives no way to tell from the old one. The session then starts clean
+/// and reports what it had as lost, rather than resend QoS 2 messages the server no longer
+/// knows and keep identifiers it will never release.
+#[test]
+fn v5_after_a_connect_unanswered_past_the_expiry_the_next_one_starts_clean() {
+    let mut c = config(V5);
+    c.session_expiry_interval = 10;
+    let mut p = Peer::connected(c);
+    let id = p.publish("a", QoS::ExactlyOnce).unwrap();
+    p.sent();
+    p.session.connection_lost(p.now);
+    p.events();
+    p.now += 11_000; // past the 10 s the server keeps the session
+    assert!(
+        !p.connect().clean_start,
+        "the old session may still be there"
+    );
+    p.session.connection_lost(p.now); // no CONNACK
+    p.events();
+    assert!(
+        p.connect().clean_start,
+        "session present 1 could not be trusted"
+    );
+    let events = p.accept(false);
+    assert!(
+        events.contains(&Event::PublishFailed {
+            packet_id: id,
+            failure: PublishFailure::SessionLost,
+        }),
+        "{events:?}"
+    );
+    // Known again: the following reconnect resumes.
+    p.session.connection_lost(p.now);
+    p.events();
+    assert!(!p.connect().clean_start);
+}
+
+/// Within the expiry an unanswered CONNECT changes nothing: the old session was still
+/// there, so a session present 1 is it.
+#[test]
+fn v5_a_connect_unanswered_within_the_expiry_keeps_resuming() {
+    let mut c = config(V5);
+    c.session_expiry_interval = 60;
+    let mut p = Peer::connected(c);
+    p.session.connection_lost(p.now);
+    p.now += 5_000;
+    assert!(!p.connect().clean_start);
+    p.session.connection_lost(p.now);
+    assert!(!p.connect().clean_start);
+    assert!(matches!(
+        p.accept(true)[..],
+        [
+            Event::Disconnected { .. },
+            Event::Disconnected { .. },
+            Event::Connected { .. }
+        ]
+    ));
+}
+
+/// Restored from a snapshot, the session cannot know how long it was away: an unanswered
+/// first CONNECT makes the next one start clean; and the doubt survives a snapshot.
+#[test]
+fn v5_restored_session_whose_first_connect_goes_unanswered_starts_clean() {
+    let mut c = config(V5);
+    c.session_expiry_interval = 3600;
+    let mut p = Peer::connected(c.clone());
+    p.session.connection_lost(p.now);
+    let snapshot = p.session.snapshot();
+    let mut q = Peer::new(c.clone());
+    q.session = Session::from_snapshot(c.clone(), &snapshot).unwrap();
+    assert!(!q.connect().clean_start);
+    q.session.connection_lost(q.now);
+    let doubtful = q.session.snapshot();
+    let mut r = Peer::new(c.clone());
+    r.session = Session::from_snapshot(c, &doubtful).unwrap();
+    assert!(r.connect().clean_start);
+}
+
 /// A reconnect's CONNECT asks to resume (clean start 0) when a session was expected to
 /// survive (3.1.1 clean session 0, 5.0 Session Expiry Interval > 0), and to start anew
 /// otherwise.

@@ -10,12 +10,16 @@
 //! `connect` again. What is in flight survives reconnects: with a resumed session it is
 //! resent with DUP in its original order; with a session the server lost, it is reported
 //! failed, and the subscriptions the application had are listed in
-//! [`Event::SubscriptionsLost`] so that it can restore them.
+//! [`Event::SubscriptionsLost`] so that it can restore them. One case MQTT cannot tell
+//! apart, a 5.0 session that expired and was replaced by a new one whose CONNACK was lost,
+//! is avoided: after a CONNECT sent when the old session may have expired goes unanswered,
+//! the next CONNECT starts clean and what was in flight is reported lost.
 
 mod auth;
 mod config;
 mod error;
 mod event;
+mod lifetime;
 mod session;
 mod snapshot;
 

@@ -3,6 +3,7 @@
 use super::config::SessionConfig;
 use super::error::SessionError;
 use super::event::{Event, PublishFailure};
+use super::lifetime::Lifetime;
 use crate::decoder::{Decoder, DecoderConfig};
 use crate::error::DecodeError;
 use crate::packet::{
@@ -108,6 +109,10 @@ pub struct Session {
     server: ServerLimits,
     /// A CONNECT has been accepted, so the server may hold a session for us.
     pub(super) session_expected: bool,
+    /// How long the server keeps that session, and whether it may have made a new one.
+    pub(super) lifetime: Lifetime,
+    /// The CONNECT in progress asked for a clean start.
+    clean_start_sent: bool,
     pub(super) next_id: u16,
     pub(super) next_order: u64,
     pub(super) outgoing: BTreeMap<u16, Outgoing>,
@@ -142,6 +147,8 @@ impl Session {
             transmit: VecDeque::new(),
             events: VecDeque::new(),
             session_expected: false,
+            lifetime: Lifetime::default(),
+            clean_start_sent: false,
             next_id: 0,
             next_order: 0,
             outgoing: BTreeMap::new(),
@@ -237,7 +244,10 @@ impl Session {
             .map_err(|_| SessionError::State("the client identifier is not a valid string"))?;
         let mut connect = Connect::new(self.config.version, id);
         connect.keep_alive = self.config.keep_alive;
-        connect.clean_start = self.config.clean_start && !self.session_expected;
+        // After a CONNECT that may have made a new session went unanswered, a session present
+        // 1 could be that new session: start clean rather than resume it unknowingly.
+        connect.clean_start =
+            self.config.clean_start && !self.session_expected || self.lifetime.doubtful();
         connect.will = self.config.will.clone();
         connect.username = match &self.config.username {
             Some(u) => Some(
@@ -270,6 +280,7 @@ impl Session {
                 p.authentication_data = Some(Bytes::from(data));
             }
         }
+        let connect_clean = connect.clean_start;
         let bytes = self.encode(Packet::Connect(alloc::boxed::Box::new(connect)))?;
         self.decoder = decoder_for(&self.config);
         self.aliases_in.clear();
@@ -278,6 +289,8 @@ impl Session {
         self.first_bytes.clear();
         self.reauthenticating = false;
         self.state = State::Connecting { since: now };
+        self.clean_start_sent = connect_clean;
+        self.lifetime.connecting(!connect_clean, now);
         self.push(bytes, now);
         Ok(())
     }
@@ -435,6 +448,9 @@ impl Session {
             self.first_bytes
                 .extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
         }
+        if self.state == State::Connected {
+            self.lifetime.heard(now);
+        }
         self.decoder.feed(data);
         loop {
             if self.state == State::Idle {
@@ -503,6 +519,9 @@ impl Session {
     /// resumed session does not resend them), so that their identifiers are free again and
     /// it can send them anew; then that the connection ended.
     fn ended(&mut self, reason: Option<ReasonCode>, by_server: bool) {
+        if let State::Connecting { .. } = self.state {
+            self.lifetime.unanswered();
+        }
         self.state = State::Idle;
         for (id, subscriptions) in core::mem::take(&mut self.pending_subscribes) {
             if let Some(packet_id) = PacketId::new(id) {
@@ -872,7 +891,7 @@ impl Session {
                 return self.fail(ReasonCode::NotAuthorized, now);
             }
         }
-        let clean = self.config.clean_start && !self.session_expected;
+        let clean = self.clean_start_sent;
         // A server resuming a session the client asked to start anew breaks
         // [MQTT-3.2.2-2] (3.1.1: [MQTT-3.2.2-1]).
         if clean && ack.session_present {
@@ -894,6 +913,14 @@ impl Session {
             self.config.client_id = String::from(id.as_str());
         }
         self.state = State::Connected;
+        let expiry = match self.config.version.is_v5() {
+            true => Some(
+                p.session_expiry_interval
+                    .unwrap_or(self.config.session_expiry_interval),
+            ),
+            false => None,
+        };
+        self.lifetime.accepted(expiry, now);
         let resumed = ack.session_present;
         // A new session (session present 0), whether a stored one was expected or clean
         // start asked for it: what the last connection left in flight cannot complete.

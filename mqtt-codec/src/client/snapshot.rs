@@ -5,7 +5,9 @@
 //! The format, all integers big-endian:
 //!
 //! ```text
-//! "MQCS" | format version (1) | protocol level | flags (bit 0: a session is expected)
+//! "MQCS" | format version (1) | protocol level | flags (bit 0: a session is expected;
+//!        |   bit 1: a CONNECT that may have made a new session went unanswered, so the
+//!        |   next one starts clean)
 //!        | next packet identifier (u16) | client identifier (u16 length + UTF-8)
 //!        | in flight: count (u16), each: stage (0 sent, 1 released) + PUBLISH (u32 length + bytes)
 //!        | queued: count (u32), each: PUBLISH (u32 length + bytes)
@@ -18,6 +20,7 @@
 //! first, and a later one will read it.
 
 use super::config::SessionConfig;
+use super::lifetime::Lifetime;
 use super::session::{Outgoing, Session, Stage};
 use crate::packet::{Packet, PacketId, Publish, SubscriptionOptions};
 use crate::parse::{ParseOptions, Status};
@@ -130,7 +133,7 @@ impl Session {
         out.extend_from_slice(MAGIC);
         out.push(FORMAT);
         out.push(version.level());
-        out.push(u8::from(self.session_expected));
+        out.push(u8::from(self.session_expected) | u8::from(self.lifetime.doubtful()) << 1);
         put_u16(&mut out, self.next_id);
         put_str(&mut out, &self.config.client_id);
         let mut inflight: Vec<(&u64, &Outgoing)> =
@@ -193,6 +196,12 @@ impl Session {
             ..config
         });
         session.session_expected = flags & 1 != 0;
+        let expiry = session
+            .config
+            .version
+            .is_v5()
+            .then_some(session.config.session_expiry_interval);
+        session.lifetime = Lifetime::restored(flags & 2 != 0, expiry);
         session.next_id = next_id;
         for _ in 0..r.u16()? {
             let stage = match r.u8()? {
