@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
 SECS="${FUZZ_SECS:-20}"
-TARGETS=(decode_stream roundtrip structured differential broker topic ffi sn sn_gateway client_session)
+ALL=(decode_stream roundtrip structured differential broker topic ffi sn sn_gateway client_session)
+# FUZZ_TARGETS="a b" runs only those (the long runs of scripts/long-checks.sh).
+read -r -a TARGETS <<<"${FUZZ_TARGETS:-${ALL[*]}}"
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   echo "==> installing cargo-fuzz"

@@ -666,8 +666,16 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// 256 cases in the test run; `MODEL_CASES=N` for the long runs (scripts/long-checks.sh).
+fn model_cases() -> u32 {
+    std::env::var("MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(model_cases()))]
 
     #[test]
     fn client_session_keeps_its_promises_against_a_model_server(
