@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
@@ -204,7 +204,7 @@ async fn accept_loop(
 /// Starts the reader and writer tasks of a connection; the broker task gets the handle.
 fn spawn_peer<R, W>(id: ConnId, read: R, write: W, events: &mpsc::Sender<Event>) -> Peer
 where
-    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+    R: Readiness + Send + 'static,
     W: tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let events = events.clone();
@@ -241,28 +241,62 @@ where
     }
 }
 
+/// The most one read takes from a socket.
+const READ_CHUNK: usize = 16 * 1024;
+/// The first read's buffer: what a device's CONNECT and SUBSCRIBE need. A read that fills
+/// its buffer doubles the next one, up to `READ_CHUNK`; a short one halves it again. Small
+/// buffers for the many connections that send little keep the allocator's resident pages
+/// down (each buffer touched is a page kept).
+const READ_FIRST: usize = 1024;
+
+/// A stream that can say when it has something to read before a buffer is given to it, so
+/// that an idle connection holds no read buffer. TCP can; TLS and WebSocket streams decode
+/// records of their own, so their reads start at once.
+pub(crate) trait Readiness: tokio::io::AsyncRead + Unpin {
+    /// Waits until a read would not block (or returns at once).
+    fn ready(&mut self) -> impl std::future::Future<Output = std::io::Result<()>> + Send;
+}
+
+impl Readiness for tokio::net::tcp::OwnedReadHalf {
+    async fn ready(&mut self) -> std::io::Result<()> {
+        self.readable().await
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin + Send> Readiness for tokio::io::ReadHalf<S> {
+    async fn ready(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Reads a socket and hands the bytes to the broker task; waits while the broker has paused
-/// the connection (the client's writes then wait in the socket, which is the point).
+/// the connection (the client's writes then wait in the socket, which is the point). The
+/// buffer is taken when the socket is readable and handed over with the bytes, so an idle
+/// connection holds none.
 async fn read_loop(
     id: ConnId,
-    mut read: impl tokio::io::AsyncRead + Unpin,
+    mut read: impl Readiness,
     events: mpsc::Sender<Event>,
     mut paused: watch::Receiver<bool>,
 ) {
-    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut size = READ_FIRST;
     loop {
         if paused.wait_for(|p| !*p).await.is_err() {
             return;
         }
-        buf.reserve(16 * 1024);
+        if read.ready().await.is_err() {
+            break;
+        }
+        let mut buf = BytesMut::with_capacity(size);
         match read.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
-            Ok(_) => {
-                if events
-                    .send(Event::Bytes(id, buf.split().freeze()))
-                    .await
-                    .is_err()
-                {
+            Ok(n) => {
+                size = match n >= size {
+                    true => (size * 2).min(READ_CHUNK),
+                    false if n < size / 4 => (size / 2).max(READ_FIRST),
+                    false => size,
+                };
+                if events.send(Event::Bytes(id, buf.freeze())).await.is_err() {
                     return;
                 }
             }
@@ -271,30 +305,51 @@ async fn read_loop(
     let _ = events.send(Event::Closed(id)).await;
 }
 
-/// Writes what the broker sends, batching whatever is queued into one flush; closes the
-/// socket once the broker drops its sender.
+/// The most one batch of queued writes gathers before it goes out.
+const WRITE_BATCH: usize = 64 * 1024;
+
+/// Writes what the broker sends, gathering whatever is queued into one write; closes the
+/// socket once the broker drops its sender. A lone chunk is written as it is; a batch is
+/// gathered in a buffer that lives only until it is written, so an idle connection holds
+/// none.
 async fn write_loop(
-    write: impl tokio::io::AsyncWrite + Unpin,
+    mut write: impl tokio::io::AsyncWrite + Unpin,
     mut rx: mpsc::UnboundedReceiver<Bytes>,
     pending: Arc<AtomicUsize>,
 ) {
-    let mut out = BufWriter::with_capacity(64 * 1024, write);
-    while let Some(data) = rx.recv().await {
-        if out.write_all(&data).await.is_err() {
-            return;
-        }
-        pending.fetch_sub(data.len(), Ordering::Relaxed);
-        while let Ok(more) = rx.try_recv() {
-            if out.write_all(&more).await.is_err() {
-                return;
+    while let Some(first) = rx.recv().await {
+        let mut sent = first.len();
+        let result = match rx.try_recv() {
+            Err(_) => write.write_all(&first).await,
+            Ok(second) => {
+                let mut batch = BytesMut::with_capacity(WRITE_BATCH.max(first.len()));
+                batch.extend_from_slice(&first);
+                batch.extend_from_slice(&second);
+                sent += second.len();
+                let mut result = Ok(());
+                while let Ok(more) = rx.try_recv() {
+                    if batch.len() + more.len() > WRITE_BATCH {
+                        result = write.write_all(&batch).await;
+                        batch.clear();
+                        if result.is_err() {
+                            break;
+                        }
+                    }
+                    batch.extend_from_slice(&more);
+                    sent += more.len();
+                }
+                match result {
+                    Ok(()) => write.write_all(&batch).await,
+                    Err(e) => Err(e),
+                }
             }
-            pending.fetch_sub(more.len(), Ordering::Relaxed);
-        }
-        if out.flush().await.is_err() {
+        };
+        if result.is_err() || write.flush().await.is_err() {
             return;
         }
+        pending.fetch_sub(sent, Ordering::Relaxed);
     }
-    let _ = out.shutdown().await;
+    let _ = write.shutdown().await;
 }
 
 /// Owns the broker: feeds it events and time, carries out its actions.

@@ -32,6 +32,7 @@ mod handlers;
 mod message;
 mod passwords;
 mod session;
+mod small_map;
 mod sn_gateway;
 mod sub_index;
 mod timers;

@@ -2,6 +2,7 @@
 //! messages in flight or queued, QoS 2 messages received and not yet released, the will.
 
 use super::message::Message;
+use super::small_map::SmallMap;
 use super::{ConnId, Millis};
 use crate::packet::{PacketId, SubscriptionOptions};
 use crate::qos::QoS;
@@ -53,7 +54,8 @@ pub(crate) struct Session {
     /// retain flag reaches it as published (mosquitto's treatment, so that `topic # both`
     /// does not loop).
     pub(crate) bridge: bool,
-    pub(crate) subscriptions: BTreeMap<String, SubEntry>,
+    /// By filter; most devices have one or two (see [`SmallMap`]).
+    pub(crate) subscriptions: SmallMap<String, SubEntry>,
     pub(crate) inflight: BTreeMap<u16, Outgoing>,
     pub(crate) queue: VecDeque<Delivery>,
     /// QoS 2 packet identifiers received and not yet released by PUBREL.
@@ -75,7 +77,7 @@ impl Session {
         Session {
             conn: Some(conn),
             bridge: false,
-            subscriptions: BTreeMap::new(),
+            subscriptions: SmallMap::default(),
             inflight: BTreeMap::new(),
             queue: VecDeque::new(),
             incoming_qos2: BTreeSet::new(),

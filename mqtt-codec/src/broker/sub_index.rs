@@ -8,9 +8,9 @@
 //! empty one too), `#` its parent level and any below, and neither matches a first level
 //! starting with `$`.
 
+use super::small_map::SmallMap;
 use crate::topic::split_shared;
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -18,14 +18,16 @@ use alloc::vec::Vec;
 /// subscribed (the key of the session's subscription map).
 pub(crate) type SubKey = (String, String);
 
+/// A level of the trie. Most nodes below a device's own level have one child and one
+/// subscription, hence the small maps (see [`SmallMap`]).
 #[derive(Debug, Default)]
 struct Node {
-    children: BTreeMap<String, Node>,
+    children: SmallMap<Box<str>, Node>,
     plus: Option<Box<Node>>,
     /// Filters ending here with `#`.
-    hash: BTreeSet<SubKey>,
+    hash: SmallMap<SubKey, ()>,
     /// Filters ending exactly here.
-    here: BTreeSet<SubKey>,
+    here: SmallMap<SubKey, ()>,
 }
 
 impl Node {
@@ -58,14 +60,16 @@ impl SubIndex {
         for level in levels(filter) {
             node = match level {
                 "#" => {
-                    node.hash.insert(key);
+                    node.hash.insert(key, ());
                     return;
                 }
                 "+" => node.plus.get_or_insert_with(Box::default),
-                literal => node.children.entry(String::from(literal)).or_default(),
+                literal => node
+                    .children
+                    .get_or_insert_with(Box::from(literal), Node::default),
             };
         }
-        node.here.insert(key);
+        node.here.insert(key, ());
     }
 
     /// Removes `client`'s subscription to `filter`, and the nodes left empty.
@@ -116,10 +120,10 @@ fn remove_at(node: &mut Node, path: &[&str], key: &SubKey) {
 /// `dollar` while the topic's first level starts with `$` and `node` is the root.
 fn collect<'a>(node: &'a Node, path: &[&str], dollar: bool, out: &mut Vec<&'a SubKey>) {
     if !dollar {
-        out.extend(node.hash.iter());
+        out.extend(node.hash.keys());
     }
     match path.split_first() {
-        None => out.extend(node.here.iter()),
+        None => out.extend(node.here.keys()),
         Some((level, rest)) => {
             if let Some(child) = node.children.get(*level) {
                 collect(child, rest, false, out);
@@ -135,6 +139,7 @@ fn collect<'a>(node: &'a Node, path: &[&str], dollar: bool, out: &mut Vec<&'a Su
 mod tests {
     use super::*;
     use crate::topic::topic_matches;
+    use alloc::collections::BTreeSet;
     use proptest::prelude::*;
 
     fn level() -> impl Strategy<Value = String> {
