@@ -165,7 +165,9 @@ class AsyncClient:
             try:
                 reader, writer = await asyncio.open_connection(self.host, self.port, ssl=self.ssl)
             except OSError as e:
-                if not self.reconnect or self._closing:
+                # A certificate the server will keep presenting is not worth retrying.
+                fatal = isinstance(e, _ssl.SSLCertVerificationError)
+                if fatal or not self.reconnect or self._closing:
                     self._fail(ConnectionLost(str(e)))
                     return
                 await asyncio.sleep(delay)  # backoff before the next attempt
