@@ -8,7 +8,8 @@
  * microcontroller, with the no-std libmqtt_codec.a built for its target and
  * MQTT_CODEC_NO_HEAP defined (README, "On a microcontroller"). Every function checks its
  * pointer arguments first and returns an mqtt_status; nothing allocates but a decoder made
- * by mqtt_decoder_new() (as its buffer grows).
+ * by mqtt_decoder_new() (as its buffer grows) and the client session (mqtt_session_*, hosts
+ * only: define MQTT_CODEC_NO_SESSION for a library built without the `session` feature).
  */
 
 #ifndef MQTT_CODEC_H
@@ -20,11 +21,121 @@
 #if !defined(MQTT_CODEC_NO_HEAP) && !defined(MQTT_CODEC_ALLOC)
 #define MQTT_CODEC_ALLOC
 #endif
+#if defined(MQTT_CODEC_ALLOC) && !defined(MQTT_CODEC_NO_SESSION) && !defined(MQTT_CODEC_SESSION)
+#define MQTT_CODEC_SESSION
+#endif
 
 /**
  * The size of an [`mqtt_decoder`] in 64-bit words.
  */
 #define MQTT_DECODER_WORDS 24
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * No event (a cleared struct).
+ */
+#define MQTT_SESSION_EVENT_NONE 0
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * CONNACK accepted the connection: `session_present`, `properties` (5.0: the server's
+ * limits, assigned client identifier, ...).
+ */
+#define MQTT_SESSION_EVENT_CONNECTED 1
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * CONNACK refused the connection: `reason_code` (3.1.1 return codes as their 5.0
+ * equivalents: 1 is 0x84, ...), `server_speaks_v3`. The session is idle again.
+ */
+#define MQTT_SESSION_EVENT_CONNECTION_REFUSED 2
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * A message from the server: `topic`, `payload`, `qos`, `retain`, `dup`, `packet_id` (0 at
+ * QoS 0), `ack_id` (with `auto_ack` off, the identifier to pass to `mqtt_session_ack()`;
+ * else 0), `properties` (5.0).
+ */
+#define MQTT_SESSION_EVENT_MESSAGE 3
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * A QoS 1 or 2 message of ours completed (PUBACK, or PUBCOMP): `packet_id`, `reason_code`
+ * (0x00, or 0x10 No matching subscribers).
+ */
+#define MQTT_SESSION_EVENT_PUBLISHED 4
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * A QoS 1 or 2 message of ours will not complete: `packet_id`, and either `session_lost`
+ * (the server did not resume the session it was in flight in) or the server's refusal in
+ * `reason_code` (5.0, 0x80 or more).
+ */
+#define MQTT_SESSION_EVENT_PUBLISH_FAILED 5
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * SUBACK: `packet_id`, `reason_codes` (one per filter: the granted QoS 0 to 2, or a failure
+ * of 0x80 or more).
+ */
+#define MQTT_SESSION_EVENT_SUBSCRIBED 6
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * UNSUBACK: `packet_id`, `reason_codes` (5.0, one per filter; empty in 3.x).
+ */
+#define MQTT_SESSION_EVENT_UNSUBSCRIBED 7
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * The connection ended before this SUBSCRIBE's SUBACK: `packet_id` (free again),
+ * `subscriptions` (what it asked for). Subscribe again to be sure. Comes just before
+ * `MQTT_SESSION_EVENT_DISCONNECTED`.
+ */
+#define MQTT_SESSION_EVENT_SUBSCRIBE_LOST 8
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * The connection ended before this UNSUBSCRIBE's UNSUBACK: `packet_id`. Comes just before
+ * `MQTT_SESSION_EVENT_DISCONNECTED`.
+ */
+#define MQTT_SESSION_EVENT_UNSUBSCRIBE_LOST 9
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * The server did not resume the session on reconnect: the subscriptions the application
+ * had are gone; `subscriptions` lists them (`count` of them, each filter with the options
+ * it was granted) so that it can subscribe again.
+ */
+#define MQTT_SESSION_EVENT_SUBSCRIPTIONS_LOST 10
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * A re-authentication succeeded (5.0; not started through this ABI yet).
+ */
+#define MQTT_SESSION_EVENT_REAUTHENTICATED 11
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * The connection ended: `has_reason_code` and `reason_code` (sent by the server in a 5.0
+ * DISCONNECT, or the one this session sent when the server broke a rule; absent when the
+ * connection was lost), `by_server` (the server sent DISCONNECT). Close the socket; call
+ * `mqtt_session_connect()` on a new one to go on.
+ */
+#define MQTT_SESSION_EVENT_DISCONNECTED 12
+#endif
 
 /**
  * MsgType ADVERTISE (0x00).
@@ -547,7 +658,9 @@
  * packet breaks a rule or cannot be represented in the version asked for. MQTT-SN errors
  * (300 to 349) mean the datagram is dropped, unless `mqttsn_parse()` gave an answer to send.
  * MQTT-SN 2.0 errors (350 to 399) mean the datagram is refused; the reason code for the
- * DISCONNECT (or CONNACK) 2.0 may send first is `mqttsn2_error_reason_code()`.
+ * DISCONNECT (or CONNACK) 2.0 may send first is `mqttsn2_error_reason_code()`. Client
+ * session errors (400 to 439) mean the command was refused and nothing changed; snapshot
+ * errors (440 to 449) that a snapshot could not be read back.
  *
  * ```c
  * mqtt_status st = mqtt_decode(buf, len, &opts, &packet, &n);
@@ -565,9 +678,13 @@ typedef enum mqtt_status {
      */
     MQTT_NEED_MORE = 1,
     /**
-     * A list iterator has no more items.
+     * A list iterator has no more items; a session has no event waiting, or no deadline.
      */
     MQTT_END = 2,
+    /**
+     * `mqtt_session_data_to_send()` filled the buffer and more bytes wait: call it again.
+     */
+    MQTT_MORE_TO_SEND = 3,
     /**
      * A required pointer argument was NULL (or a view had a NULL pointer and a length).
      */
@@ -1034,7 +1151,111 @@ typedef enum mqtt_status {
      * MQTT-SN 2.0: another error (a rule added to the core after this header).
      */
     MQTT_ERR_SN2_OTHER = 399,
+    /**
+     * Session: the command needs a connection (CONNACK received): subscribe, unsubscribe,
+     * a QoS 0 publish; disconnect needs at least a CONNECT sent.
+     */
+    MQTT_ERR_SESSION_NOT_CONNECTED = 400,
+    /**
+     * Session: connect while connected or connecting (call
+     * `mqtt_session_connection_lost()` first).
+     */
+    MQTT_ERR_SESSION_ALREADY_CONNECTED = 401,
+    /**
+     * Session: every packet identifier is in use [MQTT-2.3.1-2].
+     */
+    MQTT_ERR_SESSION_NO_PACKET_ID = 402,
+    /**
+     * Session: the in-flight window and the queue behind it (`max_queued`) are full.
+     */
+    MQTT_ERR_SESSION_QUEUE_FULL = 403,
+    /**
+     * Session: the packet is larger than the server's Maximum Packet Size [MQTT-3.1.2-24].
+     */
+    MQTT_ERR_SESSION_PACKET_TOO_LARGE = 404,
+    /**
+     * Session: a QoS above the server's Maximum QoS [MQTT-3.2.2-11].
+     */
+    MQTT_ERR_SESSION_QOS_NOT_SUPPORTED = 405,
+    /**
+     * Session: retain, which the server does not support [MQTT-3.2.2-14].
+     */
+    MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED = 406,
+    /**
+     * Session: no received message waits for an acknowledgement with this identifier.
+     */
+    MQTT_ERR_SESSION_UNKNOWN_PACKET_ID = 407,
+    /**
+     * Session: another refusal (a rule added to the core after this header).
+     */
+    MQTT_ERR_SESSION_OTHER = 439,
+    /**
+     * Snapshot: not a session snapshot (no `MQCS` magic).
+     */
+    MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT = 440,
+    /**
+     * Snapshot: a format version this library does not read.
+     */
+    MQTT_ERR_SNAPSHOT_FORMAT = 441,
+    /**
+     * Snapshot: of a session of another protocol version than the configuration's.
+     */
+    MQTT_ERR_SNAPSHOT_VERSION = 442,
+    /**
+     * Snapshot: cut short, or a field that does not hold what it must.
+     */
+    MQTT_ERR_SNAPSHOT_CORRUPT = 443,
+    /**
+     * Snapshot: another error (a rule added to the core after this header).
+     */
+    MQTT_ERR_SNAPSHOT_OTHER = 449,
 } mqtt_status;
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * A client session: the MQTT protocol state of one client (packet identifiers, the QoS 1
+ * and 2 flows both ways and their resending after a reconnect, keep alive, topic aliases,
+ * flow control), with no socket and no clock of its own.
+ *
+ * Made by `mqtt_session_new()` or `mqtt_session_from_snapshot()`, ended by
+ * `mqtt_session_free()`. Opaque: only a pointer to it is handed out. Not thread-safe: use
+ * one session from one thread at a time (different sessions are independent).
+ *
+ * Every function taking a session takes `now`, the caller's millisecond tick (a
+ * `uint32_t` that may wrap, as firmware timers and `clock_gettime()` truncated give): the
+ * session keeps a 64-bit clock by adding the wrapped difference from the tick before, so a
+ * tick must be passed at least once every 2^31 ms (24.8 days); a tick older than the last
+ * one moves nothing.
+ *
+ * The loop of a client:
+ *
+ * ```c
+ * mqtt_session_config cfg = mqtt_session_config_default();
+ * mqtt_status st;
+ * mqtt_session *s = mqtt_session_new(&cfg, &st);
+ * mqtt_session_connect(s, tick());
+ * for (;;) {
+ *     uint8_t out[1024], in[1024];
+ *     size_t n;
+ *     uint32_t wait;
+ *     mqtt_session_event ev;
+ *     do {
+ *         st = mqtt_session_data_to_send(s, out, sizeof out, &n);
+ *         write_all(fd, out, n);
+ *     } while (st == MQTT_MORE_TO_SEND);
+ *     if (mqtt_session_next_timeout(s, tick(), NULL, &wait) != MQTT_OK) wait = 1000;
+ *     if (wait_readable(fd, wait)) {
+ *         ssize_t got = recv(fd, in, sizeof in, 0);
+ *         if (got <= 0) mqtt_session_connection_lost(s, tick());
+ *         else mqtt_session_receive(s, in, (size_t)got, tick());
+ *     }
+ *     mqtt_session_handle_timeout(s, tick());
+ *     while (mqtt_session_poll_event(s, &ev) == MQTT_OK) handle(&ev);
+ * }
+ * ```
+ */
+typedef struct mqtt_session mqtt_session;
+#endif
 
 /**
  * A view of bytes owned by someone else: a pointer and a length.
@@ -1502,6 +1723,200 @@ typedef struct mqtt_user_property {
      */
     struct mqtt_bytes value;
 } mqtt_user_property;
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * The settings of a client session, read once by `mqtt_session_new()` (the views are
+ * copied: they need not outlive the call). Start from `mqtt_session_config_default()` and
+ * change what you need.
+ *
+ * | field | default |
+ * |---|---|
+ * | version | `MQTT_V3_1_1` |
+ * | client_id | empty: the server assigns one (needs clean_start in 3.1.1) |
+ * | keep_alive | 60 s |
+ * | clean_start | true |
+ * | session_expiry_interval | 0 |
+ * | receive_maximum | 16 |
+ * | max_inflight | 16 |
+ * | max_queued | 1000 |
+ * | max_packet_size | 1048576 (1 MiB) |
+ * | topic_alias_maximum | 0 |
+ * | auto_ack | true |
+ * | request_problem_information | true |
+ * | username, password | absent (NULL `ptr`) |
+ * | has_will | false |
+ */
+typedef struct mqtt_session_config {
+    /**
+     * The protocol version spoken: `MQTT_V3_1`, `MQTT_V3_1_1` or `MQTT_V5`.
+     */
+    uint8_t version;
+    /**
+     * The client identifier (UTF-8); empty asks the server to assign one (3.1.1 with a
+     * clean session, and 5.0).
+     */
+    struct mqtt_bytes client_id;
+    /**
+     * Keep alive in seconds; 0 turns it off. With it, the session sends PINGREQ when
+     * nothing went out for that long, and reports the connection lost when no PINGRESP
+     * comes within as long again.
+     */
+    uint16_t keep_alive;
+    /**
+     * Start with a new session on the first CONNECT (a reconnect resumes the session when
+     * the server may hold one).
+     */
+    bool clean_start;
+    /**
+     * 5.0 Session Expiry Interval in seconds (0: the session ends with the connection;
+     * `0xFFFFFFFF`: never).
+     */
+    uint32_t session_expiry_interval;
+    /**
+     * How many QoS 1 and 2 messages the server may have unacknowledged towards us (5.0
+     * Receive Maximum); a server that exceeds it is disconnected with 0x93.
+     */
+    uint16_t receive_maximum;
+    /**
+     * How many of our QoS 1 and 2 messages may be in flight (in 5.0 the server's Receive
+     * Maximum, if lower, wins).
+     */
+    uint16_t max_inflight;
+    /**
+     * How many QoS 1 and 2 messages may wait behind the in-flight window (and while not
+     * connected) before `mqtt_session_publish()` refuses more with
+     * `MQTT_ERR_SESSION_QUEUE_FULL`.
+     */
+    size_t max_queued;
+    /**
+     * The largest packet accepted from the server, header included (5.0 Maximum Packet
+     * Size, and the limit of the session's decoder in every version); 0 means
+     * `MQTT_MAX_PACKET_SIZE`.
+     */
+    uint32_t max_packet_size;
+    /**
+     * The highest topic alias the server may use towards us (5.0; 0: none).
+     */
+    uint16_t topic_alias_maximum;
+    /**
+     * Acknowledge received QoS 1 and 2 messages as soon as they are delivered as events;
+     * false: call `mqtt_session_ack()` with the event's `ack_id` (the acknowledgements
+     * still go out in the order the messages came).
+     */
+    bool auto_ack;
+    /**
+     * 5.0 Request Problem Information; false asks the server to put a Reason String or
+     * User Properties only on PUBLISH, CONNACK and DISCONNECT.
+     */
+    bool request_problem_information;
+    /**
+     * The user name (UTF-8), or absent (NULL `ptr`).
+     */
+    struct mqtt_bytes username;
+    /**
+     * The password, or absent (NULL `ptr`); before 5.0 it needs a user name.
+     */
+    struct mqtt_bytes password;
+    /**
+     * A will is given in `will`.
+     */
+    bool has_will;
+    /**
+     * The will (topic, payload, QoS, retain, and 5.0 will properties), if `has_will`.
+     */
+    struct mqtt_will will;
+} mqtt_session_config;
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * An event of the session, from `mqtt_session_poll_event()`. `kind` (one of
+ * `MQTT_SESSION_EVENT_*`) says which fields are used; the others are zero.
+ *
+ * The views (`topic`, `payload`, the strings in `properties`) and the lists
+ * (`reason_codes`, `subscriptions`, the lists in `properties`) point into the session:
+ * valid until the next `mqtt_session_poll_event()` or `mqtt_session_free()`, whatever else
+ * is called meanwhile. Copy what you keep longer.
+ */
+typedef struct mqtt_session_event {
+    /**
+     * One of `MQTT_SESSION_EVENT_*`.
+     */
+    uint8_t kind;
+    /**
+     * CONNECTED: the server resumed a stored session.
+     */
+    bool session_present;
+    /**
+     * CONNECTION_REFUSED: the server answered a 5.0 CONNECT in MQTT 3.1.1: it does not
+     * speak 5.0; make a 3.1.1 session and retry.
+     */
+    bool server_speaks_v3;
+    /**
+     * CONNECTION_REFUSED, PUBLISHED, PUBLISH_FAILED (unless `session_lost`), DISCONNECTED
+     * (if `has_reason_code`): the reason code (an MQTT 5.0 value).
+     */
+    uint8_t reason_code;
+    /**
+     * DISCONNECTED: `reason_code` holds a reason (false: the connection was lost).
+     */
+    bool has_reason_code;
+    /**
+     * DISCONNECTED: the server sent DISCONNECT.
+     */
+    bool by_server;
+    /**
+     * PUBLISH_FAILED: the server did not resume the session the message was in flight in.
+     */
+    bool session_lost;
+    /**
+     * MESSAGE: the QoS, 0 to 2.
+     */
+    uint8_t qos;
+    /**
+     * MESSAGE: the RETAIN flag.
+     */
+    bool retain;
+    /**
+     * MESSAGE: the DUP flag (the server sent it before).
+     */
+    bool dup;
+    /**
+     * The packet identifier: MESSAGE (0 at QoS 0), PUBLISHED, PUBLISH_FAILED, SUBSCRIBED,
+     * UNSUBSCRIBED, SUBSCRIBE_LOST, UNSUBSCRIBE_LOST.
+     */
+    uint16_t packet_id;
+    /**
+     * MESSAGE with `auto_ack` off, QoS 1 or 2: the identifier to pass to
+     * `mqtt_session_ack()`; 0 otherwise.
+     */
+    uint16_t ack_id;
+    /**
+     * MESSAGE: the topic name (a topic alias already resolved).
+     */
+    struct mqtt_bytes topic;
+    /**
+     * MESSAGE: the payload.
+     */
+    struct mqtt_bytes payload;
+    /**
+     * SUBSCRIBED, UNSUBSCRIBED: the reason codes, a list of `uint8_t` (`items` is an array
+     * of `count` of them; or read them with `mqtt_list_next_reason_code()`).
+     */
+    struct mqtt_list reason_codes;
+    /**
+     * SUBSCRIBE_LOST (what it asked for), SUBSCRIPTIONS_LOST (each filter with the options
+     * it was granted): a list of `mqtt_subscription` (`items` is an array of `count`; or
+     * read them with `mqtt_list_next_subscription()`).
+     */
+    struct mqtt_list subscriptions;
+    /**
+     * CONNECTED: the CONNACK's properties; MESSAGE: the PUBLISH's (5.0; empty otherwise).
+     */
+    struct mqtt_properties properties;
+} mqtt_session_event;
+#endif
 
 /**
  * What `mqttsn_parse()` accepts beyond the specification's defaults.
@@ -2333,6 +2748,428 @@ struct mqtt_list mqtt_list_of_user_properties(const struct mqtt_user_property *i
  * ```
  */
 struct mqtt_list mqtt_list_of_subscription_identifiers(const uint32_t *items, size_t count);
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Creates a session with the settings in `*cfg` (copied: its views need not outlive the
+ * call), not connected yet. Returns NULL on error, with the reason in `*status` (which may
+ * be NULL): `MQTT_ERR_NULL_POINTER`, `MQTT_ERR_INVALID_ARGUMENT` (an unknown version), or
+ * the rule the CONNECT it would send breaks (`MQTT_ERR_INVALID_STRING`,
+ * `MQTT_ERR_PASSWORD_WITHOUT_USERNAME`, `MQTT_ERR_NOT_REPRESENTABLE` for will properties
+ * before 5.0, ...). Free it with `mqtt_session_free()`.
+ *
+ * ```c
+ * mqtt_session_config cfg = mqtt_session_config_default();
+ * mqtt_status st;
+ * cfg.client_id.ptr = (const uint8_t *)"sensor-1";
+ * cfg.client_id.len = 8;
+ * mqtt_session *s = mqtt_session_new(&cfg, &st);
+ * if (s == NULL) fprintf(stderr, "%s\n", mqtt_status_str(st));
+ * ```
+ *
+ * # Safety
+ * `cfg` must be NULL or readable, with every view in it valid; `status` NULL or writable.
+ */
+struct mqtt_session *mqtt_session_new(const struct mqtt_session_config *cfg,
+                                      enum mqtt_status *status);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Ends a session and frees it, with the views of its last event. NULL is ignored; a
+ * session must not be used (or freed) again afterwards.
+ *
+ * ```c
+ * mqtt_session_free(s);
+ * s = NULL;
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a session from `mqtt_session_new()` or `mqtt_session_from_snapshot()`
+ * not yet freed.
+ */
+void mqtt_session_free(struct mqtt_session *s);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Starts a connection: queues CONNECT (take it with `mqtt_session_data_to_send()` once the
+ * socket is open). The first one starts as the configuration says; a reconnect resumes the
+ * session when the server may hold one. Bytes of an earlier connection not yet taken are
+ * dropped. Fails with `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting
+ * (call `mqtt_session_connection_lost()` first).
+ *
+ * ```c
+ * if (mqtt_session_connect(s, tick()) != MQTT_OK) abort();
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session.
+ */
+enum mqtt_status mqtt_session_connect(struct mqtt_session *s, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Publishes `payload` to `topic` at `qos` (0 to 2), retained or not. QoS 0 needs a
+ * connection (`MQTT_ERR_SESSION_NOT_CONNECTED` otherwise) and gives packet identifier 0;
+ * QoS 1 and 2 get their identifier at once in `*packet_id` (NULL if not wanted) and are
+ * sent when the connection and the in-flight window allow, or wait in the queue (across
+ * reconnects) until then; their end is reported as `MQTT_SESSION_EVENT_PUBLISHED` or
+ * `MQTT_SESSION_EVENT_PUBLISH_FAILED` with that identifier. The topic and payload are
+ * copied. Nothing is queued on an error.
+ *
+ * ```c
+ * uint16_t id;
+ * mqtt_session_publish(s, (const uint8_t *)"PV/sunshine", 11, (const uint8_t *)"42", 2,
+ *                      1, false, tick(), &id);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `topic` NULL or readable for `topic_len` bytes;
+ * `payload` NULL (with `payload_len` 0) or readable for `payload_len` bytes; `packet_id`
+ * NULL or writable.
+ */
+enum mqtt_status mqtt_session_publish(struct mqtt_session *s,
+                                      const uint8_t *topic,
+                                      size_t topic_len,
+                                      const uint8_t *payload,
+                                      size_t payload_len,
+                                      uint8_t qos,
+                                      bool retain,
+                                      uint32_t now,
+                                      uint16_t *packet_id);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Publishes a PUBLISH the caller filled (`mqtt_packet_init(&p, MQTT_PACKET_PUBLISH)`), for
+ * 5.0 properties (Message Expiry Interval, Response Topic, User Properties, ...): as
+ * `mqtt_session_publish()`, with the packet's `topic`, `payload`, `qos`, `retain` and
+ * `properties`; its `packet_id`, `dup` and Topic Alias are the session's to set. Everything
+ * is copied.
+ *
+ * ```c
+ * mqtt_packet p;
+ * mqtt_packet_init(&p, MQTT_PACKET_PUBLISH);
+ * p.topic = topic; p.payload = payload; p.qos = 1;
+ * p.properties.has_message_expiry_interval = true;
+ * p.properties.message_expiry_interval = 60;
+ * mqtt_session_publish_packet(s, &p, tick(), &id);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `packet` NULL or readable, with every view and list
+ * in it valid; `packet_id` NULL or writable.
+ */
+enum mqtt_status mqtt_session_publish_packet(struct mqtt_session *s,
+                                             const struct mqtt_packet *packet,
+                                             uint32_t now,
+                                             uint16_t *packet_id);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Subscribes to the `count` filters in `subs` (filter, QoS and 5.0 options each); the
+ * SUBSCRIBE's identifier goes to `*packet_id` (NULL if not wanted), which
+ * `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter. Needs a
+ * connection. Everything is copied.
+ *
+ * ```c
+ * mqtt_subscription sub = {{(const uint8_t *)"PV/#", 4}, 2, false, false, 0};
+ * uint16_t id;
+ * mqtt_session_subscribe(s, &sub, 1, tick(), &id);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `subs` NULL or readable for `count` elements, with
+ * every view in them valid; `packet_id` NULL or writable.
+ */
+enum mqtt_status mqtt_session_subscribe(struct mqtt_session *s,
+                                        const struct mqtt_subscription *subs,
+                                        size_t count,
+                                        uint32_t now,
+                                        uint16_t *packet_id);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Unsubscribes from the `count` topic filters in `filters`; the UNSUBSCRIBE's identifier
+ * goes to `*packet_id` (NULL if not wanted), which `MQTT_SESSION_EVENT_UNSUBSCRIBED`
+ * carries. Needs a connection. Everything is copied.
+ *
+ * ```c
+ * mqtt_bytes f = {(const uint8_t *)"PV/#", 4};
+ * mqtt_session_unsubscribe(s, &f, 1, tick(), NULL);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `filters` NULL or readable for `count` elements,
+ * with every view in them valid; `packet_id` NULL or writable.
+ */
+enum mqtt_status mqtt_session_unsubscribe(struct mqtt_session *s,
+                                          const struct mqtt_bytes *filters,
+                                          size_t count,
+                                          uint32_t now,
+                                          uint16_t *packet_id);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Acknowledges a received QoS 1 or 2 message, by the `ack_id` of its
+ * `MQTT_SESSION_EVENT_MESSAGE` (with `auto_ack` off). The acknowledgements go out in the
+ * order the messages came: one given early waits for those before it.
+ * `MQTT_ERR_SESSION_UNKNOWN_PACKET_ID` when no message waits for this one.
+ *
+ * ```c
+ * if (ev.kind == MQTT_SESSION_EVENT_MESSAGE && ev.ack_id && stored(&ev))
+ *     mqtt_session_ack(s, ev.ack_id, tick());
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session.
+ */
+enum mqtt_status mqtt_session_ack(struct mqtt_session *s, uint16_t packet_id, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Ends the connection normally: queues DISCONNECT (no will is published); write it, then
+ * close the socket. `MQTT_SESSION_EVENT_DISCONNECTED` follows. What is in flight is kept
+ * for the next `mqtt_session_connect()`. `MQTT_ERR_SESSION_NOT_CONNECTED` when there is no
+ * connection (nor a CONNECT sent).
+ *
+ * ```c
+ * mqtt_session_disconnect(s, tick());
+ * while (mqtt_session_data_to_send(s, out, sizeof out, &n) == MQTT_MORE_TO_SEND) ...
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session.
+ */
+enum mqtt_status mqtt_session_disconnect(struct mqtt_session *s, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * The connection was lost (the socket closed or failed, or the caller closed it): bytes
+ * not yet written are dropped, and `MQTT_SESSION_EVENT_DISCONNECTED` follows if it was
+ * open. What is in flight stays, to be resent after the next `mqtt_session_connect()` if
+ * the server resumes the session.
+ *
+ * ```c
+ * if (recv(fd, in, sizeof in, 0) <= 0) mqtt_session_connection_lost(s, tick());
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session.
+ */
+enum mqtt_status mqtt_session_connection_lost(struct mqtt_session *s, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Bytes arrived from the server, in any chunks. They are handled at once: events and
+ * answers (acknowledgements, PUBRELs, ...) follow. A server that breaks a rule is answered
+ * (5.0: DISCONNECT with the reason code) and `MQTT_SESSION_EVENT_DISCONNECTED` says so;
+ * the return value is `MQTT_OK` either way. Bytes while no connection is open are ignored.
+ *
+ * ```c
+ * ssize_t n = recv(fd, in, sizeof in, 0);
+ * if (n > 0) mqtt_session_receive(s, in, (size_t)n, tick());
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `data` NULL or readable for `len` bytes.
+ */
+enum mqtt_status mqtt_session_receive(struct mqtt_session *s,
+                                      const uint8_t *data,
+                                      size_t len,
+                                      uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Time has passed: sends PINGREQ when nothing went out for the keep alive, and reports the
+ * connection lost (`MQTT_SESSION_EVENT_DISCONNECTED` without a reason) when no PINGRESP
+ * came within another keep alive, or no CONNACK in time. Call it at the deadline
+ * `mqtt_session_next_timeout()` gives (calling it earlier or more often is harmless).
+ *
+ * ```c
+ * mqtt_session_handle_timeout(s, tick());
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session.
+ */
+enum mqtt_status mqtt_session_handle_timeout(struct mqtt_session *s, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * When `mqtt_session_handle_timeout()` must be called next: `MQTT_OK` with the tick of the
+ * deadline in `*deadline` and the milliseconds from `now` to it in `*wait_ms` (0 when it
+ * has passed; counted from the latest tick given when `now` is older), or `MQTT_END` when
+ * there is none (no connection, or no keep alive), both then set to 0. Either out pointer
+ * may be NULL. A deadline is at most 65535 s away, so its tick is never ambiguous.
+ *
+ * ```c
+ * uint32_t wait;
+ * int timeout_ms = mqtt_session_next_timeout(s, tick(), NULL, &wait) == MQTT_OK ? (int)wait : -1;
+ * poll(&pfd, 1, timeout_ms);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `deadline` and `wait_ms` NULL or writable.
+ */
+enum mqtt_status mqtt_session_next_timeout(struct mqtt_session *s,
+                                           uint32_t now,
+                                           uint32_t *deadline,
+                                           uint32_t *wait_ms);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Copies the bytes to write to the connection into `buf`, as many as its `cap` bytes
+ * hold, in order; `*written` says how many. Returns `MQTT_OK` when nothing more waits
+ * (`*written` may be 0), or `MQTT_MORE_TO_SEND` when the rest waits for the next call.
+ * Bytes copied out are the caller's to write: the session does not see the socket, so
+ * keep what a short `send()` left and write it first.
+ *
+ * ```c
+ * uint8_t out[512];
+ * size_t n;
+ * mqtt_status st;
+ * do {
+ *     st = mqtt_session_data_to_send(s, out, sizeof out, &n);
+ *     write_all(fd, out, n);
+ * } while (st == MQTT_MORE_TO_SEND);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `buf` NULL or writable for `cap` bytes; `written`
+ * NULL or writable.
+ */
+enum mqtt_status mqtt_session_data_to_send(struct mqtt_session *s,
+                                           uint8_t *buf,
+                                           size_t cap,
+                                           size_t *written);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * The next event, in the order they happened: `MQTT_OK` with it in `*out`, or `MQTT_END`
+ * when none waits (`*out` cleared, kind `MQTT_SESSION_EVENT_NONE`). Its views and lists
+ * stay valid until the next `mqtt_session_poll_event()` or `mqtt_session_free()`.
+ *
+ * ```c
+ * mqtt_session_event ev;
+ * while (mqtt_session_poll_event(s, &ev) == MQTT_OK)
+ *     if (ev.kind == MQTT_SESSION_EVENT_MESSAGE)
+ *         printf("%.*s\n", (int)ev.payload.len, (const char *)ev.payload.ptr);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `out` NULL or writable.
+ */
+enum mqtt_status mqtt_session_poll_event(struct mqtt_session *s, struct mqtt_session_event *out);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Whether CONNACK accepted the connection and it has not ended; false for NULL.
+ *
+ * ```c
+ * if (mqtt_session_is_connected(s)) publish_readings(s);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session.
+ */
+bool mqtt_session_is_connected(const struct mqtt_session *s);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * How many QoS 1 and 2 messages of ours are in flight (sent, not completed) and queued
+ * behind the window (or waiting for a connection). Either out pointer may be NULL.
+ *
+ * ```c
+ * size_t in_flight, queued;
+ * mqtt_session_pending(s, &in_flight, &queued);
+ * if (in_flight + queued == 0) mqtt_session_disconnect(s, tick());
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `in_flight` and `queued` NULL or writable.
+ */
+enum mqtt_status mqtt_session_pending(const struct mqtt_session *s,
+                                      size_t *in_flight,
+                                      size_t *queued);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * The session's state as bytes, to keep across a restart (what is in flight and queued,
+ * the QoS 2 messages received and not released, the granted subscriptions, the client
+ * identifier): restore it with `mqtt_session_from_snapshot()`. With `buf` NULL and `cap`
+ * 0, only the size is put in `*len`; with a `cap` too small, `MQTT_ERR_BUFFER_TOO_SMALL`
+ * with the size in `*len` and nothing written.
+ *
+ * ```c
+ * size_t need;
+ * mqtt_session_snapshot(s, NULL, 0, &need);
+ * uint8_t *snap = malloc(need);
+ * mqtt_session_snapshot(s, snap, need, &need);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; `buf` NULL or writable for `cap` bytes; `len` NULL
+ * or writable.
+ */
+enum mqtt_status mqtt_session_snapshot(const struct mqtt_session *s,
+                                       uint8_t *buf,
+                                       size_t cap,
+                                       size_t *len);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * A session restored from the bytes of `mqtt_session_snapshot()`, with the settings in
+ * `*cfg` (whose version must be the snapshot's; the client identifier is the snapshot's).
+ * Call `mqtt_session_connect()` to resume: what was in flight is resent if the server kept
+ * the session. Returns NULL on error, with the reason in `*status` (NULL if not wanted):
+ * the errors of `mqtt_session_new()`, or `MQTT_ERR_SNAPSHOT_*`.
+ *
+ * ```c
+ * mqtt_session *s = mqtt_session_from_snapshot(&cfg, snap, snap_len, &st);
+ * ```
+ *
+ * # Safety
+ * `cfg` must be NULL or readable, with every view in it valid; `data` NULL or readable for
+ * `len` bytes; `status` NULL or writable.
+ */
+struct mqtt_session *mqtt_session_from_snapshot(const struct mqtt_session_config *cfg,
+                                                const uint8_t *data,
+                                                size_t len,
+                                                enum mqtt_status *status);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * The default settings (see `mqtt_session_config`): MQTT 3.1.1, no client identifier (the
+ * server assigns one), keep alive 60 s, clean start, 16 in flight each way with 1000
+ * queued, 1 MiB packets, automatic acknowledgement, no user name, password or will.
+ *
+ * ```c
+ * mqtt_session_config cfg = mqtt_session_config_default();
+ * cfg.version = MQTT_V5;
+ * cfg.client_id.ptr = (const uint8_t *)"sensor-1";
+ * cfg.client_id.len = 8;
+ * ```
+ */
+struct mqtt_session_config mqtt_session_config_default(void);
+#endif
 
 /**
  * Parses one MQTT-SN 1.2 datagram into `*out`, whose views point into `buf`.

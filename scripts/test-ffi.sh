@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Tests the C ABI (mqtt-codec-ffi) from C: builds the library, checks the header as C99 and
-# C++, runs the C tests under AddressSanitizer + UndefinedBehaviorSanitizer, under valgrind,
-# and linked dynamically, then runs examples/pubsub.c against a local mosquitto in MQTT 3.1.1
-# and 5.0. Installs what it needs (Debian, as root). Ends with "N passed, M failed".
+# C++, runs the C tests (the codec, MQTT-SN, and the client session against a scripted
+# server) under AddressSanitizer + UndefinedBehaviorSanitizer, under valgrind, and linked
+# dynamically, then runs examples/pubsub.c (a client on the session, built with the same
+# sanitizers) against a local mosquitto in MQTT 3.1.1 and 5.0. Installs what it needs
+# (Debian, as root). Ends with "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -100,8 +102,9 @@ fi
 
 # --- pubsub against mosquitto ------------------------------------------------------------
 step "examples/pubsub.c against mosquitto"
-gcc "${CFLAGS[@]}" mqtt-codec-ffi/examples/pubsub.c "$lib/libmqtt_codec.a" "${LIBS[@]}" -o "$work/pubsub" &&
-    ok "pubsub.c builds" || bad "pubsub.c build"
+gcc "${CFLAGS[@]}" -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+    mqtt-codec-ffi/examples/pubsub.c "$lib/libmqtt_codec.a" "${LIBS[@]}" -o "$work/pubsub" &&
+    ok "pubsub.c builds (with ASan/UBSan)" || bad "pubsub.c build"
 
 port=""
 for _ in $(seq 1 20); do
@@ -125,7 +128,7 @@ else
     echo "mosquitto on port $port"
     for flag in "" "-5"; do
         name=${flag:+5.0}; name=${name:-3.1.1}
-        if out=$(timeout 20 "$work/pubsub" $flag -p "$port" 2>&1); then
+        if out=$(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 timeout 20 "$work/pubsub" $flag -p "$port" 2>&1); then
             echo "$out"
             want=("CONNACK reason 0x00" "SUBACK 1 granted QoS 2"
                 "RECEIVED PV/sunshine qos=0 payload=qos0" "RECEIVED PV/sunshine qos=1 payload=qos1"

@@ -1,8 +1,13 @@
 /*
- * pubsub: a small MQTT client over POSIX sockets using libmqtt_codec.
+ * pubsub: a small MQTT client over POSIX sockets on the client session of libmqtt_codec
+ * (mqtt_session_*). The session keeps the protocol: packet identifiers, the QoS 1 and QoS 2
+ * handshakes both ways, keep alive. This file moves bytes between it and the socket, gives
+ * it the time, and reacts to its events.
  *
- * Connects, subscribes to PV/#, publishes PV/sunshine at QoS 0, 1 and 2 (completing the
- * QoS 1 and QoS 2 handshakes both ways) and prints what it receives.
+ * Connects, subscribes to PV/# at QoS 2, publishes PV/sunshine at QoS 0, 1 and 2 (to
+ * itself, through the broker), prints the events, and the QoS 2 steps the session answers
+ * by itself (PUBREC, PUBREL: read off the wire with a decoder, since they make no event),
+ * then disconnects.
  *
  *   pubsub [-5] [-h 127.0.0.1] [-p 1883]      (-5: MQTT 5.0, default 3.1.1)
  */
@@ -12,75 +17,135 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 static int fd = -1;
-static uint8_t version = MQTT_V3_1_1;
-
-static mqtt_bytes S(const char *s) {
-    mqtt_bytes b;
-    b.ptr = (const uint8_t *)s;
-    b.len = strlen(s);
-    return b;
-}
+static mqtt_session *session;
+static mqtt_decoder *trace; /* the packets received, for the steps that make no event */
+static uint16_t qos1_id, qos2_id;
+static int received, puback, pubcomp, pubrel;
 
 static void die(const char *what, mqtt_status st) {
     fprintf(stderr, "pubsub: %s: %s\n", what, mqtt_status_str(st));
     exit(1);
 }
 
-/* Encodes `p` (size first) and sends it. */
-static void send_packet(const mqtt_packet *p) {
-    uint8_t buf[256];
-    size_t len, sent = 0;
-    mqtt_status st = mqtt_encoded_len(p, version, &len);
-    if (st != MQTT_OK) die("encoded_len", st);
-    if (len > sizeof buf) die("packet too big", MQTT_ERR_BUFFER_TOO_SMALL);
-    st = mqtt_encode(p, version, buf, sizeof buf, &len);
-    if (st != MQTT_OK) die("encode", st);
-    while (sent < len) {
-        ssize_t n = send(fd, buf + sent, len - sent, 0);
-        if (n <= 0) {
-            perror("send");
-            exit(1);
+/* The session's clock: a millisecond tick that may wrap (it only needs differences). */
+static uint32_t tick(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+}
+
+/* Writes everything the session has to send. */
+static void flush(void) {
+    uint8_t out[512];
+    size_t n, sent;
+    mqtt_status st;
+    do {
+        st = mqtt_session_data_to_send(session, out, sizeof out, &n);
+        if (st != MQTT_OK && st != MQTT_MORE_TO_SEND) die("data_to_send", st);
+        for (sent = 0; sent < n;) {
+            ssize_t w = send(fd, out + sent, n - sent, 0);
+            if (w <= 0) {
+                perror("send");
+                exit(1);
+            }
+            sent += (size_t)w;
         }
-        sent += (size_t)n;
+    } while (st == MQTT_MORE_TO_SEND);
+}
+
+static void publish(uint8_t qos, const char *payload, uint16_t *id) {
+    mqtt_status st = mqtt_session_publish(session, (const uint8_t *)"PV/sunshine", 11,
+                                          (const uint8_t *)payload, strlen(payload), qos, false,
+                                          tick(), id);
+    if (st != MQTT_OK) die("publish", st);
+}
+
+/* Prints the QoS 2 steps in the bytes received, which the session answers by itself. */
+static void trace_received(const uint8_t *data, size_t n) {
+    mqtt_packet p;
+    mqtt_status st;
+    if ((st = mqtt_decoder_feed(trace, data, n)) != MQTT_OK) die("trace", st);
+    while ((st = mqtt_decoder_next(trace, &p)) == MQTT_OK) {
+        if (p.packet_type == MQTT_PACKET_PUBREC) printf("PUBREC %u\n", p.packet_id);
+        if (p.packet_type == MQTT_PACKET_PUBREL) {
+            printf("PUBREL %u\n", p.packet_id);
+            pubrel = 1;
+        }
     }
+    if (st != MQTT_NEED_MORE) die("trace", st);
 }
 
-static void send_ack(uint8_t type, uint16_t id) {
-    mqtt_packet p;
-    mqtt_packet_init(&p, type);
-    p.packet_id = id;
-    send_packet(&p);
-}
-
-static void publish(uint8_t qos, uint16_t id, const char *payload) {
-    mqtt_packet p;
-    mqtt_packet_init(&p, MQTT_PACKET_PUBLISH);
-    p.topic = S("PV/sunshine");
-    p.qos = qos;
-    p.packet_id = qos ? id : 0;
-    p.payload = S(payload);
-    send_packet(&p);
+static void on_event(const mqtt_session_event *ev) {
+    mqtt_subscription sub;
+    mqtt_status st;
+    switch (ev->kind) {
+    case MQTT_SESSION_EVENT_CONNECTED:
+        printf("CONNACK reason 0x00\n");
+        memset(&sub, 0, sizeof sub);
+        sub.filter.ptr = (const uint8_t *)"PV/#";
+        sub.filter.len = 4;
+        sub.qos = 2;
+        if ((st = mqtt_session_subscribe(session, &sub, 1, tick(), NULL)) != MQTT_OK)
+            die("subscribe", st);
+        break;
+    case MQTT_SESSION_EVENT_CONNECTION_REFUSED:
+        printf("CONNACK reason 0x%02x\n", ev->reason_code);
+        if (ev->server_speaks_v3) fprintf(stderr, "pubsub: the broker speaks 3.1.1 only\n");
+        exit(1);
+    case MQTT_SESSION_EVENT_SUBSCRIBED:
+        printf("SUBACK %u granted QoS %u\n", ev->packet_id,
+               ev->reason_codes.count ? ((const uint8_t *)ev->reason_codes.items)[0] : 0xFF);
+        publish(0, "qos0", NULL);
+        publish(1, "qos1", &qos1_id);
+        publish(2, "qos2", &qos2_id);
+        break;
+    case MQTT_SESSION_EVENT_MESSAGE:
+        printf("RECEIVED %.*s qos=%u payload=%.*s\n", (int)ev->topic.len,
+               (const char *)ev->topic.ptr, ev->qos, (int)ev->payload.len,
+               (const char *)ev->payload.ptr);
+        received++;
+        break;
+    case MQTT_SESSION_EVENT_PUBLISHED:
+        if (ev->packet_id == qos1_id) {
+            printf("PUBACK %u\n", ev->packet_id);
+            puback = 1;
+        } else if (ev->packet_id == qos2_id) {
+            printf("PUBCOMP %u\n", ev->packet_id);
+            pubcomp = 1;
+        }
+        break;
+    case MQTT_SESSION_EVENT_PUBLISH_FAILED:
+        fprintf(stderr, "pubsub: message %u failed (reason 0x%02x)\n", ev->packet_id,
+                ev->reason_code);
+        exit(1);
+    case MQTT_SESSION_EVENT_DISCONNECTED:
+        fprintf(stderr, "pubsub: disconnected (%s, reason 0x%02x)\n",
+                ev->by_server ? "by the broker" : "by us", ev->reason_code);
+        exit(1);
+    default:
+        break;
+    }
 }
 
 int main(int argc, char **argv) {
     const char *host = "127.0.0.1";
     int port = 1883, i;
+    uint8_t version = MQTT_V3_1_1;
     struct sockaddr_in addr;
-    struct timeval tv;
+    mqtt_session_config cfg = mqtt_session_config_default();
     mqtt_decode_options opts;
-    mqtt_decoder *d;
-    mqtt_packet p;
-    mqtt_subscription sub;
+    mqtt_session_event ev;
     mqtt_status st;
-    int received = 0, puback = 0, pubcomp = 0, incoming_qos2_done = 0, subscribed = 0;
+    uint32_t start;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-5") == 0) version = MQTT_V5;
@@ -101,94 +166,55 @@ int main(int argc, char **argv) {
         perror("connect");
         return 1;
     }
-    tv.tv_sec = 5;
-    tv.tv_usec = 0;
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 
+    cfg.version = version;
+    cfg.client_id.ptr = (const uint8_t *)(version == MQTT_V5 ? "pv-pubsub-5" : "pv-pubsub-311");
+    cfg.client_id.len = strlen((const char *)cfg.client_id.ptr);
+    cfg.keep_alive = 30;
+    if ((session = mqtt_session_new(&cfg, &st)) == NULL) die("session", st);
     opts.version = version;
     opts.role = MQTT_ROLE_CLIENT;
     opts.max_packet_size = 65536;
-    if ((st = mqtt_decoder_new(&opts, &d)) != MQTT_OK) die("decoder", st);
+    if ((st = mqtt_decoder_new(&opts, &trace)) != MQTT_OK) die("decoder", st);
 
-    /* CONNECT */
-    mqtt_packet_init(&p, MQTT_PACKET_CONNECT);
-    p.clean_start = true;
-    p.keep_alive = 30;
-    p.client_id = S(version == MQTT_V5 ? "pv-pubsub-5" : "pv-pubsub-311");
-    send_packet(&p);
-
-    while (!(received == 3 && puback && pubcomp && incoming_qos2_done)) {
-        uint8_t chunk[512];
-        ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-        if (n <= 0) {
-            fprintf(stderr, "pubsub: connection closed or timed out\n");
+    start = tick();
+    if ((st = mqtt_session_connect(session, start)) != MQTT_OK) die("connect", st);
+    while (!(received == 3 && puback && pubcomp && pubrel)) {
+        struct pollfd pfd;
+        uint32_t wait = 1000, now;
+        flush();
+        now = tick();
+        if (now - start > 10000) {
+            fprintf(stderr, "pubsub: timed out\n");
             return 1;
         }
-        if ((st = mqtt_decoder_feed(d, chunk, (size_t)n)) != MQTT_OK) die("feed", st);
-        while ((st = mqtt_decoder_next(d, &p)) == MQTT_OK) {
-            switch (p.packet_type) {
-            case MQTT_PACKET_CONNACK:
-                printf("CONNACK reason 0x%02x\n", p.reason_code);
-                if (p.reason_code != 0) return 1;
-                mqtt_packet_init(&p, MQTT_PACKET_SUBSCRIBE);
-                p.packet_id = 1;
-                memset(&sub, 0, sizeof sub);
-                sub.filter = S("PV/#");
-                sub.qos = 2;
-                p.subscriptions = mqtt_list_of_subscriptions(&sub, 1);
-                send_packet(&p);
-                break;
-            case MQTT_PACKET_SUBACK: {
-                mqtt_list_iter it;
-                uint8_t rc = 0xFF;
-                mqtt_list_iter_init(&it, &p.reason_codes);
-                mqtt_list_next_reason_code(&it, &rc);
-                printf("SUBACK %u granted QoS %u\n", p.packet_id, rc);
-                if (!subscribed) {
-                    subscribed = 1;
-                    publish(0, 0, "qos0");
-                    publish(1, 2, "qos1");
-                    publish(2, 3, "qos2");
-                }
-                break;
+        if (mqtt_session_next_timeout(session, now, NULL, &wait) != MQTT_OK || wait > 1000)
+            wait = 1000;
+        pfd.fd = fd;
+        pfd.events = POLLIN;
+        if (poll(&pfd, 1, (int)wait) > 0) {
+            uint8_t chunk[512];
+            ssize_t n = recv(fd, chunk, sizeof chunk, 0);
+            if (n <= 0) {
+                mqtt_session_connection_lost(session, tick());
+                fprintf(stderr, "pubsub: connection closed\n");
+                return 1;
             }
-            case MQTT_PACKET_PUBLISH:
-                printf("RECEIVED %.*s qos=%u payload=%.*s\n", (int)p.topic.len,
-                       (const char *)p.topic.ptr, p.qos, (int)p.payload.len,
-                       (const char *)p.payload.ptr);
-                received++;
-                if (p.qos == 1) send_ack(MQTT_PACKET_PUBACK, p.packet_id);
-                if (p.qos == 2) send_ack(MQTT_PACKET_PUBREC, p.packet_id);
-                break;
-            case MQTT_PACKET_PUBREL:
-                printf("PUBREL %u\n", p.packet_id);
-                send_ack(MQTT_PACKET_PUBCOMP, p.packet_id);
-                incoming_qos2_done = 1;
-                break;
-            case MQTT_PACKET_PUBACK:
-                printf("PUBACK %u\n", p.packet_id);
-                puback = 1;
-                break;
-            case MQTT_PACKET_PUBREC:
-                printf("PUBREC %u\n", p.packet_id);
-                send_ack(MQTT_PACKET_PUBREL, p.packet_id);
-                break;
-            case MQTT_PACKET_PUBCOMP:
-                printf("PUBCOMP %u\n", p.packet_id);
-                pubcomp = 1;
-                break;
-            default:
-                printf("packet type %u\n", p.packet_type);
-                break;
-            }
+            trace_received(chunk, (size_t)n);
+            mqtt_session_receive(session, chunk, (size_t)n, tick());
         }
-        if (st != MQTT_NEED_MORE) die("decode", st);
+        mqtt_session_handle_timeout(session, tick());
+        while (mqtt_session_poll_event(session, &ev) == MQTT_OK) on_event(&ev);
     }
 
-    mqtt_packet_init(&p, MQTT_PACKET_DISCONNECT);
-    send_packet(&p);
-    mqtt_decoder_free(d);
+    /* The PUBCOMP of the broker's QoS 2 message, then DISCONNECT. */
+    if ((st = mqtt_session_disconnect(session, tick())) != MQTT_OK) die("disconnect", st);
+    flush();
     close(fd);
+    while (mqtt_session_poll_event(session, &ev) == MQTT_OK)
+        if (ev.kind != MQTT_SESSION_EVENT_DISCONNECTED) on_event(&ev);
+    mqtt_session_free(session);
+    mqtt_decoder_free(trace);
     printf("DONE %s\n", version == MQTT_V5 ? "5.0" : "3.1.1");
     return 0;
 }

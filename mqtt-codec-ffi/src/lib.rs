@@ -10,7 +10,8 @@
 //! the caller's buffer (one-shot, [`mqtt_decode`], no allocation) or into a streaming
 //! [`mqtt_decoder`]. Encoding takes an [`mqtt_packet`] the caller filled: the exact size first
 //! ([`mqtt_encoded_len`]), then the bytes into the caller's buffer ([`mqtt_encode`]), with no
-//! allocation.
+//! allocation. On hosts, [`mqtt_session`] (feature `session`) is the client session over
+//! it: the core's sans-IO MQTT client state machine behind an opaque pointer.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![deny(missing_docs)]
@@ -26,6 +27,8 @@ mod decode;
 mod decoder;
 mod encode;
 mod list;
+#[cfg(feature = "session")]
+mod session;
 mod sn;
 mod sn2;
 mod status;
@@ -37,6 +40,8 @@ pub use decode::*;
 pub use decoder::*;
 pub use encode::*;
 pub use list::*;
+#[cfg(feature = "session")]
+pub use session::*;
 pub use sn::*;
 pub use sn2::*;
 pub use status::mqtt_status;

@@ -14,7 +14,9 @@ use core::ffi::{c_char, c_int};
 /// packet breaks a rule or cannot be represented in the version asked for. MQTT-SN errors
 /// (300 to 349) mean the datagram is dropped, unless `mqttsn_parse()` gave an answer to send.
 /// MQTT-SN 2.0 errors (350 to 399) mean the datagram is refused; the reason code for the
-/// DISCONNECT (or CONNACK) 2.0 may send first is `mqttsn2_error_reason_code()`.
+/// DISCONNECT (or CONNACK) 2.0 may send first is `mqttsn2_error_reason_code()`. Client
+/// session errors (400 to 439) mean the command was refused and nothing changed; snapshot
+/// errors (440 to 449) that a snapshot could not be read back.
 ///
 /// ```c
 /// mqtt_status st = mqtt_decode(buf, len, &opts, &packet, &n);
@@ -28,8 +30,10 @@ pub enum mqtt_status {
     /// Not enough bytes yet: a one-shot decode reports how many more it needs; a streaming
     /// decoder has no complete packet buffered.
     MQTT_NEED_MORE = 1,
-    /// A list iterator has no more items.
+    /// A list iterator has no more items; a session has no event waiting, or no deadline.
     MQTT_END = 2,
+    /// `mqtt_session_data_to_send()` filled the buffer and more bytes wait: call it again.
+    MQTT_MORE_TO_SEND = 3,
     /// A required pointer argument was NULL (or a view had a NULL pointer and a length).
     MQTT_ERR_NULL_POINTER = 10,
     /// The output buffer is too small; the size needed is reported.
@@ -270,6 +274,36 @@ pub enum mqtt_status {
     MQTT_ERR_SN2_FIELD_TOO_LONG = 373,
     /// MQTT-SN 2.0: another error (a rule added to the core after this header).
     MQTT_ERR_SN2_OTHER = 399,
+    /// Session: the command needs a connection (CONNACK received): subscribe, unsubscribe,
+    /// a QoS 0 publish; disconnect needs at least a CONNECT sent.
+    MQTT_ERR_SESSION_NOT_CONNECTED = 400,
+    /// Session: connect while connected or connecting (call
+    /// `mqtt_session_connection_lost()` first).
+    MQTT_ERR_SESSION_ALREADY_CONNECTED = 401,
+    /// Session: every packet identifier is in use [MQTT-2.3.1-2].
+    MQTT_ERR_SESSION_NO_PACKET_ID = 402,
+    /// Session: the in-flight window and the queue behind it (`max_queued`) are full.
+    MQTT_ERR_SESSION_QUEUE_FULL = 403,
+    /// Session: the packet is larger than the server's Maximum Packet Size [MQTT-3.1.2-24].
+    MQTT_ERR_SESSION_PACKET_TOO_LARGE = 404,
+    /// Session: a QoS above the server's Maximum QoS [MQTT-3.2.2-11].
+    MQTT_ERR_SESSION_QOS_NOT_SUPPORTED = 405,
+    /// Session: retain, which the server does not support [MQTT-3.2.2-14].
+    MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED = 406,
+    /// Session: no received message waits for an acknowledgement with this identifier.
+    MQTT_ERR_SESSION_UNKNOWN_PACKET_ID = 407,
+    /// Session: another refusal (a rule added to the core after this header).
+    MQTT_ERR_SESSION_OTHER = 439,
+    /// Snapshot: not a session snapshot (no `MQCS` magic).
+    MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT = 440,
+    /// Snapshot: a format version this library does not read.
+    MQTT_ERR_SNAPSHOT_FORMAT = 441,
+    /// Snapshot: of a session of another protocol version than the configuration's.
+    MQTT_ERR_SNAPSHOT_VERSION = 442,
+    /// Snapshot: cut short, or a field that does not hold what it must.
+    MQTT_ERR_SNAPSHOT_CORRUPT = 443,
+    /// Snapshot: another error (a rule added to the core after this header).
+    MQTT_ERR_SNAPSHOT_OTHER = 449,
 }
 
 use mqtt_status::*;
@@ -279,6 +313,7 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_OK,
     MQTT_NEED_MORE,
     MQTT_END,
+    MQTT_MORE_TO_SEND,
     MQTT_ERR_NULL_POINTER,
     MQTT_ERR_BUFFER_TOO_SMALL,
     MQTT_ERR_INVALID_ARGUMENT,
@@ -392,6 +427,20 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_ERR_SN2_EMPTY_FIELD,
     MQTT_ERR_SN2_FIELD_TOO_LONG,
     MQTT_ERR_SN2_OTHER,
+    MQTT_ERR_SESSION_NOT_CONNECTED,
+    MQTT_ERR_SESSION_ALREADY_CONNECTED,
+    MQTT_ERR_SESSION_NO_PACKET_ID,
+    MQTT_ERR_SESSION_QUEUE_FULL,
+    MQTT_ERR_SESSION_PACKET_TOO_LARGE,
+    MQTT_ERR_SESSION_QOS_NOT_SUPPORTED,
+    MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED,
+    MQTT_ERR_SESSION_UNKNOWN_PACKET_ID,
+    MQTT_ERR_SESSION_OTHER,
+    MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT,
+    MQTT_ERR_SNAPSHOT_FORMAT,
+    MQTT_ERR_SNAPSHOT_VERSION,
+    MQTT_ERR_SNAPSHOT_CORRUPT,
+    MQTT_ERR_SNAPSHOT_OTHER,
 ];
 
 /// The text of a status, NUL-terminated.
@@ -400,6 +449,7 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         MQTT_OK => b"ok\0",
         MQTT_NEED_MORE => b"more bytes needed\0",
         MQTT_END => b"end of list\0",
+        MQTT_MORE_TO_SEND => b"more bytes wait to be sent\0",
         MQTT_ERR_NULL_POINTER => b"null pointer argument\0",
         MQTT_ERR_BUFFER_TOO_SMALL => b"buffer too small\0",
         MQTT_ERR_INVALID_ARGUMENT => b"invalid argument\0",
@@ -569,7 +619,62 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
             b"MQTT-SN 2.0 field or packet too long for its length field (SN2-1)\0"
         }
         MQTT_ERR_SN2_OTHER => b"MQTT-SN 2.0 error\0",
+        MQTT_ERR_SESSION_NOT_CONNECTED
+        | MQTT_ERR_SESSION_ALREADY_CONNECTED
+        | MQTT_ERR_SESSION_NO_PACKET_ID
+        | MQTT_ERR_SESSION_QUEUE_FULL
+        | MQTT_ERR_SESSION_PACKET_TOO_LARGE
+        | MQTT_ERR_SESSION_QOS_NOT_SUPPORTED
+        | MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED
+        | MQTT_ERR_SESSION_UNKNOWN_PACKET_ID
+        | MQTT_ERR_SESSION_OTHER
+        | MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT
+        | MQTT_ERR_SNAPSHOT_FORMAT
+        | MQTT_ERR_SNAPSHOT_VERSION
+        | MQTT_ERR_SNAPSHOT_CORRUPT
+        | MQTT_ERR_SNAPSHOT_OTHER => session_text(status),
     }
+}
+
+/// The text of a client session or snapshot status; a build without the session (firmware)
+/// never returns one, and keeps one short text for them all rather than their table.
+#[cfg(feature = "session")]
+fn session_text(status: mqtt_status) -> &'static [u8] {
+    match status {
+        MQTT_ERR_SESSION_NOT_CONNECTED => b"session: not connected\0",
+        MQTT_ERR_SESSION_ALREADY_CONNECTED => b"session: already connected or connecting\0",
+        MQTT_ERR_SESSION_NO_PACKET_ID => {
+            b"session: every packet identifier is in use [MQTT-2.3.1-2]\0"
+        }
+        MQTT_ERR_SESSION_QUEUE_FULL => b"session: the queue of QoS 1 and 2 messages is full\0",
+        MQTT_ERR_SESSION_PACKET_TOO_LARGE => {
+            b"session: larger than the server's Maximum Packet Size [MQTT-3.1.2-24]\0"
+        }
+        MQTT_ERR_SESSION_QOS_NOT_SUPPORTED => {
+            b"session: QoS above the server's Maximum QoS [MQTT-3.2.2-11]\0"
+        }
+        MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED => {
+            b"session: the server does not support retained messages [MQTT-3.2.2-14]\0"
+        }
+        MQTT_ERR_SESSION_UNKNOWN_PACKET_ID => {
+            b"session: no received message waits for this acknowledgement\0"
+        }
+        MQTT_ERR_SESSION_OTHER => b"session: command refused\0",
+        MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT => b"not a session snapshot\0",
+        MQTT_ERR_SNAPSHOT_FORMAT => b"snapshot of a format version this library does not read\0",
+        MQTT_ERR_SNAPSHOT_VERSION => {
+            b"snapshot of another protocol version than the configuration's\0"
+        }
+        MQTT_ERR_SNAPSHOT_CORRUPT => b"corrupt snapshot\0",
+        MQTT_ERR_SNAPSHOT_OTHER => b"snapshot refused\0",
+        _ => b"client session error\0",
+    }
+}
+
+/// As above, in a build without the session.
+#[cfg(not(feature = "session"))]
+fn session_text(_: mqtt_status) -> &'static [u8] {
+    b"client session error (no session in this build)\0"
 }
 
 /// The status with this numeric value.
@@ -732,6 +837,36 @@ pub(crate) fn of_encode(e: &EncodeError) -> mqtt_status {
     }
 }
 
+/// The status of a command the client session refused.
+#[cfg(feature = "session")]
+pub(crate) fn of_session(e: &codec::client::SessionError) -> mqtt_status {
+    use codec::client::SessionError as E;
+    match e {
+        E::State(_) => MQTT_ERR_SESSION_NOT_CONNECTED,
+        E::NoPacketId => MQTT_ERR_SESSION_NO_PACKET_ID,
+        E::QueueFull(_) => MQTT_ERR_SESSION_QUEUE_FULL,
+        E::PacketTooLarge { .. } => MQTT_ERR_SESSION_PACKET_TOO_LARGE,
+        E::QosNotSupported(_) => MQTT_ERR_SESSION_QOS_NOT_SUPPORTED,
+        E::RetainNotSupported => MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED,
+        E::UnknownPacketId(_) => MQTT_ERR_SESSION_UNKNOWN_PACKET_ID,
+        E::Encode(e) => of_encode(e),
+        _ => MQTT_ERR_SESSION_OTHER,
+    }
+}
+
+/// The status of a snapshot the client session could not read back.
+#[cfg(feature = "session")]
+pub(crate) fn of_snapshot(e: &codec::client::SnapshotError) -> mqtt_status {
+    use codec::client::SnapshotError as E;
+    match e {
+        E::NotASnapshot => MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT,
+        E::Format(_) => MQTT_ERR_SNAPSHOT_FORMAT,
+        E::Version { .. } => MQTT_ERR_SNAPSHOT_VERSION,
+        E::Corrupt(_) => MQTT_ERR_SNAPSHOT_CORRUPT,
+        _ => MQTT_ERR_SNAPSHOT_OTHER,
+    }
+}
+
 /// The status of a topic or string validation error.
 pub(crate) fn of_topic(e: &TopicError) -> mqtt_status {
     match e {
@@ -768,6 +903,43 @@ mod tests {
                 "{k:?} {s:?}"
             );
         }
+    }
+
+    #[cfg(feature = "session")]
+    #[test]
+    fn every_session_and_snapshot_error_has_its_own_status_and_text() {
+        use codec::client::{SessionError as E, SnapshotError as S};
+        let session = [
+            E::State("not connected"),
+            E::NoPacketId,
+            E::QueueFull(1),
+            E::PacketTooLarge { size: 2, max: 1 },
+            E::QosNotSupported(2),
+            E::RetainNotSupported,
+            E::UnknownPacketId(1),
+            E::Encode(EncodeError::EmptyTopic),
+        ];
+        let snapshot = [
+            S::NotASnapshot,
+            S::Format(2),
+            S::Version {
+                expected: 4,
+                found: 5,
+            },
+            S::Corrupt("cut short"),
+        ];
+        let mut seen: Vec<mqtt_status> = session
+            .iter()
+            .map(of_session)
+            .chain(snapshot.iter().map(of_snapshot))
+            .collect();
+        seen.sort_by_key(|s| *s as i32);
+        seen.dedup();
+        assert_eq!(seen.len(), session.len() + snapshot.len());
+        let mut texts: Vec<&[u8]> = seen.iter().map(|&s| text(s)).collect();
+        texts.sort();
+        texts.dedup();
+        assert_eq!(texts.len(), seen.len());
     }
 
     #[test]

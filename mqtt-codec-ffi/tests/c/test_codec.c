@@ -1,8 +1,9 @@
 /*
  * C tests of libmqtt_codec: encode and decode of every packet type and version, malformed
  * input (every decode error kind), null and short-buffer arguments, chunked streaming input,
- * encode errors, the topic helpers, MQTT-SN 1.2 (test_sn.inc.c) and MQTT-SN 2.0
- * (test_sn2.inc.c). Prints "N passed, M failed"; exits 1 on a failure.
+ * encode errors, the topic helpers, MQTT-SN 1.2 (test_sn.inc.c), MQTT-SN 2.0
+ * (test_sn2.inc.c) and the client session (test_session.inc.c, when the header declares it).
+ * Prints "N passed, M failed"; exits 1 on a failure.
  */
 #include "mqtt_codec.h"
 
@@ -913,7 +914,7 @@ static void test_topics(void) {
 
 static void test_status_text(void) {
     int s;
-    for (s = -5; s < 320; s++) {
+    for (s = -5; s < 460; s++) {
         const char *t = mqtt_status_str(s);
         CHECK(t != NULL && t[0] != '\0');
     }
@@ -965,6 +966,9 @@ static void test_version(void) {
 
 #include "test_sn.inc.c"
 #include "test_sn2.inc.c"
+#ifdef MQTT_CODEC_SESSION
+#include "test_session.inc.c"
+#endif
 
 int main(void) {
     static const uint8_t versions[] = {MQTT_V3_1, MQTT_V3_1_1, MQTT_V5};
@@ -986,6 +990,9 @@ int main(void) {
     test_fixed_decoder();
     test_sn();
     test_sn2();
+#ifdef MQTT_CODEC_SESSION
+    test_session();
+#endif
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
