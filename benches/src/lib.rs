@@ -1,5 +1,8 @@
 //! The inputs every benchmark shares: the same packets, encoded once by our encoder, so
-//! that every codec decodes exactly the same bytes.
+//! that every codec decodes exactly the same bytes; and, in [`broker_process`], what the
+//! benchmarks that load a broker process share.
+
+pub mod broker_process;
 
 use bytes::Bytes;
 use mqtt_codec::{

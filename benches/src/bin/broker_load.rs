@@ -33,9 +33,10 @@
 //! message count (our `--max-queued`, mosquitto `max_queued_messages`), so neither drops.
 
 use bytes::{BufMut, Bytes, BytesMut};
+use mqtt_codec_benches::broker_process::{cpu_secs_of, free_port, wait_listening};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::fmt::Write as _;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -247,24 +248,10 @@ impl Broker {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", kind.name()))?;
         let mut broker = Broker { child, addr, log };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                return Ok(broker);
-            }
-            if let Ok(Some(status)) = broker.child.try_wait() {
-                return Err(format!(
-                    "{} exited at start ({status}); see {:?}",
-                    kind.name(),
-                    broker.log
-                ));
-            }
-            if Instant::now() > deadline {
-                broker.stop();
-                return Err(format!("{} did not listen on {addr}", kind.name()));
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        // On failure `broker` is dropped here, which stops the process.
+        wait_listening(&mut broker.child, addr, Duration::from_secs(10))
+            .map_err(|e| format!("{} {e}; see {:?}", kind.name(), broker.log))?;
+        Ok(broker)
     }
 
     fn pid(&self) -> u32 {
@@ -314,22 +301,6 @@ impl Drop for Broker {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn cpu_secs_of(stat_path: &str) -> Option<f64> {
-    let stat = std::fs::read_to_string(stat_path).ok()?;
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    // Clock ticks: USER_HZ is 100 on every Linux this runs on.
-    Some((utime + stime) / 100.0)
-}
-
-fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
 }
 
 fn payload(publisher: u32, seq: u32, sent_ns: u64) -> Bytes {
