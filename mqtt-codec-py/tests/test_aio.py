@@ -96,3 +96,46 @@ def test_the_driver_reconnects_and_the_session_resends(broker: int) -> None:  # 
             assert sorted(set(got), key=int) == [f"{i}".encode() for i in range(20)]
 
     run(main())
+
+
+async def silent_server() -> "tuple[asyncio.AbstractServer, int]":
+    """A server that accepts the CONNECT (CONNACK, 3.1.1) and then acknowledges nothing."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)  # the CONNECT, whole (it is small)
+        writer.write(bytes([0x20, 0x02, 0x00, 0x00]))
+        while await reader.read(1024):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port: int = server.sockets[0].getsockname()[1]
+    return server, port
+
+
+def test_disconnect_fails_what_still_waits_and_ends_messages() -> None:
+    async def main() -> None:
+        server, port = await silent_server()
+        async with server:
+            c = aio.connect("127.0.0.1", port, client_id="aio-silent", version=ProtocolVersion.V3_1_1)
+            await c.start()
+            waiting = asyncio.ensure_future(c.publish("t", b"x", qos=QoS.AT_LEAST_ONCE))
+            reading = asyncio.ensure_future(c.messages().__anext__())
+            await asyncio.sleep(0)  # one turn: the publish is written, no PUBACK will come
+            await c.disconnect()
+            with pytest.raises(aio.ConnectionLost):
+                await waiting
+            with pytest.raises(StopAsyncIteration):
+                await reading
+
+    run(main())
+
+
+def test_a_client_made_outside_a_running_loop_runs_in_the_loop_that_starts_it() -> None:
+    c = aio.connect("127.0.0.1", 1, client_id="aio-outside", reconnect=False)
+
+    async def main() -> None:
+        with pytest.raises(aio.ConnectionLost):
+            await c.start()  # nothing listens on port 1
+
+    run(main())

@@ -92,17 +92,34 @@ class AsyncClient:
         self.reconnect = reconnect
         self.backoff = backoff
         self.client = client if client is not None else Client(**client_options)
-        self._loop = asyncio.get_event_loop()
+        # The loop is the one the driver first runs in (the client may be built outside it).
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._writer: Optional[asyncio.StreamWriter] = None
         self._task: Optional["asyncio.Task[None]"] = None
-        self._connected: "asyncio.Future[Connected]" = self._loop.create_future()
+        self._connected_future: "Optional[asyncio.Future[Connected]]" = None
         self._pending: Dict[Tuple[str, int], "asyncio.Future[Any]"] = {}
-        self._messages: "asyncio.Queue[Message]" = asyncio.Queue()
+        # None, after the messages, when the driver stops: ends ``messages()``.
+        self._messages: "asyncio.Queue[Optional[Message]]" = asyncio.Queue()
         self._closing = False
         self._wake = asyncio.Event()
+        # The deadline the I/O loop sleeps towards, and whether a flush is scheduled.
+        self._deadline: Optional[float] = None
+        self._flush_scheduled = False
+
+    @property
+    def _running(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+        return self._loop
+
+    @property
+    def _connected(self) -> "asyncio.Future[Connected]":
+        if self._connected_future is None:
+            self._connected_future = self._running.create_future()
+        return self._connected_future
 
     def _now(self) -> float:
-        return self._loop.time()
+        return self._running.time()
 
     async def __aenter__(self) -> "AsyncClient":
         """Connects; see ``start``."""
@@ -189,7 +206,7 @@ class AsyncClient:
         read: "asyncio.Task[bytes]" = asyncio.ensure_future(reader.read(65536))
         try:
             while True:
-                deadline = self.client.next_timeout()
+                deadline = self._deadline = self.client.next_timeout()
                 timeout = None if deadline is None else max(0.0, deadline - self._now())
                 wake = asyncio.ensure_future(self._wake.wait())
                 done, _ = await asyncio.wait({read, wake}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -221,16 +238,29 @@ class AsyncClient:
             read.cancel()
 
     def _fail(self, error: BaseException) -> None:
-        if not self._connected.done():
-            self._connected.set_exception(error)
+        """The driver stops: every waiting call fails with ``error``, ``messages()`` ends."""
+        connected = self._connected_future
+        if connected is not None and not connected.done():
+            connected.set_exception(error)
         for future in self._pending.values():
             if not future.done():
                 future.set_exception(error)
         self._pending.clear()
+        self._messages.put_nowait(None)
 
     def _command(self) -> None:
+        # One write per turn of the event loop for all the commands given in it, rather than
+        # one each; the I/O loop wakes only if the session's deadline came nearer.
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._running.call_soon(self._scheduled_flush)
+        deadline = self.client.next_timeout()
+        if deadline is not None and (self._deadline is None or deadline < self._deadline):
+            self._wake.set()
+
+    def _scheduled_flush(self) -> None:
+        self._flush_scheduled = False
         self._flush()
-        self._wake.set()
 
     async def publish(
         self,
@@ -247,7 +277,7 @@ class AsyncClient:
         if packet_id is None:
             self._command()
             return None
-        future: "asyncio.Future[Any]" = self._loop.create_future()
+        future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("pub", packet_id)] = future
         self._command()
         result: Optional[int] = await future
@@ -256,7 +286,7 @@ class AsyncClient:
     async def subscribe(self, subscriptions: _Subscriptions) -> List[ReasonCode]:
         """Subscribes; returns the SUBACK's codes."""
         packet_id = self.client.subscribe(subscriptions, now=self._now())
-        future: "asyncio.Future[Any]" = self._loop.create_future()
+        future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("sub", packet_id)] = future
         self._command()
         codes: List[ReasonCode] = await future
@@ -265,16 +295,20 @@ class AsyncClient:
     async def unsubscribe(self, filters: Iterable[str]) -> List[ReasonCode]:
         """Unsubscribes; returns the UNSUBACK's codes (none in 3.1.1)."""
         packet_id = self.client.unsubscribe(filters, now=self._now())
-        future: "asyncio.Future[Any]" = self._loop.create_future()
+        future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("unsub", packet_id)] = future
         self._command()
         codes: List[ReasonCode] = await future
         return codes
 
     async def messages(self) -> AsyncIterator[Message]:
-        """The messages received, as they come."""
+        """The messages received, as they come; ends when the driver stops."""
         while True:
-            yield await self._messages.get()
+            message = await self._messages.get()
+            if message is None:
+                self._messages.put_nowait(None)  # for any other reader
+                return
+            yield message
 
     async def disconnect(self) -> None:
         """Sends DISCONNECT, closes the connection and stops the driver."""
@@ -296,6 +330,9 @@ class AsyncClient:
                 await self._task
             except (asyncio.CancelledError, MqttError):
                 pass
+        # Cancelled, the task did not get to fail what still waits (a QoS 1 or 2 publish
+        # without its acknowledgement).
+        self._fail(ConnectionLost("closed by disconnect()"))
 
 
 def connect(

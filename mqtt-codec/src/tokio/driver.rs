@@ -23,6 +23,9 @@ use std::io;
 use std::sync::Arc;
 use std::vec::Vec;
 
+/// The most commands taken from the channel at once before the link is served again.
+const COMMAND_BATCH: usize = 256;
+
 /// Where a command's answer goes.
 pub(super) type Reply<T> = oneshot::Sender<Result<T, ClientError>>;
 
@@ -113,6 +116,7 @@ where
         stop,
         status,
         start: Instant::now(),
+        timer: Box::pin(::tokio::time::sleep(Duration::ZERO)),
         link: Link::Down,
         out: BytesMut::new(),
         needs_flush: false,
@@ -228,13 +232,6 @@ async fn deliver_one(
     }
 }
 
-/// Waits until `deadline`, or for ever.
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(at) => ::tokio::time::sleep_until(at).await,
-        None => core::future::pending().await,
-    }
-}
 
 /// The driver task's state.
 struct Driver<S, C, F> {
@@ -248,6 +245,8 @@ struct Driver<S, C, F> {
     status: watch::Sender<ConnectionStatus>,
     /// The session's clock starts here.
     start: Instant,
+    /// Fires at the session's next deadline (armed only while there is one).
+    timer: Pin<Box<Sleep>>,
     link: Link<S, F>,
     inbuf: BytesMut,
     /// Bytes of the session's to write.
@@ -289,6 +288,12 @@ where
                 .session
                 .next_timeout()
                 .and_then(|ms| self.start.checked_add(Duration::from_millis(ms)));
+            // One timer, moved when the deadline moves: not a new one every turn.
+            if let Some(at) = deadline {
+                if self.timer.deadline() != at {
+                    self.timer.as_mut().reset(at);
+                }
+            }
             let accepting = self.deferred.len() < self.options.command_capacity.max(1);
             let reading = self.inbox.len() < self.options.message_capacity.max(1);
             let delivering = !self.inbox.is_empty();
@@ -301,7 +306,10 @@ where
                     reading,
                 ) => self.on_link(event),
                 command = self.commands.recv(), if accepting => match command {
-                    Some(command) => self.command(command),
+                    Some(command) => {
+                        self.command(command);
+                        self.take_waiting_commands();
+                    }
                     // Every handle is gone.
                     None => self.stopping = true,
                 },
@@ -310,7 +318,7 @@ where
                         self.messages_dropped();
                     }
                 }
-                () = sleep_until(deadline) => {
+                () = self.timer.as_mut(), if deadline.is_some() => {
                     let now = self.now();
                     self.session.handle_timeout(now);
                 }
@@ -395,6 +403,20 @@ where
             LinkEvent::Flushed(Ok(())) => {
                 self.needs_flush = false;
                 self.resolve_written();
+            }
+        }
+    }
+
+    /// Takes the commands already waiting in the channel (up to a batch), so that their
+    /// packets go out in one write rather than one write each.
+    fn take_waiting_commands(&mut self) {
+        for _ in 0..COMMAND_BATCH {
+            if self.deferred.len() >= self.options.command_capacity.max(1) {
+                return;
+            }
+            match self.commands.try_recv() {
+                Ok(command) => self.command(command),
+                Err(_) => return,
             }
         }
     }
