@@ -232,7 +232,6 @@ async fn deliver_one(
     }
 }
 
-
 /// The driver task's state.
 struct Driver<S, C, F> {
     session: Session,
