@@ -25,7 +25,7 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use clock::Clock;
 use codec::client::{Session, SessionError};
-use codec::{Packet, PacketId};
+use codec::{Packet, PacketId, ProtocolVersion};
 use core::ptr;
 use core::slice;
 use event::EventSlot;
@@ -284,14 +284,10 @@ fn publish_packet(h: &mut mqtt_session, p: &mqtt_packet, now: u32) -> Result<u16
     c.packet_id = u16::from(c.qos != 0);
     c.properties.has_topic_alias = false;
     c.properties.topic_alias = 0;
-    // SAFETY: the views are valid for this call by the caller's contract (of the extern
-    // functions calling this one), and the packet is made owned before it returns.
-    let packet = unsafe { build_packet(&c, version) }?;
     // Every rule now, rather than when a queued message goes out.
-    packet
-        .encoded_len(version)
-        .map_err(|e| status::of_encode(&e))?;
-    let Packet::Publish(publish) = packet.to_owned() else {
+    // SAFETY: the views are valid for this call by the caller's contract (of the extern
+    // functions calling this one).
+    let Packet::Publish(publish) = (unsafe { checked_owned(&c, version) })? else {
         return Err(MQTT_ERR_INTERNAL);
     };
     let now = h.clock.advance(now);
@@ -398,6 +394,21 @@ pub unsafe extern "C" fn mqtt_session_publish_packet(
     })
 }
 
+/// The request `p` describes, checked as the packet it would encode to under `version`
+/// (every rule the encoder checks), and copied into an owned packet.
+///
+/// # Safety
+/// Every view and list in `p` must be valid for the call.
+unsafe fn checked_owned(p: &mqtt_packet, version: ProtocolVersion) -> Result<Packet, mqtt_status> {
+    // SAFETY: the views and lists are valid for the call by this function's contract; the
+    // owned copy is made before it returns.
+    let packet = unsafe { build_packet(p, version) }?;
+    packet
+        .encoded_len(version)
+        .map_err(|e| status::of_encode(&e))?;
+    Ok(packet.to_owned())
+}
+
 /// Subscribes to the `count` filters in `subs` (filter, QoS and 5.0 options each); the
 /// SUBSCRIBE's identifier goes to `*packet_id` (NULL if not wanted), which
 /// `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter. Needs a
@@ -436,13 +447,8 @@ pub unsafe extern "C" fn mqtt_session_subscribe(
             subscriptions: crate::mqtt_list_of_subscriptions(subs, count),
             ..mqtt_packet::default()
         };
-        // SAFETY: `count` readable elements with valid views by the caller's contract,
-        // made owned before this call returns.
-        let packet = unsafe { build_packet(&p, version) }?;
-        packet
-            .encoded_len(version)
-            .map_err(|e| status::of_encode(&e))?;
-        let Packet::Subscribe(subscribe) = packet.to_owned() else {
+        // SAFETY: `count` readable elements with valid views by the caller's contract.
+        let Packet::Subscribe(subscribe) = (unsafe { checked_owned(&p, version) })? else {
             return Err(MQTT_ERR_INTERNAL);
         };
         let now = h.clock.advance(now);
@@ -491,13 +497,8 @@ pub unsafe extern "C" fn mqtt_session_unsubscribe(
             topic_filters: crate::mqtt_list_of_topic_filters(filters, count),
             ..mqtt_packet::default()
         };
-        // SAFETY: `count` readable elements with valid views by the caller's contract,
-        // made owned before this call returns.
-        let packet = unsafe { build_packet(&p, version) }?;
-        packet
-            .encoded_len(version)
-            .map_err(|e| status::of_encode(&e))?;
-        let Packet::Unsubscribe(unsubscribe) = packet.to_owned() else {
+        // SAFETY: `count` readable elements with valid views by the caller's contract.
+        let Packet::Unsubscribe(unsubscribe) = (unsafe { checked_owned(&p, version) })? else {
             return Err(MQTT_ERR_INTERNAL);
         };
         let now = h.clock.advance(now);
