@@ -1,5 +1,6 @@
 //! A broker started as a process for a benchmark (`broker_load`, `driver_throughput`): a
-//! free port on loopback to give it, the wait until it listens, and the CPU time it used.
+//! free port on loopback to give it, the wait until it listens, and the CPU time it used;
+//! and the `--flag value` command line both read.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Child;
@@ -66,4 +67,19 @@ pub fn cpu_secs_of(stat_path: &str) -> Option<f64> {
     let stime: f64 = fields.get(12)?.parse().ok()?;
     // Clock ticks: USER_HZ is 100 on every Linux this runs on.
     Some((utime + stime) / 100.0)
+}
+
+/// The command line as `--flag value` pairs; `usage` (which exits) for `-h`, `--help`, or a
+/// flag without its value.
+pub fn flag_pairs(usage: fn() -> !) -> Vec<(String, String)> {
+    let mut pairs = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        if flag == "-h" || flag == "--help" {
+            usage();
+        }
+        let Some(value) = args.next() else { usage() };
+        pairs.push((flag, value));
+    }
+    pairs
 }

@@ -33,7 +33,7 @@
 //! message count (our `--max-queued`, mosquitto `max_queued_messages`), so neither drops.
 
 use bytes::{BufMut, Bytes, BytesMut};
-use mqtt_codec_benches::broker_process::{cpu_secs_of, free_port, wait_listening};
+use mqtt_codec_benches::broker_process::{cpu_secs_of, flag_pairs, free_port, wait_listening};
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -103,12 +103,7 @@ fn parse_options() -> Options {
         stall: Duration::from_secs(5),
         log_dir: PathBuf::from("target/broker_load"),
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "-h" || flag == "--help" {
-            usage();
-        }
-        let Some(value) = args.next() else { usage() };
+    for (flag, value) in flag_pairs(usage) {
         let number = || value.parse::<u64>().unwrap_or_else(|_| usage());
         match flag.as_str() {
             "--broker-bin" => opts.broker_bin = PathBuf::from(&value),

@@ -39,7 +39,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use mqtt_codec::client::{Event, Millis, Session, SessionConfig};
 use mqtt_codec::tokio::{Client, DriverOptions, Messages};
 use mqtt_codec::{ProtocolVersion, QoS, Subscription, TopicFilter, TopicName};
-use mqtt_codec_benches::broker_process::{free_port, threads_cpu_secs, wait_listening};
+use mqtt_codec_benches::broker_process::{flag_pairs, free_port, threads_cpu_secs, wait_listening};
 use std::fmt::Write as _;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -117,12 +117,7 @@ fn parse_options() -> Options {
         timeout: Duration::from_secs(60),
         log_dir: PathBuf::from("target/driver_throughput"),
     };
-    let mut args = std::env::args().skip(1);
-    while let Some(flag) = args.next() {
-        if flag == "-h" || flag == "--help" {
-            usage();
-        }
-        let Some(value) = args.next() else { usage() };
+    for (flag, value) in flag_pairs(usage) {
         let number = || value.parse::<u64>().unwrap_or_else(|_| usage());
         match flag.as_str() {
             "--broker-bin" => opts.broker_bin = PathBuf::from(&value),
