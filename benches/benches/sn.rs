@@ -10,10 +10,7 @@ use mqtt_codec::sn;
 
 /// The datagrams: a QoS 1 PUBLISH with a 16-octet payload, a CONNECT, a PUBACK, a REGISTER.
 const CASES: &[(&str, &[u8])] = &[
-    (
-        "publish16",
-        b"\x17\x0c\x20\x00\x05\x00\x02temperature=21.5",
-    ),
+    ("publish16", b"\x17\x0c\x20\x00\x05\x00\x02temperature=21.5"),
     ("connect", b"\x0e\x04\x04\x01\x00\x3csensor-1"),
     ("puback", b"\x07\x0d\x00\x05\x00\x02\x00"),
     ("register", b"\x12\x0a\x00\x00\x00\x01PV/sunshine/"),
