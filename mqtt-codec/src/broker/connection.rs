@@ -48,6 +48,8 @@ pub(crate) struct Connection {
     pub(crate) auth_method: Option<String>,
     /// An authentication exchange in progress (before CONNACK, or a re-authentication).
     pub(crate) exchange: Option<super::enhanced_auth::Exchange>,
+    /// Where the timer index holds this connection's deadline (see [`super::timer_index`]).
+    pub(crate) timer: Option<Millis>,
 }
 
 impl Connection {
@@ -72,6 +74,16 @@ impl Connection {
             connect_expiry: 0,
             auth_method: None,
             exchange: None,
+            timer: None,
+        }
+    }
+
+    /// Whether the timer index holds this connection no later than its deadline (whatever
+    /// else may have moved it: see [`super::timer_index`]).
+    pub(crate) fn timer_in_time(&self) -> bool {
+        match self.deadline(super::CONNECT_TIMEOUT_MS) {
+            Some(at) => self.timer.is_some_and(|t| t <= at),
+            None => true,
         }
     }
 

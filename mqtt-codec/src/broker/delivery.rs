@@ -192,19 +192,23 @@ impl Broker {
     }
 
     /// Moves queued messages into the in-flight window while the client's Receive Maximum
-    /// allows ([MQTT-3.3.4-8]).
+    /// allows ([MQTT-3.3.4-8]). Every change to a session's window, queue or progress ends
+    /// here (or calls [`Broker::index_stall`] itself): where it stops, the session's stall
+    /// deadline is brought up to date.
     pub(super) fn drain_queue(&mut self, client_id: &str, now: Millis) {
         loop {
             let Some(session) = self.sessions.get_mut(client_id) else {
                 return;
             };
-            let Some(conn) = session.conn else { return };
+            let Some(conn) = session.conn else {
+                return self.timers.stall_moved(session);
+            };
             let window = self.conns.get(&conn).map_or(0, |c| c.receive_max_out);
             if session.inflight.len() >= window {
-                return;
+                return self.timers.stall_moved(session);
             }
             let Some(delivery) = session.queue.pop_front() else {
-                return;
+                return self.timers.stall_moved(session);
             };
             if delivery.msg.expired(now) {
                 self.stats.messages_dropped += 1;
@@ -212,13 +216,14 @@ impl Broker {
             }
             let Some(id) = session.next_packet_id() else {
                 session.queue.push_front(delivery);
-                return;
+                return self.timers.stall_moved(session);
             };
             if session.inflight.is_empty() {
                 // The stall clock (flow control) starts with the first message in flight.
                 session.last_progress = now;
             }
-            if self.paused.remove(&conn) {
+            let resumed = self.paused.remove(&conn);
+            if resumed {
                 // Its acknowledgements must be read: a receiver is never left paused.
                 self.actions
                     .push_back(super::Action::ResumeReading { conn });
@@ -230,6 +235,10 @@ impl Broker {
                     state: OutState::AwaitAck,
                 },
             );
+            if resumed {
+                // Its keep alive counts again.
+                self.index_conn(conn);
+            }
             if !self.send_publish(conn, &delivery, Some(id), false, now) {
                 // Too large for the client: dropped as if delivered ([MQTT-3.1.2-25]).
                 if let Some(session) = self.sessions.get_mut(client_id) {

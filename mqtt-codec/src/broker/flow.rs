@@ -51,6 +51,18 @@ impl Broker {
         if self.paused.is_empty() {
             return None;
         }
+        // Draining with messages both in flight and queued: `last_progress + STALL_MS` is
+        // later than the clock (see the timer index).
+        self.next_stall(self.clock)
+    }
+
+    /// [`Broker::stall_deadline`] by a walk of every session: what the timer index is
+    /// checked against in debug builds.
+    #[cfg(debug_assertions)]
+    pub(super) fn stall_deadline_slow(&self) -> Option<Millis> {
+        if self.paused.is_empty() {
+            return None;
+        }
         self.sessions
             .values()
             .filter(|s| !s.queue.is_empty() && !s.inflight.is_empty() && self.draining(s))
@@ -102,6 +114,7 @@ impl Broker {
                 c.last_seen = now;
                 self.actions.push_back(Action::ResumeReading { conn });
             }
+            self.index_conn(conn);
         }
     }
 }

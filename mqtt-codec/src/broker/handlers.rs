@@ -29,6 +29,12 @@ impl Broker {
     /// A whole packet arrived on a connection (bytes are decoded by
     /// [`Broker::bytes_received`]; an I/O loop with its own decoder may call this instead).
     pub fn packet_received(&mut self, conn: ConnId, packet: Packet, now: Millis) {
+        self.on_packet(conn, packet, now);
+        self.settle_timers();
+    }
+
+    /// [`Broker::packet_received`] but for the timers, which the caller settles.
+    pub(super) fn on_packet(&mut self, conn: ConnId, packet: Packet, now: Millis) {
         self.clock = now;
         self.queued_live = false;
         self.handle_packet(conn, packet, now);
@@ -41,6 +47,9 @@ impl Broker {
         };
         c.last_seen = now;
         let phase = c.phase;
+        if !c.timer_in_time() {
+            self.index_conn(conn);
+        }
         match packet {
             Packet::Connect(connect) if phase == Phase::AwaitConnect => {
                 self.on_connect(conn, *connect, now)
@@ -106,7 +115,9 @@ impl Broker {
             Level::Warn,
             format!("connection {conn}: CONNECT refused: {reason}"),
         );
-        self.conns.remove(&conn);
+        if let Some(c) = self.conns.remove(&conn) {
+            self.unindex(c.timer, super::timer_index::Timer::Conn(conn));
+        }
         self.paused.remove(&conn);
         self.close_conn(conn);
     }
@@ -233,7 +244,6 @@ impl Broker {
             }
             self.sessions.insert(client_id.clone(), Session::new(conn));
         }
-        let config = &self.config;
         let Some(session) = self.sessions.get_mut(&client_id) else {
             return;
         };
@@ -253,7 +263,11 @@ impl Broker {
             .as_ref()
             .and_then(|w| w.properties.will_delay_interval)
             .map_or(0, |s| u64::from(s) * 1000);
+        // (Its will and expiry timers are gone: their entries are put right when they come
+        // first. Its stall deadline may have changed with the connection and progress.)
+        self.index_stall(&client_id);
 
+        let config = &self.config;
         let keep_alive = imposed_keep_alive.unwrap_or(connect.keep_alive);
         let mut ack = ConnAck::new(ReasonCode::Success);
         // MQTT 3.1 has no Session Present flag (the CONNACK would not encode).
@@ -319,6 +333,8 @@ impl Broker {
             // 3.x has no Receive Maximum: keep as many in flight as we accept ourselves.
             c.receive_max_out = usize::from(self.config.receive_maximum);
         }
+        // From the wait for CONNECT to the keep alive, which may be sooner.
+        self.index_conn(conn);
         if !self.send(conn, &Packet::ConnAck(ack)) {
             // A client whose Maximum Packet Size cannot take even the CONNACK cannot be
             // answered ([MQTT-3.1.2-24]): end the connection rather than leave it waiting.
@@ -464,6 +480,10 @@ impl Broker {
         }
         if let Some(o) = session.inflight.get_mut(&id.get()) {
             o.state = OutState::AwaitComp;
+        }
+        if known {
+            // Progress: the stall deadline moves.
+            self.index_stall(&client_id);
         }
         let code = if known {
             ReasonCode::Success

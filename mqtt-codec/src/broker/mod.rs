@@ -35,6 +35,7 @@ mod session;
 mod small_map;
 mod sn_gateway;
 mod sub_index;
+mod timer_index;
 mod timers;
 
 pub use acl::{Access, Acl, AclError};
@@ -164,6 +165,10 @@ pub struct Broker {
     sn: sn_gateway::Gateway,
     /// SCRAM server nonces drawn so far.
     nonces: u64,
+    /// Every connection's, session's and gateway client's next deadline, in order.
+    timers: timer_index::TimerIndex,
+    /// [`Broker::tick`] is at work (a connection it closes leaves the rest to it).
+    ticking: bool,
 }
 
 impl Broker {
@@ -185,6 +190,8 @@ impl Broker {
             clock: 0,
             sn: sn_gateway::Gateway::new(advertise),
             nonces: 0,
+            timers: timer_index::TimerIndex::default(),
+            ticking: false,
         }
     }
 
@@ -221,9 +228,15 @@ impl Broker {
     /// A network connection was accepted.
     pub fn connection_opened(&mut self, conn: ConnId, now: Millis) {
         self.clock = now;
-        self.conns
+        let old = self
+            .conns
             .insert(conn, Connection::new(self.config.max_packet_size, now));
+        if let Some(old) = old {
+            self.unindex(old.timer, timer_index::Timer::Conn(conn));
+        }
+        self.index_conn(conn);
         self.resume_if_drained(now);
+        self.settle_timers();
     }
 
     /// Bytes arrived on a connection.
@@ -234,9 +247,12 @@ impl Broker {
         };
         c.last_seen = now;
         c.decoder.feed(data);
+        if !c.timer_in_time() {
+            self.index_conn(conn);
+        }
         while let Some(c) = self.conns.get_mut(&conn) {
             match c.decoder.next_packet() {
-                Ok(Some(packet)) => self.packet_received(conn, packet, now),
+                Ok(Some(packet)) => self.on_packet(conn, packet, now),
                 Ok(None) => break,
                 Err(e) => {
                     self.decode_failed(conn, &e, now);
@@ -244,6 +260,7 @@ impl Broker {
                 }
             }
         }
+        self.settle_timers();
     }
 
     /// The broker is stopping (SIGTERM): every 5.0 client is sent DISCONNECT 0x8B (Server
@@ -265,6 +282,7 @@ impl Broker {
             self.detach(conn, now, false);
         }
         self.log(Level::Info, String::from("shut down"));
+        self.settle_timers();
     }
 
     /// The network connection closed or failed (not by the broker's own [`Action::Close`]):
@@ -276,21 +294,28 @@ impl Broker {
             self.detach(conn, now, true);
         }
         self.resume_if_drained(now);
+        self.settle_timers();
     }
 
     /// When [`Broker::tick`] must be called next, if ever.
+    ///
+    /// It costs the same however many clients there are: the deadlines are kept in order
+    /// as they change (see `timer_index.rs`).
     pub fn next_deadline(&self) -> Option<Millis> {
-        let conns = self
-            .conns
-            .iter()
-            .filter(|(id, _)| !self.paused.contains(id))
-            .filter_map(|(_, c)| c.deadline(CONNECT_TIMEOUT_MS));
-        let sessions = self.sessions.values().filter_map(Session::deadline);
-        conns
-            .chain(sessions)
+        let next = self
+            .earliest_timer()
+            .into_iter()
             .chain(self.stall_deadline())
-            .chain(self.sn_deadline())
-            .min()
+            .chain(self.sn.next_advertise)
+            .min();
+        // The index against a walk of every connection, session and gateway client.
+        #[cfg(debug_assertions)]
+        debug_assert_eq!(
+            next,
+            self.next_deadline_slow(),
+            "the timer index disagrees with a walk"
+        );
+        next
     }
 
     fn log(&mut self, level: Level, message: String) {
@@ -366,6 +391,8 @@ impl Broker {
         for filter in session.subscriptions.keys() {
             self.subs.remove(client_id, filter);
         }
+        self.unindex(session.timer, timer_index::Timer::Session(client_id.into()));
+        self.unindex_stall(session.stall);
         Some(session)
     }
 
@@ -376,6 +403,7 @@ impl Broker {
         let Some(c) = self.conns.remove(&conn) else {
             return;
         };
+        self.unindex(c.timer, timer_index::Timer::Conn(conn));
         self.paused.remove(&conn);
         self.close_conn(conn);
         if c.phase != Phase::Connected {
@@ -398,6 +426,9 @@ impl Broker {
             u32::MAX => {}
             secs => session.expire_at = Some(now.saturating_add(u64::from(secs) * 1000)),
         }
-        self.tick(now);
+        self.index_session(&c.client_id);
+        self.index_stall(&c.client_id);
+        // A session that ends with its connection ends now, a will without delay goes now.
+        self.run_timers(now);
     }
 }

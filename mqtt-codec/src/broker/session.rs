@@ -70,6 +70,10 @@ pub(crate) struct Session {
     /// When the client last acknowledged a message we sent it, or (re)connected: flow
     /// control tells a slow subscriber from a stuck one by it.
     pub(crate) last_progress: Millis,
+    /// Where the timer index holds this session's deadline, and its stall deadline (see
+    /// [`super::timer_index`]).
+    pub(crate) timer: Option<Millis>,
+    pub(crate) stall: Option<Millis>,
 }
 
 impl Session {
@@ -88,6 +92,8 @@ impl Session {
             will_delay_ms: 0,
             will_at: None,
             last_progress: 0,
+            timer: None,
+            stall: None,
         }
     }
 

@@ -27,6 +27,11 @@ impl Broker {
     /// A datagram arrived from `peer` (an MQTT-SN 1.2 message, or a forwarder's
     /// encapsulation of one). Answers come out as [`crate::broker::Action::SendDatagram`].
     pub fn datagram_received(&mut self, peer: SnPeer, data: &[u8], now: Millis) {
+        self.sn_datagram_in(peer, data, now);
+        self.settle_timers();
+    }
+
+    fn sn_datagram_in(&mut self, peer: SnPeer, data: &[u8], now: Millis) {
         self.clock = now;
         self.queued_live = false;
         let opts = SnOptions {
@@ -86,6 +91,7 @@ impl Broker {
             if let Some(c) = self.conns.get_mut(&conn) {
                 c.last_seen = now;
             }
+            self.index_conn(conn);
         }
         match message {
             Message::SearchGw { .. } => {
@@ -259,6 +265,10 @@ impl Broker {
         let mut kept_will = None;
         if let Some(old) = self.sn.clients.remove(&key) {
             self.sn.by_conn.remove(&old.conn);
+            self.unindex(
+                old.timer,
+                crate::broker::timer_index::Timer::SnRetry(old.conn),
+            );
             if !c.clean_session && !c.will && old.client_id == c.client_id.as_str() {
                 kept_will = self
                     .sessions
@@ -273,6 +283,7 @@ impl Broker {
             conn,
             crate::broker::connection::Connection::new(self.config.max_packet_size, now),
         );
+        self.index_conn(conn);
         let mut client = SnClient::new(conn, c.client_id.as_str().to_string());
         client.pending = Some(PendingConnect {
             clean_session: c.clean_session,
@@ -372,6 +383,7 @@ impl Broker {
             // broker's CONNECT handling, before a resumed session's messages go out.)
             c.keep_alive_ms = (pending.duration > 0).then(|| with_slack(pending.duration));
         }
+        self.index_conn(conn);
     }
 
     /// DISCONNECT with a duration: the client sleeps; the keep-alive timer becomes the sleep
@@ -384,6 +396,8 @@ impl Broker {
             c.keep_alive_ms = Some(with_slack(secs));
             c.last_seen = now;
         }
+        // The sleep may be shorter than the keep alive.
+        self.index_conn(conn);
         self.log(
             Level::Info,
             format!("MQTT-SN client on peer {} sleeps for {secs} s", key.peer),
@@ -420,6 +434,9 @@ impl Broker {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.last_seen = now;
         }
+        // Awake, its retransmissions count again.
+        self.index_conn(conn);
+        self.index_sn_retry(conn);
         self.sn_flush(&key);
     }
 

@@ -145,6 +145,9 @@ pub(crate) struct SnClient {
     pub(crate) ping_id: u16,
     /// 1.2: what waits for an answer, to be sent again (SN-GW-12).
     pub(crate) retries: Vec<retry::Retry>,
+    /// Where the timer index holds the next retransmission (see
+    /// [`crate::broker::timer_index`]).
+    pub(crate) timer: Option<Millis>,
 }
 
 impl SnClient {
@@ -169,6 +172,7 @@ impl SnClient {
             connect_id: 0,
             ping_id: 0,
             retries: Vec::new(),
+            timer: None,
         }
     }
 
@@ -259,9 +263,11 @@ impl Broker {
         conn >= SN_CONN_BASE
     }
 
-    /// When the next ADVERTISE is due, if the gateway sends them.
-    pub(crate) fn sn_deadline(&self) -> Option<Millis> {
-        match (self.sn.next_advertise, self.sn_retry_deadline()) {
+    /// When the gateway next needs the broker (an ADVERTISE, a retransmission), by a walk of
+    /// every client: what the timer index is checked against in debug builds.
+    #[cfg(debug_assertions)]
+    pub(crate) fn sn_deadline_slow(&self) -> Option<Millis> {
+        match (self.sn.next_advertise, self.sn_retry_deadline_slow()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }

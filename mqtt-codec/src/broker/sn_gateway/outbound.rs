@@ -283,6 +283,7 @@ impl Broker {
                         if let Some(c) = self.conns.get_mut(&conn) {
                             c.last_seen = now;
                         }
+                        self.index_conn(conn);
                         if self.sn_is_v2(key) {
                             self.sn2_wake_done(key);
                         } else {
@@ -312,6 +313,10 @@ impl Broker {
         let Some(client) = self.sn.clients.remove(&key) else {
             return;
         };
+        self.unindex(
+            client.timer,
+            crate::broker::timer_index::Timer::SnRetry(conn),
+        );
         // A 2.0 DISCONNECT is never answered, and one the gateway sends came through
         // `sn2_send` with its reason code.
         if client.connected() && client.version == crate::sn::SnVersion::V1_2 {

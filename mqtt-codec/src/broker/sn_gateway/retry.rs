@@ -96,6 +96,8 @@ impl Broker {
             attempts: 0,
             due: now.saturating_add(interval),
         });
+        let conn = client.conn;
+        self.index_sn_retry(conn);
     }
 
     /// The client at `key` sent `message`: what it answers needs no more retransmission.
@@ -106,8 +108,10 @@ impl Broker {
         }
     }
 
-    /// The earliest retransmission due.
-    pub(crate) fn sn_retry_deadline(&self) -> Option<Millis> {
+    /// The earliest retransmission due, by a walk of every client (see
+    /// [`Broker::sn_deadline_slow`]).
+    #[cfg(debug_assertions)]
+    pub(crate) fn sn_retry_deadline_slow(&self) -> Option<Millis> {
         self.sn
             .clients
             .values()
@@ -124,7 +128,11 @@ impl Broker {
         let max = self.config.mqttsn.max_retries;
         let mut sends = Vec::new();
         let mut lost = Vec::new();
-        for (key, client) in self.sn.clients.iter_mut() {
+        // Only the clients the timer index says are due, in the order of their addresses.
+        for key in self.due_sn_retries(now) {
+            let Some(client) = self.sn.clients.get_mut(&key) else {
+                continue;
+            };
             if client.state == SnState::Asleep {
                 continue;
             }
@@ -136,7 +144,7 @@ impl Broker {
                 r.attempts = r.attempts.saturating_add(1);
                 r.due = now.saturating_add(interval);
                 if let Awaited::PubAck(_) = r.awaited {
-                    r.data = with_dup(&r.data, key).unwrap_or_else(|| r.data.clone());
+                    r.data = with_dup(&r.data, &key).unwrap_or_else(|| r.data.clone());
                 }
                 sends.push((key.peer, r.data.clone()));
             }

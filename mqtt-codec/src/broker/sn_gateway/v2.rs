@@ -42,6 +42,7 @@ impl Broker {
             if let Some(c) = self.conns.get_mut(&conn) {
                 c.last_seen = now;
             }
+            self.index_conn(conn);
         }
         match packet {
             Sn2::Forwarder { address, packet } => {
@@ -118,6 +119,10 @@ impl Broker {
     fn sn2_connect(&mut self, key: SnKey, c: v2::Connect<&[u8]>, now: Millis) {
         if let Some(old) = self.sn.clients.remove(&key) {
             self.sn.by_conn.remove(&old.conn);
+            self.unindex(
+                old.timer,
+                crate::broker::timer_index::Timer::SnRetry(old.conn),
+            );
             self.detach(old.conn, now, false);
         }
         let refuse = |code: u8| {
@@ -158,6 +163,7 @@ impl Broker {
         let conn = self.sn.new_conn();
         self.conns
             .insert(conn, Connection::new(self.config.max_packet_size, now));
+        self.index_conn(conn);
         let mut client = SnClient::new(conn, c.client_id.as_str().to_string());
         client.version = SnVersion::V2_0;
         client.connect_id = c.packet_id;
@@ -365,6 +371,8 @@ impl Broker {
                     if let Some(c) = self.conns.get_mut(&conn) {
                         c.last_seen = now;
                     }
+                    self.index_conn(conn);
+                    self.index_sn_retry(conn);
                     self.sn_flush(&key);
                 } else {
                     self.handle_packet(conn, Packet::PingReq, now);
@@ -387,6 +395,7 @@ impl Broker {
                     c.keep_alive_ms = Some(with_slack(secs));
                     c.last_seen = now;
                 }
+                self.index_conn(conn);
                 let answer = Sn2::<&[u8]>::SleepResp {
                     packet_id,
                     duration: None,
