@@ -3,7 +3,8 @@
 # C++, runs the C tests (the codec, MQTT-SN, and the client session against a scripted
 # server) under AddressSanitizer + UndefinedBehaviorSanitizer, under valgrind, and linked
 # dynamically, then runs examples/pubsub.c (a client on the session, built with the same
-# sanitizers) against a local mosquitto in MQTT 3.1.1 and 5.0. Installs what it needs
+# sanitizers) against a local mosquitto and the reference broker in MQTT 3.1.1 and 5.0.
+# Installs what it needs
 # (Debian, as root). Ends with "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,8 +32,10 @@ MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 
 work=$(mktemp -d)
 mosquitto_pid=""
+broker_pid=""
 cleanup() {
     if [ -n "$mosquitto_pid" ]; then kill "$mosquitto_pid" 2>/dev/null || true; wait "$mosquitto_pid" 2>/dev/null || true; fi
+    if [ -n "$broker_pid" ]; then kill "$broker_pid" 2>/dev/null || true; wait "$broker_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -122,10 +125,9 @@ for _ in $(seq 1 20); do
     wait "$mosquitto_pid" 2>/dev/null || true
     mosquitto_pid=""
 done
-if [ -z "$port" ]; then
-    bad "could not start mosquitto"; cat "$work/mosquitto.log" || true
-else
-    echo "mosquitto on port $port"
+# Runs pubsub in 3.1.1 and 5.0 against the broker on port $1 (named $2) and checks its lines.
+pubsub_against() {
+    local port=$1 broker=$2 flag name out line missing_lines
     for flag in "" "-5"; do
         name=${flag:+5.0}; name=${name:-3.1.1}
         if out=$(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 timeout 20 "$work/pubsub" $flag -p "$port" 2>&1); then
@@ -138,12 +140,45 @@ else
                 grep -qxF "$line" <<<"$out" || { echo "missing: $line"; missing_lines=1; }
             done
             grep -q '^PUBREL ' <<<"$out" || { echo "missing: PUBREL"; missing_lines=1; }
-            [ $missing_lines = 0 ] && ok "pubsub MQTT $name against mosquitto" || bad "pubsub MQTT $name output"
+            [ $missing_lines = 0 ] && ok "pubsub MQTT $name against $broker" || bad "pubsub MQTT $name output ($broker)"
         else
             echo "$out"
-            bad "pubsub MQTT $name exited with an error"
+            bad "pubsub MQTT $name against $broker exited with an error"
         fi
     done
+}
+
+if [ -z "$port" ]; then
+    bad "could not start mosquitto"; cat "$work/mosquitto.log" || true
+else
+    echo "mosquitto on port $port"
+    pubsub_against "$port" mosquitto
+fi
+
+# --- pubsub against the reference broker -------------------------------------------------
+step "examples/pubsub.c against the reference broker"
+cargo build -q --release -p mqtt-codec --example broker
+ref_port=""
+for _ in $(seq 1 20); do
+    try=$((20000 + RANDOM % 40000))
+    "$target_dir/release/examples/broker" --listen "127.0.0.1:$try" > "$work/broker.log" 2>&1 &
+    broker_pid=$!
+    for _ in $(seq 1 50); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$try") 2>/dev/null; then ref_port=$try; break; fi
+        kill -0 "$broker_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "$ref_port" ] && break
+    kill "$broker_pid" 2>/dev/null || true
+    wait "$broker_pid" 2>/dev/null || true
+done
+if [ -z "$ref_port" ]; then
+    bad "could not start the reference broker"; cat "$work/broker.log" || true
+else
+    echo "reference broker on port $ref_port"
+    pubsub_against "$ref_port" "the reference broker"
+    kill "$broker_pid" 2>/dev/null || true
+    wait "$broker_pid" 2>/dev/null || true
 fi
 
 echo
