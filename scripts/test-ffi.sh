@@ -4,8 +4,7 @@
 # server) under AddressSanitizer + UndefinedBehaviorSanitizer, under valgrind, and linked
 # dynamically, then runs examples/pubsub.c (a client on the session, built with the same
 # sanitizers) against a local mosquitto and the reference broker in MQTT 3.1.1 and 5.0.
-# Installs what it needs
-# (Debian, as root). Ends with "N passed, M failed".
+# Installs what it needs (Debian, as root). Ends with "N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
