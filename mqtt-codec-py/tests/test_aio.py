@@ -139,3 +139,16 @@ def test_a_client_made_outside_a_running_loop_runs_in_the_loop_that_starts_it() 
             await c.start()  # nothing listens on port 1
 
     run(main())
+
+
+def test_commands_after_the_driver_stopped_fail_at_once() -> None:
+    async def main() -> None:
+        server, port = await silent_server()
+        async with server:
+            c = aio.connect("127.0.0.1", port, client_id="aio-stopped", version=ProtocolVersion.V3_1_1)
+            await c.start()
+            await c.disconnect()
+            with pytest.raises(aio.ConnectionLost):
+                await c.publish("t", b"x", qos=QoS.AT_LEAST_ONCE)
+
+    run(main())

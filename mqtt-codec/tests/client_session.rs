@@ -1435,6 +1435,22 @@ fn v5_restored_session_whose_first_connect_goes_unanswered_starts_clean() {
     assert!(r.connect().clean_start);
 }
 
+/// A snapshot taken while a CONNECT sent past the expiry waits for its CONNACK keeps the
+/// doubt: if the process ends there, that CONNECT may have made a new session.
+#[test]
+fn v5_snapshot_while_a_doubtful_connect_waits_keeps_the_doubt() {
+    let mut c = config(V5);
+    c.session_expiry_interval = 10;
+    let mut p = Peer::connected(c.clone());
+    p.session.connection_lost(p.now);
+    p.now += 11_000;
+    assert!(!p.connect().clean_start);
+    let snapshot = p.session.snapshot(); // the process ends before CONNACK
+    let mut q = Peer::new(c.clone());
+    q.session = Session::from_snapshot(c, &snapshot).unwrap();
+    assert!(q.connect().clean_start);
+}
+
 /// A reconnect's CONNECT asks to resume (clean start 0) when a session was expected to
 /// survive (3.1.1 clean session 0, 5.0 Session Expiry Interval > 0), and to start anew
 /// otherwise.

@@ -98,10 +98,14 @@ class AsyncClient:
         self._task: Optional["asyncio.Task[None]"] = None
         self._connected_future: "Optional[asyncio.Future[Connected]]" = None
         self._pending: Dict[Tuple[str, int], "asyncio.Future[Any]"] = {}
-        # None, after the messages, when the driver stops: ends ``messages()``.
-        self._messages: "asyncio.Queue[Optional[Message]]" = asyncio.Queue()
+        # Made in the running loop on first use (before 3.10 they bind to a loop when made).
+        self._messages_queue: "Optional[asyncio.Queue[Optional[Message]]]" = None
+        self._wake_event: Optional[asyncio.Event] = None
         self._closing = False
-        self._wake = asyncio.Event()
+        # The driver stopped: commands fail at once instead of waiting for ever.
+        self._stopped = False
+        # CONNACK accepted the connection now in use (not an earlier one).
+        self._up = False
         # The deadline the I/O loop sleeps towards, and whether a flush is scheduled.
         self._deadline: Optional[float] = None
         self._flush_scheduled = False
@@ -111,6 +115,20 @@ class AsyncClient:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
         return self._loop
+
+    @property
+    def _messages(self) -> "asyncio.Queue[Optional[Message]]":
+        """Messages received; None, after the last, when the driver stops."""
+        if self._messages_queue is None:
+            self._messages_queue = asyncio.Queue()
+        return self._messages_queue
+
+    @property
+    def _wake(self) -> asyncio.Event:
+        """Set when the I/O loop must look at the session's deadline again."""
+        if self._wake_event is None:
+            self._wake_event = asyncio.Event()
+        return self._wake_event
 
     @property
     def _connected(self) -> "asyncio.Future[Connected]":
@@ -153,6 +171,7 @@ class AsyncClient:
             if isinstance(event, Message):
                 self._messages.put_nowait(event)
             elif isinstance(event, Connected):
+                self._up = True
                 if not self._connected.done():
                     self._connected.set_result(event)
             elif isinstance(event, ConnectionRefused):
@@ -192,6 +211,7 @@ class AsyncClient:
                 continue
             delay = self.backoff[0]
             self._writer = writer
+            self._up = False
             self.client.connect(self._now())
             self._flush()
             await self._serve(reader)
@@ -224,7 +244,8 @@ class AsyncClient:
                     self.client.handle_timeout(self._now())
                 self._dispatch()
                 self._flush()
-                if not self.client.is_connected and (self._connected.done() or self._closing):
+                # Not connected after CONNACK came on this connection: the session ended it.
+                if not self.client.is_connected and (self._up or self._closing):
                     if self._closing:
                         return
                     # The session ended the connection (keep alive, a protocol error).
@@ -246,7 +267,12 @@ class AsyncClient:
             if not future.done():
                 future.set_exception(error)
         self._pending.clear()
+        self._stopped = True
         self._messages.put_nowait(None)
+
+    def _check_running(self) -> None:
+        if self._stopped:
+            raise ConnectionLost("the driver stopped (disconnect(), or a failure it does not retry)")
 
     def _command(self) -> None:
         # One write per turn of the event loop for all the commands given in it, rather than
@@ -273,6 +299,7 @@ class AsyncClient:
         """Publishes; returns once the flow completed (QoS 1: PUBACK, QoS 2: PUBCOMP) with the
         packet id, or at once for QoS 0 (None). Raises ``PublishError`` if it failed. A QoS 1
         or 2 message survives reconnects: the session resends it."""
+        self._check_running()
         packet_id = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties, now=self._now())
         if packet_id is None:
             self._command()
@@ -285,6 +312,7 @@ class AsyncClient:
 
     async def subscribe(self, subscriptions: _Subscriptions) -> List[ReasonCode]:
         """Subscribes; returns the SUBACK's codes."""
+        self._check_running()
         packet_id = self.client.subscribe(subscriptions, now=self._now())
         future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("sub", packet_id)] = future
@@ -294,6 +322,7 @@ class AsyncClient:
 
     async def unsubscribe(self, filters: Iterable[str]) -> List[ReasonCode]:
         """Unsubscribes; returns the UNSUBACK's codes (none in 3.1.1)."""
+        self._check_running()
         packet_id = self.client.unsubscribe(filters, now=self._now())
         future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("unsub", packet_id)] = future
@@ -330,6 +359,10 @@ class AsyncClient:
                 await self._task
             except (asyncio.CancelledError, MqttError):
                 pass
+        if not self.client.is_connected:
+            # Cancelled while connecting: the session learns the connection is gone.
+            self.client.connection_lost(self._now())
+            self.client.events()
         # Cancelled, the task did not get to fail what still waits (a QoS 1 or 2 publish
         # without its acknowledgement).
         self._fail(ConnectionLost("closed by disconnect()"))

@@ -318,28 +318,25 @@ async fn write_loop(
     pending: Arc<AtomicUsize>,
 ) {
     while let Some(first) = rx.recv().await {
-        let mut sent = first.len();
         let result = match rx.try_recv() {
-            Err(_) => write.write_all(&first).await,
+            Err(_) => write_counted(&mut write, &first, &pending).await,
             Ok(second) => {
                 let mut batch = BytesMut::with_capacity(WRITE_BATCH.max(first.len()));
                 batch.extend_from_slice(&first);
                 batch.extend_from_slice(&second);
-                sent += second.len();
                 let mut result = Ok(());
                 while let Ok(more) = rx.try_recv() {
                     if batch.len() + more.len() > WRITE_BATCH {
-                        result = write.write_all(&batch).await;
+                        result = write_counted(&mut write, &batch, &pending).await;
                         batch.clear();
                         if result.is_err() {
                             break;
                         }
                     }
                     batch.extend_from_slice(&more);
-                    sent += more.len();
                 }
                 match result {
-                    Ok(()) => write.write_all(&batch).await,
+                    Ok(()) => write_counted(&mut write, &batch, &pending).await,
                     Err(e) => Err(e),
                 }
             }
@@ -347,9 +344,20 @@ async fn write_loop(
         if result.is_err() || write.flush().await.is_err() {
             return;
         }
-        pending.fetch_sub(sent, Ordering::Relaxed);
     }
     let _ = write.shutdown().await;
+}
+
+/// Writes `data`, and takes it off the count of bytes waiting once written (the broker
+/// task reads that count to find connections that do not read).
+async fn write_counted(
+    write: &mut (impl tokio::io::AsyncWrite + Unpin),
+    data: &[u8],
+    pending: &AtomicUsize,
+) -> std::io::Result<()> {
+    write.write_all(data).await?;
+    pending.fetch_sub(data.len(), Ordering::Relaxed);
+    Ok(())
 }
 
 /// Owns the broker: feeds it events and time, carries out its actions.
@@ -445,7 +453,14 @@ async fn run_broker(
                 Action::Close { conn } => {
                     if let Some(peer) = peers.remove(&conn) {
                         peer.reader.abort();
-                        // Dropping the sender lets the writer flush and shut the socket.
+                        // Dropping the sender lets the writer flush and shut the socket; a
+                        // peer that does not read gets SHUTDOWN_FLUSH to take it, then the
+                        // socket is dropped, so it cannot hold a task and a descriptor.
+                        let writer = peer.writer_task.abort_handle();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(SHUTDOWN_FLUSH).await;
+                            writer.abort();
+                        });
                         closing.retain(|w| !w.is_finished());
                         closing.push(peer.writer_task);
                     }

@@ -33,14 +33,22 @@ pub(super) struct Lifetime {
 }
 
 impl Lifetime {
-    /// A session read back from a snapshot, `doubtful` as it was saved, with the expiry it
-    /// asks for. How long it was away is unknown (the clock restarted with the process).
-    pub(super) fn restored(doubtful: bool, expiry: Option<u32>) -> Self {
+    /// A session read back from a snapshot, `doubtful` as it was saved. For 5.0 (`v5`) the
+    /// expiry the server applied is not known (it may have lowered the one asked for) nor how
+    /// long the process was away: the first CONNECT is taken as sent after the expiry may
+    /// have run out.
+    pub(super) fn restored(doubtful: bool, v5: bool) -> Self {
         Lifetime {
             doubtful,
-            expiry_ms: expiry_ms(expiry),
+            expiry_ms: v5.then_some(0),
             ..Lifetime::default()
         }
+    }
+
+    /// What a snapshot keeps: the doubt, or the CONNECT now waiting that would raise it if
+    /// the process ended before its CONNACK.
+    pub(super) fn doubtful_if_ended_now(&self, connecting: bool) -> bool {
+        self.doubtful || connecting && self.connect_after_expiry
     }
 
     /// The server accepted a connection, with this expiry (seconds; `u32::MAX` is never).

@@ -209,6 +209,11 @@ impl Session {
         self.state == State::Connected
     }
 
+    /// A CONNECT went out and its CONNACK has not come.
+    pub(super) fn is_connecting(&self) -> bool {
+        matches!(self.state, State::Connecting { .. })
+    }
+
     /// QoS 1 and 2 PUBLISHes of ours in flight, and queued behind the window.
     pub fn pending_publishes(&self) -> (usize, usize) {
         (self.outgoing.len(), self.queued.len())

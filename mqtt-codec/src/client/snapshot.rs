@@ -133,7 +133,8 @@ impl Session {
         out.extend_from_slice(MAGIC);
         out.push(FORMAT);
         out.push(version.level());
-        out.push(u8::from(self.session_expected) | u8::from(self.lifetime.doubtful()) << 1);
+        let doubtful = self.lifetime.doubtful_if_ended_now(self.is_connecting());
+        out.push(u8::from(self.session_expected) | u8::from(doubtful) << 1);
         put_u16(&mut out, self.next_id);
         put_str(&mut out, &self.config.client_id);
         let mut inflight: Vec<(&u64, &Outgoing)> =
@@ -196,12 +197,8 @@ impl Session {
             ..config
         });
         session.session_expected = flags & 1 != 0;
-        let expiry = session
-            .config
-            .version
-            .is_v5()
-            .then_some(session.config.session_expiry_interval);
-        session.lifetime = Lifetime::restored(flags & 2 != 0, expiry);
+        let v5 = session.config.version.is_v5();
+        session.lifetime = Lifetime::restored(flags & 2 != 0, v5);
         session.next_id = next_id;
         for _ in 0..r.u16()? {
             let stage = match r.u8()? {
