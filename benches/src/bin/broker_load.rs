@@ -68,6 +68,9 @@ struct Options {
     inflight: u16,
     stall: Duration,
     log_dir: PathBuf,
+    /// Both brokers keep their state on disk, and the clients have persistent sessions.
+    persistence: bool,
+    qos: Vec<QoS>,
 }
 
 fn usage() -> ! {
@@ -86,7 +89,11 @@ fn usage() -> ! {
          --inflight N       QoS 1 in-flight window: rumqttc's, our --receive-maximum and\n\
          \x20                  mosquitto's max_inflight_messages (default 100)\n\
          --stall-secs S     end a run after S seconds without a delivery (default 5)\n\
-         --log-dir DIR      brokers' logs and mosquitto's config (default target/broker_load)"
+         --log-dir DIR      brokers' logs and mosquitto's config (default target/broker_load)\n\
+         --persistence B    true: both brokers persist (ours --persistence, mosquitto persistence\n\
+         \x20                  true) into a fresh directory per run, and every client has a\n\
+         \x20                  persistent session (clean session 0)\n\
+         --qos 0,1          the QoS levels to run (default both)"
     );
     std::process::exit(2)
 }
@@ -102,6 +109,8 @@ fn parse_options() -> Options {
         inflight: 100,
         stall: Duration::from_secs(5),
         log_dir: PathBuf::from("target/broker_load"),
+        persistence: false,
+        qos: vec![QoS::AtMostOnce, QoS::AtLeastOnce],
     };
     for (flag, value) in flag_pairs(usage) {
         let number = || value.parse::<u64>().unwrap_or_else(|_| usage());
@@ -121,6 +130,17 @@ fn parse_options() -> Options {
             "--inflight" => opts.inflight = u16::try_from(number().clamp(1, 65535)).unwrap_or(1),
             "--stall-secs" => opts.stall = Duration::from_secs(number().max(1)),
             "--log-dir" => opts.log_dir = PathBuf::from(&value),
+            "--persistence" => opts.persistence = value.parse().unwrap_or_else(|_| usage()),
+            "--qos" => {
+                opts.qos = value
+                    .split(',')
+                    .map(|q| match q.trim() {
+                        "0" => QoS::AtMostOnce,
+                        "1" => QoS::AtLeastOnce,
+                        _ => usage(),
+                    })
+                    .collect();
+            }
             _ => usage(),
         }
     }
@@ -206,6 +226,11 @@ impl Broker {
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let log = opts.log_dir.join(format!("{run}.log"));
         let log_file = std::fs::File::create(&log).map_err(|e| format!("{log:?}: {e}"))?;
+        let store = opts.log_dir.join(format!("{run}.store"));
+        if opts.persistence {
+            let _ = std::fs::remove_dir_all(&store);
+            std::fs::create_dir_all(&store).map_err(|e| format!("{store:?}: {e}"))?;
+        }
         let stderr = log_file.try_clone().map_err(|e| e.to_string())?;
         let mut command = match kind {
             BrokerKind::Ours => {
@@ -218,11 +243,14 @@ impl Broker {
                     .arg(opts.inflight.to_string())
                     .arg("--log-level")
                     .arg("warn");
+                if opts.persistence {
+                    c.arg("--persistence").arg(&store);
+                }
                 c
             }
             BrokerKind::Mosquitto => {
                 let conf = opts.log_dir.join(format!("{run}.conf"));
-                let text = format!(
+                let mut text = format!(
                     "listener {port} 127.0.0.1\n\
                      allow_anonymous true\n\
                      max_queued_messages {max_queued}\n\
@@ -230,6 +258,14 @@ impl Broker {
                      set_tcp_nodelay true\n",
                     opts.inflight
                 );
+                if opts.persistence {
+                    // mosquitto saves its in-memory state on an interval (autosave, 30 min
+                    // by default) and at exit, not per message.
+                    text.push_str(&format!(
+                        "persistence true\npersistence_location {}/\n",
+                        store.display()
+                    ));
+                }
                 std::fs::write(&conf, text).map_err(|e| format!("{conf:?}: {e}"))?;
                 let mut c = Command::new(&opts.mosquitto);
                 c.arg("-c").arg(&conf);
@@ -316,10 +352,10 @@ struct SubStats {
     error: Option<String>,
 }
 
-fn mqtt_options(id: String, addr: SocketAddr, inflight: u16) -> MqttOptions {
+fn mqtt_options(id: String, addr: SocketAddr, inflight: u16, clean: bool) -> MqttOptions {
     let mut o = MqttOptions::new(id, addr.ip().to_string(), addr.port());
     o.set_keep_alive(Duration::from_secs(60));
-    o.set_clean_session(true);
+    o.set_clean_session(clean);
     o.set_inflight(inflight);
     o
 }
@@ -543,7 +579,7 @@ async fn run_one(
     // Subscribers first, each subscribed before any publisher starts.
     let mut sub_tasks: Vec<JoinHandle<SubStats>> = Vec::new();
     for i in 0..subscribers {
-        let o = mqtt_options(format!("{run}-sub{i}"), addr, opts.inflight);
+        let o = mqtt_options(format!("{run}-sub{i}"), addr, opts.inflight, !opts.persistence);
         let (client, mut eventloop) = client(o);
         client
             .subscribe(TOPIC, qos)
@@ -563,7 +599,7 @@ async fn run_one(
     // Publishers: connect them all, then start them together.
     let mut pending = Vec::new();
     for i in 0..publishers {
-        let o = mqtt_options(format!("{run}-pub{i}"), addr, opts.inflight);
+        let o = mqtt_options(format!("{run}-pub{i}"), addr, opts.inflight, !opts.persistence);
         let (client, mut eventloop) = client(o);
         connect(&mut eventloop, false).await?;
         pending.push((client, eventloop));
@@ -827,7 +863,7 @@ fn main() {
     let mut results = Vec::new();
     let mut failed = false;
     for shape in [Shape::FanIn, Shape::FanOut] {
-        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce] {
+        for &qos in &opts.qos {
             for &load in &loads {
                 // The two brokers back to back, so that drift on the machine hits both.
                 for kind in [BrokerKind::Ours, BrokerKind::Mosquitto] {
@@ -871,12 +907,20 @@ fn main() {
     print!("{}", table(&results, &opts));
     println!();
     println!(
-        "Load: rumqttc 0.25.1 (MQTT 3.1.1, clean sessions), {} clients, 64-byte payloads, \
+        "Load: rumqttc 0.25.1 (MQTT 3.1.1, {}), {} clients, 64-byte payloads, \
          QoS 1 in-flight window {} (rumqttc, our --receive-maximum, mosquitto \
          max_inflight_messages). Flood: {} messages per publisher, sent as fast as rumqttc takes \
          them. Paced: {:?} deliveries/s for {} s each, stamped with their due time. The load \
          generator used {self_cpu} of CPU over all runs.",
-        opts.clients, opts.inflight, opts.messages, opts.rates, opts.paced_secs
+        match opts.persistence {
+            true => "persistent sessions; both brokers persisting",
+            false => "clean sessions",
+        },
+        opts.clients,
+        opts.inflight,
+        opts.messages,
+        opts.rates,
+        opts.paced_secs
     );
     if failed {
         std::process::exit(1);

@@ -10,6 +10,7 @@
 
 mod mqttsn;
 mod options;
+mod store;
 mod tls;
 mod websocket;
 
@@ -123,16 +124,34 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         None => None,
     };
+    let start = Instant::now();
+    let mut broker = Broker::new(config);
+    let store = match &opts.persistence {
+        Some(dir) => {
+            let (store, contents) = store::Store::open(dir)
+                .map_err(|e| format!("--persistence {}: {e}", dir.display()))?;
+            let restored = broker
+                .restore(contents.records(), 0, store::wall_ms())
+                .map_err(|e| format!("--persistence {}: {e}", dir.display()))?;
+            tracing::info!(
+                "persistence in {}: {} sessions, {} messages, {} retained messages restored",
+                dir.display(),
+                restored.sessions,
+                restored.messages,
+                restored.retained
+            );
+            Some(store)
+        }
+        None => None,
+    };
     tokio::spawn(accept_loop(listener, events_tx, ids, None));
-    run_broker(
-        Broker::new(config),
-        events_rx,
+    let io = Io {
+        start,
         gateway,
         write_limit,
-        stop_signal(),
-    )
-    .await;
-    Ok(())
+        store,
+    };
+    run_broker(broker, events_rx, io, stop_signal()).await
 }
 
 /// Resolves on SIGTERM or SIGINT (Ctrl-C).
@@ -360,15 +379,59 @@ async fn write_counted(
     Ok(())
 }
 
-/// Owns the broker: feeds it events and time, carries out its actions.
+/// What the broker task drives besides the broker.
+struct Io {
+    /// The broker's clock starts here.
+    start: Instant,
+    gateway: Option<mqttsn::Gateway>,
+    write_limit: usize,
+    store: Option<store::Store>,
+}
+
+/// With persistence, how many waiting events one store commit may gather.
+const COMMIT_GROUP: usize = 256;
+
+/// Gives the broker one event.
+fn on_event(
+    broker: &mut Broker,
+    peers: &mut HashMap<ConnId, Peer>,
+    gateway: &mut Option<mqttsn::Gateway>,
+    event: Event,
+    now: u64,
+) {
+    match event {
+        Event::Opened(id, peer) => {
+            peers.insert(id, peer);
+            broker.connection_opened(id, now);
+        }
+        Event::Bytes(id, data) => broker.bytes_received(id, &data, now),
+        Event::Closed(id) => {
+            broker.connection_closed(id, now);
+            peers.remove(&id);
+        }
+        Event::Datagram(addr, data) => {
+            if let Some(g) = gateway.as_mut() {
+                broker.datagram_received(g.peer(addr), &data, now);
+            }
+        }
+    }
+}
+
+/// Owns the broker: feeds it events and time, carries out its actions. With persistence,
+/// the changes of each group of events are committed before any of their actions is
+/// carried out, so no acknowledgement goes out for a message the store does not hold.
 async fn run_broker(
     mut broker: Broker,
     mut events: mpsc::Receiver<Event>,
-    mut gateway: Option<mqttsn::Gateway>,
-    write_limit: usize,
+    io: Io,
     stop: impl std::future::Future<Output = ()>,
-) {
-    let start = Instant::now();
+) -> Result<(), Box<dyn std::error::Error>> {
+    let Io {
+        start,
+        mut gateway,
+        write_limit,
+        store,
+    } = io;
     let now = |start: Instant| start.elapsed().as_millis() as u64;
     let mut peers: HashMap<ConnId, Peer> = HashMap::new();
     // Writers of closed connections, still flushing; awaited only on shutdown.
@@ -382,21 +445,13 @@ async fn run_broker(
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         tokio::select! {
             event = events.recv() => {
-                let Some(event) = event else { return };
-                match event {
-                    Event::Opened(id, peer) => {
-                        peers.insert(id, peer);
-                        broker.connection_opened(id, now(start));
-                    }
-                    Event::Bytes(id, data) => broker.bytes_received(id, &data, now(start)),
-                    Event::Closed(id) => {
-                        broker.connection_closed(id, now(start));
-                        peers.remove(&id);
-                    }
-                    Event::Datagram(addr, data) => {
-                        if let Some(g) = gateway.as_mut() {
-                            broker.datagram_received(g.peer(addr), &data, now(start));
-                        }
+                let Some(event) = event else { return Ok(()) };
+                on_event(&mut broker, &mut peers, &mut gateway, event, now(start));
+                if store.is_some() {
+                    // One commit for whatever else is already waiting.
+                    for _ in 1..COMMIT_GROUP {
+                        let Ok(event) = events.try_recv() else { break };
+                        on_event(&mut broker, &mut peers, &mut gateway, event, now(start));
                     }
                 }
             }
@@ -407,6 +462,7 @@ async fn run_broker(
                 stopping = true;
             }
         }
+        commit(&mut broker, store.as_ref(), now(start))?;
         while let Some(action) = broker.poll_action() {
             match action {
                 Action::Send { conn, data } => {
@@ -439,6 +495,8 @@ async fn run_broker(
                             peer.writer_task.abort();
                         }
                         broker.connection_closed(conn, now(start));
+                        // Its will and what else that changed are stored before they go out.
+                        commit(&mut broker, store.as_ref(), now(start))?;
                         continue;
                     }
                     peer.pending.fetch_add(data.len(), Ordering::Relaxed);
@@ -493,9 +551,24 @@ async fn run_broker(
             if tokio::time::timeout(SHUTDOWN_FLUSH, flushed).await.is_err() {
                 tracing::warn!("shutdown: some clients did not take their last bytes");
             }
-            return;
+            return Ok(());
         }
     }
+}
+
+/// With persistence, writes what the broker changed, durable before any action polled
+/// since is carried out.
+fn commit(broker: &mut Broker, store: Option<&store::Store>, now: u64) -> Result<(), redb::Error> {
+    let Some(store) = store else { return Ok(()) };
+    let changes = broker.store_changes(now, store::wall_ms());
+    if changes.is_empty() {
+        return Ok(());
+    }
+    // The whole loop waits for the commit anyway: nothing of this group may go out before
+    // it. The connections' tasks move to another worker meanwhile.
+    tokio::task::block_in_place(|| store.write(&changes)).inspect_err(|e| {
+        tracing::error!("persistence: a write failed, stopping: {e}");
+    })
 }
 
 /// Whether `data` is exactly one QoS 0 PUBLISH packet.

@@ -105,6 +105,11 @@ pub struct Options {
     /// UDP address and port for MQTT-SN 1.2 clients (the broker becomes their gateway).
     #[arg(long)]
     pub mqttsn_listen: Option<String>,
+    /// Keep sessions (subscriptions, queued and in-flight messages, wills) and retained
+    /// messages in this directory across restarts; QoS 1 and 2 PUBLISHes are acknowledged
+    /// once stored.
+    #[arg(long, value_name = "DIR")]
+    pub persistence: Option<std::path::PathBuf>,
     /// Predefined MQTT-SN topic ids: a file of `ID TOPIC` lines.
     #[arg(long)]
     pub mqttsn_predefined: Option<std::path::PathBuf>,

@@ -95,6 +95,7 @@ impl Broker {
                 retain: msg.retain && t.retain_as_published,
                 sub_ids: t.sub_ids,
                 msg: msg.clone(),
+                seq: 0,
             };
             self.deliver(&t.client_id, delivery, now);
         }
@@ -152,6 +153,7 @@ impl Broker {
                 retain: true,
                 sub_ids: sub_id.into_iter().collect(),
                 msg,
+                seq: 0,
             };
             self.deliver(client_id, delivery, now);
         }
@@ -159,10 +161,12 @@ impl Broker {
 
     /// Delivers to one session: QoS 0 straight out if connected; QoS 1 and 2 into the
     /// in-flight window, else into the bounded queue.
-    fn deliver(&mut self, client_id: &str, delivery: Delivery, now: Millis) {
+    fn deliver(&mut self, client_id: &str, mut delivery: Delivery, now: Millis) {
         let Some(session) = self.sessions.get_mut(client_id) else {
             return;
         };
+        self.next_seq += 1;
+        delivery.seq = self.next_seq;
         let conn = session.conn;
         if delivery.qos == QoS::AtMostOnce {
             if let Some(conn) = conn {

@@ -31,18 +31,21 @@ mod flow;
 mod handlers;
 mod message;
 mod passwords;
+mod persist;
 mod session;
 mod small_map;
 mod sn_gateway;
 mod sub_index;
 mod timer_index;
 mod timers;
+mod tracked;
 
 pub use acl::{Access, Acl, AclError};
 pub use config::BrokerConfig;
 pub use enhanced_auth::{parse_scram_users, ScramConfig, ScramUsersError};
 pub use flow::STALL_MS;
 pub use passwords::{PasswordFileError, Passwords};
+pub use persist::{Restored, StoreChange, StoreError, StoredRecord};
 pub use sn_gateway::{
     parse_predefined_topics, PredefinedTopicsError, SnGatewayConfig, SnPeer, SN_CONN_BASE,
 };
@@ -56,6 +59,7 @@ use bytes::Bytes;
 use connection::{Connection, Phase};
 use message::Message;
 use session::Session;
+use tracked::Tracked;
 
 /// The caller's name for a network connection.
 pub type ConnId = u64;
@@ -147,10 +151,10 @@ pub struct BrokerStats {
 pub struct Broker {
     config: BrokerConfig,
     conns: BTreeMap<ConnId, Connection>,
-    sessions: BTreeMap<String, Session>,
+    sessions: Tracked<Session>,
     /// Every session's subscriptions by topic level, for routing.
     subs: sub_index::SubIndex,
-    retained: BTreeMap<String, Message>,
+    retained: Tracked<Message>,
     actions: VecDeque<Action>,
     shared_next: BTreeMap<String, usize>,
     assigned_ids: u64,
@@ -169,6 +173,10 @@ pub struct Broker {
     timers: timer_index::TimerIndex,
     /// [`Broker::tick`] is at work (a connection it closes leaves the rest to it).
     ticking: bool,
+    /// The last delivery's store sequence number.
+    next_seq: u64,
+    /// What the store holds, when the broker persists (see `persist`).
+    stored: Option<persist::Stored>,
 }
 
 impl Broker {
@@ -178,9 +186,9 @@ impl Broker {
         Broker {
             config,
             conns: BTreeMap::new(),
-            sessions: BTreeMap::new(),
+            sessions: Tracked::default(),
             subs: sub_index::SubIndex::default(),
-            retained: BTreeMap::new(),
+            retained: Tracked::default(),
             actions: VecDeque::new(),
             shared_next: BTreeMap::new(),
             assigned_ids: 0,
@@ -192,6 +200,8 @@ impl Broker {
             nonces: 0,
             timers: timer_index::TimerIndex::default(),
             ticking: false,
+            next_seq: 0,
+            stored: None,
         }
     }
 

@@ -37,6 +37,8 @@ pub(crate) struct Delivery {
     pub(crate) qos: QoS,
     pub(crate) retain: bool,
     pub(crate) sub_ids: Vec<u32>,
+    /// Its place in the store (see `persist`): unique across sessions, given on delivery.
+    pub(crate) seq: u64,
 }
 
 /// A delivery in flight.
@@ -60,7 +62,7 @@ pub(crate) struct Session {
     pub(crate) queue: VecDeque<Delivery>,
     /// QoS 2 packet identifiers received and not yet released by PUBREL.
     pub(crate) incoming_qos2: BTreeSet<u16>,
-    next_pid: u16,
+    pub(crate) next_pid: u16,
     /// Session Expiry Interval in seconds; `u32::MAX` never expires.
     pub(crate) expiry_secs: u32,
     pub(crate) expire_at: Option<Millis>,

@@ -49,10 +49,10 @@ def free_port() -> int:
 class Broker:
     """One broker process. `port` is where it listens; `log` is its stderr."""
 
-    def __init__(self, args: list[str], log_path: Path):
+    def __init__(self, args: list[str], log_path: Path, port: int | None = None):
         if not BROKER_BIN.exists():
             pytest.fail(f"{BROKER_BIN} missing: cargo build --release -p mqtt-codec --example broker")
-        self.port = free_port()
+        self.port = port or free_port()
         self.log_path = log_path
         self._log = open(log_path, "wb")
         self.ended = False  # stopped by the test itself (terminate), not crashed
@@ -92,6 +92,12 @@ class Broker:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(TIMEOUT)
 
+    def kill(self):
+        """SIGKILL: the process dies at once, with nothing flushed."""
+        self.ended = True
+        self.proc.kill()
+        self.proc.wait(TIMEOUT)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -111,8 +117,9 @@ def start_broker(request, tmp_path):
     """Starts a broker with extra flags; all of them are killed when the test ends."""
     brokers: list[Broker] = []
 
-    def start(*args: str) -> Broker:
-        b = Broker(list(args), tmp_path / f"broker{len(brokers)}.log")
+    def start(*args: str, port: int | None = None) -> Broker:
+        """`port` reuses a port (a restart); a free one is found otherwise."""
+        b = Broker(list(args), tmp_path / f"broker{len(brokers)}.log", port)
         brokers.append(b)
         return b
 

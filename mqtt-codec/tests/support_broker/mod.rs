@@ -5,7 +5,8 @@
 #![allow(dead_code)]
 
 use mqtt_codec::broker::{
-    Action, Broker, BrokerConfig, BrokerStats, ConnId, Level, Millis, SnPeer,
+    Action, Broker, BrokerConfig, BrokerStats, ConnId, Level, Millis, Restored, SnPeer,
+    StoreChange, StoreError, StoredRecord,
 };
 use mqtt_codec::{
     ConnAck, Connect, Decoder, Disconnect, MqttStr, Packet, PacketId, PacketType, Properties,
@@ -40,6 +41,76 @@ pub struct Harness {
     datagrams: BTreeMap<SnPeer, VecDeque<bytes::Bytes>>,
     /// ADVERTISEs the gateway sent.
     advertisements: Vec<bytes::Bytes>,
+    /// The wall clock at monotonic time 0.
+    wall_offset: u64,
+    /// The store, when the broker persists: written before each action is carried out, as
+    /// the I/O loop must.
+    pub store: Option<MemStore>,
+}
+
+/// The wall clock of the harness: its monotonic clock plus a fixed epoch.
+pub const WALL_EPOCH: u64 = 1_800_000_000_000;
+
+/// An in-memory store, applying [`StoreChange`]s as a database would.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemStore {
+    pub sessions: BTreeMap<String, Vec<u8>>,
+    pub messages: BTreeMap<(String, u64), Vec<u8>>,
+    pub retained: BTreeMap<String, Vec<u8>>,
+}
+
+impl MemStore {
+    pub fn apply(&mut self, changes: Vec<StoreChange>) {
+        for change in changes {
+            match change {
+                StoreChange::Session { client_id, record } => {
+                    self.sessions.insert(client_id, record);
+                }
+                StoreChange::SessionGone { client_id } => {
+                    self.sessions.remove(&client_id);
+                    self.messages.retain(|(c, _), _| *c != client_id);
+                }
+                StoreChange::Message {
+                    client_id,
+                    seq,
+                    record,
+                } => {
+                    self.messages.insert((client_id, seq), record);
+                }
+                StoreChange::MessageGone { client_id, seq } => {
+                    self.messages.remove(&(client_id, seq));
+                }
+                StoreChange::Retained { topic, record } => {
+                    self.retained.insert(topic, record);
+                }
+                StoreChange::RetainedGone { topic } => {
+                    self.retained.remove(&topic);
+                }
+                other => panic!("a store change the harness does not know: {other:?}"),
+            }
+        }
+    }
+
+    /// Every record, as a restore reads them.
+    pub fn records(&self) -> Vec<StoredRecord<'_>> {
+        let sessions = self.sessions.iter().map(|(c, r)| StoredRecord::Session {
+            client_id: c,
+            record: r,
+        });
+        let messages = self
+            .messages
+            .iter()
+            .map(|((c, seq), r)| StoredRecord::Message {
+                client_id: c,
+                seq: *seq,
+                record: r,
+            });
+        let retained = self.retained.iter().map(|(t, r)| StoredRecord::Retained {
+            topic: t,
+            record: r,
+        });
+        sessions.chain(messages).chain(retained).collect()
+    }
 }
 
 impl Default for Harness {
@@ -58,6 +129,57 @@ impl Harness {
             logs: Vec::new(),
             datagrams: BTreeMap::new(),
             advertisements: Vec::new(),
+            store: None,
+            wall_offset: WALL_EPOCH,
+        }
+    }
+
+    /// A broker that persists into an empty [`MemStore`].
+    pub fn persistent(config: BrokerConfig) -> Self {
+        let mut h = Harness::new(config);
+        h.restore(MemStore::default())
+            .expect("an empty store restores");
+        h
+    }
+
+    /// Restores the broker from `store` (which it then writes to).
+    pub fn restore(&mut self, store: MemStore) -> Result<Restored, StoreError> {
+        let restored =
+            self.broker
+                .restore(store.records(), self.now, self.wall_offset + self.now)?;
+        self.store = Some(store);
+        self.pump();
+        Ok(restored)
+    }
+
+    /// The broker process dies (nothing more is written) and a new one starts from the
+    /// store after `down_ms` of wall-clock time, on a monotonic clock that starts again at
+    /// 0 (so `now` is 0 afterwards). Every connection is gone; clients reconnect with new
+    /// connection ids.
+    pub fn crash_and_restart(&mut self, down_ms: u64) -> Restored {
+        let store = self.store.take().expect("the broker does not persist");
+        let wall = WALL_EPOCH + self.now + down_ms;
+        let config = self.broker.config().clone();
+        self.broker = Broker::new(config);
+        self.clients.clear();
+        self.now = 0;
+        let restored = self
+            .broker
+            .restore(store.records(), 0, wall)
+            .expect("the store restores");
+        self.wall_offset = wall;
+        self.store = Some(store);
+        self.pump();
+        restored
+    }
+
+    /// Writes what changed to the store, if the broker persists.
+    fn commit(&mut self) {
+        if let Some(store) = &mut self.store {
+            store.apply(
+                self.broker
+                    .store_changes(self.now, self.wall_offset + self.now),
+            );
         }
     }
 
@@ -282,7 +404,9 @@ impl Harness {
 
     /// Drains the broker's actions into the clients' inboxes.
     fn pump(&mut self) {
+        self.commit();
         while let Some(action) = self.broker.poll_action() {
+            self.commit();
             match action {
                 Action::Send { conn, data } => {
                     let client = self
