@@ -256,6 +256,15 @@ fn a_damaged_store_is_refused_whole() {
         .for_each(|r| r.truncate(r.len() - 1));
     assert!(Harness::new(BrokerConfig::default()).restore(cut).is_err());
 
+    // Found by the broker_store fuzz target: the next delivery's number overflowed.
+    let mut huge = good.clone();
+    let ((client, _), record) = huge.messages.pop_first().expect("a message");
+    huge.messages.insert((client, u64::MAX), record);
+    assert!(matches!(
+        Harness::new(BrokerConfig::default()).restore(huge),
+        Err(StoreError::Invalid(_))
+    ));
+
     // Every single flipped byte either restores or is refused; nothing panics.
     for (key, record) in &good.messages {
         for at in 0..record.len() {

@@ -165,7 +165,7 @@ impl Broker {
         let Some(session) = self.sessions.get_mut(client_id) else {
             return;
         };
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.wrapping_add(1);
         delivery.seq = self.next_seq;
         let conn = session.conn;
         if delivery.qos == QoS::AtMostOnce {

@@ -132,6 +132,10 @@ pub enum StoreError {
     PacketIdTwice(String),
 }
 
+/// The highest message sequence number a store may hold: one per delivery, so far beyond
+/// any broker's lifetime, and far enough below `u64::MAX` that counting on never wraps.
+const MAX_SEQ: u64 = 1 << 62;
+
 /// What [`Broker::restore`] found.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Restored {
@@ -202,6 +206,12 @@ impl Broker {
                     seq,
                     record,
                 } => {
+                    // One per delivery: a store never gets anywhere near this many.
+                    if seq > MAX_SEQ {
+                        return Err(StoreError::Invalid(
+                            "a message sequence number out of range",
+                        ));
+                    }
                     let d = record::decode_delivery(record, seq, clocks)?;
                     messages.push((String::from(client_id), d));
                 }
