@@ -4,7 +4,9 @@
 //! Every mutable access counts as a change: a path that forgets to mark what it touched
 //! cannot exist, which matters more than the few records written for nothing.
 
-use alloc::collections::btree_map::{Iter, Values};
+#[cfg(debug_assertions)]
+use alloc::collections::btree_map::Iter;
+use alloc::collections::btree_map::Values;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::string::String;
 
@@ -81,6 +83,8 @@ impl<V> Tracked<V> {
         self.map.len()
     }
 
+    /// For the debug builds' check of the timer index against a walk.
+    #[cfg(debug_assertions)]
     pub(crate) fn iter(&self) -> Iter<'_, String, V> {
         self.map.iter()
     }
