@@ -232,7 +232,19 @@ fn message_out<'py>(
 #[pyclass(name = "Client", module = "mqtt_codec")]
 pub struct PyClient {
     inner: Session,
+    /// The receive buffer lent by `get_buffer`, until `buffer_updated`.
+    #[cfg(feature = "abi3-py311")]
+    lent: Option<Py<crate::receive_buffer::PyReceiveBuffer>>,
 }
+
+/// The room `get_buffer` lends when the caller names no size (asyncio asks with -1): a few
+/// TCP segments, zeroed on each loan, so small enough that zeroing costs less than the copy
+/// it saves.
+#[cfg(feature = "abi3-py311")]
+const DEFAULT_ROOM: usize = 8 * 1024;
+/// The most `get_buffer` lends, whatever the hint.
+#[cfg(feature = "abi3-py311")]
+const MAX_ROOM: usize = 256 * 1024;
 
 #[allow(clippy::too_many_arguments)]
 fn config_from(
@@ -280,6 +292,16 @@ fn config_from(
     config.topic_alias_maximum = topic_alias_maximum;
     config.request_problem_information = request_problem_information;
     Ok(config)
+}
+
+impl PyClient {
+    fn wrap(inner: Session) -> Self {
+        PyClient {
+            inner,
+            #[cfg(feature = "abi3-py311")]
+            lent: None,
+        }
+    }
 }
 
 #[pymethods]
@@ -330,7 +352,7 @@ impl PyClient {
         if let Some(a) = authenticator.filter(|a| !a.is_none()) {
             inner.set_authenticator(crate::client_auth::authenticator_arg(a)?);
         }
-        Ok(PyClient { inner })
+        Ok(PyClient::wrap(inner))
     }
 
     /// Client.from_session_state(state, **the keywords of Client()) -> Client: a client
@@ -356,7 +378,7 @@ impl PyClient {
         let made = cls.call((), Some(&options))?;
         let config = made.cast::<PyClient>()?.borrow().inner.config().clone();
         Session::from_snapshot(config, state)
-            .map(|inner| PyClient { inner })
+            .map(PyClient::wrap)
             .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
@@ -491,6 +513,55 @@ impl PyClient {
         self.inner
             .disconnect(millis(now)?)
             .map_err(|e| session_err(py, e))
+    }
+
+    /// get_buffer(sizehint) -> ReceiveBuffer: room in the session's own receive buffer for
+    /// one read (sizehint bytes; -1 or 0: 8 KiB), for asyncio.BufferedProtocol.get_buffer
+    /// or socket.recv_into; then call buffer_updated. A buffer lent before and not given
+    /// back is taken back empty. In the abi3-py311 wheel only (the buffer protocol is in
+    /// the stable ABI from 3.11).
+    #[cfg(feature = "abi3-py311")]
+    fn get_buffer(
+        &mut self,
+        py: Python<'_>,
+        sizehint: isize,
+    ) -> PyResult<Py<crate::receive_buffer::PyReceiveBuffer>> {
+        if let Some(old) = self.lent.take() {
+            let lent = old.bind(py).borrow_mut().take()?;
+            self.inner.give_back_unused(lent);
+        }
+        let room = match usize::try_from(sizehint) {
+            Ok(n) if n > 0 => n.min(MAX_ROOM),
+            _ => DEFAULT_ROOM,
+        };
+        let lent = self.inner.lend_receive_buffer(room);
+        let buffer = Py::new(py, crate::receive_buffer::PyReceiveBuffer::new(lent))?;
+        self.lent = Some(buffer.clone_ref(py));
+        Ok(buffer)
+    }
+
+    /// buffer_updated(nbytes, now): nbytes were written at the start of the buffer
+    /// get_buffer lent; they are handled as receive_data would handle them. Raises
+    /// BufferError when no buffer is lent or a view of it is still held. (abi3-py311 wheel.)
+    #[cfg(feature = "abi3-py311")]
+    fn buffer_updated(&mut self, py: Python<'_>, nbytes: usize, now: f64) -> PyResult<()> {
+        let now = millis(now)?;
+        let Some(buffer) = self.lent.take() else {
+            return Err(pyo3::exceptions::PyBufferError::new_err(
+                "buffer_updated() without a buffer from get_buffer()",
+            ));
+        };
+        let taken = buffer.bind(py).borrow_mut().take();
+        match taken {
+            Ok(lent) => {
+                self.inner.receive_lent(lent, nbytes, now);
+                Ok(())
+            }
+            Err(e) => {
+                self.lent = Some(buffer);
+                Err(e)
+            }
+        }
     }
 
     /// receive_data(data, now): bytes from the socket, in any chunks.

@@ -5,7 +5,8 @@
 //! convert their arguments and ask the core whether some version can encode the result,
 //! and the core's errors become Python exceptions.
 
-// `unsafe` only in `new_bytes`, the one place that calls the C API directly.
+// `unsafe` only in `new_bytes` and `receive_buffer`, the two places that call the C API
+// directly.
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -16,6 +17,8 @@ mod decoder;
 mod new_bytes;
 mod packets;
 mod properties;
+#[cfg(feature = "abi3-py311")]
+mod receive_buffer;
 mod sn;
 mod sn2;
 
@@ -61,6 +64,8 @@ fn _mqtt_codec(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<packets::PyAuth>()?;
     m.add_class::<decoder::PyDecoder>()?;
     m.add_class::<client::PyClient>()?;
+    #[cfg(feature = "abi3-py311")]
+    m.add_class::<receive_buffer::PyReceiveBuffer>()?;
     m.add_class::<client_auth::PyScram>()?;
     m.add_function(wrap_pyfunction!(decoder::decode, m)?)?;
     m.add_function(wrap_pyfunction!(topic_matches, m)?)?;

@@ -463,6 +463,15 @@ def _sn2_encode(packet_type: int, fields: Dict[str, Any]) -> bytes:
     """Encodes one MQTT-SN 2.0 packet from (packet type, fields); ValueError(message,
     reason_code) when it breaks a rule, TypeError for a field of the wrong type."""
 
+class ReceiveBuffer:
+    """Room in a Client's receive buffer for one read (abi3-py311 wheel): a writable buffer
+    of bytes for recv_into or memoryview; give it back with Client.buffer_updated."""
+
+    def __buffer__(self, flags: int, /) -> memoryview:
+        """The buffer protocol (PEP 688)."""
+    def __len__(self) -> int:
+        """The room, in bytes."""
+
 class Client:
     """The sans-IO MQTT client session (see mqtt_codec.client for its events)."""
 
@@ -518,6 +527,13 @@ class Client:
         """Queues DISCONNECT."""
     def receive_data(self, data: bytes, now: float) -> None:
         """Bytes from the socket."""
+    # The abi3-py311 wheel only: check with hasattr(Client, "get_buffer").
+    def get_buffer(self, sizehint: int) -> "ReceiveBuffer":
+        """Room in the session's own receive buffer for one read (-1: 8 KiB); then
+        buffer_updated. A buffer lent before and not given back is taken back empty."""
+    def buffer_updated(self, nbytes: int, now: float) -> None:
+        """nbytes were written into the buffer get_buffer lent: handled as receive_data
+        would handle them. BufferError when none is lent or a view of it is still held."""
     def data_to_send(self) -> bytes:
         """Everything to write to the socket now."""
     def events(self) -> List[Any]:

@@ -14,13 +14,14 @@ it the time, and turns its events into awaitables.
 ...             print(message.payload)
 ...             break
 
-It copies each chunk read from the socket into the session (both wheels: the session's
-decoder owns its buffer).
+In the abi3-py311 wheel it receives through ``asyncio.BufferedProtocol`` straight into the
+session's own receive buffer (``Client.get_buffer``); the abi3-py39 wheel, whose limited API
+has no buffer protocol, copies each chunk the socket gives (``Client.receive_data``).
 """
 
 import asyncio
 import ssl as _ssl
-from typing import Any, AsyncIterator, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, AsyncIterator, Dict, Iterable, List, Optional, Set, Tuple, Union
 
 from ._mqtt_codec import Client, Properties, Subscription
 from ._types import MqttError, ProtocolVersion, QoS, ReasonCode
@@ -68,6 +69,49 @@ class ConnectionLost(MqttError):
 _Subscriptions = Iterable[Union[Subscription, str, Tuple[str, int]]]
 
 
+class _Link(asyncio.Protocol):
+    """One connection: what arrives goes to the driver as it comes; ``closed`` resolves
+    when the connection ends."""
+
+    def __init__(self, driver: "AsyncClient") -> None:
+        self.driver = driver
+        self.closed: "asyncio.Future[None]" = driver._running.create_future()
+
+    def data_received(self, data: bytes) -> None:
+        self.driver._received(data)
+
+    def connection_lost(self, exc: Optional[BaseException]) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class _BufferedLink(_Link, asyncio.BufferedProtocol):
+    """A connection that reads into the session's own buffer (the abi3-py311 wheel)."""
+
+    _view: Optional[memoryview] = None
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        # A memoryview, which the TLS layer slices; released before the buffer goes back,
+        # since the session takes a buffer back only when no view of it is left. (TLS asks
+        # again without buffer_updated when a read found no whole record.)
+        self._release()
+        self._view = memoryview(self.driver.client.get_buffer(sizehint))
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._release()
+        self.driver._received_in_place(nbytes)
+
+    def _release(self) -> None:
+        if self._view is not None:
+            self._view.release()
+            self._view = None
+
+
+# The buffer protocol is in the stable ABI from 3.11: only that wheel lends its buffer.
+_LINK = _BufferedLink if hasattr(Client, "get_buffer") else _Link
+
+
 class AsyncClient:
     """The driver: one task owns the session and the socket; the methods send commands and
     await the session's answers."""
@@ -94,7 +138,7 @@ class AsyncClient:
         self.client = client if client is not None else Client(**client_options)
         # The loop is the one the driver first runs in (the client may be built outside it).
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._writer: Optional[asyncio.StreamWriter] = None
+        self._transport: Optional[asyncio.BaseTransport] = None
         self._task: Optional["asyncio.Task[None]"] = None
         self._connected_future: "Optional[asyncio.Future[Connected]]" = None
         self._pending: Dict[Tuple[str, int], "asyncio.Future[Any]"] = {}
@@ -155,8 +199,27 @@ class AsyncClient:
 
     def _flush(self) -> None:
         data = self.client.data_to_send()
-        if data and self._writer is not None:
-            self._writer.write(data)
+        transport = self._transport
+        if data and isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+            transport.write(data)
+
+    def _received(self, data: bytes) -> None:
+        self.client.receive_data(data, self._now())
+        self._after_input()
+
+    def _received_in_place(self, nbytes: int) -> None:
+        self.client.buffer_updated(nbytes, self._now())
+        self._after_input()
+
+    def _after_input(self) -> None:
+        """What the session made of the input: events out, answers written, and the I/O loop
+        woken when its deadline came nearer or the session ended the connection."""
+        self._dispatch()
+        self._flush()
+        deadline = self.client.next_timeout()
+        ended = self._up and not self.client.is_connected
+        if ended or (deadline is not None and (self._deadline is None or deadline < self._deadline)):
+            self._wake.set()
 
     def _resolve(self, key: Tuple[str, int], value: Any, error: Optional[BaseException] = None) -> None:
         future = self._pending.pop(key, None)
@@ -199,7 +262,9 @@ class AsyncClient:
         delay = self.backoff[0]
         while not self._closing:
             try:
-                reader, writer = await asyncio.open_connection(self.host, self.port, ssl=self.ssl)
+                transport, link = await self._running.create_connection(
+                    lambda: _LINK(self), self.host, self.port, ssl=self.ssl
+                )
             except OSError as e:
                 # A certificate the server will keep presenting is not worth retrying.
                 fatal = isinstance(e, _ssl.SSLCertVerificationError)
@@ -210,53 +275,46 @@ class AsyncClient:
                 delay = min(delay * 2, self.backoff[1])
                 continue
             delay = self.backoff[0]
-            self._writer = writer
+            self._transport = transport
             self._up = False
             self.client.connect(self._now())
             self._flush()
-            await self._serve(reader)
-            self._writer = None
-            writer.close()
+            try:
+                await self._serve(link)
+            finally:
+                self._transport = None
+                transport.close()
             if not self.reconnect or self._closing:
                 break
         self._fail(ConnectionLost("closed"))
 
-    async def _serve(self, reader: asyncio.StreamReader) -> None:
-        """Moves bytes until the connection ends."""
-        read: "asyncio.Task[bytes]" = asyncio.ensure_future(reader.read(65536))
-        try:
-            while True:
-                deadline = self._deadline = self.client.next_timeout()
-                timeout = None if deadline is None else max(0.0, deadline - self._now())
-                wake = asyncio.ensure_future(self._wake.wait())
-                done, _ = await asyncio.wait({read, wake}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-                wake.cancel()
-                self._wake.clear()
-                if read in done:
-                    data = read.result()
-                    if not data:
-                        self.client.connection_lost(self._now())
-                        self._dispatch()
-                        return
-                    self.client.receive_data(data, self._now())
-                    read = asyncio.ensure_future(reader.read(65536))
-                elif not done:
-                    self.client.handle_timeout(self._now())
+    async def _serve(self, link: _Link) -> None:
+        """Keeps time for the session until the connection ends (the link hands over what
+        arrives as it comes)."""
+        while True:
+            deadline = self._deadline = self.client.next_timeout()
+            timeout = None if deadline is None else max(0.0, deadline - self._now())
+            wake: "asyncio.Future[Any]" = asyncio.ensure_future(self._wake.wait())
+            waiting: "Set[asyncio.Future[Any]]" = {link.closed, wake}
+            done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            wake.cancel()
+            self._wake.clear()
+            if link.closed.done():
+                self.client.connection_lost(self._now())
                 self._dispatch()
-                self._flush()
-                # Not connected after CONNACK came on this connection: the session ended it.
-                if not self.client.is_connected and (self._up or self._closing):
-                    if self._closing:
-                        return
-                    # The session ended the connection (keep alive, a protocol error).
-                    self.client.connection_lost(self._now())
-                    self._dispatch()
-                    return
-        except (ConnectionError, OSError):
-            self.client.connection_lost(self._now())
+                return
+            if not done:
+                self.client.handle_timeout(self._now())
             self._dispatch()
-        finally:
-            read.cancel()
+            self._flush()
+            # Not connected after CONNACK came on this connection: the session ended it.
+            if not self.client.is_connected and (self._up or self._closing):
+                if self._closing:
+                    return
+                # The session ended the connection (keep alive, a protocol error).
+                self.client.connection_lost(self._now())
+                self._dispatch()
+                return
 
     def _fail(self, error: BaseException) -> None:
         """The driver stops: every waiting call fails with ``error``, ``messages()`` ends."""
@@ -345,13 +403,9 @@ class AsyncClient:
         if self.client.is_connected:
             self.client.disconnect(self._now())
             self._flush()
-            if self._writer is not None:
-                try:
-                    await self._writer.drain()
-                except ConnectionError:
-                    pass
-        if self._writer is not None:
-            self._writer.close()
+        if self._transport is not None:
+            # The transport writes what it holds (the DISCONNECT), then closes.
+            self._transport.close()
         self._wake.set()
         if self._task is not None:
             self._task.cancel()

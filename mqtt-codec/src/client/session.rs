@@ -130,6 +130,8 @@ pub struct Session {
     /// The first bytes the server sent on this connection (up to 4), to recognise a 3.1.1
     /// server's answer to a 5.0 CONNECT.
     first_bytes: Vec<u8>,
+    /// The receive buffer is lent out (`lent_buffer.rs`): what arrives meanwhile waits.
+    pub(super) lent: bool,
     /// Enhanced authentication (5.0), and whether a re-authentication runs.
     authenticator: Option<alloc::boxed::Box<dyn super::auth::Authenticator>>,
     reauthenticating: bool,
@@ -163,6 +165,7 @@ impl Session {
             last_sent: 0,
             ping_sent: None,
             first_bytes: Vec::new(),
+            lent: false,
             authenticator: None,
             reauthenticating: false,
         }
@@ -288,6 +291,8 @@ impl Session {
         let connect_clean = connect.clean_start;
         let bytes = self.encode(Packet::Connect(alloc::boxed::Box::new(connect)))?;
         self.decoder = decoder_for(&self.config);
+        // A buffer lent before belongs to the old connection (`receive_lent` drops it).
+        self.lent = false;
         self.aliases_in.clear();
         self.aliases_out.clear();
         self.ping_sent = None;
@@ -448,15 +453,25 @@ impl Session {
         if self.state == State::Idle {
             return;
         }
+        self.decoder.feed(data);
+        if self.lent {
+            // Parsed when the lent buffer, which holds what came before, is back.
+            return;
+        }
+        self.take_in(data, now);
+    }
+
+    /// What [`Session::receive`] does once the bytes are in the decoder's buffer; `head`
+    /// is the start of what arrived (at least its first four bytes, when there are four).
+    pub(super) fn take_in(&mut self, head: &[u8], now: Millis) {
         if let State::Connecting { .. } = self.state {
             let room = 4usize.saturating_sub(self.first_bytes.len());
             self.first_bytes
-                .extend_from_slice(data.get(..room.min(data.len())).unwrap_or_default());
+                .extend_from_slice(head.get(..room.min(head.len())).unwrap_or_default());
         }
         if self.state == State::Connected {
             self.lifetime.heard(now);
         }
-        self.decoder.feed(data);
         loop {
             if self.state == State::Idle {
                 return;
@@ -467,6 +482,16 @@ impl Session {
                 Err(e) => return self.decode_failed(&e, now),
             }
         }
+    }
+
+    /// The decoder's buffer (see `lent_buffer.rs`).
+    pub(super) fn receive_buffer(&mut self) -> &mut bytes::BytesMut {
+        self.decoder.buffer_mut()
+    }
+
+    /// Whether the session is between connections (what arrives then is ignored).
+    pub(super) fn is_idle(&self) -> bool {
+        self.state == State::Idle
     }
 
     /// When [`Session::handle_timeout`] must be called next, if ever.
