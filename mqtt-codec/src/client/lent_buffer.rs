@@ -37,12 +37,13 @@ impl Session {
     /// use mqtt_codec::ProtocolVersion;
     ///
     /// let mut session = Session::new(SessionConfig::new("dev", ProtocolVersion::V3_1_1));
-    /// session.connect(0);
+    /// session.connect(0)?;
     /// let mut lent = session.lend_receive_buffer(4096);
     /// let connack = [0x20, 0x02, 0x00, 0x00];
     /// lent.room()[..4].copy_from_slice(&connack); // what a socket's recv_into would do
     /// session.receive_lent(lent, 4, 1);
     /// assert!(session.is_connected());
+    /// # Ok::<(), mqtt_codec::client::SessionError>(())
     /// ```
     pub fn lend_receive_buffer(&mut self, room: usize) -> LentBuffer {
         let mut buf = core::mem::take(self.receive_buffer());
@@ -103,7 +104,7 @@ mod tests {
 
     fn connected() -> Session {
         let mut s = Session::new(SessionConfig::new("lent", ProtocolVersion::V3_1_1));
-        s.connect(0);
+        s.connect(0).expect("connect");
         s.receive(&[0x20, 0x02, 0x00, 0x00], 1);
         assert!(s.is_connected());
         while s.poll_event().is_some() {}
@@ -149,7 +150,7 @@ mod tests {
         let mut lent = s.lend_receive_buffer(2);
         lent.room().copy_from_slice(&[0x30, 0x05]);
         s.connection_lost(2);
-        s.connect(3);
+        s.connect(3).expect("connect");
         s.receive_lent(lent, 2, 4);
         s.receive(&[0x20, 0x02, 0x00, 0x00], 5);
         assert!(
