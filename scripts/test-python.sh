@@ -22,7 +22,7 @@ venv="${MQTT_CODEC_PY_VENV:-target/python-venv}"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --upgrade maturin pytest hypothesis paho-mqtt mypy
+"$venv/bin/python" -m pip install --quiet --upgrade maturin pytest hypothesis paho-mqtt mypy websockets
 
 step "build and install mqtt_codec (maturin develop --release)"
 (

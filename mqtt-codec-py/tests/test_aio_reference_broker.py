@@ -1,5 +1,5 @@
-"""mqtt_codec.aio against the project's reference broker (mqtt-codec/examples/broker), over TCP
-and TLS: QoS 0, 1 and 2 round trips in 3.1.1 and 5.0, and a client whose connection a proxy
+"""mqtt_codec.aio against the project's reference broker (mqtt-codec/examples/broker), over TCP,
+TLS, WebSocket and WebSocket over TLS (the websockets package): QoS 0, 1 and 2 round trips in 3.1.1 and 5.0, and a client whose connection a proxy
 cuts twice, once with its own QoS 1 and 2 messages in flight and once while they come back:
 the driver reconnects, the session resumes, and every message arrives (QoS 2 exactly once).
 
@@ -30,7 +30,7 @@ from test_interop import TIMEOUT, free_port
 WORKSPACE = Path(__file__).resolve().parents[2]
 VERSIONS = [ProtocolVersion.V3_1_1, ProtocolVersion.V5]
 VERSION_IDS = ["3.1.1", "5.0"]
-TRANSPORTS = ["tcp", "tls"]
+TRANSPORTS = ["tcp", "tls", "ws", "wss"]
 
 OPENSSL_CONF = """[req]
 distinguished_name = dn
@@ -115,21 +115,26 @@ class Endpoint:
 
     port: int
     ssl: Optional[ssl.SSLContext]
+    websocket_path: Optional[str] = None
 
 
 @pytest.fixture(params=TRANSPORTS)
 def endpoint(request: pytest.FixtureRequest, broker_bin: Path, pki: Path, tmp_path: Path) -> Iterator[Endpoint]:
     """A reference broker of its own for the test, listening on TCP and TLS; the endpoint of
     the transport the test is parametrized with."""
-    tcp, tls = free_port(), free_port()
+    tcp, tls, ws, wss = free_port(), free_port(), free_port(), free_port()
     proc = launch(broker_bin, ["--listen", f"127.0.0.1:{tcp}", "--tls-listen", f"127.0.0.1:{tls}",
+                               "--ws-listen", f"127.0.0.1:{ws}", "--wss-listen", f"127.0.0.1:{wss}",
                                "--tls-cert", str(pki / "server.pem"), "--tls-key", str(pki / "server.key")],
-                  [tcp, tls], tmp_path / "broker.log")
+                  [tcp, tls, ws, wss], tmp_path / "broker.log")
+    trusting = ssl.create_default_context(cafile=str(pki / "ca.pem"))
     try:
-        if request.param == "tls":
-            yield Endpoint(tls, ssl.create_default_context(cafile=str(pki / "ca.pem")))
-        else:
-            yield Endpoint(tcp, None)
+        yield {
+            "tcp": Endpoint(tcp, None),
+            "tls": Endpoint(tls, trusting),
+            "ws": Endpoint(ws, None, "/mqtt"),
+            "wss": Endpoint(wss, trusting, "/mqtt"),
+        }[request.param]
     finally:
         proc.kill()
         proc.wait(TIMEOUT)
@@ -139,7 +144,7 @@ def endpoint(request: pytest.FixtureRequest, broker_bin: Path, pki: Path, tmp_pa
 def test_publish_subscribe_round_trip(endpoint: Endpoint, version: ProtocolVersion) -> None:
     async def main() -> None:
         client = aio.connect("127.0.0.1", endpoint.port, client_id=f"aio-ref-{int(version)}", version=version,
-                             ssl=endpoint.ssl)
+                             ssl=endpoint.ssl, websocket_path=endpoint.websocket_path)
         async with client as c:
             codes = await c.subscribe([("aio/ref/#", QoS.EXACTLY_ONCE)])
             assert codes == [ReasonCode.GRANTED_QOS_2], codes
@@ -176,7 +181,8 @@ def test_two_cuts_lose_no_message_and_deliver_qos_2_once(endpoint: Endpoint, ver
             {"clean_start": False} if version == ProtocolVersion.V3_1_1 else {"session_expiry_interval": 300}
         )
         client = aio.connect("127.0.0.1", port, client_id=f"aio-ref-cut-{int(version)}", version=version,
-                             ssl=endpoint.ssl, backoff=(0.01, 0.5), **keep)
+                             ssl=endpoint.ssl, websocket_path=endpoint.websocket_path, backoff=(0.01, 0.5),
+                             **keep)
         async with client as c:
             await c.subscribe([("aio/ref-cut/#", QoS.EXACTLY_ONCE)])
             count = 40
@@ -211,7 +217,8 @@ def test_a_certificate_the_client_does_not_trust_fails_at_once(endpoint: Endpoin
 
     async def main() -> None:
         untrusting = ssl.create_default_context()  # the system's CAs, not the test CA
-        client = aio.connect("127.0.0.1", port, client_id="aio-ref-untrusted", ssl=untrusting)
+        client = aio.connect("127.0.0.1", port, client_id="aio-ref-untrusted", ssl=untrusting,
+                             websocket_path=endpoint.websocket_path)
         with pytest.raises(aio.ConnectionLost):
             await asyncio.wait_for(client.start(), TIMEOUT)
 

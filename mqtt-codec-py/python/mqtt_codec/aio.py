@@ -21,7 +21,7 @@ has no buffer protocol, copies each chunk the socket gives (``Client.receive_dat
 
 import asyncio
 import ssl as _ssl
-from typing import Any, AsyncIterator, Dict, Iterable, List, Optional, Set, Tuple, Union
+from typing import Any, AsyncIterator, Dict, Iterable, List, Optional, Protocol, Set, Tuple, Union
 
 from ._mqtt_codec import Client, Properties, Subscription
 from ._types import MqttError, ProtocolVersion, QoS, ReasonCode
@@ -68,6 +68,13 @@ class ConnectionLost(MqttError):
 
 _Subscriptions = Iterable[Union[Subscription, str, Tuple[str, int]]]
 
+try:
+    from websockets.exceptions import WebSocketException as _WebSocketError
+except ImportError:  # without the websockets package there is no WebSocket to fail
+
+    class _WebSocketError(Exception):  # type: ignore[no-redef]
+        """Stands for the websockets package's errors when it is not installed."""
+
 
 class _Link(asyncio.Protocol):
     """One connection: what arrives goes to the driver as it comes; ``closed`` resolves
@@ -111,6 +118,76 @@ class _BufferedLink(_Link, asyncio.BufferedProtocol):
 # The buffer protocol is in the stable ABI from 3.11: only that wheel lends its buffer.
 _LINK = _BufferedLink if hasattr(Client, "get_buffer") else _Link
 
+# The largest WebSocket message taken from the server: several packets may share one.
+_WS_MAX_MESSAGE = 1 << 24
+
+
+class _Sink(Protocol):
+    """Where the driver writes: an asyncio transport, or a WebSocket link."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def is_closing(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class _WebSocketLink:
+    """One connection over WebSocket (the ``websockets`` package): binary messages both
+    ways, in order; a packet may span messages and a message may hold several. A text
+    message from the server ends the connection."""
+
+    def __init__(self, driver: "AsyncClient", ws: Any) -> None:
+        self.driver = driver
+        self.ws = ws
+        self.closed: "asyncio.Future[None]" = driver._running.create_future()
+        self._out: "asyncio.Queue[Optional[bytes]]" = asyncio.Queue()
+        self._closing = False
+        self._tasks = [asyncio.ensure_future(self._read()), asyncio.ensure_future(self._write())]
+
+    async def _read(self) -> None:
+        try:
+            async for message in self.ws:
+                if not isinstance(message, bytes):
+                    break
+                self.driver._received(message)
+        except Exception:  # the websockets package's ConnectionClosed, a reset socket
+            pass
+        finally:
+            self._end()
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                data = await self._out.get()
+                if data is None:
+                    break
+                await self.ws.send(data)
+            await self.ws.close()
+        except Exception:  # closed under it: the reader ends the link
+            pass
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        self._closing = True
+        if not self.closed.done():
+            self.closed.set_result(None)
+        self._out.put_nowait(None)
+
+    def write(self, data: bytes) -> None:
+        if not self._closing:
+            self._out.put_nowait(data)
+
+    def is_closing(self) -> bool:
+        return self._closing
+
+    def close(self) -> None:
+        """Sends what is queued, then closes the WebSocket."""
+        if not self._closing:
+            self._closing = True
+            self._out.put_nowait(None)
+
 
 class AsyncClient:
     """The driver: one task owns the session and the socket; the methods send commands and
@@ -125,11 +202,20 @@ class AsyncClient:
         reconnect: bool = True,
         backoff: Tuple[float, float] = (0.05, 5.0),
         client: Optional[Client] = None,
+        websocket_path: Optional[str] = None,
         **client_options: Any,
     ) -> None:
         """A driver of a new ``Client(**client_options)`` (or of ``client``, for one restored
         with ``Client.from_session_state``) towards ``host:port``; it reconnects with
-        exponential backoff between ``backoff`` seconds when ``reconnect``."""
+        exponential backoff between ``backoff`` seconds when ``reconnect``. With
+        ``websocket_path`` (``"/mqtt"``, say) it speaks MQTT over WebSocket (``wss`` with
+        ``ssl``), subprotocol ``mqtt``; that needs the ``websockets`` package."""
+        if websocket_path is not None:
+            try:
+                import websockets.asyncio.client  # noqa: F401
+            except ImportError as e:
+                raise ImportError("MQTT over WebSocket needs the websockets package: pip install websockets") from e
+        self.websocket_path = websocket_path
         self.host = host
         self.port = port
         self.ssl = ssl
@@ -138,7 +224,7 @@ class AsyncClient:
         self.client = client if client is not None else Client(**client_options)
         # The loop is the one the driver first runs in (the client may be built outside it).
         self._loop: Optional[asyncio.AbstractEventLoop] = None
-        self._transport: Optional[asyncio.BaseTransport] = None
+        self._transport: Optional[_Sink] = None
         self._task: Optional["asyncio.Task[None]"] = None
         self._connected_future: "Optional[asyncio.Future[Connected]]" = None
         self._pending: Dict[Tuple[str, int], "asyncio.Future[Any]"] = {}
@@ -200,7 +286,7 @@ class AsyncClient:
     def _flush(self) -> None:
         data = self.client.data_to_send()
         transport = self._transport
-        if data and isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+        if data and transport is not None and not transport.is_closing():
             transport.write(data)
 
     def _received(self, data: bytes) -> None:
@@ -262,10 +348,8 @@ class AsyncClient:
         delay = self.backoff[0]
         while not self._closing:
             try:
-                transport, link = await self._running.create_connection(
-                    lambda: _LINK(self), self.host, self.port, ssl=self.ssl
-                )
-            except OSError as e:
+                transport, link = await self._open()
+            except (OSError, asyncio.TimeoutError, _WebSocketError) as e:
                 # A certificate the server will keep presenting is not worth retrying.
                 fatal = isinstance(e, _ssl.SSLCertVerificationError)
                 if fatal or not self.reconnect or self._closing:
@@ -288,7 +372,32 @@ class AsyncClient:
                 break
         self._fail(ConnectionLost("closed"))
 
-    async def _serve(self, link: _Link) -> None:
+    async def _open(self) -> Tuple[_Sink, Union[_Link, _WebSocketLink]]:
+        """A new connection: TCP (TLS with ``ssl``), or a WebSocket over it."""
+        if self.websocket_path is None:
+            transport, link = await self._running.create_connection(
+                lambda: _LINK(self), self.host, self.port, ssl=self.ssl
+            )
+            assert isinstance(transport, asyncio.WriteTransport)
+            return transport, link
+        from websockets.asyncio.client import connect as ws_connect
+        from websockets.typing import Subprotocol
+
+        scheme = "ws" if self.ssl is None else "wss"
+        ws = await ws_connect(
+            f"{scheme}://{self.host}:{self.port}{self.websocket_path}",
+            subprotocols=[Subprotocol("mqtt")],
+            ssl=self.ssl,
+            compression=None,
+            proxy=None,
+            # MQTT's keep alive is the session's; the WebSocket's own pings are off.
+            ping_interval=None,
+            max_size=_WS_MAX_MESSAGE,
+        )
+        ws_link = _WebSocketLink(self, ws)
+        return ws_link, ws_link
+
+    async def _serve(self, link: Union[_Link, _WebSocketLink]) -> None:
         """Keeps time for the session until the connection ends (the link hands over what
         arrives as it comes)."""
         while True:
@@ -433,8 +542,8 @@ def connect(
 ) -> AsyncClient:
     """An ``AsyncClient`` to use with ``async with``: it connects on entry and disconnects
     on exit. Other keywords go to ``Client`` (clean_start, session_expiry_interval, ...) or
-    to the driver (ssl, reconnect, backoff)."""
-    driver_keys = {"ssl", "reconnect", "backoff", "client"}
+    to the driver (ssl, reconnect, backoff, websocket_path)."""
+    driver_keys = {"ssl", "reconnect", "backoff", "client", "websocket_path"}
     driver = {k: v for k, v in options.items() if k in driver_keys}
     client_options = {k: v for k, v in options.items() if k not in driver_keys}
     return AsyncClient(
