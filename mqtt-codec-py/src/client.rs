@@ -527,14 +527,25 @@ impl PyClient {
         sizehint: isize,
     ) -> PyResult<Py<crate::receive_buffer::PyReceiveBuffer>> {
         if let Some(old) = self.lent.take() {
-            let lent = old.bind(py).borrow_mut().take()?;
-            self.inner.give_back_unused(lent);
+            let taken = old.bind(py).borrow_mut().take();
+            match taken {
+                Ok(lent) => self.inner.give_back_unused(lent),
+                Err(e) => {
+                    // Still lent: it holds the start of a packet.
+                    self.lent = Some(old);
+                    return Err(e);
+                }
+            }
         }
         let room = match usize::try_from(sizehint) {
             Ok(n) if n > 0 => n.min(MAX_ROOM),
             _ => DEFAULT_ROOM,
         };
-        let lent = self.inner.lend_receive_buffer(room);
+        let Some(lent) = self.inner.lend_receive_buffer(room) else {
+            return Err(pyo3::exceptions::PyBufferError::new_err(
+                "the receive buffer is lent already",
+            ));
+        };
         let buffer = Py::new(py, crate::receive_buffer::PyReceiveBuffer::new(lent))?;
         self.lent = Some(buffer.clone_ref(py));
         Ok(buffer)

@@ -5,7 +5,10 @@
 mod support_broker;
 
 use mqtt_codec::broker::{BrokerConfig, Restored, StoreError};
-use mqtt_codec::{Packet, PacketType, PubResponse, Publish, QoS};
+use mqtt_codec::{
+    Packet, PacketType, PubResponse, Publish, QoS, Subscribe, Subscription, SubscriptionOptions,
+    TopicFilter,
+};
 use support_broker::*;
 
 fn persistent() -> Harness {
@@ -204,10 +207,7 @@ fn session_expiry_counts_the_time_the_broker_was_down() {
 fn subscriptions_and_their_options_survive_a_restart() {
     let mut h = persistent();
     h.connect_v5_persistent(1, "s", 600);
-    let mut sub = subscribe_packet(
-        "a/+",
-        mqtt_codec::SubscriptionOptions::new(QoS::AtLeastOnce),
-    );
+    let mut sub = subscribe_packet("a/+", SubscriptionOptions::new(QoS::AtLeastOnce));
     sub.properties.subscription_identifiers = vec![42];
     h.subscribe_with(1, sub);
     h.disconnect(1);
@@ -358,4 +358,59 @@ fn random_schedules_lose_nothing_acknowledged_across_restarts() {
             );
         }
     }
+}
+
+/// What the live broker accepts, a restart reads back: a retained message on a `$` topic
+/// and a 3.1.1 subscription to a filter that is `$share/...` only to 5.0 clients.
+#[test]
+fn what_the_broker_accepted_restores() {
+    let mut h = persistent();
+    h.connect(1, V311, "p", true);
+    h.send(
+        1,
+        publish_packet(
+            "$app/state",
+            "on",
+            QoS::AtMostOnce,
+            None,
+            true,
+            Default::default(),
+        ),
+    );
+    h.connect(2, V311, "old", false);
+    let filter = TopicFilter::for_version("$share/x", V311).expect("a plain filter in 3.1.1");
+    let sub = Subscription {
+        filter,
+        options: SubscriptionOptions::new(QoS::AtLeastOnce),
+    };
+    h.subscribe_with(2, Subscribe::new(pid(1), vec![sub]));
+    h.drop_connection(2);
+    let restored = h.crash_and_restart(0);
+    assert_eq!((restored.sessions, restored.retained), (1, 1));
+}
+
+/// [MQTT-3.2.2-16]: an assigned identifier is one no session holds, also after a restart
+/// (the counter starts again, the sessions do not).
+#[test]
+fn an_assigned_client_identifier_never_names_a_restored_session() {
+    let mut h = persistent();
+    let mut c = connect_packet(V5, "", false);
+    c.properties.session_expiry_interval = Some(600);
+    let first = h.connect_with(1, c.clone());
+    let first_id = first
+        .properties
+        .assigned_client_identifier
+        .clone()
+        .expect("an assigned identifier");
+    h.subscribe(1, "mine", QoS::AtLeastOnce);
+    h.crash_and_restart(0);
+    let second = h.connect_with(2, c);
+    assert!(!second.session_present, "not the first client's session");
+    let second_id = second
+        .properties
+        .assigned_client_identifier
+        .clone()
+        .expect("an assigned identifier");
+    assert_ne!(first_id.as_str(), second_id.as_str());
+    assert_eq!(h.broker.session_count(), 2);
 }

@@ -118,6 +118,9 @@ class _BufferedLink(_Link, asyncio.BufferedProtocol):
 # The buffer protocol is in the stable ABI from 3.11: only that wheel lends its buffer.
 _LINK = _BufferedLink if hasattr(Client, "get_buffer") else _Link
 
+# How long disconnect() waits for the DISCONNECT to be written and the connection closed.
+_CLOSE_WAIT = 2.0
+
 # The largest WebSocket message taken from the server: several packets may share one.
 _WS_MAX_MESSAGE = 1 << 24
 
@@ -225,6 +228,7 @@ class AsyncClient:
         # The loop is the one the driver first runs in (the client may be built outside it).
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._transport: Optional[_Sink] = None
+        self._link: Optional[Union[_Link, "_WebSocketLink"]] = None
         self._task: Optional["asyncio.Task[None]"] = None
         self._connected_future: "Optional[asyncio.Future[Connected]]" = None
         self._pending: Dict[Tuple[str, int], "asyncio.Future[Any]"] = {}
@@ -360,6 +364,7 @@ class AsyncClient:
                 continue
             delay = self.backoff[0]
             self._transport = transport
+            self._link = link
             self._up = False
             self.client.connect(self._now())
             self._flush()
@@ -392,6 +397,7 @@ class AsyncClient:
             proxy=None,
             # MQTT's keep alive is the session's; the WebSocket's own pings are off.
             ping_interval=None,
+            close_timeout=_CLOSE_WAIT,
             max_size=_WS_MAX_MESSAGE,
         )
         ws_link = _WebSocketLink(self, ws)
@@ -512,9 +518,15 @@ class AsyncClient:
         if self.client.is_connected:
             self.client.disconnect(self._now())
             self._flush()
+        link = self._link
         if self._transport is not None:
             # The transport writes what it holds (the DISCONNECT), then closes.
             self._transport.close()
+        if link is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(link.closed), _CLOSE_WAIT)
+            except asyncio.TimeoutError:
+                pass  # a peer that does not take its last bytes does not hold us up
         self._wake.set()
         if self._task is not None:
             self._task.cancel()

@@ -131,7 +131,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (store, contents) = store::Store::open(dir)
                 .map_err(|e| format!("--persistence {}: {e}", dir.display()))?;
             let restored = broker
-                .restore(contents.records(), 0, store::wall_ms())
+                .restore(
+                    contents.records(),
+                    start.elapsed().as_millis() as u64,
+                    store::wall_ms(),
+                )
                 .map_err(|e| format!("--persistence {}: {e}", dir.display()))?;
             tracing::info!(
                 "persistence in {}: {} sessions, {} messages, {} retained messages restored",
@@ -558,7 +562,11 @@ async fn run_broker(
 
 /// With persistence, writes what the broker changed, durable before any action polled
 /// since is carried out.
-fn commit(broker: &mut Broker, store: Option<&store::Store>, now: u64) -> Result<(), redb::Error> {
+fn commit(
+    broker: &mut Broker,
+    store: Option<&store::Store>,
+    now: u64,
+) -> Result<(), store::StoreWriteError> {
     let Some(store) = store else { return Ok(()) };
     let changes = broker.store_changes(now, store::wall_ms());
     if changes.is_empty() {

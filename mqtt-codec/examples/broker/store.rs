@@ -89,7 +89,15 @@ impl Store {
     }
 
     /// Writes `changes` in one transaction, durable when this returns.
-    pub(crate) fn write(&self, changes: &[StoreChange]) -> Result<(), redb::Error> {
+    pub(crate) fn write(&self, changes: &[StoreChange]) -> Result<(), StoreWriteError> {
+        // A change this loop cannot write would let the store drift from the broker.
+        if let Some(unknown) = changes.iter().find(|c| !writable(c)) {
+            return Err(StoreWriteError::Unknown(format!("{unknown:?}")));
+        }
+        self.write_all(changes).map_err(StoreWriteError::Store)
+    }
+
+    fn write_all(&self, changes: &[StoreChange]) -> Result<(), redb::Error> {
         let tx = self.db.begin_write()?;
         {
             let mut sessions = tx.open_table(SESSIONS)?;
@@ -121,13 +129,48 @@ impl Store {
                     StoreChange::RetainedGone { topic } => {
                         retained.remove(topic.as_str())?;
                     }
-                    other => tracing::error!("a store change this loop does not write: {other:?}"),
+                    _ => {} // refused by `write`
                 }
             }
         }
         tx.commit()?;
         Ok(())
     }
+}
+
+/// A write that did not happen.
+#[derive(Debug)]
+pub(crate) enum StoreWriteError {
+    /// The store failed.
+    Store(redb::Error),
+    /// A change of a kind this loop does not know how to write.
+    Unknown(String),
+}
+
+impl std::fmt::Display for StoreWriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreWriteError::Store(e) => write!(f, "{e}"),
+            StoreWriteError::Unknown(change) => {
+                write!(f, "a store change this broker cannot write: {change}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for StoreWriteError {}
+
+/// Whether `write_all` knows how to write `change`.
+fn writable(change: &StoreChange) -> bool {
+    matches!(
+        change,
+        StoreChange::Session { .. }
+            | StoreChange::SessionGone { .. }
+            | StoreChange::Message { .. }
+            | StoreChange::MessageGone { .. }
+            | StoreChange::Retained { .. }
+            | StoreChange::RetainedGone { .. }
+    )
 }
 
 /// Milliseconds of wall-clock time since the UNIX epoch: what the core measures expiry

@@ -137,12 +137,14 @@ impl Broker {
         sub_id: Option<u32>,
         now: Millis,
     ) {
-        let matching: Vec<Message> = self
+        let mut matching: Vec<Message> = self
             .retained
             .values()
             .filter(|m| topic_matches(filter, m.topic.as_str()))
             .cloned()
             .collect();
+        // In order of topic, the same every time (the map is hashed).
+        matching.sort_unstable_by(|a, b| a.topic.as_str().cmp(b.topic.as_str()));
         for msg in matching {
             if msg.expired(now) {
                 self.retained.remove(msg.topic.as_str());

@@ -177,8 +177,15 @@ impl Broker {
         }
         let mut assigned = None;
         let client_id = if connect.client_id.is_empty() {
-            self.assigned_ids += 1;
-            let id = format!("auto-{:08x}", self.assigned_ids);
+            // One no session holds: a client may have chosen such an identifier itself, and
+            // the counter starts again when the broker restarts from its store.
+            let id = loop {
+                self.assigned_ids += 1;
+                let id = format!("auto-{:08x}", self.assigned_ids);
+                if !self.sessions.contains_key(&id) {
+                    break id;
+                }
+            };
             assigned = Some(id.clone());
             id
         } else {

@@ -150,7 +150,8 @@ pub struct BrokerStats {
 #[derive(Debug)]
 pub struct Broker {
     config: BrokerConfig,
-    conns: BTreeMap<ConnId, Connection>,
+    /// Hashed: looked up on every packet (see [`Tracked`] for why not ordered).
+    conns: hashbrown::HashMap<ConnId, Connection>,
     sessions: Tracked<Session>,
     /// Every session's subscriptions by topic level, for routing.
     subs: sub_index::SubIndex,
@@ -185,7 +186,7 @@ impl Broker {
         let advertise = config.mqttsn.advertise_interval.is_some();
         Broker {
             config,
-            conns: BTreeMap::new(),
+            conns: hashbrown::HashMap::new(),
             sessions: Tracked::default(),
             subs: sub_index::SubIndex::default(),
             retained: Tracked::default(),
@@ -279,7 +280,8 @@ impl Broker {
     /// mosquitto does on shutdown.
     pub fn shutdown(&mut self, now: Millis) {
         self.clock = now;
-        let conns: alloc::vec::Vec<ConnId> = self.conns.keys().copied().collect();
+        let mut conns: alloc::vec::Vec<ConnId> = self.conns.keys().copied().collect();
+        conns.sort_unstable();
         for conn in conns {
             if let Some(c) = self.conns.get(&conn) {
                 if c.phase == Phase::Connected && c.version.is_v5() {

@@ -341,12 +341,13 @@ impl Broker {
         due.sort_unstable();
         #[cfg(debug_assertions)]
         {
-            let walk: Vec<&String> = self
+            let mut walk: Vec<&String> = self
                 .sessions
                 .iter()
                 .filter(|(_, s)| s.conn.is_none() && s.deadline().is_some_and(|d| d <= now))
                 .map(|(id, _)| id)
                 .collect();
+            walk.sort_unstable();
             debug_assert_eq!(
                 due.iter().collect::<Vec<_>>(),
                 walk,

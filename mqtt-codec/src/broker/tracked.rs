@@ -4,16 +4,21 @@
 //! Every mutable access counts as a change: a path that forgets to mark what it touched
 //! cannot exist, which matters more than the few records written for nothing.
 
-#[cfg(debug_assertions)]
-use alloc::collections::btree_map::Iter;
-use alloc::collections::btree_map::Values;
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 use alloc::string::String;
+#[cfg(debug_assertions)]
+use hashbrown::hash_map::Iter;
+use hashbrown::hash_map::Values;
+use hashbrown::HashMap;
 
-/// A `BTreeMap<String, V>` with change tracking (off until [`Tracked::track`]).
+/// A hash map by client identifier or topic with change tracking (off until
+/// [`Tracked::track`]). Hashed rather than ordered: a broker looks a client up by its
+/// identifier a couple of dozen times per message, and an ordered map of many clients
+/// compares identifiers all the way down its tree each time. Nothing iterates it in an
+/// order that shows.
 #[derive(Debug)]
 pub(crate) struct Tracked<V> {
-    map: BTreeMap<String, V>,
+    map: HashMap<String, V>,
     /// The keys written since [`Tracked::take_changed`]; `None` while nobody persists.
     changed: Option<BTreeSet<String>>,
 }
@@ -21,7 +26,7 @@ pub(crate) struct Tracked<V> {
 impl<V> Default for Tracked<V> {
     fn default() -> Self {
         Tracked {
-            map: BTreeMap::new(),
+            map: HashMap::new(),
             changed: None,
         }
     }

@@ -28,7 +28,8 @@ impl LentBuffer {
 }
 
 impl Session {
-    /// Lends the receive buffer with at least `room` bytes (one at least) to read into.
+    /// Lends the receive buffer with at least `room` bytes (one at least) to read into, or
+    /// `None` while it is lent already (one read at a time: give that one back first).
     /// Until it comes back through [`Session::receive_lent`], what [`Session::receive`] is
     /// given waits, and is parsed after what the lent buffer brings back.
     ///
@@ -38,19 +39,22 @@ impl Session {
     ///
     /// let mut session = Session::new(SessionConfig::new("dev", ProtocolVersion::V3_1_1));
     /// session.connect(0)?;
-    /// let mut lent = session.lend_receive_buffer(4096);
+    /// let mut lent = session.lend_receive_buffer(4096).expect("not lent yet");
     /// let connack = [0x20, 0x02, 0x00, 0x00];
     /// lent.room()[..4].copy_from_slice(&connack); // what a socket's recv_into would do
     /// session.receive_lent(lent, 4, 1);
     /// assert!(session.is_connected());
     /// # Ok::<(), mqtt_codec::client::SessionError>(())
     /// ```
-    pub fn lend_receive_buffer(&mut self, room: usize) -> LentBuffer {
+    pub fn lend_receive_buffer(&mut self, room: usize) -> Option<LentBuffer> {
+        if self.lent {
+            return None;
+        }
         let mut buf = core::mem::take(self.receive_buffer());
         let start = buf.len();
         buf.resize(start.saturating_add(room.max(1)), 0);
         self.lent = true;
-        LentBuffer { buf, start }
+        Some(LentBuffer { buf, start })
     }
 
     /// Takes back a buffer nothing was read into (the read failed, or was never made).
@@ -117,12 +121,13 @@ mod tests {
     fn a_packet_split_across_lent_reads_arrives_whole() {
         let publish = [0x30, 0x05, 0x00, 0x01, b'a', b'h', b'i'];
         let mut s = connected();
-        let mut lent = s.lend_receive_buffer(1);
+        let mut lent = s.lend_receive_buffer(1).expect("lend");
+        assert!(s.lend_receive_buffer(1).is_none(), "one loan at a time");
         assert_eq!(lent.room().len(), 1);
         lent.room()[0] = publish[0];
         s.receive_lent(lent, 1, 2);
         assert!(s.poll_event().is_none());
-        let mut lent = s.lend_receive_buffer(64);
+        let mut lent = s.lend_receive_buffer(64).expect("lend");
         lent.room()[..6].copy_from_slice(&publish[1..]);
         s.receive_lent(lent, 6, 3);
         match s.poll_event() {
@@ -134,7 +139,7 @@ mod tests {
     #[test]
     fn bytes_received_while_lent_come_after_the_lent_ones_and_overlong_counts_are_cut() {
         let mut s = connected();
-        let mut lent = s.lend_receive_buffer(3);
+        let mut lent = s.lend_receive_buffer(3).expect("lend");
         lent.room().copy_from_slice(&[0x30, 0x05, 0x00]);
         s.receive(&[0x01, b'a', b'h', b'i'], 2);
         s.receive_lent(lent, 99, 3);
@@ -147,7 +152,7 @@ mod tests {
     #[test]
     fn a_buffer_lent_before_a_new_connection_is_dropped() {
         let mut s = connected();
-        let mut lent = s.lend_receive_buffer(2);
+        let mut lent = s.lend_receive_buffer(2).expect("lend");
         lent.room().copy_from_slice(&[0x30, 0x05]);
         s.connection_lost(2);
         s.connect(3).expect("connect");

@@ -124,7 +124,7 @@ pub enum StoreError {
     /// A message whose session is not in the store.
     #[error("a stored message belongs to client {0}, which has no stored session")]
     Orphan(String),
-    /// A topic that is not a valid topic name, or not the topic of its message.
+    /// A retained message filed under a topic other than its own.
     #[error("a stored retained message is filed under the wrong topic")]
     RetainedTopic,
     /// Two in-flight messages of a session under one packet identifier.
@@ -190,7 +190,6 @@ impl Broker {
         now: Millis,
         wall_ms: u64,
     ) -> Result<Restored, StoreError> {
-        self.clock = now;
         let clocks = Clocks { now, wall_ms };
         let mut sessions: BTreeMap<String, record::StoredSession> = BTreeMap::new();
         let mut messages: Vec<(String, StoredDelivery)> = Vec::new();
@@ -217,7 +216,7 @@ impl Broker {
                 }
                 StoredRecord::Retained { topic, record } => {
                     let msg = record::decode_retained(record, clocks)?;
-                    if msg.topic.as_str() != topic || msg.topic.is_system() {
+                    if msg.topic.as_str() != topic {
                         return Err(StoreError::RetainedTopic);
                     }
                     retained.push(msg);
@@ -230,6 +229,7 @@ impl Broker {
             StoredDelivery::InFlight(_, o) => o.delivery.seq,
         });
         let mut stored = Stored::default();
+        let mut max_seq = 0;
         let found = Restored {
             sessions: sessions.len(),
             messages: messages.len(),
@@ -254,14 +254,18 @@ impl Broker {
                     (seq, record::stamp_of(Some(state), pid))
                 }
             };
-            self.next_seq = self.next_seq.max(seq);
+            max_seq = max_seq.max(seq);
             entry.messages.insert(seq, stamp);
         }
         // Nothing fails from here on: the broker takes the state.
+        self.clock = now;
+        self.next_seq = self.next_seq.max(max_seq);
         self.sessions.track();
         self.retained.track();
         let mut lost = Vec::new();
         for (client_id, s) in sessions {
+            // Restoring over a session already held replaces it whole.
+            self.end_session(&client_id);
             for filter in s.session.subscriptions.keys() {
                 self.subs.insert(&client_id, filter);
             }
@@ -269,8 +273,6 @@ impl Broker {
                 lost.push(client_id.clone());
             }
             stored.sessions.entry(client_id.clone()).or_default();
-            // Restoring over a session already held replaces it whole.
-            self.end_session(&client_id);
             self.sessions.insert(client_id.clone(), s.session);
             self.index_session(&client_id);
         }

@@ -365,8 +365,6 @@ pub(super) fn decode_session(data: &[u8], clocks: Clocks) -> Result<StoredSessio
     for _ in 0..r.count(10)? {
         let filter = core::str::from_utf8(r.bytes()?)
             .map_err(|_| StoreError::Invalid("a subscription filter that is not UTF-8"))?;
-        validate_topic_filter(filter, true)
-            .map_err(|_| StoreError::Invalid("an invalid subscription filter"))?;
         let options = SubscriptionOptions::from_byte(r.u8()?, ProtocolVersion::V5)
             .map_err(|_| StoreError::Invalid("invalid subscription options"))?;
         let id = match r.u32()? {
@@ -379,6 +377,9 @@ pub(super) fn decode_session(data: &[u8], clocks: Clocks) -> Result<StoredSessio
             }
         };
         let shared = r.flag()?;
+        // Under the rules it was accepted by: `$share/` is a plain filter to a 3.x client.
+        validate_topic_filter(filter, shared)
+            .map_err(|_| StoreError::Invalid("an invalid subscription filter"))?;
         let entry = SubEntry {
             options,
             id,
