@@ -314,13 +314,14 @@ impl Broker {
         late.sort_unstable();
         #[cfg(debug_assertions)]
         {
-            let walk: Vec<ConnId> = self
+            let mut walk: Vec<ConnId> = self
                 .conns
                 .iter()
                 .filter(|(id, _)| !self.paused.contains(id))
                 .filter(|(_, c)| c.deadline(CONNECT_TIMEOUT_MS).is_some_and(|d| d <= now))
                 .map(|(id, _)| *id)
                 .collect();
+            walk.sort_unstable();
             debug_assert_eq!(late, walk, "late connections: the index against a walk");
         }
         late
