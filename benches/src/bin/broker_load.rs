@@ -71,6 +71,8 @@ struct Options {
     /// Both brokers keep their state on disk, and the clients have persistent sessions.
     persistence: bool,
     qos: Vec<QoS>,
+    /// Idle devices connected (each subscribed to its own topic) before each run.
+    idle: usize,
 }
 
 fn usage() -> ! {
@@ -93,7 +95,9 @@ fn usage() -> ! {
          --persistence B    true: both brokers persist (ours --persistence, mosquitto persistence\n\
          \x20                  true) into a fresh directory per run, and every client has a\n\
          \x20                  persistent session (clean session 0)\n\
-         --qos 0,1          the QoS levels to run (default both)"
+         --qos 0,1          the QoS levels to run (default both)\n\
+         --idle N           before each run, N idle devices connect (3.1.1, no keep alive)\n\
+         \x20                  and each subscribes at QoS 1 to its own dev/<n>/cmd (default 0)"
     );
     std::process::exit(2)
 }
@@ -111,6 +115,7 @@ fn parse_options() -> Options {
         log_dir: PathBuf::from("target/broker_load"),
         persistence: false,
         qos: vec![QoS::AtMostOnce, QoS::AtLeastOnce],
+        idle: 0,
     };
     for (flag, value) in flag_pairs(usage) {
         let number = || value.parse::<u64>().unwrap_or_else(|_| usage());
@@ -130,6 +135,7 @@ fn parse_options() -> Options {
             "--inflight" => opts.inflight = u16::try_from(number().clamp(1, 65535)).unwrap_or(1),
             "--stall-secs" => opts.stall = Duration::from_secs(number().max(1)),
             "--log-dir" => opts.log_dir = PathBuf::from(&value),
+            "--idle" => opts.idle = usize::try_from(number()).unwrap_or(0),
             "--persistence" => opts.persistence = value.parse().unwrap_or_else(|_| usage()),
             "--qos" => {
                 opts.qos = value
@@ -537,6 +543,40 @@ struct RunResult {
     notes: Vec<String>,
 }
 
+/// `n` idle devices: each connects (MQTT 3.1.1, clean session, keep alive 0, so the broker
+/// never times it out), subscribes at QoS 1 to its own `dev/<i>/cmd`, the usual device
+/// shape, and then says nothing. The sockets are returned to be held.
+async fn idle_clients(addr: SocketAddr, n: usize) -> Result<Vec<tokio::net::TcpStream>, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut held = Vec::with_capacity(n);
+    for i in 0..n {
+        let fail = |e: std::io::Error| format!("idle client {i}: {e}");
+        let mut socket = tokio::net::TcpStream::connect(addr).await.map_err(fail)?;
+        let (id, filter) = (format!("idle-{i}"), format!("dev/{i}/cmd"));
+        // Both packets are under 128 bytes: one-byte remaining lengths.
+        let mut connect = vec![0, 4, b'M', b'Q', b'T', b'T', 4, 0x02, 0, 0];
+        connect.extend_from_slice(&(id.len() as u16).to_be_bytes());
+        connect.extend_from_slice(id.as_bytes());
+        let mut subscribe = vec![0, 1];
+        subscribe.extend_from_slice(&(filter.len() as u16).to_be_bytes());
+        subscribe.extend_from_slice(filter.as_bytes());
+        subscribe.push(1);
+        let mut out = vec![0x10, connect.len() as u8];
+        out.extend(connect);
+        out.extend([0x82, subscribe.len() as u8]);
+        out.extend(subscribe);
+        socket.write_all(&out).await.map_err(fail)?;
+        // CONNACK (20 02 00 00), then SUBACK (90 03 00 01 01).
+        let mut answer = [0u8; 9];
+        socket.read_exact(&mut answer).await.map_err(fail)?;
+        if answer[..4] != [0x20, 0x02, 0x00, 0x00] || answer[4] != 0x90 || answer[8] != 1 {
+            return Err(format!("idle client {i}: refused: {answer:02x?}"));
+        }
+        held.push(socket);
+    }
+    Ok(held)
+}
+
 async fn run_one(
     kind: BrokerKind,
     shape: Shape,
@@ -568,6 +608,8 @@ async fn run_one(
     let max_queued = (messages * clients * 2).max(1000);
     let mut broker = Broker::start(kind, opts, &run, max_queued)?;
     let addr = broker.addr;
+    // Held until the run ends.
+    let _idle = idle_clients(addr, opts.idle).await?;
     let (publishers, subscribers) = match shape {
         Shape::FanIn => (opts.clients, 1),
         Shape::FanOut => (1, opts.clients),

@@ -207,14 +207,14 @@ impl Broker {
                 return;
             };
             let Some(conn) = session.conn else {
-                return self.timers.stall_moved(session);
+                return self.timers.stall_moved(client_id, session);
             };
             let window = self.conns.get(&conn).map_or(0, |c| c.receive_max_out);
             if session.inflight.len() >= window {
-                return self.timers.stall_moved(session);
+                return self.timers.stall_moved(client_id, session);
             }
             let Some(delivery) = session.queue.pop_front() else {
-                return self.timers.stall_moved(session);
+                return self.timers.stall_moved(client_id, session);
             };
             if delivery.msg.expired(now) {
                 self.stats.messages_dropped += 1;
@@ -222,7 +222,7 @@ impl Broker {
             }
             let Some(id) = session.next_packet_id() else {
                 session.queue.push_front(delivery);
-                return self.timers.stall_moved(session);
+                return self.timers.stall_moved(client_id, session);
             };
             if session.inflight.is_empty() {
                 // The stall clock (flow control) starts with the first message in flight.

@@ -30,12 +30,30 @@ impl Broker {
     /// Messages waiting in the queues of connected sessions that are draining (not stuck:
     /// nothing in flight, or an acknowledgement within [`STALL_MS`]), as of the latest
     /// event: what flow control bounds (see [`Action::PauseReading`]).
+    ///
+    /// It looks only at the connected sessions with a queue (kept as queues change), not
+    /// at every session.
     pub fn backlog(&self) -> usize {
-        self.sessions
-            .values()
+        let backlog = self
+            .timers
+            .live_queues
+            .iter()
+            .filter_map(|id| self.sessions.get(id))
             .filter(|s| self.draining(s))
             .map(|s| s.queue.len())
-            .sum()
+            .sum();
+        // The set against a walk of every session.
+        #[cfg(debug_assertions)]
+        debug_assert_eq!(
+            backlog,
+            self.sessions
+                .values()
+                .filter(|s| s.conn.is_some() && self.draining(s))
+                .map(|s| s.queue.len())
+                .sum::<usize>(),
+            "the backlog of the live queues disagrees with a walk"
+        );
+        backlog
     }
 
     /// Connected, and either nothing in flight or an acknowledgement within [`STALL_MS`].

@@ -404,7 +404,7 @@ impl Broker {
             self.subs.remove(client_id, filter);
         }
         self.unindex(session.timer, timer_index::Timer::Session(client_id.into()));
-        self.unindex_stall(session.stall);
+        self.unindex_stall(client_id, session.stall);
         Some(session)
     }
 

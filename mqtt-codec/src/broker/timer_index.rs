@@ -55,13 +55,23 @@ pub(super) struct TimerIndex {
     /// `last_progress + STALL_MS` of every connected session with messages both in flight
     /// and queued, with how many sessions have that value.
     stalls: BTreeMap<Millis, usize>,
+    /// The connected sessions with a queue: all that flow control's backlog counts, kept
+    /// with the stall deadlines so that the backlog is not a walk of every session.
+    pub(super) live_queues: BTreeSet<String>,
 }
 
 impl TimerIndex {
     /// After a change to the connection, the in-flight window, the queue or the progress of
     /// the session `s`: its stall deadline, exact.
-    pub(super) fn stall_moved(&mut self, s: &mut Session) {
-        let stalls = s.conn.is_some() && !s.queue.is_empty() && !s.inflight.is_empty();
+    pub(super) fn stall_moved(&mut self, client_id: &str, s: &mut Session) {
+        let live = s.conn.is_some() && !s.queue.is_empty();
+        if live != self.live_queues.contains(client_id) {
+            match live {
+                true => self.live_queues.insert(String::from(client_id)),
+                false => self.live_queues.remove(client_id),
+            };
+        }
+        let stalls = live && !s.inflight.is_empty();
         let at = stalls.then(|| s.last_progress.saturating_add(STALL_MS));
         let old = core::mem::replace(&mut s.stall, at);
         self.move_stall(old, at);
@@ -218,12 +228,13 @@ impl Broker {
     /// the session of `client_id` (or its end): its stall deadline, exact.
     pub(super) fn index_stall(&mut self, client_id: &str) {
         if let Some(s) = self.sessions.get_mut(client_id) {
-            self.timers.stall_moved(s);
+            self.timers.stall_moved(client_id, s);
         }
     }
 
-    /// A session with stall deadline `at` ended.
-    pub(super) fn unindex_stall(&mut self, at: Option<Millis>) {
+    /// The session of `client_id`, with stall deadline `at`, ended.
+    pub(super) fn unindex_stall(&mut self, client_id: &str, at: Option<Millis>) {
+        self.timers.live_queues.remove(client_id);
         self.timers.move_stall(at, None);
     }
 
