@@ -280,15 +280,6 @@ fn a_damaged_store_is_refused_whole() {
 /// restarting from the store gives every persistent subscriber the messages it was owed.
 #[test]
 fn random_schedules_lose_nothing_acknowledged_across_restarts() {
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self, below: u64) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % below
-        }
-    }
     for seed in 1..=20u64 {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let mut h = persistent();

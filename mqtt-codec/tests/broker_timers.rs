@@ -12,18 +12,6 @@ use mqtt_codec::sn;
 use mqtt_codec::{Packet, QoS, ReasonCode};
 use support_broker::*;
 
-/// A small deterministic generator (xorshift64*), so the schedule is the same every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % below
-    }
-}
-
 #[test]
 fn next_deadline_is_the_earliest_keep_alive_of_many_clients_at_every_step() {
     const CLIENTS: u64 = 200;

@@ -661,3 +661,16 @@ pub fn last_disconnect(packets: &[Packet]) -> ReasonCode {
         other => panic!("expected DISCONNECT last, got {other:?} in {packets:?}"),
     }
 }
+
+/// A small deterministic generator (xorshift64*), so a random schedule is the same every run.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next number below `below`.
+    pub fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % below
+    }
+}
