@@ -95,7 +95,10 @@ fn valid_store() -> &'static Vec<Record> {
                 _ => {}
             }
         }
-        store.into_iter().map(|((k, c, s), r)| (k, c, s, r)).collect()
+        store
+            .into_iter()
+            .map(|((k, c, s), r)| (k, c, s, r))
+            .collect()
     })
 }
 
@@ -159,7 +162,11 @@ fuzz_target!(|data: &[u8]| {
     let down = u64::from(data.first().copied().unwrap_or(0)) * 1000;
     match b.restore(view, 0, WALL + down) {
         Err(_) => {
-            assert_eq!(b.session_count(), 0, "a refused store leaves nothing behind");
+            assert_eq!(
+                b.session_count(),
+                0,
+                "a refused store leaves nothing behind"
+            );
             assert_eq!(b.retained_count(), 0);
         }
         Ok(_) => {

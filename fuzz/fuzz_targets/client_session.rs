@@ -117,7 +117,10 @@ fn run(u: &mut Unstructured) -> Result<()> {
         }
         while s.poll_event().is_some() {}
         let (inflight, queued) = s.pending_publishes();
-        assert!(inflight <= window && queued <= queue, "{inflight} in flight, {queued} queued");
+        assert!(
+            inflight <= window && queued <= queue,
+            "{inflight} in flight, {queued} queued"
+        );
     }
     let snapshot = s.snapshot();
     let restored = Session::from_snapshot(config.clone(), &snapshot).expect("a snapshot restores");

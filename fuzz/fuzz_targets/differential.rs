@@ -85,7 +85,8 @@ macro_rules! compare_common {
         use mqttbytes::$m::Packet as T;
         let ours: &PacketRef = $ours;
         match (ours, $theirs) {
-            (Packet::Connect(c), T::Connect(t)) => {
+            (Packet::Connect(view), T::Connect(t)) => {
+                let c = &view.to_connect();
                 if c.client_id.as_str() != t.client_id {
                     return Some("field:connect.client_id".into());
                 }

@@ -95,10 +95,18 @@ fn sn_message<'a>(u: &mut Unstructured<'a>) -> Result<Message<&'a [u8]>> {
             topic: SubscribeTopic::Name(text(u.choose(FILTERS)?)),
         },
         8 => Message::PingReq {
-            client_id: if u.arbitrary()? { Some(text(u.choose(IDS)?)) } else { None },
+            client_id: if u.arbitrary()? {
+                Some(text(u.choose(IDS)?))
+            } else {
+                None
+            },
         },
         9 => Message::Disconnect {
-            duration: if u.arbitrary()? { Some(u.int_in_range(0..=3)?) } else { None },
+            duration: if u.arbitrary()? {
+                Some(u.int_in_range(0..=3)?)
+            } else {
+                None
+            },
         },
         10 => Message::PubAck {
             topic_id: u.int_in_range(0..=4)?,
@@ -145,7 +153,11 @@ fn sn2_packet<'a>(u: &mut Unstructured<'a>) -> Result<v2::Packet<&'a [u8]>> {
             keep_alive: u.int_in_range(1..=3)?,
             max_packet_size: 0,
             default_awake_messages: None,
-            session_expiry: if u.arbitrary()? { Some(u.int_in_range(0..=5)?) } else { None },
+            session_expiry: if u.arbitrary()? {
+                Some(u.int_in_range(0..=5)?)
+            } else {
+                None
+            },
             will: None,
             auth: None,
             client_id: text(u.choose(IDS)?),

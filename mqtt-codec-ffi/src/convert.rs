@@ -8,10 +8,10 @@ use codec::region::{
     next_user_property,
 };
 use codec::{
-    Auth, Borrowed, BorrowedList, ConnAck, Connect, Disconnect, MqttStr, Packet, ProtocolVersion,
-    PubResponse, Publish, QoS, ReasonCode, RetainHandling, Role, Storage, SubAck, Subscribe,
-    Subscription, SubscriptionOptions, TopicFilter, TopicName, UnsubAck, Unsubscribe, UserProperty,
-    Will,
+    Auth, Borrowed, BorrowedList, ConnAck, Connect, ConnectSlot, Disconnect, MqttStr, Packet,
+    PacketRef, PropertySlot, PropertyView, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode,
+    RetainHandling, Role, Storage, SubAck, Subscribe, Subscription, SubscriptionOptions,
+    TopicFilter, TopicName, UnsubAck, Unsubscribe, UserProperty, Will,
 };
 use core::mem::{align_of, size_of};
 use core::num::NonZeroU16;
@@ -280,12 +280,14 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
     // A build without 5.0 never decodes a property: the test lets it leave the code out.
     match packet.properties() {
         Some(p) if cfg!(feature = "v5") && !p.is_empty() => {
-            out.properties = fill_properties(p, sink, false)
+            out.properties = p.with(|p| fill_properties(p, sink, false))
         }
         _ => out.properties = no_c_properties(),
     }
     match packet {
-        Packet::Connect(c) => {
+        // A borrowed CONNECT is read from its body for the call; every view still points
+        // into the caller's buffer.
+        Packet::Connect(c) => c.with(|c| {
             out.protocol_version = c.protocol_version.level();
             out.clean_start = c.clean_start;
             out.keep_alive = c.keep_alive;
@@ -298,7 +300,7 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
                     qos: w.qos as u8,
                     retain: w.retain,
                     properties: if cfg!(feature = "v5") {
-                        fill_properties(&w.properties, sink, true)
+                        w.properties.with(|p| fill_properties(p, sink, true))
                     } else {
                         no_c_properties()
                     },
@@ -306,7 +308,7 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
             }
             out.username = str_opt(&c.username);
             out.password = mqtt_bytes::opt(c.password.as_ref().map(|b| b.as_ref()));
-        }
+        }),
         Packet::ConnAck(c) => {
             out.session_present = c.session_present;
             out.reason_code = c.reason_code.value();
@@ -638,18 +640,35 @@ pub(crate) unsafe fn build_properties<'a>(
     Ok(out)
 }
 
-/// A borrowed core packet of a C one, to be encoded under `version`.
+/// What a borrowed packet built of a C one points at besides the caller's bytes: its
+/// properties, its will's and its CONNECT (a borrowed packet holds views of them).
+#[derive(Default)]
+pub(crate) struct Scratch<'a> {
+    properties: codec::Properties<Borrowed<'a>>,
+    will_properties: codec::Properties<Borrowed<'a>>,
+    connect: Option<Connect<Borrowed<'a>>>,
+}
+
+/// A borrowed core packet of a C one, to be encoded under `version`; what it points at
+/// besides `p`'s views is kept in `scratch`.
 ///
 /// # Safety
 /// Every view and list in `p` must be valid for `'a`.
 pub(crate) unsafe fn build_packet<'a>(
     p: &mqtt_packet,
     version: ProtocolVersion,
-) -> Result<Packet<Borrowed<'a>>, mqtt_status> {
+    scratch: &'a mut Scratch<'a>,
+) -> Result<PacketRef<'a>, mqtt_status> {
     let pid = || packet_id(p.packet_id);
+    let Scratch {
+        properties,
+        will_properties,
+        connect,
+    } = scratch;
     // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
     let packet = unsafe {
-        let props = || build_properties(&p.properties).map(Into::into);
+        *properties = build_properties(&p.properties)?;
+        let props = || Ok::<_, mqtt_status>(PropertyView::new(properties));
         match p.packet_type {
             MQTT_PACKET_CONNECT => {
                 let protocol_version = match p.protocol_version {
@@ -657,17 +676,18 @@ pub(crate) unsafe fn build_packet<'a>(
                     v => version_of(v).ok_or(MQTT_ERR_INVALID_ARGUMENT)?,
                 };
                 let will = if p.has_will {
+                    *will_properties = build_properties(&p.will.properties)?;
                     Some(Will {
                         topic: topic_name(&p.will.topic)?,
                         payload: view(&p.will.payload)?,
                         qos: qos(p.will.qos)?,
                         retain: p.will.retain,
-                        properties: build_properties(&p.will.properties)?.into(),
+                        properties: PropertyView::new(will_properties),
                     })
                 } else {
                     None
                 };
-                Packet::from(Connect {
+                let connect: &'a Connect<Borrowed<'a>> = connect.insert(Connect {
                     protocol_version,
                     bridge: false,
                     clean_start: p.clean_start,
@@ -677,7 +697,8 @@ pub(crate) unsafe fn build_packet<'a>(
                     username: opt_str(&p.username)?,
                     password: opt_view(&p.password)?,
                     properties: props()?,
-                })
+                });
+                PacketRef::from(connect)
             }
             MQTT_PACKET_CONNACK => Packet::ConnAck(ConnAck {
                 session_present: p.session_present,

@@ -62,7 +62,7 @@ pub unsafe extern "C" fn mqtt_decode(
         match codec::parse(data, &opts) {
             Ok(Status::Complete((packet, used))) => {
                 let level = match (&packet, opts.version) {
-                    (Packet::Connect(c), _) => c.protocol_version.level(),
+                    (Packet::Connect(c), _) => c.protocol_version().level(),
                     (_, Some(v)) => v.level(),
                     (_, None) => 0,
                 };

@@ -454,7 +454,7 @@ fn level(version: Option<ProtocolVersion>) -> u8 {
 /// The level a packet was decoded under: its own for a CONNECT.
 fn level_of(packet: &codec::PacketRef<'_>, connection: u8) -> u8 {
     match packet {
-        codec::PacketRef::Connect(c) => c.protocol_version.level(),
+        codec::PacketRef::Connect(c) => c.protocol_version().level(),
         _ => connection,
     }
 }

@@ -1,7 +1,7 @@
 //! Encoding from a packet struct the caller filled: the exact size, then the bytes into the
 //! caller's buffer, with no allocation.
 
-use crate::convert::{build_packet, version_of};
+use crate::convert::{build_packet, version_of, Scratch};
 use crate::guard;
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
@@ -35,8 +35,9 @@ pub unsafe extern "C" fn mqtt_encoded_len(
         let Some(version) = version_of(version) else {
             return MQTT_ERR_INVALID_ARGUMENT;
         };
+        let mut scratch = Scratch::default();
         // SAFETY: non-NULL; readable with valid views for this call by the caller's contract.
-        let packet = match unsafe { build_packet(&*packet, version) } {
+        let packet = match unsafe { build_packet(&*packet, version, &mut scratch) } {
             Ok(p) => p,
             Err(s) => return s,
         };
@@ -86,8 +87,9 @@ pub unsafe extern "C" fn mqtt_encode(
         let Some(version) = version_of(version) else {
             return MQTT_ERR_INVALID_ARGUMENT;
         };
+        let mut scratch = Scratch::default();
         // SAFETY: non-NULL; readable with valid views for this call by the caller's contract.
-        let packet = match unsafe { build_packet(&*packet, version) } {
+        let packet = match unsafe { build_packet(&*packet, version, &mut scratch) } {
             Ok(p) => p,
             Err(s) => return s,
         };

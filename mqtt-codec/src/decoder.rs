@@ -318,7 +318,7 @@ impl<B: RecvBuffer> Decoder<B> {
         match parse_body(header.packet_type, body, &ctx) {
             Ok(packet) => {
                 if let PacketRef::Connect(connect) = &packet {
-                    self.config.version = Some(connect.protocol_version);
+                    self.config.version = Some(connect.protocol_version());
                     self.seen_connect = true;
                 }
                 self.offset = self.offset.saturating_add(len as u64);

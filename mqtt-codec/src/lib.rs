@@ -73,6 +73,7 @@ mod properties;
 mod property_id;
 mod property_slot;
 mod property_table;
+mod property_view;
 mod qos;
 mod reason;
 mod recv_buffer;
@@ -98,17 +99,18 @@ pub use framing::FixedHeader;
 pub use owned_body::{parse_bytes, parse_copied, parse_owned};
 pub use packet::connack::v3_return_code;
 pub use packet::{
-    Auth, ConnAck, Connect, Disconnect, Encode, InlineConnect, Packet, PacketId, PacketRef,
-    Prepared, PubAck, PubComp, PubRec, PubRel, PubResponse, Publish, RetainHandling, SubAck,
-    Subscribe, Subscription, SubscriptionOptions, TypedResponse, UnsubAck, Unsubscribe, Will,
-    MAX_PACKET_SIZE,
+    Auth, ConnAck, Connect, ConnectSlot, ConnectView, Disconnect, Encode, Packet, PacketId,
+    PacketRef, Prepared, PubAck, PubComp, PubRec, PubRel, PubResponse, Publish, RetainHandling,
+    SubAck, Subscribe, Subscription, SubscriptionOptions, TypedResponse, UnsubAck, Unsubscribe,
+    Will, MAX_PACKET_SIZE,
 };
 pub use packet_type::PacketType;
 pub use parse::{parse, parse_header, ParseOptions, Status};
 pub use properties::{Properties, PropertyId, UserProperty};
 #[cfg(feature = "alloc")]
 pub use property_slot::BoxedProperties;
-pub use property_slot::InlineProperties;
+pub use property_slot::PropertySlot;
+pub use property_view::PropertyView;
 pub use qos::QoS;
 pub use reason::ReasonCode;
 pub use recv_buffer::{RecvBuffer, SliceBuffer};

@@ -8,9 +8,10 @@ use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 pub use crate::property_id::PropertyId;
 use crate::property_id::{prop_text, Kind};
+use crate::property_slot::PropertySlot;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
-use crate::storage::Storage;
+use crate::storage::{Borrowed, Storage};
 use crate::string::MqttStr;
 use crate::topic::{check_topic_name, TopicName};
 use crate::version::Role;
@@ -52,6 +53,8 @@ impl<S: Storage> fmt::Debug for UserProperty<S> {
 pub(crate) enum PropContext {
     Packet(PacketType),
     Will,
+    /// A section the parser validated already, read again: every identifier passes.
+    Validated,
 }
 
 impl PropContext {
@@ -59,6 +62,7 @@ impl PropContext {
         match self {
             PropContext::Packet(t) => t.name(),
             PropContext::Will => "will properties",
+            PropContext::Validated => "properties",
         }
     }
 
@@ -66,6 +70,7 @@ impl PropContext {
     fn allowed(self) -> u64 {
         match self {
             PropContext::Will => WILL_SET,
+            PropContext::Validated => u64::MAX,
             PropContext::Packet(t) => match t {
                 PacketType::Connect => CONNECT_SET,
                 PacketType::ConnAck => CONNACK_SET,
@@ -334,9 +339,10 @@ macro_rules! define_properties {
                     && S::len(&self.user_properties) == 0
             }
 
-            /// Reads one single-instance property whose identifier was read already.
+            /// Reads and checks one single-instance property whose identifier was read
+            /// already, keeping it in `props` when there are fields to keep it in.
             fn read_single<'r, Src: SourceOf<'r, S>>(
-                &mut self,
+                props: Option<&mut Self>,
                 id: PropertyId,
                 r: &mut Reader<'r, Src>,
             ) -> Result<(), DecodeError> {
@@ -346,7 +352,9 @@ macro_rules! define_properties {
                         if let Some(v) = int_value!($kind, &value) {
                             check_value(id, v).map_err(|()| DecodeError::InvalidPropertyValue { property: id, value: v })?;
                         }
-                        self.$field = Some(value);
+                        if let Some(props) = props {
+                            props.$field = Some(value);
+                        }
                     } )*
                     PropertyId::SubscriptionIdentifier | PropertyId::UserProperty => {}
                 }
@@ -452,7 +460,8 @@ fn allow(ctx: PropContext, id: PropertyId) -> Result<(), EncodeError> {
 }
 
 /// Reads a property section: the Property Length, then the properties, which must fill it
-/// exactly (PR-1 … PR-7). `from` is the side that sent the packet, when known.
+/// exactly (PR-1 … PR-7). `from` is the side that sent the packet, when known. A borrowed
+/// packet keeps the validated section; an owned one, its fields.
 pub(crate) fn read_properties<'r, Src: PacketSource<'r>>(
     r: &mut Reader<'r, Src>,
     ctx: PropContext,
@@ -464,11 +473,33 @@ pub(crate) fn read_properties<'r, Src: PacketSource<'r>>(
     }
     let mut pr = r.split(len, "properties")?;
     let start = pr.position();
+    if <Src::S as Storage>::VIEWS {
+        walk_section(&mut pr, ctx, receiver, None)?;
+        return Ok(<Src::S as Storage>::props_of_region(
+            pr.slice(start, pr.position()),
+        ));
+    }
     // The section is not empty, so it holds at least one property: the slot is filled in
     // place (an owned packet's box is allocated here, once).
-    let mut slot = <Src::S as Storage>::Props::default();
-    let props: &mut Properties<Src::S> = &mut slot;
+    let mut props = Properties::<Src::S>::default();
+    walk_section(&mut pr, ctx, receiver, Some(&mut props))?;
+    seal_lists::<Src>(&mut props, pr.slice(start, pr.position()));
+    Ok(<Src::S as Storage>::props_of_fields(props))
+}
+
+/// Reads the properties of a section, checking each against `ctx` (PR-1 … PR-7), and keeps
+/// them in `props` when given.
+fn walk_section<'r, Src: PacketSource<'r>>(
+    pr: &mut Reader<'r, Src>,
+    ctx: PropContext,
+    receiver: Option<Role>,
+    mut props: Option<&mut Properties<Src::S>>,
+) -> Result<(), DecodeError> {
     let mut seen = 0u64;
+    let publish = matches!(
+        ctx,
+        PropContext::Packet(PacketType::Publish) | PropContext::Validated
+    );
     while !pr.is_empty() {
         let raw_id = pr.varint("property identifier")?;
         let id = PropertyId::from_u32(raw_id).ok_or(DecodeError::UnknownProperty { id: raw_id })?;
@@ -479,7 +510,6 @@ pub(crate) fn read_properties<'r, Src: PacketSource<'r>>(
             });
         }
         let bit = 1u64 << (id as u8);
-        let publish = ctx == PropContext::Packet(PacketType::Publish);
         let may_repeat =
             id == PropertyId::UserProperty || (id == PropertyId::SubscriptionIdentifier && publish);
         if seen & bit != 0 && !may_repeat {
@@ -498,17 +528,29 @@ pub(crate) fn read_properties<'r, Src: PacketSource<'r>>(
                         value,
                     });
                 }
-                Src::S::push(&mut props.subscription_identifiers, value);
+                if let Some(p) = props.as_deref_mut() {
+                    Src::S::push(&mut p.subscription_identifiers, value);
+                }
             }
             PropertyId::UserProperty => {
                 let name = pr.string("user property name")?;
                 let value = pr.string("user property value")?;
-                Src::S::push(&mut props.user_properties, UserProperty { name, value });
+                if let Some(p) = props.as_deref_mut() {
+                    Src::S::push(&mut p.user_properties, UserProperty { name, value });
+                }
             }
-            _ => props.read_single(id, &mut pr)?,
+            _ => Properties::read_single(props.as_deref_mut(), id, pr)?,
         }
     }
-    let raw = pr.slice(start, pr.position());
+    Ok(())
+}
+
+/// Points a borrowed packet's lists at the section they are read from (an owned packet's
+/// lists hold their items already).
+fn seal_lists<'r, Src: PacketSource<'r>>(
+    props: &mut Properties<Src::S>,
+    raw: <Src::S as Storage>::Bytes,
+) {
     Src::S::seal(
         &mut props.subscription_identifiers,
         raw.clone(),
@@ -521,7 +563,17 @@ pub(crate) fn read_properties<'r, Src: PacketSource<'r>>(
         0,
         Src::next_user_property(),
     );
-    Ok(slot)
+}
+
+/// Every property of a section content the parser validated, as fields: what a
+/// [`crate::PropertyView`] lends. A section that was not validated stops at its first error.
+pub(crate) fn read_validated(raw: &[u8]) -> Properties<Borrowed<'_>> {
+    let mut props = Properties::default();
+    let mut r = Reader::new(raw, PacketType::Publish);
+    // Never fails on a section the parser accepted; on any other, what was read is kept.
+    let _ = walk_section(&mut r, PropContext::Validated, None, Some(&mut props));
+    seal_lists::<&[u8]>(&mut props, raw);
+    props
 }
 
 /// Skips the value of a property in an already validated section.
@@ -581,10 +633,10 @@ pub(crate) fn encoded_section_len<S: Storage>(
     ctx: PropContext,
     version: crate::ProtocolVersion,
 ) -> Result<usize, EncodeError> {
-    if S::props_empty(props) {
+    if props.is_empty() {
         Ok(if version.is_v5() { 1 } else { 0 })
     } else if version.is_v5() {
-        Ok(section_len(props.content_len(ctx)?))
+        Ok(section_len(slot_content_len::<S>(props, ctx)?))
     } else {
         Err(EncodeError::NotRepresentable {
             what: "properties",
@@ -594,23 +646,56 @@ pub(crate) fn encoded_section_len<S: Storage>(
 }
 
 /// The content length of a packet's property slot, after checking it; an owned packet's
-/// absent set costs one pointer test instead of a walk over the 27 fields.
+/// absent set costs one pointer test instead of a walk over the 27 fields, and a parsed
+/// section is only checked against `ctx` (the parser checked the rest).
 pub(crate) fn slot_content_len<S: Storage>(
     props: &S::Props,
     ctx: PropContext,
 ) -> Result<usize, EncodeError> {
-    if S::props_empty(props) {
+    if props.is_empty() {
         Ok(0)
+    } else if let Some(raw) = props.region() {
+        check_region(raw, ctx)?;
+        Ok(raw.len())
     } else {
-        props.content_len(ctx)
+        props.with(|p| p.content_len(ctx))
     }
+}
+
+/// Checks that a validated section (read under some packet's context) fits `ctx`: every
+/// identifier allowed there, a Subscription Identifier more than once only in a PUBLISH.
+fn check_region(raw: &[u8], ctx: PropContext) -> Result<(), EncodeError> {
+    let mut r = Reader::new(raw, PacketType::Publish);
+    let mut subscription_ids = 0usize;
+    while !r.is_empty() {
+        let Some(id) = r.varint("").ok().and_then(PropertyId::from_u32) else {
+            break;
+        };
+        allow(ctx, id)?;
+        if id == PropertyId::SubscriptionIdentifier {
+            subscription_ids = subscription_ids.saturating_add(1);
+            if subscription_ids > 1 && ctx != PropContext::Packet(PacketType::Publish) {
+                return Err(EncodeError::PropertyNotAllowed {
+                    property: id,
+                    context: "SUBSCRIBE more than once",
+                });
+            }
+        }
+        if skip_value(&mut r, id).is_none() {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// Writes a property section (Property Length and content) whose content length is `len`.
 pub(crate) fn write_properties<S: Storage>(buf: &mut impl Put, props: &S::Props, len: usize) {
     put_varint(buf, len as u32);
-    if !S::props_empty(props) {
-        props.write_content(buf);
+    if !props.is_empty() {
+        match props.region() {
+            Some(raw) => buf.put_slice(raw),
+            None => props.with(|p| p.write_content(buf)),
+        }
     }
 }
 

@@ -1,23 +1,52 @@
-//! How a packet holds its properties: boxed and absent when empty in an owned packet,
-//! inline in a borrowed one.
+//! How a packet holds its properties ([`PropertySlot`]): boxed and absent when empty in an
+//! owned packet, a view of the validated section in a borrowed one.
 //!
-//! [`Properties`] has a field for each of the 27 MQTT 5.0 properties, some 400 bytes. Held
-//! inline, it made every owned [`crate::Packet`] nearly a kilobyte, and moving packets out
-//! of the decoder cost more than parsing them (a third of an owned decode was `memcpy`). Most
-//! packets carry no property at all (every 3.x packet, most 5.0 acknowledgements), so an
+//! [`Properties`] has a field for each of the 27 MQTT 5.0 properties, some 300 to 400 bytes.
+//! Held inline, it made every owned [`crate::Packet`] nearly a kilobyte, and moving packets
+//! out of the decoder cost more than parsing them (a third of an owned decode was `memcpy`).
+//! Most packets carry no property at all (every 3.x packet, most 5.0 acknowledgements), so an
 //! owned packet keeps them in a [`BoxedProperties`]: one pointer, null when there is none,
-//! allocated on the first property set. A borrowed packet ([`crate::PacketRef`]) must not
-//! allocate, so it keeps them inline in an [`InlineProperties`].
-//!
-//! Both dereference to [`Properties`], so reading and writing a field looks the same either
-//! way: `publish.properties.content_type`, `publish.properties.topic_alias = Some(3)`.
+//! allocated on the first property set; it dereferences to [`Properties`], so
+//! `publish.properties.topic_alias = Some(3)` reads as a field. A borrowed packet
+//! ([`crate::PacketRef`]) keeps the section it was parsed from
+//! ([`crate::PropertyView`]), read on demand, so that a view stays small.
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::properties::Properties;
-use crate::storage::Borrowed;
+use crate::storage::{sealed::Sealed, Storage};
 use core::fmt;
+#[cfg(feature = "alloc")]
 use core::ops::{Deref, DerefMut};
+
+/// How a packet of storage `S` holds its properties: [`BoxedProperties`] in an owned packet,
+/// [`crate::PropertyView`] in a borrowed one. Generic code reads them through
+/// [`PropertySlot::with`].
+pub trait PropertySlot<S: Storage>: Sealed + Clone + fmt::Debug + PartialEq + Eq + Default {
+    /// True when no property is set.
+    fn is_empty(&self) -> bool;
+
+    /// Calls `f` with the properties as one [`Properties`]: an owned packet's in place, a
+    /// borrowed packet's read from its section for the call.
+    ///
+    /// ```
+    /// use mqtt_codec::{parse, Packet, ParseOptions, PropertySlot, ProtocolVersion, Status};
+    ///
+    /// // A 5.0 PUBACK with the Reason String "no".
+    /// let buf = [0x40, 0x09, 0x00, 0x01, 0x10, 0x05, 0x1F, 0x00, 0x02, b'n', b'o'];
+    /// let Status::Complete((Packet::PubAck(ack), _)) = parse(&buf, &ParseOptions::new(ProtocolVersion::V5))? else {
+    ///     panic!()
+    /// };
+    /// assert_eq!(ack.properties.with(|p| p.reason_string.as_ref().map(|s| s.len())), Some(2));
+    /// # Ok::<(), mqtt_codec::DecodeError>(())
+    /// ```
+    fn with<R>(&self, f: impl FnOnce(&Properties<S>) -> R) -> R;
+
+    /// The encoded section content (without the Property Length) where the slot holds one
+    /// the parser validated; the encoder copies it after checking it fits the packet.
+    #[doc(hidden)]
+    fn region(&self) -> Option<&[u8]>;
+}
 
 #[cfg(feature = "alloc")]
 pub use boxed::BoxedProperties;
@@ -78,6 +107,20 @@ mod boxed {
         }
     }
 
+    impl Sealed for BoxedProperties {}
+
+    impl PropertySlot<Owned> for BoxedProperties {
+        fn is_empty(&self) -> bool {
+            BoxedProperties::is_empty(self)
+        }
+        fn with<R>(&self, f: impl FnOnce(&Properties<Owned>) -> R) -> R {
+            f(self)
+        }
+        fn region(&self) -> Option<&[u8]> {
+            None
+        }
+    }
+
     impl From<Properties<Owned>> for BoxedProperties {
         fn from(p: Properties<Owned>) -> Self {
             BoxedProperties((!p.is_empty()).then(|| Box::new(p)))
@@ -102,47 +145,6 @@ mod boxed {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             (**self).fmt(f)
         }
-    }
-}
-
-/// The properties of a borrowed packet, held inline so that parsing allocates nothing.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct InlineProperties<'a>(pub Properties<Borrowed<'a>>);
-
-impl<'a> InlineProperties<'a> {
-    /// True when no property is set.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The properties, moved out.
-    pub fn into_inner(self) -> Properties<Borrowed<'a>> {
-        self.0
-    }
-}
-
-impl<'a> Deref for InlineProperties<'a> {
-    type Target = Properties<Borrowed<'a>>;
-    fn deref(&self) -> &Properties<Borrowed<'a>> {
-        &self.0
-    }
-}
-
-impl DerefMut for InlineProperties<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-impl<'a> From<Properties<Borrowed<'a>>> for InlineProperties<'a> {
-    fn from(p: Properties<Borrowed<'a>>) -> Self {
-        InlineProperties(p)
-    }
-}
-
-impl fmt::Debug for InlineProperties<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
     }
 }
 

@@ -4,26 +4,29 @@
 //! Every packet type is generic over a [`Storage`], so one parser builds both forms: the
 //! streaming [`crate::Decoder`] slices the frame it split off its buffer (zero copy, cheap to
 //! clone and keep), and [`crate::parse`] borrows from a `&[u8]` without allocating at all. A
-//! borrowed packet holds its lists (subscriptions, reason codes, user properties) as a
-//! validated region that is walked lazily, which is what keeps it allocation-free.
+//! borrowed packet holds its lists (subscriptions, reason codes, user properties), its
+//! properties and a CONNECT as the validated regions they were read from, walked on demand,
+//! which is what keeps it allocation-free and small.
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use core::fmt;
 use core::hash::Hash;
-use core::ops::{Deref, DerefMut};
 
-use crate::packet::{Connect, InlineConnect};
+use crate::packet::{ConnectSlot, ConnectView};
 use crate::properties::Properties;
-use crate::property_slot::InlineProperties;
+use crate::property_slot::PropertySlot;
+use crate::property_view::PropertyView;
 #[cfg(feature = "alloc")]
 use {
+    crate::packet::Connect,
     crate::property_slot::BoxedProperties,
     alloc::{boxed::Box, vec::Vec},
     bytes::Bytes,
 };
 
-mod sealed {
+pub(crate) mod sealed {
+    /// Keeps the storage traits to the codec's own types.
     pub trait Sealed {}
 }
 
@@ -34,31 +37,27 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
     type Bytes: Clone + fmt::Debug + PartialEq + Eq + Hash + AsRef<[u8]> + Default;
     /// A list field: subscriptions, reason codes, user properties.
     type List<T: Clone + fmt::Debug + PartialEq + Eq>: Clone + fmt::Debug + PartialEq + Eq + Default;
-    /// A packet's properties: [`BoxedProperties`] (absent until set) or
-    /// [`InlineProperties`]; either dereferences to [`Properties`].
-    type Props: Clone
-        + fmt::Debug
-        + PartialEq
-        + Eq
-        + Default
-        + Deref<Target = Properties<Self>>
-        + DerefMut
-        + From<Properties<Self>>;
+    /// A packet's properties: [`BoxedProperties`] (absent until set) in an owned packet,
+    /// a [`PropertyView`] (the validated region, read on demand) in a borrowed one.
+    type Props: PropertySlot<Self>;
 
     /// How a packet holds a CONNECT: boxed in an owned packet (`Box`), so that [`crate::Packet`]
-    /// is sized by its common variants and cheap to move; inline in a borrowed one
-    /// ([`InlineConnect`]), so that parsing allocates nothing. Either dereferences to
-    /// [`Connect`].
-    type ConnectBox: Clone
-        + fmt::Debug
-        + PartialEq
-        + Eq
-        + Deref<Target = Connect<Self>>
-        + DerefMut
-        + From<Connect<Self>>;
+    /// is sized by its common variants and cheap to move; a [`ConnectView`] in a borrowed one,
+    /// so that a view stays small and parsing allocates nothing.
+    type ConnectBox: ConnectSlot<Self>;
 
+    /// True when packets of this storage keep their property sections as regions rather than
+    /// fields: the parser then validates a section without storing what it reads.
     #[doc(hidden)]
-    fn props_empty(props: &Self::Props) -> bool;
+    const VIEWS: bool;
+
+    /// The properties of a validated section (without its length), when [`Storage::VIEWS`].
+    #[doc(hidden)]
+    fn props_of_region(raw: Self::Bytes) -> Self::Props;
+
+    /// The properties read into fields, when not [`Storage::VIEWS`].
+    #[doc(hidden)]
+    fn props_of_fields(props: Properties<Self>) -> Self::Props;
 
     #[doc(hidden)]
     fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut Self::List<T>, item: T);
@@ -110,9 +109,13 @@ impl Storage for Owned {
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = Vec<T>;
     type Props = BoxedProperties;
     type ConnectBox = Box<Connect<Owned>>;
+    const VIEWS: bool = false;
 
-    fn props_empty(props: &BoxedProperties) -> bool {
-        props.is_empty()
+    fn props_of_region(_: Bytes) -> BoxedProperties {
+        BoxedProperties::default()
+    }
+    fn props_of_fields(props: Properties<Owned>) -> BoxedProperties {
+        props.into()
     }
 
     fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut Vec<T>, item: T) {
@@ -136,11 +139,16 @@ impl Storage for Owned {
 impl<'a> Storage for Borrowed<'a> {
     type Bytes = &'a [u8];
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = BorrowedList<'a, T>;
-    type Props = InlineProperties<'a>;
-    type ConnectBox = InlineConnect<'a>;
+    type Props = PropertyView<'a>;
+    type ConnectBox = ConnectView<'a>;
+    const VIEWS: bool = true;
 
-    fn props_empty(props: &InlineProperties<'a>) -> bool {
-        props.is_empty()
+    fn props_of_region(raw: &'a [u8]) -> PropertyView<'a> {
+        PropertyView::wire(raw)
+    }
+    fn props_of_fields(_: Properties<Borrowed<'a>>) -> PropertyView<'a> {
+        // Never called: a borrowed packet's sections are read as regions (VIEWS).
+        PropertyView::default()
     }
 
     fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut BorrowedList<'a, T>, _item: T) {

@@ -10,6 +10,7 @@ use crate::packet::{
 };
 use crate::properties::{Properties, UserProperty};
 use crate::property_slot::BoxedProperties;
+use crate::property_view::PropertyView;
 use crate::storage::{Borrowed, Owned};
 use crate::string::MqttStr;
 use crate::topic::{TopicFilter, TopicName};
@@ -42,10 +43,11 @@ impl Owner<'_> {
         TopicFilter::from_validated(self.str(f.as_mqtt_str()))
     }
 
-    fn properties(self, p: &Properties<Borrowed<'_>>) -> BoxedProperties {
-        if p.is_empty() {
+    fn properties(self, view: &PropertyView<'_>) -> BoxedProperties {
+        if view.is_empty() {
             return BoxedProperties::default();
         }
+        let p = &view.to_properties();
         macro_rules! convert {
             ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
                 Properties::<Owned> {
@@ -73,7 +75,7 @@ impl Owner<'_> {
 
     fn packet(self, p: &PacketRef<'_>) -> Packet {
         match p {
-            PacketRef::Connect(c) => Packet::Connect(Box::new(self.connect(c))),
+            PacketRef::Connect(c) => Packet::Connect(Box::new(self.connect(&c.to_connect()))),
             PacketRef::ConnAck(c) => Packet::ConnAck(ConnAck {
                 session_present: c.session_present,
                 reason_code: c.reason_code,

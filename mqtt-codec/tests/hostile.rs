@@ -246,7 +246,7 @@ fn hundred_thousand_user_properties_parse_borrowed_without_allocating() {
     };
     assert_eq!(bytes_alloc, 0, "parse allocated");
     assert_eq!(used, bytes.len());
-    assert_eq!(p.properties.user_properties.iter().count(), 100_000);
+    assert_eq!(p.properties.user_properties().iter().count(), 100_000);
 }
 
 #[test]

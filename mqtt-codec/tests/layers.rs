@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "storage",
             "property_slot",
+            "property_view",
             "properties",
             "packet",
             "packet_source",

@@ -7,8 +7,8 @@ mod support_gen;
 
 use bytes::Bytes;
 use mqtt_codec::{
-    parse, parse_copied, parse_owned, Decoder, DecoderConfig, Encode, EncodeError, Packet,
-    PacketType, ParseOptions, ProtocolVersion, Role, Status, MAX_PACKET_SIZE,
+    parse, parse_copied, parse_owned, Decoder, DecoderConfig, Encode, EncodeError, MqttStr, Packet,
+    PacketRef, PacketType, ParseOptions, ProtocolVersion, Role, Status, TopicName, MAX_PACKET_SIZE,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -72,6 +72,76 @@ fn parse_and_reencode(
     prop_assert_eq!(written, len);
     prop_assert_eq!(out.len(), len);
     Ok(out)
+}
+
+/// A property value as plain bytes, to compare a view's with an owned packet's.
+trait Plain {
+    fn plain(&self) -> Vec<u8>;
+}
+macro_rules! plain_number {
+    ($($t:ty),*) => {$(
+        impl Plain for $t {
+            fn plain(&self) -> Vec<u8> {
+                self.to_be_bytes().to_vec()
+            }
+        }
+    )*};
+}
+plain_number!(u8, u16, u32);
+impl<B: AsRef<[u8]>> Plain for MqttStr<B> {
+    fn plain(&self) -> Vec<u8> {
+        self.as_bytes().to_vec()
+    }
+}
+impl<B: AsRef<[u8]>> Plain for TopicName<B> {
+    fn plain(&self) -> Vec<u8> {
+        self.as_str().as_bytes().to_vec()
+    }
+}
+impl Plain for &[u8] {
+    fn plain(&self) -> Vec<u8> {
+        self.to_vec()
+    }
+}
+impl Plain for Bytes {
+    fn plain(&self) -> Vec<u8> {
+        self.to_vec()
+    }
+}
+
+/// Every getter of a parsed view's properties (each walking the section to its property)
+/// gives what the owned packet holds in the field.
+fn check_view_getters(view: &PacketRef<'_>, packet: &Packet) -> Result<(), TestCaseError> {
+    let (Some(v), Some(o)) = (view.properties(), packet.properties()) else {
+        return Ok(());
+    };
+    macro_rules! compare {
+        ($( ($id:literal, $variant:ident, $field:ident $(, $rest:tt)*) ),* $(,)?) => {
+            $( prop_assert_eq!(
+                v.$field().map(|x| x.plain()),
+                o.$field.as_ref().map(|x| x.plain()),
+                "{}",
+                stringify!($field)
+            ); )*
+        };
+    }
+    mqtt_codec::for_each_property!(compare);
+    let viewed: Vec<_> = v
+        .user_properties()
+        .iter()
+        .map(|u| (u.name.plain(), u.value.plain()))
+        .collect();
+    let owned: Vec<_> = o
+        .user_properties
+        .iter()
+        .map(|u| (u.name.plain(), u.value.plain()))
+        .collect();
+    prop_assert_eq!(viewed, owned);
+    prop_assert_eq!(
+        v.subscription_identifiers().iter().collect::<Vec<_>>(),
+        o.subscription_identifiers.clone()
+    );
+    Ok(())
 }
 
 /// The whole round-trip property for one packet.
@@ -145,6 +215,7 @@ fn check_roundtrip(packet: &Packet, version: ProtocolVersion) -> Result<(), Test
 
     // The borrowed view made owned: copied, or sliced out of the frame it was parsed from.
     if let Ok(Status::Complete((view, _))) = parse(&bytes, &opts) {
+        check_view_getters(&view, packet)?;
         prop_assert_eq!(&view.to_owned(), packet, "to_owned");
         let shared = view.to_shared(&bytes);
         prop_assert_eq!(&shared, packet, "to_shared");

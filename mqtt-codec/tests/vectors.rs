@@ -724,9 +724,10 @@ fn v5_accepts_what_v311_refuses() {
     ));
     // Password without user name.
     let bytes = hex("10 13 00 04 4D 51 54 54 05 42 00 3C 00 00 03 61 62 63 00 01 70");
-    let Ok(Status::Complete((Packet::Connect(c), 21))) = parse(&bytes, &opts(V5, SERVER)) else {
+    let Ok(Status::Complete((Packet::Connect(view), 21))) = parse(&bytes, &opts(V5, SERVER)) else {
         panic!("5.0 CONNECT with a password and no user name must parse")
     };
+    let c = view.to_connect();
     assert_eq!(c.password, Some(&b"p"[..]));
     assert_eq!(c.username, None);
 }

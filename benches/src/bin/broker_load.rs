@@ -621,7 +621,12 @@ async fn run_one(
     // Subscribers first, each subscribed before any publisher starts.
     let mut sub_tasks: Vec<JoinHandle<SubStats>> = Vec::new();
     for i in 0..subscribers {
-        let o = mqtt_options(format!("{run}-sub{i}"), addr, opts.inflight, !opts.persistence);
+        let o = mqtt_options(
+            format!("{run}-sub{i}"),
+            addr,
+            opts.inflight,
+            !opts.persistence,
+        );
         let (client, mut eventloop) = client(o);
         client
             .subscribe(TOPIC, qos)
@@ -641,7 +646,12 @@ async fn run_one(
     // Publishers: connect them all, then start them together.
     let mut pending = Vec::new();
     for i in 0..publishers {
-        let o = mqtt_options(format!("{run}-pub{i}"), addr, opts.inflight, !opts.persistence);
+        let o = mqtt_options(
+            format!("{run}-pub{i}"),
+            addr,
+            opts.inflight,
+            !opts.persistence,
+        );
         let (client, mut eventloop) = client(o);
         connect(&mut eventloop, false).await?;
         pending.push((client, eventloop));

@@ -2,7 +2,7 @@
 //! `SessionConfig` made of them (checked as the CONNECT the session will send, so that a
 //! bad string or will is refused at creation rather than at `connect`).
 
-use crate::convert::{build_packet, version_of};
+use crate::convert::{build_packet, version_of, Scratch};
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
 use codec::client::SessionConfig;
@@ -134,9 +134,10 @@ pub(super) unsafe fn session_config(
     if cfg.has_will {
         p.will = cfg.will;
     }
+    let mut scratch = Scratch::default();
     // SAFETY: the views are valid for this call by the caller's contract, and the packet
     // is made owned (copied) before it returns.
-    let connect = unsafe { build_packet(&p, version) }?;
+    let connect = unsafe { build_packet(&p, version, &mut scratch) }?;
     connect
         .encoded_len(version)
         .map_err(|e| status::of_encode(&e))?;

@@ -17,7 +17,7 @@ mod outbox;
 pub use config::*;
 pub use event::*;
 
-use crate::convert::build_packet;
+use crate::convert::{build_packet, Scratch};
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
 use crate::{guard, guard_or};
@@ -400,9 +400,10 @@ pub unsafe extern "C" fn mqtt_session_publish_packet(
 /// # Safety
 /// Every view and list in `p` must be valid for the call.
 unsafe fn checked_owned(p: &mqtt_packet, version: ProtocolVersion) -> Result<Packet, mqtt_status> {
+    let mut scratch = Scratch::default();
     // SAFETY: the views and lists are valid for the call by this function's contract; the
     // owned copy is made before it returns.
-    let packet = unsafe { build_packet(p, version) }?;
+    let packet = unsafe { build_packet(p, version, &mut scratch) }?;
     packet
         .encoded_len(version)
         .map_err(|e| status::of_encode(&e))?;

@@ -9,6 +9,7 @@ use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
+use crate::property_slot::PropertySlot;
 use crate::reason::ReasonCode;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
@@ -136,7 +137,7 @@ impl<S: Storage> ConnAck<S> {
                 version,
             });
         }
-        if !S::props_empty(&self.properties) {
+        if !self.properties.is_empty() {
             return Err(EncodeError::NotRepresentable {
                 what: "properties",
                 version,

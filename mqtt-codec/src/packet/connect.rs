@@ -9,6 +9,7 @@ use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
+use crate::property_slot::PropertySlot;
 use crate::qos::QoS;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
@@ -145,7 +146,7 @@ impl<S: Storage> Connect<S> {
         let keep_alive = r.u16("keep alive")?;
         let properties = if version.is_v5() {
             let p = read_properties(r, PropContext::Packet(PacketType::Connect), ctx.receiver)?;
-            if p.authentication_data.is_some() && p.authentication_method.is_none() {
+            if p.with(|p| p.authentication_data.is_some() && p.authentication_method.is_none()) {
                 return Err(DecodeError::AuthenticationDataWithoutMethod);
             }
             p
@@ -222,18 +223,16 @@ impl<S: Storage> Connect<S> {
             {
                 return Err(EncodeError::EmptyClientIdWithoutCleanSession);
             }
-            let will_props = self
-                .will
-                .as_ref()
-                .is_some_and(|w| !S::props_empty(&w.properties));
-            if !S::props_empty(&self.properties) || will_props {
+            let will_props = self.will.as_ref().is_some_and(|w| !w.properties.is_empty());
+            if !self.properties.is_empty() || will_props {
                 return Err(EncodeError::NotRepresentable {
                     what: "properties",
                     version,
                 });
             }
-        } else if self.properties.authentication_data.is_some()
-            && self.properties.authentication_method.is_none()
+        } else if self
+            .properties
+            .with(|p| p.authentication_data.is_some() && p.authentication_method.is_none())
         {
             return Err(EncodeError::MissingAuthenticationMethod);
         }
@@ -318,35 +317,5 @@ impl<S: Storage> Connect<S> {
         if let Some(p) = &self.password {
             put_prefixed(buf, p.as_ref());
         }
-    }
-}
-
-/// A CONNECT held inline in a borrowed packet ([`crate::PacketRef`]), which must not
-/// allocate; it dereferences to the [`Connect`].
-#[derive(Clone, PartialEq, Eq)]
-pub struct InlineConnect<'a>(pub Connect<crate::Borrowed<'a>>);
-
-impl<'a> core::ops::Deref for InlineConnect<'a> {
-    type Target = Connect<crate::Borrowed<'a>>;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl core::ops::DerefMut for InlineConnect<'_> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
-
-impl<'a> From<Connect<crate::Borrowed<'a>>> for InlineConnect<'a> {
-    fn from(c: Connect<crate::Borrowed<'a>>) -> Self {
-        InlineConnect(c)
-    }
-}
-
-impl core::fmt::Debug for InlineConnect<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        self.0.fmt(f)
     }
 }

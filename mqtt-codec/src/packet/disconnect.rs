@@ -10,6 +10,7 @@ use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
+use crate::property_slot::PropertySlot;
 use crate::reason::ReasonCode;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
@@ -159,7 +160,7 @@ fn parts_len<S: Storage>(
                 version,
             });
         }
-        if !S::props_empty(props) {
+        if !props.is_empty() {
             return Err(EncodeError::NotRepresentable {
                 what: "properties",
                 version,
@@ -202,7 +203,9 @@ impl<S: Storage> Disconnect<S> {
         ctx: &ParseCtx,
     ) -> Result<Self, DecodeError> {
         let (reason_code, properties) = read_parts(r, ctx, PacketType::Disconnect)?;
-        if ctx.receiver == Some(Role::Client) && properties.session_expiry_interval.is_some() {
+        if ctx.receiver == Some(Role::Client)
+            && properties.with(|p| p.session_expiry_interval.is_some())
+        {
             return Err(DecodeError::SessionExpiryFromServer);
         }
         Ok(Disconnect {
@@ -240,7 +243,7 @@ impl<S: Storage> Auth<S> {
         let bare = r.is_empty();
         let (reason_code, properties) = read_parts(r, ctx, PacketType::Auth)?;
         // Only the RL = 0 success form may leave the method out (checklist Q2).
-        if !bare && properties.authentication_method.is_none() {
+        if !bare && properties.with(|p| p.authentication_method.is_none()) {
             return Err(DecodeError::MissingAuthenticationMethod);
         }
         Ok(Auth {
@@ -250,8 +253,8 @@ impl<S: Storage> Auth<S> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        let bare = self.reason_code == ReasonCode::Success && S::props_empty(&self.properties);
-        if version.is_v5() && !bare && self.properties.authentication_method.is_none() {
+        let bare = self.reason_code == ReasonCode::Success && self.properties.is_empty();
+        if version.is_v5() && !bare && self.properties.with(|p| p.authentication_method.is_none()) {
             return Err(EncodeError::MissingAuthenticationMethod);
         }
         parts_len::<S>(

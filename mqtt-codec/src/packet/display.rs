@@ -6,6 +6,7 @@
 
 use super::publish::PAYLOAD_PREVIEW;
 use super::*;
+use crate::property_slot::PropertySlot;
 use crate::string::fmt_payload;
 
 struct Payload<'a>(&'a [u8]);
@@ -16,11 +17,11 @@ impl fmt::Display for Payload<'_> {
     }
 }
 
-fn props<S: Storage>(f: &mut fmt::Formatter<'_>, p: &Properties<S>) -> fmt::Result {
-    if p.is_empty() {
+fn props<S: Storage>(f: &mut fmt::Formatter<'_>, slot: &S::Props) -> fmt::Result {
+    if slot.is_empty() {
         return Ok(());
     }
-    let mut shown = p.clone();
+    let mut shown = slot.with(Properties::clone);
     let secret = shown.authentication_data.take().map(|d| d.as_ref().len());
     write!(f, " {shown:?}")?;
     if let Some(len) = secret {
@@ -52,7 +53,7 @@ impl<S: Storage> fmt::Display for Packet<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.packet_type().name())?;
         match self {
-            Packet::Connect(c) => {
+            Packet::Connect(c) => c.with(|c| {
                 write!(
                     f,
                     " version={} client_id={:?} clean_start={} keep_alive={}",
@@ -73,18 +74,18 @@ impl<S: Storage> fmt::Display for Packet<S> {
                         w.retain,
                         Payload(w.payload.as_ref())
                     )?;
-                    props(f, &w.properties)?;
+                    props::<S>(f, &w.properties)?;
                     f.write_str(")")?;
                 }
-                props(f, &c.properties)
-            }
+                props::<S>(f, &c.properties)
+            }),
             Packet::ConnAck(c) => {
                 write!(
                     f,
                     " session_present={} reason={}",
                     c.session_present, c.reason_code
                 )?;
-                props(f, &c.properties)
+                props::<S>(f, &c.properties)
             }
             Packet::Publish(p) => {
                 write!(f, " topic={:?} qos={}", p.topic, p.qos)?;
@@ -92,16 +93,16 @@ impl<S: Storage> fmt::Display for Packet<S> {
                     write!(f, " packet_id={id}")?;
                 }
                 write!(f, " dup={} retain={}", p.dup, p.retain)?;
-                props(f, &p.properties)?;
+                props::<S>(f, &p.properties)?;
                 write!(f, " payload={}", Payload(p.payload.as_ref()))
             }
             Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
                 write!(f, " packet_id={} reason={}", a.packet_id, a.reason_code)?;
-                props(f, &a.properties)
+                props::<S>(f, &a.properties)
             }
             Packet::Subscribe(s) => {
                 write!(f, " packet_id={}", s.packet_id)?;
-                props(f, &s.properties)?;
+                props::<S>(f, &s.properties)?;
                 f.write_str(" ")?;
                 list::<S, _>(f, &s.subscriptions, |f, sub| {
                     let o = sub.options;
@@ -120,30 +121,30 @@ impl<S: Storage> fmt::Display for Packet<S> {
             }
             Packet::SubAck(s) => {
                 write!(f, " packet_id={}", s.packet_id)?;
-                props(f, &s.properties)?;
+                props::<S>(f, &s.properties)?;
                 f.write_str(" ")?;
                 list::<S, _>(f, &s.reason_codes, |f, c| write!(f, "{c}"))
             }
             Packet::Unsubscribe(u) => {
                 write!(f, " packet_id={}", u.packet_id)?;
-                props(f, &u.properties)?;
+                props::<S>(f, &u.properties)?;
                 f.write_str(" ")?;
                 list::<S, _>(f, &u.filters, |f, t| write!(f, "{t:?}"))
             }
             Packet::UnsubAck(u) => {
                 write!(f, " packet_id={}", u.packet_id)?;
-                props(f, &u.properties)?;
+                props::<S>(f, &u.properties)?;
                 f.write_str(" ")?;
                 list::<S, _>(f, &u.reason_codes, |f, c| write!(f, "{c}"))
             }
             Packet::PingReq | Packet::PingResp => Ok(()),
             Packet::Disconnect(d) => {
                 write!(f, " reason={}", d.reason_code)?;
-                props(f, &d.properties)
+                props::<S>(f, &d.properties)
             }
             Packet::Auth(a) => {
                 write!(f, " reason={}", a.reason_code)?;
-                props(f, &a.properties)
+                props::<S>(f, &a.properties)
             }
         }
     }

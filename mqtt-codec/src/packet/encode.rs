@@ -6,8 +6,8 @@
 
 use crate::error::EncodeError;
 use crate::packet::{
-    Auth, ConnAck, Connect, Disconnect, Packet, PubResponse, Publish, SubAck, Subscribe, UnsubAck,
-    Unsubscribe, MAX_PACKET_SIZE,
+    Auth, ConnAck, Connect, ConnectSlot, Disconnect, Packet, PubResponse, Publish, SubAck,
+    Subscribe, UnsubAck, Unsubscribe, MAX_PACKET_SIZE,
 };
 use crate::packet_type::PacketType;
 use crate::storage::Storage;
@@ -302,7 +302,7 @@ impl<S: Storage> Framed for Packet<S> {
     fn frame<B: Put>(&self, version: ProtocolVersion, buf: &mut B) -> Result<usize, EncodeError> {
         let t = self.packet_type();
         match self {
-            Packet::Connect(p) => (**p).frame(version, buf),
+            Packet::Connect(p) => p.with(|c| c.frame(version, buf)),
             Packet::ConnAck(p) => p.frame(version, buf),
             Packet::Publish(p) => p.frame(version, buf),
             Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {

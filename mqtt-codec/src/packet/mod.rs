@@ -5,6 +5,7 @@
 
 pub(crate) mod connack;
 pub(crate) mod connect;
+mod connect_view;
 pub(crate) mod disconnect;
 mod display;
 mod encode;
@@ -31,7 +32,8 @@ use core::fmt;
 use core::num::NonZeroU16;
 
 pub use connack::ConnAck;
-pub use connect::{Connect, InlineConnect, Will};
+pub use connect::{Connect, Will};
+pub use connect_view::{ConnectSlot, ConnectView};
 pub use disconnect::{Auth, Disconnect};
 #[cfg(feature = "alloc")]
 use encode::total_len;
@@ -87,8 +89,9 @@ pub(crate) fn read_packet_id<'r, Src: PacketSource<'r>>(
 /// the caller's buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Packet<S: Storage = crate::storage::DefaultStorage> {
-    /// CONNECT: boxed in an owned packet (sent once per connection, and the largest packet
-    /// type by far, so the enum stays small for the others).
+    /// CONNECT: boxed in an owned packet, a [`ConnectView`] of its body in a borrowed one
+    /// (sent once per connection, and the largest packet type by far, so the enum stays
+    /// small for the others).
     Connect(S::ConnectBox),
     /// CONNACK.
     ConnAck(ConnAck<S>),
@@ -141,7 +144,10 @@ pub(crate) fn parse_body<'r, Src: PacketSource<'r>>(
                 role: if server { Role::Server } else { Role::Client },
             })
         }
-        PacketType::Connect if server => Packet::Connect(Connect::read(&mut r, ctx)?.into()),
+        PacketType::Connect if server => {
+            let connect = Connect::read(&mut r, ctx)?;
+            Packet::Connect(ConnectSlot::parsed(connect, || r.slice(0, r.position())))
+        }
         PacketType::ConnAck if client => Packet::ConnAck(ConnAck::read(&mut r, ctx)?),
         PacketType::Publish => Packet::Publish(Publish::read(&mut r, ctx)?),
         PacketType::PubAck => Packet::PubAck(PubResponse::read(&mut r, ctx, packet_type)?),
@@ -233,9 +239,9 @@ impl<S: Storage> Packet<S> {
     }
 
     /// The packet's properties (`None` for PINGREQ and PINGRESP, which have none).
-    pub fn properties(&self) -> Option<&Properties<S>> {
+    pub fn properties(&self) -> Option<&S::Props> {
         Some(match self {
-            Packet::Connect(p) => &p.properties,
+            Packet::Connect(p) => p.properties(),
             Packet::ConnAck(p) => &p.properties,
             Packet::Publish(p) => &p.properties,
             Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
@@ -263,7 +269,7 @@ impl<S: Storage> Packet<S> {
         let t = self.packet_type();
         encode::check_build(t, version)?;
         match self {
-            Packet::Connect(p) => p.body_len(version),
+            Packet::Connect(p) => p.with(|c| c.body_len(version)),
             Packet::ConnAck(p) => p.body_len(version),
             Packet::Publish(p) => p.body_len(version),
             Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
@@ -282,7 +288,7 @@ impl<S: Storage> Packet<S> {
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         let t = self.packet_type();
         match self {
-            Packet::Connect(p) => p.write_body(version, buf),
+            Packet::Connect(p) => p.with(|c| c.write_body(version, buf)),
             Packet::ConnAck(p) => p.write_body(version, buf),
             Packet::Publish(p) => p.write_body(version, buf),
             Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
@@ -418,9 +424,16 @@ impl Packet<Owned> {
     }
 }
 
-impl<S: Storage> From<Connect<S>> for Packet<S> {
-    fn from(p: Connect<S>) -> Self {
-        Packet::Connect(p.into())
+#[cfg(feature = "alloc")]
+impl From<Connect<Owned>> for Packet<Owned> {
+    fn from(p: Connect<Owned>) -> Self {
+        Packet::Connect(alloc::boxed::Box::new(p))
+    }
+}
+
+impl<'a> From<&'a Connect<Borrowed<'a>>> for PacketRef<'a> {
+    fn from(p: &'a Connect<Borrowed<'a>>) -> Self {
+        Packet::Connect(ConnectView::new(p))
     }
 }
 

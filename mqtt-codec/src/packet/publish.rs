@@ -9,6 +9,7 @@ use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
+use crate::property_slot::PropertySlot;
 use crate::qos::QoS;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
@@ -121,7 +122,7 @@ impl<S: Storage> Publish<S> {
         };
         let properties = if v5 {
             let p = read_properties(r, PropContext::Packet(PacketType::Publish), ctx.receiver)?;
-            if topic.is_empty() && p.topic_alias.is_none() {
+            if topic.is_empty() && p.with(|p| p.topic_alias.is_none()) {
                 return Err(DecodeError::EmptyTopicWithoutAlias);
             }
             p
@@ -154,7 +155,9 @@ impl<S: Storage> Publish<S> {
             }
             _ => {}
         }
-        if self.topic.is_empty() && !(version.is_v5() && self.properties.topic_alias.is_some()) {
+        if self.topic.is_empty()
+            && !(version.is_v5() && self.properties.with(|p| p.topic_alias.is_some()))
+        {
             return Err(EncodeError::EmptyTopic);
         }
         let mut len = prefixed_len("topic name", self.topic.as_mqtt_str().as_bytes())?;
@@ -166,7 +169,7 @@ impl<S: Storage> Publish<S> {
                 &self.properties,
                 PropContext::Packet(PacketType::Publish),
             )?));
-        } else if !S::props_empty(&self.properties) {
+        } else if !self.properties.is_empty() {
             return Err(EncodeError::NotRepresentable {
                 what: "properties",
                 version,
