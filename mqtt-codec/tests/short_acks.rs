@@ -1,0 +1,118 @@
+//! Short acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP with remaining length 2) are read
+//! by a fast path in `parse` and in the `Decoder`; these tests hold it to the verdicts of the
+//! general path.
+
+use mqtt_codec::{
+    parse, DecodeError, Decoder, DecoderConfig, Packet, PacketType, ParseOptions, ProtocolVersion,
+    Role, Status,
+};
+
+fn opts(version: Option<ProtocolVersion>, max_packet_size: usize) -> ParseOptions {
+    ParseOptions {
+        version,
+        receiver: None,
+        max_packet_size,
+    }
+}
+
+#[test]
+fn each_short_ack_parses_to_its_type_with_its_identifier() {
+    for (first, packet_type) in [
+        (0x40, PacketType::PubAck),
+        (0x50, PacketType::PubRec),
+        (0x62, PacketType::PubRel),
+        (0x70, PacketType::PubComp),
+    ] {
+        for version in [
+            ProtocolVersion::V3_1,
+            ProtocolVersion::V3_1_1,
+            ProtocolVersion::V5,
+        ] {
+            let bytes = [first, 0x02, 0x12, 0x34, 0xC0];
+            let Ok(Status::Complete((p, 4))) = parse(&bytes, &opts(Some(version), 1 << 20)) else {
+                panic!("{packet_type:?} under {version:?}")
+            };
+            assert_eq!(p.packet_type(), packet_type);
+            let (Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a)) =
+                &p
+            else {
+                panic!()
+            };
+            assert_eq!(a.packet_id.get(), 0x1234);
+            assert!(a.properties.is_empty());
+
+            let mut d = Decoder::new(DecoderConfig {
+                version: Some(version),
+                role: Some(Role::Client),
+                max_packet_size: 1 << 20,
+            });
+            d.feed(&bytes);
+            assert_eq!(d.next_packet().unwrap().unwrap(), p.to_owned());
+            assert_eq!(d.offset(), 4);
+        }
+    }
+}
+
+#[test]
+fn mqtt_2_2_1_3_a_zero_identifier_is_refused_by_the_fast_path_too() {
+    let bytes = [0x40, 0x02, 0x00, 0x00];
+    assert_eq!(
+        parse(&bytes, &opts(Some(ProtocolVersion::V3_1_1), 1 << 20)),
+        Err(DecodeError::ZeroPacketId {
+            packet_type: PacketType::PubAck
+        })
+    );
+    let mut d = Decoder::client(ProtocolVersion::V3_1_1);
+    d.feed(&bytes);
+    assert!(d.next_packet().is_err());
+}
+
+#[test]
+fn mqtt_3_6_1_1_a_pubrel_without_its_flags_is_refused() {
+    let bytes = [0x60, 0x02, 0x00, 0x01];
+    assert!(matches!(
+        parse(&bytes, &opts(Some(ProtocolVersion::V3_1_1), 1 << 20)),
+        Err(DecodeError::InvalidFlags { .. })
+    ));
+}
+
+#[test]
+fn mqtt_3_1_0_1_an_ack_before_connect_is_refused() {
+    let bytes = [0x40, 0x02, 0x00, 0x01];
+    assert_eq!(
+        parse(&bytes, &opts(None, 1 << 20)),
+        Err(DecodeError::FirstPacketNotConnect {
+            packet_type: PacketType::PubAck
+        })
+    );
+    let mut d = Decoder::server();
+    d.feed(&bytes);
+    assert!(d.next_packet().is_err());
+}
+
+#[test]
+fn a_maximum_packet_size_below_four_refuses_a_short_ack() {
+    let bytes = [0x40, 0x02, 0x00, 0x01];
+    assert!(matches!(
+        parse(&bytes, &opts(Some(ProtocolVersion::V3_1_1), 3)),
+        Err(DecodeError::PacketTooLarge { size: 4, max: 3 })
+    ));
+}
+
+#[test]
+fn a_split_short_ack_is_read_whole_once_its_bytes_arrive() {
+    let mut d = Decoder::client(ProtocolVersion::V5);
+    d.feed(&[0x40, 0x02, 0x00]);
+    assert_eq!(d.next_packet(), Ok(None));
+    d.feed(&[0x07, 0x40, 0x02]);
+    let Some(Packet::PubAck(a)) = d.next_packet().unwrap() else {
+        panic!()
+    };
+    assert_eq!(a.packet_id.get(), 7);
+    assert_eq!(d.next_packet(), Ok(None));
+    d.feed(&[0x00, 0x08]);
+    let Some(Packet::PubAck(a)) = d.next_packet().unwrap() else {
+        panic!()
+    };
+    assert_eq!(a.packet_id.get(), 8);
+}
