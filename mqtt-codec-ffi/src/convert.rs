@@ -243,7 +243,7 @@ macro_rules! set_in_c {
 }
 
 /// True when the C property block sets nothing: every flag clear, every view NULL with
-/// length 0, both lists empty. What [`build_properties`] makes of it is then the empty set.
+/// length 0, both lists empty. What [`properties_view`] makes of it is then the empty set.
 fn no_properties(p: &mqtt_properties) -> bool {
     // `|` rather than `||`: no branch per property on this path, which most packets take.
     macro_rules! any_set {
@@ -609,20 +609,34 @@ macro_rules! from_c {
     };
 }
 
-/// Borrowed properties of C ones.
+/// A view of the borrowed properties of C ones, kept in `slot`.
+///
+/// # Safety
+/// Every view and list in `p` must be valid for `'a`.
+unsafe fn properties_view<'a>(
+    p: &mqtt_properties,
+    slot: &'a mut Option<codec::Properties<Borrowed<'a>>>,
+) -> Result<PropertyView<'a>, mqtt_status> {
+    // Most packets carry no property: nothing to convert or check, and the slot (some 300
+    // bytes) is left untouched.
+    if no_properties(p) {
+        return Ok(PropertyView::default());
+    }
+    // SAFETY: the views and lists are valid for 'a by this function's contract.
+    let properties = unsafe { build_properties(p) }?;
+    Ok(PropertyView::new(slot.insert(properties)))
+}
+
+/// Borrowed properties of C ones (some set).
 ///
 /// # Safety
 /// Every view and list in `p` must be valid for `'a`.
 #[allow(clippy::field_reassign_with_default)] // one assignment per property reads best
-pub(crate) unsafe fn build_properties<'a>(
+unsafe fn build_properties<'a>(
     p: &mqtt_properties,
 ) -> Result<codec::Properties<Borrowed<'a>>, mqtt_status> {
     let mut out = codec::Properties::<Borrowed<'a>>::default();
-    // Most packets carry no property: nothing to convert or check. A build without 5.0 has
-    // nowhere to put one (3.x has no properties).
-    if no_properties(p) {
-        return Ok(out);
-    }
+    // A build without 5.0 has nowhere to put one (3.x has no properties).
     if !cfg!(feature = "v5") {
         return Err(MQTT_ERR_NOT_REPRESENTABLE);
     }
@@ -644,8 +658,8 @@ pub(crate) unsafe fn build_properties<'a>(
 /// properties, its will's and its CONNECT (a borrowed packet holds views of them).
 #[derive(Default)]
 pub(crate) struct Scratch<'a> {
-    properties: codec::Properties<Borrowed<'a>>,
-    will_properties: codec::Properties<Borrowed<'a>>,
+    properties: Option<codec::Properties<Borrowed<'a>>>,
+    will_properties: Option<codec::Properties<Borrowed<'a>>>,
     connect: Option<Connect<Borrowed<'a>>>,
 }
 
@@ -667,8 +681,7 @@ pub(crate) unsafe fn build_packet<'a>(
     } = scratch;
     // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
     let packet = unsafe {
-        *properties = build_properties(&p.properties)?;
-        let props = || Ok::<_, mqtt_status>(PropertyView::new(properties));
+        let props = properties_view(&p.properties, properties)?;
         match p.packet_type {
             MQTT_PACKET_CONNECT => {
                 let protocol_version = match p.protocol_version {
@@ -676,13 +689,12 @@ pub(crate) unsafe fn build_packet<'a>(
                     v => version_of(v).ok_or(MQTT_ERR_INVALID_ARGUMENT)?,
                 };
                 let will = if p.has_will {
-                    *will_properties = build_properties(&p.will.properties)?;
                     Some(Will {
                         topic: topic_name(&p.will.topic)?,
                         payload: view(&p.will.payload)?,
                         qos: qos(p.will.qos)?,
                         retain: p.will.retain,
-                        properties: PropertyView::new(will_properties),
+                        properties: properties_view(&p.will.properties, will_properties)?,
                     })
                 } else {
                     None
@@ -696,14 +708,14 @@ pub(crate) unsafe fn build_packet<'a>(
                     will,
                     username: opt_str(&p.username)?,
                     password: opt_view(&p.password)?,
-                    properties: props()?,
+                    properties: props,
                 });
                 PacketRef::from(connect)
             }
             MQTT_PACKET_CONNACK => Packet::ConnAck(ConnAck {
                 session_present: p.session_present,
                 reason_code: reason(p.reason_code)?,
-                properties: props()?,
+                properties: props,
             }),
             MQTT_PACKET_PUBLISH => Packet::Publish(Publish {
                 dup: p.dup,
@@ -712,14 +724,14 @@ pub(crate) unsafe fn build_packet<'a>(
                 topic: TopicName::try_from_bytes(view(&p.topic)?)
                     .map_err(|e| status::of_topic(&e))?,
                 packet_id: NonZeroU16::new(p.packet_id),
-                properties: props()?,
+                properties: props,
                 payload: view(&p.payload)?,
             }),
             MQTT_PACKET_PUBACK..=MQTT_PACKET_PUBCOMP => {
                 let r = PubResponse {
                     packet_id: pid()?,
                     reason_code: reason(p.reason_code)?,
-                    properties: props()?,
+                    properties: props,
                 };
                 match p.packet_type {
                     MQTT_PACKET_PUBACK => Packet::PubAck(r),
@@ -730,33 +742,33 @@ pub(crate) unsafe fn build_packet<'a>(
             }
             MQTT_PACKET_SUBSCRIBE => Packet::Subscribe(Subscribe {
                 packet_id: pid()?,
-                properties: props()?,
+                properties: props,
                 subscriptions: build_list(&p.subscriptions)?,
             }),
             MQTT_PACKET_SUBACK => Packet::SubAck(SubAck {
                 packet_id: pid()?,
-                properties: props()?,
+                properties: props,
                 reason_codes: build_list(&p.reason_codes)?,
             }),
             MQTT_PACKET_UNSUBSCRIBE => Packet::Unsubscribe(Unsubscribe {
                 packet_id: pid()?,
-                properties: props()?,
+                properties: props,
                 filters: build_list(&p.topic_filters)?,
             }),
             MQTT_PACKET_UNSUBACK => Packet::UnsubAck(UnsubAck {
                 packet_id: pid()?,
-                properties: props()?,
+                properties: props,
                 reason_codes: build_list(&p.reason_codes)?,
             }),
             MQTT_PACKET_PINGREQ => Packet::PingReq,
             MQTT_PACKET_PINGRESP => Packet::PingResp,
             MQTT_PACKET_DISCONNECT => Packet::Disconnect(Disconnect {
                 reason_code: reason(p.reason_code)?,
-                properties: props()?,
+                properties: props,
             }),
             MQTT_PACKET_AUTH => Packet::Auth(Auth {
                 reason_code: reason(p.reason_code)?,
-                properties: props()?,
+                properties: props,
             }),
             _ => return Err(MQTT_ERR_INVALID_ARGUMENT),
         }

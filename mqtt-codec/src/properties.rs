@@ -11,7 +11,7 @@ use crate::property_id::{prop_text, Kind};
 use crate::property_slot::PropertySlot;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
-use crate::storage::{Borrowed, Storage};
+use crate::storage::Storage;
 use crate::string::MqttStr;
 use crate::topic::{check_topic_name, TopicName};
 use crate::version::Role;
@@ -53,8 +53,6 @@ impl<S: Storage> fmt::Debug for UserProperty<S> {
 pub(crate) enum PropContext {
     Packet(PacketType),
     Will,
-    /// A section the parser validated already, read again: every identifier passes.
-    Validated,
 }
 
 impl PropContext {
@@ -62,7 +60,6 @@ impl PropContext {
         match self {
             PropContext::Packet(t) => t.name(),
             PropContext::Will => "will properties",
-            PropContext::Validated => "properties",
         }
     }
 
@@ -70,7 +67,6 @@ impl PropContext {
     fn allowed(self) -> u64 {
         match self {
             PropContext::Will => WILL_SET,
-            PropContext::Validated => u64::MAX,
             PropContext::Packet(t) => match t {
                 PacketType::Connect => CONNECT_SET,
                 PacketType::ConnAck => CONNACK_SET,
@@ -496,10 +492,7 @@ fn walk_section<'r, Src: PacketSource<'r>>(
     mut props: Option<&mut Properties<Src::S>>,
 ) -> Result<(), DecodeError> {
     let mut seen = 0u64;
-    let publish = matches!(
-        ctx,
-        PropContext::Packet(PacketType::Publish) | PropContext::Validated
-    );
+    let publish = ctx == PropContext::Packet(PacketType::Publish);
     while !pr.is_empty() {
         let raw_id = pr.varint("property identifier")?;
         let id = PropertyId::from_u32(raw_id).ok_or(DecodeError::UnknownProperty { id: raw_id })?;
@@ -563,17 +556,6 @@ fn seal_lists<'r, Src: PacketSource<'r>>(
         0,
         Src::next_user_property(),
     );
-}
-
-/// Every property of a section content the parser validated, as fields: what a
-/// [`crate::PropertyView`] lends. A section that was not validated stops at its first error.
-pub(crate) fn read_validated(raw: &[u8]) -> Properties<Borrowed<'_>> {
-    let mut props = Properties::default();
-    let mut r = Reader::new(raw, PacketType::Publish);
-    // Never fails on a section the parser accepted; on any other, what was read is kept.
-    let _ = walk_section(&mut r, PropContext::Validated, None, Some(&mut props));
-    seal_lists::<&[u8]>(&mut props, raw);
-    props
 }
 
 /// Skips the value of a property in an already validated section.

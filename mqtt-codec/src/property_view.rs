@@ -9,7 +9,8 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::packet_source::PacketSource;
-use crate::properties::{next_in_section, read_validated, Properties, PropertyId, UserProperty};
+use crate::packet_type::PacketType;
+use crate::properties::{next_in_section, Properties, PropertyId, UserProperty};
 use crate::property_slot::PropertySlot;
 use crate::storage::{sealed::Sealed, Borrowed, BorrowedList};
 use crate::string::MqttStr;
@@ -164,6 +165,50 @@ macro_rules! view_type {
     (Topic) => { TopicName<&'a [u8]> };
     (Bin) => { &'a [u8] };
 }
+
+/// Every property of a section the parser validated, as fields, read without checking
+/// anything again; a section that did not come from the parser stops at its first
+/// malformed property.
+macro_rules! reader {
+    ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
+        fn read_validated(raw: &[u8]) -> Properties<Borrowed<'_>> {
+            let mut props = Properties::default();
+            let (mut subscription_ids, mut users) = (0usize, 0usize);
+            let mut r = Reader::new(raw, PacketType::Publish);
+            while let Some(id) = r.varint("").ok().and_then(PropertyId::from_u32) {
+                let read = match id {
+                    $( PropertyId::$variant => {
+                        props.$field = view_value!($kind, r);
+                        props.$field.is_some()
+                    } )*
+                    PropertyId::SubscriptionIdentifier | PropertyId::UserProperty => {
+                        let n = if id == PropertyId::UserProperty { &mut users } else { &mut subscription_ids };
+                        *n = n.saturating_add(1);
+                        skip_one(&mut r, id).is_some()
+                    }
+                };
+                if !read {
+                    break;
+                }
+            }
+            props.subscription_identifiers = BorrowedList::from_region(
+                subscription_ids,
+                raw,
+                0,
+                <&[u8] as PacketSource<'_>>::next_subscription_id(),
+            );
+            props.user_properties = BorrowedList::from_region(
+                users,
+                raw,
+                0,
+                <&[u8] as PacketSource<'_>>::next_user_property(),
+            );
+            props
+        }
+    };
+}
+
+crate::for_each_property!(reader);
 
 macro_rules! getters {
     ($( ($id:literal, $variant:ident, $field:ident, $kind:ident, [$($section:ident),*],

@@ -96,12 +96,12 @@ impl Connect<Owned> {
     }
 }
 
-const USERNAME: u8 = 0x80;
-const PASSWORD: u8 = 0x40;
-const WILL_RETAIN: u8 = 0x20;
-const WILL_QOS_SHIFT: u8 = 3;
-const WILL: u8 = 0x04;
-const CLEAN: u8 = 0x02;
+pub(super) const USERNAME: u8 = 0x80;
+pub(super) const PASSWORD: u8 = 0x40;
+pub(super) const WILL_RETAIN: u8 = 0x20;
+pub(super) const WILL_QOS_SHIFT: u8 = 3;
+pub(super) const WILL: u8 = 0x04;
+pub(super) const CLEAN: u8 = 0x02;
 const RESERVED: u8 = 0x01;
 /// Bit 7 of the protocol level: a bridge (a non-standard mark mosquitto and others use).
 const BRIDGE: u8 = 0x80;

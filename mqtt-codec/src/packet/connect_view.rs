@@ -8,12 +8,13 @@
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use super::connect::Connect;
-use super::ParseCtx;
+use super::connect::{Connect, Will, CLEAN, PASSWORD, USERNAME, WILL, WILL_QOS_SHIFT, WILL_RETAIN};
 use crate::packet_type::PacketType;
 use crate::property_view::PropertyView;
+use crate::qos::QoS;
 use crate::storage::{sealed::Sealed, Borrowed, Storage};
 use crate::string::MqttStr;
+use crate::topic::TopicName;
 use crate::version::ProtocolVersion;
 use crate::wire::reader::Reader;
 use core::fmt;
@@ -123,20 +124,80 @@ impl<'a> ConnectView<'a> {
                 bridge,
                 ..
             } => {
-                let ctx = ParseCtx {
-                    version,
-                    receiver: None,
-                    flags: 0,
-                    bridges: bridge,
-                };
-                // The parser accepted this body, so reading it again succeeds; a body that
-                // did not come from the parser reads as an empty CONNECT of its version.
-                Connect::read(&mut Reader::new(body, PacketType::Connect), &ctx)
-                    .unwrap_or_else(|_| empty(version))
+                // The parser accepted this body, so reading it succeeds; a body that did not
+                // come from the parser reads as an empty CONNECT of its version.
+                read_validated(body, version, bridge).unwrap_or_else(|| empty(version))
             }
             Repr::Built(c) => c.clone(),
         }
     }
+}
+
+/// The CONNECT of a body the parser validated, read without checking anything again.
+fn read_validated(
+    body: &[u8],
+    version: ProtocolVersion,
+    bridge: bool,
+) -> Option<Connect<Borrowed<'_>>> {
+    let mut r = Reader::new(body, PacketType::Connect);
+    string(&mut r)?; // protocol name
+    r.u8("").ok()?; // protocol level
+    let flags = r.u8("").ok()?;
+    let keep_alive = r.u16("").ok()?;
+    let v5 = version.is_v5();
+    let properties = if v5 {
+        section(&mut r)?
+    } else {
+        PropertyView::default()
+    };
+    let client_id = MqttStr::from_validated(string(&mut r)?);
+    let will = if flags & WILL != 0 {
+        let properties = if v5 {
+            section(&mut r)?
+        } else {
+            PropertyView::default()
+        };
+        let topic = TopicName::from_validated(MqttStr::from_validated(string(&mut r)?));
+        Some(Will {
+            topic,
+            payload: string(&mut r)?,
+            qos: QoS::from_bits((flags >> WILL_QOS_SHIFT) & 0b11)?,
+            retain: flags & WILL_RETAIN != 0,
+            properties,
+        })
+    } else {
+        None
+    };
+    let username = match flags & USERNAME {
+        0 => None,
+        _ => Some(MqttStr::from_validated(string(&mut r)?)),
+    };
+    let password = match flags & PASSWORD {
+        0 => None,
+        _ => Some(string(&mut r)?),
+    };
+    Some(Connect {
+        protocol_version: version,
+        bridge,
+        clean_start: flags & CLEAN != 0,
+        keep_alive,
+        client_id,
+        will,
+        username,
+        password,
+        properties,
+    })
+}
+
+/// A length-prefixed field the parser validated.
+fn string<'a>(r: &mut Reader<'a, &'a [u8]>) -> Option<&'a [u8]> {
+    r.binary_view("").ok()
+}
+
+/// A property section (its length, then its content) the parser validated.
+fn section<'a>(r: &mut Reader<'a, &'a [u8]>) -> Option<PropertyView<'a>> {
+    let len = usize::try_from(r.varint("").ok()?).ok()?;
+    Some(PropertyView::wire(r.take(len, "").ok()?))
 }
 
 /// A CONNECT with no field set.
