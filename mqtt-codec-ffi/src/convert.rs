@@ -681,7 +681,12 @@ pub(crate) unsafe fn build_packet<'a>(
     } = scratch;
     // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
     let packet = unsafe {
-        let props = properties_view(&p.properties, properties)?;
+        // Converted in the arms of the packets that have properties, once (the slot moves
+        // into the call: the closure is FnOnce).
+        let props = move || {
+            let slot = properties;
+            properties_view(&p.properties, slot)
+        };
         match p.packet_type {
             MQTT_PACKET_CONNECT => {
                 let protocol_version = match p.protocol_version {
@@ -708,14 +713,14 @@ pub(crate) unsafe fn build_packet<'a>(
                     will,
                     username: opt_str(&p.username)?,
                     password: opt_view(&p.password)?,
-                    properties: props,
+                    properties: props()?,
                 });
                 PacketRef::from(connect)
             }
             MQTT_PACKET_CONNACK => Packet::ConnAck(ConnAck {
                 session_present: p.session_present,
                 reason_code: reason(p.reason_code)?,
-                properties: props,
+                properties: props()?,
             }),
             MQTT_PACKET_PUBLISH => Packet::Publish(Publish {
                 dup: p.dup,
@@ -724,14 +729,14 @@ pub(crate) unsafe fn build_packet<'a>(
                 topic: TopicName::try_from_bytes(view(&p.topic)?)
                     .map_err(|e| status::of_topic(&e))?,
                 packet_id: NonZeroU16::new(p.packet_id),
-                properties: props,
+                properties: props()?,
                 payload: view(&p.payload)?,
             }),
             MQTT_PACKET_PUBACK..=MQTT_PACKET_PUBCOMP => {
                 let r = PubResponse {
                     packet_id: pid()?,
                     reason_code: reason(p.reason_code)?,
-                    properties: props,
+                    properties: props()?,
                 };
                 match p.packet_type {
                     MQTT_PACKET_PUBACK => Packet::PubAck(r),
@@ -742,33 +747,33 @@ pub(crate) unsafe fn build_packet<'a>(
             }
             MQTT_PACKET_SUBSCRIBE => Packet::Subscribe(Subscribe {
                 packet_id: pid()?,
-                properties: props,
+                properties: props()?,
                 subscriptions: build_list(&p.subscriptions)?,
             }),
             MQTT_PACKET_SUBACK => Packet::SubAck(SubAck {
                 packet_id: pid()?,
-                properties: props,
+                properties: props()?,
                 reason_codes: build_list(&p.reason_codes)?,
             }),
             MQTT_PACKET_UNSUBSCRIBE => Packet::Unsubscribe(Unsubscribe {
                 packet_id: pid()?,
-                properties: props,
+                properties: props()?,
                 filters: build_list(&p.topic_filters)?,
             }),
             MQTT_PACKET_UNSUBACK => Packet::UnsubAck(UnsubAck {
                 packet_id: pid()?,
-                properties: props,
+                properties: props()?,
                 reason_codes: build_list(&p.reason_codes)?,
             }),
             MQTT_PACKET_PINGREQ => Packet::PingReq,
             MQTT_PACKET_PINGRESP => Packet::PingResp,
             MQTT_PACKET_DISCONNECT => Packet::Disconnect(Disconnect {
                 reason_code: reason(p.reason_code)?,
-                properties: props,
+                properties: props()?,
             }),
             MQTT_PACKET_AUTH => Packet::Auth(Auth {
                 reason_code: reason(p.reason_code)?,
-                properties: props,
+                properties: props()?,
             }),
             _ => return Err(MQTT_ERR_INVALID_ARGUMENT),
         }

@@ -81,10 +81,9 @@ impl<'a> PacketSource<'a> for &'a [u8] {
     fn next_user_property() -> NextFn<'a, Self, UserProperty<Borrowed<'a>>> {
         |raw, _| {
             next_in_section(raw, PropertyId::UserProperty, |r| {
-                // Validated by the parser: not checked again.
                 Some(UserProperty {
-                    name: MqttStr::from_validated(r.binary_view("").ok()?),
-                    value: MqttStr::from_validated(r.binary_view("").ok()?),
+                    name: r.string("").ok()?,
+                    value: r.string("").ok()?,
                 })
             })
         }

@@ -132,7 +132,9 @@ pub(crate) const SHORT_ACK_LEN: usize = 4;
 #[inline]
 pub(crate) fn short_ack<S: Storage>(buf: &[u8], opts: &ParseOptions) -> Option<Packet<S>> {
     let version = opts.version?;
-    if !version.is_enabled() || opts.max_packet_size < SHORT_ACK_LEN {
+    // A side this build leaves out receives nothing (the general path's UnexpectedPacket).
+    let side_left_out = opts.receiver.is_some_and(|r| !r.is_enabled());
+    if !version.is_enabled() || side_left_out || opts.max_packet_size < SHORT_ACK_LEN {
         return None;
     }
     let [first, 2, high, low, ..] = *buf else {

@@ -11,7 +11,7 @@ use crate::property_id::{prop_text, Kind};
 use crate::property_slot::PropertySlot;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
-use crate::storage::Storage;
+use crate::storage::{sealed::Token, Storage};
 use crate::string::MqttStr;
 use crate::topic::{check_topic_name, TopicName};
 use crate::version::Role;
@@ -471,9 +471,8 @@ pub(crate) fn read_properties<'r, Src: PacketSource<'r>>(
     let start = pr.position();
     if <Src::S as Storage>::VIEWS {
         walk_section(&mut pr, ctx, receiver, None)?;
-        return Ok(<Src::S as Storage>::props_of_region(
-            pr.slice(start, pr.position()),
-        ));
+        let raw = pr.slice(start, pr.position());
+        return Ok(<Src::S as Storage>::props_of_region(raw, Token(())));
     }
     // The section is not empty, so it holds at least one property: the slot is filled in
     // place (an owned packet's box is allocated here, once).
@@ -645,7 +644,9 @@ pub(crate) fn slot_content_len<S: Storage>(
 }
 
 /// Checks that a validated section (read under some packet's context) fits `ctx`: every
-/// identifier allowed there, a Subscription Identifier more than once only in a PUBLISH.
+/// identifier allowed there, a Subscription Identifier more than once only in a PUBLISH. Only
+/// the parser makes such sections (their constructors take a private token), so the rest of
+/// the rules held when it was read.
 fn check_region(raw: &[u8], ctx: PropContext) -> Result<(), EncodeError> {
     let mut r = Reader::new(raw, PacketType::Publish);
     let mut subscription_ids = 0usize;

@@ -106,11 +106,23 @@ impl<'a> PropertyView<'a> {
                 count(raw, PropertyId::UserProperty),
                 raw,
                 0,
-                <&'a [u8] as PacketSource<'a>>::next_user_property(),
+                next_user_property,
             ),
             Repr::Built(p) => p.user_properties.clone(),
         }
     }
+}
+
+/// The next User Property of a validated section, read without checking its strings again
+/// (the region readers of [`crate::region`] check them: they also read regions a caller
+/// keeps, which the parser may not have made).
+fn next_user_property<'a>(raw: &mut &'a [u8], _: u8) -> Option<UserProperty<Borrowed<'a>>> {
+    next_in_section(raw, PropertyId::UserProperty, |r| {
+        Some(UserProperty {
+            name: MqttStr::from_validated(r.binary_view("").ok()?),
+            value: MqttStr::from_validated(r.binary_view("").ok()?),
+        })
+    })
 }
 
 /// How many times `wanted` occurs in a validated section.
@@ -201,7 +213,7 @@ macro_rules! reader {
                 users,
                 raw,
                 0,
-                <&[u8] as PacketSource<'_>>::next_user_property(),
+                next_user_property,
             );
             props
         }

@@ -28,6 +28,10 @@ use {
 pub(crate) mod sealed {
     /// Keeps the storage traits to the codec's own types.
     pub trait Sealed {}
+
+    /// Passed to the storage traits' constructors of views, so that only the codec can call
+    /// them: a view of a region is trusted to hold what the parser validated.
+    pub struct Token(pub(crate) ());
 }
 
 /// Where a packet's strings, binary fields and lists live. Implemented by [`Owned`] and
@@ -53,7 +57,7 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
 
     /// The properties of a validated section (without its length), when [`Storage::VIEWS`].
     #[doc(hidden)]
-    fn props_of_region(raw: Self::Bytes) -> Self::Props;
+    fn props_of_region(raw: Self::Bytes, _: sealed::Token) -> Self::Props;
 
     /// The properties read into fields, when not [`Storage::VIEWS`].
     #[doc(hidden)]
@@ -111,7 +115,7 @@ impl Storage for Owned {
     type ConnectBox = Box<Connect<Owned>>;
     const VIEWS: bool = false;
 
-    fn props_of_region(_: Bytes) -> BoxedProperties {
+    fn props_of_region(_: Bytes, _: sealed::Token) -> BoxedProperties {
         BoxedProperties::default()
     }
     fn props_of_fields(props: Properties<Owned>) -> BoxedProperties {
@@ -143,7 +147,7 @@ impl<'a> Storage for Borrowed<'a> {
     type ConnectBox = ConnectView<'a>;
     const VIEWS: bool = true;
 
-    fn props_of_region(raw: &'a [u8]) -> PropertyView<'a> {
+    fn props_of_region(raw: &'a [u8], _: sealed::Token) -> PropertyView<'a> {
         PropertyView::wire(raw)
     }
     fn props_of_fields(_: Properties<Borrowed<'a>>) -> PropertyView<'a> {

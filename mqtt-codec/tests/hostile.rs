@@ -452,3 +452,15 @@ fn parse_refuses_non_connect_first_from_the_header() {
         parse(&bytes, &opts)
     );
 }
+
+/// The region readers also read regions a caller keeps (the C ABI's lists), which the parser
+/// may not have made: they check a User Property's strings ([MQTT-1.5.4-1], [MQTT-1.5.4-2]).
+#[test]
+fn mqtt_1_5_4_1_region_readers_refuse_a_user_property_that_is_not_a_string() {
+    let not_utf8 = [0x26u8, 0x00, 0x01, 0xFF, 0x00, 0x01, b'v'];
+    assert!(mqtt_codec::region::next_user_property(&mut &not_utf8[..]).is_none());
+    let nul = [0x26u8, 0x00, 0x01, 0x00, 0x00, 0x01, b'v'];
+    assert!(mqtt_codec::region::next_user_property(&mut &nul[..]).is_none());
+    let fine = [0x26u8, 0x00, 0x01, b'k', 0x00, 0x01, b'v'];
+    assert!(mqtt_codec::region::next_user_property(&mut &fine[..]).is_some());
+}

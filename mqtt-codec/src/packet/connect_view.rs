@@ -12,7 +12,10 @@ use super::connect::{Connect, Will, CLEAN, PASSWORD, USERNAME, WILL, WILL_QOS_SH
 use crate::packet_type::PacketType;
 use crate::property_view::PropertyView;
 use crate::qos::QoS;
-use crate::storage::{sealed::Sealed, Borrowed, Storage};
+use crate::storage::{
+    sealed::{Sealed, Token},
+    Borrowed, Storage,
+};
 use crate::string::MqttStr;
 use crate::topic::TopicName;
 use crate::version::ProtocolVersion;
@@ -34,7 +37,7 @@ pub trait ConnectSlot<S: Storage>: Sealed + Clone + fmt::Debug + PartialEq + Eq 
 
     /// The slot of a CONNECT the parser read; `body` gives the bytes it was read from.
     #[doc(hidden)]
-    fn parsed(connect: Connect<S>, body: impl FnOnce() -> S::Bytes) -> Self;
+    fn parsed(connect: Connect<S>, body: impl FnOnce() -> S::Bytes, _: Token) -> Self;
 }
 
 #[cfg(feature = "alloc")]
@@ -55,7 +58,7 @@ mod boxed {
         fn with<R>(&self, f: impl FnOnce(&Connect<Owned>) -> R) -> R {
             f(self)
         }
-        fn parsed(connect: Connect<Owned>, _: impl FnOnce() -> bytes::Bytes) -> Self {
+        fn parsed(connect: Connect<Owned>, _: impl FnOnce() -> bytes::Bytes, _: Token) -> Self {
             Box::new(connect)
         }
     }
@@ -242,7 +245,7 @@ impl<'a> ConnectSlot<Borrowed<'a>> for ConnectView<'a> {
         }
     }
 
-    fn parsed(connect: Connect<Borrowed<'a>>, body: impl FnOnce() -> &'a [u8]) -> Self {
+    fn parsed(connect: Connect<Borrowed<'a>>, body: impl FnOnce() -> &'a [u8], _: Token) -> Self {
         ConnectView(Repr::Wire {
             body: body(),
             properties: connect.properties,

@@ -21,7 +21,7 @@ use crate::packet_type::PacketType;
 use crate::properties::Properties;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
-use crate::storage::{Borrowed, Storage};
+use crate::storage::{sealed::Token, Borrowed, Storage};
 use crate::version::{ProtocolVersion, Role};
 use crate::wire::reader::Reader;
 use crate::wire::varint::MAX_VARINT;
@@ -146,7 +146,8 @@ pub(crate) fn parse_body<'r, Src: PacketSource<'r>>(
         }
         PacketType::Connect if server => {
             let connect = Connect::read(&mut r, ctx)?;
-            Packet::Connect(ConnectSlot::parsed(connect, || r.slice(0, r.position())))
+            let body = || r.slice(0, r.position());
+            Packet::Connect(ConnectSlot::parsed(connect, body, Token(())))
         }
         PacketType::ConnAck if client => Packet::ConnAck(ConnAck::read(&mut r, ctx)?),
         PacketType::Publish => Packet::Publish(Publish::read(&mut r, ctx)?),
