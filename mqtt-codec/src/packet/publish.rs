@@ -15,7 +15,7 @@ use crate::qos::QoS;
 use crate::storage::Owned;
 use crate::storage::Storage;
 use crate::string::fmt_payload;
-use crate::topic::{check_topic_name, TopicName};
+use crate::topic::{check_topic_name, is_plain_topic_name, TopicName};
 use crate::version::ProtocolVersion;
 use crate::wire::reader::Reader;
 use crate::wire::writer::prefixed_len;
@@ -107,9 +107,12 @@ impl<S: Storage> Publish<S> {
         if dup && qos == QoS::AtMostOnce {
             return Err(DecodeError::DupWithQos0);
         }
-        let (topic, text) = r.string_and_str("topic name")?;
+        // Almost every topic is plain ASCII, checked in one pass; any other gets the full
+        // UTF-8 and topic checks.
+        let (topic, text) = r.string_unless("topic name", is_plain_topic_name)?;
         let v5 = ctx.version.is_v5();
-        if !text.is_empty() || !v5 {
+        let empty = text.is_some_and(str::is_empty);
+        if let Some(text) = text.filter(|_| !empty || !v5) {
             check_topic_name(text).map_err(|reason| DecodeError::InvalidTopicName {
                 field: "topic name",
                 reason,

@@ -200,6 +200,35 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
         ))
     }
 
+    /// Reads a UTF-8 Encoded String, taken as checked when `plain` holds for its bytes (a
+    /// caller's one-pass test that implies every rule of [`Reader::string`] and its own), and
+    /// otherwise checked as [`Reader::string_and_str`] does, with its text for the caller's
+    /// further checks.
+    #[inline]
+    pub(crate) fn string_unless(
+        &mut self,
+        field: &'static str,
+        plain: impl Fn(&[u8]) -> bool,
+    ) -> Result<(MqttStr<SrcBytes<'r, Src>>, Option<&'r str>), DecodeError> {
+        let mut peek = Reader {
+            src: self.src,
+            data: self.data,
+            pos: self.pos,
+            end: self.end,
+            packet_type: self.packet_type,
+        };
+        let len = usize::from(peek.u16(field)?);
+        let start = peek.pos;
+        if plain(peek.take(len, field)?) {
+            self.pos = peek.pos;
+            return Ok((
+                MqttStr::from_validated(self.src.slice(start, self.pos)),
+                None,
+            ));
+        }
+        self.string_and_str(field).map(|(s, text)| (s, Some(text)))
+    }
+
     /// Everything left, as a storage slice.
     pub(crate) fn rest(&mut self) -> SrcBytes<'r, Src> {
         let start = self.pos;

@@ -1,6 +1,6 @@
-//! Short acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP with remaining length 2) are read
-//! by a fast path in `parse` and in the `Decoder`; these tests hold it to the verdicts of the
-//! general path.
+//! The parser's fast paths, held to the verdicts of the general path: short acknowledgements
+//! (PUBACK, PUBREC, PUBREL, PUBCOMP with remaining length 2) read from their four bytes in
+//! `parse` and in the `Decoder`, and PUBLISH topics that are plain ASCII checked in one pass.
 
 use mqtt_codec::{
     parse, DecodeError, Decoder, DecoderConfig, Packet, PacketType, ParseOptions, ProtocolVersion,
@@ -115,4 +115,24 @@ fn a_split_short_ack_is_read_whole_once_its_bytes_arrive() {
         panic!()
     };
     assert_eq!(a.packet_id.get(), 8);
+}
+
+/// Topics that are not plain ASCII take the full checks: UTF-8 is accepted, wildcards and
+/// U+0000 refused ([MQTT-3.3.2-2], [MQTT-1.5.4-2]).
+#[test]
+fn mqtt_3_3_2_2_publish_topics_off_the_ascii_path_get_the_full_checks() {
+    let v = Some(ProtocolVersion::V3_1_1);
+    let publish = |topic: &[u8]| {
+        let mut b = vec![0x30, (2 + topic.len()) as u8, 0, topic.len() as u8];
+        b.extend_from_slice(topic);
+        b
+    };
+    let utf8 = publish("caf\u{e9}/t".as_bytes());
+    let Ok(Status::Complete((Packet::Publish(p), _))) = parse(&utf8, &opts(v, 1 << 20)) else {
+        panic!("a UTF-8 topic parses")
+    };
+    assert_eq!(p.topic.as_str(), "caf\u{e9}/t");
+    for bad in [&b"a/+"[..], b"a/#", b"a\0", b"\xC3"] {
+        assert!(parse(&publish(bad), &opts(v, 1 << 20)).is_err(), "{bad:?}");
+    }
 }
