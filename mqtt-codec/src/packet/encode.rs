@@ -10,6 +10,8 @@ use crate::packet::{
     Subscribe, UnsubAck, Unsubscribe, MAX_PACKET_SIZE,
 };
 use crate::packet_type::PacketType;
+use crate::property_slot::PropertySlot;
+use crate::reason::ReasonCode;
 use crate::storage::Storage;
 use crate::version::ProtocolVersion;
 use crate::wire::varint::{varint_len, MAX_VARINT};
@@ -283,6 +285,28 @@ impl<S: Storage> Framed for TypedResponse<'_, S> {
     }
     fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
         self.0.write_body(version, self.1, buf)
+    }
+
+    /// The short form (Success, no property: what every version writes as the identifier
+    /// alone) in four bytes, without sizing the body; the rest the general way.
+    #[inline]
+    fn frame<B: Put>(&self, version: ProtocolVersion, buf: &mut B) -> Result<usize, EncodeError> {
+        if self.0.reason_code != ReasonCode::Success || !self.0.properties.is_empty() {
+            let body = self.body_len(version)?;
+            return sealed::write_checked(self, version, body, total_len(body)?, buf);
+        }
+        check_build(self.1, version)?;
+        const SHORT: usize = 4;
+        if buf.remaining_mut() < SHORT {
+            return Err(EncodeError::BufferTooSmall {
+                needed: SHORT,
+                available: buf.remaining_mut(),
+            });
+        }
+        buf.put_u8(self.first_byte());
+        buf.put_u8(2);
+        buf.put_u16(self.0.packet_id.get());
+        Ok(SHORT)
     }
 }
 
