@@ -558,7 +558,10 @@ fn seal_lists<'r, Src: PacketSource<'r>>(
 }
 
 /// Skips the value of a property in an already validated section.
-fn skip_value<'r, Src: PacketSource<'r>>(r: &mut Reader<'r, Src>, id: PropertyId) -> Option<()> {
+pub(crate) fn skip_value<'r, Src: PacketSource<'r>>(
+    r: &mut Reader<'r, Src>,
+    id: PropertyId,
+) -> Option<()> {
     match id.kind() {
         Kind::Byte => r.take(1, "").ok().map(drop),
         Kind::U16 => r.take(2, "").ok().map(drop),

@@ -10,7 +10,7 @@
 
 use crate::packet_source::PacketSource;
 use crate::packet_type::PacketType;
-use crate::properties::{next_in_section, Properties, PropertyId, UserProperty};
+use crate::properties::{next_in_section, skip_value, Properties, PropertyId, UserProperty};
 use crate::property_slot::PropertySlot;
 use crate::storage::{sealed::Sealed, Borrowed, BorrowedList};
 use crate::string::MqttStr;
@@ -129,20 +129,10 @@ fn next_user_property<'a>(raw: &mut &'a [u8], _: u8) -> Option<UserProperty<Borr
 fn count(raw: &[u8], wanted: PropertyId) -> usize {
     let mut rest = raw;
     let mut n = 0usize;
-    while next_in_section(&mut rest, wanted, |r| skip_one(r, wanted)).is_some() {
+    while next_in_section(&mut rest, wanted, |r| skip_value(r, wanted)).is_some() {
         n = n.saturating_add(1);
     }
     n
-}
-
-/// Skips the value of a repeatable property.
-fn skip_one<'a>(r: &mut Reader<'a, &'a [u8]>, id: PropertyId) -> Option<()> {
-    if id == PropertyId::UserProperty {
-        r.binary_view("").ok()?;
-        r.binary_view("").ok().map(drop)
-    } else {
-        r.varint("").ok().map(drop)
-    }
 }
 
 /// Reads a value the parser validated, without checking it again.
@@ -196,7 +186,7 @@ macro_rules! reader {
                     PropertyId::SubscriptionIdentifier | PropertyId::UserProperty => {
                         let n = if id == PropertyId::UserProperty { &mut users } else { &mut subscription_ids };
                         *n = n.saturating_add(1);
-                        skip_one(&mut r, id).is_some()
+                        skip_value(&mut r, id).is_some()
                     }
                 };
                 if !read {

@@ -38,6 +38,7 @@ impl<'a> Source<'a> for &'a [u8] {
 pub(crate) type SrcBytes<'r, Src> = <Src as Source<'r>>::Bytes;
 
 /// A bounds-checked cursor over `data[pos..end]`.
+#[derive(Clone, Copy)]
 pub(crate) struct Reader<'r, Src: Source<'r>> {
     src: Src,
     data: &'r [u8],
@@ -210,13 +211,7 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
         field: &'static str,
         plain: impl Fn(&[u8]) -> bool,
     ) -> Result<(MqttStr<SrcBytes<'r, Src>>, Option<&'r str>), DecodeError> {
-        let mut peek = Reader {
-            src: self.src,
-            data: self.data,
-            pos: self.pos,
-            end: self.end,
-            packet_type: self.packet_type,
-        };
+        let mut peek = *self;
         let len = usize::from(peek.u16(field)?);
         let start = peek.pos;
         if plain(peek.take(len, field)?) {
