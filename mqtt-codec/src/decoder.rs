@@ -352,6 +352,27 @@ impl<B: RecvBuffer> Decoder<B> {
         }
     }
 
+    /// The packet last returned by [`Decoder::next_packet_ref`], read again from its bytes,
+    /// which stay in the buffer until the next call that feeds or takes a packet. For a
+    /// caller that decided what to do with the packet while the decoder was borrowed and
+    /// returns the view afterwards (the client session's events).
+    pub(crate) fn lent_packet(&self) -> Option<PacketRef<'_>> {
+        let frame = self.buf.data().get(..self.lent)?;
+        match crate::parse::parse(frame, &self.config.options()) {
+            Ok(Status::Complete((packet, _))) => Some(packet),
+            _ => None,
+        }
+    }
+
+    /// Forgets what is buffered, the packet lent out and any failure, for a new connection
+    /// of the same version.
+    pub(crate) fn reset(&mut self) {
+        self.buf.clear();
+        self.state = State::Header(HeaderReader::default());
+        self.offset = 0;
+        self.lent = 0;
+    }
+
     /// Drops the bytes of the packet last returned as a view.
     #[inline]
     fn release_lent(&mut self) {

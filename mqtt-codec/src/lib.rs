@@ -57,7 +57,7 @@ extern crate std;
 
 #[cfg(feature = "broker")]
 pub mod broker;
-#[cfg(all(feature = "alloc", feature = "client"))]
+#[cfg(feature = "client")]
 pub mod client;
 mod decoder;
 mod error;

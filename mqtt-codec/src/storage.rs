@@ -193,6 +193,12 @@ enum Items<'a, T> {
         ctx: u8,
         next: Option<ItemReader<'a, T>>,
     },
+    /// One item made from `bytes` and `tag`.
+    Single {
+        bytes: &'a [u8],
+        tag: u8,
+        make: fn(&'a [u8], u8) -> Option<T>,
+    },
     /// Items the caller produces by index from its own data, for example a C array (the FFI
     /// layer).
     Indexed {
@@ -220,6 +226,15 @@ impl<'a, T> BorrowedList<'a, T> {
         BorrowedList {
             items: Items::Indexed { data, get },
             len,
+        }
+    }
+
+    /// A list of one item, `make(bytes, tag)`: a one-filter SUBSCRIBE or UNSUBSCRIBE built
+    /// from a filter and its options byte, without allocating.
+    pub(crate) fn single(bytes: &'a [u8], tag: u8, make: fn(&'a [u8], u8) -> Option<T>) -> Self {
+        BorrowedList {
+            items: Items::Single { bytes, tag, make },
+            len: 1,
         }
     }
 
@@ -262,6 +277,11 @@ impl<'a, T> BorrowedList<'a, T> {
                     ctx: *ctx,
                     next: *next,
                 },
+                Items::Single { bytes, tag, make } => Items::Single {
+                    bytes,
+                    tag: *tag,
+                    make: *make,
+                },
                 Items::Indexed { data, get } => Items::Indexed { data, get: *get },
             },
             index: 0,
@@ -299,6 +319,11 @@ impl<T> Clone for BorrowedList<'_, T> {
                 ctx: *ctx,
                 next: *next,
             },
+            Items::Single { bytes, tag, make } => Items::Single {
+                bytes,
+                tag: *tag,
+                make: *make,
+            },
             Items::Indexed { data, get } => Items::Indexed { data, get: *get },
         };
         BorrowedList {
@@ -312,6 +337,7 @@ impl<T: Clone> BorrowedListIter<'_, T> {
     fn next_item(&mut self) -> Option<T> {
         match &mut self.items {
             Items::Wire { raw, ctx, next } => (next.as_ref()?)(raw, *ctx),
+            Items::Single { bytes, tag, make } => make(bytes, *tag),
             Items::Indexed { data, get } => get(data, self.index),
         }
     }

@@ -1,8 +1,9 @@
 //! Why a command to a client session was refused. Nothing is sent or changed when one is.
 
 use crate::error::EncodeError;
+use crate::topic::TopicError;
 
-/// Why [`super::Session`] refused a command.
+/// Why a client session ([`super::Session`], [`super::FixedSession`]) refused a command.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
@@ -33,6 +34,21 @@ pub enum SessionError {
     /// No received message waits for an acknowledgement with this identifier.
     #[error("no received message waits for acknowledgement {0}")]
     UnknownPacketId(u16),
+    /// The transmit buffer of a [`super::FixedSession`] has no room for the packet yet: send
+    /// what it holds ([`super::FixedSession::poll_transmit`]) and try again.
+    #[error("the transmit buffer has {available} bytes free, the packet needs {needed}")]
+    TransmitFull {
+        /// The packet's size.
+        needed: usize,
+        /// The room left.
+        available: usize,
+    },
+    /// A part of a [`super::FixedSession`]'s storage is full (it names which).
+    #[error("{0} is full")]
+    StorageFull(&'static str),
+    /// A topic name given as text is not a valid one.
+    #[error("invalid topic: {0}")]
+    Topic(TopicError),
     /// The packet breaks a rule of the codec.
     #[error("{0}")]
     Encode(EncodeError),

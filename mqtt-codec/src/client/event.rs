@@ -1,20 +1,10 @@
 //! What a client session tells its application.
 
+use super::failure::PublishFailure;
 use crate::packet::{ConnAck, PacketId, Publish, Subscription, SubscriptionOptions};
 use crate::reason::ReasonCode;
 use crate::topic::TopicFilter;
 use alloc::vec::Vec;
-
-/// Why a PUBLISH of ours did not complete.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PublishFailure {
-    /// The server refused it (5.0: PUBACK or PUBREC with a reason code of 0x80 or more).
-    Refused(ReasonCode),
-    /// The server did not resume the session on reconnect (session present 0), so the
-    /// message in flight was dropped with it ([MQTT-4.1.0-1]). Messages still queued (never
-    /// sent) are not: they go out on the new session.
-    SessionLost,
-}
 
 /// Something the application is told. Events come out of [`super::Session::poll_event`] in
 /// the order they happened.

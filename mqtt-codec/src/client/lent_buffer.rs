@@ -2,7 +2,8 @@
 //! buffer they are given (asyncio's `BufferedProtocol`, `recv_into`, a `read_buf`): the
 //! bytes land where the decoder parses them, with no copy on the way in.
 
-use super::session::{Millis, Session};
+use super::rules::Millis;
+use super::session::Session;
 use bytes::BytesMut;
 
 /// The session's receive buffer, lent out for one read: the start of a packet not yet

@@ -10,7 +10,7 @@
 //! against the Receive Maximum forever) and think itself still subscribed. So after such an
 //! unanswered CONNECT the session starts clean instead, and reports what that drops.
 
-use super::session::Millis;
+use super::rules::Millis;
 
 /// How much earlier than the last packet received the server may have started the expiry
 /// countdown (the packet's flight), and the rounding of the interval to seconds.
@@ -37,6 +37,7 @@ impl Lifetime {
     /// expiry the server applied is not known (it may have lowered the one asked for) nor how
     /// long the process was away: the first CONNECT is taken as sent after the expiry may
     /// have run out.
+    #[cfg(feature = "alloc")]
     pub(super) fn restored(doubtful: bool, v5: bool) -> Self {
         Lifetime {
             doubtful,
@@ -47,6 +48,7 @@ impl Lifetime {
 
     /// What a snapshot keeps: the doubt, or the CONNECT now waiting that would raise it if
     /// the process ended before its CONNACK.
+    #[cfg(feature = "alloc")]
     pub(super) fn doubtful_if_ended_now(&self, connecting: bool) -> bool {
         self.doubtful || connecting && self.connect_after_expiry
     }

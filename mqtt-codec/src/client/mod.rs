@@ -1,5 +1,7 @@
-//! The client session (features `client` and `alloc`): the MQTT protocol state of one
-//! client as a sans-IO state machine, in the manner of h11 and quinn-proto. Commands
+//! The client session (feature `client`): the MQTT protocol state of one client as a
+//! sans-IO state machine, in the manner of h11 and quinn-proto. [`Session`] (feature
+//! `alloc`) owns its storage and hands out owned packets; [`FixedSession`] works in storage
+//! the caller gives and allocates nothing (firmware, the C ABI). Commands
 //! (`connect`, `publish`, `subscribe`, `unsubscribe`, `ack`, `disconnect`), received bytes,
 //! the current time and "the connection was lost" go in; bytes to send
 //! ([`Session::poll_transmit`]), [`Event`]s and the next deadline
@@ -15,21 +17,42 @@
 //! is avoided: after a CONNECT sent when the old session may have expired goes unanswered,
 //! the next CONNECT starts clean and what was in flight is reported lost.
 
+#[cfg(feature = "alloc")]
 mod auth;
+#[cfg(feature = "alloc")]
 mod config;
 mod error;
+#[cfg(feature = "alloc")]
 mod event;
+mod failure;
+mod fixed;
+#[cfg(feature = "alloc")]
 mod lent_buffer;
 mod lifetime;
+mod rules;
+#[cfg(feature = "alloc")]
 mod session;
+#[cfg(feature = "alloc")]
 mod snapshot;
 
 #[cfg(feature = "scram")]
 pub use auth::ScramAuthenticator;
+#[cfg(feature = "alloc")]
 pub use auth::{AuthError, Authenticator};
+#[cfg(feature = "alloc")]
 pub use config::SessionConfig;
 pub use error::SessionError;
-pub use event::{Event, PublishFailure};
+#[cfg(feature = "alloc")]
+pub use event::Event;
+pub use failure::PublishFailure;
+pub use fixed::{
+    AliasSlot, FixedConfig, FixedEvent, FixedSession, FixedStorage, FixedWill, InSlot, OutSlot,
+    PendingSlot,
+};
+#[cfg(feature = "alloc")]
 pub use lent_buffer::LentBuffer;
-pub use session::{Millis, Session};
+pub use rules::Millis;
+#[cfg(feature = "alloc")]
+pub use session::Session;
+#[cfg(feature = "alloc")]
 pub use snapshot::SnapshotError;

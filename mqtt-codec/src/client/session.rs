@@ -2,15 +2,16 @@
 
 use super::config::SessionConfig;
 use super::error::SessionError;
-use super::event::{Event, PublishFailure};
+use super::event::Event;
+use super::failure::PublishFailure;
 use super::lifetime::Lifetime;
+use super::rules::{self, Due, Millis, ServerLimits, State, Timers};
 use crate::decoder::{Decoder, DecoderConfig};
 use crate::error::DecodeError;
 use crate::packet::{
     ConnAck, Connect, Disconnect, Packet, PacketId, PubResponse, Publish, SubAck, Subscribe,
     Subscription, SubscriptionOptions, UnsubAck, Unsubscribe,
 };
-use crate::packet_type::PacketType;
 use crate::properties::Properties;
 use crate::qos::QoS;
 use crate::reason::ReasonCode;
@@ -20,23 +21,6 @@ use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 use bytes::Bytes;
-
-/// Milliseconds of the caller's monotonic clock.
-pub type Millis = u64;
-
-/// How long a CONNECT waits for its CONNACK when there is no keep alive to go by.
-const CONNECT_TIMEOUT_MS: Millis = 30_000;
-
-/// Where the connection stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    /// No connection: `connect` may be called.
-    Idle,
-    /// CONNECT sent, CONNACK awaited.
-    Connecting { since: Millis },
-    /// CONNACK accepted.
-    Connected,
-}
 
 /// Where one of our QoS 1 or 2 PUBLISHes stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,17 +48,6 @@ struct InboundAck {
     done: bool,
     /// It came as a retransmission (DUP 1).
     dup: bool,
-}
-
-/// What the server told us in CONNACK.
-#[derive(Clone, Copy, Debug)]
-struct ServerLimits {
-    receive_maximum: u16,
-    maximum_packet_size: Option<u32>,
-    topic_alias_maximum: u16,
-    maximum_qos: QoS,
-    retain_available: bool,
-    keep_alive: u16,
 }
 
 /// The MQTT protocol state of one client: packet identifiers, the QoS 1 and 2 flows both
@@ -125,8 +98,7 @@ pub struct Session {
     inbound_acks: VecDeque<InboundAck>,
     aliases_in: BTreeMap<u16, TopicName>,
     aliases_out: BTreeMap<String, u16>,
-    last_sent: Millis,
-    ping_sent: Option<Millis>,
+    timers: Timers,
     /// The first bytes the server sent on this connection (up to 4), to recognise a 3.1.1
     /// server's answer to a 5.0 CONNECT.
     first_bytes: Vec<u8>,
@@ -142,7 +114,7 @@ impl Session {
     pub fn new(config: SessionConfig) -> Self {
         let decoder = decoder_for(&config);
         Session {
-            server: default_limits(&config),
+            server: ServerLimits::before_connack(config.keep_alive),
             config,
             state: State::Idle,
             decoder,
@@ -162,8 +134,7 @@ impl Session {
             inbound_acks: VecDeque::new(),
             aliases_in: BTreeMap::new(),
             aliases_out: BTreeMap::new(),
-            last_sent: 0,
-            ping_sent: None,
+            timers: Timers::default(),
             first_bytes: Vec::new(),
             lent: false,
             authenticator: None,
@@ -295,7 +266,7 @@ impl Session {
         self.lent = false;
         self.aliases_in.clear();
         self.aliases_out.clear();
-        self.ping_sent = None;
+        self.timers.ping_sent = None;
         self.first_bytes.clear();
         self.reauthenticating = false;
         self.state = State::Connecting { since: now };
@@ -349,7 +320,7 @@ impl Session {
         }
         let window_free = self.state == State::Connected
             && self.queued.is_empty()
-            && self.outgoing.len() < usize::from(self.window());
+            && self.outgoing.len() < usize::from(self.server.window(self.config.max_inflight));
         if !window_free && self.queued.len() >= self.config.max_queued {
             return Err(SessionError::QueueFull(self.queued.len()));
         }
@@ -387,7 +358,7 @@ impl Session {
         let mut subscribe = Subscribe::new(id, subscriptions.clone());
         subscribe.properties = properties.into();
         let bytes = self.encode(Packet::Subscribe(subscribe))?;
-        self.check_len(bytes.len())?;
+        self.server.check_len(bytes.len())?;
         self.pending_subscribes.insert(id.get(), subscriptions);
         self.push(bytes, now);
         Ok(id)
@@ -406,7 +377,7 @@ impl Session {
             self.subscriptions.remove(f.as_str());
         }
         let bytes = self.encode(Packet::Unsubscribe(Unsubscribe::new(id, filters)))?;
-        self.check_len(bytes.len())?;
+        self.server.check_len(bytes.len())?;
         self.pending_unsubscribes.insert(id.get(), count);
         self.push(bytes, now);
         Ok(id)
@@ -496,42 +467,23 @@ impl Session {
 
     /// When [`Session::handle_timeout`] must be called next, if ever.
     pub fn next_timeout(&self) -> Option<Millis> {
-        match self.state {
-            State::Idle => None,
-            State::Connecting { since } => Some(since.saturating_add(self.connect_timeout())),
-            State::Connected => {
-                let ka = self.keep_alive_ms()?;
-                match self.ping_sent {
-                    Some(at) => Some(at.saturating_add(ka)),
-                    None => Some(self.last_sent.saturating_add(ka)),
-                }
-            }
-        }
+        self.timers
+            .deadline(self.state, self.config.keep_alive, &self.server)
     }
 
     /// Time has passed: PINGREQ when nothing was sent for the keep alive; the connection is
     /// lost when no PINGRESP came within another keep alive, or no CONNACK in time.
     pub fn handle_timeout(&mut self, now: Millis) {
-        match self.state {
-            State::Idle => {}
-            State::Connecting { since } => {
-                if now >= since.saturating_add(self.connect_timeout()) {
-                    self.lost();
-                }
-            }
-            State::Connected => {
-                let Some(ka) = self.keep_alive_ms() else {
-                    return;
-                };
-                match self.ping_sent {
-                    Some(at) if now >= at.saturating_add(ka) => self.lost(),
-                    None if now >= self.last_sent.saturating_add(ka) => {
-                        if let Ok(bytes) = self.encode(Packet::PingReq) {
-                            self.push(bytes, now);
-                            self.ping_sent = Some(now);
-                        }
-                    }
-                    _ => {}
+        match self
+            .timers
+            .due(self.state, self.config.keep_alive, &self.server, now)
+        {
+            Due::Nothing => {}
+            Due::Lost => self.lost(),
+            Due::Ping => {
+                if let Ok(bytes) = self.encode(Packet::PingReq) {
+                    self.push(bytes, now);
+                    self.timers.ping_sent = Some(now);
                 }
             }
         }
@@ -570,27 +522,6 @@ impl Session {
             .push_back(Event::Disconnected { reason, by_server });
     }
 
-    fn connect_timeout(&self) -> Millis {
-        match self.config.keep_alive {
-            0 => CONNECT_TIMEOUT_MS,
-            ka => u64::from(ka) * 1000,
-        }
-    }
-
-    fn keep_alive_ms(&self) -> Option<Millis> {
-        match self.server.keep_alive {
-            0 => None,
-            ka => Some(u64::from(ka) * 1000),
-        }
-    }
-
-    fn window(&self) -> u16 {
-        self.server
-            .receive_maximum
-            .min(self.config.max_inflight)
-            .max(1)
-    }
-
     fn need_connection(&self) -> Result<(), SessionError> {
         if self.state == State::Connected {
             Ok(())
@@ -605,7 +536,7 @@ impl Session {
 
     fn push(&mut self, bytes: Bytes, now: Millis) {
         self.transmit.push_back(bytes);
-        self.last_sent = now;
+        self.timers.last_sent = now;
     }
 
     /// A packet identifier in use by nothing of ours ([MQTT-2.3.1-2]).
@@ -627,13 +558,6 @@ impl Session {
         Err(SessionError::NoPacketId)
     }
 
-    fn check_len(&self, len: usize) -> Result<(), SessionError> {
-        match self.server.maximum_packet_size {
-            Some(max) if len > max as usize => Err(SessionError::PacketTooLarge { size: len, max }),
-            _ => Ok(()),
-        }
-    }
-
     fn track(&mut self, id: PacketId, publish: Publish) {
         self.next_order += 1;
         self.outgoing.insert(
@@ -652,7 +576,7 @@ impl Session {
     fn send_publish(&mut self, publish: &Publish, now: Millis) -> Result<(), SessionError> {
         if !(self.config.version.is_v5() && self.server.topic_alias_maximum > 0) {
             let bytes = encode_publish(publish, self.config.version)?;
-            self.check_len(bytes.len())?;
+            self.server.check_len(bytes.len())?;
             self.push(bytes, now);
             return Ok(());
         }
@@ -670,7 +594,7 @@ impl Session {
             }
         }
         let bytes = self.encode(Packet::Publish(p))?;
-        self.check_len(bytes.len())?;
+        self.server.check_len(bytes.len())?;
         if let Some((topic, alias)) = new_alias {
             self.aliases_out.insert(topic, alias);
         }
@@ -680,7 +604,9 @@ impl Session {
 
     /// Sends queued PUBLISHes while the window has room.
     fn drain_queue(&mut self, now: Millis) {
-        while self.state == State::Connected && self.outgoing.len() < usize::from(self.window()) {
+        while self.state == State::Connected
+            && self.outgoing.len() < usize::from(self.server.window(self.config.max_inflight))
+        {
             let Some((id, publish)) = self.queued.pop_front() else {
                 return;
             };
@@ -726,18 +652,7 @@ impl Session {
     fn decode_failed(&mut self, err: &DecodeError, now: Millis) {
         // A 3.1.1 server answers a 5.0 CONNECT with `20 02 00 01`, which is no valid 5.0
         // CONNACK: it says the server does not speak 5.0.
-        let v3_answer = match err {
-            DecodeError::InvalidReasonCode {
-                packet_type: PacketType::ConnAck,
-                code: 0x01,
-            } => true,
-            // The 5.0 decoder refuses a 2-byte CONNACK as such; its bytes are `00 01`.
-            DecodeError::InvalidRemainingLength {
-                packet_type: PacketType::ConnAck,
-                length: 2,
-            } => self.first_bytes == [0x20, 0x02, 0x00, 0x01],
-            _ => false,
-        };
+        let v3_answer = rules::is_v3_answer(err, &self.first_bytes);
         if matches!(self.state, State::Connecting { .. }) && v3_answer {
             self.state = State::Idle;
             self.events.push_back(Event::ConnectionRefused {
@@ -759,7 +674,10 @@ impl Session {
                 _ => self.fail(ReasonCode::ProtocolError, now),
             };
         }
-        if !self.problem_information_allowed(&packet) {
+        if !self.config.request_problem_information
+            && self.config.version.is_v5()
+            && !rules::problem_information_allowed(&packet)
+        {
             return self.fail(ReasonCode::ProtocolError, now);
         }
         match packet {
@@ -793,43 +711,18 @@ impl Session {
                     .is_some_and(|o| o.stage == Stage::Released)
                 {
                     self.outgoing.remove(&a.packet_id.get());
-                    // The server took the message with its PUBREC; PUBCOMP only ends the
-                    // flow. Its one failure code, 0x92, answers a PUBREL resent after a
-                    // reconnect when the first one was completed and its PUBCOMP lost: "not
-                    // an error during recovery" (5.0 §3.7.2.1), so the message is published.
-                    let reason = match a.reason_code {
-                        r if r.is_error() => ReasonCode::Success,
-                        r => r,
-                    };
-                    self.completed(a.packet_id, reason);
+                    self.completed(a.packet_id, rules::pubcomp_outcome(a.reason_code));
                 }
                 self.drain_queue(now);
             }
             Packet::SubAck(s) => self.on_suback(s, now),
             Packet::UnsubAck(u) => self.on_unsuback(u, now),
-            Packet::PingResp => self.ping_sent = None,
+            Packet::PingResp => self.timers.ping_sent = None,
             Packet::Disconnect(d) => self.ended(Some(d.reason_code), true),
             Packet::Auth(auth) if self.reauthenticating => self.on_auth(auth, now),
             // A server sends nothing else (AUTH only in an exchange the client started).
             _ => self.fail(ReasonCode::ProtocolError, now),
         }
-    }
-
-    /// PR-9: without Request Problem Information, a Reason String or User Property only on
-    /// PUBLISH, CONNACK and DISCONNECT ([MQTT-3.1.2-29]).
-    fn problem_information_allowed(&self, packet: &Packet) -> bool {
-        if self.config.request_problem_information || !self.config.version.is_v5() {
-            return true;
-        }
-        let props = match packet {
-            Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
-                &a.properties
-            }
-            Packet::SubAck(s) => &s.properties,
-            Packet::UnsubAck(u) => &u.properties,
-            _ => return true,
-        };
-        props.reason_string.is_none() && props.user_properties.is_empty()
     }
 
     fn completed(&mut self, packet_id: PacketId, reason: ReasonCode) {
@@ -928,17 +821,7 @@ impl Session {
             return self.fail(ReasonCode::ProtocolError, now);
         }
         let p = &ack.properties;
-        self.server = ServerLimits {
-            receive_maximum: p.receive_maximum.unwrap_or(u16::MAX),
-            maximum_packet_size: p.maximum_packet_size,
-            topic_alias_maximum: p.topic_alias_maximum.unwrap_or(0),
-            maximum_qos: p
-                .maximum_qos
-                .and_then(QoS::from_bits)
-                .unwrap_or(QoS::ExactlyOnce),
-            retain_available: p.retain_available != Some(0),
-            keep_alive: p.server_keep_alive.unwrap_or(self.config.keep_alive),
-        };
+        self.server = ServerLimits::from_connack(p, self.config.keep_alive);
         if let Some(id) = &p.assigned_client_identifier {
             self.config.client_id = String::from(id.as_str());
         }
@@ -1138,7 +1021,7 @@ impl Session {
             return self.fail(ReasonCode::ProtocolError, now);
         }
         for (sub, code) in subs.iter().zip(&s.reason_codes) {
-            if let Some(qos) = granted(*code) {
+            if let Some(qos) = rules::granted(*code) {
                 let mut options = sub.options;
                 options.qos = qos;
                 self.subscriptions.insert(
@@ -1188,29 +1071,8 @@ fn encode_publish(
     Ok(out.freeze())
 }
 
-/// The QoS a SUBACK code grants, or `None` for a failure.
-fn granted(code: ReasonCode) -> Option<QoS> {
-    match code {
-        ReasonCode::Success => Some(QoS::AtMostOnce),
-        ReasonCode::GrantedQoS1 => Some(QoS::AtLeastOnce),
-        ReasonCode::GrantedQoS2 => Some(QoS::ExactlyOnce),
-        _ => None,
-    }
-}
-
 fn decoder_for(config: &SessionConfig) -> Decoder {
     let mut c = DecoderConfig::client(config.version);
     c.max_packet_size = config.max_packet_size as usize;
     Decoder::new(c)
-}
-
-fn default_limits(config: &SessionConfig) -> ServerLimits {
-    ServerLimits {
-        receive_maximum: u16::MAX,
-        maximum_packet_size: None,
-        topic_alias_maximum: 0,
-        maximum_qos: QoS::ExactlyOnce,
-        retain_available: true,
-        keep_alive: config.keep_alive,
-    }
 }

@@ -1,0 +1,14 @@
+//! Why a PUBLISH of ours did not complete: the same answer from both client sessions.
+
+use crate::reason::ReasonCode;
+
+/// Why a PUBLISH of ours did not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublishFailure {
+    /// The server refused it (5.0: PUBACK or PUBREC with a reason code of 0x80 or more).
+    Refused(ReasonCode),
+    /// The server did not resume the session on reconnect (session present 0), so the
+    /// message in flight was dropped with it ([MQTT-4.1.0-1]). Messages still queued (never
+    /// sent) are not: they go out on the new session.
+    SessionLost,
+}

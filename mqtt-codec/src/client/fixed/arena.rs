@@ -1,0 +1,115 @@
+//! A byte area of the caller's in which the session keeps variable-sized things (encoded
+//! PUBLISHes awaiting acknowledgement, alias topics): stored at the end, freed in any
+//! order, and packed towards the start when the end has no room left.
+
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+/// Where some bytes lie in an [`Arena`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub(super) at: u32,
+    pub(super) len: u32,
+}
+
+impl Span {
+    /// Nothing stored.
+    pub(super) const EMPTY: Span = Span { at: 0, len: 0 };
+
+    fn range(self) -> core::ops::Range<usize> {
+        let at = self.at as usize;
+        at..at.saturating_add(self.len as usize)
+    }
+}
+
+/// A record that may own a [`Span`] of an arena.
+pub(super) trait HasSpan {
+    /// The record's span, if it holds one.
+    fn span_mut(&mut self) -> Option<&mut Span>;
+}
+
+/// Bytes of the caller's, used from the start up to `end`.
+#[derive(Debug)]
+pub(super) struct Arena<'s> {
+    bytes: &'s mut [u8],
+    end: usize,
+}
+
+impl<'s> Arena<'s> {
+    pub(super) fn new(bytes: &'s mut [u8]) -> Self {
+        Arena { bytes, end: 0 }
+    }
+
+    /// The bytes of `span`.
+    pub(super) fn get(&self, span: Span) -> &[u8] {
+        self.bytes.get(span.range()).unwrap_or_default()
+    }
+
+    /// Room for `len` bytes, filled by `write` (which gets exactly `len` bytes and returns
+    /// false to give the room back); packs the live spans of `records` first when the end
+    /// has no room. `None` when even then there is none, or `write` failed.
+    pub(super) fn store<R: HasSpan>(
+        &mut self,
+        len: usize,
+        records: &mut [R],
+        write: impl FnOnce(&mut [u8]) -> bool,
+    ) -> Option<Span> {
+        if self.bytes.len().saturating_sub(self.end) < len {
+            self.pack(records);
+        }
+        let at = self.end;
+        let end = at.checked_add(len)?;
+        let room = self.bytes.get_mut(at..end)?;
+        if !write(room) {
+            return None;
+        }
+        self.end = end;
+        Some(Span {
+            at: u32::try_from(at).ok()?,
+            len: u32::try_from(len).ok()?,
+        })
+    }
+
+    /// Gives `span`'s bytes back (at once when they are the last ones stored, otherwise
+    /// at the next packing).
+    pub(super) fn free(&mut self, span: &mut Span) {
+        if span.len > 0 && span.range().end == self.end {
+            self.end = span.at as usize;
+        }
+        *span = Span::EMPTY;
+    }
+
+    /// Forgets everything stored (the records' spans must be dropped with it).
+    pub(super) fn clear(&mut self) {
+        self.end = 0;
+    }
+
+    /// Moves the live spans of `records` to the start, in the order they lie, and updates
+    /// them. Quadratic in the number of records, which is small; each byte moves once.
+    fn pack<R: HasSpan>(&mut self, records: &mut [R]) {
+        let mut end = 0usize;
+        loop {
+            // The live span that starts first at or after `end`: those before it are packed.
+            let mut next: Option<&mut Span> = None;
+            for r in records.iter_mut() {
+                if let Some(span) = r.span_mut() {
+                    if span.len > 0
+                        && span.at as usize >= end
+                        && next.as_ref().map_or(true, |n| span.at < n.at)
+                    {
+                        next = Some(span);
+                    }
+                }
+            }
+            let Some(span) = next else { break };
+            let from = span.range();
+            if from.end > self.bytes.len() {
+                *span = Span::EMPTY;
+                continue;
+            }
+            self.bytes.copy_within(from, end);
+            span.at = end as u32;
+            end = end.saturating_add(span.len as usize);
+        }
+        self.end = end;
+    }
+}

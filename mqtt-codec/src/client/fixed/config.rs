@@ -1,0 +1,130 @@
+//! What a [`super::FixedSession`] is told at creation, and the storage it is given.
+
+use super::slots::{AliasSlot, InSlot, OutSlot, PendingSlot};
+use crate::client::SessionError;
+use crate::packet::Will;
+use crate::property_view::PropertyView;
+use crate::qos::QoS;
+use crate::storage::Borrowed;
+use crate::topic::TopicName;
+use crate::version::ProtocolVersion;
+
+/// The settings of a [`super::FixedSession`]: [`FixedConfig::new`] gives the defaults, the
+/// fields are public to change what is needed. The limits the session advertises to the
+/// server (5.0 Receive Maximum, Maximum Packet Size, Topic Alias Maximum) come from the
+/// sizes of its [`FixedStorage`].
+#[derive(Clone, Debug)]
+pub struct FixedConfig<'s> {
+    /// The protocol version spoken.
+    pub version: ProtocolVersion,
+    /// The client identifier; empty asks the server to assign one (3.1.1 with a clean
+    /// session, and 5.0). An assigned one of up to 64 bytes is kept for the reconnects.
+    pub client_id: &'s str,
+    /// Keep alive in seconds; 0 turns it off.
+    pub keep_alive: u16,
+    /// Start with a new session (the first CONNECT; a reconnect resumes the session when
+    /// there is one to resume).
+    pub clean_start: bool,
+    /// 5.0 Session Expiry Interval in seconds (0: the session ends with the connection).
+    pub session_expiry_interval: u32,
+    /// User name.
+    pub username: Option<&'s str>,
+    /// Password.
+    pub password: Option<&'s [u8]>,
+    /// The will.
+    pub will: Option<FixedWill<'s>>,
+    /// How many of our QoS 1 and 2 PUBLISHes may be in flight when the server does not say
+    /// (3.x; in 5.0 the server's Receive Maximum, if lower, wins). The outgoing records
+    /// beyond this window hold the queue.
+    pub max_inflight: u16,
+    /// Acknowledge received QoS 1 and 2 messages as soon as they are delivered as events;
+    /// off, the application calls [`super::FixedSession::ack`] and the session still sends
+    /// the acknowledgements in the order the messages arrived ([MQTT-4.6.0-2] to
+    /// [MQTT-4.6.0-4]).
+    pub auto_ack: bool,
+    /// 5.0 Request Problem Information; when false the server may put a Reason String or
+    /// User Properties only on PUBLISH, CONNACK and DISCONNECT (PR-9).
+    pub request_problem_information: bool,
+}
+
+impl<'s> FixedConfig<'s> {
+    /// The defaults for `client_id` under `version`: keep alive 60 s, clean start, no
+    /// session expiry, a window of 16, automatic acknowledgement.
+    pub fn new(client_id: &'s str, version: ProtocolVersion) -> Self {
+        FixedConfig {
+            version,
+            client_id,
+            keep_alive: 60,
+            clean_start: true,
+            session_expiry_interval: 0,
+            username: None,
+            password: None,
+            will: None,
+            max_inflight: 16,
+            auto_ack: true,
+            request_problem_information: true,
+        }
+    }
+}
+
+/// The will of a [`FixedConfig`]: what the server publishes when the connection ends
+/// without DISCONNECT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedWill<'s> {
+    /// The topic.
+    pub topic: &'s str,
+    /// The payload.
+    pub payload: &'s [u8],
+    /// The QoS it is published at.
+    pub qos: QoS,
+    /// Whether it is published retained.
+    pub retain: bool,
+}
+
+impl FixedWill<'_> {
+    /// The will as CONNECT carries it (no 5.0 will property).
+    pub(super) fn as_will(&self) -> Result<Will<Borrowed<'_>>, SessionError> {
+        let topic =
+            TopicName::try_from_bytes(self.topic.as_bytes()).map_err(SessionError::Topic)?;
+        Ok(Will {
+            topic,
+            payload: self.payload,
+            qos: self.qos,
+            retain: self.retain,
+            properties: PropertyView::default(),
+        })
+    }
+}
+
+/// The memory of a [`super::FixedSession`], all of it the caller's: the session allocates
+/// nothing. Fill the record arrays with their `FREE` value.
+///
+/// | field | holds | sizes |
+/// |---|---|---|
+/// | `outgoing` | our QoS 1 and 2 PUBLISHes, in flight and queued | the in-flight window plus the queue |
+/// | `messages` | those PUBLISHes, encoded, until the server has them | their total size |
+/// | `incoming` | the server's QoS 1 and 2 PUBLISHes not yet acknowledged, and QoS 2 ones awaiting PUBREL | 5.0 Receive Maximum advertised |
+/// | `pending` | SUBSCRIBEs and UNSUBSCRIBEs awaiting their answer | how many may be outstanding |
+/// | `aliases` | the server's topic aliases (5.0) | Topic Alias Maximum advertised (0: none) |
+/// | `alias_topics` | their topics | their total length |
+/// | `rx` | received bytes | the largest packet accepted (5.0 Maximum Packet Size) |
+/// | `tx` | bytes to send | at least the largest packet sent |
+#[derive(Debug)]
+pub struct FixedStorage<'s> {
+    /// Our QoS 1 and 2 PUBLISHes.
+    pub outgoing: &'s mut [OutSlot],
+    /// Their encoded bytes.
+    pub messages: &'s mut [u8],
+    /// The server's QoS 1 and 2 PUBLISHes whose flow is not over.
+    pub incoming: &'s mut [InSlot],
+    /// SUBSCRIBEs and UNSUBSCRIBEs awaiting their answer.
+    pub pending: &'s mut [PendingSlot],
+    /// The server's topic aliases.
+    pub aliases: &'s mut [AliasSlot],
+    /// Their topics.
+    pub alias_topics: &'s mut [u8],
+    /// The receive buffer.
+    pub rx: &'s mut [u8],
+    /// The transmit buffer.
+    pub tx: &'s mut [u8],
+}

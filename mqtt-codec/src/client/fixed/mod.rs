@@ -1,0 +1,19 @@
+//! The heap-free client session ([`FixedSession`]): the same protocol state as
+//! [`super::Session`] in storage the caller gives ([`FixedStorage`]), for firmware and the
+//! C ABI. It needs no allocator: every limit is the size of a piece of that storage.
+//!
+//! What it leaves to the allocating session: enhanced authentication, topic aliases towards
+//! the server (those from the server are kept), a list of the subscriptions made (the
+//! application keeps its own; [`FixedEvent::SubscriptionsLost`] says when to make them
+//! again) and snapshots.
+
+mod arena;
+mod config;
+mod event;
+mod session;
+mod slots;
+
+pub use config::{FixedConfig, FixedStorage, FixedWill};
+pub use event::FixedEvent;
+pub use session::FixedSession;
+pub use slots::{AliasSlot, InSlot, OutSlot, PendingSlot};

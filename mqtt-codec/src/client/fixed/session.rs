@@ -1,0 +1,1453 @@
+//! The heap-free client session: the MQTT protocol state of one client in storage the
+//! caller gives, with no allocation at all.
+
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use super::arena::{Arena, HasSpan, Span};
+use super::config::{FixedConfig, FixedStorage};
+use super::event::{FixedEvent, Notice};
+use super::slots::{AliasSlot, In, InSlot, Out, OutSlot, Outcome, Pending, PendingSlot};
+use crate::client::lifetime::Lifetime;
+use crate::client::rules::{self, Due, Millis, ServerLimits, State, Timers};
+use crate::client::{PublishFailure, SessionError};
+use crate::decoder::Decoder;
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::{
+    ConnAck, Connect, Disconnect, Packet, PacketId, PacketRef, PubResponse, Publish, SubAck,
+    Subscribe, Subscription, SubscriptionOptions, UnsubAck, Unsubscribe,
+};
+use crate::properties::Properties;
+use crate::property_slot::PropertySlot;
+use crate::property_view::PropertyView;
+use crate::qos::QoS;
+use crate::reason::ReasonCode;
+use crate::recv_buffer::SliceBuffer;
+use crate::storage::{Borrowed, BorrowedList};
+use crate::string::MqttStr;
+use crate::topic::{TopicFilter, TopicName};
+use crate::version::ProtocolVersion;
+
+/// Free transmit room needed before a received packet is handled: its answer (a PUBACK,
+/// PUBREC, PUBREL or PUBCOMP with a reason code, a DISCONNECT) is at most 5 bytes.
+const ANSWER_ROOM: usize = 8;
+
+/// Events without a view that can wait at once: a `connect` needs room for three
+/// (SubscriptionsLost, ConnectionRefused, Disconnected).
+const NOTICES: usize = 4;
+
+/// The longest server-assigned client identifier kept for reconnecting.
+const ASSIGNED_ID_MAX: usize = 64;
+
+/// The MQTT protocol state of one client in memory the caller owns ([`FixedStorage`]):
+/// packet identifiers, the QoS 1 and 2 flows both ways and their resending after a
+/// reconnect, keep alive, the server's topic aliases, Receive Maximum, and the checks of
+/// what the server sends. Nothing is allocated; every limit is the size of a piece of the
+/// storage. For firmware, and the C ABI's heap-free session.
+///
+/// Bytes and the time go in; bytes ([`FixedSession::poll_transmit`]), events
+/// ([`FixedSession::poll_event`], views into the receive buffer) and the next deadline
+/// come out. Received bytes are only buffered by [`FixedSession::receive`]; packets are
+/// read as events are polled, one at a time, so that a message's view stays valid until the
+/// next call.
+///
+/// ```
+/// use mqtt_codec::client::{FixedConfig, FixedEvent, FixedSession, FixedStorage};
+/// use mqtt_codec::client::{AliasSlot, InSlot, OutSlot, PendingSlot};
+/// use mqtt_codec::{ProtocolVersion, QoS};
+///
+/// let (mut outgoing, mut incoming) = ([OutSlot::FREE; 8], [InSlot::FREE; 8]);
+/// let (mut pending, mut aliases) = ([PendingSlot::FREE; 4], [AliasSlot::FREE; 0]);
+/// let (mut messages, mut rx, mut tx) = ([0u8; 1024], [0u8; 512], [0u8; 512]);
+/// let storage = FixedStorage {
+///     outgoing: &mut outgoing,
+///     messages: &mut messages,
+///     incoming: &mut incoming,
+///     pending: &mut pending,
+///     aliases: &mut aliases,
+///     alias_topics: &mut [],
+///     rx: &mut rx,
+///     tx: &mut tx,
+/// };
+/// let config = FixedConfig::new("sensor-1", ProtocolVersion::V3_1_1);
+/// let mut session = FixedSession::new(config, storage);
+/// session.connect(0)?;
+/// assert_eq!(session.poll_transmit(0).unwrap()[0], 0x10); // CONNECT: write it out
+/// session.receive(&[0x20, 0x02, 0x00, 0x00], 5); // CONNACK, accepted
+/// assert!(matches!(session.poll_event(5), Some(FixedEvent::Connected { .. })));
+/// let id = session.publish_message("PV/sunshine", b"42", QoS::AtLeastOnce, false, 10)?;
+/// assert_eq!(session.poll_transmit(10).unwrap()[0], 0x32);
+/// session.receive(&[0x40, 0x02, 0x00, 0x01], 20); // PUBACK
+/// assert!(matches!(session.poll_event(20), Some(FixedEvent::Published { packet_id, .. }) if Some(packet_id) == id));
+/// # Ok::<(), mqtt_codec::client::SessionError>(())
+/// ```
+#[derive(Debug)]
+pub struct FixedSession<'s> {
+    decoder: Decoder<SliceBuffer<'s>>,
+    core: Core<'s>,
+}
+
+/// Everything but the decoder, so that a packet borrowed from the decoder can be handled.
+#[derive(Debug)]
+struct Core<'s> {
+    config: FixedConfig<'s>,
+    state: State,
+    server: ServerLimits,
+    lifetime: Lifetime,
+    /// A CONNECT has been accepted, so the server may hold a session for us.
+    session_expected: bool,
+    /// The CONNECT in progress asked for a clean start.
+    clean_start_sent: bool,
+    /// A SUBACK granted something on the current session.
+    subscribed: bool,
+    timers: Timers,
+    tx: &'s mut [u8],
+    tx_len: usize,
+    outgoing: &'s mut [OutSlot],
+    messages: Arena<'s>,
+    incoming: &'s mut [InSlot],
+    pending: &'s mut [PendingSlot],
+    aliases: &'s mut [AliasSlot],
+    alias_topics: Arena<'s>,
+    /// The receive buffer's size: the largest packet accepted.
+    rx_capacity: usize,
+    notices: [Option<(u32, Notice)>; NOTICES],
+    /// The packet the decoder lent last is to be returned as an event, at `seq`.
+    delivery: Option<(u32, Delivery)>,
+    next_id: u16,
+    next_order: u32,
+    next_seq: u32,
+    /// The first bytes the server sent on this connection (up to 4), to recognise a 3.1.1
+    /// server's answer to a 5.0 CONNECT.
+    first_bytes: [u8; 4],
+    first_len: usize,
+    /// The client identifier the server assigned, when it fits.
+    assigned_id: [u8; ASSIGNED_ID_MAX],
+    assigned_len: Option<usize>,
+}
+
+/// What the lent packet becomes as an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Delivery {
+    Connected,
+    /// `alias`: the index of the alias record whose topic the message goes to.
+    Message {
+        alias: Option<usize>,
+        ack: Option<PacketId>,
+    },
+    Subscribed,
+    Unsubscribed,
+}
+
+impl HasSpan for OutSlot {
+    fn span_mut(&mut self) -> Option<&mut Span> {
+        (self.state != Out::Free).then_some(&mut self.frame)
+    }
+}
+
+impl HasSpan for AliasSlot {
+    fn span_mut(&mut self) -> Option<&mut Span> {
+        (self.alias != 0).then_some(&mut self.topic)
+    }
+}
+
+/// Whether `a` was numbered before `b`, counters that wrap and are now at `next`.
+fn before(a: u32, b: u32, next: u32) -> bool {
+    next.wrapping_sub(a) > next.wrapping_sub(b)
+}
+
+impl<'s> FixedSession<'s> {
+    /// A session with no connection yet, in `storage`.
+    pub fn new(config: FixedConfig<'s>, storage: FixedStorage<'s>) -> Self {
+        let rx_capacity = storage.rx.len();
+        let decoder = Decoder::client_in(config.version, SliceBuffer::new(storage.rx))
+            .with_max_packet_size(rx_capacity);
+        for slot in storage.outgoing.iter_mut() {
+            *slot = OutSlot::FREE;
+        }
+        for slot in storage.incoming.iter_mut() {
+            *slot = InSlot::FREE;
+        }
+        for slot in storage.pending.iter_mut() {
+            *slot = PendingSlot::FREE;
+        }
+        for slot in storage.aliases.iter_mut() {
+            *slot = AliasSlot::FREE;
+        }
+        FixedSession {
+            decoder,
+            core: Core {
+                server: ServerLimits::before_connack(config.keep_alive),
+                config,
+                state: State::Idle,
+                lifetime: Lifetime::default(),
+                session_expected: false,
+                clean_start_sent: false,
+                subscribed: false,
+                timers: Timers::default(),
+                tx: storage.tx,
+                tx_len: 0,
+                outgoing: storage.outgoing,
+                messages: Arena::new(storage.messages),
+                incoming: storage.incoming,
+                pending: storage.pending,
+                aliases: storage.aliases,
+                alias_topics: Arena::new(storage.alias_topics),
+                rx_capacity,
+                notices: [None; NOTICES],
+                delivery: None,
+                next_id: 0,
+                next_order: 0,
+                next_seq: 0,
+                first_bytes: [0; 4],
+                first_len: 0,
+                assigned_id: [0; ASSIGNED_ID_MAX],
+                assigned_len: None,
+            },
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FixedConfig<'s> {
+        &self.core.config
+    }
+
+    /// The client identifier CONNECT carries: the one the server assigned, if it did.
+    pub fn client_id(&self) -> &str {
+        self.core.client_id()
+    }
+
+    /// Whether CONNACK accepted the connection and it has not ended.
+    pub fn is_connected(&self) -> bool {
+        self.core.state == State::Connected
+    }
+
+    /// QoS 1 and 2 PUBLISHes of ours in flight, and queued behind the window.
+    pub fn pending_publishes(&self) -> (usize, usize) {
+        let count = |s: Out| self.core.outgoing.iter().filter(|o| o.state == s).count();
+        (
+            count(Out::Sent).saturating_add(count(Out::Released)),
+            count(Out::Queued),
+        )
+    }
+
+    /// Starts a connection: CONNECT goes out. The first one starts as the configuration
+    /// says; a reconnect resumes the session when the server may hold one. Nothing else is
+    /// sent before CONNACK.
+    pub fn connect(&mut self, now: Millis) -> Result<(), SessionError> {
+        self.core.connect(now)?;
+        self.decoder.reset();
+        Ok(())
+    }
+
+    /// Publishes `publish` (built by the caller, 5.0 properties included; its DUP flag and
+    /// packet identifier are the session's to set, topic aliases are refused). QoS 0 needs
+    /// a connection and returns `None`; QoS 1 and 2 are encoded into the message storage at
+    /// once, get their packet identifier, and are sent when the connection and the
+    /// in-flight window allow, across reconnects until the server has them.
+    pub fn publish(
+        &mut self,
+        publish: Publish<Borrowed<'_>>,
+        now: Millis,
+    ) -> Result<Option<PacketId>, SessionError> {
+        self.core.publish(publish, now)
+    }
+
+    /// Publishes `payload` on `topic`, with no property.
+    pub fn publish_message(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        qos: QoS,
+        retain: bool,
+        now: Millis,
+    ) -> Result<Option<PacketId>, SessionError> {
+        let topic = TopicName::try_from_bytes(topic.as_bytes()).map_err(SessionError::Topic)?;
+        let publish = Publish {
+            dup: false,
+            qos,
+            retain,
+            topic,
+            packet_id: None,
+            properties: PropertyView::default(),
+            payload,
+        };
+        self.core.publish(publish, now)
+    }
+
+    /// Subscribes to one filter; returns the SUBSCRIBE's packet identifier, which
+    /// [`FixedEvent::Subscribed`] answers. More filters in one SUBSCRIBE, or 5.0 properties:
+    /// [`FixedSession::subscribe_packet`].
+    pub fn subscribe(
+        &mut self,
+        filter: &str,
+        options: SubscriptionOptions,
+        now: Millis,
+    ) -> Result<PacketId, SessionError> {
+        let v5 = self.core.config.version.is_v5();
+        TopicFilter::try_from_bytes(filter.as_bytes(), v5).map_err(SessionError::Topic)?;
+        // Options valid under the session's version are valid 5.0 options: read back below.
+        let tag = options.to_byte(ProtocolVersion::V5)?;
+        let subscribe = Subscribe {
+            packet_id: PacketId::MIN,
+            properties: PropertyView::default(),
+            subscriptions: BorrowedList::single(filter.as_bytes(), tag, one_subscription),
+        };
+        self.subscribe_packet(subscribe, now)
+    }
+
+    /// Sends `subscribe` (5.0 properties included) under a packet identifier of the
+    /// session's, which it returns.
+    pub fn subscribe_packet(
+        &mut self,
+        mut subscribe: Subscribe<Borrowed<'_>>,
+        now: Millis,
+    ) -> Result<PacketId, SessionError> {
+        let count = subscribe.subscriptions.len();
+        self.core.request(Pending::Subscribe, count, now, |id| {
+            subscribe.packet_id = id;
+            Packet::Subscribe(subscribe)
+        })
+    }
+
+    /// Unsubscribes from one filter; returns the UNSUBSCRIBE's packet identifier. More
+    /// filters, or 5.0 properties: [`FixedSession::unsubscribe_packet`].
+    pub fn unsubscribe(&mut self, filter: &str, now: Millis) -> Result<PacketId, SessionError> {
+        let v5 = self.core.config.version.is_v5();
+        TopicFilter::try_from_bytes(filter.as_bytes(), v5).map_err(SessionError::Topic)?;
+        let unsubscribe = Unsubscribe {
+            packet_id: PacketId::MIN,
+            properties: PropertyView::default(),
+            filters: BorrowedList::single(filter.as_bytes(), 0, one_filter),
+        };
+        self.unsubscribe_packet(unsubscribe, now)
+    }
+
+    /// Sends `unsubscribe` (5.0 properties included) under a packet identifier of the
+    /// session's, which it returns.
+    pub fn unsubscribe_packet(
+        &mut self,
+        mut unsubscribe: Unsubscribe<Borrowed<'_>>,
+        now: Millis,
+    ) -> Result<PacketId, SessionError> {
+        let count = unsubscribe.filters.len();
+        self.core.request(Pending::Unsubscribe, count, now, |id| {
+            unsubscribe.packet_id = id;
+            Packet::Unsubscribe(unsubscribe)
+        })
+    }
+
+    /// Acknowledges a received QoS 1 or 2 message (manual acknowledgement). The
+    /// acknowledgements still go out in the order the messages arrived ([MQTT-4.6.0-2] to
+    /// [MQTT-4.6.0-4]): one acknowledged early waits for those before it.
+    pub fn ack(&mut self, packet_id: PacketId, now: Millis) -> Result<(), SessionError> {
+        self.core.ack(packet_id, now)
+    }
+
+    /// Ends the connection normally: DISCONNECT (no will), then the caller closes the
+    /// socket once it is written. The session, and what is in flight, is kept for the next
+    /// `connect`.
+    pub fn disconnect(&mut self, now: Millis) -> Result<(), SessionError> {
+        self.core.disconnect(now)
+    }
+
+    /// The connection was lost (the socket closed or failed). What is in flight stays, to
+    /// be resent after the next `connect` if the server resumes the session.
+    pub fn connection_lost(&mut self, _now: Millis) {
+        let core = &mut self.core;
+        if core.state != State::Idle {
+            core.ended(None, false);
+        }
+        core.tx_len = 0;
+    }
+
+    /// Bytes arrived from the server, in any chunks; returns how many were taken. The
+    /// receive buffer keeps them until [`FixedSession::poll_event`] reads their packets: when
+    /// it is full (or an event that will show part of it has not been polled yet), what was
+    /// not taken must be given again after polling. Between connections what arrives is
+    /// dropped (all of it is "taken").
+    pub fn receive(&mut self, data: &[u8], now: Millis) -> usize {
+        let core = &mut self.core;
+        if core.state == State::Idle {
+            return data.len();
+        }
+        if core.delivery.is_some() {
+            return 0;
+        }
+        let taken = self.decoder.feed(data);
+        if let State::Connecting { .. } = core.state {
+            for &b in data.get(..taken).unwrap_or_default() {
+                if let Some(slot) = core.first_bytes.get_mut(core.first_len) {
+                    *slot = b;
+                    core.first_len = core.first_len.saturating_add(1);
+                }
+            }
+        }
+        if core.state == State::Connected && taken > 0 {
+            core.lifetime.heard(now);
+        }
+        taken
+    }
+
+    /// The next event for the application, reading the received packets as needed. `None`
+    /// when nothing more can be told now: no complete packet is buffered, or the transmit
+    /// buffer has no room for the answer a packet may need (call
+    /// [`FixedSession::poll_transmit`] first).
+    pub fn poll_event(&mut self, now: Millis) -> Option<FixedEvent<'_>> {
+        loop {
+            match self.core.oldest_event() {
+                Some(Next::Report) => return self.core.take_report(),
+                Some(Next::Delivery) => {
+                    let (_, delivery) = self.core.delivery.take()?;
+                    return self.deliver(delivery);
+                }
+                None => {}
+            }
+            if self.core.state == State::Idle || self.core.tx_free() < ANSWER_ROOM {
+                return None;
+            }
+            match self.decoder.next_packet_ref() {
+                Ok(Some(packet)) => self.core.handle(packet, now),
+                Ok(None) => return None,
+                Err(e) => self.core.decode_failed(&e, now),
+            }
+        }
+    }
+
+    /// The bytes to write to the connection now, in order (everything buffered: write all
+    /// of it). Queued PUBLISHes and acknowledgements are added as the room allows.
+    pub fn poll_transmit(&mut self, now: Millis) -> Option<&[u8]> {
+        self.core.pump(now);
+        let len = core::mem::take(&mut self.core.tx_len);
+        (len > 0).then(|| self.core.tx.get(..len).unwrap_or_default())
+    }
+
+    /// When [`FixedSession::handle_timeout`] must be called next, if ever.
+    pub fn next_timeout(&self) -> Option<Millis> {
+        let c = &self.core;
+        c.timers.deadline(c.state, c.config.keep_alive, &c.server)
+    }
+
+    /// Time has passed: PINGREQ when nothing was sent for the keep alive; the connection is
+    /// lost when no PINGRESP came within another keep alive, or no CONNACK in time.
+    pub fn handle_timeout(&mut self, now: Millis) {
+        let c = &mut self.core;
+        match c.timers.due(c.state, c.config.keep_alive, &c.server, now) {
+            Due::Nothing => {}
+            Due::Lost => {
+                c.tx_len = 0;
+                c.ended(None, false);
+            }
+            Due::Ping => {
+                if c.send(&Packet::PingReq, now).is_ok() {
+                    c.timers.ping_sent = Some(now);
+                }
+            }
+        }
+    }
+
+    /// The event of the packet the decoder lent last.
+    fn deliver(&self, delivery: Delivery) -> Option<FixedEvent<'_>> {
+        let packet = self.decoder.lent_packet()?;
+        Some(match (delivery, packet) {
+            (Delivery::Connected, Packet::ConnAck(connack)) => FixedEvent::Connected {
+                session_present: connack.session_present,
+                connack,
+            },
+            (Delivery::Message { alias, ack }, Packet::Publish(mut publish)) => {
+                if let Some(slot) = alias.and_then(|i| self.core.aliases.get(i)) {
+                    let topic = self.core.alias_topics.get(slot.topic);
+                    publish.topic = TopicName::from_validated(MqttStr::from_validated(topic));
+                }
+                FixedEvent::Message { publish, ack }
+            }
+            (Delivery::Subscribed, Packet::SubAck(suback)) => FixedEvent::Subscribed(suback),
+            (Delivery::Unsubscribed, Packet::UnsubAck(unsuback)) => {
+                FixedEvent::Unsubscribed(unsuback)
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Which kind of event is due first.
+enum Next {
+    Report,
+    Delivery,
+}
+
+impl Core<'_> {
+    fn client_id(&self) -> &str {
+        match self.assigned_len {
+            Some(len) => self
+                .assigned_id
+                .get(..len)
+                .and_then(|b| core::str::from_utf8(b).ok())
+                .unwrap_or_default(),
+            None => self.config.client_id,
+        }
+    }
+
+    fn tx_free(&self) -> usize {
+        self.tx.len().saturating_sub(self.tx_len)
+    }
+
+    fn seq(&mut self) -> u32 {
+        let seq = self.next_seq;
+        self.next_seq = seq.wrapping_add(1);
+        seq
+    }
+
+    fn order(&mut self) -> u32 {
+        let order = self.next_order;
+        self.next_order = order.wrapping_add(1);
+        order
+    }
+
+    /// Encodes `packet` at the end of the transmit buffer, after checking it against the
+    /// server's Maximum Packet Size.
+    fn send(&mut self, packet: &PacketRef<'_>, now: Millis) -> Result<(), SessionError> {
+        let version = self.config.version;
+        let len = packet.encoded_len(version)?;
+        self.server.check_len(len)?;
+        let available = self.tx_free();
+        let out = self.tx.get_mut(self.tx_len..).unwrap_or_default();
+        match packet.encode_to_slice(version, out) {
+            Ok(n) => {
+                self.tx_len = self.tx_len.saturating_add(n);
+                self.timers.last_sent = now;
+                Ok(())
+            }
+            Err(EncodeError::BufferTooSmall { needed, .. }) => {
+                Err(SessionError::TransmitFull { needed, available })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Sends PUBACK, PUBREC, PUBREL or PUBCOMP (`make` picks which) for `id`.
+    fn answer(
+        &mut self,
+        make: fn(PubResponse<Borrowed<'static>>) -> PacketRef<'static>,
+        id: PacketId,
+        reason: ReasonCode,
+        now: Millis,
+    ) -> Result<(), SessionError> {
+        let response = PubResponse {
+            packet_id: id,
+            reason_code: reason,
+            properties: PropertyView::default(),
+        };
+        self.send(&make(response), now)
+    }
+
+    fn notice(&mut self, notice: Notice) {
+        let seq = self.seq();
+        if let Some(slot) = self.notices.iter_mut().find(|n| n.is_none()) {
+            *slot = Some((seq, notice));
+        }
+    }
+
+    fn need_connection(&self) -> Result<(), SessionError> {
+        match self.state {
+            State::Connected => Ok(()),
+            _ => Err(SessionError::State("not connected")),
+        }
+    }
+
+    fn connect(&mut self, now: Millis) -> Result<(), SessionError> {
+        if self.state != State::Idle {
+            return Err(SessionError::State("already connected or connecting"));
+        }
+        if self.notices.iter().filter(|n| n.is_none()).count() < 3 {
+            return Err(SessionError::State(
+                "events wait: poll them before connecting",
+            ));
+        }
+        let version = self.config.version;
+        let clean_start =
+            self.config.clean_start && !self.session_expected || self.lifetime.doubtful();
+        let mut props = Properties::<Borrowed<'_>>::default();
+        if version.is_v5() {
+            if self.config.session_expiry_interval > 0 {
+                props.session_expiry_interval = Some(self.config.session_expiry_interval);
+            }
+            let receive_maximum = self.receive_maximum();
+            if receive_maximum != u16::MAX {
+                props.receive_maximum = Some(receive_maximum);
+            }
+            props.maximum_packet_size = Some(u32::try_from(self.rx_capacity).unwrap_or(u32::MAX));
+            if !self.aliases.is_empty() {
+                props.topic_alias_maximum = Some(self.topic_alias_maximum());
+            }
+            if !self.config.request_problem_information {
+                props.request_problem_information = Some(0);
+            }
+        }
+        let will = self.config.will;
+        let assigned;
+        let id = match self.assigned_len {
+            Some(len) => {
+                assigned = self.assigned_id;
+                assigned.get(..len).unwrap_or_default()
+            }
+            None => self.config.client_id.as_bytes(),
+        };
+        let connect = Connect::<Borrowed<'_>> {
+            protocol_version: version,
+            bridge: false,
+            clean_start,
+            keep_alive: self.config.keep_alive,
+            client_id: MqttStr::try_new(id)
+                .map_err(|_| SessionError::State("the client identifier is not a valid string"))?,
+            will: match &will {
+                Some(w) => Some(w.as_will()?),
+                None => None,
+            },
+            username: match self.config.username {
+                Some(u) => Some(
+                    MqttStr::try_new(u.as_bytes())
+                        .map_err(|_| SessionError::State("the user name is not a valid string"))?,
+                ),
+                None => None,
+            },
+            password: self.config.password,
+            properties: PropertyView::new(&props),
+        };
+        self.send(&PacketRef::from(&connect), now)?;
+        for slot in self.aliases.iter_mut() {
+            *slot = AliasSlot::FREE;
+        }
+        self.alias_topics.clear();
+        self.timers.ping_sent = None;
+        self.first_len = 0;
+        self.delivery = None;
+        self.state = State::Connecting { since: now };
+        self.clean_start_sent = clean_start;
+        self.lifetime.connecting(!clean_start, now);
+        Ok(())
+    }
+
+    /// The 5.0 Receive Maximum advertised: one per incoming record.
+    fn receive_maximum(&self) -> u16 {
+        u16::try_from(self.incoming.len())
+            .unwrap_or(u16::MAX)
+            .max(1)
+    }
+
+    /// The 5.0 Topic Alias Maximum advertised: one per alias record.
+    fn topic_alias_maximum(&self) -> u16 {
+        u16::try_from(self.aliases.len()).unwrap_or(u16::MAX)
+    }
+
+    fn publish(
+        &mut self,
+        mut publish: Publish<Borrowed<'_>>,
+        now: Millis,
+    ) -> Result<Option<PacketId>, SessionError> {
+        let version = self.config.version;
+        if version.is_v5() {
+            if publish.qos > self.server.maximum_qos {
+                return Err(SessionError::QosNotSupported(publish.qos as u8));
+            }
+            if publish.retain && !self.server.retain_available {
+                return Err(SessionError::RetainNotSupported);
+            }
+        }
+        if publish.properties.with(|p| p.topic_alias.is_some()) {
+            return Err(SessionError::State(
+                "the heap-free session sets no topic alias",
+            ));
+        }
+        publish.dup = false;
+        if publish.qos == QoS::AtMostOnce {
+            self.need_connection()?;
+            publish.packet_id = None;
+            self.send(&Packet::Publish(publish), now)?;
+            return Ok(None);
+        }
+        let Some(index) = self.outgoing.iter().position(|o| o.state == Out::Free) else {
+            let queued = self.outgoing.iter().filter(|o| o.state == Out::Queued);
+            return Err(SessionError::QueueFull(queued.count()));
+        };
+        let id = self.allocate_id()?;
+        publish.packet_id = Some(id);
+        let qos = publish.qos;
+        let packet = Packet::Publish(publish);
+        let len = packet.encoded_len(version)?;
+        if len > self.tx.len() {
+            let max = u32::try_from(self.tx.len()).unwrap_or(u32::MAX);
+            return Err(SessionError::PacketTooLarge { size: len, max });
+        }
+        if self.state == State::Connected {
+            self.server.check_len(len)?;
+        }
+        let frame = self
+            .messages
+            .store(len, self.outgoing, |room| {
+                packet.encode_to_slice(version, room).is_ok()
+            })
+            .ok_or(SessionError::StorageFull("the message storage"))?;
+        let order = self.order();
+        if let Some(slot) = self.outgoing.get_mut(index) {
+            *slot = OutSlot {
+                state: Out::Queued,
+                packet_id: id.get(),
+                qos,
+                resend: false,
+                order,
+                frame,
+            };
+        }
+        self.pump(now);
+        Ok(Some(id))
+    }
+
+    /// Sends a SUBSCRIBE or UNSUBSCRIBE of `count` filters that `make` builds under the
+    /// identifier it is given, and waits for its answer in a pending record.
+    fn request<'p>(
+        &mut self,
+        kind: Pending,
+        count: usize,
+        now: Millis,
+        make: impl FnOnce(PacketId) -> PacketRef<'p>,
+    ) -> Result<PacketId, SessionError> {
+        self.need_connection()?;
+        let index = self
+            .pending
+            .iter()
+            .position(|p| p.state == Pending::Free)
+            .ok_or(SessionError::StorageFull(
+                "the pending SUBSCRIBE/UNSUBSCRIBE records",
+            ))?;
+        let id = self.allocate_id()?;
+        self.send(&make(id), now)?;
+        if let Some(slot) = self.pending.get_mut(index) {
+            *slot = PendingSlot {
+                state: kind,
+                packet_id: id.get(),
+                count: u16::try_from(count).unwrap_or(u16::MAX),
+            };
+        }
+        Ok(id)
+    }
+
+    /// A packet identifier in use by nothing of ours ([MQTT-2.3.1-2]); an identifier whose
+    /// end is not reported yet counts as in use.
+    fn allocate_id(&mut self) -> Result<PacketId, SessionError> {
+        for _ in 0..=u16::MAX {
+            self.next_id = self.next_id.wrapping_add(1);
+            let Some(id) = PacketId::new(self.next_id) else {
+                continue;
+            };
+            let n = id.get();
+            let in_use = self
+                .outgoing
+                .iter()
+                .any(|o| o.state != Out::Free && o.packet_id == n)
+                || self
+                    .pending
+                    .iter()
+                    .any(|p| p.state != Pending::Free && p.packet_id == n);
+            if !in_use {
+                return Ok(id);
+            }
+        }
+        Err(SessionError::NoPacketId)
+    }
+
+    fn ack(&mut self, packet_id: PacketId, now: Millis) -> Result<(), SessionError> {
+        let id = packet_id.get();
+        let slot = self
+            .incoming
+            .iter_mut()
+            .find(|s| s.packet_id == id && matches!(s.state, In::Owed { acked: false, .. }))
+            .ok_or(SessionError::UnknownPacketId(id))?;
+        if let In::Owed { acked, .. } = &mut slot.state {
+            *acked = true;
+        }
+        self.pump(now);
+        Ok(())
+    }
+
+    fn disconnect(&mut self, now: Millis) -> Result<(), SessionError> {
+        if self.state == State::Idle {
+            return Err(SessionError::State("not connected"));
+        }
+        let disconnect = Disconnect {
+            reason_code: ReasonCode::Success,
+            properties: PropertyView::default(),
+        };
+        let _ = self.send(&Packet::Disconnect(disconnect), now);
+        self.ended(Some(ReasonCode::Success), false);
+        Ok(())
+    }
+
+    /// The connection is over: SUBSCRIBEs and UNSUBSCRIBEs that will never be answered are
+    /// reported (their identifiers free again), then the end.
+    fn ended(&mut self, reason: Option<ReasonCode>, by_server: bool) {
+        if let State::Connecting { .. } = self.state {
+            self.lifetime.unanswered();
+        }
+        self.state = State::Idle;
+        let mut next_seq = self.next_seq;
+        for p in self.pending.iter_mut() {
+            let unsubscribe = match p.state {
+                Pending::Subscribe => false,
+                Pending::Unsubscribe => true,
+                _ => continue,
+            };
+            p.state = Pending::Lost {
+                seq: next_seq,
+                unsubscribe,
+            };
+            next_seq = next_seq.wrapping_add(1);
+        }
+        self.next_seq = next_seq;
+        self.notice(Notice::Disconnected { reason, by_server });
+    }
+
+    /// The server broke a rule: 5.0 gets DISCONNECT with `reason` first; the connection
+    /// ends and the session waits for `connect`.
+    fn fail(&mut self, reason: ReasonCode, now: Millis) {
+        if self.config.version.is_v5() {
+            let disconnect = Disconnect {
+                reason_code: reason,
+                properties: PropertyView::default(),
+            };
+            let _ = self.send(&Packet::Disconnect(disconnect), now);
+        }
+        self.ended(Some(reason), false);
+    }
+
+    fn decode_failed(&mut self, err: &DecodeError, now: Millis) {
+        let first = self.first_bytes.get(..self.first_len).unwrap_or_default();
+        if matches!(self.state, State::Connecting { .. }) && rules::is_v3_answer(err, first) {
+            self.state = State::Idle;
+            self.notice(Notice::Refused {
+                reason: ReasonCode::UnsupportedProtocolVersion,
+                server_speaks_v3: true,
+            });
+            return;
+        }
+        self.fail(err.reason_code(), now);
+    }
+
+    fn handle(&mut self, packet: PacketRef<'_>, now: Millis) {
+        if let State::Connecting { .. } = self.state {
+            return match packet {
+                Packet::ConnAck(ack) => self.on_connack(&ack, now),
+                // Anything else before CONNACK breaks [MQTT-3.2.0-1] (CAK-8); the heap-free
+                // session asks for no enhanced authentication, so AUTH too.
+                _ => self.fail(ReasonCode::ProtocolError, now),
+            };
+        }
+        if !self.config.request_problem_information
+            && self.config.version.is_v5()
+            && !rules::problem_information_allowed(&packet)
+        {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        match packet {
+            Packet::Publish(p) => self.on_publish(&p, now),
+            Packet::PubAck(a) => {
+                if let Some(o) = out_slot(self.outgoing, a.packet_id, Out::Sent, QoS::AtLeastOnce) {
+                    o.finish(
+                        a.packet_id,
+                        a.reason_code,
+                        &mut self.messages,
+                        &mut self.next_seq,
+                    );
+                }
+            }
+            Packet::PubRec(a) => self.on_pubrec(&a, now),
+            Packet::PubRel(a) => self.on_pubrel(&a, now),
+            Packet::PubComp(a) => {
+                let reason = rules::pubcomp_outcome(a.reason_code);
+                if let Some(o) =
+                    out_slot(self.outgoing, a.packet_id, Out::Released, QoS::ExactlyOnce)
+                {
+                    o.finish(a.packet_id, reason, &mut self.messages, &mut self.next_seq);
+                }
+            }
+            Packet::SubAck(s) => self.on_suback(&s, now),
+            Packet::UnsubAck(u) => self.on_unsuback(&u, now),
+            Packet::PingResp => self.timers.ping_sent = None,
+            Packet::Disconnect(d) => self.ended(Some(d.reason_code), true),
+            // A second CONNACK (CAK-8), AUTH the client did not start, or a packet only a
+            // client sends.
+            _ => self.fail(ReasonCode::ProtocolError, now),
+        }
+        self.pump(now);
+    }
+
+    fn on_connack(&mut self, ack: &ConnAck<Borrowed<'_>>, now: Millis) {
+        if ack.reason_code.is_error() {
+            self.state = State::Idle;
+            return self.notice(Notice::Refused {
+                reason: ack.reason_code,
+                server_speaks_v3: false,
+            });
+        }
+        // CAK-12: no authentication method was sent, so none may come back
+        // ([MQTT-4.12.0-6]).
+        if ack.properties.with(|p| p.authentication_method.is_some()) {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        // A server resuming a session the client asked to start anew breaks
+        // [MQTT-3.2.2-2] (3.1.1: [MQTT-3.2.2-1]).
+        if self.clean_start_sent && ack.session_present {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        let keep_alive = self.config.keep_alive;
+        let v5 = self.config.version.is_v5();
+        let (limits, expiry) = ack.properties.with(|p| {
+            if let Some(id) = &p.assigned_client_identifier {
+                let bytes = id.as_bytes();
+                self.assigned_len = self
+                    .assigned_id
+                    .get_mut(..bytes.len())
+                    .map(|dst| dst.copy_from_slice(bytes))
+                    .map(|()| bytes.len());
+            }
+            let expiry = p
+                .session_expiry_interval
+                .unwrap_or(self.config.session_expiry_interval);
+            (
+                ServerLimits::from_connack(p, keep_alive),
+                v5.then_some(expiry),
+            )
+        });
+        self.server = limits;
+        self.state = State::Connected;
+        self.lifetime.accepted(expiry, now);
+        let resumed = ack.session_present;
+        if resumed {
+            for o in self.outgoing.iter_mut() {
+                o.resend = matches!(o.state, Out::Sent | Out::Released);
+            }
+        } else {
+            self.session_lost();
+        }
+        // An assigned identifier too long to keep cannot resume the session it named.
+        let id_kept = self.assigned_len.is_some() || !self.config.client_id.is_empty();
+        self.session_expected =
+            id_kept && (!v5 && !self.config.clean_start || self.config.session_expiry_interval > 0);
+        let seq = self.seq();
+        self.delivery = Some((seq, Delivery::Connected));
+    }
+
+    /// The server did not resume the session: what was in flight is reported failed (in the
+    /// order it was sent), the server's QoS 2 flows forgotten ([MQTT-4.1.0-1]), and the
+    /// subscriptions reported lost. Queued messages go out on the new session.
+    fn session_lost(&mut self) {
+        loop {
+            let next = self.next_order;
+            let mut oldest: Option<&mut OutSlot> = None;
+            for o in self.outgoing.iter_mut() {
+                if matches!(o.state, Out::Sent | Out::Released)
+                    && oldest
+                        .as_ref()
+                        .map_or(true, |b| before(o.order, b.order, next))
+                {
+                    oldest = Some(o);
+                }
+            }
+            let Some(o) = oldest else { break };
+            let Some(id) = PacketId::new(o.packet_id) else {
+                *o = OutSlot::FREE;
+                continue;
+            };
+            o.fail(
+                id,
+                PublishFailure::SessionLost,
+                &mut self.messages,
+                &mut self.next_seq,
+            );
+        }
+        for slot in self.incoming.iter_mut() {
+            *slot = InSlot::FREE;
+        }
+        if core::mem::take(&mut self.subscribed) {
+            self.notice(Notice::SubscriptionsLost);
+        }
+    }
+
+    fn on_publish(&mut self, p: &Publish<Borrowed<'_>>, now: Millis) {
+        let mut alias_index = None;
+        if let Some(alias) = p.properties.with(|props| props.topic_alias) {
+            if alias == 0 || alias > self.topic_alias_maximum() {
+                return self.fail(ReasonCode::TopicAliasInvalid, now);
+            }
+            if p.topic.is_empty() {
+                match self.aliases.iter().position(|a| a.alias == alias) {
+                    Some(i) => alias_index = Some(i),
+                    None => return self.fail(ReasonCode::ProtocolError, now),
+                }
+            } else if !self.set_alias(alias, p.topic.as_str().as_bytes()) {
+                // The alias topic storage is too small for the server's topics.
+                return self.fail(ReasonCode::ImplementationSpecificError, now);
+            }
+        }
+        let Some(id) = p.packet_id else {
+            return self.deliver_message(alias_index, None);
+        };
+        let qos2 = p.qos == QoS::ExactlyOnce;
+        let known = self.incoming.iter().position(|s| {
+            s.packet_id == id.get()
+                && match s.state {
+                    In::Owed { qos2: q, .. } => q == qos2,
+                    In::Received => qos2,
+                    In::Free => false,
+                }
+        });
+        if let Some(i) = known {
+            // A retransmission: a QoS 1 copy is answered by the acknowledgement still owed;
+            // a QoS 2 one is acknowledged again, not delivered again ([MQTT-4.3.3-10]),
+            // unless its PUBREC still waits for the application.
+            if self
+                .incoming
+                .get(i)
+                .is_some_and(|s| s.state == In::Received)
+            {
+                let _ = self.answer(Packet::PubRec, id, ReasonCode::Success, now);
+            }
+            return;
+        }
+        // QoS 1 until its PUBACK goes out, QoS 2 until PUBREL. A QoS 1 retransmission does
+        // not count: the server may have seen the PUBACK of the first copy ([MQTT-4.3.2-5]).
+        let unacked = self
+            .incoming
+            .iter()
+            .filter(|s| match s.state {
+                In::Owed { qos2, dup, .. } => qos2 || !dup,
+                In::Received => true,
+                In::Free => false,
+            })
+            .count();
+        let over = unacked >= usize::from(self.receive_maximum());
+        if self.config.version.is_v5() && over {
+            return self.fail(ReasonCode::ReceiveMaximumExceeded, now);
+        }
+        if self.config.auto_ack && !qos2 {
+            let _ = self.answer(Packet::PubAck, id, ReasonCode::Success, now);
+            return self.deliver_message(alias_index, None);
+        }
+        let Some(slot) = self.incoming.iter().position(|s| s.state == In::Free) else {
+            // 3.x has no flow control: more unfinished flows than records.
+            return self.fail(ReasonCode::ReceiveMaximumExceeded, now);
+        };
+        let order = self.order();
+        let auto = self.config.auto_ack;
+        if let Some(s) = self.incoming.get_mut(slot) {
+            *s = InSlot {
+                state: In::Owed {
+                    qos2,
+                    acked: auto,
+                    dup: p.dup,
+                },
+                packet_id: id.get(),
+                order,
+            };
+        }
+        self.flush_acks(now);
+        self.deliver_message(alias_index, (!auto).then_some(id));
+    }
+
+    fn deliver_message(&mut self, alias: Option<usize>, ack: Option<PacketId>) {
+        let seq = self.seq();
+        self.delivery = Some((seq, Delivery::Message { alias, ack }));
+    }
+
+    /// Maps `alias` to `topic` for this connection; false when the topic storage has no
+    /// room.
+    fn set_alias(&mut self, alias: u16, topic: &[u8]) -> bool {
+        let index = match self.aliases.iter().position(|a| a.alias == alias) {
+            Some(i) => {
+                if let Some(a) = self.aliases.get_mut(i) {
+                    *a = AliasSlot::FREE;
+                }
+                i
+            }
+            None => match self.aliases.iter().position(|a| a.alias == 0) {
+                Some(i) => i,
+                None => return false,
+            },
+        };
+        let stored = self.alias_topics.store(topic.len(), self.aliases, |room| {
+            room.copy_from_slice(topic);
+            true
+        });
+        match (stored, self.aliases.get_mut(index)) {
+            (Some(span), Some(slot)) => {
+                *slot = AliasSlot { alias, topic: span };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn on_pubrec(&mut self, a: &PubResponse<Borrowed<'_>>, now: Millis) {
+        let v5 = self.config.version.is_v5();
+        let mut reason = ReasonCode::Success;
+        match out_slot(self.outgoing, a.packet_id, Out::Sent, QoS::ExactlyOnce) {
+            // 5.0: a failure ends the flow ([MQTT-4.3.3-4]).
+            Some(o) if a.reason_code.is_error() => {
+                return o.finish(
+                    a.packet_id,
+                    a.reason_code,
+                    &mut self.messages,
+                    &mut self.next_seq,
+                );
+            }
+            Some(o) => {
+                o.state = Out::Released;
+                self.messages.free(&mut o.frame);
+            }
+            // Not ours, or released already (a PUBREC resent): PUBREL says so in 5.0.
+            None => {
+                let released =
+                    out_slot(self.outgoing, a.packet_id, Out::Released, QoS::ExactlyOnce).is_some();
+                if !released && v5 {
+                    reason = ReasonCode::PacketIdentifierNotFound;
+                }
+            }
+        }
+        let _ = self.answer(Packet::PubRel, a.packet_id, reason, now);
+    }
+
+    fn on_pubrel(&mut self, a: &PubResponse<Borrowed<'_>>, now: Millis) {
+        let id = a.packet_id.get();
+        let slot = self.incoming.iter_mut().find(|s| {
+            s.packet_id == id && matches!(s.state, In::Received | In::Owed { qos2: true, .. })
+        });
+        let reason = match slot {
+            Some(s) if s.state == In::Received => {
+                *s = InSlot::FREE;
+                ReasonCode::Success
+            }
+            // PUBREL before our PUBREC ([MQTT-4.3.3-8]).
+            Some(_) => return self.fail(ReasonCode::ProtocolError, now),
+            None if self.config.version.is_v5() => ReasonCode::PacketIdentifierNotFound,
+            None => ReasonCode::Success,
+        };
+        let _ = self.answer(Packet::PubComp, a.packet_id, reason, now);
+    }
+
+    fn on_suback(&mut self, s: &SubAck<Borrowed<'_>>, now: Millis) {
+        // SAK-2: the SUBACK of a SUBSCRIBE we sent ([MQTT-3.8.4-2]), one code per filter
+        // ([MQTT-3.8.4-6] / [MQTT-3.9.3-1]).
+        let Some(p) = self.pending_slot(s.packet_id, Pending::Subscribe) else {
+            return self.fail(ReasonCode::ProtocolError, now);
+        };
+        if s.reason_codes.len() != usize::from(p.count) {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        *p = PendingSlot::FREE;
+        if s.reason_codes.iter().any(|c| rules::granted(c).is_some()) {
+            self.subscribed = true;
+        }
+        let seq = self.seq();
+        self.delivery = Some((seq, Delivery::Subscribed));
+    }
+
+    fn on_unsuback(&mut self, u: &UnsubAck<Borrowed<'_>>, now: Millis) {
+        // UAK-3: the UNSUBACK of an UNSUBSCRIBE we sent; UAK-4: 5.0, one code per filter
+        // ([MQTT-3.11.3-1]).
+        let v5 = self.config.version.is_v5();
+        let Some(p) = self.pending_slot(u.packet_id, Pending::Unsubscribe) else {
+            return self.fail(ReasonCode::ProtocolError, now);
+        };
+        if v5 && u.reason_codes.len() != usize::from(p.count) {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
+        *p = PendingSlot::FREE;
+        let seq = self.seq();
+        self.delivery = Some((seq, Delivery::Unsubscribed));
+    }
+
+    fn pending_slot(&mut self, id: PacketId, state: Pending) -> Option<&mut PendingSlot> {
+        self.pending
+            .iter_mut()
+            .find(|p| p.packet_id == id.get() && p.state == state)
+    }
+
+    /// Writes what waits, as the transmit buffer's room allows: the acknowledgements the
+    /// application gave, in arrival order; after a resumed session, the unacknowledged
+    /// PUBLISHes (DUP) and PUBRELs in their first order ([MQTT-4.4.0-1]); then queued
+    /// PUBLISHes while the in-flight window has room.
+    fn pump(&mut self, now: Millis) {
+        if self.state != State::Connected {
+            return;
+        }
+        self.flush_acks(now);
+        while let Some(i) = self.oldest_out(|o| o.resend) {
+            let Some(o) = self.outgoing.get(i).copied() else {
+                return;
+            };
+            let sent = match (o.state, PacketId::new(o.packet_id)) {
+                (Out::Sent, _) => self.send_frame(o.frame, true, now),
+                (Out::Released, Some(id)) => self
+                    .answer(Packet::PubRel, id, ReasonCode::Success, now)
+                    .is_ok(),
+                _ => true,
+            };
+            if !sent {
+                return;
+            }
+            if let Some(o) = self.outgoing.get_mut(i) {
+                o.resend = false;
+            }
+        }
+        let window = usize::from(self.server.window(self.config.max_inflight));
+        loop {
+            let in_flight = self
+                .outgoing
+                .iter()
+                .filter(|o| matches!(o.state, Out::Sent | Out::Released))
+                .count();
+            if in_flight >= window {
+                return;
+            }
+            let Some(i) = self.oldest_out(|o| o.state == Out::Queued) else {
+                return;
+            };
+            let Some(o) = self.outgoing.get(i).copied() else {
+                return;
+            };
+            if self.server.check_len(o.frame.len as usize).is_err() {
+                // Accepted before this server said it takes less.
+                if let (Some(slot), Some(id)) =
+                    (self.outgoing.get_mut(i), PacketId::new(o.packet_id))
+                {
+                    let failure = PublishFailure::Refused(ReasonCode::PacketTooLarge);
+                    slot.fail(id, failure, &mut self.messages, &mut self.next_seq);
+                }
+                continue;
+            }
+            if !self.send_frame(o.frame, false, now) {
+                return;
+            }
+            if let Some(slot) = self.outgoing.get_mut(i) {
+                slot.state = Out::Sent;
+            }
+        }
+    }
+
+    /// The outgoing record first in order among those `pick` chooses.
+    fn oldest_out(&self, pick: impl Fn(&OutSlot) -> bool) -> Option<usize> {
+        let next = self.next_order;
+        let mut best: Option<(usize, u32)> = None;
+        for (i, o) in self.outgoing.iter().enumerate() {
+            if pick(o) && best.map_or(true, |(_, order)| before(o.order, order, next)) {
+                best = Some((i, o.order));
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+
+    /// Copies a stored PUBLISH into the transmit buffer, with DUP set when `dup`; false
+    /// when there is no room for it yet.
+    fn send_frame(&mut self, frame: Span, dup: bool, now: Millis) -> bool {
+        let bytes = self.messages.get(frame);
+        let start = self.tx_len;
+        let Some(out) = self.tx.get_mut(start..start.saturating_add(bytes.len())) else {
+            return false;
+        };
+        out.copy_from_slice(bytes);
+        if let (true, Some(first)) = (dup, out.first_mut()) {
+            *first |= 0x08;
+        }
+        self.tx_len = start.saturating_add(bytes.len());
+        self.timers.last_sent = now;
+        true
+    }
+
+    /// Sends the acknowledgements the application gave, in the order the messages came;
+    /// between connections they are dropped (the server resends the message, and a QoS 2
+    /// one is then answered without being delivered again).
+    fn flush_acks(&mut self, now: Millis) {
+        loop {
+            let next = self.next_order;
+            let mut first: Option<(usize, u32)> = None;
+            for (i, s) in self.incoming.iter().enumerate() {
+                if matches!(s.state, In::Owed { .. })
+                    && first.map_or(true, |(_, order)| before(s.order, order, next))
+                {
+                    first = Some((i, s.order));
+                }
+            }
+            let Some((i, _)) = first else { return };
+            let Some(slot) = self.incoming.get(i).copied() else {
+                return;
+            };
+            let In::Owed {
+                qos2, acked: true, ..
+            } = slot.state
+            else {
+                return;
+            };
+            let Some(id) = PacketId::new(slot.packet_id) else {
+                return;
+            };
+            if self.state == State::Connected {
+                let make = if qos2 { Packet::PubRec } else { Packet::PubAck };
+                if self.answer(make, id, ReasonCode::Success, now).is_err() {
+                    return;
+                }
+            }
+            if let Some(s) = self.incoming.get_mut(i) {
+                *s = match qos2 {
+                    true => InSlot {
+                        state: In::Received,
+                        ..slot
+                    },
+                    false => InSlot::FREE,
+                };
+            }
+        }
+    }
+
+    /// Which event comes first: a report (a record's or a notice), or the delivery.
+    fn oldest_event(&self) -> Option<Next> {
+        let report = self.oldest_report().map(|(seq, _)| seq);
+        let delivery = self.delivery.map(|(seq, _)| seq);
+        match (report, delivery) {
+            (Some(r), Some(d)) if before(d, r, self.next_seq) => Some(Next::Delivery),
+            (Some(_), _) => Some(Next::Report),
+            (None, Some(_)) => Some(Next::Delivery),
+            (None, None) => None,
+        }
+    }
+
+    /// The oldest report waiting: its sequence number and where it is.
+    fn oldest_report(&self) -> Option<(u32, Report)> {
+        let next = self.next_seq;
+        let mut best: Option<(u32, Report)> = None;
+        let mut consider = |seq: u32, at: Report| {
+            if best.map_or(true, |(b, _)| before(seq, b, next)) {
+                best = Some((seq, at));
+            }
+        };
+        for (i, o) in self.outgoing.iter().enumerate() {
+            if let Out::Done { seq, .. } = o.state {
+                consider(seq, Report::Out(i));
+            }
+        }
+        for (i, p) in self.pending.iter().enumerate() {
+            if let Pending::Lost { seq, .. } = p.state {
+                consider(seq, Report::Pending(i));
+            }
+        }
+        for (i, n) in self.notices.iter().enumerate() {
+            if let Some((seq, _)) = n {
+                consider(*seq, Report::Notice(i));
+            }
+        }
+        best
+    }
+
+    /// Takes the oldest report and frees its record.
+    fn take_report<'e>(&mut self) -> Option<FixedEvent<'e>> {
+        let (_, at) = self.oldest_report()?;
+        match at {
+            Report::Out(i) => {
+                let slot = self.outgoing.get_mut(i)?;
+                let Out::Done { outcome, .. } = slot.state else {
+                    return None;
+                };
+                let packet_id = PacketId::new(slot.packet_id);
+                *slot = OutSlot::FREE;
+                Some(match outcome {
+                    Outcome::Published(reason) => FixedEvent::Published {
+                        packet_id: packet_id?,
+                        reason,
+                    },
+                    Outcome::Failed(failure) => FixedEvent::PublishFailed {
+                        packet_id: packet_id?,
+                        failure,
+                    },
+                })
+            }
+            Report::Pending(i) => {
+                let slot = self.pending.get_mut(i)?;
+                let Pending::Lost { unsubscribe, .. } = slot.state else {
+                    return None;
+                };
+                let packet_id = PacketId::new(slot.packet_id)?;
+                *slot = PendingSlot::FREE;
+                Some(match unsubscribe {
+                    true => FixedEvent::UnsubscribeLost { packet_id },
+                    false => FixedEvent::SubscribeLost { packet_id },
+                })
+            }
+            Report::Notice(i) => {
+                let (_, notice) = self.notices.get_mut(i)?.take()?;
+                Some(notice.event())
+            }
+        }
+    }
+}
+
+/// Where a report waits.
+#[derive(Clone, Copy, Debug)]
+enum Report {
+    Out(usize),
+    Pending(usize),
+    Notice(usize),
+}
+
+impl OutSlot {
+    /// The flow ended with the server's `reason`: a success or a refusal, reported next.
+    fn finish(
+        &mut self,
+        id: PacketId,
+        reason: ReasonCode,
+        messages: &mut Arena<'_>,
+        seq: &mut u32,
+    ) {
+        let outcome = match reason.is_error() {
+            true => Outcome::Failed(PublishFailure::Refused(reason)),
+            false => Outcome::Published(reason),
+        };
+        self.end(id, outcome, messages, seq);
+    }
+
+    /// The flow will not complete, for `failure`.
+    fn fail(
+        &mut self,
+        id: PacketId,
+        failure: PublishFailure,
+        messages: &mut Arena<'_>,
+        seq: &mut u32,
+    ) {
+        self.end(id, Outcome::Failed(failure), messages, seq);
+    }
+
+    fn end(&mut self, id: PacketId, outcome: Outcome, messages: &mut Arena<'_>, seq: &mut u32) {
+        messages.free(&mut self.frame);
+        self.packet_id = id.get();
+        self.resend = false;
+        self.state = Out::Done { seq: *seq, outcome };
+        *seq = seq.wrapping_add(1);
+    }
+}
+
+/// The one subscription of [`FixedSession::subscribe`], from its checked filter and options.
+fn one_subscription(filter: &[u8], options: u8) -> Option<Subscription<Borrowed<'_>>> {
+    Some(Subscription {
+        filter: TopicFilter::from_validated(MqttStr::from_validated(filter)),
+        options: SubscriptionOptions::from_byte(options, ProtocolVersion::V5).ok()?,
+    })
+}
+
+/// The one filter of [`FixedSession::unsubscribe`], checked already.
+fn one_filter(filter: &[u8], _: u8) -> Option<MqttStr<&[u8]>> {
+    Some(MqttStr::from_validated(filter))
+}
+
+/// Our PUBLISH `id` of `qos` in `slots`, when it stands at `state`.
+fn out_slot(slots: &mut [OutSlot], id: PacketId, state: Out, qos: QoS) -> Option<&mut OutSlot> {
+    slots
+        .iter_mut()
+        .find(|o| o.packet_id == id.get() && o.state == state && o.qos == qos)
+}

@@ -1,0 +1,144 @@
+//! The records a [`super::FixedSession`] keeps in the caller's storage. Each type has a
+//! `FREE` value to fill the arrays with; what a record holds is the session's business.
+
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use super::arena::Span;
+use crate::client::PublishFailure;
+use crate::qos::QoS;
+use crate::reason::ReasonCode;
+
+/// One of our QoS 1 or 2 PUBLISHes: queued, in flight, or completed and not yet reported.
+/// The encoded PUBLISH waits in the message area until the server has it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutSlot {
+    pub(super) state: Out,
+    pub(super) packet_id: u16,
+    pub(super) qos: QoS,
+    /// Owed to the server again after a reconnect: the PUBLISH with DUP (`Sent`) or the
+    /// PUBREL (`Released`), in `order`.
+    pub(super) resend: bool,
+    /// When `publish` accepted it; queued messages are sent, and resent, in this order.
+    pub(super) order: u32,
+    /// The encoded PUBLISH (DUP clear, no topic alias); empty from PUBREC on.
+    pub(super) frame: Span,
+}
+
+impl OutSlot {
+    /// An unused record.
+    pub const FREE: OutSlot = OutSlot {
+        state: Out::Free,
+        packet_id: 0,
+        qos: QoS::AtLeastOnce,
+        resend: false,
+        order: 0,
+        frame: Span::EMPTY,
+    };
+}
+
+/// Where an [`OutSlot`]'s message stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Out {
+    Free,
+    /// Accepted, not sent yet (no connection, or the in-flight window is full).
+    Queued,
+    /// Sent; PUBACK (QoS 1) or PUBREC (QoS 2) awaited.
+    Sent,
+    /// PUBREL sent; PUBCOMP awaited.
+    Released,
+    /// Over; the application is told at its `seq`, then the record is free.
+    Done {
+        seq: u32,
+        outcome: Outcome,
+    },
+}
+
+/// How one of our PUBLISHes ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Published(ReasonCode),
+    Failed(PublishFailure),
+}
+
+/// A QoS 1 or 2 PUBLISH from the server whose flow is not over: its acknowledgement is owed
+/// (automatic ones go out at once, manual ones in arrival order), or, at QoS 2, PUBREL is
+/// awaited so that a resent copy is not delivered twice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InSlot {
+    pub(super) state: In,
+    pub(super) packet_id: u16,
+    /// Arrival order, for acknowledging in order ([MQTT-4.6.0-2] to [MQTT-4.6.0-4]).
+    pub(super) order: u32,
+}
+
+impl InSlot {
+    /// An unused record.
+    pub const FREE: InSlot = InSlot {
+        state: In::Free,
+        packet_id: 0,
+        order: 0,
+    };
+}
+
+/// Where an [`InSlot`]'s message stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum In {
+    Free,
+    /// Delivered; PUBACK (QoS 1) or PUBREC (QoS 2) owed, `acked` once the application gave
+    /// it. `dup`: the server sent it as a retransmission.
+    Owed {
+        qos2: bool,
+        acked: bool,
+        dup: bool,
+    },
+    /// QoS 2, PUBREC sent: PUBREL awaited.
+    Received,
+}
+
+/// A SUBSCRIBE or UNSUBSCRIBE of ours awaiting its answer, or lost with its connection and
+/// not yet reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PendingSlot {
+    pub(super) state: Pending,
+    pub(super) packet_id: u16,
+    /// How many filters it carried: the answer must have as many codes.
+    pub(super) count: u16,
+}
+
+impl PendingSlot {
+    /// An unused record.
+    pub const FREE: PendingSlot = PendingSlot {
+        state: Pending::Free,
+        packet_id: 0,
+        count: 0,
+    };
+}
+
+/// Where a [`PendingSlot`] stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Pending {
+    Free,
+    Subscribe,
+    Unsubscribe,
+    /// The connection ended first; reported at `seq`.
+    Lost {
+        seq: u32,
+        unsubscribe: bool,
+    },
+}
+
+/// A topic alias the server set on this connection (5.0): its number and topic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AliasSlot {
+    /// 0 when unused.
+    pub(super) alias: u16,
+    pub(super) topic: Span,
+}
+
+impl AliasSlot {
+    /// An unused record.
+    pub const FREE: AliasSlot = AliasSlot {
+        alias: 0,
+        topic: Span::EMPTY,
+    };
+}
