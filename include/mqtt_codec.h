@@ -10,6 +10,8 @@
  * pointer arguments first and returns an mqtt_status; nothing allocates but a decoder made
  * by mqtt_decoder_new() (as its buffer grows) and the client session (mqtt_session_*, hosts
  * only: define MQTT_CODEC_NO_SESSION for a library built without the `session` feature).
+ * The heap-free client session (mqtt_fixed_session_*) works in memory the caller gives;
+ * define MQTT_CODEC_NO_CLIENT for a library built without the client side.
  */
 
 #ifndef MQTT_CODEC_H
@@ -24,20 +26,30 @@
 #if defined(MQTT_CODEC_ALLOC) && !defined(MQTT_CODEC_NO_SESSION) && !defined(MQTT_CODEC_SESSION)
 #define MQTT_CODEC_SESSION
 #endif
+#if !defined(MQTT_CODEC_NO_CLIENT) && !defined(MQTT_CODEC_CLIENT)
+#define MQTT_CODEC_CLIENT
+#endif
 
 /**
  * The size of an [`mqtt_decoder`] in 64-bit words.
  */
 #define MQTT_DECODER_WORDS 24
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * The size of an [`mqtt_fixed_session`] in 64-bit words.
+ */
+#define MQTT_FIXED_SESSION_WORDS 96
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * No event (a cleared struct).
  */
 #define MQTT_SESSION_EVENT_NONE 0
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * CONNACK accepted the connection: `session_present`, `properties` (5.0: the server's
  * limits, assigned client identifier, ...).
@@ -45,7 +57,7 @@
 #define MQTT_SESSION_EVENT_CONNECTED 1
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * CONNACK refused the connection: `reason_code` (3.1.1 return codes as their 5.0
  * equivalents: 1 is 0x84, ...), `server_speaks_v3`. The session is idle again.
@@ -53,7 +65,7 @@
 #define MQTT_SESSION_EVENT_CONNECTION_REFUSED 2
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * A message from the server: `topic`, `payload`, `qos`, `retain`, `dup`, `packet_id` (0 at
  * QoS 0), `ack_id` (with `auto_ack` off, the identifier to pass to `mqtt_session_ack()`;
@@ -62,7 +74,7 @@
 #define MQTT_SESSION_EVENT_MESSAGE 3
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * A QoS 1 or 2 message of ours completed (PUBACK, or PUBCOMP): `packet_id`, `reason_code`
  * (0x00, or 0x10 No matching subscribers).
@@ -70,7 +82,7 @@
 #define MQTT_SESSION_EVENT_PUBLISHED 4
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * A QoS 1 or 2 message of ours will not complete: `packet_id`, and either `session_lost`
  * (the server did not resume the session it was in flight in) or the server's refusal in
@@ -79,7 +91,7 @@
 #define MQTT_SESSION_EVENT_PUBLISH_FAILED 5
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * SUBACK: `packet_id`, `reason_codes` (one per filter: the granted QoS 0 to 2, or a failure
  * of 0x80 or more).
@@ -87,14 +99,14 @@
 #define MQTT_SESSION_EVENT_SUBSCRIBED 6
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * UNSUBACK: `packet_id`, `reason_codes` (5.0, one per filter; empty in 3.x).
  */
 #define MQTT_SESSION_EVENT_UNSUBSCRIBED 7
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * The connection ended before this SUBSCRIBE's SUBACK: `packet_id` (free again),
  * `subscriptions` (what it asked for). Subscribe again to be sure. Comes just before
@@ -103,7 +115,7 @@
 #define MQTT_SESSION_EVENT_SUBSCRIBE_LOST 8
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * The connection ended before this UNSUBSCRIBE's UNSUBACK: `packet_id`. Comes just before
  * `MQTT_SESSION_EVENT_DISCONNECTED`.
@@ -111,7 +123,7 @@
 #define MQTT_SESSION_EVENT_UNSUBSCRIBE_LOST 9
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * The server did not resume the session on reconnect: the subscriptions the application
  * had are gone; `subscriptions` lists them (`count` of them, each filter with the options
@@ -120,14 +132,14 @@
 #define MQTT_SESSION_EVENT_SUBSCRIPTIONS_LOST 10
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * A re-authentication succeeded (5.0; not started through this ABI yet).
  */
 #define MQTT_SESSION_EVENT_REAUTHENTICATED 11
 #endif
 
-#if defined(MQTT_CODEC_SESSION)
+#if defined(MQTT_CODEC_CLIENT)
 /**
  * The connection ended: `has_reason_code` and `reason_code` (sent by the server in a 5.0
  * DISCONNECT, or the one this session sent when the server broke a rule; absent when the
@@ -1186,6 +1198,16 @@ typedef enum mqtt_status {
      */
     MQTT_ERR_SESSION_UNKNOWN_PACKET_ID = 407,
     /**
+     * Heap-free session: the transmit buffer has no room for the packet yet; send what it
+     * holds (`mqtt_fixed_session_transmit()`) and try again.
+     */
+    MQTT_ERR_SESSION_TRANSMIT_FULL = 408,
+    /**
+     * Heap-free session: a part of its storage is full (no free pending record, or no room
+     * in the message area for one more QoS 1 or 2 message).
+     */
+    MQTT_ERR_SESSION_STORAGE_FULL = 409,
+    /**
      * Session: another refusal (a rule added to the core after this header).
      */
     MQTT_ERR_SESSION_OTHER = 439,
@@ -1670,19 +1692,265 @@ typedef struct mqtt_decoder {
     uint64_t _opaque[MQTT_DECODER_WORDS];
 } mqtt_decoder;
 
+#if defined(MQTT_CODEC_CLIENT)
 /**
- * A position in an `mqtt_list`, set up by `mqtt_list_iter_init()`.
+ * A heap-free client session: the MQTT protocol state of one client (packet identifiers,
+ * the QoS 1 and 2 flows both ways and their resending after a reconnect, keep alive, the
+ * server's topic aliases, flow control) in memory the caller gives, with no socket and no
+ * clock of its own.
+ *
+ * Made by `mqtt_fixed_session_init()` over an `mqtt_fixed_storage`; the fields are private
+ * to the library. Zero it before first use (`= {0}`) so that a session used before
+ * `mqtt_fixed_session_init()` is refused; never copy it. Not thread-safe.
+ *
+ * Time is a `uint32_t` millisecond tick that may wrap (what firmware timers give), passed
+ * to every call that needs it, at least once every 2^31 ms.
+ *
+ * The loop of a client:
+ *
+ * ```c
+ * mqtt_fixed_session_connect(&s, tick());
+ * for (;;) {
+ *     const uint8_t *out;
+ *     size_t n, taken;
+ *     mqtt_session_event ev;
+ *     mqtt_fixed_session_transmit(&s, tick(), &out, &n);
+ *     write_all(out, n);
+ *     n = read_some(in, sizeof in); // waits at most until next_timeout
+ *     for (size_t at = 0; at < n; at += taken) {
+ *         mqtt_fixed_session_receive(&s, in + at, n - at, tick(), &taken);
+ *         while (mqtt_fixed_session_poll_event(&s, tick(), &ev) == MQTT_OK) handle(&ev);
+ *         mqtt_fixed_session_transmit(&s, tick(), &out, &n);
+ *         write_all(out, n);
+ *     }
+ *     mqtt_fixed_session_handle_timeout(&s, tick());
+ * }
+ * ```
  */
-typedef struct mqtt_list_iter {
+typedef struct mqtt_fixed_session {
     /**
-     * The rest of the list.
+     * The session's state; not to be read or written by the caller.
      */
-    struct mqtt_list list;
+    uint64_t _opaque[MQTT_FIXED_SESSION_WORDS];
+} mqtt_fixed_session;
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * The settings of a heap-free session, read by `mqtt_fixed_session_init()`. Nothing is
+ * copied: the views (client identifier, user name, password, will) must stay valid and
+ * unchanged as long as the session is used (string literals and static buffers do).
+ * Start from `mqtt_fixed_config_default()`.
+ *
+ * The limits the session advertises in a 5.0 CONNECT come from its storage: Receive
+ * Maximum is the number of incoming records, Maximum Packet Size the receive buffer's
+ * size, Topic Alias Maximum the number of alias records.
+ */
+typedef struct mqtt_fixed_config {
     /**
-     * How many items were returned so far.
+     * The protocol version spoken: `MQTT_V3_1`, `MQTT_V3_1_1` or `MQTT_V5`.
      */
-    size_t index;
-} mqtt_list_iter;
+    uint8_t version;
+    /**
+     * The client identifier (UTF-8); empty asks the server to assign one (3.1.1 with a
+     * clean session, and 5.0); an assigned one of up to 64 bytes is kept for reconnects.
+     */
+    struct mqtt_bytes client_id;
+    /**
+     * Keep alive in seconds; 0 turns it off.
+     */
+    uint16_t keep_alive;
+    /**
+     * Start with a new session on the first CONNECT (a reconnect resumes the session when
+     * the server may hold one).
+     */
+    bool clean_start;
+    /**
+     * 5.0 Session Expiry Interval in seconds (0: the session ends with the connection).
+     */
+    uint32_t session_expiry_interval;
+    /**
+     * How many of our QoS 1 and 2 messages may be in flight (in 5.0 the server's Receive
+     * Maximum, if lower, wins); the outgoing records beyond it hold the queue.
+     */
+    uint16_t max_inflight;
+    /**
+     * Acknowledge received QoS 1 and 2 messages as they are delivered; false: call
+     * `mqtt_fixed_session_ack()` with the event's `ack_id`.
+     */
+    bool auto_ack;
+    /**
+     * 5.0 Request Problem Information.
+     */
+    bool request_problem_information;
+    /**
+     * The user name (UTF-8), or absent (NULL `ptr`).
+     */
+    struct mqtt_bytes username;
+    /**
+     * The password, or absent (NULL `ptr`).
+     */
+    struct mqtt_bytes password;
+    /**
+     * A will is given in the `will_*` fields.
+     */
+    bool has_will;
+    /**
+     * The will's topic (UTF-8).
+     */
+    struct mqtt_bytes will_topic;
+    /**
+     * The will's payload.
+     */
+    struct mqtt_bytes will_payload;
+    /**
+     * The will's QoS, 0 to 2.
+     */
+    uint8_t will_qos;
+    /**
+     * The will is published retained.
+     */
+    bool will_retain;
+} mqtt_fixed_config;
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * A record of one of our QoS 1 or 2 messages (in flight or queued). Opaque: give the
+ * session an array of them, as many as messages may wait at once.
+ */
+typedef struct mqtt_out_slot {
+    /**
+     * The record; not to be read or written by the caller.
+     */
+    uint32_t _opaque[6];
+} mqtt_out_slot;
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * A record of a QoS 1 or 2 message from the server whose flow is not over. Opaque: give
+ * the session an array of them, as many as the server may send unacknowledged (the 5.0
+ * Receive Maximum advertised).
+ */
+typedef struct mqtt_in_slot {
+    /**
+     * The record; not to be read or written by the caller.
+     */
+    uint32_t _opaque[3];
+} mqtt_in_slot;
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * A record of a SUBSCRIBE or UNSUBSCRIBE awaiting its answer. Opaque: give the session an
+ * array of them, as many as may be outstanding at once.
+ */
+typedef struct mqtt_pending_slot {
+    /**
+     * The record; not to be read or written by the caller.
+     */
+    uint32_t _opaque[3];
+} mqtt_pending_slot;
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * A record of a topic alias the server set (5.0). Opaque: give the session an array of
+ * them, as many as the Topic Alias Maximum it advertises (none: no aliases).
+ */
+typedef struct mqtt_alias_slot {
+    /**
+     * The record; not to be read or written by the caller.
+     */
+    uint32_t _opaque[3];
+} mqtt_alias_slot;
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * The memory of a heap-free session, all of it the caller's, used by the session from
+ * `mqtt_fixed_session_init()` on and never touched by the caller meanwhile.
+ *
+ * ```c
+ * static mqtt_out_slot out[8];
+ * static mqtt_in_slot in[8];
+ * static mqtt_pending_slot pending[4];
+ * static uint8_t messages[2048], rx[1024], tx[1024];
+ * mqtt_fixed_storage st = {
+ *     .outgoing = out, .outgoing_count = 8, .messages = messages, .messages_len = sizeof messages,
+ *     .incoming = in, .incoming_count = 8, .pending = pending, .pending_count = 4,
+ *     .rx = rx, .rx_len = sizeof rx, .tx = tx, .tx_len = sizeof tx,
+ * };
+ * ```
+ */
+typedef struct mqtt_fixed_storage {
+    /**
+     * Records of our QoS 1 and 2 messages, in flight and queued.
+     */
+    struct mqtt_out_slot *outgoing;
+    /**
+     * How many.
+     */
+    size_t outgoing_count;
+    /**
+     * Those messages, encoded, until the server has them (their total size).
+     */
+    uint8_t *messages;
+    /**
+     * Its size in bytes.
+     */
+    size_t messages_len;
+    /**
+     * Records of the server's QoS 1 and 2 messages whose flow is not over.
+     */
+    struct mqtt_in_slot *incoming;
+    /**
+     * How many (the 5.0 Receive Maximum advertised; at least 1 to receive QoS 2).
+     */
+    size_t incoming_count;
+    /**
+     * Records of SUBSCRIBEs and UNSUBSCRIBEs awaiting their answer.
+     */
+    struct mqtt_pending_slot *pending;
+    /**
+     * How many.
+     */
+    size_t pending_count;
+    /**
+     * Records of the server's topic aliases (5.0; NULL with 0: none).
+     */
+    struct mqtt_alias_slot *aliases;
+    /**
+     * How many (the Topic Alias Maximum advertised).
+     */
+    size_t aliases_count;
+    /**
+     * The topics of those aliases (their total length).
+     */
+    uint8_t *alias_topics;
+    /**
+     * Its size in bytes.
+     */
+    size_t alias_topics_len;
+    /**
+     * The receive buffer: the largest packet accepted (5.0 Maximum Packet Size).
+     */
+    uint8_t *rx;
+    /**
+     * Its size in bytes.
+     */
+    size_t rx_len;
+    /**
+     * The transmit buffer: at least the largest packet sent.
+     */
+    uint8_t *tx;
+    /**
+     * Its size in bytes.
+     */
+    size_t tx_len;
+} mqtt_fixed_storage;
+#endif
 
 /**
  * One subscription of a SUBSCRIBE: a topic filter and its options.
@@ -1709,6 +1977,109 @@ typedef struct mqtt_subscription {
      */
     uint8_t retain_handling;
 } mqtt_subscription;
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * An event of the session, from `mqtt_session_poll_event()`. `kind` (one of
+ * `MQTT_SESSION_EVENT_*`) says which fields are used; the others are zero.
+ *
+ * The views (`topic`, `payload`, the strings in `properties`) and the lists
+ * (`reason_codes`, `subscriptions`, the lists in `properties`) point into the session:
+ * valid until the next `mqtt_session_poll_event()` or `mqtt_session_free()`, whatever else
+ * is called meanwhile. Copy what you keep longer.
+ */
+typedef struct mqtt_session_event {
+    /**
+     * One of `MQTT_SESSION_EVENT_*`.
+     */
+    uint8_t kind;
+    /**
+     * CONNECTED: the server resumed a stored session.
+     */
+    bool session_present;
+    /**
+     * CONNECTION_REFUSED: the server answered a 5.0 CONNECT in MQTT 3.1.1: it does not
+     * speak 5.0; make a 3.1.1 session and retry.
+     */
+    bool server_speaks_v3;
+    /**
+     * CONNECTION_REFUSED, PUBLISHED, PUBLISH_FAILED (unless `session_lost`), DISCONNECTED
+     * (if `has_reason_code`): the reason code (an MQTT 5.0 value).
+     */
+    uint8_t reason_code;
+    /**
+     * DISCONNECTED: `reason_code` holds a reason (false: the connection was lost).
+     */
+    bool has_reason_code;
+    /**
+     * DISCONNECTED: the server sent DISCONNECT.
+     */
+    bool by_server;
+    /**
+     * PUBLISH_FAILED: the server did not resume the session the message was in flight in.
+     */
+    bool session_lost;
+    /**
+     * MESSAGE: the QoS, 0 to 2.
+     */
+    uint8_t qos;
+    /**
+     * MESSAGE: the RETAIN flag.
+     */
+    bool retain;
+    /**
+     * MESSAGE: the DUP flag (the server sent it before).
+     */
+    bool dup;
+    /**
+     * The packet identifier: MESSAGE (0 at QoS 0), PUBLISHED, PUBLISH_FAILED, SUBSCRIBED,
+     * UNSUBSCRIBED, SUBSCRIBE_LOST, UNSUBSCRIBE_LOST.
+     */
+    uint16_t packet_id;
+    /**
+     * MESSAGE with `auto_ack` off, QoS 1 or 2: the identifier to pass to
+     * `mqtt_session_ack()`; 0 otherwise.
+     */
+    uint16_t ack_id;
+    /**
+     * MESSAGE: the topic name (a topic alias already resolved).
+     */
+    struct mqtt_bytes topic;
+    /**
+     * MESSAGE: the payload.
+     */
+    struct mqtt_bytes payload;
+    /**
+     * SUBSCRIBED, UNSUBSCRIBED: the reason codes, a list of `uint8_t` (`items` is an array
+     * of `count` of them; or read them with `mqtt_list_next_reason_code()`).
+     */
+    struct mqtt_list reason_codes;
+    /**
+     * SUBSCRIBE_LOST (what it asked for), SUBSCRIPTIONS_LOST (each filter with the options
+     * it was granted): a list of `mqtt_subscription` (`items` is an array of `count`; or
+     * read them with `mqtt_list_next_subscription()`).
+     */
+    struct mqtt_list subscriptions;
+    /**
+     * CONNECTED: the CONNACK's properties; MESSAGE: the PUBLISH's (5.0; empty otherwise).
+     */
+    struct mqtt_properties properties;
+} mqtt_session_event;
+#endif
+
+/**
+ * A position in an `mqtt_list`, set up by `mqtt_list_iter_init()`.
+ */
+typedef struct mqtt_list_iter {
+    /**
+     * The rest of the list.
+     */
+    struct mqtt_list list;
+    /**
+     * How many items were returned so far.
+     */
+    size_t index;
+} mqtt_list_iter;
 
 /**
  * One User Property: a name and a value, both UTF-8 strings.
@@ -1827,95 +2198,6 @@ typedef struct mqtt_session_config {
      */
     struct mqtt_will will;
 } mqtt_session_config;
-#endif
-
-#if defined(MQTT_CODEC_SESSION)
-/**
- * An event of the session, from `mqtt_session_poll_event()`. `kind` (one of
- * `MQTT_SESSION_EVENT_*`) says which fields are used; the others are zero.
- *
- * The views (`topic`, `payload`, the strings in `properties`) and the lists
- * (`reason_codes`, `subscriptions`, the lists in `properties`) point into the session:
- * valid until the next `mqtt_session_poll_event()` or `mqtt_session_free()`, whatever else
- * is called meanwhile. Copy what you keep longer.
- */
-typedef struct mqtt_session_event {
-    /**
-     * One of `MQTT_SESSION_EVENT_*`.
-     */
-    uint8_t kind;
-    /**
-     * CONNECTED: the server resumed a stored session.
-     */
-    bool session_present;
-    /**
-     * CONNECTION_REFUSED: the server answered a 5.0 CONNECT in MQTT 3.1.1: it does not
-     * speak 5.0; make a 3.1.1 session and retry.
-     */
-    bool server_speaks_v3;
-    /**
-     * CONNECTION_REFUSED, PUBLISHED, PUBLISH_FAILED (unless `session_lost`), DISCONNECTED
-     * (if `has_reason_code`): the reason code (an MQTT 5.0 value).
-     */
-    uint8_t reason_code;
-    /**
-     * DISCONNECTED: `reason_code` holds a reason (false: the connection was lost).
-     */
-    bool has_reason_code;
-    /**
-     * DISCONNECTED: the server sent DISCONNECT.
-     */
-    bool by_server;
-    /**
-     * PUBLISH_FAILED: the server did not resume the session the message was in flight in.
-     */
-    bool session_lost;
-    /**
-     * MESSAGE: the QoS, 0 to 2.
-     */
-    uint8_t qos;
-    /**
-     * MESSAGE: the RETAIN flag.
-     */
-    bool retain;
-    /**
-     * MESSAGE: the DUP flag (the server sent it before).
-     */
-    bool dup;
-    /**
-     * The packet identifier: MESSAGE (0 at QoS 0), PUBLISHED, PUBLISH_FAILED, SUBSCRIBED,
-     * UNSUBSCRIBED, SUBSCRIBE_LOST, UNSUBSCRIBE_LOST.
-     */
-    uint16_t packet_id;
-    /**
-     * MESSAGE with `auto_ack` off, QoS 1 or 2: the identifier to pass to
-     * `mqtt_session_ack()`; 0 otherwise.
-     */
-    uint16_t ack_id;
-    /**
-     * MESSAGE: the topic name (a topic alias already resolved).
-     */
-    struct mqtt_bytes topic;
-    /**
-     * MESSAGE: the payload.
-     */
-    struct mqtt_bytes payload;
-    /**
-     * SUBSCRIBED, UNSUBSCRIBED: the reason codes, a list of `uint8_t` (`items` is an array
-     * of `count` of them; or read them with `mqtt_list_next_reason_code()`).
-     */
-    struct mqtt_list reason_codes;
-    /**
-     * SUBSCRIBE_LOST (what it asked for), SUBSCRIPTIONS_LOST (each filter with the options
-     * it was granted): a list of `mqtt_subscription` (`items` is an array of `count`; or
-     * read them with `mqtt_list_next_subscription()`).
-     */
-    struct mqtt_list subscriptions;
-    /**
-     * CONNECTED: the CONNACK's properties; MESSAGE: the PUBLISH's (5.0; empty otherwise).
-     */
-    struct mqtt_properties properties;
-} mqtt_session_event;
 #endif
 
 /**
@@ -2611,6 +2893,311 @@ enum mqtt_status mqtt_encode(const struct mqtt_packet *packet,
                              uint8_t *buf,
                              size_t buf_len,
                              size_t *written);
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Makes a session at `*s` with the settings `*cfg` over the memory `*storage`, not
+ * connected yet. Nothing is copied: `cfg`'s views and `storage`'s memory must stay valid,
+ * and `storage`'s untouched by the caller, as long as the session is used (statics do).
+ * `MQTT_ERR_INVALID_ARGUMENT` for an unknown version or QoS, `MQTT_ERR_INVALID_STRING` for
+ * a client identifier, user name or will topic that is not UTF-8; `*s` is left as it was
+ * on an error. A session needs no freeing: stop using it (and its storage) when done.
+ *
+ * ```c
+ * static mqtt_fixed_session s;
+ * mqtt_fixed_config cfg = mqtt_fixed_config_default();
+ * cfg.client_id.ptr = (const uint8_t *)"sensor-1";
+ * cfg.client_id.len = 8;
+ * if (mqtt_fixed_session_init(&s, &cfg, &st) != MQTT_OK) halt();
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or writable for an `mqtt_fixed_session`; `cfg` and `storage` NULL or
+ * readable, with the validity above.
+ */
+enum mqtt_status mqtt_fixed_session_init(struct mqtt_fixed_session *s,
+                                         const struct mqtt_fixed_config *cfg,
+                                         const struct mqtt_fixed_storage *storage);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Starts a connection: CONNECT goes to the transmit buffer (take it with
+ * `mqtt_fixed_session_transmit()` once the socket is open). The first one starts as the
+ * configuration says; a reconnect resumes the session when the server may hold one.
+ * `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting;
+ * `MQTT_ERR_SESSION_TRANSMIT_FULL` when the transmit buffer cannot take the CONNECT.
+ *
+ * # Safety
+ * `s` must be NULL or a session (see `mqtt_fixed_session_init()`).
+ */
+enum mqtt_status mqtt_fixed_session_connect(struct mqtt_fixed_session *s, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Publishes `payload` to `topic` at `qos` (0 to 2), retained or not. QoS 0 needs a
+ * connection and goes to the transmit buffer at once (identifier 0); QoS 1 and 2 are
+ * encoded into the message area, get their identifier in `*packet_id` (NULL if not
+ * wanted), and are sent when the connection and the in-flight window allow; their end is
+ * reported as `MQTT_SESSION_EVENT_PUBLISHED` or `MQTT_SESSION_EVENT_PUBLISH_FAILED`. The
+ * topic and payload are copied. `MQTT_ERR_SESSION_QUEUE_FULL` when every outgoing record
+ * is taken, `MQTT_ERR_SESSION_STORAGE_FULL` when the message area has no room.
+ *
+ * ```c
+ * uint16_t id;
+ * mqtt_fixed_session_publish(&s, (const uint8_t *)"PV/sunshine", 11,
+ *                            (const uint8_t *)"42", 2, 1, false, tick(), &id);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a session; `topic` readable for `topic_len` bytes; `payload` NULL
+ * (with `payload_len` 0) or readable for `payload_len` bytes; `packet_id` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_publish(struct mqtt_fixed_session *s,
+                                            const uint8_t *topic,
+                                            size_t topic_len,
+                                            const uint8_t *payload,
+                                            size_t payload_len,
+                                            uint8_t qos,
+                                            bool retain,
+                                            uint32_t now,
+                                            uint16_t *packet_id);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Publishes a PUBLISH the caller filled (`mqtt_packet_init(&p, MQTT_PACKET_PUBLISH)`), for
+ * 5.0 properties: as `mqtt_fixed_session_publish()` with the packet's `topic`, `payload`,
+ * `qos`, `retain` and `properties`; its `packet_id` and `dup` are the session's to set, and
+ * a Topic Alias is refused. Everything is copied.
+ *
+ * # Safety
+ * `s` must be NULL or a session; `packet` NULL or readable, with every view and list in
+ * it valid for the call; `packet_id` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_publish_packet(struct mqtt_fixed_session *s,
+                                                   const struct mqtt_packet *packet,
+                                                   uint32_t now,
+                                                   uint16_t *packet_id);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Subscribes to the `count` filters in `subs` (filter, QoS and 5.0 options each); the
+ * SUBSCRIBE's identifier goes to `*packet_id` (NULL if not wanted), which
+ * `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter. Needs a
+ * connection, a free pending record and room in the transmit buffer.
+ *
+ * ```c
+ * mqtt_subscription sub = {{(const uint8_t *)"PV/#", 4}, 1, false, false, 0};
+ * mqtt_fixed_session_subscribe(&s, &sub, 1, tick(), NULL);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a session; `subs` NULL or readable for `count` elements with valid
+ * views; `packet_id` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_subscribe(struct mqtt_fixed_session *s,
+                                              const struct mqtt_subscription *subs,
+                                              size_t count,
+                                              uint32_t now,
+                                              uint16_t *packet_id);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Unsubscribes from the `count` topic filters in `filters`; the UNSUBSCRIBE's identifier
+ * goes to `*packet_id` (NULL if not wanted), which `MQTT_SESSION_EVENT_UNSUBSCRIBED`
+ * carries. Needs a connection, a free pending record and room in the transmit buffer.
+ *
+ * # Safety
+ * `s` must be NULL or a session; `filters` NULL or readable for `count` elements with
+ * valid views; `packet_id` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_unsubscribe(struct mqtt_fixed_session *s,
+                                                const struct mqtt_bytes *filters,
+                                                size_t count,
+                                                uint32_t now,
+                                                uint16_t *packet_id);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Subscribes to one filter at `qos` (no 5.0 option): the short form of
+ * `mqtt_fixed_session_subscribe()`.
+ *
+ * # Safety
+ * `s` must be NULL or a session; `filter` readable for `filter_len` bytes; `packet_id`
+ * NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_subscribe_one(struct mqtt_fixed_session *s,
+                                                  const uint8_t *filter,
+                                                  size_t filter_len,
+                                                  uint8_t qos,
+                                                  uint32_t now,
+                                                  uint16_t *packet_id);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Acknowledges a received QoS 1 or 2 message by the `ack_id` of its event (with
+ * `auto_ack` off); the acknowledgements go out in the order the messages came.
+ * `MQTT_ERR_SESSION_UNKNOWN_PACKET_ID` when no message waits for this one.
+ *
+ * # Safety
+ * `s` must be NULL or a session.
+ */
+enum mqtt_status mqtt_fixed_session_ack(struct mqtt_fixed_session *s,
+                                        uint16_t packet_id,
+                                        uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Ends the connection normally: DISCONNECT goes to the transmit buffer (no will is
+ * published); write it, then close the socket. `MQTT_SESSION_EVENT_DISCONNECTED` follows.
+ * What is in flight is kept for the next `mqtt_fixed_session_connect()`.
+ *
+ * # Safety
+ * `s` must be NULL or a session.
+ */
+enum mqtt_status mqtt_fixed_session_disconnect(struct mqtt_fixed_session *s, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * The connection was lost (the socket closed or failed): bytes not yet taken are dropped,
+ * and `MQTT_SESSION_EVENT_DISCONNECTED` follows if it was open. What is in flight stays,
+ * to be resent after the next `mqtt_fixed_session_connect()` if the server resumes the
+ * session.
+ *
+ * # Safety
+ * `s` must be NULL or a session.
+ */
+enum mqtt_status mqtt_fixed_session_connection_lost(struct mqtt_fixed_session *s, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Bytes arrived from the server, in any chunks: as many as the receive buffer takes are
+ * copied into it, and `*taken` says how many. Their packets are read by
+ * `mqtt_fixed_session_poll_event()`; pass the rest again after polling. Between
+ * connections what arrives is dropped (all of it is taken).
+ *
+ * # Safety
+ * `s` must be NULL or a session; `data` NULL (with `len` 0) or readable for `len` bytes;
+ * `taken` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_receive(struct mqtt_fixed_session *s,
+                                            const uint8_t *data,
+                                            size_t len,
+                                            uint32_t now,
+                                            size_t *taken);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * The next event: `MQTT_OK` with it in `*out`, or `MQTT_END` when none can be told now (no
+ * complete packet buffered, or the transmit buffer has no room for an answer: transmit
+ * first). Reads the received packets one at a time and answers them (acknowledgements, ...)
+ * into the transmit buffer. The event's views point into the session's buffers: valid
+ * until the next call on the session. A server that breaks a rule is answered (5.0:
+ * DISCONNECT with the reason code) and `MQTT_SESSION_EVENT_DISCONNECTED` says so.
+ *
+ * ```c
+ * mqtt_session_event ev;
+ * while (mqtt_fixed_session_poll_event(&s, tick(), &ev) == MQTT_OK)
+ *     if (ev.kind == MQTT_SESSION_EVENT_MESSAGE) show(ev.topic, ev.payload);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a session; `out` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_poll_event(struct mqtt_fixed_session *s,
+                                               uint32_t now,
+                                               struct mqtt_session_event *out);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * The bytes to write to the connection now, all of them, in order: `*data` points into
+ * the session's transmit buffer (valid until the next call on the session) and `*len`
+ * says how many (0: nothing). Taking them empties the buffer; queued messages and
+ * acknowledgements are added as its room allows, so call it after every other call.
+ *
+ * # Safety
+ * `s` must be NULL or a session; `data` and `len` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_transmit(struct mqtt_fixed_session *s,
+                                             uint32_t now,
+                                             const uint8_t **data,
+                                             size_t *len);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Time has passed: PINGREQ when nothing went out for the keep alive; the connection is
+ * reported lost when no PINGRESP came within another keep alive, or no CONNACK in time.
+ *
+ * # Safety
+ * `s` must be NULL or a session.
+ */
+enum mqtt_status mqtt_fixed_session_handle_timeout(struct mqtt_fixed_session *s, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * When `mqtt_fixed_session_handle_timeout()` must be called next: `MQTT_OK` with the tick
+ * of the deadline in `*deadline` and the milliseconds from `now` to it in `*wait_ms` (0
+ * when it has passed), or `MQTT_END` when there is none; either out pointer may be NULL.
+ *
+ * # Safety
+ * `s` must be NULL or a session; `deadline` and `wait_ms` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_next_timeout(struct mqtt_fixed_session *s,
+                                                 uint32_t now,
+                                                 uint32_t *deadline,
+                                                 uint32_t *wait_ms);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * Whether CONNACK accepted the connection and it has not ended; false for NULL or a
+ * session never initialised.
+ *
+ * # Safety
+ * `s` must be NULL or a session.
+ */
+bool mqtt_fixed_session_is_connected(struct mqtt_fixed_session *s);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * How many of our QoS 1 and 2 messages are in flight (`*in_flight`) and queued behind
+ * the window (`*queued`); either pointer may be NULL.
+ *
+ * # Safety
+ * `s` must be NULL or a session; `in_flight` and `queued` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_pending(struct mqtt_fixed_session *s,
+                                            size_t *in_flight,
+                                            size_t *queued);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * The default settings: MQTT 3.1.1, no client identifier, keep alive 60 s, clean start, a
+ * window of 16, automatic acknowledgement, no user name, password or will.
+ *
+ * ```c
+ * mqtt_fixed_config cfg = mqtt_fixed_config_default();
+ * cfg.client_id.ptr = (const uint8_t *)"sensor-1";
+ * cfg.client_id.len = 8;
+ * ```
+ */
+struct mqtt_fixed_config mqtt_fixed_config_default(void);
+#endif
 
 /**
  * Sets `it` to the start of `list`.

@@ -22,13 +22,21 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[cfg(feature = "client")]
+mod c_args;
+#[cfg(feature = "client")]
+mod clock;
 mod convert;
 mod decode;
 mod decoder;
 mod encode;
+#[cfg(feature = "client")]
+mod fixed_session;
 mod list;
 #[cfg(feature = "session")]
 mod session;
+#[cfg(feature = "client")]
+mod session_event;
 mod sn;
 mod sn2;
 mod status;
@@ -39,9 +47,13 @@ mod version;
 pub use decode::*;
 pub use decoder::*;
 pub use encode::*;
+#[cfg(feature = "client")]
+pub use fixed_session::*;
 pub use list::*;
 #[cfg(feature = "session")]
 pub use session::*;
+#[cfg(feature = "client")]
+pub use session_event::*;
 pub use sn::*;
 pub use sn2::*;
 pub use status::mqtt_status;

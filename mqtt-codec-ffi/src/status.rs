@@ -292,6 +292,12 @@ pub enum mqtt_status {
     MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED = 406,
     /// Session: no received message waits for an acknowledgement with this identifier.
     MQTT_ERR_SESSION_UNKNOWN_PACKET_ID = 407,
+    /// Heap-free session: the transmit buffer has no room for the packet yet; send what it
+    /// holds (`mqtt_fixed_session_transmit()`) and try again.
+    MQTT_ERR_SESSION_TRANSMIT_FULL = 408,
+    /// Heap-free session: a part of its storage is full (no free pending record, or no room
+    /// in the message area for one more QoS 1 or 2 message).
+    MQTT_ERR_SESSION_STORAGE_FULL = 409,
     /// Session: another refusal (a rule added to the core after this header).
     MQTT_ERR_SESSION_OTHER = 439,
     /// Snapshot: not a session snapshot (no `MQCS` magic).
@@ -435,6 +441,8 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_ERR_SESSION_QOS_NOT_SUPPORTED,
     MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED,
     MQTT_ERR_SESSION_UNKNOWN_PACKET_ID,
+    MQTT_ERR_SESSION_TRANSMIT_FULL,
+    MQTT_ERR_SESSION_STORAGE_FULL,
     MQTT_ERR_SESSION_OTHER,
     MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT,
     MQTT_ERR_SNAPSHOT_FORMAT,
@@ -627,6 +635,8 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         | MQTT_ERR_SESSION_QOS_NOT_SUPPORTED
         | MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED
         | MQTT_ERR_SESSION_UNKNOWN_PACKET_ID
+        | MQTT_ERR_SESSION_TRANSMIT_FULL
+        | MQTT_ERR_SESSION_STORAGE_FULL
         | MQTT_ERR_SESSION_OTHER
         | MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT
         | MQTT_ERR_SNAPSHOT_FORMAT
@@ -636,9 +646,9 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
     }
 }
 
-/// The text of a client session or snapshot status; a build without the session (firmware)
-/// never returns one, and keeps one short text for them all rather than their table.
-#[cfg(feature = "session")]
+/// The text of a client session or snapshot status; a build without the client side never
+/// returns one, and keeps one short text for them all rather than their table.
+#[cfg(feature = "client")]
 fn session_text(status: mqtt_status) -> &'static [u8] {
     match status {
         MQTT_ERR_SESSION_NOT_CONNECTED => b"session: not connected\0",
@@ -659,6 +669,10 @@ fn session_text(status: mqtt_status) -> &'static [u8] {
         MQTT_ERR_SESSION_UNKNOWN_PACKET_ID => {
             b"session: no received message waits for this acknowledgement\0"
         }
+        MQTT_ERR_SESSION_TRANSMIT_FULL => {
+            b"session: the transmit buffer is full; send what it holds first\0"
+        }
+        MQTT_ERR_SESSION_STORAGE_FULL => b"session: its storage is full\0",
         MQTT_ERR_SESSION_OTHER => b"session: command refused\0",
         MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT => b"not a session snapshot\0",
         MQTT_ERR_SNAPSHOT_FORMAT => b"snapshot of a format version this library does not read\0",
@@ -671,8 +685,8 @@ fn session_text(status: mqtt_status) -> &'static [u8] {
     }
 }
 
-/// As above, in a build without the session.
-#[cfg(not(feature = "session"))]
+/// As above, in a build without the client side.
+#[cfg(not(feature = "client"))]
 fn session_text(_: mqtt_status) -> &'static [u8] {
     b"client session error (no session in this build)\0"
 }
@@ -837,8 +851,8 @@ pub(crate) fn of_encode(e: &EncodeError) -> mqtt_status {
     }
 }
 
-/// The status of a command the client session refused.
-#[cfg(feature = "session")]
+/// The status of a command a client session refused.
+#[cfg(feature = "client")]
 pub(crate) fn of_session(e: &codec::client::SessionError) -> mqtt_status {
     use codec::client::SessionError as E;
     match e {
@@ -849,6 +863,9 @@ pub(crate) fn of_session(e: &codec::client::SessionError) -> mqtt_status {
         E::QosNotSupported(_) => MQTT_ERR_SESSION_QOS_NOT_SUPPORTED,
         E::RetainNotSupported => MQTT_ERR_SESSION_RETAIN_NOT_SUPPORTED,
         E::UnknownPacketId(_) => MQTT_ERR_SESSION_UNKNOWN_PACKET_ID,
+        E::TransmitFull { .. } => MQTT_ERR_SESSION_TRANSMIT_FULL,
+        E::StorageFull(_) => MQTT_ERR_SESSION_STORAGE_FULL,
+        E::Topic(e) => of_topic(e),
         E::Encode(e) => of_encode(e),
         _ => MQTT_ERR_SESSION_OTHER,
     }
@@ -917,6 +934,11 @@ mod tests {
             E::QosNotSupported(2),
             E::RetainNotSupported,
             E::UnknownPacketId(1),
+            E::TransmitFull {
+                needed: 2,
+                available: 1,
+            },
+            E::StorageFull("the message storage"),
             E::Encode(EncodeError::EmptyTopic),
         ];
         let snapshot = [

@@ -9,21 +9,21 @@
 //! (`mqtt_session_next_timeout`) come out. Time is a `uint32_t` millisecond tick that may
 //! wrap ([`clock`]).
 
-mod clock;
 mod config;
 mod event;
 mod outbox;
 
 pub use config::*;
-pub use event::*;
 
+use crate::c_args::{bytes, put};
+use crate::clock::Clock;
 use crate::convert::{build_packet, Scratch};
+use crate::session_event::mqtt_session_event;
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
 use crate::{guard, guard_or};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use clock::Clock;
 use codec::client::{Session, SessionError};
 use codec::{Packet, PacketId, ProtocolVersion};
 use core::ptr;
@@ -131,36 +131,6 @@ fn with(
         Ok(h) => f(h).unwrap_or_else(|e| e),
         Err(e) => e,
     })
-}
-
-/// The `len` bytes at `ptr` (NULL only with `len == 0`, read as empty).
-///
-/// # Safety
-/// A non-NULL `ptr` must point to `len` readable bytes that outlive `'a`.
-unsafe fn bytes<'a>(ptr: *const u8, len: usize) -> Result<&'a [u8], mqtt_status> {
-    if len > isize::MAX as usize {
-        return Err(MQTT_ERR_INVALID_ARGUMENT);
-    }
-    if ptr.is_null() {
-        return if len == 0 {
-            Ok(&[])
-        } else {
-            Err(MQTT_ERR_NULL_POINTER)
-        };
-    }
-    // SAFETY: non-NULL, and `len` readable bytes living for 'a by the caller's contract.
-    Ok(unsafe { slice::from_raw_parts(ptr, len) })
-}
-
-/// Writes `v` to an optional out parameter.
-///
-/// # Safety
-/// `out` must be NULL or writable.
-unsafe fn put<T>(out: *mut T, v: T) {
-    if !out.is_null() {
-        // SAFETY: non-NULL and writable by the caller's contract.
-        unsafe { out.write(v) };
-    }
 }
 
 fn boxed(session: Session) -> *mut mqtt_session {

@@ -2,7 +2,8 @@
  * C tests of libmqtt_codec: encode and decode of every packet type and version, malformed
  * input (every decode error kind), null and short-buffer arguments, chunked streaming input,
  * encode errors, the topic helpers, MQTT-SN 1.2 (test_sn.inc.c), MQTT-SN 2.0
- * (test_sn2.inc.c) and the client session (test_session.inc.c, when the header declares it).
+ * (test_sn2.inc.c), the heap-free client session (test_fixed_session.inc.c, also on firmware)
+ * and the heap client session (test_session.inc.c), when the header declares them.
  * Prints "N passed, M failed"; exits 1 on a failure.
  */
 #include "mqtt_codec.h"
@@ -966,6 +967,9 @@ static void test_version(void) {
 
 #include "test_sn.inc.c"
 #include "test_sn2.inc.c"
+#ifdef MQTT_CODEC_CLIENT
+#include "test_fixed_session.inc.c"
+#endif
 #ifdef MQTT_CODEC_SESSION
 #include "test_session.inc.c"
 #endif
@@ -990,6 +994,9 @@ int main(void) {
     test_fixed_decoder();
     test_sn();
     test_sn2();
+#ifdef MQTT_CODEC_CLIENT
+    test_fixed_session();
+#endif
 #ifdef MQTT_CODEC_SESSION
     test_session();
 #endif

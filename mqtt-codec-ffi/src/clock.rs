@@ -12,7 +12,7 @@ use codec::client::Millis;
 
 /// The 64-bit clock of one session.
 #[derive(Clone, Copy, Debug, Default)]
-pub(super) struct Clock {
+pub(crate) struct Clock {
     /// The last tick taken, or `None` before the first.
     last: Option<u32>,
     /// The clock's reading at `last`. It starts at the first tick, so that its low 32 bits
@@ -22,7 +22,7 @@ pub(super) struct Clock {
 
 impl Clock {
     /// Takes the caller's `tick` and returns the clock's reading.
-    pub(super) fn advance(&mut self, tick: u32) -> Millis {
+    pub(crate) fn advance(&mut self, tick: u32) -> Millis {
         match self.last {
             None => self.now = Millis::from(tick),
             Some(last) => {
@@ -41,7 +41,7 @@ impl Clock {
 
     /// The tick at which the clock reads `at` (its low 32 bits, since the clock started at
     /// a tick and moves with them).
-    pub(super) fn tick_of(at: Millis) -> u32 {
+    pub(crate) fn tick_of(at: Millis) -> u32 {
         at as u32
     }
 }
