@@ -2,7 +2,7 @@
 # Tests the C ABI (mqtt-codec-ffi) from C: builds the library, checks the header as C99 and
 # C++, runs the C tests (the codec, MQTT-SN, and the client session against a scripted
 # server) under AddressSanitizer + UndefinedBehaviorSanitizer, under valgrind, and linked
-# dynamically, then runs examples/pubsub.c (a client on the session, built with the same
+# dynamically, then runs examples/pubsub.c (a client on the heap-free session, built with the same
 # sanitizers) against a local mosquitto and the reference broker in MQTT 3.1.1 and 5.0.
 # Installs what it needs (Debian, as root). Ends with "N passed, M failed".
 set -euo pipefail

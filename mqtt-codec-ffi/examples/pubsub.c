@@ -1,8 +1,9 @@
 /*
- * pubsub: a small MQTT client over POSIX sockets on the client session of libmqtt_codec
- * (mqtt_session_*). The session keeps the protocol: packet identifiers, the QoS 1 and QoS 2
- * handshakes both ways, keep alive. This file moves bytes between it and the socket, gives
- * it the time, and reacts to its events.
+ * pubsub: a small MQTT client over POSIX sockets on the heap-free client session of
+ * libmqtt_codec (mqtt_fixed_session_*), as firmware would use it: every byte it needs is a
+ * static array given at initialisation, nothing is allocated. The session keeps the
+ * protocol: packet identifiers, the QoS 1 and QoS 2 handshakes both ways, keep alive. This
+ * file moves bytes between it and the socket, gives it the time, and reacts to its events.
  *
  * Connects, subscribes to PV/# at QoS 2, publishes PV/sunshine at QoS 0, 1 and 2 (to
  * itself, through the broker), prints the events, and the QoS 2 steps the session answers
@@ -26,8 +27,14 @@
 #include <unistd.h>
 
 static int fd = -1;
-static mqtt_session *session;
-static mqtt_decoder *trace; /* the packets received, for the steps that make no event */
+static mqtt_fixed_session session;
+/* The session's memory: 8 messages of ours in flight or queued, 8 of the server's. */
+static mqtt_out_slot outgoing[8];
+static mqtt_in_slot incoming[8];
+static mqtt_pending_slot pending[2];
+static uint8_t messages[2048], rx[2048], tx[2048];
+static mqtt_decoder trace; /* the packets received, for the steps that make no event */
+static uint8_t trace_buf[2048];
 static uint16_t qos1_id, qos2_id;
 static int received, puback, pubcomp, pubrel;
 
@@ -45,27 +52,24 @@ static uint32_t tick(void) {
 
 /* Writes everything the session has to send. */
 static void flush(void) {
-    uint8_t out[512];
+    const uint8_t *out;
     size_t n, sent;
-    mqtt_status st;
-    do {
-        st = mqtt_session_data_to_send(session, out, sizeof out, &n);
-        if (st != MQTT_OK && st != MQTT_MORE_TO_SEND) die("data_to_send", st);
-        for (sent = 0; sent < n;) {
-            ssize_t w = send(fd, out + sent, n - sent, 0);
-            if (w <= 0) {
-                perror("send");
-                exit(1);
-            }
-            sent += (size_t)w;
+    mqtt_status st = mqtt_fixed_session_transmit(&session, tick(), &out, &n);
+    if (st != MQTT_OK) die("transmit", st);
+    for (sent = 0; sent < n;) {
+        ssize_t w = send(fd, out + sent, n - sent, 0);
+        if (w <= 0) {
+            perror("send");
+            exit(1);
         }
-    } while (st == MQTT_MORE_TO_SEND);
+        sent += (size_t)w;
+    }
 }
 
 static void publish(uint8_t qos, const char *payload, uint16_t *id) {
-    mqtt_status st = mqtt_session_publish(session, (const uint8_t *)"PV/sunshine", 11,
-                                          (const uint8_t *)payload, strlen(payload), qos, false,
-                                          tick(), id);
+    mqtt_status st = mqtt_fixed_session_publish(&session, (const uint8_t *)"PV/sunshine", 11,
+                                                (const uint8_t *)payload, strlen(payload), qos,
+                                                false, tick(), id);
     if (st != MQTT_OK) die("publish", st);
 }
 
@@ -73,8 +77,8 @@ static void publish(uint8_t qos, const char *payload, uint16_t *id) {
 static void trace_received(const uint8_t *data, size_t n) {
     mqtt_packet p;
     mqtt_status st;
-    if ((st = mqtt_decoder_feed(trace, data, n)) != MQTT_OK) die("trace", st);
-    while ((st = mqtt_decoder_next(trace, &p)) == MQTT_OK) {
+    if ((st = mqtt_decoder_feed(&trace, data, n)) != MQTT_OK) die("trace", st);
+    while ((st = mqtt_decoder_next(&trace, &p)) == MQTT_OK) {
         if (p.packet_type == MQTT_PACKET_PUBREC) printf("PUBREC %u\n", p.packet_id);
         if (p.packet_type == MQTT_PACKET_PUBREL) {
             printf("PUBREL %u\n", p.packet_id);
@@ -85,25 +89,24 @@ static void trace_received(const uint8_t *data, size_t n) {
 }
 
 static void on_event(const mqtt_session_event *ev) {
-    mqtt_subscription sub;
     mqtt_status st;
+    mqtt_list_iter it;
+    uint8_t granted = 0xFF;
     switch (ev->kind) {
     case MQTT_SESSION_EVENT_CONNECTED:
         printf("CONNACK reason 0x00\n");
-        memset(&sub, 0, sizeof sub);
-        sub.filter.ptr = (const uint8_t *)"PV/#";
-        sub.filter.len = 4;
-        sub.qos = 2;
-        if ((st = mqtt_session_subscribe(session, &sub, 1, tick(), NULL)) != MQTT_OK)
-            die("subscribe", st);
+        st = mqtt_fixed_session_subscribe_one(&session, (const uint8_t *)"PV/#", 4, 2, tick(),
+                                              NULL);
+        if (st != MQTT_OK) die("subscribe", st);
         break;
     case MQTT_SESSION_EVENT_CONNECTION_REFUSED:
         printf("CONNACK reason 0x%02x\n", ev->reason_code);
         if (ev->server_speaks_v3) fprintf(stderr, "pubsub: the broker speaks 3.1.1 only\n");
         exit(1);
     case MQTT_SESSION_EVENT_SUBSCRIBED:
-        printf("SUBACK %u granted QoS %u\n", ev->packet_id,
-               ev->reason_codes.count ? ((const uint8_t *)ev->reason_codes.items)[0] : 0xFF);
+        mqtt_list_iter_init(&it, &ev->reason_codes);
+        mqtt_list_next_reason_code(&it, &granted);
+        printf("SUBACK %u granted QoS %u\n", ev->packet_id, granted);
         publish(0, "qos0", NULL);
         publish(1, "qos1", &qos1_id);
         publish(2, "qos2", &qos2_id);
@@ -141,7 +144,8 @@ int main(int argc, char **argv) {
     int port = 1883, i;
     uint8_t version = MQTT_V3_1_1;
     struct sockaddr_in addr;
-    mqtt_session_config cfg = mqtt_session_config_default();
+    mqtt_fixed_config cfg = mqtt_fixed_config_default();
+    mqtt_fixed_storage storage;
     mqtt_decode_options opts;
     mqtt_session_event ev;
     mqtt_status st;
@@ -171,14 +175,28 @@ int main(int argc, char **argv) {
     cfg.client_id.ptr = (const uint8_t *)(version == MQTT_V5 ? "pv-pubsub-5" : "pv-pubsub-311");
     cfg.client_id.len = strlen((const char *)cfg.client_id.ptr);
     cfg.keep_alive = 30;
-    if ((session = mqtt_session_new(&cfg, &st)) == NULL) die("session", st);
+    memset(&storage, 0, sizeof storage);
+    storage.outgoing = outgoing;
+    storage.outgoing_count = sizeof outgoing / sizeof outgoing[0];
+    storage.messages = messages;
+    storage.messages_len = sizeof messages;
+    storage.incoming = incoming;
+    storage.incoming_count = sizeof incoming / sizeof incoming[0];
+    storage.pending = pending;
+    storage.pending_count = sizeof pending / sizeof pending[0];
+    storage.rx = rx;
+    storage.rx_len = sizeof rx;
+    storage.tx = tx;
+    storage.tx_len = sizeof tx;
+    if ((st = mqtt_fixed_session_init(&session, &cfg, &storage)) != MQTT_OK) die("session", st);
     opts.version = version;
     opts.role = MQTT_ROLE_CLIENT;
-    opts.max_packet_size = 65536;
-    if ((st = mqtt_decoder_new(&opts, &trace)) != MQTT_OK) die("decoder", st);
+    opts.max_packet_size = 0;
+    st = mqtt_decoder_init(&trace, trace_buf, sizeof trace_buf, &opts);
+    if (st != MQTT_OK) die("decoder", st);
 
     start = tick();
-    if ((st = mqtt_session_connect(session, start)) != MQTT_OK) die("connect", st);
+    if ((st = mqtt_fixed_session_connect(&session, start)) != MQTT_OK) die("connect", st);
     while (!(received == 3 && puback && pubcomp && pubrel)) {
         struct pollfd pfd;
         uint32_t wait = 1000, now;
@@ -188,33 +206,40 @@ int main(int argc, char **argv) {
             fprintf(stderr, "pubsub: timed out\n");
             return 1;
         }
-        if (mqtt_session_next_timeout(session, now, NULL, &wait) != MQTT_OK || wait > 1000)
+        if (mqtt_fixed_session_next_timeout(&session, now, NULL, &wait) != MQTT_OK || wait > 1000)
             wait = 1000;
         pfd.fd = fd;
         pfd.events = POLLIN;
         if (poll(&pfd, 1, (int)wait) > 0) {
             uint8_t chunk[512];
+            size_t at, taken;
             ssize_t n = recv(fd, chunk, sizeof chunk, 0);
             if (n <= 0) {
-                mqtt_session_connection_lost(session, tick());
+                mqtt_fixed_session_connection_lost(&session, tick());
                 fprintf(stderr, "pubsub: connection closed\n");
                 return 1;
             }
             trace_received(chunk, (size_t)n);
-            mqtt_session_receive(session, chunk, (size_t)n, tick());
+            /* The receive buffer takes what it has room for; the rest goes in once the
+             * events (the packets) before it are taken out. */
+            for (at = 0; at < (size_t)n; at += taken) {
+                mqtt_fixed_session_receive(&session, chunk + at, (size_t)n - at, tick(), &taken);
+                while (mqtt_fixed_session_poll_event(&session, tick(), &ev) == MQTT_OK)
+                    on_event(&ev);
+                flush();
+            }
         }
-        mqtt_session_handle_timeout(session, tick());
-        while (mqtt_session_poll_event(session, &ev) == MQTT_OK) on_event(&ev);
+        mqtt_fixed_session_handle_timeout(&session, tick());
+        while (mqtt_fixed_session_poll_event(&session, tick(), &ev) == MQTT_OK) on_event(&ev);
     }
 
     /* The PUBCOMP of the broker's QoS 2 message, then DISCONNECT. */
-    if ((st = mqtt_session_disconnect(session, tick())) != MQTT_OK) die("disconnect", st);
+    if ((st = mqtt_fixed_session_disconnect(&session, tick())) != MQTT_OK) die("disconnect", st);
     flush();
     close(fd);
-    while (mqtt_session_poll_event(session, &ev) == MQTT_OK)
+    while (mqtt_fixed_session_poll_event(&session, tick(), &ev) == MQTT_OK)
         if (ev.kind != MQTT_SESSION_EVENT_DISCONNECTED) on_event(&ev);
-    mqtt_session_free(session);
-    mqtt_decoder_free(trace);
+    mqtt_decoder_free(&trace);
     printf("DONE %s\n", version == MQTT_V5 ? "5.0" : "3.1.1");
     return 0;
 }
