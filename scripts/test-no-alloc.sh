@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves that the core needs no allocator without its `alloc` feature: builds the #![no_std]
 # program in mqtt-codec/tests/no-alloc (no #[global_allocator]; it parses and re-encodes
-# every packet type of 3.1, 3.1.1 and 5.0) for a Cortex-M4F, linked with --gc-sections, and
+# every packet type of 3.1, 3.1.1 and 5.0, and runs a heap-free client session through a
+# scripted exchange) for a Cortex-M4F, linked with --gc-sections, and
 # runs its vectors on the host, with every version and side and with the subsets a device
 # builds (features v3, v5, client, server). Installs the rustup target if missing.
 set -euo pipefail

@@ -1,6 +1,6 @@
 //! Every packet type of MQTT 3.1, 3.1.1 and 5.0, and MQTT-SN 1.2 and 2.0 messages, parsed
-//! with the borrowed parse and re-encoded into a stack buffer, with the core built without
-//! `alloc`.
+//! with the borrowed parse and re-encoded into a stack buffer, and a client build's
+//! heap-free session through a scripted exchange, with the core built without `alloc`.
 
 #![no_std]
 
@@ -91,7 +91,55 @@ pub fn check_all() -> usize {
             !matches!(p.encode(&mut out), Ok(n) if out.get(..n) == Some(**bytes))
         })
         .count();
-    mqtt + sn + sn2
+    mqtt + sn + sn2 + session_failures()
+}
+
+/// A 3.1.1 client session (in a build with the client side and 3.1.1) in stack storage through CONNECT/CONNACK, a QoS 1 PUBLISH and its
+/// PUBACK, and a QoS 2 message from the server (PUBREC, PUBREL, PUBCOMP); 1 when anything
+/// differs from what the exchange must give.
+#[cfg(all(feature = "client", feature = "v3"))]
+fn session_failures() -> usize {
+    use mqtt_codec::client::{
+        AliasSlot, FixedConfig, FixedEvent, FixedSession, FixedStorage, InSlot, OutSlot,
+        PendingSlot,
+    };
+    use mqtt_codec::QoS;
+
+    let (mut outgoing, mut incoming) = ([OutSlot::FREE; 2], [InSlot::FREE; 2]);
+    let (mut pending, mut aliases) = ([PendingSlot::FREE; 1], [AliasSlot::FREE; 0]);
+    let (mut messages, mut rx, mut tx) = ([0u8; 64], [0u8; 64], [0u8; 64]);
+    let storage = FixedStorage {
+        outgoing: &mut outgoing,
+        messages: &mut messages,
+        incoming: &mut incoming,
+        pending: &mut pending,
+        aliases: &mut aliases,
+        alias_topics: &mut [],
+        rx: &mut rx,
+        tx: &mut tx,
+    };
+    let mut s = FixedSession::new(FixedConfig::new("dev", V3_1_1), storage);
+    let mut ok = s.connect(0).is_ok();
+    ok &= s.poll_transmit(0) == Some(b"\x10\x0f\x00\x04MQTT\x04\x02\x00\x3c\x00\x03dev");
+    s.receive(b"\x20\x02\x00\x00", 1);
+    ok &= matches!(s.poll_event(1), Some(FixedEvent::Connected { .. }));
+    let id = s.publish_message("a/b", b"hi", QoS::AtLeastOnce, false, 2);
+    ok &= s.poll_transmit(2) == Some(b"\x32\x09\x00\x03a/b\x00\x01hi");
+    s.receive(b"\x40\x02\x00\x01", 3);
+    ok &= matches!(s.poll_event(3), Some(FixedEvent::Published { packet_id, .. }) if Ok(Some(packet_id)) == id);
+    s.receive(b"\x34\x08\x00\x03c/d\x00\x09!", 4);
+    ok &= matches!(s.poll_event(4), Some(FixedEvent::Message { publish, .. }) if publish.payload == b"!");
+    ok &= s.poll_transmit(4) == Some(b"\x50\x02\x00\x09");
+    s.receive(b"\x62\x02\x00\x09", 5);
+    ok &= s.poll_event(5).is_none();
+    ok &= s.poll_transmit(5) == Some(b"\x70\x02\x00\x09");
+    usize::from(!ok)
+}
+
+/// A build without the client side or 3.1.1 runs no session.
+#[cfg(not(all(feature = "client", feature = "v3")))]
+fn session_failures() -> usize {
+    0
 }
 
 /// Whether a build with this crate's features receives `t` (a client what a server sends,
