@@ -63,8 +63,8 @@ if ! "$VENV/bin/python" -c 'import paho.mqtt, pytest, mqttsn12, sys; sys.exit(no
 fi
 "$VENV/bin/python" -c 'import paho.mqtt, pytest; print("paho-mqtt", paho.mqtt.__version__, "/ pytest", pytest.__version__)'
 
-step "build the broker and the client examples (cargo build --release -p mqtt-codec --example broker --example client --example tokio_client)"
-cargo build --release -p mqtt-codec --example broker --example client --example tokio_client
+step "build the broker and the client examples (cargo build --release -p mqtt-codec --example broker --example client --example fixed_client --example tokio_client)"
+cargo build --release -p mqtt-codec --example broker --example client --example fixed_client --example tokio_client
 export BROKER_BIN="$PWD/target/release/examples/broker"
 
 step "interop tests (pytest mqtt-codec/tests/interop/)"

@@ -1,6 +1,7 @@
-"""The client session over real TCP: examples/client.rs (the sans-IO session on tokio)
-subscribes to its own topic and gets its QoS 0, 1 and 2 messages back, in MQTT 3.1.1 and
-5.0, from the reference broker and from Debian's mosquitto."""
+"""The client sessions over real TCP: examples/client.rs (the allocating sans-IO session on
+tokio) and examples/fixed_client.rs (the heap-free session on a blocking socket) subscribe
+to their own topic and get their QoS 0, 1 and 2 messages back, in MQTT 3.1.1 and 5.0, from
+the reference broker and from Debian's mosquitto."""
 
 import shutil
 import socket
@@ -12,22 +13,23 @@ import pytest
 from conftest import BROKER_BIN, free_port
 from mqtt_clients import TIMEOUT
 
-CLIENT_BIN = BROKER_BIN.parent / "client"
+CLIENTS = ["client", "fixed_client"]
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
-def run_client(port: int, protocol: str) -> str:
+def run_client(client: str, port: int, protocol: str) -> str:
     done = subprocess.run(
-        [str(CLIENT_BIN), "--port", str(port), "--protocol", protocol],
+        [str(BROKER_BIN.parent / client), "--port", str(port), "--protocol", protocol],
         capture_output=True, text=True, timeout=TIMEOUT,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
 
+@pytest.mark.parametrize("client", CLIENTS)
 @pytest.mark.parametrize("protocol", ["3.1.1", "5"])
-def test_the_session_round_trips_through_the_reference_broker(broker, protocol):
-    out = run_client(broker.port, protocol)
+def test_the_session_round_trips_through_the_reference_broker(broker, client, protocol):
+    out = run_client(client, broker.port, protocol)
     assert sorted(line.split(": ", 1)[1] for line in out.splitlines()) == [
         "hello at QoS 0", "hello at QoS 1", "hello at QoS 2"
     ]
@@ -52,9 +54,10 @@ def mosquitto(tmp_path):
     proc.wait()
 
 
+@pytest.mark.parametrize("client", CLIENTS)
 @pytest.mark.parametrize("protocol", ["3.1.1", "5"])
-def test_the_session_round_trips_through_mosquitto(mosquitto, protocol):
-    out = run_client(mosquitto, protocol)
+def test_the_session_round_trips_through_mosquitto(mosquitto, client, protocol):
+    out = run_client(client, mosquitto, protocol)
     assert sorted(line.split(": ", 1)[1] for line in out.splitlines()) == [
         "hello at QoS 0", "hello at QoS 1", "hello at QoS 2"
     ]
