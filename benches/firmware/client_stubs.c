@@ -1,4 +1,4 @@
-/* The transport of client_app.c as a size measurement needs it: a UART data register the
+/* The transport of client_app.c and session_app.c as a size measurement needs it: a UART data register the
  * compiler cannot optimise away, and an entry point for startup.c. */
 
 #include <stddef.h>
@@ -19,6 +19,10 @@ int uart_read_byte(void) {
 
 void on_message(const uint8_t *topic, size_t topic_len, const uint8_t *payload, size_t len) {
     UART0_DR = (uint32_t)(topic_len + len + (topic ? topic[0] : 0) + (payload ? payload[0] : 0));
+}
+
+uint32_t tick(void) {
+    return UART0_DR; /* a timer register, as far as the size goes */
 }
 
 void _start(void) {

@@ -23,8 +23,8 @@ cflags=("${arch[@]}" -Os -std=c99 -Wall -Wextra -ffunction-sections -fdata-secti
 
 echo "## The library (thumbv7m-none-eabi, arm-none-eabi-gcc $(arm-none-eabi-gcc -dumpversion))"
 echo
-echo "| build | features | firmware example (every C test vector) | a typical client (client_app.c) |"
-echo "|---|---|---|---|"
+echo "| build | features | firmware example (every C test vector) | a typical client (client_app.c) | a client on the heap-free session (session_app.c) |"
+echo "|---|---|---|---|---|"
 for spec in "full:v3,v5,client,server" "client 3.1.1:v3,client" "client 5.0:v5,client"; do
     name=${spec%%:*}
     features=${spec#*:}
@@ -43,7 +43,17 @@ for spec in "full:v3,v5,client,server" "client 3.1.1:v3,client" "client 5.0:v5,c
         -Wl,--gc-sections -Wl,--no-warn-rwx-segments -Wl,-Map="$dir/app.map" \
         "$dir/startup.o" "$dir/stubs.o" "$dir/app.o" "$dir/libmqtt_codec.a" -o "$dir/app.elf" \
         2>/dev/null
-    echo "| $name | \`$features\` | $(sizes "$dir/example/firmware.map") | $(sizes "$dir/app.map") |"
+    session="(no client side)"
+    if [ "$features" != "${features/client/}" ]; then
+        arm-none-eabi-gcc "${cflags[@]}" -DAPP_VERSION="$version" -c "$bench/session_app.c" \
+            -o "$dir/session_app.o"
+        arm-none-eabi-gcc "${arch[@]}" -nostartfiles --specs=nosys.specs -T "$fw/lm3s6965.ld" \
+            -Wl,--gc-sections -Wl,--no-warn-rwx-segments -Wl,-Map="$dir/session_app.map" \
+            "$dir/startup.o" "$dir/stubs.o" "$dir/session_app.o" "$dir/libmqtt_codec.a" \
+            -o "$dir/session_app.elf" 2>/dev/null
+        session=$(sizes "$dir/session_app.map")
+    fi
+    echo "| $name | \`$features\` | $(sizes "$dir/example/firmware.map") | $(sizes "$dir/app.map") | $session |"
 done
 echo
 echo "Sizes are the bytes the library's archive puts in the linked image after --gc-sections"
