@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
 SECS="${FUZZ_SECS:-20}"
-ALL=(decode_stream roundtrip structured differential broker topic ffi sn sn_gateway client_session broker_store)
+ALL=(decode_stream roundtrip structured differential broker topic ffi sn sn_gateway client_session fixed_session broker_store)
 # FUZZ_TARGETS="a b" runs only those (the long runs of scripts/long-checks.sh).
 read -r -a TARGETS <<<"${FUZZ_TARGETS:-${ALL[*]}}"
 
