@@ -2080,3 +2080,49 @@ fn subscriptions_lost_carry_the_options_asked_with_the_granted_qos() {
     assert_eq!(options.qos, QoS::AtLeastOnce);
     assert!(options.no_local);
 }
+
+/// [MQTT-4.3.2-5] and [MQTT-3.3.1-1]: after a resumed CONNACK the application acknowledges
+/// a message of the last connection, and its PUBACK crosses the server's DUP resend of it,
+/// which is delivered again (its PUBACK owed). The server took the first PUBACK for the
+/// resend's and reuses the identifier for a new message (DUP 0): a new message, delivered,
+/// not a retransmission of the copy still owed its PUBACK.
+#[test]
+fn mqtt_4_3_2_5_a_new_message_reusing_an_id_owed_a_puback_is_delivered() {
+    for version in [ProtocolVersion::V3_1_1, ProtocolVersion::V5] {
+        let mut c = persistent(version);
+        c.auto_ack = false;
+        let mut p = Peer::connected(c);
+        p.send(Packet::Publish(publish_in(
+            1,
+            QoS::AtLeastOnce,
+            "a",
+            "first",
+        )));
+        assert_eq!(p.events().len(), 1);
+        p.session.connection_lost(p.now);
+        p.events();
+        p.connect();
+        p.accept(true);
+        p.session.ack(pid(1), p.now).unwrap();
+        assert_eq!(p.sent(), vec![puback(1)]);
+        let mut again = publish_in(1, QoS::AtLeastOnce, "a", "first");
+        again.dup = true;
+        p.send(Packet::Publish(again));
+        assert_eq!(
+            p.events().len(),
+            1,
+            "{version:?}: the resend is delivered again"
+        );
+        p.send(Packet::Publish(publish_in(
+            1,
+            QoS::AtLeastOnce,
+            "a",
+            "second",
+        )));
+        let events = p.events();
+        assert!(
+            matches!(&events[..], [Event::Message { publish, ack: Some(_) }] if publish.payload == "second"),
+            "{version:?}: {events:?}"
+        );
+    }
+}

@@ -931,8 +931,11 @@ impl Session {
         };
         // A QoS 1 message resent (after a reconnect) while the application still owes its
         // acknowledgement: that acknowledgement answers both, and it is neither delivered
-        // nor counted against Receive Maximum again.
+        // nor counted against Receive Maximum again. A resend carries DUP ([MQTT-3.3.1-1]);
+        // without it the server reused the identifier after taking our PUBACK of an earlier
+        // copy (one that crossed its resend), and the message is new.
         if p.qos == QoS::AtLeastOnce
+            && p.dup
             && self
                 .inbound_acks
                 .iter()

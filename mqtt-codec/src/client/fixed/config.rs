@@ -103,7 +103,7 @@ impl FixedWill<'_> {
 /// |---|---|---|
 /// | `outgoing` | our QoS 1 and 2 PUBLISHes, in flight and queued | the in-flight window plus the queue |
 /// | `messages` | those PUBLISHes, encoded, until the server has them | their total size |
-/// | `incoming` | the server's QoS 1 and 2 PUBLISHes not yet acknowledged, and QoS 2 ones awaiting PUBREL | 5.0 Receive Maximum advertised |
+/// | `incoming` | the server's QoS 1 and 2 PUBLISHes not yet acknowledged, and QoS 2 ones awaiting PUBREL | 5.0 Receive Maximum advertised; at least 1 |
 /// | `pending` | SUBSCRIBEs and UNSUBSCRIBEs awaiting their answer | how many may be outstanding |
 /// | `aliases` | the server's topic aliases (5.0) | Topic Alias Maximum advertised (0: none) |
 /// | `alias_topics` | their topics | their total length |

@@ -563,6 +563,13 @@ impl Core<'_> {
                 "events wait: poll them before connecting",
             ));
         }
+        // The server may send QoS 2 (or QoS 1 to acknowledge by hand) as soon as it is
+        // subscribed to, and a 5.0 Receive Maximum cannot say 0.
+        if self.incoming.is_empty() {
+            return Err(SessionError::StorageFull(
+                "the incoming records (none given)",
+            ));
+        }
         let version = self.config.version;
         let clean_start =
             self.config.clean_start && !self.session_expected || self.lifetime.doubtful();
@@ -765,6 +772,7 @@ impl Core<'_> {
         if let In::Owed { acked, .. } = &mut slot.state {
             *acked = true;
         }
+        self.flush_acks(now);
         self.pump(now);
         Ok(())
     }
@@ -777,7 +785,9 @@ impl Core<'_> {
             reason_code: ReasonCode::Success,
             properties: PropertyView::default(),
         };
-        let _ = self.send(&Packet::Disconnect(disconnect), now);
+        // Without its DISCONNECT the server would publish the will: refuse until there is
+        // room rather than end without it.
+        self.send(&Packet::Disconnect(disconnect), now)?;
         self.ended(Some(ReasonCode::Success), false);
         Ok(())
     }
@@ -992,10 +1002,12 @@ impl Core<'_> {
             return self.deliver_message(alias_index, None);
         };
         let qos2 = p.qos == QoS::ExactlyOnce;
+        // A QoS 1 retransmission carries DUP ([MQTT-3.3.1-1]): one without it is a new
+        // message whose identifier the server reused after taking our PUBACK.
         let known = self.incoming.iter().position(|s| {
             s.packet_id == id.get()
                 && match s.state {
-                    In::Owed { qos2: q, .. } => q == qos2,
+                    In::Owed { qos2: q, .. } => q == qos2 && (qos2 || p.dup),
                     In::Received => qos2,
                     In::Free => false,
                 }
@@ -1101,6 +1113,9 @@ impl Core<'_> {
             }
             Some(o) => {
                 o.state = Out::Released;
+                // A resend of the PUBLISH still waiting (a PUBREC that came right after a
+                // resumed CONNACK) is answered by this PUBREL instead.
+                o.resend = false;
                 self.messages.free(&mut o.frame);
             }
             // Not ours, or released already (a PUBREC resent): PUBREL says so in 5.0.
@@ -1262,9 +1277,11 @@ impl Core<'_> {
         true
     }
 
-    /// Sends the acknowledgements the application gave, in the order the messages came;
-    /// between connections they are dropped (the server resends the message, and a QoS 2
-    /// one is then answered without being delivered again).
+    /// Sends the acknowledgements the application gave, in the order the messages came.
+    /// Between connections they are dropped, not kept for the next one: the server resends
+    /// the message, and a QoS 2 one is then answered without being delivered again. (Sent
+    /// after the reconnect, a PUBACK could cross the server's resend, which would then be
+    /// taken for a new message while the server reuses the identifier.)
     fn flush_acks(&mut self, now: Millis) {
         loop {
             let next = self.next_order;
