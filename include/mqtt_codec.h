@@ -2926,7 +2926,9 @@ enum mqtt_status mqtt_fixed_session_init(struct mqtt_fixed_session *s,
  * `mqtt_fixed_session_transmit()` once the socket is open). The first one starts as the
  * configuration says; a reconnect resumes the session when the server may hold one.
  * `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting;
- * `MQTT_ERR_SESSION_TRANSMIT_FULL` when the transmit buffer cannot take the CONNECT.
+ * `MQTT_ERR_SESSION_TRANSMIT_FULL` when the transmit buffer cannot take the CONNECT;
+ * `MQTT_ERR_SESSION_STORAGE_FULL` when the storage has no incoming record (at least one is
+ * needed).
  *
  * # Safety
  * `s` must be NULL or a session (see `mqtt_fixed_session_init()`).
@@ -3058,6 +3060,8 @@ enum mqtt_status mqtt_fixed_session_ack(struct mqtt_fixed_session *s,
  * Ends the connection normally: DISCONNECT goes to the transmit buffer (no will is
  * published); write it, then close the socket. `MQTT_SESSION_EVENT_DISCONNECTED` follows.
  * What is in flight is kept for the next `mqtt_fixed_session_connect()`.
+ * `MQTT_ERR_SESSION_TRANSMIT_FULL` (nothing changed) when the transmit buffer has no room
+ * for the DISCONNECT: transmit, then call it again.
  *
  * # Safety
  * `s` must be NULL or a session.

@@ -167,7 +167,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_init(
 /// `mqtt_fixed_session_transmit()` once the socket is open). The first one starts as the
 /// configuration says; a reconnect resumes the session when the server may hold one.
 /// `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting;
-/// `MQTT_ERR_SESSION_TRANSMIT_FULL` when the transmit buffer cannot take the CONNECT.
+/// `MQTT_ERR_SESSION_TRANSMIT_FULL` when the transmit buffer cannot take the CONNECT;
+/// `MQTT_ERR_SESSION_STORAGE_FULL` when the storage has no incoming record (at least one is
+/// needed).
 ///
 /// # Safety
 /// `s` must be NULL or a session (see `mqtt_fixed_session_init()`).
@@ -447,6 +449,8 @@ pub unsafe extern "C" fn mqtt_fixed_session_ack(
 /// Ends the connection normally: DISCONNECT goes to the transmit buffer (no will is
 /// published); write it, then close the socket. `MQTT_SESSION_EVENT_DISCONNECTED` follows.
 /// What is in flight is kept for the next `mqtt_fixed_session_connect()`.
+/// `MQTT_ERR_SESSION_TRANSMIT_FULL` (nothing changed) when the transmit buffer has no room
+/// for the DISCONNECT: transmit, then call it again.
 ///
 /// # Safety
 /// `s` must be NULL or a session.
