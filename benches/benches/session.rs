@@ -54,7 +54,10 @@
 
 use bytes::{Bytes, BytesMut};
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
-use mqtt_codec::client::{Event, Session, SessionConfig};
+use mqtt_codec::client::{
+    AliasSlot, Event, FixedConfig, FixedEvent, FixedSession, FixedStorage, InSlot, OutSlot,
+    PendingSlot, Session, SessionConfig,
+};
 use mqtt_codec::{ProtocolVersion, QoS, TopicName};
 use rumqttc::{Incoming, MqttState, Packet, PubAck, Publish, Request};
 use std::time::{Duration, Instant};
@@ -89,6 +92,65 @@ fn ours_connected(clock: &Instant) -> Session {
     assert!(matches!(s.poll_event(), Some(Event::Connected { .. })));
     assert!(s.is_connected());
     s
+}
+
+/// Our heap-free session, connected, in storage sized like `Session`'s defaults (a window of
+/// 16, 16 incoming records), leaked so that the session outlives the setup.
+fn fixed_connected(clock: &Instant) -> FixedSession<'static> {
+    fn leak<T: Clone>(v: T, n: usize) -> &'static mut [T] {
+        Vec::leak(vec![v; n])
+    }
+    let storage = FixedStorage {
+        outgoing: leak(OutSlot::FREE, 16),
+        messages: leak(0u8, 4096),
+        incoming: leak(InSlot::FREE, 16),
+        pending: leak(PendingSlot::FREE, 4),
+        aliases: leak(AliasSlot::FREE, 0),
+        alias_topics: leak(0u8, 0),
+        rx: leak(0u8, 4096),
+        tx: leak(0u8, 4096),
+    };
+    let config = FixedConfig::new("bench-1", ProtocolVersion::V3_1_1);
+    let mut s = FixedSession::new(config, storage);
+    s.connect(ms(clock)).unwrap();
+    assert_eq!(s.poll_transmit(ms(clock)).unwrap()[0], 0x10);
+    s.receive(&[0x20, 0x02, 0x00, 0x00], ms(clock));
+    assert!(matches!(
+        s.poll_event(ms(clock)),
+        Some(FixedEvent::Connected { .. })
+    ));
+    assert!(s.is_connected());
+    s
+}
+
+/// Ours, heap-free: publish from a `&str` and a `&[u8]`, take the bytes (a view of the
+/// transmit buffer), PUBACK in, events out. Returns the PUBLISH's length.
+#[inline(never)]
+fn fixed_publish_ack(s: &mut FixedSession<'_>, clock: &Instant) -> usize {
+    // One clock read when publishing and one when the PUBACK arrives, as on the other sides.
+    let now = ms(clock);
+    let id = s
+        .publish_message(black_box(TOPIC), black_box(PAYLOAD), QoS::AtLeastOnce, false, now)
+        .unwrap()
+        .unwrap();
+    let n = black_box(s.poll_transmit(now)).map_or(0, <[u8]>::len);
+    let now = ms(clock);
+    s.receive(black_box(&puback(id.get())), now);
+    while let Some(e) = s.poll_event(now) {
+        black_box(e);
+    }
+    n
+}
+
+/// Ours, heap-free: the PUBLISH received, its event (a view), the PUBACK's bytes.
+#[inline(never)]
+fn fixed_receive(s: &mut FixedSession<'_>, bytes: &[u8], clock: &Instant) -> usize {
+    let now = ms(clock);
+    s.receive(bytes, now);
+    while let Some(e) = s.poll_event(now) {
+        black_box(e);
+    }
+    black_box(s.poll_transmit(now)).map_or(0, <[u8]>::len)
 }
 
 fn ms(clock: &Instant) -> u64 {
@@ -289,6 +351,29 @@ fn check() {
     assert!(s.poll_event().is_none());
     assert_eq!(s.pending_publishes(), (0, 0));
 
+    let mut f = fixed_connected(&clock);
+    let id = f
+        .publish_message(TOPIC, PAYLOAD, QoS::AtLeastOnce, false, 0)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        f.poll_transmit(0).unwrap(),
+        &publish_bytes(id.get())[..],
+        "fixed: PUBLISH"
+    );
+    f.receive(&puback(id.get()), 0);
+    assert!(
+        matches!(f.poll_event(0), Some(FixedEvent::Published { packet_id, .. }) if packet_id == id)
+    );
+    assert!(f.poll_event(0).is_none());
+    f.receive(&publish_bytes(9), 0);
+    assert!(matches!(f.poll_event(0), Some(FixedEvent::Message { .. })));
+    assert_eq!(f.poll_transmit(0).unwrap(), &puback(9)[..], "fixed: PUBACK");
+    for _ in 0..70_000 {
+        fixed_publish_ack(&mut f, &clock);
+    }
+    assert_eq!(f.pending_publishes(), (0, 0));
+
     let mut st = rumqttc_connected();
     let (mut read, mut write) = (BytesMut::with_capacity(4096), BytesMut::with_capacity(4096));
     let packet = st
@@ -367,6 +452,10 @@ fn publish_qos1_ack(c: &mut Criterion) {
     g.bench_function("mqtt-codec-poll_transmit", |b| {
         b.iter(|| ours_publish_ack_pt(&mut s, &clock))
     });
+    let mut f = fixed_connected(&clock);
+    g.bench_function("mqtt-codec-fixed", |b| {
+        b.iter(|| fixed_publish_ack(&mut f, &clock))
+    });
     // rumqttc's `Framed` buffers start at 8 KiB (tokio-util's default capacity).
     let mut st = rumqttc_connected();
     let (mut read, mut write) = (BytesMut::with_capacity(8192), BytesMut::with_capacity(8192));
@@ -391,6 +480,10 @@ fn receive_qos1(c: &mut Criterion) {
     let mut s = ours_connected(&clock);
     g.bench_function("mqtt-codec-poll_transmit", |b| {
         b.iter(|| ours_receive_pt(&mut s, black_box(&bytes), &clock))
+    });
+    let mut f = fixed_connected(&clock);
+    g.bench_function("mqtt-codec-fixed", |b| {
+        b.iter(|| fixed_receive(&mut f, black_box(&bytes), &clock))
     });
     let mut st = rumqttc_connected();
     let (mut read, mut write) = (BytesMut::with_capacity(8192), BytesMut::with_capacity(8192));

@@ -364,6 +364,12 @@ impl<B: RecvBuffer> Decoder<B> {
         }
     }
 
+    /// The bytes of the packet last returned by [`Decoder::next_packet_ref`], still in the
+    /// buffer until the next call that feeds or takes a packet.
+    pub(crate) fn lent_frame(&self) -> &[u8] {
+        self.buf.data().get(..self.lent).unwrap_or_default()
+    }
+
     /// Forgets what is buffered, the packet lent out and any failure, for a new connection
     /// of the same version.
     pub(crate) fn reset(&mut self) {

@@ -10,6 +10,7 @@
 mod arena;
 mod config;
 mod event;
+mod located;
 mod session;
 mod slots;
 

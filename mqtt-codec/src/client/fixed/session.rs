@@ -6,6 +6,7 @@
 use super::arena::{Arena, HasSpan, Span};
 use super::config::{FixedConfig, FixedStorage};
 use super::event::{FixedEvent, Notice};
+use super::located::LocatedPublish;
 use super::slots::{AliasSlot, In, InSlot, Out, OutSlot, Outcome, Pending, PendingSlot};
 use crate::client::lifetime::Lifetime;
 use crate::client::rules::{self, Due, Millis, ServerLimits, State, Timers};
@@ -115,7 +116,8 @@ struct Core<'s> {
     delivery: Option<(u32, Delivery)>,
     next_id: u16,
     next_order: u32,
-    next_seq: u32,
+    /// Numbers events in the order they happen, and counts the reports waiting.
+    seq: Sequence,
     /// The first bytes the server sent on this connection (up to 4), to recognise a 3.1.1
     /// server's answer to a 5.0 CONNECT.
     first_bytes: [u8; 4],
@@ -131,6 +133,7 @@ enum Delivery {
     Connected,
     /// `alias`: the index of the alias record whose topic the message goes to.
     Message {
+        publish: LocatedPublish,
         alias: Option<usize>,
         ack: Option<PacketId>,
     },
@@ -197,7 +200,7 @@ impl<'s> FixedSession<'s> {
                 delivery: None,
                 next_id: 0,
                 next_order: 0,
-                next_seq: 0,
+                seq: Sequence::default(),
                 first_bytes: [0; 4],
                 first_len: 0,
                 assigned_id: [0; ASSIGNED_ID_MAX],
@@ -447,19 +450,25 @@ impl<'s> FixedSession<'s> {
 
     /// The event of the packet the decoder lent last.
     fn deliver(&self, delivery: Delivery) -> Option<FixedEvent<'_>> {
+        if let Delivery::Message {
+            publish,
+            alias,
+            ack,
+        } = delivery
+        {
+            let mut publish = publish.view(self.decoder.lent_frame())?;
+            if let Some(slot) = alias.and_then(|i| self.core.aliases.get(i)) {
+                let topic = self.core.alias_topics.get(slot.topic);
+                publish.topic = TopicName::from_validated(MqttStr::from_validated(topic));
+            }
+            return Some(FixedEvent::Message { publish, ack });
+        }
         let packet = self.decoder.lent_packet()?;
         Some(match (delivery, packet) {
             (Delivery::Connected, Packet::ConnAck(connack)) => FixedEvent::Connected {
                 session_present: connack.session_present,
                 connack,
             },
-            (Delivery::Message { alias, ack }, Packet::Publish(mut publish)) => {
-                if let Some(slot) = alias.and_then(|i| self.core.aliases.get(i)) {
-                    let topic = self.core.alias_topics.get(slot.topic);
-                    publish.topic = TopicName::from_validated(MqttStr::from_validated(topic));
-                }
-                FixedEvent::Message { publish, ack }
-            }
             (Delivery::Subscribed, Packet::SubAck(suback)) => FixedEvent::Subscribed(suback),
             (Delivery::Unsubscribed, Packet::UnsubAck(unsuback)) => {
                 FixedEvent::Unsubscribed(unsuback)
@@ -491,10 +500,9 @@ impl Core<'_> {
         self.tx.len().saturating_sub(self.tx_len)
     }
 
+    /// The number of the delivery (the lent packet's event) happening now.
     fn seq(&mut self) -> u32 {
-        let seq = self.next_seq;
-        self.next_seq = seq.wrapping_add(1);
-        seq
+        self.seq.stamp()
     }
 
     fn order(&mut self) -> u32 {
@@ -541,9 +549,8 @@ impl Core<'_> {
     }
 
     fn notice(&mut self, notice: Notice) {
-        let seq = self.seq();
         if let Some(slot) = self.notices.iter_mut().find(|n| n.is_none()) {
-            *slot = Some((seq, notice));
+            *slot = Some((self.seq.report(), notice));
         }
     }
 
@@ -799,7 +806,6 @@ impl Core<'_> {
             self.lifetime.unanswered();
         }
         self.state = State::Idle;
-        let mut next_seq = self.next_seq;
         for p in self.pending.iter_mut() {
             let unsubscribe = match p.state {
                 Pending::Subscribe => false,
@@ -807,12 +813,10 @@ impl Core<'_> {
                 _ => continue,
             };
             p.state = Pending::Lost {
-                seq: next_seq,
+                seq: self.seq.report(),
                 unsubscribe,
             };
-            next_seq = next_seq.wrapping_add(1);
         }
-        self.next_seq = next_seq;
         self.notice(Notice::Disconnected { reason, by_server });
     }
 
@@ -865,7 +869,7 @@ impl Core<'_> {
                         a.packet_id,
                         a.reason_code,
                         &mut self.messages,
-                        &mut self.next_seq,
+                        &mut self.seq,
                     );
                 }
             }
@@ -876,7 +880,7 @@ impl Core<'_> {
                 if let Some(o) =
                     out_slot(self.outgoing, a.packet_id, Out::Released, QoS::ExactlyOnce)
                 {
-                    o.finish(a.packet_id, reason, &mut self.messages, &mut self.next_seq);
+                    o.finish(a.packet_id, reason, &mut self.messages, &mut self.seq);
                 }
             }
             Packet::SubAck(s) => self.on_suback(&s, now),
@@ -971,7 +975,7 @@ impl Core<'_> {
                 id,
                 PublishFailure::SessionLost,
                 &mut self.messages,
-                &mut self.next_seq,
+                &mut self.seq,
             );
         }
         for slot in self.incoming.iter_mut() {
@@ -999,7 +1003,7 @@ impl Core<'_> {
             }
         }
         let Some(id) = p.packet_id else {
-            return self.deliver_message(alias_index, None);
+            return self.deliver_message(p, alias_index, None);
         };
         let qos2 = p.qos == QoS::ExactlyOnce;
         // A QoS 1 retransmission carries DUP ([MQTT-3.3.1-1]): one without it is a new
@@ -1042,7 +1046,7 @@ impl Core<'_> {
         }
         if self.config.auto_ack && !qos2 {
             let _ = self.answer(Packet::PubAck, id, ReasonCode::Success, now);
-            return self.deliver_message(alias_index, None);
+            return self.deliver_message(p, alias_index, None);
         }
         let Some(slot) = self.incoming.iter().position(|s| s.state == In::Free) else {
             // 3.x has no flow control: more unfinished flows than records.
@@ -1062,12 +1066,25 @@ impl Core<'_> {
             };
         }
         self.flush_acks(now);
-        self.deliver_message(alias_index, (!auto).then_some(id));
+        self.deliver_message(p, alias_index, (!auto).then_some(id));
     }
 
-    fn deliver_message(&mut self, alias: Option<usize>, ack: Option<PacketId>) {
+    fn deliver_message(
+        &mut self,
+        p: &Publish<Borrowed<'_>>,
+        alias: Option<usize>,
+        ack: Option<PacketId>,
+    ) {
         let seq = self.seq();
-        self.delivery = Some((seq, Delivery::Message { alias, ack }));
+        let publish = LocatedPublish::of(p);
+        self.delivery = Some((
+            seq,
+            Delivery::Message {
+                publish,
+                alias,
+                ack,
+            },
+        ));
     }
 
     /// Maps `alias` to `topic` for this connection; false when the topic storage has no
@@ -1108,7 +1125,7 @@ impl Core<'_> {
                     a.packet_id,
                     a.reason_code,
                     &mut self.messages,
-                    &mut self.next_seq,
+                    &mut self.seq,
                 );
             }
             Some(o) => {
@@ -1195,7 +1212,15 @@ impl Core<'_> {
             return;
         }
         self.flush_acks(now);
-        while let Some(i) = self.oldest_out(|o| o.resend) {
+        // One look at the records says whether there is anything to resend or to send.
+        let (mut in_flight, mut resends, mut queued) = (0usize, false, false);
+        for o in self.outgoing.iter() {
+            in_flight =
+                in_flight.saturating_add(usize::from(matches!(o.state, Out::Sent | Out::Released)));
+            resends |= o.resend;
+            queued |= o.state == Out::Queued;
+        }
+        while let Some(i) = self.oldest_out(|o| o.resend).filter(|_| resends) {
             let Some(o) = self.outgoing.get(i).copied() else {
                 return;
             };
@@ -1214,12 +1239,10 @@ impl Core<'_> {
             }
         }
         let window = usize::from(self.server.window(self.config.max_inflight));
+        if !queued {
+            return;
+        }
         loop {
-            let in_flight = self
-                .outgoing
-                .iter()
-                .filter(|o| matches!(o.state, Out::Sent | Out::Released))
-                .count();
             if in_flight >= window {
                 return;
             }
@@ -1235,7 +1258,7 @@ impl Core<'_> {
                     (self.outgoing.get_mut(i), PacketId::new(o.packet_id))
                 {
                     let failure = PublishFailure::Refused(ReasonCode::PacketTooLarge);
-                    slot.fail(id, failure, &mut self.messages, &mut self.next_seq);
+                    slot.fail(id, failure, &mut self.messages, &mut self.seq);
                 }
                 continue;
             }
@@ -1245,6 +1268,7 @@ impl Core<'_> {
             if let Some(slot) = self.outgoing.get_mut(i) {
                 slot.state = Out::Sent;
             }
+            in_flight = in_flight.saturating_add(1);
         }
     }
 
@@ -1326,10 +1350,13 @@ impl Core<'_> {
 
     /// Which event comes first: a report (a record's or a notice), or the delivery.
     fn oldest_event(&self) -> Option<Next> {
-        let report = self.oldest_report().map(|(seq, _)| seq);
+        let report = match self.seq.waiting {
+            0 => None,
+            _ => self.oldest_report().map(|(seq, _)| seq),
+        };
         let delivery = self.delivery.map(|(seq, _)| seq);
         match (report, delivery) {
-            (Some(r), Some(d)) if before(d, r, self.next_seq) => Some(Next::Delivery),
+            (Some(r), Some(d)) if before(d, r, self.seq.next) => Some(Next::Delivery),
             (Some(_), _) => Some(Next::Report),
             (None, Some(_)) => Some(Next::Delivery),
             (None, None) => None,
@@ -1338,7 +1365,7 @@ impl Core<'_> {
 
     /// The oldest report waiting: its sequence number and where it is.
     fn oldest_report(&self) -> Option<(u32, Report)> {
-        let next = self.next_seq;
+        let next = self.seq.next;
         let mut best: Option<(u32, Report)> = None;
         let mut consider = |seq: u32, at: Report| {
             if best.map_or(true, |(b, _)| before(seq, b, next)) {
@@ -1366,6 +1393,7 @@ impl Core<'_> {
     /// Takes the oldest report and frees its record.
     fn take_report<'e>(&mut self) -> Option<FixedEvent<'e>> {
         let (_, at) = self.oldest_report()?;
+        self.seq.waiting = self.seq.waiting.saturating_sub(1);
         match at {
             Report::Out(i) => {
                 let slot = self.outgoing.get_mut(i)?;
@@ -1405,6 +1433,31 @@ impl Core<'_> {
     }
 }
 
+/// The numbering of events: each report (an outgoing record's end, a lost SUBSCRIBE or
+/// UNSUBSCRIBE, a notice) and each delivery gets the next number, so that they come out in
+/// the order they happened; `waiting` counts the reports not taken yet, so that polling
+/// skips the scan of the records when there is none.
+#[derive(Clone, Copy, Debug, Default)]
+struct Sequence {
+    next: u32,
+    waiting: u32,
+}
+
+impl Sequence {
+    /// The number of a delivery.
+    fn stamp(&mut self) -> u32 {
+        let n = self.next;
+        self.next = n.wrapping_add(1);
+        n
+    }
+
+    /// The number of a report, which now waits to be taken.
+    fn report(&mut self) -> u32 {
+        self.waiting = self.waiting.saturating_add(1);
+        self.stamp()
+    }
+}
+
 /// Where a report waits.
 #[derive(Clone, Copy, Debug)]
 enum Report {
@@ -1420,7 +1473,7 @@ impl OutSlot {
         id: PacketId,
         reason: ReasonCode,
         messages: &mut Arena<'_>,
-        seq: &mut u32,
+        seq: &mut Sequence,
     ) {
         let outcome = match reason.is_error() {
             true => Outcome::Failed(PublishFailure::Refused(reason)),
@@ -1435,17 +1488,25 @@ impl OutSlot {
         id: PacketId,
         failure: PublishFailure,
         messages: &mut Arena<'_>,
-        seq: &mut u32,
+        seq: &mut Sequence,
     ) {
         self.end(id, Outcome::Failed(failure), messages, seq);
     }
 
-    fn end(&mut self, id: PacketId, outcome: Outcome, messages: &mut Arena<'_>, seq: &mut u32) {
+    fn end(
+        &mut self,
+        id: PacketId,
+        outcome: Outcome,
+        messages: &mut Arena<'_>,
+        seq: &mut Sequence,
+    ) {
         messages.free(&mut self.frame);
         self.packet_id = id.get();
         self.resend = false;
-        self.state = Out::Done { seq: *seq, outcome };
-        *seq = seq.wrapping_add(1);
+        self.state = Out::Done {
+            seq: seq.report(),
+            outcome,
+        };
     }
 }
 
