@@ -1775,6 +1775,12 @@ typedef struct mqtt_fixed_config {
      */
     uint16_t max_inflight;
     /**
+     * The 5.0 Receive Maximum to advertise, at most one per incoming record; 0: one per
+     * record. With `auto_ack` off, records beyond it hold QoS 1 messages the server resends
+     * (DUP) after a reconnect; without a spare record such a resend is acknowledged at once.
+     */
+    uint16_t receive_maximum;
+    /**
      * Acknowledge received QoS 1 and 2 messages as they are delivered; false: call
      * `mqtt_fixed_session_ack()` with the event's `ack_id`.
      */

@@ -87,6 +87,10 @@ pub struct mqtt_fixed_config {
     /// How many of our QoS 1 and 2 messages may be in flight (in 5.0 the server's Receive
     /// Maximum, if lower, wins); the outgoing records beyond it hold the queue.
     pub max_inflight: u16,
+    /// The 5.0 Receive Maximum to advertise, at most one per incoming record; 0: one per
+    /// record. With `auto_ack` off, records beyond it hold QoS 1 messages the server resends
+    /// (DUP) after a reconnect; without a spare record such a resend is acknowledged at once.
+    pub receive_maximum: u16,
     /// Acknowledge received QoS 1 and 2 messages as they are delivered; false: call
     /// `mqtt_fixed_session_ack()` with the event's `ack_id`.
     pub auto_ack: bool,
@@ -125,6 +129,7 @@ pub extern "C" fn mqtt_fixed_config_default() -> mqtt_fixed_config {
         clean_start: true,
         session_expiry_interval: 0,
         max_inflight: 16,
+        receive_maximum: 0,
         auto_ack: true,
         request_problem_information: true,
         username: mqtt_bytes::default(),
@@ -229,6 +234,7 @@ pub(super) unsafe fn fixed_config(
         c.clean_start = cfg.clean_start;
         c.session_expiry_interval = cfg.session_expiry_interval;
         c.max_inflight = cfg.max_inflight;
+        c.receive_maximum = cfg.receive_maximum;
         c.auto_ack = cfg.auto_ack;
         c.request_problem_information = cfg.request_problem_information;
         c.username = match kept_opt(&cfg.username)? {

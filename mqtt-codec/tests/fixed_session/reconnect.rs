@@ -481,7 +481,8 @@ fn mqtt_4_3_2_5_a_new_message_reusing_an_id_owed_a_puback_is_delivered() {
         p.accept(true);
         p.session.ack(pid(1), p.now).unwrap();
         assert_eq!(p.sent(), vec![puback(1)]);
-        // The server's resend crossed that PUBACK.
+        // The server's resend crossed that PUBACK. Every record is within the Receive
+        // Maximum, so the resend is acknowledged at once rather than take one.
         let mut again = publish_in(1, QoS::AtLeastOnce, "a", "first");
         again.dup = true;
         p.send(Packet::Publish(again.clone()));
@@ -489,9 +490,10 @@ fn mqtt_4_3_2_5_a_new_message_reusing_an_id_owed_a_puback_is_delivered() {
             p.events(),
             vec![Ev::Message {
                 publish: again,
-                ack: Some(pid(1)),
+                ack: None,
             }]
         );
+        assert_eq!(p.sent(), vec![puback(1)]);
         let next = publish_in(1, QoS::AtLeastOnce, "a", "second");
         p.send(Packet::Publish(next.clone()));
         assert_eq!(
@@ -581,5 +583,50 @@ fn bytes_between_connections_are_dropped() {
         p.lose();
         assert_eq!(p.session.receive(&bytes, p.now), bytes.len());
         assert!(p.session.poll_event(p.now).is_none());
+    }
+}
+
+/// With manual acknowledgement and a Receive Maximum below the incoming records, a QoS 1
+/// resend (DUP) the server does not count takes a spare record and waits for the
+/// application; without a spare one it is acknowledged at once. Either way the messages the
+/// server may still send within the maximum keep their records.
+#[test]
+fn a_qos1_resend_takes_a_spare_record_or_is_acknowledged_at_once() {
+    for version in VERSIONS {
+        let mut c = persistent(version);
+        c.auto_ack = false;
+        c.receive_maximum = 2;
+        let mut p = Peer::sized(
+            c,
+            Sizes {
+                incoming: 3,
+                ..SIZES
+            },
+        );
+        p.connect();
+        p.accept(false);
+        let resend = |p: &mut Peer, id: u16| {
+            let mut again = publish_in(id, QoS::AtLeastOnce, "a", "again");
+            again.dup = true;
+            p.send(Packet::Publish(again));
+            p.events()
+        };
+        // One spare record: the first resend waits for the application.
+        assert!(matches!(
+            resend(&mut p, 7)[..],
+            [Ev::Message { ack: Some(_), .. }]
+        ));
+        assert_eq!(p.sent(), vec![]);
+        // None left beyond the maximum: the next is acknowledged at once.
+        assert!(matches!(
+            resend(&mut p, 8)[..],
+            [Ev::Message { ack: None, .. }]
+        ));
+        assert_eq!(p.sent(), vec![puback(8)]);
+        // The server's two messages within its maximum still get their records.
+        p.send(Packet::Publish(publish_in(1, QoS::AtLeastOnce, "a", "1")));
+        p.send(Packet::Publish(publish_in(2, QoS::AtLeastOnce, "a", "2")));
+        assert_eq!(p.events().len(), 2);
+        assert!(p.session.is_connected(), "{version:?}");
     }
 }

@@ -37,6 +37,11 @@ pub struct FixedConfig<'s> {
     /// (3.x; in 5.0 the server's Receive Maximum, if lower, wins). The outgoing records
     /// beyond this window hold the queue.
     pub max_inflight: u16,
+    /// The 5.0 Receive Maximum to advertise, at most one per incoming record; 0 (the
+    /// default): one per record. With manual acknowledgement, records beyond it hold QoS 1
+    /// messages the server resends (DUP) after a reconnect, which it does not count; without
+    /// such a spare record a resend is acknowledged at once, as with `auto_ack`.
+    pub receive_maximum: u16,
     /// Acknowledge received QoS 1 and 2 messages as soon as they are delivered as events;
     /// off, the application calls [`super::FixedSession::ack`] and the session still sends
     /// the acknowledgements in the order the messages arrived ([MQTT-4.6.0-2] to
@@ -61,6 +66,7 @@ impl<'s> FixedConfig<'s> {
             password: None,
             will: None,
             max_inflight: 16,
+            receive_maximum: 0,
             auto_ack: true,
             request_problem_information: true,
         }
@@ -109,6 +115,11 @@ impl FixedWill<'_> {
 /// | `alias_topics` | their topics | their total length |
 /// | `rx` | received bytes | the largest packet accepted (5.0 Maximum Packet Size) |
 /// | `tx` | bytes to send | at least the largest packet sent |
+///
+/// MQTT 3.x has no Receive Maximum: there `incoming` must hold as many QoS 2 flows as the
+/// server keeps in flight towards a client (mosquitto's `max_inflight_messages`, 20 by
+/// default), and manually acknowledged QoS 1 messages; a server that sends more is
+/// disconnected (the event says 0x93, Receive Maximum exceeded).
 #[derive(Debug)]
 pub struct FixedStorage<'s> {
     /// Our QoS 1 and 2 PUBLISHes.

@@ -643,9 +643,12 @@ impl Core<'_> {
 
     /// The 5.0 Receive Maximum advertised: one per incoming record.
     fn receive_maximum(&self) -> u16 {
-        u16::try_from(self.incoming.len())
-            .unwrap_or(u16::MAX)
-            .max(1)
+        let records = u16::try_from(self.incoming.len()).unwrap_or(u16::MAX);
+        match self.config.receive_maximum {
+            0 => records,
+            n => n.min(records),
+        }
+        .max(1)
     }
 
     /// The 5.0 Topic Alias Maximum advertised: one per alias record.
@@ -1044,7 +1047,16 @@ impl Core<'_> {
         if self.config.version.is_v5() && over {
             return self.fail(ReasonCode::ReceiveMaximumExceeded, now);
         }
-        if self.config.auto_ack && !qos2 {
+        // A QoS 1 resend (DUP) is not counted against the Receive Maximum, since it may have
+        // crossed our PUBACK of the first copy, so with manual acknowledgement it could take
+        // the records of messages the server may still send within the maximum. It gets a
+        // record only beyond those (`FixedConfig::receive_maximum` below the records leaves
+        // some); otherwise it is acknowledged at once, as automatic acknowledgement would
+        // (it is a copy of a message sent before).
+        let free = self.incoming.iter().filter(|s| s.state == In::Free).count();
+        let reserved = usize::from(self.receive_maximum()).saturating_sub(unacked);
+        let resend_without_room = !qos2 && p.dup && free <= reserved;
+        if (self.config.auto_ack || resend_without_room) && !qos2 {
             let _ = self.answer(Packet::PubAck, id, ReasonCode::Success, now);
             return self.deliver_message(p, alias_index, None);
         }

@@ -1,4 +1,5 @@
-//! A deterministic simulation of several client sessions (`mqtt_codec::client::Session`,
+//! A deterministic simulation of several client sessions (`mqtt_codec::client::Session` and,
+//! for about a third of the clients, the heap-free `FixedSession` (`sessions.rs`),
 //! MQTT 3.1.1 and 5.0, clean and persistent sessions, QoS 0, 1 and 2) and one broker core
 //! (`mqtt_codec::broker::Broker`) in one process, over a simulated network, all driven by one
 //! seeded PRNG (splitmix64): the same seed runs the same way every time.
@@ -44,11 +45,14 @@
 //! - one seed, with a trace of every step:
 //!   `SIM_SEED=123 SIM_TRACE=1 cargo test -p mqtt-codec --test simulation -- --nocapture`.
 
+mod sessions;
+
 use mqtt_codec::broker::{Action, Broker, BrokerConfig, ConnId};
 use mqtt_codec::client::{Event, Millis, PublishFailure, Session, SessionConfig};
 use mqtt_codec::{
     PacketId, ProtocolVersion, QoS, ReasonCode, Subscription, TopicFilter, TopicName, Will,
 };
+use sessions::SimSession;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -228,7 +232,7 @@ struct ConnRecord {
 
 struct Client {
     spec: Spec,
-    session: Session,
+    session: SimSession,
     conn: Option<ConnId>,
     conns: BTreeMap<ConnId, ConnRecord>,
     connect_sent_at: Millis,
@@ -386,7 +390,11 @@ impl Sim {
         let active_ms = rng.range(20_000, 90_000);
         let n_clients = rng.range(2, 5) as usize;
         let mut clients = Vec::new();
+        // Which clients run the heap-free session, from a generator of its own so that the
+        // rest of each seed's scenario is what it was before there was a choice.
+        let mut kinds = Rng::new(seed ^ 0x6669_7865_6400_0000);
         for i in 0..n_clients {
+            let fixed = kinds.chance(1, 3);
             let name = format!("c{i}");
             let v5 = rng.chance(1, 2);
             let version = if v5 {
@@ -445,7 +453,7 @@ impl Sim {
             }
             plan.sort_by_key(|(t, _)| *t);
             clients.push(Client {
-                session: Session::new(config),
+                session: SimSession::new(config, fixed),
                 spec,
                 conn: None,
                 conns: BTreeMap::new(),
@@ -762,11 +770,14 @@ impl Sim {
             self.cut(conn);
         }
         let c = &mut self.clients[i];
-        let bytes = c.session.snapshot();
+        // The heap-free session keeps no snapshot: its application does not restart.
+        let Some(bytes) = c.session.snapshot() else {
+            return;
+        };
         match Session::from_snapshot(c.spec.config.clone(), &bytes) {
             Ok(s) => {
                 self.stats.restarts += 1;
-                c.session = s;
+                c.session = SimSession::Alloc(Box::new(s));
                 c.acks_due.clear();
                 let name = c.spec.name.clone();
                 self.log(|| format!("{name}: restarted from a snapshot"));
