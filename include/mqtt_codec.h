@@ -1701,7 +1701,8 @@ typedef struct mqtt_decoder {
  *
  * Made by `mqtt_fixed_session_init()` over an `mqtt_fixed_storage`; the fields are private
  * to the library. Zero it before first use (`= {0}`) so that a session used before
- * `mqtt_fixed_session_init()` is refused; never copy it. Not thread-safe.
+ * `mqtt_fixed_session_init()` is refused; never copy it (a copy is refused with
+ * `MQTT_ERR_INVALID_ARGUMENT`: it would share the storage). Not thread-safe.
  *
  * Time is a `uint32_t` millisecond tick that may wrap (what firmware timers give), passed
  * to every call that needs it, at least once every 2^31 ms.
@@ -1712,16 +1713,16 @@ typedef struct mqtt_decoder {
  * mqtt_fixed_session_connect(&s, tick());
  * for (;;) {
  *     const uint8_t *out;
- *     size_t n, taken;
+ *     size_t out_len, got, taken;
  *     mqtt_session_event ev;
- *     mqtt_fixed_session_transmit(&s, tick(), &out, &n);
- *     write_all(out, n);
- *     n = read_some(in, sizeof in); // waits at most until next_timeout
- *     for (size_t at = 0; at < n; at += taken) {
- *         mqtt_fixed_session_receive(&s, in + at, n - at, tick(), &taken);
+ *     mqtt_fixed_session_transmit(&s, tick(), &out, &out_len);
+ *     write_all(out, out_len);
+ *     got = read_some(in, sizeof in); // waits at most until next_timeout
+ *     for (size_t at = 0; at < got; at += taken) {
+ *         mqtt_fixed_session_receive(&s, in + at, got - at, tick(), &taken);
  *         while (mqtt_fixed_session_poll_event(&s, tick(), &ev) == MQTT_OK) handle(&ev);
- *         mqtt_fixed_session_transmit(&s, tick(), &out, &n);
- *         write_all(out, n);
+ *         mqtt_fixed_session_transmit(&s, tick(), &out, &out_len);
+ *         write_all(out, out_len);
  *     }
  *     mqtt_fixed_session_handle_timeout(&s, tick());
  * }
@@ -1737,7 +1738,8 @@ typedef struct mqtt_fixed_session {
 
 #if defined(MQTT_CODEC_CLIENT)
 /**
- * The settings of a heap-free session, read by `mqtt_fixed_session_init()`. Nothing is
+ * The settings of a heap-free session, read (and its strings and will topic checked) by
+ * `mqtt_fixed_session_init()`. Nothing is
  * copied: the views (client identifier, user name, password, will) must stay valid and
  * unchanged as long as the session is used (string literals and static buffers do).
  * Start from `mqtt_fixed_config_default()`.
@@ -1912,7 +1914,10 @@ typedef struct mqtt_fixed_storage {
      */
     struct mqtt_in_slot *incoming;
     /**
-     * How many (the 5.0 Receive Maximum advertised; at least 1 to receive QoS 2).
+     * How many: at least 1 (`connect` refuses 0). In 5.0 the Receive Maximum advertised
+     * (or `receive_maximum`, with the records beyond it for resends); in 3.x, which has no
+     * Receive Maximum, enough for the server's in-flight window (mosquitto's
+     * `max_inflight_messages`, 20 by default): a server sending more is disconnected.
      */
     size_t incoming_count;
     /**
@@ -1986,13 +1991,17 @@ typedef struct mqtt_subscription {
 
 #if defined(MQTT_CODEC_CLIENT)
 /**
- * An event of the session, from `mqtt_session_poll_event()`. `kind` (one of
- * `MQTT_SESSION_EVENT_*`) says which fields are used; the others are zero.
+ * An event of a session, from `mqtt_session_poll_event()` or
+ * `mqtt_fixed_session_poll_event()`. `kind` (one of `MQTT_SESSION_EVENT_*`) says which
+ * fields are used; the others are zero.
  *
  * The views (`topic`, `payload`, the strings in `properties`) and the lists
- * (`reason_codes`, `subscriptions`, the lists in `properties`) point into the session:
- * valid until the next `mqtt_session_poll_event()` or `mqtt_session_free()`, whatever else
- * is called meanwhile. Copy what you keep longer.
+ * (`reason_codes`, `subscriptions`, the lists in `properties`) point into the session. The
+ * heap session's stay valid until the next `mqtt_session_poll_event()` or
+ * `mqtt_session_free()`, whatever else is called meanwhile; the heap-free session's only
+ * until the next call on it (they are in its receive buffer, which the next `receive`
+ * moves). Copy what you keep longer. The heap-free session keeps no list of subscriptions:
+ * its `SUBSCRIBE_LOST` and `SUBSCRIPTIONS_LOST` carry an empty `subscriptions`.
  */
 typedef struct mqtt_session_event {
     /**
@@ -2934,7 +2943,8 @@ enum mqtt_status mqtt_fixed_session_init(struct mqtt_fixed_session *s,
  * `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting;
  * `MQTT_ERR_SESSION_TRANSMIT_FULL` when the transmit buffer cannot take the CONNECT;
  * `MQTT_ERR_SESSION_STORAGE_FULL` when the storage has no incoming record (at least one is
- * needed).
+ * needed); `MQTT_ERR_SESSION_OTHER` while events of the last connection wait to be polled
+ * (poll them first).
  *
  * # Safety
  * `s` must be NULL or a session (see `mqtt_fixed_session_init()`).
@@ -2977,8 +2987,8 @@ enum mqtt_status mqtt_fixed_session_publish(struct mqtt_fixed_session *s,
 /**
  * Publishes a PUBLISH the caller filled (`mqtt_packet_init(&p, MQTT_PACKET_PUBLISH)`), for
  * 5.0 properties: as `mqtt_fixed_session_publish()` with the packet's `topic`, `payload`,
- * `qos`, `retain` and `properties`; its `packet_id` and `dup` are the session's to set, and
- * a Topic Alias is refused. Everything is copied.
+ * `qos`, `retain` and `properties`; its `packet_id`, `dup` and Topic Alias are the
+ * session's to set (it sets no alias), so those fields are ignored. Everything is copied.
  *
  * # Safety
  * `s` must be NULL or a session; `packet` NULL or readable, with every view and list in
@@ -3113,7 +3123,8 @@ enum mqtt_status mqtt_fixed_session_receive(struct mqtt_fixed_session *s,
  * first). Reads the received packets one at a time and answers them (acknowledgements, ...)
  * into the transmit buffer. The event's views point into the session's buffers: valid
  * until the next call on the session. A server that breaks a rule is answered (5.0:
- * DISCONNECT with the reason code) and `MQTT_SESSION_EVENT_DISCONNECTED` says so.
+ * DISCONNECT with the reason code, in the transmit buffer: transmit it before closing the
+ * socket) and `MQTT_SESSION_EVENT_DISCONNECTED` says so.
  *
  * ```c
  * mqtt_session_event ev;

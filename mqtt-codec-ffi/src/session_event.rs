@@ -46,13 +46,17 @@ pub const MQTT_SESSION_EVENT_REAUTHENTICATED: u8 = 11;
 /// `mqtt_session_connect()` on a new one to go on.
 pub const MQTT_SESSION_EVENT_DISCONNECTED: u8 = 12;
 
-/// An event of the session, from `mqtt_session_poll_event()`. `kind` (one of
-/// `MQTT_SESSION_EVENT_*`) says which fields are used; the others are zero.
+/// An event of a session, from `mqtt_session_poll_event()` or
+/// `mqtt_fixed_session_poll_event()`. `kind` (one of `MQTT_SESSION_EVENT_*`) says which
+/// fields are used; the others are zero.
 ///
 /// The views (`topic`, `payload`, the strings in `properties`) and the lists
-/// (`reason_codes`, `subscriptions`, the lists in `properties`) point into the session:
-/// valid until the next `mqtt_session_poll_event()` or `mqtt_session_free()`, whatever else
-/// is called meanwhile. Copy what you keep longer.
+/// (`reason_codes`, `subscriptions`, the lists in `properties`) point into the session. The
+/// heap session's stay valid until the next `mqtt_session_poll_event()` or
+/// `mqtt_session_free()`, whatever else is called meanwhile; the heap-free session's only
+/// until the next call on it (they are in its receive buffer, which the next `receive`
+/// moves). Copy what you keep longer. The heap-free session keeps no list of subscriptions:
+/// its `SUBSCRIBE_LOST` and `SUBSCRIPTIONS_LOST` carry an empty `subscriptions`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct mqtt_session_event {

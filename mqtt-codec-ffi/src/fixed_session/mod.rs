@@ -35,7 +35,8 @@ pub const MQTT_FIXED_SESSION_WORDS: usize = 96;
 ///
 /// Made by `mqtt_fixed_session_init()` over an `mqtt_fixed_storage`; the fields are private
 /// to the library. Zero it before first use (`= {0}`) so that a session used before
-/// `mqtt_fixed_session_init()` is refused; never copy it. Not thread-safe.
+/// `mqtt_fixed_session_init()` is refused; never copy it (a copy is refused with
+/// `MQTT_ERR_INVALID_ARGUMENT`: it would share the storage). Not thread-safe.
 ///
 /// Time is a `uint32_t` millisecond tick that may wrap (what firmware timers give), passed
 /// to every call that needs it, at least once every 2^31 ms.
@@ -46,16 +47,16 @@ pub const MQTT_FIXED_SESSION_WORDS: usize = 96;
 /// mqtt_fixed_session_connect(&s, tick());
 /// for (;;) {
 ///     const uint8_t *out;
-///     size_t n, taken;
+///     size_t out_len, got, taken;
 ///     mqtt_session_event ev;
-///     mqtt_fixed_session_transmit(&s, tick(), &out, &n);
-///     write_all(out, n);
-///     n = read_some(in, sizeof in); // waits at most until next_timeout
-///     for (size_t at = 0; at < n; at += taken) {
-///         mqtt_fixed_session_receive(&s, in + at, n - at, tick(), &taken);
+///     mqtt_fixed_session_transmit(&s, tick(), &out, &out_len);
+///     write_all(out, out_len);
+///     got = read_some(in, sizeof in); // waits at most until next_timeout
+///     for (size_t at = 0; at < got; at += taken) {
+///         mqtt_fixed_session_receive(&s, in + at, got - at, tick(), &taken);
 ///         while (mqtt_fixed_session_poll_event(&s, tick(), &ev) == MQTT_OK) handle(&ev);
-///         mqtt_fixed_session_transmit(&s, tick(), &out, &n);
-///         write_all(out, n);
+///         mqtt_fixed_session_transmit(&s, tick(), &out, &out_len);
+///         write_all(out, out_len);
 ///     }
 ///     mqtt_fixed_session_handle_timeout(&s, tick());
 /// }
@@ -72,6 +73,9 @@ const MAGIC: u64 = 0x6d71_7474_6673_6531;
 #[repr(C)]
 struct Live {
     magic: u64,
+    /// Where `mqtt_fixed_session_init()` put it: a copy of the struct (which C makes with
+    /// an assignment) is elsewhere and refused, since it would share the storage.
+    at: usize,
     clock: Clock,
     session: FixedSession<'static>,
 }
@@ -92,6 +96,10 @@ unsafe fn live<'s>(s: *mut mqtt_fixed_session) -> Result<&'s mut Live, mqtt_stat
     // SAFETY: the first word is read through the raw pointer before any reference is made,
     // so that a session never initialised is refused rather than used.
     if unsafe { ptr::addr_of!((*live).magic).read() } != MAGIC {
+        return Err(MQTT_ERR_INVALID_ARGUMENT);
+    }
+    // SAFETY: as above, the second word, written with the first by init.
+    if unsafe { ptr::addr_of!((*live).at).read() } != s as usize {
         return Err(MQTT_ERR_INVALID_ARGUMENT);
     }
     // SAFETY: the magic word is set only by `mqtt_fixed_session_init`, which wrote a whole
@@ -150,6 +158,7 @@ pub unsafe extern "C" fn mqtt_fixed_session_init(
             Ok(session) => {
                 let live = Live {
                     magic: MAGIC,
+                    at: s as usize,
                     clock: Clock::default(),
                     session,
                 };
@@ -169,7 +178,8 @@ pub unsafe extern "C" fn mqtt_fixed_session_init(
 /// `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting;
 /// `MQTT_ERR_SESSION_TRANSMIT_FULL` when the transmit buffer cannot take the CONNECT;
 /// `MQTT_ERR_SESSION_STORAGE_FULL` when the storage has no incoming record (at least one is
-/// needed).
+/// needed); `MQTT_ERR_SESSION_OTHER` while events of the last connection wait to be polled
+/// (poll them first).
 ///
 /// # Safety
 /// `s` must be NULL or a session (see `mqtt_fixed_session_init()`).
@@ -187,6 +197,8 @@ pub unsafe extern "C" fn mqtt_fixed_session_connect(
             Err(SessionError::State("already connected or connecting")) => {
                 Err(MQTT_ERR_SESSION_ALREADY_CONNECTED)
             }
+            // Events of the last connection wait to be polled.
+            Err(SessionError::State(_)) => Err(MQTT_ERR_SESSION_OTHER),
             Err(e) => Err(status::of_session(&e)),
         }
     })
@@ -246,8 +258,8 @@ pub unsafe extern "C" fn mqtt_fixed_session_publish(
 
 /// Publishes a PUBLISH the caller filled (`mqtt_packet_init(&p, MQTT_PACKET_PUBLISH)`), for
 /// 5.0 properties: as `mqtt_fixed_session_publish()` with the packet's `topic`, `payload`,
-/// `qos`, `retain` and `properties`; its `packet_id` and `dup` are the session's to set, and
-/// a Topic Alias is refused. Everything is copied.
+/// `qos`, `retain` and `properties`; its `packet_id`, `dup` and Topic Alias are the
+/// session's to set (it sets no alias), so those fields are ignored. Everything is copied.
 ///
 /// # Safety
 /// `s` must be NULL or a session; `packet` NULL or readable, with every view and list in
@@ -274,6 +286,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_publish_packet(
         }
         c.dup = false;
         c.packet_id = u16::from(c.qos != 0);
+        // Topic aliases are not the caller's to set (the session sets none).
+        c.properties.has_topic_alias = false;
+        c.properties.topic_alias = 0;
         let version = h.session.config().version;
         let mut scratch = Scratch::default();
         // SAFETY: every view and list valid for this call; the session copies the
@@ -527,7 +542,8 @@ pub unsafe extern "C" fn mqtt_fixed_session_receive(
 /// first). Reads the received packets one at a time and answers them (acknowledgements, ...)
 /// into the transmit buffer. The event's views point into the session's buffers: valid
 /// until the next call on the session. A server that breaks a rule is answered (5.0:
-/// DISCONNECT with the reason code) and `MQTT_SESSION_EVENT_DISCONNECTED` says so.
+/// DISCONNECT with the reason code, in the transmit buffer: transmit it before closing the
+/// socket) and `MQTT_SESSION_EVENT_DISCONNECTED` says so.
 ///
 /// ```c
 /// mqtt_session_event ev;

@@ -4,12 +4,12 @@
 
 use crate::c_args::bytes;
 use crate::convert::version_of;
-use crate::status::{mqtt_status, mqtt_status::*};
+use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
 use codec::client::{
     AliasSlot, FixedConfig, FixedStorage, FixedWill, InSlot, OutSlot, PendingSlot,
 };
-use codec::QoS;
+use codec::{MqttStr, QoS, TopicName};
 use core::mem::{align_of, size_of};
 use core::slice;
 
@@ -61,7 +61,8 @@ const _: () = {
     assert!(align_of::<AliasSlot>() <= align_of::<mqtt_alias_slot>());
 };
 
-/// The settings of a heap-free session, read by `mqtt_fixed_session_init()`. Nothing is
+/// The settings of a heap-free session, read (and its strings and will topic checked) by
+/// `mqtt_fixed_session_init()`. Nothing is
 /// copied: the views (client identifier, user name, password, will) must stay valid and
 /// unchanged as long as the session is used (string literals and static buffers do).
 /// Start from `mqtt_fixed_config_default()`.
@@ -169,7 +170,10 @@ pub struct mqtt_fixed_storage {
     pub messages_len: usize,
     /// Records of the server's QoS 1 and 2 messages whose flow is not over.
     pub incoming: *mut mqtt_in_slot,
-    /// How many (the 5.0 Receive Maximum advertised; at least 1 to receive QoS 2).
+    /// How many: at least 1 (`connect` refuses 0). In 5.0 the Receive Maximum advertised
+    /// (or `receive_maximum`, with the records beyond it for resends); in 3.x, which has no
+    /// Receive Maximum, enough for the server's in-flight window (mosquitto's
+    /// `max_inflight_messages`, 20 by default): a server sending more is disconnected.
     pub incoming_count: usize,
     /// Records of SUBSCRIBEs and UNSUBSCRIBEs awaiting their answer.
     pub pending: *mut mqtt_pending_slot,
@@ -200,7 +204,10 @@ pub struct mqtt_fixed_storage {
 unsafe fn kept_str(b: &mqtt_bytes) -> Result<&'static str, mqtt_status> {
     // SAFETY: the caller's contract: valid for the session's life, which 'static stands for.
     let raw = unsafe { bytes(b.ptr, b.len) }?;
-    core::str::from_utf8(raw).map_err(|_| MQTT_ERR_INVALID_STRING)
+    // Checked as an MQTT string now (UTF-8, no U+0000, at most 65535 bytes) rather than
+    // refused when `connect` encodes it.
+    let s = MqttStr::try_new(raw).map_err(|_| MQTT_ERR_INVALID_STRING)?;
+    Ok(s.as_str_ref())
 }
 
 /// As [`kept_str`], absent for a NULL `ptr`.
@@ -237,14 +244,16 @@ pub(super) unsafe fn fixed_config(
         c.receive_maximum = cfg.receive_maximum;
         c.auto_ack = cfg.auto_ack;
         c.request_problem_information = cfg.request_problem_information;
-        c.username = match kept_opt(&cfg.username)? {
-            Some(u) => Some(core::str::from_utf8(u).map_err(|_| MQTT_ERR_INVALID_STRING)?),
-            None => None,
+        c.username = match cfg.username.ptr.is_null() && cfg.username.len == 0 {
+            true => None,
+            false => Some(kept_str(&cfg.username)?),
         };
         c.password = kept_opt(&cfg.password)?;
         if cfg.has_will {
+            let topic = kept_str(&cfg.will_topic)?;
+            TopicName::try_from_bytes(topic.as_bytes()).map_err(|e| status::of_topic(&e))?;
             c.will = Some(FixedWill {
-                topic: kept_str(&cfg.will_topic)?,
+                topic,
                 payload: kept_opt(&cfg.will_payload)?.unwrap_or_default(),
                 qos: QoS::from_bits(cfg.will_qos).ok_or(MQTT_ERR_INVALID_ARGUMENT)?,
                 retain: cfg.will_retain,

@@ -378,7 +378,7 @@ static void test_fixed_v5(void) {
 
 /* Arguments C can get wrong give a status, never a crash. */
 static void test_fixed_misuse(void) {
-    static mqtt_fixed_session zeroed;
+    static mqtt_fixed_session zeroed, copy;
     mqtt_fixed_config cfg = fx_cfg(MQTT_V3_1_1);
     mqtt_fixed_storage st = fx_storage();
     mqtt_session_event ev;
@@ -392,6 +392,19 @@ static void test_fixed_misuse(void) {
     CHECK_ST(mqtt_fixed_session_poll_event(&zeroed, 0, &ev), MQTT_ERR_INVALID_ARGUMENT);
     CHECK_ST(mqtt_fixed_session_transmit(&zeroed, 0, &data, &n), MQTT_ERR_INVALID_ARGUMENT);
     CHECK(!mqtt_fixed_session_is_connected(&zeroed));
+    /* A copy of a live session would share its storage: refused. */
+    CHECK_ST(mqtt_fixed_session_init(&fx_session, &cfg, &st), MQTT_OK);
+    copy = fx_session;
+    CHECK_ST(mqtt_fixed_session_connect(&copy, 0), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ST(mqtt_fixed_session_connect(&fx_session, 0), MQTT_OK);
+    /* A client identifier that is no MQTT string, a will topic with a wildcard. */
+    cfg.client_id.ptr = (const uint8_t *)"a\0b";
+    cfg.client_id.len = 3;
+    CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_ERR_INVALID_STRING);
+    cfg = fx_cfg(MQTT_V3_1_1);
+    cfg.has_will = true;
+    cfg.will_topic = S("will/#");
+    CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_ERR_TOPIC_WILDCARD_IN_NAME);
     cfg.version = 9;
     CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_ERR_INVALID_ARGUMENT);
     cfg = fx_cfg(MQTT_V3_1_1);

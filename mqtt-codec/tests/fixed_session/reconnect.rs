@@ -630,3 +630,58 @@ fn a_qos1_resend_takes_a_spare_record_or_is_acknowledged_at_once() {
         assert!(p.session.is_connected(), "{version:?}");
     }
 }
+
+/// [MQTT-3.1.0-1]: a new connection starts with its CONNECT. What the session wrote for
+/// the last one and the application did not take (a PUBACK, the DISCONNECT) is not sent on
+/// the new one.
+#[test]
+fn mqtt_3_1_0_1_connect_goes_first_on_a_new_connection() {
+    for version in VERSIONS {
+        let mut p = Peer::connected(config(version));
+        let now = p.now;
+        let bytes = Packet::Publish(publish_in(7, QoS::AtLeastOnce, "a", "x"))
+            .to_bytes(version)
+            .unwrap();
+        assert_eq!(p.session.receive(&bytes, now), bytes.len());
+        while p.session.poll_event(now).is_some() {}
+        p.session.disconnect(now).unwrap();
+        while p.session.poll_event(now).is_some() {}
+        p.session.connect(now).unwrap();
+        let out = p.session.poll_transmit(now).unwrap().to_vec();
+        let Ok(Status::Complete((PacketRef::Connect(_), used))) =
+            parse(&out, &ParseOptions::new(version))
+        else {
+            panic!("{version:?}: not a CONNECT first: {out:02x?}");
+        };
+        assert_eq!(used, out.len(), "{version:?}: something beside the CONNECT");
+    }
+}
+
+/// 5.0 [MQTT-3.1.2-24]: a message in flight that the resumed server's new Maximum Packet
+/// Size cannot take fails (refused, 0x95) rather than be resent, and refused, on every
+/// connection.
+#[test]
+fn v5_a_resend_larger_than_the_new_maximum_packet_size_fails() {
+    let mut p = Peer::connected(persistent(V5));
+    let id = p
+        .session
+        .publish_message("a", &[0u8; 200], QoS::AtLeastOnce, false, p.now)
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.sent().len(), 1);
+    p.lose();
+    p.connect();
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.session_present = true;
+    ack.properties.maximum_packet_size = Some(64);
+    let events = p.connack(ack);
+    assert!(
+        events.contains(&Ev::PublishFailed {
+            packet_id: id,
+            failure: PublishFailure::Refused(ReasonCode::PacketTooLarge),
+        }),
+        "{events:?}"
+    );
+    assert_eq!(p.sent(), vec![]);
+    assert_eq!(p.session.pending_publishes(), (0, 0));
+}

@@ -456,7 +456,15 @@ impl<'s> FixedSession<'s> {
             ack,
         } = delivery
         {
-            let mut publish = publish.view(self.decoder.lent_frame())?;
+            // The parts are where the parser found them (`receive` takes nothing while a
+            // delivery waits); were they not, the packet is parsed again rather than lost.
+            let mut publish = match publish.view(self.decoder.lent_frame()) {
+                Some(p) => p,
+                None => match self.decoder.lent_packet()? {
+                    Packet::Publish(p) => p,
+                    _ => return None,
+                },
+            };
             if let Some(slot) = alias.and_then(|i| self.core.aliases.get(i)) {
                 let topic = self.core.alias_topics.get(slot.topic);
                 publish.topic = TopicName::from_validated(MqttStr::from_validated(topic));
@@ -627,7 +635,13 @@ impl Core<'_> {
             password: self.config.password,
             properties: PropertyView::new(&props),
         };
-        self.send(&PacketRef::from(&connect), now)?;
+        // Nothing of an earlier connection (an acknowledgement, its DISCONNECT) may go out
+        // on the new one, before its CONNECT.
+        let kept = core::mem::take(&mut self.tx_len);
+        if let Err(e) = self.send(&PacketRef::from(&connect), now) {
+            self.tx_len = kept;
+            return Err(e);
+        }
         for slot in self.aliases.iter_mut() {
             *slot = AliasSlot::FREE;
         }
@@ -1237,6 +1251,15 @@ impl Core<'_> {
                 return;
             };
             let sent = match (o.state, PacketId::new(o.packet_id)) {
+                // Resent to a server that now takes less (5.0 Maximum Packet Size): it
+                // would refuse it on every connection, so the message fails here.
+                (Out::Sent, Some(id)) if self.server.check_len(o.frame.len as usize).is_err() => {
+                    if let Some(slot) = self.outgoing.get_mut(i) {
+                        let failure = PublishFailure::Refused(ReasonCode::PacketTooLarge);
+                        slot.fail(id, failure, &mut self.messages, &mut self.seq);
+                    }
+                    continue;
+                }
                 (Out::Sent, _) => self.send_frame(o.frame, true, now),
                 (Out::Released, Some(id)) => self
                     .answer(Packet::PubRel, id, ReasonCode::Success, now)
