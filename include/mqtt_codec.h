@@ -3208,6 +3208,50 @@ enum mqtt_status mqtt_fixed_session_pending(struct mqtt_fixed_session *s,
 
 #if defined(MQTT_CODEC_CLIENT)
 /**
+ * The session's state as bytes, to keep across a reboot (what is in flight and queued, the
+ * QoS 2 messages received and not released, the client identifier), in the format of
+ * `mqtt_session_snapshot()`: restore it with `mqtt_fixed_session_init_from_snapshot()` or
+ * `mqtt_session_from_snapshot()`. `*len` gets its size; with `buf` NULL and `cap` 0 only
+ * the size, with a `cap` too small `MQTT_ERR_BUFFER_TOO_SMALL` (and the bytes that fitted).
+ *
+ * ```c
+ * static uint8_t snap[1024];
+ * size_t n;
+ * if (mqtt_fixed_session_snapshot(&s, snap, sizeof snap, &n) == MQTT_OK) flash_write(snap, n);
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a session; `buf` NULL (with `cap` 0) or writable for `cap` bytes,
+ * none of them the session's storage; `len` NULL or writable.
+ */
+enum mqtt_status mqtt_fixed_session_snapshot(struct mqtt_fixed_session *s,
+                                             uint8_t *buf,
+                                             size_t cap,
+                                             size_t *len);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
+ * As `mqtt_fixed_session_init()`, with the state of a snapshot (of
+ * `mqtt_fixed_session_snapshot()` or `mqtt_session_snapshot()`, format 1 or 2) read back
+ * into the storage: the configuration's version must be the snapshot's, its client
+ * identifier gives way to the snapshot's. Call `mqtt_fixed_session_connect()` to resume.
+ * `MQTT_ERR_SNAPSHOT_*` for a snapshot refused, `MQTT_ERR_SESSION_STORAGE_FULL` when the
+ * storage cannot hold it; `*s` is left as it was on an error. The snapshot's bytes are
+ * copied.
+ *
+ * # Safety
+ * As `mqtt_fixed_session_init()`; `data` NULL (with `len` 0) or readable for `len` bytes.
+ */
+enum mqtt_status mqtt_fixed_session_init_from_snapshot(struct mqtt_fixed_session *s,
+                                                       const struct mqtt_fixed_config *cfg,
+                                                       const struct mqtt_fixed_storage *storage,
+                                                       const uint8_t *data,
+                                                       size_t len);
+#endif
+
+#if defined(MQTT_CODEC_CLIENT)
+/**
  * The default settings: MQTT 3.1.1, no client identifier, keep alive 60 s, clean start, a
  * window of 16, automatic acknowledgement, no user name, password or will.
  *

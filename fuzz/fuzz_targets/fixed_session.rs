@@ -4,7 +4,8 @@
 //! the session sends decodes as a server would read it; what is pending fits the outgoing
 //! records; each accepted QoS 1 or 2 publish ends in at most one Published or PublishFailed
 //! event, and no event names an identifier that was not pending; after `handle_timeout(now)`
-//! the next deadline is not in the past.
+//! the next deadline is not in the past; a snapshot restores into the same sizes and
+//! writes the same bytes; arbitrary bytes as a snapshot never panic.
 #![no_main]
 use arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
@@ -40,7 +41,11 @@ fn server_packet(u: &mut Unstructured, v: ProtocolVersion) -> Result<Packet> {
         5 => Packet::SubAck(SubAck::new(id(u)?, vec![ReasonCode::GrantedQoS1])),
         6 => Packet::UnsubAck(UnsubAck::new(
             id(u)?,
-            if v.is_v5() { vec![ReasonCode::Success] } else { vec![] },
+            if v.is_v5() {
+                vec![ReasonCode::Success]
+            } else {
+                vec![]
+            },
         )),
         7 => Packet::PingResp,
         _ => {
@@ -71,21 +76,9 @@ fn run(u: &mut Unstructured) -> Result<()> {
     config.max_inflight = u.int_in_range(1..=3)?;
     config.auto_ack = u.arbitrary()?;
     config.session_expiry_interval = u.int_in_range(0..=1)?;
-    let (mut outgoing, mut incoming) = ([OutSlot::FREE; 3], [InSlot::FREE; 2]);
-    let (mut pending, mut aliases) = ([PendingSlot::FREE; 1], [AliasSlot::FREE; 2]);
-    let (mut messages, mut alias_topics) = ([0u8; 48], [0u8; 20]);
-    let (mut rx, mut tx) = ([0u8; 40], [0u8; 48]);
-    let storage = FixedStorage {
-        outgoing: &mut outgoing,
-        messages: &mut messages,
-        incoming: &mut incoming,
-        pending: &mut pending,
-        aliases: &mut aliases,
-        alias_topics: &mut alias_topics,
-        rx: &mut rx,
-        tx: &mut tx,
-    };
-    let mut s = FixedSession::new(config, storage);
+    let mut mem = Mem::new();
+    let storage = mem.storage();
+    let mut s = FixedSession::new(config.clone(), storage);
     let mut server = Decoder::server();
     let mut now = 0u64;
     let mut outstanding = BTreeSet::new();
@@ -173,10 +166,69 @@ fn run(u: &mut Unstructured) -> Result<()> {
             }
         }
         let (inflight, queued) = s.pending_publishes();
-        assert!(inflight + queued <= 3, "{inflight} in flight, {queued} queued");
+        assert!(
+            inflight + queued <= 3,
+            "{inflight} in flight, {queued} queued"
+        );
         assert!(inflight + queued <= outstanding.len());
     }
+    // A snapshot restores into storage of the same sizes and writes the same bytes again;
+    // arbitrary bytes given as a snapshot are refused or restored, never a panic.
+    let mut snap = [0u8; 256];
+    let n = s
+        .snapshot(&mut snap)
+        .expect("a snapshot of tiny storage fits 256 bytes");
+    let mut mem2 = Mem::new();
+    let restored = FixedSession::from_snapshot(config.clone(), mem2.storage(), &snap[..n])
+        .expect("a snapshot restores into storage of the same sizes");
+    let mut again = [0u8; 256];
+    let m = restored.snapshot(&mut again).unwrap();
+    assert_eq!(&again[..m], &snap[..n]);
+    let len = u.int_in_range(0..=64)?;
+    let junk = u.bytes(len)?;
+    let mut mem3 = Mem::new();
+    let _ = FixedSession::from_snapshot(config, mem3.storage(), junk);
     Ok(())
+}
+
+/// The memory of a session in the sizes the target uses, on the stack.
+struct Mem {
+    outgoing: [OutSlot; 3],
+    messages: [u8; 48],
+    incoming: [InSlot; 2],
+    pending: [PendingSlot; 1],
+    aliases: [AliasSlot; 2],
+    alias_topics: [u8; 20],
+    rx: [u8; 40],
+    tx: [u8; 48],
+}
+
+impl Mem {
+    fn new() -> Self {
+        Mem {
+            outgoing: [OutSlot::FREE; 3],
+            messages: [0; 48],
+            incoming: [InSlot::FREE; 2],
+            pending: [PendingSlot::FREE; 1],
+            aliases: [AliasSlot::FREE; 2],
+            alias_topics: [0; 20],
+            rx: [0; 40],
+            tx: [0; 48],
+        }
+    }
+
+    fn storage(&mut self) -> FixedStorage<'_> {
+        FixedStorage {
+            outgoing: &mut self.outgoing,
+            messages: &mut self.messages,
+            incoming: &mut self.incoming,
+            pending: &mut self.pending,
+            aliases: &mut self.aliases,
+            alias_topics: &mut self.alias_topics,
+            rx: &mut self.rx,
+            tx: &mut self.tx,
+        }
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -871,8 +871,8 @@ pub(crate) fn of_session(e: &codec::client::SessionError) -> mqtt_status {
     }
 }
 
-/// The status of a snapshot the client session could not read back.
-#[cfg(feature = "session")]
+/// The status of a snapshot a client session could not read back or write.
+#[cfg(feature = "client")]
 pub(crate) fn of_snapshot(e: &codec::client::SnapshotError) -> mqtt_status {
     use codec::client::SnapshotError as E;
     match e {
@@ -880,6 +880,8 @@ pub(crate) fn of_snapshot(e: &codec::client::SnapshotError) -> mqtt_status {
         E::Format(_) => MQTT_ERR_SNAPSHOT_FORMAT,
         E::Version { .. } => MQTT_ERR_SNAPSHOT_VERSION,
         E::Corrupt(_) => MQTT_ERR_SNAPSHOT_CORRUPT,
+        E::StorageFull(_) => MQTT_ERR_SESSION_STORAGE_FULL,
+        E::BufferTooSmall { .. } => MQTT_ERR_BUFFER_TOO_SMALL,
         _ => MQTT_ERR_SNAPSHOT_OTHER,
     }
 }

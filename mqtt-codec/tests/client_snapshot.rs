@@ -136,12 +136,12 @@ fn a_snapshot_of_another_format_or_version_or_corrupt_is_refused() {
         Session::from_snapshot(config(), b"nope").unwrap_err(),
         SnapshotError::NotASnapshot
     );
-    bytes[4] = 2;
+    bytes[4] = 9;
     assert_eq!(
         Session::from_snapshot(config(), &bytes).unwrap_err(),
-        SnapshotError::Format(2)
+        SnapshotError::Format(9)
     );
-    bytes[4] = 1;
+    bytes[4] = 2;
     assert!(matches!(
         Session::from_snapshot(SessionConfig::new("snap", ProtocolVersion::V5), &bytes),
         Err(SnapshotError::Version {

@@ -20,10 +20,11 @@ use crate::session_event::mqtt_session_event;
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
 use crate::{guard, guard_or};
-use codec::client::{FixedSession, SessionError};
+use codec::client::{FixedSession, SessionError, SnapshotError};
 use codec::{Packet, PacketId, QoS, SubscriptionOptions};
 use core::mem::{align_of, size_of};
 use core::ptr;
+use core::slice;
 
 /// The size of an [`mqtt_fixed_session`] in 64-bit words.
 pub const MQTT_FIXED_SESSION_WORDS: usize = 96;
@@ -82,6 +83,16 @@ struct Live {
 
 const _: () = assert!(size_of::<Live>() <= size_of::<mqtt_fixed_session>());
 const _: () = assert!(align_of::<Live>() <= align_of::<mqtt_fixed_session>());
+
+/// What `init` writes at `s`: the session behind its magic word and address.
+fn live_of(s: *mut mqtt_fixed_session, session: FixedSession<'static>) -> Live {
+    Live {
+        magic: MAGIC,
+        at: s as usize,
+        clock: Clock::default(),
+        session,
+    }
+}
 
 /// The live session at `s`, or the status to return.
 ///
@@ -156,15 +167,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_init(
         });
         match made {
             Ok(session) => {
-                let live = Live {
-                    magic: MAGIC,
-                    at: s as usize,
-                    clock: Clock::default(),
-                    session,
-                };
                 // SAFETY: writable for an `mqtt_fixed_session` by the caller's contract,
                 // which a `Live` fits with its alignment (the asserts above); written whole.
-                unsafe { s.cast::<Live>().write(live) };
+                unsafe { s.cast::<Live>().write(live_of(s, session)) };
                 MQTT_OK
             }
             Err(e) => e,
@@ -710,5 +715,102 @@ pub unsafe extern "C" fn mqtt_fixed_session_pending(
             put(queued, q);
         }
         Ok(MQTT_OK)
+    })
+}
+
+/// The session's state as bytes, to keep across a reboot (what is in flight and queued, the
+/// QoS 2 messages received and not released, the client identifier), in the format of
+/// `mqtt_session_snapshot()`: restore it with `mqtt_fixed_session_init_from_snapshot()` or
+/// `mqtt_session_from_snapshot()`. `*len` gets its size; with `buf` NULL and `cap` 0 only
+/// the size, with a `cap` too small `MQTT_ERR_BUFFER_TOO_SMALL` (and the bytes that fitted).
+///
+/// ```c
+/// static uint8_t snap[1024];
+/// size_t n;
+/// if (mqtt_fixed_session_snapshot(&s, snap, sizeof snap, &n) == MQTT_OK) flash_write(snap, n);
+/// ```
+///
+/// # Safety
+/// `s` must be NULL or a session; `buf` NULL (with `cap` 0) or writable for `cap` bytes,
+/// none of them the session's storage; `len` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_fixed_session_snapshot(
+    s: *mut mqtt_fixed_session,
+    buf: *mut u8,
+    cap: usize,
+    len: *mut usize,
+) -> mqtt_status {
+    if len.is_null() || (buf.is_null() && cap != 0) {
+        return MQTT_ERR_NULL_POINTER;
+    }
+    // SAFETY: non-NULL and writable by the caller's contract.
+    unsafe { len.write(0) };
+    if cap > isize::MAX as usize {
+        return MQTT_ERR_INVALID_ARGUMENT;
+    }
+    // SAFETY: the caller's contract.
+    let h = unsafe { live(s) };
+    with(h, |h| {
+        let out: &mut [u8] = match buf.is_null() {
+            true => &mut [],
+            // SAFETY: non-NULL and writable for `cap` bytes by the caller's contract, and
+            // not the session's storage, so no other reference to them is live.
+            false => unsafe { slice::from_raw_parts_mut(buf, cap) },
+        };
+        let (n, status) = match h.session.snapshot(out) {
+            Ok(n) => (n, MQTT_OK),
+            Err(SnapshotError::BufferTooSmall { needed }) if buf.is_null() => (needed, MQTT_OK),
+            Err(SnapshotError::BufferTooSmall { needed }) => (needed, MQTT_ERR_BUFFER_TOO_SMALL),
+            Err(e) => return Err(status::of_snapshot(&e)),
+        };
+        // SAFETY: as above.
+        unsafe { len.write(n) };
+        Ok(status)
+    })
+}
+
+/// As `mqtt_fixed_session_init()`, with the state of a snapshot (of
+/// `mqtt_fixed_session_snapshot()` or `mqtt_session_snapshot()`, format 1 or 2) read back
+/// into the storage: the configuration's version must be the snapshot's, its client
+/// identifier gives way to the snapshot's. Call `mqtt_fixed_session_connect()` to resume.
+/// `MQTT_ERR_SNAPSHOT_*` for a snapshot refused, `MQTT_ERR_SESSION_STORAGE_FULL` when the
+/// storage cannot hold it; `*s` is left as it was on an error. The snapshot's bytes are
+/// copied.
+///
+/// # Safety
+/// As `mqtt_fixed_session_init()`; `data` NULL (with `len` 0) or readable for `len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn mqtt_fixed_session_init_from_snapshot(
+    s: *mut mqtt_fixed_session,
+    cfg: *const mqtt_fixed_config,
+    storage: *const mqtt_fixed_storage,
+    data: *const u8,
+    len: usize,
+) -> mqtt_status {
+    if s.is_null() || cfg.is_null() || storage.is_null() {
+        return MQTT_ERR_NULL_POINTER;
+    }
+    guard(|| {
+        // SAFETY: readable for `len` bytes for this call (the session copies what it keeps).
+        let bytes = match unsafe { bytes(data, len) } {
+            Ok(b) => b,
+            Err(e) => return e,
+        };
+        // SAFETY: non-NULL and readable, with views and memory valid for the session's
+        // life, by the caller's contract.
+        let made = unsafe { storage::fixed_config(&*cfg) }.and_then(|config| {
+            // SAFETY: as above.
+            let storage = unsafe { storage::fixed_storage(&*storage) }?;
+            FixedSession::from_snapshot(config, storage, bytes).map_err(|e| status::of_snapshot(&e))
+        });
+        match made {
+            Ok(session) => {
+                // SAFETY: writable for an `mqtt_fixed_session` by the caller's contract,
+                // which a `Live` fits with its alignment (the asserts above); written whole.
+                unsafe { s.cast::<Live>().write(live_of(s, session)) };
+                MQTT_OK
+            }
+            Err(e) => e,
+        }
     })
 }

@@ -376,6 +376,49 @@ static void test_fixed_v5(void) {
     CHECK(fx_next(&sv, &p) == MQTT_PACKET_DISCONNECT && p.reason_code == 0x82);
 }
 
+/* A snapshot, as a device keeps it across a reboot: what was in flight is resent after the
+ * restored session resumes. */
+static void test_fixed_snapshot(void) {
+    static uint8_t snap[256];
+    fx_server sv;
+    mqtt_fixed_config cfg = fx_cfg(MQTT_V3_1_1);
+    mqtt_fixed_storage st;
+    mqtt_packet p;
+    mqtt_session_event ev;
+    size_t need = 0, n = 0;
+    uint16_t id = 0;
+
+    cfg.clean_start = false;
+    fx_open(&sv, &cfg, 100);
+    fx_connect(&sv, false);
+    CHECK_ST(fx_pub(&sv, "a/b", "kept", 1, &id), MQTT_OK);
+    CHECK(fx_next(&sv, &p) == MQTT_PACKET_PUBLISH && p.packet_id == id);
+    CHECK_ST(mqtt_fixed_session_snapshot(sv.s, NULL, 0, &need), MQTT_OK);
+    CHECK(need > 4);
+    CHECK_ST(mqtt_fixed_session_snapshot(sv.s, snap, 4, &n), MQTT_ERR_BUFFER_TOO_SMALL);
+    CHECK(n == need);
+    CHECK_ST(mqtt_fixed_session_snapshot(sv.s, snap, sizeof snap, &n), MQTT_OK);
+    CHECK(n == need && memcmp(snap, "MQCS", 4) == 0);
+
+    /* A reboot: the same memory, a new session from the snapshot. */
+    st = fx_storage();
+    memset(&fx_session, 0, sizeof fx_session);
+    CHECK_ST(mqtt_fixed_session_init_from_snapshot(sv.s, &cfg, &st, snap, 3),
+             MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT);
+    CHECK_ST(mqtt_fixed_session_init_from_snapshot(sv.s, &cfg, &st, snap, n - 1),
+             MQTT_ERR_SNAPSHOT_CORRUPT);
+    CHECK_ST(mqtt_fixed_session_init_from_snapshot(sv.s, &cfg, &st, snap, n), MQTT_OK);
+    sv.len = sv.pos = 0;
+    CHECK_ST(mqtt_fixed_session_connect(sv.s, sv.now), MQTT_OK);
+    CHECK(fx_next(&sv, &p) == MQTT_PACKET_CONNECT && !p.clean_start);
+    mqtt_packet_init(&p, MQTT_PACKET_CONNACK);
+    p.session_present = true;
+    fx_send(&sv, &p);
+    CHECK(fx_event(&sv, &ev) == MQTT_SESSION_EVENT_CONNECTED && ev.session_present);
+    CHECK(fx_next(&sv, &p) == MQTT_PACKET_PUBLISH && p.packet_id == id && p.dup);
+    CHECK(eq(p.payload, "kept"));
+}
+
 /* Arguments C can get wrong give a status, never a crash. */
 static void test_fixed_misuse(void) {
     static mqtt_fixed_session zeroed, copy;
@@ -421,5 +464,6 @@ static void test_fixed_session(void) {
     test_fixed_session_lost();
     test_fixed_manual_ack();
     test_fixed_v5();
+    test_fixed_snapshot();
     test_fixed_misuse();
 }

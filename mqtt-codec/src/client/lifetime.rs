@@ -37,7 +37,6 @@ impl Lifetime {
     /// expiry the server applied is not known (it may have lowered the one asked for) nor how
     /// long the process was away: the first CONNECT is taken as sent after the expiry may
     /// have run out.
-    #[cfg(feature = "alloc")]
     pub(super) fn restored(doubtful: bool, v5: bool) -> Self {
         Lifetime {
             doubtful,
@@ -48,7 +47,6 @@ impl Lifetime {
 
     /// What a snapshot keeps: the doubt, or the CONNECT now waiting that would raise it if
     /// the process ended before its CONNACK.
-    #[cfg(feature = "alloc")]
     pub(super) fn doubtful_if_ended_now(&self, connecting: bool) -> bool {
         self.doubtful || connecting && self.connect_after_expiry
     }

@@ -34,6 +34,7 @@ mod rules;
 mod session;
 #[cfg(feature = "alloc")]
 mod snapshot;
+mod snapshot_format;
 
 #[cfg(feature = "scram")]
 pub use auth::ScramAuthenticator;
@@ -54,5 +55,4 @@ pub use lent_buffer::LentBuffer;
 pub use rules::Millis;
 #[cfg(feature = "alloc")]
 pub use session::Session;
-#[cfg(feature = "alloc")]
-pub use snapshot::SnapshotError;
+pub use snapshot_format::SnapshotError;

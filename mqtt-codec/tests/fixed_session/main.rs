@@ -21,5 +21,6 @@ mod problem_information;
 mod reconnect;
 mod refusals;
 mod server_limits;
+mod snapshot;
 mod suback;
 mod unsuback;

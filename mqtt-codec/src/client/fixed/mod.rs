@@ -3,9 +3,10 @@
 //! C ABI. It needs no allocator: every limit is the size of a piece of that storage.
 //!
 //! What it leaves to the allocating session: enhanced authentication, topic aliases towards
-//! the server (those from the server are kept), a list of the subscriptions made (the
+//! the server (those from the server are kept), and a list of the subscriptions made (the
 //! application keeps its own; [`FixedEvent::SubscriptionsLost`] says when to make them
-//! again) and snapshots.
+//! again). Its snapshots ([`FixedSession::snapshot`]) are in the allocating session's
+//! format: either restores into the other.
 
 mod arena;
 mod config;
@@ -13,6 +14,7 @@ mod event;
 mod located;
 mod session;
 mod slots;
+mod snapshot;
 
 pub use config::{FixedConfig, FixedStorage, FixedWill};
 pub use event::FixedEvent;

@@ -83,48 +83,48 @@ const ASSIGNED_ID_MAX: usize = 64;
 /// ```
 #[derive(Debug)]
 pub struct FixedSession<'s> {
-    decoder: Decoder<SliceBuffer<'s>>,
-    core: Core<'s>,
+    pub(super) decoder: Decoder<SliceBuffer<'s>>,
+    pub(super) core: Core<'s>,
 }
 
 /// Everything but the decoder, so that a packet borrowed from the decoder can be handled.
 #[derive(Debug)]
-struct Core<'s> {
-    config: FixedConfig<'s>,
-    state: State,
-    server: ServerLimits,
-    lifetime: Lifetime,
+pub(super) struct Core<'s> {
+    pub(super) config: FixedConfig<'s>,
+    pub(super) state: State,
+    pub(super) server: ServerLimits,
+    pub(super) lifetime: Lifetime,
     /// A CONNECT has been accepted, so the server may hold a session for us.
-    session_expected: bool,
+    pub(super) session_expected: bool,
     /// The CONNECT in progress asked for a clean start.
-    clean_start_sent: bool,
+    pub(super) clean_start_sent: bool,
     /// A SUBACK granted something on the current session.
-    subscribed: bool,
-    timers: Timers,
-    tx: &'s mut [u8],
-    tx_len: usize,
-    outgoing: &'s mut [OutSlot],
-    messages: Arena<'s>,
-    incoming: &'s mut [InSlot],
-    pending: &'s mut [PendingSlot],
-    aliases: &'s mut [AliasSlot],
-    alias_topics: Arena<'s>,
+    pub(super) subscribed: bool,
+    pub(super) timers: Timers,
+    pub(super) tx: &'s mut [u8],
+    pub(super) tx_len: usize,
+    pub(super) outgoing: &'s mut [OutSlot],
+    pub(super) messages: Arena<'s>,
+    pub(super) incoming: &'s mut [InSlot],
+    pub(super) pending: &'s mut [PendingSlot],
+    pub(super) aliases: &'s mut [AliasSlot],
+    pub(super) alias_topics: Arena<'s>,
     /// The receive buffer's size: the largest packet accepted.
-    rx_capacity: usize,
-    notices: [Option<(u32, Notice)>; NOTICES],
+    pub(super) rx_capacity: usize,
+    pub(super) notices: [Option<(u32, Notice)>; NOTICES],
     /// The packet the decoder lent last is to be returned as an event, at `seq`.
     delivery: Option<(u32, Delivery)>,
-    next_id: u16,
-    next_order: u32,
+    pub(super) next_id: u16,
+    pub(super) next_order: u32,
     /// Numbers events in the order they happen, and counts the reports waiting.
     seq: Sequence,
     /// The first bytes the server sent on this connection (up to 4), to recognise a 3.1.1
     /// server's answer to a 5.0 CONNECT.
-    first_bytes: [u8; 4],
-    first_len: usize,
+    pub(super) first_bytes: [u8; 4],
+    pub(super) first_len: usize,
     /// The client identifier the server assigned, when it fits.
-    assigned_id: [u8; ASSIGNED_ID_MAX],
-    assigned_len: Option<usize>,
+    pub(super) assigned_id: [u8; ASSIGNED_ID_MAX],
+    pub(super) assigned_len: Option<usize>,
 }
 
 /// What the lent packet becomes as an event.
@@ -493,7 +493,7 @@ enum Next {
 }
 
 impl Core<'_> {
-    fn client_id(&self) -> &str {
+    pub(super) fn client_id(&self) -> &str {
         match self.assigned_len {
             Some(len) => self
                 .assigned_id
@@ -513,7 +513,7 @@ impl Core<'_> {
         self.seq.stamp()
     }
 
-    fn order(&mut self) -> u32 {
+    pub(super) fn order(&mut self) -> u32 {
         let order = self.next_order;
         self.next_order = order.wrapping_add(1);
         order

@@ -1,0 +1,288 @@
+//! The heap-free session's state as bytes, in the format of the allocating session's
+//! snapshot (`client/snapshot.rs`, either restores into the other), written into a buffer
+//! of the caller's and read back into a new session's storage, so that a device keeps what
+//! is in flight across a reboot.
+//!
+//! What the heap-free session does not keep is not written: the list of subscriptions (none
+//! are written; one read sets only that the session had subscribed, so that a server
+//! without the session is reported with `SubscriptionsLost`), and reports not yet polled.
+
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use super::config::{FixedConfig, FixedStorage};
+use super::session::FixedSession;
+use super::slots::{In, InSlot, Out, OutSlot};
+use crate::client::lifetime::Lifetime;
+use crate::client::snapshot_format::{
+    Reader, SnapshotError, FORMAT, MAGIC, STAGE_RELEASED, STAGE_SENT,
+};
+use crate::packet::{Packet, PacketId};
+use crate::parse::{parse, ParseOptions, Status};
+use crate::qos::QoS;
+
+/// Writes into the caller's buffer, counting what does not fit.
+struct Writer<'o> {
+    out: &'o mut [u8],
+    len: usize,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.len.saturating_add(bytes.len());
+        if let Some(dst) = self.out.get_mut(self.len..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.len = end;
+    }
+    fn u8(&mut self, v: u8) {
+        self.put(&[v]);
+    }
+    fn u16(&mut self, v: u16) {
+        self.put(&v.to_be_bytes());
+    }
+    fn u32(&mut self, v: u32) {
+        self.put(&v.to_be_bytes());
+    }
+    fn frame(&mut self, bytes: &[u8]) {
+        self.u32(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+        self.put(bytes);
+    }
+}
+
+impl<'s> FixedSession<'s> {
+    /// The session's state as bytes, written into `out`: what is in flight (in the order
+    /// first sent), what is queued, the server's QoS 2 messages not yet released, the client
+    /// identifier. Returns the length, or [`SnapshotError::BufferTooSmall`] with the length
+    /// needed. Take it at any time; after [`FixedSession::from_snapshot`] and `connect`,
+    /// what was in flight is resent as after a reconnect.
+    pub fn snapshot(&self, out: &mut [u8]) -> Result<usize, SnapshotError> {
+        let c = &self.core;
+        let mut w = Writer { out, len: 0 };
+        w.put(MAGIC);
+        w.u8(FORMAT);
+        w.u8(c.config.version.level());
+        let connecting = matches!(c.state, crate::client::rules::State::Connecting { .. });
+        let doubtful = c.lifetime.doubtful_if_ended_now(connecting);
+        w.u8(u8::from(c.session_expected) | u8::from(doubtful) << 1);
+        w.u16(c.next_id);
+        let id = c.client_id().as_bytes();
+        w.u16(u16::try_from(id.len()).unwrap_or(u16::MAX));
+        w.put(id);
+        let in_flight: fn(&OutSlot) -> bool = |o| matches!(o.state, Out::Sent | Out::Released);
+        w.u16(u16::try_from(c.outgoing.iter().filter(|o| in_flight(o)).count()).unwrap_or(0));
+        for o in oldest_first(c.outgoing, c.next_order, in_flight) {
+            if o.state == Out::Released {
+                w.u8(STAGE_RELEASED);
+                w.u16(o.packet_id);
+            } else {
+                w.u8(STAGE_SENT);
+                w.frame(c.messages.get(o.frame));
+            }
+        }
+        let queued: fn(&OutSlot) -> bool = |o| o.state == Out::Queued;
+        w.u32(u32::try_from(c.outgoing.iter().filter(|o| queued(o)).count()).unwrap_or(0));
+        for o in oldest_first(c.outgoing, c.next_order, queued) {
+            w.frame(c.messages.get(o.frame));
+        }
+        let released = |s: &&InSlot| matches!(s.state, In::Received | In::Owed { qos2: true, .. });
+        let count = c.incoming.iter().filter(released).count();
+        w.u16(u16::try_from(count).unwrap_or(0));
+        for s in c.incoming.iter().filter(released) {
+            w.u16(s.packet_id);
+        }
+        // No list of subscriptions is kept.
+        w.u32(0);
+        match w.len <= w.out.len() {
+            true => Ok(w.len),
+            false => Err(SnapshotError::BufferTooSmall { needed: w.len }),
+        }
+    }
+
+    /// A session in `storage` restored from `snapshot` (of this session or of the allocating
+    /// one, format version 1 or 2), with `config`, whose version must be the snapshot's and
+    /// whose client identifier gives way to the snapshot's (up to 64 bytes). Call `connect`
+    /// to resume. [`SnapshotError::StorageFull`] when the storage cannot hold what the
+    /// snapshot holds.
+    pub fn from_snapshot(
+        config: FixedConfig<'s>,
+        storage: FixedStorage<'s>,
+        snapshot: &[u8],
+    ) -> Result<Self, SnapshotError> {
+        let version = config.version;
+        let v5 = version.is_v5();
+        let mut r = Reader(snapshot);
+        let format = r.header(version)?;
+        let flags = r.u8()?;
+        let next_id = r.u16()?;
+        let client_id = r.str()?;
+        let mut session = FixedSession::new(config, storage);
+        let c = &mut session.core;
+        if client_id != c.config.client_id {
+            let dst =
+                c.assigned_id
+                    .get_mut(..client_id.len())
+                    .ok_or(SnapshotError::StorageFull(
+                        "client identifier (over 64 bytes)",
+                    ))?;
+            dst.copy_from_slice(client_id.as_bytes());
+            c.assigned_len = Some(client_id.len());
+        }
+        c.session_expected = flags & 1 != 0;
+        c.lifetime = Lifetime::restored(flags & 2 != 0, v5);
+        c.next_id = next_id;
+        let opts = ParseOptions::new(version);
+        for _ in 0..r.u16()? {
+            match (r.u8()?, format) {
+                (STAGE_SENT, _) => {
+                    let frame = r.frame()?;
+                    c.restore_publish(frame, &opts, Out::Sent)?;
+                }
+                (STAGE_RELEASED, 1) => {
+                    let (id, _) = publish_of(r.frame()?, &opts)?;
+                    c.restore_released(id)?;
+                }
+                (STAGE_RELEASED, _) => {
+                    let id = PacketId::new(r.u16()?)
+                        .ok_or(SnapshotError::Corrupt("packet identifier 0"))?;
+                    c.restore_released(id)?;
+                }
+                _ => return Err(SnapshotError::Corrupt("an unknown stage")),
+            }
+        }
+        for _ in 0..r.u32()? {
+            let frame = r.frame()?;
+            c.restore_publish(frame, &opts, Out::Queued)?;
+        }
+        for _ in 0..r.u16()? {
+            let id = r.u16()?;
+            if id == 0 {
+                return Err(SnapshotError::Corrupt("packet identifier 0"));
+            }
+            let order = c.order();
+            let slot = c
+                .incoming
+                .iter_mut()
+                .find(|s| s.state == In::Free)
+                .ok_or(SnapshotError::StorageFull("QoS 2 messages received"))?;
+            *slot = InSlot {
+                state: In::Received,
+                packet_id: id,
+                order,
+            };
+        }
+        let subscriptions = r.u32()?;
+        for _ in 0..subscriptions {
+            r.str()?;
+            r.u8()?;
+        }
+        c.subscribed = subscriptions > 0;
+        if !r.0.is_empty() {
+            return Err(SnapshotError::Corrupt("bytes after the end"));
+        }
+        Ok(session)
+    }
+}
+
+/// The records `pick` chooses, oldest first (orders count up to `next` and wrap). The
+/// records are few: a scan per item rather than a sort, which would need room.
+fn oldest_first<'a>(
+    slots: &'a [OutSlot],
+    next: u32,
+    pick: fn(&OutSlot) -> bool,
+) -> impl Iterator<Item = &'a OutSlot> + 'a {
+    let total = slots.iter().filter(|o| pick(o)).count();
+    (0..total).filter_map(move |k| {
+        slots.iter().filter(|o| pick(o)).find(|o| {
+            let older =
+                |p: &&OutSlot| pick(p) && next.wrapping_sub(p.order) > next.wrapping_sub(o.order);
+            slots.iter().filter(older).count() == k
+        })
+    })
+}
+
+/// The packet identifier and QoS of a QoS 1 or 2 PUBLISH encoded in `frame`, which must be
+/// exactly one packet.
+fn publish_of(frame: &[u8], opts: &ParseOptions) -> Result<(PacketId, QoS), SnapshotError> {
+    match parse(frame, opts) {
+        Ok(Status::Complete((Packet::Publish(p), used))) if used == frame.len() => p
+            .packet_id
+            .map(|id| (id, p.qos))
+            .ok_or(SnapshotError::Corrupt(
+                "a message is not a QoS 1 or 2 PUBLISH",
+            )),
+        _ => Err(SnapshotError::Corrupt(
+            "a message is not a QoS 1 or 2 PUBLISH",
+        )),
+    }
+}
+
+impl super::session::Core<'_> {
+    /// Our PUBLISH `frame`, read back into a record at `state` (Sent or Queued) and the
+    /// message area, DUP clear as the session keeps it.
+    fn restore_publish(
+        &mut self,
+        frame: &[u8],
+        opts: &ParseOptions,
+        state: Out,
+    ) -> Result<(), SnapshotError> {
+        let (id, qos) = publish_of(frame, opts)?;
+        self.check_unused(id)?;
+        let index = self
+            .outgoing
+            .iter()
+            .position(|o| o.state == Out::Free)
+            .ok_or(SnapshotError::StorageFull("messages in flight or queued"))?;
+        let span = self
+            .messages
+            .store(frame.len(), self.outgoing, |room| {
+                room.copy_from_slice(frame);
+                if let Some(first) = room.first_mut() {
+                    *first &= !0x08;
+                }
+                true
+            })
+            .ok_or(SnapshotError::StorageFull("message bytes"))?;
+        let order = self.order();
+        if let Some(slot) = self.outgoing.get_mut(index) {
+            *slot = OutSlot {
+                state,
+                packet_id: id.get(),
+                qos,
+                resend: false,
+                order,
+                frame: span,
+            };
+        }
+        Ok(())
+    }
+
+    /// A QoS 2 message of ours whose PUBREL was sent, read back.
+    fn restore_released(&mut self, id: PacketId) -> Result<(), SnapshotError> {
+        self.check_unused(id)?;
+        let order = self.order();
+        let slot = self
+            .outgoing
+            .iter_mut()
+            .find(|o| o.state == Out::Free)
+            .ok_or(SnapshotError::StorageFull("messages in flight or queued"))?;
+        *slot = OutSlot {
+            state: Out::Released,
+            packet_id: id.get(),
+            qos: QoS::ExactlyOnce,
+            order,
+            ..OutSlot::FREE
+        };
+        Ok(())
+    }
+
+    fn check_unused(&self, id: PacketId) -> Result<(), SnapshotError> {
+        match self
+            .outgoing
+            .iter()
+            .any(|o| o.state != Out::Free && o.packet_id == id.get())
+        {
+            true => Err(SnapshotError::Corrupt("a packet identifier twice")),
+            false => Ok(()),
+        }
+    }
+}
