@@ -102,3 +102,23 @@ pub struct mqtt_session_event {
     /// CONNECTED: the CONNACK's properties; MESSAGE: the PUBLISH's (5.0; empty otherwise).
     pub properties: mqtt_properties,
 }
+
+impl mqtt_session_event {
+    /// An event of no kind yet, its lists empty and of the kinds they hold.
+    pub(crate) fn blank() -> Self {
+        let mut out = mqtt_session_event {
+            reason_codes: mqtt_list {
+                kind: MQTT_LIST_REASON_CODES,
+                ..mqtt_list::default()
+            },
+            subscriptions: mqtt_list {
+                kind: MQTT_LIST_SUBSCRIPTIONS,
+                ..mqtt_list::default()
+            },
+            ..mqtt_session_event::default()
+        };
+        out.properties.user_properties.kind = MQTT_LIST_USER_PROPERTIES;
+        out.properties.subscription_identifiers.kind = MQTT_LIST_SUBSCRIPTION_IDENTIFIERS;
+        out
+    }
+}

@@ -9,19 +9,7 @@ use codec::PropertySlot;
 
 /// The C form of `event`.
 pub(super) fn to_c(event: &FixedEvent<'_>) -> mqtt_session_event {
-    let mut out = mqtt_session_event {
-        reason_codes: mqtt_list {
-            kind: MQTT_LIST_REASON_CODES,
-            ..mqtt_list::default()
-        },
-        subscriptions: mqtt_list {
-            kind: MQTT_LIST_SUBSCRIPTIONS,
-            ..mqtt_list::default()
-        },
-        ..mqtt_session_event::default()
-    };
-    out.properties.user_properties.kind = MQTT_LIST_USER_PROPERTIES;
-    out.properties.subscription_identifiers.kind = MQTT_LIST_SUBSCRIPTION_IDENTIFIERS;
+    let mut out = mqtt_session_event::blank();
     match event {
         FixedEvent::Connected {
             session_present,

@@ -37,19 +37,7 @@ impl EventSlot {
     pub(super) fn hold(&mut self, event: Event) -> mqtt_session_event {
         let event = self.event.insert(event);
         let arena = &mut self.arena;
-        let mut out = mqtt_session_event {
-            reason_codes: mqtt_list {
-                kind: MQTT_LIST_REASON_CODES,
-                ..mqtt_list::default()
-            },
-            subscriptions: mqtt_list {
-                kind: MQTT_LIST_SUBSCRIPTIONS,
-                ..mqtt_list::default()
-            },
-            ..mqtt_session_event::default()
-        };
-        out.properties.user_properties.kind = MQTT_LIST_USER_PROPERTIES;
-        out.properties.subscription_identifiers.kind = MQTT_LIST_SUBSCRIPTION_IDENTIFIERS;
+        let mut out = mqtt_session_event::blank();
         match event {
             Event::Connected {
                 session_present,
