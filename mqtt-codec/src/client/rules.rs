@@ -130,9 +130,17 @@ pub(super) fn is_v3_answer(err: &DecodeError, first_bytes: &[u8]) -> bool {
     }
 }
 
-/// PR-9: without Request Problem Information, a Reason String or User Property only on
-/// PUBLISH, CONNACK and DISCONNECT ([MQTT-3.1.2-29]).
-pub(super) fn problem_information_allowed<S: Storage>(packet: &Packet<S>) -> bool {
+/// PR-9: a 5.0 client that asked for no problem information (`requested` false) may get a
+/// Reason String or User Property only on PUBLISH, CONNACK and DISCONNECT
+/// ([MQTT-3.1.2-29]); otherwise, and in 3.x, anything goes.
+pub(super) fn problem_information_allowed<S: Storage>(
+    requested: bool,
+    version: crate::version::ProtocolVersion,
+    packet: &Packet<S>,
+) -> bool {
+    if requested || !version.is_v5() {
+        return true;
+    }
     let props = match packet {
         Packet::PubAck(a) | Packet::PubRec(a) | Packet::PubRel(a) | Packet::PubComp(a) => {
             &a.properties

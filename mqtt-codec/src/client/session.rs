@@ -674,10 +674,8 @@ impl Session {
                 _ => self.fail(ReasonCode::ProtocolError, now),
             };
         }
-        if !self.config.request_problem_information
-            && self.config.version.is_v5()
-            && !rules::problem_information_allowed(&packet)
-        {
+        let (requested, version) = (self.config.request_problem_information, self.config.version);
+        if !rules::problem_information_allowed(requested, version, &packet) {
             return self.fail(ReasonCode::ProtocolError, now);
         }
         match packet {

@@ -522,18 +522,19 @@ impl Core<'_> {
     /// Encodes `packet` at the end of the transmit buffer, after checking it against the
     /// server's Maximum Packet Size.
     fn send(&mut self, packet: &PacketRef<'_>, now: Millis) -> Result<(), SessionError> {
-        let version = self.config.version;
-        let len = packet.encoded_len(version)?;
-        self.server.check_len(len)?;
+        // Encoded into the free room at once (sized once, by the encoder); the bytes count
+        // only once the server's limit has taken them.
         let available = self.tx_free();
         let out = self.tx.get_mut(self.tx_len..).unwrap_or_default();
-        match packet.encode_to_slice(version, out) {
+        match packet.encode_to_slice(self.config.version, out) {
             Ok(n) => {
+                self.server.check_len(n)?;
                 self.tx_len = self.tx_len.saturating_add(n);
                 self.timers.last_sent = now;
                 Ok(())
             }
             Err(EncodeError::BufferTooSmall { needed, .. }) => {
+                self.server.check_len(needed)?;
                 Err(SessionError::TransmitFull { needed, available })
             }
             Err(e) => Err(e.into()),
@@ -872,10 +873,8 @@ impl Core<'_> {
                 _ => self.fail(ReasonCode::ProtocolError, now),
             };
         }
-        if !self.config.request_problem_information
-            && self.config.version.is_v5()
-            && !rules::problem_information_allowed(&packet)
-        {
+        let (requested, version) = (self.config.request_problem_information, self.config.version);
+        if !rules::problem_information_allowed(requested, version, &packet) {
             return self.fail(ReasonCode::ProtocolError, now);
         }
         match packet {
