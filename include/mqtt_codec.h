@@ -39,7 +39,7 @@
 /**
  * The size of an [`mqtt_fixed_session`] in 64-bit words.
  */
-#define MQTT_FIXED_SESSION_WORDS 96
+#define MQTT_FIXED_SESSION_WORDS 112
 #endif
 
 #if defined(MQTT_CODEC_CLIENT)

@@ -356,6 +356,7 @@ impl<B: RecvBuffer> Decoder<B> {
     /// which stay in the buffer until the next call that feeds or takes a packet. For a
     /// caller that decided what to do with the packet while the decoder was borrowed and
     /// returns the view afterwards (the client session's events).
+    #[cfg(feature = "client")]
     pub(crate) fn lent_packet(&self) -> Option<PacketRef<'_>> {
         let frame = self.buf.data().get(..self.lent)?;
         match crate::parse::parse(frame, &self.config.options()) {
@@ -366,12 +367,25 @@ impl<B: RecvBuffer> Decoder<B> {
 
     /// The bytes of the packet last returned by [`Decoder::next_packet_ref`], still in the
     /// buffer until the next call that feeds or takes a packet.
+    #[cfg(feature = "client")]
     pub(crate) fn lent_frame(&self) -> &[u8] {
         self.buf.data().get(..self.lent).unwrap_or_default()
     }
 
+    /// The receive buffer, to put bytes in directly: emptied after a failure, the packet
+    /// lent out dropped (as [`Decoder::buffer_mut`] does).
+    #[cfg(all(feature = "alloc", feature = "client"))]
+    pub(crate) fn buf_mut(&mut self) -> &mut B {
+        if matches!(self.state, State::Failed(_)) {
+            self.buf.clear();
+        }
+        self.release_lent();
+        &mut self.buf
+    }
+
     /// Forgets what is buffered, the packet lent out and any failure, for a new connection
     /// of the same version.
+    #[cfg(feature = "client")]
     pub(crate) fn reset(&mut self) {
         self.buf.clear();
         self.state = State::Header(HeaderReader::default());

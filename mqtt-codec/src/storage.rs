@@ -231,6 +231,7 @@ impl<'a, T> BorrowedList<'a, T> {
 
     /// A list of one item, `make(bytes, tag)`: a one-filter SUBSCRIBE or UNSUBSCRIBE built
     /// from a filter and its options byte, without allocating.
+    #[cfg(feature = "client")]
     pub(crate) fn single(bytes: &'a [u8], tag: u8, make: fn(&'a [u8], u8) -> Option<T>) -> Self {
         BorrowedList {
             items: Items::Single { bytes, tag, make },

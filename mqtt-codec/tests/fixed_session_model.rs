@@ -170,6 +170,7 @@ fn own(e: FixedEvent<'_>) -> Ev {
         FixedEvent::Unsubscribed(u) => Ev::Unsubscribed(u.packet_id),
         FixedEvent::SubscribeLost { packet_id } => Ev::SubscribeLost(packet_id),
         FixedEvent::UnsubscribeLost { packet_id } => Ev::UnsubscribeLost(packet_id),
+        FixedEvent::Reauthenticated => unreachable!("the heap-free session does not authenticate"),
         FixedEvent::SubscriptionsLost => Ev::SubscriptionsLost,
         other => Ev::Other(format!("{other:?}")),
     }

@@ -78,6 +78,7 @@ pub(super) fn to_c(event: &FixedEvent<'_>) -> mqtt_session_event {
             out.packet_id = packet_id.get();
         }
         FixedEvent::SubscriptionsLost => out.kind = MQTT_SESSION_EVENT_SUBSCRIPTIONS_LOST,
+        FixedEvent::Reauthenticated => out.kind = MQTT_SESSION_EVENT_REAUTHENTICATED,
         FixedEvent::Disconnected { reason, by_server } => {
             out.kind = MQTT_SESSION_EVENT_DISCONNECTED;
             out.has_reason_code = reason.is_some();

@@ -27,7 +27,7 @@ use core::ptr;
 use core::slice;
 
 /// The size of an [`mqtt_fixed_session`] in 64-bit words.
-pub const MQTT_FIXED_SESSION_WORDS: usize = 96;
+pub const MQTT_FIXED_SESSION_WORDS: usize = 112;
 
 /// A heap-free client session: the MQTT protocol state of one client (packet identifiers,
 /// the QoS 1 and 2 flows both ways and their resending after a reconnect, keep alive, the

@@ -51,7 +51,7 @@ impl Session {
         if self.lent {
             return None;
         }
-        let mut buf = core::mem::take(self.receive_buffer());
+        let mut buf = core::mem::take(self.receive_buffer()?);
         let start = buf.len();
         buf.resize(start.saturating_add(room.max(1)), 0);
         self.lent = true;
@@ -83,12 +83,13 @@ impl Session {
         }
         let end = start.saturating_add(written).min(buf.len());
         buf.truncate(end);
-        let meanwhile = core::mem::replace(self.receive_buffer(), buf);
+        let rx = self.receive_buffer()?;
+        let meanwhile = core::mem::replace(rx, buf);
         if !meanwhile.is_empty() {
-            self.receive_buffer().extend_from_slice(&meanwhile);
+            rx.extend_from_slice(&meanwhile);
         }
         let new = match end > start {
-            true => self.receive_buffer().get(start..end).unwrap_or_default(),
+            true => rx.get(start..end).unwrap_or_default(),
             false => &meanwhile[..],
         };
         let mut head = [0u8; 4];

@@ -154,6 +154,7 @@ pub(crate) fn own(event: FixedEvent<'_>) -> Ev {
         },
         FixedEvent::SubscribeLost { packet_id } => Ev::SubscribeLost(packet_id),
         FixedEvent::UnsubscribeLost { packet_id } => Ev::UnsubscribeLost(packet_id),
+        FixedEvent::Reauthenticated => unreachable!("the heap-free session does not authenticate"),
         FixedEvent::SubscriptionsLost => Ev::SubscriptionsLost,
         FixedEvent::Disconnected { reason, by_server } => Ev::Disconnected { reason, by_server },
     }

@@ -337,6 +337,7 @@ fn own(
             subscriptions: asked.remove(&packet_id.get()).unwrap_or_default(),
         },
         FixedEvent::UnsubscribeLost { packet_id } => Event::UnsubscribeLost { packet_id },
+        FixedEvent::Reauthenticated => Event::Reauthenticated,
         FixedEvent::SubscriptionsLost => Event::SubscriptionsLost {
             subscriptions: std::mem::take(subscriptions),
         },

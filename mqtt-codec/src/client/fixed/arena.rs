@@ -1,6 +1,7 @@
-//! A byte area of the caller's in which the session keeps variable-sized things (encoded
-//! PUBLISHes awaiting acknowledgement, alias topics): stored at the end, freed in any
-//! order, and packed towards the start when the end has no room left.
+//! A byte area in which the session keeps variable-sized things (encoded PUBLISHes
+//! awaiting acknowledgement, alias topics): stored at the end, freed in any order, and
+//! packed towards the start when the end has no room left. The caller's area has a fixed
+//! size; an owned one grows instead of packing while less than half of it is waste.
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
@@ -21,22 +22,29 @@ impl Span {
     }
 }
 
+use super::table::Table;
+
 /// A record that may own a [`Span`] of an arena.
 pub(super) trait HasSpan {
     /// The record's span, if it holds one.
     fn span_mut(&mut self) -> Option<&mut Span>;
 }
 
-/// Bytes of the caller's, used from the start up to `end`.
+/// Bytes used from the start up to `end`, `live` of them by stored spans.
 #[derive(Debug)]
 pub(super) struct Arena<'s> {
-    bytes: &'s mut [u8],
+    bytes: Table<'s, u8>,
     end: usize,
+    live: usize,
 }
 
 impl<'s> Arena<'s> {
-    pub(super) fn new(bytes: &'s mut [u8]) -> Self {
-        Arena { bytes, end: 0 }
+    pub(super) fn new(bytes: Table<'s, u8>) -> Self {
+        Arena {
+            bytes,
+            end: 0,
+            live: 0,
+        }
     }
 
     /// The bytes of `span`.
@@ -54,7 +62,13 @@ impl<'s> Arena<'s> {
         write: impl FnOnce(&mut [u8]) -> bool,
     ) -> Option<Span> {
         if self.bytes.len().saturating_sub(self.end) < len {
-            self.pack(records);
+            let waste = self.end.saturating_sub(self.live);
+            let grows = self.bytes.limit() > self.bytes.len();
+            if !grows || waste >= self.bytes.len() / 2 {
+                self.pack(records);
+            }
+            let needed = self.end.checked_add(len)?;
+            self.bytes.grow_to(needed, 0);
         }
         let at = self.end;
         let end = at.checked_add(len)?;
@@ -63,6 +77,7 @@ impl<'s> Arena<'s> {
             return None;
         }
         self.end = end;
+        self.live = self.live.saturating_add(len);
         Some(Span {
             at: u32::try_from(at).ok()?,
             len: u32::try_from(len).ok()?,
@@ -72,6 +87,7 @@ impl<'s> Arena<'s> {
     /// Gives `span`'s bytes back (at once when they are the last ones stored, otherwise
     /// at the next packing).
     pub(super) fn free(&mut self, span: &mut Span) {
+        self.live = self.live.saturating_sub(span.len as usize);
         if span.len > 0 && span.range().end == self.end {
             self.end = span.at as usize;
         }
@@ -81,6 +97,7 @@ impl<'s> Arena<'s> {
     /// Forgets everything stored (the records' spans must be dropped with it).
     pub(super) fn clear(&mut self) {
         self.end = 0;
+        self.live = 0;
     }
 
     /// Moves the live spans of `records` to the start, in the order they lie, and updates
@@ -103,6 +120,7 @@ impl<'s> Arena<'s> {
             let Some(span) = next else { break };
             let from = span.range();
             if from.end > self.bytes.len() {
+                self.live = self.live.saturating_sub(span.len as usize);
                 *span = Span::EMPTY;
                 continue;
             }
@@ -111,5 +129,6 @@ impl<'s> Arena<'s> {
             end = end.saturating_add(span.len as usize);
         }
         self.end = end;
+        self.live = end;
     }
 }

@@ -87,8 +87,45 @@ pub struct FixedWill<'s> {
     pub retain: bool,
 }
 
-impl FixedWill<'_> {
+/// Who connects, and how: what CONNECT carries beyond the session's settings. The
+/// heap-free session takes it from its [`FixedConfig`], the allocating one from its own
+/// configuration.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Identity<'a> {
+    pub(crate) client_id: &'a str,
+    pub(crate) username: Option<&'a str>,
+    pub(crate) password: Option<&'a [u8]>,
+    pub(crate) will: Option<WillParts<'a>>,
+    /// 5.0 enhanced authentication: the method and the first data.
+    pub(crate) auth: Option<(&'a str, &'a [u8])>,
+}
+
+impl<'s> FixedWill<'s> {
     /// The will as CONNECT carries it (no 5.0 will property).
+    pub(super) fn parts(&self) -> WillParts<'s> {
+        WillParts {
+            topic: self.topic,
+            payload: self.payload,
+            qos: self.qos,
+            retain: self.retain,
+            properties: &[],
+        }
+    }
+}
+
+/// A will as [`Identity`] carries it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WillParts<'a> {
+    pub(crate) topic: &'a str,
+    pub(crate) payload: &'a [u8],
+    pub(crate) qos: QoS,
+    pub(crate) retain: bool,
+    /// The 5.0 will properties, encoded (the section's content, checked already).
+    pub(crate) properties: &'a [u8],
+}
+
+impl WillParts<'_> {
+    /// The will as CONNECT carries it.
     pub(super) fn as_will(&self) -> Result<Will<Borrowed<'_>>, SessionError> {
         let topic =
             TopicName::try_from_bytes(self.topic.as_bytes()).map_err(SessionError::Topic)?;
@@ -97,7 +134,7 @@ impl FixedWill<'_> {
             payload: self.payload,
             qos: self.qos,
             retain: self.retain,
-            properties: PropertyView::default(),
+            properties: PropertyView::wire(self.properties),
         })
     }
 }

@@ -68,6 +68,8 @@ pub enum FixedEvent<'a> {
     /// subscriptions made on it are gone; subscribe again. (The heap-free session keeps no
     /// list of them; the application knows what it subscribed to.)
     SubscriptionsLost,
+    /// A re-authentication succeeded (5.0; the allocating session's, which authenticates).
+    Reauthenticated,
     /// The connection ended.
     Disconnected {
         /// The reason: sent by the server (5.0 DISCONNECT), or the one this session sent
@@ -87,6 +89,7 @@ pub(super) enum Notice {
         server_speaks_v3: bool,
     },
     SubscriptionsLost,
+    Reauthenticated,
     Disconnected {
         reason: Option<ReasonCode>,
         by_server: bool,
@@ -104,6 +107,7 @@ impl Notice {
                 server_speaks_v3,
             },
             Notice::SubscriptionsLost => FixedEvent::SubscriptionsLost,
+            Notice::Reauthenticated => FixedEvent::Reauthenticated,
             Notice::Disconnected { reason, by_server } => {
                 FixedEvent::Disconnected { reason, by_server }
             }

@@ -11,12 +11,20 @@
 mod arena;
 mod config;
 mod event;
+mod exchange;
 mod located;
 mod session;
 mod slots;
 mod snapshot;
+mod table;
 
 pub use config::{FixedConfig, FixedStorage, FixedWill};
+#[cfg(feature = "alloc")]
+pub(crate) use config::{Identity, WillParts};
 pub use event::FixedEvent;
+#[cfg(feature = "alloc")]
+pub(crate) use exchange::Exchange;
 pub use session::FixedSession;
 pub use slots::{AliasSlot, InSlot, OutSlot, PendingSlot};
+#[cfg(feature = "alloc")]
+pub(crate) use table::{Memory, Received, Table};

@@ -4,10 +4,12 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use super::arena::{Arena, HasSpan, Span};
-use super::config::{FixedConfig, FixedStorage};
+use super::config::{FixedConfig, FixedStorage, Identity};
 use super::event::{FixedEvent, Notice};
+use super::exchange::{Exchange, NoExchange};
 use super::located::LocatedPublish;
 use super::slots::{AliasSlot, In, InSlot, Out, OutSlot, Outcome, Pending, PendingSlot};
+use super::table::{Memory, Received, Table};
 use crate::client::lifetime::Lifetime;
 use crate::client::rules::{self, Due, Millis, ServerLimits, State, Timers};
 use crate::client::{PublishFailure, SessionError};
@@ -22,7 +24,6 @@ use crate::property_slot::PropertySlot;
 use crate::property_view::PropertyView;
 use crate::qos::QoS;
 use crate::reason::ReasonCode;
-use crate::recv_buffer::SliceBuffer;
 use crate::storage::{Borrowed, BorrowedList};
 use crate::string::MqttStr;
 use crate::topic::{TopicFilter, TopicName};
@@ -83,7 +84,7 @@ const ASSIGNED_ID_MAX: usize = 64;
 /// ```
 #[derive(Debug)]
 pub struct FixedSession<'s> {
-    pub(super) decoder: Decoder<SliceBuffer<'s>>,
+    pub(super) decoder: Decoder<Received<'s>>,
     pub(super) core: Core<'s>,
 }
 
@@ -101,14 +102,28 @@ pub(super) struct Core<'s> {
     /// A SUBACK granted something on the current session.
     pub(super) subscribed: bool,
     pub(super) timers: Timers,
-    pub(super) tx: &'s mut [u8],
+    pub(super) tx: Table<'s, u8>,
     pub(super) tx_len: usize,
-    pub(super) outgoing: &'s mut [OutSlot],
+    pub(super) outgoing: Table<'s, OutSlot>,
     pub(super) messages: Arena<'s>,
-    pub(super) incoming: &'s mut [InSlot],
-    pub(super) pending: &'s mut [PendingSlot],
-    pub(super) aliases: &'s mut [AliasSlot],
+    pub(super) incoming: Table<'s, InSlot>,
+    pub(super) pending: Table<'s, PendingSlot>,
+    pub(super) aliases: Table<'s, AliasSlot>,
     pub(super) alias_topics: Arena<'s>,
+    /// Our topic aliases towards the server (5.0): alias `i + 1` stands for the topic of
+    /// record `i`. The heap-free session has none.
+    pub(super) out_aliases: Table<'s, AliasSlot>,
+    pub(super) out_alias_topics: Arena<'s>,
+    /// Packet identifiers in use, a bit each; empty, the records are searched instead.
+    ids: Table<'s, u64>,
+    /// The CONNECT in progress carried a client identifier (an empty one asks the server
+    /// to assign one).
+    client_id_given: bool,
+    /// An assigned identifier of any length is kept by the caller (the allocating
+    /// session), not only those that fit `assigned_id`.
+    pub(super) keeps_long_ids: bool,
+    /// A re-authentication (5.0 AUTH 0x19) runs.
+    reauthenticating: bool,
     /// The receive buffer's size: the largest packet accepted.
     pub(super) rx_capacity: usize,
     pub(super) notices: [Option<(u32, Notice)>; NOTICES],
@@ -161,21 +176,18 @@ fn before(a: u32, b: u32, next: u32) -> bool {
 impl<'s> FixedSession<'s> {
     /// A session with no connection yet, in `storage`.
     pub fn new(config: FixedConfig<'s>, storage: FixedStorage<'s>) -> Self {
-        let rx_capacity = storage.rx.len();
-        let decoder = Decoder::client_in(config.version, SliceBuffer::new(storage.rx))
-            .with_max_packet_size(rx_capacity);
-        for slot in storage.outgoing.iter_mut() {
-            *slot = OutSlot::FREE;
-        }
-        for slot in storage.incoming.iter_mut() {
-            *slot = InSlot::FREE;
-        }
-        for slot in storage.pending.iter_mut() {
-            *slot = PendingSlot::FREE;
-        }
-        for slot in storage.aliases.iter_mut() {
-            *slot = AliasSlot::FREE;
-        }
+        FixedSession::in_memory(config, Memory::from(storage))
+    }
+
+    /// A session with no connection yet, in `memory` (the caller's, or owned).
+    pub(crate) fn in_memory(config: FixedConfig<'s>, mut memory: Memory<'s>) -> Self {
+        let decoder =
+            Decoder::client_in(config.version, memory.rx).with_max_packet_size(memory.rx_capacity);
+        memory.outgoing.fill(OutSlot::FREE);
+        memory.incoming.fill(InSlot::FREE);
+        memory.pending.fill(PendingSlot::FREE);
+        memory.aliases.fill(AliasSlot::FREE);
+        memory.out_aliases.fill(AliasSlot::FREE);
         FixedSession {
             decoder,
             core: Core {
@@ -187,15 +199,21 @@ impl<'s> FixedSession<'s> {
                 clean_start_sent: false,
                 subscribed: false,
                 timers: Timers::default(),
-                tx: storage.tx,
+                tx: memory.tx,
                 tx_len: 0,
-                outgoing: storage.outgoing,
-                messages: Arena::new(storage.messages),
-                incoming: storage.incoming,
-                pending: storage.pending,
-                aliases: storage.aliases,
-                alias_topics: Arena::new(storage.alias_topics),
-                rx_capacity,
+                outgoing: memory.outgoing,
+                messages: Arena::new(memory.messages),
+                incoming: memory.incoming,
+                pending: memory.pending,
+                aliases: memory.aliases,
+                alias_topics: Arena::new(memory.alias_topics),
+                out_aliases: memory.out_aliases,
+                out_alias_topics: Arena::new(memory.out_alias_topics),
+                ids: memory.ids,
+                client_id_given: false,
+                keeps_long_ids: false,
+                reauthenticating: false,
+                rx_capacity: memory.rx_capacity,
                 notices: [None; NOTICES],
                 delivery: None,
                 next_id: 0,
@@ -237,8 +255,43 @@ impl<'s> FixedSession<'s> {
     /// says; a reconnect resumes the session when the server may hold one. Nothing else is
     /// sent before CONNACK.
     pub fn connect(&mut self, now: Millis) -> Result<(), SessionError> {
-        self.core.connect(now)?;
+        let config = &self.core.config;
+        let identity = Identity {
+            client_id: config.client_id,
+            username: config.username,
+            password: config.password,
+            will: config.will.map(|w| w.parts()),
+            auth: None,
+        };
+        self.connect_as(&identity, now)
+    }
+
+    /// [`FixedSession::connect`] with what CONNECT carries given by the caller.
+    pub(crate) fn connect_as(
+        &mut self,
+        identity: &Identity<'_>,
+        now: Millis,
+    ) -> Result<(), SessionError> {
+        self.core.connect(identity, now)?;
         self.decoder.reset();
+        Ok(())
+    }
+
+    /// Starts a re-authentication (5.0 AUTH 0x19 with `method` and `data`).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn reauthenticate(
+        &mut self,
+        method: &str,
+        data: &[u8],
+        now: Millis,
+    ) -> Result<(), SessionError> {
+        let core = &mut self.core;
+        core.need_connection()?;
+        if core.reauthenticating {
+            return Err(SessionError::State("a re-authentication already runs"));
+        }
+        core.send_auth(method, ReasonCode::ReAuthenticate, data, now)?;
+        core.reauthenticating = true;
         Ok(())
     }
 
@@ -369,24 +422,16 @@ impl<'s> FixedSession<'s> {
     /// not taken must be given again after polling. Between connections what arrives is
     /// dropped (all of it is "taken").
     pub fn receive(&mut self, data: &[u8], now: Millis) -> usize {
-        let core = &mut self.core;
-        if core.state == State::Idle {
+        if self.core.state == State::Idle {
             return data.len();
         }
-        if core.delivery.is_some() {
+        if self.core.delivery.is_some() {
             return 0;
         }
         let taken = self.decoder.feed(data);
-        if let State::Connecting { .. } = core.state {
-            for &b in data.get(..taken).unwrap_or_default() {
-                if let Some(slot) = core.first_bytes.get_mut(core.first_len) {
-                    *slot = b;
-                    core.first_len = core.first_len.saturating_add(1);
-                }
-            }
-        }
-        if core.state == State::Connected && taken > 0 {
-            core.lifetime.heard(now);
+        self.core.arrived(data.get(..taken).unwrap_or_default());
+        if taken > 0 {
+            self.core.heard(now);
         }
         taken
     }
@@ -396,6 +441,15 @@ impl<'s> FixedSession<'s> {
     /// buffer has no room for the answer a packet may need (call
     /// [`FixedSession::poll_transmit`] first).
     pub fn poll_event(&mut self, now: Millis) -> Option<FixedEvent<'_>> {
+        self.poll_event_with(now, &mut NoExchange)
+    }
+
+    /// [`FixedSession::poll_event`] with `exchange` answering the server's AUTH.
+    pub(crate) fn poll_event_with(
+        &mut self,
+        now: Millis,
+        exchange: &mut dyn Exchange,
+    ) -> Option<FixedEvent<'_>> {
         loop {
             match self.core.oldest_event() {
                 Some(Next::Report) => return self.core.take_report(),
@@ -405,11 +459,11 @@ impl<'s> FixedSession<'s> {
                 }
                 None => {}
             }
-            if self.core.state == State::Idle || self.core.tx_free() < ANSWER_ROOM {
+            if self.core.state == State::Idle || !self.core.tx_room(ANSWER_ROOM) {
                 return None;
             }
             match self.decoder.next_packet_ref() {
-                Ok(Some(packet)) => self.core.handle(packet, now),
+                Ok(Some(packet)) => self.core.handle(packet, now, exchange),
                 Ok(None) => return None,
                 Err(e) => self.core.decode_failed(&e, now),
             }
@@ -492,7 +546,70 @@ enum Next {
     Delivery,
 }
 
+/// What the allocating session, which owns its memory, needs beyond the public interface.
+#[cfg(feature = "alloc")]
+impl FixedSession<'_> {
+    /// The caller keeps a server-assigned client identifier of any length.
+    pub(crate) fn keep_long_ids(&mut self) {
+        self.core.keeps_long_ids = true;
+    }
+
+    /// How many of our QoS 1 and 2 PUBLISHes may be in flight now.
+    pub(crate) fn window(&self) -> usize {
+        usize::from(self.core.server.window(self.core.config.max_inflight))
+    }
+
+    /// Between connections (what arrives then is dropped).
+    pub(crate) fn is_idle(&self) -> bool {
+        self.core.state == State::Idle
+    }
+
+    /// The owned receive buffer, to read into.
+    pub(crate) fn owned_rx(&mut self) -> Option<&mut bytes::BytesMut> {
+        match self.decoder.buf_mut() {
+            Received::Owned(b) => Some(b),
+            Received::Lent(_) => None,
+        }
+    }
+
+    /// `head`, the start of bytes put in the receive buffer some other way than
+    /// [`FixedSession::receive`], arrived at `now`.
+    pub(crate) fn arrived(&mut self, head: &[u8], now: Millis) {
+        if self.core.state != State::Idle {
+            self.core.arrived(head);
+            self.core.heard(now);
+        }
+    }
+
+    /// Appends `data` to the receive buffer without taking it as arrived (that comes
+    /// with [`FixedSession::arrived`]).
+    pub(crate) fn feed_only(&mut self, data: &[u8]) {
+        if self.core.state != State::Idle {
+            self.decoder.feed(data);
+        }
+    }
+}
+
 impl Core<'_> {
+    /// Keeps the first bytes of a connection, to recognise a 3.1.1 server's answer.
+    fn arrived(&mut self, head: &[u8]) {
+        if let State::Connecting { .. } = self.state {
+            for &b in head {
+                if let Some(slot) = self.first_bytes.get_mut(self.first_len) {
+                    *slot = b;
+                    self.first_len = self.first_len.saturating_add(1);
+                }
+            }
+        }
+    }
+
+    /// The server was heard from at `now`.
+    fn heard(&mut self, now: Millis) {
+        if self.state == State::Connected {
+            self.lifetime.heard(now);
+        }
+    }
+
     pub(super) fn client_id(&self) -> &str {
         match self.assigned_len {
             Some(len) => self
@@ -506,6 +623,12 @@ impl Core<'_> {
 
     fn tx_free(&self) -> usize {
         self.tx.len().saturating_sub(self.tx_len)
+    }
+
+    /// Whether the transmit buffer has (or, owned, could make) `n` bytes free.
+    fn tx_room(&mut self, n: usize) -> bool {
+        let needed = self.tx_len.saturating_add(n);
+        self.tx.grow_to(needed, 0)
     }
 
     /// The number of the delivery (the lent packet's event) happening now.
@@ -523,22 +646,51 @@ impl Core<'_> {
     /// server's Maximum Packet Size.
     fn send(&mut self, packet: &PacketRef<'_>, now: Millis) -> Result<(), SessionError> {
         // Encoded into the free room at once (sized once, by the encoder); the bytes count
-        // only once the server's limit has taken them.
-        let available = self.tx_free();
-        let out = self.tx.get_mut(self.tx_len..).unwrap_or_default();
-        match packet.encode_to_slice(self.config.version, out) {
-            Ok(n) => {
-                self.server.check_len(n)?;
-                self.tx_len = self.tx_len.saturating_add(n);
-                self.timers.last_sent = now;
-                Ok(())
-            }
-            Err(EncodeError::BufferTooSmall { needed, .. }) => {
-                self.server.check_len(needed)?;
-                Err(SessionError::TransmitFull { needed, available })
-            }
-            Err(e) => Err(e.into()),
+        // only once the server's limit has taken them. An owned buffer grows and tries
+        // again.
+        loop {
+            let available = self.tx_free();
+            let out = self.tx.get_mut(self.tx_len..).unwrap_or_default();
+            return match packet.encode_to_slice(self.config.version, out) {
+                Ok(n) => {
+                    self.server.check_len(n)?;
+                    self.tx_len = self.tx_len.saturating_add(n);
+                    self.timers.last_sent = now;
+                    Ok(())
+                }
+                Err(EncodeError::BufferTooSmall { needed, .. }) => {
+                    self.server.check_len(needed)?;
+                    if needed > available && self.tx_room(needed) {
+                        continue;
+                    }
+                    Err(SessionError::TransmitFull { needed, available })
+                }
+                Err(e) => Err(e.into()),
+            };
         }
+    }
+
+    /// Sends AUTH with `reason`, `method` and `data`.
+    fn send_auth(
+        &mut self,
+        method: &str,
+        reason: ReasonCode,
+        data: &[u8],
+        now: Millis,
+    ) -> Result<(), SessionError> {
+        let props = Properties::<Borrowed<'_>> {
+            authentication_method: Some(
+                MqttStr::try_new(method.as_bytes())
+                    .map_err(|_| SessionError::State("the method is not a valid string"))?,
+            ),
+            authentication_data: Some(data),
+            ..Properties::default()
+        };
+        let auth = crate::packet::Auth {
+            reason_code: reason,
+            properties: PropertyView::new(&props),
+        };
+        self.send(&Packet::Auth(auth), now)
     }
 
     /// Sends PUBACK, PUBREC, PUBREL or PUBCOMP (`make` picks which) for `id`.
@@ -570,7 +722,7 @@ impl Core<'_> {
         }
     }
 
-    fn connect(&mut self, now: Millis) -> Result<(), SessionError> {
+    fn connect(&mut self, identity: &Identity<'_>, now: Millis) -> Result<(), SessionError> {
         if self.state != State::Idle {
             return Err(SessionError::State("already connected or connecting"));
         }
@@ -581,7 +733,7 @@ impl Core<'_> {
         }
         // The server may send QoS 2 (or QoS 1 to acknowledge by hand) as soon as it is
         // subscribed to, and a 5.0 Receive Maximum cannot say 0.
-        if self.incoming.is_empty() {
+        if self.incoming.limit() == 0 {
             return Err(SessionError::StorageFull(
                 "the incoming records (none given)",
             ));
@@ -599,21 +751,27 @@ impl Core<'_> {
                 props.receive_maximum = Some(receive_maximum);
             }
             props.maximum_packet_size = Some(u32::try_from(self.rx_capacity).unwrap_or(u32::MAX));
-            if !self.aliases.is_empty() {
+            if self.aliases.limit() > 0 {
                 props.topic_alias_maximum = Some(self.topic_alias_maximum());
             }
             if !self.config.request_problem_information {
                 props.request_problem_information = Some(0);
             }
+            if let Some((method, data)) = identity.auth {
+                props.authentication_method =
+                    Some(MqttStr::try_new(method.as_bytes()).map_err(|_| {
+                        SessionError::State("the authentication method is not a valid string")
+                    })?);
+                props.authentication_data = Some(data);
+            }
         }
-        let will = self.config.will;
         let assigned;
         let id = match self.assigned_len {
             Some(len) => {
                 assigned = self.assigned_id;
                 assigned.get(..len).unwrap_or_default()
             }
-            None => self.config.client_id.as_bytes(),
+            None => identity.client_id.as_bytes(),
         };
         let connect = Connect::<Borrowed<'_>> {
             protocol_version: version,
@@ -622,18 +780,18 @@ impl Core<'_> {
             keep_alive: self.config.keep_alive,
             client_id: MqttStr::try_new(id)
                 .map_err(|_| SessionError::State("the client identifier is not a valid string"))?,
-            will: match &will {
+            will: match &identity.will {
                 Some(w) => Some(w.as_will()?),
                 None => None,
             },
-            username: match self.config.username {
+            username: match identity.username {
                 Some(u) => Some(
                     MqttStr::try_new(u.as_bytes())
                         .map_err(|_| SessionError::State("the user name is not a valid string"))?,
                 ),
                 None => None,
             },
-            password: self.config.password,
+            password: identity.password,
             properties: PropertyView::new(&props),
         };
         // Nothing of an earlier connection (an acknowledgement, its DISCONNECT) may go out
@@ -643,10 +801,12 @@ impl Core<'_> {
             self.tx_len = kept;
             return Err(e);
         }
-        for slot in self.aliases.iter_mut() {
-            *slot = AliasSlot::FREE;
-        }
+        self.aliases.fill(AliasSlot::FREE);
         self.alias_topics.clear();
+        self.out_aliases.fill(AliasSlot::FREE);
+        self.out_alias_topics.clear();
+        self.client_id_given = !id.is_empty();
+        self.reauthenticating = false;
         self.timers.ping_sent = None;
         self.first_len = 0;
         self.delivery = None;
@@ -658,7 +818,7 @@ impl Core<'_> {
 
     /// The 5.0 Receive Maximum advertised: one per incoming record.
     fn receive_maximum(&self) -> u16 {
-        let records = u16::try_from(self.incoming.len()).unwrap_or(u16::MAX);
+        let records = u16::try_from(self.incoming.limit()).unwrap_or(u16::MAX);
         match self.config.receive_maximum {
             0 => records,
             n => n.min(records),
@@ -668,7 +828,7 @@ impl Core<'_> {
 
     /// The 5.0 Topic Alias Maximum advertised: one per alias record.
     fn topic_alias_maximum(&self) -> u16 {
-        u16::try_from(self.aliases.len()).unwrap_or(u16::MAX)
+        u16::try_from(self.aliases.limit()).unwrap_or(u16::MAX)
     }
 
     fn publish(
@@ -694,10 +854,11 @@ impl Core<'_> {
         if publish.qos == QoS::AtMostOnce {
             self.need_connection()?;
             publish.packet_id = None;
-            self.send(&Packet::Publish(publish), now)?;
+            self.send_publish(&publish, now)?;
             return Ok(None);
         }
-        let Some(index) = self.outgoing.iter().position(|o| o.state == Out::Free) else {
+        let free = |o: &OutSlot| o.state == Out::Free;
+        let Some(index) = self.outgoing.free_index(free, OutSlot::FREE) else {
             let queued = self.outgoing.iter().filter(|o| o.state == Out::Queued);
             return Err(SessionError::QueueFull(queued.count()));
         };
@@ -706,8 +867,8 @@ impl Core<'_> {
         let qos = publish.qos;
         let packet = Packet::Publish(publish);
         let len = packet.encoded_len(version)?;
-        if len > self.tx.len() {
-            let max = u32::try_from(self.tx.len()).unwrap_or(u32::MAX);
+        if len > self.tx.limit() {
+            let max = u32::try_from(self.tx.limit()).unwrap_or(u32::MAX);
             return Err(SessionError::PacketTooLarge { size: len, max });
         }
         if self.state == State::Connected {
@@ -715,7 +876,7 @@ impl Core<'_> {
         }
         let frame = self
             .messages
-            .store(len, self.outgoing, |room| {
+            .store(len, &mut self.outgoing, |room| {
                 packet.encode_to_slice(version, room).is_ok()
             })
             .ok_or(SessionError::StorageFull("the message storage"))?;
@@ -746,8 +907,7 @@ impl Core<'_> {
         self.need_connection()?;
         let index = self
             .pending
-            .iter()
-            .position(|p| p.state == Pending::Free)
+            .free_index(|p| p.state == Pending::Free, PendingSlot::FREE)
             .ok_or(SessionError::StorageFull(
                 "the pending SUBSCRIBE/UNSUBSCRIBE records",
             ))?;
@@ -771,20 +931,40 @@ impl Core<'_> {
             let Some(id) = PacketId::new(self.next_id) else {
                 continue;
             };
-            let n = id.get();
-            let in_use = self
-                .outgoing
-                .iter()
-                .any(|o| o.state != Out::Free && o.packet_id == n)
-                || self
-                    .pending
-                    .iter()
-                    .any(|p| p.state != Pending::Free && p.packet_id == n);
-            if !in_use {
+            if !self.id_in_use(id.get()) {
+                self.mark_id(id.get(), true);
                 return Ok(id);
             }
         }
         Err(SessionError::NoPacketId)
+    }
+
+    /// Whether a record of ours holds packet identifier `n`.
+    fn id_in_use(&self, n: u16) -> bool {
+        match self.ids.get(usize::from(n / 64)) {
+            Some(word) => word & 1 << (n % 64) != 0,
+            None => {
+                self.outgoing
+                    .iter()
+                    .any(|o| o.state != Out::Free && o.packet_id == n)
+                    || self
+                        .pending
+                        .iter()
+                        .any(|p| p.state != Pending::Free && p.packet_id == n)
+            }
+        }
+    }
+
+    /// Packet identifier `n` is held by a record of ours from now on (`used`), or no
+    /// longer.
+    pub(super) fn mark_id(&mut self, n: u16, used: bool) {
+        if let Some(word) = self.ids.get_mut(usize::from(n / 64)) {
+            let bit = 1u64 << (n % 64);
+            match used {
+                true => *word |= bit,
+                false => *word &= !bit,
+            }
+        }
     }
 
     fn ack(&mut self, packet_id: PacketId, now: Millis) -> Result<(), SessionError> {
@@ -864,12 +1044,15 @@ impl Core<'_> {
         self.fail(err.reason_code(), now);
     }
 
-    fn handle(&mut self, packet: PacketRef<'_>, now: Millis) {
+    fn handle(&mut self, packet: PacketRef<'_>, now: Millis, exchange: &mut dyn Exchange) {
         if let State::Connecting { .. } = self.state {
             return match packet {
-                Packet::ConnAck(ack) => self.on_connack(&ack, now),
-                // Anything else before CONNACK breaks [MQTT-3.2.0-1] (CAK-8); the heap-free
-                // session asks for no enhanced authentication, so AUTH too.
+                Packet::ConnAck(ack) => self.on_connack(&ack, now, exchange),
+                Packet::Auth(auth) if exchange.method().is_some() => {
+                    self.on_auth(&auth, now, exchange)
+                }
+                // Anything else before CONNACK breaks [MQTT-3.2.0-1] (CAK-8), AUTH too when
+                // no enhanced authentication was asked for.
                 _ => self.fail(ReasonCode::ProtocolError, now),
             };
         }
@@ -880,7 +1063,9 @@ impl Core<'_> {
         match packet {
             Packet::Publish(p) => self.on_publish(&p, now),
             Packet::PubAck(a) => {
-                if let Some(o) = out_slot(self.outgoing, a.packet_id, Out::Sent, QoS::AtLeastOnce) {
+                if let Some(o) =
+                    out_slot(&mut self.outgoing, a.packet_id, Out::Sent, QoS::AtLeastOnce)
+                {
                     o.finish(
                         a.packet_id,
                         a.reason_code,
@@ -893,9 +1078,12 @@ impl Core<'_> {
             Packet::PubRel(a) => self.on_pubrel(&a, now),
             Packet::PubComp(a) => {
                 let reason = rules::pubcomp_outcome(a.reason_code);
-                if let Some(o) =
-                    out_slot(self.outgoing, a.packet_id, Out::Released, QoS::ExactlyOnce)
-                {
+                if let Some(o) = out_slot(
+                    &mut self.outgoing,
+                    a.packet_id,
+                    Out::Released,
+                    QoS::ExactlyOnce,
+                ) {
                     o.finish(a.packet_id, reason, &mut self.messages, &mut self.seq);
                 }
             }
@@ -903,6 +1091,7 @@ impl Core<'_> {
             Packet::UnsubAck(u) => self.on_unsuback(&u, now),
             Packet::PingResp => self.timers.ping_sent = None,
             Packet::Disconnect(d) => self.ended(Some(d.reason_code), true),
+            Packet::Auth(auth) if self.reauthenticating => self.on_auth(&auth, now, exchange),
             // A second CONNACK (CAK-8), AUTH the client did not start, or a packet only a
             // client sends.
             _ => self.fail(ReasonCode::ProtocolError, now),
@@ -910,7 +1099,50 @@ impl Core<'_> {
         self.pump(now);
     }
 
-    fn on_connack(&mut self, ack: &ConnAck<Borrowed<'_>>, now: Millis) {
+    /// AUTH from the server during an exchange: a challenge (0x18) is answered; the end of
+    /// a re-authentication (0x00) is checked ([MQTT-4.12.0-5], AUT-6, AUT-8).
+    fn on_auth(
+        &mut self,
+        auth: &crate::packet::Auth<Borrowed<'_>>,
+        now: Millis,
+        exchange: &mut dyn Exchange,
+    ) {
+        let method = auth.properties.authentication_method();
+        let data = auth.properties.authentication_data().unwrap_or_default();
+        let Some(method) = method
+            .as_ref()
+            .map(|m| m.as_str())
+            .filter(|m| Some(*m) == exchange.method())
+        else {
+            return self.fail(ReasonCode::ProtocolError, now);
+        };
+        match auth.reason_code {
+            ReasonCode::ContinueAuthentication => {
+                let reason = ReasonCode::ContinueAuthentication;
+                let mut send = |answer: &[u8]| {
+                    let _ = self.send_auth(method, reason, answer, now);
+                };
+                if !exchange.challenge(data, &mut send) {
+                    self.fail(ReasonCode::NotAuthorized, now);
+                }
+            }
+            ReasonCode::Success if self.reauthenticating => {
+                self.reauthenticating = false;
+                match exchange.finish(data) {
+                    true => self.notice(Notice::Reauthenticated),
+                    false => self.fail(ReasonCode::NotAuthorized, now),
+                }
+            }
+            _ => self.fail(ReasonCode::ProtocolError, now),
+        }
+    }
+
+    fn on_connack(
+        &mut self,
+        ack: &ConnAck<Borrowed<'_>>,
+        now: Millis,
+        exchange: &mut dyn Exchange,
+    ) {
         if ack.reason_code.is_error() {
             self.state = State::Idle;
             return self.notice(Notice::Refused {
@@ -918,10 +1150,17 @@ impl Core<'_> {
                 server_speaks_v3: false,
             });
         }
-        // CAK-12: no authentication method was sent, so none may come back
-        // ([MQTT-4.12.0-6]).
-        if ack.properties.with(|p| p.authentication_method.is_some()) {
+        // CAK-12: the method of CONNECT comes back, or none when none was sent
+        // ([MQTT-4.12.0-5], [MQTT-4.12.0-6]); the server's final data must satisfy the
+        // method.
+        let method = ack.properties.authentication_method();
+        let method = method.as_ref().map(|m| m.as_str());
+        let data = ack.properties.authentication_data().unwrap_or_default();
+        if method != exchange.method() {
             return self.fail(ReasonCode::ProtocolError, now);
+        }
+        if method.is_some() && !exchange.finish(data) {
+            return self.fail(ReasonCode::NotAuthorized, now);
         }
         // A server resuming a session the client asked to start anew breaks
         // [MQTT-3.2.2-2] (3.1.1: [MQTT-3.2.2-1]).
@@ -930,7 +1169,7 @@ impl Core<'_> {
         }
         let keep_alive = self.config.keep_alive;
         let v5 = self.config.version.is_v5();
-        let (limits, expiry) = ack.properties.with(|p| {
+        let (limits, expiry, assigned) = ack.properties.with(|p| {
             if let Some(id) = &p.assigned_client_identifier {
                 let bytes = id.as_bytes();
                 self.assigned_len = self
@@ -945,6 +1184,7 @@ impl Core<'_> {
             (
                 ServerLimits::from_connack(p, keep_alive),
                 v5.then_some(expiry),
+                p.assigned_client_identifier.is_some(),
             )
         });
         self.server = limits;
@@ -959,7 +1199,8 @@ impl Core<'_> {
             self.session_lost();
         }
         // An assigned identifier too long to keep cannot resume the session it named.
-        let id_kept = self.assigned_len.is_some() || !self.config.client_id.is_empty();
+        let id_kept =
+            self.assigned_len.is_some() || self.client_id_given || self.keeps_long_ids && assigned;
         self.session_expected =
             id_kept && (!v5 && !self.config.clean_start || self.config.session_expiry_interval > 0);
         let seq = self.seq();
@@ -984,6 +1225,7 @@ impl Core<'_> {
             }
             let Some(o) = oldest else { break };
             let Some(id) = PacketId::new(o.packet_id) else {
+                // Identifier 0 is never marked in use.
                 *o = OutSlot::FREE;
                 continue;
             };
@@ -1066,14 +1308,19 @@ impl Core<'_> {
         // record only beyond those (`FixedConfig::receive_maximum` below the records leaves
         // some); otherwise it is acknowledged at once, as automatic acknowledgement would
         // (it is a copy of a message sent before).
+        let growable = self.incoming.limit().saturating_sub(self.incoming.len());
         let free = self.incoming.iter().filter(|s| s.state == In::Free).count();
+        let free = free.saturating_add(growable);
         let reserved = usize::from(self.receive_maximum()).saturating_sub(unacked);
         let resend_without_room = !qos2 && p.dup && free <= reserved;
         if (self.config.auto_ack || resend_without_room) && !qos2 {
             let _ = self.answer(Packet::PubAck, id, ReasonCode::Success, now);
             return self.deliver_message(p, alias_index, None);
         }
-        let Some(slot) = self.incoming.iter().position(|s| s.state == In::Free) else {
+        let Some(slot) = self
+            .incoming
+            .free_index(|s| s.state == In::Free, InSlot::FREE)
+        else {
             // 3.x has no flow control: more unfinished flows than records.
             return self.fail(ReasonCode::ReceiveMaximumExceeded, now);
         };
@@ -1122,15 +1369,17 @@ impl Core<'_> {
                 }
                 i
             }
-            None => match self.aliases.iter().position(|a| a.alias == 0) {
+            None => match self.aliases.free_index(|a| a.alias == 0, AliasSlot::FREE) {
                 Some(i) => i,
                 None => return false,
             },
         };
-        let stored = self.alias_topics.store(topic.len(), self.aliases, |room| {
-            room.copy_from_slice(topic);
-            true
-        });
+        let stored = self
+            .alias_topics
+            .store(topic.len(), &mut self.aliases, |room| {
+                room.copy_from_slice(topic);
+                true
+            });
         match (stored, self.aliases.get_mut(index)) {
             (Some(span), Some(slot)) => {
                 *slot = AliasSlot { alias, topic: span };
@@ -1143,7 +1392,7 @@ impl Core<'_> {
     fn on_pubrec(&mut self, a: &PubResponse<Borrowed<'_>>, now: Millis) {
         let v5 = self.config.version.is_v5();
         let mut reason = ReasonCode::Success;
-        match out_slot(self.outgoing, a.packet_id, Out::Sent, QoS::ExactlyOnce) {
+        match out_slot(&mut self.outgoing, a.packet_id, Out::Sent, QoS::ExactlyOnce) {
             // 5.0: a failure ends the flow ([MQTT-4.3.3-4]).
             Some(o) if a.reason_code.is_error() => {
                 return o.finish(
@@ -1162,8 +1411,13 @@ impl Core<'_> {
             }
             // Not ours, or released already (a PUBREC resent): PUBREL says so in 5.0.
             None => {
-                let released =
-                    out_slot(self.outgoing, a.packet_id, Out::Released, QoS::ExactlyOnce).is_some();
+                let released = out_slot(
+                    &mut self.outgoing,
+                    a.packet_id,
+                    Out::Released,
+                    QoS::ExactlyOnce,
+                )
+                .is_some();
                 if !released && v5 {
                     reason = ReasonCode::PacketIdentifierNotFound;
                 }
@@ -1200,6 +1454,7 @@ impl Core<'_> {
             return self.fail(ReasonCode::ProtocolError, now);
         }
         *p = PendingSlot::FREE;
+        self.mark_id(s.packet_id.get(), false);
         if s.reason_codes.iter().any(|c| rules::granted(c).is_some()) {
             self.subscribed = true;
         }
@@ -1218,6 +1473,7 @@ impl Core<'_> {
             return self.fail(ReasonCode::ProtocolError, now);
         }
         *p = PendingSlot::FREE;
+        self.mark_id(u.packet_id.get(), false);
         let seq = self.seq();
         self.delivery = Some((seq, Delivery::Unsubscribed));
     }
@@ -1318,11 +1574,44 @@ impl Core<'_> {
         best.map(|(i, _)| i)
     }
 
+    /// Whether PUBLISHes go out with topic aliases: the server takes them (5.0), and this
+    /// session keeps a table of them.
+    fn aliasing(&self) -> bool {
+        self.server.topic_alias_maximum > 0 && self.out_aliases.limit() > 0
+    }
+
+    /// Sends a QoS 0 PUBLISH; with topic aliases through the message area, as a stored
+    /// one.
+    fn send_publish(&mut self, p: &Publish<Borrowed<'_>>, now: Millis) -> Result<(), SessionError> {
+        let packet = Packet::Publish(p.clone());
+        if !self.aliasing() {
+            return self.send(&packet, now);
+        }
+        let version = self.config.version;
+        let len = packet.encoded_len(version)?;
+        let mut frame = self
+            .messages
+            .store(len, &mut self.outgoing, |room| {
+                packet.encode_to_slice(version, room).is_ok()
+            })
+            .ok_or(SessionError::StorageFull("the message storage"))?;
+        let sent = self.send_aliased(frame, false, now);
+        self.messages.free(&mut frame);
+        sent
+    }
+
     /// Copies a stored PUBLISH into the transmit buffer, with DUP set when `dup`; false
     /// when there is no room for it yet.
     fn send_frame(&mut self, frame: Span, dup: bool, now: Millis) -> bool {
-        let bytes = self.messages.get(frame);
+        if self.aliasing() {
+            let sent = self.send_aliased(frame, dup, now);
+            return !matches!(sent, Err(SessionError::TransmitFull { .. }));
+        }
         let start = self.tx_len;
+        if !self.tx_room(frame.len as usize) {
+            return false;
+        }
+        let bytes = self.messages.get(frame);
         let Some(out) = self.tx.get_mut(start..start.saturating_add(bytes.len())) else {
             return false;
         };
@@ -1333,6 +1622,81 @@ impl Core<'_> {
         self.tx_len = start.saturating_add(bytes.len());
         self.timers.last_sent = now;
         true
+    }
+
+    /// Sends a stored PUBLISH with a topic alias: each topic gets the next alias on its
+    /// first use while aliases last (that PUBLISH carries the topic and the alias, later ones
+    /// the alias alone); aliases are never reassigned on a connection. The PUBLISH is read
+    /// back (the message area set aside meanwhile, so that the view of it does not hold the
+    /// session).
+    fn send_aliased(&mut self, frame: Span, dup: bool, now: Millis) -> Result<(), SessionError> {
+        let messages = core::mem::replace(&mut self.messages, Arena::new(Table::Lent(&mut [])));
+        let opts = crate::parse::ParseOptions::new(self.config.version);
+        let sent = match crate::parse::parse(messages.get(frame), &opts) {
+            Ok(crate::parse::Status::Complete((Packet::Publish(p), _))) => {
+                let topic = p.topic.as_str().as_bytes();
+                let used = self.out_aliases.iter().take_while(|a| a.alias != 0).count();
+                let known = self
+                    .out_aliases
+                    .iter()
+                    .take(used)
+                    .position(|a| self.out_alias_topics.get(a.topic) == topic);
+                let max =
+                    usize::from(self.server.topic_alias_maximum).min(self.out_aliases.limit());
+                let plain = Publish { dup, ..p.clone() };
+                let (index, new) = match known {
+                    Some(i) => (i, false),
+                    None if used < max => (used, true),
+                    None => (usize::MAX, false),
+                };
+                let alias = u16::try_from(index.saturating_add(1)).ok();
+                let mut props = p.properties.to_properties();
+                props.topic_alias = alias;
+                let aliased = Publish {
+                    dup,
+                    topic: match new {
+                        true => p.topic.clone(),
+                        false => TopicName::from_validated(MqttStr::from_validated(&[][..])),
+                    },
+                    properties: PropertyView::new(&props),
+                    ..p.clone()
+                };
+                match alias.map(|_| self.send(&Packet::Publish(aliased), now)) {
+                    None => self.send(&Packet::Publish(plain), now),
+                    // With its alias a PUBLISH is a few bytes longer: over the server's
+                    // limit, it goes without.
+                    Some(Err(SessionError::PacketTooLarge { .. })) => {
+                        self.send(&Packet::Publish(plain), now)
+                    }
+                    Some(Ok(())) if new => {
+                        self.remember_alias(index, topic);
+                        Ok(())
+                    }
+                    Some(result) => result,
+                }
+            }
+            // It cannot be anything else (the session stored it).
+            _ => Err(SessionError::State("a stored message is not a PUBLISH")),
+        };
+        self.messages = messages;
+        sent
+    }
+
+    /// Our alias `index + 1` stands for `topic` from now on this connection.
+    fn remember_alias(&mut self, index: usize, topic: &[u8]) {
+        let grown = self
+            .out_aliases
+            .grow_to(index.saturating_add(1), AliasSlot::FREE);
+        let stored = self
+            .out_alias_topics
+            .store(topic.len(), &mut self.out_aliases, |room| {
+                room.copy_from_slice(topic);
+                true
+            });
+        if let (true, Some(span), Some(slot)) = (grown, stored, self.out_aliases.get_mut(index)) {
+            let alias = u16::try_from(index.saturating_add(1)).unwrap_or(u16::MAX);
+            *slot = AliasSlot { alias, topic: span };
+        }
     }
 
     /// Sends the acknowledgements the application gave, in the order the messages came.
@@ -1435,7 +1799,9 @@ impl Core<'_> {
                     return None;
                 };
                 let packet_id = PacketId::new(slot.packet_id);
+                let n = slot.packet_id;
                 *slot = OutSlot::FREE;
+                self.mark_id(n, false);
                 Some(match outcome {
                     Outcome::Published(reason) => FixedEvent::Published {
                         packet_id: packet_id?,
@@ -1454,6 +1820,7 @@ impl Core<'_> {
                 };
                 let packet_id = PacketId::new(slot.packet_id)?;
                 *slot = PendingSlot::FREE;
+                self.mark_id(packet_id.get(), false);
                 Some(match unsubscribe {
                     true => FixedEvent::UnsubscribeLost { packet_id },
                     false => FixedEvent::SubscribeLost { packet_id },

@@ -12,6 +12,7 @@
 use super::config::{FixedConfig, FixedStorage};
 use super::session::FixedSession;
 use super::slots::{In, InSlot, Out, OutSlot};
+use super::table::Memory;
 use crate::client::lifetime::Lifetime;
 use crate::client::snapshot_format::{
     Reader, SnapshotError, FORMAT, MAGIC, STAGE_RELEASED, STAGE_SENT,
@@ -56,6 +57,17 @@ impl<'s> FixedSession<'s> {
     /// needed. Take it at any time; after [`FixedSession::from_snapshot`] and `connect`,
     /// what was in flight is resent as after a reconnect.
     pub fn snapshot(&self, out: &mut [u8]) -> Result<usize, SnapshotError> {
+        self.snapshot_with(out, self.client_id(), &[])
+    }
+
+    /// [`FixedSession::snapshot`] with the client identifier and the subscriptions (filter,
+    /// options byte) of the caller's.
+    pub(crate) fn snapshot_with(
+        &self,
+        out: &mut [u8],
+        client_id: &str,
+        subscriptions: &[(&str, u8)],
+    ) -> Result<usize, SnapshotError> {
         let c = &self.core;
         let mut w = Writer { out, len: 0 };
         w.put(MAGIC);
@@ -65,12 +77,12 @@ impl<'s> FixedSession<'s> {
         let doubtful = c.lifetime.doubtful_if_ended_now(connecting);
         w.u8(u8::from(c.session_expected) | u8::from(doubtful) << 1);
         w.u16(c.next_id);
-        let id = c.client_id().as_bytes();
+        let id = client_id.as_bytes();
         w.u16(u16::try_from(id.len()).unwrap_or(u16::MAX));
         w.put(id);
         let in_flight: fn(&OutSlot) -> bool = |o| matches!(o.state, Out::Sent | Out::Released);
         w.u16(u16::try_from(c.outgoing.iter().filter(|o| in_flight(o)).count()).unwrap_or(0));
-        for o in oldest_first(c.outgoing, c.next_order, in_flight) {
+        for o in oldest_first(&c.outgoing, c.next_order, in_flight) {
             if o.state == Out::Released {
                 w.u8(STAGE_RELEASED);
                 w.u16(o.packet_id);
@@ -81,7 +93,7 @@ impl<'s> FixedSession<'s> {
         }
         let queued: fn(&OutSlot) -> bool = |o| o.state == Out::Queued;
         w.u32(u32::try_from(c.outgoing.iter().filter(|o| queued(o)).count()).unwrap_or(0));
-        for o in oldest_first(c.outgoing, c.next_order, queued) {
+        for o in oldest_first(&c.outgoing, c.next_order, queued) {
             w.frame(c.messages.get(o.frame));
         }
         let released = |s: &&InSlot| matches!(s.state, In::Received | In::Owed { qos2: true, .. });
@@ -90,8 +102,12 @@ impl<'s> FixedSession<'s> {
         for s in c.incoming.iter().filter(released) {
             w.u16(s.packet_id);
         }
-        // No list of subscriptions is kept.
-        w.u32(0);
+        w.u32(u32::try_from(subscriptions.len()).unwrap_or(0));
+        for (filter, options) in subscriptions {
+            w.u16(u16::try_from(filter.len()).unwrap_or(u16::MAX));
+            w.put(filter.as_bytes());
+            w.u8(*options);
+        }
         match w.len <= w.out.len() {
             true => Ok(w.len),
             false => Err(SnapshotError::BufferTooSmall { needed: w.len }),
@@ -108,6 +124,18 @@ impl<'s> FixedSession<'s> {
         storage: FixedStorage<'s>,
         snapshot: &[u8],
     ) -> Result<Self, SnapshotError> {
+        Self::restore(config, storage.into(), snapshot, false, &mut |_, _| Ok(()))
+    }
+
+    /// [`FixedSession::from_snapshot`] into `memory`; the snapshot's client identifier is
+    /// the caller's when `caller_keeps_id`, and each subscription goes to `subscription`.
+    pub(crate) fn restore(
+        config: FixedConfig<'s>,
+        memory: Memory<'s>,
+        snapshot: &[u8],
+        caller_keeps_id: bool,
+        subscription: &mut dyn FnMut(&str, u8) -> Result<(), SnapshotError>,
+    ) -> Result<Self, SnapshotError> {
         let version = config.version;
         let v5 = version.is_v5();
         let mut r = Reader(snapshot);
@@ -115,9 +143,9 @@ impl<'s> FixedSession<'s> {
         let flags = r.u8()?;
         let next_id = r.u16()?;
         let client_id = r.str()?;
-        let mut session = FixedSession::new(config, storage);
+        let mut session = FixedSession::in_memory(config, memory);
         let c = &mut session.core;
-        if client_id != c.config.client_id {
+        if !caller_keeps_id && client_id != c.config.client_id {
             let dst =
                 c.assigned_id
                     .get_mut(..client_id.len())
@@ -161,8 +189,8 @@ impl<'s> FixedSession<'s> {
             let order = c.order();
             let slot = c
                 .incoming
-                .iter_mut()
-                .find(|s| s.state == In::Free)
+                .free_index(|s| s.state == In::Free, InSlot::FREE)
+                .and_then(|i| c.incoming.get_mut(i))
                 .ok_or(SnapshotError::StorageFull("QoS 2 messages received"))?;
             *slot = InSlot {
                 state: In::Received,
@@ -172,8 +200,8 @@ impl<'s> FixedSession<'s> {
         }
         let subscriptions = r.u32()?;
         for _ in 0..subscriptions {
-            r.str()?;
-            r.u8()?;
+            let filter = r.str()?;
+            subscription(filter, r.u8()?)?;
         }
         c.subscribed = subscriptions > 0;
         if !r.0.is_empty() {
@@ -229,12 +257,11 @@ impl super::session::Core<'_> {
         self.check_unused(id)?;
         let index = self
             .outgoing
-            .iter()
-            .position(|o| o.state == Out::Free)
+            .free_index(|o| o.state == Out::Free, OutSlot::FREE)
             .ok_or(SnapshotError::StorageFull("messages in flight or queued"))?;
         let span = self
             .messages
-            .store(frame.len(), self.outgoing, |room| {
+            .store(frame.len(), &mut self.outgoing, |room| {
                 room.copy_from_slice(frame);
                 if let Some(first) = room.first_mut() {
                     *first &= !0x08;
@@ -243,6 +270,7 @@ impl super::session::Core<'_> {
             })
             .ok_or(SnapshotError::StorageFull("message bytes"))?;
         let order = self.order();
+        self.mark_id(id.get(), true);
         if let Some(slot) = self.outgoing.get_mut(index) {
             *slot = OutSlot {
                 state,
@@ -262,8 +290,8 @@ impl super::session::Core<'_> {
         let order = self.order();
         let slot = self
             .outgoing
-            .iter_mut()
-            .find(|o| o.state == Out::Free)
+            .free_index(|o| o.state == Out::Free, OutSlot::FREE)
+            .and_then(|i| self.outgoing.get_mut(i))
             .ok_or(SnapshotError::StorageFull("messages in flight or queued"))?;
         *slot = OutSlot {
             state: Out::Released,
@@ -272,6 +300,7 @@ impl super::session::Core<'_> {
             order,
             ..OutSlot::FREE
         };
+        self.mark_id(id.get(), true);
         Ok(())
     }
 
