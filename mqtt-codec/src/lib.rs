@@ -66,6 +66,8 @@ mod framing;
 #[cfg(feature = "alloc")]
 mod owned_body;
 mod packet;
+#[cfg(any(feature = "client", feature = "broker"))]
+mod packet_flow;
 mod packet_source;
 mod packet_type;
 mod parse;

@@ -35,6 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "properties",
             "packet",
             "packet_source",
+            "packet_flow",
         ],
     ),
     (

@@ -6,6 +6,7 @@ use super::message::Message;
 use super::session::{Delivery, OutState, Outgoing, Session};
 use super::{Broker, Level, Millis};
 use crate::packet::Packet;
+use crate::packet_flow;
 use crate::qos::QoS;
 use crate::topic::{topic_matches, TopicName};
 use alloc::collections::BTreeMap;
@@ -307,8 +308,8 @@ impl Broker {
             if let Some(&alias) = c.aliases_out.get(topic) {
                 publish.properties.topic_alias = Some(alias);
                 publish.topic = TopicName::empty_for_alias();
-            } else if c.aliases_out.len() < usize::from(c.alias_max_out) {
-                let alias = c.aliases_out.len() as u16 + 1;
+            } else if let Some(alias) = packet_flow::new_alias(c.aliases_out.len(), c.alias_max_out)
+            {
                 new_alias = Some(alias);
                 publish.properties.topic_alias = Some(alias);
             }

@@ -10,6 +10,7 @@ use crate::packet::{
     ConnAck, Connect, Disconnect, Packet, PacketId, PubResponse, Publish, SubAck, Subscribe,
     UnsubAck, Unsubscribe,
 };
+use crate::packet_flow::{received_alias, ReceivedAlias};
 use crate::qos::QoS;
 use crate::reason::ReasonCode;
 use crate::topic::split_shared;
@@ -366,16 +367,16 @@ impl Broker {
         let v5 = c.version.is_v5();
         let mut topic = publish.topic.clone();
         if let Some(alias) = publish.properties.topic_alias {
-            if alias == 0 || alias > self.config.topic_alias_maximum {
-                return self.disconnect_with(conn, ReasonCode::TopicAliasInvalid, now);
-            }
-            if topic.is_empty() {
-                match c.aliases_in.get(&alias) {
+            let maximum = self.config.topic_alias_maximum;
+            match received_alias(alias, maximum, topic.is_empty()) {
+                Err(reason) => return self.disconnect_with(conn, reason, now),
+                Ok(ReceivedAlias::Resolve) => match c.aliases_in.get(&alias) {
                     Some(t) => topic = t.clone(),
                     None => return self.disconnect_with(conn, ReasonCode::ProtocolError, now),
+                },
+                Ok(ReceivedAlias::Set) => {
+                    c.aliases_in.insert(alias, topic.clone());
                 }
-            } else {
-                c.aliases_in.insert(alias, topic.clone());
             }
         }
         if publish.qos > self.config.max_qos {

@@ -101,15 +101,8 @@ impl Session {
 
     /// A packet identifier not in use by an in-flight message ([MQTT-2.3.1-2]).
     pub(crate) fn next_packet_id(&mut self) -> Option<PacketId> {
-        for _ in 0..=u16::MAX {
-            self.next_pid = self.next_pid.wrapping_add(1);
-            if let Some(id) = PacketId::new(self.next_pid) {
-                if !self.inflight.contains_key(&id.get()) {
-                    return Some(id);
-                }
-            }
-        }
-        None
+        let inflight = &self.inflight;
+        crate::packet_flow::next_packet_id(&mut self.next_pid, |n| inflight.contains_key(&n))
     }
 
     /// The earliest time this session needs attention.

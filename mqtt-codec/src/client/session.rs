@@ -226,11 +226,15 @@ impl Session {
                 return Err(SessionError::QueueFull(queued));
             }
         }
-        let mut properties = publish.properties.clone();
-        properties.topic_alias = None;
-        let properties = match self.config.version.is_v5() {
-            true => encoded_properties(&properties, PropContext::Packet(PacketType::Publish))?,
-            false => Vec::new(),
+        let context = PropContext::Packet(PacketType::Publish);
+        let properties = match (self.config.version.is_v5(), publish.properties.topic_alias) {
+            (false, _) => Vec::new(),
+            (true, None) => encoded_properties(&publish.properties, context)?,
+            (true, Some(_)) => {
+                let mut properties = publish.properties.clone();
+                properties.topic_alias = None;
+                encoded_properties(&properties, context)?
+            }
         };
         let view = Publish {
             dup: false,
@@ -385,11 +389,12 @@ impl Session {
     fn collect(&mut self, now: Millis) {
         loop {
             let mut exchange = Authenticating(self.authenticator.as_deref_mut());
-            let Some(event) = self.machine.poll_event_with(now, &mut exchange) else {
+            let Some((event, frame)) = self.machine.poll_event_with(now, &mut exchange) else {
                 break;
             };
             if let Some(event) = own(
                 event,
+                frame,
                 &mut self.asked,
                 &mut self.subscriptions,
                 &mut self.config.client_id,
@@ -486,11 +491,13 @@ impl Exchange for Authenticating<'_> {
     }
 }
 
-/// `event` as the application gets it, owned; the subscriptions asked for and granted are
+/// `event` as the application gets it, owned (its packet's fields share one copy of
+/// `frame`, the bytes it was read from); the subscriptions asked for and granted are
 /// kept up to date on the way, and the client identifier the server assigned. `None` for
 /// the loss of subscriptions when there were none.
 fn own(
     event: FixedEvent<'_>,
+    frame: &[u8],
     asked: &mut BTreeMap<u16, Vec<Subscription>>,
     subscriptions: &mut BTreeMap<String, (TopicFilter, SubscriptionOptions)>,
     client_id: &mut String,
@@ -500,7 +507,8 @@ fn own(
             session_present,
             connack,
         } => {
-            let Packet::ConnAck(connack) = Packet::ConnAck(connack).to_owned() else {
+            let frame = Bytes::copy_from_slice(frame);
+            let Packet::ConnAck(connack) = Packet::ConnAck(connack).to_shared(&frame) else {
                 return None;
             };
             if let Some(id) = &connack.properties.assigned_client_identifier {
@@ -519,7 +527,8 @@ fn own(
             server_speaks_v3,
         },
         FixedEvent::Message { publish, ack } => {
-            let Packet::Publish(publish) = Packet::Publish(publish).to_owned() else {
+            let frame = Bytes::copy_from_slice(frame);
+            let Packet::Publish(publish) = Packet::Publish(publish).to_shared(&frame) else {
                 return None;
             };
             Event::Message { publish, ack }

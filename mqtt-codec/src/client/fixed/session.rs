@@ -19,6 +19,7 @@ use crate::packet::{
     ConnAck, Connect, Disconnect, Packet, PacketId, PacketRef, PubResponse, Publish, SubAck,
     Subscribe, Subscription, SubscriptionOptions, UnsubAck, Unsubscribe,
 };
+use crate::packet_flow::{self, ReceivedAlias};
 use crate::properties::Properties;
 use crate::property_slot::PropertySlot;
 use crate::property_view::PropertyView;
@@ -442,20 +443,24 @@ impl<'s> FixedSession<'s> {
     /// [`FixedSession::poll_transmit`] first).
     pub fn poll_event(&mut self, now: Millis) -> Option<FixedEvent<'_>> {
         self.poll_event_with(now, &mut NoExchange)
+            .map(|(event, _)| event)
     }
 
-    /// [`FixedSession::poll_event`] with `exchange` answering the server's AUTH.
+    /// [`FixedSession::poll_event`] with `exchange` answering the server's AUTH; with the
+    /// event, the packet it shows as received (empty for a report), whose bytes its views
+    /// point into.
     pub(crate) fn poll_event_with(
         &mut self,
         now: Millis,
         exchange: &mut dyn Exchange,
-    ) -> Option<FixedEvent<'_>> {
+    ) -> Option<(FixedEvent<'_>, &[u8])> {
         loop {
             match self.core.oldest_event() {
-                Some(Next::Report) => return self.core.take_report(),
+                Some(Next::Report) => return self.core.take_report().map(|e| (e, &[][..])),
                 Some(Next::Delivery) => {
                     let (_, delivery) = self.core.delivery.take()?;
-                    return self.deliver(delivery);
+                    let event = self.deliver(delivery)?;
+                    return Some((event, self.decoder.lent_frame()));
                 }
                 None => {}
             }
@@ -926,17 +931,12 @@ impl Core<'_> {
     /// A packet identifier in use by nothing of ours ([MQTT-2.3.1-2]); an identifier whose
     /// end is not reported yet counts as in use.
     fn allocate_id(&mut self) -> Result<PacketId, SessionError> {
-        for _ in 0..=u16::MAX {
-            self.next_id = self.next_id.wrapping_add(1);
-            let Some(id) = PacketId::new(self.next_id) else {
-                continue;
-            };
-            if !self.id_in_use(id.get()) {
-                self.mark_id(id.get(), true);
-                return Ok(id);
-            }
-        }
-        Err(SessionError::NoPacketId)
+        let mut next = self.next_id;
+        let id = packet_flow::next_packet_id(&mut next, |n| self.id_in_use(n));
+        self.next_id = next;
+        let id = id.ok_or(SessionError::NoPacketId)?;
+        self.mark_id(id.get(), true);
+        Ok(id)
     }
 
     /// Whether a record of ours holds packet identifier `n`.
@@ -1247,17 +1247,21 @@ impl Core<'_> {
     fn on_publish(&mut self, p: &Publish<Borrowed<'_>>, now: Millis) {
         let mut alias_index = None;
         if let Some(alias) = p.properties.with(|props| props.topic_alias) {
-            if alias == 0 || alias > self.topic_alias_maximum() {
-                return self.fail(ReasonCode::TopicAliasInvalid, now);
-            }
-            if p.topic.is_empty() {
-                match self.aliases.iter().position(|a| a.alias == alias) {
-                    Some(i) => alias_index = Some(i),
-                    None => return self.fail(ReasonCode::ProtocolError, now),
+            let maximum = self.topic_alias_maximum();
+            match packet_flow::received_alias(alias, maximum, p.topic.is_empty()) {
+                Err(reason) => return self.fail(reason, now),
+                Ok(ReceivedAlias::Resolve) => {
+                    match self.aliases.iter().position(|a| a.alias == alias) {
+                        Some(i) => alias_index = Some(i),
+                        None => return self.fail(ReasonCode::ProtocolError, now),
+                    }
                 }
-            } else if !self.set_alias(alias, p.topic.as_str().as_bytes()) {
-                // The alias topic storage is too small for the server's topics.
-                return self.fail(ReasonCode::ImplementationSpecificError, now);
+                Ok(ReceivedAlias::Set) => {
+                    if !self.set_alias(alias, p.topic.as_str().as_bytes()) {
+                        // The alias topic storage is too small for the server's topics.
+                        return self.fail(ReasonCode::ImplementationSpecificError, now);
+                    }
+                }
             }
         }
         let Some(id) = p.packet_id else {
@@ -1641,15 +1645,14 @@ impl Core<'_> {
                     .iter()
                     .take(used)
                     .position(|a| self.out_alias_topics.get(a.topic) == topic);
-                let max =
-                    usize::from(self.server.topic_alias_maximum).min(self.out_aliases.limit());
+                let limit = u16::try_from(self.out_aliases.limit()).unwrap_or(u16::MAX);
+                let maximum = self.server.topic_alias_maximum.min(limit);
                 let plain = Publish { dup, ..p.clone() };
-                let (index, new) = match known {
-                    Some(i) => (i, false),
-                    None if used < max => (used, true),
-                    None => (usize::MAX, false),
+                let (alias, new) = match known {
+                    Some(i) => (u16::try_from(i.saturating_add(1)).ok(), false),
+                    None => (packet_flow::new_alias(used, maximum), true),
                 };
-                let alias = u16::try_from(index.saturating_add(1)).ok();
+                let index = used;
                 let mut props = p.properties.to_properties();
                 props.topic_alias = alias;
                 let aliased = Publish {
