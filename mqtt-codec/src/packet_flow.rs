@@ -53,6 +53,7 @@ pub(crate) fn received_alias(
 /// The alias for a topic not aliased yet, when `assigned` aliases are in use and the peer
 /// takes up to `maximum`: the next one while they last. Aliases are never reassigned on a
 /// connection, so that a PUBLISH in flight never meets an alias changed under it.
+#[cfg(feature = "alloc")]
 pub(crate) fn new_alias(assigned: usize, maximum: u16) -> Option<u16> {
     u16::try_from(assigned)
         .ok()
@@ -92,6 +93,7 @@ mod tests {
         assert_eq!(received_alias(1, 5, true), Ok(ReceivedAlias::Resolve));
     }
 
+    #[cfg(feature = "alloc")]
     #[test]
     fn new_aliases_run_up_to_the_maximum() {
         assert_eq!(new_alias(0, 2), Some(1));

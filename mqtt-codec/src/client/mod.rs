@@ -1,7 +1,9 @@
 //! The client session (feature `client`): the MQTT protocol state of one client as a
-//! sans-IO state machine, in the manner of h11 and quinn-proto. [`Session`] (feature
-//! `alloc`) owns its storage and hands out owned packets; [`FixedSession`] works in storage
-//! the caller gives and allocates nothing (firmware, the C ABI). Commands
+//! sans-IO state machine, in the manner of h11 and quinn-proto. There is one machine:
+//! [`FixedSession`] runs it in storage the caller gives and allocates nothing (firmware,
+//! the C ABI); [`Session`] (feature `alloc`) runs it over storage it owns and grows, and
+//! adds owned events, enhanced authentication, topic aliases towards the server and the
+//! list of subscriptions made. Commands
 //! (`connect`, `publish`, `subscribe`, `unsubscribe`, `ack`, `disconnect`), received bytes,
 //! the current time and "the connection was lost" go in; bytes to send
 //! ([`Session::poll_transmit`]), [`Event`]s and the next deadline

@@ -89,6 +89,7 @@ pub(super) enum Notice {
         server_speaks_v3: bool,
     },
     SubscriptionsLost,
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     Reauthenticated,
     Disconnected {
         reason: Option<ReasonCode>,

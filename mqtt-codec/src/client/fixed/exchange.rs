@@ -9,6 +9,7 @@ pub(crate) trait Exchange {
     fn method(&self) -> Option<&str>;
     /// Answers the server's challenge `data`, giving the answer to `send`; false when the
     /// method cannot.
+    #[cfg_attr(not(feature = "alloc"), allow(dead_code))]
     fn challenge(&mut self, data: &[u8], send: &mut dyn FnMut(&[u8])) -> bool;
     /// Whether the server's final data (CONNACK, or AUTH 0x00 ending a re-authentication)
     /// satisfies the method.

@@ -1,12 +1,15 @@
-//! The heap-free client session ([`FixedSession`]): the same protocol state as
-//! [`super::Session`] in storage the caller gives ([`FixedStorage`]), for firmware and the
-//! C ABI. It needs no allocator: every limit is the size of a piece of that storage.
+//! The client state machine, and the heap-free session that exposes it
+//! ([`FixedSession`]): the protocol state in storage the caller gives ([`FixedStorage`]),
+//! for firmware and the C ABI, with no allocator; every limit is the size of a piece of
+//! that storage. The allocating [`super::Session`] runs the same machine over tables of its
+//! own that grow (`table.rs`).
 //!
-//! What it leaves to the allocating session: enhanced authentication, topic aliases towards
-//! the server (those from the server are kept), and a list of the subscriptions made (the
-//! application keeps its own; [`FixedEvent::SubscriptionsLost`] says when to make them
-//! again). Its snapshots ([`FixedSession::snapshot`]) are in the allocating session's
-//! format: either restores into the other.
+//! What the heap-free session does not offer, though its machine has it for the
+//! allocating one: an enhanced-authentication method (`exchange.rs`), topic aliases towards
+//! the server, and a list of the subscriptions made (the application keeps its own;
+//! [`FixedEvent::SubscriptionsLost`] says when to make them again). Its snapshots
+//! ([`FixedSession::snapshot`]) are in the allocating session's format: either restores
+//! into the other.
 
 mod arena;
 mod config;

@@ -676,6 +676,7 @@ impl Core<'_> {
     }
 
     /// Sends AUTH with `reason`, `method` and `data`.
+    #[cfg(feature = "alloc")]
     fn send_auth(
         &mut self,
         method: &str,
@@ -1048,6 +1049,7 @@ impl Core<'_> {
         if let State::Connecting { .. } = self.state {
             return match packet {
                 Packet::ConnAck(ack) => self.on_connack(&ack, now, exchange),
+                #[cfg(feature = "alloc")]
                 Packet::Auth(auth) if exchange.method().is_some() => {
                     self.on_auth(&auth, now, exchange)
                 }
@@ -1091,6 +1093,7 @@ impl Core<'_> {
             Packet::UnsubAck(u) => self.on_unsuback(&u, now),
             Packet::PingResp => self.timers.ping_sent = None,
             Packet::Disconnect(d) => self.ended(Some(d.reason_code), true),
+            #[cfg(feature = "alloc")]
             Packet::Auth(auth) if self.reauthenticating => self.on_auth(&auth, now, exchange),
             // A second CONNACK (CAK-8), AUTH the client did not start, or a packet only a
             // client sends.
@@ -1100,7 +1103,9 @@ impl Core<'_> {
     }
 
     /// AUTH from the server during an exchange: a challenge (0x18) is answered; the end of
-    /// a re-authentication (0x00) is checked ([MQTT-4.12.0-5], AUT-6, AUT-8).
+    /// a re-authentication (0x00) is checked ([MQTT-4.12.0-5], AUT-6, AUT-8). Only the
+    /// allocating session authenticates: without `alloc` this is left out of the build.
+    #[cfg(feature = "alloc")]
     fn on_auth(
         &mut self,
         auth: &crate::packet::Auth<Borrowed<'_>>,
@@ -1579,9 +1584,12 @@ impl Core<'_> {
     }
 
     /// Whether PUBLISHes go out with topic aliases: the server takes them (5.0), and this
-    /// session keeps a table of them.
+    /// session keeps a table of them (only the allocating session does: without `alloc`
+    /// the aliasing code is left out of the build).
     fn aliasing(&self) -> bool {
-        self.server.topic_alias_maximum > 0 && self.out_aliases.limit() > 0
+        cfg!(feature = "alloc")
+            && self.server.topic_alias_maximum > 0
+            && self.out_aliases.limit() > 0
     }
 
     /// Sends a QoS 0 PUBLISH; with topic aliases through the message area, as a stored
@@ -1591,6 +1599,16 @@ impl Core<'_> {
         if !self.aliasing() {
             return self.send(&packet, now);
         }
+        self.send_publish_aliased(&packet, now)
+    }
+
+    /// [`Core::send_publish`] with topic aliases.
+    #[cfg(feature = "alloc")]
+    fn send_publish_aliased(
+        &mut self,
+        packet: &PacketRef<'_>,
+        now: Millis,
+    ) -> Result<(), SessionError> {
         let version = self.config.version;
         let len = packet.encoded_len(version)?;
         let mut frame = self
@@ -1604,9 +1622,19 @@ impl Core<'_> {
         sent
     }
 
+    #[cfg(not(feature = "alloc"))]
+    fn send_publish_aliased(
+        &mut self,
+        packet: &PacketRef<'_>,
+        now: Millis,
+    ) -> Result<(), SessionError> {
+        self.send(packet, now)
+    }
+
     /// Copies a stored PUBLISH into the transmit buffer, with DUP set when `dup`; false
     /// when there is no room for it yet.
     fn send_frame(&mut self, frame: Span, dup: bool, now: Millis) -> bool {
+        #[cfg(feature = "alloc")]
         if self.aliasing() {
             let sent = self.send_aliased(frame, dup, now);
             return !matches!(sent, Err(SessionError::TransmitFull { .. }));
@@ -1633,6 +1661,7 @@ impl Core<'_> {
     /// the alias alone); aliases are never reassigned on a connection. The PUBLISH is read
     /// back (the message area set aside meanwhile, so that the view of it does not hold the
     /// session).
+    #[cfg(feature = "alloc")]
     fn send_aliased(&mut self, frame: Span, dup: bool, now: Millis) -> Result<(), SessionError> {
         let messages = core::mem::replace(&mut self.messages, Arena::new(Table::Lent(&mut [])));
         let opts = crate::parse::ParseOptions::new(self.config.version);
@@ -1686,6 +1715,7 @@ impl Core<'_> {
     }
 
     /// Our alias `index + 1` stands for `topic` from now on this connection.
+    #[cfg(feature = "alloc")]
     fn remember_alias(&mut self, index: usize, topic: &[u8]) {
         let grown = self
             .out_aliases
