@@ -170,3 +170,29 @@ fn mqtt_3_3_2_7_a_resend_after_a_reconnect_names_its_topic_again() {
     assert!(resent[0].dup);
     assert_eq!(&resent[0].payload[..], b"2");
 }
+
+/// A connection lost to the keep alive (no PINGRESP in time) drops what it had to send, and
+/// the next CONNECT goes out first ([MQTT-3.1.0-1]).
+#[test]
+fn mqtt_3_1_0_1_after_a_keep_alive_loss_connect_goes_out_first() {
+    let mut config = SessionConfig::new("k", V5);
+    config.keep_alive = 10;
+    let mut session = Session::new(config);
+    session.connect(0).unwrap();
+    session.receive(&connack(V5, false, 0), 1);
+    session.data_to_send();
+    session.handle_timeout(10_001); // PINGREQ
+    let topic = TopicName::new("k").unwrap();
+    session
+        .publish(topic, "late", QoS::AtMostOnce, false, 10_002)
+        .unwrap();
+    session.handle_timeout(20_002); // no PINGRESP: lost, with PINGREQ and PUBLISH unwritten
+    assert!(!session.is_connected());
+    session.connect(20_003).unwrap();
+    let mut server = Decoder::server();
+    let packets = sent(&mut session, &mut server);
+    assert!(
+        matches!(packets[..], [Packet::Connect(_)]),
+        "CONNECT alone: {packets:?}"
+    );
+}

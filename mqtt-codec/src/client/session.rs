@@ -188,7 +188,10 @@ impl Session {
             auth: auth.as_ref().map(|(m, d)| (m.as_str(), d.as_slice())),
         };
         self.machine.connect_as(&identity, now)?;
-        // A buffer lent before belongs to the old connection (`receive_lent` drops it).
+        // Nothing of an earlier connection (its DISCONNECT, say, not written yet) may go out
+        // before CONNECT ([MQTT-3.1.0-1]); a buffer lent before belongs to it too
+        // (`receive_lent` drops it).
+        self.transmit.clear();
         self.lent = false;
         self.collect(now);
         Ok(())
@@ -363,7 +366,12 @@ impl Session {
     /// Time has passed: PINGREQ when nothing was sent for the keep alive; the connection is
     /// lost when no PINGRESP came within another keep alive, or no CONNACK in time.
     pub fn handle_timeout(&mut self, now: Millis) {
+        let live = !self.machine.is_idle();
         self.machine.handle_timeout(now);
+        if live && self.machine.is_idle() {
+            // The connection is lost: what it had to send goes nowhere.
+            self.transmit.clear();
+        }
         self.collect(now);
     }
 
