@@ -61,8 +61,12 @@ const LARGEST_PACKET: usize = 268_435_460;
 pub struct Session {
     pub(super) config: SessionConfig,
     pub(super) machine: FixedSession<'static>,
+    /// Packets taken from the machine's transmit buffer and not polled yet (the machine's
+    /// buffer holds what came after them).
     transmit: VecDeque<Bytes>,
     events: VecDeque<Event>,
+    /// The time of the last call that gave one.
+    now: Millis,
     /// What each SUBSCRIBE awaiting its SUBACK asked for.
     asked: BTreeMap<u16, Vec<Subscription>>,
     /// The subscriptions granted on the session, by filter.
@@ -87,6 +91,7 @@ impl Session {
             machine,
             transmit: VecDeque::new(),
             events: VecDeque::new(),
+            now: 0,
             asked: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
             lent: false,
@@ -137,6 +142,15 @@ impl Session {
 
     /// The next bytes to write to the connection, in order: one packet each.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        if self.transmit.is_empty() {
+            if let Some(bytes) = self.machine.poll_transmit(self.now) {
+                let mut all = Bytes::copy_from_slice(bytes);
+                while !all.is_empty() {
+                    let len = frame_len(&all).unwrap_or(all.len()).min(all.len());
+                    self.transmit.push_back(all.split_to(len));
+                }
+            }
+        }
         self.transmit.pop_front()
     }
 
@@ -145,6 +159,9 @@ impl Session {
         let mut out = Vec::new();
         while let Some(b) = self.transmit.pop_front() {
             out.extend_from_slice(&b);
+        }
+        if let Some(bytes) = self.machine.poll_transmit(self.now) {
+            out.extend_from_slice(bytes);
         }
         out
     }
@@ -158,6 +175,10 @@ impl Session {
     /// a reconnect resumes the session when the server may hold one. Nothing else is sent
     /// before CONNACK.
     pub fn connect(&mut self, now: Millis) -> Result<(), SessionError> {
+        if !self.machine.is_idle() {
+            // Refused before the authenticator starts an exchange for nothing.
+            return Err(SessionError::State("already connected or connecting"));
+        }
         let config = &self.config;
         let auth = match self.authenticator.as_mut() {
             Some(a) if config.version.is_v5() => {
@@ -221,7 +242,8 @@ impl Session {
         publish: Publish,
         now: Millis,
     ) -> Result<Option<PacketId>, SessionError> {
-        if publish.qos != QoS::AtMostOnce {
+        // Fewer records than the queue may hold cannot hold a full queue: no need to count.
+        if publish.qos != QoS::AtMostOnce && self.machine.out_records() >= self.config.max_queued {
             let (in_flight, queued) = self.machine.pending_publishes();
             let window_free =
                 self.machine.is_connected() && queued == 0 && in_flight < self.machine.window();
@@ -392,9 +414,11 @@ impl Session {
         }
     }
 
-    /// Takes what the machine has to tell and to send: its events, made owned (and the
-    /// subscriptions list kept up to date), and its bytes, one packet per buffer.
+    /// Takes what the machine has to tell: its events, made owned (and the subscriptions
+    /// list kept up to date). What it has to send stays in its transmit buffer until
+    /// polled.
     fn collect(&mut self, now: Millis) {
+        self.now = now;
         loop {
             let mut exchange = Authenticating(self.authenticator.as_deref_mut());
             let Some((event, frame)) = self.machine.poll_event_with(now, &mut exchange) else {
@@ -408,13 +432,6 @@ impl Session {
                 &mut self.config.client_id,
             ) {
                 self.events.push_back(event);
-            }
-        }
-        if let Some(bytes) = self.machine.poll_transmit(now) {
-            let mut all = Bytes::copy_from_slice(bytes);
-            while !all.is_empty() {
-                let len = frame_len(&all).unwrap_or(all.len()).min(all.len());
-                self.transmit.push_back(all.split_to(len));
             }
         }
     }

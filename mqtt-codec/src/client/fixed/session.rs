@@ -125,6 +125,12 @@ pub(super) struct Core<'s> {
     pub(super) keeps_long_ids: bool,
     /// A re-authentication (5.0 AUTH 0x19) runs.
     reauthenticating: bool,
+    /// An outgoing record may be queued or owe a resend: `pump` looks at the records only
+    /// then (it runs after every command and packet).
+    pub(super) pump_due: bool,
+    /// An acknowledgement the application gave may be ready to go out: `flush_acks` looks
+    /// only then.
+    acks_due: bool,
     /// The receive buffer's size: the largest packet accepted.
     pub(super) rx_capacity: usize,
     pub(super) notices: [Option<(u32, Notice)>; NOTICES],
@@ -214,6 +220,8 @@ impl<'s> FixedSession<'s> {
                 client_id_given: false,
                 keeps_long_ids: false,
                 reauthenticating: false,
+                pump_due: false,
+                acks_due: false,
                 rx_capacity: memory.rx_capacity,
                 notices: [None; NOTICES],
                 delivery: None,
@@ -456,7 +464,7 @@ impl<'s> FixedSession<'s> {
     ) -> Option<(FixedEvent<'_>, &[u8])> {
         loop {
             match self.core.oldest_event() {
-                Some(Next::Report) => return self.core.take_report().map(|e| (e, &[][..])),
+                Some(Next::Report(at)) => return self.core.take_report(at).map(|e| (e, &[][..])),
                 Some(Next::Delivery) => {
                     let (_, delivery) = self.core.delivery.take()?;
                     let event = self.deliver(delivery)?;
@@ -547,7 +555,8 @@ impl<'s> FixedSession<'s> {
 
 /// Which kind of event is due first.
 enum Next {
-    Report,
+    /// The report waiting there.
+    Report(Report),
     Delivery,
 }
 
@@ -557,6 +566,12 @@ impl FixedSession<'_> {
     /// The caller keeps a server-assigned client identifier of any length.
     pub(crate) fn keep_long_ids(&mut self) {
         self.core.keeps_long_ids = true;
+    }
+
+    /// How many outgoing records there are, in use or not (at least as many as the
+    /// messages in flight and queued).
+    pub(crate) fn out_records(&self) -> usize {
+        self.core.outgoing.len()
     }
 
     /// How many of our QoS 1 and 2 PUBLISHes may be in flight now.
@@ -897,6 +912,7 @@ impl Core<'_> {
                 frame,
             };
         }
+        self.pump_due = true;
         self.pump(now);
         Ok(Some(id))
     }
@@ -978,6 +994,7 @@ impl Core<'_> {
         if let In::Owed { acked, .. } = &mut slot.state {
             *acked = true;
         }
+        self.acks_due = true;
         self.flush_acks(now);
         self.pump(now);
         Ok(())
@@ -1199,6 +1216,7 @@ impl Core<'_> {
         if resumed {
             for o in self.outgoing.iter_mut() {
                 o.resend = matches!(o.state, Out::Sent | Out::Released);
+                self.pump_due = true;
             }
         } else {
             self.session_lost();
@@ -1335,6 +1353,7 @@ impl Core<'_> {
         };
         let order = self.order();
         let auto = self.config.auto_ack;
+        self.acks_due |= auto;
         if let Some(s) = self.incoming.get_mut(slot) {
             *s = InSlot {
                 state: In::Owed {
@@ -1502,6 +1521,9 @@ impl Core<'_> {
             return;
         }
         self.flush_acks(now);
+        if !self.pump_due {
+            return;
+        }
         // One look at the records says whether there is anything to resend or to send.
         let (mut in_flight, mut resends, mut queued) = (0usize, false, false);
         for o in self.outgoing.iter() {
@@ -1539,6 +1561,7 @@ impl Core<'_> {
         }
         let window = usize::from(self.server.window(self.config.max_inflight));
         if !queued {
+            self.pump_due = false;
             return;
         }
         loop {
@@ -1546,6 +1569,7 @@ impl Core<'_> {
                 return;
             }
             let Some(i) = self.oldest_out(|o| o.state == Out::Queued) else {
+                self.pump_due = false;
                 return;
             };
             let Some(o) = self.outgoing.get(i).copied() else {
@@ -1738,6 +1762,9 @@ impl Core<'_> {
     /// after the reconnect, a PUBACK could cross the server's resend, which would then be
     /// taken for a new message while the server reuses the identifier.)
     fn flush_acks(&mut self, now: Millis) {
+        if !self.acks_due {
+            return;
+        }
         loop {
             let next = self.next_order;
             let mut first: Option<(usize, u32)> = None;
@@ -1748,7 +1775,10 @@ impl Core<'_> {
                     first = Some((i, s.order));
                 }
             }
-            let Some((i, _)) = first else { return };
+            let Some((i, _)) = first else {
+                self.acks_due = false;
+                return;
+            };
             let Some(slot) = self.incoming.get(i).copied() else {
                 return;
             };
@@ -1756,6 +1786,8 @@ impl Core<'_> {
                 qos2, acked: true, ..
             } = slot.state
             else {
+                // Only `ack` unblocks the first one owed.
+                self.acks_due = false;
                 return;
             };
             let Some(id) = PacketId::new(slot.packet_id) else {
@@ -1783,12 +1815,12 @@ impl Core<'_> {
     fn oldest_event(&self) -> Option<Next> {
         let report = match self.seq.waiting {
             0 => None,
-            _ => self.oldest_report().map(|(seq, _)| seq),
+            _ => self.oldest_report(),
         };
         let delivery = self.delivery.map(|(seq, _)| seq);
         match (report, delivery) {
-            (Some(r), Some(d)) if before(d, r, self.seq.next) => Some(Next::Delivery),
-            (Some(_), _) => Some(Next::Report),
+            (Some((r, _)), Some(d)) if before(d, r, self.seq.next) => Some(Next::Delivery),
+            (Some((_, at)), _) => Some(Next::Report(at)),
             (None, Some(_)) => Some(Next::Delivery),
             (None, None) => None,
         }
@@ -1822,8 +1854,7 @@ impl Core<'_> {
     }
 
     /// Takes the oldest report and frees its record.
-    fn take_report<'e>(&mut self) -> Option<FixedEvent<'e>> {
-        let (_, at) = self.oldest_report()?;
+    fn take_report<'e>(&mut self, at: Report) -> Option<FixedEvent<'e>> {
         self.seq.waiting = self.seq.waiting.saturating_sub(1);
         match at {
             Report::Out(i) => {

@@ -271,6 +271,7 @@ impl super::session::Core<'_> {
             .ok_or(SnapshotError::StorageFull("message bytes"))?;
         let order = self.order();
         self.mark_id(id.get(), true);
+        self.pump_due = true;
         if let Some(slot) = self.outgoing.get_mut(index) {
             *slot = OutSlot {
                 state,
