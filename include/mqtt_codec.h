@@ -10,8 +10,9 @@
  * pointer arguments first and returns an mqtt_status; nothing allocates but a decoder made
  * by mqtt_decoder_new() (as its buffer grows) and the client session (mqtt_session_*, hosts
  * only: define MQTT_CODEC_NO_SESSION for a library built without the `session` feature).
- * The heap-free client session (mqtt_fixed_session_*) works in memory the caller gives;
- * define MQTT_CODEC_NO_CLIENT for a library built without the client side.
+ * The heap-free client session (mqtt_fixed_session_*) works in memory the caller gives,
+ * running the same state machine as mqtt_session_*; define MQTT_CODEC_NO_CLIENT for a
+ * library built without the client side.
  */
 
 #ifndef MQTT_CODEC_H
