@@ -1393,6 +1393,9 @@ impl Core<'_> {
         let index = match self.aliases.iter().position(|a| a.alias == alias) {
             Some(i) => {
                 if let Some(a) = self.aliases.get_mut(i) {
+                    // Its old topic's bytes are given back: an owned area that believed them
+                    // live would grow with every alias the server sets again.
+                    self.alias_topics.free(&mut a.topic);
                     *a = AliasSlot::FREE;
                 }
                 i
