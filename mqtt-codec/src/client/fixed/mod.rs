@@ -12,10 +12,16 @@
 //! into the other.
 
 mod arena;
+#[cfg(feature = "alloc")]
+mod authentication;
 mod config;
 mod event;
 mod exchange;
 mod located;
+#[cfg(feature = "alloc")]
+mod outbound_aliases;
+#[cfg(feature = "alloc")]
+mod owned;
 mod session;
 mod slots;
 mod snapshot;

@@ -124,7 +124,7 @@ pub(super) struct Core<'s> {
     /// session), not only those that fit `assigned_id`.
     pub(super) keeps_long_ids: bool,
     /// A re-authentication (5.0 AUTH 0x19) runs.
-    reauthenticating: bool,
+    pub(super) reauthenticating: bool,
     /// An outgoing record may be queued or owe a resend: `pump` looks at the records only
     /// then (it runs after every command and packet).
     pub(super) pump_due: bool,
@@ -283,24 +283,6 @@ impl<'s> FixedSession<'s> {
     ) -> Result<(), SessionError> {
         self.core.connect(identity, now)?;
         self.decoder.reset();
-        Ok(())
-    }
-
-    /// Starts a re-authentication (5.0 AUTH 0x19 with `method` and `data`).
-    #[cfg(feature = "alloc")]
-    pub(crate) fn reauthenticate(
-        &mut self,
-        method: &str,
-        data: &[u8],
-        now: Millis,
-    ) -> Result<(), SessionError> {
-        let core = &mut self.core;
-        core.need_connection()?;
-        if core.reauthenticating {
-            return Err(SessionError::State("a re-authentication already runs"));
-        }
-        core.send_auth(method, ReasonCode::ReAuthenticate, data, now)?;
-        core.reauthenticating = true;
         Ok(())
     }
 
@@ -560,59 +542,9 @@ enum Next {
     Delivery,
 }
 
-/// What the allocating session, which owns its memory, needs beyond the public interface.
-#[cfg(feature = "alloc")]
-impl FixedSession<'_> {
-    /// The caller keeps a server-assigned client identifier of any length.
-    pub(crate) fn keep_long_ids(&mut self) {
-        self.core.keeps_long_ids = true;
-    }
-
-    /// How many outgoing records there are, in use or not (at least as many as the
-    /// messages in flight and queued).
-    pub(crate) fn out_records(&self) -> usize {
-        self.core.outgoing.len()
-    }
-
-    /// How many of our QoS 1 and 2 PUBLISHes may be in flight now.
-    pub(crate) fn window(&self) -> usize {
-        usize::from(self.core.server.window(self.core.config.max_inflight))
-    }
-
-    /// Between connections (what arrives then is dropped).
-    pub(crate) fn is_idle(&self) -> bool {
-        self.core.state == State::Idle
-    }
-
-    /// The owned receive buffer, to read into.
-    pub(crate) fn owned_rx(&mut self) -> Option<&mut bytes::BytesMut> {
-        match self.decoder.buf_mut() {
-            Received::Owned(b) => Some(b),
-            Received::Lent(_) => None,
-        }
-    }
-
-    /// `head`, the start of bytes put in the receive buffer some other way than
-    /// [`FixedSession::receive`], arrived at `now`.
-    pub(crate) fn arrived(&mut self, head: &[u8], now: Millis) {
-        if self.core.state != State::Idle {
-            self.core.arrived(head);
-            self.core.heard(now);
-        }
-    }
-
-    /// Appends `data` to the receive buffer without taking it as arrived (that comes
-    /// with [`FixedSession::arrived`]).
-    pub(crate) fn feed_only(&mut self, data: &[u8]) {
-        if self.core.state != State::Idle {
-            self.decoder.feed(data);
-        }
-    }
-}
-
 impl Core<'_> {
     /// Keeps the first bytes of a connection, to recognise a 3.1.1 server's answer.
-    fn arrived(&mut self, head: &[u8]) {
+    pub(super) fn arrived(&mut self, head: &[u8]) {
         if let State::Connecting { .. } = self.state {
             for &b in head {
                 if let Some(slot) = self.first_bytes.get_mut(self.first_len) {
@@ -624,7 +556,7 @@ impl Core<'_> {
     }
 
     /// The server was heard from at `now`.
-    fn heard(&mut self, now: Millis) {
+    pub(super) fn heard(&mut self, now: Millis) {
         if self.state == State::Connected {
             self.lifetime.heard(now);
         }
@@ -664,7 +596,7 @@ impl Core<'_> {
 
     /// Encodes `packet` at the end of the transmit buffer, after checking it against the
     /// server's Maximum Packet Size.
-    fn send(&mut self, packet: &PacketRef<'_>, now: Millis) -> Result<(), SessionError> {
+    pub(super) fn send(&mut self, packet: &PacketRef<'_>, now: Millis) -> Result<(), SessionError> {
         // Encoded into the free room at once (sized once, by the encoder); the bytes count
         // only once the server's limit has taken them. An owned buffer grows and tries
         // again.
@@ -690,30 +622,6 @@ impl Core<'_> {
         }
     }
 
-    /// Sends AUTH with `reason`, `method` and `data`.
-    #[cfg(feature = "alloc")]
-    fn send_auth(
-        &mut self,
-        method: &str,
-        reason: ReasonCode,
-        data: &[u8],
-        now: Millis,
-    ) -> Result<(), SessionError> {
-        let props = Properties::<Borrowed<'_>> {
-            authentication_method: Some(
-                MqttStr::try_new(method.as_bytes())
-                    .map_err(|_| SessionError::State("the method is not a valid string"))?,
-            ),
-            authentication_data: Some(data),
-            ..Properties::default()
-        };
-        let auth = crate::packet::Auth {
-            reason_code: reason,
-            properties: PropertyView::new(&props),
-        };
-        self.send(&Packet::Auth(auth), now)
-    }
-
     /// Sends PUBACK, PUBREC, PUBREL or PUBCOMP (`make` picks which) for `id`.
     fn answer(
         &mut self,
@@ -730,13 +638,13 @@ impl Core<'_> {
         self.send(&make(response), now)
     }
 
-    fn notice(&mut self, notice: Notice) {
+    pub(super) fn notice(&mut self, notice: Notice) {
         if let Some(slot) = self.notices.iter_mut().find(|n| n.is_none()) {
             *slot = Some((self.seq.report(), notice));
         }
     }
 
-    fn need_connection(&self) -> Result<(), SessionError> {
+    pub(super) fn need_connection(&self) -> Result<(), SessionError> {
         match self.state {
             State::Connected => Ok(()),
             _ => Err(SessionError::State("not connected")),
@@ -1038,7 +946,7 @@ impl Core<'_> {
 
     /// The server broke a rule: 5.0 gets DISCONNECT with `reason` first; the connection
     /// ends and the session waits for `connect`.
-    fn fail(&mut self, reason: ReasonCode, now: Millis) {
+    pub(super) fn fail(&mut self, reason: ReasonCode, now: Millis) {
         if self.config.version.is_v5() {
             let disconnect = Disconnect {
                 reason_code: reason,
@@ -1117,46 +1025,6 @@ impl Core<'_> {
             _ => self.fail(ReasonCode::ProtocolError, now),
         }
         self.pump(now);
-    }
-
-    /// AUTH from the server during an exchange: a challenge (0x18) is answered; the end of
-    /// a re-authentication (0x00) is checked ([MQTT-4.12.0-5], AUT-6, AUT-8). Only the
-    /// allocating session authenticates: without `alloc` this is left out of the build.
-    #[cfg(feature = "alloc")]
-    fn on_auth(
-        &mut self,
-        auth: &crate::packet::Auth<Borrowed<'_>>,
-        now: Millis,
-        exchange: &mut dyn Exchange,
-    ) {
-        let method = auth.properties.authentication_method();
-        let data = auth.properties.authentication_data().unwrap_or_default();
-        let Some(method) = method
-            .as_ref()
-            .map(|m| m.as_str())
-            .filter(|m| Some(*m) == exchange.method())
-        else {
-            return self.fail(ReasonCode::ProtocolError, now);
-        };
-        match auth.reason_code {
-            ReasonCode::ContinueAuthentication => {
-                let reason = ReasonCode::ContinueAuthentication;
-                let mut send = |answer: &[u8]| {
-                    let _ = self.send_auth(method, reason, answer, now);
-                };
-                if !exchange.challenge(data, &mut send) {
-                    self.fail(ReasonCode::NotAuthorized, now);
-                }
-            }
-            ReasonCode::Success if self.reauthenticating => {
-                self.reauthenticating = false;
-                match exchange.finish(data) {
-                    true => self.notice(Notice::Reauthenticated),
-                    false => self.fail(ReasonCode::NotAuthorized, now),
-                }
-            }
-            _ => self.fail(ReasonCode::ProtocolError, now),
-        }
     }
 
     fn on_connack(
@@ -1629,26 +1497,6 @@ impl Core<'_> {
         self.send_publish_aliased(&packet, now)
     }
 
-    /// [`Core::send_publish`] with topic aliases.
-    #[cfg(feature = "alloc")]
-    fn send_publish_aliased(
-        &mut self,
-        packet: &PacketRef<'_>,
-        now: Millis,
-    ) -> Result<(), SessionError> {
-        let version = self.config.version;
-        let len = packet.encoded_len(version)?;
-        let mut frame = self
-            .messages
-            .store(len, &mut self.outgoing, |room| {
-                packet.encode_to_slice(version, room).is_ok()
-            })
-            .ok_or(SessionError::StorageFull("the message storage"))?;
-        let sent = self.send_aliased(frame, false, now);
-        self.messages.free(&mut frame);
-        sent
-    }
-
     #[cfg(not(feature = "alloc"))]
     fn send_publish_aliased(
         &mut self,
@@ -1681,82 +1529,6 @@ impl Core<'_> {
         self.tx_len = start.saturating_add(bytes.len());
         self.timers.last_sent = now;
         true
-    }
-
-    /// Sends a stored PUBLISH with a topic alias: each topic gets the next alias on its
-    /// first use while aliases last (that PUBLISH carries the topic and the alias, later ones
-    /// the alias alone); aliases are never reassigned on a connection. The PUBLISH is read
-    /// back (the message area set aside meanwhile, so that the view of it does not hold the
-    /// session).
-    #[cfg(feature = "alloc")]
-    fn send_aliased(&mut self, frame: Span, dup: bool, now: Millis) -> Result<(), SessionError> {
-        let messages = core::mem::replace(&mut self.messages, Arena::new(Table::Lent(&mut [])));
-        let opts = crate::parse::ParseOptions::new(self.config.version);
-        let sent = match crate::parse::parse(messages.get(frame), &opts) {
-            Ok(crate::parse::Status::Complete((Packet::Publish(p), _))) => {
-                let topic = p.topic.as_str().as_bytes();
-                let used = self.out_aliases.iter().take_while(|a| a.alias != 0).count();
-                let known = self
-                    .out_aliases
-                    .iter()
-                    .take(used)
-                    .position(|a| self.out_alias_topics.get(a.topic) == topic);
-                let limit = u16::try_from(self.out_aliases.limit()).unwrap_or(u16::MAX);
-                let maximum = self.server.topic_alias_maximum.min(limit);
-                let plain = Publish { dup, ..p.clone() };
-                let (alias, new) = match known {
-                    Some(i) => (u16::try_from(i.saturating_add(1)).ok(), false),
-                    None => (packet_flow::new_alias(used, maximum), true),
-                };
-                let index = used;
-                let mut props = p.properties.to_properties();
-                props.topic_alias = alias;
-                let aliased = Publish {
-                    dup,
-                    topic: match new {
-                        true => p.topic.clone(),
-                        false => TopicName::from_validated(MqttStr::from_validated(&[][..])),
-                    },
-                    properties: PropertyView::new(&props),
-                    ..p.clone()
-                };
-                match alias.map(|_| self.send(&Packet::Publish(aliased), now)) {
-                    None => self.send(&Packet::Publish(plain), now),
-                    // With its alias a PUBLISH is a few bytes longer: over the server's
-                    // limit, it goes without.
-                    Some(Err(SessionError::PacketTooLarge { .. })) => {
-                        self.send(&Packet::Publish(plain), now)
-                    }
-                    Some(Ok(())) if new => {
-                        self.remember_alias(index, topic);
-                        Ok(())
-                    }
-                    Some(result) => result,
-                }
-            }
-            // It cannot be anything else (the session stored it).
-            _ => Err(SessionError::State("a stored message is not a PUBLISH")),
-        };
-        self.messages = messages;
-        sent
-    }
-
-    /// Our alias `index + 1` stands for `topic` from now on this connection.
-    #[cfg(feature = "alloc")]
-    fn remember_alias(&mut self, index: usize, topic: &[u8]) {
-        let grown = self
-            .out_aliases
-            .grow_to(index.saturating_add(1), AliasSlot::FREE);
-        let stored = self
-            .out_alias_topics
-            .store(topic.len(), &mut self.out_aliases, |room| {
-                room.copy_from_slice(topic);
-                true
-            });
-        if let (true, Some(span), Some(slot)) = (grown, stored, self.out_aliases.get_mut(index)) {
-            let alias = u16::try_from(index.saturating_add(1)).unwrap_or(u16::MAX);
-            *slot = AliasSlot { alias, topic: span };
-        }
     }
 
     /// Sends the acknowledgements the application gave, in the order the messages came.
