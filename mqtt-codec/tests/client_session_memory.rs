@@ -26,6 +26,18 @@ fn sent(session: &mut Session, decoder: &mut Decoder) -> Vec<Packet> {
     out
 }
 
+/// The PUBLISHes among what the session sent on a new connection since the last call.
+fn published(session: &mut Session) -> Vec<Publish> {
+    let mut server = Decoder::server();
+    sent(session, &mut server)
+        .into_iter()
+        .filter_map(|p| match p {
+            Packet::Publish(p) => Some(p),
+            _ => None,
+        })
+        .collect()
+}
+
 fn connack(version: ProtocolVersion, session_present: bool, alias_max: u16) -> Vec<u8> {
     let mut ack = ConnAck::new(ReasonCode::Success);
     ack.session_present = session_present;
@@ -138,13 +150,9 @@ fn mqtt_3_3_2_7_a_resend_after_a_reconnect_names_its_topic_again() {
     session
         .publish(topic.clone(), "2", QoS::AtLeastOnce, false, 2)
         .unwrap();
-    let mut server = Decoder::server();
-    let first: Vec<(String, Option<u16>, bool)> = sent(&mut session, &mut server)
+    let first: Vec<(String, Option<u16>, bool)> = published(&mut session)
         .into_iter()
-        .filter_map(|p| match p {
-            Packet::Publish(p) => Some((p.topic.to_string(), p.properties.topic_alias, p.dup)),
-            _ => None,
-        })
+        .map(|p| (p.topic.to_string(), p.properties.topic_alias, p.dup))
         .collect();
     assert_eq!(
         first,
@@ -156,14 +164,7 @@ fn mqtt_3_3_2_7_a_resend_after_a_reconnect_names_its_topic_again() {
     session.connection_lost(3);
     session.connect(4).unwrap();
     session.receive(&connack(V5, true, 4), 5);
-    let mut server = Decoder::server();
-    let resent: Vec<Publish> = sent(&mut session, &mut server)
-        .into_iter()
-        .filter_map(|p| match p {
-            Packet::Publish(p) => Some(p),
-            _ => None,
-        })
-        .collect();
+    let resent = published(&mut session);
     assert_eq!(resent.len(), 1);
     assert_eq!(resent[0].topic.as_str(), "sensors/t");
     assert_eq!(resent[0].properties.topic_alias, Some(1));
