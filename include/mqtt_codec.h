@@ -3810,6 +3810,50 @@ struct mqtt_session *mqtt_session_from_snapshot(const struct mqtt_session_config
 
 #if defined(MQTT_CODEC_SESSION)
 /**
+ * Authenticates the session's CONNECTs with SCRAM-SHA-256 (5.0 enhanced authentication,
+ * RFC 7677): `user` and `password` (UTF-8), and `nonce`, the client nonce of the next
+ * exchange (printable ASCII without a comma; draw at least 18 random bytes and encode them,
+ * for example in base64: the session has no random source of its own). CONNECT carries
+ * the method and the first message, the server's challenge is answered, and the server's
+ * final message in CONNACK must prove that it knows the password; a server that fails
+ * the proof is disconnected with 0x87 (Not authorized).
+ *
+ * Each exchange (a connect, a re-authentication) uses up the nonce: call this again with
+ * a fresh one before the next, between exchanges. `MQTT_ERR_INVALID_ARGUMENT` for a 3.x
+ * session (enhanced authentication is 5.0's), text that is not UTF-8, or a bad nonce.
+ *
+ * ```c
+ * mqtt_bytes user = {(const uint8_t *)"user", 4}, password = {(const uint8_t *)"pencil", 6};
+ * mqtt_bytes nonce = {(const uint8_t *)nonce_text, strlen(nonce_text)}; // fresh each time
+ * mqtt_session_set_scram(s, user, password, nonce);
+ * mqtt_session_connect(s, tick());
+ * ```
+ *
+ * # Safety
+ * `s` must be NULL or a live session; the three views must be readable.
+ */
+enum mqtt_status mqtt_session_set_scram(struct mqtt_session *s,
+                                        struct mqtt_bytes user,
+                                        struct mqtt_bytes password,
+                                        struct mqtt_bytes nonce);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
+ * Re-authenticates on the live connection: AUTH 0x19 with the method of CONNECT
+ * ([MQTT-4.12.1-1]), answered as at connect; `MQTT_SESSION_EVENT_REAUTHENTICATED` when
+ * the server accepts, its DISCONNECT otherwise. Give a fresh nonce first
+ * (`mqtt_session_set_scram()`). `MQTT_ERR_SESSION_NOT_CONNECTED` without a connection
+ * that authenticated, or while a re-authentication runs.
+ *
+ * # Safety
+ * `s` must be NULL or a live session.
+ */
+enum mqtt_status mqtt_session_reauthenticate(struct mqtt_session *s, uint32_t now);
+#endif
+
+#if defined(MQTT_CODEC_SESSION)
+/**
  * The default settings (see `mqtt_session_config`): MQTT 3.1.1, no client identifier (the
  * server assigns one), keep alive 60 s, clean start, 16 in flight each way with 1000
  * queued, 1 MiB packets, automatic acknowledgement, no user name, password or will.

@@ -444,6 +444,57 @@ fn mqtt_4_12_0_6_v5_connack_with_an_authentication_method_not_asked_for_is_a_pro
     p.assert_broke_rule(ReasonCode::ProtocolError);
 }
 
+/// A method whose server proof never satisfies it.
+#[derive(Debug)]
+struct Doubting;
+
+impl mqtt_codec::client::Authenticator for Doubting {
+    fn method(&self) -> &str {
+        "X-DOUBT"
+    }
+    fn start(&mut self) -> Result<Vec<u8>, mqtt_codec::client::AuthError> {
+        Ok(b"hello".to_vec())
+    }
+    fn challenge(&mut self, _: &[u8]) -> Result<Vec<u8>, mqtt_codec::client::AuthError> {
+        Ok(Vec::new())
+    }
+    fn finish(&mut self, _: &[u8]) -> Result<(), mqtt_codec::client::AuthError> {
+        Err(mqtt_codec::client::AuthError("no proof".into()))
+    }
+}
+
+/// AUT-8 (5.0 §4.12, Table 3-10): a CONNACK whose authentication data does not satisfy
+/// the method ends the connection. 0x87 Not authorized is a server's code in DISCONNECT,
+/// so the session sends 0x80 and reports 0x87.
+#[test]
+fn aut_8_v5_a_server_proof_the_method_refuses_ends_with_disconnect_0x80() {
+    let mut p = Peer::new(config(V5));
+    p.session.set_authenticator(Box::new(Doubting));
+    let connect = p.connect();
+    assert_eq!(
+        connect
+            .properties
+            .authentication_method
+            .as_ref()
+            .map(|m| m.as_str()),
+        Some("X-DOUBT")
+    );
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.properties.authentication_method = Some(MqttStr::new("X-DOUBT").unwrap());
+    p.send(Packet::ConnAck(ack));
+    assert!(
+        matches!(&p.sent()[..], [Packet::Disconnect(d)] if d.reason_code == ReasonCode::UnspecifiedError)
+    );
+    assert_eq!(
+        p.events(),
+        vec![Event::Disconnected {
+            reason: Some(ReasonCode::NotAuthorized),
+            by_server: false
+        }]
+    );
+    assert!(!p.session.is_connected());
+}
+
 // =======================================================================================
 // SAK-2, SAK-3: SUBACK
 // =======================================================================================

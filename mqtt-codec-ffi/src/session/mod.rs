@@ -9,10 +9,12 @@
 //! (`mqtt_session_next_timeout`) come out. Time is a `uint32_t` millisecond tick that may
 //! wrap ([`clock`]).
 
+mod auth;
 mod config;
 mod event;
 mod outbox;
 
+pub use auth::*;
 pub use config::*;
 
 use crate::c_args::{bytes, put};

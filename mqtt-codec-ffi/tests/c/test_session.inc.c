@@ -900,6 +900,87 @@ static void test_session_status_text(void) {
     }
 }
 
+/* ---- SCRAM-SHA-256 (RFC 7677's example exchange), CAK-12 and AUT rows from C --------- */
+
+/* The server's AUTH or CONNACK carrying SCRAM-SHA-256 and `data`. */
+static void srv_scram(server *sv, uint8_t type, uint8_t reason, const char *data) {
+    mqtt_packet p;
+    mqtt_packet_init(&p, type);
+    p.reason_code = reason;
+    p.properties.authentication_method = S("SCRAM-SHA-256");
+    p.properties.authentication_data = S(data);
+    srv_send(sv, &p);
+}
+
+static void test_session_scram(void) {
+    static const char *client_first = "n,,n=user,r=rOprNGfwEbeRWgbNEkqO";
+    static const char *server_first =
+        "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096";
+    static const char *client_final =
+        "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
+        "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
+    static const char *server_final = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
+    server sv;
+    mqtt_session_config cfg = session_cfg(MQTT_V5);
+    mqtt_packet p;
+    mqtt_session_event ev;
+
+    /* The exchange: method and client-first in CONNECT, the challenge answered, the
+     * server's proof checked in CONNACK. */
+    srv_open(&sv, &cfg, 0);
+    CHECK_ST(mqtt_session_set_scram(sv.s, S("user"), S("pencil"), S("rOprNGfwEbeRWgbNEkqO")),
+             MQTT_OK);
+    CHECK_ST(mqtt_session_connect(sv.s, 0), MQTT_OK);
+    CHECK(srv_next(&sv, &p) == MQTT_PACKET_CONNECT);
+    CHECK(eq(p.properties.authentication_method, "SCRAM-SHA-256"));
+    CHECK(eq(p.properties.authentication_data, client_first));
+    srv_scram(&sv, MQTT_PACKET_AUTH, 0x18, server_first);
+    CHECK(srv_next(&sv, &p) == MQTT_PACKET_AUTH && p.reason_code == 0x18);
+    CHECK(eq(p.properties.authentication_data, client_final));
+    srv_scram(&sv, MQTT_PACKET_CONNACK, 0, server_final);
+    CHECK(next_event(&sv, &ev) == MQTT_SESSION_EVENT_CONNECTED);
+    CHECK(mqtt_session_is_connected(sv.s));
+    /* A re-authentication needs a fresh nonce; without one it cannot start. */
+    CHECK_ST(mqtt_session_reauthenticate(sv.s, 1), MQTT_ERR_SESSION_NOT_CONNECTED);
+    CHECK_ST(mqtt_session_set_scram(sv.s, S("user"), S("pencil"), S("second-nonce-0123")),
+             MQTT_OK);
+    CHECK_ST(mqtt_session_reauthenticate(sv.s, 2), MQTT_OK);
+    CHECK(srv_next(&sv, &p) == MQTT_PACKET_AUTH && p.reason_code == 0x19);
+    CHECK(eq(p.properties.authentication_method, "SCRAM-SHA-256"));
+    srv_close(&sv);
+
+    /* A server whose final message does not prove the password: disconnected, reported as
+     * 0x87 Not authorized; DISCONNECT says 0x80, as 0x87 is a server's code there. */
+    srv_open(&sv, &cfg, 0);
+    CHECK_ST(mqtt_session_set_scram(sv.s, S("user"), S("pencil"), S("rOprNGfwEbeRWgbNEkqO")),
+             MQTT_OK);
+    CHECK_ST(mqtt_session_connect(sv.s, 0), MQTT_OK);
+    CHECK(srv_next(&sv, &p) == MQTT_PACKET_CONNECT);
+    srv_scram(&sv, MQTT_PACKET_AUTH, 0x18, server_first);
+    CHECK(srv_next(&sv, &p) == MQTT_PACKET_AUTH);
+    srv_scram(&sv, MQTT_PACKET_CONNACK, 0, "v=AAAATRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
+    CHECK(srv_next(&sv, &p) == MQTT_PACKET_DISCONNECT && p.reason_code == 0x80);
+    CHECK(next_event(&sv, &ev) == MQTT_SESSION_EVENT_DISCONNECTED && ev.reason_code == 0x87);
+    CHECK(!mqtt_session_is_connected(sv.s));
+    srv_close(&sv);
+
+    /* Refused: a 3.1.1 session, a nonce with a comma, a password that is not UTF-8. */
+    cfg = session_cfg(MQTT_V3_1_1);
+    srv_open(&sv, &cfg, 0);
+    CHECK_ST(mqtt_session_set_scram(sv.s, S("user"), S("pencil"), S("abc")),
+             MQTT_ERR_INVALID_ARGUMENT);
+    srv_close(&sv);
+    cfg = session_cfg(MQTT_V5);
+    srv_open(&sv, &cfg, 0);
+    CHECK_ST(mqtt_session_set_scram(sv.s, S("user"), S("pencil"), S("a,b")),
+             MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ST(mqtt_session_set_scram(sv.s, S("user"), S("\xff"), S("abc")),
+             MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ST(mqtt_session_set_scram(NULL, S("user"), S("pencil"), S("abc")),
+             MQTT_ERR_NULL_POINTER);
+    srv_close(&sv);
+}
+
 static void test_session(void) {
     test_session_flow(MQTT_V3_1_1);
     test_session_flow(MQTT_V5);
@@ -909,6 +990,7 @@ static void test_session(void) {
     test_session_resume(MQTT_V5);
     test_session_refused();
     test_session_v5_server();
+    test_session_scram();
     test_session_snapshot();
     test_session_misuse();
     test_session_status_text();

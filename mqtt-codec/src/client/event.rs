@@ -87,8 +87,10 @@ pub enum Event {
     /// The connection ended.
     Disconnected {
         /// The reason: sent by the server (5.0 DISCONNECT), or the one this session sent
-        /// when the server broke a rule; `None` when the connection was lost (the caller's
-        /// `connection_lost`, or no answer to PINGREQ in time).
+        /// when the server broke a rule (a failed enhanced authentication is 0x87 Not
+        /// authorized here, while DISCONNECT carries 0x80, since 0x87 is a server's code);
+        /// `None` when the connection was lost (the caller's `connection_lost`, or no
+        /// answer to PINGREQ in time).
         reason: Option<ReasonCode>,
         /// The server sent DISCONNECT.
         by_server: bool,

@@ -82,14 +82,14 @@ impl Core<'_> {
                     let _ = self.send_auth(method, reason, answer, now);
                 };
                 if !exchange.challenge(data, &mut send) {
-                    self.fail(ReasonCode::NotAuthorized, now);
+                    self.fail_authentication(now);
                 }
             }
             ReasonCode::Success if self.reauthenticating => {
                 self.reauthenticating = false;
                 match exchange.finish(data) {
                     true => self.notice(Notice::Reauthenticated),
-                    false => self.fail(ReasonCode::NotAuthorized, now),
+                    false => self.fail_authentication(now),
                 }
             }
             _ => self.fail(ReasonCode::ProtocolError, now),

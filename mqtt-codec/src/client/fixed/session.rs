@@ -947,14 +947,27 @@ impl Core<'_> {
     /// The server broke a rule: 5.0 gets DISCONNECT with `reason` first; the connection
     /// ends and the session waits for `connect`.
     pub(super) fn fail(&mut self, reason: ReasonCode, now: Millis) {
+        self.fail_as(reason, reason, now);
+    }
+
+    /// [`Core::fail`] sending `sent` in DISCONNECT and reporting `reason`: the codes a
+    /// client may send are fewer than the reasons it may have.
+    pub(super) fn fail_as(&mut self, sent: ReasonCode, reason: ReasonCode, now: Millis) {
         if self.config.version.is_v5() {
             let disconnect = Disconnect {
-                reason_code: reason,
+                reason_code: sent,
                 properties: PropertyView::default(),
             };
             let _ = self.send(&Packet::Disconnect(disconnect), now);
         }
         self.ended(Some(reason), false);
+    }
+
+    /// Enhanced authentication failed on our side (the server's proof or challenge did not
+    /// satisfy the method): reported as 0x87 Not authorized, which only a server may send
+    /// in DISCONNECT (Table 3-10), so DISCONNECT says 0x80 Unspecified error.
+    pub(super) fn fail_authentication(&mut self, now: Millis) {
+        self.fail_as(ReasonCode::UnspecifiedError, ReasonCode::NotAuthorized, now);
     }
 
     fn decode_failed(&mut self, err: &DecodeError, now: Millis) {
@@ -1050,7 +1063,7 @@ impl Core<'_> {
             return self.fail(ReasonCode::ProtocolError, now);
         }
         if method.is_some() && !exchange.finish(data) {
-            return self.fail(ReasonCode::NotAuthorized, now);
+            return self.fail_authentication(now);
         }
         // A server resuming a session the client asked to start anew breaks
         // [MQTT-3.2.2-2] (3.1.1: [MQTT-3.2.2-1]).
