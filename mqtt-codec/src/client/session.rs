@@ -22,6 +22,7 @@ use crate::property_view::PropertyView;
 use crate::qos::QoS;
 use crate::string::MqttStr;
 use crate::topic::{TopicFilter, TopicName};
+use crate::wire::varint::read_varint;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
@@ -613,12 +614,6 @@ fn encoded_properties(properties: &Properties, ctx: PropContext) -> Result<Vec<u
 
 /// The length of the packet that `bytes` starts with, from its fixed header.
 fn frame_len(bytes: &[u8]) -> Option<usize> {
-    let mut remaining = 0usize;
-    for (i, byte) in bytes.iter().skip(1).take(4).enumerate() {
-        remaining |= usize::from(byte & 0x7F) << (7 * i);
-        if byte & 0x80 == 0 {
-            return Some(remaining + i + 2);
-        }
-    }
-    None
+    let (remaining, used) = read_varint(bytes.get(1..)?).ok()?;
+    usize::try_from(remaining).ok()?.checked_add(used + 1)
 }
