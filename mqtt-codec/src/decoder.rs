@@ -13,7 +13,8 @@ use crate::recv_buffer::RecvBuffer;
 use crate::version::{ProtocolVersion, Role};
 #[cfg(feature = "alloc")]
 use {
-    crate::owned_body::{frameless, parse_frameless, parse_owned_body},
+    crate::owned_body::{frameless, owned_from_frame},
+    crate::to_owned::Owner,
     crate::packet::Packet,
     bytes::{Buf, BytesMut},
 };
@@ -205,7 +206,7 @@ impl Decoder<BytesMut> {
             // Nothing of the frame is kept: parse in place and drop the bytes, so the shared
             // buffer's reference count is not touched (a rare 5.0 Reason String is copied).
             let body = self.buf.get(header.header_len..len).unwrap_or_default();
-            let packet = parse_frameless(header.packet_type, body, ctx)?;
+            let packet = Owner::copying().packet(&parse_body(header.packet_type, body, ctx)?, false);
             self.buf.advance(len);
             return Ok(packet);
         }
@@ -213,7 +214,7 @@ impl Decoder<BytesMut> {
         // cost an extra pair of atomic reference-count updates.
         let mut frame = self.buf.split_to(len);
         frame.advance(header.header_len);
-        parse_owned_body(header.packet_type, frame.freeze(), ctx)
+        owned_from_frame(header.packet_type, frame.freeze(), ctx)
     }
 }
 

@@ -1,35 +1,26 @@
-//! Owned packets with as few shared-buffer reference counts as the packet allows.
+//! Owned packets as a conversion of the one parser's borrowed views, with as few
+//! shared-buffer reference counts as the packet allows.
 //!
-//! An owned packet's byte fields are [`Bytes`] slices of its frame, and every slice made and
-//! dropped is an atomic increment and decrement of the frame's reference count. A profile
-//! of the streaming decoder (perf, 1 MiB of PUBLISH and PUBACK in 64 KiB reads) put a third
-//! of its time in those atomics. So:
+//! Every packet is parsed by [`crate::parse`]'s parser into a [`PacketRef`]; an owned packet
+//! is that view made owned ([`PacketRef::to_owned`], [`PacketRef::to_shared`]). A byte field
+//! of an owned packet is a [`Bytes`] slice of its frame, and every slice made and dropped is
+//! an atomic increment and decrement of the frame's reference count (a third of a streaming
+//! decode's time once, in perf). So the conversion:
 //!
-//! - the acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) and PINGREQ / PINGRESP are
-//!   parsed from a borrowed view of the receive buffer and need no frame at all
-//!   ([`frameless`], [`parse_frameless`]): they hold no bytes, or (a 5.0 Reason String or
+//! - makes the acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) and PINGREQ / PINGRESP
+//!   with no frame at all ([`frameless`]): they hold no bytes, or (a 5.0 Reason String or
 //!   User Property, which is rare) a copy of the few they hold;
-//! - a PUBLISH takes its frame by value: its payload is the frame itself, advanced past the
-//!   variable header, instead of one more slice ([`parse_owned_body`]).
-//!
-//! Both use the packet types' own readers, the same as every other path, so the rules
-//! checked are the same; only how the owned fields are made differs.
+//! - gives a PUBLISH the frame itself as its payload, advanced past the variable header,
+//!   instead of one more slice ([`owned_from_frame`]).
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::DecodeError;
-use crate::packet::subscribe::Subscription;
-use crate::packet::{parse_body, parse_small_body, Packet, ParseCtx, Publish};
-use crate::packet_source::{NextFn, PacketSource};
+use crate::packet::{parse_body, parse_publish_body, Packet, PacketRef, ParseCtx};
 use crate::packet_type::PacketType;
-use crate::parse::{whole_frame, ParseOptions, Status};
-use crate::properties::UserProperty;
-use crate::reason::ReasonCode;
-use crate::storage::Owned;
-use crate::string::MqttStr;
-use crate::wire::reader::{Reader, Source};
-use bytes::{Buf, Bytes};
-use core::cell::Cell;
+use crate::parse::{parse, ParseOptions, Status};
+use crate::to_owned::{with_payload, Owner};
+use bytes::Bytes;
 
 /// Parses one whole packet at the start of `buf` into an owned [`Packet`] whose fields are
 /// zero-copy slices of `buf`: for a caller that already holds the bytes in a [`Bytes`] (a
@@ -52,7 +43,10 @@ pub fn parse_bytes(
     buf: &Bytes,
     opts: &ParseOptions,
 ) -> Result<Status<(Packet, usize)>, DecodeError> {
-    parse_owned(buf, opts, |frame| buf.slice_ref(frame))
+    Ok(match parse(buf, opts)? {
+        Status::Complete((view, used)) => Status::Complete((view.to_shared(buf), used)),
+        Status::Partial(n) => Status::Partial(n),
+    })
 }
 
 /// Parses one whole packet at the start of `buf` into an owned [`Packet`], for bytes that are
@@ -81,21 +75,25 @@ pub fn parse_owned(
     opts: &ParseOptions,
     to_bytes: impl FnOnce(&[u8]) -> Bytes,
 ) -> Result<Status<(Packet, usize)>, DecodeError> {
-    let (header, frame, ctx) = match whole_frame(buf, opts)? {
-        Status::Complete(parts) => parts,
+    let (view, used) = match parse(buf, opts)? {
+        Status::Complete(parsed) => parsed,
         Status::Partial(n) => return Ok(Status::Partial(n)),
     };
-    let total = frame.len();
-    if frameless(header.packet_type) {
-        let body = frame.get(header.header_len..).unwrap_or_default();
-        let packet = parse_frameless(header.packet_type, body, &ctx)?;
-        return Ok(Status::Complete((packet, total)));
+    let frame = buf.get(..used).unwrap_or_default();
+    if holds_no_bytes(&view) {
+        return Ok(Status::Complete((Owner::copying().packet(&view, false), used)));
     }
-    let mut body = to_bytes(frame);
-    // Advancing an owned `Bytes` touches no reference count, unlike slicing it.
-    body.advance(header.header_len.min(body.len()));
-    let packet = parse_owned_body(header.packet_type, body, &ctx)?;
-    Ok(Status::Complete((packet, total)))
+    let owned = to_bytes(frame);
+    let owner = Owner::sharing(frame, &owned);
+    let packet = match &view {
+        PacketRef::Publish(view) => {
+            let mut publish = owner.publish(view, true);
+            with_payload(&mut publish, owned, view.payload.len());
+            Packet::Publish(publish)
+        }
+        other => owner.packet(other, false),
+    };
+    Ok(Status::Complete((packet, used)))
 }
 
 /// Parses one whole packet at the start of `buf` into an owned [`Packet`] whose byte fields
@@ -122,124 +120,14 @@ pub fn parse_copied(
     buf: &[u8],
     opts: &ParseOptions,
 ) -> Result<Status<(Packet, usize)>, DecodeError> {
-    let (header, frame, ctx) = match whole_frame(buf, opts)? {
-        Status::Complete(parts) => parts,
-        Status::Partial(n) => return Ok(Status::Partial(n)),
-    };
-    let body = frame.get(header.header_len..).unwrap_or_default();
-    let packet = if frameless(header.packet_type) {
-        parse_frameless(header.packet_type, body, &ctx)?
-    } else {
-        parse_body(header.packet_type, CopySource(body), &ctx)?
-    };
-    Ok(Status::Complete((packet, frame.len())))
+    Ok(match parse(buf, opts)? {
+        Status::Complete((view, used)) => Status::Complete((view.to_owned(), used)),
+        Status::Partial(n) => Status::Partial(n),
+    })
 }
 
-/// The item readers of an owned source: owned lists hold their items, so none is needed.
-macro_rules! owned_list_readers {
-    ($a:lifetime) => {
-        fn next_subscription_id() -> NextFn<$a, Self, u32> {
-            |_, _| None
-        }
-        fn next_user_property() -> NextFn<$a, Self, UserProperty<Owned>> {
-            |_, _| None
-        }
-        fn next_subscription() -> NextFn<$a, Self, Subscription<Owned>> {
-            |_, _| None
-        }
-        fn next_filter() -> NextFn<$a, Self, MqttStr<Bytes>> {
-            |_, _| None
-        }
-        fn next_code() -> NextFn<$a, Self, ReasonCode> {
-            |_, _| None
-        }
-    };
-}
-
-/// The slice `start..end` of `bytes`, empty when out of range (the reader checked it).
-fn bytes_slice(bytes: &Bytes, start: usize, end: usize) -> Bytes {
-    if start <= end && end <= bytes.len() {
-        Bytes::slice(bytes, start..end)
-    } else {
-        Bytes::new()
-    }
-}
-
-impl<'a> Source<'a> for &'a Bytes {
-    type Bytes = Bytes;
-    fn data(self) -> &'a [u8] {
-        self
-    }
-    fn slice(self, start: usize, end: usize) -> Bytes {
-        bytes_slice(self, start, end)
-    }
-}
-
-impl<'a> PacketSource<'a> for &'a Bytes {
-    type S = Owned;
-    owned_list_readers!('a);
-}
-
-/// An owned body whose rest (a PUBLISH payload) is not sliced: the reader records where it
-/// starts and the caller, who owns the frame, moves the frame itself in. A slice is an atomic
-/// reference-count increment now and a decrement later; this saves both.
-#[derive(Clone, Copy)]
-pub(crate) struct MovingBody<'a> {
-    /// The body.
-    pub(crate) bytes: &'a Bytes,
-    /// Where the rest starts, once read.
-    pub(crate) rest_at: &'a Cell<Option<usize>>,
-}
-
-impl<'a> Source<'a> for MovingBody<'a> {
-    type Bytes = Bytes;
-    fn data(self) -> &'a [u8] {
-        self.bytes
-    }
-    fn slice(self, start: usize, end: usize) -> Bytes {
-        bytes_slice(self.bytes, start, end)
-    }
-    fn rest(self, start: usize, end: usize) -> Bytes {
-        if end == self.bytes.len() && start <= end {
-            self.rest_at.set(Some(start));
-            Bytes::new()
-        } else {
-            self.slice(start, end)
-        }
-    }
-}
-
-impl<'a> PacketSource<'a> for MovingBody<'a> {
-    type S = Owned;
-    owned_list_readers!('a);
-}
-
-/// An owned packet parsed from a borrowed view: a field is a copy. For packets that hold no
-/// bytes (acknowledgements without properties, PINGREQ, PINGRESP), so that nothing is copied
-/// and no shared frame is made at all.
-#[derive(Clone, Copy)]
-pub(crate) struct CopySource<'a>(pub(crate) &'a [u8]);
-
-impl<'a> Source<'a> for CopySource<'a> {
-    type Bytes = Bytes;
-    fn data(self) -> &'a [u8] {
-        self.0
-    }
-    fn slice(self, start: usize, end: usize) -> Bytes {
-        self.0
-            .get(start..end)
-            .map(Bytes::copy_from_slice)
-            .unwrap_or_default()
-    }
-}
-
-impl<'a> PacketSource<'a> for CopySource<'a> {
-    type S = Owned;
-    owned_list_readers!('a);
-}
-
-/// True for the packet types parsed in place ([`parse_frameless`]): the acknowledgements
-/// and the pings.
+/// True for the packet types that hold no byte of their frame, or a rare few worth a copy:
+/// the acknowledgements and the pings, made owned without a frame.
 pub(crate) fn frameless(packet_type: PacketType) -> bool {
     matches!(
         packet_type,
@@ -252,101 +140,86 @@ pub(crate) fn frameless(packet_type: PacketType) -> bool {
     )
 }
 
-/// Parses a body for which [`frameless`] is true from a borrowed view; a byte field (a 5.0
-/// Reason String or User Property) is a copy.
-#[inline]
-pub(crate) fn parse_frameless(
-    packet_type: PacketType,
-    body: &[u8],
-    ctx: &ParseCtx,
-) -> Result<Packet, DecodeError> {
-    match parse_small_body(packet_type, CopySource(body), ctx)? {
-        Some(packet) => Ok(packet),
-        // Not reached (`frameless` admits only what `parse_small_body` reads); the general
-        // parse is right for any type.
-        None => parse_body(packet_type, CopySource(body), ctx),
-    }
+/// True when `view` is a packet [`frameless`] admits.
+fn holds_no_bytes(view: &PacketRef<'_>) -> bool {
+    frameless(view.packet_type())
 }
 
-/// Parses the body of an owned packet (the frame without its fixed header), taking it by
-/// value so that a PUBLISH's payload is the frame itself rather than a new slice of it.
+/// The owned packet of a body the decoder split off its buffer (the frame without its fixed
+/// header), parsed into a view of `frame` and made owned with `frame` as its storage:
+/// fields are slices of it, and a PUBLISH's payload is `frame` itself.
 #[inline(always)]
-pub(crate) fn parse_owned_body(
+pub(crate) fn owned_from_frame(
     packet_type: PacketType,
-    mut body: Bytes,
+    frame: Bytes,
     ctx: &ParseCtx,
 ) -> Result<Packet, DecodeError> {
     if packet_type != PacketType::Publish {
-        return parse_body(packet_type, &body, ctx);
+        let view = parse_body(packet_type, &frame[..], ctx)?;
+        return Ok(Owner::sharing(&frame, &frame).packet(&view, false));
     }
-    let rest_at = Cell::new(None);
-    let source = MovingBody {
-        bytes: &body,
-        rest_at: &rest_at,
+    // The PUBLISH reader itself rather than the whole dispatch, the packet built once.
+    let (mut publish, payload_len) = {
+        let view = parse_publish_body(&frame, ctx)?;
+        let owned = Owner::sharing(&frame, &frame).publish(&view, true);
+        (owned, view.payload.len())
     };
-    // The PUBLISH reader itself rather than the whole dispatch: the packet is built once,
-    // with its payload, and moved once.
-    let mut r = Reader::new(source, packet_type);
-    let mut publish = Publish::read(&mut r, ctx)?;
-    r.finish()?;
-    if let Some(at) = rest_at.get() {
-        // `at` is within the body: the reader recorded it after its bounds check.
-        body.advance(at.min(body.len()));
-        publish.payload = body;
-    }
+    with_payload(&mut publish, frame, payload_len);
     Ok(Packet::Publish(publish))
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::version::ProtocolVersion;
 
-    fn ctx(version: ProtocolVersion, flags: u8) -> ParseCtx {
-        ParseCtx {
-            version,
-            receiver: None,
-            flags,
-            bridges: false,
+    /// Every owned path gives the packet the view copied gives, and keeps no more of the
+    /// frame than a PUBLISH's payload needs.
+    #[test]
+    fn owned_paths_agree_with_the_copied_view() {
+        let v5 = ParseOptions::new(ProtocolVersion::V5);
+        let v311 = ParseOptions::new(ProtocolVersion::V3_1_1);
+        let cases: [(&[u8], &ParseOptions); 8] = [
+            (b"\x30\x0a\x00\x03a/bhello", &v311),
+            (b"\x32\x0c\x00\x03a/b\x00\x07hello", &v311),
+            (b"\x30\x06\x00\x03a/b\x00", &v5),
+            (b"\x30\x0a\x00\x03a/b\x02\x01\x01hi", &v5),
+            (b"\x40\x02\x00\x07", &v311),
+            (b"\x40\x03\x00\x07\x10", &v5),
+            (b"\x40\x09\x00\x07\x80\x05\x1F\x00\x02no", &v5),
+            (b"\xd0\x00", &v311),
+        ];
+        for (frame, opts) in cases {
+            let Ok(Status::Complete((view, used))) = parse(frame, opts) else {
+                panic!("{frame:?}")
+            };
+            assert_eq!(used, frame.len());
+            let expected = view.to_owned();
+            let shared = Bytes::copy_from_slice(frame);
+            let ok = |p: Result<Status<(Packet, usize)>, DecodeError>| match p {
+                Ok(Status::Complete((packet, n))) if n == used => packet,
+                other => panic!("{frame:?}: {other:?}"),
+            };
+            assert_eq!(ok(parse_bytes(&shared, opts)), expected);
+            assert_eq!(ok(parse_owned(frame, opts, Bytes::copy_from_slice)), expected);
+            assert_eq!(ok(parse_copied(frame, opts)), expected);
+            let body = shared.slice(2..);
+            let ctx = crate::packet::ParseCtx::new(opts.version, None, frame[0] & 0x0F);
+            let packet_type = view.packet_type();
+            let from_frame = owned_from_frame(packet_type, body.clone(), &ctx);
+            assert_eq!(from_frame, Ok(expected), "{frame:?}");
         }
     }
 
-    /// The fast paths give what the general owned parse gives, packets and errors alike.
+    /// A PUBLISH made owned from its frame has the frame's own bytes as its payload.
     #[test]
-    fn fast_paths_agree_with_the_general_parse() {
-        let v5 = ProtocolVersion::V5;
-        let v311 = ProtocolVersion::V3_1_1;
-        let publishes: [(&[u8], ProtocolVersion, u8); 5] = [
-            (b"\x00\x03a/bhello", v311, 0),
-            (b"\x00\x03a/b\x00\x07hello", v311, 0b0010),
-            (b"\x00\x03a/b\x00hi", v5, 0),
-            (b"\x00\x03a/b\x03\x01\x01\x00hi", v5, 0),
-            (b"\x00\x03a/+hi", v311, 0),
-        ];
-        for (body, version, flags) in publishes {
-            let c = ctx(version, flags);
-            let general = parse_body(PacketType::Publish, &Bytes::copy_from_slice(body), &c);
-            let fast = parse_owned_body(PacketType::Publish, Bytes::copy_from_slice(body), &c);
-            assert_eq!(fast, general, "{body:?}");
-        }
-        let acks: [(&[u8], ProtocolVersion); 6] = [
-            (b"\x00\x07", v311),
-            (b"\x00\x07\x10", v5),
-            (b"\x00\x07\x05", v5),
-            (b"\x00\x00", v311),
-            (b"\x00\x07\x10\x00", v5),
-            (b"\x00\x07\x80\x05\x1F\x00\x02no", v5),
-        ];
-        for (body, version) in acks {
-            let c = ctx(version, 0);
-            assert!(frameless(PacketType::PubAck));
-            let general = parse_body(PacketType::PubAck, &Bytes::copy_from_slice(body), &c);
-            assert_eq!(
-                parse_frameless(PacketType::PubAck, body, &c),
-                general,
-                "{body:?}"
-            );
-        }
-        assert!(!frameless(PacketType::Publish));
+    fn a_publish_payload_is_the_frame_itself() {
+        let frame = Bytes::from_static(b"\x00\x03a/bhello");
+        let ctx = crate::packet::ParseCtx::new(Some(ProtocolVersion::V3_1_1), None, 0);
+        let packet = owned_from_frame(PacketType::Publish, frame.clone(), &ctx);
+        let Ok(Packet::Publish(p)) = packet else { panic!("{packet:?}") };
+        assert_eq!(p.payload.as_ptr(), frame[5..].as_ptr());
+        assert_eq!(p.topic.as_str().as_ptr(), frame[2..].as_ptr());
     }
 }

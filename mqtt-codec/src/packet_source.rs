@@ -5,8 +5,8 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::DecodeError;
-use crate::packet::subscribe::{read_subscription, Subscription};
-use crate::packet::unsubscribe::read_filter;
+use crate::packet::subscribe::{Subscription, SubscriptionOptions};
+use crate::topic::TopicFilter;
 use crate::packet_type::PacketType;
 use crate::properties::{next_in_section, PropertyId, UserProperty};
 use crate::reason::ReasonCode;
@@ -89,14 +89,24 @@ impl<'a> PacketSource<'a> for &'a [u8] {
         }
     }
     fn next_subscription() -> NextFn<'a, Self, Subscription<Borrowed<'a>>> {
+        // The parser checked the filter and the options: they are read, not checked again.
         |raw, level| {
             next_item(raw, PacketType::Subscribe, |r| {
-                read_subscription(r, version_of(level))
+                let filter = MqttStr::from_validated(r.binary_view("")?);
+                let byte = r.u8("")?;
+                Ok(Subscription {
+                    filter: TopicFilter::from_validated(filter),
+                    options: SubscriptionOptions::from_byte(byte, version_of(level))?,
+                })
             })
         }
     }
     fn next_filter() -> NextFn<'a, Self, MqttStr<&'a [u8]>> {
-        |raw, _| next_item(raw, PacketType::Unsubscribe, read_filter)
+        |raw, _| {
+            next_item(raw, PacketType::Unsubscribe, |r| {
+                Ok(MqttStr::from_validated(r.binary_view("")?))
+            })
+        }
     }
     fn next_code() -> NextFn<'a, Self, ReasonCode> {
         |raw, _| {

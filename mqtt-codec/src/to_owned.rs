@@ -8,46 +8,138 @@ use crate::packet::{
     Auth, ConnAck, Connect, Disconnect, Packet, PacketRef, PubResponse, Publish, SubAck, Subscribe,
     Subscription, UnsubAck, Unsubscribe, Will,
 };
-use crate::properties::{Properties, UserProperty};
+use crate::packet_type::PacketType;
+use crate::properties::{Properties, PropertyId, UserProperty};
 use crate::property_slot::BoxedProperties;
 use crate::property_view::PropertyView;
 use crate::storage::{Borrowed, Owned};
 use crate::string::MqttStr;
 use crate::topic::{TopicFilter, TopicName};
-use alloc::boxed::Box;
+use crate::wire::reader::Reader;
+use alloc::{boxed::Box, vec::Vec};
 use bytes::Bytes;
 
-/// How byte fields become owned: sliced out of a frame when they lie in it, copied otherwise.
+/// How byte fields become owned: a field within `base` (the bytes the view was parsed from)
+/// is the slice of `frame` at the same offsets, anything else is copied. `frame` holds the
+/// same bytes as `base`: the same memory, or a copy made once for the whole packet.
 #[derive(Clone, Copy)]
-struct Owner<'f> {
-    frame: Option<&'f Bytes>,
+pub(crate) struct Owner<'f> {
+    shared: Option<(&'f [u8], &'f Bytes)>,
 }
 
-impl Owner<'_> {
-    fn bytes(self, b: &[u8]) -> Bytes {
-        match self.frame {
-            Some(frame) => slice_or_copy(frame, b),
-            None => Bytes::copy_from_slice(b),
+impl<'f> Owner<'f> {
+    /// Copies every field.
+    pub(crate) fn copying() -> Self {
+        Owner { shared: None }
+    }
+
+    /// Slices the fields out of `frame`, which holds the bytes of `base`.
+    pub(crate) fn sharing(base: &'f [u8], frame: &'f Bytes) -> Self {
+        Owner {
+            shared: Some((base, frame)),
         }
     }
 
+    #[inline]
+    fn bytes(self, b: &[u8]) -> Bytes {
+        if b.is_empty() {
+            return Bytes::new();
+        }
+        if let Some((base, frame)) = self.shared {
+            if let Some(start) = offset_within(base, b) {
+                let end = start.saturating_add(b.len());
+                if end <= frame.len() {
+                    return frame.slice(start..end);
+                }
+            }
+        }
+        Bytes::copy_from_slice(b)
+    }
+
+    #[inline]
     fn str(self, s: &MqttStr<&[u8]>) -> MqttStr<Bytes> {
         MqttStr::from_validated(self.bytes(s.as_bytes()))
     }
 
+    #[inline]
     fn topic(self, t: &TopicName<&[u8]>) -> TopicName<Bytes> {
         TopicName::from_validated(self.str(t.as_mqtt_str()))
     }
 
+    #[inline]
     fn filter(self, f: &TopicFilter<&[u8]>) -> TopicFilter<Bytes> {
         TopicFilter::from_validated(self.str(f.as_mqtt_str()))
     }
 
+    #[inline(always)]
     fn properties(self, view: &PropertyView<'_>) -> BoxedProperties {
         if view.is_empty() {
             return BoxedProperties::default();
         }
-        let p = &view.to_properties();
+        self.some_properties(view)
+    }
+
+    /// [`Owner::properties`] when there are some: out of line, as they are rare.
+    #[inline(never)]
+    fn some_properties(self, view: &PropertyView<'_>) -> BoxedProperties {
+        match view.raw() {
+            Some(raw) => self.section(raw).into(),
+            None => self.fields(&view.to_properties()).into(),
+        }
+    }
+
+    /// The properties of a section the parser validated, read in one pass and trusted (no
+    /// UTF-8 or range check again).
+    fn section(self, raw: &[u8]) -> Properties<Owned> {
+        let mut p = Properties::<Owned>::default();
+        let mut r = Reader::new(raw, PacketType::Publish);
+        macro_rules! walk {
+            ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
+                while let Some(id) = r.varint("").ok().and_then(PropertyId::from_u32) {
+                    let read = match id {
+                        $( PropertyId::$variant => {
+                            p.$field = walk!(@ $kind);
+                            p.$field.is_some()
+                        } )*
+                        PropertyId::SubscriptionIdentifier => r
+                            .varint("")
+                            .map(|v| p.subscription_identifiers.push(v))
+                            .is_ok(),
+                        PropertyId::UserProperty => {
+                            match (r.binary_view("").ok(), r.binary_view("").ok()) {
+                                (Some(name), Some(value)) => {
+                                    p.user_properties.push(UserProperty {
+                                        name: MqttStr::from_validated(self.bytes(name)),
+                                        value: MqttStr::from_validated(self.bytes(value)),
+                                    });
+                                    true
+                                }
+                                _ => false,
+                            }
+                        }
+                    };
+                    if !read {
+                        break;
+                    }
+                }
+            };
+            (@ Byte) => { r.u8("").ok() };
+            (@ U16) => { r.u16("").ok() };
+            (@ U32) => { r.u32("").ok() };
+            (@ Str) => { r.binary_view("").ok().map(|b| MqttStr::from_validated(self.bytes(b))) };
+            (@ Topic) => {
+                r.binary_view("")
+                    .ok()
+                    .map(|b| TopicName::from_validated(MqttStr::from_validated(self.bytes(b))))
+            };
+            (@ Bin) => { r.binary_view("").ok().map(|b| self.bytes(b)) };
+        }
+        crate::for_each_property!(walk);
+        p
+    }
+
+    /// Properties a caller built, made owned field by field.
+    fn fields(self, p: &Properties<Borrowed<'_>>) -> Properties<Owned> {
         macro_rules! convert {
             ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
                 Properties::<Owned> {
@@ -70,10 +162,13 @@ impl Owner<'_> {
             (@ Topic, $v:expr) => { self.topic($v) };
             (@ Bin, $v:expr) => { self.bytes($v) };
         }
-        crate::for_each_property!(convert).into()
+        crate::for_each_property!(convert)
     }
 
-    fn packet(self, p: &PacketRef<'_>) -> Packet {
+    /// The owned packet of `p`. With `leave_payload`, a PUBLISH's payload is left empty for
+    /// a caller that owns the frame and moves it in ([`with_payload`]), which saves slicing
+    /// it: one atomic reference-count update now and one when the packet is dropped.
+    pub(crate) fn packet(self, p: &PacketRef<'_>, leave_payload: bool) -> Packet {
         match p {
             PacketRef::Connect(c) => Packet::Connect(Box::new(self.connect(&c.to_connect()))),
             PacketRef::ConnAck(c) => Packet::ConnAck(ConnAck {
@@ -81,15 +176,7 @@ impl Owner<'_> {
                 reason_code: c.reason_code,
                 properties: self.properties(&c.properties),
             }),
-            PacketRef::Publish(p) => Packet::Publish(Publish {
-                dup: p.dup,
-                qos: p.qos,
-                retain: p.retain,
-                topic: self.topic(&p.topic),
-                packet_id: p.packet_id,
-                properties: self.properties(&p.properties),
-                payload: self.bytes(p.payload),
-            }),
+            PacketRef::Publish(p) => Packet::Publish(self.publish(p, leave_payload)),
             PacketRef::PubAck(a) => Packet::PubAck(self.response(a)),
             PacketRef::PubRec(a) => Packet::PubRec(self.response(a)),
             PacketRef::PubRel(a) => Packet::PubRel(self.response(a)),
@@ -97,29 +184,27 @@ impl Owner<'_> {
             PacketRef::Subscribe(s) => Packet::Subscribe(Subscribe {
                 packet_id: s.packet_id,
                 properties: self.properties(&s.properties),
-                subscriptions: s
-                    .subscriptions
-                    .iter()
-                    .map(|sub| Subscription {
+                subscriptions: exact(s.subscriptions.len(), s.subscriptions.iter(), |sub| {
+                    Subscription {
                         filter: self.filter(&sub.filter),
                         options: sub.options,
-                    })
-                    .collect(),
+                    }
+                }),
             }),
             PacketRef::SubAck(s) => Packet::SubAck(SubAck {
                 packet_id: s.packet_id,
                 properties: self.properties(&s.properties),
-                reason_codes: s.reason_codes.iter().collect(),
+                reason_codes: exact(s.reason_codes.len(), s.reason_codes.iter(), |c| c),
             }),
             PacketRef::Unsubscribe(u) => Packet::Unsubscribe(Unsubscribe {
                 packet_id: u.packet_id,
                 properties: self.properties(&u.properties),
-                filters: u.filters.iter().map(|f| self.str(&f)).collect(),
+                filters: exact(u.filters.len(), u.filters.iter(), |f| self.str(&f)),
             }),
             PacketRef::UnsubAck(u) => Packet::UnsubAck(UnsubAck {
                 packet_id: u.packet_id,
                 properties: self.properties(&u.properties),
-                reason_codes: u.reason_codes.iter().collect(),
+                reason_codes: exact(u.reason_codes.len(), u.reason_codes.iter(), |c| c),
             }),
             PacketRef::PingReq => Packet::PingReq,
             PacketRef::PingResp => Packet::PingResp,
@@ -131,6 +216,25 @@ impl Owner<'_> {
                 reason_code: a.reason_code,
                 properties: self.properties(&a.properties),
             }),
+        }
+    }
+
+    /// The owned PUBLISH of `p`; with `leave_payload`, its payload is left empty (see
+    /// [`Owner::packet`]).
+    #[inline(always)]
+    pub(crate) fn publish(self, p: &Publish<Borrowed<'_>>, leave_payload: bool) -> Publish<Owned> {
+        Publish {
+            dup: p.dup,
+            qos: p.qos,
+            retain: p.retain,
+            topic: self.topic(&p.topic),
+            packet_id: p.packet_id,
+            properties: self.properties(&p.properties),
+            payload: if leave_payload {
+                Bytes::new()
+            } else {
+                self.bytes(p.payload)
+            },
         }
     }
 
@@ -163,21 +267,35 @@ impl Owner<'_> {
     }
 }
 
-/// `b` as a slice of `frame` when it lies in it (nothing copied), else a copy.
-pub(crate) fn slice_or_copy(frame: &Bytes, b: &[u8]) -> Bytes {
-    if contains(frame, b) {
-        frame.slice_ref(b)
-    } else {
-        Bytes::copy_from_slice(b)
-    }
+/// The items of a list of `len` items, converted, in one allocation.
+fn exact<T, U>(len: usize, items: impl Iterator<Item = T>, convert: impl FnMut(T) -> U) -> Vec<U> {
+    let mut out = Vec::with_capacity(len);
+    out.extend(items.map(convert));
+    out
 }
 
-/// True when `part` lies within `whole` (compared as addresses; nothing is dereferenced).
-fn contains(whole: &[u8], part: &[u8]) -> bool {
+/// Fills the payload of a PUBLISH made with `leave_payload` from the frame it was parsed
+/// from, which ends with the payload: the frame itself, advanced past everything before.
+/// Advancing a `Bytes` it owns touches no reference count, unlike slicing it.
+#[inline(always)]
+pub(crate) fn with_payload(publish: &mut Publish<Owned>, mut frame: Bytes, payload_len: usize) {
+    let before = frame.len().saturating_sub(payload_len);
+    bytes::Buf::advance(&mut frame, before);
+    publish.payload = frame;
+}
+
+/// `b` as a slice of `frame` when it lies in it (nothing copied), else a copy.
+pub(crate) fn slice_or_copy(frame: &Bytes, b: &[u8]) -> Bytes {
+    Owner::sharing(frame, frame).bytes(b)
+}
+
+/// The offset of `part` in `whole` when it lies within it (compared as addresses; nothing
+/// is dereferenced).
+fn offset_within(whole: &[u8], part: &[u8]) -> Option<usize> {
     let start = whole.as_ptr() as usize;
-    let end = start.saturating_add(whole.len());
     let p = part.as_ptr() as usize;
-    p >= start && p.saturating_add(part.len()) <= end
+    let offset = p.checked_sub(start)?;
+    (offset.saturating_add(part.len()) <= whole.len()).then_some(offset)
 }
 
 impl PacketRef<'_> {
@@ -196,7 +314,7 @@ impl PacketRef<'_> {
     /// # Ok::<(), mqtt_codec::DecodeError>(())
     /// ```
     pub fn to_owned(&self) -> Packet {
-        Owner { frame: None }.packet(self)
+        Owner::copying().packet(self, false)
     }
 
     /// An owned packet whose byte fields are zero-copy slices of `frame`, the buffer the view
@@ -216,6 +334,6 @@ impl PacketRef<'_> {
     /// # Ok::<(), mqtt_codec::DecodeError>(())
     /// ```
     pub fn to_shared(&self, frame: &Bytes) -> Packet {
-        Owner { frame: Some(frame) }.packet(self)
+        Owner::sharing(frame, frame).packet(self, false)
     }
 }

@@ -173,27 +173,18 @@ pub(crate) fn parse_body<'r, Src: PacketSource<'r>>(
     Ok(packet)
 }
 
-/// Parses the body of an acknowledgement (PUBACK, PUBREC, PUBREL, PUBCOMP) or a ping: the
-/// packet types that [`parse_body`] handles without any byte field, on their own so that a
-/// caller that knows the type does not go through the whole dispatch.
+/// Parses the body of a PUBLISH: [`parse_body`] without the dispatch over every type, for
+/// the decoder's most frequent packet.
 #[cfg(feature = "alloc")]
-#[inline]
-pub(crate) fn parse_small_body<'r, Src: PacketSource<'r>>(
-    packet_type: PacketType,
-    src: Src,
+#[inline(always)]
+pub(crate) fn parse_publish_body<'a>(
+    body: &'a [u8],
     ctx: &ParseCtx,
-) -> Result<Option<Packet<Src::S>>, DecodeError> {
-    let mut r = Reader::new(src, packet_type);
-    let packet = match packet_type {
-        PacketType::PubAck => Packet::PubAck(PubResponse::read(&mut r, ctx, packet_type)?),
-        PacketType::PubRec => Packet::PubRec(PubResponse::read(&mut r, ctx, packet_type)?),
-        PacketType::PubRel => Packet::PubRel(PubResponse::read(&mut r, ctx, packet_type)?),
-        PacketType::PubComp => Packet::PubComp(PubResponse::read(&mut r, ctx, packet_type)?),
-        PacketType::PingReq | PacketType::PingResp => read_ping(&r, packet_type)?,
-        _ => return Ok(None),
-    };
+) -> Result<Publish<Borrowed<'a>>, DecodeError> {
+    let mut r = Reader::new(body, PacketType::Publish);
+    let publish = Publish::read(&mut r, ctx)?;
     r.finish()?;
-    Ok(Some(packet))
+    Ok(publish)
 }
 
 /// PINGREQ and PINGRESP: no body at all.
