@@ -14,8 +14,8 @@ use crate::version::{ProtocolVersion, Role};
 #[cfg(feature = "alloc")]
 use {
     crate::owned_body::{frameless, owned_from_frame},
-    crate::to_owned::Owner,
     crate::packet::Packet,
+    crate::to_owned::Owner,
     bytes::{Buf, BytesMut},
 };
 
@@ -206,7 +206,8 @@ impl Decoder<BytesMut> {
             // Nothing of the frame is kept: parse in place and drop the bytes, so the shared
             // buffer's reference count is not touched (a rare 5.0 Reason String is copied).
             let body = self.buf.get(header.header_len..len).unwrap_or_default();
-            let packet = Owner::copying().packet(&parse_body(header.packet_type, body, ctx)?, false);
+            let packet =
+                Owner::copying().packet(&parse_body(header.packet_type, body, ctx)?, false);
             self.buf.advance(len);
             return Ok(packet);
         }

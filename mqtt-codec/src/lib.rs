@@ -63,12 +63,12 @@ mod decoder;
 mod error;
 mod error_kind;
 mod framing;
+mod list_items;
 #[cfg(feature = "alloc")]
 mod owned_body;
 mod packet;
 #[cfg(any(feature = "client", feature = "broker"))]
 mod packet_flow;
-mod packet_source;
 mod packet_type;
 mod parse;
 mod properties;

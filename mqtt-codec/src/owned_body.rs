@@ -81,7 +81,10 @@ pub fn parse_owned(
     };
     let frame = buf.get(..used).unwrap_or_default();
     if holds_no_bytes(&view) {
-        return Ok(Status::Complete((Owner::copying().packet(&view, false), used)));
+        return Ok(Status::Complete((
+            Owner::copying().packet(&view, false),
+            used,
+        )));
     }
     let owned = to_bytes(frame);
     let owner = Owner::sharing(frame, &owned);
@@ -202,7 +205,10 @@ mod tests {
                 other => panic!("{frame:?}: {other:?}"),
             };
             assert_eq!(ok(parse_bytes(&shared, opts)), expected);
-            assert_eq!(ok(parse_owned(frame, opts, Bytes::copy_from_slice)), expected);
+            assert_eq!(
+                ok(parse_owned(frame, opts, Bytes::copy_from_slice)),
+                expected
+            );
             assert_eq!(ok(parse_copied(frame, opts)), expected);
             let body = shared.slice(2..);
             let ctx = crate::packet::ParseCtx::new(opts.version, None, frame[0] & 0x0F);
@@ -218,7 +224,9 @@ mod tests {
         let frame = Bytes::from_static(b"\x00\x03a/bhello");
         let ctx = crate::packet::ParseCtx::new(Some(ProtocolVersion::V3_1_1), None, 0);
         let packet = owned_from_frame(PacketType::Publish, frame.clone(), &ctx);
-        let Ok(Packet::Publish(p)) = packet else { panic!("{packet:?}") };
+        let Ok(Packet::Publish(p)) = packet else {
+            panic!("{packet:?}")
+        };
         assert_eq!(p.payload.as_ptr(), frame[5..].as_ptr());
         assert_eq!(p.topic.as_str().as_ptr(), frame[2..].as_ptr());
     }

@@ -4,14 +4,14 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{DecodeError, EncodeError};
-use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 pub use crate::property_id::PropertyId;
 use crate::property_id::{prop_text, Kind};
 use crate::property_slot::PropertySlot;
+use crate::property_view::PropertyView;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
-use crate::storage::{sealed::Token, Storage};
+use crate::storage::Storage;
 use crate::string::MqttStr;
 use crate::topic::{check_topic_name, TopicName};
 use crate::version::Role;
@@ -335,28 +335,6 @@ macro_rules! define_properties {
                     && S::len(&self.user_properties) == 0
             }
 
-            /// Reads and checks one single-instance property whose identifier was read
-            /// already, keeping it in `props` when there are fields to keep it in.
-            fn read_single<'r, Src: SourceOf<'r, S>>(
-                props: Option<&mut Self>,
-                id: PropertyId,
-                r: &mut Reader<'r, Src>,
-            ) -> Result<(), DecodeError> {
-                match id {
-                    $( PropertyId::$variant => {
-                        let value = read_prop!($kind, r, $name);
-                        if let Some(v) = int_value!($kind, &value) {
-                            check_value(id, v).map_err(|()| DecodeError::InvalidPropertyValue { property: id, value: v })?;
-                        }
-                        if let Some(props) = props {
-                            props.$field = Some(value);
-                        }
-                    } )*
-                    PropertyId::SubscriptionIdentifier | PropertyId::UserProperty => {}
-                }
-                Ok(())
-            }
-
             /// Checks the set properties against `ctx` and the value ranges, and returns the
             /// encoded size of the section's content (without the Property Length).
             pub(crate) fn content_len(&self, ctx: PropContext) -> Result<usize, EncodeError> {
@@ -418,6 +396,21 @@ macro_rules! define_properties {
                 });
             }
         }
+
+        /// Reads and checks one single-instance property whose identifier was read already.
+        fn check_single(id: PropertyId, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+            match id {
+                $( PropertyId::$variant => {
+                    let value = read_prop!($kind, r, $name);
+                    if let Some(v) = int_value!($kind, &value) {
+                        check_value(id, v).map_err(|()| DecodeError::InvalidPropertyValue { property: id, value: v })?;
+                    }
+                    let _ = value;
+                } )*
+                PropertyId::SubscriptionIdentifier | PropertyId::UserProperty => {}
+            }
+            Ok(())
+        }
     };
 }
 
@@ -456,39 +449,28 @@ fn allow(ctx: PropContext, id: PropertyId) -> Result<(), EncodeError> {
 }
 
 /// Reads a property section: the Property Length, then the properties, which must fill it
-/// exactly (PR-1 … PR-7). `from` is the side that sent the packet, when known. A borrowed
-/// packet keeps the validated section; an owned one, its fields.
-pub(crate) fn read_properties<'r, Src: PacketSource<'r>>(
-    r: &mut Reader<'r, Src>,
+/// exactly (PR-1 … PR-7), and returns the validated section. `receiver` is the side the
+/// packet is for, when known.
+pub(crate) fn read_properties<'a>(
+    r: &mut Reader<'a>,
     ctx: PropContext,
     receiver: Option<Role>,
-) -> Result<<Src::S as Storage>::Props, DecodeError> {
+) -> Result<PropertyView<'a>, DecodeError> {
     let len = r.varint("property length")? as usize;
     if len == 0 {
-        return Ok(Default::default());
+        return Ok(PropertyView::default());
     }
     let mut pr = r.split(len, "properties")?;
     let start = pr.position();
-    if <Src::S as Storage>::VIEWS {
-        walk_section(&mut pr, ctx, receiver, None)?;
-        let raw = pr.slice(start, pr.position());
-        return Ok(<Src::S as Storage>::props_of_region(raw, Token(())));
-    }
-    // The section is not empty, so it holds at least one property: the slot is filled in
-    // place (an owned packet's box is allocated here, once).
-    let mut props = Properties::<Src::S>::default();
-    walk_section(&mut pr, ctx, receiver, Some(&mut props))?;
-    seal_lists::<Src>(&mut props, pr.slice(start, pr.position()));
-    Ok(<Src::S as Storage>::props_of_fields(props))
+    walk_section(&mut pr, ctx, receiver)?;
+    Ok(PropertyView::wire(pr.slice(start, pr.position())))
 }
 
-/// Reads the properties of a section, checking each against `ctx` (PR-1 … PR-7), and keeps
-/// them in `props` when given.
-fn walk_section<'r, Src: PacketSource<'r>>(
-    pr: &mut Reader<'r, Src>,
+/// Reads the properties of a section, checking each against `ctx` (PR-1 … PR-7).
+fn walk_section(
+    pr: &mut Reader<'_>,
     ctx: PropContext,
     receiver: Option<Role>,
-    mut props: Option<&mut Properties<Src::S>>,
 ) -> Result<(), DecodeError> {
     let mut seen = 0u64;
     let publish = ctx == PropContext::Packet(PacketType::Publish);
@@ -520,57 +502,28 @@ fn walk_section<'r, Src: PacketSource<'r>>(
                         value,
                     });
                 }
-                if let Some(p) = props.as_deref_mut() {
-                    Src::S::push(&mut p.subscription_identifiers, value);
-                }
             }
             PropertyId::UserProperty => {
-                let name = pr.string("user property name")?;
-                let value = pr.string("user property value")?;
-                if let Some(p) = props.as_deref_mut() {
-                    Src::S::push(&mut p.user_properties, UserProperty { name, value });
-                }
+                pr.string("user property name")?;
+                pr.string("user property value")?;
             }
-            _ => Properties::read_single(props.as_deref_mut(), id, pr)?,
+            _ => check_single(id, pr)?,
         }
     }
     Ok(())
 }
 
-/// Points a borrowed packet's lists at the section they are read from (an owned packet's
-/// lists hold their items already).
-fn seal_lists<'r, Src: PacketSource<'r>>(
-    props: &mut Properties<Src::S>,
-    raw: <Src::S as Storage>::Bytes,
-) {
-    Src::S::seal(
-        &mut props.subscription_identifiers,
-        raw.clone(),
-        0,
-        Src::next_subscription_id(),
-    );
-    Src::S::seal(
-        &mut props.user_properties,
-        raw,
-        0,
-        Src::next_user_property(),
-    );
-}
-
 /// Skips the value of a property in an already validated section.
-pub(crate) fn skip_value<'r, Src: PacketSource<'r>>(
-    r: &mut Reader<'r, Src>,
-    id: PropertyId,
-) -> Option<()> {
+pub(crate) fn skip_value(r: &mut Reader<'_>, id: PropertyId) -> Option<()> {
     match id.kind() {
         Kind::Byte => r.take(1, "").ok().map(drop),
         Kind::U16 => r.take(2, "").ok().map(drop),
         Kind::U32 => r.take(4, "").ok().map(drop),
         Kind::VarInt => r.varint("").ok().map(drop),
-        Kind::Str | Kind::Bin => r.binary_view("").ok().map(drop),
+        Kind::Str | Kind::Bin => r.binary("").ok().map(drop),
         Kind::Pair => {
-            r.binary_view("").ok()?;
-            r.binary_view("").ok().map(drop)
+            r.binary("").ok()?;
+            r.binary("").ok().map(drop)
         }
     }
 }
@@ -580,9 +533,9 @@ pub(crate) fn skip_value<'r, Src: PacketSource<'r>>(
 pub(crate) fn next_in_section<'a, T>(
     raw: &mut &'a [u8],
     wanted: PropertyId,
-    read: impl Fn(&mut Reader<'a, &'a [u8]>) -> Option<T>,
+    read: impl Fn(&mut Reader<'a>) -> Option<T>,
 ) -> Option<T> {
-    let mut r = Reader::new(*raw, PacketType::Publish);
+    let mut r = Reader::new(raw, PacketType::Publish);
     loop {
         let id = PropertyId::from_u32(r.varint("").ok()?)?;
         if id == wanted {
@@ -597,12 +550,12 @@ pub(crate) fn next_in_section<'a, T>(
 
 /// Reads the property section of a packet under `version`: present in 5.0, absent (empty)
 /// in 3.x.
-pub(crate) fn read_section<'r, Src: PacketSource<'r>>(
-    r: &mut Reader<'r, Src>,
+pub(crate) fn read_section<'a>(
+    r: &mut Reader<'a>,
     ctx: PropContext,
     version: crate::ProtocolVersion,
     receiver: Option<Role>,
-) -> Result<<Src::S as Storage>::Props, DecodeError> {
+) -> Result<PropertyView<'a>, DecodeError> {
     if version.is_v5() {
         read_properties(r, ctx, receiver)
     } else {

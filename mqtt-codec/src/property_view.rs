@@ -8,7 +8,7 @@
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use crate::packet_source::PacketSource;
+use crate::list_items;
 use crate::packet_type::PacketType;
 use crate::properties::{next_in_section, skip_value, Properties, PropertyId, UserProperty};
 use crate::property_slot::PropertySlot;
@@ -93,7 +93,7 @@ impl<'a> PropertyView<'a> {
                 count(raw, PropertyId::SubscriptionIdentifier),
                 raw,
                 0,
-                <&'a [u8] as PacketSource<'a>>::next_subscription_id(),
+                list_items::subscription_identifier,
             ),
             Repr::Built(p) => p.subscription_identifiers.clone(),
         }
@@ -106,23 +106,11 @@ impl<'a> PropertyView<'a> {
                 count(raw, PropertyId::UserProperty),
                 raw,
                 0,
-                next_user_property,
+                list_items::user_property,
             ),
             Repr::Built(p) => p.user_properties.clone(),
         }
     }
-}
-
-/// The next User Property of a validated section, read without checking its strings again
-/// (the region readers of [`crate::region`] check them: they also read regions a caller
-/// keeps, which the parser may not have made).
-fn next_user_property<'a>(raw: &mut &'a [u8], _: u8) -> Option<UserProperty<Borrowed<'a>>> {
-    next_in_section(raw, PropertyId::UserProperty, |r| {
-        Some(UserProperty {
-            name: MqttStr::from_validated(r.binary_view("").ok()?),
-            value: MqttStr::from_validated(r.binary_view("").ok()?),
-        })
-    })
 }
 
 /// How many times `wanted` occurs in a validated section.
@@ -147,15 +135,15 @@ macro_rules! view_value {
         $r.u32("").ok()
     };
     (Str, $r:expr) => {
-        $r.binary_view("").ok().map(MqttStr::from_validated)
+        $r.binary("").ok().map(MqttStr::from_validated)
     };
     (Topic, $r:expr) => {
-        $r.binary_view("")
+        $r.binary("")
             .ok()
             .map(|b| TopicName::from_validated(MqttStr::from_validated(b)))
     };
     (Bin, $r:expr) => {
-        $r.binary_view("").ok()
+        $r.binary("").ok()
     };
 }
 
@@ -197,13 +185,13 @@ macro_rules! reader {
                 subscription_ids,
                 raw,
                 0,
-                <&[u8] as PacketSource<'_>>::next_subscription_id(),
+                list_items::subscription_identifier,
             );
             props.user_properties = BorrowedList::from_region(
                 users,
                 raw,
                 0,
-                next_user_property,
+                list_items::user_property,
             );
             props
         }

@@ -1,9 +1,11 @@
 //! How a decoded packet holds its bytes: owned and shared ([`Owned`], backed by
 //! [`bytes::Bytes`]) or borrowed from the caller's buffer ([`Borrowed`]).
 //!
-//! Every packet type is generic over a [`Storage`], so one parser builds both forms: the
-//! streaming [`crate::Decoder`] slices the frame it split off its buffer (zero copy, cheap to
-//! clone and keep), and [`crate::parse`] borrows from a `&[u8]` without allocating at all. A
+//! Every packet type is generic over a [`Storage`], so that one encoder serves both forms.
+//! There is one parser, and it builds borrowed packets: [`crate::parse`] and the streaming
+//! [`crate::Decoder`] read a `&[u8]` without allocating at all, and an owned packet is such a
+//! view made owned (`PacketRef::to_owned`, `PacketRef::to_shared`, or the decoder's
+//! `next_packet`, whose fields are zero-copy slices of the frame it split off its buffer). A
 //! borrowed packet holds its lists (subscriptions, reason codes, user properties), its
 //! properties and a CONNECT as the validated regions they were read from, walked on demand,
 //! which is what keeps it allocation-free and small.
@@ -14,7 +16,6 @@ use core::fmt;
 use core::hash::Hash;
 
 use crate::packet::{ConnectSlot, ConnectView};
-use crate::properties::Properties;
 use crate::property_slot::PropertySlot;
 use crate::property_view::PropertyView;
 #[cfg(feature = "alloc")]
@@ -28,10 +29,6 @@ use {
 pub(crate) mod sealed {
     /// Keeps the storage traits to the codec's own types.
     pub trait Sealed {}
-
-    /// Passed to the storage traits' constructors of views, so that only the codec can call
-    /// them: a view of a region is trusted to hold what the parser validated.
-    pub struct Token(pub(crate) ());
 }
 
 /// Where a packet's strings, binary fields and lists live. Implemented by [`Owned`] and
@@ -50,28 +47,6 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
     /// so that a view stays small and parsing allocates nothing.
     type ConnectBox: ConnectSlot<Self>;
 
-    /// True when packets of this storage keep their property sections as regions rather than
-    /// fields: the parser then validates a section without storing what it reads.
-    #[doc(hidden)]
-    const VIEWS: bool;
-
-    /// The properties of a validated section (without its length), when [`Storage::VIEWS`].
-    #[doc(hidden)]
-    fn props_of_region(raw: Self::Bytes, _: sealed::Token) -> Self::Props;
-
-    /// The properties read into fields, when not [`Storage::VIEWS`].
-    #[doc(hidden)]
-    fn props_of_fields(props: Properties<Self>) -> Self::Props;
-
-    #[doc(hidden)]
-    fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut Self::List<T>, item: T);
-    #[doc(hidden)]
-    fn seal<T: Clone + fmt::Debug + PartialEq + Eq>(
-        list: &mut Self::List<T>,
-        raw: Self::Bytes,
-        ctx: u8,
-        next: fn(&mut Self::Bytes, u8) -> Option<T>,
-    );
     #[doc(hidden)]
     fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(
         list: &Self::List<T>,
@@ -113,25 +88,6 @@ impl Storage for Owned {
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = Vec<T>;
     type Props = BoxedProperties;
     type ConnectBox = Box<Connect<Owned>>;
-    const VIEWS: bool = false;
-
-    fn props_of_region(_: Bytes, _: sealed::Token) -> BoxedProperties {
-        BoxedProperties::default()
-    }
-    fn props_of_fields(props: Properties<Owned>) -> BoxedProperties {
-        props.into()
-    }
-
-    fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut Vec<T>, item: T) {
-        list.push(item);
-    }
-    fn seal<T: Clone + fmt::Debug + PartialEq + Eq>(
-        _: &mut Vec<T>,
-        _: Bytes,
-        _: u8,
-        _: fn(&mut Bytes, u8) -> Option<T>,
-    ) {
-    }
     fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Vec<T>, f: &mut dyn FnMut(&T)) {
         list.iter().for_each(f);
     }
@@ -145,32 +101,6 @@ impl<'a> Storage for Borrowed<'a> {
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = BorrowedList<'a, T>;
     type Props = PropertyView<'a>;
     type ConnectBox = ConnectView<'a>;
-    const VIEWS: bool = true;
-
-    fn props_of_region(raw: &'a [u8], _: sealed::Token) -> PropertyView<'a> {
-        PropertyView::wire(raw)
-    }
-    fn props_of_fields(_: Properties<Borrowed<'a>>) -> PropertyView<'a> {
-        // Never called: a borrowed packet's sections are read as regions (VIEWS).
-        PropertyView::default()
-    }
-
-    fn push<T: Clone + fmt::Debug + PartialEq + Eq>(list: &mut BorrowedList<'a, T>, _item: T) {
-        // The item was validated; the list re-reads it from the raw region on iteration.
-        list.len = list.len.saturating_add(1);
-    }
-    fn seal<T: Clone + fmt::Debug + PartialEq + Eq>(
-        list: &mut BorrowedList<'a, T>,
-        raw: &'a [u8],
-        ctx: u8,
-        next: fn(&mut &'a [u8], u8) -> Option<T>,
-    ) {
-        list.items = Items::Wire {
-            raw,
-            ctx,
-            next: Some(next),
-        };
-    }
     fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(
         list: &BorrowedList<'a, T>,
         f: &mut dyn FnMut(&T),
@@ -194,6 +124,7 @@ enum Items<'a, T> {
         next: Option<ItemReader<'a, T>>,
     },
     /// One item made from `bytes` and `tag`.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     Single {
         bytes: &'a [u8],
         tag: u8,

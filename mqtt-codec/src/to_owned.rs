@@ -56,12 +56,12 @@ impl<'f> Owner<'f> {
         Bytes::copy_from_slice(b)
     }
 
-    #[inline]
+    #[inline(always)]
     fn str(self, s: &MqttStr<&[u8]>) -> MqttStr<Bytes> {
         MqttStr::from_validated(self.bytes(s.as_bytes()))
     }
 
-    #[inline]
+    #[inline(always)]
     fn topic(self, t: &TopicName<&[u8]>) -> TopicName<Bytes> {
         TopicName::from_validated(self.str(t.as_mqtt_str()))
     }
@@ -106,7 +106,7 @@ impl<'f> Owner<'f> {
                             .map(|v| p.subscription_identifiers.push(v))
                             .is_ok(),
                         PropertyId::UserProperty => {
-                            match (r.binary_view("").ok(), r.binary_view("").ok()) {
+                            match (r.binary("").ok(), r.binary("").ok()) {
                                 (Some(name), Some(value)) => {
                                     p.user_properties.push(UserProperty {
                                         name: MqttStr::from_validated(self.bytes(name)),
@@ -126,13 +126,13 @@ impl<'f> Owner<'f> {
             (@ Byte) => { r.u8("").ok() };
             (@ U16) => { r.u16("").ok() };
             (@ U32) => { r.u32("").ok() };
-            (@ Str) => { r.binary_view("").ok().map(|b| MqttStr::from_validated(self.bytes(b))) };
+            (@ Str) => { r.binary("").ok().map(|b| MqttStr::from_validated(self.bytes(b))) };
             (@ Topic) => {
-                r.binary_view("")
+                r.binary("")
                     .ok()
                     .map(|b| TopicName::from_validated(MqttStr::from_validated(self.bytes(b))))
             };
-            (@ Bin) => { r.binary_view("").ok().map(|b| self.bytes(b)) };
+            (@ Bin) => { r.binary("").ok().map(|b| self.bytes(b)) };
         }
         crate::for_each_property!(walk);
         p

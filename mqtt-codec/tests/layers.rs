@@ -34,7 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "property_view",
             "properties",
             "packet",
-            "packet_source",
+            "list_items",
             "packet_flow",
         ],
     ),

@@ -4,13 +4,13 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
-use crate::packet_source::SourceOf;
 use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::property_slot::PropertySlot;
 use crate::reason::ReasonCode;
+use crate::storage::Borrowed;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
@@ -69,12 +69,9 @@ pub fn v3_return_code(code: ReasonCode) -> Option<u8> {
     V3_CODES.iter().position(|&c| c == code).map(|i| i as u8)
 }
 
-impl<S: Storage> ConnAck<S> {
+impl<'a> ConnAck<Borrowed<'a>> {
     #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
-        ctx: &ParseCtx,
-    ) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
         let len = r.remaining();
         let v5 = ctx.version.is_v5();
         if (!v5 && len != 2) || (v5 && len < 3) {
@@ -115,7 +112,9 @@ impl<S: Storage> ConnAck<S> {
             properties,
         })
     }
+}
 
+impl<S: Storage> ConnAck<S> {
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         if self.session_present && self.reason_code != ReasonCode::Success {
             return Err(EncodeError::SessionPresentOnFailure);

@@ -4,13 +4,13 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
-use crate::packet_source::SourceOf;
 use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::property_slot::PropertySlot;
 use crate::qos::QoS;
+use crate::storage::Borrowed;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
@@ -106,13 +106,10 @@ const RESERVED: u8 = 0x01;
 /// Bit 7 of the protocol level: a bridge (a non-standard mark mosquitto and others use).
 const BRIDGE: u8 = 0x80;
 
-impl<S: Storage> Connect<S> {
+impl<'a> Connect<Borrowed<'a>> {
     #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
-        ctx: &ParseCtx,
-    ) -> Result<Self, DecodeError> {
-        let name = r.binary_view("protocol name")?;
+    pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
+        let name = r.binary("protocol name")?;
         let level = r.u8("protocol level")?;
         if name != b"MQTT" && name != b"MQIsdp" {
             return Err(DecodeError::UnsupportedProtocolName);
@@ -201,7 +198,9 @@ impl<S: Storage> Connect<S> {
             properties,
         })
     }
+}
 
+impl<S: Storage> Connect<S> {
     fn check(&self, version: ProtocolVersion) -> Result<(), EncodeError> {
         if version != self.protocol_version {
             return Err(EncodeError::NotRepresentable {

@@ -12,10 +12,7 @@ use super::connect::{Connect, Will, CLEAN, PASSWORD, USERNAME, WILL, WILL_QOS_SH
 use crate::packet_type::PacketType;
 use crate::property_view::PropertyView;
 use crate::qos::QoS;
-use crate::storage::{
-    sealed::{Sealed, Token},
-    Borrowed, Storage,
-};
+use crate::storage::{sealed::Sealed, Borrowed, Storage};
 use crate::string::MqttStr;
 use crate::topic::TopicName;
 use crate::version::ProtocolVersion;
@@ -34,10 +31,6 @@ pub trait ConnectSlot<S: Storage>: Sealed + Clone + fmt::Debug + PartialEq + Eq 
     /// Calls `f` with the CONNECT: an owned packet's in place, a borrowed packet's read from
     /// its body for the call.
     fn with<R>(&self, f: impl FnOnce(&Connect<S>) -> R) -> R;
-
-    /// The slot of a CONNECT the parser read; `body` gives the bytes it was read from.
-    #[doc(hidden)]
-    fn parsed(connect: Connect<S>, body: impl FnOnce() -> S::Bytes, _: Token) -> Self;
 }
 
 #[cfg(feature = "alloc")]
@@ -57,9 +50,6 @@ mod boxed {
         }
         fn with<R>(&self, f: impl FnOnce(&Connect<Owned>) -> R) -> R {
             f(self)
-        }
-        fn parsed(connect: Connect<Owned>, _: impl FnOnce() -> bytes::Bytes, _: Token) -> Self {
-            Box::new(connect)
         }
     }
 }
@@ -99,6 +89,16 @@ impl<'a> ConnectView<'a> {
     /// A view of `connect`, for a borrowed packet that is to be encoded.
     pub fn new(connect: &'a Connect<Borrowed<'a>>) -> Self {
         ConnectView(Repr::Built(connect))
+    }
+
+    /// The view of a CONNECT the parser read from `body`.
+    pub(crate) fn parsed(connect: &Connect<Borrowed<'a>>, body: &'a [u8]) -> Self {
+        ConnectView(Repr::Wire {
+            body,
+            properties: connect.properties,
+            version: connect.protocol_version,
+            bridge: connect.bridge,
+        })
     }
 
     /// The protocol version the CONNECT asks for.
@@ -193,12 +193,12 @@ fn read_validated(
 }
 
 /// A length-prefixed field the parser validated.
-fn string<'a>(r: &mut Reader<'a, &'a [u8]>) -> Option<&'a [u8]> {
-    r.binary_view("").ok()
+fn string<'a>(r: &mut Reader<'a>) -> Option<&'a [u8]> {
+    r.binary("").ok()
 }
 
 /// A property section (its length, then its content) the parser validated.
-fn section<'a>(r: &mut Reader<'a, &'a [u8]>) -> Option<PropertyView<'a>> {
+fn section<'a>(r: &mut Reader<'a>) -> Option<PropertyView<'a>> {
     let len = usize::try_from(r.varint("").ok()?).ok()?;
     Some(PropertyView::wire(r.take(len, "").ok()?))
 }
@@ -243,15 +243,6 @@ impl<'a> ConnectSlot<Borrowed<'a>> for ConnectView<'a> {
             Repr::Built(c) => f(c),
             Repr::Wire { .. } => f(&self.to_connect()),
         }
-    }
-
-    fn parsed(connect: Connect<Borrowed<'a>>, body: impl FnOnce() -> &'a [u8], _: Token) -> Self {
-        ConnectView(Repr::Wire {
-            body: body(),
-            properties: connect.properties,
-            version: connect.protocol_version,
-            bridge: connect.bridge,
-        })
     }
 }
 

@@ -5,13 +5,14 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::ParseCtx;
-use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::property_slot::PropertySlot;
+use crate::property_view::PropertyView;
 use crate::reason::ReasonCode;
+use crate::storage::Borrowed;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
@@ -94,11 +95,11 @@ fn sender(receiver: Role) -> Role {
 }
 
 /// Reads the shared layout: nothing (RL 0), a reason code (RL 1), or a code and properties.
-fn read_parts<'r, Src: PacketSource<'r>>(
-    r: &mut Reader<'r, Src>,
+fn read_parts<'a>(
+    r: &mut Reader<'a>,
     ctx: &ParseCtx,
     packet_type: PacketType,
-) -> Result<(ReasonCode, <Src::S as Storage>::Props), DecodeError> {
+) -> Result<(ReasonCode, PropertyView<'a>), DecodeError> {
     if !ctx.version.is_v5() {
         if !r.is_empty() {
             return Err(DecodeError::InvalidRemainingLength {
@@ -196,12 +197,9 @@ fn write_parts<S: Storage>(
     }
 }
 
-impl<S: Storage> Disconnect<S> {
+impl<'a> Disconnect<Borrowed<'a>> {
     #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
-        ctx: &ParseCtx,
-    ) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
         let (reason_code, properties) = read_parts(r, ctx, PacketType::Disconnect)?;
         if ctx.receiver == Some(Role::Client)
             && properties.with(|p| p.session_expiry_interval.is_some())
@@ -213,7 +211,9 @@ impl<S: Storage> Disconnect<S> {
             properties,
         })
     }
+}
 
+impl<S: Storage> Disconnect<S> {
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         parts_len::<S>(
             self.reason_code,
@@ -234,12 +234,9 @@ impl<S: Storage> Disconnect<S> {
     }
 }
 
-impl<S: Storage> Auth<S> {
+impl<'a> Auth<Borrowed<'a>> {
     #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
-        ctx: &ParseCtx,
-    ) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
         let bare = r.is_empty();
         let (reason_code, properties) = read_parts(r, ctx, PacketType::Auth)?;
         // Only the RL = 0 success form may leave the method out (checklist Q2).
@@ -251,7 +248,9 @@ impl<S: Storage> Auth<S> {
             properties,
         })
     }
+}
 
+impl<S: Storage> Auth<S> {
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let bare = self.reason_code == ReasonCode::Success && self.properties.is_empty();
         if version.is_v5() && !bare && self.properties.with(|p| p.authentication_method.is_none()) {

@@ -16,12 +16,11 @@ pub(crate) mod subscribe;
 pub(crate) mod unsubscribe;
 
 use crate::error::{DecodeError, EncodeError};
-use crate::packet_source::PacketSource;
 use crate::packet_type::PacketType;
 use crate::properties::Properties;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
-use crate::storage::{sealed::Token, Borrowed, Storage};
+use crate::storage::{Borrowed, Storage};
 use crate::version::{ProtocolVersion, Role};
 use crate::wire::reader::Reader;
 use crate::wire::varint::MAX_VARINT;
@@ -74,9 +73,7 @@ impl ParseCtx {
 }
 
 /// Reads a non-zero packet identifier (PID-3, PID-4).
-pub(crate) fn read_packet_id<'r, Src: PacketSource<'r>>(
-    r: &mut Reader<'r, Src>,
-) -> Result<PacketId, DecodeError> {
+pub(crate) fn read_packet_id(r: &mut Reader<'_>) -> Result<PacketId, DecodeError> {
     let packet_type = r.packet_type();
     let id = r.u16("packet identifier")?;
     NonZeroU16::new(id).ok_or(DecodeError::ZeroPacketId { packet_type })
@@ -127,13 +124,13 @@ pub enum Packet<S: Storage = crate::storage::DefaultStorage> {
 pub type PacketRef<'a> = Packet<Borrowed<'a>>;
 
 /// Parses the body of one packet whose fixed header has been checked.
-#[cfg_attr(feature = "alloc", inline)]
-pub(crate) fn parse_body<'r, Src: PacketSource<'r>>(
+#[cfg_attr(feature = "alloc", inline(always))]
+pub(crate) fn parse_body<'a>(
     packet_type: PacketType,
-    src: Src,
+    body: &'a [u8],
     ctx: &ParseCtx,
-) -> Result<Packet<Src::S>, DecodeError> {
-    let mut r = Reader::new(src, packet_type);
+) -> Result<PacketRef<'a>, DecodeError> {
+    let mut r = Reader::new(body, packet_type);
     // The guards are constants: what this build's sides never receive is not linked.
     let server = Role::Server.is_enabled();
     let client = Role::Client.is_enabled();
@@ -146,8 +143,7 @@ pub(crate) fn parse_body<'r, Src: PacketSource<'r>>(
         }
         PacketType::Connect if server => {
             let connect = Connect::read(&mut r, ctx)?;
-            let body = || r.slice(0, r.position());
-            Packet::Connect(ConnectSlot::parsed(connect, body, Token(())))
+            Packet::Connect(ConnectView::parsed(&connect, r.slice(0, r.position())))
         }
         PacketType::ConnAck if client => Packet::ConnAck(ConnAck::read(&mut r, ctx)?),
         PacketType::Publish => Packet::Publish(Publish::read(&mut r, ctx)?),
@@ -188,10 +184,7 @@ pub(crate) fn parse_publish_body<'a>(
 }
 
 /// PINGREQ and PINGRESP: no body at all.
-fn read_ping<'r, Src: PacketSource<'r>>(
-    r: &Reader<'r, Src>,
-    packet_type: PacketType,
-) -> Result<Packet<Src::S>, DecodeError> {
+fn read_ping<'a>(r: &Reader<'a>, packet_type: PacketType) -> Result<PacketRef<'a>, DecodeError> {
     if !r.is_empty() {
         return Err(DecodeError::InvalidRemainingLength {
             packet_type,

@@ -4,13 +4,13 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
-use crate::packet_source::SourceOf;
 use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::property_slot::PropertySlot;
 use crate::qos::QoS;
+use crate::storage::Borrowed;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
@@ -95,12 +95,9 @@ impl<S: Storage> fmt::Debug for Publish<S> {
     }
 }
 
-impl<S: Storage> Publish<S> {
-    #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
-        ctx: &ParseCtx,
-    ) -> Result<Self, DecodeError> {
+impl<'a> Publish<Borrowed<'a>> {
+    #[inline(always)]
+    pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
         let flags = ctx.flags;
         let qos = QoS::from_bits((flags >> 1) & 0b11).ok_or(DecodeError::PublishQos3)?;
         let dup = flags & 0b1000 != 0;
@@ -142,7 +139,9 @@ impl<S: Storage> Publish<S> {
             payload: r.rest(),
         })
     }
+}
 
+impl<S: Storage> Publish<S> {
     /// The flag nibble: DUP, QoS, RETAIN.
     pub(crate) fn flags(&self) -> u8 {
         (u8::from(self.dup) << 3) | ((self.qos as u8) << 1) | u8::from(self.retain)

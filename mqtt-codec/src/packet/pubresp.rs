@@ -5,13 +5,13 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
-use crate::packet_source::SourceOf;
 use crate::packet_type::PacketType;
 use crate::properties::{
     read_properties, section_len, slot_content_len, write_properties, PropContext,
 };
 use crate::property_slot::PropertySlot;
 use crate::reason::ReasonCode;
+use crate::storage::Borrowed;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
@@ -55,10 +55,10 @@ impl PubResponse<Owned> {
     }
 }
 
-impl<S: Storage> PubResponse<S> {
+impl<'a> PubResponse<Borrowed<'a>> {
     #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
+    pub(crate) fn read(
+        r: &mut Reader<'a>,
         ctx: &ParseCtx,
         packet_type: PacketType,
     ) -> Result<Self, DecodeError> {
@@ -91,7 +91,9 @@ impl<S: Storage> PubResponse<S> {
         }
         Ok(out)
     }
+}
 
+impl<S: Storage> PubResponse<S> {
     pub(crate) fn body_len(
         &self,
         version: ProtocolVersion,

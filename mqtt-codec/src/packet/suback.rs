@@ -3,13 +3,15 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{DecodeError, EncodeError};
+use crate::list_items;
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
-use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 use crate::properties::{
     encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
 };
 use crate::reason::ReasonCode;
+use crate::storage::Borrowed;
+use crate::storage::BorrowedList;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
@@ -81,8 +83,8 @@ fn code_allowed(code: ReasonCode, packet_type: PacketType, version: ProtocolVers
 }
 
 /// Reads one reason code (SAK-4, SAK-5, UAK-5).
-pub(crate) fn read_code<'r, Src: PacketSource<'r>>(
-    r: &mut Reader<'r, Src>,
+pub(crate) fn read_code(
+    r: &mut Reader<'_>,
     version: ProtocolVersion,
 ) -> Result<ReasonCode, DecodeError> {
     let packet_type = r.packet_type();
@@ -102,11 +104,11 @@ type Parts<S> = (
     <S as Storage>::List<ReasonCode>,
 );
 
-fn read_parts<'r, Src: PacketSource<'r>>(
-    r: &mut Reader<'r, Src>,
+fn read_parts<'a>(
+    r: &mut Reader<'a>,
     ctx: &ParseCtx,
     packet_type: PacketType,
-) -> Result<Parts<Src::S>, DecodeError> {
+) -> Result<Parts<Borrowed<'a>>, DecodeError> {
     let v5 = ctx.version.is_v5();
     if packet_type == PacketType::UnsubAck && !v5 && r.remaining() != 2 {
         return Err(DecodeError::InvalidRemainingLength {
@@ -122,19 +124,20 @@ fn read_parts<'r, Src: PacketSource<'r>>(
         ctx.receiver,
     )?;
     let start = r.position();
-    let mut codes = <Src::S as Storage>::List::<ReasonCode>::default();
+    let mut count = 0usize;
     while !r.is_empty() {
-        <Src::S as Storage>::push(&mut codes, read_code(r, ctx.version)?);
+        read_code(r, ctx.version)?;
+        count = count.saturating_add(1);
     }
     let needs_codes = packet_type == PacketType::SubAck || v5;
-    if needs_codes && <Src::S as Storage>::len(&codes) == 0 {
+    if needs_codes && count == 0 {
         return Err(DecodeError::EmptyPayload { packet_type });
     }
-    <Src::S as Storage>::seal(
-        &mut codes,
+    let codes = BorrowedList::from_region(
+        count,
         r.slice(start, r.position()),
         ctx.version.level(),
-        Src::next_code(),
+        list_items::reason_code,
     );
     Ok((packet_id, properties, codes))
 }
@@ -197,12 +200,9 @@ fn write_parts<S: Storage>(
     }
 }
 
-impl<S: Storage> SubAck<S> {
+impl<'a> SubAck<Borrowed<'a>> {
     #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
-        ctx: &ParseCtx,
-    ) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
         let (packet_id, properties, reason_codes) = read_parts(r, ctx, PacketType::SubAck)?;
         Ok(SubAck {
             packet_id,
@@ -210,7 +210,9 @@ impl<S: Storage> SubAck<S> {
             reason_codes,
         })
     }
+}
 
+impl<S: Storage> SubAck<S> {
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         parts_len::<S>(
             &self.properties,
@@ -232,12 +234,9 @@ impl<S: Storage> SubAck<S> {
     }
 }
 
-impl<S: Storage> UnsubAck<S> {
+impl<'a> UnsubAck<Borrowed<'a>> {
     #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
-        ctx: &ParseCtx,
-    ) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
         let (packet_id, properties, reason_codes) = read_parts(r, ctx, PacketType::UnsubAck)?;
         Ok(UnsubAck {
             packet_id,
@@ -245,7 +244,9 @@ impl<S: Storage> UnsubAck<S> {
             reason_codes,
         })
     }
+}
 
+impl<S: Storage> UnsubAck<S> {
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         parts_len::<S>(
             &self.properties,

@@ -3,13 +3,15 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{DecodeError, EncodeError};
+use crate::list_items;
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
-use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 use crate::properties::{
     encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
 };
 use crate::qos::QoS;
+use crate::storage::Borrowed;
+use crate::storage::BorrowedList;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
@@ -121,10 +123,10 @@ impl Subscription<Owned> {
 }
 
 /// Reads one filter and options pair (SUB-6 … SUB-11).
-pub(crate) fn read_subscription<'r, Src: PacketSource<'r>>(
-    r: &mut Reader<'r, Src>,
+pub(crate) fn read_subscription<'a>(
+    r: &mut Reader<'a>,
     version: ProtocolVersion,
-) -> Result<Subscription<Src::S>, DecodeError> {
+) -> Result<Subscription<Borrowed<'a>>, DecodeError> {
     let (filter, text) = r.string_and_str("topic filter")?;
     check_topic_filter(text, version.is_v5())
         .map_err(|reason| DecodeError::InvalidTopicFilter { reason })?;
@@ -181,12 +183,9 @@ impl Subscribe<Owned> {
     }
 }
 
-impl<S: Storage> Subscribe<S> {
+impl<'a> Subscribe<Borrowed<'a>> {
     #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
-        ctx: &ParseCtx,
-    ) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
         let properties = read_section(
             r,
@@ -195,20 +194,21 @@ impl<S: Storage> Subscribe<S> {
             ctx.receiver,
         )?;
         let start = r.position();
-        let mut subscriptions = S::List::<Subscription<S>>::default();
+        let mut count = 0usize;
         while !r.is_empty() {
-            S::push(&mut subscriptions, read_subscription(r, ctx.version)?);
+            read_subscription(r, ctx.version)?;
+            count = count.saturating_add(1);
         }
-        if S::len(&subscriptions) == 0 {
+        if count == 0 {
             return Err(DecodeError::EmptyPayload {
                 packet_type: PacketType::Subscribe,
             });
         }
-        S::seal(
-            &mut subscriptions,
+        let subscriptions = BorrowedList::from_region(
+            count,
             r.slice(start, r.position()),
             ctx.version.level(),
-            Src::next_subscription(),
+            list_items::subscription,
         );
         Ok(Subscribe {
             packet_id,
@@ -216,7 +216,9 @@ impl<S: Storage> Subscribe<S> {
             subscriptions,
         })
     }
+}
 
+impl<S: Storage> Subscribe<S> {
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let mut len = encoded_section_len::<S>(
             &self.properties,

@@ -3,12 +3,14 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{DecodeError, EncodeError};
+use crate::list_items;
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
-use crate::packet_source::{PacketSource, SourceOf};
 use crate::packet_type::PacketType;
 use crate::properties::{
     encoded_section_len, read_section, slot_content_len, write_properties, PropContext,
 };
+use crate::storage::Borrowed;
+use crate::storage::BorrowedList;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
@@ -49,9 +51,7 @@ impl Unsubscribe<Owned> {
 
 /// Reads one filter: a non-empty string ([MQTT-4.7.3-1]); its wildcard syntax is not
 /// checked (UNS-6).
-pub(crate) fn read_filter<'r, Src: PacketSource<'r>>(
-    r: &mut Reader<'r, Src>,
-) -> Result<MqttStr<<Src::S as Storage>::Bytes>, DecodeError> {
+pub(crate) fn read_filter<'a>(r: &mut Reader<'a>) -> Result<MqttStr<&'a [u8]>, DecodeError> {
     let filter = r.string("topic filter")?;
     if filter.is_empty() {
         return Err(DecodeError::InvalidTopicFilter {
@@ -61,12 +61,9 @@ pub(crate) fn read_filter<'r, Src: PacketSource<'r>>(
     Ok(filter)
 }
 
-impl<S: Storage> Unsubscribe<S> {
+impl<'a> Unsubscribe<Borrowed<'a>> {
     #[inline]
-    pub(crate) fn read<'r, Src: SourceOf<'r, S>>(
-        r: &mut Reader<'r, Src>,
-        ctx: &ParseCtx,
-    ) -> Result<Self, DecodeError> {
+    pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
         let packet_id = read_packet_id(r)?;
         let properties = read_section(
             r,
@@ -75,20 +72,21 @@ impl<S: Storage> Unsubscribe<S> {
             ctx.receiver,
         )?;
         let start = r.position();
-        let mut filters = S::List::<MqttStr<S::Bytes>>::default();
+        let mut count = 0usize;
         while !r.is_empty() {
-            S::push(&mut filters, read_filter(r)?);
+            read_filter(r)?;
+            count = count.saturating_add(1);
         }
-        if S::len(&filters) == 0 {
+        if count == 0 {
             return Err(DecodeError::EmptyPayload {
                 packet_type: PacketType::Unsubscribe,
             });
         }
-        S::seal(
-            &mut filters,
+        let filters = BorrowedList::from_region(
+            count,
             r.slice(start, r.position()),
             0,
-            Src::next_filter(),
+            list_items::topic_filter,
         );
         Ok(Unsubscribe {
             packet_id,
@@ -96,7 +94,9 @@ impl<S: Storage> Unsubscribe<S> {
             filters,
         })
     }
+}
 
+impl<S: Storage> Unsubscribe<S> {
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let mut len = encoded_section_len::<S>(
             &self.properties,

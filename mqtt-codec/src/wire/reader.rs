@@ -7,52 +7,19 @@ use crate::packet_type::PacketType;
 use crate::string::{validate_str, MqttStr, StrError};
 use crate::wire::varint::{read_varint, VarIntError};
 
-/// Where the bytes of a body come from, and how a field becomes a slice of them: a view of
-/// the caller's buffer (`&[u8]`), or a zero-copy `Bytes` slice of the decoder's frame (the
-/// owned sources, in `owned_body.rs`).
-pub(crate) trait Source<'r>: Copy {
-    /// What a field becomes: `&'r [u8]`, or `Bytes`.
-    type Bytes: Clone + core::fmt::Debug + PartialEq + Eq + core::hash::Hash + AsRef<[u8]> + Default;
-    /// The body bytes.
-    fn data(self) -> &'r [u8];
-    /// The field at `start..end`. The caller has checked bounds.
-    fn slice(self, start: usize, end: usize) -> Self::Bytes;
-    /// The rest of the body from `start` (a PUBLISH payload): a slice, unless the source
-    /// leaves it to its owner (the moving owned source).
-    fn rest(self, start: usize, end: usize) -> Self::Bytes {
-        self.slice(start, end)
-    }
-}
-
-impl<'a> Source<'a> for &'a [u8] {
-    type Bytes = &'a [u8];
-    fn data(self) -> &'a [u8] {
-        self
-    }
-    fn slice(self, start: usize, end: usize) -> &'a [u8] {
-        self.get(start..end).unwrap_or_default()
-    }
-}
-
-/// The storage's byte type of a source.
-pub(crate) type SrcBytes<'r, Src> = <Src as Source<'r>>::Bytes;
-
 /// A bounds-checked cursor over `data[pos..end]`.
 #[derive(Clone, Copy)]
-pub(crate) struct Reader<'r, Src: Source<'r>> {
-    src: Src,
+pub(crate) struct Reader<'r> {
     data: &'r [u8],
     pos: usize,
     end: usize,
     packet_type: PacketType,
 }
 
-impl<'r, Src: Source<'r>> Reader<'r, Src> {
+impl<'r> Reader<'r> {
     /// A cursor over the whole body of a packet of type `packet_type`.
-    pub(crate) fn new(src: Src, packet_type: PacketType) -> Self {
-        let data = src.data();
+    pub(crate) fn new(data: &'r [u8], packet_type: PacketType) -> Self {
         Reader {
-            src,
             data,
             pos: 0,
             end: data.len(),
@@ -97,20 +64,6 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
         self.data
             .get(start..self.pos)
             .ok_or_else(|| self.eof(field))
-    }
-
-    /// Takes `n` bytes as a storage slice.
-    pub(crate) fn take_slice(
-        &mut self,
-        n: usize,
-        field: &'static str,
-    ) -> Result<SrcBytes<'r, Src>, DecodeError> {
-        if n > self.remaining() {
-            return Err(self.eof(field));
-        }
-        let start = self.pos;
-        self.pos = self.pos.saturating_add(n);
-        Ok(self.src.slice(start, self.pos))
     }
 
     /// Reads one byte.
@@ -158,23 +111,13 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
     }
 
     /// Reads Binary Data (§1.5.6): a Two Byte Integer length and that many bytes.
-    pub(crate) fn binary(&mut self, field: &'static str) -> Result<SrcBytes<'r, Src>, DecodeError> {
-        let len = usize::from(self.u16(field)?);
-        self.take_slice(len, field)
-    }
-
-    /// Reads Binary Data as a view of the body, for a field that is only inspected (the
-    /// protocol name): no storage slice, so no reference count on an owned frame.
-    pub(crate) fn binary_view(&mut self, field: &'static str) -> Result<&'r [u8], DecodeError> {
+    pub(crate) fn binary(&mut self, field: &'static str) -> Result<&'r [u8], DecodeError> {
         let len = usize::from(self.u16(field)?);
         self.take(len, field)
     }
 
     /// Reads a UTF-8 Encoded String (§1.5.4), checked for well-formedness and U+0000.
-    pub(crate) fn string(
-        &mut self,
-        field: &'static str,
-    ) -> Result<MqttStr<SrcBytes<'r, Src>>, DecodeError> {
+    pub(crate) fn string(&mut self, field: &'static str) -> Result<MqttStr<&'r [u8]>, DecodeError> {
         self.string_and_str(field).map(|(s, _)| s)
     }
 
@@ -183,7 +126,7 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
     pub(crate) fn string_and_str(
         &mut self,
         field: &'static str,
-    ) -> Result<(MqttStr<SrcBytes<'r, Src>>, &'r str), DecodeError> {
+    ) -> Result<(MqttStr<&'r [u8]>, &'r str), DecodeError> {
         let len = usize::from(self.u16(field)?);
         let start = self.pos;
         let raw = self.take(len, field)?;
@@ -195,40 +138,34 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
                 field,
             },
         })?;
-        Ok((
-            MqttStr::from_validated(self.src.slice(start, self.pos)),
-            text,
-        ))
+        Ok((MqttStr::from_validated(self.slice(start, self.pos)), text))
     }
 
     /// Reads a UTF-8 Encoded String, taken as checked when `plain` holds for its bytes (a
     /// caller's one-pass test that implies every rule of [`Reader::string`] and its own), and
     /// otherwise checked as [`Reader::string_and_str`] does, with its text for the caller's
     /// further checks.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn string_unless(
         &mut self,
         field: &'static str,
         plain: impl Fn(&[u8]) -> bool,
-    ) -> Result<(MqttStr<SrcBytes<'r, Src>>, Option<&'r str>), DecodeError> {
+    ) -> Result<(MqttStr<&'r [u8]>, Option<&'r str>), DecodeError> {
         let mut peek = *self;
         let len = usize::from(peek.u16(field)?);
         let start = peek.pos;
         if plain(peek.take(len, field)?) {
             self.pos = peek.pos;
-            return Ok((
-                MqttStr::from_validated(self.src.slice(start, self.pos)),
-                None,
-            ));
+            return Ok((MqttStr::from_validated(self.slice(start, self.pos)), None));
         }
         self.string_and_str(field).map(|(s, text)| (s, Some(text)))
     }
 
-    /// Everything left, as a storage slice.
-    pub(crate) fn rest(&mut self) -> SrcBytes<'r, Src> {
+    /// Everything left.
+    pub(crate) fn rest(&mut self) -> &'r [u8] {
         let start = self.pos;
         self.pos = self.end;
-        self.src.rest(start, self.end)
+        self.slice(start, self.end)
     }
 
     /// Splits off a window of the next `len` bytes; this cursor skips past it.
@@ -236,12 +173,11 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
         &mut self,
         len: usize,
         field: &'static str,
-    ) -> Result<Reader<'r, Src>, DecodeError> {
+    ) -> Result<Reader<'r>, DecodeError> {
         if len > self.remaining() {
             return Err(self.eof(field));
         }
         let sub = Reader {
-            src: self.src,
             data: self.data,
             pos: self.pos,
             end: self.pos.saturating_add(len),
@@ -251,9 +187,9 @@ impl<'r, Src: Source<'r>> Reader<'r, Src> {
         Ok(sub)
     }
 
-    /// The storage slice `start..end` of the body (offsets from [`Reader::position`]).
-    pub(crate) fn slice(&self, start: usize, end: usize) -> SrcBytes<'r, Src> {
-        self.src.slice(start, end)
+    /// The bytes `start..end` of the body (offsets from [`Reader::position`]).
+    pub(crate) fn slice(&self, start: usize, end: usize) -> &'r [u8] {
+        self.data.get(start..end).unwrap_or_default()
     }
 
     /// Fails with [`DecodeError::TrailingBytes`] unless everything was consumed (RL-5).
