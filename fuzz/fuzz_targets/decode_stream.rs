@@ -1,8 +1,8 @@
 //! Arbitrary bytes, cut into arbitrary chunks, fed to client and server decoders of each
 //! version with a small maximum packet size. Checks: no panic; `buffered()` never beyond the
 //! limit plus one chunk; the same packets and the same error whatever the chunking; a failed
-//! decoder stays failed with the same error and ignores input. The one-call owned parses
-//! (`parse_owned`, frame shared, and `parse_copied`, fields copied) agree on the first packet.
+//! decoder stays failed with the same error and ignores input. The two conversions of the
+//! first packet's view (`to_shared`, slices of the frame, and `to_owned`, copies) agree.
 //! A decoder over a slice as large as the limit (no allocation, views out) gives the same
 //! packets and the same error as the growable one.
 //!
@@ -11,8 +11,8 @@
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use mqtt_codec::{
-    parse_copied, parse_owned, DecodeError, Decoder, DecoderConfig, Packet, ParseOptions,
-    ProtocolVersion, Role, SliceBuffer,
+    parse, DecodeError, Decoder, DecoderConfig, Packet, ParseOptions, ProtocolVersion, Role,
+    SliceBuffer,
 };
 use mqtt_codec_fuzz::Rng;
 
@@ -150,10 +150,12 @@ fuzz_target!(|input: &[u8]| {
             receiver: role,
             max_packet_size: max,
         };
+        let shared = Bytes::copy_from_slice(data);
         assert_eq!(
-            parse_copied(data, &opts),
-            parse_owned(data, &opts, Bytes::copy_from_slice),
-            "parse_copied differs from parse_owned ({version:?}, {role:?})"
+            parse(data, &opts).map(|s| s.complete().map(|(view, n)| (view.to_owned(), n))),
+            parse(&shared, &opts)
+                .map(|s| s.complete().map(|(view, n)| (view.to_shared(&shared), n))),
+            "to_owned differs from to_shared ({version:?}, {role:?})"
         );
         let whole = run(config, data, || usize::MAX);
         let mut ones = || 1;

@@ -5,8 +5,8 @@ use crate::convert::{self, DETACH_THRESHOLD};
 use crate::packets::packet_to_py;
 use bytes::Bytes;
 use mqtt_codec::{
-    parse_copied, parse_owned, DecodeError, Decoder, DecoderConfig, Packet, PacketType,
-    ParseOptions, ReasonCode, Role, Status, DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE,
+    parse, DecodeError, Decoder, DecoderConfig, Packet, PacketType, ParseOptions, ReasonCode, Role,
+    Status, DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -246,11 +246,11 @@ pub fn decode<'py>(
         Some(b) if b.as_bytes().len() >= ZERO_COPY_MIN => {
             let shared = Bytes::from_owner(PyBackedBytes::from(b));
             let len = shared.len();
-            let parse = || parse_owned(&shared, &opts, |frame| shared.slice_ref(frame));
+            let run = || shared_parse(&shared, &opts);
             let result = if len >= DETACH_THRESHOLD {
-                py.detach(parse)
+                py.detach(run)
             } else {
-                parse()
+                run()
             };
             (result, len)
         }
@@ -259,20 +259,36 @@ pub fn decode<'py>(
     one_packet(py, result, len)
 }
 
-/// Parses a packet that `decode` copies: a PUBLISH copies its topic and its payload (two
-/// allocations, no reference count); any other packet copies its frame once and its fields
-/// share it, which costs less than one allocation per field when there are many (measured:
-/// SUBSCRIBE with 10 filters, 833 against 895 ns; CONNECT is even). An acknowledgement or a
-/// ping is read in place either way.
+/// Parses a packet that `decode` copies: a PUBLISH, an acknowledgement or a ping copies its
+/// fields (a PUBLISH two allocations, no reference count; the others hold no bytes); any
+/// other packet copies its frame once and its fields share it, which costs less than one
+/// allocation per field when there are many (measured: SUBSCRIBE with 10 filters, 833
+/// against 895 ns; CONNECT is even).
 fn parse_small(bytes: &[u8], opts: &ParseOptions) -> Result<Status<(Packet, usize)>, DecodeError> {
-    if bytes
-        .first()
-        .is_some_and(|b| b >> 4 == PacketType::Publish as u8)
-    {
-        parse_copied(bytes, opts)
-    } else {
-        parse_owned(bytes, opts, Bytes::copy_from_slice)
+    let copy_fields = bytes.first().is_none_or(|&b| {
+        let packet_type = b >> 4;
+        packet_type == PacketType::Publish as u8
+            || (PacketType::PubAck as u8..=PacketType::PubComp as u8).contains(&packet_type)
+            || packet_type >= PacketType::PingReq as u8 && packet_type <= PacketType::PingResp as u8
+    });
+    if copy_fields {
+        return Ok(match parse(bytes, opts)? {
+            Status::Complete((view, used)) => Status::Complete((view.to_owned(), used)),
+            Status::Partial(n) => Status::Partial(n),
+        });
     }
+    shared_parse(&Bytes::copy_from_slice(bytes), opts)
+}
+
+/// Parses a packet whose fields are zero-copy slices of `shared`.
+fn shared_parse(
+    shared: &Bytes,
+    opts: &ParseOptions,
+) -> Result<Status<(Packet, usize)>, DecodeError> {
+    Ok(match parse(shared, opts)? {
+        Status::Complete((view, used)) => Status::Complete((view.to_shared(shared), used)),
+        Status::Partial(n) => Status::Partial(n),
+    })
 }
 
 /// `decode`'s answer for the parse of `len` bytes: the packet, if it is whole and alone.

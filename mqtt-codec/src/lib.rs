@@ -98,7 +98,6 @@ pub use error::{DecodeError, EncodeError};
 pub use error_kind::DecodeErrorKind;
 pub use framing::FixedHeader;
 #[cfg(feature = "alloc")]
-pub use owned_body::{parse_bytes, parse_copied, parse_owned};
 pub use packet::connack::v3_return_code;
 pub use packet::{
     Auth, ConnAck, Connect, ConnectSlot, ConnectView, Disconnect, Encode, Packet, PacketId,

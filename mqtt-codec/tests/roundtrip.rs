@@ -1,14 +1,14 @@
 //! Property tests: every valid packet of every type and version survives
 //! encode → borrowed `parse` and encode → streaming `Decoder` unchanged; `encoded_len`,
 //! `to_bytes`, `encode`, `encode_to_slice` and `prepare` agree on the size and the bytes, and
-//! `parse_owned` and `parse_copied` give the packet back.
+//! the view made owned (`to_owned`, `to_shared`) gives the packet back.
 
 mod support_gen;
 
 use bytes::Bytes;
 use mqtt_codec::{
-    parse, parse_copied, parse_owned, Decoder, DecoderConfig, Encode, EncodeError, MqttStr, Packet,
-    PacketRef, PacketType, ParseOptions, ProtocolVersion, Role, Status, TopicName, MAX_PACKET_SIZE,
+    parse, Decoder, DecoderConfig, Encode, EncodeError, MqttStr, Packet, PacketRef, PacketType,
+    ParseOptions, ProtocolVersion, Role, Status, TopicName, MAX_PACKET_SIZE,
 };
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -202,16 +202,7 @@ fn check_roundtrip(packet: &Packet, version: ProtocolVersion) -> Result<(), Test
         }
     }
 
-    // One-call owned parses: the frame copied once and shared, or each field copied.
     let opts = ParseOptions::new(version);
-    prop_assert_eq!(
-        parse_owned(&bytes, &opts, Bytes::copy_from_slice),
-        Ok(Status::Complete((packet.clone(), len)))
-    );
-    prop_assert_eq!(
-        parse_copied(&bytes, &opts),
-        Ok(Status::Complete((packet.clone(), len)))
-    );
 
     // The borrowed view made owned: copied, or sliced out of the frame it was parsed from.
     if let Ok(Status::Complete((view, _))) = parse(&bytes, &opts) {

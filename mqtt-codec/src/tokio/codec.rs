@@ -2,10 +2,9 @@
 
 use crate::decoder::DecoderConfig;
 use crate::error::{DecodeError, EncodeError};
-use crate::owned_body::parse_bytes;
 use crate::packet::Packet;
 use crate::packet_type::PacketType;
-use crate::parse::{parse_header, ParseOptions, Status};
+use crate::parse::{parse, parse_header, ParseOptions, Status};
 use crate::version::{ProtocolVersion, Role};
 use bytes::BytesMut;
 use std::io;
@@ -33,7 +32,7 @@ pub enum CodecError {
 /// MQTT packets over a byte stream, for `tokio_util::codec::{Framed, FramedRead,
 /// FramedWrite}`: whole owned [`Packet`]s out (their byte fields zero-copy slices of the
 /// read buffer), packets in. Decoding is the core's ([`parse_header`], then
-/// [`parse_bytes`] on the frame): the same rules as [`crate::Decoder`], the packet size
+/// [`crate::parse`] on the frame, made owned with `to_shared`): the same rules as [`crate::Decoder`], the packet size
 /// checked against the maximum from the fixed header alone, before the body is buffered.
 ///
 /// ```
@@ -145,8 +144,8 @@ impl tokio_util::codec::Decoder for MqttCodec {
             return Ok(None);
         }
         let frame = src.split_to(len).freeze();
-        let packet = match parse_bytes(&frame, &opts)? {
-            Status::Complete((packet, _)) => packet,
+        let packet = match parse(&frame, &opts)? {
+            Status::Complete((view, _)) => view.to_shared(&frame),
             Status::Partial(_) => unreachable!("a whole frame parses completely"),
         };
         if let Packet::Connect(connect) = &packet {
