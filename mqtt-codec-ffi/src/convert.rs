@@ -433,6 +433,15 @@ pub(crate) trait CItem<'a>: Sized + 'a {
     /// # Safety
     /// Every view inside `c` must be valid for `'a` (as for [`view`]).
     unsafe fn from_c(c: &'a Self::C) -> Result<Self, mqtt_status>;
+    /// The item of a C element that [`CItem::from_c`] accepted already, read again without
+    /// checking its strings (the encoder reads a list once to size it and once to write it).
+    ///
+    /// # Safety
+    /// As for [`CItem::from_c`].
+    unsafe fn from_checked_c(c: &'a Self::C) -> Option<Self> {
+        // SAFETY: the contract of this function.
+        unsafe { Self::from_c(c) }.ok()
+    }
     /// Reads the next item of a region decoded under protocol `level`.
     fn next_raw(raw: &mut &'a [u8], level: u8) -> Option<Self>;
 }
@@ -462,6 +471,24 @@ impl<'a> CItem<'a> for Subscription<Borrowed<'a>> {
             },
         })
     }
+    unsafe fn from_checked_c(c: &'a mqtt_subscription) -> Option<Self> {
+        // SAFETY: the contract of this function.
+        let filter = TopicFilter::new_unchecked(unsafe { view(&c.filter) }.ok()?);
+        let retain_handling = match c.retain_handling {
+            MQTT_RETAIN_SEND_AT_SUBSCRIBE => RetainHandling::SendAtSubscribe,
+            MQTT_RETAIN_SEND_IF_NEW => RetainHandling::SendIfNew,
+            _ => RetainHandling::DoNotSend,
+        };
+        Some(Subscription {
+            filter,
+            options: SubscriptionOptions {
+                qos: qos(c.qos).ok()?,
+                no_local: c.no_local,
+                retain_as_published: c.retain_as_published,
+                retain_handling,
+            },
+        })
+    }
     fn next_raw(raw: &mut &'a [u8], level: u8) -> Option<Self> {
         next_subscription(raw, version_of(level)?)
     }
@@ -473,6 +500,10 @@ impl<'a> CItem<'a> for MqttStr<&'a [u8]> {
     unsafe fn from_c(c: &'a mqtt_bytes) -> Result<Self, mqtt_status> {
         // SAFETY: the contract of this function.
         unsafe { req_str(c) }
+    }
+    unsafe fn from_checked_c(c: &'a mqtt_bytes) -> Option<Self> {
+        // SAFETY: the contract of this function.
+        unsafe { view(c) }.ok().map(MqttStr::new_unchecked)
     }
     fn next_raw(raw: &mut &'a [u8], _level: u8) -> Option<Self> {
         next_topic_filter(raw)
@@ -497,6 +528,14 @@ impl<'a> CItem<'a> for UserProperty<Borrowed<'a>> {
         // SAFETY: the contract of this function.
         let (name, value) = unsafe { (req_str(&c.name)?, req_str(&c.value)?) };
         Ok(UserProperty { name, value })
+    }
+    unsafe fn from_checked_c(c: &'a mqtt_user_property) -> Option<Self> {
+        // SAFETY: the contract of this function.
+        let (name, value) = unsafe { (view(&c.name).ok()?, view(&c.value).ok()?) };
+        Some(UserProperty {
+            name: MqttStr::new_unchecked(name),
+            value: MqttStr::new_unchecked(value),
+        })
     }
     fn next_raw(raw: &mut &'a [u8], _level: u8) -> Option<Self> {
         next_user_property(raw)
@@ -536,7 +575,7 @@ fn get_item<'a, T: CItem<'a>>(data: &'a [u8], i: usize) -> Option<T> {
     let c = item_at::<T::C>(data, i)?;
     // SAFETY: `build_list` checked every element with `from_c` under the same contract (the
     // caller's views stay valid for the encode call) before making the list.
-    unsafe { T::from_c(c) }.ok()
+    unsafe { T::from_checked_c(c) }
 }
 
 /// A borrowed list of a C list, checked item by item first so that no item is dropped.

@@ -56,6 +56,15 @@ impl<B: AsRef<[u8]>> MqttStr<B> {
         MqttStr(bytes)
     }
 
+    /// Wraps `bytes` without checking them, for bytes a caller checked before (with
+    /// [`MqttStr::try_new`]) and reads again: a binding re-reading its caller's array for
+    /// each pass of the encoder. Nothing unsafe follows from bytes that break the rules
+    /// ([`MqttStr::as_str`] reads them as empty when they are not UTF-8), but an encoder
+    /// writes them as they are.
+    pub fn new_unchecked(bytes: B) -> Self {
+        MqttStr(bytes)
+    }
+
     /// Validates `bytes` and wraps them.
     pub fn try_new(bytes: B) -> Result<Self, StrError> {
         validate_str(bytes.as_ref())?;

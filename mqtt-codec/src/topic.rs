@@ -344,6 +344,14 @@ impl<B: AsRef<[u8]>> TopicFilter<B> {
         validate_topic_filter(s, shared_subscriptions)?;
         Ok(TopicFilter::from_validated(MqttStr::from_validated(bytes)))
     }
+
+    /// A topic filter over `bytes` without checking them, for bytes a caller checked before
+    /// (with [`TopicFilter::try_from_bytes`]) and reads again, as
+    /// [`MqttStr::new_unchecked`] is for strings: nothing unsafe follows from a filter that
+    /// breaks the rules, but an encoder writes it as it is.
+    pub fn new_unchecked(bytes: B) -> Self {
+        TopicFilter::from_validated(MqttStr::from_validated(bytes))
+    }
 }
 
 #[cfg(test)]
