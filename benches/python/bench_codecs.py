@@ -8,8 +8,12 @@ the arguments of their send function) and produces the same packet.
 What is timed for each codec (one call = one packet):
 
 - ours (`mqtt_codec`): `mqtt_codec.decode(data, version)`, which returns a packet object
-  with the fields materialised as Python objects; `packet.encode(version)` -> bytes.
-- `mqtt5` (Rust, pyo3; MQTT 5.0 only): `mqtt5.read(memoryview(data))`; `packet.write()`.
+  with the fields materialised as Python objects; `packet.encode(version)` -> bytes; and
+  "build+encode", the packet made from keyword arguments (`mqtt_codec.Publish(topic=...,
+  payload=..., qos=..., packet_id=...)`, ...) then encoded, as an application sends.
+- `mqtt5` (Rust, pyo3; MQTT 5.0 only): `mqtt5.read(memoryview(data))`; `packet.write()`;
+  build+encode is `mqtt5.PublishPacket(topic, payload, ...)` (and the other constructors)
+  then `write()`.
   It is fed the 5.0 encoding of each packet and compared with ours on those same bytes.
 - paho-mqtt 2.x (client side only): decode is what `Client._handle_publish` does before it
   calls back: `paho.mqtt._packet.decode_publish(...)` and the `MQTTMessage` it builds
@@ -32,6 +36,11 @@ What is timed for each codec (one call = one packet):
   2to3, and its module is also named `mqtt_codec`, so run.sh installs it apart and this
   script loads it under another name): `MqttXxx.decode(BytesIO(data))`;
   `packet.encode(BytesIO())` + `getvalue()`.
+
+The other peers have no build+encode row: paho builds from the arguments in its encode
+already, and the rest are not compared on it.
+
+With --ours-only, only our columns are measured (run.sh uses it for the second wheel).
 
 Each measurement: calibrate the loop count to about --target-ms (10 by default), then take the best of
 --repeat loops, in ns per call, with `timeit` (`time.perf_counter_ns` underneath). The ratio
@@ -93,6 +102,25 @@ class Case:
         self.v5_only = v5_only
         self.packets = {V311: packet, V5: packet5 or packet}  # our packet objects
         self.info = info
+
+    def build(self, version: int) -> Any:
+        """Our packet of this case made from keyword arguments, as an application makes it."""
+        i = self.info
+        if self.kind == "publish":
+            kw: Dict[str, Any] = dict(topic=i["topic"], payload=i["payload"], qos=i["qos"],
+                                      packet_id=i["packet_id"])
+            if i["props"]:
+                kw["properties"] = ours.Properties(
+                    payload_format_indicator=1, message_expiry_interval=60,
+                    content_type="application/json", user_properties=[("site", "roof-1")])
+            return ours.Publish(**kw)
+        if self.kind == "connect":
+            return ours.Connect(client_id=i["client_id"], username=i["username"],
+                                password=i["password"], protocol_version=version)
+        if self.kind == "subscribe":
+            return ours.Subscribe(packet_id=i["packet_id"],
+                                  subscriptions=[(f, 1) for f in i["filters"]])
+        return ours.PubAck(packet_id=i["packet_id"])
         self.bytes311 = None if v5_only else packet.encode(V311)
         self.bytes5 = self.packets[V5].encode(V5)
 
@@ -100,7 +128,7 @@ class Case:
 def cases() -> List[Case]:
     out = []
     for qos in (0, 1):
-        for label, size in (("16B", 16), ("1KiB", 1024), ("64KiB", 65536)):
+        for label, size in (("16B", 16), ("256B", 256), ("1KiB", 1024), ("64KiB", 65536)):
             payload = b"x" * size
             pid = 7 if qos else None
             p = ours.Publish(topic="PV/data", payload=payload, qos=qos, packet_id=pid)
@@ -131,8 +159,9 @@ def split_fixed_header(data: bytes) -> Tuple[int, bytes]:
 
 
 # --- one adapter per codec: (decode fn, encode fn) per case, or None -------------------
-# Each returns (fn, check) where check() validates one result before timing.
-Pair = Tuple[Optional[Fn], Optional[Fn]]
+# Each returns (decode, encode) or (decode, encode, build+encode), checked before timing.
+Pair = Tuple[Optional[Fn], ...]
+OPS = ("decode", "encode", "build+encode")
 
 
 def ours_fns(case: Case, version: int) -> Pair:
@@ -144,7 +173,10 @@ def ours_fns(case: Case, version: int) -> Pair:
     got = dec(data, version)
     assert got == pkt, (case.name, got)
     assert pkt.encode(version) == data
-    return (lambda: dec(data, version)), (lambda: pkt.encode(version))
+    assert case.build(version).encode(version) == data, case.name
+    build = case.build
+    return (lambda: dec(data, version)), (lambda: pkt.encode(version)), \
+        (lambda: build(version).encode(version))
 
 
 def mqtt5_fns(case: Case) -> Pair:
@@ -161,17 +193,27 @@ def mqtt5_fns(case: Case) -> Pair:
             kw.update(payload_format_indicator=1, message_expiry_interval=60,
                       content_type="application/json", user_properties=[("site", "roof-1")])
         pkt = mqtt5.PublishPacket(i["topic"], i["payload"], **kw)
+
+        def make() -> Any:
+            return mqtt5.PublishPacket(i["topic"], i["payload"], **kw)
     elif case.kind == "connect":
         # Our CONNECT carries no 5.0 properties; mqtt5's defaults match that (it writes
         # Receive Maximum and the like only when they differ from the defaults).
-        pkt = mqtt5.ConnectPacket(i["client_id"], username=i["username"], password=i["password"],
-                                  clean_start=i["clean"], keep_alive=i["keep_alive"])
+        def make() -> Any:
+            return mqtt5.ConnectPacket(i["client_id"], username=i["username"],
+                                       password=i["password"], clean_start=i["clean"],
+                                       keep_alive=i["keep_alive"])
+        pkt = make()
     elif case.kind == "subscribe":
-        pkt = mqtt5.SubscribePacket(i["packet_id"], [
-            mqtt5.TopicFilter(f, max_qos=mqtt5.QoS(1), retain_as_published=False)
-                                                     for f in i["filters"]])
+        def make() -> Any:
+            return mqtt5.SubscribePacket(i["packet_id"], [
+                mqtt5.TopicFilter(f, max_qos=mqtt5.QoS(1), retain_as_published=False)
+                for f in i["filters"]])
+        pkt = make()
     else:
-        pkt = mqtt5.PubAckPacket(i["packet_id"])
+        def make() -> Any:
+            return mqtt5.PubAckPacket(i["packet_id"])
+        pkt = make()
     got, n = mqtt5.read(mv)
     assert n == len(data), (case.name, n)
     if case.kind == "publish":
@@ -183,7 +225,7 @@ def mqtt5_fns(case: Case) -> Pair:
         NOTES.add(f"mqtt5 encodes {case.name} differently from ours "
                   f"({len(enc())} vs {len(data)} bytes, differing at offsets {diff[:4]}); "
                   f"still timed")
-    return (lambda: read(mv)), enc
+    return (lambda: read(mv)), enc, (lambda: make().write())
 
 
 def paho_fns(case: Case, version: int) -> Pair:
@@ -461,6 +503,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--target-ms", type=float, default=10.0, help="loop length (ms)")
     ap.add_argument("--repeat", type=int, default=5, help="loops; the best is kept")
+    ap.add_argument("--ours-only", action="store_true", help="measure mqtt_codec alone")
     args = ap.parse_args()
     logging.disable(logging.CRITICAL)  # gmqtt logs through `logging`; keep it quiet
 
@@ -482,14 +525,15 @@ def main() -> None:
     def either(f: Callable[[Case, int], Pair]) -> Callable[[Case], Tuple[int, Pair]]:
         return lambda c: (V5 if c.v5_only else V311, f(c, V5 if c.v5_only else V311))
 
-    add("mqtt5", "mqtt5", lambda c: (V5, mqtt5_fns(c)))
-    add("paho-mqtt", "paho.mqtt.client", either(paho_fns))
-    add("amqtt", "amqtt.mqtt.publish", lambda c: (V311, amqtt_fns(c)))
-    add("gmqtt", "gmqtt", either(gmqtt_fns))
-    if kcallin is not None:
-        peers.append(("mqtt-codec (PyPI)", lambda c: (V311, kcallin_fns(c))))
-    else:
-        NOTES.add("mqtt-codec (PyPI): not installed here, skipped")
+    if not args.ours_only:
+        add("mqtt5", "mqtt5", lambda c: (V5, mqtt5_fns(c)))
+        add("paho-mqtt", "paho.mqtt.client", either(paho_fns))
+        add("amqtt", "amqtt.mqtt.publish", lambda c: (V311, amqtt_fns(c)))
+        add("gmqtt", "gmqtt", either(gmqtt_fns))
+        if kcallin is not None:
+            peers.append(("mqtt-codec (PyPI)", lambda c: (V311, kcallin_fns(c))))
+        else:
+            NOTES.add("mqtt-codec (PyPI): not installed here, skipped")
     for name, _ in peers:
         versions[name] = {"mqtt5": "5.0", "amqtt": "3.1.1",
                           "mqtt-codec (PyPI)": "3.1.1"}.get(name, "3.1.1; 5.0 for the 5.0 case")
@@ -500,7 +544,7 @@ def main() -> None:
         ours5 = ours_fns(case, V5)
         base: Dict[Tuple[int, str], Optional[float]] = {}
         for v, pair in ((V311, ours311), (V5, ours5)):
-            for op, fn in zip(("decode", "encode"), pair):
+            for op, fn in zip(OPS, pair):
                 base[(v, op)] = bench(fn, args.target_ms, args.repeat) if fn else None
         results: Dict[Tuple[str, str], Tuple[Optional[float], int]] = {}
         for name, adapter in peers:
@@ -509,9 +553,9 @@ def main() -> None:
             except Exception as e:  # noqa: BLE001
                 NOTES.add(f"{name} on {case.name}: {type(e).__name__}: {e}")
                 continue
-            for op, fn in zip(("decode", "encode"), pair):
+            for op, fn in zip(OPS, pair):
                 results[(name, op)] = (bench(fn, args.target_ms, args.repeat) if fn else None, v)
-        for op in ("decode", "encode"):
+        for op in OPS:
             row = [case.name, op, fmt_ns(base[(V311, op)]), fmt_ns(base[(V5, op)])]
             for name, _ in peers:
                 t, v = results.get((name, op), (None, V311))

@@ -42,6 +42,11 @@ fi
 
 echo "==> benchmark" >&2
 table=$(KCALLIN_MQTT_CODEC_PATH="$kcallin" "$venv/bin/python" benches/python/bench_codecs.py "$@")
+echo "==> ours again, with the abi3-py39 wheel on the same interpreter" >&2
+py39_wheel=$(ls target/bench-python-wheels/*-cp39-abi3-*.whl | head -1)
+"${pip[@]}" --force-reinstall --no-deps "$py39_wheel"
+table39=$("$venv/bin/python" benches/python/bench_codecs.py --ours-only "$@")
+"${pip[@]}" --force-reinstall --no-deps --no-index --find-links target/bench-python-wheels mqtt-codec
 versions=$("$venv/bin/python" -m pip list --disable-pip-version-check 2>/dev/null |
     grep -iE '^(mqtt[-_]codec|mqtt5|paho-mqtt|amqtt|gmqtt) ' | awk '{print $1 " " $2}' | paste -sd, - | sed 's/,/, /g')
 {
@@ -58,5 +63,14 @@ versions=$("$venv/bin/python" -m pip list --disable-pip-version-check 2>/dev/nul
     echo "What each column times is in the docstring of benches/python/bench_codecs.py."
     echo
     echo "$table"
+    echo
+    echo "## The abi3-py39 wheel"
+    echo
+    echo "The same run's interpreter with ours from the cp39-abi3 wheel (what CPython 3.9 and 3.10"
+    echo "install), measured right after the table above (\`bench_codecs.py --ours-only\`): the"
+    echo "limited API of 3.9 lacks calls the 3.11 build uses, so the gap between the two tables"
+    echo "is what users of the older interpreters pay."
+    echo
+    echo "$table39"
 } > "$out"
 cat "$out"

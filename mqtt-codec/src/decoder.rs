@@ -206,8 +206,7 @@ impl Decoder<BytesMut> {
             // Nothing of the frame is kept: parse in place and drop the bytes, so the shared
             // buffer's reference count is not touched (a rare 5.0 Reason String is copied).
             let body = self.buf.get(header.header_len..len).unwrap_or_default();
-            let packet =
-                Owner::copying().packet(&parse_body(header.packet_type, body, ctx)?, false);
+            let packet = Owner::copying().packet(&parse_body(header.packet_type, body, ctx)?);
             self.buf.advance(len);
             return Ok(packet);
         }

@@ -16,9 +16,10 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::DecodeError;
-use crate::packet::{parse_body, parse_publish_body, Packet, ParseCtx};
+use crate::packet::{parse_body, parse_publish_body, Packet, ParseCtx, Publish};
 use crate::packet_type::PacketType;
-use crate::to_owned::{with_payload, Owner};
+use crate::storage::Owned;
+use crate::to_owned::Owner;
 use bytes::Bytes;
 
 /// True for the packet types that hold no byte of their frame, or a rare few worth a copy:
@@ -46,16 +47,26 @@ pub(crate) fn owned_from_frame(
 ) -> Result<Packet, DecodeError> {
     if packet_type != PacketType::Publish {
         let view = parse_body(packet_type, &frame[..], ctx)?;
-        return Ok(Owner::sharing(&frame, &frame).packet(&view, false));
+        return Ok(Owner::sharing(&frame).packet(&view));
     }
     // The PUBLISH reader itself rather than the whole dispatch, the packet built once.
     let (mut publish, payload_len) = {
         let view = parse_publish_body(&frame, ctx)?;
-        let owned = Owner::sharing(&frame, &frame).publish(&view, true);
+        let owned = Owner::sharing(&frame).publish(&view, true);
         (owned, view.payload.len())
     };
     with_payload(&mut publish, frame, payload_len);
     Ok(Packet::Publish(publish))
+}
+
+/// Fills the payload of a PUBLISH made without one from the frame it was parsed
+/// from, which ends with the payload: the frame itself, advanced past everything before.
+/// Advancing a `Bytes` it owns touches no reference count, unlike slicing it.
+#[inline(always)]
+pub(crate) fn with_payload(publish: &mut Publish<Owned>, mut frame: Bytes, payload_len: usize) {
+    let before = frame.len().saturating_sub(payload_len);
+    bytes::Buf::advance(&mut frame, before);
+    publish.payload = frame;
 }
 
 #[cfg(test)]

@@ -19,25 +19,22 @@ use crate::wire::reader::Reader;
 use alloc::{boxed::Box, vec::Vec};
 use bytes::Bytes;
 
-/// How byte fields become owned: a field within `base` (the bytes the view was parsed from)
-/// is the slice of `frame` at the same offsets, anything else is copied. `frame` holds the
-/// same bytes as `base`: the same memory, or a copy made once for the whole packet.
+/// How byte fields become owned: a field within `frame` (the bytes the view was parsed
+/// from) is a zero-copy slice of it, anything else is copied.
 #[derive(Clone, Copy)]
 pub(crate) struct Owner<'f> {
-    shared: Option<(&'f [u8], &'f Bytes)>,
+    frame: Option<&'f Bytes>,
 }
 
 impl<'f> Owner<'f> {
     /// Copies every field.
     pub(crate) fn copying() -> Self {
-        Owner { shared: None }
+        Owner { frame: None }
     }
 
-    /// Slices the fields out of `frame`, which holds the bytes of `base`.
-    pub(crate) fn sharing(base: &'f [u8], frame: &'f Bytes) -> Self {
-        Owner {
-            shared: Some((base, frame)),
-        }
+    /// Slices the fields out of `frame`.
+    pub(crate) fn sharing(frame: &'f Bytes) -> Self {
+        Owner { frame: Some(frame) }
     }
 
     #[inline]
@@ -45,8 +42,8 @@ impl<'f> Owner<'f> {
         if b.is_empty() {
             return Bytes::new();
         }
-        if let Some((base, frame)) = self.shared {
-            if let Some(start) = offset_within(base, b) {
+        if let Some(frame) = self.frame {
+            if let Some(start) = offset_within(frame, b) {
                 let end = start.saturating_add(b.len());
                 if end <= frame.len() {
                     return frame.slice(start..end);
@@ -165,10 +162,8 @@ impl<'f> Owner<'f> {
         crate::for_each_property!(convert)
     }
 
-    /// The owned packet of `p`. With `leave_payload`, a PUBLISH's payload is left empty for
-    /// a caller that owns the frame and moves it in ([`with_payload`]), which saves slicing
-    /// it: one atomic reference-count update now and one when the packet is dropped.
-    pub(crate) fn packet(self, p: &PacketRef<'_>, leave_payload: bool) -> Packet {
+    /// The owned packet of `p`.
+    pub(crate) fn packet(self, p: &PacketRef<'_>) -> Packet {
         match p {
             PacketRef::Connect(c) => Packet::Connect(Box::new(self.connect(&c.to_connect()))),
             PacketRef::ConnAck(c) => Packet::ConnAck(ConnAck {
@@ -176,7 +171,7 @@ impl<'f> Owner<'f> {
                 reason_code: c.reason_code,
                 properties: self.properties(&c.properties),
             }),
-            PacketRef::Publish(p) => Packet::Publish(self.publish(p, leave_payload)),
+            PacketRef::Publish(p) => Packet::Publish(self.publish(p, false)),
             PacketRef::PubAck(a) => Packet::PubAck(self.response(a)),
             PacketRef::PubRec(a) => Packet::PubRec(self.response(a)),
             PacketRef::PubRel(a) => Packet::PubRel(self.response(a)),
@@ -219,8 +214,9 @@ impl<'f> Owner<'f> {
         }
     }
 
-    /// The owned PUBLISH of `p`; with `leave_payload`, its payload is left empty (see
-    /// [`Owner::packet`]).
+    /// The owned PUBLISH of `p`. With `leave_payload`, its payload is left empty for a caller
+    /// that owns the frame and moves it in, which saves slicing it: one atomic
+    /// reference-count update now and one when the packet is dropped.
     #[inline(always)]
     pub(crate) fn publish(self, p: &Publish<Borrowed<'_>>, leave_payload: bool) -> Publish<Owned> {
         Publish {
@@ -274,19 +270,9 @@ fn exact<T, U>(len: usize, items: impl Iterator<Item = T>, convert: impl FnMut(T
     out
 }
 
-/// Fills the payload of a PUBLISH made with `leave_payload` from the frame it was parsed
-/// from, which ends with the payload: the frame itself, advanced past everything before.
-/// Advancing a `Bytes` it owns touches no reference count, unlike slicing it.
-#[inline(always)]
-pub(crate) fn with_payload(publish: &mut Publish<Owned>, mut frame: Bytes, payload_len: usize) {
-    let before = frame.len().saturating_sub(payload_len);
-    bytes::Buf::advance(&mut frame, before);
-    publish.payload = frame;
-}
-
 /// `b` as a slice of `frame` when it lies in it (nothing copied), else a copy.
 pub(crate) fn slice_or_copy(frame: &Bytes, b: &[u8]) -> Bytes {
-    Owner::sharing(frame, frame).bytes(b)
+    Owner::sharing(frame).bytes(b)
 }
 
 /// The offset of `part` in `whole` when it lies within it (compared as addresses; nothing
@@ -314,7 +300,7 @@ impl PacketRef<'_> {
     /// # Ok::<(), mqtt_codec::DecodeError>(())
     /// ```
     pub fn to_owned(&self) -> Packet {
-        Owner::copying().packet(self, false)
+        Owner::copying().packet(self)
     }
 
     /// An owned packet whose byte fields are zero-copy slices of `frame`, the buffer the view
@@ -334,6 +320,6 @@ impl PacketRef<'_> {
     /// # Ok::<(), mqtt_codec::DecodeError>(())
     /// ```
     pub fn to_shared(&self, frame: &Bytes) -> Packet {
-        Owner::sharing(frame, frame).packet(self, false)
+        Owner::sharing(frame).packet(self)
     }
 }
