@@ -102,6 +102,8 @@ class Case:
         self.v5_only = v5_only
         self.packets = {V311: packet, V5: packet5 or packet}  # our packet objects
         self.info = info
+        self.bytes311 = None if v5_only else packet.encode(V311)
+        self.bytes5 = self.packets[V5].encode(V5)
 
     def build(self, version: int) -> Any:
         """Our packet of this case made from keyword arguments, as an application makes it."""
@@ -121,8 +123,6 @@ class Case:
             return ours.Subscribe(packet_id=i["packet_id"],
                                   subscriptions=[(f, 1) for f in i["filters"]])
         return ours.PubAck(packet_id=i["packet_id"])
-        self.bytes311 = None if v5_only else packet.encode(V311)
-        self.bytes5 = self.packets[V5].encode(V5)
 
 
 def cases() -> List[Case]:
@@ -556,10 +556,10 @@ def main() -> None:
             for op, fn in zip(OPS, pair):
                 results[(name, op)] = (bench(fn, args.target_ms, args.repeat) if fn else None, v)
         for op in OPS:
-            row = [case.name, op, fmt_ns(base[(V311, op)]), fmt_ns(base[(V5, op)])]
+            row = [case.name, op, fmt_ns(base.get((V311, op))), fmt_ns(base.get((V5, op)))]
             for name, _ in peers:
                 t, v = results.get((name, op), (None, V311))
-                row += [fmt_ns(t), fmt_ratio(t, base[(v, op)])]
+                row += [fmt_ns(t), fmt_ratio(t, base.get((v, op)))]
             rows.append(row)
         print(f"done: {case.name}", file=sys.stderr)
 

@@ -42,6 +42,7 @@ mod sealed {
     /// Writes a packet whose body of `body` bytes (`total` with the fixed header) was checked
     /// under `version`: nothing when `buf` has no room for all of it, else the first byte, the
     /// remaining length and the body.
+    #[inline]
     pub fn write_checked<P: Framed + ?Sized, B: Put>(
         packet: &P,
         version: ProtocolVersion,
