@@ -327,16 +327,18 @@ pub(crate) fn encode_err(py: Python<'_>, e: &EncodeError) -> PyErr {
 /// objection otherwise), so that a constructor refuses what no encoder would take.
 /// `own` is the version a CONNECT names; other packets are tried under 5.0, 3.1.1 and 3.1.
 pub(crate) fn check_encodable<P: Encode>(packet: &P, own: Option<ProtocolVersion>) -> PyResult<()> {
-    let versions = match own {
-        Some(v) => vec![v],
-        None => vec![
-            ProtocolVersion::V5,
-            ProtocolVersion::V3_1_1,
-            ProtocolVersion::V3_1,
-        ],
+    // No allocation: a constructor runs this on every packet an application builds.
+    const ALL: [ProtocolVersion; 3] = [
+        ProtocolVersion::V5,
+        ProtocolVersion::V3_1_1,
+        ProtocolVersion::V3_1,
+    ];
+    let versions: &[ProtocolVersion] = match &own {
+        Some(v) => core::slice::from_ref(v),
+        None => &ALL,
     };
     let mut first = None;
-    for v in versions {
+    for &v in versions {
         match packet.encoded_len(v) {
             Ok(_) => return Ok(()),
             Err(e) => {
