@@ -97,7 +97,6 @@ pub use decoder::{Decoder, DecoderConfig, DefaultRecvBuffer, DEFAULT_MAX_PACKET_
 pub use error::{DecodeError, EncodeError};
 pub use error_kind::DecodeErrorKind;
 pub use framing::FixedHeader;
-#[cfg(feature = "alloc")]
 pub use packet::connack::v3_return_code;
 pub use packet::{
     Auth, ConnAck, Connect, ConnectSlot, ConnectView, Disconnect, Encode, Packet, PacketId,
