@@ -814,3 +814,27 @@ fn mqtt_3_1_2_24_connack_too_large_for_the_client_closes_the_connection() {
         .any(|a| matches!(a, mqtt_codec::broker::Action::Close { conn: 1 })));
     assert_eq!(broker.connection_count(), 0);
 }
+
+/// [MQTT-3.1.2-24]: when the CONNACK cannot be sent, no session is kept for the CONNECT,
+/// even one that asked to outlive its connection: the client never learnt of it, nor of the
+/// identifier the broker assigned to it.
+#[test]
+fn mqtt_3_1_2_24_no_session_is_kept_for_a_connack_that_could_not_be_sent() {
+    let mut broker = mqtt_codec::broker::Broker::new(mqtt_codec::broker::BrokerConfig::default());
+    for (conn, id) in [(1, ""), (2, ""), (3, "tiny")] {
+        broker.connection_opened(conn, 0);
+        let mut connect = mqtt_codec::Connect::new(
+            mqtt_codec::ProtocolVersion::V5,
+            mqtt_codec::MqttStr::new(id).unwrap(),
+        );
+        connect.properties.maximum_packet_size = Some(4);
+        connect.properties.session_expiry_interval = Some(3600);
+        let bytes = mqtt_codec::Packet::from(connect)
+            .to_bytes(mqtt_codec::ProtocolVersion::V5)
+            .unwrap();
+        broker.bytes_received(conn, &bytes, 0);
+        while broker.poll_action().is_some() {}
+    }
+    assert_eq!(broker.connection_count(), 0);
+    assert_eq!(broker.session_count(), 0);
+}

@@ -346,7 +346,13 @@ impl Broker {
         if !self.send(conn, &Packet::ConnAck(ack)) {
             // A client whose Maximum Packet Size cannot take even the CONNACK cannot be
             // answered ([MQTT-3.1.2-24]): end the connection rather than leave it waiting.
-            return self.detach(conn, now, false);
+            self.detach(conn, now, false);
+            // Nor is a session made for this CONNECT kept: the client never learnt of it (nor
+            // of an identifier assigned to it), so nothing could resume it.
+            if !resumed {
+                self.end_session(&client_id);
+            }
+            return;
         }
         self.stats.connections += 1;
         self.log(
