@@ -14,11 +14,13 @@
 //! against the case's packet, and the stream decoders' packet counts against ours.
 
 mod peers;
+use peers::time;
 
-use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mqtt_codec::{parse, Decoder, DecoderConfig, Packet, ParseOptions, ProtocolVersion, Status};
 use mqtt_codec_benches::{cases, mixed_stream, uniform_stream, Case};
 use std::cell::OnceCell;
+use std::hint::black_box;
 use std::time::Duration;
 
 /// A decoder for either direction, so that every case decodes.
@@ -46,7 +48,7 @@ fn decode(crit: &mut Criterion) {
         // slice and copy their fields out.
         let mut d = decoder(c.version);
         g.bench_function("ours_owned", |b| {
-            b.iter(|| {
+            time(b, || {
                 d.feed(black_box(&c.bytes));
                 d.next_packet().expect("valid").expect("complete")
             })
@@ -55,7 +57,7 @@ fn decode(crit: &mut Criterion) {
         // value): what a view costs to return is part of what a caller pays.
         let opts = ParseOptions::new(c.version);
         g.bench_function("ours_borrowed", |b| {
-            b.iter(|| match parse(black_box(&c.bytes), &opts) {
+            time(b, || match parse(black_box(&c.bytes), &opts) {
                 Ok(Status::Complete((p, _))) => black_box(p).packet_type() as usize,
                 other => panic!("{other:?}"),
             })
@@ -75,7 +77,7 @@ fn encode(crit: &mut Criterion) {
         g.throughput(Throughput::Bytes(c.bytes.len() as u64));
         let mut out = vec![0u8; c.bytes.len() + 16];
         g.bench_function("ours", |b| {
-            b.iter(|| {
+            time(b, || {
                 c.packet
                     .encode_to_slice(c.version, black_box(&mut out))
                     .expect("encodes")
@@ -83,7 +85,7 @@ fn encode(crit: &mut Criterion) {
         });
         if let Packet::Publish(p) = &c.packet {
             g.bench_function("ours_header_only", |b| {
-                b.iter(|| {
+                time(b, || {
                     let mut header: &mut [u8] = &mut out[..];
                     black_box(p.encode_header(c.version, &mut header).expect("encodes"));
                 })
@@ -125,7 +127,7 @@ fn bytewise(crit: &mut Criterion) {
         g.throughput(Throughput::Bytes(stream.len() as u64));
         g.sample_size(10);
         g.bench_function("ours_owned", |b| {
-            b.iter(|| ours_stream(black_box(&stream), 1))
+            time(b, || ours_stream(black_box(&stream), 1))
         });
         g.finish();
     }
@@ -140,7 +142,7 @@ fn streaming(crit: &mut Criterion) {
         g.throughput(Throughput::Bytes(stream.len() as u64));
         g.sample_size(10);
         g.bench_function("ours_owned", |b| {
-            b.iter(|| ours_stream(black_box(&stream), chunk))
+            time(b, || ours_stream(black_box(&stream), chunk))
         });
         for peer in peers::ALL {
             let Some(decode) = peer.stream else { continue };
@@ -153,7 +155,7 @@ fn streaming(crit: &mut Criterion) {
                     assert_eq!(theirs, ours, "{} miscounts chunks of {chunk}", peer.name);
                     checked = true;
                 }
-                b.iter(|| decode(black_box(&stream), chunk))
+                time(b, || decode(black_box(&stream), chunk))
             });
         }
         g.finish();

@@ -61,7 +61,12 @@ fn main() {
         .find(|c| c.name == case_name)
         .expect("known case");
     let opts = ParseOptions::new(case.version);
-    let mut decoder = Decoder::client(case.version);
+    let mut decoder = Decoder::new(mqtt_codec::DecoderConfig {
+        version: Some(case.version),
+        role: None,
+        max_packet_size: 1 << 20,
+    });
+    let mut peer_buf = bytes::BytesMut::new();
     for _ in 0..rounds {
         match mode.as_str() {
             "encode" => {
@@ -71,6 +76,16 @@ fn main() {
                         .encode_to_slice(case.version, black_box(&mut out))
                         .expect("encodes"),
                 );
+            }
+            "mqttbytes" => {
+                // The same packet through mqttbytes (3.1.1 cases), to compare counts.
+                peer_buf.extend_from_slice(black_box(&case.bytes));
+                black_box(mqttbytes::v4::read(&mut peer_buf, 1 << 20).expect("valid"));
+            }
+            "unwrapped" => {
+                // As a caller that unwraps the packet out of its `Result<Option<_>>`.
+                decoder.feed(black_box(&case.bytes));
+                black_box(decoder.next_packet().expect("valid").expect("complete"));
             }
             "borrowed" => match parse(black_box(&case.bytes), &opts) {
                 Ok(Status::Complete(p)) => {

@@ -16,10 +16,14 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::DecodeError;
-use crate::packet::{parse_body, parse_publish_body, Packet, ParseCtx, Publish};
+use crate::packet::{
+    parse_body, parse_connect_body, parse_publish_body, Packet, ParseCtx, Publish,
+};
 use crate::packet_type::PacketType;
 use crate::storage::Owned;
 use crate::to_owned::Owner;
+use crate::version::Role;
+use alloc::boxed::Box;
 use bytes::Bytes;
 
 /// True for the packet types that hold no byte of their frame, or a rare few worth a copy:
@@ -45,6 +49,13 @@ pub(crate) fn owned_from_frame(
     frame: Bytes,
     ctx: &ParseCtx,
 ) -> Result<Packet, DecodeError> {
+    if packet_type == PacketType::Connect && Role::Server.is_enabled() {
+        // Its fields made owned as they are read, not read again from a view.
+        let connect = parse_connect_body(&frame, ctx)?;
+        return Ok(Packet::Connect(Box::new(
+            Owner::sharing(&frame).connect(&connect),
+        )));
+    }
     if packet_type != PacketType::Publish {
         let view = parse_body(packet_type, &frame[..], ctx)?;
         return Ok(Owner::sharing(&frame).packet(&view));
@@ -81,7 +92,7 @@ mod tests {
     fn owned_from_frame_agrees_with_the_copied_view() {
         let v5 = ParseOptions::new(ProtocolVersion::V5);
         let v311 = ParseOptions::new(ProtocolVersion::V3_1_1);
-        let cases: [(&[u8], &ParseOptions); 8] = [
+        let cases: [(&[u8], &ParseOptions); 10] = [
             (b"\x30\x0a\x00\x03a/bhello", &v311),
             (b"\x32\x0c\x00\x03a/b\x00\x07hello", &v311),
             (b"\x30\x06\x00\x03a/b\x00", &v5),
@@ -90,6 +101,8 @@ mod tests {
             (b"\x40\x03\x00\x07\x10", &v5),
             (b"\x40\x09\x00\x07\x80\x05\x1F\x00\x02no", &v5),
             (b"\xd0\x00", &v311),
+            (b"\x10\x0f\x00\x04MQTT\x04\x02\x00\x3c\x00\x03abc", &v311),
+            (b"\x10\x1b\x00\x04MQTT\x05\xc6\x00\x3c\x00\x00\x00\x00\x00\x01t\x00\x01p\x00\x01u\x00\x02pw", &v5),
         ];
         for (frame, opts) in cases {
             let Ok(Status::Complete((view, used))) = parse(frame, opts) else {

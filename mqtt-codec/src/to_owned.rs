@@ -234,7 +234,7 @@ impl<'f> Owner<'f> {
         }
     }
 
-    fn connect(self, c: &Connect<Borrowed<'_>>) -> Connect<Owned> {
+    pub(crate) fn connect(self, c: &Connect<Borrowed<'_>>) -> Connect<Owned> {
         Connect {
             protocol_version: c.protocol_version,
             bridge: c.bridge,

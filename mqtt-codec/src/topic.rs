@@ -1,6 +1,6 @@
 //! Topic names, topic filters, shared subscriptions and matching (§4.7, §4.8.2).
 
-use crate::string::{validate_str, MqttStr, StrError};
+use crate::string::{is_plain_ascii, validate_str, MqttStr, StrError};
 #[cfg(feature = "alloc")]
 use bytes::Bytes;
 use core::fmt;
@@ -41,19 +41,15 @@ pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
     check_topic_name(name)
 }
 
-/// The topic-name rules for text already known to be a valid MQTT string.
 /// True when `name` is a topic name that needs no other check: not empty, and ASCII without
-/// U+0000, `+` or `#`, as almost every topic is. One branch-free pass over the bytes, in place
-/// of a UTF-8 check, a search for U+0000 and one for wildcards.
-#[inline]
+/// U+0000, `+` or `#`, as almost every topic is. One pass over the bytes, in place of a UTF-8
+/// check, a search for U+0000 and one for wildcards.
+#[inline(always)]
 pub(crate) fn is_plain_topic_name(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name.iter().fold(true, |plain, &b| {
-            // 0x01..=0x7F: ASCII and not U+0000.
-            plain & (b.wrapping_sub(1) < 0x7F) & (b != b'+') & (b != b'#')
-        })
+    !name.is_empty() && is_plain_ascii(name, *b"+#")
 }
 
+/// The topic-name rules for text already known to be a valid MQTT string.
 pub(crate) fn check_topic_name(name: &str) -> Result<(), TopicError> {
     if name.is_empty() {
         return Err(TopicError::Empty);

@@ -6,8 +6,7 @@
 //! returns the bytes in a new `Vec`. Packets own their payload (`Vec<u8>`) and strings
 //! (`String`): building one copies them, outside the timed part.
 
-use super::{check, check_encoded, is_v5, Group, Peer, Shape};
-use criterion::black_box;
+use super::{check, check_encoded, is_v5, time, Group, Peer, Shape};
 use flowsdk::mqtt_serde::control_packet::MqttPacket;
 use flowsdk::mqtt_serde::mqttv3::{connectv3, pubackv3, publishv3, subscribev3};
 use flowsdk::mqtt_serde::mqttv5::common::properties::Property;
@@ -16,6 +15,7 @@ use flowsdk::mqtt_serde::parser::stream::MqttParser;
 use flowsdk::mqtt_serde::parser::ParseOk;
 use mqtt_codec::Packet;
 use mqtt_codec_benches::Case;
+use std::hint::black_box;
 
 use super::qos_level;
 
@@ -84,7 +84,7 @@ fn shape(p: &MqttPacket) -> Shape {
 fn decode(g: &mut Group<'_>, c: &Case) {
     let v = version(c);
     check(PEER.name, c, shape(&parse(&c.bytes, v)));
-    g.bench_function(PEER.name, |b| b.iter(|| parse(black_box(&c.bytes), v)));
+    g.bench_function(PEER.name, |b| time(b, || parse(black_box(&c.bytes), v)));
 }
 
 fn packet(c: &Case) -> Option<MqttPacket> {
@@ -157,7 +157,7 @@ fn encode(g: &mut Group<'_>, c: &Case) {
     let Some(packet) = packet(c) else { return };
     check_encoded(PEER.name, c, &packet.to_bytes().expect("encodes"));
     g.bench_function(PEER.name, |b| {
-        b.iter(|| black_box(&packet).to_bytes().expect("encodes"))
+        time(b, || black_box(&packet).to_bytes().expect("encodes"))
     });
 }
 

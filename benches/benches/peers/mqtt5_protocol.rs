@@ -7,8 +7,7 @@
 //! shares the payload (`Bytes`) but copies the strings (`String`): it is done outside the
 //! timed part.
 
-use super::{check, check_encoded, is_v5, payload, Group, Peer, Shape};
-use criterion::black_box;
+use super::{check, check_encoded, is_v5, payload, time, Group, Peer, Shape};
 use mqtt5_protocol::packet::connect::ConnectPacket;
 use mqtt5_protocol::packet::puback::PubAckPacket;
 use mqtt5_protocol::packet::publish::PublishPacket;
@@ -17,6 +16,7 @@ use mqtt5_protocol::packet::MqttPacket;
 use mqtt5_protocol::{ConnectOptions, FixedHeader, Packet as P5, PropertyId, QoS};
 use mqtt_codec::Packet;
 use mqtt_codec_benches::Case;
+use std::hint::black_box;
 use std::time::Duration;
 
 pub const PEER: Peer = Peer {
@@ -73,7 +73,7 @@ fn decode(g: &mut Group<'_>, c: &Case) {
     let p = parse(&c.bytes, v).expect("mqtt5-protocol decodes");
     check(PEER.name, c, shape(&p));
     g.bench_function(PEER.name, |b| {
-        b.iter(|| parse(black_box(&c.bytes), v).expect("valid"))
+        time(b, || parse(black_box(&c.bytes), v).expect("valid"))
     });
 }
 
@@ -154,5 +154,5 @@ fn encode(g: &mut Group<'_>, c: &Case) {
     let mut out = vec![0u8; c.bytes.len() + 16];
     let n = write(&mut out);
     check_encoded(PEER.name, c, &out[..n]);
-    g.bench_function(PEER.name, |b| b.iter(|| write(black_box(&mut out))));
+    g.bench_function(PEER.name, |b| time(b, || write(black_box(&mut out))));
 }

@@ -5,13 +5,13 @@
 //! is done outside the timed part. The streaming decoder is `PollPacket`, a future that keeps
 //! its state between polls, over a reader that has one chunk at a time.
 
-use super::{check, check_encoded, is_v5, payload, Group, Peer, Shape};
-use criterion::black_box;
+use super::{check, check_encoded, is_v5, payload, time, Group, Peer, Shape};
 use embedded_io_async::{ErrorKind, ErrorType, Read};
 use mqtt_codec::{Packet, QoS};
 use mqtt_codec_benches::Case;
 use mqtt_proto::{v3, v5, Pid, QosPid, TopicFilter, TopicName};
 use std::future::Future;
+use std::hint::black_box;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
@@ -82,7 +82,9 @@ fn decode(g: &mut Group<'_>, c: &Case) {
             .expect("complete");
         check(PEER.name, c, shape_v5(&p));
         g.bench_function(PEER.name, |b| {
-            b.iter(|| v5::Packet::decode(black_box(&c.bytes)).expect("valid"))
+            time(b, || {
+                v5::Packet::decode(black_box(&c.bytes)).expect("valid")
+            })
         });
     } else {
         let p = v3::Packet::decode(&c.bytes)
@@ -90,7 +92,9 @@ fn decode(g: &mut Group<'_>, c: &Case) {
             .expect("complete");
         check(PEER.name, c, shape_v3(&p));
         g.bench_function(PEER.name, |b| {
-            b.iter(|| v3::Packet::decode(black_box(&c.bytes)).expect("valid"))
+            time(b, || {
+                v3::Packet::decode(black_box(&c.bytes)).expect("valid")
+            })
         });
     }
 }
@@ -188,13 +192,13 @@ fn encode(g: &mut Group<'_>, c: &Case) {
         let Some(packet) = v5_packet(c) else { return };
         check_encoded(PEER.name, c, packet.encode().expect("encodes").as_ref());
         g.bench_function(PEER.name, |b| {
-            b.iter(|| black_box(&packet).encode().expect("encodes"))
+            time(b, || black_box(&packet).encode().expect("encodes"))
         });
     } else {
         let packet = v3_packet(c);
         check_encoded(PEER.name, c, packet.encode().expect("encodes").as_ref());
         g.bench_function(PEER.name, |b| {
-            b.iter(|| black_box(&packet).encode().expect("encodes"))
+            time(b, || black_box(&packet).encode().expect("encodes"))
         });
     }
 }

@@ -6,9 +6,8 @@
 //! copies the payload (`Into<Vec<u8>>`) and the strings (`String`): it is done outside the
 //! timed part.
 
-use super::{check, check_encoded, is_v5, Group, Peer, Shape};
+use super::{check, check_encoded, is_v5, time, Group, Peer, Shape};
 use bytes::BytesMut;
-use criterion::black_box;
 use mqtt::packet::{
     ConnectPacket, MqttDecoder, PubackPacket, PublishPacket, QoSWithPacketIdentifier,
     SubscribePacket, VariablePacket,
@@ -16,6 +15,7 @@ use mqtt::packet::{
 use mqtt::{Decodable, Encodable, QualityOfService, TopicFilter, TopicName};
 use mqtt_codec::{Packet, QoS};
 use mqtt_codec_benches::Case;
+use std::hint::black_box;
 use tokio_util_06::codec::Decoder as _;
 
 pub const PEER: Peer = Peer {
@@ -60,7 +60,9 @@ fn decode(g: &mut Group<'_>, c: &Case) {
     let p = VariablePacket::decode(&mut &c.bytes[..]).expect("mqtt-protocol decodes");
     check(PEER.name, c, shape(&p));
     g.bench_function(PEER.name, |b| {
-        b.iter(|| VariablePacket::decode(&mut black_box(&c.bytes[..])).expect("valid"))
+        time(b, || {
+            VariablePacket::decode(&mut black_box(&c.bytes[..])).expect("valid")
+        })
     });
 }
 
@@ -125,7 +127,7 @@ fn encode(g: &mut Group<'_>, c: &Case) {
     let mut out = vec![0u8; c.bytes.len() + 16];
     let n = write(&mut out);
     check_encoded(PEER.name, c, &out[..n]);
-    g.bench_function(PEER.name, |b| b.iter(|| write(black_box(&mut out))));
+    g.bench_function(PEER.name, |b| time(b, || write(black_box(&mut out))));
 }
 
 fn stream(stream: &[u8], chunk: usize) -> usize {

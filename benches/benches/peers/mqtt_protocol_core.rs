@@ -7,8 +7,7 @@
 //! `to_continuous_buffer()`, which returns the bytes in a new `Vec`. Building a packet copies
 //! the payload and strings: it is done outside the timed part.
 
-use super::{check, check_encoded, is_v5, Group, Peer, Shape};
-use criterion::black_box;
+use super::{check, check_encoded, is_v5, time, Group, Peer, Shape};
 use mqtt_codec::{Packet, QoS};
 use mqtt_codec_benches::Case;
 use mqtt_protocol_core::mqtt::common::Cursor;
@@ -20,6 +19,7 @@ use mqtt_protocol_core::mqtt::packet::{
     Property, Qos, SubEntry, SubOpts, UserProperty,
 };
 use mqtt_protocol_core::mqtt::result_code::MqttError;
+use std::hint::black_box;
 
 pub const PEER: Peer = Peer {
     name: "mqtt-protocol-core",
@@ -119,7 +119,7 @@ fn decode(g: &mut Group<'_>, c: &Case) {
     let mut builder = PacketBuilder::new();
     check(PEER.name, c, shape(&decode_one(&mut builder, &c.bytes, v5)));
     g.bench_function(PEER.name, |b| {
-        b.iter(|| decode_one(&mut builder, black_box(&c.bytes), v5))
+        time(b, || decode_one(&mut builder, black_box(&c.bytes), v5))
     });
 }
 
@@ -234,7 +234,7 @@ fn encode(g: &mut Group<'_>, c: &Case) {
         return;
     };
     check_encoded(PEER.name, c, &encode());
-    g.bench_function(PEER.name, |b| b.iter(|| black_box(encode())));
+    g.bench_function(PEER.name, |b| time(b, || black_box(encode())));
 }
 
 fn stream(stream: &[u8], chunk: usize) -> usize {

@@ -2,11 +2,11 @@
 //! type's `write`. Packet construction copies the payload (`Into<Vec<u8>>`): it is done
 //! outside the timed part.
 
-use super::{check, is_v5, Group, Peer, Shape};
+use super::{check, is_v5, time, Group, Peer, Shape};
 use bytes::BytesMut;
-use criterion::black_box;
 use mqtt_codec::{Packet, ProtocolVersion};
 use mqtt_codec_benches::Case;
+use std::hint::black_box;
 
 pub const PEER: Peer = Peer {
     name: "mqttbytes",
@@ -61,7 +61,7 @@ fn decode(g: &mut Group<'_>, c: &Case) {
         // One long-lived receive buffer, as a connection has (see `ours_owned`).
         let mut buf = BytesMut::new();
         g.bench_function(PEER.name, |b| {
-            b.iter(|| {
+            time(b, || {
                 buf.extend_from_slice(black_box(&c.bytes));
                 mqttbytes::v5::read(&mut buf, MAX).expect("valid")
             })
@@ -72,7 +72,7 @@ fn decode(g: &mut Group<'_>, c: &Case) {
         // One long-lived receive buffer, as a connection has (see `ours_owned`).
         let mut buf = BytesMut::new();
         g.bench_function(PEER.name, |b| {
-            b.iter(|| {
+            time(b, || {
                 buf.extend_from_slice(black_box(&c.bytes));
                 mqttbytes::v4::read(&mut buf, MAX).expect("valid")
             })
@@ -141,7 +141,7 @@ fn encode(g: &mut Group<'_>, c: &Case) {
     if let Some(write) = packet(c) {
         let mut buf = BytesMut::with_capacity(c.bytes.len() + 16);
         g.bench_function(PEER.name, |b| {
-            b.iter(|| {
+            time(b, || {
                 buf.clear();
                 black_box(write(&mut buf))
             })

@@ -2,10 +2,10 @@
 //! payload from the input. No SUBSCRIBE encoding here (its `Subscribe` owns `String` filters
 //! in a heapless vector).
 
-use super::{check, is_v5, Group, Peer, Shape};
-use criterion::black_box;
+use super::{check, is_v5, time, Group, Peer, Shape};
 use mqtt_codec::{Packet, ProtocolVersion};
 use mqtt_codec_benches::Case;
+use std::hint::black_box;
 
 pub const PEER: Peer = Peer {
     name: "mqttrs",
@@ -62,7 +62,9 @@ fn decode(g: &mut Group<'_>, c: &Case) {
         Ok(Some(p)) => check(PEER.name, c, shape(&p)),
         other => panic!("mqttrs failed: {other:?}"),
     }
-    g.bench_function(PEER.name, |b| b.iter(|| mqttrs_decode(black_box(&c.bytes))));
+    g.bench_function(PEER.name, |b| {
+        time(b, || mqttrs_decode(black_box(&c.bytes)))
+    });
 }
 
 fn mqttrs_encode(c: &Case, out: &mut [u8]) -> Option<usize> {
@@ -100,7 +102,7 @@ fn encode(g: &mut Group<'_>, c: &Case) {
     let mut out = vec![0u8; c.bytes.len() + 16];
     if mqttrs_encode(c, &mut out).is_some() {
         g.bench_function(PEER.name, |b| {
-            b.iter(|| mqttrs_encode(c, black_box(&mut out)))
+            time(b, || mqttrs_encode(c, black_box(&mut out)))
         });
     }
 }

@@ -9,13 +9,14 @@
 //! payload is appended as a shared `Bytes`, without a copy. The case's payload is copied
 //! once into ntex-bytes' own `Bytes`, outside the timed part.
 
-use super::{check, check_encoded, is_v5, Group, Peer, Shape};
-use criterion::{black_box, BatchSize};
+use super::{check, check_encoded, is_v5, time, Group, Peer, Shape};
+use criterion::BatchSize;
 use mqtt_codec::Packet;
 use mqtt_codec_benches::Case;
 use ntex_bytes::{BytePages, ByteString, Bytes, BytesMut};
 use ntex_codec::{Decoder, Encoder};
 use ntex_mqtt::{v3, v5, QoS};
+use std::hint::black_box;
 use std::num::{NonZeroU16, NonZeroU32};
 
 pub const PEER: Peer = Peer {
@@ -75,7 +76,7 @@ fn shape_v5(d: &v5::codec::Decoded) -> Shape {
 fn bench_decode<C: Decoder>(g: &mut Group<'_>, c: &Case, codec: &C) {
     let mut buf = BytesMut::new();
     g.bench_function(PEER.name, |b| {
-        b.iter(|| {
+        time(b, || {
             buf.extend_from_slice(black_box(&c.bytes));
             codec.decode(&mut buf).expect("valid").expect("complete")
         })

@@ -183,6 +183,20 @@ pub(crate) fn parse_publish_body<'a>(
     Ok(publish)
 }
 
+/// Parses the body of a CONNECT into its fields, for a caller that makes them owned at
+/// once: [`parse_body`] gives a [`ConnectView`], which would read the body a second time.
+/// The caller checks that this build receives CONNECT.
+#[cfg(feature = "alloc")]
+pub(crate) fn parse_connect_body<'a>(
+    body: &'a [u8],
+    ctx: &ParseCtx,
+) -> Result<Connect<Borrowed<'a>>, DecodeError> {
+    let mut r = Reader::new(body, PacketType::Connect);
+    let connect = Connect::read(&mut r, ctx)?;
+    r.finish()?;
+    Ok(connect)
+}
+
 /// PINGREQ and PINGRESP: no body at all.
 fn read_ping<'a>(r: &Reader<'a>, packet_type: PacketType) -> Result<PacketRef<'a>, DecodeError> {
     if !r.is_empty() {

@@ -4,7 +4,7 @@
 
 use crate::error::DecodeError;
 use crate::packet_type::PacketType;
-use crate::string::{validate_str, MqttStr, StrError};
+use crate::string::{is_plain_ascii, validate_str, MqttStr, StrError};
 use crate::wire::varint::{read_varint, VarIntError};
 
 /// A bounds-checked cursor over `data[pos..end]`.
@@ -118,7 +118,8 @@ impl<'r> Reader<'r> {
 
     /// Reads a UTF-8 Encoded String (§1.5.4), checked for well-formedness and U+0000.
     pub(crate) fn string(&mut self, field: &'static str) -> Result<MqttStr<&'r [u8]>, DecodeError> {
-        self.string_and_str(field).map(|(s, _)| s)
+        self.string_unless(field, |b| is_plain_ascii(b, []))
+            .map(|(s, _)| s)
     }
 
     /// Like [`Reader::string`], also returning the text, so that callers checking it further
