@@ -1,5 +1,5 @@
-//! A loop over one decode (owned or borrowed) or one encode, for profilers that count
-//! instructions:
+//! A loop over one decode (owned or borrowed) or one encode, or the same decode through
+//! mqttbytes (`mqttbytes` mode, 3.1.1 cases), for profilers that count instructions:
 //!
 //! ```text
 //! CARGO_PROFILE_RELEASE_DEBUG=true cargo build --release -p mqtt-codec-benches --example profile_decode
@@ -81,11 +81,6 @@ fn main() {
                 // The same packet through mqttbytes (3.1.1 cases), to compare counts.
                 peer_buf.extend_from_slice(black_box(&case.bytes));
                 black_box(mqttbytes::v4::read(&mut peer_buf, 1 << 20).expect("valid"));
-            }
-            "unwrapped" => {
-                // As a caller that unwraps the packet out of its `Result<Option<_>>`.
-                decoder.feed(black_box(&case.bytes));
-                black_box(decoder.next_packet().expect("valid").expect("complete"));
             }
             "borrowed" => match parse(black_box(&case.bytes), &opts) {
                 Ok(Status::Complete(p)) => {

@@ -185,7 +185,9 @@ pub(crate) fn parse_publish_body<'a>(
 
 /// Parses the body of a CONNECT into its fields, for a caller that makes them owned at
 /// once: [`parse_body`] gives a [`ConnectView`], which would read the body a second time.
-/// The caller checks that this build receives CONNECT.
+/// The caller checks that this build receives CONNECT. (Written out like
+/// [`parse_publish_body`] rather than shared through a reader closure, which the compiler
+/// does not inline into the decoder's loop.)
 #[cfg(feature = "alloc")]
 pub(crate) fn parse_connect_body<'a>(
     body: &'a [u8],
