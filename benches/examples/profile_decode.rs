@@ -1,12 +1,13 @@
-//! A loop over one decode (owned or borrowed) or one encode, or the same decode through
-//! mqttbytes (`mqttbytes` mode, 3.1.1 cases), for profilers that count instructions:
+//! A loop over one decode (owned or borrowed) or one encode, or the same decode or PUBLISH
+//! encode through mqttbytes (`mqttbytes` and `mqttbytes-encode` modes, 3.1.1 cases), for
+//! profilers that count instructions:
 //!
 //! ```text
 //! CARGO_PROFILE_RELEASE_DEBUG=true cargo build --release -p mqtt-codec-benches --example profile_decode
 //! valgrind --tool=callgrind target/release/examples/profile_decode owned 100000
 //! ```
 
-use mqtt_codec::{parse, Decoder, ParseOptions, Status};
+use mqtt_codec::{parse, Decoder, Encode, ParseOptions, Status};
 use mqtt_codec_benches::cases;
 use std::hint::black_box;
 
@@ -67,15 +68,46 @@ fn main() {
         max_packet_size: 1 << 20,
     });
     let mut peer_buf = bytes::BytesMut::new();
+    let mut out = [0u8; 256];
+    // The same PUBLISH for mqttbytes to encode (3.1.1 PUBLISH cases).
+    let peer_publish = match &case.packet {
+        mqtt_codec::Packet::Publish(p) => {
+            let mut peer = mqttbytes::v4::Publish::new(
+                p.topic.as_str(),
+                mqttbytes::QoS::AtMostOnce,
+                p.payload.to_vec(),
+            );
+            if let Some(id) = p.packet_id {
+                peer.qos = mqttbytes::QoS::AtLeastOnce;
+                peer.pkid = id.get();
+            }
+            Some(peer)
+        }
+        _ => None,
+    };
     for _ in 0..rounds {
         match mode.as_str() {
             "encode" => {
-                let mut out = [0u8; 256];
                 black_box(
                     case.packet
                         .encode_to_slice(case.version, black_box(&mut out))
                         .expect("encodes"),
                 );
+            }
+            "encode-publish" => {
+                // The PUBLISH encoded as itself, without the packet enum's dispatch.
+                if let mqtt_codec::Packet::Publish(p) = &case.packet {
+                    black_box(
+                        p.encode_to_slice(case.version, black_box(&mut out))
+                            .expect("encodes"),
+                    );
+                }
+            }
+            "mqttbytes-encode" => {
+                if let Some(peer) = &peer_publish {
+                    peer_buf.clear();
+                    black_box(peer.write(black_box(&mut peer_buf)).expect("encodes"));
+                }
             }
             "mqttbytes" => {
                 // The same packet through mqttbytes (3.1.1 cases), to compare counts.

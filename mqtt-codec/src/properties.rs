@@ -349,7 +349,7 @@ macro_rules! define_properties {
                 } )*
                 let mut err = None;
                 let mut count = 0usize;
-                S::for_each(&self.subscription_identifiers, &mut |&id| {
+                S::for_each(&self.subscription_identifiers, |&id| {
                     count = count.saturating_add(1);
                     if id == 0 || id > MAX_VARINT {
                         err.get_or_insert(EncodeError::InvalidPropertyValue { property: PropertyId::SubscriptionIdentifier, value: id });
@@ -363,7 +363,7 @@ macro_rules! define_properties {
                     }
                 }
                 let mut users = 0usize;
-                S::for_each(&self.user_properties, &mut |p| {
+                S::for_each(&self.user_properties, |p| {
                     users = users.saturating_add(1);
                     match (prefixed_len("user property name", p.name.as_bytes()), prefixed_len("user property value", p.value.as_bytes())) {
                         (Ok(a), Ok(b)) => len = len.saturating_add(a).saturating_add(b).saturating_add(1),
@@ -385,11 +385,11 @@ macro_rules! define_properties {
                     buf.put_u8($id);
                     write_value!($kind, buf, v);
                 } )*
-                S::for_each(&self.subscription_identifiers, &mut |&id| {
+                S::for_each(&self.subscription_identifiers, |&id| {
                     buf.put_u8(0x0B);
                     put_varint(buf, id);
                 });
-                S::for_each(&self.user_properties, &mut |p| {
+                S::for_each(&self.user_properties, |p| {
                     buf.put_u8(0x26);
                     put_prefixed(buf, p.name.as_bytes());
                     put_prefixed(buf, p.value.as_bytes());

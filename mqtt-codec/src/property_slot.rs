@@ -81,6 +81,7 @@ mod boxed {
 
     impl BoxedProperties {
         /// True when no property is set; cheap when none was ever set.
+        #[inline]
         pub fn is_empty(&self) -> bool {
             match &self.0 {
                 None => true,
@@ -110,6 +111,7 @@ mod boxed {
     impl Sealed for BoxedProperties {}
 
     impl PropertySlot<Owned> for BoxedProperties {
+        #[inline]
         fn is_empty(&self) -> bool {
             BoxedProperties::is_empty(self)
         }

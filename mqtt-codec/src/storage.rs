@@ -50,7 +50,7 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
     #[doc(hidden)]
     fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(
         list: &Self::List<T>,
-        f: &mut dyn FnMut(&T),
+        f: impl FnMut(&T),
     );
     #[doc(hidden)]
     fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>) -> usize;
@@ -88,7 +88,8 @@ impl Storage for Owned {
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = Vec<T>;
     type Props = BoxedProperties;
     type ConnectBox = Box<Connect<Owned>>;
-    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Vec<T>, f: &mut dyn FnMut(&T)) {
+    #[inline]
+    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Vec<T>, f: impl FnMut(&T)) {
         list.iter().for_each(f);
     }
     fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Vec<T>) -> usize {
@@ -101,9 +102,10 @@ impl<'a> Storage for Borrowed<'a> {
     type List<T: Clone + fmt::Debug + PartialEq + Eq> = BorrowedList<'a, T>;
     type Props = PropertyView<'a>;
     type ConnectBox = ConnectView<'a>;
+    #[inline]
     fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(
         list: &BorrowedList<'a, T>,
-        f: &mut dyn FnMut(&T),
+        mut f: impl FnMut(&T),
     ) {
         list.iter().for_each(|item| f(&item));
     }

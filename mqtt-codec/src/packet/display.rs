@@ -38,7 +38,7 @@ fn list<S: Storage, T: Clone + fmt::Debug + PartialEq + Eq>(
     f.write_str("[")?;
     let mut first = true;
     let mut result = Ok(());
-    S::for_each(items, &mut |item| {
+    S::for_each(items, |item| {
         if !first {
             result = result.and_then(|()| f.write_str(", "));
         }

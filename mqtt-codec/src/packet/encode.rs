@@ -37,12 +37,22 @@ mod sealed {
             let body = self.body_len(version)?;
             write_checked(self, version, body, total_len(body)?, buf)
         }
+
+        /// [`Framed::frame`] into the start of `out`.
+        #[inline]
+        fn frame_to_slice(
+            &self,
+            version: ProtocolVersion,
+            out: &mut [u8],
+        ) -> Result<usize, EncodeError> {
+            self.frame(version, &mut SliceWriter::new(out))
+        }
     }
 
     /// Writes a packet whose body of `body` bytes (`total` with the fixed header) was checked
     /// under `version`: nothing when `buf` has no room for all of it, else the first byte, the
     /// remaining length and the body.
-    #[inline]
+    #[inline(always)]
     pub fn write_checked<P: Framed + ?Sized, B: Put>(
         packet: &P,
         version: ProtocolVersion,
@@ -104,7 +114,7 @@ pub trait Encode: sealed::Framed {
         version: ProtocolVersion,
         out: &mut [u8],
     ) -> Result<usize, EncodeError> {
-        self.frame(version, &mut SliceWriter::new(out))
+        self.frame_to_slice(version, out)
     }
 
     /// Encodes the packet into a new buffer of exactly the right size.
@@ -237,12 +247,21 @@ impl<S: Storage> Framed for Publish<S> {
     fn first_byte(&self) -> u8 {
         (PacketType::Publish as u8) << 4 | self.flags()
     }
+    // Inlined into `Packet`'s framing too: the PUBLISH is the packet sent most, and small
+    // ones spend as much in calls as in writing.
+    #[inline(always)]
     fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         check_build(PacketType::Publish, version)?;
         Publish::body_len(self, version)
     }
+    #[inline(always)]
     fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
         Publish::write_body(self, version, buf)
+    }
+    #[inline(always)]
+    fn frame<B: Put>(&self, version: ProtocolVersion, buf: &mut B) -> Result<usize, EncodeError> {
+        let body = self.body_len(version)?;
+        sealed::write_checked(self, version, body, total_len(body)?, buf)
     }
 }
 
@@ -322,35 +341,98 @@ impl<S: Storage> Framed for Packet<S> {
         Packet::write_body(self, version, buf)
     }
 
-    /// One dispatch on the variant, then the variant's own framing (instead of a dispatch
-    /// for the first byte, one for the size and one for the body).
     fn frame<B: Put>(&self, version: ProtocolVersion, buf: &mut B) -> Result<usize, EncodeError> {
-        let t = self.packet_type();
+        self.dispatch(version, buf)
+    }
+    fn frame_to_slice(
+        &self,
+        version: ProtocolVersion,
+        out: &mut [u8],
+    ) -> Result<usize, EncodeError> {
+        self.dispatch(version, out)
+    }
+}
+
+/// Where [`Packet::dispatch`] sends a packet: a [`Put`] the caller made, or a caller's slice,
+/// wrapped in a writer by each variant's own function so that the writer's position can
+/// live in registers there rather than behind a pointer.
+trait Sink {
+    fn frame<P: Framed>(self, packet: &P, version: ProtocolVersion) -> Result<usize, EncodeError>;
+}
+
+impl<B: Put> Sink for &mut B {
+    #[inline(always)]
+    fn frame<P: Framed>(self, packet: &P, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        packet.frame(version, self)
+    }
+}
+
+impl Sink for &mut [u8] {
+    #[inline(always)]
+    fn frame<P: Framed>(self, packet: &P, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        packet.frame(version, &mut SliceWriter::new(self))
+    }
+}
+
+impl<S: Storage> Packet<S> {
+    /// One dispatch on the variant, then the variant's own framing (instead of a dispatch
+    /// for the first byte, one for the size and one for the body). Each variant is framed
+    /// in a function of its own, so that the dispatch is a jump: framed in place, the
+    /// biggest variants made every packet pay for saving the registers they need.
+    #[inline(always)]
+    fn dispatch<K: Sink>(&self, version: ProtocolVersion, sink: K) -> Result<usize, EncodeError> {
+        use PacketType as T;
         match self {
-            Packet::Connect(p) => p.with(|c| c.frame(version, buf)),
-            Packet::ConnAck(p) => p.frame(version, buf),
-            Packet::Publish(p) => p.frame(version, buf),
-            Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
-                TypedResponse(p, t).frame(version, buf)
-            }
-            Packet::Subscribe(p) => p.frame(version, buf),
-            Packet::SubAck(p) => p.frame(version, buf),
-            Packet::Unsubscribe(p) => p.frame(version, buf),
-            Packet::UnsubAck(p) => p.frame(version, buf),
-            Packet::PingReq | Packet::PingResp => {
-                check_build(t, version)?;
-                if buf.remaining_mut() < 2 {
-                    return Err(EncodeError::BufferTooSmall {
-                        needed: 2,
-                        available: buf.remaining_mut(),
-                    });
-                }
-                buf.put_u8((t as u8) << 4);
-                buf.put_u8(0);
-                Ok(2)
-            }
-            Packet::Disconnect(p) => p.frame(version, buf),
-            Packet::Auth(p) => p.frame(version, buf),
+            Packet::Connect(p) => p.with(|c| frame_apart(c, version, sink)),
+            Packet::ConnAck(p) => frame_apart(p, version, sink),
+            Packet::Publish(p) => frame_apart(p, version, sink),
+            Packet::PubAck(p) => frame_response(p, T::PubAck, version, sink),
+            Packet::PubRec(p) => frame_response(p, T::PubRec, version, sink),
+            Packet::PubRel(p) => frame_response(p, T::PubRel, version, sink),
+            Packet::PubComp(p) => frame_response(p, T::PubComp, version, sink),
+            Packet::Subscribe(p) => frame_apart(p, version, sink),
+            Packet::SubAck(p) => frame_apart(p, version, sink),
+            Packet::Unsubscribe(p) => frame_apart(p, version, sink),
+            Packet::UnsubAck(p) => frame_apart(p, version, sink),
+            Packet::PingReq => frame_apart(&Ping(T::PingReq), version, sink),
+            Packet::PingResp => frame_apart(&Ping(T::PingResp), version, sink),
+            Packet::Disconnect(p) => frame_apart(p, version, sink),
+            Packet::Auth(p) => frame_apart(p, version, sink),
         }
     }
+}
+
+/// [`Framed::frame`] out of line (see [`Packet::dispatch`]).
+#[inline(never)]
+fn frame_apart<P: Framed, K: Sink>(
+    packet: &P,
+    version: ProtocolVersion,
+    sink: K,
+) -> Result<usize, EncodeError> {
+    sink.frame(packet, version)
+}
+
+/// [`Framed::frame`] of an acknowledgement sent as `packet_type`, out of line.
+#[inline(never)]
+fn frame_response<S: Storage, K: Sink>(
+    response: &PubResponse<S>,
+    packet_type: PacketType,
+    version: ProtocolVersion,
+    sink: K,
+) -> Result<usize, EncodeError> {
+    sink.frame(&TypedResponse(response, packet_type), version)
+}
+
+/// PINGREQ or PINGRESP: the type and an empty body.
+struct Ping(PacketType);
+
+impl Framed for Ping {
+    fn first_byte(&self) -> u8 {
+        (self.0 as u8) << 4
+    }
+    fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        check_build(self.0, version)?;
+        Ok(0)
+    }
+    fn write_body<B: Put>(&self, _: ProtocolVersion, _: &mut B) {}
 }

@@ -148,7 +148,7 @@ impl<S: Storage> Publish<S> {
     }
 
     /// The size of everything before the payload in the body, after checking the rules.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn header_body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         match (self.qos, self.packet_id) {
             (QoS::AtMostOnce, Some(_)) => return Err(EncodeError::UnexpectedPacketId),
@@ -181,14 +181,14 @@ impl<S: Storage> Publish<S> {
         Ok(len)
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         Ok(self
             .header_body_len(version)?
             .saturating_add(self.payload.as_ref().len()))
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_header_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         crate::wire::writer::put_prefixed(buf, self.topic.as_mqtt_str().as_bytes());
         if let Some(id) = self.packet_id {
@@ -202,7 +202,7 @@ impl<S: Storage> Publish<S> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         self.write_header_body(version, buf);
         buf.put_slice(self.payload.as_ref());

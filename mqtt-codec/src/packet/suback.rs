@@ -152,7 +152,7 @@ fn parts_len<S: Storage>(
         .saturating_add(2);
     let mut bad = None;
     let mut count = 0usize;
-    S::for_each(codes, &mut |&c| {
+    S::for_each(codes, |&c| {
         count = count.saturating_add(1);
         let ok = if !version.is_v5() && packet_type == PacketType::UnsubAck {
             c == ReasonCode::Success
@@ -196,7 +196,7 @@ fn write_parts<S: Storage>(
         write_properties::<S>(buf, props, len);
     }
     if version.is_v5() || packet_type == PacketType::SubAck {
-        S::for_each(codes, &mut |&c| buf.put_u8(c.value()));
+        S::for_each(codes, |&c| buf.put_u8(c.value()));
     }
 }
 

@@ -228,7 +228,7 @@ impl<S: Storage> Subscribe<S> {
         .saturating_add(2);
         let mut first_error = None;
         let mut count = 0usize;
-        S::for_each(&self.subscriptions, &mut |s| {
+        S::for_each(&self.subscriptions, |s| {
             count = count.saturating_add(1);
             match subscription_len(s, version) {
                 Ok(n) => len = len.saturating_add(n),
@@ -256,7 +256,7 @@ impl<S: Storage> Subscribe<S> {
                     .unwrap_or(0);
             write_properties::<S>(buf, &self.properties, len);
         }
-        S::for_each(&self.subscriptions, &mut |s| {
+        S::for_each(&self.subscriptions, |s| {
             put_prefixed(buf, s.filter.as_mqtt_str().as_bytes());
             buf.put_u8(s.options.to_byte(version).unwrap_or(0));
         });

@@ -106,7 +106,7 @@ impl<S: Storage> Unsubscribe<S> {
         .saturating_add(2);
         let mut result = Ok(());
         let mut count = 0usize;
-        S::for_each(&self.filters, &mut |f| {
+        S::for_each(&self.filters, |f| {
             count = count.saturating_add(1);
             match prefixed_len("topic filter", f.as_bytes()) {
                 Ok(n) if n > 2 => len = len.saturating_add(n),
@@ -133,6 +133,6 @@ impl<S: Storage> Unsubscribe<S> {
             .unwrap_or(0);
             write_properties::<S>(buf, &self.properties, len);
         }
-        S::for_each(&self.filters, &mut |f| put_prefixed(buf, f.as_bytes()));
+        S::for_each(&self.filters, |f| put_prefixed(buf, f.as_bytes()));
     }
 }

@@ -50,22 +50,25 @@ impl<B: bytes::BufMut + ?Sized> Put for B {
 }
 
 /// A [`Put`] over a caller's slice: the encoder's output without an allocator.
+///
+/// It holds the part not yet written, so that a write is one length check and a copy of a
+/// length the compiler often knows (no position to add to and check against).
 pub(crate) struct SliceWriter<'a> {
-    out: &'a mut [u8],
-    pos: usize,
+    rest: &'a mut [u8],
 }
 
 impl<'a> SliceWriter<'a> {
     /// A writer at the start of `out`.
+    #[inline]
     pub(crate) fn new(out: &'a mut [u8]) -> Self {
-        SliceWriter { out, pos: 0 }
+        SliceWriter { rest: out }
     }
 }
 
 impl Put for SliceWriter<'_> {
     #[inline]
     fn remaining_mut(&self) -> usize {
-        self.out.len().saturating_sub(self.pos)
+        self.rest.len()
     }
     #[inline]
     fn put_u8(&mut self, v: u8) {
@@ -74,16 +77,21 @@ impl Put for SliceWriter<'_> {
     #[inline]
     fn put_slice(&mut self, bytes: &[u8]) {
         // Callers checked the room first; a short slice only loses bytes, never panics.
-        let end = self.pos.saturating_add(bytes.len());
-        if let Some(dst) = self.out.get_mut(self.pos..end) {
+        if bytes.len() <= self.rest.len() {
+            let (dst, rest) = core::mem::take(&mut self.rest).split_at_mut(bytes.len());
             dst.copy_from_slice(bytes);
-            self.pos = end;
+            self.rest = rest;
         }
     }
 }
 
 /// Writes a Variable Byte Integer in its shortest form.
 pub(crate) fn put_varint(buf: &mut impl Put, mut value: u32) {
+    // Most packets are under 128 bytes.
+    if value < 0x80 {
+        buf.put_u8(value as u8);
+        return;
+    }
     loop {
         let mut byte = (value & 0x7F) as u8;
         value >>= 7;
