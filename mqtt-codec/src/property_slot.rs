@@ -46,6 +46,12 @@ pub trait PropertySlot<S: Storage>: Sealed + Clone + fmt::Debug + PartialEq + Eq
     /// the parser validated; the encoder copies it after checking it fits the packet.
     #[doc(hidden)]
     fn region(&self) -> Option<&[u8]>;
+
+    /// True when the slot holds nothing at all (no set allocated, an empty section): a
+    /// test without a walk over the fields, for the encoder's short forms. A slot that
+    /// holds a set with nothing in it answers false; [`PropertySlot::is_empty`] sees it.
+    #[doc(hidden)]
+    fn is_bare(&self) -> bool;
 }
 
 #[cfg(feature = "alloc")]
@@ -120,6 +126,10 @@ mod boxed {
         }
         fn region(&self) -> Option<&[u8]> {
             None
+        }
+        #[inline]
+        fn is_bare(&self) -> bool {
+            self.0.is_none()
         }
     }
 

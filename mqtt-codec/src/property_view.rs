@@ -251,6 +251,11 @@ impl<'a> PropertySlot<Borrowed<'a>> for PropertyView<'a> {
     fn region(&self) -> Option<&[u8]> {
         self.raw()
     }
+
+    #[inline]
+    fn is_bare(&self) -> bool {
+        matches!(self.0, Repr::Wire(raw) if raw.is_empty())
+    }
 }
 
 impl PartialEq for PropertyView<'_> {

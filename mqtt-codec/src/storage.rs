@@ -48,10 +48,7 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
     type ConnectBox: ConnectSlot<Self>;
 
     #[doc(hidden)]
-    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(
-        list: &Self::List<T>,
-        f: impl FnMut(&T),
-    );
+    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>, f: impl FnMut(&T));
     #[doc(hidden)]
     fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>) -> usize;
 }

@@ -1,6 +1,9 @@
 //! The parser's fast paths, held to the verdicts of the general path: short acknowledgements
 //! (PUBACK, PUBREC, PUBREL, PUBCOMP with remaining length 2) read from their four bytes in
 //! `parse` and in the `Decoder`, and PUBLISH topics that are plain ASCII checked in one pass.
+//! The encoder's too: acknowledgements and PUBLISHes whose property slot holds nothing skip
+//! the walk over the properties, and one whose slot holds an emptied set must come to the
+//! same bytes the long way.
 
 use mqtt_codec::{
     parse, DecodeError, Decoder, DecoderConfig, Packet, PacketType, ParseOptions, ProtocolVersion,
@@ -135,4 +138,81 @@ fn mqtt_3_3_2_2_publish_topics_off_the_ascii_path_get_the_full_checks() {
     for bad in [&b"a/+"[..], b"a/#", b"a\0", b"\xC3"] {
         assert!(parse(&publish(bad), &opts(v, 1 << 20)).is_err(), "{bad:?}");
     }
+}
+
+fn every_version() -> [ProtocolVersion; 3] {
+    [
+        ProtocolVersion::V3_1,
+        ProtocolVersion::V3_1_1,
+        ProtocolVersion::V5,
+    ]
+}
+
+#[test]
+fn an_ack_with_an_emptied_property_set_encodes_to_the_short_form() {
+    use mqtt_codec::{Encode, PacketId, PubResponse};
+    let bare = PubResponse::new(PacketId::new(0x1234).unwrap());
+    let mut emptied = bare.clone();
+    emptied.properties.reason_string = Some(mqtt_codec::MqttStr::from_static("gone").unwrap());
+    emptied.properties.reason_string = None;
+    for version in every_version() {
+        for (packet_type, first) in [
+            (PacketType::PubAck, 0x40),
+            (PacketType::PubRec, 0x50),
+            (PacketType::PubRel, 0x62),
+            (PacketType::PubComp, 0x70),
+        ] {
+            for ack in [&bare, &emptied] {
+                let bytes = ack.as_type(packet_type).unwrap().to_bytes(version).unwrap();
+                assert_eq!(
+                    &bytes[..],
+                    &[first, 0x02, 0x12, 0x34],
+                    "{packet_type:?} {version:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_publish_with_an_emptied_property_set_encodes_as_one_without() {
+    use mqtt_codec::{Encode, Publish, TopicName};
+    let bare = Publish::new(TopicName::from_static("a/b").unwrap(), "hi");
+    let mut emptied = bare.clone();
+    emptied.properties.message_expiry_interval = Some(9);
+    emptied.properties.message_expiry_interval = None;
+    for version in every_version() {
+        assert_eq!(
+            emptied.to_bytes(version).unwrap(),
+            bare.to_bytes(version).unwrap(),
+            "{version:?}"
+        );
+    }
+    // A set property still needs 5.0.
+    let mut with_one = bare;
+    with_one.properties.message_expiry_interval = Some(9);
+    assert!(with_one.to_bytes(ProtocolVersion::V3_1_1).is_err());
+    assert_eq!(
+        &with_one.to_bytes(ProtocolVersion::V5).unwrap()[..],
+        &[0x30, 0x0D, 0x00, 0x03, b'a', b'/', b'b', 0x05, 0x02, 0, 0, 0, 9, b'h', b'i']
+    );
+}
+
+#[test]
+fn subscription_options_beyond_qos_are_refused_before_5_0() {
+    use mqtt_codec::{EncodeError, QoS, SubscriptionOptions};
+    let plain = SubscriptionOptions {
+        qos: QoS::ExactlyOnce,
+        ..Default::default()
+    };
+    assert_eq!(plain.to_byte(ProtocolVersion::V3_1_1).unwrap(), 0x02);
+    let no_local = SubscriptionOptions {
+        no_local: true,
+        ..plain
+    };
+    assert!(matches!(
+        no_local.to_byte(ProtocolVersion::V3_1_1),
+        Err(EncodeError::NotRepresentable { .. })
+    ));
+    assert_eq!(no_local.to_byte(ProtocolVersion::V5).unwrap(), 0x06);
 }

@@ -115,6 +115,7 @@ impl<'a> ConnAck<Borrowed<'a>> {
 }
 
 impl<S: Storage> ConnAck<S> {
+    #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         if self.session_present && self.reason_code != ReasonCode::Success {
             return Err(EncodeError::SessionPresentOnFailure);
@@ -151,6 +152,7 @@ impl<S: Storage> ConnAck<S> {
         Ok(2)
     }
 
+    #[inline]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         buf.put_u8(u8::from(self.session_present));
         if version.is_v5() {

@@ -238,6 +238,7 @@ impl<S: Storage> Connect<S> {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         self.check(version)?;
         // Protocol name (length-prefixed), level, flags, keep alive.
@@ -274,6 +275,7 @@ impl<S: Storage> Connect<S> {
         Ok(len)
     }
 
+    #[inline]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         put_prefixed(buf, version.protocol_name().as_bytes());
         buf.put_u8(version.level() | if self.bridge { BRIDGE } else { 0 });

@@ -214,6 +214,7 @@ impl<'a> Disconnect<Borrowed<'a>> {
 }
 
 impl<S: Storage> Disconnect<S> {
+    #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         parts_len::<S>(
             self.reason_code,
@@ -223,6 +224,7 @@ impl<S: Storage> Disconnect<S> {
         )
     }
 
+    #[inline]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         write_parts::<S>(
             buf,
@@ -251,6 +253,7 @@ impl<'a> Auth<Borrowed<'a>> {
 }
 
 impl<S: Storage> Auth<S> {
+    #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let bare = self.reason_code == ReasonCode::Success && self.properties.is_empty();
         if version.is_v5() && !bare && self.properties.with(|p| p.authentication_method.is_none()) {
@@ -264,6 +267,7 @@ impl<S: Storage> Auth<S> {
         )
     }
 
+    #[inline]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         write_parts::<S>(
             buf,

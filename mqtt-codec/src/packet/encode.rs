@@ -229,10 +229,14 @@ macro_rules! framed_by_type {
             fn first_byte(&self) -> u8 {
                 (PacketType::$pt as u8) << 4 | PacketType::$pt.required_flags().unwrap_or(0)
             }
+            // Inlined into the packet's out-of-line framing, where the writer sits in
+            // registers.
+            #[inline(always)]
             fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
                 check_build(PacketType::$pt, version)?;
                 $ty::body_len(self, version)
             }
+            #[inline(always)]
             fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
                 $ty::write_body(self, version, buf)
             }
@@ -247,8 +251,7 @@ impl<S: Storage> Framed for Publish<S> {
     fn first_byte(&self) -> u8 {
         (PacketType::Publish as u8) << 4 | self.flags()
     }
-    // Inlined into `Packet`'s framing too: the PUBLISH is the packet sent most, and small
-    // ones spend as much in calls as in writing.
+    // Inlined into the packet's out-of-line framing, where the writer sits in registers.
     #[inline(always)]
     fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         check_build(PacketType::Publish, version)?;
@@ -311,9 +314,9 @@ impl<S: Storage> Framed for TypedResponse<'_, S> {
     /// alone) in four bytes, without sizing the body; the rest the general way.
     #[inline]
     fn frame<B: Put>(&self, version: ProtocolVersion, buf: &mut B) -> Result<usize, EncodeError> {
-        if self.0.reason_code != ReasonCode::Success || !self.0.properties.is_empty() {
-            let body = self.body_len(version)?;
-            return sealed::write_checked(self, version, body, total_len(body)?, buf);
+        // A set that is there but empty takes the long way, which comes to the same bytes.
+        if self.0.reason_code != ReasonCode::Success || !self.0.properties.is_bare() {
+            return frame_long_response(self, version, buf);
         }
         check_build(self.1, version)?;
         const SHORT: usize = 4;
@@ -410,6 +413,18 @@ fn frame_apart<P: Framed, K: Sink>(
     sink: K,
 ) -> Result<usize, EncodeError> {
     sink.frame(packet, version)
+}
+
+/// The long form of an acknowledgement, out of line so that the short one, by far the most
+/// sent, saves no registers for it.
+#[inline(never)]
+fn frame_long_response<S: Storage, B: Put>(
+    response: &TypedResponse<'_, S>,
+    version: ProtocolVersion,
+    buf: &mut B,
+) -> Result<usize, EncodeError> {
+    let body = response.body_len(version)?;
+    sealed::write_checked(response, version, body, total_len(body)?, buf)
 }
 
 /// [`Framed::frame`] of an acknowledgement sent as `packet_type`, out of line.

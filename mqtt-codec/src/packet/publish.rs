@@ -167,18 +167,30 @@ impl<S: Storage> Publish<S> {
         if self.packet_id.is_some() {
             len = len.saturating_add(2);
         }
+        if self.properties.is_bare() {
+            // The common case, kept apart from the walk over the properties: a 5.0 packet
+            // without any has a section of one byte, its Property Length of zero.
+            return Ok(len.saturating_add(usize::from(version.is_v5())));
+        }
+        Ok(len.saturating_add(self.properties_len(version)?))
+    }
+
+    /// The size of the property section of a PUBLISH whose slot is not bare, after checking it.
+    #[inline(never)]
+    fn properties_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         if version.is_v5() {
-            len = len.saturating_add(section_len(slot_content_len::<S>(
+            Ok(section_len(slot_content_len::<S>(
                 &self.properties,
                 PropContext::Packet(PacketType::Publish),
-            )?));
-        } else if !self.properties.is_empty() {
-            return Err(EncodeError::NotRepresentable {
+            )?))
+        } else if self.properties.is_empty() {
+            Ok(0)
+        } else {
+            Err(EncodeError::NotRepresentable {
                 what: "properties",
                 version,
-            });
+            })
         }
-        Ok(len)
     }
 
     #[inline(always)]
@@ -195,11 +207,20 @@ impl<S: Storage> Publish<S> {
             buf.put_u16(id.get());
         }
         if version.is_v5() {
-            let len =
-                slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::Publish))
-                    .unwrap_or(0);
-            write_properties::<S>(buf, &self.properties, len);
+            if self.properties.is_bare() {
+                buf.put_u8(0);
+            } else {
+                self.write_properties(buf);
+            }
         }
+    }
+
+    /// Writes the property section of a 5.0 PUBLISH whose slot is not bare.
+    #[inline(never)]
+    fn write_properties(&self, buf: &mut impl Put) {
+        let len = slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::Publish))
+            .unwrap_or(0);
+        write_properties::<S>(buf, &self.properties, len);
     }
 
     #[inline(always)]

@@ -94,6 +94,7 @@ impl<'a> PubResponse<Borrowed<'a>> {
 }
 
 impl<S: Storage> PubResponse<S> {
+    #[inline]
     pub(crate) fn body_len(
         &self,
         version: ProtocolVersion,
@@ -128,6 +129,7 @@ impl<S: Storage> PubResponse<S> {
         })
     }
 
+    #[inline]
     pub(crate) fn write_body(
         &self,
         version: ProtocolVersion,

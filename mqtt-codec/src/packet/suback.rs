@@ -213,6 +213,7 @@ impl<'a> SubAck<Borrowed<'a>> {
 }
 
 impl<S: Storage> SubAck<S> {
+    #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         parts_len::<S>(
             &self.properties,
@@ -222,6 +223,7 @@ impl<S: Storage> SubAck<S> {
         )
     }
 
+    #[inline]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         write_parts::<S>(
             buf,
@@ -247,6 +249,7 @@ impl<'a> UnsubAck<Borrowed<'a>> {
 }
 
 impl<S: Storage> UnsubAck<S> {
+    #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         parts_len::<S>(
             &self.properties,
@@ -256,6 +259,7 @@ impl<S: Storage> UnsubAck<S> {
         )
     }
 
+    #[inline]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         write_parts::<S>(
             buf,

@@ -85,20 +85,27 @@ impl SubscriptionOptions {
     }
 
     /// The options byte under `version`.
+    #[inline]
     pub fn to_byte(self, version: ProtocolVersion) -> Result<u8, EncodeError> {
-        let extra = self.no_local
-            || self.retain_as_published
-            || self.retain_handling != RetainHandling::SendAtSubscribe;
-        if !version.is_v5() && extra {
+        let byte = self.bits();
+        // Anything above the QoS is 5.0 only.
+        if !version.is_v5() && byte & !0b11 != 0 {
             return Err(EncodeError::NotRepresentable {
                 what: "No Local, Retain As Published or Retain Handling",
                 version,
             });
         }
-        Ok(self.qos as u8
+        Ok(byte)
+    }
+
+    /// The options byte, every option in its place (what [`SubscriptionOptions::to_byte`]
+    /// checks against the version).
+    #[inline]
+    fn bits(self) -> u8 {
+        self.qos as u8
             | (u8::from(self.no_local) << 2)
             | (u8::from(self.retain_as_published) << 3)
-            | ((self.retain_handling as u8) << 4))
+            | ((self.retain_handling as u8) << 4)
     }
 }
 
@@ -141,6 +148,7 @@ pub(crate) fn read_subscription<'a>(
 }
 
 /// The encoded size of one subscription, after checking it can be sent under `version`.
+#[inline]
 fn subscription_len<S: Storage>(
     s: &Subscription<S>,
     version: ProtocolVersion,
@@ -219,6 +227,7 @@ impl<'a> Subscribe<Borrowed<'a>> {
 }
 
 impl<S: Storage> Subscribe<S> {
+    #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let mut len = encoded_section_len::<S>(
             &self.properties,
@@ -248,6 +257,7 @@ impl<S: Storage> Subscribe<S> {
         Ok(len)
     }
 
+    #[inline]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         buf.put_u16(self.packet_id.get());
         if version.is_v5() {
@@ -258,7 +268,8 @@ impl<S: Storage> Subscribe<S> {
         }
         S::for_each(&self.subscriptions, |s| {
             put_prefixed(buf, s.filter.as_mqtt_str().as_bytes());
-            buf.put_u8(s.options.to_byte(version).unwrap_or(0));
+            // `body_len` checked the options against the version.
+            buf.put_u8(s.options.bits());
         });
     }
 }

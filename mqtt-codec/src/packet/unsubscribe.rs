@@ -97,6 +97,7 @@ impl<'a> Unsubscribe<Borrowed<'a>> {
 }
 
 impl<S: Storage> Unsubscribe<S> {
+    #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         let mut len = encoded_section_len::<S>(
             &self.properties,
@@ -123,6 +124,7 @@ impl<S: Storage> Unsubscribe<S> {
         Ok(len)
     }
 
+    #[inline]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
         buf.put_u16(self.packet_id.get());
         if version.is_v5() {
