@@ -1,6 +1,6 @@
-//! A loop over one decode (owned or borrowed) or one encode, or the same decode or PUBLISH
-//! encode through mqttbytes (`mqttbytes` and `mqttbytes-encode` modes, 3.1.1 cases), for
-//! profilers that count instructions:
+//! A loop over one decode (owned or borrowed) or one encode, or the same decode or encode
+//! through mqttbytes (`mqttbytes` and `mqttbytes-encode` modes, 3.1.1 cases; the latter for
+//! PUBLISH and CONNECT), for profilers that count instructions:
 //!
 //! ```text
 //! CARGO_PROFILE_RELEASE_DEBUG=true cargo build --release -p mqtt-codec-benches --example profile_decode
@@ -85,6 +85,15 @@ fn main() {
         }
         _ => None,
     };
+    // The same CONNECT for mqttbytes, as the codec benchmark builds it.
+    let peer_connect = match &case.packet {
+        mqtt_codec::Packet::Connect(c) => {
+            let mut peer = mqttbytes::v4::Connect::new(c.client_id.as_str());
+            peer.set_login("station", "secret");
+            Some(peer)
+        }
+        _ => None,
+    };
     for _ in 0..rounds {
         match mode.as_str() {
             "encode" => {
@@ -104,8 +113,10 @@ fn main() {
                 }
             }
             "mqttbytes-encode" => {
+                peer_buf.clear();
                 if let Some(peer) = &peer_publish {
-                    peer_buf.clear();
+                    black_box(peer.write(black_box(&mut peer_buf)).expect("encodes"));
+                } else if let Some(peer) = &peer_connect {
                     black_box(peer.write(black_box(&mut peer_buf)).expect("encodes"));
                 }
             }

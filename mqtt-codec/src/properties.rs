@@ -380,6 +380,7 @@ macro_rules! define_properties {
             }
 
             /// Writes the section's content (after [`Properties::content_len`] succeeded).
+            #[inline]
             pub(crate) fn write_content(&self, buf: &mut impl Put) {
                 $( if let Some(v) = &self.$field {
                     buf.put_u8($id);
@@ -628,6 +629,7 @@ fn check_region(raw: &[u8], ctx: PropContext) -> Result<(), EncodeError> {
 }
 
 /// Writes a property section (Property Length and content) whose content length is `len`.
+#[inline]
 pub(crate) fn write_properties<S: Storage>(buf: &mut impl Put, props: &S::Props, len: usize) {
     put_varint(buf, len as u32);
     if !props.is_empty() {

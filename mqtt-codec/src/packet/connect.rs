@@ -277,8 +277,15 @@ impl<S: Storage> Connect<S> {
 
     #[inline]
     pub(crate) fn write_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
-        put_prefixed(buf, version.protocol_name().as_bytes());
-        buf.put_u8(version.level() | if self.bridge { BRIDGE } else { 0 });
+        // The name as a fixed-size write (a copy of a length known here, not a call).
+        let bridge = if self.bridge { BRIDGE } else { 0 };
+        let level = version.level() | bridge;
+        match version {
+            ProtocolVersion::V3_1 => {
+                buf.put_slice(&[0, 6, b'M', b'Q', b'I', b's', b'd', b'p', level])
+            }
+            _ => buf.put_slice(&[0, 4, b'M', b'Q', b'T', b'T', level]),
+        }
         let mut flags = 0u8;
         if self.clean_start {
             flags |= CLEAN;

@@ -60,16 +60,30 @@ mod sealed {
         total: usize,
         buf: &mut B,
     ) -> Result<usize, EncodeError> {
+        write_framed(packet.first_byte(), body, total, buf, |buf| {
+            packet.write_body(version, buf)
+        })
+    }
+
+    /// [`write_checked`] with the body written by `write_body`.
+    #[inline(always)]
+    pub fn write_framed<B: Put>(
+        first_byte: u8,
+        body: usize,
+        total: usize,
+        buf: &mut B,
+        write_body: impl FnOnce(&mut B),
+    ) -> Result<usize, EncodeError> {
         if buf.remaining_mut() < total {
             return Err(EncodeError::BufferTooSmall {
                 needed: total,
                 available: buf.remaining_mut(),
             });
         }
-        buf.put_u8(packet.first_byte());
+        buf.put_u8(first_byte);
         // `total_len` accepted the body, so it fits a variable byte integer.
         put_varint(buf, body as u32);
-        packet.write_body(version, buf);
+        write_body(buf);
         Ok(total)
     }
 }
@@ -261,10 +275,17 @@ impl<S: Storage> Framed for Publish<S> {
     fn write_body<B: Put>(&self, version: ProtocolVersion, buf: &mut B) {
         Publish::write_body(self, version, buf)
     }
+    /// Sizes the property section once, for the check and for the write (the general way
+    /// walks it twice).
     #[inline(always)]
     fn frame<B: Put>(&self, version: ProtocolVersion, buf: &mut B) -> Result<usize, EncodeError> {
-        let body = self.body_len(version)?;
-        sealed::write_checked(self, version, body, total_len(body)?, buf)
+        check_build(PacketType::Publish, version)?;
+        let (header, properties) = self.header_sizes(version)?;
+        let body = header.saturating_add(self.payload.as_ref().len());
+        sealed::write_framed(self.first_byte(), body, total_len(body)?, buf, |buf| {
+            self.write_header_body_with(version, properties, buf);
+            buf.put_slice(self.payload.as_ref());
+        })
     }
 }
 

@@ -150,6 +150,16 @@ impl<S: Storage> Publish<S> {
     /// The size of everything before the payload in the body, after checking the rules.
     #[inline(always)]
     pub(crate) fn header_body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
+        Ok(self.header_sizes(version)?.0)
+    }
+
+    /// The size of everything before the payload in the body, after checking the rules, and
+    /// the content length of the property section, which writing it needs again.
+    #[inline(always)]
+    pub(crate) fn header_sizes(
+        &self,
+        version: ProtocolVersion,
+    ) -> Result<(usize, usize), EncodeError> {
         match (self.qos, self.packet_id) {
             (QoS::AtMostOnce, Some(_)) => return Err(EncodeError::UnexpectedPacketId),
             (QoS::AtMostOnce, None) if self.dup => return Err(EncodeError::DupWithQos0),
@@ -167,22 +177,27 @@ impl<S: Storage> Publish<S> {
         if self.packet_id.is_some() {
             len = len.saturating_add(2);
         }
+        // A 5.0 packet without properties has a section of one byte, its Property Length.
+        let v5 = usize::from(version.is_v5());
         if self.properties.is_bare() {
-            // The common case, kept apart from the walk over the properties: a 5.0 packet
-            // without any has a section of one byte, its Property Length of zero.
-            return Ok(len.saturating_add(usize::from(version.is_v5())));
+            // The common case, kept apart from the walk over the properties.
+            return Ok((len.saturating_add(v5), 0));
         }
-        Ok(len.saturating_add(self.properties_len(version)?))
+        let content = self.properties_len(version)?;
+        let section = if version.is_v5() {
+            section_len(content)
+        } else {
+            0
+        };
+        Ok((len.saturating_add(section), content))
     }
 
-    /// The size of the property section of a PUBLISH whose slot is not bare, after checking it.
+    /// The content length of the property section of a PUBLISH whose slot is not bare, after
+    /// checking it (under 3.x there is none, so the set must be empty).
     #[inline(never)]
     fn properties_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         if version.is_v5() {
-            Ok(section_len(slot_content_len::<S>(
-                &self.properties,
-                PropContext::Packet(PacketType::Publish),
-            )?))
+            slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::Publish))
         } else if self.properties.is_empty() {
             Ok(0)
         } else {
@@ -202,25 +217,34 @@ impl<S: Storage> Publish<S> {
 
     #[inline(always)]
     pub(crate) fn write_header_body(&self, version: ProtocolVersion, buf: &mut impl Put) {
+        let properties = if self.properties.is_bare() {
+            0
+        } else {
+            self.properties_len(version).unwrap_or(0)
+        };
+        self.write_header_body_with(version, properties, buf);
+    }
+
+    /// Writes everything before the payload, with a property section whose content
+    /// [`Publish::header_sizes`] sized at `properties` bytes.
+    #[inline(always)]
+    pub(crate) fn write_header_body_with(
+        &self,
+        version: ProtocolVersion,
+        properties: usize,
+        buf: &mut impl Put,
+    ) {
         crate::wire::writer::put_prefixed(buf, self.topic.as_mqtt_str().as_bytes());
         if let Some(id) = self.packet_id {
             buf.put_u16(id.get());
         }
         if version.is_v5() {
-            if self.properties.is_bare() {
+            if properties == 0 {
                 buf.put_u8(0);
             } else {
-                self.write_properties(buf);
+                write_properties::<S>(buf, &self.properties, properties);
             }
         }
-    }
-
-    /// Writes the property section of a 5.0 PUBLISH whose slot is not bare.
-    #[inline(never)]
-    fn write_properties(&self, buf: &mut impl Put) {
-        let len = slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::Publish))
-            .unwrap_or(0);
-        write_properties::<S>(buf, &self.properties, len);
     }
 
     #[inline(always)]
