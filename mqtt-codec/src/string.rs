@@ -104,7 +104,12 @@ impl<B: AsRef<[u8]>> MqttStr<B> {
 
     /// Validates `bytes` and wraps them.
     pub fn try_new(bytes: B) -> Result<Self, StrError> {
-        validate_str(bytes.as_ref())?;
+        // Plain ASCII (what almost every string is) passes in one pass over words; the
+        // rest gets the full checks.
+        let raw = bytes.as_ref();
+        if raw.len() > usize::from(u16::MAX) || !is_plain_ascii(raw, []) {
+            validate_str(raw)?;
+        }
         Ok(MqttStr(bytes))
     }
 

@@ -68,6 +68,16 @@ fn validate_filter_levels(filter: &str) -> Result<(), TopicError> {
     if filter.is_empty() {
         return Err(TopicError::Empty);
     }
+    if wildcards_well_placed(filter.as_bytes()) {
+        return Ok(());
+    }
+    // Some wildcard is misplaced: find which rule, level by level, as the verdict names it.
+    misplaced_wildcard(filter)
+}
+
+/// The verdict on a filter's wildcards, level by level: the first level whose wildcard is
+/// misplaced names the rule it breaks.
+fn misplaced_wildcard(filter: &str) -> Result<(), TopicError> {
     // Whether a level holding `#` (`hash`) or `+` (`plus`) of `len` bytes is well placed.
     let check = |len: usize, hash: bool, plus: bool, last: bool| {
         if hash && (len != 1 || !last) {
@@ -104,6 +114,49 @@ pub const SHARE_PREFIX: &str = "$share/";
 pub fn validate_topic_filter(filter: &str, shared_subscriptions: bool) -> Result<(), TopicError> {
     validate_str(filter.as_bytes())?;
     check_topic_filter(filter, shared_subscriptions)
+}
+
+/// True when every `+` is a whole level and every `#` a whole last level: what the level
+/// rules come to, tested by looking only at the bytes around each wildcard. The wildcards
+/// are found eight bytes at a time (a filter is mostly plain text), and each is then checked
+/// against its neighbours.
+#[inline]
+fn wildcards_well_placed(filter: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The top bit of each byte of `x` that is zero; a byte just above a zero one may be
+    // flagged too, so a flag is only a candidate.
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut words = filter.chunks_exact(8);
+    let mut start = 0usize;
+    for chunk in &mut words {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let mut candidates = zero_bytes(w ^ ONES.wrapping_mul(u64::from(b'+')))
+            | zero_bytes(w ^ ONES.wrapping_mul(u64::from(b'#')));
+        while candidates != 0 {
+            let at = start.saturating_add((candidates.trailing_zeros() / 8) as usize);
+            candidates &= candidates.wrapping_sub(1);
+            if !wildcard_alone(filter, at) {
+                return false;
+            }
+        }
+        start = start.saturating_add(8);
+    }
+    (start..filter.len()).all(|at| wildcard_alone(filter, at))
+}
+
+/// False when byte `at` of `filter` is a wildcard that is not a whole level (or, for `#`,
+/// not the last one).
+#[inline]
+fn wildcard_alone(filter: &[u8], at: usize) -> bool {
+    let b = filter.get(at).copied();
+    if !matches!(b, Some(b'+' | b'#')) {
+        return true;
+    }
+    let before = at.checked_sub(1).and_then(|i| filter.get(i)).copied();
+    let after = filter.get(at.saturating_add(1)).copied();
+    let separated = matches!(before, None | Some(b'/')) && matches!(after, None | Some(b'/'));
+    separated && (b == Some(b'+') || after.is_none())
 }
 
 /// The topic-filter rules for text already known to be a valid MQTT string.
@@ -319,9 +372,12 @@ impl<B: AsRef<[u8]>> TopicName<B> {
     /// assert!(TopicName::try_from_bytes(&b"a/+"[..]).is_err());
     /// ```
     pub fn try_from_bytes(bytes: B) -> Result<Self, TopicError> {
-        let s = validate_str(bytes.as_ref())?;
-        if !s.is_empty() {
-            validate_topic_name(s)?;
+        // Almost every name is plain ASCII: one pass; the others get each check in turn.
+        if !is_plain_topic_name(bytes.as_ref()) {
+            let s = validate_str(bytes.as_ref())?;
+            if !s.is_empty() {
+                check_topic_name(s)?;
+            }
         }
         Ok(TopicName::from_validated(MqttStr::from_validated(bytes)))
     }
@@ -337,7 +393,7 @@ impl<B: AsRef<[u8]>> TopicFilter<B> {
     /// ```
     pub fn try_from_bytes(bytes: B, shared_subscriptions: bool) -> Result<Self, TopicError> {
         let s = validate_str(bytes.as_ref())?;
-        validate_topic_filter(s, shared_subscriptions)?;
+        check_topic_filter(s, shared_subscriptions)?;
         Ok(TopicFilter::from_validated(MqttStr::from_validated(bytes)))
     }
 
@@ -353,6 +409,38 @@ impl<B: AsRef<[u8]>> TopicFilter<B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // MQTT-4.7.1-2, MQTT-4.7.1-3: the look-around test of the wildcards agrees with the
+        // level-by-level rules on every filter over the characters that matter.
+        #[test]
+        fn wildcard_placement_agrees_with_the_level_rules(
+            filter in proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b'/'), Just(b'+'), Just(b'#')], 1..30)
+        ) {
+            let text = core::str::from_utf8(&filter).unwrap();
+            prop_assert_eq!(wildcards_well_placed(&filter), misplaced_wildcard(text).is_ok());
+        }
+    }
+
+    #[test]
+    fn mqtt_4_7_1_2_and_4_7_1_3_wildcards_are_whole_levels() {
+        for good in ["#", "+", "a/+/b", "+/+", "/+/", "a/#", "+/#", "/#", "//"] {
+            assert_eq!(validate_filter_levels(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("a#", TopicError::MultiLevelWildcard),
+            ("a/#/b", TopicError::MultiLevelWildcard),
+            ("##", TopicError::MultiLevelWildcard),
+            ("+#", TopicError::MultiLevelWildcard),
+            ("a+", TopicError::SingleLevelWildcard),
+            ("+a/b", TopicError::SingleLevelWildcard),
+            ("a/b+/#", TopicError::SingleLevelWildcard),
+        ] {
+            assert_eq!(validate_filter_levels(bad), Err(why), "{bad}");
+        }
+    }
 
     #[test]
     fn a_plain_topic_is_ascii_without_nul_or_wildcards_and_not_empty() {
