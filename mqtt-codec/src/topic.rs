@@ -372,8 +372,10 @@ impl<B: AsRef<[u8]>> TopicName<B> {
     /// assert!(TopicName::try_from_bytes(&b"a/+"[..]).is_err());
     /// ```
     pub fn try_from_bytes(bytes: B) -> Result<Self, TopicError> {
-        // Almost every name is plain ASCII: one pass; the others get each check in turn.
-        if !is_plain_topic_name(bytes.as_ref()) {
+        // Almost every name is plain ASCII: one pass; the others (and one too long to be a
+        // string) get each check in turn.
+        let raw = bytes.as_ref();
+        if raw.len() > usize::from(u16::MAX) || !is_plain_topic_name(raw) {
             let s = validate_str(bytes.as_ref())?;
             if !s.is_empty() {
                 check_topic_name(s)?;
@@ -422,6 +424,16 @@ mod tests {
             let text = core::str::from_utf8(&filter).unwrap();
             prop_assert_eq!(wildcards_well_placed(&filter), misplaced_wildcard(text).is_ok());
         }
+    }
+
+    #[test]
+    // §1.5.4: a string is at most 65,535 bytes, plain ASCII or not.
+    fn a_name_from_bytes_is_held_to_the_string_length_limit() {
+        let long = [b'a'; 65_536];
+        assert!(TopicName::try_from_bytes(&long[..]).is_err());
+        assert!(TopicName::try_from_bytes(&long[..65_535]).is_ok());
+        assert!(MqttStr::try_new(&long[..]).is_err());
+        assert!(MqttStr::try_new(&long[..65_535]).is_ok());
     }
 
     #[test]

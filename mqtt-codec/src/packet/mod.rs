@@ -352,7 +352,7 @@ impl<S: Storage> Publish<S> {
         buf: &mut B,
     ) -> Result<&S::Bytes, EncodeError> {
         encode::check_build(PacketType::Publish, version)?;
-        let header_body = self.header_body_len(version)?;
+        let (header_body, properties) = self.header_sizes(version)?;
         let body = header_body.saturating_add(self.payload.as_ref().len());
         total_len(body)?;
         let needed = header_body
@@ -366,7 +366,7 @@ impl<S: Storage> Publish<S> {
         }
         buf.put_u8((PacketType::Publish as u8) << 4 | self.flags());
         put_varint(buf, body as u32);
-        self.write_header_body(version, buf);
+        self.write_header_body_with(version, properties, buf);
         Ok(&self.payload)
     }
 }
