@@ -133,6 +133,12 @@ mod boxed {
         }
     }
 
+    impl From<Box<Properties<Owned>>> for BoxedProperties {
+        fn from(p: Box<Properties<Owned>>) -> Self {
+            BoxedProperties((!p.is_empty()).then_some(p))
+        }
+    }
+
     impl From<Properties<Owned>> for BoxedProperties {
         fn from(p: Properties<Owned>) -> Self {
             BoxedProperties((!p.is_empty()).then(|| Box::new(p)))
