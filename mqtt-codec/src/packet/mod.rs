@@ -194,7 +194,7 @@ pub(crate) fn parse_connect_body<'a>(
     ctx: &ParseCtx,
 ) -> Result<Connect<Borrowed<'a>>, DecodeError> {
     let mut r = Reader::new(body, PacketType::Connect);
-    let connect = Connect::read(&mut r, ctx)?;
+    let connect = Connect::read_in_place(&mut r, ctx)?;
     r.finish()?;
     Ok(connect)
 }
