@@ -231,10 +231,9 @@ pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
     for_each_c_property!(fill)
 }
 
-/// True when a C property is set: its `has_` flag, or a view that is not NULL with length 0
-/// (NULL with a length is an error the full conversion reports).
-/// Bits that are all clear when a C property is absent: its flag, or a view's pointer and
-/// length.
+/// Bits that are all clear when a C property is absent: its `has_` flag, or a view's pointer
+/// and length (a view is set when either is not zero; NULL with a length is an error the full
+/// conversion reports).
 macro_rules! set_bits_in_c {
     ($p:ident, $field:ident, $has:ident) => {
         usize::from($p.$has)
