@@ -1340,24 +1340,10 @@ typedef struct mqtt_list {
  *
  * A numeric property is present when its `has_` flag is true; a string or binary one when its
  * `ptr` is not NULL. Encoding checks that every present property is allowed in the packet.
+ * The fields come in groups, each in table order: the views, the `has_` flags side by side
+ * (so that "is any property set" reads them a word at a time), the numbers, the lists.
  */
 typedef struct mqtt_properties {
-    /**
-     * Payload Format Indicator (0x01) is present.
-     */
-    bool has_payload_format_indicator;
-    /**
-     * Payload Format Indicator (0x01), 0 bytes, 1 UTF-8.
-     */
-    uint8_t payload_format_indicator;
-    /**
-     * Message Expiry Interval (0x02) is present.
-     */
-    bool has_message_expiry_interval;
-    /**
-     * Message Expiry Interval (0x02), seconds.
-     */
-    uint32_t message_expiry_interval;
     /**
      * Content Type (0x03).
      */
@@ -1371,25 +1357,9 @@ typedef struct mqtt_properties {
      */
     struct mqtt_bytes correlation_data;
     /**
-     * Session Expiry Interval (0x11) is present.
-     */
-    bool has_session_expiry_interval;
-    /**
-     * Session Expiry Interval (0x11), seconds.
-     */
-    uint32_t session_expiry_interval;
-    /**
      * Assigned Client Identifier (0x12).
      */
     struct mqtt_bytes assigned_client_identifier;
-    /**
-     * Server Keep Alive (0x13) is present.
-     */
-    bool has_server_keep_alive;
-    /**
-     * Server Keep Alive (0x13), seconds.
-     */
-    uint16_t server_keep_alive;
     /**
      * Authentication Method (0x15).
      */
@@ -1398,30 +1368,6 @@ typedef struct mqtt_properties {
      * Authentication Data (0x16), binary.
      */
     struct mqtt_bytes authentication_data;
-    /**
-     * Request Problem Information (0x17) is present.
-     */
-    bool has_request_problem_information;
-    /**
-     * Request Problem Information (0x17), 0 or 1.
-     */
-    uint8_t request_problem_information;
-    /**
-     * Will Delay Interval (0x18) is present.
-     */
-    bool has_will_delay_interval;
-    /**
-     * Will Delay Interval (0x18), seconds.
-     */
-    uint32_t will_delay_interval;
-    /**
-     * Request Response Information (0x19) is present.
-     */
-    bool has_request_response_information;
-    /**
-     * Request Response Information (0x19), 0 or 1.
-     */
-    uint8_t request_response_information;
     /**
      * Response Information (0x1A).
      */
@@ -1435,73 +1381,129 @@ typedef struct mqtt_properties {
      */
     struct mqtt_bytes reason_string;
     /**
+     * Payload Format Indicator (0x01) is present.
+     */
+    bool has_payload_format_indicator;
+    /**
+     * Message Expiry Interval (0x02) is present.
+     */
+    bool has_message_expiry_interval;
+    /**
+     * Session Expiry Interval (0x11) is present.
+     */
+    bool has_session_expiry_interval;
+    /**
+     * Server Keep Alive (0x13) is present.
+     */
+    bool has_server_keep_alive;
+    /**
+     * Request Problem Information (0x17) is present.
+     */
+    bool has_request_problem_information;
+    /**
+     * Will Delay Interval (0x18) is present.
+     */
+    bool has_will_delay_interval;
+    /**
+     * Request Response Information (0x19) is present.
+     */
+    bool has_request_response_information;
+    /**
      * Receive Maximum (0x21) is present.
      */
     bool has_receive_maximum;
-    /**
-     * Receive Maximum (0x21), not 0.
-     */
-    uint16_t receive_maximum;
     /**
      * Topic Alias Maximum (0x22) is present.
      */
     bool has_topic_alias_maximum;
     /**
-     * Topic Alias Maximum (0x22).
-     */
-    uint16_t topic_alias_maximum;
-    /**
      * Topic Alias (0x23) is present.
      */
     bool has_topic_alias;
-    /**
-     * Topic Alias (0x23), not 0.
-     */
-    uint16_t topic_alias;
     /**
      * Maximum QoS (0x24) is present.
      */
     bool has_maximum_qos;
     /**
-     * Maximum QoS (0x24), 0 or 1.
-     */
-    uint8_t maximum_qos;
-    /**
      * Retain Available (0x25) is present.
      */
     bool has_retain_available;
-    /**
-     * Retain Available (0x25), 0 or 1.
-     */
-    uint8_t retain_available;
     /**
      * Maximum Packet Size (0x27) is present.
      */
     bool has_maximum_packet_size;
     /**
-     * Maximum Packet Size (0x27), not 0.
-     */
-    uint32_t maximum_packet_size;
-    /**
      * Wildcard Subscription Available (0x28) is present.
      */
     bool has_wildcard_subscription_available;
-    /**
-     * Wildcard Subscription Available (0x28), 0 or 1.
-     */
-    uint8_t wildcard_subscription_available;
     /**
      * Subscription Identifier Available (0x29) is present.
      */
     bool has_subscription_identifier_available;
     /**
-     * Subscription Identifier Available (0x29), 0 or 1.
-     */
-    uint8_t subscription_identifier_available;
-    /**
      * Shared Subscription Available (0x2A) is present.
      */
     bool has_shared_subscription_available;
+    /**
+     * Payload Format Indicator (0x01), 0 bytes, 1 UTF-8.
+     */
+    uint8_t payload_format_indicator;
+    /**
+     * Message Expiry Interval (0x02), seconds.
+     */
+    uint32_t message_expiry_interval;
+    /**
+     * Session Expiry Interval (0x11), seconds.
+     */
+    uint32_t session_expiry_interval;
+    /**
+     * Server Keep Alive (0x13), seconds.
+     */
+    uint16_t server_keep_alive;
+    /**
+     * Request Problem Information (0x17), 0 or 1.
+     */
+    uint8_t request_problem_information;
+    /**
+     * Will Delay Interval (0x18), seconds.
+     */
+    uint32_t will_delay_interval;
+    /**
+     * Request Response Information (0x19), 0 or 1.
+     */
+    uint8_t request_response_information;
+    /**
+     * Receive Maximum (0x21), not 0.
+     */
+    uint16_t receive_maximum;
+    /**
+     * Topic Alias Maximum (0x22).
+     */
+    uint16_t topic_alias_maximum;
+    /**
+     * Topic Alias (0x23), not 0.
+     */
+    uint16_t topic_alias;
+    /**
+     * Maximum QoS (0x24), 0 or 1.
+     */
+    uint8_t maximum_qos;
+    /**
+     * Retain Available (0x25), 0 or 1.
+     */
+    uint8_t retain_available;
+    /**
+     * Maximum Packet Size (0x27), not 0.
+     */
+    uint32_t maximum_packet_size;
+    /**
+     * Wildcard Subscription Available (0x28), 0 or 1.
+     */
+    uint8_t wildcard_subscription_available;
+    /**
+     * Subscription Identifier Available (0x29), 0 or 1.
+     */
+    uint8_t subscription_identifier_available;
     /**
      * Shared Subscription Available (0x2A), 0 or 1.
      */

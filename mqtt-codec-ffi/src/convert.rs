@@ -13,9 +13,9 @@ use codec::{
     RetainHandling, Role, Storage, SubAck, Subscribe, Subscription, SubscriptionOptions,
     TopicFilter, TopicName, UnsubAck, Unsubscribe, UserProperty, Will,
 };
-use core::mem::{align_of, size_of};
+use core::mem::size_of;
 use core::num::NonZeroU16;
-use core::slice;
+use core::{ptr, slice};
 #[cfg(feature = "alloc")]
 use {codec::Owned, core::ffi::c_void};
 
@@ -231,12 +231,12 @@ pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
     for_each_c_property!(fill)
 }
 
-/// Bits that are all clear when a C property is absent: its `has_` flag, or a view's pointer
-/// and length (a view is set when either is not zero; NULL with a length is an error the full
-/// conversion reports).
-macro_rules! set_bits_in_c {
+/// Bits that are all clear when a C view property is absent: its pointer and length (a view
+/// is set when either is not zero; NULL with a length is an error the full conversion
+/// reports). A numeric one gives none here: its `has_` flag is read with the others.
+macro_rules! view_bits {
     ($p:ident, $field:ident, $has:ident) => {
-        usize::from($p.$has)
+        0usize
     };
     ($p:ident, $field:ident) => {
         ($p.$field.ptr as usize) | $p.$field.len
@@ -246,23 +246,47 @@ macro_rules! set_bits_in_c {
 /// True when the C property block sets nothing: every flag clear, every view NULL with
 /// length 0, both lists empty. What [`properties_view`] makes of it is then the empty set.
 fn no_properties(p: &mqtt_properties) -> bool {
-    // One word that any set property leaves non-zero: a load and an `or` per field, no
-    // branch, on this path which most packets take.
-    macro_rules! any_set {
+    // One word that any set property leaves non-zero: a load and an `or` per view word and
+    // per word of flags, no branch, on this path which most packets take.
+    macro_rules! any_view_set {
         ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
-            0usize $( | set_bits_in_c!(p, $field $(, $has)?) )*
+            0usize $( | view_bits!(p, $field $(, $has)?) )*
         };
     }
-    (for_each_c_property!(any_set) | p.subscription_identifiers.count | p.user_properties.count)
-        == 0
+    let views = for_each_c_property!(any_view_set);
+    (views | p.subscription_identifiers.count | p.user_properties.count) == 0 && flags_set(p) == 0
+}
+
+/// The `has_` flags of `p` OR-ed a word at a time: not zero when any is set.
+fn flags_set(p: &mqtt_properties) -> u64 {
+    // SAFETY: bytes FLAGS_START to FLAGS_START + FLAGS_LEN of `*p` are its FLAGS_LEN `has_`
+    // fields, side by side (asserted where the struct is generated): `bool`s, each one
+    // initialised byte, which are valid `u8`s. The pointer comes from a reference to the
+    // whole struct, so it may read any of its bytes, and `read_unaligned` needs no alignment.
+    let flags: [u8; FLAGS_LEN] =
+        unsafe { ptr::read_unaligned(ptr::from_ref(p).cast::<u8>().add(FLAGS_START).cast()) };
+    let mut set = 0u64;
+    for chunk in flags.chunks(8) {
+        let mut word = [0u8; 8];
+        if let Some(head) = word.get_mut(..chunk.len()) {
+            head.copy_from_slice(chunk);
+        }
+        set |= u64::from_ne_bytes(word);
+    }
+    set
 }
 
 /// No property: the defaults, with the two lists typed as a filled set types them.
 fn no_c_properties() -> mqtt_properties {
     let mut p = mqtt_properties::default();
+    type_empty_lists(&mut p);
+    p
+}
+
+/// Types the two (empty) lists of a property block as a filled set types them.
+fn type_empty_lists(p: &mut mqtt_properties) {
     p.subscription_identifiers.kind = MQTT_LIST_SUBSCRIPTION_IDENTIFIERS;
     p.user_properties.kind = MQTT_LIST_USER_PROPERTIES;
-    p
 }
 
 /// C views of a decoded packet; `level` is the protocol level it was decoded under.
@@ -283,7 +307,8 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
         Some(p) if cfg!(feature = "v5") && !p.is_empty() => {
             out.properties = p.with(|p| fill_properties(p, sink, false))
         }
-        _ => out.properties = no_c_properties(),
+        // The block is cleared already: only the lists' kinds differ from zero.
+        _ => type_empty_lists(&mut out.properties),
     }
     match packet {
         // A borrowed CONNECT is read from its body for the call; every view still points
@@ -562,13 +587,14 @@ fn item_at<T>(data: &[u8], i: usize) -> Option<&T> {
     if end > data.len() {
         return None;
     }
-    let ptr = data.as_ptr().wrapping_add(start);
-    if ptr.align_offset(align_of::<T>()) != 0 {
+    let ptr = data.as_ptr().wrapping_add(start).cast::<T>();
+    // One mask of the address (what `align_offset` would compute takes more).
+    if !ptr.is_aligned() {
         return None;
     }
     // SAFETY: `data` is only ever a byte view of a caller's array of `T` made by `build_list`
     // (the sole user of this function); the element lies inside it and is aligned.
-    Some(unsafe { &*ptr.cast::<T>() })
+    Some(unsafe { &*ptr })
 }
 
 /// The `get` of a list over a C array: converts element `i`.
@@ -598,7 +624,7 @@ pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
             .count
             .checked_mul(size_of::<T::C>())
             .ok_or(MQTT_ERR_INVALID_ARGUMENT)?;
-        if l.items.align_offset(align_of::<T::C>()) != 0 {
+        if !l.items.cast::<T::C>().is_aligned() {
             return Err(MQTT_ERR_INVALID_ARGUMENT);
         }
         // SAFETY: by this function's contract `items` holds `count` elements, `size` bytes,

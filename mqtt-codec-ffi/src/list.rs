@@ -68,7 +68,7 @@ where
         }
         let item = if !l.items.is_null() {
             let items = l.items.cast::<T::C>();
-            if items.align_offset(core::mem::align_of::<T::C>()) != 0 {
+            if !items.is_aligned() {
                 return MQTT_ERR_INVALID_ARGUMENT;
             }
             // SAFETY: `items` holds `count` elements (by the list's contract: made by the

@@ -45,6 +45,8 @@ use super::{mqtt_bytes, mqtt_list};
 ///
 /// A numeric property is present when its `has_` flag is true; a string or binary one when its
 /// `ptr` is not NULL. Encoding checks that every present property is allowed in the packet.
+/// The fields come in groups, each in table order: the views, the `has_` flags side by side
+/// (so that "is any property set" reads them a word at a time), the numbers, the lists.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct mqtt_properties {
@@ -64,6 +66,17 @@ macro_rules! for_each_c_property {
     };
 }
 pub(crate) use for_each_c_property;
+
+/// Where the `has_` flags start in [`mqtt_properties`], in bytes.
+pub(crate) const FLAGS_START: usize =
+    core::mem::offset_of!(mqtt_properties, @FIRST_FLAG@);
+/// How many `has_` flags there are, one byte each.
+pub(crate) const FLAGS_LEN: usize = @FLAGS_LEN@;
+// The flags are side by side, with nothing between them.
+const _: () = assert!(
+    core::mem::offset_of!(mqtt_properties, @LAST_FLAG@)
+        == FLAGS_START + FLAGS_LEN - 1
+);
 "#;
 
 /// The Rust type of a numeric property's C field, or `None` for a view (`mqtt_bytes`).
@@ -78,7 +91,9 @@ fn number_type(kind: &str) -> Option<&'static str> {
 }
 
 fn generate() -> String {
-    let mut fields = String::new();
+    // Three groups, each in table order: views, flags, numbers.
+    let (mut views, mut flags, mut numbers) = (String::new(), String::new(), String::new());
+    let mut flag_names = Vec::new();
     let mut rows = String::new();
     for row in codec::for_each_property!(rows) {
         let (field, kind) = (row.field, row.kind);
@@ -89,19 +104,27 @@ fn generate() -> String {
         };
         match number_type(kind) {
             Some(ty) => {
-                fields += &format!("    /// {label} is present.\n    pub has_{field}: bool,\n");
-                fields += &format!("    /// {doc}\n    pub {field}: {ty},\n");
+                flags += &format!("    /// {label} is present.\n    pub has_{field}: bool,\n");
+                numbers += &format!("    /// {doc}\n    pub {field}: {ty},\n");
+                flag_names.push(format!("has_{field}"));
                 rows += &format!("            ({field}, {kind}, has_{field}),\n");
             }
             None => {
-                fields += &format!("    /// {doc}\n    pub {field}: mqtt_bytes,\n");
+                views += &format!("    /// {doc}\n    pub {field}: mqtt_bytes,\n");
                 rows += &format!("            ({field}, {kind}),\n");
             }
         }
     }
+    let (first, last) = match (flag_names.first(), flag_names.last()) {
+        (Some(first), Some(last)) => (first, last),
+        _ => panic!("the property table has no numeric property"),
+    };
     TEMPLATE
-        .replace("@FIELDS@", &fields)
+        .replace("@FIELDS@", &(views + &flags + &numbers))
         .replace("@ROWS@", &rows)
+        .replace("@FIRST_FLAG@", first)
+        .replace("@LAST_FLAG@", last)
+        .replace("@FLAGS_LEN@", &flag_names.len().to_string())
 }
 
 #[test]

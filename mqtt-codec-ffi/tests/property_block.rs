@@ -5,6 +5,11 @@ use mqtt_codec::*;
 
 /// A 5.0 QoS 0 PUBLISH of "x" on "a/b", with the property block `edit` leaves.
 fn encode_v5(edit: impl FnOnce(&mut mqtt_properties)) -> (mqtt_status, Vec<u8>) {
+    encode_as(MQTT_V5, edit)
+}
+
+/// The same PUBLISH encoded under `version`.
+fn encode_as(version: u8, edit: impl FnOnce(&mut mqtt_properties)) -> (mqtt_status, Vec<u8>) {
     let mut p = mqtt_packet {
         packet_type: MQTT_PACKET_PUBLISH,
         ..mqtt_packet::default()
@@ -21,7 +26,7 @@ fn encode_v5(edit: impl FnOnce(&mut mqtt_properties)) -> (mqtt_status, Vec<u8>) 
     let mut out = [0u8; 64];
     let mut written = 0usize;
     // SAFETY: every view points at a static byte string of its length; `out` is writable.
-    let st = unsafe { mqtt_encode(&p, MQTT_V5, out.as_mut_ptr(), out.len(), &mut written) };
+    let st = unsafe { mqtt_encode(&p, version, out.as_mut_ptr(), out.len(), &mut written) };
     (st, out[..written].to_vec())
 }
 
@@ -52,4 +57,21 @@ fn a_set_property_is_encoded() {
 fn a_null_view_with_a_length_is_still_an_error() {
     let (st, _) = encode_v5(|props| props.reason_string.len = 3);
     assert_eq!(st, mqtt_status::MQTT_ERR_NULL_POINTER);
+}
+
+#[test]
+fn every_presence_flag_is_seen_first_middle_and_last() {
+    // The flags are read a word at a time: one set alone, wherever it lies among them, is a
+    // property that 3.1.1 cannot carry.
+    let flags: [fn(&mut mqtt_properties); 3] = [
+        |p| p.has_payload_format_indicator = true,
+        |p| p.has_topic_alias = true,
+        |p| p.has_shared_subscription_available = true,
+    ];
+    for set in flags {
+        let (st, _) = encode_as(MQTT_V3_1_1, set);
+        assert_eq!(st, mqtt_status::MQTT_ERR_NOT_REPRESENTABLE);
+    }
+    let (st, _) = encode_as(MQTT_V3_1_1, |_| {});
+    assert_eq!(st, mqtt_status::MQTT_OK);
 }

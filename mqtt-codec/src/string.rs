@@ -35,6 +35,21 @@ pub fn validate_str(bytes: &[u8]) -> Result<&str, StrError> {
     Ok(s)
 }
 
+/// Checks `bytes` as an MQTT string, the short way first: `Ok(None)` when they are within a
+/// string's length and pass `plain` (a word-at-a-time test that implies every rule the caller
+/// checks, such as [`is_plain_ascii`]); otherwise every check of [`validate_str`], and the
+/// text for the caller's own rules.
+#[inline(always)]
+pub(crate) fn check_str(
+    bytes: &[u8],
+    plain: impl FnOnce(&[u8]) -> bool,
+) -> Result<Option<&str>, StrError> {
+    if bytes.len() <= usize::from(u16::MAX) && plain(bytes) {
+        return Ok(None);
+    }
+    validate_str(bytes).map(Some)
+}
+
 /// True when every byte of `bytes` is in 0x01..=0x7F and none is in `excluded`: ASCII, so
 /// well-formed UTF-8, without U+0000, as almost every string on the wire is. Eight bytes
 /// at a time, with no branch per byte, in place of a UTF-8 check and a search for U+0000.
@@ -106,10 +121,7 @@ impl<B: AsRef<[u8]>> MqttStr<B> {
     pub fn try_new(bytes: B) -> Result<Self, StrError> {
         // Plain ASCII (what almost every string is) passes in one pass over words; the
         // rest gets the full checks.
-        let raw = bytes.as_ref();
-        if raw.len() > usize::from(u16::MAX) || !is_plain_ascii(raw, []) {
-            validate_str(raw)?;
-        }
+        check_str(bytes.as_ref(), |b| is_plain_ascii(b, []))?;
         Ok(MqttStr(bytes))
     }
 

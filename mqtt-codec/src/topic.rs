@@ -1,6 +1,6 @@
 //! Topic names, topic filters, shared subscriptions and matching (§4.7, §4.8.2).
 
-use crate::string::{is_plain_ascii, validate_str, MqttStr, StrError};
+use crate::string::{check_str, is_plain_ascii, validate_str, MqttStr, StrError};
 #[cfg(feature = "alloc")]
 use bytes::Bytes;
 use core::fmt;
@@ -372,11 +372,8 @@ impl<B: AsRef<[u8]>> TopicName<B> {
     /// assert!(TopicName::try_from_bytes(&b"a/+"[..]).is_err());
     /// ```
     pub fn try_from_bytes(bytes: B) -> Result<Self, TopicError> {
-        // Almost every name is plain ASCII: one pass; the others (and one too long to be a
-        // string) get each check in turn.
-        let raw = bytes.as_ref();
-        if raw.len() > usize::from(u16::MAX) || !is_plain_topic_name(raw) {
-            let s = validate_str(bytes.as_ref())?;
+        // Almost every name is plain ASCII: one pass; the others get each check in turn.
+        if let Some(s) = check_str(bytes.as_ref(), is_plain_topic_name)? {
             if !s.is_empty() {
                 check_topic_name(s)?;
             }
@@ -394,8 +391,18 @@ impl<B: AsRef<[u8]>> TopicFilter<B> {
     /// assert!(TopicFilter::try_from_bytes(&b"a/#/b"[..], true).is_err());
     /// ```
     pub fn try_from_bytes(bytes: B, shared_subscriptions: bool) -> Result<Self, TopicError> {
-        let s = validate_str(bytes.as_ref())?;
-        check_topic_filter(s, shared_subscriptions)?;
+        // A plain ASCII filter whose wildcards are well placed (and which is not a shared
+        // subscription, where `$share/` makes one) passes in two passes over words; the
+        // others get each check in turn, which name the rule broken.
+        let plain = |f: &[u8]| {
+            !f.is_empty()
+                && is_plain_ascii(f, [])
+                && !(shared_subscriptions && f.starts_with(SHARE_PREFIX.as_bytes()))
+                && wildcards_well_placed(f)
+        };
+        if let Some(s) = check_str(bytes.as_ref(), plain)? {
+            check_topic_filter(s, shared_subscriptions)?;
+        }
         Ok(TopicFilter::from_validated(MqttStr::from_validated(bytes)))
     }
 
@@ -423,6 +430,23 @@ mod tests {
         ) {
             let text = core::str::from_utf8(&filter).unwrap();
             prop_assert_eq!(wildcards_well_placed(&filter), misplaced_wildcard(text).is_ok());
+        }
+
+        // MQTT-4.7.1-2, MQTT-4.7.1-3, MQTT-4.8.2-1, MQTT-1.5.4-2: a filter made from bytes gets
+        // the verdict of the full checks, the short way or not.
+        #[test]
+        fn a_filter_from_bytes_gets_the_full_verdict(
+            filter in proptest::collection::vec(
+                proptest::sample::select(&b"a/+#$\0\xC3share"[..]), 0..20),
+            shared in any::<bool>(),
+            share_prefix in any::<bool>(),
+        ) {
+            let filter = if share_prefix { [b"$share/".as_slice(), &filter].concat() } else { filter };
+            let full = validate_str(&filter)
+                .map_err(TopicError::from)
+                .and_then(|s| check_topic_filter(s, shared));
+            let made = TopicFilter::try_from_bytes(&filter[..], shared).map(|_| ());
+            prop_assert_eq!(made, full);
         }
     }
 

@@ -9,89 +9,91 @@ use super::{mqtt_bytes, mqtt_list};
 ///
 /// A numeric property is present when its `has_` flag is true; a string or binary one when its
 /// `ptr` is not NULL. Encoding checks that every present property is allowed in the packet.
+/// The fields come in groups, each in table order: the views, the `has_` flags side by side
+/// (so that "is any property set" reads them a word at a time), the numbers, the lists.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct mqtt_properties {
-    /// Payload Format Indicator (0x01) is present.
-    pub has_payload_format_indicator: bool,
-    /// Payload Format Indicator (0x01), 0 bytes, 1 UTF-8.
-    pub payload_format_indicator: u8,
-    /// Message Expiry Interval (0x02) is present.
-    pub has_message_expiry_interval: bool,
-    /// Message Expiry Interval (0x02), seconds.
-    pub message_expiry_interval: u32,
     /// Content Type (0x03).
     pub content_type: mqtt_bytes,
     /// Response Topic (0x08), a topic name.
     pub response_topic: mqtt_bytes,
     /// Correlation Data (0x09), binary.
     pub correlation_data: mqtt_bytes,
-    /// Session Expiry Interval (0x11) is present.
-    pub has_session_expiry_interval: bool,
-    /// Session Expiry Interval (0x11), seconds.
-    pub session_expiry_interval: u32,
     /// Assigned Client Identifier (0x12).
     pub assigned_client_identifier: mqtt_bytes,
-    /// Server Keep Alive (0x13) is present.
-    pub has_server_keep_alive: bool,
-    /// Server Keep Alive (0x13), seconds.
-    pub server_keep_alive: u16,
     /// Authentication Method (0x15).
     pub authentication_method: mqtt_bytes,
     /// Authentication Data (0x16), binary.
     pub authentication_data: mqtt_bytes,
-    /// Request Problem Information (0x17) is present.
-    pub has_request_problem_information: bool,
-    /// Request Problem Information (0x17), 0 or 1.
-    pub request_problem_information: u8,
-    /// Will Delay Interval (0x18) is present.
-    pub has_will_delay_interval: bool,
-    /// Will Delay Interval (0x18), seconds.
-    pub will_delay_interval: u32,
-    /// Request Response Information (0x19) is present.
-    pub has_request_response_information: bool,
-    /// Request Response Information (0x19), 0 or 1.
-    pub request_response_information: u8,
     /// Response Information (0x1A).
     pub response_information: mqtt_bytes,
     /// Server Reference (0x1C).
     pub server_reference: mqtt_bytes,
     /// Reason String (0x1F).
     pub reason_string: mqtt_bytes,
+    /// Payload Format Indicator (0x01) is present.
+    pub has_payload_format_indicator: bool,
+    /// Message Expiry Interval (0x02) is present.
+    pub has_message_expiry_interval: bool,
+    /// Session Expiry Interval (0x11) is present.
+    pub has_session_expiry_interval: bool,
+    /// Server Keep Alive (0x13) is present.
+    pub has_server_keep_alive: bool,
+    /// Request Problem Information (0x17) is present.
+    pub has_request_problem_information: bool,
+    /// Will Delay Interval (0x18) is present.
+    pub has_will_delay_interval: bool,
+    /// Request Response Information (0x19) is present.
+    pub has_request_response_information: bool,
     /// Receive Maximum (0x21) is present.
     pub has_receive_maximum: bool,
-    /// Receive Maximum (0x21), not 0.
-    pub receive_maximum: u16,
     /// Topic Alias Maximum (0x22) is present.
     pub has_topic_alias_maximum: bool,
-    /// Topic Alias Maximum (0x22).
-    pub topic_alias_maximum: u16,
     /// Topic Alias (0x23) is present.
     pub has_topic_alias: bool,
-    /// Topic Alias (0x23), not 0.
-    pub topic_alias: u16,
     /// Maximum QoS (0x24) is present.
     pub has_maximum_qos: bool,
-    /// Maximum QoS (0x24), 0 or 1.
-    pub maximum_qos: u8,
     /// Retain Available (0x25) is present.
     pub has_retain_available: bool,
-    /// Retain Available (0x25), 0 or 1.
-    pub retain_available: u8,
     /// Maximum Packet Size (0x27) is present.
     pub has_maximum_packet_size: bool,
-    /// Maximum Packet Size (0x27), not 0.
-    pub maximum_packet_size: u32,
     /// Wildcard Subscription Available (0x28) is present.
     pub has_wildcard_subscription_available: bool,
-    /// Wildcard Subscription Available (0x28), 0 or 1.
-    pub wildcard_subscription_available: u8,
     /// Subscription Identifier Available (0x29) is present.
     pub has_subscription_identifier_available: bool,
-    /// Subscription Identifier Available (0x29), 0 or 1.
-    pub subscription_identifier_available: u8,
     /// Shared Subscription Available (0x2A) is present.
     pub has_shared_subscription_available: bool,
+    /// Payload Format Indicator (0x01), 0 bytes, 1 UTF-8.
+    pub payload_format_indicator: u8,
+    /// Message Expiry Interval (0x02), seconds.
+    pub message_expiry_interval: u32,
+    /// Session Expiry Interval (0x11), seconds.
+    pub session_expiry_interval: u32,
+    /// Server Keep Alive (0x13), seconds.
+    pub server_keep_alive: u16,
+    /// Request Problem Information (0x17), 0 or 1.
+    pub request_problem_information: u8,
+    /// Will Delay Interval (0x18), seconds.
+    pub will_delay_interval: u32,
+    /// Request Response Information (0x19), 0 or 1.
+    pub request_response_information: u8,
+    /// Receive Maximum (0x21), not 0.
+    pub receive_maximum: u16,
+    /// Topic Alias Maximum (0x22).
+    pub topic_alias_maximum: u16,
+    /// Topic Alias (0x23), not 0.
+    pub topic_alias: u16,
+    /// Maximum QoS (0x24), 0 or 1.
+    pub maximum_qos: u8,
+    /// Retain Available (0x25), 0 or 1.
+    pub retain_available: u8,
+    /// Maximum Packet Size (0x27), not 0.
+    pub maximum_packet_size: u32,
+    /// Wildcard Subscription Available (0x28), 0 or 1.
+    pub wildcard_subscription_available: u8,
+    /// Subscription Identifier Available (0x29), 0 or 1.
+    pub subscription_identifier_available: u8,
     /// Shared Subscription Available (0x2A), 0 or 1.
     pub shared_subscription_available: u8,
     /// Subscription Identifiers (0x0B): a list of `MQTT_LIST_SUBSCRIPTION_IDENTIFIERS`.
@@ -135,3 +137,14 @@ macro_rules! for_each_c_property {
     };
 }
 pub(crate) use for_each_c_property;
+
+/// Where the `has_` flags start in [`mqtt_properties`], in bytes.
+pub(crate) const FLAGS_START: usize =
+    core::mem::offset_of!(mqtt_properties, has_payload_format_indicator);
+/// How many `has_` flags there are, one byte each.
+pub(crate) const FLAGS_LEN: usize = 16;
+// The flags are side by side, with nothing between them.
+const _: () = assert!(
+    core::mem::offset_of!(mqtt_properties, has_shared_subscription_available)
+        == FLAGS_START + FLAGS_LEN - 1
+);
