@@ -59,24 +59,27 @@ pub unsafe extern "C" fn mqtt_decode(
                 return s;
             }
         };
-        match codec::parse(data, &opts) {
+        // Read where the parser left it: moving the packet out copies it in wide loads
+        // that wait on the narrower stores that wrote it.
+        let parsed = codec::parse(data, &opts);
+        match &parsed {
             Ok(Status::Complete((packet, used))) => {
-                let level = match (&packet, opts.version) {
+                let level = match (packet, opts.version) {
                     (Packet::Connect(c), _) => c.protocol_version().level(),
                     (_, Some(v)) => v.level(),
                     (_, None) => 0,
                 };
-                fill_packet(&packet, level, &mut Wire, out);
-                *bytes = used;
+                fill_packet(packet, level, &mut Wire, out);
+                *bytes = *used;
                 MQTT_OK
             }
             Ok(Status::Partial(n)) => {
-                *bytes = n;
+                *bytes = *n;
                 MQTT_NEED_MORE
             }
             Err(e) => {
                 *bytes = 0;
-                status::of_decode(&e)
+                status::of_decode(e)
             }
         }
     })

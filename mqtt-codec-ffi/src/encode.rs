@@ -36,10 +36,13 @@ pub unsafe extern "C" fn mqtt_encoded_len(
             return MQTT_ERR_INVALID_ARGUMENT;
         };
         let mut scratch = Scratch::default();
+        // Used where it was built (by reference): moving it out copies it in wide loads that
+        // wait on the narrower stores that wrote it.
         // SAFETY: non-NULL; readable with valid views for this call by the caller's contract.
-        let packet = match unsafe { build_packet(&*packet, version, &mut scratch) } {
+        let built = unsafe { build_packet(&*packet, version, &mut scratch) };
+        let packet = match &built {
             Ok(p) => p,
-            Err(s) => return s,
+            Err(s) => return *s,
         };
         match packet.encoded_len(version) {
             Ok(n) => {
@@ -88,10 +91,12 @@ pub unsafe extern "C" fn mqtt_encode(
             return MQTT_ERR_INVALID_ARGUMENT;
         };
         let mut scratch = Scratch::default();
+        // Used in place, as in `mqtt_encoded_len`.
         // SAFETY: non-NULL; readable with valid views for this call by the caller's contract.
-        let packet = match unsafe { build_packet(&*packet, version, &mut scratch) } {
+        let built = unsafe { build_packet(&*packet, version, &mut scratch) };
+        let packet = match &built {
             Ok(p) => p,
-            Err(s) => return s,
+            Err(s) => return *s,
         };
         // SAFETY: non-NULL, writable for `buf_len` bytes and not overlapping the views read
         // above, by the caller's contract.

@@ -74,17 +74,38 @@ pub(crate) fn is_plain_ascii<const N: usize>(bytes: &[u8], excluded: [u8; N]) ->
     for chunk in &mut words {
         bad |= check(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
     }
-    // The last few bytes as one more word, padded with a repeat of the first of them,
-    // which changes no verdict.
-    let tail = words.remainder();
-    if let Some(&first) = tail.first() {
-        let mut last = [first; 8];
-        if let Some(head) = last.get_mut(..tail.len()) {
-            head.copy_from_slice(tail);
-        }
-        bad |= check(u64::from_le_bytes(last));
+    // The last few bytes as one more word of bytes of the string (some read twice, which
+    // changes no verdict).
+    if let Some(last) = last_word(bytes, words.remainder()) {
+        bad |= check(last);
     }
     bad == 0
+}
+
+/// The `tail` (fewer than eight bytes) that ends `bytes` as one word made only of bytes of
+/// `bytes`, some of them twice: the last eight bytes when there are that many, or
+/// overlapping reads of the tail. None for an empty tail. Copying the tail into a padded
+/// buffer instead calls `memcpy`, and the word read back from the buffer waits for the
+/// bytes just stored in it.
+#[inline(always)]
+fn last_word(bytes: &[u8], tail: &[u8]) -> Option<u64> {
+    let word = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
+    let half = |b: &[u8]| b.try_into().ok().map(u32::from_le_bytes);
+    let n = tail.len();
+    if n == 0 {
+        return None;
+    }
+    if let Some(last8) = bytes.len().checked_sub(8).and_then(|s| bytes.get(s..)) {
+        return word(last8);
+    }
+    let (low, high) = if n >= 4 {
+        (half(tail.get(..4)?)?, half(tail.get(n - 4..)?)?)
+    } else {
+        let (first, last) = (*tail.first()?, *tail.last()?);
+        let both = u32::from_le_bytes([first, *tail.get(n / 2)?, last, first]);
+        (both, both)
+    };
+    Some(u64::from(low) | (u64::from(high) << 32))
 }
 
 /// The byte type of [`crate::MqttStr`], [`crate::TopicName`] and [`crate::TopicFilter`]
@@ -283,6 +304,12 @@ mod tests {
                 bytes[at] = 0;
                 assert!(!is_plain_ascii(&bytes, []), "{len} {at}");
                 assert_eq!(validate_str(&bytes), Err(StrError::NullCharacter));
+                // So is any other byte that is not plain, wherever the last word reads it.
+                bytes[at] = 0xC3;
+                assert!(!is_plain_ascii(&bytes, []), "{len} {at}");
+                bytes[at] = b'+';
+                assert!(!is_plain_ascii(&bytes, [b'+']), "{len} {at}");
+                assert!(is_plain_ascii(&bytes, []), "{len} {at}");
             }
         }
     }
