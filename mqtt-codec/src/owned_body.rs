@@ -74,10 +74,10 @@ pub(crate) fn owned_from_frame(
 /// from, which ends with the payload: the frame itself, advanced past everything before.
 /// Advancing a `Bytes` it owns touches no reference count, unlike slicing it.
 #[inline(always)]
-pub(crate) fn with_payload(publish: &mut Publish<Owned>, mut frame: Bytes, payload_len: usize) {
+pub(crate) fn with_payload(publish: &mut Publish<Owned>, frame: Bytes, payload_len: usize) {
     let before = frame.len().saturating_sub(payload_len);
-    bytes::Buf::advance(&mut frame, before);
     publish.payload = frame;
+    bytes::Buf::advance(&mut publish.payload, before);
 }
 
 #[cfg(test)]
