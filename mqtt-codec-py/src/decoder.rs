@@ -5,8 +5,8 @@ use crate::convert::{self, DETACH_THRESHOLD};
 use crate::packets::packet_to_py;
 use bytes::Bytes;
 use mqtt_codec::{
-    parse, DecodeError, Decoder, DecoderConfig, Packet, PacketType, ParseOptions, ReasonCode, Role,
-    Status, DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE,
+    parse, DecodeError, Decoder, DecoderConfig, Packet, PacketRef, PacketType, ParseOptions,
+    ReasonCode, Role, Status, DEFAULT_MAX_PACKET_SIZE, MAX_PACKET_SIZE,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -272,10 +272,8 @@ fn parse_small(bytes: &[u8], opts: &ParseOptions) -> Result<Status<(Packet, usiz
             || packet_type >= PacketType::PingReq as u8 && packet_type <= PacketType::PingResp as u8
     });
     if copy_fields {
-        return Ok(match parse(bytes, opts)? {
-            Status::Complete((view, used)) => Status::Complete((view.to_owned(), used)),
-            Status::Partial(n) => Status::Partial(n),
-        });
+        // The view is read where the parser left it (see `owned_of`).
+        return Ok(owned_of(&parse(bytes, opts)?, |view| view.to_owned()));
     }
     shared_parse(&Bytes::copy_from_slice(bytes), opts)
 }
@@ -285,10 +283,22 @@ fn shared_parse(
     shared: &Bytes,
     opts: &ParseOptions,
 ) -> Result<Status<(Packet, usize)>, DecodeError> {
-    Ok(match parse(shared, opts)? {
-        Status::Complete((view, used)) => Status::Complete((view.to_shared(shared), used)),
-        Status::Partial(n) => Status::Partial(n),
-    })
+    Ok(owned_of(&parse(shared, opts)?, |view| {
+        view.to_shared(shared)
+    }))
+}
+
+/// The owned packet of a parse's outcome, made from the view by reference: moving the view
+/// out first copies it in wide loads that wait on the narrower stores that wrote it.
+#[inline(always)]
+fn owned_of(
+    parsed: &Status<(PacketRef<'_>, usize)>,
+    own: impl FnOnce(&PacketRef<'_>) -> Packet,
+) -> Status<(Packet, usize)> {
+    match parsed {
+        Status::Complete((view, used)) => Status::Complete((own(view), *used)),
+        Status::Partial(n) => Status::Partial(*n),
+    }
 }
 
 /// `decode`'s answer for the parse of `len` bytes: the packet, if it is whole and alone.
