@@ -14,6 +14,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyInt, PyList, PyMemoryView, PyString, PyType};
+use std::borrow::Cow;
 
 /// Byte counts from which copying or encoding is done with the GIL released.
 pub(crate) const DETACH_THRESHOLD: usize = 64 * 1024;
@@ -141,8 +142,14 @@ pub(crate) fn boolean(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<bool> {
 
 /// A `str` argument.
 pub(crate) fn string(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    Ok(str_arg(obj, what)?.into_owned())
+}
+
+/// A `str` argument as text, borrowed from the UTF-8 that CPython keeps with the string
+/// where it can be: a field made of it is then copied once, not twice.
+pub(crate) fn str_arg<'a>(obj: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, str>> {
     match obj.cast::<PyString>() {
-        Ok(s) => Ok(s.to_cow()?.into_owned()),
+        Ok(s) => s.to_cow(),
         Err(_) => Err(PyTypeError::new_err(format!(
             "{what} must be a str, not {}",
             type_name(obj)
@@ -152,13 +159,13 @@ pub(crate) fn string(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
 
 /// A validated MQTT string (no U+0000, at most 65,535 bytes).
 pub(crate) fn mqtt_str(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<MqttStr> {
-    let s = string(obj, what)?;
+    let s = str_arg(obj, what)?;
     MqttStr::new(&s).map_err(|e| PyValueError::new_err(format!("{what}: {e}")))
 }
 
 /// A validated topic name; `""` is the empty topic of a 5.0 PUBLISH that uses a Topic Alias.
 pub(crate) fn topic_name(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicName> {
-    let s = string(obj, what)?;
+    let s = str_arg(obj, what)?;
     if s.is_empty() {
         return Ok(TopicName::empty_for_alias());
     }
@@ -167,7 +174,7 @@ pub(crate) fn topic_name(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicNa
 
 /// A validated topic filter (`$share/` filters included).
 pub(crate) fn topic_filter(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicFilter> {
-    let s = string(obj, what)?;
+    let s = str_arg(obj, what)?;
     TopicFilter::new(&s).map_err(|e| PyValueError::new_err(format!("{what} {s:?}: {e}")))
 }
 

@@ -25,7 +25,7 @@ macro_rules! prop_in {
         convert::mqtt_str($v, $name)
     };
     (Topic, $v:expr, $name:expr) => {
-        convert::string($v, $name).and_then(|s| {
+        convert::str_arg($v, $name).and_then(|s| {
             TopicName::new(&s).map_err(|e| PyValueError::new_err(format!("{}: {e}", $name)))
         })
     };
@@ -222,7 +222,7 @@ impl PyWill {
         retain: Option<&Bound<'_, PyAny>>,
         properties: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let topic = convert::string(topic, "topic")?;
+        let topic = convert::str_arg(topic, "topic")?;
         let topic = TopicName::new(&topic)
             .map_err(|e| PyValueError::new_err(format!("will topic {topic:?}: {e}")))?;
         Ok(PyWill {
