@@ -431,8 +431,15 @@ impl<B: RecvBuffer> Decoder<B> {
                     if reader.consumed() == 0 {
                         let opts = self.config.options();
                         if let Status::Complete(header) = parse_header(self.buf.data(), &opts)? {
-                            self.accept_header(header)?;
-                            continue;
+                            self.check_header(&header)?;
+                            // A packet already whole is given at once, the state left as it
+                            // is: storing the header and reading it back made the read wait
+                            // on the narrower stores of the write.
+                            if self.buf.data().len() >= header.packet_len() {
+                                return Ok(Some(header));
+                            }
+                            self.state = State::Body(header);
+                            return Ok(None);
                         }
                     }
                     let Some(&byte) = self.buf.data().get(reader.consumed()) else {
@@ -468,9 +475,16 @@ impl<B: RecvBuffer> Decoder<B> {
         }
     }
 
-    /// A complete fixed header: checked against the connection's sequence and the buffer's
-    /// capacity, then the body is awaited.
+    /// A complete fixed header: checked, then the body is awaited.
     fn accept_header(&mut self, header: FixedHeader) -> Result<(), DecodeError> {
+        self.check_header(&header)?;
+        self.state = State::Body(header);
+        Ok(())
+    }
+
+    /// Checks a complete fixed header against the connection's sequence and the buffer's
+    /// capacity, and makes room for the rest of its packet.
+    fn check_header(&mut self, header: &FixedHeader) -> Result<(), DecodeError> {
         self.check_sequence(header.packet_type)?;
         let size = header.packet_len();
         if let Some(capacity) = self.buf.capacity() {
@@ -481,7 +495,6 @@ impl<B: RecvBuffer> Decoder<B> {
         // Room for the rest of the packet, so that a caller reading into the buffer receives
         // it without reallocations. The size was checked against the limit already.
         self.buf.reserve(size.saturating_sub(self.buf.data().len()));
-        self.state = State::Body(header);
         Ok(())
     }
 

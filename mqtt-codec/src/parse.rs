@@ -60,6 +60,7 @@ impl ParseOptions {
 ///
 /// `Partial(n)` asks for at least `n` more bytes. Oversized, reserved or misdirected packets
 /// are refused here, from at most five bytes.
+#[inline]
 pub fn parse_header(buf: &[u8], opts: &ParseOptions) -> Result<Status<FixedHeader>, DecodeError> {
     let Some((&first, rest)) = buf.split_first() else {
         return Ok(Status::Partial(2));
