@@ -87,7 +87,7 @@ impl PropContext {
     }
 
     fn allows(self, id: PropertyId) -> bool {
-        self.allowed() & (1u64 << (id as u8)) != 0
+        self.allowed() & bit(id) != 0
     }
 }
 
@@ -338,10 +338,18 @@ macro_rules! define_properties {
             /// Checks the set properties against `ctx` and the value ranges, and returns the
             /// encoded size of the section's content (without the Property Length).
             pub(crate) fn content_len(&self, ctx: PropContext) -> Result<usize, EncodeError> {
+                self.content_len_in(ctx, ctx.allowed())
+            }
+
+            /// [`Properties::content_len`] given `allowed`, the set of `ctx`. Inlined where
+            /// that set is a constant, each test against it folds away: a property it names
+            /// is sized, any other that is set is an error.
+            #[inline(always)]
+            pub(crate) fn content_len_in(&self, ctx: PropContext, allowed: u64) -> Result<usize, EncodeError> {
                 let mut len = 0usize;
                 $( if let Some(v) = &self.$field {
                     let id = PropertyId::$variant;
-                    allow(ctx, id)?;
+                    allow_in(allowed, ctx, id)?;
                     if let Some(n) = int_value!($kind, v) {
                         check_value(id, n).map_err(|()| EncodeError::InvalidPropertyValue { property: id, value: n })?;
                     }
@@ -357,7 +365,7 @@ macro_rules! define_properties {
                     len = len.saturating_add(varint_len(id)).saturating_add(1);
                 });
                 if count > 0 {
-                    allow(ctx, PropertyId::SubscriptionIdentifier)?;
+                    allow_in(allowed, ctx, PropertyId::SubscriptionIdentifier)?;
                     if count > 1 && ctx != PropContext::Packet(PacketType::Publish) {
                         return Err(EncodeError::PropertyNotAllowed { property: PropertyId::SubscriptionIdentifier, context: "SUBSCRIBE more than once" });
                     }
@@ -371,7 +379,7 @@ macro_rules! define_properties {
                     }
                 });
                 if users > 0 {
-                    allow(ctx, PropertyId::UserProperty)?;
+                    allow_in(allowed, ctx, PropertyId::UserProperty)?;
                 }
                 match err {
                     Some(e) => Err(e),
@@ -382,19 +390,33 @@ macro_rules! define_properties {
             /// Writes the section's content (after [`Properties::content_len`] succeeded).
             #[inline]
             pub(crate) fn write_content(&self, buf: &mut impl Put) {
-                $( if let Some(v) = &self.$field {
-                    buf.put_u8($id);
-                    write_value!($kind, buf, v);
+                self.write_content_in(u64::MAX, buf)
+            }
+
+            /// [`Properties::write_content`] of a set that [`Properties::content_len_in`]
+            /// checked against `allowed`, so that only the properties `allowed` names can be
+            /// set: where it is a constant, the others are not even looked at.
+            #[inline(always)]
+            pub(crate) fn write_content_in(&self, allowed: u64, buf: &mut impl Put) {
+                $( if allowed & bit(PropertyId::$variant) != 0 {
+                    if let Some(v) = &self.$field {
+                        buf.put_u8($id);
+                        write_value!($kind, buf, v);
+                    }
                 } )*
-                S::for_each(&self.subscription_identifiers, |&id| {
-                    buf.put_u8(0x0B);
-                    put_varint(buf, id);
-                });
-                S::for_each(&self.user_properties, |p| {
-                    buf.put_u8(0x26);
-                    put_prefixed(buf, p.name.as_bytes());
-                    put_prefixed(buf, p.value.as_bytes());
-                });
+                if allowed & bit(PropertyId::SubscriptionIdentifier) != 0 {
+                    S::for_each(&self.subscription_identifiers, |&id| {
+                        buf.put_u8(0x0B);
+                        put_varint(buf, id);
+                    });
+                }
+                if allowed & bit(PropertyId::UserProperty) != 0 {
+                    S::for_each(&self.user_properties, |p| {
+                        buf.put_u8(0x26);
+                        put_prefixed(buf, p.name.as_bytes());
+                        put_prefixed(buf, p.value.as_bytes());
+                    });
+                }
             }
         }
 
@@ -439,7 +461,13 @@ fn check_value(id: PropertyId, value: u32) -> Result<(), ()> {
 
 #[inline]
 fn allow(ctx: PropContext, id: PropertyId) -> Result<(), EncodeError> {
-    if ctx.allows(id) {
+    allow_in(ctx.allowed(), ctx, id)
+}
+
+/// [`allow`] given `allowed`, the set of `ctx`.
+#[inline(always)]
+fn allow_in(allowed: u64, ctx: PropContext, id: PropertyId) -> Result<(), EncodeError> {
+    if allowed & bit(id) != 0 {
         Ok(())
     } else {
         Err(EncodeError::PropertyNotAllowed {
@@ -447,6 +475,12 @@ fn allow(ctx: PropContext, id: PropertyId) -> Result<(), EncodeError> {
             context: ctx.name(),
         })
     }
+}
+
+/// `id`'s bit in an allowed set.
+#[inline(always)]
+const fn bit(id: PropertyId) -> u64 {
+    1u64 << (id as u8)
 }
 
 /// Reads a property section: the Property Length, then the properties, which must fill it
@@ -590,13 +624,33 @@ pub(crate) fn slot_content_len<S: Storage>(
     props: &S::Props,
     ctx: PropContext,
 ) -> Result<usize, EncodeError> {
+    slot_len::<S>(props, ctx, |p| p.content_len(ctx))
+}
+
+/// [`slot_content_len`] of a PUBLISH, whose allowed set is a constant here (the commonest
+/// packet with properties; see [`Properties::content_len_in`]).
+pub(crate) fn publish_slot_content_len<S: Storage>(props: &S::Props) -> Result<usize, EncodeError> {
+    slot_len::<S>(props, PUBLISH_CONTEXT, |p| {
+        p.content_len_in(PUBLISH_CONTEXT, PUBLISH_SET)
+    })
+}
+
+const PUBLISH_CONTEXT: PropContext = PropContext::Packet(PacketType::Publish);
+
+/// [`slot_content_len`] with the set of properties sized by `content_len`.
+#[inline(always)]
+fn slot_len<S: Storage>(
+    props: &S::Props,
+    ctx: PropContext,
+    content_len: impl FnOnce(&Properties<S>) -> Result<usize, EncodeError>,
+) -> Result<usize, EncodeError> {
     if props.is_empty() {
         Ok(0)
     } else if let Some(raw) = props.region() {
         check_region(raw, ctx)?;
         Ok(raw.len())
     } else {
-        props.with(|p| p.content_len(ctx))
+        props.with(content_len)
     }
 }
 
@@ -631,11 +685,34 @@ fn check_region(raw: &[u8], ctx: PropContext) -> Result<(), EncodeError> {
 /// Writes a property section (Property Length and content) whose content length is `len`.
 #[inline]
 pub(crate) fn write_properties<S: Storage>(buf: &mut impl Put, props: &S::Props, len: usize) {
+    write_section::<S, _>(buf, props, len, |p, buf| p.write_content(buf))
+}
+
+/// [`write_properties`] of a PUBLISH whose set [`publish_slot_content_len`] checked.
+#[inline]
+pub(crate) fn write_publish_properties<S: Storage>(
+    buf: &mut impl Put,
+    props: &S::Props,
+    len: usize,
+) {
+    write_section::<S, _>(buf, props, len, |p, buf| {
+        p.write_content_in(PUBLISH_SET, buf)
+    })
+}
+
+/// [`write_properties`] with the set of properties written by `write_content`.
+#[inline(always)]
+fn write_section<S: Storage, B: Put>(
+    buf: &mut B,
+    props: &S::Props,
+    len: usize,
+    write_content: impl FnOnce(&Properties<S>, &mut B),
+) {
     put_varint(buf, len as u32);
     if !props.is_empty() {
         match props.region() {
             Some(raw) => buf.put_slice(raw),
-            None => props.with(|p| p.write_content(buf)),
+            None => props.with(|p| write_content(p, buf)),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! `parse` and in the `Decoder`, and PUBLISH topics that are plain ASCII checked in one pass.
 //! The encoder's too: acknowledgements and PUBLISHes whose property slot holds nothing skip
 //! the walk over the properties, and one whose slot holds an emptied set must come to the
-//! same bytes the long way.
+//! same bytes the long way. A PUBLISH's properties are sized and written by a walk that
+//! only looks at the ones a PUBLISH may carry; every other one must still be refused.
 
 use mqtt_codec::{
     parse, DecodeError, Decoder, DecoderConfig, Packet, PacketType, ParseOptions, ProtocolVersion,
@@ -215,4 +216,104 @@ fn subscription_options_beyond_qos_are_refused_before_5_0() {
         Err(EncodeError::NotRepresentable { .. })
     ));
     assert_eq!(no_local.to_byte(ProtocolVersion::V5).unwrap(), 0x06);
+}
+
+/// Sets one property of a set.
+type Setter = fn(&mut mqtt_codec::Properties);
+
+#[test]
+fn table_2_4_a_publish_refuses_every_property_it_may_not_carry_and_writes_nothing() {
+    use mqtt_codec::{Encode, EncodeError, MqttStr, PropertyId, Publish, TopicName};
+    let s = || MqttStr::new("x").unwrap();
+    let refused: [(PropertyId, Setter); 19] = [
+        (PropertyId::SessionExpiryInterval, |p| {
+            p.session_expiry_interval = Some(1)
+        }),
+        (PropertyId::AssignedClientIdentifier, |p| {
+            p.assigned_client_identifier = MqttStr::new("x").ok()
+        }),
+        (PropertyId::ServerKeepAlive, |p| {
+            p.server_keep_alive = Some(1)
+        }),
+        (PropertyId::AuthenticationMethod, |p| {
+            p.authentication_method = MqttStr::new("x").ok()
+        }),
+        (PropertyId::AuthenticationData, |p| {
+            p.authentication_data = Some(bytes::Bytes::from_static(b"x"))
+        }),
+        (PropertyId::RequestProblemInformation, |p| {
+            p.request_problem_information = Some(1)
+        }),
+        (PropertyId::WillDelayInterval, |p| {
+            p.will_delay_interval = Some(1)
+        }),
+        (PropertyId::RequestResponseInformation, |p| {
+            p.request_response_information = Some(1)
+        }),
+        (PropertyId::ResponseInformation, |p| {
+            p.response_information = MqttStr::new("x").ok()
+        }),
+        (PropertyId::ServerReference, |p| {
+            p.server_reference = MqttStr::new("x").ok()
+        }),
+        (PropertyId::ReasonString, |p| {
+            p.reason_string = MqttStr::new("x").ok()
+        }),
+        (PropertyId::ReceiveMaximum, |p| p.receive_maximum = Some(1)),
+        (PropertyId::TopicAliasMaximum, |p| {
+            p.topic_alias_maximum = Some(1)
+        }),
+        (PropertyId::MaximumQos, |p| p.maximum_qos = Some(1)),
+        (PropertyId::RetainAvailable, |p| {
+            p.retain_available = Some(1)
+        }),
+        (PropertyId::MaximumPacketSize, |p| {
+            p.maximum_packet_size = Some(1)
+        }),
+        (PropertyId::WildcardSubscriptionAvailable, |p| {
+            p.wildcard_subscription_available = Some(1)
+        }),
+        (PropertyId::SubscriptionIdentifierAvailable, |p| {
+            p.subscription_identifier_available = Some(1)
+        }),
+        (PropertyId::SharedSubscriptionAvailable, |p| {
+            p.shared_subscription_available = Some(1)
+        }),
+    ];
+    let mut allowed = Publish::new(TopicName::from_static("a/b").unwrap(), "hi");
+    allowed.properties.content_type = Some(s());
+    allowed.properties.user_properties = vec![mqtt_codec::UserProperty::new("k", "v").unwrap()];
+    for (property, set) in refused {
+        let mut publish = allowed.clone();
+        set(&mut publish.properties);
+        let mut out = [0xAAu8; 64];
+        let refusal = publish.encode_to_slice(ProtocolVersion::V5, &mut out);
+        assert!(
+            matches!(refusal, Err(EncodeError::PropertyNotAllowed { property: p, .. }) if p == property),
+            "{property:?}: {refusal:?}"
+        );
+        assert_eq!(out, [0xAAu8; 64], "{property:?}: nothing written");
+        assert!(publish.encoded_len(ProtocolVersion::V5).is_err());
+        assert!(Packet::Publish(publish)
+            .to_bytes(ProtocolVersion::V5)
+            .is_err());
+    }
+    // Every property a PUBLISH may carry is written, and reads back.
+    allowed.packet_id = mqtt_codec::PacketId::new(1);
+    allowed.qos = mqtt_codec::QoS::AtLeastOnce;
+    let p = &mut allowed.properties;
+    p.payload_format_indicator = Some(1);
+    p.message_expiry_interval = Some(60);
+    p.response_topic = TopicName::new("r/t").ok();
+    p.correlation_data = Some(bytes::Bytes::from_static(b"cd"));
+    p.topic_alias = Some(3);
+    p.subscription_identifiers = vec![7, 268_435_455];
+    let bytes = allowed.to_bytes(ProtocolVersion::V5).unwrap();
+    let Ok(Status::Complete((back, used))) =
+        parse(&bytes, &opts(Some(ProtocolVersion::V5), 1 << 20))
+    else {
+        panic!("reads back")
+    };
+    assert_eq!(used, bytes.len());
+    assert_eq!(back.to_owned(), Packet::Publish(allowed));
 }

@@ -6,7 +6,7 @@ use crate::error::{DecodeError, EncodeError};
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
 use crate::properties::{
-    read_properties, section_len, slot_content_len, write_properties, PropContext,
+    publish_slot_content_len, read_properties, section_len, write_publish_properties, PropContext,
 };
 use crate::property_slot::PropertySlot;
 use crate::qos::QoS;
@@ -197,7 +197,7 @@ impl<S: Storage> Publish<S> {
     #[inline(never)]
     fn properties_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
         if version.is_v5() {
-            slot_content_len::<S>(&self.properties, PropContext::Packet(PacketType::Publish))
+            publish_slot_content_len::<S>(&self.properties)
         } else if self.properties.is_empty() {
             Ok(0)
         } else {
@@ -242,7 +242,7 @@ impl<S: Storage> Publish<S> {
             if properties == 0 {
                 buf.put_u8(0);
             } else {
-                write_properties::<S>(buf, &self.properties, properties);
+                write_publish_properties::<S>(buf, &self.properties, properties);
             }
         }
     }
