@@ -87,15 +87,29 @@ impl SubscriptionOptions {
     /// The options byte under `version`.
     #[inline]
     pub fn to_byte(self, version: ProtocolVersion) -> Result<u8, EncodeError> {
-        let byte = self.bits();
         // Anything above the QoS is 5.0 only.
-        if !version.is_v5() && byte & !0b11 != 0 {
+        if !version.is_v5()
+            && (self.no_local
+                || self.retain_as_published
+                || self.retain_handling != RetainHandling::SendAtSubscribe)
+        {
             return Err(EncodeError::NotRepresentable {
                 what: "No Local, Retain As Published or Retain Handling",
                 version,
             });
         }
-        Ok(byte)
+        Ok(self.wire_byte(version))
+    }
+
+    /// The options byte under `version`, once [`SubscriptionOptions::to_byte`] accepted the
+    /// options there: before 5.0 the QoS alone, the rest being known to be unset.
+    #[inline]
+    fn wire_byte(self, version: ProtocolVersion) -> u8 {
+        if version.is_v5() {
+            self.bits()
+        } else {
+            self.qos as u8
+        }
     }
 
     /// The options byte, every option in its place (what [`SubscriptionOptions::to_byte`]
@@ -269,7 +283,7 @@ impl<S: Storage> Subscribe<S> {
         S::for_each(&self.subscriptions, |s| {
             put_prefixed(buf, s.filter.as_mqtt_str().as_bytes());
             // `body_len` checked the options against the version.
-            buf.put_u8(s.options.bits());
+            buf.put_u8(s.options.wire_byte(version));
         });
     }
 }

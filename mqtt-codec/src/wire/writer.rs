@@ -23,6 +23,11 @@ pub trait Put {
     }
     /// Writes `bytes`.
     fn put_slice(&mut self, bytes: &[u8]);
+    /// Writes a length-prefixed string or binary field whose length was checked.
+    fn put_prefixed(&mut self, bytes: &[u8]) {
+        self.put_u16(bytes.len() as u16);
+        self.put_slice(bytes);
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -83,6 +88,20 @@ impl Put for SliceWriter<'_> {
             self.rest = rest;
         }
     }
+    /// The prefix and the bytes after one test of the room (not one each).
+    #[inline]
+    fn put_prefixed(&mut self, bytes: &[u8]) {
+        let Some(field) = bytes.len().checked_add(2) else {
+            return;
+        };
+        if field <= self.rest.len() {
+            let (dst, rest) = core::mem::take(&mut self.rest).split_at_mut(field);
+            let (prefix, body) = dst.split_at_mut(2);
+            prefix.copy_from_slice(&(bytes.len() as u16).to_be_bytes());
+            body.copy_from_slice(bytes);
+            self.rest = rest;
+        }
+    }
 }
 
 /// Writes a Variable Byte Integer in its shortest form.
@@ -106,9 +125,9 @@ pub(crate) fn put_varint(buf: &mut impl Put, mut value: u32) {
 }
 
 /// Writes a length-prefixed string or binary field (its length was checked).
+#[inline]
 pub(crate) fn put_prefixed(buf: &mut impl Put, bytes: &[u8]) {
-    buf.put_u16(bytes.len() as u16);
-    buf.put_slice(bytes);
+    buf.put_prefixed(bytes);
 }
 
 /// The encoded size of a length-prefixed field, or an error past 65,535 bytes.
