@@ -231,45 +231,29 @@ pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
     for_each_c_property!(fill)
 }
 
-/// Bits that are all clear when a C view property is absent: its pointer and length (a view
-/// is set when either is not zero; NULL with a length is an error the full conversion
-/// reports). A numeric one gives none here: its `has_` flag is read with the others.
-macro_rules! view_bits {
-    ($p:ident, $field:ident, $has:ident) => {
-        0usize
-    };
-    ($p:ident, $field:ident) => {
-        ($p.$field.ptr as usize) | $p.$field.len
-    };
-}
-
-/// True when the C property block sets nothing: every flag clear, every view NULL with
-/// length 0, both lists empty. What [`properties_view`] makes of it is then the empty set.
+/// True when the C property block sets nothing: every view NULL with length 0, every flag
+/// clear, both lists empty. What [`properties_view`] makes of it is then the empty set. (A
+/// view is set when its pointer or its length is not zero; NULL with a length is an error
+/// the full conversion reports.)
 fn no_properties(p: &mqtt_properties) -> bool {
-    // One word that any set property leaves non-zero: a load and an `or` per view word and
-    // per word of flags, no branch, on this path which most packets take.
-    macro_rules! any_view_set {
-        ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
-            0usize $( | view_bits!(p, $field $(, $has)?) )*
-        };
-    }
-    let views = for_each_c_property!(any_view_set);
-    (views | p.subscription_identifiers.count | p.user_properties.count) == 0 && flags_set(p) == 0
+    (p.subscription_identifiers.count | p.user_properties.count) == 0 && head_set(p) == 0
 }
 
-/// The `has_` flags of `p` OR-ed a word at a time: not zero when any is set.
-fn flags_set(p: &mqtt_properties) -> u64 {
-    // SAFETY: bytes FLAGS_START to FLAGS_START + FLAGS_LEN of `*p` are its FLAGS_LEN `has_`
-    // fields, side by side (asserted where the struct is generated): `bool`s, each one
-    // initialised byte, which are valid `u8`s. The pointer comes from a reference to the
-    // whole struct, so it may read any of its bytes, and `read_unaligned` needs no alignment.
-    let flags: [u8; FLAGS_LEN] =
-        unsafe { ptr::read_unaligned(ptr::from_ref(p).cast::<u8>().add(FLAGS_START).cast()) };
+/// The views and `has_` flags at the head of `p` OR-ed a word at a time, with no branch: not
+/// zero when any is set. Most packets carry no property, and take this path.
+fn head_set(p: &mqtt_properties) -> u64 {
+    // SAFETY: the first HEAD_LEN bytes of `*p` are its views (pointers and lengths) and its
+    // `has_` flags (`bool`s), with no padding among them (asserted where the struct is
+    // generated): initialised bytes, valid as `u8`s, read as integers only. The pointer
+    // comes from a reference to the whole struct, so it may read any of its bytes, and
+    // `read_unaligned` needs no alignment.
+    let head: [u8; HEAD_LEN] =
+        unsafe { ptr::read_unaligned(ptr::from_ref(p).cast::<[u8; HEAD_LEN]>()) };
     let mut set = 0u64;
-    for chunk in flags.chunks(8) {
+    for chunk in head.chunks(8) {
         let mut word = [0u8; 8];
-        if let Some(head) = word.get_mut(..chunk.len()) {
-            head.copy_from_slice(chunk);
+        if let Some(start) = word.get_mut(..chunk.len()) {
+            start.copy_from_slice(chunk);
         }
         set |= u64::from_ne_bytes(word);
     }
@@ -679,6 +663,7 @@ macro_rules! from_c {
 ///
 /// # Safety
 /// Every view and list in `p` must be valid for `'a`.
+#[inline]
 unsafe fn properties_view<'a>(
     p: &mqtt_properties,
     slot: &'a mut Option<codec::Properties<Borrowed<'a>>>,
@@ -698,6 +683,7 @@ unsafe fn properties_view<'a>(
 /// # Safety
 /// Every view and list in `p` must be valid for `'a`.
 #[allow(clippy::field_reassign_with_default)] // one assignment per property reads best
+#[inline(never)] // kept off the path of packets without properties
 unsafe fn build_properties<'a>(
     p: &mqtt_properties,
 ) -> Result<codec::Properties<Borrowed<'a>>, mqtt_status> {

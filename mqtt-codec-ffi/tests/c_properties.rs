@@ -67,16 +67,24 @@ macro_rules! for_each_c_property {
 }
 pub(crate) use for_each_c_property;
 
-/// Where the `has_` flags start in [`mqtt_properties`], in bytes.
-pub(crate) const FLAGS_START: usize =
-    core::mem::offset_of!(mqtt_properties, @FIRST_FLAG@);
-/// How many `has_` flags there are, one byte each.
-pub(crate) const FLAGS_LEN: usize = @FLAGS_LEN@;
-// The flags are side by side, with nothing between them.
+/// How many bytes the views and the `has_` flags take, together, at the start of
+/// [`mqtt_properties`]: all of them zero when no view or number is set, and none of them
+/// padding, so that "is any set" reads them a word at a time.
+pub(crate) const HEAD_LEN: usize =
+    core::mem::offset_of!(mqtt_properties, @LAST_FLAG@) + 1;
+// The views come first, with nothing before, between or inside them, then the @FLAGS_LEN@ flags
+// side by side.
+const _: () = assert!(core::mem::offset_of!(mqtt_properties, @FIRST_VIEW@) == 0);
 const _: () = assert!(
-    core::mem::offset_of!(mqtt_properties, @LAST_FLAG@)
-        == FLAGS_START + FLAGS_LEN - 1
+    core::mem::size_of::<mqtt_bytes>()
+        == core::mem::size_of::<*const u8>() + core::mem::size_of::<usize>()
 );
+const _: () = assert!(
+    core::mem::offset_of!(mqtt_properties, @FIRST_FLAG@)
+        == @VIEWS_LEN@ * core::mem::size_of::<mqtt_bytes>()
+);
+const _: () =
+    assert!(HEAD_LEN == core::mem::offset_of!(mqtt_properties, @FIRST_FLAG@) + @FLAGS_LEN@);
 "#;
 
 /// The Rust type of a numeric property's C field, or `None` for a view (`mqtt_bytes`).
@@ -94,6 +102,7 @@ fn generate() -> String {
     // Three groups, each in table order: views, flags, numbers.
     let (mut views, mut flags, mut numbers) = (String::new(), String::new(), String::new());
     let mut flag_names = Vec::new();
+    let mut view_names = Vec::new();
     let mut rows = String::new();
     for row in codec::for_each_property!(rows) {
         let (field, kind) = (row.field, row.kind);
@@ -111,6 +120,7 @@ fn generate() -> String {
             }
             None => {
                 views += &format!("    /// {doc}\n    pub {field}: mqtt_bytes,\n");
+                view_names.push(field.to_string());
                 rows += &format!("            ({field}, {kind}),\n");
             }
         }
@@ -119,8 +129,13 @@ fn generate() -> String {
         (Some(first), Some(last)) => (first, last),
         _ => panic!("the property table has no numeric property"),
     };
+    let Some(first_view) = view_names.first() else {
+        panic!("the property table has no string or binary property")
+    };
     TEMPLATE
         .replace("@FIELDS@", &(views + &flags + &numbers))
+        .replace("@FIRST_VIEW@", first_view)
+        .replace("@VIEWS_LEN@", &view_names.len().to_string())
         .replace("@ROWS@", &rows)
         .replace("@FIRST_FLAG@", first)
         .replace("@LAST_FLAG@", last)

@@ -75,3 +75,36 @@ fn every_presence_flag_is_seen_first_middle_and_last() {
     let (st, _) = encode_as(MQTT_V3_1_1, |_| {});
     assert_eq!(st, mqtt_status::MQTT_OK);
 }
+
+#[test]
+fn every_view_is_seen_by_its_pointer_and_by_its_length() {
+    // The views are read a word at a time with the flags: each one set alone, first, middle
+    // or last, by a pointer or only by a length, is a property and not an empty block.
+    let views: [fn(&mut mqtt_properties) -> &mut mqtt_bytes; 3] = [
+        |p| &mut p.content_type,
+        |p| &mut p.authentication_data,
+        |p| &mut p.reason_string,
+    ];
+    for view in views {
+        let (st, _) = encode_as(MQTT_V3_1_1, |p| {
+            *view(p) = mqtt_bytes {
+                ptr: b"x".as_ptr(),
+                len: 1,
+            }
+        });
+        assert_eq!(st, mqtt_status::MQTT_ERR_NOT_REPRESENTABLE);
+        let (st, _) = encode_as(MQTT_V3_1_1, |p| {
+            *view(p) = mqtt_bytes {
+                ptr: b"".as_ptr(),
+                len: 0,
+            }
+        });
+        assert_eq!(
+            st,
+            mqtt_status::MQTT_ERR_NOT_REPRESENTABLE,
+            "an empty string is set"
+        );
+        let (st, _) = encode_as(MQTT_V5, |p| view(p).len = 2);
+        assert_eq!(st, mqtt_status::MQTT_ERR_NULL_POINTER);
+    }
+}

@@ -138,13 +138,21 @@ macro_rules! for_each_c_property {
 }
 pub(crate) use for_each_c_property;
 
-/// Where the `has_` flags start in [`mqtt_properties`], in bytes.
-pub(crate) const FLAGS_START: usize =
-    core::mem::offset_of!(mqtt_properties, has_payload_format_indicator);
-/// How many `has_` flags there are, one byte each.
-pub(crate) const FLAGS_LEN: usize = 16;
-// The flags are side by side, with nothing between them.
+/// How many bytes the views and the `has_` flags take, together, at the start of
+/// [`mqtt_properties`]: all of them zero when no view or number is set, and none of them
+/// padding, so that "is any set" reads them a word at a time.
+pub(crate) const HEAD_LEN: usize =
+    core::mem::offset_of!(mqtt_properties, has_shared_subscription_available) + 1;
+// The views come first, with nothing before, between or inside them, then the 16 flags
+// side by side.
+const _: () = assert!(core::mem::offset_of!(mqtt_properties, content_type) == 0);
 const _: () = assert!(
-    core::mem::offset_of!(mqtt_properties, has_shared_subscription_available)
-        == FLAGS_START + FLAGS_LEN - 1
+    core::mem::size_of::<mqtt_bytes>()
+        == core::mem::size_of::<*const u8>() + core::mem::size_of::<usize>()
 );
+const _: () = assert!(
+    core::mem::offset_of!(mqtt_properties, has_payload_format_indicator)
+        == 9 * core::mem::size_of::<mqtt_bytes>()
+);
+const _: () =
+    assert!(HEAD_LEN == core::mem::offset_of!(mqtt_properties, has_payload_format_indicator) + 16);
