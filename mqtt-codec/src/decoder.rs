@@ -210,11 +210,11 @@ impl Decoder<BytesMut> {
             self.buf.advance(len);
             return Ok(packet);
         }
-        // The body is split off without the header: slicing a frozen frame instead would
-        // cost an extra pair of atomic reference-count updates.
-        let mut frame = self.buf.split_to(len);
-        frame.advance(header.header_len);
-        owned_from_frame(header.packet_type, frame.freeze(), ctx)
+        // The frame is split off whole and the body read past its header: advancing it
+        // first is a step a PUBLISH would repeat (its payload is the frame, advanced), and
+        // slicing it would cost a pair of atomic reference-count updates.
+        let frame = self.buf.split_to(len).freeze();
+        owned_from_frame(header.packet_type, frame, header.header_len, ctx)
     }
 }
 

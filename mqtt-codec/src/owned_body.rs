@@ -40,29 +40,33 @@ pub(crate) fn frameless(packet_type: PacketType) -> bool {
     )
 }
 
-/// The owned packet of a body the decoder split off its buffer (the frame without its fixed
-/// header), parsed into a view of `frame` and made owned with `frame` as its storage:
-/// fields are slices of it, and a PUBLISH's payload is `frame` itself.
+/// The owned packet of a frame the decoder split off its buffer, whose body starts at
+/// `body_start` (after the fixed header), parsed into a view of `frame` and made owned with
+/// `frame` as its storage: fields are slices of it, and a PUBLISH's payload is `frame`
+/// itself. (The header stays in `frame`: a PUBLISH advances past it with everything else
+/// before its payload, in one step.)
 #[inline(always)]
 pub(crate) fn owned_from_frame(
     packet_type: PacketType,
     frame: Bytes,
+    body_start: usize,
     ctx: &ParseCtx,
 ) -> Result<Packet, DecodeError> {
+    let body = frame.get(body_start..).unwrap_or_default();
     if packet_type == PacketType::Connect && Role::Server.is_enabled() {
         // Its fields made owned as they are read, not read again from a view.
-        let connect = parse_connect_body(&frame, ctx)?;
+        let connect = parse_connect_body(body, ctx)?;
         return Ok(Packet::Connect(Box::new(
             Owner::sharing(&frame).connect(&connect),
         )));
     }
     if packet_type != PacketType::Publish {
-        let view = parse_body(packet_type, &frame[..], ctx)?;
+        let view = parse_body(packet_type, body, ctx)?;
         return Ok(Owner::sharing(&frame).packet(&view));
     }
     // The PUBLISH reader itself rather than the whole dispatch, the packet built once.
     let (mut publish, payload_len) = {
-        let view = parse_publish_body(&frame, ctx)?;
+        let view = parse_publish_body(body, ctx)?;
         let owned = Owner::sharing(&frame).publish(&view, true);
         (owned, view.payload.len())
     };
@@ -109,9 +113,9 @@ mod tests {
                 panic!("{frame:?}")
             };
             assert_eq!(used, frame.len());
-            let body = Bytes::copy_from_slice(&frame[2..]);
             let ctx = ParseCtx::new(opts.version, None, frame[0] & 0x0F);
-            let owned = owned_from_frame(view.packet_type(), body, &ctx);
+            let whole = Bytes::copy_from_slice(frame);
+            let owned = owned_from_frame(view.packet_type(), whole, 2, &ctx);
             assert_eq!(owned, Ok(view.to_owned()), "{frame:?}");
         }
     }
@@ -121,7 +125,7 @@ mod tests {
     fn a_publish_payload_is_the_frame_itself() {
         let frame = Bytes::from_static(b"\x00\x03a/bhello");
         let ctx = ParseCtx::new(Some(ProtocolVersion::V3_1_1), None, 0);
-        let packet = owned_from_frame(PacketType::Publish, frame.clone(), &ctx);
+        let packet = owned_from_frame(PacketType::Publish, frame.clone(), 0, &ctx);
         let Ok(Packet::Publish(p)) = packet else {
             panic!("{packet:?}")
         };
