@@ -8,10 +8,13 @@ use crate::string::{is_plain_ascii, validate_str, MqttStr, StrError};
 use crate::wire::varint::{read_varint, VarIntError};
 
 /// A bounds-checked cursor over `data[pos..end]`.
+///
+/// It holds what is left of its window as a slice, so that taking `n` bytes is one length
+/// test and a split (the position is derived: `end` minus what is left).
 #[derive(Clone, Copy)]
 pub(crate) struct Reader<'r> {
     data: &'r [u8],
-    pos: usize,
+    rest: &'r [u8],
     end: usize,
     packet_type: PacketType,
 }
@@ -21,7 +24,7 @@ impl<'r> Reader<'r> {
     pub(crate) fn new(data: &'r [u8], packet_type: PacketType) -> Self {
         Reader {
             data,
-            pos: 0,
+            rest: data,
             end: data.len(),
             packet_type,
         }
@@ -34,17 +37,17 @@ impl<'r> Reader<'r> {
 
     /// Bytes left before the end of this cursor's window.
     pub(crate) fn remaining(&self) -> usize {
-        self.end.saturating_sub(self.pos)
+        self.rest.len()
     }
 
     /// True when nothing is left.
     pub(crate) fn is_empty(&self) -> bool {
-        self.pos >= self.end
+        self.rest.is_empty()
     }
 
     /// The current offset in the body.
     pub(crate) fn position(&self) -> usize {
-        self.pos
+        self.end.saturating_sub(self.rest.len())
     }
 
     fn eof(&self, field: &'static str) -> DecodeError {
@@ -56,52 +59,46 @@ impl<'r> Reader<'r> {
 
     /// Takes `n` bytes as a raw view.
     pub(crate) fn take(&mut self, n: usize, field: &'static str) -> Result<&'r [u8], DecodeError> {
-        if n > self.remaining() {
+        let Some((taken, rest)) = self.rest.split_at_checked(n) else {
             return Err(self.eof(field));
-        }
-        let start = self.pos;
-        self.pos = self.pos.saturating_add(n);
-        self.data
-            .get(start..self.pos)
-            .ok_or_else(|| self.eof(field))
+        };
+        self.rest = rest;
+        Ok(taken)
     }
 
     /// Reads one byte.
     pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
-        let b = self
-            .data
-            .get(self.pos)
-            .copied()
-            .filter(|_| self.pos < self.end);
-        let b = b.ok_or_else(|| self.eof(field))?;
-        self.pos = self.pos.saturating_add(1);
+        let Some((&b, rest)) = self.rest.split_first() else {
+            return Err(self.eof(field));
+        };
+        self.rest = rest;
         Ok(b)
     }
 
     /// Reads a Two Byte Integer (§1.5.2).
     pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
-        let b = self.take(2, field)?;
-        Ok(u16::from_be_bytes([
-            b.first().copied().unwrap_or(0),
-            b.get(1).copied().unwrap_or(0),
-        ]))
+        let Some((b, rest)) = self.rest.split_first_chunk::<2>() else {
+            return Err(self.eof(field));
+        };
+        self.rest = rest;
+        Ok(u16::from_be_bytes(*b))
     }
 
     /// Reads a Four Byte Integer (§1.5.3).
     pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
-        let b = self.take(4, field)?;
-        let mut out = [0u8; 4];
-        out.copy_from_slice(b);
-        Ok(u32::from_be_bytes(out))
+        let Some((b, rest)) = self.rest.split_first_chunk::<4>() else {
+            return Err(self.eof(field));
+        };
+        self.rest = rest;
+        Ok(u32::from_be_bytes(*b))
     }
 
     /// Reads a Variable Byte Integer (§1.5.5), rejecting forms longer than four bytes and,
     /// per [MQTT-1.5.5-1], non-minimal ones.
     pub(crate) fn varint(&mut self, field: &'static str) -> Result<u32, DecodeError> {
-        let window = self.data.get(self.pos..self.end).unwrap_or_default();
-        match read_varint(window) {
+        match read_varint(self.rest) {
             Ok((value, used)) => {
-                self.pos = self.pos.saturating_add(used);
+                self.rest = self.rest.get(used..).unwrap_or_default();
                 Ok(value)
             }
             Err(VarIntError::Incomplete) => Err(self.eof(field)),
@@ -129,7 +126,6 @@ impl<'r> Reader<'r> {
         field: &'static str,
     ) -> Result<(MqttStr<&'r [u8]>, &'r str), DecodeError> {
         let len = usize::from(self.u16(field)?);
-        let start = self.pos;
         let raw = self.take(len, field)?;
         let text = validate_str(raw).map_err(|e| match e {
             StrError::InvalidUtf8 => DecodeError::InvalidUtf8 { field },
@@ -139,7 +135,7 @@ impl<'r> Reader<'r> {
                 field,
             },
         })?;
-        Ok((MqttStr::from_validated(self.slice(start, self.pos)), text))
+        Ok((MqttStr::from_validated(raw), text))
     }
 
     /// Reads a UTF-8 Encoded String, taken as checked when `plain` holds for its bytes (a
@@ -154,19 +150,17 @@ impl<'r> Reader<'r> {
     ) -> Result<(MqttStr<&'r [u8]>, Option<&'r str>), DecodeError> {
         let mut peek = *self;
         let len = usize::from(peek.u16(field)?);
-        let start = peek.pos;
-        if plain(peek.take(len, field)?) {
-            self.pos = peek.pos;
-            return Ok((MqttStr::from_validated(self.slice(start, self.pos)), None));
+        let raw = peek.take(len, field)?;
+        if plain(raw) {
+            self.rest = peek.rest;
+            return Ok((MqttStr::from_validated(raw), None));
         }
         self.string_and_str(field).map(|(s, text)| (s, Some(text)))
     }
 
     /// Everything left.
     pub(crate) fn rest(&mut self) -> &'r [u8] {
-        let start = self.pos;
-        self.pos = self.end;
-        self.slice(start, self.end)
+        core::mem::take(&mut self.rest)
     }
 
     /// Splits off a window of the next `len` bytes; this cursor skips past it.
@@ -175,17 +169,14 @@ impl<'r> Reader<'r> {
         len: usize,
         field: &'static str,
     ) -> Result<Reader<'r>, DecodeError> {
-        if len > self.remaining() {
-            return Err(self.eof(field));
-        }
-        let sub = Reader {
+        let end = self.position().saturating_add(len);
+        let window = self.take(len, field)?;
+        Ok(Reader {
             data: self.data,
-            pos: self.pos,
-            end: self.pos.saturating_add(len),
+            rest: window,
+            end,
             packet_type: self.packet_type,
-        };
-        self.pos = self.pos.saturating_add(len);
-        Ok(sub)
+        })
     }
 
     /// The bytes `start..end` of the body (offsets from [`Reader::position`]).
