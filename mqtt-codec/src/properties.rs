@@ -13,7 +13,7 @@ use crate::property_view::PropertyView;
 use crate::storage::Owned;
 use crate::storage::Storage;
 use crate::string::MqttStr;
-use crate::topic::{check_topic_name, TopicName};
+use crate::topic::TopicName;
 use crate::version::Role;
 use crate::wire::reader::Reader;
 use crate::wire::varint::{varint_len, MAX_VARINT};
@@ -174,14 +174,9 @@ macro_rules! read_prop {
     (Str, $r:expr, $name:expr) => {
         $r.string($name)?
     };
-    (Topic, $r:expr, $name:expr) => {{
-        let (s, text) = $r.string_and_str($name)?;
-        check_topic_name(text).map_err(|reason| DecodeError::InvalidTopicName {
-            field: $name,
-            reason,
-        })?;
-        TopicName::from_validated(s)
-    }};
+    (Topic, $r:expr, $name:expr) => {
+        TopicName::from_validated($r.topic_name($name)?)
+    };
     (Bin, $r:expr, $name:expr) => {
         $r.binary($name)?
     };

@@ -105,6 +105,17 @@ fn misplaced_wildcard(filter: &str) -> Result<(), TopicError> {
     check(len, hash, plus, true)
 }
 
+/// True for a filter that is plain ASCII (so a valid MQTT string), not empty, with its
+/// wildcards well placed, and that is not a shared subscription (where `$share/` makes one,
+/// with rules of its own): every rule of [`check_topic_filter`] holds, found in two passes
+/// over words. A `false` says only that the full checks must decide.
+pub(crate) fn is_plain_filter(filter: &[u8], shared_subscriptions: bool) -> bool {
+    !filter.is_empty()
+        && is_plain_ascii(filter, [])
+        && !(shared_subscriptions && filter.starts_with(SHARE_PREFIX.as_bytes()))
+        && wildcards_well_placed(filter)
+}
+
 /// The prefix of MQTT 5.0 shared subscriptions.
 pub const SHARE_PREFIX: &str = "$share/";
 
@@ -394,12 +405,7 @@ impl<B: AsRef<[u8]>> TopicFilter<B> {
         // A plain ASCII filter whose wildcards are well placed (and which is not a shared
         // subscription, where `$share/` makes one) passes in two passes over words; the
         // others get each check in turn, which name the rule broken.
-        let plain = |f: &[u8]| {
-            !f.is_empty()
-                && is_plain_ascii(f, [])
-                && !(shared_subscriptions && f.starts_with(SHARE_PREFIX.as_bytes()))
-                && wildcards_well_placed(f)
-        };
+        let plain = |f: &[u8]| is_plain_filter(f, shared_subscriptions);
         if let Some(s) = check_str(bytes.as_ref(), plain)? {
             check_topic_filter(s, shared_subscriptions)?;
         }

@@ -15,7 +15,7 @@ use crate::storage::Borrowed;
 use crate::storage::Owned;
 use crate::storage::Storage;
 use crate::string::MqttStr;
-use crate::topic::{check_topic_name, TopicName};
+use crate::topic::TopicName;
 use crate::version::ProtocolVersion;
 use crate::wire::reader::Reader;
 use crate::wire::writer::Put;
@@ -169,11 +169,7 @@ impl<'a> Connect<Borrowed<'a>> {
             } else {
                 Default::default()
             };
-            let (topic, text) = r.string_and_str("will topic")?;
-            check_topic_name(text).map_err(|reason| DecodeError::InvalidTopicName {
-                field: "will topic",
-                reason,
-            })?;
+            let topic = r.topic_name("will topic")?;
             let payload = r.binary("will payload")?;
             Some(Will {
                 topic: TopicName::from_validated(topic),

@@ -15,7 +15,7 @@ use crate::storage::BorrowedList;
 #[cfg(feature = "alloc")]
 use crate::storage::Owned;
 use crate::storage::Storage;
-use crate::topic::{check_topic_filter, split_shared, TopicFilter};
+use crate::topic::{check_topic_filter, is_plain_filter, split_shared, TopicFilter};
 use crate::version::ProtocolVersion;
 use crate::wire::reader::Reader;
 use crate::wire::writer::Put;
@@ -148,11 +148,19 @@ pub(crate) fn read_subscription<'a>(
     r: &mut Reader<'a>,
     version: ProtocolVersion,
 ) -> Result<Subscription<Borrowed<'a>>, DecodeError> {
-    let (filter, text) = r.string_and_str("topic filter")?;
-    check_topic_filter(text, version.is_v5())
-        .map_err(|reason| DecodeError::InvalidTopicFilter { reason })?;
+    let v5 = version.is_v5();
+    let (filter, text) = r.string_unless("topic filter", |f| is_plain_filter(f, v5))?;
+    // A plain filter kept every rule, and is not a shared subscription.
+    let shared = match text {
+        Some(text) => {
+            check_topic_filter(text, v5)
+                .map_err(|reason| DecodeError::InvalidTopicFilter { reason })?;
+            split_shared(text).is_some()
+        }
+        None => false,
+    };
     let options = SubscriptionOptions::from_byte(r.u8("subscription options")?, version)?;
-    if version.is_v5() && options.no_local && split_shared(text).is_some() {
+    if v5 && options.no_local && shared {
         return Err(DecodeError::NoLocalOnSharedSubscription);
     }
     Ok(Subscription {

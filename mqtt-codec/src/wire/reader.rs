@@ -5,6 +5,7 @@
 use crate::error::DecodeError;
 use crate::packet_type::PacketType;
 use crate::string::{is_plain_ascii, validate_str, MqttStr, StrError};
+use crate::topic::{check_topic_name, is_plain_topic_name};
 use crate::wire::varint::{read_varint, VarIntError};
 
 /// A bounds-checked cursor over `data[pos..end]`.
@@ -121,7 +122,7 @@ impl<'r> Reader<'r> {
 
     /// Like [`Reader::string`], also returning the text, so that callers checking it further
     /// (topic rules) do not validate the UTF-8 a second time.
-    pub(crate) fn string_and_str(
+    fn string_and_str(
         &mut self,
         field: &'static str,
     ) -> Result<(MqttStr<&'r [u8]>, &'r str), DecodeError> {
@@ -136,6 +137,20 @@ impl<'r> Reader<'r> {
             },
         })?;
         Ok((MqttStr::from_validated(raw), text))
+    }
+
+    /// Reads a topic name (a will's, a Response Topic): a non-empty string without
+    /// wildcards, checked in one pass when it is plain ASCII.
+    pub(crate) fn topic_name(
+        &mut self,
+        field: &'static str,
+    ) -> Result<MqttStr<&'r [u8]>, DecodeError> {
+        let (name, text) = self.string_unless(field, is_plain_topic_name)?;
+        if let Some(text) = text {
+            check_topic_name(text)
+                .map_err(|reason| DecodeError::InvalidTopicName { field, reason })?;
+        }
+        Ok(name)
     }
 
     /// Reads a UTF-8 Encoded String, taken as checked when `plain` holds for its bytes (a
