@@ -1341,7 +1341,8 @@ typedef struct mqtt_list {
  * A numeric property is present when its `has_` flag is true; a string or binary one when its
  * `ptr` is not NULL. Encoding checks that every present property is allowed in the packet.
  * The fields come in groups, each in table order: the views, the `has_` flags side by side
- * (so that "is any property set" reads them a word at a time), the numbers, the lists.
+ * (so that "is any property set" reads the views and flags together a word at a time), the
+ * numbers, the lists.
  */
 typedef struct mqtt_properties {
     /**

@@ -244,7 +244,8 @@ fn no_properties(p: &mqtt_properties) -> bool {
 fn head_set(p: &mqtt_properties) -> u64 {
     // SAFETY: the first HEAD_LEN bytes of `*p` are its views (pointers and lengths) and its
     // `has_` flags (`bool`s), with no padding among them (asserted where the struct is
-    // generated): initialised bytes, valid as `u8`s, read as integers only. The pointer
+    // generated): initialised bytes, valid as `u8`s, read as integers only (a pointer's
+    // bytes without their provenance, only compared with zero). The pointer
     // comes from a reference to the whole struct, so it may read any of its bytes, and
     // `read_unaligned` needs no alignment.
     let head: [u8; HEAD_LEN] =

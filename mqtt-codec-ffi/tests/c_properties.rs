@@ -33,7 +33,8 @@ macro_rules! rows {
     };
 }
 
-/// The generated file, with `@FIELDS@` and `@ROWS@` to fill in.
+/// The generated file, with `@FIELDS@`, `@ROWS@`, `@FIRST_VIEW@`, `@VIEWS_LEN@`,
+/// `@FIRST_FLAG@`, `@LAST_FLAG@` and `@FLAGS_LEN@` to fill in.
 const TEMPLATE: &str = r#"//! `mqtt_properties`, generated from the core's property table (`codec::for_each_property!`)
 //! by tests/c_properties.rs: cbindgen reads this struct to write the header and does not
 //! expand macros. Do not edit; regenerate with
@@ -46,7 +47,8 @@ use super::{mqtt_bytes, mqtt_list};
 /// A numeric property is present when its `has_` flag is true; a string or binary one when its
 /// `ptr` is not NULL. Encoding checks that every present property is allowed in the packet.
 /// The fields come in groups, each in table order: the views, the `has_` flags side by side
-/// (so that "is any property set" reads them a word at a time), the numbers, the lists.
+/// (so that "is any property set" reads the views and flags together a word at a time), the
+/// numbers, the lists.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct mqtt_properties {

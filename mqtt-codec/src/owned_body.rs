@@ -10,7 +10,8 @@
 //! - makes the acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) and PINGREQ / PINGRESP
 //!   with no frame at all ([`frameless`]): they hold no bytes, or (a 5.0 Reason String or
 //!   User Property, which is rare) a copy of the few they hold;
-//! - gives a PUBLISH the frame itself as its payload, advanced past the variable header,
+//! - gives a PUBLISH the frame itself as its payload, advanced past the fixed and variable
+//!   headers,
 //!   instead of one more slice ([`owned_from_frame`]).
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
@@ -123,13 +124,15 @@ mod tests {
     /// A PUBLISH made owned from its frame has the frame's own bytes as its payload.
     #[test]
     fn a_publish_payload_is_the_frame_itself() {
-        let frame = Bytes::from_static(b"\x00\x03a/bhello");
+        // The whole frame, fixed header included, as the decoder splits it off.
+        let frame = Bytes::from_static(b"\x30\x0a\x00\x03a/bhello");
         let ctx = ParseCtx::new(Some(ProtocolVersion::V3_1_1), None, 0);
-        let packet = owned_from_frame(PacketType::Publish, frame.clone(), 0, &ctx);
+        let packet = owned_from_frame(PacketType::Publish, frame.clone(), 2, &ctx);
         let Ok(Packet::Publish(p)) = packet else {
             panic!("{packet:?}")
         };
-        assert_eq!(p.payload.as_ptr(), frame[5..].as_ptr());
-        assert_eq!(p.topic.as_str().as_ptr(), frame[2..].as_ptr());
+        assert_eq!(p.payload.as_ptr(), frame[7..].as_ptr());
+        assert_eq!(&p.payload[..], b"hello");
+        assert_eq!(p.topic.as_str().as_ptr(), frame[4..].as_ptr());
     }
 }

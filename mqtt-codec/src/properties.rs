@@ -513,13 +513,13 @@ fn walk_section(
                 context: ctx.name(),
             });
         }
-        let bit = 1u64 << (id as u8);
+        let mask = bit(id);
         let may_repeat =
             id == PropertyId::UserProperty || (id == PropertyId::SubscriptionIdentifier && publish);
-        if seen & bit != 0 && !may_repeat {
+        if seen & mask != 0 && !may_repeat {
             return Err(DecodeError::DuplicateProperty { property: id });
         }
-        seen |= bit;
+        seen |= mask;
         match id {
             PropertyId::SubscriptionIdentifier => {
                 if publish && receiver == Some(Role::Server) {

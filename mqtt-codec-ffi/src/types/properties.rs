@@ -10,7 +10,8 @@ use super::{mqtt_bytes, mqtt_list};
 /// A numeric property is present when its `has_` flag is true; a string or binary one when its
 /// `ptr` is not NULL. Encoding checks that every present property is allowed in the packet.
 /// The fields come in groups, each in table order: the views, the `has_` flags side by side
-/// (so that "is any property set" reads them a word at a time), the numbers, the lists.
+/// (so that "is any property set" reads the views and flags together a word at a time), the
+/// numbers, the lists.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct mqtt_properties {

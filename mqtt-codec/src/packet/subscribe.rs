@@ -150,7 +150,7 @@ pub(crate) fn read_subscription<'a>(
 ) -> Result<Subscription<Borrowed<'a>>, DecodeError> {
     let v5 = version.is_v5();
     let (filter, text) = r.string_unless("topic filter", |f| is_plain_filter(f, v5))?;
-    // A plain filter kept every rule, and is not a shared subscription.
+    // A plain filter kept every rule, and is not a 5.0 shared subscription.
     let shared = match text {
         Some(text) => {
             check_topic_filter(text, v5)

@@ -8,10 +8,9 @@ use crate::string::{is_plain_ascii, validate_str, MqttStr, StrError};
 use crate::topic::{check_topic_name, is_plain_topic_name};
 use crate::wire::varint::{read_varint, VarIntError};
 
-/// A bounds-checked cursor over `data[pos..end]`.
-///
-/// It holds what is left of its window as a slice, so that taking `n` bytes is one length
-/// test and a split (the position is derived: `end` minus what is left).
+/// A bounds-checked cursor over the window `data[..end]` of a body, `rest` being what is
+/// left of it: taking `n` bytes is one length test and a split, and the position in the
+/// body is derived (`end` minus what is left).
 #[derive(Clone, Copy)]
 pub(crate) struct Reader<'r> {
     data: &'r [u8],

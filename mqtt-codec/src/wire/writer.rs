@@ -88,7 +88,8 @@ impl Put for SliceWriter<'_> {
             self.rest = rest;
         }
     }
-    /// The prefix and the bytes after one test of the room (not one each).
+    /// The prefix and the bytes after one test of the room (not one each); on a short slice
+    /// neither is written.
     #[inline]
     fn put_prefixed(&mut self, bytes: &[u8]) {
         let Some(field) = bytes.len().checked_add(2) else {
