@@ -109,6 +109,7 @@ fn misplaced_wildcard(filter: &str) -> Result<(), TopicError> {
 /// wildcards well placed, and that is not a shared subscription (where `$share/` makes one,
 /// with rules of its own): every rule of [`check_topic_filter`] holds, found in two passes
 /// over words. A `false` says only that the full checks must decide.
+#[inline]
 pub(crate) fn is_plain_filter(filter: &[u8], shared_subscriptions: bool) -> bool {
     !filter.is_empty()
         && is_plain_ascii(filter, [])
