@@ -16,7 +16,7 @@ use {
     crate::owned_body::{frameless, owned_from_frame},
     crate::packet::Packet,
     crate::to_owned::Owner,
-    bytes::{Buf, BytesMut},
+    bytes::BytesMut,
 };
 
 /// The buffer of a [`Decoder`] named without one: a growable `BytesMut` with `alloc`.
@@ -177,7 +177,7 @@ impl Decoder<BytesMut> {
         // 1 or 2 flow, is read from its four bytes (a third of the instructions).
         if matches!(&self.state, State::Header(r) if r.consumed() == 0) {
             if let Some(ack) = short_ack(self.buf.data(), &self.config.options()) {
-                self.buf.advance(SHORT_ACK_LEN);
+                self.buf.consume(SHORT_ACK_LEN);
                 self.offset = self.offset.saturating_add(SHORT_ACK_LEN as u64);
                 return Ok(Some(ack));
             }
@@ -207,7 +207,7 @@ impl Decoder<BytesMut> {
             // buffer's reference count is not touched (a rare 5.0 Reason String is copied).
             let body = self.buf.get(header.header_len..len).unwrap_or_default();
             let packet = Owner::copying().packet(&parse_body(header.packet_type, body, ctx)?);
-            self.buf.advance(len);
+            self.buf.consume(len);
             return Ok(packet);
         }
         // The frame is split off whole and the body read past its header: advancing it

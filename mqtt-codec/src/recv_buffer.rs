@@ -40,7 +40,14 @@ impl RecvBuffer for bytes::BytesMut {
     }
     #[inline]
     fn consume(&mut self, n: usize) {
-        bytes::Buf::advance(self, n.min(self.len()));
+        if n >= self.len() {
+            // Emptied: the next bytes go back to where these started, so that appending them
+            // needs no room reclaimed (advancing moves the start, which a later append pays
+            // for, at best by moving nothing back to the front).
+            bytes::BytesMut::clear(self);
+        } else {
+            bytes::Buf::advance(self, n);
+        }
     }
     fn clear(&mut self) {
         *self = bytes::BytesMut::new();
