@@ -674,6 +674,22 @@ unsafe fn properties_view<'a>(
     if no_properties(p) {
         return Ok(PropertyView::default());
     }
+    // SAFETY: the contract of this function.
+    unsafe { set_properties_view(p, slot) }
+}
+
+/// [`properties_view`] of a block that sets some property, out of line so that the path
+/// without one saves no registers for it. The set is built where the slot keeps it (built
+/// in a function of its own and returned, it took a second copy of its ~300 bytes of stack,
+/// which firmware pays for).
+///
+/// # Safety
+/// Every view and list in `p` must be valid for `'a`.
+#[inline(never)]
+unsafe fn set_properties_view<'a>(
+    p: &mqtt_properties,
+    slot: &'a mut Option<codec::Properties<Borrowed<'a>>>,
+) -> Result<PropertyView<'a>, mqtt_status> {
     // SAFETY: the views and lists are valid for 'a by this function's contract.
     let properties = unsafe { build_properties(p) }?;
     Ok(PropertyView::new(slot.insert(properties)))
@@ -684,7 +700,6 @@ unsafe fn properties_view<'a>(
 /// # Safety
 /// Every view and list in `p` must be valid for `'a`.
 #[allow(clippy::field_reassign_with_default)] // one assignment per property reads best
-#[inline(never)] // kept off the path of packets without properties
 unsafe fn build_properties<'a>(
     p: &mqtt_properties,
 ) -> Result<codec::Properties<Borrowed<'a>>, mqtt_status> {
