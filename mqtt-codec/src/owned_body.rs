@@ -11,8 +11,7 @@
 //!   with no frame at all ([`frameless`]): they hold no bytes, or (a 5.0 Reason String or
 //!   User Property, which is rare) a copy of the few they hold;
 //! - gives a PUBLISH the frame itself as its payload, advanced past the fixed and variable
-//!   headers,
-//!   instead of one more slice ([`owned_from_frame`]).
+//!   headers, instead of one more slice ([`owned_from_frame`]).
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
