@@ -1,6 +1,6 @@
 //! A loop over one decode (owned or borrowed) or one encode, or the same decode or encode
-//! through mqttbytes (`mqttbytes` and `mqttbytes-encode` modes, 3.1.1 cases; the latter for
-//! PUBLISH and CONNECT), for profilers that count instructions:
+//! through mqttbytes (`mqttbytes` mode, 3.1.1 cases; `mqttbytes-encode` mode, for PUBLISH,
+//! CONNECT and SUBSCRIBE), for profilers that count instructions:
 //!
 //! ```text
 //! CARGO_PROFILE_RELEASE_DEBUG=true cargo build --release -p mqtt-codec-benches --example profile_decode
@@ -71,7 +71,7 @@ fn main() {
     let mut out = [0u8; 256];
     // The same PUBLISH for mqttbytes to encode (3.1.1 PUBLISH cases).
     let peer_publish = match &case.packet {
-        mqtt_codec::Packet::Publish(p) => {
+        mqtt_codec::Packet::Publish(p) if case.version != mqtt_codec::ProtocolVersion::V5 => {
             let mut peer = mqttbytes::v4::Publish::new(
                 p.topic.as_str(),
                 mqttbytes::QoS::AtMostOnce,
@@ -90,6 +90,48 @@ fn main() {
         mqtt_codec::Packet::Connect(c) => {
             let mut peer = mqttbytes::v4::Connect::new(c.client_id.as_str());
             peer.set_login("station", "secret");
+            Some(peer)
+        }
+        _ => None,
+    };
+    // The same SUBSCRIBE and 5.0 PUBLISH for mqttbytes, as the codec benchmark builds them.
+    let peer_subscribe = match &case.packet {
+        mqtt_codec::Packet::Subscribe(s) => {
+            let mut peer = mqttbytes::v4::Subscribe::new_many(s.subscriptions.iter().map(|f| {
+                mqttbytes::v4::SubscribeFilter::new(
+                    f.filter.to_string(),
+                    mqttbytes::QoS::AtLeastOnce,
+                )
+            }));
+            peer.pkid = s.packet_id.get();
+            Some(peer)
+        }
+        _ => None,
+    };
+    let peer_v5_publish = match &case.packet {
+        mqtt_codec::Packet::Publish(p) if case.version == mqtt_codec::ProtocolVersion::V5 => {
+            use mqttbytes::v5;
+            let mut peer = v5::Publish::new(
+                p.topic.as_str(),
+                mqttbytes::QoS::AtLeastOnce,
+                p.payload.to_vec(),
+            );
+            peer.pkid = p.packet_id.map_or(0, |id| id.get());
+            peer.properties = Some(v5::PublishProperties {
+                payload_format_indicator: p.properties.payload_format_indicator,
+                message_expiry_interval: p.properties.message_expiry_interval,
+                topic_alias: None,
+                response_topic: None,
+                correlation_data: None,
+                user_properties: p
+                    .properties
+                    .user_properties
+                    .iter()
+                    .map(|u| (u.name.to_string(), u.value.to_string()))
+                    .collect(),
+                subscription_identifiers: vec![],
+                content_type: p.properties.content_type.as_ref().map(|s| s.to_string()),
+            });
             Some(peer)
         }
         _ => None,
@@ -114,7 +156,11 @@ fn main() {
             }
             "mqttbytes-encode" => {
                 peer_buf.clear();
-                if let Some(peer) = &peer_publish {
+                if let Some(peer) = &peer_v5_publish {
+                    black_box(peer.write(black_box(&mut peer_buf)).expect("encodes"));
+                } else if let Some(peer) = &peer_subscribe {
+                    black_box(peer.write(black_box(&mut peer_buf)).expect("encodes"));
+                } else if let Some(peer) = &peer_publish {
                     black_box(peer.write(black_box(&mut peer_buf)).expect("encodes"));
                 } else if let Some(peer) = &peer_connect {
                     black_box(peer.write(black_box(&mut peer_buf)).expect("encodes"));

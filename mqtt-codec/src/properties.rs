@@ -632,14 +632,16 @@ pub(crate) fn publish_slot_content_len<S: Storage>(props: &S::Props) -> Result<u
 
 const PUBLISH_CONTEXT: PropContext = PropContext::Packet(PacketType::Publish);
 
-/// [`slot_content_len`] with the set of properties sized by `content_len`.
+/// [`slot_content_len`] with the set of properties sized by `content_len`. A slot that
+/// holds a set is sized by walking it, which an empty set passes with nothing counted: a
+/// test of emptiness first would walk the set's 27 fields once more.
 #[inline(always)]
 fn slot_len<S: Storage>(
     props: &S::Props,
     ctx: PropContext,
     content_len: impl FnOnce(&Properties<S>) -> Result<usize, EncodeError>,
 ) -> Result<usize, EncodeError> {
-    if props.is_empty() {
+    if props.is_bare() {
         Ok(0)
     } else if let Some(raw) = props.region() {
         check_region(raw, ctx)?;
@@ -704,7 +706,8 @@ fn write_section<S: Storage, B: Put>(
     write_content: impl FnOnce(&Properties<S>, &mut B),
 ) {
     put_varint(buf, len as u32);
-    if !props.is_empty() {
+    // As in `slot_len`: an empty set that is there writes nothing on its own.
+    if !props.is_bare() {
         match props.region() {
             Some(raw) => buf.put_slice(raw),
             None => props.with(|p| write_content(p, buf)),

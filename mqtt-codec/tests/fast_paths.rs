@@ -200,6 +200,45 @@ fn a_publish_with_an_emptied_property_set_encodes_as_one_without() {
 }
 
 #[test]
+fn other_packets_with_an_emptied_property_set_encode_as_ones_without() {
+    use mqtt_codec::{
+        Disconnect, Encode, PacketId, QoS, ReasonCode, Subscribe, Subscription, TopicFilter,
+    };
+    let filter = TopicFilter::new("a/+").unwrap();
+    let subscribe = Subscribe::new(
+        PacketId::new(5).unwrap(),
+        vec![Subscription::new(filter, QoS::AtLeastOnce)],
+    );
+    let disconnect = Disconnect::new(ReasonCode::Success);
+    for bare in [Packet::Subscribe(subscribe), Packet::Disconnect(disconnect)] {
+        let mut emptied = bare.clone();
+        match &mut emptied {
+            Packet::Subscribe(s) => {
+                s.properties.user_properties =
+                    vec![mqtt_codec::UserProperty::new("k", "v").unwrap()];
+                s.properties.user_properties.clear();
+            }
+            Packet::Disconnect(d) => {
+                d.properties.session_expiry_interval = Some(1);
+                d.properties.session_expiry_interval = None;
+            }
+            _ => unreachable!(),
+        }
+        for version in every_version() {
+            assert_eq!(
+                emptied.to_bytes(version).unwrap(),
+                bare.to_bytes(version).unwrap(),
+                "{version:?}"
+            );
+            assert_eq!(
+                emptied.encoded_len(version).unwrap(),
+                bare.encoded_len(version).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
 fn subscription_options_beyond_qos_are_refused_before_5_0() {
     use mqtt_codec::{EncodeError, QoS, SubscriptionOptions};
     let plain = SubscriptionOptions {
