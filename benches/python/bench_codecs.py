@@ -580,7 +580,8 @@ def main() -> None:
     print()
     print("Times are per packet (best of the loops). Each ratio is peer / ours on the same bytes "
           "(ours 5.0 for mqtt5 and for the 5.0 case, ours 3.1.1 otherwise); above 1× we are faster.")
-    print("Versions: " + "; ".join(f"{n}: {v}" for n, v in versions.items()) + ".")
+    if versions:
+        print("Versions: " + "; ".join(f"{n}: {v}" for n, v in versions.items()) + ".")
     if NOTES:
         print()
         for note in sorted(NOTES):

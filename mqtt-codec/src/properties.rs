@@ -350,10 +350,11 @@ macro_rules! define_properties {
                     }
                     len = len.saturating_add(value_len!($kind, v, $name)).saturating_add(1);
                 } )*
+                // The lists' counts come from the lists, not from counters beside the length
+                // in the walks' closures (which made the compiler keep the length in memory).
                 let mut err = None;
-                let mut count = 0usize;
+                let count = S::len(&self.subscription_identifiers);
                 S::for_each(&self.subscription_identifiers, |&id| {
-                    count = count.saturating_add(1);
                     if id == 0 || id > MAX_VARINT {
                         err.get_or_insert(EncodeError::InvalidPropertyValue { property: PropertyId::SubscriptionIdentifier, value: id });
                     }
@@ -365,15 +366,13 @@ macro_rules! define_properties {
                         return Err(EncodeError::PropertyNotAllowed { property: PropertyId::SubscriptionIdentifier, context: "SUBSCRIBE more than once" });
                     }
                 }
-                let mut users = 0usize;
                 S::for_each(&self.user_properties, |p| {
-                    users = users.saturating_add(1);
                     match (prefixed_len("user property name", p.name.as_bytes()), prefixed_len("user property value", p.value.as_bytes())) {
                         (Ok(a), Ok(b)) => len = len.saturating_add(a).saturating_add(b).saturating_add(1),
                         (Err(e), _) | (_, Err(e)) => { err.get_or_insert(e); }
                     }
                 });
-                if users > 0 {
+                if S::len(&self.user_properties) > 0 {
                     allow_in(allowed, ctx, PropertyId::UserProperty)?;
                 }
                 match err {

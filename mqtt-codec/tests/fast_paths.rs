@@ -201,9 +201,7 @@ fn a_publish_with_an_emptied_property_set_encodes_as_one_without() {
 
 #[test]
 fn other_packets_with_an_emptied_property_set_encode_as_ones_without() {
-    use mqtt_codec::{
-        Disconnect, Encode, PacketId, QoS, ReasonCode, Subscribe, Subscription, TopicFilter,
-    };
+    use mqtt_codec::{Disconnect, PacketId, QoS, ReasonCode, Subscribe, Subscription, TopicFilter};
     let filter = TopicFilter::new("a/+").unwrap();
     let subscribe = Subscribe::new(
         PacketId::new(5).unwrap(),

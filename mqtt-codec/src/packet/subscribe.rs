@@ -257,10 +257,15 @@ impl<S: Storage> Subscribe<S> {
             version,
         )?
         .saturating_add(2);
+        // The count from the list, not from the walk: a counter kept beside the length in
+        // the walk's closure made the compiler keep the length in memory.
+        if S::len(&self.subscriptions) == 0 {
+            return Err(EncodeError::EmptyPayload {
+                packet_type: PacketType::Subscribe,
+            });
+        }
         let mut first_error = None;
-        let mut count = 0usize;
         S::for_each(&self.subscriptions, |s| {
-            count = count.saturating_add(1);
             match subscription_len(s, version) {
                 Ok(n) => len = len.saturating_add(n),
                 Err(e) => {
@@ -268,15 +273,10 @@ impl<S: Storage> Subscribe<S> {
                 }
             }
         });
-        if let Some(e) = first_error {
-            return Err(e);
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(len),
         }
-        if count == 0 {
-            return Err(EncodeError::EmptyPayload {
-                packet_type: PacketType::Subscribe,
-            });
-        }
-        Ok(len)
     }
 
     #[inline]

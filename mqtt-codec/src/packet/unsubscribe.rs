@@ -105,23 +105,22 @@ impl<S: Storage> Unsubscribe<S> {
             version,
         )?
         .saturating_add(2);
+        // The count from the list, not from the walk: a counter kept beside the length in
+        // the walk's closure made the compiler keep the length in memory.
+        if S::len(&self.filters) == 0 {
+            return Err(EncodeError::EmptyPayload {
+                packet_type: PacketType::Unsubscribe,
+            });
+        }
         let mut result = Ok(());
-        let mut count = 0usize;
         S::for_each(&self.filters, |f| {
-            count = count.saturating_add(1);
             match prefixed_len("topic filter", f.as_bytes()) {
                 Ok(n) if n > 2 => len = len.saturating_add(n),
                 Ok(_) => result = Err(EncodeError::EmptyTopicFilter),
                 Err(e) => result = Err(e),
             }
         });
-        result?;
-        if count == 0 {
-            return Err(EncodeError::EmptyPayload {
-                packet_type: PacketType::Unsubscribe,
-            });
-        }
-        Ok(len)
+        result.map(|()| len)
     }
 
     #[inline]
