@@ -350,35 +350,30 @@ macro_rules! define_properties {
                     }
                     len = len.saturating_add(value_len!($kind, v, $name)).saturating_add(1);
                 } )*
-                // The lists' counts come from the lists, not from counters beside the length
-                // in the walks' closures (which made the compiler keep the length in memory).
-                let mut err = None;
+                // Where the lists may be, before what is in them: a list the context refuses
+                // is named before a bad value in it.
                 let count = S::len(&self.subscription_identifiers);
-                S::for_each(&self.subscription_identifiers, |&id| {
-                    if id == 0 || id > MAX_VARINT {
-                        err.get_or_insert(EncodeError::InvalidPropertyValue { property: PropertyId::SubscriptionIdentifier, value: id });
-                    }
-                    len = len.saturating_add(varint_len(id)).saturating_add(1);
-                });
                 if count > 0 {
                     allow_in(allowed, ctx, PropertyId::SubscriptionIdentifier)?;
                     if count > 1 && ctx != PropContext::Packet(PacketType::Publish) {
                         return Err(EncodeError::PropertyNotAllowed { property: PropertyId::SubscriptionIdentifier, context: "SUBSCRIBE more than once" });
                     }
                 }
-                S::for_each(&self.user_properties, |p| {
-                    match (prefixed_len("user property name", p.name.as_bytes()), prefixed_len("user property value", p.value.as_bytes())) {
-                        (Ok(a), Ok(b)) => len = len.saturating_add(a).saturating_add(b).saturating_add(1),
-                        (Err(e), _) | (_, Err(e)) => { err.get_or_insert(e); }
-                    }
-                });
                 if S::len(&self.user_properties) > 0 {
                     allow_in(allowed, ctx, PropertyId::UserProperty)?;
                 }
-                match err {
-                    Some(e) => Err(e),
-                    None => Ok(len),
-                }
+                let ids = S::try_sum(&self.subscription_identifiers, |&id| {
+                    if id == 0 || id > MAX_VARINT {
+                        return Err(EncodeError::InvalidPropertyValue { property: PropertyId::SubscriptionIdentifier, value: id });
+                    }
+                    Ok(varint_len(id).saturating_add(1))
+                })?;
+                let users = S::try_sum(&self.user_properties, |p| {
+                    let name = prefixed_len("user property name", p.name.as_bytes())?;
+                    let value = prefixed_len("user property value", p.value.as_bytes())?;
+                    Ok(name.saturating_add(value).saturating_add(1))
+                })?;
+                Ok(len.saturating_add(ids).saturating_add(users))
             }
 
             /// Writes the section's content (after [`Properties::content_len`] succeeded).

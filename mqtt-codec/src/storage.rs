@@ -51,6 +51,14 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
     fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>, f: impl FnMut(&T));
     #[doc(hidden)]
     fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>) -> usize;
+    /// The sum of `f` over the items, or the first error: the encoder's sizing walk, with the
+    /// running sum a value of the loop (kept in a register) rather than a variable the walk's
+    /// closure writes through a reference (which the compiler tends to keep in memory).
+    #[doc(hidden)]
+    fn try_sum<T: Clone + fmt::Debug + PartialEq + Eq, E>(
+        list: &Self::List<T>,
+        f: impl FnMut(&T) -> Result<usize, E>,
+    ) -> Result<usize, E>;
 }
 
 /// The storage a packet type stands for when none is named (`Packet`, `Publish`, ...):
@@ -92,6 +100,14 @@ impl Storage for Owned {
     fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Vec<T>) -> usize {
         list.len()
     }
+    #[inline]
+    fn try_sum<T: Clone + fmt::Debug + PartialEq + Eq, E>(
+        list: &Vec<T>,
+        mut f: impl FnMut(&T) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        list.iter()
+            .try_fold(0usize, |sum, item| Ok(sum.saturating_add(f(item)?)))
+    }
 }
 
 impl<'a> Storage for Borrowed<'a> {
@@ -108,6 +124,14 @@ impl<'a> Storage for Borrowed<'a> {
     }
     fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &BorrowedList<'a, T>) -> usize {
         list.len
+    }
+    #[inline]
+    fn try_sum<T: Clone + fmt::Debug + PartialEq + Eq, E>(
+        list: &BorrowedList<'a, T>,
+        mut f: impl FnMut(&T) -> Result<usize, E>,
+    ) -> Result<usize, E> {
+        list.iter()
+            .try_fold(0usize, |sum, item| Ok(sum.saturating_add(f(&item)?)))
     }
 }
 

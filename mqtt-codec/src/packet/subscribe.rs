@@ -251,32 +251,18 @@ impl<'a> Subscribe<Borrowed<'a>> {
 impl<S: Storage> Subscribe<S> {
     #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        let mut len = encoded_section_len::<S>(
+        let properties = encoded_section_len::<S>(
             &self.properties,
             PropContext::Packet(PacketType::Subscribe),
             version,
-        )?
-        .saturating_add(2);
-        // The count from the list, not from the walk: a counter kept beside the length in
-        // the walk's closure made the compiler keep the length in memory.
+        )?;
         if S::len(&self.subscriptions) == 0 {
             return Err(EncodeError::EmptyPayload {
                 packet_type: PacketType::Subscribe,
             });
         }
-        let mut first_error = None;
-        S::for_each(&self.subscriptions, |s| {
-            match subscription_len(s, version) {
-                Ok(n) => len = len.saturating_add(n),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        });
-        match first_error {
-            Some(e) => Err(e),
-            None => Ok(len),
-        }
+        let subscriptions = S::try_sum(&self.subscriptions, |s| subscription_len(s, version))?;
+        Ok(properties.saturating_add(2).saturating_add(subscriptions))
     }
 
     #[inline]

@@ -99,28 +99,23 @@ impl<'a> Unsubscribe<Borrowed<'a>> {
 impl<S: Storage> Unsubscribe<S> {
     #[inline]
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> Result<usize, EncodeError> {
-        let mut len = encoded_section_len::<S>(
+        let properties = encoded_section_len::<S>(
             &self.properties,
             PropContext::Packet(PacketType::Unsubscribe),
             version,
-        )?
-        .saturating_add(2);
-        // The count from the list, not from the walk: a counter kept beside the length in
-        // the walk's closure made the compiler keep the length in memory.
+        )?;
         if S::len(&self.filters) == 0 {
             return Err(EncodeError::EmptyPayload {
                 packet_type: PacketType::Unsubscribe,
             });
         }
-        let mut result = Ok(());
-        S::for_each(&self.filters, |f| {
-            match prefixed_len("topic filter", f.as_bytes()) {
-                Ok(n) if n > 2 => len = len.saturating_add(n),
-                Ok(_) => result = Err(EncodeError::EmptyTopicFilter),
-                Err(e) => result = Err(e),
+        let filters = S::try_sum(&self.filters, |f| {
+            match prefixed_len("topic filter", f.as_bytes())? {
+                2 => Err(EncodeError::EmptyTopicFilter),
+                n => Ok(n),
             }
-        });
-        result.map(|()| len)
+        })?;
+        Ok(properties.saturating_add(2).saturating_add(filters))
     }
 
     #[inline]

@@ -152,13 +152,21 @@ fn copy_overlapping<const N: usize>(dst: &mut [u8], src: &[u8]) {
     }
 }
 
-/// Writes a Variable Byte Integer in its shortest form.
-pub(crate) fn put_varint(buf: &mut impl Put, mut value: u32) {
-    // Most packets are under 128 bytes.
+/// Writes a Variable Byte Integer in its shortest form. The one-byte form (most packets are
+/// under 128 bytes, most property sections too) is written in line, so that the writer can
+/// stay in registers; the longer forms are a call.
+#[inline(always)]
+pub(crate) fn put_varint(buf: &mut impl Put, value: u32) {
     if value < 0x80 {
         buf.put_u8(value as u8);
-        return;
+    } else {
+        put_long_varint(buf, value);
     }
+}
+
+/// [`put_varint`] of a value of two bytes or more.
+#[inline(never)]
+fn put_long_varint(buf: &mut impl Put, mut value: u32) {
     loop {
         let mut byte = (value & 0x7F) as u8;
         value >>= 7;
