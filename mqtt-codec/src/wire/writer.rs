@@ -153,8 +153,7 @@ fn copy_overlapping<const N: usize>(dst: &mut [u8], src: &[u8]) {
 }
 
 /// Writes a Variable Byte Integer in its shortest form. The one-byte form (most packets are
-/// under 128 bytes, most property sections too) is written in line, so that the writer can
-/// stay in registers; the longer forms are a call.
+/// under 128 bytes, most property sections too) is written in line.
 #[inline(always)]
 pub(crate) fn put_varint(buf: &mut impl Put, value: u32) {
     if value < 0x80 {
@@ -164,7 +163,40 @@ pub(crate) fn put_varint(buf: &mut impl Put, value: u32) {
     }
 }
 
-/// [`put_varint`] of a value of two bytes or more.
+/// [`put_varint`] of a value of two bytes or more, where registers are 64 bits wide: the
+/// bytes are made out of line and written as a slice, so that the writer is never passed
+/// by reference (which would keep it in memory, not in registers, for the whole caller).
+#[cfg(target_pointer_width = "64")]
+#[inline(always)]
+fn put_long_varint(buf: &mut impl Put, value: u32) {
+    let (bytes, len) = long_varint(value);
+    buf.put_slice(bytes.get(..len).unwrap_or_default());
+}
+
+/// The bytes of a Variable Byte Integer of two bytes or more, and how many there are.
+#[cfg(target_pointer_width = "64")]
+#[inline(never)]
+fn long_varint(mut value: u32) -> ([u8; 4], usize) {
+    let mut out = [0u8; 4];
+    let mut len = 0usize;
+    for slot in out.iter_mut() {
+        let mut byte = (value & 0x7F) as u8;
+        value >>= 7;
+        if value > 0 {
+            byte |= 0x80;
+        }
+        *slot = byte;
+        len = len.saturating_add(1);
+        if value == 0 {
+            break;
+        }
+    }
+    (out, len)
+}
+
+/// [`put_varint`] of a value of two bytes or more on narrower targets: one shared function,
+/// the smallest code (flash counts more there than the registers).
+#[cfg(not(target_pointer_width = "64"))]
 #[inline(never)]
 fn put_long_varint(buf: &mut impl Put, mut value: u32) {
     loop {
@@ -223,6 +255,35 @@ mod tests {
             assert_eq!(left, 128 - want.len(), "{n}");
             assert_eq!(&out[..want.len()], &want[..], "{n}");
             assert!(out[want.len()..].iter().all(|&b| b == 0xEE), "{n}");
+        }
+    }
+
+    // MQTT-1.5.5-1: every Variable Byte Integer in its shortest form, at each boundary of
+    // its length, reads back as the value it was written from.
+    #[test]
+    fn variable_byte_integers_are_written_in_their_shortest_form() {
+        use crate::wire::varint::{read_varint, varint_len};
+        for value in [
+            0,
+            1,
+            127,
+            128,
+            16_383,
+            16_384,
+            2_097_151,
+            2_097_152,
+            268_435_455,
+        ] {
+            let mut out = [0u8; 8];
+            let mut w = SliceWriter::new(&mut out);
+            put_varint(&mut w, value);
+            let written = 8 - w.remaining_mut();
+            assert_eq!(written, varint_len(value), "{value}");
+            assert_eq!(
+                read_varint(&out[..written]),
+                Ok((value, written)),
+                "{value}"
+            );
         }
     }
 
