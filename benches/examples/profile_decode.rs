@@ -8,7 +8,7 @@
 //! ```
 
 use mqtt_codec::{parse, Decoder, Encode, ParseOptions, Status};
-use mqtt_codec_benches::cases;
+use mqtt_codec_benches::{cases, mqttbytes_packets};
 use std::hint::black_box;
 
 fn main() {
@@ -72,16 +72,7 @@ fn main() {
     // The same PUBLISH for mqttbytes to encode (3.1.1 PUBLISH cases).
     let peer_publish = match &case.packet {
         mqtt_codec::Packet::Publish(p) if case.version != mqtt_codec::ProtocolVersion::V5 => {
-            let mut peer = mqttbytes::v4::Publish::new(
-                p.topic.as_str(),
-                mqttbytes::QoS::AtMostOnce,
-                p.payload.to_vec(),
-            );
-            if let Some(id) = p.packet_id {
-                peer.qos = mqttbytes::QoS::AtLeastOnce;
-                peer.pkid = id.get();
-            }
-            Some(peer)
+            Some(mqttbytes_packets::publish_v4(p))
         }
         _ => None,
     };
@@ -96,43 +87,12 @@ fn main() {
     };
     // The same SUBSCRIBE and 5.0 PUBLISH for mqttbytes, as the codec benchmark builds them.
     let peer_subscribe = match &case.packet {
-        mqtt_codec::Packet::Subscribe(s) => {
-            let mut peer = mqttbytes::v4::Subscribe::new_many(s.subscriptions.iter().map(|f| {
-                mqttbytes::v4::SubscribeFilter::new(
-                    f.filter.to_string(),
-                    mqttbytes::QoS::AtLeastOnce,
-                )
-            }));
-            peer.pkid = s.packet_id.get();
-            Some(peer)
-        }
+        mqtt_codec::Packet::Subscribe(s) => Some(mqttbytes_packets::subscribe_v4(s)),
         _ => None,
     };
     let peer_v5_publish = match &case.packet {
         mqtt_codec::Packet::Publish(p) if case.version == mqtt_codec::ProtocolVersion::V5 => {
-            use mqttbytes::v5;
-            let mut peer = v5::Publish::new(
-                p.topic.as_str(),
-                mqttbytes::QoS::AtLeastOnce,
-                p.payload.to_vec(),
-            );
-            peer.pkid = p.packet_id.map_or(0, |id| id.get());
-            peer.properties = Some(v5::PublishProperties {
-                payload_format_indicator: p.properties.payload_format_indicator,
-                message_expiry_interval: p.properties.message_expiry_interval,
-                topic_alias: None,
-                response_topic: None,
-                correlation_data: None,
-                user_properties: p
-                    .properties
-                    .user_properties
-                    .iter()
-                    .map(|u| (u.name.to_string(), u.value.to_string()))
-                    .collect(),
-                subscription_identifiers: vec![],
-                content_type: p.properties.content_type.as_ref().map(|s| s.to_string()),
-            });
-            Some(peer)
+            Some(mqttbytes_packets::publish_v5(p))
         }
         _ => None,
     };

@@ -3,6 +3,7 @@
 //! benchmarks that load a broker process share.
 
 pub mod broker_process;
+pub mod mqttbytes_packets;
 
 use bytes::Bytes;
 use mqtt_codec::{

@@ -84,37 +84,15 @@ fn decode(g: &mut Group<'_>, c: &Case) {
 type PeerWrite = Box<dyn Fn(&mut BytesMut) -> usize>;
 
 fn packet(c: &Case) -> Option<PeerWrite> {
+    use mqtt_codec_benches::mqttbytes_packets as build;
     use mqttbytes::v4;
-    let mq = |q: mqtt_codec::QoS| match q {
-        mqtt_codec::QoS::AtMostOnce => mqttbytes::QoS::AtMostOnce,
-        mqtt_codec::QoS::AtLeastOnce => mqttbytes::QoS::AtLeastOnce,
-        mqtt_codec::QoS::ExactlyOnce => mqttbytes::QoS::ExactlyOnce,
-    };
     Some(match (&c.packet, c.version) {
         (Packet::Publish(p), ProtocolVersion::V3_1_1) => {
-            let mut peer = v4::Publish::new(p.topic.as_str(), mq(p.qos), p.payload.to_vec());
-            peer.pkid = p.packet_id.map_or(0, |id| id.get());
+            let peer = build::publish_v4(p);
             Box::new(move |buf| peer.write(buf).expect("encodes"))
         }
         (Packet::Publish(p), ProtocolVersion::V5) => {
-            use mqttbytes::v5;
-            let mut peer = v5::Publish::new(p.topic.as_str(), mq(p.qos), p.payload.to_vec());
-            peer.pkid = p.packet_id.map_or(0, |id| id.get());
-            peer.properties = Some(v5::PublishProperties {
-                payload_format_indicator: p.properties.payload_format_indicator,
-                message_expiry_interval: p.properties.message_expiry_interval,
-                topic_alias: None,
-                response_topic: None,
-                correlation_data: None,
-                user_properties: p
-                    .properties
-                    .user_properties
-                    .iter()
-                    .map(|u| (u.name.to_string(), u.value.to_string()))
-                    .collect(),
-                subscription_identifiers: vec![],
-                content_type: p.properties.content_type.as_ref().map(|s| s.to_string()),
-            });
+            let peer = build::publish_v5(p);
             Box::new(move |buf| peer.write(buf).expect("encodes"))
         }
         (Packet::Connect(cn), _) => {
@@ -123,10 +101,7 @@ fn packet(c: &Case) -> Option<PeerWrite> {
             Box::new(move |buf| peer.write(buf).expect("encodes"))
         }
         (Packet::Subscribe(s), _) => {
-            let mut peer = v4::Subscribe::new_many(s.subscriptions.iter().map(|f| {
-                v4::SubscribeFilter::new(f.filter.to_string(), mqttbytes::QoS::AtLeastOnce)
-            }));
-            peer.pkid = s.packet_id.get();
+            let peer = build::subscribe_v4(s);
             Box::new(move |buf| peer.write(buf).expect("encodes"))
         }
         (Packet::PubAck(a), _) => {
