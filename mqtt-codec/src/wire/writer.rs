@@ -163,18 +163,19 @@ pub(crate) fn put_varint(buf: &mut impl Put, value: u32) {
     }
 }
 
-/// [`put_varint`] of a value of two bytes or more, where registers are 64 bits wide: the
-/// bytes are made out of line and written as a slice, so that the writer is never passed
-/// by reference (which would keep it in memory, not in registers, for the whole caller).
-#[cfg(target_pointer_width = "64")]
-#[inline(always)]
+/// [`put_varint`] of a value of two bytes or more. Where registers are 64 bits wide it is in
+/// line, so that the writer is never passed by reference (which would keep it in memory,
+/// not in registers, for the whole caller); on narrower targets it is one shared function,
+/// the smallest code (flash counts more there than the registers).
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline(never))]
 fn put_long_varint(buf: &mut impl Put, value: u32) {
     let (bytes, len) = long_varint(value);
     buf.put_slice(bytes.get(..len).unwrap_or_default());
 }
 
-/// The bytes of a Variable Byte Integer of two bytes or more, and how many there are.
-#[cfg(target_pointer_width = "64")]
+/// The bytes of a Variable Byte Integer of two bytes or more (at most 268,435,455, which
+/// every caller checked), and how many there are.
 #[inline(never)]
 fn long_varint(mut value: u32) -> ([u8; 4], usize) {
     let mut out = [0u8; 4];
@@ -192,24 +193,6 @@ fn long_varint(mut value: u32) -> ([u8; 4], usize) {
         }
     }
     (out, len)
-}
-
-/// [`put_varint`] of a value of two bytes or more on narrower targets: one shared function,
-/// the smallest code (flash counts more there than the registers).
-#[cfg(not(target_pointer_width = "64"))]
-#[inline(never)]
-fn put_long_varint(buf: &mut impl Put, mut value: u32) {
-    loop {
-        let mut byte = (value & 0x7F) as u8;
-        value >>= 7;
-        if value > 0 {
-            byte |= 0x80;
-        }
-        buf.put_u8(byte);
-        if value == 0 {
-            break;
-        }
-    }
 }
 
 /// Writes a length-prefixed string or binary field (its length was checked).
