@@ -5,7 +5,8 @@
 use crate::error::DecodeError;
 use crate::framing::{check_first_byte, FixedHeader};
 use crate::packet::{
-    parse_body, Packet, PacketId, PacketRef, ParseCtx, PubResponse, MAX_PACKET_SIZE,
+    parse_body, parse_publish_body, Packet, PacketId, PacketRef, ParseCtx, PubResponse,
+    MAX_PACKET_SIZE,
 };
 use crate::packet_type::PacketType;
 use crate::reason::ReasonCode;
@@ -118,6 +119,15 @@ pub fn parse<'a>(
         Status::Partial(n) => return Ok(Status::Partial(n)),
     };
     let body = frame.get(header.header_len..).unwrap_or_default();
+    // On 64-bit targets a PUBLISH is returned from a path of its own. Through the dispatch,
+    // the compiler writes every packet type's result in the byte-sized pieces their fields
+    // have in common, and a caller that reads the view a word at a time (or moves it) waits
+    // for those stores to reach the cache. In-order microcontroller cores have no such
+    // wait, and keep the flash the second copy of the PUBLISH reader would take.
+    if cfg!(target_pointer_width = "64") && header.packet_type == PacketType::Publish {
+        let publish = parse_publish_body(body, &ctx)?;
+        return Ok(Status::Complete((Packet::Publish(publish), frame.len())));
+    }
     let packet = parse_body(header.packet_type, body, &ctx)?;
     Ok(Status::Complete((packet, frame.len())))
 }

@@ -170,8 +170,7 @@ pub(crate) fn parse_body<'a>(
 }
 
 /// Parses the body of a PUBLISH: [`parse_body`] without the dispatch over every type, for
-/// the decoder's most frequent packet.
-#[cfg(feature = "alloc")]
+/// the most frequent packet.
 #[inline(always)]
 pub(crate) fn parse_publish_body<'a>(
     body: &'a [u8],
