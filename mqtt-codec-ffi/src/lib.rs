@@ -64,6 +64,7 @@ pub use version::*;
 use core::ffi::{c_char, c_int};
 use status::mqtt_status::*;
 /// Runs `f`, turning a panic into `MQTT_ERR_INTERNAL`.
+#[inline(always)]
 pub(crate) fn guard(f: impl FnOnce() -> mqtt_status) -> mqtt_status {
     guard_or(MQTT_ERR_INTERNAL, f)
 }
@@ -71,6 +72,7 @@ pub(crate) fn guard(f: impl FnOnce() -> mqtt_status) -> mqtt_status {
 /// Runs `f`, turning a panic into `fallback` (with std; without it a panic stops in the
 /// panic handler).
 #[cfg(feature = "std")]
+#[inline(always)]
 pub(crate) fn guard_or<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(fallback)
 }
