@@ -20,7 +20,6 @@ use crate::packet::{
     parse_body, parse_connect_body, parse_publish_body, Packet, ParseCtx, Publish,
 };
 use crate::packet_type::PacketType;
-use crate::storage::Owned;
 use crate::to_owned::Owner;
 use crate::version::Role;
 use alloc::boxed::Box;
@@ -64,24 +63,28 @@ pub(crate) fn owned_from_frame(
         let view = parse_body(packet_type, body, ctx)?;
         return Ok(Owner::sharing(&frame).packet(&view));
     }
-    // The PUBLISH reader itself rather than the whole dispatch, the packet built once.
-    let (mut publish, payload_len) = {
-        let view = parse_publish_body(body, ctx)?;
-        let owned = Owner::sharing(&frame).publish(&view, true);
-        (owned, view.payload.len())
-    };
-    with_payload(&mut publish, frame, payload_len);
-    Ok(Packet::Publish(publish))
-}
-
-/// Fills the payload of a PUBLISH made without one from the frame it was parsed
-/// from, which ends with the payload: the frame itself, advanced past everything before.
-/// Advancing a `Bytes` it owns touches no reference count, unlike slicing it.
-#[inline(always)]
-pub(crate) fn with_payload(publish: &mut Publish<Owned>, frame: Bytes, payload_len: usize) {
-    let before = frame.len().saturating_sub(payload_len);
-    publish.payload = frame;
-    bytes::Buf::advance(&mut publish.payload, before);
+    // The PUBLISH reader itself rather than the whole dispatch. The packet is written once,
+    // whole: filled in after it was made, it was then moved in wide loads that waited for
+    // the narrower stores of the fill.
+    let view = parse_publish_body(body, ctx)?;
+    let owner = Owner::sharing(&frame);
+    let topic = owner.topic(&view.topic);
+    let properties = owner.properties(&view.properties);
+    let before = frame.len().saturating_sub(view.payload.len());
+    let (dup, qos, retain, packet_id) = (view.dup, view.qos, view.retain, view.packet_id);
+    // The frame ends with the payload: advanced past everything before, it is the payload,
+    // which touches no reference count, unlike slicing it.
+    let mut payload = frame;
+    bytes::Buf::advance(&mut payload, before);
+    Ok(Packet::Publish(Publish {
+        dup,
+        qos,
+        retain,
+        topic,
+        packet_id,
+        properties,
+        payload,
+    }))
 }
 
 #[cfg(test)]

@@ -59,7 +59,7 @@ impl<'f> Owner<'f> {
     }
 
     #[inline(always)]
-    fn topic(self, t: &TopicName<&[u8]>) -> TopicName<Bytes> {
+    pub(crate) fn topic(self, t: &TopicName<&[u8]>) -> TopicName<Bytes> {
         TopicName::from_validated(self.str(t.as_mqtt_str()))
     }
 
@@ -69,7 +69,7 @@ impl<'f> Owner<'f> {
     }
 
     #[inline(always)]
-    fn properties(self, view: &PropertyView<'_>) -> BoxedProperties {
+    pub(crate) fn properties(self, view: &PropertyView<'_>) -> BoxedProperties {
         if view.is_empty() {
             return BoxedProperties::default();
         }
@@ -173,7 +173,7 @@ impl<'f> Owner<'f> {
                 reason_code: c.reason_code,
                 properties: self.properties(&c.properties),
             }),
-            PacketRef::Publish(p) => Packet::Publish(self.publish(p, false)),
+            PacketRef::Publish(p) => Packet::Publish(self.publish(p)),
             PacketRef::PubAck(a) => Packet::PubAck(self.response(a)),
             PacketRef::PubRec(a) => Packet::PubRec(self.response(a)),
             PacketRef::PubRel(a) => Packet::PubRel(self.response(a)),
@@ -216,11 +216,9 @@ impl<'f> Owner<'f> {
         }
     }
 
-    /// The owned PUBLISH of `p`. With `leave_payload`, its payload is left empty for a caller
-    /// that owns the frame and moves it in, which saves slicing it: one atomic
-    /// reference-count update now and one when the packet is dropped.
+    /// The owned PUBLISH of `p`.
     #[inline(always)]
-    pub(crate) fn publish(self, p: &Publish<Borrowed<'_>>, leave_payload: bool) -> Publish<Owned> {
+    pub(crate) fn publish(self, p: &Publish<Borrowed<'_>>) -> Publish<Owned> {
         Publish {
             dup: p.dup,
             qos: p.qos,
@@ -228,11 +226,7 @@ impl<'f> Owner<'f> {
             topic: self.topic(&p.topic),
             packet_id: p.packet_id,
             properties: self.properties(&p.properties),
-            payload: if leave_payload {
-                Bytes::new()
-            } else {
-                self.bytes(p.payload)
-            },
+            payload: self.bytes(p.payload),
         }
     }
 
