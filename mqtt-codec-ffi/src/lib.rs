@@ -64,6 +64,8 @@ pub use version::*;
 use core::ffi::{c_char, c_int};
 use status::mqtt_status::*;
 /// Runs `f`, turning a panic into `MQTT_ERR_INTERNAL`.
+// In line, as is `guard_or`: out of line, every entry point stored its arguments on the
+// stack for the closure and called through one more frame (about 2 ns of a PUBACK's encode).
 #[inline(always)]
 pub(crate) fn guard(f: impl FnOnce() -> mqtt_status) -> mqtt_status {
     guard_or(MQTT_ERR_INTERNAL, f)
