@@ -10,6 +10,7 @@
 
 mod mqttsn;
 mod options;
+mod reading;
 mod store;
 mod tls;
 mod websocket;
@@ -25,6 +26,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
+
+pub(crate) use reading::Reading;
 
 /// What the connection tasks tell the broker task.
 pub(crate) enum Event {
@@ -44,8 +47,9 @@ pub(crate) struct Peer {
     /// The writer task: awaited on shutdown so that the last DISCONNECT reaches the socket.
     pub(crate) writer_task: tokio::task::JoinHandle<()>,
     pub(crate) dropped: u64,
-    /// True while the broker core has paused reading this connection (flow control).
-    pub(crate) paused: watch::Sender<bool>,
+    /// Whether the reader hands bytes on, waits (flow control) or drains a closed
+    /// connection.
+    pub(crate) reading: watch::Sender<Reading>,
 }
 
 /// How many bytes may wait for one connection's socket, per `--max-queued` message:
@@ -171,7 +175,8 @@ async fn stop_signal() {
 /// How long a TLS or WebSocket handshake may take before the connection is dropped.
 pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a shutdown waits for the last bytes to reach the clients' sockets.
+/// How long a closed connection has to take its last bytes and close its side, and how
+/// long a shutdown waits for the last bytes to reach the clients' sockets.
 const SHUTDOWN_FLUSH: Duration = Duration::from_secs(2);
 
 /// Accepts connections (TLS first, with `tls`) and starts their reader and writer tasks.
@@ -232,15 +237,15 @@ where
 {
     let events = events.clone();
     spawn_tasks(
-        move |paused| read_loop(id, read, events, paused),
+        move |reading| read_loop(id, read, events, reading),
         move |rx, pending| write_loop(write, rx, pending),
     )
 }
 
-/// Spawns a connection's reader (given the pause switch) and writer (given the bytes the
+/// Spawns a connection's reader (given its switch) and writer (given the bytes the
 /// broker sends and the count of those not written yet), for any transport.
 pub(crate) fn spawn_tasks<RF, WF>(
-    reader: impl FnOnce(watch::Receiver<bool>) -> RF,
+    reader: impl FnOnce(watch::Receiver<Reading>) -> RF,
     writer: impl FnOnce(mpsc::UnboundedReceiver<Bytes>, Arc<AtomicUsize>) -> WF,
 ) -> Peer
 where
@@ -252,15 +257,15 @@ where
     let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
     let pending = Arc::new(AtomicUsize::new(0));
     let writer_task = tokio::spawn(writer(rx, pending.clone()));
-    let (paused, paused_rx) = watch::channel(false);
-    let reader = tokio::spawn(reader(paused_rx));
+    let (reading, switch) = watch::channel(Reading::On);
+    let reader = tokio::spawn(reader(switch));
     Peer {
         writer: tx,
         pending,
         reader: reader.abort_handle(),
         writer_task,
         dropped: 0,
-        paused,
+        reading,
     }
 }
 
@@ -292,20 +297,24 @@ impl<S: tokio::io::AsyncRead + Unpin + Send> Readiness for tokio::io::ReadHalf<S
     }
 }
 
-/// Reads a socket and hands the bytes to the broker task; waits while the broker has paused
-/// the connection (the client's writes then wait in the socket, which is the point). The
-/// buffer is taken when the socket is readable and handed over with the bytes, so an idle
-/// connection holds none.
+/// Reads a socket and hands the bytes to the broker task, as its switch says (see
+/// `Reading`). The buffer is taken when the socket is readable and handed over with the
+/// bytes, so an idle connection holds none.
 async fn read_loop(
     id: ConnId,
     mut read: impl Readiness,
     events: mpsc::Sender<Event>,
-    mut paused: watch::Receiver<bool>,
+    mut switch: watch::Receiver<Reading>,
 ) {
     let mut size = READ_FIRST;
     loop {
-        if paused.wait_for(|p| !*p).await.is_err() {
-            return;
+        match reading::unpaused(&mut switch).await {
+            Some(Reading::On) => {}
+            Some(Reading::Draining) => {
+                let _ = tokio::io::copy(&mut read, &mut tokio::io::sink()).await;
+                return;
+            }
+            _ => return,
         }
         if read.ready().await.is_err() {
             break;
@@ -508,19 +517,24 @@ async fn run_broker(
                 }
                 Action::PauseReading { conn } | Action::ResumeReading { conn } => {
                     if let Some(peer) = peers.get(&conn) {
-                        let pause = matches!(action, Action::PauseReading { .. });
-                        peer.paused.send_replace(pause);
+                        let switch = match action {
+                            Action::PauseReading { .. } => Reading::Paused,
+                            _ => Reading::On,
+                        };
+                        peer.reading.send_replace(switch);
                     }
                 }
                 Action::Close { conn } => {
                     if let Some(peer) = peers.remove(&conn) {
-                        peer.reader.abort();
-                        // Dropping the sender lets the writer flush and shut the socket; a
-                        // peer that does not read gets SHUTDOWN_FLUSH to take it, then the
-                        // socket is dropped, so it cannot hold a task and a descriptor.
-                        let writer = peer.writer_task.abort_handle();
+                        // Dropping the sender lets the writer flush and shut its side of
+                        // the socket while the reader drains the other; a peer that does
+                        // not read, or does not close, gets SHUTDOWN_FLUSH, then the socket
+                        // is dropped, so it cannot hold a task and a descriptor.
+                        peer.reading.send_replace(Reading::Draining);
+                        let (reader, writer) = (peer.reader, peer.writer_task.abort_handle());
                         tokio::spawn(async move {
                             tokio::time::sleep(SHUTDOWN_FLUSH).await;
+                            reader.abort();
                             writer.abort();
                         });
                         closing.retain(|w| !w.is_finished());

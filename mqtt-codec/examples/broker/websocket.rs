@@ -4,7 +4,7 @@
 //! frame closes the connection ([MQTT-6.0.0-1]). Over TLS too (`--wss-listen`).
 
 use crate::HANDSHAKE_TIMEOUT;
-use crate::{spawn_tasks, Event};
+use crate::{reading, spawn_tasks, Event, Reading};
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
 use mqtt_codec::broker::ConnId;
@@ -113,7 +113,7 @@ where
     let (sink, stream) = ws.split();
     let reader_events = events.clone();
     let peer = spawn_tasks(
-        move |paused| read_loop(id, stream, reader_events, paused),
+        move |reading| read_loop(id, stream, reader_events, reading),
         move |rx, pending| write_loop(sink, rx, pending),
     );
     let _ = events.send(Event::Opened(id, peer)).await;
@@ -122,17 +122,22 @@ where
 type WsSink<S> = futures_util::stream::SplitSink<WebSocketStream<S>, Message>;
 type WsStream<S> = futures_util::stream::SplitStream<WebSocketStream<S>>;
 
-/// Hands the payload of every binary frame to the broker; waits while it has paused the
-/// connection, as the TCP reader does.
+/// Hands the payload of every binary frame to the broker, as its switch says (see
+/// `Reading`), as the TCP reader does.
 async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
     id: ConnId,
     mut stream: WsStream<S>,
     events: mpsc::Sender<Event>,
-    mut paused: watch::Receiver<bool>,
+    mut switch: watch::Receiver<Reading>,
 ) {
     loop {
-        if paused.wait_for(|p| !*p).await.is_err() {
-            return;
+        match reading::unpaused(&mut switch).await {
+            Some(Reading::On) => {}
+            Some(Reading::Draining) => {
+                while let Some(Ok(_)) = stream.next().await {}
+                return;
+            }
+            _ => return,
         }
         match stream.next().await {
             Some(Ok(Message::Binary(data))) => {
