@@ -2,7 +2,8 @@
 //! Python bytes, with the GIL released while large inputs are parsed.
 
 use crate::convert::{self, DETACH_THRESHOLD};
-use crate::packets::packet_to_py;
+use crate::framed_publish::FramedPublish;
+use crate::packets::{packet_to_py, PyPublish};
 use bytes::Bytes;
 use mqtt_codec::{
     parse, DecodeError, Decoder, DecoderConfig, Packet, PacketRef, PacketType, ParseOptions,
@@ -213,7 +214,8 @@ fn max_size(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
 
 /// decode(data, version=None) -> packet: decodes exactly one whole packet of `version`
 /// (None: a CONNECT, which names its own). Raises DecodeError when the bytes break a rule,
-/// are cut short, or go on after the packet.
+/// are cut short, or go on after the packet. A PUBLISH without properties given as `bytes`
+/// keeps that object and reads its topic and payload from it.
 #[pyfunction]
 #[pyo3(signature = (data, version = None))]
 pub fn decode<'py>(
@@ -230,9 +232,18 @@ pub fn decode<'py>(
         receiver: None,
         max_packet_size: MAX_PACKET_SIZE,
     };
-    // The common case first, with no other type test: a small `bytes`, read in place.
+    // The common case first, with no other type test: a `bytes`. A PUBLISH is left in
+    // it; another small packet is read in place.
     if let Ok(b) = data.cast_exact::<PyBytes>() {
         let bytes = b.as_bytes();
+        if bytes
+            .first()
+            .is_some_and(|b| b >> 4 == PacketType::Publish as u8)
+        {
+            if let Some(packet) = decode_publish(py, b, bytes, &opts)? {
+                return Ok(packet);
+            }
+        }
         if bytes.len() < ZERO_COPY_MIN {
             return one_packet(py, parse_small(bytes, &opts), bytes.len());
         }
@@ -257,6 +268,32 @@ pub fn decode<'py>(
         _ => with_data(data, |bytes| (parse_small(bytes, &opts), bytes.len()))?,
     };
     one_packet(py, result, len)
+}
+
+/// `decode` of `bytes`, the contents of `data`, which start as a PUBLISH: one without
+/// properties stays in `data` (see `FramedPublish`); a small one with properties is
+/// copied; `None` leaves a large one with properties to the general path, which slices it.
+/// The parse reads the topic and the properties, not the payload, so it keeps the GIL
+/// whatever the size.
+fn decode_publish<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyBytes>,
+    bytes: &[u8],
+    opts: &ParseOptions,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let parsed = parse(bytes, opts);
+    if let Ok(Status::Complete((PacketRef::Publish(view), used))) = &parsed {
+        if *used == bytes.len() {
+            if let Some(framed) = FramedPublish::new(data, bytes, view) {
+                return Ok(Some(Bound::new(py, PyPublish::framed(framed))?.into_any()));
+            }
+            if bytes.len() >= ZERO_COPY_MIN {
+                return Ok(None);
+            }
+        }
+    }
+    let owned = parsed.map(|p| owned_of(&p, |view| view.to_owned()));
+    one_packet(py, owned, bytes.len()).map(Some)
 }
 
 /// Parses a packet that `decode` copies: a PUBLISH, an acknowledgement or a ping copies its

@@ -14,6 +14,7 @@ mod client;
 mod client_auth;
 mod convert;
 mod decoder;
+mod framed_publish;
 mod new_bytes;
 mod packets;
 mod properties;

@@ -3,6 +3,7 @@
 //! `encode(version)`.
 
 use crate::convert::{self, repr};
+use crate::framed_publish::FramedPublish;
 use crate::properties::{
     properties_arg, properties_out, push_properties, subscription_arg, subscriptions_out,
     PyProperties, PyWill,
@@ -14,6 +15,7 @@ use mqtt_codec::{
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
+use std::borrow::Cow;
 
 type Arg<'a, 'py> = Option<&'a Bound<'py, PyAny>>;
 
@@ -49,7 +51,13 @@ pub(crate) fn packet_to_py(py: Python<'_>, packet: Packet) -> PyResult<Bound<'_,
     Ok(match packet {
         Packet::Connect(p) => Bound::new(py, PyConnect { inner: p })?.into_any(),
         Packet::ConnAck(p) => Bound::new(py, PyConnAck { inner: p })?.into_any(),
-        Packet::Publish(p) => Bound::new(py, PyPublish { inner: p })?.into_any(),
+        Packet::Publish(p) => Bound::new(
+            py,
+            PyPublish {
+                fields: PublishFields::Owned(p),
+            },
+        )?
+        .into_any(),
         Packet::PubAck(p) => Bound::new(py, PyPubAck { inner: p })?.into_any(),
         Packet::PubRec(p) => Bound::new(py, PyPubRec { inner: p })?.into_any(),
         Packet::PubRel(p) => Bound::new(py, PyPubRel { inner: p })?.into_any(),
@@ -288,9 +296,44 @@ impl PyConnAck {
 
 /// PUBLISH: an application message.
 #[pyclass(module = "mqtt_codec", name = "Publish", frozen, eq)]
-#[derive(Clone, PartialEq)]
 pub struct PyPublish {
-    inner: Publish,
+    fields: PublishFields,
+}
+
+/// Where a `Publish` object keeps its fields.
+enum PublishFields {
+    /// Made from arguments, or decoded with properties: the core's owned packet.
+    Owned(Publish),
+    /// Decoded by `decode` from a `bytes` object and read from it in place.
+    Framed(FramedPublish),
+}
+
+impl PyPublish {
+    /// The object for a PUBLISH that `decode` leaves in its `bytes`.
+    pub(crate) fn framed(framed: FramedPublish) -> Self {
+        PyPublish {
+            fields: PublishFields::Framed(framed),
+        }
+    }
+
+    /// The core's packet: this one's, or one made from the frame.
+    fn publish(&self, py: Python<'_>) -> PyResult<Cow<'_, Publish>> {
+        match &self.fields {
+            PublishFields::Owned(p) => Ok(Cow::Borrowed(p)),
+            PublishFields::Framed(f) => f.to_publish(py).map(Cow::Owned),
+        }
+    }
+}
+
+impl PartialEq for PyPublish {
+    fn eq(&self, other: &Self) -> bool {
+        // Called from `==` in Python, so attached; a frame that cannot be read back (it
+        // always can) compares unequal.
+        Python::attach(|py| match (self.publish(py), other.publish(py)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        })
+    }
 }
 
 #[pymethods]
@@ -328,49 +371,74 @@ impl PyPublish {
             },
         };
         convert::check_encodable(&inner, None)?;
-        Ok(PyPublish { inner })
+        Ok(PyPublish {
+            fields: PublishFields::Owned(inner),
+        })
     }
 
     /// The topic name ("" only with a 5.0 Topic Alias).
     #[getter]
-    fn topic(&self) -> &str {
-        self.inner.topic.as_str()
+    fn topic<'a>(&'a self, py: Python<'_>) -> &'a str {
+        match &self.fields {
+            PublishFields::Owned(p) => p.topic.as_str(),
+            PublishFields::Framed(f) => f.topic(py),
+        }
     }
 
     /// The payload.
     #[getter]
     fn payload<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.payload)
+        match &self.fields {
+            PublishFields::Owned(p) => PyBytes::new(py, &p.payload),
+            PublishFields::Framed(f) => PyBytes::new(py, f.payload(py)),
+        }
     }
 
     /// The QoS.
     #[getter]
     fn qos<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::qos_out(py, self.inner.qos)
+        let qos = match &self.fields {
+            PublishFields::Owned(p) => p.qos,
+            PublishFields::Framed(f) => f.qos,
+        };
+        convert::qos_out(py, qos)
     }
 
     /// The packet identifier (None at QoS 0).
     #[getter]
     fn packet_id(&self) -> Option<u16> {
-        self.inner.packet_id.map(|p| p.get())
+        let id = match &self.fields {
+            PublishFields::Owned(p) => p.packet_id,
+            PublishFields::Framed(f) => f.packet_id,
+        };
+        id.map(|p| p.get())
     }
 
     /// The RETAIN flag.
     #[getter]
     fn retain(&self) -> bool {
-        self.inner.retain
+        match &self.fields {
+            PublishFields::Owned(p) => p.retain,
+            PublishFields::Framed(f) => f.retain,
+        }
     }
 
     /// The DUP flag: a re-delivery.
     #[getter]
     fn dup(&self) -> bool {
-        self.inner.dup
+        match &self.fields {
+            PublishFields::Owned(p) => p.dup,
+            PublishFields::Framed(f) => f.dup,
+        }
     }
 
     /// The PUBLISH properties (5.0).
     #[getter]
     fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
-        properties_out(py, &self.inner.properties)
+        match &self.fields {
+            PublishFields::Owned(p) => properties_out(py, &p.properties),
+            PublishFields::Framed(_) => properties_out(py, &Default::default()),
+        }
     }
 
     /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
@@ -379,22 +447,27 @@ impl PyPublish {
         py: Python<'py>,
         version: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        convert::encode(py, &self.inner, version)
+        match &self.fields {
+            PublishFields::Owned(p) => convert::encode(py, p, version),
+            PublishFields::Framed(f) => convert::encode(py, &f.to_publish(py)?, version),
+        }
     }
 
     /// The constructor-style repr, with the fields that are set.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let mut fields = vec![
-            ("topic", self.topic().into_pyobject(py)?.into_any()),
+            ("topic", self.topic(py).into_pyobject(py)?.into_any()),
             ("payload", self.payload(py).into_any()),
             ("qos", self.qos(py)?),
         ];
         if let Some(id) = self.packet_id() {
             fields.push(("packet_id", py_int(py, u32::from(id))?));
         }
-        fields.push(("retain", py_bool(py, self.inner.retain)?));
-        fields.push(("dup", py_bool(py, self.inner.dup)?));
-        push_properties(py, &mut fields, &self.inner.properties)?;
+        fields.push(("retain", py_bool(py, self.retain())?));
+        fields.push(("dup", py_bool(py, self.dup())?));
+        if let PublishFields::Owned(p) = &self.fields {
+            push_properties(py, &mut fields, &p.properties)?;
+        }
         repr(py, "Publish", fields)
     }
 }

@@ -1,0 +1,87 @@
+//! A PUBLISH that `decode` read from a `bytes` object and left there: the packet object
+//! holds the `bytes` (immutable, so its contents cannot change) and where the topic and
+//! the payload lie in it. Decoding one then copies nothing and allocates nothing but the
+//! packet object; the topic and the payload are copied out when they are read, as they
+//! would be from a decoded copy.
+//!
+//! Only a PUBLISH without properties is kept this way: a 5.0 PUBLISH with properties is
+//! made into the core's owned packet, since its properties are read into Python objects
+//! anyway.
+
+use bytes::Bytes;
+use mqtt_codec::{Borrowed, PacketId, Publish, QoS, TopicName};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use std::ops::Range;
+
+/// A PUBLISH without properties, read in place from the `bytes` it was decoded from.
+pub(crate) struct FramedPublish {
+    frame: Py<PyBytes>,
+    topic: Range<usize>,
+    /// The payload runs from here to the end of the frame.
+    payload_start: usize,
+    pub(crate) dup: bool,
+    pub(crate) qos: QoS,
+    pub(crate) retain: bool,
+    pub(crate) packet_id: Option<PacketId>,
+}
+
+impl FramedPublish {
+    /// The PUBLISH `view`, parsed from `bytes`, the whole of `frame`; `None` when it has
+    /// properties. (`bytes` is passed in because each read of a `bytes` object's contents
+    /// is two calls into the C API under the limited API.)
+    pub(crate) fn new(
+        frame: &Bound<'_, PyBytes>,
+        bytes: &[u8],
+        view: &Publish<Borrowed<'_>>,
+    ) -> Option<Self> {
+        if !view.properties.is_empty() {
+            return None;
+        }
+        let base = bytes.as_ptr() as usize;
+        let topic = view.topic.as_str();
+        let topic_start = (topic.as_ptr() as usize).wrapping_sub(base);
+        Some(FramedPublish {
+            frame: frame.clone().unbind(),
+            topic: topic_start..topic_start + topic.len(),
+            payload_start: (view.payload.as_ptr() as usize).wrapping_sub(base),
+            dup: view.dup,
+            qos: view.qos,
+            retain: view.retain,
+            packet_id: view.packet_id,
+        })
+    }
+
+    /// The topic name, as the parser checked it.
+    pub(crate) fn topic<'a>(&'a self, py: Python<'_>) -> &'a str {
+        let bytes = self
+            .frame
+            .as_bytes(py)
+            .get(self.topic.clone())
+            .unwrap_or_default();
+        // Checked UTF-8 when decoded, and `bytes` do not change: this cannot fail.
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// The payload.
+    pub(crate) fn payload<'a>(&'a self, py: Python<'_>) -> &'a [u8] {
+        let frame = self.frame.as_bytes(py);
+        frame.get(self.payload_start..).unwrap_or_default()
+    }
+
+    /// The core's owned packet with the same fields, for encoding and comparing.
+    pub(crate) fn to_publish(&self, py: Python<'_>) -> PyResult<Publish> {
+        let topic = TopicName::try_from_bytes(Bytes::copy_from_slice(self.topic(py).as_bytes()))
+            .map_err(|e| PyValueError::new_err(format!("topic: {e}")))?;
+        Ok(Publish {
+            dup: self.dup,
+            qos: self.qos,
+            retain: self.retain,
+            topic,
+            packet_id: self.packet_id,
+            properties: Default::default(),
+            payload: Bytes::copy_from_slice(self.payload(py)),
+        })
+    }
+}
