@@ -163,6 +163,12 @@ macro_rules! reader {
     ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
         fn read_validated(raw: &[u8]) -> Properties<Borrowed<'_>> {
             let mut props = Properties::default();
+            // A build without 5.0 reads no section: its parser makes only empty ones, and
+            // its 3.x encoder refuses a packet whose section a caller filled before reading
+            // it. Firmware that speaks 3.1.1 alone then links no property reader.
+            if !cfg!(feature = "v5") {
+                return props;
+            }
             let (mut subscription_ids, mut users) = (0usize, 0usize);
             let mut r = Reader::new(raw, PacketType::Publish);
             while let Some(id) = r.varint("").ok().and_then(PropertyId::from_u32) {
