@@ -15,7 +15,7 @@ use crate::qos::QoS;
 use crate::storage::{sealed::Sealed, Borrowed, Storage};
 use crate::string::MqttStr;
 use crate::topic::TopicName;
-use crate::version::ProtocolVersion;
+use crate::version::{ProtocolVersion, Role};
 use crate::wire::reader::Reader;
 use core::fmt;
 
@@ -127,6 +127,11 @@ impl<'a> ConnectView<'a> {
                 bridge,
                 ..
             } => {
+                // Only a server's parser makes this view: a build without the server side
+                // links no reader for it.
+                if !Role::Server.is_enabled() {
+                    return empty(version);
+                }
                 // The parser accepted this body, so reading it succeeds; a body that did not
                 // come from the parser reads as an empty CONNECT of its version.
                 read_validated(body, version, bridge).unwrap_or_else(|| empty(version))
