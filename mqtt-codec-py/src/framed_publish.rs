@@ -44,7 +44,7 @@ impl FramedPublish {
         let topic_start = (topic.as_ptr() as usize).wrapping_sub(base);
         Some(FramedPublish {
             frame: frame.clone().unbind(),
-            topic: topic_start..topic_start + topic.len(),
+            topic: topic_start..topic_start.saturating_add(topic.len()),
             payload_start: (view.payload.as_ptr() as usize).wrapping_sub(base),
             dup: view.dup,
             qos: view.qos,

@@ -302,7 +302,8 @@ pub struct PyPublish {
 
 /// Where a `Publish` object keeps its fields.
 enum PublishFields {
-    /// Made from arguments, or decoded with properties: the core's owned packet.
+    /// The core's owned packet: made from arguments, or decoded any other way (with
+    /// properties, by a `Decoder`, by the client).
     Owned(Publish),
     /// Decoded by `decode` from a `bytes` object and read from it in place.
     Framed(FramedPublish),
