@@ -271,10 +271,10 @@ pub fn decode<'py>(
 }
 
 /// `decode` of `bytes`, the contents of `data`, which start as a PUBLISH: one without
-/// properties stays in `data` (see `FramedPublish`); a small one with properties is
-/// copied; `None` leaves a large one with properties to the general path, which slices it.
-/// The parse reads the topic and the properties, not the payload, so it keeps the GIL
-/// whatever the size.
+/// properties stays in `data` (see `FramedPublish`); any other small input is copied or
+/// refused here; `None` leaves any other large one to the general path, which slices it
+/// and releases the GIL for it. A PUBLISH's parse does not read its payload, so the GIL is
+/// kept for a framed one whatever the payload's size.
 fn decode_publish<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyBytes>,
@@ -287,10 +287,10 @@ fn decode_publish<'py>(
             if let Some(framed) = FramedPublish::new(data, bytes, view) {
                 return Ok(Some(Bound::new(py, PyPublish::framed(framed))?.into_any()));
             }
-            if bytes.len() >= ZERO_COPY_MIN {
-                return Ok(None);
-            }
         }
+    }
+    if bytes.len() >= ZERO_COPY_MIN {
+        return Ok(None);
     }
     let owned = parsed.map(|p| owned_of(&p, |view| view.to_owned()));
     one_packet(py, owned, bytes.len()).map(Some)

@@ -45,7 +45,8 @@ impl FramedPublish {
         Some(FramedPublish {
             frame: frame.clone().unbind(),
             topic: topic_start..topic_start.saturating_add(topic.len()),
-            payload_start: (view.payload.as_ptr() as usize).wrapping_sub(base),
+            // The payload is the rest of the frame.
+            payload_start: bytes.len().saturating_sub(view.payload.len()),
             dup: view.dup,
             qos: view.qos,
             retain: view.retain,

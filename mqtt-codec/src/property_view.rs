@@ -163,9 +163,9 @@ macro_rules! reader {
     ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
         fn read_validated(raw: &[u8]) -> Properties<Borrowed<'_>> {
             let mut props = Properties::default();
-            // A build without 5.0 reads no section: its parser makes only empty ones, and
-            // its 3.x encoder refuses a packet whose section a caller filled before reading
-            // it. Firmware that speaks 3.1.1 alone then links no property reader.
+            // A build without 5.0 has only empty sections over wire bytes: each is made on
+            // a 5.0 path, and those are constant false there. Firmware that speaks 3.1.1
+            // alone then links no property reader.
             if !cfg!(feature = "v5") {
                 return props;
             }

@@ -43,8 +43,9 @@ pub(crate) struct Peer {
     pub(crate) writer: mpsc::UnboundedSender<Bytes>,
     /// Bytes handed to the writer task and not yet written to the socket.
     pub(crate) pending: Arc<AtomicUsize>,
-    pub(crate) reader: tokio::task::AbortHandle,
-    /// The writer task: awaited on shutdown so that the last DISCONNECT reaches the socket.
+    /// The reader and writer tasks: awaited on shutdown, so that the last DISCONNECT reaches
+    /// the socket and the client's last bytes are drained before it closes.
+    pub(crate) reader: tokio::task::JoinHandle<()>,
     pub(crate) writer_task: tokio::task::JoinHandle<()>,
     pub(crate) dropped: u64,
     /// Whether the reader hands bytes on, waits (flow control) or drains a closed
@@ -262,7 +263,7 @@ where
     Peer {
         writer: tx,
         pending,
-        reader: reader.abort_handle(),
+        reader,
         writer_task,
         dropped: 0,
         reading,
@@ -322,6 +323,7 @@ async fn read_loop(
         let mut buf = BytesMut::with_capacity(size);
         match read.read_buf(&mut buf).await {
             Ok(0) | Err(_) => break,
+            Ok(_) if reading::draining(&switch) => {}
             Ok(n) => {
                 size = match n >= size {
                     true => (size * 2).min(READ_CHUNK),
@@ -334,7 +336,9 @@ async fn read_loop(
             }
         }
     }
-    let _ = events.send(Event::Closed(id)).await;
+    if !reading::draining(&switch) {
+        let _ = events.send(Event::Closed(id)).await;
+    }
 }
 
 /// The most one batch of queued writes gathers before it goes out.
@@ -447,7 +451,8 @@ async fn run_broker(
     } = io;
     let now = |start: Instant| start.elapsed().as_millis() as u64;
     let mut peers: HashMap<ConnId, Peer> = HashMap::new();
-    // Writers of closed connections, still flushing; awaited only on shutdown.
+    // Writers and readers of closed connections, still flushing and draining; awaited
+    // only on shutdown.
     let mut closing: Vec<tokio::task::JoinHandle<()>> = Vec::new();
     let mut stopping = false;
     tokio::pin!(stop);
@@ -531,14 +536,15 @@ async fn run_broker(
                         // not read, or does not close, gets SHUTDOWN_FLUSH, then the socket
                         // is dropped, so it cannot hold a task and a descriptor.
                         peer.reading.send_replace(Reading::Draining);
-                        let (reader, writer) = (peer.reader, peer.writer_task.abort_handle());
+                        let (reader, writer) =
+                            (peer.reader.abort_handle(), peer.writer_task.abort_handle());
                         tokio::spawn(async move {
                             tokio::time::sleep(SHUTDOWN_FLUSH).await;
                             reader.abort();
                             writer.abort();
                         });
-                        closing.retain(|w| !w.is_finished());
-                        closing.push(peer.writer_task);
+                        closing.retain(|task| !task.is_finished());
+                        closing.extend([peer.writer_task, peer.reader]);
                     }
                 }
                 Action::SendDatagram { peer, data } => {
@@ -562,12 +568,14 @@ async fn run_broker(
         }
         if stopping {
             let flushed = async {
-                for writer in closing.drain(..) {
-                    let _ = writer.await;
+                for task in closing.drain(..) {
+                    let _ = task.await;
                 }
             };
             if tokio::time::timeout(SHUTDOWN_FLUSH, flushed).await.is_err() {
-                tracing::warn!("shutdown: some clients did not take their last bytes");
+                tracing::warn!(
+                    "shutdown: some clients did not take their last bytes or close in time"
+                );
             }
             return Ok(());
         }

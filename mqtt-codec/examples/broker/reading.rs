@@ -27,3 +27,9 @@ pub(crate) async fn unpaused(switch: &mut watch::Receiver<Reading>) -> Option<Re
         .ok()
         .map(|r| *r)
 }
+
+/// True once the broker has closed the connection: a reader that was already reading
+/// drops what it got, and does not report the end of a stream the broker has let go.
+pub(crate) fn draining(switch: &watch::Receiver<Reading>) -> bool {
+    *switch.borrow() == Reading::Draining
+}

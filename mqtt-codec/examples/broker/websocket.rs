@@ -140,6 +140,7 @@ async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
             _ => return,
         }
         match stream.next().await {
+            Some(Ok(_)) if reading::draining(&switch) => {}
             Some(Ok(Message::Binary(data))) => {
                 if events.send(Event::Bytes(id, data)).await.is_err() {
                     return;
@@ -153,7 +154,9 @@ async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
             Some(Ok(Message::Close(_)) | Err(_)) | None => break,
         }
     }
-    let _ = events.send(Event::Closed(id)).await;
+    if !reading::draining(&switch) {
+        let _ = events.send(Event::Closed(id)).await;
+    }
 }
 
 /// Sends what the broker writes, whatever is queued together in one binary frame; closes
