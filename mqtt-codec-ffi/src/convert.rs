@@ -795,6 +795,9 @@ pub(crate) unsafe fn build_packet<'a>(
         will_properties,
         connect,
     } = scratch;
+    // The sides this build sends from: a packet only the other side sends is refused here,
+    // as the encoder would refuse it, so that its conversion is not linked.
+    let (client, server) = (Role::Client.is_enabled(), Role::Server.is_enabled());
     // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
     let packet = unsafe {
         // Converted in the arms of the packets that have properties, once (the slot moves
@@ -804,7 +807,7 @@ pub(crate) unsafe fn build_packet<'a>(
             properties_view(&p.properties, slot)
         };
         match p.packet_type {
-            MQTT_PACKET_CONNECT => {
+            MQTT_PACKET_CONNECT if client => {
                 let protocol_version = match p.protocol_version {
                     0 => version,
                     v => version_of(v).ok_or(MQTT_ERR_INVALID_ARGUMENT)?,
@@ -833,35 +836,35 @@ pub(crate) unsafe fn build_packet<'a>(
                 });
                 PacketRef::from(connect)
             }
-            MQTT_PACKET_CONNACK => Packet::ConnAck(ConnAck {
+            MQTT_PACKET_CONNACK if server => Packet::ConnAck(ConnAck {
                 session_present: p.session_present,
                 reason_code: reason(p.reason_code)?,
                 properties: props()?,
             }),
             MQTT_PACKET_PUBLISH => return publish(p, props),
             MQTT_PACKET_PUBACK..=MQTT_PACKET_PUBCOMP => return pub_response(p, props),
-            MQTT_PACKET_SUBSCRIBE => Packet::Subscribe(Subscribe {
+            MQTT_PACKET_SUBSCRIBE if client => Packet::Subscribe(Subscribe {
                 packet_id: pid()?,
                 properties: props()?,
                 subscriptions: build_list(&p.subscriptions)?,
             }),
-            MQTT_PACKET_SUBACK => Packet::SubAck(SubAck {
+            MQTT_PACKET_SUBACK if server => Packet::SubAck(SubAck {
                 packet_id: pid()?,
                 properties: props()?,
                 reason_codes: build_list(&p.reason_codes)?,
             }),
-            MQTT_PACKET_UNSUBSCRIBE => Packet::Unsubscribe(Unsubscribe {
+            MQTT_PACKET_UNSUBSCRIBE if client => Packet::Unsubscribe(Unsubscribe {
                 packet_id: pid()?,
                 properties: props()?,
                 filters: build_list(&p.topic_filters)?,
             }),
-            MQTT_PACKET_UNSUBACK => Packet::UnsubAck(UnsubAck {
+            MQTT_PACKET_UNSUBACK if server => Packet::UnsubAck(UnsubAck {
                 packet_id: pid()?,
                 properties: props()?,
                 reason_codes: build_list(&p.reason_codes)?,
             }),
-            MQTT_PACKET_PINGREQ => Packet::PingReq,
-            MQTT_PACKET_PINGRESP => Packet::PingResp,
+            MQTT_PACKET_PINGREQ if client => Packet::PingReq,
+            MQTT_PACKET_PINGRESP if server => Packet::PingResp,
             MQTT_PACKET_DISCONNECT => Packet::Disconnect(Disconnect {
                 reason_code: reason(p.reason_code)?,
                 properties: props()?,
@@ -870,6 +873,7 @@ pub(crate) unsafe fn build_packet<'a>(
                 reason_code: reason(p.reason_code)?,
                 properties: props()?,
             }),
+            MQTT_PACKET_CONNECT..=MQTT_PACKET_AUTH => return Err(MQTT_ERR_NOT_IN_BUILD),
             _ => return Err(MQTT_ERR_INVALID_ARGUMENT),
         }
     };
