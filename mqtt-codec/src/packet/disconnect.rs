@@ -201,9 +201,7 @@ impl<'a> Disconnect<Borrowed<'a>> {
     #[inline]
     pub(crate) fn read(r: &mut Reader<'a>, ctx: &ParseCtx) -> Result<Self, DecodeError> {
         let (reason_code, properties) = read_parts(r, ctx, PacketType::Disconnect)?;
-        // `is_v5` first: a build without 5.0 then links no property reader here.
-        if ctx.version.is_v5()
-            && ctx.receiver == Some(Role::Client)
+        if ctx.receiver == Some(Role::Client)
             && properties.with(|p| p.session_expiry_interval.is_some())
         {
             return Err(DecodeError::SessionExpiryFromServer);
