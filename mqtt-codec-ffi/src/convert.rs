@@ -9,9 +9,9 @@ use codec::region::{
 };
 use codec::{
     Auth, Borrowed, BorrowedList, ConnAck, Connect, ConnectSlot, Disconnect, MqttStr, Packet,
-    PacketRef, PropertySlot, PropertyView, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode,
-    RetainHandling, Role, Storage, SubAck, Subscribe, Subscription, SubscriptionOptions,
-    TopicFilter, TopicName, UnsubAck, Unsubscribe, UserProperty, Will,
+    PacketRef, PacketType, PropertySlot, PropertyView, ProtocolVersion, PubResponse, Publish, QoS,
+    ReasonCode, RetainHandling, Role, Storage, SubAck, Subscribe, Subscription,
+    SubscriptionOptions, TopicFilter, TopicName, UnsubAck, Unsubscribe, UserProperty, Will,
 };
 use core::mem::size_of;
 use core::num::NonZeroU16;
@@ -795,9 +795,6 @@ pub(crate) unsafe fn build_packet<'a>(
         will_properties,
         connect,
     } = scratch;
-    // The sides this build sends from: a packet only the other side sends is refused here,
-    // as the encoder would refuse it, so that its conversion is not linked.
-    let (client, server) = (Role::Client.is_enabled(), Role::Server.is_enabled());
     // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
     let packet = unsafe {
         // Converted in the arms of the packets that have properties, once (the slot moves
@@ -806,8 +803,11 @@ pub(crate) unsafe fn build_packet<'a>(
             let slot = properties;
             properties_view(&p.properties, slot)
         };
+        // A type this build never sends is refused here, as the encoder would refuse it, so
+        // that its conversion is not linked (the guards are constants).
+        let sent = PacketType::sent_in_build;
         match p.packet_type {
-            MQTT_PACKET_CONNECT if client => {
+            MQTT_PACKET_CONNECT if sent(PacketType::Connect) => {
                 let protocol_version = match p.protocol_version {
                     0 => version,
                     v => version_of(v).ok_or(MQTT_ERR_INVALID_ARGUMENT)?,
@@ -836,35 +836,37 @@ pub(crate) unsafe fn build_packet<'a>(
                 });
                 PacketRef::from(connect)
             }
-            MQTT_PACKET_CONNACK if server => Packet::ConnAck(ConnAck {
+            MQTT_PACKET_CONNACK if sent(PacketType::ConnAck) => Packet::ConnAck(ConnAck {
                 session_present: p.session_present,
                 reason_code: reason(p.reason_code)?,
                 properties: props()?,
             }),
             MQTT_PACKET_PUBLISH => return publish(p, props),
             MQTT_PACKET_PUBACK..=MQTT_PACKET_PUBCOMP => return pub_response(p, props),
-            MQTT_PACKET_SUBSCRIBE if client => Packet::Subscribe(Subscribe {
+            MQTT_PACKET_SUBSCRIBE if sent(PacketType::Subscribe) => Packet::Subscribe(Subscribe {
                 packet_id: pid()?,
                 properties: props()?,
                 subscriptions: build_list(&p.subscriptions)?,
             }),
-            MQTT_PACKET_SUBACK if server => Packet::SubAck(SubAck {
+            MQTT_PACKET_SUBACK if sent(PacketType::SubAck) => Packet::SubAck(SubAck {
                 packet_id: pid()?,
                 properties: props()?,
                 reason_codes: build_list(&p.reason_codes)?,
             }),
-            MQTT_PACKET_UNSUBSCRIBE if client => Packet::Unsubscribe(Unsubscribe {
-                packet_id: pid()?,
-                properties: props()?,
-                filters: build_list(&p.topic_filters)?,
-            }),
-            MQTT_PACKET_UNSUBACK if server => Packet::UnsubAck(UnsubAck {
+            MQTT_PACKET_UNSUBSCRIBE if sent(PacketType::Unsubscribe) => {
+                Packet::Unsubscribe(Unsubscribe {
+                    packet_id: pid()?,
+                    properties: props()?,
+                    filters: build_list(&p.topic_filters)?,
+                })
+            }
+            MQTT_PACKET_UNSUBACK if sent(PacketType::UnsubAck) => Packet::UnsubAck(UnsubAck {
                 packet_id: pid()?,
                 properties: props()?,
                 reason_codes: build_list(&p.reason_codes)?,
             }),
-            MQTT_PACKET_PINGREQ if client => Packet::PingReq,
-            MQTT_PACKET_PINGRESP if server => Packet::PingResp,
+            MQTT_PACKET_PINGREQ if sent(PacketType::PingReq) => Packet::PingReq,
+            MQTT_PACKET_PINGRESP if sent(PacketType::PingResp) => Packet::PingResp,
             MQTT_PACKET_DISCONNECT => Packet::Disconnect(Disconnect {
                 reason_code: reason(p.reason_code)?,
                 properties: props()?,

@@ -110,9 +110,11 @@ impl PacketType {
             || (Role::Server.is_enabled() && self.sent_by_client())
     }
 
-    /// Whether this build sends this type (the reverse of
-    /// [`PacketType::received_in_build`]).
-    pub(crate) const fn sent_in_build(self) -> bool {
+    /// Whether this build sends this type: a client (feature `client`) sends what
+    /// [`PacketType::sent_by_client`] allows, a server (feature `server`) what
+    /// [`PacketType::sent_by_server`] allows. The encoder refuses any other type with
+    /// [`crate::EncodeError::LeftOut`].
+    pub const fn sent_in_build(self) -> bool {
         (Role::Client.is_enabled() && self.sent_by_client())
             || (Role::Server.is_enabled() && self.sent_by_server())
     }
