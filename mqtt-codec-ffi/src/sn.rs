@@ -348,6 +348,7 @@ fn of_encode_error(e: &SnEncodeError) -> mqtt_status {
         SnEncodeError::Invalid(inner) => of_error(inner),
         SnEncodeError::ReservedTopicId { .. } => MQTT_ERR_SN_RESERVED_TOPIC_ID,
         SnEncodeError::Qos0Fields => MQTT_ERR_SN_QOS0_FIELDS,
+        SnEncodeError::RadiusOutOfRange { .. } => MQTT_ERR_INVALID_ARGUMENT,
         _ => MQTT_ERR_SN_OTHER,
     }
 }

@@ -377,6 +377,7 @@ pub(crate) fn _sn_encode<'py>(
                 mqtt_codec::sn::SnEncodeError::Invalid(inner) => inner.rule(),
                 mqtt_codec::sn::SnEncodeError::ReservedTopicId { .. } => "SN-FLD-1",
                 mqtt_codec::sn::SnEncodeError::Qos0Fields => "SN-FLD-4",
+                mqtt_codec::sn::SnEncodeError::RadiusOutOfRange { .. } => "SN-ENC-2",
                 _ => "SN-HDR-2",
             };
             Err(PyValueError::new_err((e.to_string(), rule, None::<()>)))

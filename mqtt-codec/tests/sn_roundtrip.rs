@@ -89,7 +89,7 @@ fn publish() -> impl Strategy<Value = Publish<Bytes>> {
 fn subscribe_topic() -> impl Strategy<Value = SubscribeTopic<Bytes>> {
     prop_oneof![
         topic_filter().prop_map(SubscribeTopic::Name),
-        any::<u16>().prop_map(SubscribeTopic::Predefined),
+        assigned_id().prop_map(SubscribeTopic::Predefined),
         short_name().prop_map(SubscribeTopic::Short),
     ]
 }
@@ -130,7 +130,8 @@ fn plain_message() -> impl Strategy<Value = Message<Bytes>> {
         will().prop_map(Message::WillTopic),
         Just(Message::WillMsgReq),
         data().prop_map(|message| Message::WillMsg { message }),
-        (any::<u16>(), assigned_id(), topic_name()).prop_map(|(topic_id, msg_id, topic_name)| {
+        // 0x0000 from a client, an assigned id from a gateway.
+        (0u16..0xFFFF, assigned_id(), topic_name()).prop_map(|(topic_id, msg_id, topic_name)| {
             Message::Register(Register {
                 topic_id,
                 msg_id,

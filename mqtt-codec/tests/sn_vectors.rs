@@ -490,20 +490,16 @@ fn sn_flg_4_v17_dup_on_resent_publish_ignored_at_qos_0() {
 // 1.5 Fields
 // ---------------------------------------------------------------------------------------
 
-/// SN-FLD-1: the encoder never writes topic id 0x0000 or 0xFFFF in a PUBLISH.
+/// SN-FLD-1: the encoder never writes topic id 0x0000 or 0xFFFF where a client names a
+/// topic (PUBLISH, and a predefined id in SUBSCRIBE and UNSUBSCRIBE), nor 0xFFFF in a
+/// REGISTER.
 #[test]
 fn sn_fld_1_encoder_refuses_topic_ids_0_and_ffff() {
-    for topic in [
-        TopicId::Normal(0),
-        TopicId::Normal(0xFFFF),
-        TopicId::Predefined(0),
-        TopicId::Predefined(0xFFFF),
-    ] {
-        let message = publish(SnQos::AtLeastOnce, topic, 1, b"x");
-        let id = u16::from_be_bytes(topic.field());
+    let refused = |message: Message<&[u8]>, id: u16| {
         assert_eq!(
             message.encoded_len(),
-            Err(SnEncodeError::ReservedTopicId { id })
+            Err(SnEncodeError::ReservedTopicId { id }),
+            "{message:?}"
         );
         let mut out = [0u8; 16];
         assert_eq!(
@@ -511,7 +507,37 @@ fn sn_fld_1_encoder_refuses_topic_ids_0_and_ffff() {
             Err(SnEncodeError::ReservedTopicId { id })
         );
         assert_eq!(out, [0u8; 16], "nothing written");
+    };
+    for topic in [
+        TopicId::Normal(0),
+        TopicId::Normal(0xFFFF),
+        TopicId::Predefined(0),
+        TopicId::Predefined(0xFFFF),
+    ] {
+        let id = u16::from_be_bytes(topic.field());
+        refused(publish(SnQos::AtLeastOnce, topic, 1, b"x"), id);
     }
+    for id in [0, 0xFFFF] {
+        let topic = SubscribeTopic::Predefined(id);
+        refused(
+            Message::Subscribe(Subscribe {
+                dup: false,
+                qos: SnQos::AtMostOnce,
+                msg_id: 1,
+                topic: topic.clone(),
+            }),
+            id,
+        );
+        refused(Message::Unsubscribe { msg_id: 1, topic }, id);
+    }
+    refused(
+        Message::Register(Register {
+            topic_id: 0xFFFF,
+            msg_id: 1,
+            topic_name: text("a/b"),
+        }),
+        0xFFFF,
+    );
     // 0x0000 as a placeholder stays legal: REGISTER from a client (V9), SUBACK for a
     // wildcard (V26).
     canonical(&v(9));
@@ -1479,10 +1505,10 @@ fn sn_enc_2_ctrl_reserved_bits_are_ignored() {
         node_id: &[0x12][..],
         message: &[0x02, 0x16][..],
     });
-    assert!(matches!(
+    assert_eq!(
         wide.encoded_len(),
-        Err(SnEncodeError::FieldTooLong(_))
-    ));
+        Err(SnEncodeError::RadiusOutOfRange { radius: 4 })
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -63,6 +63,12 @@ static void test_sn_fields(void) {
     CHECK(m.msg_type == MQTTSN_ENCAPSULATED && m.node_id.len == 2 && m.data.len == 2);
     CHECK_ST(mqttsn_parse(m.data.ptr, m.data.len, NULL, &inner, NULL), MQTT_OK);
     CHECK(inner.msg_type == MQTTSN_PINGREQ);
+    /* The radius is two bits of the Ctrl octet [SN-ENC-2]: 4 is an argument out of range. */
+    m.radius = 4;
+    CHECK_ST(mqttsn_encode(&m, out, sizeof out, &written), MQTT_ERR_INVALID_ARGUMENT);
+    m.radius = 3;
+    CHECK_ST(mqttsn_encode(&m, out, sizeof out, &written), MQTT_OK);
+    CHECK(written == 7 && out[1] == 0xFE && out[2] == 0x03);
 
     /* Encoding from fields the caller sets. */
     memset(&m, 0, sizeof m);

@@ -258,6 +258,10 @@ impl<B: AsRef<[u8]>> Message<B> {
             }
             Message::Register(r) => {
                 nonzero(r.msg_id)?;
+                // 0x0000 is a client's placeholder; 0xFFFF is never assigned.
+                if r.topic_id == 0xFFFF {
+                    return Err(SnEncodeError::ReservedTopicId { id: r.topic_id });
+                }
                 topic(&r.topic_name, "TopicName", r.msg_id, check_topic_name)?;
             }
             Message::Publish(p) => {
@@ -271,11 +275,8 @@ impl<B: AsRef<[u8]>> Message<B> {
                     TopicId::Normal(_) if p.qos == SnQos::WithoutConnection => {
                         return Err(SnError::QosMinusOneNormalTopic.into())
                     }
-                    TopicId::Normal(id) | TopicId::Predefined(id) if id == 0 || id == 0xFFFF => {
-                        return Err(SnEncodeError::ReservedTopicId { id })
-                    }
+                    TopicId::Normal(id) | TopicId::Predefined(id) => assigned(id)?,
                     TopicId::Short(name) => short(&name, p.msg_id)?,
-                    _ => {}
                 }
             }
             Message::Subscribe(s) => {
@@ -284,7 +285,7 @@ impl<B: AsRef<[u8]>> Message<B> {
                 match &s.topic {
                     SubscribeTopic::Name(name) => topic(name, "TopicName", s.msg_id, filter)?,
                     SubscribeTopic::Short(name) => short(name, s.msg_id)?,
-                    SubscribeTopic::Predefined(_) => {}
+                    SubscribeTopic::Predefined(id) => assigned(*id)?,
                 }
             }
             Message::Unsubscribe { msg_id, topic: t } => {
@@ -292,14 +293,14 @@ impl<B: AsRef<[u8]>> Message<B> {
                 match t {
                     SubscribeTopic::Name(name) => topic(name, "TopicName", *msg_id, filter)?,
                     SubscribeTopic::Short(name) => short(name, *msg_id)?,
-                    SubscribeTopic::Predefined(_) => {}
+                    SubscribeTopic::Predefined(id) => assigned(*id)?,
                 }
             }
             Message::SubAck { qos, msg_id, .. } => no_minus_one(*qos, *msg_id)?,
             Message::Encapsulated(e) => {
                 envelope_len(e.node_id.as_ref())?;
                 if e.radius > 0b11 {
-                    return Err(SnEncodeError::FieldTooLong("a radius over 3"));
+                    return Err(SnEncodeError::RadiusOutOfRange { radius: e.radius });
                 }
                 if super::header::split(e.message.as_ref())?.msg_type == MsgType::Encapsulated {
                     return Err(SnError::Encapsulation("nested").into());
@@ -310,6 +311,14 @@ impl<B: AsRef<[u8]>> Message<B> {
         }
         Ok(())
     }
+}
+
+/// A topic id a client names: one a gateway could have assigned, not 0x0000 or 0xFFFF.
+fn assigned(id: u16) -> Result<(), SnEncodeError> {
+    if id == 0 || id == 0xFFFF {
+        return Err(SnEncodeError::ReservedTopicId { id });
+    }
+    Ok(())
 }
 
 /// A topic filter as a SUBSCRIBE carries it.

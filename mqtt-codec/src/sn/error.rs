@@ -231,7 +231,8 @@ pub enum SnEncodeError {
     /// The message would not parse: the encoder checks the same rules as the parser.
     #[error("{0}")]
     Invalid(SnError),
-    /// A PUBLISH naming topic id 0x0000 or 0xFFFF, which are never assigned (SN-FLD-1).
+    /// A PUBLISH, SUBSCRIBE or UNSUBSCRIBE naming topic id 0x0000 or 0xFFFF, or a REGISTER
+    /// carrying 0xFFFF: ids that are never assigned (SN-FLD-1).
     #[error("topic id 0x{id:04X} is never assigned [SN-FLD-1]")]
     ReservedTopicId {
         /// The id.
@@ -245,6 +246,12 @@ pub enum SnEncodeError {
     /// fit the message.
     #[error("{0} does not fit the message")]
     FieldTooLong(&'static str),
+    /// A forwarder's broadcast radius over 3: two bits of the Ctrl octet (SN-ENC-2).
+    #[error("a broadcast radius of {radius} is over 3 [SN-ENC-2]")]
+    RadiusOutOfRange {
+        /// The radius given.
+        radius: u8,
+    },
 }
 
 impl From<SnError> for SnEncodeError {
