@@ -492,7 +492,7 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         }
         MQTT_ERR_CONNACK_RESERVED_FLAGS => b"CONNACK reserved flags set [MQTT-3.2.2-1]\0",
         MQTT_ERR_SESSION_PRESENT_ON_FAILURE => {
-            b"CONNACK session present with a failure code [MQTT-3.2.2-6]\0"
+            b"CONNACK session present with a failure code (3.1.1 [MQTT-3.2.2-4], 5.0 [MQTT-3.2.2-6])\0"
         }
         MQTT_ERR_INVALID_REASON_CODE => b"reason code not allowed in this packet\0",
         MQTT_ERR_REASON_CODE_FROM_WRONG_SIDE => b"reason code only the other side may send\0",

@@ -144,7 +144,7 @@ pub enum DecodeError {
     },
     /// CONNACK with Session Present and a failure code ([MQTT-3.2.2-4], [MQTT-3.2.2-6]).
     #[error(
-        "CONNACK with session present and failure code {code:#04x} [MQTT-3.2.2-4] [MQTT-3.2.2-6]"
+        "CONNACK with session present and failure code {code:#04x} (3.1.1 [MQTT-3.2.2-4], 5.0 [MQTT-3.2.2-6])"
     )]
     SessionPresentOnFailure {
         /// The return or reason code.
@@ -410,7 +410,7 @@ pub enum EncodeError {
     #[error("authentication data or AUTH properties without an authentication method")]
     MissingAuthenticationMethod,
     /// CONNACK with Session Present and a failure code ([MQTT-3.2.2-4], [MQTT-3.2.2-6]).
-    #[error("CONNACK with session present and a failure code [MQTT-3.2.2-6]")]
+    #[error("CONNACK with session present and a failure code (3.1.1 [MQTT-3.2.2-4], 5.0 [MQTT-3.2.2-6])")]
     SessionPresentOnFailure,
     /// A protocol version or a side this build leaves out (the features `v3`, `v5`,
     /// `client` and `server`): a CONNACK from a client-only build, any packet under 5.0
