@@ -8,9 +8,17 @@ the arguments of their send function) and produces the same packet.
 What is timed for each codec (one call = one packet):
 
 - ours (`mqtt_codec`): `mqtt_codec.decode(data, version)`, which returns a packet object
-  with the fields materialised as Python objects; `packet.encode(version)` -> bytes; and
+  (a PUBLISH keeps `data` and makes its fields into Python objects when they are read;
+  the other packets, and `mqtt5`'s, make theirs at decode);
+  `packet.encode(version)` -> bytes; and
   "build+encode", the packet made from keyword arguments (`mqtt_codec.Publish(topic=...,
   payload=..., qos=..., packet_id=...)`, ...) then encoded, as an application sends.
+- "decode+read" (ours and `mqtt5`): decode, then read what an application reads of the
+  packet: a PUBLISH's topic, payload, QoS and packet id (and, in the 5.0 case, its content
+  type, message expiry and user properties), a CONNECT's client id, user name and
+  password, a SUBSCRIBE's filters, a PUBACK's packet id. Ours makes a PUBLISH's fields
+  into Python objects when they are read and `mqtt5` at decode, so this row compares the
+  two on the same work.
 - `mqtt5` (Rust, pyo3; MQTT 5.0 only): `mqtt5.read(memoryview(data))`; `packet.write()`
   (inside a lambda, as our `packet.encode(version)` is);
   build+encode is `mqtt5.PublishPacket(topic, payload, ...)` (and the other constructors)
@@ -166,7 +174,50 @@ def split_fixed_header(data: bytes) -> Tuple[int, bytes]:
 # --- one adapter per codec: (decode fn, encode fn) per case, or None -------------------
 # Each returns (decode, encode) or (decode, encode, build+encode), checked before timing.
 Pair = Tuple[Optional[Fn], ...]
-OPS = ("decode", "encode", "build+encode")
+OPS = ("decode", "encode", "build+encode", "decode+read")
+
+
+def read_ours(kind: str, props: bool) -> Callable[[Any], Any]:
+    """What an application reads of a decoded packet of ours (see READ in the docstring)."""
+    if kind == "publish" and props:
+        def read(p: Any) -> Any:
+            pr = p.properties
+            return (p.topic, p.payload, p.qos, p.packet_id, pr.content_type,
+                    pr.message_expiry_interval, pr.user_properties)
+    elif kind == "publish":
+        def read(p: Any) -> Any:
+            return p.topic, p.payload, p.qos, p.packet_id
+    elif kind == "connect":
+        def read(p: Any) -> Any:
+            return p.client_id, p.username, p.password
+    elif kind == "subscribe":
+        def read(p: Any) -> Any:
+            return [s.filter for s in p.subscriptions]
+    else:
+        def read(p: Any) -> Any:
+            return p.packet_id
+    return read
+
+
+def read_mqtt5(kind: str, props: bool) -> Callable[[Any], Any]:
+    """The same fields of an `mqtt5` packet (its properties are attributes of the packet)."""
+    if kind == "publish" and props:
+        def read(p: Any) -> Any:
+            return (p.topic, p.payload, p.qos, p.packet_id, p.content_type,
+                    p.message_expiry_interval, p.user_properties)
+    elif kind == "publish":
+        def read(p: Any) -> Any:
+            return p.topic, p.payload, p.qos, p.packet_id
+    elif kind == "connect":
+        def read(p: Any) -> Any:
+            return p.client_id, p.username, p.password
+    elif kind == "subscribe":
+        def read(p: Any) -> Any:
+            return [f.pattern for f in p.topic_filters]
+    else:
+        def read(p: Any) -> Any:
+            return p.packet_id
+    return read
 
 
 def ours_fns(case: Case, version: int) -> Pair:
@@ -180,8 +231,9 @@ def ours_fns(case: Case, version: int) -> Pair:
     assert pkt.encode(version) == data
     build = case.builder(version)
     assert build().encode(version) == data, case.name
+    read = read_ours(case.kind, case.info.get("props", False))
     return (lambda: dec(data, version)), (lambda: pkt.encode(version)), \
-        (lambda: build().encode(version))
+        (lambda: build().encode(version)), (lambda: read(dec(data, version)))
 
 
 def mqtt5_fns(case: Case) -> Pair:
@@ -232,7 +284,10 @@ def mqtt5_fns(case: Case) -> Pair:
         NOTES.add(f"mqtt5 encodes {case.name} differently from ours "
                   f"({len(enc())} vs {len(data)} bytes, differing at offsets {diff[:4]}); "
                   f"still timed")
-    return (lambda: read(mv)), enc, (lambda: make().write())
+    fields = read_mqtt5(case.kind, i.get("props", False))
+    if case.kind == "publish":
+        assert fields(got)[:2] == (i["topic"], i["payload"]), case.name
+    return (lambda: read(mv)), enc, (lambda: make().write()), (lambda: fields(read(mv)[0]))
 
 
 def paho_fns(case: Case, version: int) -> Pair:

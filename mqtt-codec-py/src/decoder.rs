@@ -214,8 +214,8 @@ fn max_size(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
 
 /// decode(data, version=None) -> packet: decodes exactly one whole packet of `version`
 /// (None: a CONNECT, which names its own). Raises DecodeError when the bytes break a rule,
-/// are cut short, or go on after the packet. A PUBLISH without properties given as `bytes`
-/// keeps that object and reads its topic and payload from it.
+/// are cut short, or go on after the packet. A PUBLISH given as `bytes` keeps that object
+/// and reads its fields from it when they are asked for.
 #[pyfunction]
 #[pyo3(signature = (data, version = None))]
 pub fn decode<'py>(
@@ -270,8 +270,8 @@ pub fn decode<'py>(
     one_packet(py, result, len)
 }
 
-/// `decode` of `bytes`, the contents of `data`, which start as a PUBLISH: one without
-/// properties stays in `data` (see `FramedPublish`); any other small input is copied or
+/// `decode` of `bytes`, the contents of `data`, which start as a PUBLISH: a whole one stays
+/// in `data` (see `FramedPublish`); any other small input is copied or
 /// refused here; `None` leaves any other large one to the general path, which slices it
 /// and releases the GIL for it. A PUBLISH's parse does not read its payload, so the GIL is
 /// kept for a framed one whatever the payload's size.
@@ -284,9 +284,8 @@ fn decode_publish<'py>(
     let parsed = parse(bytes, opts);
     if let Ok(Status::Complete((PacketRef::Publish(view), used))) = &parsed {
         if *used == bytes.len() {
-            if let Some(framed) = FramedPublish::new(data, bytes, view) {
-                return Ok(Some(Bound::new(py, PyPublish::framed(framed))?.into_any()));
-            }
+            let framed = FramedPublish::new(data, bytes, view);
+            return Ok(Some(Bound::new(py, PyPublish::framed(framed))?.into_any()));
         }
     }
     if bytes.len() >= ZERO_COPY_MIN {

@@ -4,23 +4,28 @@
 //! packet object; the topic and the payload are copied out when they are read, as they
 //! would be from a decoded copy.
 //!
-//! Only a PUBLISH without properties is kept this way: a 5.0 PUBLISH with properties is
-//! made into the core's owned packet, since its properties are read into Python objects
-//! anyway.
+//! A 5.0 PUBLISH with properties is kept the same way: its properties, which the parser
+//! validated, are read again from the frame when they are asked for, so a subscriber that
+//! only reads the topic and the payload never pays for them.
 
 use bytes::Bytes;
-use mqtt_codec::{Borrowed, PacketId, Publish, QoS, TopicName};
+use mqtt_codec::{
+    parse, Borrowed, BoxedProperties, Packet, PacketId, PacketRef, ParseOptions, ProtocolVersion,
+    Publish, QoS, Status, TopicName,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use std::ops::Range;
 
-/// A PUBLISH without properties, read in place from the `bytes` it was decoded from.
+/// A PUBLISH read in place from the `bytes` it was decoded from.
 pub(crate) struct FramedPublish {
     frame: Py<PyBytes>,
     topic: Range<usize>,
     /// The payload runs from here to the end of the frame.
     payload_start: usize,
+    /// A 5.0 PUBLISH with properties: they are read from the frame again when asked for.
+    has_properties: bool,
     pub(crate) dup: bool,
     pub(crate) qos: QoS,
     pub(crate) retain: bool,
@@ -28,30 +33,28 @@ pub(crate) struct FramedPublish {
 }
 
 impl FramedPublish {
-    /// The PUBLISH `view`, parsed from `bytes`, the whole of `frame`; `None` when it has
-    /// properties. (`bytes` is passed in because each read of a `bytes` object's contents
-    /// is two calls into the C API under the limited API.)
+    /// The PUBLISH `view`, parsed from `bytes`, the whole of `frame`. (`bytes` is passed in
+    /// because each read of a `bytes` object's contents is two calls into the C API under
+    /// the limited API.)
     pub(crate) fn new(
         frame: &Bound<'_, PyBytes>,
         bytes: &[u8],
         view: &Publish<Borrowed<'_>>,
-    ) -> Option<Self> {
-        if !view.properties.is_empty() {
-            return None;
-        }
+    ) -> Self {
         let base = bytes.as_ptr() as usize;
         let topic = view.topic.as_str();
         let topic_start = (topic.as_ptr() as usize).wrapping_sub(base);
-        Some(FramedPublish {
+        FramedPublish {
             frame: frame.clone().unbind(),
             topic: topic_start..topic_start.saturating_add(topic.len()),
             // The payload is the rest of the frame.
             payload_start: bytes.len().saturating_sub(view.payload.len()),
+            has_properties: !view.properties.is_empty(),
             dup: view.dup,
             qos: view.qos,
             retain: view.retain,
             packet_id: view.packet_id,
-        })
+        }
     }
 
     /// The topic name, as the parser checked it.
@@ -71,8 +74,19 @@ impl FramedPublish {
         frame.get(self.payload_start..).unwrap_or_default()
     }
 
+    /// The PUBLISH properties (none before 5.0).
+    pub(crate) fn properties(&self, py: Python<'_>) -> PyResult<BoxedProperties> {
+        if !self.has_properties {
+            return Ok(BoxedProperties::default());
+        }
+        Ok(self.reparsed(py)?.properties)
+    }
+
     /// The core's owned packet with the same fields, for encoding and comparing.
     pub(crate) fn to_publish(&self, py: Python<'_>) -> PyResult<Publish> {
+        if self.has_properties {
+            return self.reparsed(py);
+        }
         let topic = TopicName::try_from_bytes(Bytes::copy_from_slice(self.topic(py).as_bytes()))
             .map_err(|e| PyValueError::new_err(format!("topic: {e}")))?;
         Ok(Publish {
@@ -84,5 +98,20 @@ impl FramedPublish {
             properties: Default::default(),
             payload: Bytes::copy_from_slice(self.payload(py)),
         })
+    }
+
+    /// The packet parsed again from the frame, copied: what the properties need, as only a
+    /// 5.0 PUBLISH has them. The frame parsed once already, so this cannot fail.
+    fn reparsed(&self, py: Python<'_>) -> PyResult<Publish> {
+        match parse(
+            self.frame.as_bytes(py),
+            &ParseOptions::new(ProtocolVersion::V5),
+        ) {
+            Ok(Status::Complete((view @ PacketRef::Publish(_), _))) => match view.to_owned() {
+                Packet::Publish(p) => Ok(p),
+                _ => Err(PyValueError::new_err("not a PUBLISH")),
+            },
+            _ => Err(PyValueError::new_err("the PUBLISH no longer parses")),
+        }
     }
 }

@@ -302,8 +302,8 @@ pub struct PyPublish {
 
 /// Where a `Publish` object keeps its fields.
 enum PublishFields {
-    /// The core's owned packet: made from arguments, or decoded any other way (with
-    /// properties, by a `Decoder`, by the client).
+    /// The core's owned packet: made from arguments, or decoded any other way (from a
+    /// bytearray or memoryview, by a `Decoder`, by the client).
     Owned(Publish),
     /// Decoded by `decode` from a `bytes` object and read from it in place.
     Framed(FramedPublish),
@@ -438,7 +438,7 @@ impl PyPublish {
     fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
         match &self.fields {
             PublishFields::Owned(p) => properties_out(py, &p.properties),
-            PublishFields::Framed(_) => properties_out(py, &Default::default()),
+            PublishFields::Framed(f) => properties_out(py, &*f.properties(py)?),
         }
     }
 
@@ -466,8 +466,9 @@ impl PyPublish {
         }
         fields.push(("retain", py_bool(py, self.retain())?));
         fields.push(("dup", py_bool(py, self.dup())?));
-        if let PublishFields::Owned(p) = &self.fields {
-            push_properties(py, &mut fields, &p.properties)?;
+        match &self.fields {
+            PublishFields::Owned(p) => push_properties(py, &mut fields, &p.properties)?,
+            PublishFields::Framed(f) => push_properties(py, &mut fields, &*f.properties(py)?)?,
         }
         repr(py, "Publish", fields)
     }

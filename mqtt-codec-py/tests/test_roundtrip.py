@@ -121,9 +121,10 @@ def test_large_inputs_decode_from_bytes_bytearray_and_memoryview() -> None:
 
 
 def test_a_decoded_publish_reads_its_fields_from_its_input() -> None:
-    # decode() leaves a PUBLISH without properties in the bytes it was given; with properties
-    # it is copied. Either way every field reads back, it equals the packet it was made from
-    # (both ways round), re-encodes in every version, and outlives the caller's reference.
+    # decode() leaves a PUBLISH in the bytes it was given, and reads a 5.0 PUBLISH's
+    # properties from them again when asked. Every field reads back (the properties twice
+    # alike), it equals the packet it was made from (both ways round), re-encodes in every
+    # version, and outlives the caller's reference.
     plain = Publish(topic="PV/\u00e9t\u00e9", payload=b"\x00\xff" * 8, qos=QoS.EXACTLY_ONCE,
                     packet_id=65535, retain=True, dup=True)
     with_props = Publish(topic="PV/data", payload=b"42", qos=QoS.AT_LEAST_ONCE, packet_id=1,
@@ -138,7 +139,7 @@ def test_a_decoded_publish_reads_its_fields_from_its_input() -> None:
             assert got == built and built == got
             assert (got.topic, got.payload, got.qos, got.packet_id, got.retain, got.dup) == (
                 built.topic, built.payload, built.qos, built.packet_id, built.retain, built.dup)
-            assert got.properties == built.properties
+            assert got.properties == built.properties == got.properties
             assert repr(got) == repr(built)
             for w in versions:
                 assert got.encode(w) == built.encode(w)
