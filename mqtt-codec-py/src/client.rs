@@ -8,9 +8,19 @@ use mqtt_codec::client::{Event, PublishFailure, Session, SessionConfig, SessionE
 use mqtt_codec::{PacketId, Publish, QoS, ReasonCode};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple, PyType};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PyModule, PyTuple, PyType};
 
 const EVENTS_MODULE: &str = "mqtt_codec.client";
+
+/// The events module, imported once: an import per event took most of a microsecond.
+static EVENTS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+fn events_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+    EVENTS
+        .get_or_try_init(py, || py.import(EVENTS_MODULE).map(Bound::unbind))
+        .map(|m| m.bind(py))
+}
 
 /// Seconds (a float) to the session's milliseconds.
 fn millis(now: f64) -> PyResult<u64> {
@@ -26,8 +36,7 @@ fn session_err(py: Python<'_>, e: SessionError) -> PyErr {
     if let SessionError::Encode(inner) = &e {
         return convert::encode_err(py, inner);
     }
-    let made = py
-        .import(EVENTS_MODULE)
+    let made = events_module(py)
         .and_then(|m| m.getattr("ClientError"))
         .and_then(|cls| cls.call1((e.to_string(),)));
     match made {
@@ -45,7 +54,7 @@ fn reason_opt(py: Python<'_>, code: Option<ReasonCode>) -> PyResult<Bound<'_, Py
 
 /// One event as an instance of its class.
 fn event_out<'py>(py: Python<'py>, event: Event) -> PyResult<Bound<'py, PyAny>> {
-    let module = py.import(EVENTS_MODULE)?;
+    let module = events_module(py)?;
     let make = |name: &str, args: Bound<'py, PyTuple>| module.getattr(name)?.call1(args);
     match event {
         Event::Connected {
@@ -74,7 +83,7 @@ fn event_out<'py>(py: Python<'py>, event: Event) -> PyResult<Bound<'py, PyAny>> 
                 ],
             )?,
         ),
-        Event::Message { publish, ack } => message_out(py, &module, publish, ack),
+        Event::Message { publish, ack } => message_out(py, module, publish, ack),
         Event::Published { packet_id, reason } => make(
             "Published",
             PyTuple::new(

@@ -5,8 +5,8 @@
 use crate::convert::{self, repr};
 use crate::framed_publish::FramedPublish;
 use crate::properties::{
-    properties_arg, properties_out, push_properties, subscription_arg, subscriptions_out,
-    PyProperties, PyWill,
+    properties_arg, properties_out, properties_owned_out, push_properties, subscription_arg,
+    subscriptions_out, PyProperties, PyWill,
 };
 use mqtt_codec::{
     Auth, ConnAck, Connect, Disconnect, Packet, PacketType, ProtocolVersion, PubResponse, Publish,
@@ -438,7 +438,7 @@ impl PyPublish {
     fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
         match &self.fields {
             PublishFields::Owned(p) => properties_out(py, &p.properties),
-            PublishFields::Framed(f) => properties_out(py, &*f.properties(py)?),
+            PublishFields::Framed(f) => properties_owned_out(py, f.properties(py)?.into_inner()),
         }
     }
 

@@ -8,7 +8,7 @@ use mqtt_codec::{
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
 /// Reads one property value from Python, by the property's data type.
 macro_rules! prop_in {
@@ -108,12 +108,17 @@ macro_rules! properties_class {
 
             /// The User Properties as (name, value) pairs, in order.
             #[getter]
-            fn user_properties(&self) -> Vec<(String, String)> {
-                self.inner
-                    .user_properties
-                    .iter()
-                    .map(|p| (p.name.as_str().to_owned(), p.value.as_str().to_owned()))
-                    .collect()
+            fn user_properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+                // Made from the text in place: through `String`s it took two more
+                // allocations a pair.
+                let pairs = self.inner.user_properties.iter().map(|p| {
+                    (
+                        PyString::new(py, p.name.as_str()),
+                        PyString::new(py, p.value.as_str()),
+                    )
+                        .into_pyobject(py)
+                });
+                PyList::new(py, pairs.collect::<PyResult<Vec<_>>>()?)
             }
 
             /// True when no property is set.
@@ -136,7 +141,7 @@ macro_rules! properties_class {
                     fields.push(("subscription_identifiers", self.subscription_identifiers().into_pyobject(py)?.into_any()));
                 }
                 if !self.inner.user_properties.is_empty() {
-                    fields.push(("user_properties", self.user_properties().into_pyobject(py)?.into_any()));
+                    fields.push(("user_properties", self.user_properties(py)?.into_any()));
                 }
                 repr(py, "Properties", fields)
             }
@@ -187,7 +192,15 @@ pub(crate) fn properties_out<'py>(
     py: Python<'py>,
     p: &Properties,
 ) -> PyResult<Bound<'py, PyProperties>> {
-    Bound::new(py, PyProperties { inner: p.clone() })
+    properties_owned_out(py, p.clone())
+}
+
+/// A packet's `properties` attribute, from properties made for it.
+pub(crate) fn properties_owned_out(
+    py: Python<'_>,
+    inner: Properties,
+) -> PyResult<Bound<'_, PyProperties>> {
+    Bound::new(py, PyProperties { inner })
 }
 
 /// Adds `properties=...` to repr fields when there are any.
