@@ -177,43 +177,26 @@ Pair = Tuple[Optional[Fn], ...]
 OPS = ("decode", "encode", "build+encode", "decode+read")
 
 
-def read_ours(kind: str, props: bool) -> Callable[[Any], Any]:
-    """What an application reads of a decoded packet of ours (see READ in the docstring)."""
-    if kind == "publish" and props:
+def reader(kind: str, props: bool, mqtt5_layout: bool) -> Callable[[Any], Any]:
+    """What an application reads of a decoded packet (see decode+read in the docstring):
+    of ours, or with `mqtt5_layout` of an `mqtt5` packet, whose properties are attributes of
+    the packet and whose SUBSCRIBE holds `topic_filters` with a `pattern`."""
+    if kind == "publish":
         def read(p: Any) -> Any:
-            pr = p.properties
-            return (p.topic, p.payload, p.qos, p.packet_id, pr.content_type,
-                    pr.message_expiry_interval, pr.user_properties)
-    elif kind == "publish":
-        def read(p: Any) -> Any:
-            return p.topic, p.payload, p.qos, p.packet_id
+            fields = (p.topic, p.payload, p.qos, p.packet_id)
+            if not props:
+                return fields
+            pr = p if mqtt5_layout else p.properties
+            return fields + (pr.content_type, pr.message_expiry_interval, pr.user_properties)
     elif kind == "connect":
         def read(p: Any) -> Any:
             return p.client_id, p.username, p.password
+    elif kind == "subscribe" and mqtt5_layout:
+        def read(p: Any) -> Any:
+            return [f.pattern for f in p.topic_filters]
     elif kind == "subscribe":
         def read(p: Any) -> Any:
             return [s.filter for s in p.subscriptions]
-    else:
-        def read(p: Any) -> Any:
-            return p.packet_id
-    return read
-
-
-def read_mqtt5(kind: str, props: bool) -> Callable[[Any], Any]:
-    """The same fields of an `mqtt5` packet (its properties are attributes of the packet)."""
-    if kind == "publish" and props:
-        def read(p: Any) -> Any:
-            return (p.topic, p.payload, p.qos, p.packet_id, p.content_type,
-                    p.message_expiry_interval, p.user_properties)
-    elif kind == "publish":
-        def read(p: Any) -> Any:
-            return p.topic, p.payload, p.qos, p.packet_id
-    elif kind == "connect":
-        def read(p: Any) -> Any:
-            return p.client_id, p.username, p.password
-    elif kind == "subscribe":
-        def read(p: Any) -> Any:
-            return [f.pattern for f in p.topic_filters]
     else:
         def read(p: Any) -> Any:
             return p.packet_id
@@ -231,7 +214,7 @@ def ours_fns(case: Case, version: int) -> Pair:
     assert pkt.encode(version) == data
     build = case.builder(version)
     assert build().encode(version) == data, case.name
-    read = read_ours(case.kind, case.info.get("props", False))
+    read = reader(case.kind, case.info.get("props", False), mqtt5_layout=False)
     return (lambda: dec(data, version)), (lambda: pkt.encode(version)), \
         (lambda: build().encode(version)), (lambda: read(dec(data, version)))
 
@@ -284,7 +267,7 @@ def mqtt5_fns(case: Case) -> Pair:
         NOTES.add(f"mqtt5 encodes {case.name} differently from ours "
                   f"({len(enc())} vs {len(data)} bytes, differing at offsets {diff[:4]}); "
                   f"still timed")
-    fields = read_mqtt5(case.kind, i.get("props", False))
+    fields = reader(case.kind, i.get("props", False), mqtt5_layout=True)
     if case.kind == "publish":
         assert fields(got)[:2] == (i["topic"], i["payload"]), case.name
     return (lambda: read(mv)), enc, (lambda: make().write()), (lambda: fields(read(mv)[0]))
