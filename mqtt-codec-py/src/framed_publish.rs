@@ -79,13 +79,13 @@ impl FramedPublish {
         if !self.has_properties {
             return Ok(BoxedProperties::default());
         }
-        Ok(self.reparsed(py)?.properties)
+        Ok(self.reparsed(py, false)?.properties)
     }
 
     /// The core's owned packet with the same fields, for encoding and comparing.
     pub(crate) fn to_publish(&self, py: Python<'_>) -> PyResult<Publish> {
         if self.has_properties {
-            return self.reparsed(py);
+            return self.reparsed(py, true);
         }
         let topic = TopicName::try_from_bytes(Bytes::copy_from_slice(self.topic(py).as_bytes()))
             .map_err(|e| PyValueError::new_err(format!("topic: {e}")))?;
@@ -100,17 +100,23 @@ impl FramedPublish {
         })
     }
 
-    /// The packet parsed again from the frame, copied: what the properties need, as only a
-    /// 5.0 PUBLISH has them. The frame parsed once already, so this cannot fail.
-    fn reparsed(&self, py: Python<'_>) -> PyResult<Publish> {
+    /// The packet parsed again from the frame, copied (with its payload only when
+    /// `with_payload`): what the properties need, as only a 5.0 PUBLISH has them. The frame
+    /// parsed once already, under the same options, so this cannot fail.
+    fn reparsed(&self, py: Python<'_>, with_payload: bool) -> PyResult<Publish> {
         match parse(
             self.frame.as_bytes(py),
             &ParseOptions::new(ProtocolVersion::V5),
         ) {
-            Ok(Status::Complete((view @ PacketRef::Publish(_), _))) => match view.to_owned() {
-                Packet::Publish(p) => Ok(p),
-                _ => Err(PyValueError::new_err("not a PUBLISH")),
-            },
+            Ok(Status::Complete((PacketRef::Publish(mut view), _))) => {
+                if !with_payload {
+                    view.payload = &[];
+                }
+                match PacketRef::Publish(view).to_owned() {
+                    Packet::Publish(p) => Ok(p),
+                    _ => Err(PyValueError::new_err("not a PUBLISH")),
+                }
+            }
             _ => Err(PyValueError::new_err("the PUBLISH no longer parses")),
         }
     }

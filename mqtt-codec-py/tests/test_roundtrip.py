@@ -129,7 +129,14 @@ def test_a_decoded_publish_reads_its_fields_from_its_input() -> None:
                     packet_id=65535, retain=True, dup=True)
     with_props = Publish(topic="PV/data", payload=b"42", qos=QoS.AT_LEAST_ONCE, packet_id=1,
                          properties=mqtt_codec.Properties(content_type="text/plain"))
-    runs: Tuple[Tuple[Publish, Tuple[ProtocolVersion, ...]], ...] = ((plain, ALL), (with_props, (V5,)))
+    with_user_props = Publish(topic="PV/data", payload=b"x" * 5000, qos=QoS.AT_LEAST_ONCE,
+                              packet_id=2, properties=mqtt_codec.Properties(
+                                  user_properties=[("site", "roof-1"), ("site", "roof-2")],
+                                  message_expiry_interval=60))
+    by_alias = Publish(topic="", payload=b"1", qos=QoS.AT_LEAST_ONCE, packet_id=4,
+                       properties=mqtt_codec.Properties(topic_alias=3))
+    runs: Tuple[Tuple[Publish, Tuple[ProtocolVersion, ...]], ...] = (
+        (plain, ALL), (with_props, (V5,)), (with_user_props, (V5,)), (by_alias, (V5,)))
     for built, versions in runs:
         for v in versions:
             data = bytes(bytearray(built.encode(v)))  # a bytes object of its own
@@ -144,7 +151,13 @@ def test_a_decoded_publish_reads_its_fields_from_its_input() -> None:
             for w in versions:
                 assert got.encode(w) == built.encode(w)
             assert got != Publish(topic=built.topic, payload=b"other", qos=built.qos,
-                                  packet_id=built.packet_id, retain=True, dup=True)
+                                  packet_id=built.packet_id, retain=True, dup=True,
+                                  properties=built.properties)
+    # Packets that differ only in their properties differ when decoded.
+    other_props = Publish(topic=with_props.topic, payload=with_props.payload, qos=with_props.qos,
+                          packet_id=with_props.packet_id,
+                          properties=mqtt_codec.Properties(content_type="text/html"))
+    assert decode(with_props.encode(V5), V5) != decode(other_props.encode(V5), V5)
     data = plain.encode(ProtocolVersion.V5)
     assert decode(data, ProtocolVersion.V5) == decode(data, ProtocolVersion.V5)
     for broken in (data[:-1], data + b"\x00"):

@@ -91,6 +91,30 @@ static void test_sn_fields(void) {
     m.topic_id_type = MQTTSN_TOPIC_NORMAL;
     m.topic_id = 0;
     CHECK_ST(mqttsn_encode(&m, out, sizeof out, &written), MQTT_ERR_SN_RESERVED_TOPIC_ID);
+    /* ... and in a predefined SUBSCRIBE or UNSUBSCRIBE, and 0xFFFF in REGISTER [SN-FLD-1]. */
+    {
+        mqttsn_message r;
+        memset(&r, 0, sizeof r);
+        r.msg_id = 3;
+        r.topic_id_type = MQTTSN_TOPIC_PREDEFINED;
+        for (int k = 0; k < 2; k++) {
+            r.msg_type = k ? MQTTSN_UNSUBSCRIBE : MQTTSN_SUBSCRIBE;
+            r.topic_id = 0;
+            CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_ERR_SN_RESERVED_TOPIC_ID);
+            r.topic_id = 0xFFFF;
+            CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_ERR_SN_RESERVED_TOPIC_ID);
+            r.topic_id = 5;
+            CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_OK);
+        }
+        memset(&r, 0, sizeof r);
+        r.msg_type = MQTTSN_REGISTER;
+        r.msg_id = 3;
+        r.text = S("a/b");
+        r.topic_id = 0xFFFF;
+        CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_ERR_SN_RESERVED_TOPIC_ID);
+        r.topic_id = 0;
+        CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_OK);
+    }
     m.topic_id_type = 3;
     CHECK_ST(mqttsn_encode(&m, out, sizeof out, &written), MQTT_ERR_INVALID_ARGUMENT);
     m.msg_type = 0x03;
