@@ -14,6 +14,7 @@ use mqtt_codec::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList};
 use std::borrow::Cow;
 
@@ -51,13 +52,7 @@ pub(crate) fn packet_to_py(py: Python<'_>, packet: Packet) -> PyResult<Bound<'_,
     Ok(match packet {
         Packet::Connect(p) => Bound::new(py, PyConnect { inner: p })?.into_any(),
         Packet::ConnAck(p) => Bound::new(py, PyConnAck { inner: p })?.into_any(),
-        Packet::Publish(p) => Bound::new(
-            py,
-            PyPublish {
-                fields: PublishFields::Owned(p),
-            },
-        )?
-        .into_any(),
+        Packet::Publish(p) => Bound::new(py, PyPublish::of(PublishFields::Owned(p)))?.into_any(),
         Packet::PubAck(p) => Bound::new(py, PyPubAck { inner: p })?.into_any(),
         Packet::PubRec(p) => Bound::new(py, PyPubRec { inner: p })?.into_any(),
         Packet::PubRel(p) => Bound::new(py, PyPubRel { inner: p })?.into_any(),
@@ -298,6 +293,9 @@ impl PyConnAck {
 #[pyclass(module = "mqtt_codec", name = "Publish", frozen, eq)]
 pub struct PyPublish {
     fields: PublishFields,
+    /// A framed PUBLISH's `properties` object, made when first read (each making parses
+    /// the frame again) and then given out again: it is immutable.
+    framed_properties: PyOnceLock<Py<PyProperties>>,
 }
 
 /// Where a `Publish` object keeps its fields.
@@ -312,8 +310,14 @@ enum PublishFields {
 impl PyPublish {
     /// The object for a PUBLISH that `decode` leaves in its `bytes`.
     pub(crate) fn framed(framed: FramedPublish) -> Self {
+        Self::of(PublishFields::Framed(framed))
+    }
+
+    /// The object over `fields`.
+    fn of(fields: PublishFields) -> Self {
         PyPublish {
-            fields: PublishFields::Framed(framed),
+            fields,
+            framed_properties: PyOnceLock::new(),
         }
     }
 
@@ -372,9 +376,7 @@ impl PyPublish {
             },
         };
         convert::check_encodable(&inner, None)?;
-        Ok(PyPublish {
-            fields: PublishFields::Owned(inner),
-        })
+        Ok(PyPublish::of(PublishFields::Owned(inner)))
     }
 
     /// The topic name ("" only with a 5.0 Topic Alias).
@@ -438,7 +440,12 @@ impl PyPublish {
     fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
         match &self.fields {
             PublishFields::Owned(p) => properties_out(py, &p.properties),
-            PublishFields::Framed(f) => properties_owned_out(py, f.properties(py)?.into_inner()),
+            PublishFields::Framed(f) => self
+                .framed_properties
+                .get_or_try_init(py, || {
+                    properties_owned_out(py, f.properties(py)?.into_inner()).map(Bound::unbind)
+                })
+                .map(|p| p.bind(py).clone()),
         }
     }
 

@@ -147,6 +147,8 @@ def test_a_decoded_publish_reads_its_fields_from_its_input() -> None:
             assert (got.topic, got.payload, got.qos, got.packet_id, got.retain, got.dup) == (
                 built.topic, built.payload, built.qos, built.packet_id, built.retain, built.dup)
             assert got.properties == built.properties == got.properties
+            if built.properties:  # made once, then the same immutable object
+                assert got.properties is got.properties
             assert repr(got) == repr(built)
             for w in versions:
                 assert got.encode(w) == built.encode(w)
