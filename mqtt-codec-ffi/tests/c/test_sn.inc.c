@@ -33,6 +33,16 @@ static void test_sn_vectors(void) {
     }
 }
 
+/* Encodes `r` with each of three topic ids, expecting the status given for each. */
+static void encode_with_topic_ids(mqttsn_message *r, const uint16_t ids[3], const mqtt_status want[3]) {
+    uint8_t out[64];
+    size_t written = 0;
+    for (int i = 0; i < 3; i++) {
+        r->topic_id = ids[i];
+        CHECK_ST(mqttsn_encode(r, out, sizeof out, &written), want[i]);
+    }
+}
+
 static void test_sn_fields(void) {
     uint8_t in[64], out[64];
     size_t n = unhex("08 0C 21 00 05 00 02 31", in, sizeof in), written = 0;
@@ -93,27 +103,23 @@ static void test_sn_fields(void) {
     CHECK_ST(mqttsn_encode(&m, out, sizeof out, &written), MQTT_ERR_SN_RESERVED_TOPIC_ID);
     /* ... and in a predefined SUBSCRIBE or UNSUBSCRIBE, and 0xFFFF in REGISTER [SN-FLD-1]. */
     {
+        static const uint16_t ids[3] = {0, 0xFFFF, 5};
+        static const mqtt_status client_topic[3] = {
+            MQTT_ERR_SN_RESERVED_TOPIC_ID, MQTT_ERR_SN_RESERVED_TOPIC_ID, MQTT_OK};
+        static const mqtt_status registered[3] = {MQTT_OK, MQTT_ERR_SN_RESERVED_TOPIC_ID, MQTT_OK};
         mqttsn_message r;
         memset(&r, 0, sizeof r);
         r.msg_id = 3;
         r.topic_id_type = MQTTSN_TOPIC_PREDEFINED;
-        for (int k = 0; k < 2; k++) {
-            r.msg_type = k ? MQTTSN_UNSUBSCRIBE : MQTTSN_SUBSCRIBE;
-            r.topic_id = 0;
-            CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_ERR_SN_RESERVED_TOPIC_ID);
-            r.topic_id = 0xFFFF;
-            CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_ERR_SN_RESERVED_TOPIC_ID);
-            r.topic_id = 5;
-            CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_OK);
-        }
+        r.msg_type = MQTTSN_SUBSCRIBE;
+        encode_with_topic_ids(&r, ids, client_topic);
+        r.msg_type = MQTTSN_UNSUBSCRIBE;
+        encode_with_topic_ids(&r, ids, client_topic);
         memset(&r, 0, sizeof r);
         r.msg_type = MQTTSN_REGISTER;
         r.msg_id = 3;
         r.text = S("a/b");
-        r.topic_id = 0xFFFF;
-        CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_ERR_SN_RESERVED_TOPIC_ID);
-        r.topic_id = 0;
-        CHECK_ST(mqttsn_encode(&r, out, sizeof out, &written), MQTT_OK);
+        encode_with_topic_ids(&r, ids, registered);
     }
     m.topic_id_type = 3;
     CHECK_ST(mqttsn_encode(&m, out, sizeof out, &written), MQTT_ERR_INVALID_ARGUMENT);
