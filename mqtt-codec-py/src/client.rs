@@ -13,7 +13,7 @@ use pyo3::types::{PyBytes, PyList, PyModule, PyTuple, PyType};
 
 const EVENTS_MODULE: &str = "mqtt_codec.client";
 
-/// The events module, imported once: an import per event took most of a microsecond.
+/// The events module, imported once rather than for every event.
 static EVENTS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 fn events_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {

@@ -181,8 +181,7 @@ pub(crate) fn topic_filter(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Topic
 /// `bytes(obj)`: a snapshot of a `bytearray` or `memoryview`, which may change while the GIL
 /// is released.
 pub(crate) fn to_bytes_object<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
-    // `bytes(obj)` through the type object: importing `builtins` for it took most of a
-    // microsecond per call.
+    // `bytes(obj)` through the type object, not by importing `builtins` on every call.
     let copy = obj.py().get_type::<PyBytes>().call1((obj,))?;
     Ok(copy.cast_into::<PyBytes>()?)
 }
