@@ -475,7 +475,10 @@ impl PyPublish {
         fields.push(("dup", py_bool(py, self.dup())?));
         match &self.fields {
             PublishFields::Owned(p) => push_properties(py, &mut fields, &p.properties)?,
-            PublishFields::Framed(f) => push_properties(py, &mut fields, &*f.properties(py)?)?,
+            // The object `properties` keeps, rather than another parse of the frame.
+            PublishFields::Framed(_) => {
+                push_properties(py, &mut fields, &self.properties(py)?.get().inner)?
+            }
         }
         repr(py, "Publish", fields)
     }
