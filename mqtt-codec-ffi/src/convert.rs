@@ -274,6 +274,18 @@ fn type_empty_lists(p: &mut mqtt_properties) {
     p.user_properties.kind = MQTT_LIST_USER_PROPERTIES;
 }
 
+/// Sets a PUBLISH's topic and payload views.
+///
+/// Out of line on purpose: the views arrive in registers, loaded a word at a time from the
+/// packet the parser has just written. In line, the compiler copies each (pointer, length)
+/// pair with one 16-byte load, which cannot take its data from the parser's two pending
+/// 8-byte stores and waits for them to reach the cache.
+#[inline(never)]
+fn set_publish_views(out: &mut mqtt_packet, topic: &[u8], payload: &[u8]) {
+    out.topic = mqtt_bytes::of(topic);
+    out.payload = mqtt_bytes::of(payload);
+}
+
 /// C views of a decoded packet; `level` is the protocol level it was decoded under.
 ///
 /// `out` is filled in place, and must be cleared already (`mqtt_packet::clear`, which the
@@ -328,9 +340,8 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
             out.dup = p.dup;
             out.qos = p.qos as u8;
             out.retain = p.retain;
-            out.topic = mqtt_bytes::of(p.topic.as_mqtt_str().as_bytes());
             out.packet_id = p.packet_id.map_or(0, |id| id.get());
-            out.payload = mqtt_bytes::of(p.payload.as_ref());
+            set_publish_views(out, p.topic.as_mqtt_str().as_bytes(), p.payload.as_ref());
         }
         Packet::PubAck(r) | Packet::PubRec(r) | Packet::PubRel(r) | Packet::PubComp(r) => {
             out.packet_id = r.packet_id.get();
