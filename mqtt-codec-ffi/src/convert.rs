@@ -210,25 +210,25 @@ macro_rules! to_c {
     };
 }
 
-/// C views of a packet's properties.
+/// Writes the C views of a packet's properties into `out`, field by field where it lies:
+/// returning the 280-byte block by value copied it through the stack once more.
 pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
     p: &codec::Properties<S>,
     sink: &mut L,
     will: bool,
-) -> mqtt_properties {
+    out: &mut mqtt_properties,
+) {
     macro_rules! fill {
         ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
-            mqtt_properties {
-                $(
-                    $field: to_c!($kind, p.$field),
-                    $( $has: p.$field.is_some(), )?
-                )*
-                subscription_identifiers: sink.subscription_ids(&p.subscription_identifiers),
-                user_properties: sink.user_properties(&p.user_properties, will),
-            }
+            $(
+                out.$field = to_c!($kind, p.$field);
+                $( out.$has = p.$field.is_some(); )?
+            )*
         };
     }
-    for_each_c_property!(fill)
+    for_each_c_property!(fill);
+    out.subscription_identifiers = sink.subscription_ids(&p.subscription_identifiers);
+    out.user_properties = sink.user_properties(&p.user_properties, will);
 }
 
 /// True when the C property block sets nothing: every view NULL with length 0, every flag
@@ -259,13 +259,6 @@ fn head_set(p: &mqtt_properties) -> u64 {
         set |= u64::from_ne_bytes(word);
     }
     set
-}
-
-/// No property: the defaults, with the two lists typed as a filled set types them.
-fn no_c_properties() -> mqtt_properties {
-    let mut p = mqtt_properties::default();
-    type_empty_lists(&mut p);
-    p
 }
 
 /// Types the two (empty) lists of a property block as a filled set types them.
@@ -302,7 +295,7 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
     // A build without 5.0 never decodes a property: the test lets it leave the code out.
     match packet.properties() {
         Some(p) if cfg!(feature = "v5") && !p.is_empty() => {
-            out.properties = p.with(|p| fill_properties(p, sink, false))
+            p.with(|p| fill_properties(p, sink, false, &mut out.properties))
         }
         // The block is cleared already: only the lists' kinds differ from zero.
         _ => type_empty_lists(&mut out.properties),
@@ -317,17 +310,16 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
             out.client_id = mqtt_bytes::of(c.client_id.as_bytes());
             if let Some(w) = &c.will {
                 out.has_will = true;
-                out.will = mqtt_will {
-                    topic: mqtt_bytes::of(w.topic.as_mqtt_str().as_bytes()),
-                    payload: mqtt_bytes::of(w.payload.as_ref()),
-                    qos: w.qos as u8,
-                    retain: w.retain,
-                    properties: if cfg!(feature = "v5") {
-                        w.properties.with(|p| fill_properties(p, sink, true))
-                    } else {
-                        no_c_properties()
-                    },
-                };
+                out.will.topic = mqtt_bytes::of(w.topic.as_mqtt_str().as_bytes());
+                out.will.payload = mqtt_bytes::of(w.payload.as_ref());
+                out.will.qos = w.qos as u8;
+                out.will.retain = w.retain;
+                if cfg!(feature = "v5") {
+                    w.properties
+                        .with(|p| fill_properties(p, sink, true, &mut out.will.properties));
+                } else {
+                    type_empty_lists(&mut out.will.properties);
+                }
             }
             out.username = str_opt(&c.username);
             out.password = mqtt_bytes::opt(c.password.as_ref().map(|b| b.as_ref()));

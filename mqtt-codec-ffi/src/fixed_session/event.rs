@@ -18,9 +18,9 @@ pub(super) fn to_c(event: &FixedEvent<'_>) -> mqtt_session_event {
             out.kind = MQTT_SESSION_EVENT_CONNECTED;
             out.session_present = *session_present;
             if !connack.properties.is_empty() {
-                out.properties = connack
+                connack
                     .properties
-                    .with(|p| fill_properties(p, &mut Wire, false));
+                    .with(|p| fill_properties(p, &mut Wire, false, &mut out.properties));
             }
         }
         FixedEvent::ConnectionRefused {
@@ -41,9 +41,9 @@ pub(super) fn to_c(event: &FixedEvent<'_>) -> mqtt_session_event {
             out.packet_id = publish.packet_id.map_or(0, |id| id.get());
             out.ack_id = ack.map_or(0, |id| id.get());
             if !publish.properties.is_empty() {
-                out.properties = publish
+                publish
                     .properties
-                    .with(|p| fill_properties(p, &mut Wire, false));
+                    .with(|p| fill_properties(p, &mut Wire, false, &mut out.properties));
             }
         }
         FixedEvent::Published { packet_id, reason } => {
