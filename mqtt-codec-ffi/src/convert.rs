@@ -646,6 +646,10 @@ fn get_item<'a, T: CItem<'a>>(data: &'a [u8], i: usize) -> Option<T> {
 /// # Safety
 /// `l.items` (if not NULL) must point to `l.count` elements of `T::C` and `l.raw` (if not
 /// NULL) to `l.raw_len` bytes, and every view in them must be valid, all for `'a`.
+// In line on 64-bit hosts: returned from a call, the list was written a field at a time and
+// its caller's first 16-byte copy of it waited for those stores to reach the cache. Firmware
+// (an in-order core, no such wait) keeps one copy per item type.
+#[cfg_attr(target_pointer_width = "64", inline(always))]
 pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
     l: &mqtt_list,
 ) -> Result<BorrowedList<'a, T>, mqtt_status> {
@@ -730,9 +734,10 @@ unsafe fn properties_view<'a>(
 }
 
 /// [`properties_view`] of a block that sets some property, out of line so that the path
-/// without one saves no registers for it. The set is built where the slot keeps it (built
-/// in a function of its own and returned, it took a second copy of its ~300 bytes of stack,
-/// which firmware pays for).
+/// without one saves no registers for it. The set is built where the slot keeps it: built
+/// aside and moved in, it took a second copy of its ~300 bytes of stack (which firmware
+/// pays for), and the move's 16-byte loads waited for the 8-byte stores that had just
+/// written the views.
 ///
 /// # Safety
 /// Every view and list in `p` must be valid for `'a`.
@@ -741,24 +746,11 @@ unsafe fn set_properties_view<'a>(
     p: &mqtt_properties,
     slot: &'a mut Option<codec::Properties<Borrowed<'a>>>,
 ) -> Result<PropertyView<'a>, mqtt_status> {
-    // SAFETY: the views and lists are valid for 'a by this function's contract.
-    let properties = unsafe { build_properties(p) }?;
-    Ok(PropertyView::new(slot.insert(properties)))
-}
-
-/// Borrowed properties of C ones (some set).
-///
-/// # Safety
-/// Every view and list in `p` must be valid for `'a`.
-#[allow(clippy::field_reassign_with_default)] // one assignment per property reads best
-unsafe fn build_properties<'a>(
-    p: &mqtt_properties,
-) -> Result<codec::Properties<Borrowed<'a>>, mqtt_status> {
-    let mut out = codec::Properties::<Borrowed<'a>>::default();
     // A build without 5.0 has nowhere to put one (3.x has no properties).
     if !cfg!(feature = "v5") {
         return Err(MQTT_ERR_NOT_REPRESENTABLE);
     }
+    let out = slot.insert(codec::Properties::default());
     macro_rules! build {
         ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
             $( out.$field = from_c!($kind, p.$field $(, p.$has)?); )*
@@ -770,7 +762,7 @@ unsafe fn build_properties<'a>(
         out.subscription_identifiers = build_list(&p.subscription_identifiers)?;
         out.user_properties = build_list(&p.user_properties)?;
     }
-    Ok(out)
+    Ok(PropertyView::new(out))
 }
 
 /// What a borrowed packet built of a C one points at besides the caller's bytes: its
