@@ -42,7 +42,8 @@ impl FramedPublish {
         view: &Publish<Borrowed<'_>>,
     ) -> Self {
         let base = bytes.as_ptr() as usize;
-        let topic = view.topic.as_str();
+        // The bytes, not `as_str`, which would check their UTF-8 once more.
+        let topic = view.topic.as_mqtt_str().as_bytes();
         let topic_start = (topic.as_ptr() as usize).wrapping_sub(base);
         FramedPublish {
             frame: frame.clone().unbind(),
