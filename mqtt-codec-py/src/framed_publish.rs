@@ -75,18 +75,23 @@ impl FramedPublish {
         frame.get(self.payload_start..).unwrap_or_default()
     }
 
-    /// The PUBLISH properties (none before 5.0).
+    /// The PUBLISH properties (none before 5.0), copied out of the frame alone.
     pub(crate) fn properties(&self, py: Python<'_>) -> PyResult<BoxedProperties> {
         if !self.has_properties {
             return Ok(BoxedProperties::default());
         }
-        Ok(self.reparsed(py, false)?.properties)
+        self.reparsed(py, |view| view.properties.to_owned())
     }
 
     /// The core's owned packet with the same fields, for encoding and comparing.
     pub(crate) fn to_publish(&self, py: Python<'_>) -> PyResult<Publish> {
         if self.has_properties {
-            return self.reparsed(py, true);
+            return self
+                .reparsed(py, |view| match PacketRef::Publish(view).to_owned() {
+                    Packet::Publish(p) => Some(p),
+                    _ => None,
+                })?
+                .ok_or_else(|| PyValueError::new_err("not a PUBLISH"));
         }
         let topic = TopicName::try_from_bytes(Bytes::copy_from_slice(self.topic(py).as_bytes()))
             .map_err(|e| PyValueError::new_err(format!("topic: {e}")))?;
@@ -101,23 +106,19 @@ impl FramedPublish {
         })
     }
 
-    /// The packet parsed again from the frame, copied (with its payload only when
-    /// `with_payload`): what the properties need, as only a 5.0 PUBLISH has them. The frame
-    /// parsed once already, under the same options, so this cannot fail.
-    fn reparsed(&self, py: Python<'_>, with_payload: bool) -> PyResult<Publish> {
+    /// `read` of the PUBLISH parsed again from the frame: what the properties need, as only
+    /// a 5.0 PUBLISH has them. The frame parsed once already, under the same options, so
+    /// this cannot fail.
+    fn reparsed<R>(
+        &self,
+        py: Python<'_>,
+        read: impl FnOnce(Publish<Borrowed<'_>>) -> R,
+    ) -> PyResult<R> {
         match parse(
             self.frame.as_bytes(py),
             &ParseOptions::new(ProtocolVersion::V5),
         ) {
-            Ok(Status::Complete((PacketRef::Publish(mut view), _))) => {
-                if !with_payload {
-                    view.payload = &[];
-                }
-                match PacketRef::Publish(view).to_owned() {
-                    Packet::Publish(p) => Ok(p),
-                    _ => Err(PyValueError::new_err("not a PUBLISH")),
-                }
-            }
+            Ok(Status::Complete((PacketRef::Publish(view), _))) => Ok(read(view)),
             _ => Err(PyValueError::new_err("the PUBLISH no longer parses")),
         }
     }

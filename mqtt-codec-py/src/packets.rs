@@ -14,9 +14,9 @@ use mqtt_codec::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList};
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 type Arg<'a, 'py> = Option<&'a Bound<'py, PyAny>>;
 
@@ -294,8 +294,10 @@ impl PyConnAck {
 pub struct PyPublish {
     fields: PublishFields,
     /// A framed PUBLISH's `properties` object, made when first read (each making parses
-    /// the frame again) and then given out again: it is immutable.
-    framed_properties: PyOnceLock<Py<PyProperties>>,
+    /// the frame again) and then given out again: it is immutable. A plain `OnceLock`
+    /// (see where it is set): pyo3's `PyOnceLock` lets the GIL go and takes it back around
+    /// every first initialisation, which cost more than making the object.
+    framed_properties: OnceLock<Py<PyProperties>>,
 }
 
 /// Where a `Publish` object keeps its fields.
@@ -317,7 +319,7 @@ impl PyPublish {
     fn of(fields: PublishFields) -> Self {
         PyPublish {
             fields,
-            framed_properties: PyOnceLock::new(),
+            framed_properties: OnceLock::new(),
         }
     }
 
@@ -440,12 +442,16 @@ impl PyPublish {
     fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
         match &self.fields {
             PublishFields::Owned(p) => properties_out(py, &p.properties),
-            PublishFields::Framed(f) => self
-                .framed_properties
-                .get_or_try_init(py, || {
-                    properties_owned_out(py, f.properties(py)?.into_inner()).map(Bound::unbind)
-                })
-                .map(|p| p.bind(py).clone()),
+            PublishFields::Framed(f) => {
+                if let Some(p) = self.framed_properties.get() {
+                    return Ok(p.bind(py).clone());
+                }
+                let made = properties_owned_out(py, f.properties(py)?.into_inner())?.unbind();
+                // Set after it is made, so no Python code runs while the cell is being set.
+                // Another thread may have set it meanwhile (making one can let the GIL go):
+                // the first stays, and every reader sees the same object.
+                Ok(self.framed_properties.get_or_init(|| made).bind(py).clone())
+            }
         }
     }
 

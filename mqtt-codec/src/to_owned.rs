@@ -1,6 +1,8 @@
 //! Borrowed packets made owned: [`PacketRef::to_owned`] copies the bytes a view points to,
 //! [`PacketRef::to_shared`] slices them out of the [`Bytes`] the view was parsed from, so a
 //! caller that parsed without allocating can keep a packet past the life of its buffer.
+//! [`PropertyView::to_owned`] and [`PropertyView::to_shared`] do the same for a property set
+//! alone.
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
@@ -317,5 +319,33 @@ impl PacketRef<'_> {
     /// ```
     pub fn to_shared(&self, frame: &Bytes) -> Packet {
         Owner::sharing(frame).packet(self)
+    }
+}
+
+impl PropertyView<'_> {
+    /// Owned properties with a copy of every string and binary: what [`PacketRef::to_owned`]
+    /// makes of a packet's properties, without the rest of the packet.
+    ///
+    /// ```
+    /// use mqtt_codec::{parse, Packet, ParseOptions, PropertySlot, ProtocolVersion, Status};
+    ///
+    /// // A 5.0 PUBLISH to "a" with a Content Type "t".
+    /// let buf = [0x30, 0x08, 0x00, 0x01, b'a', 0x04, 0x03, 0x00, 0x01, b't'];
+    /// let Status::Complete((Packet::Publish(p), _)) = parse(&buf, &ParseOptions::new(ProtocolVersion::V5))? else {
+    ///     panic!()
+    /// };
+    /// let owned = p.properties.to_owned();
+    /// assert_eq!(owned.with(|o| o.content_type.as_ref().map(|t| t.as_str().to_string())), Some("t".into()));
+    /// # Ok::<(), mqtt_codec::DecodeError>(())
+    /// ```
+    pub fn to_owned(&self) -> BoxedProperties {
+        Owner::copying().properties(self)
+    }
+
+    /// Owned properties whose strings and binaries are zero-copy slices of `frame`, the
+    /// buffer the view was parsed from (a field outside `frame` is copied), as
+    /// [`PacketRef::to_shared`] makes them.
+    pub fn to_shared(&self, frame: &Bytes) -> BoxedProperties {
+        Owner::sharing(frame).properties(self)
     }
 }

@@ -208,6 +208,15 @@ fn check_roundtrip(packet: &Packet, version: ProtocolVersion) -> Result<(), Test
     if let Ok(Status::Complete((view, _))) = parse(&bytes, &opts) {
         check_view_getters(&view, packet)?;
         prop_assert_eq!(&view.to_owned(), packet, "to_owned");
+        // A property set alone, made owned the same two ways.
+        if let (Some(view_props), Some(props)) = (view.properties(), packet.properties()) {
+            prop_assert_eq!(&view_props.to_owned(), props, "PropertyView::to_owned");
+            prop_assert_eq!(
+                &view_props.to_shared(&bytes),
+                props,
+                "PropertyView::to_shared"
+            );
+        }
         let shared = view.to_shared(&bytes);
         prop_assert_eq!(&shared, packet, "to_shared");
         if let Packet::Publish(p) = &shared {
