@@ -446,7 +446,7 @@ impl PyPublish {
                 if let Some(p) = self.framed_properties.get() {
                     return Ok(p.bind(py).clone());
                 }
-                let made = properties_owned_out(py, f.properties(py)?.into_inner())?.unbind();
+                let made = properties_owned_out(py, f.properties(py)?)?.unbind();
                 // Set after it is made, so no Python code runs while the cell is being set.
                 // Another thread may have set it meanwhile (making one can let the GIL go):
                 // the first stays, and every reader sees the same object.

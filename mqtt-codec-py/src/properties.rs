@@ -86,7 +86,7 @@ macro_rules! properties_class {
                         inner.user_properties.push(user_property(&pair)?);
                     }
                 }
-                Ok(PyProperties { inner })
+                Ok(PyProperties { inner: inner.into() })
             }
 
             $(
@@ -152,8 +152,9 @@ macro_rules! properties_class {
 #[pyclass(module = "mqtt_codec", name = "Properties", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyProperties {
-    /// The core value.
-    pub inner: Properties,
+    /// The core value, boxed as a packet holds it: an empty set allocates nothing, and a
+    /// full one moves as a pointer.
+    pub inner: BoxedProperties,
 }
 
 mqtt_codec::for_each_property!(properties_class);
@@ -177,7 +178,7 @@ pub(crate) fn properties_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<BoxedPr
         None => Ok(BoxedProperties::default()),
         Some(o) if o.is_none() => Ok(BoxedProperties::default()),
         Some(o) => match o.cast::<PyProperties>() {
-            Ok(p) => Ok(p.get().inner.clone().into()),
+            Ok(p) => Ok(p.get().inner.clone()),
             Err(_) => Err(PyTypeError::new_err(format!(
                 "properties must be a Properties, not {}",
                 convert::type_name(o)
@@ -189,7 +190,7 @@ pub(crate) fn properties_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<BoxedPr
 /// A packet's `properties` attribute.
 pub(crate) fn properties_out<'py>(
     py: Python<'py>,
-    p: &Properties,
+    p: &BoxedProperties,
 ) -> PyResult<Bound<'py, PyProperties>> {
     properties_owned_out(py, p.clone())
 }
@@ -197,7 +198,7 @@ pub(crate) fn properties_out<'py>(
 /// A packet's `properties` attribute, from properties made for it.
 pub(crate) fn properties_owned_out(
     py: Python<'_>,
-    inner: Properties,
+    inner: BoxedProperties,
 ) -> PyResult<Bound<'_, PyProperties>> {
     Bound::new(py, PyProperties { inner })
 }
@@ -206,7 +207,7 @@ pub(crate) fn properties_owned_out(
 pub(crate) fn push_properties<'py>(
     py: Python<'py>,
     fields: &mut Vec<(&'static str, Bound<'py, PyAny>)>,
-    p: &Properties,
+    p: &BoxedProperties,
 ) -> PyResult<()> {
     if !p.is_empty() {
         fields.push(("properties", properties_out(py, p)?.into_any()));
