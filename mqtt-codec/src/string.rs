@@ -88,7 +88,7 @@ pub(crate) fn is_plain_ascii<const N: usize>(bytes: &[u8], excluded: [u8; N]) ->
 /// buffer instead calls `memcpy`, and the word read back from the buffer waits for the
 /// bytes just stored in it.
 #[inline(always)]
-fn last_word(bytes: &[u8], tail: &[u8]) -> Option<u64> {
+pub(crate) fn last_word(bytes: &[u8], tail: &[u8]) -> Option<u64> {
     let word = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
     let half = |b: &[u8]| b.try_into().ok().map(u32::from_le_bytes);
     let n = tail.len();

@@ -1,6 +1,6 @@
 //! Topic names, topic filters, shared subscriptions and matching (§4.7, §4.8.2).
 
-use crate::string::{check_str, is_plain_ascii, validate_str, MqttStr, StrError};
+use crate::string::{check_str, is_plain_ascii, last_word, validate_str, MqttStr, StrError};
 #[cfg(feature = "alloc")]
 use bytes::Bytes;
 use core::fmt;
@@ -107,14 +107,24 @@ fn misplaced_wildcard(filter: &str) -> Result<(), TopicError> {
 
 /// True for a filter that is plain ASCII (so a valid MQTT string), not empty, with its
 /// wildcards well placed, and that is not a shared subscription (where `$share/` makes one,
-/// with rules of its own): every rule of [`check_topic_filter`] holds, found in two passes
+/// with rules of its own): every rule of [`check_topic_filter`] holds, found in one pass
 /// over words. A `false` says only that the full checks must decide.
 #[inline]
 pub(crate) fn is_plain_filter(filter: &[u8], shared_subscriptions: bool) -> bool {
-    !filter.is_empty()
-        && is_plain_ascii(filter, [])
-        && !(shared_subscriptions && filter.starts_with(SHARE_PREFIX.as_bytes()))
-        && wildcards_well_placed(filter)
+    let shared = shared_subscriptions && filter.starts_with(SHARE_PREFIX.as_bytes());
+    !filter.is_empty() && !shared && plain_with_wildcards_placed(filter)
+}
+
+/// [`is_plain_ascii`] and [`wildcards_well_placed`] in one pass: each word of the filter is
+/// tested for bytes outside 0x01..=0x7F as its wildcards are looked for.
+fn plain_with_wildcards_placed(filter: &[u8]) -> bool {
+    let outside_ascii = |w: u64| (w.wrapping_sub(ONES) | w) & HIGH;
+    let mut bad = 0u64;
+    let placed = wildcards_placed_by_words(filter, |w| bad |= outside_ascii(w));
+    if let Some(last) = last_word(filter, filter.chunks_exact(8).remainder()) {
+        bad |= outside_ascii(last);
+    }
+    placed && bad == 0
 }
 
 /// The prefix of MQTT 5.0 shared subscriptions.
@@ -129,13 +139,22 @@ pub fn validate_topic_filter(filter: &str, shared_subscriptions: bool) -> Result
 }
 
 /// True when every `+` is a whole level and every `#` a whole last level: what the level
-/// rules come to, tested by looking only at the bytes around each wildcard. The wildcards
-/// are found eight bytes at a time (a filter is mostly plain text), and each is then checked
-/// against its neighbours.
+/// rules come to, tested by looking only at the bytes around each wildcard.
 #[inline]
 fn wildcards_well_placed(filter: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+    wildcards_placed_by_words(filter, |_| {})
+}
+
+/// 0x01 in each byte of a word.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The top bit of each byte of a word.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// [`wildcards_well_placed`] with each whole word of `filter` also given to `each_word`.
+/// The wildcards are found eight bytes at a time (a filter is mostly plain text), each is
+/// checked against its neighbours, and the last bytes (fewer than eight) one by one.
+#[inline(always)]
+fn wildcards_placed_by_words(filter: &[u8], mut each_word: impl FnMut(u64)) -> bool {
     // The top bit of each byte of `x` that is zero; a byte just above a zero one may be
     // flagged too, so a flag is only a candidate.
     let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
@@ -143,6 +162,7 @@ fn wildcards_well_placed(filter: &[u8]) -> bool {
     let mut start = 0usize;
     for chunk in &mut words {
         let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        each_word(w);
         let mut candidates = zero_bytes(w ^ ONES.wrapping_mul(u64::from(b'+')))
             | zero_bytes(w ^ ONES.wrapping_mul(u64::from(b'#')));
         while candidates != 0 {
