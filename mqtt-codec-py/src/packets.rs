@@ -293,11 +293,11 @@ impl PyConnAck {
 #[pyclass(module = "mqtt_codec", name = "Publish", frozen, eq)]
 pub struct PyPublish {
     fields: PublishFields,
-    /// A framed PUBLISH's `properties` object, made when first read (each making parses
-    /// the frame again) and then given out again: it is immutable. A plain `OnceLock`
-    /// (see where it is set): pyo3's `PyOnceLock` lets the GIL go and takes it back around
-    /// every first initialisation, which cost more than making the object.
-    framed_properties: OnceLock<Py<PyProperties>>,
+    /// The `properties` object, made when first read (a copy of the set, or for a framed
+    /// PUBLISH a parse of the frame) and then given out again: it is immutable. A plain
+    /// `OnceLock` (see where it is set): pyo3's `PyOnceLock` lets the GIL go and takes it
+    /// back around every first initialisation, which cost more than making the object.
+    properties_object: OnceLock<Py<PyProperties>>,
 }
 
 /// Where a `Publish` object keeps its fields.
@@ -319,7 +319,7 @@ impl PyPublish {
     fn of(fields: PublishFields) -> Self {
         PyPublish {
             fields,
-            framed_properties: OnceLock::new(),
+            properties_object: OnceLock::new(),
         }
     }
 
@@ -440,19 +440,18 @@ impl PyPublish {
     /// The PUBLISH properties (5.0).
     #[getter]
     fn properties<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyProperties>> {
-        match &self.fields {
-            PublishFields::Owned(p) => properties_out(py, &p.properties),
-            PublishFields::Framed(f) => {
-                if let Some(p) = self.framed_properties.get() {
-                    return Ok(p.bind(py).clone());
-                }
-                let made = properties_owned_out(py, f.properties(py)?)?.unbind();
-                // Set after it is made, so no Python code runs while the cell is being set.
-                // Another thread may have set it meanwhile (making one can let the GIL go):
-                // the first stays, and every reader sees the same object.
-                Ok(self.framed_properties.get_or_init(|| made).bind(py).clone())
-            }
+        if let Some(p) = self.properties_object.get() {
+            return Ok(p.bind(py).clone());
         }
+        let made = match &self.fields {
+            PublishFields::Owned(p) => properties_out(py, &p.properties)?,
+            PublishFields::Framed(f) => properties_owned_out(py, f.properties(py)?)?,
+        }
+        .unbind();
+        // Set after it is made, so no Python code runs while the cell is being set. Another
+        // thread may have set it meanwhile (making one can let the GIL go): the first stays,
+        // and every reader sees the same object.
+        Ok(self.properties_object.get_or_init(|| made).bind(py).clone())
     }
 
     /// Encodes the packet under `version` (a ProtocolVersion or 3, 4, 5).
@@ -479,13 +478,8 @@ impl PyPublish {
         }
         fields.push(("retain", py_bool(py, self.retain())?));
         fields.push(("dup", py_bool(py, self.dup())?));
-        match &self.fields {
-            PublishFields::Owned(p) => push_properties(py, &mut fields, &p.properties)?,
-            // The object `properties` keeps, rather than another parse of the frame.
-            PublishFields::Framed(_) => {
-                push_properties(py, &mut fields, &self.properties(py)?.get().inner)?
-            }
-        }
+        // The object `properties` keeps, rather than another copy or parse of the frame.
+        push_properties(py, &mut fields, &self.properties(py)?.get().inner)?;
         repr(py, "Publish", fields)
     }
 }

@@ -149,6 +149,7 @@ def test_a_decoded_publish_reads_its_fields_from_its_input() -> None:
             assert got.properties == built.properties == got.properties
             if built.properties:  # made once, then the same immutable object
                 assert got.properties is got.properties
+                assert built.properties is built.properties
             assert repr(got) == repr(built)
             for w in versions:
                 assert got.encode(w) == built.encode(w)
