@@ -478,8 +478,12 @@ impl PyPublish {
         }
         fields.push(("retain", py_bool(py, self.retain())?));
         fields.push(("dup", py_bool(py, self.dup())?));
-        // The object `properties` keeps, rather than another copy or parse of the frame.
-        push_properties(py, &mut fields, &self.properties(py)?.get().inner)?;
+        // The object `properties` keeps, itself: `push_properties` would make a second one
+        // from its set.
+        let properties = self.properties(py)?;
+        if !properties.get().inner.is_empty() {
+            fields.push(("properties", properties.into_any()));
+        }
         repr(py, "Publish", fields)
     }
 }
