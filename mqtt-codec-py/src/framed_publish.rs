@@ -10,7 +10,7 @@
 
 use bytes::Bytes;
 use mqtt_codec::{
-    parse, Borrowed, BoxedProperties, Packet, PacketId, PacketRef, ParseOptions, ProtocolVersion,
+    parse, Borrowed, BoxedProperties, PacketId, PacketRef, ParseOptions, ProtocolVersion,
     Publish, QoS, Status, TopicName,
 };
 use pyo3::exceptions::PyValueError;
@@ -86,12 +86,7 @@ impl FramedPublish {
     /// The core's owned packet with the same fields, for encoding and comparing.
     pub(crate) fn to_publish(&self, py: Python<'_>) -> PyResult<Publish> {
         if self.has_properties {
-            return self
-                .reparsed(py, |view| match PacketRef::Publish(view).to_owned() {
-                    Packet::Publish(p) => Some(p),
-                    _ => None,
-                })?
-                .ok_or_else(|| PyValueError::new_err("not a PUBLISH"));
+            return self.reparsed(py, |view| view.to_owned());
         }
         let topic = TopicName::try_from_bytes(Bytes::copy_from_slice(self.topic(py).as_bytes()))
             .map_err(|e| PyValueError::new_err(format!("topic: {e}")))?;

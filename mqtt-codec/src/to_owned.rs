@@ -2,7 +2,8 @@
 //! [`PacketRef::to_shared`] slices them out of the [`Bytes`] the view was parsed from, so a
 //! caller that parsed without allocating can keep a packet past the life of its buffer.
 //! [`PropertyView::to_owned`] and [`PropertyView::to_shared`] do the same for a property set
-//! alone.
+//! alone, and `to_owned` and `to_shared` of [`Publish`] and [`Connect`] views for a
+//! caller that has matched the packet already.
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
@@ -319,6 +320,46 @@ impl PacketRef<'_> {
     /// ```
     pub fn to_shared(&self, frame: &Bytes) -> Packet {
         Owner::sharing(frame).packet(self)
+    }
+}
+
+impl Publish<Borrowed<'_>> {
+    /// An owned PUBLISH with a copy of the topic, the payload and the properties: what
+    /// [`PacketRef::to_owned`] makes of it, for a caller that has matched the view already.
+    ///
+    /// ```
+    /// use mqtt_codec::{parse, PacketRef, ParseOptions, ProtocolVersion, Status};
+    ///
+    /// let buf = [0x32, 0x09, 0x00, 0x03, b'a', b'/', b'b', 0x00, 0x07, b'h', b'i'];
+    /// let Status::Complete((PacketRef::Publish(view), _)) = parse(&buf, &ParseOptions::new(ProtocolVersion::V3_1_1))? else {
+    ///     panic!()
+    /// };
+    /// let kept = view.to_owned();
+    /// assert_eq!((kept.topic.as_str(), kept.packet_id.map(|id| id.get())), ("a/b", Some(7)));
+    /// # Ok::<(), mqtt_codec::DecodeError>(())
+    /// ```
+    pub fn to_owned(&self) -> Publish<Owned> {
+        Owner::copying().publish(self)
+    }
+
+    /// An owned PUBLISH whose topic, payload and properties are zero-copy slices of
+    /// `frame`, the buffer the view was parsed from, as [`PacketRef::to_shared`] makes it.
+    pub fn to_shared(&self, frame: &Bytes) -> Publish<Owned> {
+        Owner::sharing(frame).publish(self)
+    }
+}
+
+impl Connect<Borrowed<'_>> {
+    /// An owned CONNECT with a copy of every string, binary and property (the will's
+    /// included): what [`PacketRef::to_owned`] makes of it.
+    pub fn to_owned(&self) -> Connect<Owned> {
+        Owner::copying().connect(self)
+    }
+
+    /// An owned CONNECT whose byte fields are zero-copy slices of `frame`, the buffer the
+    /// view was parsed from, as [`PacketRef::to_shared`] makes it.
+    pub fn to_shared(&self, frame: &Bytes) -> Connect<Owned> {
+        Owner::sharing(frame).connect(self)
     }
 }
 

@@ -1,7 +1,8 @@
 //! Property tests: every valid packet of every type and version survives
 //! encode → borrowed `parse` and encode → streaming `Decoder` unchanged; `encoded_len`,
 //! `to_bytes`, `encode`, `encode_to_slice` and `prepare` agree on the size and the bytes, and
-//! the view made owned (`to_owned`, `to_shared`) gives the packet back.
+//! the view made owned (`to_owned`, `to_shared`, of the packet or of a matched PUBLISH or
+//! CONNECT) gives the packet back.
 
 mod support_gen;
 
@@ -216,6 +217,18 @@ fn check_roundtrip(packet: &Packet, version: ProtocolVersion) -> Result<(), Test
                 props,
                 "PropertyView::to_shared"
             );
+        }
+        // A matched PUBLISH or CONNECT view made owned on its own, the same two ways.
+        match (&view, packet) {
+            (PacketRef::Publish(v), Packet::Publish(p)) => {
+                prop_assert_eq!(&v.to_owned(), p, "Publish::to_owned");
+                prop_assert_eq!(&v.to_shared(&bytes), p, "Publish::to_shared");
+            }
+            (PacketRef::Connect(v), Packet::Connect(c)) => {
+                prop_assert_eq!(&v.to_connect().to_owned(), &**c, "Connect::to_owned");
+                prop_assert_eq!(&v.to_connect().to_shared(&bytes), &**c, "Connect::to_shared");
+            }
+            _ => {}
         }
         let shared = view.to_shared(&bytes);
         prop_assert_eq!(&shared, packet, "to_shared");

@@ -136,9 +136,9 @@ pub(crate) fn own(event: FixedEvent<'_>) -> Ev {
             reason,
             server_speaks_v3,
         },
-        FixedEvent::Message { publish, ack } => match PacketRef::Publish(publish).to_owned() {
-            Packet::Publish(publish) => Ev::Message { publish, ack },
-            other => unreachable!("{other:?}"),
+        FixedEvent::Message { publish, ack } => Ev::Message {
+            publish: publish.to_owned(),
+            ack,
         },
         FixedEvent::Published { packet_id, reason } => Ev::Published { packet_id, reason },
         FixedEvent::PublishFailed { packet_id, failure } => {
