@@ -10,8 +10,8 @@
 
 use bytes::Bytes;
 use mqtt_codec::{
-    parse, Borrowed, BoxedProperties, PacketId, PacketRef, ParseOptions, ProtocolVersion,
-    Publish, QoS, Status, TopicName,
+    parse, Borrowed, BoxedProperties, PacketId, PacketRef, ParseOptions, ProtocolVersion, Publish,
+    QoS, Status, TopicName,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;

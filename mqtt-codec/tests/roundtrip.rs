@@ -226,7 +226,11 @@ fn check_roundtrip(packet: &Packet, version: ProtocolVersion) -> Result<(), Test
             }
             (PacketRef::Connect(v), Packet::Connect(c)) => {
                 prop_assert_eq!(&v.to_connect().to_owned(), &**c, "Connect::to_owned");
-                prop_assert_eq!(&v.to_connect().to_shared(&bytes), &**c, "Connect::to_shared");
+                prop_assert_eq!(
+                    &v.to_connect().to_shared(&bytes),
+                    &**c,
+                    "Connect::to_shared"
+                );
             }
             _ => {}
         }
