@@ -145,6 +145,8 @@ pub(crate) enum StoreWriteError {
     Store(redb::Error),
     /// A change of a kind this loop does not know how to write.
     Unknown(String),
+    /// The task that wrote ended without saying how the write went.
+    Lost(String),
 }
 
 impl std::fmt::Display for StoreWriteError {
@@ -154,6 +156,7 @@ impl std::fmt::Display for StoreWriteError {
             StoreWriteError::Unknown(change) => {
                 write!(f, "a store change this broker cannot write: {change}")
             }
+            StoreWriteError::Lost(why) => write!(f, "the write task ended: {why}"),
         }
     }
 }
