@@ -6,10 +6,12 @@
 //!
 //! All protocol decisions live in the sans-IO core; this file only moves bytes and time:
 //! one task per connection reads the socket, one task per connection writes it, and one
-//! task owns the broker, feeding it events and carrying out its actions.
+//! task owns the broker, feeding it events and carrying out its actions. All of them run on
+//! one thread (see `main`).
 
 mod mqttsn;
 mod options;
+mod outbox;
 mod reading;
 mod store;
 mod tls;
@@ -24,10 +26,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-pub(crate) use reading::Reading;
+pub(crate) use reading::{Reading, SwitchReceiver};
 
 /// What the connection tasks tell the broker task.
 pub(crate) enum Event {
@@ -40,7 +42,7 @@ pub(crate) enum Event {
 
 /// The broker task's handle on one connection, over TCP or WebSocket.
 pub(crate) struct Peer {
-    pub(crate) writer: mpsc::UnboundedSender<Bytes>,
+    pub(crate) writer: outbox::Sender,
     /// Bytes handed to the writer task and not yet written to the socket.
     pub(crate) pending: Arc<AtomicUsize>,
     /// The reader and writer tasks: awaited on shutdown, so that the last DISCONNECT reaches
@@ -50,7 +52,7 @@ pub(crate) struct Peer {
     pub(crate) dropped: u64,
     /// Whether the reader hands bytes on, waits (flow control) or drains a closed
     /// connection.
-    pub(crate) reading: watch::Sender<Reading>,
+    pub(crate) reading: reading::Switch,
 }
 
 /// How many bytes may wait for one connection's socket, per `--max-queued` message:
@@ -253,19 +255,19 @@ where
 /// Spawns a connection's reader (given its switch) and writer (given the bytes the
 /// broker sends and the count of those not written yet), for any transport.
 pub(crate) fn spawn_tasks<RF, WF>(
-    reader: impl FnOnce(watch::Receiver<Reading>) -> RF,
-    writer: impl FnOnce(mpsc::UnboundedReceiver<Bytes>, Arc<AtomicUsize>) -> WF,
+    reader: impl FnOnce(SwitchReceiver) -> RF,
+    writer: impl FnOnce(outbox::Receiver, Arc<AtomicUsize>) -> WF,
 ) -> Peer
 where
     RF: std::future::Future<Output = ()> + Send + 'static,
     WF: std::future::Future<Output = ()> + Send + 'static,
 {
-    // An unbounded channel, bounded by the broker task: it counts the bytes waiting
+    // An unbounded queue, bounded by the broker task: it counts the bytes waiting
     // (`pending`) and stops a connection that lets them grow past the limit.
-    let (tx, rx) = mpsc::unbounded_channel::<Bytes>();
+    let (tx, rx) = outbox::channel();
     let pending = Arc::new(AtomicUsize::new(0));
     let writer_task = tokio::spawn(writer(rx, pending.clone()));
-    let (reading, switch) = watch::channel(Reading::On);
+    let (reading, switch) = reading::switch(Reading::On);
     let reader = tokio::spawn(reader(switch));
     Peer {
         writer: tx,
@@ -312,7 +314,7 @@ async fn read_loop(
     id: ConnId,
     mut read: impl Readiness,
     events: mpsc::Sender<Event>,
-    mut switch: watch::Receiver<Reading>,
+    mut switch: SwitchReceiver,
 ) {
     let mut size = READ_FIRST;
     loop {
@@ -357,18 +359,18 @@ const WRITE_BATCH: usize = 64 * 1024;
 /// none.
 async fn write_loop(
     mut write: impl tokio::io::AsyncWrite + Unpin,
-    mut rx: mpsc::UnboundedReceiver<Bytes>,
+    mut rx: outbox::Receiver,
     pending: Arc<AtomicUsize>,
 ) {
     while let Some(first) = rx.recv().await {
         let result = match rx.try_recv() {
-            Err(_) => write_counted(&mut write, &first, &pending).await,
-            Ok(second) => {
+            None => write_counted(&mut write, &first, &pending).await,
+            Some(second) => {
                 let mut batch = BytesMut::with_capacity(WRITE_BATCH.max(first.len()));
                 batch.extend_from_slice(&first);
                 batch.extend_from_slice(&second);
                 let mut result = Ok(());
-                while let Ok(more) = rx.try_recv() {
+                while let Some(more) = rx.try_recv() {
                     if batch.len() + more.len() > WRITE_BATCH {
                         result = write_counted(&mut write, &batch, &pending).await;
                         batch.clear();
@@ -525,7 +527,7 @@ async fn run_broker(
                         continue;
                     }
                     peer.pending.fetch_add(data.len(), Ordering::Relaxed);
-                    let _ = peer.writer.send(data);
+                    peer.writer.send(data);
                 }
                 Action::PauseReading { conn } | Action::ResumeReading { conn } => {
                     if let Some(peer) = peers.get(&conn) {
@@ -533,7 +535,7 @@ async fn run_broker(
                             Action::PauseReading { .. } => Reading::Paused,
                             _ => Reading::On,
                         };
-                        peer.reading.send_replace(switch);
+                        peer.reading.set(switch);
                     }
                 }
                 Action::Close { conn } => {
@@ -542,7 +544,7 @@ async fn run_broker(
                         // the socket while the reader drains the other; a peer that does
                         // not read, or does not close, gets SHUTDOWN_FLUSH, then the socket
                         // is dropped, so it cannot hold a task and a descriptor.
-                        peer.reading.send_replace(Reading::Draining);
+                        peer.reading.set(Reading::Draining);
                         let (reader, writer) =
                             (peer.reader.abort_handle(), peer.writer_task.abort_handle());
                         tokio::spawn(async move {

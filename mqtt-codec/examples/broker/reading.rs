@@ -1,9 +1,14 @@
-//! The switch the broker task holds over each connection's reader.
+//! The switch the broker task holds over each connection's reader: a state and a `Notify`,
+//! where tokio's `watch` channel made a shared state of several hundred bytes (eight
+//! `Notify`s for its receivers) for every connection.
 
-use tokio::sync::watch;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// What a connection's reader does with the bytes that arrive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub(crate) enum Reading {
     /// Hands them to the broker.
     On,
@@ -18,18 +23,118 @@ pub(crate) enum Reading {
     Draining,
 }
 
+impl Reading {
+    fn from_u8(v: u8) -> Reading {
+        match v {
+            0 => Reading::On,
+            1 => Reading::Paused,
+            _ => Reading::Draining,
+        }
+    }
+}
+
+/// What both ends share.
+struct Shared {
+    reading: AtomicU8,
+    /// The broker task dropped its end.
+    gone: AtomicBool,
+    /// Wakes the reader when either changes.
+    changed: Notify,
+}
+
+/// The broker task's end.
+pub(crate) struct Switch {
+    shared: Arc<Shared>,
+}
+
+/// The reader's end.
+pub(crate) struct SwitchReceiver {
+    shared: Arc<Shared>,
+}
+
+/// A switch set to `initial`.
+pub(crate) fn switch(initial: Reading) -> (Switch, SwitchReceiver) {
+    let shared = Arc::new(Shared {
+        reading: AtomicU8::new(initial as u8),
+        gone: AtomicBool::new(false),
+        changed: Notify::new(),
+    });
+    (
+        Switch {
+            shared: Arc::clone(&shared),
+        },
+        SwitchReceiver { shared },
+    )
+}
+
+impl Switch {
+    /// Sets the switch and wakes the reader if it waits.
+    pub(crate) fn set(&self, reading: Reading) {
+        self.shared.reading.store(reading as u8, Ordering::Release);
+        self.shared.changed.notify_one();
+    }
+}
+
+impl Drop for Switch {
+    fn drop(&mut self) {
+        self.shared.gone.store(true, Ordering::Release);
+        self.shared.changed.notify_one();
+    }
+}
+
+impl SwitchReceiver {
+    fn get(&self) -> Reading {
+        Reading::from_u8(self.shared.reading.load(Ordering::Acquire))
+    }
+}
+
 /// Waits while the connection is paused; `None` once the broker task has let go of it
 /// without saying how (it then drops the reader).
-pub(crate) async fn unpaused(switch: &mut watch::Receiver<Reading>) -> Option<Reading> {
-    switch
-        .wait_for(|r| *r != Reading::Paused)
-        .await
-        .ok()
-        .map(|r| *r)
+pub(crate) async fn unpaused(switch: &mut SwitchReceiver) -> Option<Reading> {
+    loop {
+        let reading = switch.get();
+        if reading != Reading::Paused {
+            return Some(reading);
+        }
+        if switch.shared.gone.load(Ordering::Acquire) {
+            return None;
+        }
+        // `notify_one` leaves a permit when nobody waits, so a change between the checks
+        // above and this wait is not missed.
+        switch.shared.changed.notified().await;
+    }
 }
 
 /// True once the broker has closed the connection: a reader that was already reading
 /// drops what it got, and does not report the end of a stream the broker has let go.
-pub(crate) fn draining(switch: &watch::Receiver<Reading>) -> bool {
-    *switch.borrow() == Reading::Draining
+pub(crate) fn draining(switch: &SwitchReceiver) -> bool {
+    switch.get() == Reading::Draining
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_paused_reader_waits_for_the_switch() {
+        let (tx, mut rx) = switch(Reading::Paused);
+        let reader = tokio::spawn(async move { unpaused(&mut rx).await });
+        tokio::task::yield_now().await;
+        assert!(!reader.is_finished());
+        tx.set(Reading::Draining);
+        assert_eq!(reader.await.ok().flatten(), Some(Reading::Draining));
+    }
+
+    #[tokio::test]
+    async fn a_paused_reader_ends_when_the_broker_lets_go() {
+        let (tx, mut rx) = switch(Reading::Paused);
+        drop(tx);
+        assert_eq!(unpaused(&mut rx).await, None);
+        let (tx, mut rx) = switch(Reading::On);
+        tx.set(Reading::Draining);
+        drop(tx);
+        // The last setting stays readable.
+        assert!(draining(&rx));
+        assert_eq!(unpaused(&mut rx).await, Some(Reading::Draining));
+    }
 }

@@ -4,15 +4,15 @@
 //! frame closes the connection ([MQTT-6.0.0-1]). Over TLS too (`--wss-listen`).
 
 use crate::HANDSHAKE_TIMEOUT;
-use crate::{reading, spawn_tasks, Event, Reading};
-use bytes::{Bytes, BytesMut};
+use crate::{outbox, reading, spawn_tasks, Event, Reading, SwitchReceiver};
+use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use mqtt_codec::broker::ConnId;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -128,7 +128,7 @@ async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
     id: ConnId,
     mut stream: WsStream<S>,
     events: mpsc::Sender<Event>,
-    mut switch: watch::Receiver<Reading>,
+    mut switch: SwitchReceiver,
 ) {
     loop {
         match reading::unpaused(&mut switch).await {
@@ -163,18 +163,18 @@ async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
 /// the WebSocket once the broker drops its sender.
 async fn write_loop<S: AsyncRead + AsyncWrite + Unpin>(
     mut sink: WsSink<S>,
-    mut rx: mpsc::UnboundedReceiver<Bytes>,
+    mut rx: outbox::Receiver,
     pending: Arc<AtomicUsize>,
 ) {
     while let Some(first) = rx.recv().await {
         let mut sent = first.len();
         let frame = match rx.try_recv() {
-            Err(_) => first,
-            Ok(second) => {
+            None => first,
+            Some(second) => {
                 let mut batch = BytesMut::from(&first[..]);
                 batch.extend_from_slice(&second);
                 sent += second.len();
-                while let Ok(more) = rx.try_recv() {
+                while let Some(more) = rx.try_recv() {
                     batch.extend_from_slice(&more);
                     sent += more.len();
                 }
