@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Tests the reference broker over real TCP with clients nobody here wrote: Debian's
-# mosquitto_pub / mosquitto_sub and paho-mqtt (Python), in MQTT 3.1, 3.1.1 and 5.0, and
-# for the MQTT-SN gateway the mqtt_sn_pub / mqtt_sn_sub tools of PyPI's mqtt-sn-12.
+# mosquitto_pub / mosquitto_sub, paho-mqtt (Python) and MQTT.js (npm), in MQTT 3.1, 3.1.1
+# and 5.0, and for the MQTT-SN gateway the mqtt_sn_pub / mqtt_sn_sub tools of PyPI's
+# mqtt-sn-12.
 #
 # Installs what it needs on a fresh Debian machine (as root, or with sudo): the
-# mosquitto-clients and python3-venv packages, and a virtualenv with paho-mqtt and pytest
-# under target/broker-venv. Then builds the broker and runs the pytest suite in
-# mqtt-codec/tests/interop/, which starts a broker per test on a free port.
+# mosquitto-clients, python3-venv, nodejs and npm packages, a virtualenv with paho-mqtt and
+# pytest under target/broker-venv, and MQTT.js under target/mqttjs. Then builds the broker
+# and runs the pytest suite in mqtt-codec/tests/interop/, which starts a broker per test on
+# a free port.
 #
 #   bash scripts/test-broker.sh                 # everything
 #   bash scripts/test-broker.sh -k retained -v  # extra arguments go to pytest
@@ -16,6 +18,8 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 VENV=target/broker-venv
+MQTTJS=target/mqttjs
+MQTTJS_VERSION=5.16.0
 SUDO=""
 if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO=sudo; fi
 
@@ -38,6 +42,9 @@ command -v mosquitto_pub >/dev/null 2>&1 && command -v mosquitto_sub >/dev/null 
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 # openssl makes the certificates of the TLS tests.
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# Node.js and npm, for MQTT.js.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 # Debian's own python3 (the one python3-venv serves), else whatever python3 is on PATH.
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
@@ -62,6 +69,14 @@ if ! "$VENV/bin/python" -c 'import paho.mqtt, pytest, mqttsn12, sys; sys.exit(no
   "$VENV/bin/pip" install -q --disable-pip-version-check 'paho-mqtt>=2.0,<3' pytest 'mqtt-sn-12==1.0.9'
 fi
 "$VENV/bin/python" -c 'import paho.mqtt, pytest; print("paho-mqtt", paho.mqtt.__version__, "/ pytest", pytest.__version__)'
+
+step "MQTT.js (npm mqtt@$MQTTJS_VERSION) under $MQTTJS"
+if ! (cd "$MQTTJS" && node -e "process.exit(require('mqtt/package.json').version === '$MQTTJS_VERSION' ? 0 : 1)") >/dev/null 2>&1; then
+  rm -rf "$MQTTJS"
+  mkdir -p "$MQTTJS"
+  npm install --prefix "$MQTTJS" --no-audit --no-fund --silent "mqtt@$MQTTJS_VERSION"
+fi
+export MQTTJS_DIR="$PWD/$MQTTJS"
 
 step "build the broker and the client examples (cargo build --release -p mqtt-codec --example broker --example client --example fixed_client --example tokio_client)"
 cargo build --release -p mqtt-codec --example broker --example client --example fixed_client --example tokio_client
