@@ -85,6 +85,11 @@ impl Receiver {
                 if state.closed {
                     return None;
                 }
+                // About to wait: the slots go back, so an idle connection holds none (a
+                // busy one waits only when it has written everything).
+                if state.queue.capacity() > 0 {
+                    state.queue = VecDeque::new();
+                }
             }
             // `notify_one` leaves a permit when nobody waits, so a send between the check
             // above and this wait is not missed.
@@ -94,18 +99,9 @@ impl Receiver {
 
     /// The next bytes queued, if any, without waiting.
     pub(crate) fn try_recv(&mut self) -> Option<Bytes> {
-        let mut state = self.shared.state();
-        let data = state.queue.pop_front();
-        if state.queue.is_empty() && state.queue.capacity() > IDLE_CAPACITY {
-            // A burst grew the queue; an idle connection gives its slots back.
-            state.queue = VecDeque::new();
-        }
-        data
+        self.shared.state().queue.pop_front()
     }
 }
-
-/// Slots an emptied queue may keep (32 bytes each).
-const IDLE_CAPACITY: usize = 8;
 
 #[cfg(test)]
 mod tests {
