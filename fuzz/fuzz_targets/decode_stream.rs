@@ -2,7 +2,8 @@
 //! version with a small maximum packet size. Checks: no panic; `buffered()` never beyond the
 //! limit plus one chunk; the same packets and the same error whatever the chunking; a failed
 //! decoder stays failed with the same error and ignores input. The two conversions of the
-//! first packet's view (`to_shared`, slices of the frame, and `to_owned`, copies) agree.
+//! first packet's view (`to_shared`, slices of the frame, and `to_owned`, copies) agree, and
+//! so do those of a PUBLISH or CONNECT view on its own.
 //! A decoder over a slice as large as the limit (no allocation, views out) gives the same
 //! packets and the same error as the growable one.
 //!
@@ -11,8 +12,8 @@
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use mqtt_codec::{
-    parse, DecodeError, Decoder, DecoderConfig, Packet, ParseOptions, ProtocolVersion, Role,
-    SliceBuffer,
+    parse, DecodeError, Decoder, DecoderConfig, Packet, PacketRef, ParseOptions, ProtocolVersion,
+    Role, SliceBuffer, Status,
 };
 use mqtt_codec_fuzz::Rng;
 
@@ -157,6 +158,20 @@ fuzz_target!(|input: &[u8]| {
                 .map(|s| s.complete().map(|(view, n)| (view.to_shared(&shared), n))),
             "to_owned differs from to_shared ({version:?}, {role:?})"
         );
+        if let Ok(Status::Complete((view, _))) = parse(&shared, &opts) {
+            match (&view, view.to_shared(&shared)) {
+                (PacketRef::Publish(v), Packet::Publish(p)) => {
+                    assert_eq!(v.to_owned(), p, "Publish::to_owned");
+                    assert_eq!(v.to_shared(&shared), p, "Publish::to_shared");
+                }
+                (PacketRef::Connect(v), Packet::Connect(c)) => {
+                    let connect = v.to_connect();
+                    assert_eq!(connect.to_owned(), *c, "Connect::to_owned");
+                    assert_eq!(connect.to_shared(&shared), *c, "Connect::to_shared");
+                }
+                _ => {}
+            }
+        }
         let whole = run(config, data, || usize::MAX);
         let mut ones = || 1;
         let bytewise = run(config, data, &mut ones);
