@@ -152,7 +152,7 @@ impl Broker {
         c.version = version;
         c.phase = Phase::Authenticating;
         c.last_seen = now;
-        c.exchange = Some(exchange);
+        c.exchange = Some(Box::new(exchange));
         self.send(
             conn,
             &auth_packet(ReasonCode::ContinueAuthentication, &challenge),
@@ -247,7 +247,7 @@ impl Broker {
                     return self.disconnect_with(conn, ReasonCode::NotAuthorized, now);
                 };
                 if let Some(c) = self.conns.get_mut(&conn) {
-                    c.exchange = Some(exchange);
+                    c.exchange = Some(Box::new(exchange));
                 }
                 self.send(
                     conn,
