@@ -339,14 +339,25 @@ async fn read_loop(
                     false if n < size / 4 => (size / 2).max(READ_FIRST),
                     false => size,
                 };
-                if events.send(Event::Bytes(id, buf.freeze())).await.is_err() {
+                if !hand_over(&events, Event::Bytes(id, buf.freeze())).await {
                     return;
                 }
             }
         }
     }
     if !reading::draining(&switch) {
-        let _ = events.send(Event::Closed(id)).await;
+        hand_over(&events, Event::Closed(id)).await;
+    }
+}
+
+/// Gives the broker task `event`; false once it is gone. It waits only when the channel is
+/// full, in a boxed future: a wait held inline made every reader's future (and so every
+/// idle connection) larger by its size.
+pub(crate) async fn hand_over(events: &mpsc::Sender<Event>, event: Event) -> bool {
+    match events.try_send(event) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(event)) => Box::pin(events.send(event)).await.is_ok(),
+        Err(mpsc::error::TrySendError::Closed(_)) => false,
     }
 }
 
@@ -365,25 +376,10 @@ async fn write_loop(
     while let Some(first) = rx.recv().await {
         let result = match rx.try_recv() {
             None => write_counted(&mut write, &first, &pending).await,
+            // Boxed: a batch's state held inline made every writer's future (and so every
+            // idle connection) larger, and batches come only under load.
             Some(second) => {
-                let mut batch = BytesMut::with_capacity(WRITE_BATCH.max(first.len()));
-                batch.extend_from_slice(&first);
-                batch.extend_from_slice(&second);
-                let mut result = Ok(());
-                while let Some(more) = rx.try_recv() {
-                    if batch.len() + more.len() > WRITE_BATCH {
-                        result = write_counted(&mut write, &batch, &pending).await;
-                        batch.clear();
-                        if result.is_err() {
-                            break;
-                        }
-                    }
-                    batch.extend_from_slice(&more);
-                }
-                match result {
-                    Ok(()) => write_counted(&mut write, &batch, &pending).await,
-                    Err(e) => Err(e),
-                }
+                Box::pin(write_batch(&mut write, &first, &second, &mut rx, &pending)).await
             }
         };
         if result.is_err() || write.flush().await.is_err() {
@@ -391,6 +387,28 @@ async fn write_loop(
         }
     }
     let _ = write.shutdown().await;
+}
+
+/// Writes `first`, `second` and whatever else is queued, gathered into writes of up to
+/// `WRITE_BATCH` bytes.
+async fn write_batch(
+    write: &mut (impl tokio::io::AsyncWrite + Unpin),
+    first: &[u8],
+    second: &[u8],
+    rx: &mut outbox::Receiver,
+    pending: &AtomicUsize,
+) -> std::io::Result<()> {
+    let mut batch = BytesMut::with_capacity(WRITE_BATCH.max(first.len()));
+    batch.extend_from_slice(first);
+    batch.extend_from_slice(second);
+    while let Some(more) = rx.try_recv() {
+        if batch.len() + more.len() > WRITE_BATCH {
+            write_counted(write, &batch, pending).await?;
+            batch.clear();
+        }
+        batch.extend_from_slice(&more);
+    }
+    write_counted(write, &batch, pending).await
 }
 
 /// Writes `data`, and takes it off the count of bytes waiting once written (the broker

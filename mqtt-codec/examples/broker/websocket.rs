@@ -4,7 +4,7 @@
 //! frame closes the connection ([MQTT-6.0.0-1]). Over TLS too (`--wss-listen`).
 
 use crate::HANDSHAKE_TIMEOUT;
-use crate::{outbox, reading, spawn_tasks, Event, Reading, SwitchReceiver};
+use crate::{hand_over, outbox, reading, spawn_tasks, Event, Reading, SwitchReceiver};
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use mqtt_codec::broker::ConnId;
@@ -142,7 +142,7 @@ async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
         match stream.next().await {
             Some(Ok(_)) if reading::draining(&switch) => {}
             Some(Ok(Message::Binary(data))) => {
-                if events.send(Event::Bytes(id, data)).await.is_err() {
+                if !hand_over(&events, Event::Bytes(id, data)).await {
                     return;
                 }
             }
@@ -155,7 +155,7 @@ async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
     if !reading::draining(&switch) {
-        let _ = events.send(Event::Closed(id)).await;
+        hand_over(&events, Event::Closed(id)).await;
     }
 }
 
