@@ -29,6 +29,10 @@ RUSTDOCFLAGS="-D warnings" cargo doc -p mqtt-codec --no-deps --features broker,t
 
 step "tests"
 cargo test --workspace
+# The example broker's own unit tests (its write queue and read switch). Named here: with
+# `test = true` in Cargo.toml, `cargo test` would build the example only as a test harness,
+# and the tests that run the broker binary would not find it.
+cargo test -p mqtt-codec --example broker
 
 step "benches: built once so that they cannot rot (a workspace of their own; not run here)"
 (cd benches && cargo clippy --all-targets -- -D warnings)
