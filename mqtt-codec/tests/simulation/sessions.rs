@@ -300,9 +300,9 @@ fn own(
             reason,
             server_speaks_v3,
         },
-        FixedEvent::Message { publish, ack } => match Packet::Publish(publish).to_owned() {
-            Packet::Publish(publish) => Event::Message { publish, ack },
-            _ => unreachable!(),
+        FixedEvent::Message { publish, ack } => Event::Message {
+            publish: publish.to_owned(),
+            ack,
         },
         FixedEvent::Published { packet_id, reason } => Event::Published { packet_id, reason },
         FixedEvent::PublishFailed { packet_id, failure } => {

@@ -10,7 +10,7 @@ use super::super::message::Message;
 use super::super::session::{Delivery, OutState, Outgoing, Session, SubEntry};
 use super::super::Millis;
 use super::StoreError;
-use crate::packet::{Packet, PacketId, SubscriptionOptions};
+use crate::packet::{Packet, PacketId, PacketRef, SubscriptionOptions};
 use crate::parse::{parse, ParseOptions, Status};
 use crate::qos::QoS;
 use crate::topic::{validate_topic_filter, TopicName};
@@ -189,8 +189,8 @@ fn read_message(r: &mut Reader<'_>, clocks: Clocks) -> Result<Message, StoreErro
     };
     let frame = r.bytes()?;
     let publish = match parse(frame, &ParseOptions::new(ProtocolVersion::V5)) {
-        Ok(Status::Complete((packet, used))) if used == frame.len() => match packet.to_owned() {
-            Packet::Publish(p) => p,
+        Ok(Status::Complete((packet, used))) if used == frame.len() => match packet {
+            PacketRef::Publish(p) => p.to_owned(),
             _ => return Err(StoreError::Invalid("a message that is not a PUBLISH")),
         },
         Ok(_) => return Err(StoreError::Truncated),
