@@ -21,7 +21,7 @@ use bytes::{Bytes, BytesMut};
 use clap::Parser;
 use mqtt_codec::broker::{Action, Broker, ConnId, Level};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -42,9 +42,8 @@ pub(crate) enum Event {
 
 /// The broker task's handle on one connection, over TCP or WebSocket.
 pub(crate) struct Peer {
+    /// What the writer task writes; it counts the bytes not yet written.
     pub(crate) writer: outbox::Sender,
-    /// Bytes handed to the writer task and not yet written to the socket.
-    pub(crate) pending: Arc<AtomicUsize>,
     /// The reader and writer tasks: awaited on shutdown, so that the last DISCONNECT reaches
     /// the socket and the client's last bytes are drained before it closes.
     pub(crate) reader: tokio::task::JoinHandle<()>,
@@ -248,30 +247,28 @@ where
     let events = events.clone();
     spawn_tasks(
         move |reading| read_loop(id, read, events, reading),
-        move |rx, pending| write_loop(write, rx, pending),
+        move |rx| write_loop(write, rx),
     )
 }
 
-/// Spawns a connection's reader (given its switch) and writer (given the bytes the
-/// broker sends and the count of those not written yet), for any transport.
+/// Spawns a connection's reader (given its switch) and writer (given the queue of the bytes
+/// the broker sends), for any transport.
 pub(crate) fn spawn_tasks<RF, WF>(
     reader: impl FnOnce(SwitchReceiver) -> RF,
-    writer: impl FnOnce(outbox::Receiver, Arc<AtomicUsize>) -> WF,
+    writer: impl FnOnce(outbox::Receiver) -> WF,
 ) -> Peer
 where
     RF: std::future::Future<Output = ()> + Send + 'static,
     WF: std::future::Future<Output = ()> + Send + 'static,
 {
-    // An unbounded queue, bounded by the broker task: it counts the bytes waiting
+    // An unbounded queue, bounded by the broker task: it reads the bytes waiting
     // (`pending`) and stops a connection that lets them grow past the limit.
     let (tx, rx) = outbox::channel();
-    let pending = Arc::new(AtomicUsize::new(0));
-    let writer_task = tokio::spawn(writer(rx, pending.clone()));
+    let writer_task = tokio::spawn(writer(rx));
     let (reading, switch) = reading::switch(Reading::On);
     let reader = tokio::spawn(reader(switch));
     Peer {
         writer: tx,
-        pending,
         reader,
         writer_task,
         dropped: 0,
@@ -368,19 +365,13 @@ const WRITE_BATCH: usize = 64 * 1024;
 /// socket once the broker drops its sender. A lone chunk is written as it is; a batch is
 /// gathered in a buffer that lives only until it is written, so an idle connection holds
 /// none.
-async fn write_loop(
-    mut write: impl tokio::io::AsyncWrite + Unpin,
-    mut rx: outbox::Receiver,
-    pending: Arc<AtomicUsize>,
-) {
+async fn write_loop(mut write: impl tokio::io::AsyncWrite + Unpin, mut rx: outbox::Receiver) {
     while let Some(first) = rx.recv().await {
         let result = match rx.try_recv() {
-            None => write_counted(&mut write, &first, &pending).await,
+            None => write_counted(&mut write, &first, &rx).await,
             // Boxed: a batch's state held inline made every writer's future (and so every
             // idle connection) larger, and batches come only under load.
-            Some(second) => {
-                Box::pin(write_batch(&mut write, &first, &second, &mut rx, &pending)).await
-            }
+            Some(second) => Box::pin(write_batch(&mut write, &first, &second, &mut rx)).await,
         };
         if result.is_err() || write.flush().await.is_err() {
             return;
@@ -396,19 +387,18 @@ async fn write_batch(
     first: &[u8],
     second: &[u8],
     rx: &mut outbox::Receiver,
-    pending: &AtomicUsize,
 ) -> std::io::Result<()> {
     let mut batch = BytesMut::with_capacity(WRITE_BATCH.max(first.len()));
     batch.extend_from_slice(first);
     batch.extend_from_slice(second);
     while let Some(more) = rx.try_recv() {
         if batch.len() + more.len() > WRITE_BATCH {
-            write_counted(write, &batch, pending).await?;
+            write_counted(write, &batch, rx).await?;
             batch.clear();
         }
         batch.extend_from_slice(&more);
     }
-    write_counted(write, &batch, pending).await
+    write_counted(write, &batch, rx).await
 }
 
 /// Writes `data`, and takes it off the count of bytes waiting once written (the broker
@@ -416,10 +406,10 @@ async fn write_batch(
 async fn write_counted(
     write: &mut (impl tokio::io::AsyncWrite + Unpin),
     data: &[u8],
-    pending: &AtomicUsize,
+    rx: &outbox::Receiver,
 ) -> std::io::Result<()> {
     write.write_all(data).await?;
-    pending.fetch_sub(data.len(), Ordering::Relaxed);
+    rx.written(data.len());
     Ok(())
 }
 
@@ -520,7 +510,7 @@ async fn run_broker(
                     // core holds in flight, an acknowledgement) must not vanish from a live
                     // connection, so the connection is closed as lost: the will goes out,
                     // and a persistent session resends its messages in flight on reconnect.
-                    let pending = peer.pending.load(Ordering::Relaxed);
+                    let pending = peer.writer.pending();
                     if pending > 0 && pending.saturating_add(data.len()) > write_limit {
                         if is_qos0_publish(&data) {
                             peer.dropped += 1;
@@ -544,7 +534,6 @@ async fn run_broker(
                         commit(&mut broker, store.as_ref(), now(start)).await?;
                         continue;
                     }
-                    peer.pending.fetch_add(data.len(), Ordering::Relaxed);
                     peer.writer.send(data);
                 }
                 Action::PauseReading { conn } | Action::ResumeReading { conn } => {

@@ -1,11 +1,13 @@
 //! The queue of bytes the broker task hands a connection's writer: a `VecDeque` behind a
 //! lock and a `Notify`. Unlike tokio's unbounded channel, which allocates a block of 32
 //! slots (over 1 KiB) and a cache-padded state for every connection when it is made, an
-//! empty outbox holds no buffer, so an idle connection costs what it holds. The broker task
-//! bounds it (it counts the bytes waiting and closes a connection that lets them grow).
+//! empty outbox holds no buffer, so an idle connection costs what it holds. It counts the
+//! bytes queued and not yet written, by which the broker task bounds it (it closes a
+//! connection that lets them grow).
 
 use bytes::Bytes;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Notify;
 
@@ -14,6 +16,8 @@ struct Shared {
     state: Mutex<State>,
     /// Wakes the writer: something was queued, or the sender went away.
     ready: Notify,
+    /// Bytes queued or being written, not written yet.
+    pending: AtomicUsize,
 }
 
 struct State {
@@ -48,6 +52,7 @@ pub(crate) fn channel() -> (Sender, Receiver) {
             closed: false,
         }),
         ready: Notify::new(),
+        pending: AtomicUsize::new(0),
     });
     (
         Sender {
@@ -60,8 +65,14 @@ pub(crate) fn channel() -> (Sender, Receiver) {
 impl Sender {
     /// Queues `data` for the writer.
     pub(crate) fn send(&self, data: Bytes) {
+        self.shared.pending.fetch_add(data.len(), Ordering::Relaxed);
         self.shared.state().queue.push_back(data);
         self.shared.ready.notify_one();
+    }
+
+    /// Bytes queued and not yet written to the socket.
+    pub(crate) fn pending(&self) -> usize {
+        self.shared.pending.load(Ordering::Relaxed)
     }
 }
 
@@ -101,6 +112,11 @@ impl Receiver {
     pub(crate) fn try_recv(&mut self) -> Option<Bytes> {
         self.shared.state().queue.pop_front()
     }
+
+    /// `n` bytes taken from the queue are written: they no longer count as pending.
+    pub(crate) fn written(&self, n: usize) {
+        self.shared.pending.fetch_sub(n, Ordering::Relaxed);
+    }
 }
 
 #[cfg(test)]
@@ -112,7 +128,10 @@ mod tests {
         let (tx, mut rx) = channel();
         tx.send(Bytes::from_static(b"a"));
         tx.send(Bytes::from_static(b"b"));
+        assert_eq!(tx.pending(), 2);
         assert_eq!(rx.recv().await.as_deref(), Some(&b"a"[..]));
+        rx.written(1);
+        assert_eq!(tx.pending(), 1);
         assert_eq!(rx.try_recv().as_deref(), Some(&b"b"[..]));
         assert_eq!(rx.try_recv(), None);
         tx.send(Bytes::from_static(b"c"));

@@ -8,7 +8,7 @@ use crate::{hand_over, outbox, reading, spawn_tasks, Event, Reading, SwitchRecei
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use mqtt_codec::broker::ConnId;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -114,7 +114,7 @@ where
     let reader_events = events.clone();
     let peer = spawn_tasks(
         move |reading| read_loop(id, stream, reader_events, reading),
-        move |rx, pending| write_loop(sink, rx, pending),
+        move |rx| write_loop(sink, rx),
     );
     let _ = events.send(Event::Opened(id, peer)).await;
 }
@@ -164,7 +164,6 @@ async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
 async fn write_loop<S: AsyncRead + AsyncWrite + Unpin>(
     mut sink: WsSink<S>,
     mut rx: outbox::Receiver,
-    pending: Arc<AtomicUsize>,
 ) {
     while let Some(first) = rx.recv().await {
         let mut sent = first.len();
@@ -184,7 +183,7 @@ async fn write_loop<S: AsyncRead + AsyncWrite + Unpin>(
         if sink.send(Message::Binary(frame)).await.is_err() {
             return;
         }
-        pending.fetch_sub(sent, Ordering::Relaxed);
+        rx.written(sent);
     }
     let _ = sink.close().await;
 }
