@@ -4,6 +4,8 @@
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use crate::wire::move_down::move_down;
+
 /// The receive buffer of a [`crate::Decoder`]: the bytes received and not yet consumed, in
 /// order, at the front.
 ///
@@ -121,7 +123,7 @@ impl RecvBuffer for SliceBuffer<'_> {
 
     fn append(&mut self, bytes: &[u8]) -> usize {
         if self.buf.len().saturating_sub(self.end) < bytes.len() && self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
+            move_down(self.buf, self.start..self.end, 0);
             self.end = self.end.saturating_sub(self.start);
             self.start = 0;
         }

@@ -50,12 +50,22 @@ pub(crate) fn check_str(
     validate_str(bytes).map(Some)
 }
 
+/// Whether the one-pass tests over 64-bit words ([`is_plain_ascii`] and the topic tests
+/// built like it) are compiled. They speed up hosts, where strings arrive by the thousand;
+/// on bare metal (`target_os = "none"`: microcontrollers, where flash is what counts and
+/// 64-bit arithmetic takes pairs of registers) they are left out, and every string takes
+/// the full checks, which give the same verdicts.
+pub(crate) const WORD_AT_A_TIME: bool = cfg!(not(target_os = "none"));
+
 /// True when every byte of `bytes` is in 0x01..=0x7F and none is in `excluded`: ASCII, so
 /// well-formed UTF-8, without U+0000, as almost every string on the wire is. Eight bytes
 /// at a time, with no branch per byte, in place of a UTF-8 check and a search for U+0000.
 /// A `false` says only that the full checks must decide.
 #[inline(always)]
 pub(crate) fn is_plain_ascii<const N: usize>(bytes: &[u8], excluded: [u8; N]) -> bool {
+    if !WORD_AT_A_TIME {
+        return false;
+    }
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     // A byte of `w` that is 0 or has its top bit set leaves a top bit in `w - ONES` or in

@@ -1,6 +1,8 @@
 //! Topic names, topic filters, shared subscriptions and matching (§4.7, §4.8.2).
 
-use crate::string::{check_str, is_plain_ascii, last_word, validate_str, MqttStr, StrError};
+use crate::string::{
+    check_str, is_plain_ascii, last_word, validate_str, MqttStr, StrError, WORD_AT_A_TIME,
+};
 #[cfg(feature = "alloc")]
 use bytes::Bytes;
 use core::fmt;
@@ -118,6 +120,9 @@ pub(crate) fn is_plain_filter(filter: &[u8], shared_subscriptions: bool) -> bool
 /// [`is_plain_ascii`] and [`wildcards_well_placed`] in one pass: each word of the filter is
 /// tested for bytes outside 0x01..=0x7F as its wildcards are looked for.
 fn plain_with_wildcards_placed(filter: &[u8]) -> bool {
+    if !WORD_AT_A_TIME {
+        return false;
+    }
     let outside_ascii = |w: u64| (w.wrapping_sub(ONES) | w) & HIGH;
     let mut bad = 0u64;
     let placed = wildcards_placed_by_words(filter, |w| bad |= outside_ascii(w));
@@ -142,7 +147,8 @@ pub fn validate_topic_filter(filter: &str, shared_subscriptions: bool) -> Result
 /// rules come to, tested by looking only at the bytes around each wildcard.
 #[inline]
 fn wildcards_well_placed(filter: &[u8]) -> bool {
-    wildcards_placed_by_words(filter, |_| {})
+    // Without the word tests, `misplaced_wildcard` alone decides.
+    WORD_AT_A_TIME && wildcards_placed_by_words(filter, |_| {})
 }
 
 /// 0x01 in each byte of a word.

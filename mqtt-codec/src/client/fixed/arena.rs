@@ -5,6 +5,8 @@
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
+use crate::wire::move_down::move_down;
+
 /// Where some bytes lie in an [`Arena`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Span {
@@ -124,7 +126,7 @@ impl<'s> Arena<'s> {
                 *span = Span::EMPTY;
                 continue;
             }
-            self.bytes.copy_within(from, end);
+            move_down(&mut self.bytes, from, end);
             span.at = end as u32;
             end = end.saturating_add(span.len as usize);
         }
