@@ -2165,12 +2165,13 @@ typedef struct mqtt_session_config {
     uint32_t session_expiry_interval;
     /**
      * How many QoS 1 and 2 messages the server may have unacknowledged towards us (5.0
-     * Receive Maximum); a server that exceeds it is disconnected with 0x93.
+     * Receive Maximum); a server that exceeds it is disconnected with 0x93. At least 1
+     * (`mqtt_session_new()` refuses 0 with `MQTT_ERR_INVALID_ARGUMENT`).
      */
     uint16_t receive_maximum;
     /**
      * How many of our QoS 1 and 2 messages may be in flight (in 5.0 the server's Receive
-     * Maximum, if lower, wins).
+     * Maximum, if lower, wins). At least 1, as `receive_maximum`.
      */
     uint16_t max_inflight;
     /**

@@ -294,12 +294,16 @@ fn config_from(
         ),
         _ => None,
     };
-    config.receive_maximum = receive_maximum.max(1);
-    config.max_inflight = max_inflight.max(1);
+    config.receive_maximum = receive_maximum;
+    config.max_inflight = max_inflight;
     config.max_queued = max_queued;
-    config.max_packet_size = max_packet_size.max(1);
+    config.max_packet_size = max_packet_size;
     config.topic_alias_maximum = topic_alias_maximum;
     config.request_problem_information = request_problem_information;
+    // A configuration CONNECT could not carry fails here, not at connect().
+    config
+        .check()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(config)
 }
 
@@ -372,7 +376,7 @@ impl PyClient {
     #[pyo3(signature = (state, **options))]
     fn from_session_state(
         cls: &Bound<'_, PyType>,
-        state: &[u8],
+        state: &Bound<'_, PyAny>,
         options: Option<&Bound<'_, pyo3::types::PyDict>>,
     ) -> PyResult<Self> {
         let py = cls.py();
@@ -386,9 +390,11 @@ impl PyClient {
         // The configuration comes from the constructor, so both take the same keywords.
         let made = cls.call((), Some(&options))?;
         let config = made.cast::<PyClient>()?.borrow().inner.config().clone();
-        Session::from_snapshot(config, state)
-            .map(PyClient::wrap)
-            .map_err(|e| PyValueError::new_err(e.to_string()))
+        convert::with_buffer(state, "state", |state| {
+            Session::from_snapshot(config, state)
+        })?
+        .map(PyClient::wrap)
+        .map_err(|e| PyValueError::new_err(e.to_string()))
     }
 
     /// The client identifier (the one the server assigned, once connected).
@@ -585,9 +591,9 @@ impl PyClient {
     }
 
     /// receive_data(data, now): bytes from the socket, in any chunks.
-    fn receive_data(&mut self, data: &[u8], now: f64) -> PyResult<()> {
-        self.inner.receive(data, millis(now)?);
-        Ok(())
+    fn receive_data(&mut self, data: &Bound<'_, PyAny>, now: f64) -> PyResult<()> {
+        let now = millis(now)?;
+        convert::with_buffer(data, "data", |bytes| self.inner.receive(bytes, now))
     }
 
     /// data_to_send() -> bytes: everything to write to the socket now.

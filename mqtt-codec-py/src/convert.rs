@@ -13,7 +13,9 @@ use mqtt_codec::{
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyInt, PyList, PyMemoryView, PyString, PyType};
+use pyo3::types::{
+    PyByteArray, PyBytes, PyDict, PyInt, PyList, PyMemoryView, PyString, PyTuple, PyType,
+};
 use std::borrow::Cow;
 
 /// Byte counts from which copying or encoding is done with the GIL released.
@@ -120,6 +122,23 @@ pub(crate) fn repr(
     helper.bind(py).call1((name, fields))?.extract()
 }
 
+/// What `__reduce__` returns for an object its constructor makes again from `fields`
+/// (keyword arguments): `copyreg.__newobj_ex__(type, (), fields)`, which `pickle` and `copy`
+/// both understand.
+pub(crate) fn reduce<'py, T: pyo3::PyClass>(
+    object: &Bound<'py, T>,
+    fields: Vec<(&'static str, Bound<'py, PyAny>)>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = object.py();
+    let new_object = py.import("copyreg")?.getattr("__newobj_ex__")?;
+    let keywords = PyDict::new(py);
+    for (name, value) in fields {
+        keywords.set_item(name, value)?;
+    }
+    let arguments = (object.as_any().get_type(), PyTuple::empty(py), keywords);
+    Ok((new_object, arguments).into_pyobject(py)?.into_any())
+}
+
 /// A Python int as `T`: `TypeError` for a non-int, `ValueError` when out of `T`'s range.
 pub(crate) fn int<T: TryFrom<i64>>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
     if !obj.is_instance_of::<PyInt>() {
@@ -204,6 +223,25 @@ pub(crate) fn bytes_arg(obj: &Bound<'_, PyAny>, what: &str, allow_str: bool) -> 
     Err(PyTypeError::new_err(format!(
         "{what} must be bytes, bytearray or memoryview{}, not {}",
         if allow_str { " or str" } else { "" },
+        type_name(obj)
+    )))
+}
+
+/// `f` over the bytes of a `bytes`, `bytearray` or `memoryview` argument: a `bytes` read in
+/// place, the others from a snapshot (Python code could change them while `f` runs).
+pub(crate) fn with_buffer<T>(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+    f: impl FnOnce(&[u8]) -> T,
+) -> PyResult<T> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(f(b.as_bytes()));
+    }
+    if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
+        return Ok(f(to_bytes_object(obj)?.as_bytes()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} must be bytes, bytearray or memoryview, not {}",
         type_name(obj)
     )))
 }

@@ -2,7 +2,7 @@
 //! constructors (validated by the core), read-only attributes, `__repr__`, `__eq__` and
 //! `encode(version)`.
 
-use crate::convert::{self, repr};
+use crate::convert::{self, reduce, repr};
 use crate::framed_publish::FramedPublish;
 use crate::properties::{
     properties_arg, properties_out, properties_owned_out, push_properties, subscription_arg,
@@ -77,6 +77,29 @@ pub(crate) fn packet_to_py(py: Python<'_>, packet: Packet) -> PyResult<Bound<'_,
 pub struct PyConnect {
     /// Boxed as the decoder gives it: a CONNECT is large, and is not moved out of its box.
     inner: Box<Connect>,
+}
+
+impl PyConnect {
+    /// The constructor arguments that make this object again: its repr and its pickle.
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let mut fields = vec![
+            ("client_id", self.client_id().into_pyobject(py)?.into_any()),
+            ("protocol_version", self.protocol_version(py)?),
+            ("clean_start", py_bool(py, self.inner.clean_start)?),
+            ("keep_alive", py_int(py, u32::from(self.inner.keep_alive))?),
+        ];
+        if let Some(w) = self.will(py)? {
+            fields.push(("will", w.into_any()));
+        }
+        if let Some(u) = self.username() {
+            fields.push(("username", u.into_pyobject(py)?.into_any()));
+        }
+        if let Some(p) = self.password(py) {
+            fields.push(("password", p.into_any()));
+        }
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        Ok(fields)
+    }
 }
 
 #[pymethods]
@@ -198,23 +221,12 @@ impl PyConnect {
 
     /// The constructor-style repr, with the fields that are set.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut fields = vec![
-            ("client_id", self.client_id().into_pyobject(py)?.into_any()),
-            ("protocol_version", self.protocol_version(py)?),
-            ("clean_start", py_bool(py, self.inner.clean_start)?),
-            ("keep_alive", py_int(py, u32::from(self.inner.keep_alive))?),
-        ];
-        if let Some(w) = self.will(py)? {
-            fields.push(("will", w.into_any()));
-        }
-        if let Some(u) = self.username() {
-            fields.push(("username", u.into_pyobject(py)?.into_any()));
-        }
-        if let Some(p) = self.password(py) {
-            fields.push(("password", p.into_any()));
-        }
-        push_properties(py, &mut fields, &self.inner.properties)?;
-        repr(py, "Connect", fields)
+        repr(py, "Connect", self.fields(py)?)
+    }
+
+    /// Pickles (and so copies) as the constructor call of its repr.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        reduce(slf, slf.get().fields(slf.py())?)
     }
 }
 
@@ -226,6 +238,18 @@ impl PyConnect {
 #[derive(Clone, PartialEq)]
 pub struct PyConnAck {
     inner: ConnAck,
+}
+
+impl PyConnAck {
+    /// The constructor arguments that make this object again: its repr and its pickle.
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let mut fields = vec![
+            ("session_present", py_bool(py, self.inner.session_present)?),
+            ("reason_code", self.reason_code(py)?),
+        ];
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        Ok(fields)
+    }
 }
 
 #[pymethods]
@@ -277,12 +301,12 @@ impl PyConnAck {
 
     /// The constructor-style repr, with the fields that are set.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut fields = vec![
-            ("session_present", py_bool(py, self.inner.session_present)?),
-            ("reason_code", self.reason_code(py)?),
-        ];
-        push_properties(py, &mut fields, &self.inner.properties)?;
-        repr(py, "ConnAck", fields)
+        repr(py, "ConnAck", self.fields(py)?)
+    }
+
+    /// Pickles (and so copies) as the constructor call of its repr.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        reduce(slf, slf.get().fields(slf.py())?)
     }
 }
 
@@ -340,6 +364,29 @@ impl PartialEq for PyPublish {
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         })
+    }
+}
+
+impl PyPublish {
+    /// The constructor arguments that make this object again: its repr and its pickle.
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let mut fields = vec![
+            ("topic", self.topic(py).into_pyobject(py)?.into_any()),
+            ("payload", self.payload(py).into_any()),
+            ("qos", self.qos(py)?),
+        ];
+        if let Some(id) = self.packet_id() {
+            fields.push(("packet_id", py_int(py, u32::from(id))?));
+        }
+        fields.push(("retain", py_bool(py, self.retain())?));
+        fields.push(("dup", py_bool(py, self.dup())?));
+        // The object `properties` keeps, itself: `push_properties` would make a second one
+        // from its set.
+        let properties = self.properties(py)?;
+        if !properties.get().inner.is_empty() {
+            fields.push(("properties", properties.into_any()));
+        }
+        Ok(fields)
     }
 }
 
@@ -468,23 +515,12 @@ impl PyPublish {
 
     /// The constructor-style repr, with the fields that are set.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut fields = vec![
-            ("topic", self.topic(py).into_pyobject(py)?.into_any()),
-            ("payload", self.payload(py).into_any()),
-            ("qos", self.qos(py)?),
-        ];
-        if let Some(id) = self.packet_id() {
-            fields.push(("packet_id", py_int(py, u32::from(id))?));
-        }
-        fields.push(("retain", py_bool(py, self.retain())?));
-        fields.push(("dup", py_bool(py, self.dup())?));
-        // The object `properties` keeps, itself: `push_properties` would make a second one
-        // from its set.
-        let properties = self.properties(py)?;
-        if !properties.get().inner.is_empty() {
-            fields.push(("properties", properties.into_any()));
-        }
-        repr(py, "Publish", fields)
+        repr(py, "Publish", self.fields(py)?)
+    }
+
+    /// Pickles (and so copies) as the constructor call of its repr.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        reduce(slf, slf.get().fields(slf.py())?)
     }
 }
 
@@ -498,6 +534,18 @@ macro_rules! pub_response {
         #[derive(Clone, PartialEq)]
         pub struct $class {
             inner: PubResponse,
+        }
+
+        impl $class {
+            /// The constructor arguments that make this object again: its repr and its pickle.
+            fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+                let mut fields = vec![
+                    ("packet_id", py_int(py, u32::from(self.packet_id()))?),
+                    ("reason_code", self.reason_code(py)?),
+                ];
+                push_properties(py, &mut fields, &self.inner.properties)?;
+                Ok(fields)
+            }
         }
 
         #[pymethods]
@@ -545,12 +593,12 @@ macro_rules! pub_response {
 
             /// The constructor-style repr, with the fields that are set.
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-                let mut fields = vec![
-                    ("packet_id", py_int(py, u32::from(self.packet_id()))?),
-                    ("reason_code", self.reason_code(py)?),
-                ];
-                push_properties(py, &mut fields, &self.inner.properties)?;
-                repr(py, $name, fields)
+                repr(py, $name, self.fields(py)?)
+            }
+
+            /// Pickles (and so copies) as the constructor call of its repr.
+            fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                reduce(slf, slf.get().fields(slf.py())?)
             }
         }
     };
@@ -589,6 +637,18 @@ pub_response!(
 #[derive(Clone, PartialEq)]
 pub struct PySubscribe {
     inner: Subscribe,
+}
+
+impl PySubscribe {
+    /// The constructor arguments that make this object again: its repr and its pickle.
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let mut fields = vec![
+            ("packet_id", py_int(py, u32::from(self.packet_id()))?),
+            ("subscriptions", self.subscriptions(py)?.into_any()),
+        ];
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        Ok(fields)
+    }
 }
 
 #[pymethods]
@@ -644,12 +704,12 @@ impl PySubscribe {
 
     /// The constructor-style repr, with the fields that are set.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut fields = vec![
-            ("packet_id", py_int(py, u32::from(self.packet_id()))?),
-            ("subscriptions", self.subscriptions(py)?.into_any()),
-        ];
-        push_properties(py, &mut fields, &self.inner.properties)?;
-        repr(py, "Subscribe", fields)
+        repr(py, "Subscribe", self.fields(py)?)
+    }
+
+    /// Pickles (and so copies) as the constructor call of its repr.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        reduce(slf, slf.get().fields(slf.py())?)
     }
 }
 
@@ -660,6 +720,21 @@ macro_rules! ack_with_codes {
         #[derive(Clone, PartialEq)]
         pub struct $class {
             inner: $ty,
+        }
+
+        impl $class {
+            /// The constructor arguments that make this object again: its repr and its pickle.
+            fn fields<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+                let mut fields = vec![
+                    ("packet_id", py_int(py, u32::from(self.packet_id()))?),
+                    ("reason_codes", self.reason_codes(py)?.into_any()),
+                ];
+                push_properties(py, &mut fields, &self.inner.properties)?;
+                Ok(fields)
+            }
         }
 
         #[pymethods]
@@ -714,12 +789,12 @@ macro_rules! ack_with_codes {
 
             /// The constructor-style repr, with the fields that are set.
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-                let mut fields = vec![
-                    ("packet_id", py_int(py, u32::from(self.packet_id()))?),
-                    ("reason_codes", self.reason_codes(py)?.into_any()),
-                ];
-                push_properties(py, &mut fields, &self.inner.properties)?;
-                repr(py, $name, fields)
+                repr(py, $name, self.fields(py)?)
+            }
+
+            /// Pickles (and so copies) as the constructor call of its repr.
+            fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                reduce(slf, slf.get().fields(slf.py())?)
             }
         }
     };
@@ -749,6 +824,18 @@ ack_with_codes!(
 #[derive(Clone, PartialEq)]
 pub struct PyUnsubscribe {
     inner: Unsubscribe,
+}
+
+impl PyUnsubscribe {
+    /// The constructor arguments that make this object again: its repr and its pickle.
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let mut fields = vec![
+            ("packet_id", py_int(py, u32::from(self.packet_id()))?),
+            ("filters", self.filters().into_pyobject(py)?.into_any()),
+        ];
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        Ok(fields)
+    }
 }
 
 #[pymethods]
@@ -807,12 +894,12 @@ impl PyUnsubscribe {
 
     /// The constructor-style repr, with the fields that are set.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut fields = vec![
-            ("packet_id", py_int(py, u32::from(self.packet_id()))?),
-            ("filters", self.filters().into_pyobject(py)?.into_any()),
-        ];
-        push_properties(py, &mut fields, &self.inner.properties)?;
-        repr(py, "Unsubscribe", fields)
+        repr(py, "Unsubscribe", self.fields(py)?)
+    }
+
+    /// Pickles (and so copies) as the constructor call of its repr.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        reduce(slf, slf.get().fields(slf.py())?)
     }
 }
 
@@ -876,6 +963,18 @@ macro_rules! reason_only {
             inner: $ty,
         }
 
+        impl $class {
+            /// The constructor arguments that make this object again: its repr and its pickle.
+            fn fields<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+                let mut fields = vec![("reason_code", self.reason_code(py)?)];
+                push_properties(py, &mut fields, &self.inner.properties)?;
+                Ok(fields)
+            }
+        }
+
         #[pymethods]
         impl $class {
             #[doc = concat!($name, "(*, reason_code=ReasonCode.SUCCESS, properties=None).")]
@@ -913,9 +1012,12 @@ macro_rules! reason_only {
 
             /// The constructor-style repr, with the fields that are set.
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-                let mut fields = vec![("reason_code", self.reason_code(py)?)];
-                push_properties(py, &mut fields, &self.inner.properties)?;
-                repr(py, $name, fields)
+                repr(py, $name, self.fields(py)?)
+            }
+
+            /// Pickles (and so copies) as the constructor call of its repr.
+            fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                reduce(slf, slf.get().fields(slf.py())?)
             }
         }
     };

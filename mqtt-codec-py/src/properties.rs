@@ -1,10 +1,10 @@
 //! `mqtt_codec.Properties`, `mqtt_codec.Will` and `mqtt_codec.Subscription`: the values
 //! that packets carry, each a thin wrapper of the core type.
 
-use crate::convert::{self, repr};
+use crate::convert::{self, reduce, repr};
 use mqtt_codec::{
-    BoxedProperties, Properties, RetainHandling, Subscription, SubscriptionOptions, TopicName,
-    UserProperty, Will,
+    BoxedProperties, Connect, Properties, ProtocolVersion, RetainHandling, Subscription,
+    SubscriptionOptions, TopicName, UserProperty, Will,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -60,6 +60,23 @@ macro_rules! prop_out {
 /// property table (`mqtt_codec::for_each_property!`), one per single-value property.
 macro_rules! properties_class {
     ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
+        impl PyProperties {
+            /// The constructor arguments that make this object again: its repr and its pickle.
+            fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+                let mut fields = Vec::new();
+                $( if let Some(v) = &self.inner.$field {
+                    fields.push((stringify!($field), prop_out!($kind, py, v)?));
+                } )*
+                if !self.inner.subscription_identifiers.is_empty() {
+                    fields.push(("subscription_identifiers", self.subscription_identifiers().into_pyobject(py)?.into_any()));
+                }
+                if !self.inner.user_properties.is_empty() {
+                    fields.push(("user_properties", self.user_properties(py)?.into_any()));
+                }
+                Ok(fields)
+            }
+        }
+
         #[pymethods]
         impl PyProperties {
             /// Properties(*, payload_format_indicator=None, ..., subscription_identifiers=None,
@@ -132,17 +149,12 @@ macro_rules! properties_class {
 
             /// The constructor-style repr, with the fields that are set.
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-                let mut fields = Vec::new();
-                $( if let Some(v) = &self.inner.$field {
-                    fields.push((stringify!($field), prop_out!($kind, py, v)?));
-                } )*
-                if !self.inner.subscription_identifiers.is_empty() {
-                    fields.push(("subscription_identifiers", self.subscription_identifiers().into_pyobject(py)?.into_any()));
-                }
-                if !self.inner.user_properties.is_empty() {
-                    fields.push(("user_properties", self.user_properties(py)?.into_any()));
-                }
-                repr(py, "Properties", fields)
+                repr(py, "Properties", self.fields(py)?)
+            }
+
+            /// Pickles (and so copies) as the constructor call of its repr.
+            fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                reduce(slf, slf.get().fields(slf.py())?)
             }
         }
     };
@@ -223,6 +235,23 @@ pub struct PyWill {
     pub inner: Will,
 }
 
+impl PyWill {
+    /// The constructor arguments that make this object again: its repr and its pickle.
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let mut fields = vec![
+            ("topic", self.topic().into_pyobject(py)?.into_any()),
+            ("payload", self.payload(py).into_any()),
+            ("qos", self.qos(py)?),
+            (
+                "retain",
+                self.retain().into_pyobject(py)?.to_owned().into_any(),
+            ),
+        ];
+        push_properties(py, &mut fields, &self.inner.properties)?;
+        Ok(fields)
+    }
+}
+
 #[pymethods]
 impl PyWill {
     /// Will(*, topic, payload=b"", qos=QoS.AT_MOST_ONCE, retain=False, properties=None).
@@ -238,24 +267,29 @@ impl PyWill {
         let topic = convert::str_arg(topic, "topic")?;
         let topic = TopicName::new(&topic)
             .map_err(|e| PyValueError::new_err(format!("will topic {topic:?}: {e}")))?;
-        Ok(PyWill {
-            inner: Will {
-                topic,
-                payload: match payload {
-                    Some(p) => convert::bytes_arg(p, "payload", true)?,
-                    None => Default::default(),
-                },
-                qos: qos
-                    .map(|q| convert::qos(q, "qos"))
-                    .transpose()?
-                    .unwrap_or_default(),
-                retain: retain
-                    .map(|r| convert::boolean(r, "retain"))
-                    .transpose()?
-                    .unwrap_or(false),
-                properties: properties_arg(properties)?,
+        let will = Will {
+            topic,
+            payload: match payload {
+                Some(p) => convert::bytes_arg(p, "payload", true)?,
+                None => Default::default(),
             },
-        })
+            qos: qos
+                .map(|q| convert::qos(q, "qos"))
+                .transpose()?
+                .unwrap_or_default(),
+            retain: retain
+                .map(|r| convert::boolean(r, "retain"))
+                .transpose()?
+                .unwrap_or(false),
+            properties: properties_arg(properties)?,
+        };
+        // What a will must keep (a payload of at most 65,535 bytes, only the properties
+        // table 2-4 allows in a will) is checked where a will is encoded: in a 5.0 CONNECT,
+        // the one version whose will carries everything.
+        let mut probe = Connect::new(ProtocolVersion::V5, Default::default());
+        probe.will = Some(will.clone());
+        convert::check_encodable(&probe, Some(ProtocolVersion::V5))?;
+        Ok(PyWill { inner: will })
     }
 
     /// The will topic.
@@ -290,17 +324,12 @@ impl PyWill {
 
     /// The constructor-style repr, with the fields that are set.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let mut fields = vec![
-            ("topic", self.topic().into_pyobject(py)?.into_any()),
-            ("payload", self.payload(py).into_any()),
-            ("qos", self.qos(py)?),
-            (
-                "retain",
-                self.retain().into_pyobject(py)?.to_owned().into_any(),
-            ),
-        ];
-        push_properties(py, &mut fields, &self.inner.properties)?;
-        repr(py, "Will", fields)
+        repr(py, "Will", self.fields(py)?)
+    }
+
+    /// Pickles (and so copies) as the constructor call of its repr.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        reduce(slf, slf.get().fields(slf.py())?)
     }
 }
 
@@ -310,6 +339,33 @@ impl PyWill {
 pub struct PySubscription {
     /// The core value.
     pub inner: Subscription,
+}
+
+impl PySubscription {
+    /// The constructor arguments that make this object again: its repr and its pickle.
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let o = &self.inner.options;
+        let mut fields = vec![
+            ("filter", self.filter().into_pyobject(py)?.into_any()),
+            ("qos", self.qos(py)?),
+        ];
+        if o.no_local {
+            fields.push(("no_local", true.into_pyobject(py)?.to_owned().into_any()));
+        }
+        if o.retain_as_published {
+            fields.push((
+                "retain_as_published",
+                true.into_pyobject(py)?.to_owned().into_any(),
+            ));
+        }
+        if o.retain_handling != RetainHandling::SendAtSubscribe {
+            fields.push((
+                "retain_handling",
+                (o.retain_handling as u8).into_pyobject(py)?.into_any(),
+            ));
+        }
+        Ok(fields)
+    }
 }
 
 #[pymethods]
@@ -388,27 +444,12 @@ impl PySubscription {
 
     /// The constructor-style repr, with the fields that are set.
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let o = &self.inner.options;
-        let mut fields = vec![
-            ("filter", self.filter().into_pyobject(py)?.into_any()),
-            ("qos", self.qos(py)?),
-        ];
-        if o.no_local {
-            fields.push(("no_local", true.into_pyobject(py)?.to_owned().into_any()));
-        }
-        if o.retain_as_published {
-            fields.push((
-                "retain_as_published",
-                true.into_pyobject(py)?.to_owned().into_any(),
-            ));
-        }
-        if o.retain_handling != RetainHandling::SendAtSubscribe {
-            fields.push((
-                "retain_handling",
-                (o.retain_handling as u8).into_pyobject(py)?.into_any(),
-            ));
-        }
-        repr(py, "Subscription", fields)
+        repr(py, "Subscription", self.fields(py)?)
+    }
+
+    /// Pickles (and so copies) as the constructor call of its repr.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        reduce(slf, slf.get().fields(slf.py())?)
     }
 }
 

@@ -5,19 +5,22 @@ example)."""
 import asyncio
 import sys
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List
 
 import pytest
 
 from mqtt_codec import (
     Client,
     ConnAck,
+    EncodeError,
+    Properties,
     ProtocolVersion,
     PubAck,
     Publish,
     QoS,
     ReasonCode,
     SubAck,
+    Will,
     decode,
 )
 from test_interop import broker  # noqa: F401  (the mosquitto fixture)
@@ -228,3 +231,43 @@ def test_a_failing_authenticator_ends_the_connection() -> None:
     c.receive_data(ack.encode(V5), 0.1)
     [e] = c.events()
     assert isinstance(e, Disconnected) and e.reason_code == ReasonCode.NOT_AUTHORIZED
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        {"receive_maximum": 0},
+        {"max_packet_size": 0},
+        {"max_inflight": 0},
+        {"client_id": "a\0b"},
+        {"username": "\ud800"},
+    ],
+)
+def test_a_configuration_connect_cannot_carry_fails_when_made(keywords: Dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        Client(**keywords)
+
+
+def test_will_properties_are_refused_for_a_3x_client() -> None:
+    will = Will(topic="gone", properties=Properties(content_type="text/plain"))
+    with pytest.raises(ValueError, match="will properties"):
+        Client("py", version=V311, will=will)
+    Client("py", version=V5, will=will)
+
+
+def test_a_3x_client_refuses_properties_rather_than_dropping_them() -> None:
+    c = connected(V311)
+    with pytest.raises(EncodeError, match="properties cannot be represented"):
+        c.publish("a", b"x", qos=1, properties=Properties(message_expiry_interval=5))
+    assert c.data_to_send() == b""
+
+
+def test_receive_data_takes_any_bytes_like_object() -> None:
+    for kind in (bytes, bytearray, memoryview):
+        c = Client("py", version=V311)
+        c.connect(0.0)
+        c.data_to_send()
+        c.receive_data(kind(ConnAck().encode(V311)), 0.01)
+        assert isinstance(c.events()[0], Connected)
+    with pytest.raises(TypeError, match="data must be bytes"):
+        Client("py").receive_data("text", 0.0)  # type: ignore[arg-type]

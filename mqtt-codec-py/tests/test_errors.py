@@ -165,6 +165,8 @@ BAD_ARGUMENTS: list[tuple[str, Callable[[], Any], type[Exception]]] = [
     ("unsubscribe-empty", lambda: Unsubscribe(packet_id=1, filters=[]), ValueError),
     ("suback-empty", lambda: SubAck(packet_id=1, reason_codes=[]), ValueError),
     ("will-bad-topic", lambda: Will(topic="#"), ValueError),
+    ("will-payload-too-long", lambda: Will(topic="a", payload=b"x" * 65536), ValueError),
+    ("will-property-not-allowed", lambda: Will(topic="a", properties=Properties(topic_alias=3)), ValueError),
     ("connect-will-type", lambda: Connect(will="x"), TypeError),  # type: ignore[arg-type]
     ("connect-version-6", lambda: Connect(protocol_version=6), ValueError),
     ("connect-3.1.1-password-only", lambda: Connect(protocol_version=4, password=b"p"), ValueError),

@@ -2177,3 +2177,53 @@ fn mqtt_4_3_2_5_a_new_message_reusing_an_id_owed_a_puback_is_delivered() {
         );
     }
 }
+
+// =======================================================================================
+// What a configuration or a message promises that the version cannot carry
+// =======================================================================================
+
+#[test]
+fn a_3x_session_refuses_what_connect_cannot_carry() {
+    let mut with_will_properties = config(V3);
+    let mut will = Will::new(topic("gone"), "bye");
+    will.properties.content_type = Some(MqttStr::new("text/plain").unwrap());
+    with_will_properties.will = Some(will);
+    let refused = |c: &SessionConfig| matches!(c.check(), Err(SessionError::Encode(_)));
+    assert!(refused(&with_will_properties));
+    with_will_properties.version = V5;
+    assert_eq!(with_will_properties.check(), Ok(()));
+    with_will_properties.version = V3;
+    let mut session = Session::new(with_will_properties);
+    assert!(session.connect(0).is_err());
+    assert!(session.data_to_send().is_empty());
+}
+
+#[test]
+fn limits_of_zero_and_invalid_strings_are_refused_by_check() {
+    let mut zero_receive = config(V5);
+    zero_receive.receive_maximum = 0;
+    let mut zero_size = config(V5);
+    zero_size.max_packet_size = 0;
+    let mut zero_window = config(V3);
+    zero_window.max_inflight = 0;
+    let mut bad_id = config(V3);
+    bad_id.client_id = String::from("a\0b");
+    let mut bad_user = config(V3);
+    bad_user.username = Some(String::from("\u{0}"));
+    for c in [zero_receive, zero_size, zero_window, bad_id, bad_user] {
+        assert!(matches!(c.check(), Err(SessionError::State(_))), "{c:?}");
+    }
+    assert_eq!(config(V3).check(), Ok(()));
+}
+
+#[test]
+fn a_3x_session_refuses_publish_properties_rather_than_dropping_them() {
+    let mut p = Peer::connected(config(V3));
+    let mut publish = Publish::with_qos(topic("a"), "x", QoS::AtLeastOnce, pid(1));
+    publish.properties.message_expiry_interval = Some(5);
+    assert!(matches!(
+        p.session.publish_packet(publish, p.now),
+        Err(SessionError::Encode(_))
+    ));
+    assert!(p.session.data_to_send().is_empty());
+}

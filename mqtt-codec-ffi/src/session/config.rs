@@ -47,10 +47,11 @@ pub struct mqtt_session_config {
     /// `0xFFFFFFFF`: never).
     pub session_expiry_interval: u32,
     /// How many QoS 1 and 2 messages the server may have unacknowledged towards us (5.0
-    /// Receive Maximum); a server that exceeds it is disconnected with 0x93.
+    /// Receive Maximum); a server that exceeds it is disconnected with 0x93. At least 1
+    /// (`mqtt_session_new()` refuses 0 with `MQTT_ERR_INVALID_ARGUMENT`).
     pub receive_maximum: u16,
     /// How many of our QoS 1 and 2 messages may be in flight (in 5.0 the server's Receive
-    /// Maximum, if lower, wins).
+    /// Maximum, if lower, wins). At least 1, as `receive_maximum`.
     pub max_inflight: u16,
     /// How many QoS 1 and 2 messages may wait behind the in-flight window (and while not
     /// connected) before `mqtt_session_publish()` refuses more with
@@ -162,5 +163,7 @@ pub(super) unsafe fn session_config(
     c.topic_alias_maximum = cfg.topic_alias_maximum;
     c.auto_ack = cfg.auto_ack;
     c.request_problem_information = cfg.request_problem_information;
+    // A limit of 0 would let nothing through: refused here rather than at connect.
+    c.check().map_err(|_| MQTT_ERR_INVALID_ARGUMENT)?;
     Ok(c)
 }

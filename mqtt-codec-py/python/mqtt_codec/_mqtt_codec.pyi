@@ -1,6 +1,6 @@
 """Type stubs of the extension module mqtt_codec._mqtt_codec (re-exported by mqtt_codec)."""
 
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, ClassVar, Dict, Iterable, List, Optional, Sequence, Tuple, Union, final
 
 from ._types import ProtocolVersion, QoS, ReasonCode
 
@@ -28,6 +28,7 @@ _Packet = Union[
 DEFAULT_MAX_PACKET_SIZE: int
 MAX_PACKET_SIZE: int
 
+@final
 class Properties:
     """MQTT 5.0 properties of a packet or a will; every keyword is optional."""
 
@@ -123,8 +124,10 @@ class Properties:
     def is_empty(self) -> bool:
         """True when no property is set."""
     def __bool__(self) -> bool: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class Will:
     """The will of a CONNECT."""
 
@@ -147,8 +150,10 @@ class Will:
     def retain(self) -> bool: ...
     @property
     def properties(self) -> Properties: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class Subscription:
     """One entry of a SUBSCRIBE: a topic filter and its options."""
 
@@ -171,8 +176,10 @@ class Subscription:
     def retain_as_published(self) -> bool: ...
     @property
     def retain_handling(self) -> int: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class Connect:
     """CONNECT: the first packet a client sends."""
 
@@ -206,8 +213,10 @@ class Connect:
     def properties(self) -> Properties: ...
     def encode(self, version: Optional[int] = None) -> bytes:
         """Encodes the packet; `version` defaults to `protocol_version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class ConnAck:
     """CONNACK: the server's answer to CONNECT."""
 
@@ -226,8 +235,10 @@ class ConnAck:
     def properties(self) -> Properties: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class Publish:
     """PUBLISH: an application message."""
 
@@ -258,7 +269,8 @@ class Publish:
     def properties(self) -> Properties: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
 class _PubResponse:
     def __init__(
@@ -276,20 +288,26 @@ class _PubResponse:
     def properties(self) -> Properties: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class PubAck(_PubResponse):
     """PUBACK: acknowledges a QoS 1 PUBLISH."""
 
+@final
 class PubRec(_PubResponse):
     """PUBREC: QoS 2 PUBLISH received."""
 
+@final
 class PubRel(_PubResponse):
     """PUBREL: QoS 2 PUBLISH released."""
 
+@final
 class PubComp(_PubResponse):
     """PUBCOMP: QoS 2 PUBLISH complete."""
 
+@final
 class Subscribe:
     """SUBSCRIBE: asks for the messages of one or more topic filters."""
 
@@ -308,8 +326,10 @@ class Subscribe:
     def properties(self) -> Properties: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class SubAck:
     """SUBACK: one granted QoS or failure code per subscription."""
 
@@ -328,8 +348,10 @@ class SubAck:
     def properties(self) -> Properties: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class Unsubscribe:
     """UNSUBSCRIBE: removes subscriptions."""
 
@@ -348,8 +370,10 @@ class Unsubscribe:
     def properties(self) -> Properties: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class UnsubAck:
     """UNSUBACK: acknowledges an UNSUBSCRIBE (one reason code per filter in 5.0)."""
 
@@ -368,24 +392,30 @@ class UnsubAck:
     def properties(self) -> Properties: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class PingReq:
     """PINGREQ: the client's keep-alive probe."""
 
     def __init__(self) -> None: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class PingResp:
     """PINGRESP: the server's answer to PINGREQ."""
 
     def __init__(self) -> None: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class Disconnect:
     """DISCONNECT: the end of a connection (with a reason in 5.0)."""
 
@@ -398,8 +428,10 @@ class Disconnect:
     def properties(self) -> Properties: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class Auth:
     """AUTH: a step of 5.0 enhanced authentication."""
 
@@ -412,8 +444,10 @@ class Auth:
     def properties(self) -> Properties: ...
     def encode(self, version: int) -> bytes:
         """Encodes the packet under `version`."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    __hash__: ClassVar[None]  # type: ignore[assignment]
 
+@final
 class Decoder:
     """A streaming MQTT decoder: feed it bytes in any chunks, get whole packets back."""
 
@@ -463,6 +497,7 @@ def _sn2_encode(packet_type: int, fields: Dict[str, Any]) -> bytes:
     """Encodes one MQTT-SN 2.0 packet from (packet type, fields); ValueError(message,
     reason_code) when it breaks a rule, TypeError for a field of the wrong type."""
 
+@final
 class ReceiveBuffer:
     """Room in a Client's receive buffer for one read (abi3-py311 wheel): a writable buffer
     of bytes for recv_into or memoryview; give it back with Client.buffer_updated."""
@@ -472,6 +507,7 @@ class ReceiveBuffer:
     def __len__(self) -> int:
         """The room, in bytes."""
 
+@final
 class Client:
     """The sans-IO MQTT client session (see mqtt_codec.client for its events)."""
 
@@ -495,7 +531,7 @@ class Client:
         authenticator: Optional[Any] = None,
     ) -> None: ...
     @classmethod
-    def from_session_state(cls, state: bytes, **options: Any) -> "Client":
+    def from_session_state(cls, state: _Bytes, **options: Any) -> "Client":
         """A client restored from session_state() bytes."""
     @property
     def client_id(self) -> str:
@@ -525,7 +561,7 @@ class Client:
         """Re-authenticates with the authenticator (AUTH 0x19)."""
     def disconnect(self, now: float = 0.0) -> None:
         """Queues DISCONNECT."""
-    def receive_data(self, data: bytes, now: float) -> None:
+    def receive_data(self, data: _Bytes, now: float) -> None:
         """Bytes from the socket."""
     # The abi3-py311 wheel only: check with hasattr(Client, "get_buffer").
     def get_buffer(self, sizehint: int) -> "ReceiveBuffer":
@@ -547,6 +583,7 @@ class Client:
     def session_state(self) -> bytes:
         """The session as bytes, for Client.from_session_state."""
 
+@final
 class ScramAuthenticator:
     """SCRAM-SHA-256 for Client(authenticator=...); one fresh nonce per exchange."""
 

@@ -128,6 +128,10 @@ class SnError(DecodeError):
         self.rule = rule
         self.answer = answer
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        """Pickles with the rule and answer, which the constructor requires."""
+        return (type(self), (str(self), self.rule, self.answer), self.__dict__)
+
 
 class SnEncodeError(EncodeError):
     """A message that breaks a rule of MQTT-SN 1.2; ``rule`` names it."""
@@ -138,6 +142,10 @@ class SnEncodeError(EncodeError):
         """Makes the error from its message and rule."""
         super().__init__(message)
         self.rule = rule
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        """Pickles with the rule, which the constructor requires."""
+        return (type(self), (str(self), self.rule), self.__dict__)
 
 
 class Message:

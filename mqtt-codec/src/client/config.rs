@@ -1,7 +1,10 @@
 //! What a client session is told at creation: who it is, what it asks of the server, and
 //! the limits it keeps to.
 
+use super::error::SessionError;
+use crate::error::EncodeError;
 use crate::packet::Will;
+use crate::string::validate_str;
 use crate::version::ProtocolVersion;
 use alloc::string::{String, ToString};
 use bytes::Bytes;
@@ -74,5 +77,41 @@ impl SessionConfig {
             auto_ack: true,
             request_problem_information: true,
         }
+    }
+
+    /// Checks what the settings promise: that CONNECT can carry them in `version` and that
+    /// the limits are ones the protocol allows. [`super::Session::connect`] checks it too;
+    /// a binding calls it when the configuration is made, so that a bad one fails there.
+    ///
+    /// Refused: a client identifier or user name that is not an MQTT string (§1.5.4);
+    /// will properties before 5.0, which no 3.x CONNECT can carry; a Receive Maximum or
+    /// Maximum Packet Size of 0, which are protocol errors in 5.0 ([MQTT-3.1.2-24] for the
+    /// packet size) and would let nothing through in any version; `max_inflight` 0, which
+    /// would never send a QoS 1 or 2 message.
+    pub fn check(&self) -> Result<(), SessionError> {
+        validate_str(self.client_id.as_bytes())
+            .map_err(|_| SessionError::State("the client identifier is not a valid string"))?;
+        if let Some(username) = &self.username {
+            validate_str(username.as_bytes())
+                .map_err(|_| SessionError::State("the user name is not a valid string"))?;
+        }
+        if let Some(will) = &self.will {
+            if !self.version.is_v5() && !will.properties.is_empty() {
+                return Err(SessionError::Encode(EncodeError::NotRepresentable {
+                    what: "will properties",
+                    version: self.version,
+                }));
+            }
+        }
+        if self.receive_maximum == 0 {
+            return Err(SessionError::State("the receive maximum must not be 0"));
+        }
+        if self.max_packet_size == 0 {
+            return Err(SessionError::State("the maximum packet size must not be 0"));
+        }
+        if self.max_inflight == 0 {
+            return Err(SessionError::State("max_inflight must not be 0"));
+        }
+        Ok(())
     }
 }

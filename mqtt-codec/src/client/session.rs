@@ -180,6 +180,7 @@ impl Session {
             // Refused before the authenticator starts an exchange for nothing.
             return Err(SessionError::State("already connected or connecting"));
         }
+        self.config.check()?;
         let config = &self.config;
         let auth = match self.authenticator.as_mut() {
             Some(a) if config.version.is_v5() => {
@@ -254,6 +255,12 @@ impl Session {
         }
         let context = PropContext::Packet(PacketType::Publish);
         let properties = match (self.config.version.is_v5(), publish.properties.topic_alias) {
+            (false, _) if !publish.properties.is_empty() => {
+                return Err(SessionError::Encode(EncodeError::NotRepresentable {
+                    what: "properties",
+                    version: self.config.version,
+                }));
+            }
             (false, _) => Vec::new(),
             (true, None) => encoded_properties(&publish.properties, context)?,
             (true, Some(_)) => {
