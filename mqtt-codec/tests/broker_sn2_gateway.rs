@@ -413,3 +413,87 @@ fn a_forwarded_2_0_client_is_answered_through_its_forwarder() {
     assert_eq!(&address[..], &[0xAB, 0xCD]);
     assert!(matches!(v2::parse(packet), Ok(Packet::ConnAck(a)) if a.reason_code == 0));
 }
+
+/// SN2-4: a PUBWOS with a predefined alias and a 2-octet payload has the bytes of a 1.2
+/// SUBSCRIBE; from an address with no client it is published at QoS 0, not refused.
+#[test]
+fn sn2_4_a_pubwos_shaped_like_a_1_2_subscribe_is_published() {
+    let mut config = BrokerConfig::default();
+    config.mqttsn.predefined.insert(5, "plant/valve".into());
+    let mut h = Harness::new(config);
+    h.open(10, V311);
+    h.connect(10, V311, "watcher", true);
+    h.subscribe(10, "plant/#", QoS::AtMostOnce);
+    // The draft's example W4.
+    h.sn_send_bytes(1, &[0x07, 0x12, 0x01, 0x00, 0x05, b'o', b'n']);
+    assert!(h.sn2_received(1).is_empty(), "PUBWOS is never answered");
+    assert_eq!(h.payloads(10), vec!["on".to_string()]);
+}
+
+/// SN2-7: nothing larger than the client's Maximum Packet Size is sent to it; the message
+/// is dropped, and smaller ones still go.
+#[test]
+fn sn2_7_a_message_over_the_client_maximum_packet_size_is_dropped() {
+    let mut h = Harness::default();
+    let Packet::Connect(mut c) = connect("small", 60, None) else {
+        unreachable!()
+    };
+    c.max_packet_size = 20;
+    h.sn2_send(1, &Packet::Connect(c));
+    h.sn2_received(1);
+    h.sn2_send(1, &subscribe(1, Topic::Name(text("mp/+")), QoS::AtMostOnce));
+    h.sn2_received(1);
+    h.open(10, V311);
+    h.connect(10, V311, "pub", true);
+    h.publish0(10, "mp/a", &"x".repeat(40));
+    assert!(h.sn2_received(1).is_empty(), "over 20 octets");
+    h.publish0(10, "mp/a", "ok");
+    assert_eq!(payloads(&h.sn2_received(1)), vec![b"ok".to_vec()]);
+}
+
+/// SN2-5: the Connection Encapsulation is a protocol error for a client that did not set
+/// CONNECT flag bit 5; the client stays where it was.
+#[test]
+fn sn2_5_the_connection_envelope_needs_connect_flag_bit_5() {
+    let mut h = Harness::default();
+    connected(&mut h, 1, "fixed");
+    let ping = Packet::<&[u8]>::PingReq { packet_id: 7 }.to_vec().unwrap();
+    let envelope = Packet::Connection {
+        client_id: text("fixed"),
+        packet: &ping[..],
+    };
+    h.sn2_send(2, &envelope);
+    let got = h.sn2_received(2);
+    assert!(
+        matches!(&got[..], [Packet::Disconnect(d)] if d.reason_code == Some(0x82)),
+        "{got:?}"
+    );
+    h.sn2_send(1, &Packet::PingReq { packet_id: 8 });
+    assert!(
+        matches!(
+            &h.sn2_received(1)[..],
+            [Packet::PingResp { packet_id: 8, .. }]
+        ),
+        "still at its own address"
+    );
+
+    // With the flag, the envelope moves the client.
+    let Packet::Connect(mut c) = connect("mobile", 60, None) else {
+        unreachable!()
+    };
+    c.address_may_change = true;
+    h.sn2_send(3, &Packet::Connect(c));
+    h.sn2_received(3);
+    let envelope = Packet::Connection {
+        client_id: text("mobile"),
+        packet: &ping[..],
+    };
+    h.sn2_send(4, &envelope);
+    assert!(
+        matches!(
+            &h.sn2_received(4)[..],
+            [Packet::PingResp { packet_id: 7, .. }]
+        ),
+        "answered at the new address"
+    );
+}

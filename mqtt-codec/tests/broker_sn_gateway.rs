@@ -708,8 +708,9 @@ fn sn_gw_5_one_register_outstanding_at_a_time() {
     assert_eq!((pb.topic, &pb.data[..]), (TopicId::Normal(id_b), &b"b"[..]));
 }
 
-/// SN-GW-5: a REGACK that rejects the gateway's REGISTER drops the message held behind it;
-/// a later message on the name is registered afresh.
+/// SN-GW-5, SN-REG-2: a REGACK that rejects the gateway's REGISTER drops the message held
+/// behind it and unsubscribes the client from that name: later messages on it are not
+/// sent, until the client subscribes again.
 #[test]
 fn sn_gw_5_regack_rejection_drops_held_message() {
     let mut h = Harness::default();
@@ -732,6 +733,26 @@ fn sn_gw_5_regack_rejection_drops_held_message() {
     );
     assert!(h.sn_received(DEV).is_empty(), "the held PUBLISH is dropped");
 
+    h.publish0(1, "room/a", "not for the client");
+    assert!(h.sn_received(DEV).is_empty(), "the name was refused");
+    h.publish0(1, "room/b", "other names still come");
+    let received = h.sn_received(DEV);
+    let [Message::Register(r)] = received.as_slice() else {
+        panic!("expected a REGISTER of room/b, got {received:?}")
+    };
+    assert_eq!(r.topic_name.as_str(), "room/b");
+    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
+    h.sn_send(
+        DEV,
+        &Message::RegAck {
+            topic_id,
+            msg_id,
+            return_code: ReturnCode::Accepted,
+        },
+    );
+    assert_eq!(sn_payloads(&h.sn_received(DEV)), ["other names still come"]);
+
+    sn_subscribe(&mut h, DEV, 2, name("room/+"), SnQos::AtMostOnce);
     h.publish0(1, "room/a", "again");
     let received = h.sn_received(DEV);
     let [Message::Register(r)] = received.as_slice() else {
@@ -2146,4 +2167,132 @@ fn sn_gw_12_register_and_will_prompts_are_resent() {
         matches!(got.as_slice(), [Message::Register(again)] if again.msg_id == msg_id),
         "{got:?}"
     );
+}
+
+// =======================================================================================
+// Found by a black-box audit of the gateway
+// =======================================================================================
+
+/// SN-PNG-1: a PINGREQ naming a client that is awake is an ordinary PINGREQ of the sender:
+/// it moves nobody, and each client keeps its address and its topics.
+#[test]
+fn sn_png_1_pingreq_naming_an_awake_client_moves_nobody() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    sn_subscribe(&mut h, DEV, 1, name("h/a"), SnQos::AtMostOnce);
+    sn_connect(&mut h, OTHER, "other", true, 0);
+    sn_subscribe(&mut h, OTHER, 1, name("h/b"), SnQos::AtMostOnce);
+    h.sn_send(
+        OTHER,
+        &Message::PingReq {
+            client_id: Some(text("dev")),
+        },
+    );
+    assert_eq!(h.sn_received(OTHER), [Message::PingResp]);
+
+    h.connect(1, V311, "pub", true);
+    h.publish0(1, "h/a", "for dev");
+    h.publish0(1, "h/b", "for other");
+    assert_eq!(sn_payloads(&h.sn_received(DEV)), ["for dev"]);
+    assert_eq!(sn_payloads(&h.sn_received(OTHER)), ["for other"]);
+    // A sender with no client of its own is not connected.
+    h.sn_send(
+        FORWARDER,
+        &Message::PingReq {
+            client_id: Some(text("dev")),
+        },
+    );
+    assert_eq!(h.sn_received(FORWARDER), [disconnect()]);
+    h.sn_send(DEV, &Message::PingReq { client_id: None });
+    assert_eq!(h.sn_received(DEV), [Message::PingResp]);
+}
+
+/// SN-GW-10, SN-GW-2: the subscriptions of a client that connected with CleanSession 1 stay
+/// after its DISCONNECT, for its next CONNECT with CleanSession 0.
+#[test]
+fn sn_gw_10_clean_session_state_outlives_a_disconnect() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    sn_subscribe(&mut h, DEV, 1, name("q/+"), SnQos::AtMostOnce);
+    h.sn_send(DEV, &Message::Disconnect { duration: None });
+    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    sn_connect(&mut h, DEV, "dev", false, 0);
+
+    h.connect(1, V311, "pub", true);
+    h.publish0(1, "q/a", "kept");
+    let received = h.sn_received(DEV);
+    let [Message::Register(r)] = received.as_slice() else {
+        panic!("expected REGISTER, got {received:?}")
+    };
+    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
+    h.sn_send(
+        DEV,
+        &Message::RegAck {
+            topic_id,
+            msg_id,
+            return_code: ReturnCode::Accepted,
+        },
+    );
+    assert_eq!(sn_payloads(&h.sn_received(DEV)), ["kept"]);
+
+    // CleanSession 1 clears them.
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    h.publish0(1, "q/a", "gone");
+    assert!(h.sn_received(DEV).is_empty());
+}
+
+/// SN-GW-9, SN-GW-2, §5.3.4: a message buffered for a sleeping client that wakes with
+/// CONNECT (CleanSession 0) is delivered, and with DUP 0: the client never had it.
+#[test]
+fn sn_gw_9_a_message_buffered_in_sleep_survives_connect_and_is_not_a_duplicate() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 60);
+    sn_subscribe(&mut h, DEV, 1, name("df/+"), SnQos::AtLeastOnce);
+    h.sn_send(
+        DEV,
+        &Message::Disconnect {
+            duration: Some(300),
+        },
+    );
+    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    h.connect(1, V311, "pub", true);
+    h.publish1(1, "df/a", "first", 1);
+    assert!(h.sn_received(DEV).is_empty(), "asleep");
+
+    h.sn_send(DEV, &connect_msg("dev", false, 60, false));
+    let received = h.sn_received(DEV);
+    let [Message::ConnAck {
+        return_code: ReturnCode::Accepted,
+    }, Message::Register(r)] = received.as_slice()
+    else {
+        panic!("expected CONNACK and REGISTER, got {received:?}")
+    };
+    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
+    h.sn_send(
+        DEV,
+        &Message::RegAck {
+            topic_id,
+            msg_id,
+            return_code: ReturnCode::Accepted,
+        },
+    );
+    let p = only_sn_publish(h.sn_received(DEV));
+    assert_eq!(
+        (&p.data[..], p.qos, p.dup),
+        (&b"first"[..], SnQos::AtLeastOnce, false)
+    );
+}
+
+/// SN-SUB-2: the topic id a SUBACK gives for a name is the one its PUBLISHes carry, even
+/// when the name also has a predefined id the client was never told of.
+#[test]
+fn sn_sub_2_subscribe_by_name_of_a_predefined_topic_uses_the_suback_id() {
+    let mut h = predefined_harness();
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    let (id, _) = sn_subscribe(&mut h, DEV, 1, name("pre/one"), SnQos::AtMostOnce);
+    assert_ne!(id, 0);
+    h.connect(1, V311, "pub", true);
+    h.publish0(1, "pre/one", "by id");
+    let p = only_sn_publish(h.sn_received(DEV));
+    assert_eq!((p.topic, &p.data[..]), (TopicId::Normal(id), &b"by id"[..]));
 }

@@ -52,6 +52,15 @@ impl Broker {
             return self.resume_if_drained(now);
         }
         let parsed = sn::parse_with(data, &opts);
+        // A 2.0 PUBWOS has the type of a 1.2 SUBSCRIBE. From an address with no client, a
+        // SUBSCRIBE could only be refused, while a PUBWOS needs no connection: it is read
+        // as the PUBWOS (SN2-4).
+        if matches!(parsed, Ok(Message::Subscribe(_))) && !self.sn.clients.contains_key(&key) {
+            if let Ok(packet @ sn::v2::Packet::PubWos(_)) = sn::v2::parse(data) {
+                self.sn2_received(key, packet, now);
+                return self.resume_if_drained(now);
+            }
+        }
         if parsed.is_err() {
             if let Ok(packet) = sn::v2::parse(data) {
                 self.sn2_received(key, packet, now);
@@ -263,8 +272,20 @@ impl Broker {
         // (its will is not published: the client is evidently alive). Ending it drops the
         // will, which a CleanSession 0 CONNECT without the Will flag keeps (SN-GW-2).
         let mut kept_will = None;
+        let mut never_sent = alloc::collections::BTreeSet::new();
         if let Some(old) = self.sn.clients.remove(&key) {
             self.sn.by_conn.remove(&old.conn);
+            if old.client_id == c.client_id.as_str() {
+                never_sent = old
+                    .held
+                    .iter()
+                    .filter_map(|h| match h {
+                        Held::Datagram { packet_id, .. } => *packet_id,
+                        Held::Register { .. } => None,
+                    })
+                    .chain(old.never_sent.iter().copied())
+                    .collect();
+            }
             self.unindex(
                 old.timer,
                 crate::broker::timer_index::Timer::SnRetry(old.conn),
@@ -285,6 +306,7 @@ impl Broker {
         );
         self.index_conn(conn);
         let mut client = SnClient::new(conn, c.client_id.as_str().to_string());
+        client.never_sent = never_sent;
         client.pending = Some(PendingConnect {
             clean_session: c.clean_session,
             duration: c.duration,
@@ -374,6 +396,12 @@ impl Broker {
             return;
         }
         if let Some(session) = self.sessions.get_mut(&client_id) {
+            // An MQTT-SN session outlives the connection whatever CleanSession said:
+            // CleanSession 1 clears it at CONNECT (done above, as MQTT's clean session),
+            // and the subscriptions and will then stay until the client removes them or
+            // connects with CleanSession 1 again (SN-GW-2, SN-GW-10), through a sleep or a
+            // DISCONNECT alike.
+            session.expiry_secs = u32::MAX;
             if kept_will.is_some() {
                 session.will = kept_will;
             }
@@ -381,7 +409,8 @@ impl Broker {
         if let Some(c) = self.conns.get_mut(&conn) {
             // (One QoS 1 or 2 message in flight towards the client, SN-GW-13: set by the
             // broker's CONNECT handling, before a resumed session's messages go out.)
-            c.keep_alive_ms = (pending.duration > 0).then(|| with_slack(pending.duration));
+            c.keep_alive_ms =
+                (pending.duration > 0).then(|| with_slack(u32::from(pending.duration)));
         }
         self.index_conn(conn);
     }
@@ -393,7 +422,7 @@ impl Broker {
             client.state = SnState::Asleep;
         }
         if let Some(c) = self.conns.get_mut(&conn) {
-            c.keep_alive_ms = Some(with_slack(secs));
+            c.keep_alive_ms = Some(with_slack(u32::from(secs)));
             c.last_seen = now;
         }
         // The sleep may be shorter than the keep alive.
@@ -415,7 +444,30 @@ impl Broker {
                 return self.sn_emit_now(&key, &Message::Disconnect { duration: None });
             }
         };
-        // The client may wake on another address.
+        // The client may wake on another address, if it sleeps and the address is free: a
+        // PINGREQ naming a client that is awake, or from the address of another client, is
+        // no wake-up and moves nobody (SN-PNG-1).
+        let sleeping = self
+            .sn
+            .clients
+            .get(&old_key)
+            .is_some_and(|c| matches!(c.state, SnState::Asleep | SnState::Awake));
+        if old_key != key && (!sleeping || self.sn.clients.contains_key(&key)) {
+            self.log(
+                Level::Info,
+                format!(
+                    "MQTT-SN peer {}: PINGREQ for client {client_id}, which is not asleep there",
+                    key.peer
+                ),
+            );
+            return match self.sn.clients.get(&key).filter(|c| c.connected()) {
+                Some(c) if !sleeping || c.client_id != client_id => {
+                    let conn = c.conn;
+                    self.handle_packet(conn, Packet::PingReq, now)
+                }
+                _ => self.sn_emit_now(&key, &Message::Disconnect { duration: None }),
+            };
+        }
         if old_key != key {
             if let Some(client) = self.sn.clients.remove(&old_key) {
                 self.sn.by_conn.insert(client.conn, key.clone());
@@ -461,6 +513,7 @@ impl Broker {
             // for a client does), or the window of one (SN-GW-13) would stay full.
             if let Some(name) = client.names.remove(&topic_id) {
                 client.ids.remove(&name);
+                client.refused_names.insert(name);
             }
             let mut dropped = 0;
             let mut released = alloc::vec::Vec::new();
@@ -641,6 +694,10 @@ impl Broker {
         let Some(client) = self.sn.clients.get_mut(&key) else {
             return;
         };
+        // Subscribing again takes back the refusal of the names the filter matches.
+        client
+            .refused_names
+            .retain(|name| !crate::topic::topic_matches(&filter, name));
         let reported = match &s.topic {
             SubscribeTopic::Name(_) if !topic_filter.has_wildcards() => {
                 client.topic_id(&filter).map_or(0, |(id, _)| id)

@@ -145,6 +145,16 @@ pub(crate) struct SnClient {
     pub(crate) ping_id: u16,
     /// 1.2: what waits for an answer, to be sent again (SN-GW-12).
     pub(crate) retries: Vec<retry::Retry>,
+    /// 1.2: names whose REGISTER the client refused: it takes no more messages on them
+    /// (SN-REG-2, SN-GW-5), until it connects again.
+    pub(crate) refused_names: BTreeSet<String>,
+    /// Packet ids of QoS 1 and 2 messages the previous connection held and never sent
+    /// (the client slept): the session sends them again with DUP, but for the client they
+    /// are new.
+    pub(crate) never_sent: BTreeSet<u16>,
+    /// 2.0: CONNECT flag bit 5, without which the Connection Encapsulation is a protocol
+    /// error (SN2-5).
+    pub(crate) address_may_change: bool,
     /// Where the timer index holds the next retransmission (see
     /// [`crate::broker::timer_index`]).
     pub(crate) timer: Option<Millis>,
@@ -172,6 +182,9 @@ impl SnClient {
             connect_id: 0,
             ping_id: 0,
             retries: Vec::new(),
+            refused_names: BTreeSet::new(),
+            never_sent: BTreeSet::new(),
+            address_may_change: false,
             timer: None,
         }
     }
@@ -248,7 +261,7 @@ impl Gateway {
 }
 
 /// Keep alive and sleep with the slack of SN-GW-8: 10 % above a minute, else 50 %.
-pub(crate) fn with_slack(secs: u16) -> u64 {
+pub(crate) fn with_slack(secs: u32) -> u64 {
     let ms = u64::from(secs) * 1000;
     if secs > 60 {
         ms + ms / 10

@@ -166,10 +166,25 @@ impl Broker {
         let Some(client) = self.sn.clients.get_mut(key) else {
             return false;
         };
+        if client.refused_names.contains(name) {
+            // The client refused the name's REGISTER: not delivered, as one too large for
+            // it is not.
+            self.stats.messages_dropped += 1;
+            return false;
+        }
+        // The first transmission to this client of a message the session resends.
+        let dup = match p.packet_id {
+            Some(id) => p.dup && !client.never_sent.remove(&id.get()),
+            None => false,
+        };
         let mut register = None;
         let topic = if name.len() == 2 && client.short_names.contains(name) {
             let b = name.as_bytes();
             TopicId::Short([b[0], b[1]])
+        } else if let Some(&id) = client.ids.get(name) {
+            // The id its SUBACK or REGACK gave the client, even for a topic that also has a
+            // predefined one (SN-SUB-2).
+            TopicId::Normal(id)
         } else if let Some(id) = predefined {
             TopicId::Predefined(id)
         } else {
@@ -184,7 +199,7 @@ impl Broker {
             }
         };
         let message = Message::Publish(crate::sn::Publish {
-            dup: p.dup && p.packet_id.is_some(),
+            dup,
             qos: SnQos::from(p.qos),
             retain: p.retain,
             topic,

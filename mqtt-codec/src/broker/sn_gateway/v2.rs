@@ -60,6 +60,16 @@ impl Broker {
                 let Some(old) = self.sn.key_of(client_id.as_str()) else {
                     return self.sn2_emit_now(&key, &sn2_disconnect(0xF4));
                 };
+                // Only a client that said its address may change (CONNECT flag bit 5) may
+                // use the envelope; moving it onto another client's address is refused too.
+                let may_move = self
+                    .sn
+                    .clients
+                    .get(&old)
+                    .is_some_and(|c| c.address_may_change);
+                if !may_move || (old != key && self.sn.clients.contains_key(&key)) {
+                    return self.sn2_emit_now(&key, &sn2_disconnect(0x82));
+                }
                 if old != key {
                     if let Some(client) = self.sn.clients.remove(&old) {
                         self.sn.by_conn.insert(client.conn, key.clone());
@@ -166,6 +176,7 @@ impl Broker {
         self.index_conn(conn);
         let mut client = SnClient::new(conn, c.client_id.as_str().to_string());
         client.version = SnVersion::V2_0;
+        client.address_may_change = c.address_may_change;
         client.connect_id = c.packet_id;
         client.state = SnState::Active;
         self.sn.by_conn.insert(conn, key.clone());
@@ -390,9 +401,8 @@ impl Broker {
                         client.ids.clear();
                     }
                 }
-                let secs = u16::try_from(duration).unwrap_or(u16::MAX);
                 if let Some(c) = self.conns.get_mut(&conn) {
-                    c.keep_alive_ms = Some(with_slack(secs));
+                    c.keep_alive_ms = Some(with_slack(duration));
                     c.last_seen = now;
                 }
                 self.index_conn(conn);
@@ -492,9 +502,11 @@ impl Broker {
                 })
             }
             Packet::Publish(p) => {
-                let topic = match (predefined, client.ids.get(p.topic.as_str())) {
-                    (Some(a), _) => Topic::Predefined(a),
-                    (None, Some(&a)) => Topic::Alias(a),
+                // The alias the client registered or was given at SUBSCRIBE, before a
+                // predefined one.
+                let topic = match (client.ids.get(p.topic.as_str()), predefined) {
+                    (Some(&a), _) => Topic::Alias(a),
+                    (None, Some(a)) => Topic::Predefined(a),
                     (None, None) => {
                         Topic::Name(MqttStr::from_validated(p.topic.as_str().as_bytes()))
                     }
@@ -545,9 +557,28 @@ impl Broker {
             }),
             _ => return false,
         };
+        let conn = client.conn;
         let Some(data) = self.sn2_encode_for(key, &out) else {
             return false;
         };
+        let limit = self
+            .conns
+            .get(&conn)
+            .map_or(usize::MAX, |c| c.max_packet_out);
+        if data.len() > limit {
+            // Over the client's Maximum Packet Size (SN2-7): dropped, as for MQTT 5.0
+            // ([MQTT-3.1.2-25]).
+            self.stats.messages_dropped += 1;
+            self.log(
+                Level::Warn,
+                format!(
+                    "MQTT-SN 2.0 peer {}: {} octets over the client's maximum packet size",
+                    key.peer,
+                    data.len()
+                ),
+            );
+            return false;
+        }
         let packet_id = match packet {
             Packet::Publish(p) => p.packet_id.map(|id| id.get()),
             _ => None,
