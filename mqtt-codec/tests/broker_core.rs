@@ -1023,6 +1023,44 @@ fn mqtt_3_1_3_10_will_properties_passed_through() {
     assert_eq!(p.properties.response_topic, w.properties.response_topic);
 }
 
+/// §3.1.3.2.4: a will's Message Expiry Interval is the lifetime of the published will, not
+/// counted from CONNECT: a client connected longer than it still leaves its will, with
+/// the whole interval, and a retained will lasts that long from its publication.
+#[test]
+fn will_message_expiry_starts_when_the_will_is_published() {
+    let mut h = Harness::default();
+    h.connect(1, V5, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtLeastOnce);
+    let mut w = will("wills/e", "gone", QoS::AtLeastOnce);
+    w.retain = true;
+    w.properties.message_expiry_interval = Some(2);
+    w.properties.will_delay_interval = Some(3);
+    let mut c = with_will(V5, "e", w);
+    c.clean_start = false;
+    c.properties.session_expiry_interval = Some(100);
+    h.connect_with(2, c);
+    h.advance(4_000);
+    h.drop_connection(2);
+    h.advance(3_000);
+    let p = only_publish(h.received(1));
+    assert_eq!(payload(&p), "gone");
+    assert_eq!(p.properties.message_expiry_interval, Some(2));
+
+    h.advance(1_000);
+    h.connect(3, V5, "late", true);
+    h.subscribe(3, "wills/e", QoS::AtMostOnce);
+    let p = only_publish(h.received(3));
+    assert_eq!(
+        p.properties.message_expiry_interval,
+        Some(1),
+        "retained, 1 s left"
+    );
+    h.advance(1_000);
+    h.connect(4, V5, "later", true);
+    h.subscribe(4, "wills/e", QoS::AtMostOnce);
+    assert!(h.received(4).is_empty(), "the retained will expired");
+}
+
 #[test]
 fn v5_will_delay_cancelled_by_takeover() {
     let mut h = Harness::default();

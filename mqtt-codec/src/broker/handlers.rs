@@ -247,7 +247,7 @@ impl Broker {
             if let Some(mut old) = self.end_session(&client_id) {
                 // A clean start ends the old session: a pending will is due now.
                 if let Some(will) = old.will.take() {
-                    self.route(will, now);
+                    self.route(will.published_will(now), now);
                 }
             }
             self.sessions.insert(client_id.clone(), Session::new(conn));
@@ -265,7 +265,7 @@ impl Broker {
         session.will = connect
             .will
             .as_ref()
-            .map(|w| Message::from_will(w, &client_id, now));
+            .map(|w| Message::from_will(w, &client_id));
         session.will_delay_ms = connect
             .will
             .as_ref()

@@ -63,17 +63,32 @@ impl Message {
         }
     }
 
-    /// The message of a will (published at `now`).
-    pub(crate) fn from_will(w: &Will, origin: &str, now: Millis) -> Message {
+    /// The message of a will, as the session keeps it until it is published. Its Message
+    /// Expiry Interval is the lifetime of the published will (§3.1.3.2.4), so it waits
+    /// among the properties, not yet a deadline, until [`Message::published_will`].
+    pub(crate) fn from_will(w: &Will, origin: &str) -> Message {
+        let mut properties = forwarded(&w.properties);
+        if let Some(secs) = w.properties.message_expiry_interval {
+            properties.message_expiry_interval = Some(secs);
+        }
         Message {
             topic: w.topic.clone(),
             payload: w.payload.clone(),
             qos: w.qos,
             retain: w.retain,
-            properties: forwarded(&w.properties),
-            expires_at: expiry(&w.properties, now),
+            properties,
+            expires_at: None,
             origin: Some(Bytes::copy_from_slice(origin.as_bytes())),
         }
+    }
+
+    /// A will published at `now`: its expiry interval starts now.
+    pub(crate) fn published_will(mut self, now: Millis) -> Message {
+        if let Some(secs) = self.properties.message_expiry_interval {
+            self.properties.message_expiry_interval = None;
+            self.expires_at = Some(now.saturating_add(u64::from(secs) * 1000));
+        }
+        self
     }
 
     /// True once the Message Expiry Interval has passed ([MQTT-3.3.2-5]).

@@ -69,7 +69,7 @@ impl Broker {
                         Level::Info,
                         format!("client {client_id}: publishing will on {}", will.topic),
                     );
-                    self.route(will, now);
+                    self.route(will.published_will(now), now);
                 }
             }
             if late.is_empty() && due.is_empty() {

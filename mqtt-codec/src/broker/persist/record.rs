@@ -165,8 +165,11 @@ fn write_message(w: &mut Writer, msg: &Message, clocks: Clocks) {
         None => w.u8(0),
     }
     let mut publish = msg.to_publish(msg.qos, msg.retain, &[], clocks.now, true);
-    // The expiry travels as the wall-clock deadline above.
-    publish.properties.message_expiry_interval = None;
+    // The expiry travels as the wall-clock deadline above; a will not yet published keeps
+    // its interval in the frame instead (see `Message::from_will`).
+    if msg.expires_at.is_some() {
+        publish.properties.message_expiry_interval = None;
+    }
     if msg.qos != QoS::AtMostOnce {
         publish.packet_id = PacketId::new(1);
     }
@@ -203,6 +206,10 @@ fn read_message(r: &mut Reader<'_>, clocks: Clocks) -> Result<Message, StoreErro
     let mut msg = Message::from_publish(&publish, topic, "", clocks.now);
     msg.expires_at = expires_at;
     msg.origin = origin;
+    // Only a will not yet published is stored with an interval and no deadline.
+    if let (None, Some(secs)) = (expires_at, publish.properties.message_expiry_interval) {
+        msg.properties.message_expiry_interval = Some(secs);
+    }
     Ok(msg)
 }
 

@@ -756,8 +756,7 @@ impl Broker {
                         let mut will = Will::new(topic, payload);
                         will.qos = qos;
                         will.retain = w.retain;
-                        session.will =
-                            Some(BrokerMessage::from_will(&will, &client_id, self.clock));
+                        session.will = Some(BrokerMessage::from_will(&will, &client_id));
                         ReturnCode::Accepted
                     }
                     _ => ReturnCode::NotSupported,
