@@ -308,6 +308,72 @@ fn mqtt_3_3_4_9_inflight_window_respects_the_clients_receive_maximum() {
     assert_eq!(seen, ["m4", "m5"]);
 }
 
+/// [MQTT-3.3.4-9], [MQTT-4.4.0-1]: the messages a resumed session sends again count
+/// against the Receive Maximum of the new connection: one at a time with Receive Maximum 1,
+/// in the order they were first sent, each with DUP.
+#[test]
+fn mqtt_3_3_4_9_resent_messages_keep_to_the_new_receive_maximum() {
+    let mut h = Harness::default();
+    let mut c = connect_packet(V5, "slow", false);
+    c.properties.session_expiry_interval = Some(100);
+    h.connect_with(1, c.clone());
+    h.subscribe(1, "t", QoS::AtLeastOnce);
+    h.connect(2, V311, "pub", true);
+    for i in 1..=4u16 {
+        h.publish1(2, "t", &format!("m{i}"), i);
+    }
+    assert_eq!(h.publishes(1).len(), 4, "unacknowledged");
+    h.drop_connection(1);
+
+    c.properties.receive_maximum = Some(1);
+    h.connect_with(3, c);
+    let mut seen = Vec::new();
+    loop {
+        let again = h.publishes(3);
+        if again.is_empty() {
+            break;
+        }
+        assert_eq!(again.len(), 1, "[MQTT-3.3.4-9] one in flight");
+        assert!(again[0].dup, "[MQTT-3.3.1-1]");
+        seen.push(payload(&again[0]));
+        h.ack_all(3, &again);
+    }
+    assert_eq!(seen, ["m1", "m2", "m3", "m4"]);
+}
+
+/// [MQTT-4.6.0-1]: messages are sent again in the order they were first sent, also when
+/// their packet identifiers wrapped around between them.
+#[test]
+fn mqtt_4_6_0_1_resent_in_sending_order_across_the_packet_id_wrap() {
+    let mut h = Harness::default();
+    let mut c = connect_packet(V311, "sub", false);
+    h.connect_with(1, c.clone());
+    h.subscribe(1, "t", QoS::AtLeastOnce);
+    h.connect(2, V311, "pub", true);
+    // 65,533 messages delivered and acknowledged: the next identifiers are 65534, 65535,
+    // then 1 and 2.
+    for i in 0..65_533u32 {
+        h.publish1(2, "t", "x", (i % 1000 + 1) as u16);
+        let delivered = h.publishes(1);
+        h.ack_all(1, &delivered);
+    }
+    h.received(2);
+    let mut ids = Vec::new();
+    for i in 1..=4u16 {
+        h.publish1(2, "t", &format!("m{i}"), i);
+        ids.extend(
+            h.publishes(1)
+                .iter()
+                .filter_map(|p| p.packet_id.map(|id| id.get())),
+        );
+    }
+    h.drop_connection(1);
+    c.clean_start = false;
+    h.connect_with(3, c);
+    let again: Vec<String> = h.publishes(3).iter().map(payload).collect();
+    assert_eq!(again, ["m1", "m2", "m3", "m4"], "packet ids {ids:?}");
+}
+
 #[test]
 fn mqtt_3_3_4_9_qos2_messages_hold_the_window_until_pubcomp() {
     let mut h = Harness::default();

@@ -203,6 +203,7 @@ impl Broker {
     /// here (or calls [`Broker::index_stall`] itself): where it stops, the session's stall
     /// deadline is brought up to date.
     pub(super) fn drain_queue(&mut self, client_id: &str, now: Millis) {
+        self.resend_in_window(client_id, now);
         loop {
             let Some(session) = self.sessions.get_mut(client_id) else {
                 return;
@@ -211,6 +212,7 @@ impl Broker {
                 return self.timers.stall_moved(client_id, session);
             };
             let window = self.conns.get(&conn).map_or(0, |c| c.receive_max_out);
+            // Messages waiting to be sent again hold their places in the window.
             if session.inflight.len() >= window {
                 return self.timers.stall_moved(client_id, session);
             }
@@ -256,28 +258,58 @@ impl Broker {
     }
 
     /// After a persistent session reconnects: resend unacknowledged PUBLISHes with DUP and
-    /// PUBRELs, in order ([MQTT-4.4.0-1]).
+    /// PUBRELs, in the order they were first sent ([MQTT-4.4.0-1], [MQTT-4.6.0-1]; by
+    /// delivery sequence, not packet identifier, which wraps). The PUBRELs go at once; the
+    /// PUBLISHes as the new connection's Receive Maximum allows ([MQTT-3.3.4-9]: the quota
+    /// starts again with each connection), the rest as acknowledgements free the window.
     pub(super) fn resend_inflight(&mut self, client_id: &str, now: Millis) {
-        let Some(session) = self.sessions.get(client_id) else {
+        let Some(session) = self.sessions.get_mut(client_id) else {
             return;
         };
         let Some(conn) = session.conn else { return };
-        let pending: Vec<(u16, Outgoing)> = session
+        let mut pending: Vec<(u64, u16, bool)> = session
             .inflight
             .iter()
-            .map(|(k, v)| (*k, v.clone()))
+            .map(|(id, out)| (out.delivery.seq, *id, out.state == OutState::AwaitComp))
             .collect();
-        for (id, out) in pending {
-            let Some(pid) = crate::PacketId::new(id) else {
+        pending.sort_unstable();
+        session.resend = pending
+            .iter()
+            .filter(|(_, _, released)| !released)
+            .map(|(_, id, _)| *id)
+            .collect();
+        for (_, id, released) in pending {
+            if let (true, Some(pid)) = (released, crate::PacketId::new(id)) {
+                self.send(conn, &Packet::PubRel(crate::PubResponse::new(pid)));
+            }
+        }
+        self.resend_in_window(client_id, now);
+    }
+
+    /// Sends again, with DUP, the in-flight PUBLISHes of a resumed connection that fit in
+    /// the client's Receive Maximum beside those already sent on it.
+    fn resend_in_window(&mut self, client_id: &str, now: Millis) {
+        loop {
+            let Some(session) = self.sessions.get_mut(client_id) else {
+                return;
+            };
+            let Some(conn) = session.conn else { return };
+            let window = self.conns.get(&conn).map_or(0, |c| c.receive_max_out);
+            // An acknowledgement may have ended a flow before its turn came: only those
+            // still in flight are waiting.
+            let inflight = &session.inflight;
+            let waiting = session.resend.iter().filter(|id| inflight.contains_key(id));
+            if inflight.len().saturating_sub(waiting.count()) >= window {
+                return;
+            }
+            let Some(id) = session.resend.pop_front() else {
+                return;
+            };
+            let Some(out) = session.inflight.get(&id).cloned() else {
                 continue;
             };
-            match out.state {
-                OutState::AwaitAck => {
-                    self.send_publish(conn, &out.delivery, Some(pid), true, now);
-                }
-                OutState::AwaitComp => {
-                    self.send(conn, &Packet::PubRel(crate::PubResponse::new(pid)));
-                }
+            if let (OutState::AwaitAck, Some(pid)) = (out.state, crate::PacketId::new(id)) {
+                self.send_publish(conn, &out.delivery, Some(pid), true, now);
             }
         }
     }

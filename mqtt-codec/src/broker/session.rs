@@ -59,6 +59,9 @@ pub(crate) struct Session {
     /// By filter; most devices have one or two (see [`SmallMap`]).
     pub(crate) subscriptions: SmallMap<String, SubEntry>,
     pub(crate) inflight: BTreeMap<u16, Outgoing>,
+    /// In-flight PUBLISHes a resumed connection has not had again yet, in the order they
+    /// were first sent: beyond the client's Receive Maximum they wait their turn.
+    pub(crate) resend: VecDeque<u16>,
     pub(crate) queue: VecDeque<Delivery>,
     /// QoS 2 packet identifiers received and not yet released by PUBREL.
     pub(crate) incoming_qos2: BTreeSet<u16>,
@@ -85,6 +88,7 @@ impl Session {
             bridge: false,
             subscriptions: SmallMap::default(),
             inflight: BTreeMap::new(),
+            resend: VecDeque::new(),
             queue: VecDeque::new(),
             incoming_qos2: BTreeSet::new(),
             next_pid: 0,
