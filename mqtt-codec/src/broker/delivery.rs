@@ -309,7 +309,13 @@ impl Broker {
                 continue;
             };
             if let (OutState::AwaitAck, Some(pid)) = (out.state, crate::PacketId::new(id)) {
-                self.send_publish(conn, &out.delivery, Some(pid), true, now);
+                if !self.send_publish(conn, &out.delivery, Some(pid), true, now) {
+                    // Too large for this connection's client: dropped as if delivered
+                    // ([MQTT-3.1.2-25]), as a first send would be.
+                    if let Some(session) = self.sessions.get_mut(client_id) {
+                        session.inflight.remove(&id);
+                    }
+                }
             }
         }
     }

@@ -17,7 +17,9 @@
 //!   itself before the first PUBLISH on it and holds that PUBLISH until the REGACK
 //!   (SN-GW-5);
 //! - a PUBLISH goes out with a short name when the client subscribed with that short name,
-//!   with a predefined id when the topic has one, else with a registered id (SN-GW-6);
+//!   with the id the client holds for the name (its SUBACK's or REGACK's), else with a
+//!   predefined id when the topic has one, else with an id registered now (SN-GW-6,
+//!   SN-SUB-2); a name whose REGISTER the client refused is not sent to it (SN-REG-2);
 //! - QoS −1 is published at QoS 0 as an anonymous client, from any address (SN-GW-7);
 //! - keep alive and sleep are timed with the slack of SN-GW-8 (10 % above a minute, else
 //!   50 %); a client that outlives it is lost and its will published;
@@ -34,8 +36,8 @@
 //! 2.0, any other as 1.2 first and as 2.0 when 1.2 refuses it (a 2.0 CONNECT never reads as
 //! 1.2). A 2.0 client is a broker connection speaking MQTT 5.0 inside, whose reason codes
 //! 2.0 shares: session expiry, assigned client ids, reason codes and the will in CONNECT
-//! pass through. Towards a 2.0 client a PUBLISH names its topic with a predefined alias,
-//! else the session alias the client registered, else the name itself (2.0 allows it, so
+//! pass through. Towards a 2.0 client a PUBLISH names its topic with the session alias the
+//! client holds, else a predefined alias, else the name itself (2.0 allows it, so
 //! the gateway registers nothing); one QoS 1 or 2 message is in flight either way (SN2-18);
 //! SLEEPREQ and PINGREQ sleep and wake it like 1.2's DISCONNECT and PINGREQ; enhanced
 //! authentication and the Protection Encapsulation are refused (CONNACK 0x8C, dropped).
@@ -146,7 +148,8 @@ pub(crate) struct SnClient {
     /// 1.2: what waits for an answer, to be sent again (SN-GW-12).
     pub(crate) retries: Vec<retry::Retry>,
     /// 1.2: names whose REGISTER the client refused: it takes no more messages on them
-    /// (SN-REG-2, SN-GW-5), until it connects again.
+    /// (SN-REG-2, SN-GW-5), until it subscribes again to a filter matching them or
+    /// connects again.
     pub(crate) refused_names: BTreeSet<String>,
     /// Packet ids of QoS 1 and 2 messages the previous connection held and never sent
     /// (the client slept): the session sends them again with DUP, but for the client they
