@@ -634,12 +634,19 @@ impl PyClient {
         PyBytes::new(py, &self.inner.snapshot())
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "Client(client_id={:?}, version={}, connected={})",
-            self.inner.config().client_id,
-            self.inner.config().version,
-            self.inner.is_connected()
-        )
+    /// `<mqtt_codec.Client client_id=... version=... connected=...>`: a client is state, not
+    /// a value, so its repr is not a constructor call.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let config = self.inner.config();
+        let client_id = pyo3::types::PyString::new(py, &config.client_id).repr()?;
+        let version = convert::version_out(py, config.version)?.getattr("name")?;
+        let connected = if self.inner.is_connected() {
+            "True"
+        } else {
+            "False"
+        };
+        Ok(format!(
+            "<mqtt_codec.Client client_id={client_id} version=ProtocolVersion.{version} connected={connected}>"
+        ))
     }
 }

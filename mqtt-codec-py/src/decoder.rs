@@ -95,6 +95,10 @@ fn packets_to_py(py: Python<'_>, packets: Vec<Packet>) -> PyResult<Bound<'_, PyL
 ///
 /// `Decoder()` is a server-side decoder: the first packet must be CONNECT, and the version
 /// is learned from it. `Decoder(version)` decodes a connection of a known version.
+///
+/// Decoder(version=None, max_packet_size=1048576, *, role=None). `role` is "client"
+/// (receives a server's packets), "server" or None (either; the default when a version
+/// is given). `version=None` means a server that learns the version from CONNECT.
 #[pyclass(module = "mqtt_codec", name = "Decoder")]
 pub struct PyDecoder {
     inner: Decoder,
@@ -102,11 +106,8 @@ pub struct PyDecoder {
 
 #[pymethods]
 impl PyDecoder {
-    /// Decoder(version=None, max_packet_size=1048576, *, role=None). `role` is "client"
-    /// (receives a server's packets), "server" or None (either; the default when a version
-    /// is given). `version=None` means a server that learns the version from CONNECT.
     #[new]
-    #[pyo3(signature = (version = None, max_packet_size = None, *, role = None))]
+    #[pyo3(signature = (version = None, max_packet_size = None, *, role = None), text_signature = "(version=None, max_packet_size=1048576, *, role=None)")]
     fn new(
         version: Option<&Bound<'_, PyAny>>,
         max_packet_size: Option<&Bound<'_, PyAny>>,
@@ -191,16 +192,21 @@ impl PyDecoder {
         self.inner.error().is_some()
     }
 
-    /// The constructor-style repr, with the fields that are set.
-    fn __repr__(&self) -> String {
-        format!(
-            "Decoder(version={}, max_packet_size={}, buffered={})",
-            self.inner
-                .protocol_version()
-                .map_or("None".into(), |v| format!("{}", v.level())),
+    /// `<mqtt_codec.Decoder version=... max_packet_size=... buffered=...>`: a decoder is
+    /// state, not a value, so its repr is not a constructor call.
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let version = match self.inner.protocol_version() {
+            Some(v) => format!(
+                "ProtocolVersion.{}",
+                convert::version_out(py, v)?.getattr("name")?
+            ),
+            None => String::from("None"),
+        };
+        Ok(format!(
+            "<mqtt_codec.Decoder version={version} max_packet_size={} buffered={}>",
             self.inner.config().max_packet_size,
             self.inner.buffered()
-        )
+        ))
     }
 }
 

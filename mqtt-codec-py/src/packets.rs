@@ -72,6 +72,9 @@ pub(crate) fn packet_to_py(py: Python<'_>, packet: Packet) -> PyResult<Bound<'_,
 // CONNECT
 
 /// CONNECT: the first packet a client sends.
+///
+/// Connect(*, client_id="", protocol_version=ProtocolVersion.V5, clean_start=True,
+/// keep_alive=60, will=None, username=None, password=None, properties=None).
 #[pyclass(module = "mqtt_codec", name = "Connect", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyConnect {
@@ -104,10 +107,8 @@ impl PyConnect {
 
 #[pymethods]
 impl PyConnect {
-    /// Connect(*, client_id="", protocol_version=ProtocolVersion.V5, clean_start=True,
-    /// keep_alive=60, will=None, username=None, password=None, properties=None).
     #[new]
-    #[pyo3(signature = (*, client_id = None, protocol_version = None, clean_start = None, keep_alive = None, will = None, username = None, password = None, properties = None))]
+    #[pyo3(signature = (*, client_id = None, protocol_version = None, clean_start = None, keep_alive = None, will = None, username = None, password = None, properties = None), text_signature = "(*, client_id=\"\", protocol_version=ProtocolVersion.V5, clean_start=True, keep_alive=60, will=None, username=None, password=None, properties=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         client_id: Arg<'_, '_>,
@@ -234,6 +235,9 @@ impl PyConnect {
 // CONNACK
 
 /// CONNACK: the server's answer to CONNECT.
+///
+/// ConnAck(*, session_present=False, reason_code=ReasonCode.SUCCESS, properties=None).
+/// Under 3.x the reason code maps to the return code (0x84 to 1, 0x85 to 2, ...).
 #[pyclass(module = "mqtt_codec", name = "ConnAck", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyConnAck {
@@ -254,10 +258,8 @@ impl PyConnAck {
 
 #[pymethods]
 impl PyConnAck {
-    /// ConnAck(*, session_present=False, reason_code=ReasonCode.SUCCESS, properties=None).
-    /// Under 3.x the reason code maps to the return code (0x84 to 1, 0x85 to 2, ...).
     #[new]
-    #[pyo3(signature = (*, session_present = None, reason_code = None, properties = None))]
+    #[pyo3(signature = (*, session_present = None, reason_code = None, properties = None), text_signature = "(*, session_present=False, reason_code=ReasonCode.SUCCESS, properties=None)")]
     fn new(
         session_present: Arg<'_, '_>,
         reason_code: Arg<'_, '_>,
@@ -314,6 +316,10 @@ impl PyConnAck {
 // PUBLISH
 
 /// PUBLISH: an application message.
+///
+/// Publish(*, topic, payload=b"", qos=QoS.AT_MOST_ONCE, packet_id=None, retain=False,
+/// dup=False, properties=None). `payload` may be bytes, bytearray, memoryview or str
+/// (UTF-8); `packet_id` is required at QoS 1 and 2 and refused at QoS 0.
 #[pyclass(module = "mqtt_codec", name = "Publish", frozen, eq)]
 pub struct PyPublish {
     fields: PublishFields,
@@ -392,11 +398,8 @@ impl PyPublish {
 
 #[pymethods]
 impl PyPublish {
-    /// Publish(*, topic, payload=b"", qos=QoS.AT_MOST_ONCE, packet_id=None, retain=False,
-    /// dup=False, properties=None). `payload` may be bytes, bytearray, memoryview or str
-    /// (UTF-8); `packet_id` is required at QoS 1 and 2 and refused at QoS 0.
     #[new]
-    #[pyo3(signature = (*, topic, payload = None, qos = None, packet_id = None, retain = None, dup = None, properties = None))]
+    #[pyo3(signature = (*, topic, payload = None, qos = None, packet_id = None, retain = None, dup = None, properties = None), text_signature = "(*, topic, payload=b\"\", qos=QoS.AT_MOST_ONCE, packet_id=None, retain=False, dup=False, properties=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         topic: &Bound<'_, PyAny>,
@@ -633,6 +636,9 @@ pub_response!(
 // SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK
 
 /// SUBSCRIBE: asks for the messages of one or more topic filters.
+///
+/// Subscribe(*, packet_id, subscriptions, properties=None). Each subscription is a
+/// Subscription, a filter str (QoS 0) or a (filter, qos) tuple.
 #[pyclass(module = "mqtt_codec", name = "Subscribe", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PySubscribe {
@@ -653,10 +659,8 @@ impl PySubscribe {
 
 #[pymethods]
 impl PySubscribe {
-    /// Subscribe(*, packet_id, subscriptions, properties=None). Each subscription is a
-    /// Subscription, a filter str (QoS 0) or a (filter, qos) tuple.
     #[new]
-    #[pyo3(signature = (*, packet_id, subscriptions, properties = None))]
+    #[pyo3(signature = (*, packet_id, subscriptions, properties = None), text_signature = "(*, packet_id, subscriptions, properties=None)")]
     fn new(
         packet_id: &Bound<'_, PyAny>,
         subscriptions: &Bound<'_, PyAny>,
@@ -820,6 +824,8 @@ ack_with_codes!(
 );
 
 /// UNSUBSCRIBE: removes subscriptions.
+///
+/// Unsubscribe(*, packet_id, filters, properties=None): `filters` is a list of str.
 #[pyclass(module = "mqtt_codec", name = "Unsubscribe", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyUnsubscribe {
@@ -840,9 +846,8 @@ impl PyUnsubscribe {
 
 #[pymethods]
 impl PyUnsubscribe {
-    /// Unsubscribe(*, packet_id, filters, properties=None): `filters` is a list of str.
     #[new]
-    #[pyo3(signature = (*, packet_id, filters, properties = None))]
+    #[pyo3(signature = (*, packet_id, filters, properties = None), text_signature = "(*, packet_id, filters, properties=None)")]
     fn new(
         packet_id: &Bound<'_, PyAny>,
         filters: &Bound<'_, PyAny>,

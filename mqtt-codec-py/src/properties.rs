@@ -228,6 +228,8 @@ pub(crate) fn push_properties<'py>(
 }
 
 /// The will of a CONNECT: published by the server when the client goes away uncleanly.
+///
+/// Will(*, topic, payload=b"", qos=QoS.AT_MOST_ONCE, retain=False, properties=None).
 #[pyclass(module = "mqtt_codec", name = "Will", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyWill {
@@ -254,9 +256,8 @@ impl PyWill {
 
 #[pymethods]
 impl PyWill {
-    /// Will(*, topic, payload=b"", qos=QoS.AT_MOST_ONCE, retain=False, properties=None).
     #[new]
-    #[pyo3(signature = (*, topic, payload = None, qos = None, retain = None, properties = None))]
+    #[pyo3(signature = (*, topic, payload = None, qos = None, retain = None, properties = None), text_signature = "(*, topic, payload=b\"\", qos=QoS.AT_MOST_ONCE, retain=False, properties=None)")]
     fn new(
         topic: &Bound<'_, PyAny>,
         payload: Option<&Bound<'_, PyAny>>,
@@ -334,6 +335,9 @@ impl PyWill {
 }
 
 /// One entry of a SUBSCRIBE: a topic filter and its options.
+///
+/// Subscription(filter, qos=QoS.AT_MOST_ONCE, *, no_local=False,
+/// retain_as_published=False, retain_handling=0).
 #[pyclass(module = "mqtt_codec", name = "Subscription", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PySubscription {
@@ -370,10 +374,8 @@ impl PySubscription {
 
 #[pymethods]
 impl PySubscription {
-    /// Subscription(filter, qos=QoS.AT_MOST_ONCE, *, no_local=False,
-    /// retain_as_published=False, retain_handling=0).
     #[new]
-    #[pyo3(signature = (filter, qos = None, *, no_local = None, retain_as_published = None, retain_handling = None))]
+    #[pyo3(signature = (filter, qos = None, *, no_local = None, retain_as_published = None, retain_handling = None), text_signature = "(filter, qos=QoS.AT_MOST_ONCE, *, no_local=False, retain_as_published=False, retain_handling=0)")]
     fn new(
         filter: &Bound<'_, PyAny>,
         qos: Option<&Bound<'_, PyAny>>,
