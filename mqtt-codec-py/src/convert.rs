@@ -194,7 +194,10 @@ pub(crate) fn topic_name(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicNa
 /// A validated topic filter (`$share/` filters included).
 pub(crate) fn topic_filter(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicFilter> {
     let s = str_arg(obj, what)?;
-    TopicFilter::new(&s).map_err(|e| PyValueError::new_err(format!("{what} {s:?}: {e}")))
+    // A filter has no version until its packet is encoded: `$share/g` is an ordinary filter
+    // in 3.1.1 (and decodes there), so the 5.0 shared-subscription rules are the encoder's.
+    TopicFilter::for_version(&s, ProtocolVersion::V3_1_1)
+        .map_err(|e| PyValueError::new_err(format!("{what} {s:?}: {e}")))
 }
 
 /// `bytes(obj)`: a snapshot of a `bytearray` or `memoryview`, which may change while the GIL

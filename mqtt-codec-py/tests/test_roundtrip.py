@@ -218,3 +218,15 @@ def test_enum_attributes_are_the_enum_members() -> None:
     ack = mqtt_codec.PubAck(packet_id=1, reason_code=mqtt_codec.ReasonCode.NO_MATCHING_SUBSCRIBERS)
     assert ack.reason_code is mqtt_codec.ReasonCode.NO_MATCHING_SUBSCRIBERS
     assert mqtt_codec.Connect(protocol_version=4).protocol_version is ProtocolVersion.V3_1_1
+
+
+def test_a_share_filter_is_ordinary_until_encoded_for_5_0() -> None:
+    # TOP-8: `$share/g` is an ordinary filter in 3.1.1, which decodes it; only a 5.0 encode
+    # applies the shared-subscription rules ([MQTT-4.8.2-1]).
+    from mqtt_codec import Subscribe, Subscription
+
+    packet = Subscribe(packet_id=10, subscriptions=[Subscription("$share/g", 0)])
+    frame = packet.encode(4)
+    assert decode(frame, 4) == packet
+    with pytest.raises(EncodeError):
+        packet.encode(5)
