@@ -235,9 +235,13 @@ fn message_out<'py>(
 /// Client(client_id="", version=ProtocolVersion.V5, keep_alive=60, clean_start=True,
 /// session_expiry_interval=0, auto_ack=True, username=None, password=None, will=None,
 /// receive_maximum=16, max_inflight=16, max_queued=1000, max_packet_size=1048576,
-/// topic_alias_maximum=0, request_problem_information=True): the MQTT protocol state of one
-/// client, sans-IO. Feed it the socket's bytes with `receive_data`, write what
-/// `data_to_send` returns, read `events()`, and call `handle_timeout` at `next_timeout()`.
+/// topic_alias_maximum=0, request_problem_information=True, authenticator=None): the MQTT
+/// protocol state of one client, sans-IO. Feed it the socket's bytes with `receive_data`,
+/// write what `data_to_send` returns, read `events()`, and call `handle_timeout` at
+/// `next_timeout()`. `authenticator` runs 5.0 enhanced authentication: a
+/// `ScramAuthenticator`, or an object with a str `method` and `start()`,
+/// `challenge(data)` and `finish(data)`. A setting CONNECT cannot carry raises
+/// `ValueError` here, each argument's wrong type a `TypeError` that names it.
 #[pyclass(name = "Client", module = "mqtt_codec")]
 pub struct PyClient {
     inner: Session,
@@ -255,56 +259,96 @@ const DEFAULT_ROOM: usize = 8 * 1024;
 #[cfg(feature = "abi3-py311")]
 const MAX_ROOM: usize = 256 * 1024;
 
-#[allow(clippy::too_many_arguments)]
-fn config_from(
-    client_id: &str,
-    version: Option<&Bound<'_, PyAny>>,
-    keep_alive: u16,
-    clean_start: bool,
-    session_expiry_interval: u32,
-    auto_ack: bool,
-    username: Option<String>,
-    password: Option<Vec<u8>>,
-    will: Option<&Bound<'_, PyAny>>,
-    receive_maximum: u16,
-    max_inflight: u16,
-    max_queued: usize,
-    max_packet_size: u32,
-    topic_alias_maximum: u16,
-    request_problem_information: bool,
-) -> PyResult<SessionConfig> {
-    let version = match version {
-        Some(v) if !v.is_none() => convert::version(v)?,
-        _ => mqtt_codec::ProtocolVersion::V5,
-    };
-    let mut config = SessionConfig::new(client_id, version);
-    config.keep_alive = keep_alive;
-    config.clean_start = clean_start;
-    config.session_expiry_interval = session_expiry_interval;
-    config.auto_ack = auto_ack;
-    config.username = username;
-    config.password = password.map(bytes::Bytes::from);
-    config.will = match will {
-        Some(w) if !w.is_none() => Some(
-            w.cast::<PyWill>()
-                .map_err(|_| PyTypeError::new_err("will must be a Will"))?
-                .get()
-                .inner
-                .clone(),
-        ),
-        _ => None,
-    };
-    config.receive_maximum = receive_maximum;
-    config.max_inflight = max_inflight;
-    config.max_queued = max_queued;
-    config.max_packet_size = max_packet_size;
-    config.topic_alias_maximum = topic_alias_maximum;
-    config.request_problem_information = request_problem_information;
-    // A configuration CONNECT could not carry fails here, not at connect().
-    config
-        .check()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(config)
+/// An optional argument of `Client()`: absent and `None` both mean the default.
+type Opt<'a, 'py> = Option<&'a Bound<'py, PyAny>>;
+
+/// The argument, unless absent or `None`.
+fn given<'a, 'py>(arg: Opt<'a, 'py>) -> Option<&'a Bound<'py, PyAny>> {
+    arg.filter(|a| !a.is_none())
+}
+
+/// An int argument of `Client()`, `default` when not given; errors name the argument.
+fn int_or<T: TryFrom<i64>>(arg: Opt<'_, '_>, what: &str, default: T) -> PyResult<T> {
+    given(arg).map_or(Ok(default), |a| convert::int(a, what))
+}
+
+/// A bool argument of `Client()`, `default` when not given.
+fn bool_or(arg: Opt<'_, '_>, what: &str, default: bool) -> PyResult<bool> {
+    given(arg).map_or(Ok(default), |a| convert::boolean(a, what))
+}
+
+/// The session configuration of `Client()`'s keywords, each checked and named in its error.
+struct ClientArgs<'a, 'py> {
+    client_id: Opt<'a, 'py>,
+    version: Opt<'a, 'py>,
+    keep_alive: Opt<'a, 'py>,
+    clean_start: Opt<'a, 'py>,
+    session_expiry_interval: Opt<'a, 'py>,
+    auto_ack: Opt<'a, 'py>,
+    username: Opt<'a, 'py>,
+    password: Opt<'a, 'py>,
+    will: Opt<'a, 'py>,
+    receive_maximum: Opt<'a, 'py>,
+    max_inflight: Opt<'a, 'py>,
+    max_queued: Opt<'a, 'py>,
+    max_packet_size: Opt<'a, 'py>,
+    topic_alias_maximum: Opt<'a, 'py>,
+    request_problem_information: Opt<'a, 'py>,
+}
+
+impl ClientArgs<'_, '_> {
+    fn config(&self) -> PyResult<SessionConfig> {
+        let version = match given(self.version) {
+            Some(v) => convert::version(v)?,
+            None => mqtt_codec::ProtocolVersion::V5,
+        };
+        let client_id = match given(self.client_id) {
+            Some(c) => convert::string(c, "client_id")?,
+            None => String::new(),
+        };
+        let mut config = SessionConfig::new(&client_id, version);
+        config.keep_alive = int_or(self.keep_alive, "keep_alive", 60)?;
+        config.clean_start = bool_or(self.clean_start, "clean_start", true)?;
+        config.session_expiry_interval =
+            int_or(self.session_expiry_interval, "session_expiry_interval", 0)?;
+        config.auto_ack = bool_or(self.auto_ack, "auto_ack", true)?;
+        config.username = given(self.username)
+            .map(|u| convert::string(u, "username"))
+            .transpose()?;
+        config.password = given(self.password)
+            .map(|p| convert::bytes_arg(p, "password", false))
+            .transpose()?;
+        config.will = match given(self.will) {
+            Some(w) => Some(
+                w.cast::<PyWill>()
+                    .map_err(|_| {
+                        PyTypeError::new_err(format!(
+                            "will must be a Will, not {}",
+                            convert::type_name(w)
+                        ))
+                    })?
+                    .get()
+                    .inner
+                    .clone(),
+            ),
+            None => None,
+        };
+        config.receive_maximum = int_or(self.receive_maximum, "receive_maximum", 16)?;
+        config.max_inflight = int_or(self.max_inflight, "max_inflight", 16)?;
+        config.max_queued = int_or(self.max_queued, "max_queued", 1000)?;
+        config.max_packet_size = int_or(self.max_packet_size, "max_packet_size", 1048576)?;
+        config.topic_alias_maximum = int_or(self.topic_alias_maximum, "topic_alias_maximum", 0)?;
+        config.request_problem_information = bool_or(
+            self.request_problem_information,
+            "request_problem_information",
+            true,
+        )?;
+        // A configuration CONNECT could not carry fails here, not at connect().
+        config
+            .check()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(config)
+    }
 }
 
 impl PyClient {
@@ -320,31 +364,32 @@ impl PyClient {
 #[pymethods]
 impl PyClient {
     #[new]
-    #[pyo3(signature = (client_id = "", version = None, keep_alive = 60, clean_start = true,
-        session_expiry_interval = 0, auto_ack = true, username = None, password = None,
-        will = None, receive_maximum = 16, max_inflight = 16, max_queued = 1000,
-        max_packet_size = 1048576, topic_alias_maximum = 0, request_problem_information = true,
-        authenticator = None))]
+    #[pyo3(signature = (client_id = None, version = None, keep_alive = None, clean_start = None,
+        session_expiry_interval = None, auto_ack = None, username = None, password = None,
+        will = None, receive_maximum = None, max_inflight = None, max_queued = None,
+        max_packet_size = None, topic_alias_maximum = None, request_problem_information = None,
+        authenticator = None),
+        text_signature = "(client_id='', version=ProtocolVersion.V5, keep_alive=60, clean_start=True, session_expiry_interval=0, auto_ack=True, username=None, password=None, will=None, receive_maximum=16, max_inflight=16, max_queued=1000, max_packet_size=1048576, topic_alias_maximum=0, request_problem_information=True, authenticator=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        client_id: &str,
-        version: Option<&Bound<'_, PyAny>>,
-        keep_alive: u16,
-        clean_start: bool,
-        session_expiry_interval: u32,
-        auto_ack: bool,
-        username: Option<String>,
-        password: Option<Vec<u8>>,
-        will: Option<&Bound<'_, PyAny>>,
-        receive_maximum: u16,
-        max_inflight: u16,
-        max_queued: usize,
-        max_packet_size: u32,
-        topic_alias_maximum: u16,
-        request_problem_information: bool,
-        authenticator: Option<&Bound<'_, PyAny>>,
+        client_id: Opt<'_, '_>,
+        version: Opt<'_, '_>,
+        keep_alive: Opt<'_, '_>,
+        clean_start: Opt<'_, '_>,
+        session_expiry_interval: Opt<'_, '_>,
+        auto_ack: Opt<'_, '_>,
+        username: Opt<'_, '_>,
+        password: Opt<'_, '_>,
+        will: Opt<'_, '_>,
+        receive_maximum: Opt<'_, '_>,
+        max_inflight: Opt<'_, '_>,
+        max_queued: Opt<'_, '_>,
+        max_packet_size: Opt<'_, '_>,
+        topic_alias_maximum: Opt<'_, '_>,
+        request_problem_information: Opt<'_, '_>,
+        authenticator: Opt<'_, '_>,
     ) -> PyResult<Self> {
-        let config = config_from(
+        let config = ClientArgs {
             client_id,
             version,
             keep_alive,
@@ -360,7 +405,8 @@ impl PyClient {
             max_packet_size,
             topic_alias_maximum,
             request_problem_information,
-        )?;
+        }
+        .config()?;
         let mut inner = Session::new(config);
         if let Some(a) = authenticator.filter(|a| !a.is_none()) {
             inner.set_authenticator(crate::client_auth::authenticator_arg(a)?);

@@ -82,11 +82,14 @@ pub(crate) fn authenticator_arg(obj: &Bound<'_, PyAny>) -> PyResult<Box<dyn Auth
     if let Ok(scram) = obj.cast::<PyScram>() {
         return Ok(Box::new(scram.borrow().inner.clone()));
     }
-    let method: String = obj.getattr("method")?.extract().map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err(
-            "an authenticator needs a str `method` and start(), challenge(data), finish(data)",
-        )
-    })?;
+    let method: String = obj
+        .getattr("method")
+        .and_then(|m| m.extract())
+        .map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(
+                "an authenticator needs a str `method` and start(), challenge(data), finish(data)",
+            )
+        })?;
     Ok(Box::new(PyAuthenticator {
         obj: obj.clone().unbind(),
         method,

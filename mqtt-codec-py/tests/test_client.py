@@ -271,3 +271,22 @@ def test_receive_data_takes_any_bytes_like_object() -> None:
         assert isinstance(c.events()[0], Connected)
     with pytest.raises(TypeError, match="data must be bytes"):
         Client("py").receive_data("text", 0.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "keywords, error, named",
+    [
+        ({"keep_alive": -1}, ValueError, "keep_alive"),
+        ({"max_queued": 2**70}, ValueError, "max_queued"),
+        ({"client_id": 1}, TypeError, "client_id"),
+        ({"password": "text"}, TypeError, "password"),
+        ({"will": 3}, TypeError, "will"),
+        ({"auto_ack": 1}, TypeError, "auto_ack"),
+        ({"authenticator": 5}, TypeError, "authenticator"),
+    ],
+)
+def test_a_wrong_argument_is_named_in_its_error(
+    keywords: Dict[str, Any], error: type, named: str
+) -> None:
+    with pytest.raises(error, match=named):
+        Client(**keywords)
