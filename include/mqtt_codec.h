@@ -24,11 +24,11 @@
 #if !defined(MQTT_CODEC_NO_HEAP) && !defined(MQTT_CODEC_ALLOC)
 #define MQTT_CODEC_ALLOC
 #endif
-#if defined(MQTT_CODEC_ALLOC) && !defined(MQTT_CODEC_NO_SESSION) && !defined(MQTT_CODEC_SESSION)
-#define MQTT_CODEC_SESSION
-#endif
 #if !defined(MQTT_CODEC_NO_CLIENT) && !defined(MQTT_CODEC_CLIENT)
 #define MQTT_CODEC_CLIENT
+#endif
+#if defined(MQTT_CODEC_ALLOC) && defined(MQTT_CODEC_CLIENT) && !defined(MQTT_CODEC_NO_SESSION) && !defined(MQTT_CODEC_SESSION)
+#define MQTT_CODEC_SESSION
 #endif
 
 /**
@@ -1304,7 +1304,8 @@ typedef struct mqtt_bytes {
  * identifiers, read with `mqtt_list_iter_init()` and the `mqtt_list_next_*()` functions.
  *
  * A decoded list is either a region of the received packet (one-shot decode, walked item by
- * item without allocating) or an array owned by the streaming decoder. To encode, point
+ * item without allocating) or an array owned by the streaming decoder; a decoded list of
+ * reason codes always has `items` (its region is an array of one-byte codes). To encode, point
  * `items` at your own array with one of the `mqtt_list_of_*()` functions. A zeroed list is
  * empty. Treat the fields as read-only unless you build the list yourself.
  */
@@ -1895,6 +1896,9 @@ typedef struct mqtt_alias_slot {
  *     .rx = rx, .rx_len = sizeof rx, .tx = tx, .tx_len = sizeof tx,
  * };
  * ```
+ *
+ * The pieces must not overlap one another (`mqtt_fixed_session_init()` refuses that with
+ * `MQTT_ERR_INVALID_ARGUMENT`): the receive and transmit buffers are two buffers.
  */
 typedef struct mqtt_fixed_storage {
     /**
@@ -3195,7 +3199,7 @@ enum mqtt_status mqtt_fixed_session_next_timeout(struct mqtt_fixed_session *s,
  * # Safety
  * `s` must be NULL or a session.
  */
-bool mqtt_fixed_session_is_connected(struct mqtt_fixed_session *s);
+bool mqtt_fixed_session_is_connected(const struct mqtt_fixed_session *s);
 #endif
 
 #if defined(MQTT_CODEC_CLIENT)
@@ -3206,7 +3210,7 @@ bool mqtt_fixed_session_is_connected(struct mqtt_fixed_session *s);
  * # Safety
  * `s` must be NULL or a session; `in_flight` and `queued` NULL or writable.
  */
-enum mqtt_status mqtt_fixed_session_pending(struct mqtt_fixed_session *s,
+enum mqtt_status mqtt_fixed_session_pending(const struct mqtt_fixed_session *s,
                                             size_t *in_flight,
                                             size_t *queued);
 #endif

@@ -97,7 +97,13 @@ impl<'a> ListSink<Borrowed<'a>> for Wire {
         wire(l, MQTT_LIST_TOPIC_FILTERS, 0)
     }
     fn codes(&mut self, l: &BorrowedList<'a, ReasonCode>) -> mqtt_list {
-        wire(l, MQTT_LIST_REASON_CODES, 0)
+        // A region of reason codes is an array of them, one byte each: `items` too, so that
+        // every decoded list of codes can be indexed, whoever decoded it.
+        let mut list = wire(l, MQTT_LIST_REASON_CODES, 0);
+        if !list.raw.is_null() {
+            list.items = list.raw.cast::<core::ffi::c_void>();
+        }
+        list
     }
     fn user_properties(
         &mut self,
@@ -370,15 +376,8 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
 /// # Safety
 /// A non-NULL `b.ptr` must point to `b.len` readable bytes that outlive `'a`.
 pub(crate) unsafe fn view<'a>(b: &mqtt_bytes) -> Result<&'a [u8], mqtt_status> {
-    if b.ptr.is_null() {
-        return if b.len == 0 {
-            Ok(&[])
-        } else {
-            Err(MQTT_ERR_NULL_POINTER)
-        };
-    }
-    // SAFETY: non-NULL, and by this function's contract `len` readable bytes living for 'a.
-    Ok(unsafe { slice::from_raw_parts(b.ptr, b.len) })
+    // SAFETY: the function's contract.
+    unsafe { crate::c_args::bytes(b.ptr, b.len) }
 }
 
 /// The bytes of an optional view (NULL is absent).
@@ -663,6 +662,7 @@ pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
         let size = l
             .count
             .checked_mul(size_of::<T::C>())
+            .filter(|&size| size <= isize::MAX as usize)
             .ok_or(MQTT_ERR_INVALID_ARGUMENT)?;
         if !l.items.cast::<T::C>().is_aligned() {
             return Err(MQTT_ERR_INVALID_ARGUMENT);
@@ -678,7 +678,7 @@ pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
         Ok(BorrowedList::from_fn(l.count, data, get_item::<T>))
     } else if !l.raw.is_null() {
         // SAFETY: by this function's contract `raw` holds `raw_len` bytes for 'a.
-        let data: &'a [u8] = unsafe { slice::from_raw_parts(l.raw, l.raw_len) };
+        let data: &'a [u8] = unsafe { crate::c_args::bytes(l.raw, l.raw_len) }?;
         let mut rest = data;
         for _ in 0..l.count {
             T::next_raw(&mut rest, l.version).ok_or(MQTT_ERR_INVALID_ARGUMENT)?;

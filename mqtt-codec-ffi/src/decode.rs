@@ -1,11 +1,10 @@
 //! The one-shot, allocation-free [`mqtt_decode`] over the caller's buffer.
 
 use crate::convert::{fill_packet, parse_options, Wire};
-use crate::guard;
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
+use crate::{c_args, guard};
 use codec::{Packet, Status};
-use core::slice;
 
 /// Decodes one packet at the start of `buf` without allocating.
 ///
@@ -35,20 +34,23 @@ pub unsafe extern "C" fn mqtt_decode(
     bytes: *mut usize,
 ) -> mqtt_status {
     guard(|| {
-        if buf.is_null() || opts.is_null() || out.is_null() || bytes.is_null() {
+        if opts.is_null() || out.is_null() || bytes.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
-        // SAFETY: all non-NULL; by the caller's contract `buf` holds `len` bytes, `opts` is
-        // readable and `out` and `bytes` are writable, and none overlap the others. `out` may
-        // be uninitialised: it is cleared through the raw pointer before a reference is made.
-        let (data, opts, out, bytes) = unsafe {
+        // SAFETY: all non-NULL; by the caller's contract `opts` is readable and `out` and
+        // `bytes` are writable, and none overlap the others or `buf`. `out` may be
+        // uninitialised: it is cleared through the raw pointer before a reference is made.
+        let (opts, out, bytes) = unsafe {
             mqtt_packet::clear(out);
-            (
-                slice::from_raw_parts(buf, len),
-                &*opts,
-                &mut *out,
-                &mut *bytes,
-            )
+            (&*opts, &mut *out, &mut *bytes)
+        };
+        // SAFETY: NULL (with `len` 0) or `len` readable bytes by the caller's contract.
+        let data = match unsafe { c_args::bytes(buf, len) } {
+            Ok(data) => data,
+            Err(s) => {
+                *bytes = 0;
+                return s;
+            }
         };
         // `out` is cleared once, above, and filled in place with the packet; on every other
         // outcome it stays cleared.

@@ -8,6 +8,7 @@
 //! guard against mistakes, not a proof: C must initialise a decoder before use, never copy
 //! one, and end each with `mqtt_decoder_free()`.
 
+use crate::c_args::bytes;
 use crate::convert::{fill_packet, parse_options, Wire};
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
@@ -310,7 +311,7 @@ pub unsafe extern "C" fn mqtt_decoder_feed_some(
     taken: *mut usize,
 ) -> mqtt_status {
     guard(|| {
-        if data.is_null() || taken.is_null() {
+        if taken.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
         // SAFETY: non-NULL and writable by the caller's contract.
@@ -321,7 +322,10 @@ pub unsafe extern "C" fn mqtt_decoder_feed_some(
             Err(s) => return s,
         };
         // SAFETY: non-NULL and `len` readable bytes by the caller's contract.
-        let data = unsafe { slice::from_raw_parts(data, len) };
+        let data = match unsafe { bytes(data, len) } {
+            Ok(data) => data,
+            Err(s) => return s,
+        };
         let n = match inner {
             Inner::Fixed(d) => feed(d, data),
             #[cfg(feature = "alloc")]

@@ -1,12 +1,12 @@
 //! Encoding from a packet struct the caller filled: the exact size, then the bytes into the
 //! caller's buffer, with no allocation.
 
+use crate::c_args::bytes_mut;
 use crate::convert::{build_packet, version_of, Scratch};
 use crate::guard;
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
 use codec::EncodeError;
-use core::slice;
 
 /// The exact number of bytes `mqtt_encode()` writes for `packet` under `version`
 /// (`MQTT_V3_1`, `MQTT_V3_1_1` or `MQTT_V5`), computed without allocating. Fails with the
@@ -82,7 +82,7 @@ pub unsafe extern "C" fn mqtt_encode(
     written: *mut usize,
 ) -> mqtt_status {
     guard(|| {
-        if packet.is_null() || buf.is_null() || written.is_null() {
+        if packet.is_null() || written.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
         // SAFETY: non-NULL and writable by the caller's contract.
@@ -100,7 +100,10 @@ pub unsafe extern "C" fn mqtt_encode(
         };
         // SAFETY: non-NULL, writable for `buf_len` bytes and not overlapping the views read
         // above, by the caller's contract.
-        let out = unsafe { slice::from_raw_parts_mut(buf, buf_len) };
+        let out = match unsafe { bytes_mut(buf, buf_len) } {
+            Ok(out) => out,
+            Err(s) => return s,
+        };
         match packet.encode_to_slice(version, out) {
             Ok(n) => {
                 // SAFETY: as above.

@@ -117,11 +117,13 @@ pub extern "C" fn mqtt_status_str(status: c_int) -> *const c_char {
 /// ```
 #[no_mangle]
 pub extern "C" fn mqtt_decode_error_reason_code(status: c_int) -> u8 {
-    guard_or(0, || {
-        status::from_int(status)
+    guard_or(0, || match status::from_int(status) {
+        // A rule added to the core after this header: malformed, as its text says.
+        Some(status::mqtt_status::MQTT_ERR_DECODE_OTHER) => 0x81,
+        s => s
             .and_then(status::decode_kind)
             .filter(|k| *k != codec::DecodeErrorKind::Failed)
-            .map_or(0, |k| k.reason_code().value())
+            .map_or(0, |k| k.reason_code().value()),
     })
 }
 

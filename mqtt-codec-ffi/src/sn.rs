@@ -1,6 +1,7 @@
 //! MQTT-SN 1.2 over the C ABI: one flat message struct, parsed from a datagram in place
 //! (views into the caller's buffer) and encoded into the caller's buffer; no heap.
 
+use crate::c_args::{bytes, bytes_mut};
 use crate::guard;
 use crate::status::mqtt_status::{self, *};
 use crate::types::mqtt_bytes;
@@ -9,7 +10,6 @@ use codec::sn::{
     SnOptions, SnQos, Subscribe, SubscribeTopic, TopicId, WillTopic,
 };
 use codec::{MqttStr, StrError};
-use core::slice;
 
 /// MsgType ADVERTISE (0x00).
 pub const MQTTSN_ADVERTISE: u8 = 0x00;
@@ -202,7 +202,7 @@ pub unsafe extern "C" fn mqttsn_parse(
     answer: *mut mqttsn_message,
 ) -> mqtt_status {
     guard(|| {
-        if buf.is_null() || out.is_null() {
+        if out.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
         // SAFETY: `out` is non-NULL and writable by the caller's contract; written whole
@@ -214,8 +214,13 @@ pub unsafe extern "C" fn mqttsn_parse(
         }
         // SAFETY: non-NULL; readable for `len` bytes, `opts` NULL or readable, `out`
         // writable (and initialised above), by the caller's contract.
-        let (data, opts, out) =
-            unsafe { (slice::from_raw_parts(buf, len), opts.as_ref(), &mut *out) };
+        let data = match unsafe { bytes(buf, len) } {
+            Ok(data) => data,
+            Err(s) => return s,
+        };
+        // SAFETY: `opts` NULL or readable, `out` writable (and initialised above), by the
+        // caller's contract.
+        let (opts, out) = unsafe { (opts.as_ref(), &mut *out) };
         match codec::sn::parse_with(data, &options(opts)) {
             Ok(message) => {
                 *out = of_message(&message);
@@ -288,7 +293,7 @@ pub unsafe extern "C" fn mqttsn_encode(
     written: *mut usize,
 ) -> mqtt_status {
     guard(|| {
-        if message.is_null() || out.is_null() || written.is_null() {
+        if message.is_null() || written.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
         // SAFETY: non-NULL and writable by the caller's contract.
@@ -300,7 +305,10 @@ pub unsafe extern "C" fn mqttsn_encode(
         };
         // SAFETY: non-NULL and writable for `cap` bytes by the caller's contract; no view of
         // `message` may overlap it (the caller does not encode into its own fields).
-        let buf = unsafe { slice::from_raw_parts_mut(out, cap) };
+        let buf = match unsafe { bytes_mut(out, cap) } {
+            Ok(buf) => buf,
+            Err(s) => return s,
+        };
         match message.encode(buf) {
             Ok(n) => {
                 // SAFETY: as above.
@@ -477,12 +485,8 @@ fn of_message(m: &Message<&[u8]>) -> mqttsn_message {
 /// # Safety
 /// The view must be valid: NULL with length 0, or readable for `len` bytes during `'a`.
 pub(crate) unsafe fn view<'a>(b: &mqtt_bytes) -> Result<&'a [u8], mqtt_status> {
-    match (b.ptr.is_null(), b.len) {
-        (true, 0) => Ok(&[]),
-        (true, _) => Err(MQTT_ERR_NULL_POINTER),
-        // SAFETY: non-NULL and readable for `len` bytes by the function's contract.
-        (false, len) => Ok(unsafe { slice::from_raw_parts(b.ptr, len) }),
-    }
+    // SAFETY: the function's contract.
+    unsafe { bytes(b.ptr, b.len) }
 }
 
 /// A text field: valid UTF-8 without U+0000.

@@ -3,6 +3,7 @@
 //! buffer; no heap. The rules are the core's (`mqtt_codec::sn::v2`); this layer only moves
 //! fields between the struct and the core's `Packet`.
 
+use crate::c_args::{bytes, bytes_mut};
 use crate::sn::view;
 use crate::status::from_int;
 use crate::status::mqtt_status::{self, *};
@@ -15,7 +16,6 @@ use codec::sn::v2::{
 use codec::sn::SnError;
 use codec::{MqttStr, QoS, StrError};
 use core::ffi::c_int;
-use core::slice;
 
 /// `packet_type` of an [`mqttsn2_packet`] that holds no packet (0x00, which 2.0 reserves):
 /// what `mqttsn2_parse()` leaves in `*out` when it refuses a datagram, and what a zeroed
@@ -295,13 +295,16 @@ pub unsafe extern "C" fn mqttsn2_parse(
     out: *mut mqttsn2_packet,
 ) -> mqtt_status {
     guard(|| {
-        if buf.is_null() || out.is_null() {
+        if out.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
         // SAFETY: `out` is non-NULL and writable by the caller's contract; written whole.
         unsafe { out.write(mqttsn2_packet::default()) };
         // SAFETY: non-NULL and readable for `len` bytes by the caller's contract.
-        let data = unsafe { slice::from_raw_parts(buf, len) };
+        let data = match unsafe { bytes(buf, len) } {
+            Ok(data) => data,
+            Err(s) => return s,
+        };
         match v2::parse(data) {
             Ok(packet) => {
                 let fields = of_packet(&packet);
@@ -373,7 +376,7 @@ pub unsafe extern "C" fn mqttsn2_encode(
     written: *mut usize,
 ) -> mqtt_status {
     guard(|| {
-        if packet.is_null() || out.is_null() || written.is_null() {
+        if packet.is_null() || written.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
         // SAFETY: non-NULL and writable by the caller's contract.
@@ -386,7 +389,10 @@ pub unsafe extern "C" fn mqttsn2_encode(
         };
         // SAFETY: non-NULL and writable for `cap` bytes by the caller's contract; no view of
         // `packet` may overlap it (the caller does not encode into its own fields).
-        let buf = unsafe { slice::from_raw_parts_mut(out, cap) };
+        let buf = match unsafe { bytes_mut(out, cap) } {
+            Ok(buf) => buf,
+            Err(s) => return s,
+        };
         match packet.encode(buf) {
             Ok(n) => {
                 // SAFETY: as above.

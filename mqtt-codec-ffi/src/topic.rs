@@ -3,15 +3,14 @@
 use crate::guard;
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use codec::{topic_matches, validate_str, validate_topic_filter, validate_topic_name};
-use core::slice;
 
 /// The UTF-8 text of a caller's view.
 ///
 /// # Safety
-/// `ptr` must be non-NULL and readable for `len` bytes.
+/// `ptr` must be NULL (with `len` 0) or readable for `len` bytes.
 unsafe fn text<'a>(ptr: *const u8, len: usize) -> Result<&'a str, mqtt_status> {
     // SAFETY: the contract of this function.
-    let bytes = unsafe { slice::from_raw_parts(ptr, len) };
+    let bytes = unsafe { crate::c_args::bytes(ptr, len) }?;
     validate_str(bytes).map_err(status::of_str)
 }
 
@@ -27,10 +26,7 @@ unsafe fn text<'a>(ptr: *const u8, len: usize) -> Result<&'a str, mqtt_status> {
 #[no_mangle]
 pub unsafe extern "C" fn mqtt_topic_name_validate(name: *const u8, len: usize) -> mqtt_status {
     guard(|| {
-        if name.is_null() {
-            return MQTT_ERR_NULL_POINTER;
-        }
-        // SAFETY: non-NULL and readable for `len` bytes by the caller's contract.
+        // SAFETY: NULL (with `len` 0) or readable for `len` bytes by the caller's contract.
         let name = match unsafe { text(name, len) } {
             Ok(s) => s,
             Err(s) => return s,
@@ -55,10 +51,7 @@ pub unsafe extern "C" fn mqtt_topic_filter_validate(
     shared_subscriptions: bool,
 ) -> mqtt_status {
     guard(|| {
-        if filter.is_null() {
-            return MQTT_ERR_NULL_POINTER;
-        }
-        // SAFETY: non-NULL and readable for `len` bytes by the caller's contract.
+        // SAFETY: NULL (with `len` 0) or readable for `len` bytes by the caller's contract.
         let filter = match unsafe { text(filter, len) } {
             Ok(s) => s,
             Err(s) => return s,
@@ -88,7 +81,7 @@ pub unsafe extern "C" fn mqtt_topic_matches(
     matches: *mut bool,
 ) -> mqtt_status {
     guard(|| {
-        if filter.is_null() || name.is_null() || matches.is_null() {
+        if matches.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
         // SAFETY: non-NULL and readable for their lengths by the caller's contract.

@@ -145,7 +145,8 @@ pub struct mqtt_subscription {
 /// identifiers, read with `mqtt_list_iter_init()` and the `mqtt_list_next_*()` functions.
 ///
 /// A decoded list is either a region of the received packet (one-shot decode, walked item by
-/// item without allocating) or an array owned by the streaming decoder. To encode, point
+/// item without allocating) or an array owned by the streaming decoder; a decoded list of
+/// reason codes always has `items` (its region is an array of one-byte codes). To encode, point
 /// `items` at your own array with one of the `mqtt_list_of_*()` functions. A zeroed list is
 /// empty. Treat the fields as read-only unless you build the list yourself.
 #[repr(C)]

@@ -24,7 +24,6 @@ use codec::client::{FixedSession, SessionError, SnapshotError};
 use codec::{Packet, PacketId, QoS, SubscriptionOptions};
 use core::mem::{align_of, size_of};
 use core::ptr;
-use core::slice;
 
 /// The size of an [`mqtt_fixed_session`] in 64-bit words.
 pub const MQTT_FIXED_SESSION_WORDS: usize = 112;
@@ -100,6 +99,30 @@ fn live_of(s: *mut mqtt_fixed_session, session: FixedSession<'static>) -> Live {
 /// `s` must be NULL or point to an `mqtt_fixed_session` (zeroed, or initialised by
 /// `mqtt_fixed_session_init()`), used through no other reference meanwhile.
 unsafe fn live<'s>(s: *mut mqtt_fixed_session) -> Result<&'s mut Live, mqtt_status> {
+    // SAFETY: the caller's contract.
+    let live = unsafe { checked(s) }?.cast_mut();
+    // SAFETY: `checked` found the whole `Live` that `mqtt_fixed_session_init` wrote there
+    // (it fits and is aligned: the asserts above); used through no other reference by the
+    // caller's contract.
+    Ok(unsafe { &mut *live })
+}
+
+/// [`live`] for the functions that only read the session (a `const` pointer in C).
+///
+/// # Safety
+/// As for [`live`], with no reference that writes to it meanwhile.
+unsafe fn live_ref<'s>(s: *const mqtt_fixed_session) -> Result<&'s Live, mqtt_status> {
+    // SAFETY: the caller's contract.
+    let live = unsafe { checked(s) }?;
+    // SAFETY: as in `live`, read only.
+    Ok(unsafe { &*live })
+}
+
+/// The `Live` at `s`, once its marks say `mqtt_fixed_session_init` wrote it there.
+///
+/// # Safety
+/// `s` must be NULL or point to a readable `mqtt_fixed_session`.
+unsafe fn checked(s: *const mqtt_fixed_session) -> Result<*const Live, mqtt_status> {
     if s.is_null() {
         return Err(MQTT_ERR_NULL_POINTER);
     }
@@ -113,10 +136,7 @@ unsafe fn live<'s>(s: *mut mqtt_fixed_session) -> Result<&'s mut Live, mqtt_stat
     if unsafe { ptr::addr_of!((*live).at).read() } != s as usize {
         return Err(MQTT_ERR_INVALID_ARGUMENT);
     }
-    // SAFETY: the magic word is set only by `mqtt_fixed_session_init`, which wrote a whole
-    // `Live` there (it fits and is aligned: the asserts above); used through no other
-    // reference by the caller's contract.
-    Ok(unsafe { &mut *live })
+    Ok(live)
 }
 
 /// Runs `f` on the live session `h` (from [`live`]), under the ABI's panic guard.
@@ -679,10 +699,10 @@ pub unsafe extern "C" fn mqtt_fixed_session_next_timeout(
 /// # Safety
 /// `s` must be NULL or a session.
 #[no_mangle]
-pub unsafe extern "C" fn mqtt_fixed_session_is_connected(s: *mut mqtt_fixed_session) -> bool {
+pub unsafe extern "C" fn mqtt_fixed_session_is_connected(s: *const mqtt_fixed_session) -> bool {
     guard_or(false, || {
         // SAFETY: the caller's contract.
-        match unsafe { live(s) } {
+        match unsafe { live_ref(s) } {
             Ok(h) => h.session.is_connected(),
             Err(_) => false,
         }
@@ -696,7 +716,7 @@ pub unsafe extern "C" fn mqtt_fixed_session_is_connected(s: *mut mqtt_fixed_sess
 /// `s` must be NULL or a session; `in_flight` and `queued` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn mqtt_fixed_session_pending(
-    s: *mut mqtt_fixed_session,
+    s: *const mqtt_fixed_session,
     in_flight: *mut usize,
     queued: *mut usize,
 ) -> mqtt_status {
@@ -705,16 +725,18 @@ pub unsafe extern "C" fn mqtt_fixed_session_pending(
         put(in_flight, 0);
         put(queued, 0);
     }
-    // SAFETY: the caller's contract.
-    let h = unsafe { live(s) };
-    with(h, |h| {
-        let (f, q) = h.session.pending_publishes();
+    guard(|| {
+        // SAFETY: the caller's contract.
+        let (f, q) = match unsafe { live_ref(s) } {
+            Ok(h) => h.session.pending_publishes(),
+            Err(e) => return e,
+        };
         // SAFETY: as above.
         unsafe {
             put(in_flight, f);
             put(queued, q);
         }
-        Ok(MQTT_OK)
+        MQTT_OK
     })
 }
 
@@ -751,12 +773,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_snapshot(
     // SAFETY: the caller's contract.
     let h = unsafe { live(s) };
     with(h, |h| {
-        let out: &mut [u8] = match buf.is_null() {
-            true => &mut [],
-            // SAFETY: non-NULL and writable for `cap` bytes by the caller's contract, and
-            // not the session's storage, so no other reference to them is live.
-            false => unsafe { slice::from_raw_parts_mut(buf, cap) },
-        };
+        // SAFETY: NULL (with `cap` 0) or writable for `cap` bytes by the caller's contract,
+        // and not the session's storage, so no other reference to them is live.
+        let out = unsafe { crate::c_args::bytes_mut(buf, cap) }?;
         let (n, status) = match h.session.snapshot(out) {
             Ok(n) => (n, MQTT_OK),
             Err(SnapshotError::BufferTooSmall { needed }) if buf.is_null() => (needed, MQTT_OK),

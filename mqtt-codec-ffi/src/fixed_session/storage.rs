@@ -157,6 +157,9 @@ pub extern "C" fn mqtt_fixed_config_default() -> mqtt_fixed_config {
 ///     .rx = rx, .rx_len = sizeof rx, .tx = tx, .tx_len = sizeof tx,
 /// };
 /// ```
+///
+/// The pieces must not overlap one another (`mqtt_fixed_session_init()` refuses that with
+/// `MQTT_ERR_INVALID_ARGUMENT`): the receive and transmit buffers are two buffers.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct mqtt_fixed_storage {
@@ -322,7 +325,8 @@ unsafe fn buffer(ptr: *mut u8, len: usize) -> Result<&'static mut [u8], mqtt_sta
 pub(super) unsafe fn fixed_storage(
     st: &mqtt_fixed_storage,
 ) -> Result<FixedStorage<'static>, mqtt_status> {
-    // SAFETY: (whole block) the caller's contract, for each piece.
+    disjoint(st)?;
+    // SAFETY: (whole block) the caller's contract, for each piece; no two share a byte.
     unsafe {
         Ok(FixedStorage {
             outgoing: records(st.outgoing, st.outgoing_count, OutSlot::FREE)?,
@@ -335,4 +339,37 @@ pub(super) unsafe fn fixed_storage(
             tx: buffer(st.tx, st.tx_len)?,
         })
     }
+}
+
+/// Refuses storage whose pieces share memory (`MQTT_ERR_INVALID_ARGUMENT`): each becomes a
+/// slice the session writes through, so shared bytes would corrupt what is sent (a receive
+/// buffer doubling as the transmit buffer overwrites a queued PUBLISH).
+fn disjoint(st: &mqtt_fixed_storage) -> Result<(), mqtt_status> {
+    fn span<T>(ptr: *const T, count: usize) -> (usize, usize) {
+        let start = ptr as usize;
+        let len = count.saturating_mul(size_of::<T>());
+        match ptr.is_null() || len == 0 {
+            true => (0, 0),
+            false => (start, start.saturating_add(len)),
+        }
+    }
+    let pieces = [
+        span(st.outgoing, st.outgoing_count),
+        span(st.messages, st.messages_len),
+        span(st.incoming, st.incoming_count),
+        span(st.pending, st.pending_count),
+        span(st.aliases, st.aliases_count),
+        span(st.alias_topics, st.alias_topics_len),
+        span(st.rx, st.rx_len),
+        span(st.tx, st.tx_len),
+    ];
+    // Each pair once (28 of them), rather than a sort, which would cost firmware its code.
+    for (i, a) in pieces.iter().enumerate() {
+        for b in pieces.iter().skip(i + 1) {
+            if a.0 < b.1 && b.0 < a.1 {
+                return Err(MQTT_ERR_INVALID_ARGUMENT);
+            }
+        }
+    }
+    Ok(())
 }

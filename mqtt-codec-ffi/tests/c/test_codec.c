@@ -746,6 +746,36 @@ static void test_args(void) {
     CHECK_ST(mqtt_topic_matches(buf, 1, NULL, 1, &m), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_topic_matches((const uint8_t *)"a", 1, (const uint8_t *)"a", 1, NULL),
              MQTT_ERR_NULL_POINTER);
+
+    /* (NULL, 0) is an empty view everywhere. */
+    CHECK_ST(mqtt_decode(NULL, 0, &opts, &p, &n), MQTT_NEED_MORE);
+    CHECK_ST(mqtt_topic_name_validate(NULL, 0), MQTT_ERR_TOPIC_EMPTY);
+    mqtt_packet_init(&p, MQTT_PACKET_PINGREQ);
+    CHECK_ST(mqtt_encode(&p, MQTT_V5, NULL, 0, &n), MQTT_ERR_BUFFER_TOO_SMALL);
+    CHECK(n == 2);
+
+    /* A length past PTRDIFF_MAX (an unchecked -1 from recv()) is no buffer: refused before
+     * a byte is read or written. */
+    CHECK_ST(mqtt_decode(buf, (size_t)-1, &opts, &p, &n), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ST(mqtt_encode(&p, MQTT_V5, buf, (size_t)-1, &n), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK_ST(mqtt_topic_name_validate(buf, (size_t)-1), MQTT_ERR_INVALID_ARGUMENT);
+    {
+        static uint8_t rx[64];
+        mqtt_decoder fixed;
+        size_t taken = 7;
+        CHECK_ST(mqtt_decoder_init(&fixed, rx, sizeof rx, &opts), MQTT_OK);
+        CHECK_ST(mqtt_decoder_feed_some(&fixed, buf, (size_t)-1, &taken), MQTT_ERR_INVALID_ARGUMENT);
+        CHECK(taken == 0);
+        CHECK_ST(mqtt_decoder_feed(&fixed, buf, (size_t)-1), MQTT_ERR_INVALID_ARGUMENT);
+    }
+    mqtt_packet_init(&p, MQTT_PACKET_PUBLISH);
+    p.topic = S("a/b");
+    p.payload.ptr = buf;
+    p.payload.len = (size_t)-1;
+    CHECK_ST(mqtt_encode(&p, MQTT_V3_1_1, buf, sizeof buf, &n), MQTT_ERR_INVALID_ARGUMENT);
+
+    /* A decode error the header does not name yet is malformed (0x81). */
+    CHECK(mqtt_decode_error_reason_code(MQTT_ERR_DECODE_OTHER) == 0x81);
 }
 
 /* ---- encode errors -------------------------------------------------------------------- */

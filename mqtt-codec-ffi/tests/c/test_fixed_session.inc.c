@@ -198,6 +198,9 @@ static void test_fixed_flow(uint8_t version) {
     p.reason_codes = mqtt_list_of_reason_codes(&granted, 1);
     fx_send(&sv, &p);
     CHECK(fx_event(&sv, &ev) == MQTT_SESSION_EVENT_SUBSCRIBED && ev.packet_id == sub_id);
+    /* A decoded list of reason codes is an array too. */
+    CHECK(ev.reason_codes.count == 1 && ev.reason_codes.items != NULL &&
+          ((const uint8_t *)ev.reason_codes.items)[0] == 1);
     CHECK_ST(mqtt_list_iter_init(&it, &ev.reason_codes), MQTT_OK);
     CHECK_ST(mqtt_list_next_reason_code(&it, &rc), MQTT_OK);
     CHECK(rc == 1);
@@ -454,6 +457,24 @@ static void test_fixed_misuse(void) {
     st.rx = NULL;
     CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_fixed_session_connect(&zeroed, 0), MQTT_ERR_INVALID_ARGUMENT);
+    /* Pieces of storage that overlap would corrupt each other: refused. */
+    st = fx_storage();
+    st.tx = st.rx;
+    CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_ERR_INVALID_ARGUMENT);
+    st = fx_storage();
+    st.messages = fx_rx + 8;
+    st.messages_len = 16;
+    CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_ERR_INVALID_ARGUMENT);
+    st = fx_storage();
+    st.incoming = (mqtt_in_slot *)(void *)fx_out;
+    CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_ERR_INVALID_ARGUMENT);
+    /* Read-only queries take a const session. */
+    {
+        const mqtt_fixed_session *ro = &fx_session;
+        size_t in_flight, queued;
+        CHECK(mqtt_fixed_session_is_connected(ro) == mqtt_fixed_session_is_connected(&fx_session));
+        CHECK_ST(mqtt_fixed_session_pending(ro, &in_flight, &queued), MQTT_OK);
+    }
 }
 
 static void test_fixed_session(void) {

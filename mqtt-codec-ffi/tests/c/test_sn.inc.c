@@ -158,7 +158,8 @@ static void test_sn_refused(void) {
         CHECK_ST(mqttsn_parse(in, n, &opts, &m, &answer), MQTT_OK);
     }
     /* NULL arguments. */
-    CHECK_ST(mqttsn_parse(NULL, 0, NULL, &m, NULL), MQTT_ERR_NULL_POINTER);
+    CHECK_ST(mqttsn_parse(NULL, 1, NULL, &m, NULL), MQTT_ERR_NULL_POINTER);
+    CHECK_ST(mqttsn_parse(NULL, 0, NULL, &m, NULL), MQTT_ERR_SN_TOO_SHORT); /* empty */
     CHECK_ST(mqttsn_parse(in, n, NULL, NULL, NULL), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqttsn_encode(NULL, in, sizeof in, &n), MQTT_ERR_NULL_POINTER);
     CHECK(strcmp(mqtt_status_str(MQTT_ERR_SN_LENGTH_MISMATCH),

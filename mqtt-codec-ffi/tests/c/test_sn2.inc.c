@@ -402,7 +402,8 @@ static void test_sn2_args(void) {
     uint8_t in[16], out[16];
     size_t n = unhex(SN2_VALID[5].hex, in, sizeof in), len = 0;
     mqttsn2_packet p;
-    CHECK_ST(mqttsn2_parse(NULL, 0, &p), MQTT_ERR_NULL_POINTER);
+    CHECK_ST(mqttsn2_parse(NULL, 1, &p), MQTT_ERR_NULL_POINTER);
+    CHECK_ST(mqttsn2_parse(NULL, 0, &p), MQTT_ERR_SN2_TOO_SHORT); /* empty */
     CHECK_ST(mqttsn2_parse(in, n, NULL), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqttsn2_parse(in, n, &p), MQTT_OK);
     CHECK_ST(mqttsn2_encoded_len(NULL, &len), MQTT_ERR_NULL_POINTER);
