@@ -1209,6 +1209,12 @@ typedef enum mqtt_status {
      */
     MQTT_ERR_SESSION_STORAGE_FULL = 409,
     /**
+     * Heap-free session: a part of its storage (the transmit buffer, the message area) is
+     * smaller than the packet and can never hold it: a configuration to change, not a
+     * moment to wait for.
+     */
+    MQTT_ERR_SESSION_STORAGE_TOO_SMALL = 410,
+    /**
      * Session: another refusal (a rule added to the core after this header).
      */
     MQTT_ERR_SESSION_OTHER = 439,
@@ -2923,9 +2929,11 @@ enum mqtt_status mqtt_encode(const struct mqtt_packet *packet,
  * Makes a session at `*s` with the settings `*cfg` over the memory `*storage`, not
  * connected yet. Nothing is copied: `cfg`'s views and `storage`'s memory must stay valid,
  * and `storage`'s untouched by the caller, as long as the session is used (statics do).
- * `MQTT_ERR_INVALID_ARGUMENT` for an unknown version or QoS, `MQTT_ERR_INVALID_STRING` for
- * a client identifier, user name or will topic that is not UTF-8; `*s` is left as it was
- * on an error. A session needs no freeing: stop using it (and its storage) when done.
+ * `MQTT_ERR_INVALID_ARGUMENT` for an unknown version or QoS or for storage whose pieces
+ * overlap, `MQTT_ERR_INVALID_STRING` for a client identifier, user name or will topic that
+ * is not UTF-8; `*s` is left as it was on an error. Settings a CONNECT cannot carry (a
+ * 3.1.1 password without a user name, ...) are refused by `mqtt_fixed_session_connect()`,
+ * with the status that names the rule. A session needs no freeing: stop using it (and its storage) when done.
  *
  * ```c
  * static mqtt_fixed_session s;

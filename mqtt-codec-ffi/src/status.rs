@@ -298,6 +298,10 @@ pub enum mqtt_status {
     /// Heap-free session: a part of its storage is full (no free pending record, or no room
     /// in the message area for one more QoS 1 or 2 message).
     MQTT_ERR_SESSION_STORAGE_FULL = 409,
+    /// Heap-free session: a part of its storage (the transmit buffer, the message area) is
+    /// smaller than the packet and can never hold it: a configuration to change, not a
+    /// moment to wait for.
+    MQTT_ERR_SESSION_STORAGE_TOO_SMALL = 410,
     /// Session: another refusal (a rule added to the core after this header).
     MQTT_ERR_SESSION_OTHER = 439,
     /// Snapshot: not a session snapshot (no `MQCS` magic).
@@ -443,6 +447,7 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_ERR_SESSION_UNKNOWN_PACKET_ID,
     MQTT_ERR_SESSION_TRANSMIT_FULL,
     MQTT_ERR_SESSION_STORAGE_FULL,
+    MQTT_ERR_SESSION_STORAGE_TOO_SMALL,
     MQTT_ERR_SESSION_OTHER,
     MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT,
     MQTT_ERR_SNAPSHOT_FORMAT,
@@ -637,6 +642,7 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         | MQTT_ERR_SESSION_UNKNOWN_PACKET_ID
         | MQTT_ERR_SESSION_TRANSMIT_FULL
         | MQTT_ERR_SESSION_STORAGE_FULL
+        | MQTT_ERR_SESSION_STORAGE_TOO_SMALL
         | MQTT_ERR_SESSION_OTHER
         | MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT
         | MQTT_ERR_SNAPSHOT_FORMAT
@@ -673,6 +679,9 @@ fn session_text(status: mqtt_status) -> &'static [u8] {
             b"session: the transmit buffer is full; send what it holds first\0"
         }
         MQTT_ERR_SESSION_STORAGE_FULL => b"session: its storage is full\0",
+        MQTT_ERR_SESSION_STORAGE_TOO_SMALL => {
+            b"session: a part of its storage is smaller than the packet\0"
+        }
         MQTT_ERR_SESSION_OTHER => b"session: command refused\0",
         MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT => b"not a session snapshot\0",
         MQTT_ERR_SNAPSHOT_FORMAT => b"snapshot of a format version this library does not read\0",
@@ -865,6 +874,7 @@ pub(crate) fn of_session(e: &codec::client::SessionError) -> mqtt_status {
         E::UnknownPacketId(_) => MQTT_ERR_SESSION_UNKNOWN_PACKET_ID,
         E::TransmitFull { .. } => MQTT_ERR_SESSION_TRANSMIT_FULL,
         E::StorageFull(_) => MQTT_ERR_SESSION_STORAGE_FULL,
+        E::StorageTooSmall { .. } => MQTT_ERR_SESSION_STORAGE_TOO_SMALL,
         E::Topic(e) => of_topic(e),
         E::Encode(e) => of_encode(e),
         _ => MQTT_ERR_SESSION_OTHER,
@@ -941,6 +951,11 @@ mod tests {
                 available: 1,
             },
             E::StorageFull("the message storage"),
+            E::StorageTooSmall {
+                what: "the transmit buffer",
+                needed: 2,
+                capacity: 1,
+            },
             E::Encode(EncodeError::EmptyTopic),
         ];
         let snapshot = [

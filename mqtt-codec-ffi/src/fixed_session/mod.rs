@@ -153,9 +153,11 @@ fn with(
 /// Makes a session at `*s` with the settings `*cfg` over the memory `*storage`, not
 /// connected yet. Nothing is copied: `cfg`'s views and `storage`'s memory must stay valid,
 /// and `storage`'s untouched by the caller, as long as the session is used (statics do).
-/// `MQTT_ERR_INVALID_ARGUMENT` for an unknown version or QoS, `MQTT_ERR_INVALID_STRING` for
-/// a client identifier, user name or will topic that is not UTF-8; `*s` is left as it was
-/// on an error. A session needs no freeing: stop using it (and its storage) when done.
+/// `MQTT_ERR_INVALID_ARGUMENT` for an unknown version or QoS or for storage whose pieces
+/// overlap, `MQTT_ERR_INVALID_STRING` for a client identifier, user name or will topic that
+/// is not UTF-8; `*s` is left as it was on an error. Settings a CONNECT cannot carry (a
+/// 3.1.1 password without a user name, ...) are refused by `mqtt_fixed_session_connect()`,
+/// with the status that names the rule. A session needs no freeing: stop using it (and its storage) when done.
 ///
 /// ```c
 /// static mqtt_fixed_session s;

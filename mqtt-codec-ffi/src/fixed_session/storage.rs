@@ -262,6 +262,9 @@ pub(super) unsafe fn fixed_config(
                 retain: cfg.will_retain,
             });
         }
+        // What every CONNECT of these settings would be refused for (a 3.1.1 password
+        // without a user name, ...) is reported by `connect`, with its status: checking it
+        // here as well would cost firmware a second CONNECT encoder path (about 1 KB).
         Ok(c)
     }
 }

@@ -468,6 +468,18 @@ static void test_fixed_misuse(void) {
     st = fx_storage();
     st.incoming = (mqtt_in_slot *)(void *)fx_out;
     CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_ERR_INVALID_ARGUMENT);
+    /* Settings whose CONNECT the encoder refuses: connect says which rule. */
+    st = fx_storage();
+    cfg = fx_cfg(MQTT_V3_1_1);
+    cfg.password = S("secret");
+    CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_OK);
+    CHECK_ST(mqtt_fixed_session_connect(&zeroed, 0), MQTT_ERR_PASSWORD_WITHOUT_USERNAME);
+    /* A transmit buffer smaller than CONNECT can never send it: not "full, try again". */
+    cfg = fx_cfg(MQTT_V3_1_1);
+    st = fx_storage();
+    st.tx_len = 8;
+    CHECK_ST(mqtt_fixed_session_init(&zeroed, &cfg, &st), MQTT_OK);
+    CHECK_ST(mqtt_fixed_session_connect(&zeroed, 0), MQTT_ERR_SESSION_STORAGE_TOO_SMALL);
     /* Read-only queries take a const session. */
     {
         const mqtt_fixed_session *ro = &fx_session;

@@ -46,6 +46,18 @@ pub enum SessionError {
     /// A part of a [`super::FixedSession`]'s storage is full (it names which).
     #[error("{0} is full")]
     StorageFull(&'static str),
+    /// A part of a [`super::FixedSession`]'s storage is smaller than the packet: it can
+    /// never hold it, however much is sent or acknowledged (unlike
+    /// [`SessionError::TransmitFull`] and [`SessionError::StorageFull`]).
+    #[error("the packet needs {needed} bytes, {what} holds {capacity}")]
+    StorageTooSmall {
+        /// The part: "the transmit buffer", "the message storage".
+        what: &'static str,
+        /// The packet's size.
+        needed: usize,
+        /// The part's size.
+        capacity: usize,
+    },
     /// A topic name given as text is not a valid one.
     #[error("invalid topic: {0}")]
     Topic(TopicError),

@@ -310,7 +310,8 @@ fn publish_with_every_outgoing_record_used_is_refused_with_queue_full() {
 }
 
 /// The encoded PUBLISHes wait in the message area until the server has them: one that
-/// does not fit what is free is refused with `StorageFull`, and nothing changes.
+/// does not fit what is free is refused with `StorageFull`, one larger than the whole area
+/// with `StorageTooSmall`, and nothing changes.
 #[test]
 fn publish_larger_than_the_free_message_storage_is_refused_with_storage_full() {
     for version in VERSIONS {
@@ -331,11 +332,15 @@ fn publish_larger_than_the_free_message_storage_is_refused_with_storage_full() {
                 .publish_message("t", &[2; 20], QoS::AtLeastOnce, false, p.now),
             Err(SessionError::StorageFull("the message storage"))
         );
-        assert_eq!(
+        assert!(matches!(
             p.session
                 .publish_message("t", &[3; 60], QoS::ExactlyOnce, false, p.now),
-            Err(SessionError::StorageFull("the message storage"))
-        );
+            Err(SessionError::StorageTooSmall {
+                what: "the message storage",
+                capacity: 40,
+                ..
+            })
+        ));
         assert_eq!(p.session.pending_publishes(), (1, 0));
         assert_eq!(p.sent().len(), 1);
         // Small ones still fit, and QoS 0 needs no storage.
@@ -458,7 +463,8 @@ fn qos2_message_storage_is_freed_at_pubrec() {
     }
 }
 
-/// A PUBLISH that could never fit the transmit buffer is refused at once.
+/// A PUBLISH that could never fit the transmit buffer is refused at once, as one that no
+/// sending will make room for (not `TransmitFull`, which asks to send and try again).
 #[test]
 fn publish_larger_than_the_transmit_buffer_is_refused() {
     for version in VERSIONS {
@@ -472,14 +478,22 @@ fn publish_larger_than_the_transmit_buffer_is_refused() {
         );
         for qos in [QoS::AtLeastOnce, QoS::ExactlyOnce] {
             match p.session.publish_message("t", &[0; 100], qos, false, p.now) {
-                Err(SessionError::PacketTooLarge { size, max: 64 }) => assert!(size > 100),
+                Err(SessionError::StorageTooSmall {
+                    what: "the transmit buffer",
+                    needed,
+                    capacity: 64,
+                }) => assert!(needed > 100),
                 other => panic!("{qos:?}: {other:?}"),
             }
         }
         assert!(matches!(
             p.session
                 .publish_message("t", &[0; 100], QoS::AtMostOnce, false, p.now),
-            Err(SessionError::TransmitFull { .. })
+            Err(SessionError::StorageTooSmall {
+                what: "the transmit buffer",
+                capacity: 64,
+                ..
+            })
         ));
         assert_eq!(p.session.pending_publishes(), (0, 0));
         assert_eq!(p.sent(), vec![]);

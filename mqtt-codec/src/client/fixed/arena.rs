@@ -49,6 +49,11 @@ impl<'s> Arena<'s> {
         }
     }
 
+    /// The most bytes it can ever hold (an owned area's limit).
+    pub(super) fn limit(&self) -> usize {
+        self.bytes.limit()
+    }
+
     /// The bytes of `span`.
     pub(super) fn get(&self, span: Span) -> &[u8] {
         self.bytes.get(span.range()).unwrap_or_default()

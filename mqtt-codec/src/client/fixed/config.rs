@@ -2,10 +2,11 @@
 
 use super::slots::{AliasSlot, InSlot, OutSlot, PendingSlot};
 use crate::client::SessionError;
-use crate::packet::Will;
+use crate::packet::{Connect, PacketRef, Will};
 use crate::property_view::PropertyView;
 use crate::qos::QoS;
 use crate::storage::Borrowed;
+use crate::string::MqttStr;
 use crate::topic::TopicName;
 use crate::version::ProtocolVersion;
 
@@ -70,6 +71,40 @@ impl<'s> FixedConfig<'s> {
             auto_ack: true,
             request_problem_information: true,
         }
+    }
+
+    /// Checks that the first CONNECT of these settings can be encoded, so that what the
+    /// encoder would refuse at every [`super::FixedSession::connect`] (a 3.1.1 password
+    /// without a user name, an empty client identifier without a clean session in 3.1.1, a
+    /// will topic that is no topic name, strings that are not MQTT strings) fails when the
+    /// session is made.
+    pub fn check(&self) -> Result<(), SessionError> {
+        let text = |s: &'s str, what| {
+            MqttStr::try_new(s.as_bytes()).map_err(|_| SessionError::State(what))
+        };
+        let parts = self.will.map(|w| w.parts());
+        let connect = Connect::<Borrowed<'_>> {
+            protocol_version: self.version,
+            bridge: false,
+            clean_start: self.clean_start,
+            keep_alive: self.keep_alive,
+            client_id: text(
+                self.client_id,
+                "the client identifier is not a valid string",
+            )?,
+            will: match &parts {
+                Some(w) => Some(w.as_will()?),
+                None => None,
+            },
+            username: match self.username {
+                Some(u) => Some(text(u, "the user name is not a valid string")?),
+                None => None,
+            },
+            password: self.password,
+            properties: PropertyView::wire(&[]),
+        };
+        PacketRef::from(&connect).encoded_len(self.version)?;
+        Ok(())
     }
 }
 

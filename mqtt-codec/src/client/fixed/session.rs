@@ -615,6 +615,15 @@ impl Core<'_> {
                     if needed > available && self.tx_room(needed) {
                         continue;
                     }
+                    let capacity = self.tx.limit();
+                    if needed > capacity {
+                        let what = "the transmit buffer";
+                        return Err(SessionError::StorageTooSmall {
+                            what,
+                            needed,
+                            capacity,
+                        });
+                    }
                     Err(SessionError::TransmitFull { needed, available })
                 }
                 Err(e) => Err(e.into()),
@@ -796,9 +805,17 @@ impl Core<'_> {
         let qos = publish.qos;
         let packet = Packet::Publish(publish);
         let len = packet.encoded_len(version)?;
-        if len > self.tx.limit() {
-            let max = u32::try_from(self.tx.limit()).unwrap_or(u32::MAX);
-            return Err(SessionError::PacketTooLarge { size: len, max });
+        for (what, capacity) in [
+            ("the transmit buffer", self.tx.limit()),
+            ("the message storage", self.messages.limit()),
+        ] {
+            if len > capacity {
+                return Err(SessionError::StorageTooSmall {
+                    what,
+                    needed: len,
+                    capacity,
+                });
+            }
         }
         if self.state == State::Connected {
             self.server.check_len(len)?;
