@@ -13,6 +13,14 @@
  * The heap-free client session (mqtt_fixed_session_*) works in memory the caller gives,
  * running the same state machine as mqtt_session_*; define MQTT_CODEC_NO_CLIENT for a
  * library built without the client side.
+ *
+ * Build with your target's own enum size, as the library was: int-sized on hosts, the
+ * smallest that fits on arm-none-eabi (its default -fshort-enums). Passing -fshort-enums
+ * or -fno-short-enums against the target's default changes sizeof(mqtt_status) and of
+ * every struct holding an enum, which the library does not see.
+ *
+ * A pointer with a length is a view: NULL with length 0 is empty; a length beyond
+ * PTRDIFF_MAX is refused with MQTT_ERR_INVALID_ARGUMENT before anything is read.
  */
 
 #ifndef MQTT_CODEC_H
