@@ -37,6 +37,9 @@ pub unsafe extern "C" fn mqtt_decode(
         if opts.is_null() || out.is_null() || bytes.is_null() {
             return MQTT_ERR_NULL_POINTER;
         }
+        if !out.is_aligned() || !opts.is_aligned() || !bytes.is_aligned() {
+            return MQTT_ERR_INVALID_ARGUMENT;
+        }
         // SAFETY: all non-NULL; by the caller's contract `opts` is readable and `out` and
         // `bytes` are writable, and none overlap the others or `buf`. `out` may be
         // uninitialised: it is cleared through the raw pointer before a reference is made.

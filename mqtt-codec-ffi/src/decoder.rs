@@ -145,8 +145,12 @@ unsafe fn check_live(d: *const mqtt_decoder) -> Result<*const Live, mqtt_status>
         return Err(MQTT_ERR_NULL_POINTER);
     }
     let live = d.cast::<Live>();
-    // SAFETY: `d` is large and aligned enough for `Live` (asserted above) and its first word
-    // is initialised by the contract; any bit pattern is a valid u64.
+    // A misplaced handle is refused rather than read: unaligned loads fault on a Cortex-M0.
+    if !live.is_aligned() {
+        return Err(MQTT_ERR_INVALID_ARGUMENT);
+    }
+    // SAFETY: `d` is large and aligned enough for `Live` (asserted above, and checked) and
+    // its first word is initialised by the contract; any bit pattern is a valid u64.
     if unsafe { core::ptr::addr_of!((*live).magic).read() } != MAGIC {
         return Err(MQTT_ERR_INVALID_ARGUMENT);
     }
@@ -219,7 +223,7 @@ pub unsafe extern "C" fn mqtt_decoder_init(
         }
         // A slice of the buffer must be possible (at most isize::MAX bytes), and a decoder
         // that can hold nothing is a mistake.
-        if cap == 0 || cap > isize::MAX as usize {
+        if cap == 0 || cap > isize::MAX as usize || !decoder.cast::<Live>().is_aligned() {
             return MQTT_ERR_INVALID_ARGUMENT;
         }
         // SAFETY: non-NULL and readable by the caller's contract.
@@ -401,6 +405,9 @@ pub unsafe extern "C" fn mqtt_decoder_next(
     guard(|| {
         if out.is_null() {
             return MQTT_ERR_NULL_POINTER;
+        }
+        if !out.is_aligned() {
+            return MQTT_ERR_INVALID_ARGUMENT;
         }
         // SAFETY: non-NULL and writable by the caller's contract; cleared through the raw
         // pointer before a reference is made (the caller's struct may be uninitialised).

@@ -127,6 +127,10 @@ unsafe fn checked(s: *const mqtt_fixed_session) -> Result<*const Live, mqtt_stat
         return Err(MQTT_ERR_NULL_POINTER);
     }
     let live = s.cast::<Live>();
+    // A misplaced session is refused rather than read: unaligned loads fault on a Cortex-M0.
+    if !live.is_aligned() {
+        return Err(MQTT_ERR_INVALID_ARGUMENT);
+    }
     // SAFETY: the first word is read through the raw pointer before any reference is made,
     // so that a session never initialised is refused rather than used.
     if unsafe { ptr::addr_of!((*live).magic).read() } != MAGIC {
@@ -178,6 +182,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_init(
 ) -> mqtt_status {
     if s.is_null() || cfg.is_null() || storage.is_null() {
         return MQTT_ERR_NULL_POINTER;
+    }
+    if !s.cast::<Live>().is_aligned() {
+        return MQTT_ERR_INVALID_ARGUMENT;
     }
     guard(|| {
         // SAFETY: non-NULL and readable, with views and memory valid for the session's
@@ -810,6 +817,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_init_from_snapshot(
 ) -> mqtt_status {
     if s.is_null() || cfg.is_null() || storage.is_null() {
         return MQTT_ERR_NULL_POINTER;
+    }
+    if !s.cast::<Live>().is_aligned() {
+        return MQTT_ERR_INVALID_ARGUMENT;
     }
     guard(|| {
         // SAFETY: readable for `len` bytes for this call (the session copies what it keeps).

@@ -774,6 +774,19 @@ static void test_args(void) {
     p.payload.len = (size_t)-1;
     CHECK_ST(mqtt_encode(&p, MQTT_V3_1_1, buf, sizeof buf, &n), MQTT_ERR_INVALID_ARGUMENT);
 
+    /* A misplaced struct or handle is refused rather than read unaligned. */
+    {
+        static uint64_t room[(sizeof(mqtt_packet) + sizeof(mqtt_decoder)) / 8 + 2];
+        mqtt_packet *odd = (mqtt_packet *)(void *)((uint8_t *)room + 1);
+        mqtt_decoder *odd_decoder = (mqtt_decoder *)(void *)((uint8_t *)room + 1);
+        static uint8_t rx[64];
+        buf[0] = 0xC0;
+        buf[1] = 0x00;
+        CHECK_ST(mqtt_decode(buf, 2, &opts, odd, &n), MQTT_ERR_INVALID_ARGUMENT);
+        CHECK_ST(mqtt_decoder_init(odd_decoder, rx, sizeof rx, &opts), MQTT_ERR_INVALID_ARGUMENT);
+        CHECK_ST(mqtt_decoder_feed(odd_decoder, buf, 2), MQTT_ERR_INVALID_ARGUMENT);
+    }
+
     /* A decode error the header does not name yet is malformed (0x81). */
     CHECK(mqtt_decode_error_reason_code(MQTT_ERR_DECODE_OTHER) == 0x81);
 }
