@@ -85,8 +85,8 @@ impl SessionConfig {
     ///
     /// Refused: a client identifier or user name that is not an MQTT string (§1.5.4);
     /// will properties before 5.0, which no 3.x CONNECT can carry; a Receive Maximum or
-    /// Maximum Packet Size of 0, which are protocol errors in 5.0 ([MQTT-3.1.2-24] for the
-    /// packet size) and would let nothing through in any version; `max_inflight` 0, which
+    /// Maximum Packet Size of 0, which are protocol errors in a 5.0 CONNECT (§3.1.2.11.3,
+    /// §3.1.2.11.4) and would let nothing through in any version; `max_inflight` 0, which
     /// would never send a QoS 1 or 2 message.
     pub fn check(&self) -> Result<(), SessionError> {
         validate_str(self.client_id.as_bytes())
