@@ -191,7 +191,8 @@ pub(crate) fn topic_name(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicNa
     TopicName::new(&s).map_err(|e| PyValueError::new_err(format!("{what} {s:?}: {e}")))
 }
 
-/// A validated topic filter (`$share/` filters included).
+/// A topic filter checked by the rules every version shares (a `$share/` filter is checked as
+/// a shared subscription when its packet is encoded for 5.0).
 pub(crate) fn topic_filter(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicFilter> {
     let s = str_arg(obj, what)?;
     // A filter has no version until its packet is encoded: `$share/g` is an ordinary filter
