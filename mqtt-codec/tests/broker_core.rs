@@ -829,6 +829,22 @@ fn mqtt_3_1_3_9_will_cancelled_by_reconnect_within_the_delay() {
     assert!(h.received(1).is_empty(), "the new connection set no will");
 }
 
+/// [MQTT-3.1.2-8]: a new network connection for the client id before the Will Delay
+/// Interval has elapsed cancels the will, with Clean Start as without it (mosquitto too).
+#[test]
+fn mqtt_3_1_2_8_will_cancelled_by_a_clean_start_reconnect_within_the_delay() {
+    let mut h = Harness::default();
+    h.connect(1, V5, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    h.connect_with(2, delayed_will_connect("d", 3, 10));
+    h.drop_connection(2);
+    h.advance(1_000);
+    let ack = h.connect(3, V5, "d", true);
+    assert!(!ack.session_present);
+    h.advance(20_000);
+    assert!(h.received(1).is_empty(), "no will after the new connection");
+}
+
 #[test]
 fn mqtt_3_1_3_9_will_published_when_the_session_ends_before_the_delay() {
     let mut h = Harness::default();

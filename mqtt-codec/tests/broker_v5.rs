@@ -738,6 +738,26 @@ fn mqtt_4_8_2_shared_subscription_delivers_each_message_to_exactly_one_member() 
     );
 }
 
+/// A `$share/NAME/FILTER` subscription from a 3.1.1 client joins the group as a 5.0 one
+/// does (mosquitto's treatment): each message goes to one member, whatever its version.
+#[test]
+fn a_shared_subscription_from_3_1_1_joins_its_group() {
+    let mut h = Harness::default();
+    h.connect(1, V311, "old1", true);
+    h.connect(2, V311, "old2", true);
+    h.connect(3, V5, "new3", true);
+    for conn in 1..=3 {
+        let ack = h.subscribe(conn, "$share/g/sh/x", QoS::AtMostOnce);
+        assert_eq!(ack.reason_codes, [ReasonCode::Success]);
+    }
+    h.connect(4, V311, "pub", true);
+    for i in 0..6 {
+        h.publish0(4, "sh/x", &format!("m{i}"));
+    }
+    let counts: Vec<usize> = (1..=3).map(|conn| h.payloads(conn).len()).collect();
+    assert_eq!(counts, [2, 2, 2], "each message to one member");
+}
+
 #[test]
 fn mqtt_4_8_2_shared_subscription_gets_no_retained_messages() {
     let mut h = Harness::default();

@@ -66,7 +66,8 @@ pub struct Options {
     /// The most subscriptions one client may hold (0x97 past it).
     #[arg(long)]
     pub max_subscriptions: Option<usize>,
-    /// The most retained messages kept (a retained PUBLISH past it is delivered, not kept).
+    /// The most retained messages kept (a retained PUBLISH past it is refused to a 5.0
+    /// QoS 1/2 publisher with 0x97; from others it is delivered, not kept).
     #[arg(long)]
     pub max_retained: Option<usize>,
     /// The most bytes of retained payload kept.

@@ -11,7 +11,11 @@
 //! ```
 //!
 //! A client may do what a matching rule of its section (or a pattern) grants; a matching
-//! `deny` rule wins over grants; anything else is refused.
+//! `deny` rule wins over grants; anything else is refused. Reading is checked for each
+//! message delivered as well as at SUBSCRIBE, so a `deny` inside a granted wildcard holds.
+//! A client whose identifier or user name holds `+` or `#` is refused everything, as
+//! mosquitto refuses it: put into a `%c` or `%u` pattern, they would widen it to other
+//! clients' topics. A `%u` pattern grants nothing to a client without a user name.
 
 use crate::topic::topic_matches;
 use alloc::string::{String, ToString};
@@ -138,9 +142,16 @@ impl Acl {
         write: bool,
         covers: impl Fn(&str) -> bool,
     ) -> bool {
+        let wildcard = |s: &str| s.contains(['+', '#']);
+        if wildcard(client_id) || username.is_some_and(wildcard) {
+            return false;
+        }
         let mut granted = false;
         for rule in self.rules(username) {
             let filter = if rule.pattern {
+                if username.is_none() && rule.filter.contains("%u") {
+                    continue;
+                }
                 rule.filter
                     .replace("%c", client_id)
                     .replace("%u", username.unwrap_or(""))
@@ -164,6 +175,15 @@ impl Acl {
     /// May this client publish to `topic`?
     pub fn can_publish(&self, username: Option<&str>, client_id: &str, topic: &str) -> bool {
         self.allowed(username, client_id, true, |filter| {
+            topic_matches(filter, topic)
+        })
+    }
+
+    /// May this client receive a message published to `topic`? Checked for each message
+    /// delivered: a subscription may be granted by a wide rule while a `deny` rule, or the
+    /// absence of a grant, covers some of the topics it matches.
+    pub fn can_read(&self, username: Option<&str>, client_id: &str, topic: &str) -> bool {
+        self.allowed(username, client_id, false, |filter| {
             topic_matches(filter, topic)
         })
     }

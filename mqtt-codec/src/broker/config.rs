@@ -43,9 +43,10 @@ pub struct BrokerConfig {
     /// The most subscriptions one session may hold; a SUBSCRIBE entry past it is refused
     /// (SUBACK 0x97 Quota exceeded, 3.x: 0x80). `None`: no limit.
     pub max_subscriptions: Option<usize>,
-    /// The most retained messages kept, and their total payload bytes; a retained PUBLISH
-    /// past either is delivered but not kept (5.0 PUBACK/PUBREC 0x97 Quota exceeded).
-    /// `None`: no limit.
+    /// The most retained messages kept, and their total payload bytes. A retained PUBLISH
+    /// past either is refused to a 5.0 client at QoS 1 or 2 (PUBACK/PUBREC 0x97 Quota
+    /// exceeded, not delivered); from anyone else, who cannot be told, it is delivered but
+    /// not kept, and what its topic held is dropped. `None`: no limit.
     pub max_retained: Option<usize>,
     /// See [`BrokerConfig::max_retained`].
     pub max_retained_bytes: Option<usize>,

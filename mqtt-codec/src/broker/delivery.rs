@@ -34,8 +34,6 @@ struct Target {
 pub(super) struct Routed {
     /// How many sessions it went to.
     pub(super) matched: usize,
-    /// It was to be retained, and the retained limits refused it.
-    pub(super) retain_refused: bool,
 }
 
 impl Broker {
@@ -43,15 +41,15 @@ impl Broker {
     /// limits), then delivers it to every matching subscription, once per session at the
     /// highest QoS that matched (and to one member of each shared group).
     pub(super) fn route(&mut self, msg: Message, now: Millis) -> Routed {
-        let mut retain_refused = false;
         if msg.retain {
-            if msg.payload.is_empty() {
+            if msg.payload.is_empty() || !self.retained_fits(&msg) {
+                // Past the limits the message is delivered but not kept, and what its topic
+                // held is superseded all the same: a later subscriber gets nothing rather
+                // than a value older than the one just published.
                 self.retained.remove(msg.topic.as_str());
-            } else if self.retained_fits(&msg) {
+            } else {
                 self.retained
                     .insert(String::from(msg.topic.as_str()), msg.clone());
-            } else {
-                retain_refused = true;
             }
         }
         let topic = msg.topic.as_str();
@@ -100,15 +98,12 @@ impl Broker {
             };
             self.deliver(&t.client_id, delivery, now);
         }
-        Routed {
-            matched,
-            retain_refused,
-        }
+        Routed { matched }
     }
 
     /// Whether keeping `msg` as retained stays within `max_retained` and
     /// `max_retained_bytes` (it replaces what its topic holds).
-    fn retained_fits(&self, msg: &Message) -> bool {
+    pub(super) fn retained_fits(&self, msg: &Message) -> bool {
         if self.config.max_retained.is_none() && self.config.max_retained_bytes.is_none() {
             return true;
         }
@@ -249,7 +244,8 @@ impl Broker {
                 self.index_conn(conn);
             }
             if !self.send_publish(conn, &delivery, Some(id), false, now) {
-                // Too large for the client: dropped as if delivered ([MQTT-3.1.2-25]).
+                // Too large for the client ([MQTT-3.1.2-25]) or not for it to read: dropped
+                // as if delivered.
                 if let Some(session) = self.sessions.get_mut(client_id) {
                     session.inflight.remove(&id.get());
                 }
@@ -310,8 +306,8 @@ impl Broker {
             };
             if let (OutState::AwaitAck, Some(pid)) = (out.state, crate::PacketId::new(id)) {
                 if !self.send_publish(conn, &out.delivery, Some(pid), true, now) {
-                    // Too large for this connection's client: dropped as if delivered
-                    // ([MQTT-3.1.2-25]), as a first send would be.
+                    // Too large for this connection's client, or not for it to read:
+                    // dropped as if delivered, as a first send would be.
                     if let Some(session) = self.sessions.get_mut(client_id) {
                         session.inflight.remove(&id);
                     }
@@ -321,7 +317,8 @@ impl Broker {
     }
 
     /// Builds and sends one PUBLISH, with an outgoing topic alias for 5.0 clients that
-    /// accept them.
+    /// accept them; false when it is not sent (too large for the client, or a topic the
+    /// ACL does not let it read).
     fn send_publish(
         &mut self,
         conn: super::ConnId,
@@ -333,6 +330,14 @@ impl Broker {
         let Some(c) = self.conns.get_mut(&conn) else {
             return false;
         };
+        // Reading is checked for each message, here where every PUBLISH to a client leaves:
+        // a subscription granted by a wide rule must not carry what a `deny` rule withholds.
+        if let Some(acl) = &self.config.acl {
+            let topic = delivery.msg.topic.as_str();
+            if !acl.can_read(c.username.as_deref(), &c.client_id, topic) {
+                return false;
+            }
+        }
         let v5 = c.version.is_v5();
         let mut publish =
             delivery

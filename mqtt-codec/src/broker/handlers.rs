@@ -151,11 +151,12 @@ impl Broker {
             (None, _) if !self.config.allow_anonymous => {
                 return self.refuse_connect(conn, version, ReasonCode::NotAuthorized);
             }
+            // No password at all is no password, even for a user whose password is empty.
             (Some(user), Some(passwords))
-                if !passwords.check(
-                    user.as_str(),
-                    connect.password.as_ref().map_or(&[][..], |p| &p[..]),
-                ) =>
+                if !connect
+                    .password
+                    .as_ref()
+                    .is_some_and(|p| passwords.check(user.as_str(), p)) =>
             {
                 return self.refuse_connect(conn, version, ReasonCode::BadUserNameOrPassword);
             }
@@ -245,8 +246,11 @@ impl Broker {
         let resumed = !connect.clean_start && self.sessions.contains_key(&client_id);
         if !resumed {
             if let Some(mut old) = self.end_session(&client_id) {
-                // A clean start ends the old session: a pending will is due now.
-                if let Some(will) = old.will.take() {
+                // A clean start ends the old session. Its will goes now if its delay has run
+                // out (a delay of 0, on a takeover); one still waiting is cancelled, a new
+                // connection for the client id having come first ([MQTT-3.1.2-8]).
+                let due = old.will_at.is_some_and(|at| at <= now);
+                if let (true, Some(will)) = (due, old.will.take()) {
                     self.route(will.published_will(now), now);
                 }
             }
@@ -401,15 +405,25 @@ impl Broker {
                 format!("client {client_id}: publish to {topic} denied by ACL"),
             );
         }
-        // 5.0 says why in the acknowledgement ([MQTT-3.4.2], table 3-4): refused by the ACL,
-        // or delivered to nobody (0x10, as mosquitto answers); 3.x acknowledges either way.
+        let message = Message::from_publish(&publish, topic, &client_id, now);
+        // A retained message past the operator's limits: a 5.0 QoS 1 or 2 publisher is told
+        // (0x97) and the message goes nowhere, as an error code says; anyone else cannot be
+        // told, and it is delivered without being kept (see `route`).
+        let over_quota = v5
+            && publish.qos != QoS::AtMostOnce
+            && message.retain
+            && !message.payload.is_empty()
+            && !self.retained_fits(&message);
+        let allowed = allowed && !over_quota;
+        // 5.0 says why in the acknowledgement ([MQTT-3.4.2], table 3-4): refused by the ACL
+        // or the retained quota, or delivered to nobody (0x10, as mosquitto answers); 3.x
+        // acknowledges either way.
         let code = |routed: Option<Routed>| match (allowed, v5, routed) {
+            (false, true, _) if over_quota => ReasonCode::QuotaExceeded,
             (false, true, _) => ReasonCode::NotAuthorized,
-            (true, true, Some(r)) if r.retain_refused => ReasonCode::QuotaExceeded,
             (true, true, Some(r)) if r.matched == 0 => ReasonCode::NoMatchingSubscribers,
             _ => ReasonCode::Success,
         };
-        let message = Message::from_publish(&publish, topic, &client_id, now);
         match (publish.qos, publish.packet_id) {
             (QoS::AtLeastOnce, Some(id)) => {
                 let routed = allowed.then(|| self.route(message, now));
@@ -584,7 +598,10 @@ impl Broker {
         for sub in &subscribe.subscriptions {
             let filter = sub.filter.as_str();
             // 3.x cannot be told: the filter is refused in SUBACK ([MQTT-3.8.3-2]).
-            if !self.config.wildcard_subscriptions && sub.filter.has_wildcards() {
+            let is_shared = split_shared(filter).is_some();
+            if !self.config.wildcard_subscriptions && sub.filter.has_wildcards()
+                || !self.config.shared_subscriptions && is_shared
+            {
                 codes.push(ReasonCode::UnspecifiedError);
                 continue;
             }
@@ -604,7 +621,10 @@ impl Broker {
                 continue;
             }
             let granted = sub.options.qos.min(self.config.max_qos);
-            let shared = v5 && split_shared(filter).is_some();
+            // `$share/NAME/FILTER` from a 3.x client is a shared subscription too, as
+            // mosquitto makes it: matched as its inner filter, it would otherwise be an
+            // ordinary one that gets every message of the group.
+            let shared = is_shared;
             let mut options = sub.options;
             options.qos = granted;
             let Some(session) = self.sessions.get_mut(&client_id) else {
