@@ -1373,17 +1373,19 @@ fn mqtt_4_4_0_1_resumed_session_resends_publishes_with_dup_and_pubrels_in_order(
                 other => panic!("{other:?}"),
             })
             .collect();
+        // The PUBRELs first (in PUBREC order, [MQTT-4.6.0-4]), then the PUBLISHes in their
+        // first order ([MQTT-4.6.0-1]); the spec orders each kind, not one against the other.
         assert_eq!(
             summary,
             vec![
+                ("PUBREL", c.get(), false),
                 ("PUBLISH", a.get(), true),
                 ("PUBLISH", b.get(), true),
-                ("PUBREL", c.get(), false),
                 ("PUBLISH", d.get(), true),
                 ("PUBLISH", e.get(), false),
             ]
         );
-        assert_eq!(as_publish(&sent[1]).topic, "b");
+        assert_eq!(as_publish(&sent[2]).topic, "b");
 
         p.send(puback(a.get()));
         p.send(pubrec(b.get()));
@@ -2226,4 +2228,132 @@ fn a_3x_session_refuses_publish_properties_rather_than_dropping_them() {
         Err(SessionError::Encode(_))
     ));
     assert!(p.session.data_to_send().is_empty());
+}
+
+// =======================================================================================
+// Found by a black-box audit of the client session
+// =======================================================================================
+
+/// A resumed session's PUBLISHes, in flight at the server's Receive Maximum, and a sent
+/// PUBLISH / PUBREL summary of what went out.
+fn resumed_with(version: ProtocolVersion, connack: ConnAck) -> (Peer, Vec<Packet>) {
+    let mut p = Peer::connected(persistent(version));
+    for name in ["a", "b", "c", "d"] {
+        p.publish(name, QoS::AtLeastOnce).unwrap();
+    }
+    assert_eq!(p.sent().len(), 4);
+    p.session.connection_lost(p.now);
+    p.events();
+    p.connect();
+    p.connack(connack);
+    let sent = p.sent();
+    (p, sent)
+}
+
+/// [MQTT-3.3.4-7], [MQTT-4.9.0-2]: the messages a resumed session sends again count against
+/// the Receive Maximum of the new connection: two at a time with 2, in their first order,
+/// the next as each PUBACK comes.
+#[test]
+fn mqtt_3_3_4_7_resends_keep_to_the_new_receive_maximum() {
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.session_present = true;
+    ack.properties.receive_maximum = Some(2);
+    let (mut p, sent) = resumed_with(V5, ack);
+    let topics: Vec<&str> = sent.iter().map(|s| as_publish(s).topic.as_str()).collect();
+    assert_eq!(topics, ["a", "b"], "two at a time");
+    assert!(sent.iter().all(|s| as_publish(s).dup));
+    let first = as_publish(&sent[0]).packet_id.unwrap();
+    p.send(puback(first.get()));
+    let next = p.sent();
+    assert_eq!(next.len(), 1);
+    assert_eq!(as_publish(&next[0]).topic.as_str(), "c");
+}
+
+/// [MQTT-4.6.0-4]: PUBRELs sent again after a resumed session keep the order their PUBRECs
+/// came in, not the order of the PUBLISHes.
+#[test]
+fn mqtt_4_6_0_4_resent_pubrels_keep_the_order_of_their_pubrecs() {
+    for version in VERSIONS {
+        let mut p = Peer::connected(persistent(version));
+        let ids: Vec<u16> = ["a", "b", "c"]
+            .iter()
+            .map(|n| p.publish(n, QoS::ExactlyOnce).unwrap().get())
+            .collect();
+        p.sent();
+        p.send(pubrec(ids[2]));
+        p.send(pubrec(ids[0]));
+        assert_eq!(p.sent(), vec![pubrel(ids[2]), pubrel(ids[0])]);
+        p.session.connection_lost(p.now);
+        p.events();
+        p.connect();
+        p.accept(true);
+        let again: Vec<Packet> = p
+            .sent()
+            .into_iter()
+            .filter(|s| matches!(s, Packet::PubRel(_)))
+            .collect();
+        assert_eq!(again, vec![pubrel(ids[2]), pubrel(ids[0])], "{version:?}");
+    }
+}
+
+/// [MQTT-3.2.2-11], [MQTT-3.2.2-14]: messages queued before CONNACK told what the server
+/// takes are not sent above its Maximum QoS or retained where it has no retain: they fail.
+#[test]
+fn mqtt_3_2_2_11_queued_messages_keep_to_the_servers_maximum_qos_and_retain() {
+    let mut p = Peer::new(config(V5));
+    p.connect();
+    let qos2 = p
+        .session
+        .publish(topic("q"), "x", QoS::ExactlyOnce, false, p.now)
+        .unwrap();
+    let retained = p
+        .session
+        .publish(topic("r"), "x", QoS::AtLeastOnce, true, p.now)
+        .unwrap();
+    let plain = p
+        .session
+        .publish(topic("p"), "x", QoS::AtLeastOnce, false, p.now)
+        .unwrap();
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.properties.maximum_qos = Some(1);
+    ack.properties.retain_available = Some(0);
+    let mut events = p.connack(ack);
+    let sent = p.sent();
+    events.extend(p.events());
+    assert_eq!(sent.len(), 1, "{events:?}");
+    assert_eq!(as_publish(&sent[0]).packet_id, plain);
+    let failed: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::PublishFailed { packet_id, failure } => Some((*packet_id, *failure)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        vec![
+            (
+                qos2.unwrap(),
+                PublishFailure::Refused(ReasonCode::QoSNotSupported)
+            ),
+            (
+                retained.unwrap(),
+                PublishFailure::Refused(ReasonCode::RetainNotSupported)
+            ),
+        ]
+    );
+}
+
+/// PR-9, [MQTT-3.1.2-29]: without Request Problem Information, a Reason String on AUTH is a
+/// protocol error, as on the acknowledgements.
+#[test]
+fn pr_9_a_reason_string_on_auth_without_problem_information_is_a_protocol_error() {
+    let mut c = config(V5);
+    c.request_problem_information = false;
+    let mut p = Peer::connected(c);
+    let mut auth = Auth::new(ReasonCode::ContinueAuthentication);
+    auth.properties.authentication_method = Some(MqttStr::new("SCRAM-SHA-1").unwrap());
+    auth.properties.reason_string = Some(MqttStr::new("why").unwrap());
+    p.send(Packet::Auth(auth));
+    p.assert_broke_rule(ReasonCode::ProtocolError);
 }

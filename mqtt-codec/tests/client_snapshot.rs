@@ -101,15 +101,15 @@ fn a_snapshot_restores_in_flight_queued_and_received_state() {
     assert_eq!(r.pending_publishes(), (2, 1));
     assert_eq!(r.snapshot(), bytes, "a restored session snapshots the same");
 
-    // Reconnect, resumed: the PUBLISH with DUP, the PUBREL, in order; then the queue waits
-    // for the window.
+    // Reconnect, resumed: the PUBREL, then the PUBLISH with DUP ([MQTT-4.6.0-4] and
+    // [MQTT-4.6.0-1] order each kind); then the queue waits for the window.
     r.connect(10).unwrap();
     let connect = sent(&mut r, V311);
     assert!(matches!(&connect[..], [Packet::Connect(c)] if !c.clean_start));
     r.receive(&[0x20, 0x02, 0x01, 0x00], 11);
     let resent = sent(&mut r, V311);
-    assert!(matches!(&resent[0], Packet::Publish(p) if p.dup && p.packet_id == Some(first)));
-    assert!(matches!(&resent[1], Packet::PubRel(a) if a.packet_id == second));
+    assert!(matches!(&resent[0], Packet::PubRel(a) if a.packet_id == second));
+    assert!(matches!(&resent[1], Packet::Publish(p) if p.dup && p.packet_id == Some(first)));
     assert_eq!(resent.len(), 2);
     // The QoS 2 message received before the restart is not delivered again.
     inbound.dup = true;

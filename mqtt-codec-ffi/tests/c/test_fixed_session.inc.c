@@ -255,8 +255,8 @@ static void test_fixed_flow(uint8_t version) {
     CHECK(!mqtt_fixed_session_is_connected(sv.s));
 }
 
-/* A lost connection and a resumed session: the PUBLISH in flight is resent with DUP and
- * the PUBREL again, in their first order [MQTT-4.4.0-1]. */
+/* A lost connection and a resumed session: the PUBREL again, then the PUBLISH in flight
+ * with DUP [MQTT-4.4.0-1]. */
 static void test_fixed_resume(uint8_t version) {
     fx_server sv;
     mqtt_fixed_config cfg = fx_cfg(version);

@@ -467,16 +467,17 @@ static void test_session_resume(uint8_t version) {
     CHECK(!ev.has_reason_code && !ev.by_server);
     CHECK(next_event(&sv, &ev) == 0);
 
-    /* Reconnect: the session resumes; PUBLISH again with DUP, PUBREL again, in order. */
+    /* Reconnect: the session resumes; PUBREL again (in PUBREC order), then PUBLISH again with
+     * DUP (in PUBLISH order). */
     sv.now = 5000;
     CHECK_ST(mqtt_session_connect(sv.s, sv.now), MQTT_OK);
     CHECK(srv_next(&sv, &p) == MQTT_PACKET_CONNECT && !p.clean_start);
     CHECK(srv_quiet(&sv)); /* nothing before CONNACK */
     srv_connack(&sv, true, 0);
     CHECK(next_event(&sv, &ev) == MQTT_SESSION_EVENT_CONNECTED && ev.session_present);
+    CHECK(srv_got_ack(&sv, MQTT_PACKET_PUBREL, id2));
     CHECK(srv_next(&sv, &p) == MQTT_PACKET_PUBLISH && p.packet_id == id1 && p.dup);
     CHECK(eq(p.topic, "r/1") && eq(p.payload, "1"));
-    CHECK(srv_got_ack(&sv, MQTT_PACKET_PUBREL, id2));
     srv_ack(&sv, MQTT_PACKET_PUBACK, id1);
     srv_ack(&sv, MQTT_PACKET_PUBCOMP, id2);
     CHECK(next_event(&sv, &ev) == MQTT_SESSION_EVENT_PUBLISHED && ev.packet_id == id1);
@@ -674,9 +675,9 @@ static void test_session_snapshot(void) {
     CHECK(srv_next(&sv, &p) == MQTT_PACKET_CONNECT && !p.clean_start && eq(p.client_id, "c1"));
     srv_connack(&sv, true, 0);
     CHECK(next_event(&sv, &ev) == MQTT_SESSION_EVENT_CONNECTED && ev.session_present);
+    CHECK(srv_got_ack(&sv, MQTT_PACKET_PUBREL, b));
     CHECK(srv_next(&sv, &p) == MQTT_PACKET_PUBLISH && p.packet_id == a && p.dup);
     CHECK(eq(p.payload, "A"));
-    CHECK(srv_got_ack(&sv, MQTT_PACKET_PUBREL, b));
     CHECK(srv_quiet(&sv));
     srv_ack(&sv, MQTT_PACKET_PUBACK, a);
     CHECK(next_event(&sv, &ev) == MQTT_SESSION_EVENT_PUBLISHED && ev.packet_id == a);

@@ -147,6 +147,7 @@ pub(super) fn problem_information_allowed<S: Storage>(
         }
         Packet::SubAck(s) => &s.properties,
         Packet::UnsubAck(u) => &u.properties,
+        Packet::Auth(a) => &a.properties,
         _ => return true,
     };
     props.with(|p| p.reason_string.is_none() && S::len(&p.user_properties) == 0)

@@ -164,6 +164,9 @@ impl Session {
         if let Some(bytes) = self.machine.poll_transmit(self.now) {
             out.extend_from_slice(bytes);
         }
+        // Writing out what was queued may end some of it (a message the server's CONNACK
+        // said it would refuse): those reports become events now.
+        self.collect(self.now);
         out
     }
 

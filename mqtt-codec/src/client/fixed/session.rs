@@ -1001,6 +1001,13 @@ impl Core<'_> {
     }
 
     fn handle(&mut self, packet: PacketRef<'_>, now: Millis, exchange: &mut dyn Exchange) {
+        // PR-9, [MQTT-3.1.2-29]: without Request Problem Information, a Reason String or
+        // User Property may come only on PUBLISH, CONNACK and DISCONNECT (AUTH included, in
+        // the first exchange as in a later one).
+        let (requested, version) = (self.config.request_problem_information, self.config.version);
+        if !rules::problem_information_allowed(requested, version, &packet) {
+            return self.fail(ReasonCode::ProtocolError, now);
+        }
         if let State::Connecting { .. } = self.state {
             return match packet {
                 Packet::ConnAck(ack) => self.on_connack(&ack, now, exchange),
@@ -1012,10 +1019,6 @@ impl Core<'_> {
                 // no enhanced authentication was asked for.
                 _ => self.fail(ReasonCode::ProtocolError, now),
             };
-        }
-        let (requested, version) = (self.config.request_problem_information, self.config.version);
-        if !rules::problem_information_allowed(requested, version, &packet) {
-            return self.fail(ReasonCode::ProtocolError, now);
         }
         match packet {
             Packet::Publish(p) => self.on_publish(&p, now),
@@ -1321,6 +1324,8 @@ impl Core<'_> {
     fn on_pubrec(&mut self, a: &PubResponse<Borrowed<'_>>, now: Millis) {
         let v5 = self.config.version.is_v5();
         let mut reason = ReasonCode::Success;
+        // The PUBREC's place in the sequence, which its PUBREL keeps when sent again.
+        let released_order = self.order();
         match out_slot(&mut self.outgoing, a.packet_id, Out::Sent, QoS::ExactlyOnce) {
             // 5.0: a failure ends the flow ([MQTT-4.3.3-4]).
             Some(o) if a.reason_code.is_error() => {
@@ -1332,11 +1337,11 @@ impl Core<'_> {
                 );
             }
             Some(o) => {
-                o.state = Out::Released;
                 // A resend of the PUBLISH still waiting (a PUBREC that came right after a
                 // resumed CONNACK) is answered by this PUBREL instead.
                 o.resend = false;
                 self.messages.free(&mut o.frame);
+                o.release(released_order);
             }
             // Not ours, or released already (a PUBREC resent): PUBREL says so in 5.0.
             None => {
@@ -1414,9 +1419,11 @@ impl Core<'_> {
     }
 
     /// Writes what waits, as the transmit buffer's room allows: the acknowledgements the
-    /// application gave, in arrival order; after a resumed session, the unacknowledged
-    /// PUBLISHes (DUP) and PUBRELs in their first order ([MQTT-4.4.0-1]); then queued
-    /// PUBLISHes while the in-flight window has room.
+    /// application gave, in arrival order; after a resumed session, the PUBRELs again in
+    /// the order their PUBRECs came ([MQTT-4.6.0-4]) and the unacknowledged PUBLISHes (DUP)
+    /// in their first order ([MQTT-4.4.0-1], [MQTT-4.6.0-1]), as many as the server's
+    /// Receive Maximum takes on this connection ([MQTT-3.3.4-7]: its quota starts again
+    /// with each one); then queued PUBLISHes while the in-flight window has room.
     fn pump(&mut self, now: Millis) {
         if self.state != State::Connected {
             return;
@@ -1433,7 +1440,8 @@ impl Core<'_> {
             resends |= o.resend;
             queued |= o.state == Out::Queued;
         }
-        while let Some(i) = self.oldest_out(|o| o.resend).filter(|_| resends) {
+        let window = usize::from(self.server.window(self.config.max_inflight));
+        while let Some(i) = self.next_resend(window).filter(|_| resends) {
             let Some(o) = self.outgoing.get(i).copied() else {
                 return;
             };
@@ -1460,9 +1468,10 @@ impl Core<'_> {
                 o.resend = false;
             }
         }
-        let window = usize::from(self.server.window(self.config.max_inflight));
+        // Resends still waiting for room in the window keep the pump going.
+        let resends_left = resends && self.outgoing.iter().any(|o| o.resend);
         if !queued {
-            self.pump_due = false;
+            self.pump_due = resends_left;
             return;
         }
         loop {
@@ -1470,19 +1479,39 @@ impl Core<'_> {
                 return;
             }
             let Some(i) = self.oldest_out(|o| o.state == Out::Queued) else {
-                self.pump_due = false;
+                self.pump_due = resends_left;
                 return;
             };
             let Some(o) = self.outgoing.get(i).copied() else {
                 return;
             };
-            if self.server.check_len(o.frame.len as usize).is_err() {
-                // Accepted before this server said it takes less.
+            // Accepted before this server said what it takes (its Maximum Packet Size,
+            // Maximum QoS and Retain Available, [MQTT-3.2.2-11], [MQTT-3.2.2-14]): what it
+            // would refuse fails here rather than go out.
+            let retained = self
+                .messages
+                .get(o.frame)
+                .first()
+                .is_some_and(|b| b & 1 != 0);
+            let refusal = if self.server.check_len(o.frame.len as usize).is_err() {
+                Some(ReasonCode::PacketTooLarge)
+            } else if o.qos > self.server.maximum_qos {
+                Some(ReasonCode::QoSNotSupported)
+            } else if retained && !self.server.retain_available {
+                Some(ReasonCode::RetainNotSupported)
+            } else {
+                None
+            };
+            if let Some(reason) = refusal {
                 if let (Some(slot), Some(id)) =
                     (self.outgoing.get_mut(i), PacketId::new(o.packet_id))
                 {
-                    let failure = PublishFailure::Refused(ReasonCode::PacketTooLarge);
-                    slot.fail(id, failure, &mut self.messages, &mut self.seq);
+                    slot.fail(
+                        id,
+                        PublishFailure::Refused(reason),
+                        &mut self.messages,
+                        &mut self.seq,
+                    );
                 }
                 continue;
             }
@@ -1496,13 +1525,43 @@ impl Core<'_> {
         }
     }
 
+    /// The next record to send again after a resumed session: a PUBREL first, then a
+    /// PUBLISH while fewer than `window` flows are under way on this connection (those
+    /// already sent again on it). `None` when nothing may go now.
+    fn next_resend(&self, window: usize) -> Option<usize> {
+        let released = |o: &OutSlot| o.resend && o.state == Out::Released;
+        if let Some(i) = self.oldest_out_by(released, OutSlot::pubrec_order) {
+            return Some(i);
+        }
+        let under_way = self
+            .outgoing
+            .iter()
+            .filter(|o| matches!(o.state, Out::Sent | Out::Released) && !o.resend)
+            .count();
+        if under_way >= window {
+            return None;
+        }
+        self.oldest_out(|o| o.resend && o.state == Out::Sent)
+    }
+
     /// The outgoing record first in order among those `pick` chooses.
     fn oldest_out(&self, pick: impl Fn(&OutSlot) -> bool) -> Option<usize> {
+        self.oldest_out_by(pick, |o| o.order)
+    }
+
+    /// The outgoing record first by `order` (a stamp of the session's sequence) among those
+    /// `pick` chooses.
+    fn oldest_out_by(
+        &self,
+        pick: impl Fn(&OutSlot) -> bool,
+        order: impl Fn(&OutSlot) -> u32,
+    ) -> Option<usize> {
         let next = self.next_order;
         let mut best: Option<(usize, u32)> = None;
         for (i, o) in self.outgoing.iter().enumerate() {
-            if pick(o) && best.map_or(true, |(_, order)| before(o.order, order, next)) {
-                best = Some((i, o.order));
+            let at = order(o);
+            if pick(o) && best.map_or(true, |(_, b)| before(at, b, next)) {
+                best = Some((i, at));
             }
         }
         best.map(|(i, _)| i)

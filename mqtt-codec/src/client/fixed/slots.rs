@@ -20,11 +20,28 @@ pub struct OutSlot {
     pub(super) resend: bool,
     /// When `publish` accepted it; queued messages are sent, and resent, in this order.
     pub(super) order: u32,
-    /// The encoded PUBLISH (DUP clear, no topic alias); empty from PUBREC on.
+    /// The encoded PUBLISH (DUP clear, no topic alias); from PUBREC on it holds no bytes,
+    /// and its `at` is the PUBREC's place in `order`'s sequence (see [`OutSlot::release`]).
     pub(super) frame: Span,
 }
 
 impl OutSlot {
+    /// PUBREC came (the PUBLISH's bytes freed already): PUBREL is owed, and is sent again
+    /// after a reconnect in the order the PUBRECs came ([MQTT-4.6.0-4]), which the empty
+    /// frame keeps (`order` stays the PUBLISH's, for the order of reports).
+    pub(super) fn release(&mut self, pubrec_order: u32) {
+        self.state = Out::Released;
+        self.frame = Span {
+            at: pubrec_order,
+            len: 0,
+        };
+    }
+
+    /// The place of a released record's PUBREC (see [`OutSlot::release`]).
+    pub(super) fn pubrec_order(&self) -> u32 {
+        self.frame.at
+    }
+
     /// An unused record.
     pub const FREE: OutSlot = OutSlot {
         state: Out::Free,

@@ -295,12 +295,13 @@ impl super::session::Core<'_> {
             .and_then(|i| self.outgoing.get_mut(i))
             .ok_or(SnapshotError::StorageFull("messages in flight or queued"))?;
         *slot = OutSlot {
-            state: Out::Released,
             packet_id: id.get(),
             qos: QoS::ExactlyOnce,
             order,
             ..OutSlot::FREE
         };
+        // The snapshot keeps the PUBLISHes' order only: PUBRELs go again in it.
+        slot.release(order);
         self.mark_id(id.get(), true);
         Ok(())
     }
