@@ -148,7 +148,9 @@ class Reauthenticated:
 @dataclass(frozen=True)
 class Disconnected:
     """The connection ended: ``reason_code`` is the server's (``by_server``) or the one this
-    session sent when the server broke a rule; None when the connection was lost."""
+    session sent when the server broke a rule (except a failed enhanced authentication:
+    NOT_AUTHORIZED here, while DISCONNECT carries UNSPECIFIED_ERROR, 0x87 being a server's
+    code); None when the connection was lost."""
 
     reason_code: Optional[ReasonCode]
     by_server: bool
