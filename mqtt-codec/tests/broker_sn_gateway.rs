@@ -155,6 +155,24 @@ fn sn_subscribe(
     }
 }
 
+/// Accepts the one REGISTER the client at `peer` received; its topic id.
+fn accept_register(h: &mut Harness, peer: SnPeer) -> u16 {
+    let received = h.sn_received(peer);
+    let [Message::Register(r)] = received.as_slice() else {
+        panic!("expected a REGISTER, got {received:?}")
+    };
+    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
+    h.sn_send(
+        peer,
+        &Message::RegAck {
+            topic_id,
+            msg_id,
+            return_code: ReturnCode::Accepted,
+        },
+    );
+    topic_id
+}
+
 /// The one PUBLISH in `messages`.
 fn only_sn_publish(messages: Vec<Sn>) -> sn::Publish<Bytes> {
     match <[Sn; 1]>::try_from(messages) {
@@ -1366,19 +1384,7 @@ fn sn_gw_9_connect_wakes_sleeping_client() {
     h.connect(1, V311, "pub", true);
     h.publish0(1, "s/a", "awake");
     // The new connection has no ids yet: REGISTER first (SN-GW-5).
-    let received = h.sn_received(DEV);
-    let [Message::Register(r)] = received.as_slice() else {
-        panic!("expected REGISTER, got {received:?}")
-    };
-    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    accept_register(&mut h, DEV);
     assert_eq!(sn_payloads(&h.sn_received(DEV)), ["awake"]);
 }
 
@@ -2220,19 +2226,7 @@ fn sn_gw_10_clean_session_state_outlives_a_disconnect() {
 
     h.connect(1, V311, "pub", true);
     h.publish0(1, "q/a", "kept");
-    let received = h.sn_received(DEV);
-    let [Message::Register(r)] = received.as_slice() else {
-        panic!("expected REGISTER, got {received:?}")
-    };
-    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    accept_register(&mut h, DEV);
     assert_eq!(sn_payloads(&h.sn_received(DEV)), ["kept"]);
 
     // CleanSession 1 clears them.
