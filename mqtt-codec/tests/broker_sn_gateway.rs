@@ -155,13 +155,26 @@ fn sn_subscribe(
     }
 }
 
-/// Accepts the one REGISTER the client at `peer` received; its topic id.
-fn accept_register(h: &mut Harness, peer: SnPeer) -> u16 {
+/// The client at `peer` goes to sleep for `secs` (DISCONNECT with a duration, answered
+/// with DISCONNECT).
+fn sn_sleep(h: &mut Harness, peer: SnPeer, secs: u16) {
+    h.sn_send(
+        peer,
+        &Message::Disconnect {
+            duration: Some(secs),
+        },
+    );
+    assert_eq!(h.sn_received(peer), [disconnect()]);
+}
+
+/// Accepts the one REGISTER the client at `peer` received; its topic id and name.
+fn accept_register(h: &mut Harness, peer: SnPeer) -> (u16, String) {
     let received = h.sn_received(peer);
     let [Message::Register(r)] = received.as_slice() else {
         panic!("expected a REGISTER, got {received:?}")
     };
     let (topic_id, msg_id) = (r.topic_id, r.msg_id);
+    let name = r.topic_name.as_str().to_string();
     h.sn_send(
         peer,
         &Message::RegAck {
@@ -170,7 +183,7 @@ fn accept_register(h: &mut Harness, peer: SnPeer) -> u16 {
             return_code: ReturnCode::Accepted,
         },
     );
-    topic_id
+    (topic_id, name)
 }
 
 /// The one PUBLISH in `messages`.
@@ -418,20 +431,8 @@ fn sn_pub_4_puback_invalid_topic_id_makes_gateway_register_again() {
     assert!(h.sn_received(DEV).is_empty());
 
     h.publish1(1, "r/x", "second", 2);
-    let received = h.sn_received(DEV);
-    let [Message::Register(r)] = received.as_slice() else {
-        panic!("expected REGISTER, got {received:?}")
-    };
-    assert_eq!(r.topic_name.as_str(), "r/x");
-    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    let (topic_id, name) = accept_register(&mut h, DEV);
+    assert_eq!(name, "r/x");
     let p = only_sn_publish(h.sn_received(DEV));
     assert_eq!(
         (p.topic, &p.data[..]),
@@ -754,38 +755,12 @@ fn sn_gw_5_regack_rejection_drops_held_message() {
     h.publish0(1, "room/a", "not for the client");
     assert!(h.sn_received(DEV).is_empty(), "the name was refused");
     h.publish0(1, "room/b", "other names still come");
-    let received = h.sn_received(DEV);
-    let [Message::Register(r)] = received.as_slice() else {
-        panic!("expected a REGISTER of room/b, got {received:?}")
-    };
-    assert_eq!(r.topic_name.as_str(), "room/b");
-    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    assert_eq!(accept_register(&mut h, DEV).1, "room/b");
     assert_eq!(sn_payloads(&h.sn_received(DEV)), ["other names still come"]);
 
     sn_subscribe(&mut h, DEV, 2, name("room/+"), SnQos::AtMostOnce);
     h.publish0(1, "room/a", "again");
-    let received = h.sn_received(DEV);
-    let [Message::Register(r)] = received.as_slice() else {
-        panic!("expected a new REGISTER, got {received:?}")
-    };
-    assert_eq!(r.topic_name.as_str(), "room/a");
-    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    assert_eq!(accept_register(&mut h, DEV).1, "room/a");
     assert_eq!(sn_payloads(&h.sn_received(DEV)), ["again"]);
 }
 
@@ -814,20 +789,7 @@ fn sn_gw_5_regack_rejection_of_qos1_message_frees_window() {
     assert!(h.sn_received(DEV).is_empty());
 
     h.publish1(1, "room/b", "next", 2);
-    let received = h.sn_received(DEV);
-    let [Message::Register(r)] = received.as_slice() else {
-        panic!("expected REGISTER of room/b, got {received:?}")
-    };
-    assert_eq!(r.topic_name.as_str(), "room/b");
-    let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    assert_eq!(accept_register(&mut h, DEV).1, "room/b");
     let p = only_sn_publish(h.sn_received(DEV));
     assert_eq!((p.qos, &p.data[..]), (SnQos::AtLeastOnce, &b"next"[..]));
 }
@@ -1188,13 +1150,7 @@ fn sn_gw_9_sleeping_client_gets_held_messages_on_pingreq() {
     let mut h = Harness::default();
     sn_connect(&mut h, DEV, "dev", true, 60);
     sn_subscribe(&mut h, DEV, 1, name("s/a"), SnQos::AtMostOnce);
-    h.sn_send(
-        DEV,
-        &Message::Disconnect {
-            duration: Some(300),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    sn_sleep(&mut h, DEV, 300);
 
     h.connect(1, V311, "pub", true);
     h.publish0(1, "s/a", "one");
@@ -1251,13 +1207,7 @@ fn sn_gw_9_queued_qos1_messages_all_go_out_before_pingresp() {
     let mut h = Harness::default();
     sn_connect(&mut h, DEV, "dev", true, 60);
     let (id, _) = sn_subscribe(&mut h, DEV, 1, name("s/q"), SnQos::AtLeastOnce);
-    h.sn_send(
-        DEV,
-        &Message::Disconnect {
-            duration: Some(300),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    sn_sleep(&mut h, DEV, 300);
 
     h.connect(1, V311, "pub", true);
     for (i, text) in ["a", "b", "c"].into_iter().enumerate() {
@@ -1343,13 +1293,7 @@ fn sn_gw_9_wake_restarts_sleep_timer() {
         SnQos::AtMostOnce,
         b"slept",
     );
-    h.sn_send(
-        DEV,
-        &Message::Disconnect {
-            duration: Some(100),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    sn_sleep(&mut h, DEV, 100);
     h.advance(100_000);
     h.sn_send(
         DEV,
@@ -1372,13 +1316,7 @@ fn sn_gw_9_connect_wakes_sleeping_client() {
     let mut h = Harness::default();
     sn_connect(&mut h, DEV, "dev", false, 60);
     sn_subscribe(&mut h, DEV, 1, name("s/a"), SnQos::AtMostOnce);
-    h.sn_send(
-        DEV,
-        &Message::Disconnect {
-            duration: Some(300),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    sn_sleep(&mut h, DEV, 300);
     sn_connect(&mut h, DEV, "dev", false, 60);
 
     h.connect(1, V311, "pub", true);
@@ -1418,13 +1356,7 @@ fn sn_gw_9_sleep_buffer_bound_drops_and_counts() {
     let mut h = Harness::new(config_with(|sn| sn.max_sleep_buffer = 2));
     sn_connect(&mut h, DEV, "dev", true, 60);
     sn_subscribe(&mut h, DEV, 1, name("s/a"), SnQos::AtMostOnce);
-    h.sn_send(
-        DEV,
-        &Message::Disconnect {
-            duration: Some(300),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    sn_sleep(&mut h, DEV, 300);
 
     h.connect(1, V311, "pub", true);
     let dropped = h.stats().messages_dropped;
@@ -2242,13 +2174,7 @@ fn sn_gw_9_a_message_buffered_in_sleep_survives_connect_and_is_not_a_duplicate()
     let mut h = Harness::default();
     sn_connect(&mut h, DEV, "dev", true, 60);
     sn_subscribe(&mut h, DEV, 1, name("df/+"), SnQos::AtLeastOnce);
-    h.sn_send(
-        DEV,
-        &Message::Disconnect {
-            duration: Some(300),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    sn_sleep(&mut h, DEV, 300);
     h.connect(1, V311, "pub", true);
     h.publish1(1, "df/a", "first", 1);
     assert!(h.sn_received(DEV).is_empty(), "asleep");
