@@ -2941,7 +2941,8 @@ enum mqtt_status mqtt_encode(const struct mqtt_packet *packet,
  * overlap, `MQTT_ERR_INVALID_STRING` for a client identifier, user name or will topic that
  * is not UTF-8; `*s` is left as it was on an error. Settings a CONNECT cannot carry (a
  * 3.1.1 password without a user name, ...) are refused by `mqtt_fixed_session_connect()`,
- * with the status that names the rule. A session needs no freeing: stop using it (and its storage) when done.
+ * with the status that names the rule. A session needs no freeing: stop using it (and its
+ * storage) when done.
  *
  * ```c
  * static mqtt_fixed_session s;
