@@ -144,6 +144,8 @@ def test_unused_flags_are_ignored_unless_strict_sn_flg_1() -> None:
         (sn.Subscribe(topic=0, msg_id=1), "SN-FLD-1"),
         (sn.Unsubscribe(topic=0, msg_id=1), "SN-FLD-1"),
         (sn.Register(topic_name="a/b", msg_id=1, topic_id=0xFFFF), "SN-FLD-1"),
+        (sn.RegAck(topic_id=0, msg_id=1), "SN-FLD-1"),
+        (sn.SubAck(msg_id=1, topic_id=0xFFFF), "SN-FLD-1"),
         (sn.Encapsulated(message=b"\x02\x16", radius=4), "SN-ENC-2"),
     ],
 )

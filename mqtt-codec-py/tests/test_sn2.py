@@ -242,3 +242,14 @@ def test_the_module_is_exported() -> None:
     assert "sn2" in mqtt_codec.__all__
     for name in sn2.__all__:
         assert getattr(sn2, name).__doc__, name
+
+
+def test_a_suback_without_an_alias_encodes_with_its_type_sn2_12() -> None:
+    # Alias type 01 is the one a SUBACK without an alias carries; left out, it follows.
+    for ack in (
+        sn2.SubAck(packet_id=1),
+        sn2.SubAck(packet_id=1, reason_code=ReasonCode.UNSPECIFIED_ERROR),
+    ):
+        assert ack.kind == sn2.AliasKind.PREDEFINED
+        assert sn2.parse(ack.encode()) == ack
+    assert sn2.SubAck(packet_id=1, alias=7).kind == sn2.AliasKind.SESSION

@@ -491,8 +491,8 @@ fn sn_flg_4_v17_dup_on_resent_publish_ignored_at_qos_0() {
 // ---------------------------------------------------------------------------------------
 
 /// SN-FLD-1: the encoder never writes topic id 0x0000 or 0xFFFF where a client names a
-/// topic (PUBLISH, and a predefined id in SUBSCRIBE and UNSUBSCRIBE), nor 0xFFFF in a
-/// REGISTER.
+/// topic (PUBLISH, and a predefined id in SUBSCRIBE and UNSUBSCRIBE) or an id is assigned
+/// (an accepting REGACK), nor 0xFFFF in a REGISTER or a SUBACK.
 #[test]
 fn sn_fld_1_encoder_refuses_topic_ids_0_and_ffff() {
     let refused = |message: Message<&[u8]>, id: u16| {
@@ -538,10 +538,31 @@ fn sn_fld_1_encoder_refuses_topic_ids_0_and_ffff() {
         }),
         0xFFFF,
     );
+    for id in [0, 0xFFFF] {
+        let regack = Message::RegAck {
+            topic_id: id,
+            msg_id: 1,
+            return_code: ReturnCode::Accepted,
+        };
+        refused(regack, id);
+    }
+    let suback = Message::SubAck {
+        qos: SnQos::AtMostOnce,
+        topic_id: 0xFFFF,
+        msg_id: 1,
+        return_code: ReturnCode::Accepted,
+    };
+    refused(suback, 0xFFFF);
     // 0x0000 as a placeholder stays legal: REGISTER from a client (V9), SUBACK for a
-    // wildcard (V26).
+    // wildcard (V26), and a REGACK that refuses.
     canonical(&v(9));
     canonical(&v(26));
+    let refusal = Message::<&[u8]>::RegAck {
+        topic_id: 0,
+        msg_id: 1,
+        return_code: ReturnCode::InvalidTopicId,
+    };
+    assert!(refusal.to_vec().is_ok());
 }
 
 /// SN-FLD-2: a ClientId is 1 to 23 octets; 24 (X11) and 0 (X12) are answered with CONNACK

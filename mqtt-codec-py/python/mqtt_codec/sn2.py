@@ -305,13 +305,21 @@ class Subscribe(Packet):
 @dataclass(frozen=True)
 class SubAck(Packet):
     """SUBACK: ``reason_code`` is the granted QoS (0-2) or a failure (0x80 and up);
-    ``alias`` the alias the server will publish with, of kind ``kind``, when it gives one."""
+    ``alias`` the alias the server will publish with, of kind ``kind``, when it gives one.
+    ``kind`` left as None is ``SESSION`` with an alias and ``PREDEFINED`` without, the type
+    a SUBACK without an alias must carry (SN2-12)."""
 
     PACKET_TYPE = PacketType.SUBACK
     packet_id: int
     reason_code: _ReasonCodeLike = ReasonCode.GRANTED_QOS_0
-    kind: AliasKind = AliasKind.SESSION
+    kind: Optional[AliasKind] = None
     alias: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        """Fills in ``kind`` from ``alias`` when it is not given."""
+        if self.kind is None:
+            kind = AliasKind.SESSION if self.alias is not None else AliasKind.PREDEFINED
+            object.__setattr__(self, "kind", kind)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ use super::decode::{check_client_id, SnOptions};
 use super::error::{SnEncodeError, SnError};
 use super::header::{put_length, total_len};
 use super::message::{Message, SubscribeTopic, WillTopic};
-use super::types::{MsgType, SnQos, TopicId};
+use super::types::{MsgType, ReturnCode, SnQos, TopicId};
 use crate::string::MqttStr;
 use crate::topic::{check_topic_filter, check_topic_name, TopicError};
 use crate::wire::writer::{Put, SliceWriter};
@@ -296,7 +296,24 @@ impl<B: AsRef<[u8]>> Message<B> {
                     SubscribeTopic::Predefined(id) => assigned(*id)?,
                 }
             }
-            Message::SubAck { qos, msg_id, .. } => no_minus_one(*qos, *msg_id)?,
+            Message::SubAck {
+                qos,
+                msg_id,
+                topic_id,
+                ..
+            } => {
+                no_minus_one(*qos, *msg_id)?;
+                // 0x0000 stands for "none" (a wildcard, a short name); 0xFFFF is never one.
+                if *topic_id == 0xFFFF {
+                    return Err(SnEncodeError::ReservedTopicId { id: *topic_id });
+                }
+            }
+            // An accepting REGACK carries the id assigned, which is never 0x0000 or 0xFFFF.
+            Message::RegAck {
+                topic_id,
+                return_code: ReturnCode::Accepted,
+                ..
+            } => assigned(*topic_id)?,
             Message::Encapsulated(e) => {
                 envelope_len(e.node_id.as_ref())?;
                 if e.radius > 0b11 {

@@ -89,8 +89,9 @@ pub enum SnError {
         /// The longest allowed.
         max: usize,
     },
-    /// A text field that is not a valid MQTT string (SN-FLD-2, SN-FLD-3).
-    #[error("{field} of {msg_type}: {reason} [SN-FLD-3]")]
+    /// A text field that is not a valid MQTT string (SN-FLD-2 for a ClientId, SN-FLD-3 for
+    /// a topic).
+    #[error("{field} of {msg_type}: {reason} [{}]", if *field == "ClientId" { "SN-FLD-2" } else { "SN-FLD-3" })]
     InvalidString {
         /// The message.
         msg_type: MsgType,
@@ -231,8 +232,9 @@ pub enum SnEncodeError {
     /// The message would not parse: the encoder checks the same rules as the parser.
     #[error("{0}")]
     Invalid(SnError),
-    /// A PUBLISH, SUBSCRIBE or UNSUBSCRIBE naming topic id 0x0000 or 0xFFFF, or a REGISTER
-    /// carrying 0xFFFF: ids that are never assigned (SN-FLD-1).
+    /// A PUBLISH, SUBSCRIBE, UNSUBSCRIBE or accepting REGACK naming topic id 0x0000 or
+    /// 0xFFFF, or a REGISTER or SUBACK carrying 0xFFFF: ids that are never assigned
+    /// (SN-FLD-1).
     #[error("topic id 0x{id:04X} is never assigned [SN-FLD-1]")]
     ReservedTopicId {
         /// The id.
