@@ -10,9 +10,9 @@ fuzz_target!(|data: &[u8]| {
     let shared = Bytes::copy_from_slice(data);
     if let Ok(view) = parse(data) {
         let _ = view.to_string();
-        // A PUBLISH, SUBSCRIBE or UNSUBSCRIBE naming topic id 0x0000 or 0xFFFF, or a
-        // REGISTER carrying 0xFFFF, is read (the receiver answers "invalid topic id") but
-        // never written: those ids are never assigned (SN-FLD-1).
+        // A PUBLISH, SUBSCRIBE, UNSUBSCRIBE or accepting REGACK naming topic id 0x0000 or
+        // 0xFFFF, or a REGISTER or SUBACK carrying 0xFFFF, is read (the receiver answers
+        // "invalid topic id") but never written: those ids are never assigned (SN-FLD-1).
         let encoded = match view.to_vec() {
             Err(SnEncodeError::ReservedTopicId { .. }) => return,
             other => other.expect("a parsed 1.2 message encodes"),
