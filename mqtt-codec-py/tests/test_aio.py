@@ -152,3 +152,83 @@ def test_commands_after_the_driver_stopped_fail_at_once() -> None:
                 await c.publish("t", b"x", qos=QoS.AT_LEAST_ONCE)
 
     run(main())
+
+
+def test_the_first_connection_failure_is_raised_even_with_reconnect() -> None:
+    async def main() -> None:
+        c = aio.connect("127.0.0.1", 1, client_id="aio-first")  # nothing listens on port 1
+        with pytest.raises(aio.ConnectionLost):
+            await c.start()
+
+    run(main())
+
+
+def test_a_server_that_never_sends_connack_is_given_up_after_the_connect_timeout() -> None:
+    async def main() -> None:
+        async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while await reader.read(1024):
+                pass
+            writer.close()
+
+        server = await asyncio.start_server(mute, "127.0.0.1", 0)
+        port: int = server.sockets[0].getsockname()[1]
+        async with server:
+            c = aio.connect("127.0.0.1", port, client_id="aio-mute", connect_timeout=0.3)
+            with pytest.raises(aio.ConnectionLost):
+                await asyncio.wait_for(c.start(), 5)
+
+    run(main())
+
+
+def test_subscriptions_a_new_session_lost_are_made_again(broker: int) -> None:  # noqa: F811
+    async def main() -> None:
+        proxy = Proxy(broker)
+        port = await proxy.start()
+        # Clean start on every connection: the server forgets the subscription at the cut.
+        async with aio.connect("127.0.0.1", port, client_id="aio-resub", version=ProtocolVersion.V3_1_1) as c:
+            await c.subscribe([("aio/resub/#", QoS.AT_LEAST_ONCE)])
+            proxy.cut()
+            async with aio.connect("127.0.0.1", broker, client_id="aio-resub-pub") as pub:
+                got: List[bytes] = []
+
+                async def read() -> None:
+                    async for m in c.messages():
+                        got.append(m.payload)
+                        return
+
+                reading = asyncio.ensure_future(read())
+                for _ in range(100):  # until the subscription is back
+                    await pub.publish("aio/resub/x", b"back", qos=QoS.AT_LEAST_ONCE)
+                    await asyncio.sleep(0.05)
+                    if reading.done():
+                        break
+                await asyncio.wait_for(reading, 5)
+                assert got == [b"back"]
+
+    run(main())
+
+
+def test_a_server_that_ends_every_connection_at_once_is_retried_with_backoff() -> None:
+    async def main() -> None:
+        attempts = 0
+
+        async def drop_after_connack(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal attempts
+            attempts += 1
+            await reader.read(1024)
+            writer.write(bytes([0x20, 0x02, 0x00, 0x00]))
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(drop_after_connack, "127.0.0.1", 0)
+        port: int = server.sockets[0].getsockname()[1]
+        async with server:
+            c = aio.connect("127.0.0.1", port, client_id="aio-dropped", version=ProtocolVersion.V3_1_1,
+                            backoff=(0.05, 1.0))
+            await c.start()
+            await asyncio.sleep(1.0)
+            await c.disconnect()
+        # 0.05 + 0.1 + 0.2 + 0.4 + ... : a handful of attempts in a second, not thousands.
+        assert attempts <= 8, attempts
+
+    run(main())

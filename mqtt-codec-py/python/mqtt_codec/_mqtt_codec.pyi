@@ -544,7 +544,7 @@ class Client:
     def publish(
         self,
         topic: str,
-        payload: _Bytes,
+        payload: _Payload,
         qos: Optional[int] = None,
         retain: bool = False,
         properties: Optional[Properties] = None,

@@ -63,7 +63,17 @@ class PublishError(MqttError):
 
 
 class ConnectionLost(MqttError):
-    """The connection is gone and the driver does not reconnect (or was closed)."""
+    """The connection is gone and the driver does not reconnect (or was closed).
+    ``reason_code`` is the 5.0 reason the connection ended with, when it had one: the
+    server's DISCONNECT (``by_server``), or the one this session sent when the server broke
+    a rule."""
+
+    def __init__(self, message: str, disconnected: Optional[Disconnected] = None) -> None:
+        """Makes the error, with the session's ``Disconnected`` event when there was one."""
+        reason = None if disconnected is None else disconnected.reason_code
+        super().__init__(message if reason is None else f"{message}: {reason!r}")
+        self.reason_code: Optional[ReasonCode] = reason
+        self.by_server = disconnected is not None and disconnected.by_server
 
 
 _Subscriptions = Iterable[Union[Subscription, str, Tuple[str, int]]]
@@ -90,6 +100,14 @@ class _Link(asyncio.Protocol):
     def connection_lost(self, exc: Optional[BaseException]) -> None:
         if not self.closed.done():
             self.closed.set_result(None)
+        self.driver._writable.set()
+
+    def pause_writing(self) -> None:
+        # The transport holds more than its high-water mark: publishers wait (flow control).
+        self.driver._writable.clear()
+
+    def resume_writing(self) -> None:
+        self.driver._writable.set()
 
 
 class _BufferedLink(_Link, asyncio.BufferedProtocol):
@@ -206,11 +224,16 @@ class AsyncClient:
         backoff: Tuple[float, float] = (0.05, 5.0),
         client: Optional[Client] = None,
         websocket_path: Optional[str] = None,
+        connect_timeout: float = 10.0,
         **client_options: Any,
     ) -> None:
         """A driver of a new ``Client(**client_options)`` (or of ``client``, for one restored
-        with ``Client.from_session_state``) towards ``host:port``; it reconnects with
-        exponential backoff between ``backoff`` seconds when ``reconnect``. With
+        with ``Client.from_session_state``) towards ``host:port``. Once connected it
+        reconnects when ``reconnect``, waiting between attempts with exponential backoff
+        between ``backoff`` seconds (a connection that ends at once, a takeover say, counts
+        as a failed attempt); the first connection's failure is raised by ``start``. A
+        connection not accepted by CONNACK within ``connect_timeout`` seconds is dropped.
+        Subscriptions a server did not keep across a reconnect are made again. With
         ``websocket_path`` (``"/mqtt"``, say) it speaks MQTT over WebSocket (``wss`` with
         ``ssl``), subprotocol ``mqtt``; that needs the ``websockets`` package."""
         if websocket_path is not None:
@@ -224,6 +247,9 @@ class AsyncClient:
         self.ssl = ssl
         self.reconnect = reconnect
         self.backoff = backoff
+        self.connect_timeout = connect_timeout
+        # How the last connection ended, for the error that reports it.
+        self._disconnected: Optional[Disconnected] = None
         self.client = client if client is not None else Client(**client_options)
         # The loop is the one the driver first runs in (the client may be built outside it).
         self._loop: Optional[asyncio.AbstractEventLoop] = None
@@ -235,6 +261,7 @@ class AsyncClient:
         # Made in the running loop on first use (before 3.10 they bind to a loop when made).
         self._messages_queue: "Optional[asyncio.Queue[Optional[Message]]]" = None
         self._wake_event: Optional[asyncio.Event] = None
+        self._writable_event: Optional[asyncio.Event] = None
         self._closing = False
         # The driver stopped: commands fail at once instead of waiting for ever.
         self._stopped = False
@@ -256,6 +283,14 @@ class AsyncClient:
         if self._messages_queue is None:
             self._messages_queue = asyncio.Queue()
         return self._messages_queue
+
+    @property
+    def _writable(self) -> asyncio.Event:
+        """Clear while the transport's buffer is above its high-water mark."""
+        if self._writable_event is None:
+            self._writable_event = asyncio.Event()
+            self._writable_event.set()
+        return self._writable_event
 
     @property
     def _wake(self) -> asyncio.Event:
@@ -344,28 +379,34 @@ class AsyncClient:
             elif isinstance(event, UnsubscribeLost):
                 self._resolve(("unsub", event.packet_id), None, ConnectionLost("no UNSUBACK: the connection ended"))
             elif isinstance(event, SubscriptionsLost):
-                pass
+                # The server started a new session: the application's subscriptions are
+                # made again, as a reconnecting client is expected to keep them.
+                if event.subscriptions:
+                    self.client.subscribe(event.subscriptions, now=self._now())
             elif isinstance(event, Disconnected):
-                pass
+                self._disconnected = event
 
     async def _run(self) -> None:
         delay = self.backoff[0]
         while not self._closing:
             try:
-                transport, link = await self._open()
+                transport, link = await asyncio.wait_for(self._open(), self.connect_timeout)
             except (OSError, asyncio.TimeoutError, _WebSocketError) as e:
-                # A certificate the server will keep presenting is not worth retrying.
+                # A certificate the server will keep presenting is not worth retrying, nor is
+                # the first connection: its failure goes to the caller of ``start``.
                 fatal = isinstance(e, _ssl.SSLCertVerificationError)
-                if fatal or not self.reconnect or self._closing:
-                    self._fail(ConnectionLost(str(e)))
+                first = not self._connected.done()
+                if fatal or first or not self.reconnect or self._closing:
+                    self._fail(ConnectionLost(str(e) or type(e).__name__))
                     return
                 await asyncio.sleep(delay)  # backoff before the next attempt
                 delay = min(delay * 2, self.backoff[1])
                 continue
-            delay = self.backoff[0]
             self._transport = transport
             self._link = link
             self._up = False
+            self._disconnected = None
+            began = self._now()
             self.client.connect(self._now())
             self._flush()
             try:
@@ -373,9 +414,15 @@ class AsyncClient:
             finally:
                 self._transport = None
                 transport.close()
-            if not self.reconnect or self._closing:
+            if not self._connected.done() or not self.reconnect or self._closing:
                 break
-        self._fail(ConnectionLost("closed"))
+            # Only a connection that served a while resets the backoff: one the server ends
+            # at once (a takeover, a packet it refuses) must not be retried in a tight loop.
+            if self._up and self._now() - began >= self.backoff[1]:
+                delay = self.backoff[0]
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.backoff[1])
+        self._fail(ConnectionLost("closed", self._disconnected))
 
     async def _open(self) -> Tuple[_Sink, Union[_Link, _WebSocketLink]]:
         """A new connection: TCP (TLS with ``ssl``), or a WebSocket over it."""
@@ -406,8 +453,12 @@ class AsyncClient:
     async def _serve(self, link: Union[_Link, _WebSocketLink]) -> None:
         """Keeps time for the session until the connection ends (the link hands over what
         arrives as it comes)."""
+        accept_by = self._now() + self.connect_timeout
         while True:
             deadline = self._deadline = self.client.next_timeout()
+            if not self._up:
+                # CONNACK must come within the connect timeout.
+                deadline = accept_by if deadline is None else min(deadline, accept_by)
             timeout = None if deadline is None else max(0.0, deadline - self._now())
             wake: "asyncio.Future[Any]" = asyncio.ensure_future(self._wake.wait())
             waiting: "Set[asyncio.Future[Any]]" = {link.closed, wake}
@@ -415,6 +466,10 @@ class AsyncClient:
             wake.cancel()
             self._wake.clear()
             if link.closed.done():
+                self.client.connection_lost(self._now())
+                self._dispatch()
+                return
+            if not done and not self._up and self._now() >= accept_by:
                 self.client.connection_lost(self._now())
                 self._dispatch()
                 return
@@ -464,18 +519,23 @@ class AsyncClient:
     async def publish(
         self,
         topic: str,
-        payload: bytes,
-        qos: QoS = QoS.AT_MOST_ONCE,
+        payload: Union[bytes, bytearray, memoryview, str],
+        qos: Union[QoS, int] = QoS.AT_MOST_ONCE,
         retain: bool = False,
         properties: Optional[Properties] = None,
     ) -> Optional[int]:
         """Publishes; returns once the flow completed (QoS 1: PUBACK, QoS 2: PUBCOMP) with the
-        packet id, or at once for QoS 0 (None). Raises ``PublishError`` if it failed. A QoS 1
+        packet id, or for QoS 0 (None) once it is handed to the connection, after waiting
+        while the connection's buffer is full. Raises ``PublishError`` if it failed. A QoS 1
         or 2 message survives reconnects: the session resends it."""
         self._check_running()
         packet_id = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties, now=self._now())
         if packet_id is None:
             self._command()
+            # Flow control: a loop of QoS 0 publishes yields to the event loop, and waits
+            # while the transport holds more than its high-water mark.
+            await asyncio.sleep(0)
+            await self._writable.wait()
             return None
         future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("pub", packet_id)] = future
@@ -554,8 +614,8 @@ def connect(
 ) -> AsyncClient:
     """An ``AsyncClient`` to use with ``async with``: it connects on entry and disconnects
     on exit. Other keywords go to ``Client`` (clean_start, session_expiry_interval, ...) or
-    to the driver (ssl, reconnect, backoff, websocket_path)."""
-    driver_keys = {"ssl", "reconnect", "backoff", "client", "websocket_path"}
+    to the driver (ssl, reconnect, backoff, websocket_path, connect_timeout)."""
+    driver_keys = {"ssl", "reconnect", "backoff", "client", "websocket_path", "connect_timeout"}
     driver = {k: v for k, v in options.items() if k in driver_keys}
     client_options = {k: v for k, v in options.items() if k not in driver_keys}
     return AsyncClient(
