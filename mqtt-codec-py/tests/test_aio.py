@@ -232,3 +232,24 @@ def test_a_server_that_ends_every_connection_at_once_is_retried_with_backoff() -
         assert attempts <= 8, attempts
 
     run(main())
+
+
+def test_a_cancelled_start_stops_the_driver_and_a_stopped_one_does_not_start_again() -> None:
+    async def main() -> None:
+        async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            while await reader.read(1024):
+                pass
+            writer.close()
+
+        server = await asyncio.start_server(mute, "127.0.0.1", 0)
+        port: int = server.sockets[0].getsockname()[1]
+        async with server:
+            c = aio.connect("127.0.0.1", port, client_id="aio-cancel")
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(c.start(), 0.2)
+            await asyncio.sleep(0)
+            assert c._task is not None and c._task.done(), "no driver left behind"
+            with pytest.raises(aio.ConnectionLost):
+                await c.start()
+
+    run(main())

@@ -142,6 +142,9 @@ _CLOSE_WAIT = 2.0
 # The largest WebSocket message taken from the server: several packets may share one.
 _WS_MAX_MESSAGE = 1 << 24
 
+# The largest WebSocket message sent: what is written is cut into messages of this size.
+_WS_OUT_MESSAGE = 1 << 16
+
 
 class _Sink(Protocol):
     """Where the driver writes: an asyncio transport, or a WebSocket link."""
@@ -183,7 +186,10 @@ class _WebSocketLink:
                 data = await self._out.get()
                 if data is None:
                     break
-                await self.ws.send(data)
+                # MQTT packets may span WebSocket messages: large writes go out in pieces
+                # that no server's message limit refuses.
+                for at in range(0, len(data), _WS_OUT_MESSAGE):
+                    await self.ws.send(data[at : at + _WS_OUT_MESSAGE])
             await self.ws.close()
         except Exception:  # closed under it: the reader ends the link
             pass
@@ -318,9 +324,22 @@ class AsyncClient:
         await self.disconnect()
 
     async def start(self) -> Connected:
-        """Opens the connection and waits for CONNACK; raises ``Refused`` if refused."""
+        """Opens the connection and waits for CONNACK; raises ``Refused`` if refused, and
+        ``ConnectionLost`` if the connection failed or this driver was stopped already (a
+        stopped driver does not start again: make a new one, with ``client=`` to keep the
+        session). Cancelled, it stops the driver it started."""
+        self._check_running()
+        if self._task is not None:
+            raise RuntimeError("start() was called already")
         self._task = asyncio.ensure_future(self._run())
-        return await self._connected
+        try:
+            return await asyncio.shield(self._connected)
+        except asyncio.CancelledError:
+            # Nobody waits for this connection any more: it must not go on in the background.
+            self._closing = True
+            self._task.cancel()
+            self._fail(ConnectionLost("start() was cancelled"))
+            raise
 
     def _flush(self) -> None:
         data = self.client.data_to_send()
