@@ -2357,3 +2357,20 @@ fn pr_9_a_reason_string_on_auth_without_problem_information_is_a_protocol_error(
     p.send(Packet::Auth(auth));
     p.assert_broke_rule(ReasonCode::ProtocolError);
 }
+
+/// TOP rules: a malformed filter is not sent in UNSUBSCRIBE (a server may close the
+/// connection for it, as mosquitto does), though a receiver is lenient with one (UNS-6).
+#[test]
+fn a_malformed_unsubscribe_filter_is_refused_before_sending() {
+    for version in VERSIONS {
+        let mut p = Peer::connected(config(version));
+        let refused = p
+            .session
+            .unsubscribe(vec![MqttStr::new("a/#/b").unwrap()], p.now);
+        assert!(
+            matches!(refused, Err(SessionError::Topic(_))),
+            "{version:?}"
+        );
+        assert!(p.sent().is_empty());
+    }
+}

@@ -325,6 +325,12 @@ impl Session {
         now: Millis,
     ) -> Result<PacketId, SessionError> {
         self.need_connection()?;
+        // A receiver is lenient with an UNSUBSCRIBE's filters (UNS-6), but a malformed one
+        // makes some servers (mosquitto) close the connection: it is not sent.
+        let v5 = self.config.version.is_v5();
+        for f in &filters {
+            TopicFilter::try_from_bytes(f.as_str().as_bytes(), v5).map_err(SessionError::Topic)?;
+        }
         let unsubscribe = Unsubscribe::new(PacketId::MIN, filters.clone());
         let bytes = Packet::Unsubscribe(unsubscribe).to_bytes(self.config.version)?;
         let id = match self.view_of(&bytes)? {
