@@ -253,3 +253,25 @@ def test_a_cancelled_start_stops_the_driver_and_a_stopped_one_does_not_start_aga
                 await c.start()
 
     run(main())
+
+
+def test_a_reader_that_falls_behind_pauses_the_connection_and_loses_nothing(broker: int) -> None:  # noqa: F811
+    async def main() -> None:
+        async with aio.connect(
+            "127.0.0.1", broker, client_id="aio-slow", version=ProtocolVersion.V3_1_1, max_buffered_messages=10
+        ) as slow:
+            await slow.subscribe([("aio/slow/#", QoS.AT_LEAST_ONCE)])
+            async with aio.connect("127.0.0.1", broker, client_id="aio-fast") as fast:
+                sent = [fast.publish("aio/slow/x", b"%d" % i, qos=QoS.AT_LEAST_ONCE) for i in range(300)]
+                await asyncio.gather(*sent)
+            await asyncio.sleep(0.2)
+            # Reading stopped near the limit (one read's worth beyond it at most), not at 300.
+            assert slow._messages.qsize() < 300, slow._messages.qsize()
+            got: List[bytes] = []
+            async for m in slow.messages():
+                got.append(m.payload)
+                if len(got) == 300:
+                    break
+            assert sorted(got, key=int) == [b"%d" % i for i in range(300)]
+
+    run(main())

@@ -231,6 +231,7 @@ class AsyncClient:
         client: Optional[Client] = None,
         websocket_path: Optional[str] = None,
         connect_timeout: float = 10.0,
+        max_buffered_messages: int = 1000,
         **client_options: Any,
     ) -> None:
         """A driver of a new ``Client(**client_options)`` (or of ``client``, for one restored
@@ -239,7 +240,10 @@ class AsyncClient:
         between ``backoff`` seconds (a connection that ends at once, a takeover say, counts
         as a failed attempt); the first connection's failure is raised by ``start``. A
         connection not accepted by CONNACK within ``connect_timeout`` seconds is dropped.
-        Subscriptions a server did not keep across a reconnect are made again. With
+        Subscriptions a server did not keep across a reconnect are made again. When
+        ``max_buffered_messages`` received messages wait for ``messages()``, the driver stops
+        reading the connection (TCP and TLS; the server then holds back) until half of them
+        are taken. With
         ``websocket_path`` (``"/mqtt"``, say) it speaks MQTT over WebSocket (``wss`` with
         ``ssl``), subprotocol ``mqtt``; that needs the ``websockets`` package."""
         if websocket_path is not None:
@@ -254,6 +258,9 @@ class AsyncClient:
         self.reconnect = reconnect
         self.backoff = backoff
         self.connect_timeout = connect_timeout
+        self.max_buffered_messages = max(1, max_buffered_messages)
+        # Reading is paused because the application does not take its messages.
+        self._reading_paused = False
         # How the last connection ended, for the error that reports it.
         self._disconnected: Optional[Disconnected] = None
         self.client = client if client is not None else Client(**client_options)
@@ -377,6 +384,11 @@ class AsyncClient:
         for event in self.client.events():
             if isinstance(event, Message):
                 self._messages.put_nowait(event)
+                transport = self._transport
+                full = self._messages.qsize() >= self.max_buffered_messages
+                if full and not self._reading_paused and isinstance(transport, asyncio.ReadTransport):
+                    transport.pause_reading()
+                    self._reading_paused = True
             elif isinstance(event, Connected):
                 self._up = True
                 if not self._connected.done():
@@ -424,6 +436,7 @@ class AsyncClient:
             self._transport = transport
             self._link = link
             self._up = False
+            self._reading_paused = False
             self._disconnected = None
             began = self._now()
             self.client.connect(self._now())
@@ -589,6 +602,11 @@ class AsyncClient:
             if message is None:
                 self._messages.put_nowait(None)  # for any other reader
                 return
+            if self._reading_paused and self._messages.qsize() <= self.max_buffered_messages // 2:
+                self._reading_paused = False
+                transport = self._transport
+                if isinstance(transport, asyncio.ReadTransport) and not transport.is_closing():
+                    transport.resume_reading()
             yield message
 
     async def disconnect(self) -> None:
@@ -633,8 +651,17 @@ def connect(
 ) -> AsyncClient:
     """An ``AsyncClient`` to use with ``async with``: it connects on entry and disconnects
     on exit. Other keywords go to ``Client`` (clean_start, session_expiry_interval, ...) or
-    to the driver (ssl, reconnect, backoff, websocket_path, connect_timeout)."""
-    driver_keys = {"ssl", "reconnect", "backoff", "client", "websocket_path", "connect_timeout"}
+    to the driver (ssl, reconnect, backoff, websocket_path, connect_timeout,
+    max_buffered_messages)."""
+    driver_keys = {
+        "ssl",
+        "reconnect",
+        "backoff",
+        "client",
+        "websocket_path",
+        "connect_timeout",
+        "max_buffered_messages",
+    }
     driver = {k: v for k, v in options.items() if k in driver_keys}
     client_options = {k: v for k, v in options.items() if k not in driver_keys}
     return AsyncClient(
