@@ -100,14 +100,18 @@ class _Link(asyncio.Protocol):
     def connection_lost(self, exc: Optional[BaseException]) -> None:
         if not self.closed.done():
             self.closed.set_result(None)
-        self.driver._writable.set()
+        if self.driver._link is self:
+            self.driver._writable.set()
 
     def pause_writing(self) -> None:
         # The transport holds more than its high-water mark: publishers wait (flow control).
-        self.driver._writable.clear()
+        # Only the connection in use speaks for it: an old one may still be draining.
+        if self.driver._link is self:
+            self.driver._writable.clear()
 
     def resume_writing(self) -> None:
-        self.driver._writable.set()
+        if self.driver._link is self:
+            self.driver._writable.set()
 
 
 class _BufferedLink(_Link, asyncio.BufferedProtocol):
@@ -342,10 +346,16 @@ class AsyncClient:
         try:
             return await asyncio.shield(self._connected)
         except asyncio.CancelledError:
-            # Nobody waits for this connection any more: it must not go on in the background.
+            # Nobody waits for this connection any more: it must not go on in the background,
+            # and the session learns the connection is gone (it may be given to a new driver).
             self._closing = True
             self._task.cancel()
+            if not self.client.is_connected:
+                self.client.connection_lost(self._now())
+                self.client.events()
             self._fail(ConnectionLost("start() was cancelled"))
+            if self._connected.done() and not self._connected.cancelled():
+                self._connected.exception()  # retrieved: the caller sees CancelledError
             raise
 
     def _flush(self) -> None:
@@ -413,7 +423,10 @@ class AsyncClient:
                 # The server started a new session: the application's subscriptions are
                 # made again, as a reconnecting client is expected to keep them.
                 if event.subscriptions:
-                    self.client.subscribe(event.subscriptions, now=self._now())
+                    try:
+                        self.client.subscribe(event.subscriptions, now=self._now())
+                    except (MqttError, ValueError):
+                        pass  # a server that refuses them now: the application sees no messages
             elif isinstance(event, Disconnected):
                 self._disconnected = event
 
@@ -437,6 +450,7 @@ class AsyncClient:
             self._link = link
             self._up = False
             self._reading_paused = False
+            self._writable.set()
             self._disconnected = None
             began = self._now()
             self.client.connect(self._now())
@@ -506,6 +520,12 @@ class AsyncClient:
                 self._dispatch()
                 return
             if not done:
+                # A reader paused behind a slow application still has to see PINGRESP: it
+                # reads again when the session's timer is due (and pauses at the next
+                # message if the application is still behind).
+                if self._reading_paused and isinstance(self._transport, asyncio.ReadTransport):
+                    self._reading_paused = False
+                    self._transport.resume_reading()
                 self.client.handle_timeout(self._now())
             self._dispatch()
             self._flush()
@@ -529,6 +549,8 @@ class AsyncClient:
         self._pending.clear()
         self._stopped = True
         self._messages.put_nowait(None)
+        # Nobody waits on a flow that is over.
+        self._writable.set()
 
     def _check_running(self) -> None:
         if self._stopped:
@@ -568,6 +590,7 @@ class AsyncClient:
             # while the transport holds more than its high-water mark.
             await asyncio.sleep(0)
             await self._writable.wait()
+            self._check_running()
             return None
         future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("pub", packet_id)] = future

@@ -291,10 +291,14 @@ impl Broker {
             };
             let Some(conn) = session.conn else { return };
             let window = self.conns.get(&conn).map_or(0, |c| c.receive_max_out);
-            // An acknowledgement may have ended a flow before its turn came: only those
-            // still in flight are waiting.
+            // An acknowledgement may have ended or moved on a flow before its turn came:
+            // only those still awaiting their PUBLISH are waiting.
             let inflight = &session.inflight;
-            let waiting = session.resend.iter().filter(|id| inflight.contains_key(id));
+            let waiting = session.resend.iter().filter(|id| {
+                inflight
+                    .get(id)
+                    .is_some_and(|o| o.state == OutState::AwaitAck)
+            });
             if inflight.len().saturating_sub(waiting.count()) >= window {
                 return;
             }
