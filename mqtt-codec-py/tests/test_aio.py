@@ -113,6 +113,19 @@ async def silent_server() -> "tuple[asyncio.AbstractServer, int]":
     return server, port
 
 
+async def mute_server() -> "tuple[asyncio.AbstractServer, int]":
+    """A server that takes the connection and answers nothing, CONNACK included."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.read(1024):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port: int = server.sockets[0].getsockname()[1]
+    return server, port
+
+
 def test_disconnect_fails_what_still_waits_and_ends_messages() -> None:
     async def main() -> None:
         server, port = await silent_server()
@@ -165,13 +178,7 @@ def test_the_first_connection_failure_is_raised_even_with_reconnect() -> None:
 
 def test_a_server_that_never_sends_connack_is_given_up_after_the_connect_timeout() -> None:
     async def main() -> None:
-        async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            while await reader.read(1024):
-                pass
-            writer.close()
-
-        server = await asyncio.start_server(mute, "127.0.0.1", 0)
-        port: int = server.sockets[0].getsockname()[1]
+        server, port = await mute_server()
         async with server:
             c = aio.connect("127.0.0.1", port, client_id="aio-mute", connect_timeout=0.3)
             with pytest.raises(aio.ConnectionLost):
@@ -236,13 +243,7 @@ def test_a_server_that_ends_every_connection_at_once_is_retried_with_backoff() -
 
 def test_a_cancelled_start_stops_the_driver_and_a_stopped_one_does_not_start_again() -> None:
     async def main() -> None:
-        async def mute(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            while await reader.read(1024):
-                pass
-            writer.close()
-
-        server = await asyncio.start_server(mute, "127.0.0.1", 0)
-        port: int = server.sockets[0].getsockname()[1]
+        server, port = await mute_server()
         async with server:
             c = aio.connect("127.0.0.1", port, client_id="aio-cancel")
             with pytest.raises(asyncio.TimeoutError):

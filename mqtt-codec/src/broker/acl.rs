@@ -18,6 +18,7 @@
 //! clients' topics. A `%u` pattern grants nothing to a client without a user name.
 
 use crate::topic::topic_matches;
+use alloc::borrow::Cow;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -148,15 +149,18 @@ impl Acl {
         }
         let mut granted = false;
         for rule in self.rules(username) {
-            let filter = if rule.pattern {
+            // Checked for every message delivered: only a pattern makes a string of its own.
+            let filter: Cow<'_, str> = if rule.pattern {
                 if username.is_none() && rule.filter.contains("%u") {
                     continue;
                 }
-                rule.filter
-                    .replace("%c", client_id)
-                    .replace("%u", username.unwrap_or(""))
+                Cow::Owned(
+                    rule.filter
+                        .replace("%c", client_id)
+                        .replace("%u", username.unwrap_or("")),
+                )
             } else {
-                rule.filter.clone()
+                Cow::Borrowed(&rule.filter)
             };
             if !covers(&filter) {
                 continue;
