@@ -66,6 +66,14 @@ pub struct Options {
     /// The most subscriptions one client may hold (0x97 past it).
     #[arg(long)]
     pub max_subscriptions: Option<usize>,
+    /// The most sessions held at once, connected or stored (a CONNECT that would start one
+    /// more gets 0x97, 3.x 0x03).
+    #[arg(long)]
+    pub max_sessions: Option<usize>,
+    /// The longest a session outlives its connection, in seconds; also ends the 3.x and
+    /// MQTT-SN sessions that would otherwise never expire.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_session_expiry: Option<u32>,
     /// The most retained messages kept (a retained PUBLISH past it is refused to a 5.0
     /// QoS 1/2 publisher with 0x97; from others it is delivered, not kept).
     #[arg(long)]
@@ -179,6 +187,8 @@ impl Options {
             passwords,
             allow_anonymous: self.allow_anonymous,
             max_subscriptions: self.max_subscriptions,
+            max_sessions: self.max_sessions,
+            max_session_expiry: self.max_session_expiry,
             max_retained: self.max_retained,
             max_retained_bytes: self.max_retained_bytes,
             scram,

@@ -43,6 +43,18 @@ pub struct BrokerConfig {
     /// The most subscriptions one session may hold; a SUBSCRIBE entry past it is refused
     /// (SUBACK 0x97 Quota exceeded, 3.x: 0x80). `None`: no limit.
     pub max_subscriptions: Option<usize>,
+    /// The most sessions held at once, connected or stored: what a client that connects under
+    /// ever new identifiers would otherwise grow without end. A CONNECT that would start one
+    /// more is refused (CONNACK 0x97 Quota exceeded; 3.x: 0x03 Server unavailable; MQTT-SN:
+    /// Rejected, congestion); a client taking up or replacing its own session is not.
+    /// `None`: no limit.
+    pub max_sessions: Option<usize>,
+    /// The longest a session outlives its connection, in seconds (mosquitto's
+    /// `max_session_expiry_interval`, and its `persistent_client_expiration` for the 3.x and
+    /// MQTT-SN sessions that otherwise never expire). A longer Session Expiry Interval is
+    /// cut to it, and a 5.0 client is told the value used in its CONNACK (§3.2.2.3.2).
+    /// `None`: as the client asks, forever included.
+    pub max_session_expiry: Option<u32>,
     /// The most retained messages kept, and their total payload bytes. A retained PUBLISH
     /// past either is refused to a 5.0 client at QoS 1 or 2 (PUBACK/PUBREC 0x97 Quota
     /// exceeded, not delivered); from anyone else, who cannot be told, it is delivered but
@@ -84,6 +96,8 @@ impl Default for BrokerConfig {
             acl: None,
             passwords: None,
             max_subscriptions: None,
+            max_sessions: None,
+            max_session_expiry: None,
             max_retained: None,
             max_retained_bytes: None,
             allow_anonymous: true,

@@ -217,6 +217,21 @@ impl Broker {
             }
         }
 
+        // One more session than the operator allows is refused; taking up or replacing the
+        // client's own is not.
+        let full = self
+            .config
+            .max_sessions
+            .is_some_and(|max| self.sessions.len() >= max);
+        if full && !self.sessions.contains_key(&client_id) {
+            let reason = if v5 {
+                ReasonCode::QuotaExceeded
+            } else {
+                ReasonCode::ServerUnavailable
+            };
+            return self.refuse_connect(conn, version, reason);
+        }
+
         // Take over a session in use by another connection ([MQTT-3.1.4-2], [MQTT-3.1.4-3]).
         if let Some(old) = self.sessions.get(&client_id).and_then(|s| s.conn) {
             if old != conn {
@@ -236,13 +251,14 @@ impl Broker {
             }
         }
 
-        let expiry = if v5 {
+        let asked = if v5 {
             connect.properties.session_expiry_interval.unwrap_or(0)
         } else if connect.clean_start {
             0
         } else {
             u32::MAX
         };
+        let expiry = self.kept_expiry(asked);
         let resumed = !connect.clean_start && self.sessions.contains_key(&client_id);
         if !resumed {
             if let Some(mut old) = self.end_session(&client_id) {
@@ -286,6 +302,9 @@ impl Broker {
         ack.session_present = resumed && version != ProtocolVersion::V3_1;
         if v5 {
             let p = &mut ack.properties;
+            if expiry != asked {
+                p.session_expiry_interval = Some(expiry);
+            }
             p.receive_maximum = Some(config.receive_maximum);
             p.topic_alias_maximum = Some(config.topic_alias_maximum);
             if config.max_packet_size < crate::MAX_PACKET_SIZE {
@@ -329,7 +348,7 @@ impl Broker {
         };
         c.auth_method = auth.as_ref().map(|_| String::from(crate::scram::METHOD));
         c.keep_alive_ms = (keep_alive > 0).then(|| u64::from(keep_alive) * 1500);
-        c.connect_expiry = expiry;
+        c.connect_expiry = asked;
         if v5 {
             let p = &connect.properties;
             c.max_packet_out = p
@@ -736,8 +755,9 @@ impl Broker {
             if connect_expiry == 0 && expiry != 0 {
                 return self.disconnect_with(conn, ReasonCode::ProtocolError, now);
             }
+            let kept = self.kept_expiry(expiry);
             if let Some(session) = self.sessions.get_mut(&client_id) {
-                session.expiry_secs = expiry;
+                session.expiry_secs = kept;
             }
         }
         let with_will = disconnect.reason_code == ReasonCode::DisconnectWithWillMessage;

@@ -408,6 +408,14 @@ impl Broker {
         Some(session)
     }
 
+    /// The Session Expiry Interval kept for one asked for (`u32::MAX`: never), within the
+    /// operator's [`BrokerConfig::max_session_expiry`].
+    pub(crate) fn kept_expiry(&self, asked: u32) -> u32 {
+        self.config
+            .max_session_expiry
+            .map_or(asked, |max| asked.min(max))
+    }
+
     /// Removes the connection, closes it, and leaves its session: the will is published
     /// (now or after its delay) when `publish_will`, dropped otherwise; a session with
     /// expiry 0 ends here.

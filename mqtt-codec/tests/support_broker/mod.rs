@@ -157,9 +157,14 @@ impl Harness {
     /// 0 (so `now` is 0 afterwards). Every connection is gone; clients reconnect with new
     /// connection ids.
     pub fn crash_and_restart(&mut self, down_ms: u64) -> Restored {
+        let config = self.broker.config().clone();
+        self.crash_and_restart_with(config, down_ms)
+    }
+
+    /// [`Harness::crash_and_restart`] into a broker with another configuration.
+    pub fn crash_and_restart_with(&mut self, config: BrokerConfig, down_ms: u64) -> Restored {
         let store = self.store.take().expect("the broker does not persist");
         let wall = WALL_EPOCH + self.now + down_ms;
-        let config = self.broker.config().clone();
         self.broker = Broker::new(config);
         self.clients.clear();
         self.now = 0;

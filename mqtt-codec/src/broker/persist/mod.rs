@@ -273,7 +273,9 @@ impl Broker {
                 lost.push(client_id.clone());
             }
             stored.sessions.entry(client_id.clone()).or_default();
-            self.sessions.insert(client_id.clone(), s.session);
+            let mut session = s.session;
+            self.cap_restored_expiry(&mut session, now);
+            self.sessions.insert(client_id.clone(), session);
             self.index_session(&client_id);
         }
         for msg in retained {
@@ -288,6 +290,21 @@ impl Broker {
         self.run_timers(now);
         self.settle_timers();
         Ok(found)
+    }
+
+    /// A stored session brought within [`BrokerConfig::max_session_expiry`], which may
+    /// have been lowered since it was stored: its interval, and the time it ends (which
+    /// [`Broker::connection_lost_while_down`] sets again for a client that was connected).
+    ///
+    /// [`BrokerConfig::max_session_expiry`]: super::BrokerConfig::max_session_expiry
+    fn cap_restored_expiry(&self, session: &mut Session, now: Millis) {
+        let kept = self.kept_expiry(session.expiry_secs);
+        if kept == session.expiry_secs {
+            return;
+        }
+        session.expiry_secs = kept;
+        let latest = now.saturating_add(u64::from(kept) * 1000);
+        session.expire_at = Some(session.expire_at.map_or(latest, |at| at.min(latest)));
     }
 
     /// A session whose client was connected when the broker stopped: its connection ended

@@ -395,13 +395,14 @@ impl Broker {
         if !connected {
             return;
         }
+        let expiry = self.kept_expiry(u32::MAX);
         if let Some(session) = self.sessions.get_mut(&client_id) {
             // An MQTT-SN session outlives the connection whatever CleanSession said:
             // CleanSession 1 clears it at CONNECT (done above, as MQTT's clean session),
             // and the subscriptions and will then stay until the client removes them or
             // connects with CleanSession 1 again (SN-GW-2, SN-GW-10), through a sleep or a
-            // DISCONNECT alike.
-            session.expiry_secs = u32::MAX;
+            // DISCONNECT alike (within the operator's limit on session lifetimes).
+            session.expiry_secs = expiry;
             if kept_will.is_some() {
                 session.will = kept_will;
             }
