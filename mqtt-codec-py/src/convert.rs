@@ -12,6 +12,7 @@ use mqtt_codec::{
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
     PyByteArray, PyBytes, PyDict, PyInt, PyList, PyMemoryView, PyString, PyTuple, PyType,
@@ -214,7 +215,8 @@ pub(crate) fn to_bytes_object<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Bound<'p
 pub(crate) fn bytes_arg(obj: &Bound<'_, PyAny>, what: &str, allow_str: bool) -> PyResult<Bytes> {
     let py = obj.py();
     if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(copy_bytes(py, b.as_bytes()));
+        // A `bytes` cannot change: the packet keeps a reference to it instead of a copy.
+        return Ok(Bytes::from_owner(PyBackedBytes::from(b.clone())));
     }
     if allow_str {
         if let Ok(s) = obj.cast::<PyString>() {

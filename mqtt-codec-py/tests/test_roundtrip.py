@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Set, Tuple, Type
 
 import pytest
@@ -73,6 +74,19 @@ def test_payload_accepts_bytes_like_and_str() -> None:
     assert Publish(topic="t", payload=bytearray(b"abc")) == expected
     assert Publish(topic="t", payload=memoryview(b"xabc")[1:]) == expected
     assert Publish(topic="t", payload="abc") == expected
+
+
+def test_a_bytes_payload_is_kept_not_copied_and_a_bytearray_is_copied() -> None:
+    payload = b"x" * 4096
+    before = sys.getrefcount(payload)
+    p = Publish(topic="t", payload=payload)
+    assert sys.getrefcount(payload) == before + 1, "the packet holds the bytes object"
+    del p
+    assert sys.getrefcount(payload) == before, "and lets it go with the packet"
+    mutable = bytearray(b"abc")
+    q = Publish(topic="t", payload=mutable)
+    mutable[0] = ord("z")
+    assert q.payload == b"abc", "a bytearray may change: the packet has its own copy"
 
 
 def test_reason_code_enum_matches_the_core() -> None:
