@@ -6,9 +6,9 @@
 
 use mqtt_codec::client::{Event, Millis, PublishFailure, Session, SessionConfig, SessionError};
 use mqtt_codec::{
-    Auth, ConnAck, Connect, Decoder, Disconnect, MqttStr, Packet, PacketId, ProtocolVersion,
-    PubResponse, Publish, QoS, ReasonCode, SubAck, Subscription, SubscriptionOptions, TopicFilter,
-    TopicName, UnsubAck, UserProperty, Will,
+    Auth, ConnAck, Connect, Decoder, Disconnect, EncodeError, MqttStr, Packet, PacketId,
+    ProtocolVersion, PubResponse, Publish, QoS, ReasonCode, SubAck, Subscription,
+    SubscriptionOptions, TopicFilter, TopicName, UnsubAck, UserProperty, Will,
 };
 
 const V3: ProtocolVersion = ProtocolVersion::V3_1_1;
@@ -964,6 +964,55 @@ fn mqtt_2_3_1_2_a_packet_id_is_reused_only_after_its_flow_ends() {
         );
         assert!(p.session.is_connected());
     }
+}
+
+/// [MQTT-2.3.1-2]: a publish the session refuses (here a packet larger than the server
+/// takes) holds no identifier, however often it is tried: the identifiers stay free for
+/// what is sent.
+#[test]
+fn mqtt_2_3_1_2_a_refused_publish_or_subscribe_leaves_its_identifier_free() {
+    let mut connack = ConnAck::new(ReasonCode::Success);
+    connack.properties.maximum_packet_size = Some(64);
+    let mut p = Peer::connected_with(config(ProtocolVersion::V5), connack);
+    let big = bytes::Bytes::from(vec![0u8; 100]);
+    for _ in 0..=u16::MAX {
+        let refused = p
+            .session
+            .publish(topic("big"), big.clone(), QoS::AtLeastOnce, false, p.now);
+        assert!(
+            matches!(refused, Err(SessionError::PacketTooLarge { .. })),
+            "{refused:?}"
+        );
+    }
+    assert!(p.publish("small", QoS::AtLeastOnce).is_some());
+    assert!(p
+        .session
+        .subscribe(vec![sub("t", QoS::AtMostOnce)], p.now)
+        .is_ok());
+}
+
+/// [MQTT-3.3.4-6]: a PUBLISH from a client carries no Subscription Identifier; the session
+/// refuses one rather than send what the server must treat as a protocol error.
+#[test]
+fn mqtt_3_3_4_6_a_client_publish_with_a_subscription_identifier_is_refused() {
+    let mut p = Peer::connected(config(ProtocolVersion::V5));
+    let mut publish = Publish::new(topic("a"), "x");
+    publish.qos = QoS::AtLeastOnce;
+    publish.properties.subscription_identifiers = vec![3];
+    let refused = p.session.publish_packet(publish, p.now);
+    assert!(
+        matches!(
+            refused,
+            Err(SessionError::Encode(EncodeError::PropertyNotAllowed { .. }))
+        ),
+        "{refused:?}"
+    );
+    assert!(p.sent().is_empty());
+    assert_eq!(
+        p.publish("a", QoS::AtLeastOnce),
+        Some(pid(1)),
+        "no identifier taken"
+    );
 }
 
 // =======================================================================================

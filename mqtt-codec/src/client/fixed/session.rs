@@ -21,6 +21,7 @@ use crate::packet::{
 };
 use crate::packet_flow::{self, ReceivedAlias};
 use crate::properties::Properties;
+use crate::property_id::PropertyId;
 use crate::property_slot::PropertySlot;
 use crate::property_view::PropertyView;
 use crate::qos::QoS;
@@ -783,10 +784,22 @@ impl Core<'_> {
                 return Err(SessionError::RetainNotSupported);
             }
         }
-        if publish.properties.with(|p| p.topic_alias.is_some()) {
+        let (alias, subscription_ids) = publish.properties.with(|p| {
+            (
+                p.topic_alias.is_some(),
+                !p.subscription_identifiers.is_empty(),
+            )
+        });
+        if alias {
             return Err(SessionError::State(
                 "the heap-free session sets no topic alias",
             ));
+        }
+        if subscription_ids {
+            return Err(SessionError::Encode(EncodeError::PropertyNotAllowed {
+                property: PropertyId::SubscriptionIdentifier,
+                context: "a PUBLISH from a client [MQTT-3.3.4-6]",
+            }));
         }
         publish.dup = false;
         if publish.qos == QoS::AtMostOnce {
@@ -802,6 +815,26 @@ impl Core<'_> {
         };
         let id = self.allocate_id()?;
         publish.packet_id = Some(id);
+        let stored = self.store_publish(index, id, publish);
+        if stored.is_err() {
+            // Refused before anything holds it: the identifier is free again.
+            self.mark_id(id.get(), false);
+        }
+        stored?;
+        self.pump_due = true;
+        self.pump(now);
+        Ok(Some(id))
+    }
+
+    /// Encodes a QoS 1 or 2 `publish`, under identifier `id`, into the message storage and
+    /// queues it in outgoing record `index`.
+    fn store_publish(
+        &mut self,
+        index: usize,
+        id: PacketId,
+        publish: Publish<Borrowed<'_>>,
+    ) -> Result<(), SessionError> {
+        let version = self.config.version;
         let qos = publish.qos;
         let packet = Packet::Publish(publish);
         let len = packet.encoded_len(version)?;
@@ -837,9 +870,7 @@ impl Core<'_> {
                 frame,
             };
         }
-        self.pump_due = true;
-        self.pump(now);
-        Ok(Some(id))
+        Ok(())
     }
 
     /// Sends a SUBSCRIBE or UNSUBSCRIBE of `count` filters that `make` builds under the
@@ -859,7 +890,11 @@ impl Core<'_> {
                 "the pending SUBSCRIBE/UNSUBSCRIBE records",
             ))?;
         let id = self.allocate_id()?;
-        self.send(&make(id), now)?;
+        if let Err(e) = self.send(&make(id), now) {
+            // Not sent, and no record holds it: the identifier is free again.
+            self.mark_id(id.get(), false);
+            return Err(e);
+        }
         if let Some(slot) = self.pending.get_mut(index) {
             *slot = PendingSlot {
                 state: kind,
