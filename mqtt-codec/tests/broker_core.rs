@@ -829,20 +829,62 @@ fn mqtt_3_1_3_9_will_cancelled_by_reconnect_within_the_delay() {
     assert!(h.received(1).is_empty(), "the new connection set no will");
 }
 
-/// [MQTT-3.1.2-8]: a new network connection for the client id before the Will Delay
-/// Interval has elapsed cancels the will, with Clean Start as without it (mosquitto too).
+/// [MQTT-3.1.2-8]: a will waits out its delay or the end of its session, whichever comes
+/// first. A Clean Start connection for the client id ends the session, so the will goes at
+/// once ([MQTT-3.1.3-9] cancels it only for a connection that takes the session up again);
+/// mosquitto and HiveMQ publish it too.
 #[test]
-fn mqtt_3_1_2_8_will_cancelled_by_a_clean_start_reconnect_within_the_delay() {
+fn mqtt_3_1_2_8_a_clean_start_reconnect_within_the_delay_publishes_the_will_at_once() {
     let mut h = Harness::default();
     h.connect(1, V5, "watcher", true);
     h.subscribe(1, "wills/#", QoS::AtMostOnce);
     h.connect_with(2, delayed_will_connect("d", 3, 10));
     h.drop_connection(2);
     h.advance(1_000);
+    assert!(h.received(1).is_empty(), "still within the delay");
     let ack = h.connect(3, V5, "d", true);
     assert!(!ack.session_present);
+    assert_eq!(
+        h.payloads(1),
+        ["late"],
+        "the session ended with the clean start"
+    );
     h.advance(20_000);
-    assert!(h.received(1).is_empty(), "no will after the new connection");
+    assert!(h.received(1).is_empty(), "published once");
+}
+
+/// The same for a Clean Start takeover of a connection still open.
+#[test]
+fn mqtt_3_1_2_8_a_clean_start_takeover_publishes_the_delayed_will_at_once() {
+    let mut h = Harness::default();
+    h.connect(1, V5, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    h.connect_with(2, delayed_will_connect("d", 5, 100));
+    h.connect(3, V5, "d", true);
+    assert_eq!(
+        last_disconnect(&h.received(2)),
+        ReasonCode::SessionTakenOver
+    );
+    assert_eq!(h.payloads(1), ["late"]);
+}
+
+/// DIS-9 ([MQTT-3.14.4-3]): only a DISCONNECT with 0x00 discards the will; one with an
+/// error code keeps it, to be published after its delay.
+#[test]
+fn dis_9_a_disconnect_with_an_error_code_keeps_the_will() {
+    let mut h = Harness::default();
+    h.connect(1, V5, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    h.connect_with(2, delayed_will_connect("d", 2, 100));
+    h.send(2, mqtt_codec::Disconnect::new(ReasonCode::UnspecifiedError));
+    assert!(h.received(1).is_empty(), "not before the will delay");
+    h.advance(2_000);
+    assert_eq!(h.payloads(1), ["late"]);
+
+    h.connect_with(3, delayed_will_connect("e", 0, 0));
+    h.send(3, mqtt_codec::Disconnect::new(ReasonCode::Success));
+    h.advance(10_000);
+    assert!(h.received(1).is_empty(), "0x00 discards it");
 }
 
 #[test]

@@ -495,6 +495,48 @@ fn aut_8_v5_a_server_proof_the_method_refuses_ends_with_disconnect_0x80() {
     assert!(!p.session.is_connected());
 }
 
+/// A method whose answer to a challenge is longer than AUTH can carry.
+#[derive(Debug)]
+struct Verbose;
+
+impl mqtt_codec::client::Authenticator for Verbose {
+    fn method(&self) -> &str {
+        "X-VERBOSE"
+    }
+    fn start(&mut self) -> Result<Vec<u8>, mqtt_codec::client::AuthError> {
+        Ok(Vec::new())
+    }
+    fn challenge(&mut self, _: &[u8]) -> Result<Vec<u8>, mqtt_codec::client::AuthError> {
+        Ok(vec![0; 70_000])
+    }
+    fn finish(&mut self, _: &[u8]) -> Result<(), mqtt_codec::client::AuthError> {
+        Ok(())
+    }
+}
+
+/// An answer to a challenge that AUTH cannot carry (Authentication Data is a Binary Data
+/// field of at most 65,535 bytes, §1.5.6) fails the exchange as a refused challenge does,
+/// instead of leaving the server waiting for an answer that never comes.
+#[test]
+fn aut_8_v5_an_answer_auth_cannot_carry_ends_with_disconnect_0x80() {
+    let mut p = Peer::new(config(V5));
+    p.session.set_authenticator(Box::new(Verbose));
+    p.connect();
+    let mut challenge = Auth::new(ReasonCode::ContinueAuthentication);
+    challenge.properties.authentication_method = Some(MqttStr::new("X-VERBOSE").unwrap());
+    p.send(Packet::Auth(challenge));
+    assert!(
+        matches!(&p.sent()[..], [Packet::Disconnect(d)] if d.reason_code == ReasonCode::UnspecifiedError)
+    );
+    assert_eq!(
+        p.events(),
+        vec![Event::Disconnected {
+            reason: Some(ReasonCode::NotAuthorized),
+            by_server: false
+        }]
+    );
+}
+
 // =======================================================================================
 // SAK-2, SAK-3: SUBACK
 // =======================================================================================

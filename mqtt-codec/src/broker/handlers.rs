@@ -262,11 +262,13 @@ impl Broker {
         let resumed = !connect.clean_start && self.sessions.contains_key(&client_id);
         if !resumed {
             if let Some(mut old) = self.end_session(&client_id) {
-                // A clean start ends the old session. Its will goes now if its delay has run
-                // out (a delay of 0, on a takeover); one still waiting is cancelled, a new
-                // connection for the client id having come first ([MQTT-3.1.2-8]).
-                let due = old.will_at.is_some_and(|at| at <= now);
-                if let (true, Some(will)) = (due, old.will.take()) {
+                // A clean start ends the old session, and a will still waiting out its delay
+                // goes now: it is published when the delay elapses or the session ends,
+                // whichever comes first ([MQTT-3.1.2-8]); only a connection that takes the
+                // session up again cancels it ([MQTT-3.1.3-9]). mosquitto and HiveMQ do the
+                // same.
+                let pending = old.will_at.is_some();
+                if let (true, Some(will)) = (pending, old.will.take()) {
                     self.route(will.published_will(now), now);
                 }
             }
@@ -760,7 +762,9 @@ impl Broker {
                 session.expiry_secs = kept;
             }
         }
-        let with_will = disconnect.reason_code == ReasonCode::DisconnectWithWillMessage;
+        // Only a normal disconnection (0x00) discards the will; 0x04 asks for it, and a
+        // client that ends with an error code keeps it too ([MQTT-3.14.4-3], DIS-9).
+        let with_will = disconnect.reason_code != ReasonCode::Success;
         self.log(
             Level::Info,
             format!(

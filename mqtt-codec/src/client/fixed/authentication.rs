@@ -78,10 +78,13 @@ impl Core<'_> {
         match auth.reason_code {
             ReasonCode::ContinueAuthentication => {
                 let reason = ReasonCode::ContinueAuthentication;
+                let mut sent = false;
                 let mut send = |answer: &[u8]| {
-                    let _ = self.send_auth(method, reason, answer, now);
+                    sent = self.send_auth(method, reason, answer, now).is_ok();
                 };
-                if !exchange.challenge(data, &mut send) {
+                // An answer AUTH cannot carry (more than 65,535 bytes, or more than the
+                // server takes) fails the exchange as a refused challenge does.
+                if !exchange.challenge(data, &mut send) || !sent {
                     self.fail_authentication(now);
                 }
             }
