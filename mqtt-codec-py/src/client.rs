@@ -240,11 +240,17 @@ fn message_out<'py>(
 /// write what `data_to_send` returns, read `events()`, and call `handle_timeout` at
 /// `next_timeout()`. `authenticator` runs 5.0 enhanced authentication: a
 /// `ScramAuthenticator`, or an object with a str `method` and `start()`,
-/// `challenge(data)` and `finish(data)`. A setting CONNECT cannot carry raises
-/// `ValueError` here, each argument's wrong type a `TypeError` that names it.
+/// `challenge(data)` and `finish(data)` (each returning bytes or None). An `Exception`
+/// such an object raises fails the exchange (a `ClientError` from `connect` with it as
+/// `__cause__`, or a Disconnected event); anything else it raises, `KeyboardInterrupt`
+/// included, propagates from the call that ran it. A setting
+/// CONNECT cannot carry raises `ValueError` here, each argument's wrong type a `TypeError`
+/// that names it.
 #[pyclass(name = "Client", module = "mqtt_codec")]
 pub struct PyClient {
     inner: Session,
+    /// Where a Python authenticator's exception waits for the call that ran it.
+    raised: Option<crate::client_auth::Raised>,
     /// The receive buffer lent by `get_buffer`, until `buffer_updated`.
     #[cfg(feature = "abi3-py311")]
     lent: Option<Py<crate::receive_buffer::PyReceiveBuffer>>,
@@ -352,9 +358,36 @@ impl ClientArgs<'_, '_> {
 }
 
 impl PyClient {
+    /// Gives the session the authenticator of `Client(authenticator=...)`, if any.
+    fn set_authenticator(&mut self, authenticator: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        if let Some(a) = authenticator.filter(|a| !a.is_none()) {
+            let (authenticator, raised) = crate::client_auth::authenticator_arg(a)?;
+            self.inner.set_authenticator(authenticator);
+            self.raised = raised;
+        }
+        Ok(())
+    }
+
+    /// The result of a call that may have run the Python authenticator: what it raised
+    /// propagates, or becomes the cause of the error the call raises (see
+    /// [`crate::client_auth::Raised`]). The session has ended the exchange by then (an
+    /// unsent CONNECT, or DISCONNECT 0x80 queued and a Disconnected event waiting).
+    fn after_authenticator(&self, py: Python<'_>, done: PyResult<()>) -> PyResult<()> {
+        use crate::client_auth::Kept;
+        match (self.raised.as_ref().and_then(|r| r.take()), done) {
+            (Some(Kept::Propagate(e)), _) => Err(e),
+            (Some(Kept::Cause(cause)), Err(e)) => {
+                e.set_cause(py, Some(cause));
+                Err(e)
+            }
+            (_, done) => done,
+        }
+    }
+
     fn wrap(inner: Session) -> Self {
         PyClient {
             inner,
+            raised: None,
             #[cfg(feature = "abi3-py311")]
             lent: None,
         }
@@ -407,11 +440,9 @@ impl PyClient {
             request_problem_information,
         }
         .config()?;
-        let mut inner = Session::new(config);
-        if let Some(a) = authenticator.filter(|a| !a.is_none()) {
-            inner.set_authenticator(crate::client_auth::authenticator_arg(a)?);
-        }
-        Ok(PyClient::wrap(inner))
+        let mut client = PyClient::wrap(Session::new(config));
+        client.set_authenticator(authenticator)?;
+        Ok(client)
     }
 
     /// Client.from_session_state(state, **the keywords of Client()) -> Client: a client
@@ -436,11 +467,13 @@ impl PyClient {
         // The configuration comes from the constructor, so both take the same keywords.
         let made = cls.call((), Some(&options))?;
         let config = made.cast::<PyClient>()?.borrow().inner.config().clone();
-        convert::with_buffer(state, "state", |state| {
+        let mut client = convert::with_buffer(state, "state", |state| {
             Session::from_snapshot(config, state)
         })?
         .map(PyClient::wrap)
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        client.set_authenticator(options.get_item("authenticator")?.as_ref())?;
+        Ok(client)
     }
 
     /// The client identifier (the one the server assigned, once connected).
@@ -457,9 +490,8 @@ impl PyClient {
 
     /// connect(now): queues CONNECT (send it with data_to_send()).
     fn connect(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
-        self.inner
-            .connect(millis(now)?)
-            .map_err(|e| session_err(py, e))
+        let done = self.inner.connect(millis(now)?);
+        self.after_authenticator(py, done.map_err(|e| session_err(py, e)))
     }
 
     /// publish(topic, payload, qos=QoS.AT_MOST_ONCE, retain=False, properties=None, now=0.0)
@@ -563,9 +595,8 @@ impl PyClient {
     /// Reauthenticated event says it succeeded.
     #[pyo3(signature = (now = 0.0))]
     fn reauthenticate(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
-        self.inner
-            .reauthenticate(millis(now)?)
-            .map_err(|e| session_err(py, e))
+        let done = self.inner.reauthenticate(millis(now)?);
+        self.after_authenticator(py, done.map_err(|e| session_err(py, e)))
     }
 
     /// disconnect(now=0.0): DISCONNECT; close the socket after sending it.
@@ -627,7 +658,7 @@ impl PyClient {
         match taken {
             Ok(lent) => {
                 self.inner.receive_lent(lent, nbytes, now);
-                Ok(())
+                self.after_authenticator(py, Ok(()))
             }
             Err(e) => {
                 self.lent = Some(buffer);
@@ -639,7 +670,8 @@ impl PyClient {
     /// receive_data(data, now): bytes from the socket, in any chunks.
     fn receive_data(&mut self, data: &Bound<'_, PyAny>, now: f64) -> PyResult<()> {
         let now = millis(now)?;
-        convert::with_buffer(data, "data", |bytes| self.inner.receive(bytes, now))
+        convert::with_buffer(data, "data", |bytes| self.inner.receive(bytes, now))?;
+        self.after_authenticator(data.py(), Ok(()))
     }
 
     /// data_to_send() -> bytes: everything to write to the socket now.

@@ -2,14 +2,49 @@
 //! attribute and `start()`, `challenge(data)` and `finish(data)` methods, or the built-in
 //! SCRAM-SHA-256 (`mqtt_codec.ScramAuthenticator`).
 
+use crate::convert;
 use mqtt_codec::client::{AuthError, Authenticator, ScramAuthenticator};
+use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use std::sync::{Arc, Mutex};
 
-/// A Python object driven as an [`Authenticator`]; its exceptions fail the exchange.
+/// What a Python authenticator raised during a `Client` call, kept for that call.
+///
+/// An `Exception` from the authenticator is its answer that the exchange fails: the
+/// session ends it as for any refusal, and the exception only becomes the `__cause__` of
+/// the error a call raises for it. Anything else (`KeyboardInterrupt`, `SystemExit`), and
+/// a value of the wrong type returned, propagates from the call.
+#[derive(Clone, Default)]
+pub(crate) struct Raised(Arc<Mutex<Option<Kept>>>);
+
+/// An exception kept by [`Raised`].
+pub(crate) enum Kept {
+    /// Raised again by the call that ran the authenticator.
+    Propagate(PyErr),
+    /// The reason the exchange failed: the cause of an error the call raises, if any.
+    Cause(PyErr),
+}
+
+impl Raised {
+    fn keep(&self, kept: Kept) {
+        if let Ok(mut slot) = self.0.lock() {
+            slot.get_or_insert(kept);
+        }
+    }
+
+    /// What was kept since the last call, if anything.
+    pub(crate) fn take(&self) -> Option<Kept> {
+        self.0.lock().ok()?.take()
+    }
+}
+
+/// A Python object driven as an [`Authenticator`]; its exceptions fail the exchange, and
+/// the `Client` raises them again.
 pub(crate) struct PyAuthenticator {
     obj: Py<PyAny>,
     method: String,
+    raised: Raised,
 }
 
 impl std::fmt::Debug for PyAuthenticator {
@@ -22,18 +57,33 @@ impl PyAuthenticator {
     fn call(&self, name: &str, data: Option<&[u8]>) -> Result<Option<Vec<u8>>, AuthError> {
         Python::attach(|py| {
             let obj = self.obj.bind(py);
-            let result = match data {
+            let called = match data {
                 Some(d) => obj.call_method1(name, (PyBytes::new(py, d),)),
                 None => obj.call_method0(name),
-            }
-            .map_err(|e| AuthError(e.to_string()))?;
+            };
+            let result = called.map_err(|e| {
+                let message = e.to_string();
+                let refused = e.is_instance_of::<PyException>(py);
+                self.raised.keep(match refused {
+                    true => Kept::Cause(e),
+                    false => Kept::Propagate(e),
+                });
+                AuthError(message)
+            })?;
             if result.is_none() {
                 return Ok(None);
             }
-            result
-                .extract::<Vec<u8>>()
+            convert::with_buffer(&result, name, <[u8]>::to_vec)
                 .map(Some)
-                .map_err(|_| AuthError(format!("{name}() must return bytes")))
+                .map_err(|_| {
+                    let message = format!(
+                        "{name}() must return bytes, bytearray, memoryview or None, not {}",
+                        convert::type_name(&result)
+                    );
+                    self.raised
+                        .keep(Kept::Propagate(PyTypeError::new_err(message.clone())));
+                    AuthError(message)
+                })
         })
     }
 }
@@ -77,21 +127,27 @@ impl PyScram {
     }
 }
 
-/// The authenticator of `Client(authenticator=...)`.
-pub(crate) fn authenticator_arg(obj: &Bound<'_, PyAny>) -> PyResult<Box<dyn Authenticator>> {
+/// The authenticator of `Client(authenticator=...)`, and for a Python one where its
+/// exceptions are kept.
+pub(crate) fn authenticator_arg(
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<(Box<dyn Authenticator>, Option<Raised>)> {
     if let Ok(scram) = obj.cast::<PyScram>() {
-        return Ok(Box::new(scram.borrow().inner.clone()));
+        return Ok((Box::new(scram.borrow().inner.clone()), None));
     }
     let method: String = obj
         .getattr("method")
         .and_then(|m| m.extract())
         .map_err(|_| {
-            pyo3::exceptions::PyTypeError::new_err(
+            PyTypeError::new_err(
                 "an authenticator needs a str `method` and start(), challenge(data), finish(data)",
             )
         })?;
-    Ok(Box::new(PyAuthenticator {
+    let raised = Raised::default();
+    let authenticator = PyAuthenticator {
         obj: obj.clone().unbind(),
         method,
-    }))
+        raised: raised.clone(),
+    };
+    Ok((Box::new(authenticator), Some(raised)))
 }

@@ -233,6 +233,93 @@ def test_a_failing_authenticator_ends_the_connection() -> None:
     assert isinstance(e, Disconnected) and e.reason_code == ReasonCode.NOT_AUTHORIZED
 
 
+class Raising(TokenAuth):
+    """TokenAuth that raises `error` from `where`."""
+
+    def __init__(self, where: str, error: BaseException) -> None:
+        super().__init__()
+        self.where = where
+        self.error = error
+
+    def start(self) -> bytes:
+        if self.where == "start":
+            raise self.error
+        return super().start()
+
+    def challenge(self, data: bytes) -> bytes:
+        if self.where == "challenge":
+            raise self.error
+        return super().challenge(data)
+
+
+def challenge_bytes() -> bytes:
+    from mqtt_codec import Auth, Properties
+
+    return Auth(
+        reason_code=ReasonCode.CONTINUE_AUTHENTICATION,
+        properties=Properties(authentication_method="TOKEN", authentication_data=b"abc"),
+    ).encode(V5)
+
+
+def disconnect_sent(c: Client) -> ReasonCode:
+    from mqtt_codec import Disconnect
+
+    packet = decode(c.data_to_send(), V5)
+    assert isinstance(packet, Disconnect)
+    return packet.reason_code
+
+
+def test_an_authenticator_that_cannot_start_is_the_cause_of_connects_error() -> None:
+    error = ValueError("no token today")
+    c = Client("py", version=V5, authenticator=Raising("start", error))
+    with pytest.raises(ClientError) as raised:
+        c.connect(0.0)
+    assert raised.value.__cause__ is error
+    assert c.data_to_send() == b"", "nothing sent"
+
+
+def test_an_exception_from_a_challenge_fails_the_exchange_and_a_keyboard_interrupt_propagates() -> None:
+    c = Client("py", version=V5, authenticator=Raising("challenge", ValueError("refused")))
+    c.connect(0.0)
+    c.data_to_send()
+    c.receive_data(challenge_bytes(), 0.1)
+    [e] = c.events()
+    assert isinstance(e, Disconnected) and e.reason_code == ReasonCode.NOT_AUTHORIZED
+
+    c = Client("py", version=V5, authenticator=Raising("challenge", KeyboardInterrupt()))
+    c.connect(0.0)
+    c.data_to_send()
+    with pytest.raises(KeyboardInterrupt):
+        c.receive_data(challenge_bytes(), 0.1)
+    # The session ended the exchange before the interrupt went up: nothing is lost.
+    assert disconnect_sent(c) == ReasonCode.UNSPECIFIED_ERROR
+    [e] = c.events()
+    assert isinstance(e, Disconnected) and e.reason_code == ReasonCode.NOT_AUTHORIZED
+
+
+def test_an_authenticator_answer_of_the_wrong_type_is_a_type_error() -> None:
+    class ListAuth(TokenAuth):
+        def start(self) -> bytes:
+            return [1, 2, 3]  # type: ignore[return-value]
+
+    with pytest.raises(TypeError, match="start"):
+        Client("py", version=V5, authenticator=ListAuth()).connect(0.0)
+
+
+def test_an_answer_auth_cannot_carry_fails_the_exchange() -> None:
+    class Verbose(TokenAuth):
+        def challenge(self, data: bytes) -> bytes:
+            return b"x" * 70_000
+
+    c = Client("py", version=V5, authenticator=Verbose())
+    c.connect(0.0)
+    c.data_to_send()
+    c.receive_data(challenge_bytes(), 0.1)
+    assert disconnect_sent(c) == ReasonCode.UNSPECIFIED_ERROR
+    [e] = c.events()
+    assert isinstance(e, Disconnected) and e.reason_code == ReasonCode.NOT_AUTHORIZED
+
+
 @pytest.mark.parametrize(
     "keywords",
     [
