@@ -189,7 +189,7 @@ pub(crate) fn topic_name(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<TopicNa
     if s.is_empty() {
         return Ok(TopicName::empty_for_alias());
     }
-    TopicName::new(&s).map_err(|e| PyValueError::new_err(format!("{what} {s:?}: {e}")))
+    TopicName::new(&s).map_err(|e| topic_error(what, &s, &e))
 }
 
 /// A topic filter checked by the rules every version shares (a `$share/` filter is checked as
@@ -198,8 +198,21 @@ pub(crate) fn topic_filter(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Topic
     let s = str_arg(obj, what)?;
     // A filter has no version until its packet is encoded: `$share/g` is an ordinary filter
     // in 3.1.1 (and decodes there), so the 5.0 shared-subscription rules are the encoder's.
-    TopicFilter::for_version(&s, ProtocolVersion::V3_1_1)
-        .map_err(|e| PyValueError::new_err(format!("{what} {s:?}: {e}")))
+    TopicFilter::for_version(&s, ProtocolVersion::V3_1_1).map_err(|e| topic_error(what, &s, &e))
+}
+
+/// `ValueError` for an invalid topic name or filter: the rule it breaks, and the text (its
+/// start, when long: a message that repeats a megabyte helps nobody).
+pub(crate) fn topic_error(what: &str, text: &str, e: &impl std::fmt::Display) -> PyErr {
+    const SHOWN: usize = 64;
+    match text.char_indices().nth(SHOWN) {
+        Some((end, _)) => PyValueError::new_err(format!(
+            "{what} {:?}... ({} bytes): {e}",
+            &text[..end],
+            text.len()
+        )),
+        None => PyValueError::new_err(format!("{what} {text:?}: {e}")),
+    }
 }
 
 /// `bytes(obj)`: a snapshot of a `bytearray` or `memoryview`, which may change while the GIL

@@ -22,14 +22,21 @@ mod properties;
 mod receive_buffer;
 mod sn;
 mod sn2;
+mod sn_fields;
 
 use pyo3::prelude::*;
 
 /// topic_matches(filter, name) -> bool: whether the topic name matches the topic filter
-/// (the wildcard rules of MQTT §4.7, `$`-topics not matched by leading wildcards).
+/// (the wildcard rules of MQTT §4.7, `$`-topics not matched by leading wildcards). A filter
+/// or name that breaks the rules of §4.7 raises ValueError (it would match nothing a
+/// server delivers).
 #[pyfunction]
-fn topic_matches(filter: &str, name: &str) -> bool {
-    mqtt_codec::topic_matches(filter, name)
+fn topic_matches(filter: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let filter = convert::topic_filter(filter, "filter")?;
+    let name_text = convert::str_arg(name, "name")?;
+    let name = mqtt_codec::TopicName::new(&name_text)
+        .map_err(|e| convert::topic_error("name", &name_text, &e))?;
+    Ok(mqtt_codec::topic_matches(filter.as_str(), name.as_str()))
 }
 
 /// _reason_codes() -> list[tuple[int, str]]: every reason code the core defines, with the

@@ -2,6 +2,7 @@
 //! `(msg_type, fields)` pairs; `python/mqtt_codec/sn.py` turns them into one dataclass per
 //! message. Every rule stays in the core.
 
+use crate::sn_fields::{field, FieldKind};
 use mqtt_codec::sn::{
     Connect, Encapsulated, Message, MsgType, Publish, Register, ReturnCode, SnError, SnOptions,
     SnQos, Subscribe, SubscribeTopic, TopicId, WillTopic,
@@ -9,7 +10,7 @@ use mqtt_codec::sn::{
 use mqtt_codec::MqttStr;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyInt};
 
 const NORMAL: u8 = 0;
 const PREDEFINED: u8 = 1;
@@ -159,20 +160,17 @@ fn refused(py: Python<'_>, e: &SnError) -> PyResult<PyErr> {
 }
 
 /// A field of `fields`, converted; `None` when absent or None.
-fn get<'py, T: FromPyObjectOwned<'py>>(
+fn get<'py, T: FromPyObjectOwned<'py> + FieldKind>(
     fields: &Bound<'py, PyDict>,
     key: &str,
 ) -> PyResult<Option<T>> {
-    match fields.get_item(key)? {
-        Some(v) if !v.is_none() => v
-            .extract::<T>()
-            .map(Some)
-            .map_err(|_| PyTypeError::new_err(format!("MQTT-SN field {key} has the wrong type"))),
-        _ => Ok(None),
-    }
+    field(fields, key, "MQTT-SN")
 }
 
-fn need<'py, T: FromPyObjectOwned<'py>>(fields: &Bound<'py, PyDict>, key: &str) -> PyResult<T> {
+fn need<'py, T: FromPyObjectOwned<'py> + FieldKind>(
+    fields: &Bound<'py, PyDict>,
+    key: &str,
+) -> PyResult<T> {
     get(fields, key)?.ok_or_else(|| PyTypeError::new_err(format!("MQTT-SN field {key} is missing")))
 }
 
@@ -208,10 +206,23 @@ pub(crate) fn _sn_encode<'py>(
         )));
     };
     // Owned copies of the text and byte fields, which the message borrows.
+    // "topic" and "topic_id" are ints when they are topic ids: those are read below.
     let strings: Vec<(&str, String)> = ["client_id", "topic", "topic_name", "topic_id"]
         .into_iter()
-        .filter_map(|k| get::<String>(fields, k).ok().flatten().map(|v| (k, v)))
-        .collect();
+        .filter(|k| {
+            !matches!(*k, "topic" | "topic_id")
+                || !fields
+                    .get_item(k)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|v| v.is_instance_of::<PyInt>())
+        })
+        .filter_map(|k| {
+            get::<String>(fields, k)
+                .transpose()
+                .map(|v| v.map(|v| (k, v)))
+        })
+        .collect::<PyResult<_>>()?;
     let blobs: Vec<(&str, Vec<u8>)> = ["gw_addr", "message", "data", "node_id"]
         .into_iter()
         .map(|k| get::<Vec<u8>>(fields, k).map(|v| (k, v.unwrap_or_default())))

@@ -8,6 +8,7 @@
 //! `auth_method` (None: no block) and `auth_data`; the will of CONNECT is `will_topic`
 //! (None: no will), `will_topic_type`, `will_qos`, `will_retain` and `will_payload`.
 
+use crate::sn_fields::{field, FieldKind};
 use bytes::Bytes;
 use mqtt_codec::sn::v2::{
     Ack, AliasKind, Auth, AuthBlock, ConnAck, Connect, Disconnect, Packet, PacketType, Protection,
@@ -251,17 +252,12 @@ struct Fields<'a, 'py>(&'a Bound<'py, PyDict>);
 
 impl<'py> Fields<'_, 'py> {
     /// A field, converted; `None` when absent or None.
-    fn get<T: FromPyObjectOwned<'py>>(&self, key: &str) -> PyResult<Option<T>> {
-        match self.0.get_item(key)? {
-            Some(v) if !v.is_none() => v.extract::<T>().map(Some).map_err(|_| {
-                PyTypeError::new_err(format!("MQTT-SN 2.0 field {key} has the wrong type"))
-            }),
-            _ => Ok(None),
-        }
+    fn get<T: FromPyObjectOwned<'py> + FieldKind>(&self, key: &str) -> PyResult<Option<T>> {
+        field(self.0, key, "MQTT-SN 2.0")
     }
 
     /// A field that must be given.
-    fn need<T: FromPyObjectOwned<'py>>(&self, key: &str) -> PyResult<T> {
+    fn need<T: FromPyObjectOwned<'py> + FieldKind>(&self, key: &str) -> PyResult<T> {
         self.get(key)?
             .ok_or_else(|| PyTypeError::new_err(format!("MQTT-SN 2.0 field {key} is missing")))
     }

@@ -114,6 +114,22 @@ def test_topic_matches(filter: str, name: str, expected: bool) -> None:
     assert mqtt_codec.topic_matches(filter, name) is expected
 
 
+@pytest.mark.parametrize(
+    ("filter", "name"),
+    [("a/#/b", "a"), ("#/a", "x"), ("+", "#"), ("a/b+", "a/b+"), ("a\0", "a\0"), ("a", "")],
+)
+def test_topic_matches_refuses_what_breaks_the_rules(filter: str, name: str) -> None:
+    # MQTT-4.7.1-1, MQTT-4.7.1-2, MQTT-4.7.1-3, MQTT-4.7.3-1: no answer for invalid input.
+    with pytest.raises(ValueError):
+        mqtt_codec.topic_matches(filter, name)
+
+
+def test_a_long_invalid_topic_is_shown_by_its_start() -> None:
+    with pytest.raises(ValueError) as raised:
+        mqtt_codec.topic_matches("a/#", "x" * 1_000_000)
+    assert len(str(raised.value)) < 200 and "1000000 bytes" in str(raised.value)
+
+
 def test_v3_versions_differ_only_where_they_should() -> None:
     c31 = mqtt_codec.Connect(client_id="x", protocol_version=ProtocolVersion.V3_1).encode()
     assert b"MQIsdp" in c31

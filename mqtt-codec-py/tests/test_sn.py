@@ -159,3 +159,27 @@ def test_the_encoder_refuses_what_the_parser_refuses(message: sn.Message, rule: 
 def test_a_field_of_the_wrong_type_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         sn.Publish(topic_id=1, data="text").encode()  # type: ignore[arg-type]
+
+
+def test_a_field_of_the_wrong_type_is_a_type_error_never_dropped() -> None:
+    # A bytes topic once encoded as the empty WILLTOPIC, which deletes the will.
+    with pytest.raises(TypeError, match="topic must be a str"):
+        sn.WillTopic(topic=b"a/b").encode()  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="client_id must be a str"):
+        sn.PingReq(client_id=5).encode()  # type: ignore[arg-type]
+
+
+def test_an_int_out_of_its_fields_range_is_a_value_error() -> None:
+    with pytest.raises(ValueError, match="gw_id is out of range: 256"):
+        sn.Advertise(gw_id=256, duration=5).encode()
+    with pytest.raises(ValueError, match="msg_id is out of range: 70000"):
+        sn.Register(topic_id=0, msg_id=70000, topic_name="a").encode()
+
+
+def test_parse_takes_bytes_like_data_only() -> None:
+    with pytest.raises(TypeError):
+        sn.parse(5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        sn.parse([2, 0x16])  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        sn.parse(b"\x02\x16", max_client_id_len=-1)

@@ -125,7 +125,6 @@ def test_the_encoder_refuses_what_the_parser_refuses(packet: sn2.Packet, reason_
     [
         sn2.Publish(topic=1, payload="text"),  # type: ignore[arg-type]
         sn2.Publish(topic=1, topic_type=sn2.TopicType.NAME),
-        sn2.Publish(topic=1, qos=1, packet_id=70000),
         sn2.PingReq(packet_id="1"),  # type: ignore[arg-type]
         sn2.Register(topic_name=b"a", packet_id=1),  # type: ignore[arg-type]
         sn2.Connect(client_id="c", clean_start=1),  # type: ignore[arg-type]
@@ -253,3 +252,12 @@ def test_a_suback_without_an_alias_encodes_with_its_type_sn2_12() -> None:
         assert ack.kind == sn2.AliasKind.PREDEFINED
         assert sn2.parse(ack.encode()) == ack
     assert sn2.SubAck(packet_id=1, alias=7).kind == sn2.AliasKind.SESSION
+
+
+def test_a_field_out_of_range_or_of_the_wrong_type_names_it() -> None:
+    with pytest.raises(ValueError, match="packet_id is out of range"):
+        sn2.PubAck(packet_id=70000).encode()
+    with pytest.raises(TypeError, match="packet_id must be an int"):
+        sn2.PubAck(packet_id="7").encode()  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        sn2.parse([1, 2])  # type: ignore[arg-type]

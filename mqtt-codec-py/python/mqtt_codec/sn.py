@@ -159,6 +159,8 @@ class Message:
         try:
             return _sn_encode(self.MSG_TYPE, fields)
         except ValueError as e:
+            if len(e.args) != 3:
+                raise  # a field out of its range: a plain ValueError that says which
             raise SnEncodeError(str(e.args[0]), str(e.args[1])) from None
 
 
@@ -494,6 +496,10 @@ def parse(data: bytes, max_client_id_len: int = 23, strict_flags: bool = False) 
     ``max_client_id_len`` raises the specification's 23 for a gateway that allows longer
     ClientIds; ``strict_flags`` refuses flag bits a message does not use. Raises ``SnError``.
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, bytearray or memoryview, not {type(data).__name__}")
+    if max_client_id_len < 0:
+        raise ValueError(f"max_client_id_len must not be negative, not {max_client_id_len}")
     try:
         pair = _sn_parse(bytes(data), max_client_id_len, strict_flags)
     except ValueError as e:

@@ -156,6 +156,8 @@ class Packet:
         try:
             return _sn2_encode(self.PACKET_TYPE, fields)
         except ValueError as e:
+            if len(e.args) != 2:
+                raise  # a field out of its range: a plain ValueError that says which
             raise Sn2EncodeError(str(e.args[0]), int(e.args[1])) from None
 
 
@@ -571,6 +573,8 @@ def _packet(pair: Tuple[int, Dict[str, Any]]) -> Packet:
 
 def parse(data: bytes) -> Packet:
     """Parses one whole MQTT-SN 2.0 datagram; raises ``Sn2Error`` when it is refused."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes, bytearray or memoryview, not {type(data).__name__}")
     try:
         pair = _sn2_parse(bytes(data))
     except ValueError as e:
