@@ -99,6 +99,10 @@ fn packets_to_py(py: Python<'_>, packets: Vec<Packet>) -> PyResult<Bound<'_, PyL
 /// Decoder(version=None, max_packet_size=1048576, *, role=None). `role` is "client"
 /// (receives a server's packets), "server" or None (either; the default when a version
 /// is given). `version=None` means a server that learns the version from CONNECT.
+///
+/// One connection's decoder, used by one thread at a time: a call made while another
+/// thread's call on the same decoder runs raises RuntimeError ("Already borrowed") and
+/// changes nothing.
 #[pyclass(module = "mqtt_codec", name = "Decoder")]
 pub struct PyDecoder {
     inner: Decoder,
@@ -134,6 +138,13 @@ impl PyDecoder {
                 }
             },
         };
+        if version.is_none() && role == Some(Role::Client) {
+            // Without a version the stream must open with CONNECT, which a client never
+            // receives: such a decoder could decode nothing.
+            return Err(PyValueError::new_err(
+                "a client's Decoder needs the version its CONNECT named",
+            ));
+        }
         Ok(PyDecoder {
             inner: Decoder::new(DecoderConfig {
                 version,

@@ -939,6 +939,11 @@ macro_rules! ping {
             fn __repr__(&self) -> &'static str {
                 concat!($name, "()")
             }
+
+            /// Pickles (and so copies) as the constructor call, under every protocol.
+            fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+                reduce(slf, Vec::new())
+            }
         }
     };
 }

@@ -175,6 +175,7 @@ BAD_ARGUMENTS: list[tuple[str, Callable[[], Any], type[Exception]]] = [
     ("encode-version-str", lambda: PingReq().encode("5"), TypeError),  # type: ignore[arg-type]
     ("decoder-version-2", lambda: Decoder(2), ValueError),
     ("decoder-role", lambda: Decoder(5, role="broker"), ValueError),
+    ("decoder-client-without-version", lambda: Decoder(None, role="client"), ValueError),
     ("decoder-max-size-0", lambda: Decoder(5, max_packet_size=0), ValueError),
     ("feed-str", lambda: Decoder(5).feed("abc"), TypeError),  # type: ignore[arg-type]
     ("feed-int", lambda: Decoder(5).feed(3), TypeError),  # type: ignore[arg-type]

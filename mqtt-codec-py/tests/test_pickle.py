@@ -20,8 +20,9 @@ def test_every_packet_pickles_and_copies_to_an_equal_one(
     case: Tuple[Packet, ProtocolVersion],
 ) -> None:
     packet, version = case
+    every_protocol = [pickle.loads(pickle.dumps(packet, p)) for p in range(pickle.HIGHEST_PROTOCOL + 1)]
     for again in (
-        pickle.loads(pickle.dumps(packet)),
+        *every_protocol,
         copy.copy(packet),
         copy.deepcopy(packet),
     ):
