@@ -115,15 +115,26 @@ pub struct PyScram {
 #[pymethods]
 impl PyScram {
     #[new]
-    fn new(user: &str, password: &str, nonce: &str) -> Self {
-        PyScram {
-            inner: ScramAuthenticator::new(user, password, nonce),
-        }
+    fn new(user: &str, password: &str, nonce: &str) -> PyResult<Self> {
+        Ok(PyScram {
+            inner: ScramAuthenticator::new(user, password, checked_nonce(nonce)?),
+        })
     }
 
     /// add_nonce(nonce): a nonce for a later exchange.
-    fn add_nonce(&mut self, nonce: &str) {
-        self.inner.add_nonce(nonce);
+    fn add_nonce(&mut self, nonce: &str) -> PyResult<()> {
+        self.inner.add_nonce(checked_nonce(nonce)?);
+        Ok(())
+    }
+}
+
+/// `nonce`, or ValueError when it cannot be a SCRAM nonce.
+fn checked_nonce(nonce: &str) -> PyResult<&str> {
+    match mqtt_codec::scram::is_valid_nonce(nonce) {
+        true => Ok(nonce),
+        false => Err(pyo3::exceptions::PyValueError::new_err(
+            "a nonce is printable ASCII without ',' (RFC 5802), and not empty",
+        )),
     }
 }
 

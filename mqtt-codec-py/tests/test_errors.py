@@ -20,6 +20,7 @@ from mqtt_codec import (
     PubAck,
     Publish,
     ReasonCode,
+    ScramAuthenticator,
     SubAck,
     Subscribe,
     Subscription,
@@ -176,6 +177,9 @@ BAD_ARGUMENTS: list[tuple[str, Callable[[], Any], type[Exception]]] = [
     ("decoder-version-2", lambda: Decoder(2), ValueError),
     ("decoder-role", lambda: Decoder(5, role="broker"), ValueError),
     ("decoder-client-without-version", lambda: Decoder(None, role="client"), ValueError),
+    ("scram-empty-nonce", lambda: ScramAuthenticator("u", "p", ""), ValueError),
+    ("scram-nonce-comma", lambda: ScramAuthenticator("u", "p", "n,o"), ValueError),
+    ("scram-add-nonce-space", lambda: ScramAuthenticator("u", "p", "n").add_nonce("a b"), ValueError),
     ("decoder-max-size-0", lambda: Decoder(5, max_packet_size=0), ValueError),
     ("feed-str", lambda: Decoder(5).feed("abc"), TypeError),  # type: ignore[arg-type]
     ("feed-int", lambda: Decoder(5).feed(3), TypeError),  # type: ignore[arg-type]

@@ -197,6 +197,12 @@ fn unescape(name: &str) -> Result<String, ScramError> {
     Ok(name.replace("=2C", ",").replace("=3D", "="))
 }
 
+/// Whether `nonce` can be a SCRAM nonce: not empty, printable ASCII without `,`
+/// (RFC 5802 §7, `printable`); anything else breaks the message it goes in.
+pub fn is_valid_nonce(nonce: &str) -> bool {
+    !nonce.is_empty() && nonce.bytes().all(|c| c.is_ascii_graphic() && c != b',')
+}
+
 /// The client's side of SCRAM-SHA-256.
 #[derive(Clone, Debug)]
 pub struct ScramClient {

@@ -54,8 +54,7 @@ pub unsafe extern "C" fn mqtt_session_set_scram(
         }
         // SAFETY: the views are readable by the caller's contract.
         let (user, password, nonce) = unsafe { (text(&user)?, text(&password)?, text(&nonce)?) };
-        let printable = |c: u8| c.is_ascii_graphic() && c != b',';
-        if nonce.is_empty() || !nonce.bytes().all(printable) {
+        if !codec::scram::is_valid_nonce(nonce) {
             return Err(MQTT_ERR_INVALID_ARGUMENT);
         }
         let scram = ScramAuthenticator::new(user, password, nonce);
