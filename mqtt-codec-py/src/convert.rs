@@ -338,10 +338,23 @@ pub(crate) fn iter_items<'py>(
             type_name(obj)
         )));
     }
+    // A list or tuple is read by index. Any other iterable is read item by item: collecting
+    // it would ask for its length hint, which pyo3 gets by calling `operator.length_hint`
+    // from Python, a call that cost more than a small list's conversion.
+    if let Ok(list) = obj.cast::<PyList>() {
+        return Ok(list.iter().collect());
+    }
+    if let Ok(tuple) = obj.cast::<PyTuple>() {
+        return Ok(tuple.iter().collect());
+    }
     let iter = obj.try_iter().map_err(|_| {
         PyTypeError::new_err(format!("{what} must be a list, not {}", type_name(obj)))
     })?;
-    iter.collect()
+    let mut items = Vec::new();
+    for item in iter {
+        items.push(item?);
+    }
+    Ok(items)
 }
 
 /// The Python type name of `obj`, for messages.
