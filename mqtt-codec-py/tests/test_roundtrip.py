@@ -260,3 +260,13 @@ def test_a_share_filter_is_ordinary_until_encoded_for_5_0() -> None:
     assert decode(frame, 4) == packet
     with pytest.raises(EncodeError):
         packet.encode(5)
+
+
+def test_packet_is_a_union_for_isinstance_and_run_time_annotations() -> None:
+    import typing
+
+    assert isinstance(mqtt_codec.PingReq(), Packet)  # type: ignore[arg-type]
+    assert not isinstance(b"\xc0\x00", Packet)  # type: ignore[arg-type]
+    if sys.version_info >= (3, 10):
+        # Annotations evaluated at run time (pydantic, singledispatch) take it.
+        assert typing.get_args(typing.Optional[Packet])[-1] is type(None)

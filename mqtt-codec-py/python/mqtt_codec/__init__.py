@@ -8,6 +8,9 @@ Bytes in, packets out; packets in, bytes out. No sockets, no threads: bring your
 b'42.5'
 """
 
+import functools
+import operator
+import sys
 from typing import TYPE_CHECKING, Union
 
 from ._types import DecodeError, EncodeError, MqttError, ProtocolVersion, QoS, ReasonCode
@@ -98,7 +101,7 @@ if TYPE_CHECKING:
         Auth,
     ]
 else:
-    Packet = (
+    _PACKET_CLASSES = (
         Connect,
         ConnAck,
         Publish,
@@ -115,4 +118,11 @@ else:
         Disconnect,
         Auth,
     )
-"""Every packet class: a Union for type checkers, a tuple for ``isinstance`` at run time."""
+    if sys.version_info >= (3, 10):
+        # ``Connect | ConnAck | ...``: usable in annotations evaluated at run time
+        # (``Optional[Packet]``, ``List[Packet]``) and by ``isinstance`` alike.
+        Packet = functools.reduce(operator.or_, _PACKET_CLASSES)
+    else:
+        Packet = _PACKET_CLASSES
+"""Every packet class: a Union for type checkers and annotations (3.10 and later; a tuple on
+3.9), which ``isinstance`` takes too."""
