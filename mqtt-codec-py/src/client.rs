@@ -4,7 +4,9 @@
 
 use crate::convert;
 use crate::properties::{properties_arg, properties_out, subscription_arg, PyWill};
-use mqtt_codec::client::{Event, PublishFailure, Session, SessionConfig, SessionError};
+use mqtt_codec::client::{
+    snapshot_version, Event, PublishFailure, Session, SessionConfig, SessionError,
+};
 use mqtt_codec::{PacketId, Publish, QoS, ReasonCode};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -448,9 +450,9 @@ impl PyClient {
     }
 
     /// Client.from_session_state(state, **the keywords of Client()) -> Client: a client
-    /// restored from `session_state()` bytes (its client id is the snapshot's; clean_start
-    /// defaults to False). Raises ValueError for bytes that are no snapshot, of another
-    /// format or of another protocol version.
+    /// restored from `session_state()` bytes (its client id and, unless given, its version
+    /// are the snapshot's; clean_start defaults to False). Raises ValueError for bytes that
+    /// are no snapshot, of another format or of another protocol version than given.
     #[classmethod]
     #[pyo3(signature = (state, **options))]
     fn from_session_state(
@@ -465,6 +467,12 @@ impl PyClient {
         };
         if !options.contains("clean_start")? {
             options.set_item("clean_start", false)?;
+        }
+        if !options.contains("version")? {
+            // The snapshot's own: a 3.1.1 session restores without naming its version.
+            let version = convert::with_buffer(state, "state", snapshot_version)?
+                .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            options.set_item("version", version.level())?;
         }
         // The configuration comes from the constructor, so both take the same keywords.
         let made = cls.call((), Some(&options))?;

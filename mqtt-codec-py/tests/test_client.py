@@ -138,6 +138,10 @@ def test_session_state_survives_a_restart() -> None:
     assert isinstance(resent, Publish) and resent.dup and resent.packet_id == pid
     with pytest.raises(ValueError):
         Client.from_session_state(b"nope")
+    # The version comes from the snapshot when not given; given, it must agree.
+    assert Client.from_session_state(state).session_state() == state
+    with pytest.raises(ValueError, match="protocol level"):
+        Client.from_session_state(state, version=V5)
 
 
 def test_a_subscribe_cut_off_by_the_connection_is_reported_lost() -> None:

@@ -57,4 +57,4 @@ pub use lent_buffer::LentBuffer;
 pub use rules::Millis;
 #[cfg(feature = "alloc")]
 pub use session::Session;
-pub use snapshot_format::SnapshotError;
+pub use snapshot_format::{snapshot_version, SnapshotError};

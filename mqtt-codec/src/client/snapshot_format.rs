@@ -50,6 +50,18 @@ pub enum SnapshotError {
 pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl<'a> Reader<'a> {
+    /// The magic, then a format version read and the protocol level.
+    fn format_and_level(&mut self) -> Result<(u8, u8), SnapshotError> {
+        if self.take(4).map_err(|_| SnapshotError::NotASnapshot)? != MAGIC {
+            return Err(SnapshotError::NotASnapshot);
+        }
+        let format = self.u8()?;
+        if !(1..=FORMAT).contains(&format) {
+            return Err(SnapshotError::Format(format));
+        }
+        Ok((format, self.u8()?))
+    }
+
     pub(super) fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
         let (head, rest) = self
             .0
@@ -92,14 +104,7 @@ impl<'a> Reader<'a> {
         &mut self,
         version: crate::version::ProtocolVersion,
     ) -> Result<u8, SnapshotError> {
-        if self.take(4).map_err(|_| SnapshotError::NotASnapshot)? != MAGIC {
-            return Err(SnapshotError::NotASnapshot);
-        }
-        let format = self.u8()?;
-        if !(1..=FORMAT).contains(&format) {
-            return Err(SnapshotError::Format(format));
-        }
-        let level = self.u8()?;
+        let (format, level) = self.format_and_level()?;
         if level != version.level() {
             return Err(SnapshotError::Version {
                 expected: version.level(),
@@ -108,4 +113,27 @@ impl<'a> Reader<'a> {
         }
         Ok(format)
     }
+}
+
+/// The protocol version of the session a snapshot (of `Session` or `FixedSession`) holds,
+/// from its header: the version a configuration to restore it needs.
+///
+/// ```
+/// use mqtt_codec::client::{snapshot_version, Session, SessionConfig};
+/// use mqtt_codec::ProtocolVersion;
+///
+/// let snapshot = Session::new(SessionConfig::new("meter-9", ProtocolVersion::V3_1_1)).snapshot();
+/// assert_eq!(snapshot_version(&snapshot), Ok(ProtocolVersion::V3_1_1));
+/// ```
+pub fn snapshot_version(snapshot: &[u8]) -> Result<crate::version::ProtocolVersion, SnapshotError> {
+    use crate::version::ProtocolVersion;
+    let (_, level) = Reader(snapshot).format_and_level()?;
+    [
+        ProtocolVersion::V3_1,
+        ProtocolVersion::V3_1_1,
+        ProtocolVersion::V5,
+    ]
+    .into_iter()
+    .find(|v| v.level() == level)
+    .ok_or(SnapshotError::Corrupt("an unknown protocol level"))
 }
