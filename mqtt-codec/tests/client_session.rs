@@ -444,6 +444,22 @@ fn mqtt_4_12_0_6_v5_connack_with_an_authentication_method_not_asked_for_is_a_pro
     p.assert_broke_rule(ReasonCode::ProtocolError);
 }
 
+/// AUT-8 (5.0 §4.12, Table 3-10): an exchange that failed on our side ends the connection.
+/// 0x87 Not authorized is a server's code in DISCONNECT, so the session sends 0x80 and
+/// reports 0x87.
+fn assert_authentication_failed(p: &mut Peer) {
+    assert!(
+        matches!(&p.sent()[..], [Packet::Disconnect(d)] if d.reason_code == ReasonCode::UnspecifiedError)
+    );
+    assert_eq!(
+        p.events(),
+        vec![Event::Disconnected {
+            reason: Some(ReasonCode::NotAuthorized),
+            by_server: false
+        }]
+    );
+}
+
 /// A method whose server proof never satisfies it.
 #[derive(Debug)]
 struct Doubting;
@@ -482,16 +498,7 @@ fn aut_8_v5_a_server_proof_the_method_refuses_ends_with_disconnect_0x80() {
     let mut ack = ConnAck::new(ReasonCode::Success);
     ack.properties.authentication_method = Some(MqttStr::new("X-DOUBT").unwrap());
     p.send(Packet::ConnAck(ack));
-    assert!(
-        matches!(&p.sent()[..], [Packet::Disconnect(d)] if d.reason_code == ReasonCode::UnspecifiedError)
-    );
-    assert_eq!(
-        p.events(),
-        vec![Event::Disconnected {
-            reason: Some(ReasonCode::NotAuthorized),
-            by_server: false
-        }]
-    );
+    assert_authentication_failed(&mut p);
     assert!(!p.session.is_connected());
 }
 
@@ -525,16 +532,7 @@ fn aut_8_v5_an_answer_auth_cannot_carry_ends_with_disconnect_0x80() {
     let mut challenge = Auth::new(ReasonCode::ContinueAuthentication);
     challenge.properties.authentication_method = Some(MqttStr::new("X-VERBOSE").unwrap());
     p.send(Packet::Auth(challenge));
-    assert!(
-        matches!(&p.sent()[..], [Packet::Disconnect(d)] if d.reason_code == ReasonCode::UnspecifiedError)
-    );
-    assert_eq!(
-        p.events(),
-        vec![Event::Disconnected {
-            reason: Some(ReasonCode::NotAuthorized),
-            by_server: false
-        }]
-    );
+    assert_authentication_failed(&mut p);
 }
 
 // =======================================================================================
