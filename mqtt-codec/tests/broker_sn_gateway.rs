@@ -727,6 +727,52 @@ fn sn_gw_5_one_register_outstanding_at_a_time() {
     assert_eq!((pb.topic, &pb.data[..]), (TopicId::Normal(id_b), &b"b"[..]));
 }
 
+/// SN-GW-8, SN-PUB-5: while the gateway's REGISTER waits for its REGACK, only the
+/// PUBLISHes that need the new id wait with it; the client's PINGREQ, PUBLISH and
+/// SUBSCRIBE are answered at once (held behind it, a lost REGISTER kept them unanswered
+/// for as long as its retransmissions took).
+#[test]
+fn sn_gw_8_answers_do_not_wait_for_a_pending_regack() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    sn_subscribe(&mut h, DEV, 1, name("room/#"), SnQos::AtMostOnce);
+    let id = register(&mut h, DEV, 2, "out/x");
+    h.connect(1, V311, "pub", true);
+    h.publish0(1, "room/a", "a");
+    let received = h.sn_received(DEV);
+    let [Message::Register(r)] = received.as_slice() else {
+        panic!("expected one REGISTER, got {received:?}")
+    };
+    let (id_a, msg_a) = (r.topic_id, r.msg_id);
+
+    h.sn_send(DEV, &Message::PingReq { client_id: None });
+    assert_eq!(h.sn_received(DEV), [Message::PingResp]);
+    h.sn_send(
+        DEV,
+        &publish_msg(SnQos::AtLeastOnce, TopicId::Normal(id), 5, b"x"),
+    );
+    assert!(matches!(
+        h.sn_received(DEV).as_slice(),
+        [Message::PubAck {
+            msg_id: 5,
+            return_code: ReturnCode::Accepted,
+            ..
+        }]
+    ));
+    sn_subscribe(&mut h, DEV, 6, name("other"), SnQos::AtMostOnce);
+
+    h.sn_send(
+        DEV,
+        &Message::RegAck {
+            topic_id: id_a,
+            msg_id: msg_a,
+            return_code: ReturnCode::Accepted,
+        },
+    );
+    let p = only_sn_publish(h.sn_received(DEV));
+    assert_eq!((p.topic, &p.data[..]), (TopicId::Normal(id_a), &b"a"[..]));
+}
+
 /// SN-GW-5, SN-REG-2: a REGACK that rejects the gateway's REGISTER drops the message held
 /// behind it and unsubscribes the client from that name: later messages on it are not
 /// sent, until the client subscribes again.

@@ -138,6 +138,14 @@ impl Broker {
             // A 3.1.1 connection is sent nothing else.
             _ => return false,
         };
+        if client.state == SnState::Active {
+            // An answer to what the client sent (or a PUBREL) waits for nothing: only the
+            // PUBLISHes behind a REGISTER need its REGACK first. Held behind it, a lost
+            // REGISTER kept the client's PINGREQs and PUBLISHes unanswered for as long as
+            // its retransmissions took (SN-GW-8, SN-PUB-5).
+            self.sn_emit_now(&key, &message);
+            return true;
+        }
         let Some(data) = self.sn_datagram(&key, &message) else {
             return false;
         };
