@@ -100,6 +100,28 @@ fn sn2_21_a_2_0_connect_is_answered_in_2_0() {
         .is_some_and(|id| !id.is_empty()));
 }
 
+/// SN2-8: a Session Expiry Interval the gateway cut (`max_session_expiry`) is in the
+/// CONNACK, as a 5.0 CONNACK says it; one kept as asked is not.
+#[test]
+fn sn2_8_a_cut_session_expiry_is_told_in_connack() {
+    let mut h = Harness::new(mqtt_codec::broker::BrokerConfig {
+        max_session_expiry: Some(3),
+        ..Default::default()
+    });
+    for (asked, told) in [(100, Some(3)), (2, None)] {
+        let Packet::Connect(mut c) = connect("dev1", 60, None) else {
+            unreachable!()
+        };
+        c.session_expiry = Some(asked);
+        h.sn2_send(1, &Packet::Connect(c));
+        let got = h.sn2_received(1);
+        let [Packet::ConnAck(a)] = &got[..] else {
+            panic!("{got:?}")
+        };
+        assert_eq!(a.session_expiry, told, "asked for {asked} s");
+    }
+}
+
 /// A 2.0 client publishes by name at QoS 1 to an MQTT subscriber; the PUBACK echoes the
 /// packet id with reason 0x10 or 0x00.
 #[test]

@@ -491,7 +491,7 @@ impl Broker {
                     session_present: a.session_present,
                     packet_id: client.connect_id,
                     reason_code: a.reason_code.value(),
-                    session_expiry: None,
+                    session_expiry: a.properties.session_expiry_interval,
                     server_keep_alive: a.properties.server_keep_alive,
                     auth: None,
                     assigned_client_id: a
