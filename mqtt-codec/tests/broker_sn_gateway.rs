@@ -10,7 +10,7 @@ use mqtt_codec::broker::{BrokerConfig, SnGatewayConfig, SnPeer};
 use mqtt_codec::sn::{
     self, Encapsulated, Message, ReturnCode, SnQos, SubscribeTopic, TopicId, WillTopic,
 };
-use mqtt_codec::{MqttStr, QoS, ReasonCode};
+use mqtt_codec::{MqttStr, Properties, QoS, ReasonCode};
 use std::collections::BTreeMap;
 use support_broker::*;
 
@@ -1226,6 +1226,39 @@ fn sn_gw_9_sleeping_client_gets_held_messages_on_pingreq() {
     );
     let received = h.sn_received(DEV);
     assert_eq!(sn_payloads(&received), ["three"]);
+    assert_eq!(received.last(), Some(&Message::PingResp));
+}
+
+/// [MQTT-3.3.2-5]: a QoS 0 message held for a sleeping client is dropped when its 5.0
+/// Message Expiry Interval runs out before the client wakes, as it would be from an
+/// offline session's queue.
+#[test]
+fn sn_gw_9_a_held_message_that_expires_is_not_delivered() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 60);
+    sn_subscribe(&mut h, DEV, 1, name("s/a"), SnQos::AtMostOnce);
+    sn_sleep(&mut h, DEV, 300);
+
+    h.connect(1, V5, "pub", true);
+    let brief = Properties {
+        message_expiry_interval: Some(1),
+        ..Default::default()
+    };
+    for (payload, properties) in [("brief", brief), ("lasting", Properties::default())] {
+        h.send(
+            1,
+            publish_packet("s/a", payload, QoS::AtMostOnce, None, false, properties),
+        );
+    }
+    h.advance(2_000);
+    h.sn_send(
+        DEV,
+        &Message::PingReq {
+            client_id: Some(text("dev")),
+        },
+    );
+    let received = h.sn_received(DEV);
+    assert_eq!(sn_payloads(&received), ["lasting"]);
     assert_eq!(received.last(), Some(&Message::PingResp));
 }
 

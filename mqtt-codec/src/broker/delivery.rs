@@ -349,6 +349,11 @@ impl Broker {
                 .to_publish(delivery.qos, delivery.retain, &delivery.sub_ids, now, v5);
         publish.packet_id = packet_id;
         publish.dup = dup;
+        if !v5 && delivery.msg.expires_at.is_some() && self.sn.by_conn.contains_key(&conn) {
+            // An MQTT-SN PUBLISH has no properties, but the gateway drops a QoS 0 message
+            // that expires while its client sleeps: it is told the interval.
+            publish.properties.message_expiry_interval = delivery.msg.expiry_left(now);
+        }
         let mut new_alias = None;
         if v5 && c.alias_max_out > 0 {
             let topic = delivery.msg.topic.as_str();

@@ -96,6 +96,12 @@ impl Message {
         self.expires_at.is_some_and(|at| at <= now)
     }
 
+    /// The Message Expiry Interval left at `now`, in whole seconds rounded up.
+    pub(crate) fn expiry_left(&self, now: Millis) -> Option<u32> {
+        let at = self.expires_at?;
+        Some((at.saturating_sub(now).div_ceil(1000)).min(u64::from(u32::MAX)) as u32)
+    }
+
     /// The PUBLISH delivering this message; the expiry interval is what remains
     /// ([MQTT-3.3.2-6]).
     pub(crate) fn to_publish(
@@ -112,9 +118,8 @@ impl Message {
             properties = self.properties.clone();
         }
         // Written only when set: writing through the box allocates it.
-        if let (true, Some(at)) = (v5, self.expires_at) {
-            properties.message_expiry_interval =
-                Some((at.saturating_sub(now).div_ceil(1000)).min(u64::from(u32::MAX)) as u32);
+        if v5 && self.expires_at.is_some() {
+            properties.message_expiry_interval = self.expiry_left(now);
         }
         if v5 && !sub_ids.is_empty() {
             properties.subscription_identifiers = Vec::from(sub_ids);

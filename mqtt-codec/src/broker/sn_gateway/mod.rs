@@ -94,10 +94,12 @@ pub(crate) enum Held {
     /// The gateway's REGISTER of `topic_id`.
     Register { msg_id: u16, data: Bytes },
     /// A message; `topic_id` when it is a PUBLISH on a registered id, `packet_id` when it
-    /// is a QoS 1 or 2 PUBLISH (in flight in the session).
+    /// is a QoS 1 or 2 PUBLISH (in flight in the session), `expires` when it is a QoS 0
+    /// PUBLISH with a Message Expiry Interval: dropped if still held then ([MQTT-3.3.2-5]).
     Datagram {
         topic_id: Option<u16>,
         packet_id: Option<u16>,
+        expires: Option<super::Millis>,
         data: Bytes,
     },
 }

@@ -2,7 +2,7 @@
 //! names turned into ids, held while a REGISTER is unacknowledged or the client sleeps.
 
 use super::{Held, SnKey, SnState};
-use crate::broker::{Action, Broker, ConnId, Level};
+use crate::broker::{Action, Broker, ConnId, Level, Millis};
 use crate::packet::{Packet, Publish};
 use crate::sn::{Encapsulated, Message, ReturnCode, SnQos, TopicId};
 use crate::ReasonCode;
@@ -154,6 +154,7 @@ impl Broker {
             Held::Datagram {
                 topic_id: None,
                 packet_id: None,
+                expires: None,
                 data,
             },
         )
@@ -239,14 +240,23 @@ impl Broker {
             _ => None,
         };
         let packet_id = p.packet_id.map(|id| id.get());
+        let expires = self.held_expiry(p);
         self.sn_hold(
             key,
             Held::Datagram {
                 topic_id,
                 packet_id,
+                expires,
                 data,
             },
         )
+    }
+
+    /// When a QoS 0 `p` held for a sleeping client expires. (A QoS 1 or 2 one is in flight
+    /// in the session, which must see its flow through once started.)
+    pub(crate) fn held_expiry(&self, p: &Publish) -> Option<Millis> {
+        let secs = p.properties.message_expiry_interval?;
+        (p.packet_id.is_none()).then(|| self.clock.saturating_add(u64::from(secs) * 1000))
     }
 
     /// Queues `item` for the client and sends what may go now. False when the sleeping
@@ -289,7 +299,13 @@ impl Broker {
                     client.awaiting_regack = Some(msg_id);
                     data
                 }
-                Some(Held::Datagram { data, .. }) => data,
+                Some(Held::Datagram { expires, data, .. }) => {
+                    if expires.is_some_and(|at| at <= now) {
+                        self.stats.messages_dropped += 1;
+                        continue;
+                    }
+                    data
+                }
                 None => {
                     if client.state == SnState::Awake {
                         // What the session still queues behind the one message in flight

@@ -579,15 +579,16 @@ impl Broker {
             );
             return false;
         }
-        let packet_id = match packet {
-            Packet::Publish(p) => p.packet_id.map(|id| id.get()),
-            _ => None,
+        let (packet_id, expires) = match packet {
+            Packet::Publish(p) => (p.packet_id.map(|id| id.get()), self.held_expiry(p)),
+            _ => (None, None),
         };
         self.sn_hold(
             key,
             Held::Datagram {
                 topic_id: None,
                 packet_id,
+                expires,
                 data,
             },
         )
