@@ -519,3 +519,55 @@ fn sn2_5_the_connection_envelope_needs_connect_flag_bit_5() {
         "answered at the new address"
     );
 }
+
+/// SN-GW-12 for 2.0: a QoS 1 PUBLISH the client does not acknowledge is sent again every
+/// retry interval (DUP stays 0 below QoS 2, SN2-10) until it is; unanswered through every
+/// retry, the client is lost. Without it, one lost datagram stalled every later delivery
+/// behind the message in flight.
+#[test]
+fn sn_gw_12_a_2_0_publish_not_acknowledged_is_sent_again_then_the_client_is_lost() {
+    for acknowledged in [true, false] {
+        let mut h = Harness::default();
+        connected(&mut h, 1, "dev1");
+        h.sn2_send(
+            1,
+            &subscribe(2, Topic::Name(text("cmd/x")), QoS::AtLeastOnce),
+        );
+        h.sn2_received(1);
+        h.connect(10, V311, "ctl", true);
+        h.publish1(10, "cmd/x", "go", 1);
+        let first = h.sn2_received(1);
+        let [Packet::Publish(p)] = &first[..] else {
+            panic!("{first:?}")
+        };
+        let id = p.packet_id.expect("QoS 1");
+        h.advance(10_000);
+        let again = h.sn2_received(1);
+        assert!(
+            matches!(&again[..], [Packet::Publish(q)] if q.packet_id == Some(id) && !q.dup),
+            "{again:?}"
+        );
+        if acknowledged {
+            h.sn2_send(
+                1,
+                &Packet::PubAck(Ack {
+                    packet_id: id,
+                    reason_code: 0,
+                }),
+            );
+            h.advance(30_000);
+            assert!(h.sn2_received(1).is_empty(), "acknowledged: not sent again");
+        } else {
+            let mut sent = Vec::new();
+            for _ in 0..3 {
+                h.advance(10_000);
+                sent.extend(h.sn2_received(1));
+            }
+            assert_eq!(payloads(&sent), [b"go", b"go"], "the last two retries");
+            assert!(
+                matches!(sent.last(), Some(Packet::Disconnect(_))),
+                "then lost: {sent:?}"
+            );
+        }
+    }
+}

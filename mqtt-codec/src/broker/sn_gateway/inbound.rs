@@ -95,7 +95,7 @@ impl Broker {
     }
 
     fn sn_message(&mut self, key: SnKey, message: Message<&[u8]>, now: Millis) {
-        self.sn_disarm_retry(&key, &message);
+        self.sn_disarm_retry(&key, super::retry::answered_by(&message));
         if let Some(conn) = self.sn.clients.get(&key).map(|c| c.conn) {
             if let Some(c) = self.conns.get_mut(&conn) {
                 c.last_seen = now;

@@ -332,9 +332,7 @@ impl Broker {
                     return;
                 }
             };
-            if !self.sn_is_v2(key) {
-                self.sn_arm_retry(key, &data);
-            }
+            self.sn_arm_retry(key, &data);
             self.actions.push_back(Action::SendDatagram {
                 peer: key.peer,
                 data,

@@ -1,10 +1,13 @@
-//! Retransmission towards 1.2 clients (SN-GW-12): what the gateway sends and waits an answer
-//! for (its REGISTER, a QoS 1 or 2 PUBLISH, a PUBREL, the will prompts) is sent again every
-//! `retry_interval` seconds, a PUBLISH with DUP set, at most `max_retries` times; then the
-//! client is lost, as when its keep alive runs out (its will is published).
+//! Retransmission towards 1.2 and 2.0 clients (SN-GW-12): what the gateway sends and waits
+//! an answer for (its REGISTER, a QoS 1 or 2 PUBLISH, a PUBREL, the 1.2 will prompts) is
+//! sent again every `retry_interval` seconds, a PUBLISH with DUP set (in 2.0 at QoS 2 only,
+//! SN2-10), at most `max_retries` times; then the client is lost, as when its keep alive
+//! runs out (its will is published). Over UDP a lost datagram is otherwise never repaired,
+//! and with one message in flight (SN-GW-13, SN2-18) every later one waits behind it.
 
 use super::{SnKey, SnState};
 use crate::broker::{Action, Broker, Millis};
+use crate::sn::v2::{self, Packet as Sn2};
 use crate::sn::{self, Message, SnVersion};
 use crate::ReasonCode;
 use alloc::vec::Vec;
@@ -41,6 +44,34 @@ fn message_of(data: &[u8]) -> Option<Message<&[u8]>> {
     }
 }
 
+/// The 2.0 packet a datagram holds, seen through a forwarder's envelope.
+fn packet_of(data: &[u8]) -> Option<Sn2<&[u8]>> {
+    match v2::parse(data).ok()? {
+        Sn2::Forwarder { packet, .. } => v2::parse(packet).ok(),
+        p => Some(p),
+    }
+}
+
+/// What 2.0 `packet` from the gateway waits for, if anything.
+fn awaited_by_v2(packet: &Sn2<&[u8]>) -> Option<Awaited> {
+    match packet {
+        Sn2::Register(r) => Some(Awaited::RegAck(r.packet_id)),
+        Sn2::Publish(p) => p.packet_id.map(Awaited::PubAck),
+        Sn2::PubRel(a) => Some(Awaited::PubComp(a.packet_id)),
+        _ => None,
+    }
+}
+
+/// What 2.0 `packet` from the client answers.
+pub(crate) fn answered_by_v2(packet: &Sn2<&[u8]>) -> Option<Awaited> {
+    match packet {
+        Sn2::RegAck(a) => Some(Awaited::RegAck(a.packet_id)),
+        Sn2::PubAck(a) | Sn2::PubRec(a) => Some(Awaited::PubAck(a.packet_id)),
+        Sn2::PubComp(a) => Some(Awaited::PubComp(a.packet_id)),
+        _ => None,
+    }
+}
+
 /// What `message` from the gateway waits for, if anything.
 fn awaited_by(message: &Message<&[u8]>) -> Option<Awaited> {
     match message {
@@ -53,7 +84,7 @@ fn awaited_by(message: &Message<&[u8]>) -> Option<Awaited> {
 }
 
 /// What `message` from the client answers.
-fn answered_by(message: &Message<&[u8]>) -> Option<Awaited> {
+pub(crate) fn answered_by(message: &Message<&[u8]>) -> Option<Awaited> {
     match message {
         Message::RegAck { msg_id, .. } => Some(Awaited::RegAck(*msg_id)),
         Message::PubAck { msg_id, .. } | Message::PubRec { msg_id } => {
@@ -73,22 +104,23 @@ impl Broker {
         }
     }
 
-    /// The gateway just sent `data` to the 1.2 client at `key`: when it waits for an
-    /// answer, it is sent again unless the answer comes in time.
+    /// The gateway just sent `data` to the client at `key`: when it waits for an answer,
+    /// it is sent again unless the answer comes in time.
     pub(crate) fn sn_arm_retry(&mut self, key: &SnKey, data: &Bytes) {
         let Some(interval) = self.retry_interval() else {
             return;
         };
         let now = self.clock;
-        let Some(awaited) = message_of(data).as_ref().and_then(awaited_by) else {
-            return;
-        };
         let Some(client) = self.sn.clients.get_mut(key) else {
             return;
         };
-        if client.version != SnVersion::V1_2 {
+        let awaited = match client.version {
+            SnVersion::V1_2 => message_of(data).as_ref().and_then(awaited_by),
+            SnVersion::V2_0 => packet_of(data).as_ref().and_then(awaited_by_v2),
+        };
+        let Some(awaited) = awaited else {
             return;
-        }
+        };
         client.retries.retain(|r| r.awaited != awaited);
         client.retries.push(Retry {
             awaited,
@@ -100,10 +132,10 @@ impl Broker {
         self.index_sn_retry(conn);
     }
 
-    /// The client at `key` sent `message`: what it answers needs no more retransmission.
-    pub(crate) fn sn_disarm_retry(&mut self, key: &SnKey, message: &Message<&[u8]>) {
-        if let (Some(answered), Some(client)) = (answered_by(message), self.sn.clients.get_mut(key))
-        {
+    /// The client at `key` sent what answers `answered` (see [`answered_by`]): it needs no
+    /// more retransmission.
+    pub(crate) fn sn_disarm_retry(&mut self, key: &SnKey, answered: Option<Awaited>) {
+        if let (Some(answered), Some(client)) = (answered, self.sn.clients.get_mut(key)) {
             client.retries.retain(|r| r.awaited != answered);
         }
     }
@@ -144,7 +176,11 @@ impl Broker {
                 r.attempts = r.attempts.saturating_add(1);
                 r.due = now.saturating_add(interval);
                 if let Awaited::PubAck(_) = r.awaited {
-                    r.data = with_dup(&r.data, &key).unwrap_or_else(|| r.data.clone());
+                    let again = match client.version {
+                        SnVersion::V1_2 => with_dup(&r.data, &key),
+                        SnVersion::V2_0 => with_dup_v2(&r.data, &key),
+                    };
+                    r.data = again.unwrap_or_else(|| r.data.clone());
                 }
                 sends.push((key.peer, r.data.clone()));
             }
@@ -174,5 +210,26 @@ fn with_dup(data: &Bytes, key: &SnKey) -> Option<Bytes> {
         node_id: &key.node[..],
         message: &inner[..],
     });
+    wrapped.to_vec().ok().map(Bytes::from)
+}
+
+/// A 2.0 QoS 2 PUBLISH datagram with DUP set, re-wrapped for the client's forwarder; a
+/// QoS 1 one goes again as it was (DUP stays 0 below QoS 2, SN2-10).
+fn with_dup_v2(data: &Bytes, key: &SnKey) -> Option<Bytes> {
+    let Some(Sn2::Publish(mut p)) = packet_of(data) else {
+        return None;
+    };
+    if p.qos != crate::QoS::ExactlyOnce {
+        return Some(data.clone());
+    }
+    p.dup = true;
+    let inner = Sn2::Publish(p).to_vec().ok()?;
+    if key.node.is_empty() {
+        return Some(Bytes::from(inner));
+    }
+    let wrapped = Sn2::Forwarder {
+        address: &key.node[..],
+        packet: &inner[..],
+    };
     wrapped.to_vec().ok().map(Bytes::from)
 }

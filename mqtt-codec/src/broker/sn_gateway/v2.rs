@@ -108,6 +108,7 @@ impl Broker {
                     // No virtual connection (0xF4, SN2-16).
                     return self.sn2_emit_now(&key, &sn2_disconnect(0xF4));
                 }
+                self.sn_disarm_retry(&key, super::retry::answered_by_v2(&other));
                 self.sn2_connected(key, other, now)
             }
         }
