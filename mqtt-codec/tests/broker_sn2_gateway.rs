@@ -571,3 +571,41 @@ fn sn_gw_12_a_2_0_publish_not_acknowledged_is_sent_again_then_the_client_is_lost
         }
     }
 }
+
+/// SN2-18: one unacknowledged request per direction, PUBREC included: while the gateway's
+/// PUBREC waits for the client's PUBREL, a QoS 1 message for the client waits too, and
+/// goes once the PUBREL came.
+#[test]
+fn sn2_18_a_publish_waits_for_the_pubrel_of_the_gateways_pubrec() {
+    let mut h = Harness::default();
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(
+        1,
+        &subscribe(2, Topic::Name(text("cmd/x")), QoS::AtLeastOnce),
+    );
+    h.sn2_received(1);
+    h.sn2_send(
+        1,
+        &publish(Topic::Name(text("up/x")), QoS::ExactlyOnce, Some(9), b"q2"),
+    );
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::PubRec(a)] if a.packet_id == 9),
+        "{got:?}"
+    );
+    h.connect(10, V311, "ctl", true);
+    h.publish1(10, "cmd/x", "go", 1);
+    assert!(h.sn2_received(1).is_empty(), "held behind the PUBREC");
+    h.sn2_send(
+        1,
+        &Packet::PubRel(Ack {
+            packet_id: 9,
+            reason_code: 0,
+        }),
+    );
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::PubComp(c), Packet::Publish(p)] if c.packet_id == 9 && p.payload[..] == b"go"[..]),
+        "{got:?}"
+    );
+}

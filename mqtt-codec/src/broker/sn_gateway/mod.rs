@@ -137,6 +137,10 @@ pub(crate) struct SnClient {
     pub(crate) held: VecDeque<Held>,
     /// The MsgId of the gateway's REGISTER awaiting REGACK.
     pub(crate) awaiting_regack: Option<u16>,
+    /// 2.0: the packet id of the gateway's PUBREC whose PUBREL the client owes. It counts
+    /// as the gateway's one unacknowledged request (SN2-18): no QoS 1 or 2 PUBLISH goes to
+    /// the client until the PUBREL comes.
+    pub(crate) awaiting_pubrel: Option<u16>,
     /// A WILLMSGUPD that came before any will topic.
     pub(crate) pending_will_msg: Option<Bytes>,
     /// The broker accepted the CONNECT.
@@ -147,7 +151,7 @@ pub(crate) struct SnClient {
     /// (echoed in PINGRESP).
     pub(crate) connect_id: u16,
     pub(crate) ping_id: u16,
-    /// 1.2: what waits for an answer, to be sent again (SN-GW-12).
+    /// What waits for an answer, to be sent again (SN-GW-12).
     pub(crate) retries: Vec<retry::Retry>,
     /// 1.2: names whose REGISTER the client refused: it takes no more messages on them
     /// (SN-REG-2, SN-GW-5), until it subscribes again to a filter matching them or
@@ -181,6 +185,7 @@ impl SnClient {
             suback_topics: BTreeMap::new(),
             held: VecDeque::new(),
             awaiting_regack: None,
+            awaiting_pubrel: None,
             pending_will_msg: None,
             accepted: false,
             version: crate::sn::SnVersion::V1_2,

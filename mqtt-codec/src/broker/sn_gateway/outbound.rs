@@ -289,8 +289,19 @@ impl Broker {
             let Some(client) = self.sn.clients.get_mut(key) else {
                 return;
             };
+            // One request per direction (SN2-18): a QoS 1 or 2 PUBLISH waits for the PUBREL
+            // of the gateway's PUBREC.
+            let publish_waits = client.awaiting_pubrel.is_some()
+                && matches!(
+                    client.held.front(),
+                    Some(Held::Datagram {
+                        packet_id: Some(_),
+                        ..
+                    })
+                );
             if !matches!(client.state, SnState::Active | SnState::Awake)
                 || client.awaiting_regack.is_some()
+                || publish_waits
             {
                 return;
             }

@@ -270,6 +270,13 @@ impl Broker {
                 if let Some(r) = ack(a) {
                     self.handle_packet(conn, Packet::PubRel(r), now);
                 }
+                // The PUBREC it answers no longer holds back the PUBLISHes towards it.
+                if let Some(client) = self.sn.clients.get_mut(&key) {
+                    if client.awaiting_pubrel == Some(a.packet_id) {
+                        client.awaiting_pubrel = None;
+                    }
+                }
+                self.sn_flush(&key);
             }
             Sn2::PubComp(a) => {
                 if let Some(r) = ack(a) {
@@ -523,7 +530,10 @@ impl Broker {
                 })
             }
             Packet::PubAck(a) => Sn2::PubAck(ack_of(a)),
-            Packet::PubRec(a) => Sn2::PubRec(ack_of(a)),
+            Packet::PubRec(a) => {
+                client.awaiting_pubrel = Some(a.packet_id.get());
+                Sn2::PubRec(ack_of(a))
+            }
             Packet::PubRel(a) => Sn2::PubRel(ack_of(a)),
             Packet::PubComp(a) => Sn2::PubComp(ack_of(a)),
             Packet::SubAck(s) => {
@@ -582,7 +592,24 @@ impl Broker {
         }
         let (packet_id, expires) = match packet {
             Packet::Publish(p) => (p.packet_id.map(|id| id.get()), self.held_expiry(p)),
-            _ => (None, None),
+            _ => {
+                let active = self
+                    .sn
+                    .clients
+                    .get(key)
+                    .is_some_and(|c| c.state == SnState::Active);
+                if active {
+                    // Not a PUBLISH: an answer (or a PUBREL) goes at once, ahead of held
+                    // messages, as for 1.2.
+                    self.sn_arm_retry(key, &data);
+                    self.actions.push_back(Action::SendDatagram {
+                        peer: key.peer,
+                        data,
+                    });
+                    return true;
+                }
+                (None, None)
+            }
         };
         self.sn_hold(
             key,
