@@ -2295,3 +2295,14 @@ fn sn_sub_2_subscribe_by_name_of_a_predefined_topic_uses_the_suback_id() {
     let p = only_sn_publish(h.sn_received(DEV));
     assert_eq!((p.topic, &p.data[..]), (TopicId::Normal(id), &b"by id"[..]));
 }
+
+/// SN-MSG-1, SN2-21: a malformed datagram from an address bound to a 1.2 client is dropped,
+/// not read as the 2.0 packet its type means there (a 4-octet PUBLISH is a 2.0 PINGREQ,
+/// which was answered with a 1.2 PINGRESP).
+#[test]
+fn sn_msg_1_a_malformed_1_2_datagram_is_not_read_as_2_0() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 60);
+    h.sn_send_bytes(DEV, &[0x04, 0x0C, 0x00, 0x0A]);
+    assert!(h.sn_received(DEV).is_empty());
+}

@@ -62,9 +62,15 @@ impl Broker {
             }
         }
         if parsed.is_err() {
+            // An address bound to a 1.2 client speaks 1.2 until it CONNECTs again (SN2-21):
+            // its malformed datagram is not read as the 2.0 packet of the same type (a
+            // 4-octet 1.2 PUBLISH is a 2.0 PINGREQ).
+            let bound = self.sn.clients.contains_key(&key);
             if let Ok(packet) = sn::v2::parse(data) {
-                self.sn2_received(key, packet, now);
-                return self.resume_if_drained(now);
+                if !bound || matches!(packet, sn::v2::Packet::Connect(_)) {
+                    self.sn2_received(key, packet, now);
+                    return self.resume_if_drained(now);
+                }
             }
         }
         match parsed {
