@@ -245,11 +245,11 @@ fn message_out<'py>(
 /// `challenge(data)` and `finish(data)` (each returning bytes or None). An `Exception`
 /// such an object raises fails the exchange (a `ClientError` from `connect` with it as
 /// `__cause__`, or a Disconnected event); anything else it raises, `KeyboardInterrupt`
-/// included, propagates from the call that ran it. A setting
-/// CONNECT cannot carry raises `ValueError` here, each argument's wrong type a `TypeError`
-/// that names it. A client is used by one thread at a time: a call made while another
-/// thread's call (or a callback it runs) is inside the same client raises RuntimeError
-/// ("Already borrowed") and changes nothing.
+/// included, propagates from the call that ran it. A setting CONNECT cannot carry raises
+/// `ValueError` here, each argument's wrong type a `TypeError` that names it. A client is
+/// used by one thread at a time: a call made while another thread's call (or a callback
+/// it runs) is inside the same client raises RuntimeError ("Already borrowed") and changes
+/// nothing.
 #[pyclass(name = "Client", module = "mqtt_codec")]
 pub struct PyClient {
     inner: Session,
