@@ -609,3 +609,20 @@ fn sn2_18_a_publish_waits_for_the_pubrel_of_the_gateways_pubrec() {
         "{got:?}"
     );
 }
+
+/// SN2-12: a shared subscription gets no session alias in its SUBACK: its messages come on
+/// the names it matches, and an alias of `$share/g/q/1` would publish to that name.
+#[test]
+fn sn2_12_a_shared_subscription_gets_no_alias() {
+    let mut h = Harness::default();
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(
+        1,
+        &subscribe(5, Topic::Name(text("$share/g/q/1")), QoS::AtMostOnce),
+    );
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::SubAck(a)] if a.packet_id == 5 && a.reason_code == 0 && a.alias.is_none()),
+        "{got:?}"
+    );
+}

@@ -696,8 +696,8 @@ impl Broker {
             return self.sn_emit_now(&key, &answer);
         };
         // The SUBACK's topic id: a name without wildcards is registered now, so that the
-        // client can publish with it too; a wildcard filter or a short name has none, a
-        // predefined id is itself (SN-SUB-2).
+        // client can publish with it too; a wildcard filter, a shared subscription or a
+        // short name has none, a predefined id is itself (SN-SUB-2).
         let Some(client) = self.sn.clients.get_mut(&key) else {
             return;
         };
@@ -706,7 +706,9 @@ impl Broker {
             .refused_names
             .retain(|name| !crate::topic::topic_matches(&filter, name));
         let reported = match &s.topic {
-            SubscribeTopic::Name(_) if !topic_filter.has_wildcards() => {
+            SubscribeTopic::Name(_)
+                if !topic_filter.has_wildcards() && topic_filter.shared().is_none() =>
+            {
                 client.topic_id(&filter).map_or(0, |(id, _)| id)
             }
             SubscribeTopic::Name(_) => 0,

@@ -332,9 +332,10 @@ impl Broker {
                     return self.sn2_emit_now(&key, &answer);
                 };
                 // A name without wildcards gets a session alias the client may publish with
-                // too; a wildcard filter or a predefined alias gets none.
+                // too; a wildcard filter, a shared subscription (its messages come on the
+                // names it matches) or a predefined alias gets none.
                 let alias = match &s.topic {
-                    Topic::Name(_) if !filter.has_wildcards() => self
+                    Topic::Name(_) if !filter.has_wildcards() && filter.shared().is_none() => self
                         .sn
                         .clients
                         .get_mut(&key)
