@@ -626,3 +626,18 @@ fn sn2_12_a_shared_subscription_gets_no_alias() {
         "{got:?}"
     );
 }
+
+/// SN2-19, SN2-21: a 2.0 SEARCHGW is answered with a 2.0 GWINFO carrying the gateway id,
+/// the bare one (the bytes of a 1.2 PINGRESP, which no client sends a gateway) included.
+#[test]
+fn sn2_19_searchgw_is_answered_with_a_2_0_gwinfo() {
+    let mut h = Harness::default();
+    for (peer, datagram) in [(1, &[0x02, 0x17][..]), (2, &[0x04, 0x17, 0xAA, 0xBB][..])] {
+        h.sn_send_bytes(peer, datagram);
+        let got = h.sn2_received(peer);
+        assert!(
+            matches!(&got[..], [Packet::GwInfo { gw_id: 1, gw_addr }] if gw_addr.is_empty()),
+            "{datagram:02X?}: {got:?}"
+        );
+    }
+}

@@ -61,6 +61,15 @@ impl Broker {
                 return self.resume_if_drained(now);
             }
         }
+        // A 2.0 SEARCHGW without network information has the bytes of a 1.2 PINGRESP, which
+        // no 1.2 client sends a gateway: from an address with no client it is the SEARCHGW
+        // (SN2-19, SN2-21).
+        if matches!(parsed, Ok(Message::PingResp)) && !self.sn.clients.contains_key(&key) {
+            if let Ok(packet @ sn::v2::Packet::SearchGw { .. }) = sn::v2::parse(data) {
+                self.sn2_received(key, packet, now);
+                return self.resume_if_drained(now);
+            }
+        }
         if parsed.is_err() {
             // An address bound to a 1.2 client speaks 1.2 until it CONNECTs again (SN2-21):
             // its malformed datagram is not read as the 2.0 packet of the same type (a

@@ -83,10 +83,18 @@ impl Broker {
             }
             Sn2::Connect(c) => self.sn2_connect(key, c, now),
             Sn2::PubWos(p) => self.sn2_pubwos(&key, p, now),
-            // Discovery and the server's own packets are not for a gateway to act on; the
-            // Protection Encapsulation needs keys this gateway does not have.
+            // SN2-19: a client looking for a gateway is told this one's id, in 2.0.
+            Sn2::SearchGw { .. } => {
+                let info = Sn2::<&[u8]>::GwInfo {
+                    gw_id: self.config.mqttsn.gw_id,
+                    gw_addr: &[],
+                };
+                self.sn2_emit_now(&key, &info);
+            }
+            // Other gateways' announcements and the server's own packets are not for a
+            // gateway to act on; the Protection Encapsulation needs keys this gateway does
+            // not have.
             Sn2::Advertise { .. }
-            | Sn2::SearchGw { .. }
             | Sn2::GwInfo { .. }
             | Sn2::Protection(_)
             | Sn2::ConnAck(_)
