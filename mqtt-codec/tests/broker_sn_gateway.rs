@@ -167,6 +167,18 @@ fn sn_sleep(h: &mut Harness, peer: SnPeer, secs: u16) {
     assert_eq!(h.sn_received(peer), [disconnect()]);
 }
 
+/// PINGREQ with ClientId `client_id` from `peer`, as a sleeping client wakes; what `peer`
+/// receives.
+fn sn_wake(h: &mut Harness, peer: SnPeer, client_id: &str) -> Vec<Sn> {
+    h.sn_send(
+        peer,
+        &Message::PingReq {
+            client_id: Some(text(client_id)),
+        },
+    );
+    h.sn_received(peer)
+}
+
 /// Accepts the one REGISTER the client at `peer` received; its topic id and name.
 fn accept_register(h: &mut Harness, peer: SnPeer) -> (u16, String) {
     let received = h.sn_received(peer);
@@ -1204,13 +1216,7 @@ fn sn_gw_9_sleeping_client_gets_held_messages_on_pingreq() {
     h.advance(1_000);
     assert!(h.sn_received(DEV).is_empty(), "held while asleep");
 
-    h.sn_send(
-        DEV,
-        &Message::PingReq {
-            client_id: Some(text("dev")),
-        },
-    );
-    let received = h.sn_received(DEV);
+    let received = sn_wake(&mut h, DEV, "dev");
     assert_eq!(sn_payloads(&received), ["one", "two"]);
     assert_eq!(received.len(), 3, "{received:?}");
     assert_eq!(received.last(), Some(&Message::PingResp), "PINGRESP last");
@@ -1218,13 +1224,7 @@ fn sn_gw_9_sleeping_client_gets_held_messages_on_pingreq() {
     // Asleep again.
     h.publish0(1, "s/a", "three");
     assert!(h.sn_received(DEV).is_empty(), "held again");
-    h.sn_send(
-        DEV,
-        &Message::PingReq {
-            client_id: Some(text("dev")),
-        },
-    );
-    let received = h.sn_received(DEV);
+    let received = sn_wake(&mut h, DEV, "dev");
     assert_eq!(sn_payloads(&received), ["three"]);
     assert_eq!(received.last(), Some(&Message::PingResp));
 }
@@ -1251,13 +1251,7 @@ fn sn_gw_9_a_held_message_that_expires_is_not_delivered() {
         );
     }
     h.advance(2_000);
-    h.sn_send(
-        DEV,
-        &Message::PingReq {
-            client_id: Some(text("dev")),
-        },
-    );
-    let received = h.sn_received(DEV);
+    let received = sn_wake(&mut h, DEV, "dev");
     assert_eq!(sn_payloads(&received), ["lasting"]);
     assert_eq!(received.last(), Some(&Message::PingResp));
 }
@@ -1269,13 +1263,7 @@ fn sn_gw_9_pingreq_with_nothing_held_gets_pingresp() {
     sn_connect(&mut h, DEV, "dev", true, 60);
     h.sn_send(DEV, &Message::Disconnect { duration: Some(60) });
     assert_eq!(h.sn_received(DEV), [disconnect()]);
-    h.sn_send(
-        DEV,
-        &Message::PingReq {
-            client_id: Some(text("dev")),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [Message::PingResp]);
+    assert_eq!(sn_wake(&mut h, DEV, "dev"), [Message::PingResp]);
 }
 
 /// SN-GW-9, SN-GW-13: QoS 1 messages that wait for a sleeping client all go out during
@@ -1294,14 +1282,8 @@ fn sn_gw_9_queued_qos1_messages_all_go_out_before_pingresp() {
     }
     assert!(h.sn_received(DEV).is_empty());
 
-    h.sn_send(
-        DEV,
-        &Message::PingReq {
-            client_id: Some(text("dev")),
-        },
-    );
     let mut seen = Vec::new();
-    let mut received = h.sn_received(DEV);
+    let mut received = sn_wake(&mut h, DEV, "dev");
     loop {
         let (p, last) = match received.as_slice() {
             [Message::Publish(p)] => (p.clone(), false),
@@ -1374,13 +1356,7 @@ fn sn_gw_9_wake_restarts_sleep_timer() {
     );
     sn_sleep(&mut h, DEV, 100);
     h.advance(100_000);
-    h.sn_send(
-        DEV,
-        &Message::PingReq {
-            client_id: Some(text("dev")),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [Message::PingResp]);
+    assert_eq!(sn_wake(&mut h, DEV, "dev"), [Message::PingResp]);
     h.advance(109_999);
     assert!(h.sn_received(DEV).is_empty());
     assert!(h.publishes(1).is_empty());
@@ -1409,22 +1385,10 @@ fn sn_gw_9_connect_wakes_sleeping_client() {
 #[test]
 fn sn_png_1_pingreq_with_unknown_client_id_gets_disconnect() {
     let mut h = Harness::default();
-    h.sn_send(
-        DEV,
-        &Message::PingReq {
-            client_id: Some(text("nobody")),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    assert_eq!(sn_wake(&mut h, DEV, "nobody"), [disconnect()]);
     // A connected MQTT client's id is not a sleeping MQTT-SN client either.
     h.connect(1, V311, "mqtt", true);
-    h.sn_send(
-        DEV,
-        &Message::PingReq {
-            client_id: Some(text("mqtt")),
-        },
-    );
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    assert_eq!(sn_wake(&mut h, DEV, "mqtt"), [disconnect()]);
     assert!(!h.closed(1));
 }
 
@@ -1443,13 +1407,7 @@ fn sn_gw_9_sleep_buffer_bound_drops_and_counts() {
         h.publish0(1, "s/a", text);
     }
     assert_eq!(h.stats().messages_dropped, dropped + 2);
-    h.sn_send(
-        DEV,
-        &Message::PingReq {
-            client_id: Some(text("dev")),
-        },
-    );
-    let received = h.sn_received(DEV);
+    let received = sn_wake(&mut h, DEV, "dev");
     assert_eq!(sn_payloads(&received), ["1", "2"]);
     assert_eq!(received.last(), Some(&Message::PingResp));
 }
@@ -2199,13 +2157,7 @@ fn sn_png_1_pingreq_naming_an_awake_client_moves_nobody() {
     sn_subscribe(&mut h, DEV, 1, name("h/a"), SnQos::AtMostOnce);
     sn_connect(&mut h, OTHER, "other", true, 0);
     sn_subscribe(&mut h, OTHER, 1, name("h/b"), SnQos::AtMostOnce);
-    h.sn_send(
-        OTHER,
-        &Message::PingReq {
-            client_id: Some(text("dev")),
-        },
-    );
-    assert_eq!(h.sn_received(OTHER), [Message::PingResp]);
+    assert_eq!(sn_wake(&mut h, OTHER, "dev"), [Message::PingResp]);
 
     h.connect(1, V311, "pub", true);
     h.publish0(1, "h/a", "for dev");
@@ -2213,13 +2165,7 @@ fn sn_png_1_pingreq_naming_an_awake_client_moves_nobody() {
     assert_eq!(sn_payloads(&h.sn_received(DEV)), ["for dev"]);
     assert_eq!(sn_payloads(&h.sn_received(OTHER)), ["for other"]);
     // A sender with no client of its own is not connected.
-    h.sn_send(
-        FORWARDER,
-        &Message::PingReq {
-            client_id: Some(text("dev")),
-        },
-    );
-    assert_eq!(h.sn_received(FORWARDER), [disconnect()]);
+    assert_eq!(sn_wake(&mut h, FORWARDER, "dev"), [disconnect()]);
     h.sn_send(DEV, &Message::PingReq { client_id: None });
     assert_eq!(h.sn_received(DEV), [Message::PingResp]);
 }
