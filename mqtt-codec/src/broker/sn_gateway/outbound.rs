@@ -70,12 +70,18 @@ impl Broker {
     /// just sent).
     pub(crate) fn sn_emit_now(&mut self, key: &SnKey, message: &Message<&[u8]>) {
         if let Some(data) = self.sn_datagram(key, message) {
-            self.sn_arm_retry(key, &data);
-            self.actions.push_back(Action::SendDatagram {
-                peer: key.peer,
-                data,
-            });
+            self.sn_transmit(key, data);
         }
+    }
+
+    /// Sends the datagram `data` to `key`, to be sent again if it waits for an answer that
+    /// does not come (SN-GW-12).
+    pub(crate) fn sn_transmit(&mut self, key: &SnKey, data: Bytes) {
+        self.sn_arm_retry(key, &data);
+        self.actions.push_back(Action::SendDatagram {
+            peer: key.peer,
+            data,
+        });
     }
 
     /// The broker sends `packet` to the gateway client on `conn`: translated and queued
@@ -343,11 +349,7 @@ impl Broker {
                     return;
                 }
             };
-            self.sn_arm_retry(key, &data);
-            self.actions.push_back(Action::SendDatagram {
-                peer: key.peer,
-                data,
-            });
+            self.sn_transmit(key, data);
         }
     }
 

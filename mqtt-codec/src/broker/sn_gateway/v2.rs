@@ -610,11 +610,7 @@ impl Broker {
                 if active {
                     // Not a PUBLISH: an answer (or a PUBREL) goes at once, ahead of held
                     // messages, as for 1.2.
-                    self.sn_arm_retry(key, &data);
-                    self.actions.push_back(Action::SendDatagram {
-                        peer: key.peer,
-                        data,
-                    });
+                    self.sn_transmit(key, data);
                     return true;
                 }
                 (None, None)
