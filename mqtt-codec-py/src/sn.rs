@@ -206,23 +206,20 @@ pub(crate) fn _sn_encode<'py>(
         )));
     };
     // Owned copies of the text and byte fields, which the message borrows.
-    // "topic" and "topic_id" are ints when they are topic ids: those are read below.
-    let strings: Vec<(&str, String)> = ["client_id", "topic", "topic_name", "topic_id"]
-        .into_iter()
-        .filter(|k| {
-            !matches!(*k, "topic" | "topic_id")
-                || !fields
-                    .get_item(k)
-                    .ok()
-                    .flatten()
-                    .is_some_and(|v| v.is_instance_of::<PyInt>())
-        })
-        .filter_map(|k| {
-            get::<String>(fields, k)
-                .transpose()
-                .map(|v| v.map(|v| (k, v)))
-        })
-        .collect::<PyResult<_>>()?;
+    let mut strings: Vec<(&str, String)> = Vec::new();
+    for key in ["client_id", "topic", "topic_name", "topic_id"] {
+        // "topic" and "topic_id" are ints when they are topic ids: those are read below.
+        let id = matches!(key, "topic" | "topic_id")
+            && fields
+                .get_item(key)?
+                .is_some_and(|v| v.is_instance_of::<PyInt>());
+        if id {
+            continue;
+        }
+        if let Some(text) = get::<String>(fields, key)? {
+            strings.push((key, text));
+        }
+    }
     let blobs: Vec<(&str, Vec<u8>)> = ["gw_addr", "message", "data", "node_id"]
         .into_iter()
         .map(|k| get::<Vec<u8>>(fields, k).map(|v| (k, v.unwrap_or_default())))
