@@ -35,7 +35,7 @@ cargo test --workspace
 cargo test -p mqtt-codec --example broker
 
 step "benches: built once so that they cannot rot (a workspace of their own; not run here)"
-(cd benches && cargo clippy --all-targets -- -D warnings)
+(cd benches && cargo fmt -- --check && cargo clippy --all-targets -- -D warnings)
 
 step "decode example"
 out=$(cargo run -q -p mqtt-codec --example decode -- "10 0F 00 04 4D 51 54 54 04 02 00 3C 00 03 61 62 63 C0 00")

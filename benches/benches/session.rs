@@ -130,7 +130,13 @@ fn fixed_publish_ack(s: &mut FixedSession<'_>, clock: &Instant) -> usize {
     // One clock read when publishing and one when the PUBACK arrives, as on the other sides.
     let now = ms(clock);
     let id = s
-        .publish_message(black_box(TOPIC), black_box(PAYLOAD), QoS::AtLeastOnce, false, now)
+        .publish_message(
+            black_box(TOPIC),
+            black_box(PAYLOAD),
+            QoS::AtLeastOnce,
+            false,
+            now,
+        )
         .unwrap()
         .unwrap();
     let n = black_box(s.poll_transmit(now)).map_or(0, <[u8]>::len);
