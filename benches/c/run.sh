@@ -35,20 +35,28 @@ table=$(awk '
         key = $1 " " $2
         if (!(key in order)) { order[key] = ++n; keys[n] = key }
         if (!((src, key) in t) || $3 < t[src, key]) t[src, key] = $3
+        if (src == "core" && NF >= 6 && (!(key in ck) || $6 < ck[key])) ck[key] = $6
         id[src, key] = $4 " " $5
+        size[key] = $4
     }
     function fmt(ns) { return ns >= 1000 ? sprintf("%.2f µs", ns / 1000) : sprintf("%.1f ns", ns) }
+    function over(f, c) { return sprintf("%+.1f%% (%+.1f ns)", (f - c) / c * 100, f - c) }
+    # The target of issue 12: at most 10 ns per call on packets under 1 KiB, at most 10 %
+    # from 1 KiB up (where a fixed 10 ns is also within it: 10 % of a 13 ns parse that never
+    # reads the payload would be 1.3 ns, less than a call costs).
+    function met(f, c, bytes) { d = f - c; return (d <= 10 || (bytes >= 1024 && d / c <= 0.10)) ? "yes" : "no" }
     END {
-        print "| case | op | Rust core | C ABI | C ABI overhead | within 10% |"
-        print "|---|---|---|---|---|---|"
+        print "| case | op | Rust core | Rust core, like for like | C ABI | C ABI overhead over the core | over the core like for like | target met |"
+        print "|---|---|---|---|---|---|---|---|"
         bad = 0
         for (i = 1; i <= n; i++) {
             k = keys[i]
             if (id["core", k] != id["ffi", k]) { print "bytes differ for " k > "/dev/stderr"; bad = 1 }
             c = t["core", k]; f = t["ffi", k]
-            over = (f - c) / c * 100
             split(k, parts, " ")
-            printf "| %s | %s | %s | %s | %+.1f%% (%+.1f ns) | %s |\n", parts[1], parts[2], fmt(c), fmt(f), over, f - c, (over <= 10 ? "yes" : "no")
+            if (k in ck) { base = ck[k]; checked = fmt(ck[k]); over_checked = over(f, ck[k]) }
+            else { base = c; checked = "–"; over_checked = "–" }
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", parts[1], parts[2], fmt(c), checked, fmt(f), over(f, c), over_checked, met(f, base, size[k])
         }
         exit bad
     }' "$work"/core.* "$work"/ffi.*)
@@ -65,6 +73,17 @@ table=$(awk '
     echo "static libmqtt_codec.a): \`mqtt_decode\` into an \`mqtt_packet\` (role any) and \`mqtt_encode\` of a"
     echo "filled-in \`mqtt_packet\`. Same cases and bytes (checked), same loop: calibrated to the"
     echo "target time, best of the repeats, and of two interleaved runs of each program."
+    echo
+    echo "The column \"like for like\" times the Rust core doing the work the C call does. An"
+    echo "encode: \`mqtt_encode\` receives raw bytes and checks every string of the packet (a"
+    echo "topic's rules, a filter's wildcards, UTF-8) before it writes, where the owned Rust packet"
+    echo "had its strings checked when it was made, outside the loop; so the core's time there is"
+    echo "the encode's plus that of checking each string field from its bytes. A decode:"
+    echo "\`mqtt_decode\` hands over every field in its \`mqtt_packet\`, where the borrowed"
+    echo "parse leaves a CONNECT's fields and the 5.0 properties to be read on demand; so the"
+    echo "core's time there is the parse's plus reading those (lists stay regions in both). The"
+    echo "target (issue 12: at most 10 ns per call under 1 KiB, at most 10 % from 1 KiB up, where"
+    echo "a fixed 10 ns also counts) is judged against that baseline."
     echo
     echo "$table"
 } > "$out"
