@@ -1136,3 +1136,55 @@ fn v5_will_delay_cancelled_by_takeover() {
         "[MQTT-3.1.3-9] the new connection came before the delay ran out"
     );
 }
+
+/// [MQTT-3.1.4-3]: a takeover closes the old connection without a DISCONNECT from its
+/// client, so its will goes as on any such close (3.1.2.5): at once when it has no delay,
+/// whether the new connection resumes the session or not (EMQX #18565, #10551).
+#[test]
+fn mqtt_3_1_4_3_takeover_publishes_the_old_will_without_delay() {
+    let mut h = Harness::default();
+    h.connect(1, V5, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    // Kept session, no will delay; the new connection takes the session up.
+    h.connect_with(2, delayed_will_connect("d", 0, 100));
+    let ack = h.connect_v5_persistent(3, "d", 100);
+    assert!(ack.session_present, "the session is taken up");
+    assert_eq!(h.payloads(1), ["late"], "the old connection's will");
+    h.advance(200_000);
+    assert!(h.received(1).is_empty(), "published once");
+
+    // A session that ends with the old connection (expiry 0): its will goes as it ends.
+    h.connect_with(4, delayed_will_connect("e", 0, 0));
+    let ack = h.connect_v5_persistent(5, "e", 100);
+    assert!(
+        !ack.session_present,
+        "the old session ended with its connection"
+    );
+    assert_eq!(h.payloads(1), ["late"]);
+    // And one with a delay, which a new session cannot cancel: it goes when the old one ends.
+    h.connect_with(6, delayed_will_connect("f", 30, 0));
+    h.connect_v5_persistent(7, "f", 100);
+    assert_eq!(
+        h.payloads(1),
+        ["late"],
+        "[MQTT-3.1.2-8] the session ended first"
+    );
+}
+
+/// 3.1.1 ([MQTT-3.1.4-2], [MQTT-3.1.2-8]): the server closes the old connection, which sent
+/// no DISCONNECT, so its will is published, with the session kept for the new one.
+#[test]
+fn mqtt_3_1_4_2_v311_takeover_publishes_the_old_will() {
+    let mut h = Harness::default();
+    h.connect(1, V311, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    let mut first = with_will(V311, "twin", will("wills/twin", "gone", QoS::AtMostOnce));
+    first.clean_start = false;
+    h.connect_with(2, first);
+    let ack = h.connect(3, V311, "twin", false);
+    assert!(ack.session_present);
+    assert!(h.closed(2));
+    assert_eq!(h.payloads(1), ["gone"]);
+    h.drop_connection(3);
+    assert!(h.received(1).is_empty(), "the new connection has no will");
+}

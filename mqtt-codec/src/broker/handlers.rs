@@ -247,7 +247,13 @@ impl Broker {
                     Level::Info,
                     format!("client {client_id}: session taken over by connection {conn}"),
                 );
-                self.detach(old, now, connect.clean_start);
+                // The server closes the old connection, not a DISCONNECT from its client: its
+                // will goes as on any such close ([MQTT-3.1.4-3] points to 3.1.2.5; 3.1.1's
+                // [MQTT-3.1.2-8]), at once without a delay. A delayed one is cancelled below
+                // when this CONNECT takes the session up ([MQTT-3.1.3-9]) and published at
+                // once when it ends the session. EMQX and HiveMQ agree; mosquitto drops the
+                // will when the session is resumed.
+                self.detach(old, now, true);
             }
         }
 
