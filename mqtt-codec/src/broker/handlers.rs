@@ -251,8 +251,8 @@ impl Broker {
                 // will goes as on any such close ([MQTT-3.1.4-3] points to 3.1.2.5; 3.1.1's
                 // [MQTT-3.1.2-8]), at once without a delay. A delayed one is cancelled below
                 // when this CONNECT takes the session up ([MQTT-3.1.3-9]) and published at
-                // once when it ends the session. EMQX and HiveMQ agree; mosquitto drops the
-                // will when the session is resumed.
+                // once when it ends the session. EMQX agrees (its issues #10551, #18565);
+                // mosquitto drops the will when the session is resumed.
                 self.detach(old, now, true);
             }
         }
