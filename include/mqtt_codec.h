@@ -151,7 +151,8 @@
 #if defined(MQTT_CODEC_CLIENT)
 /**
  * The connection ended: `has_reason_code` and `reason_code` (sent by the server in a 5.0
- * DISCONNECT, or the one this session sent when the server broke a rule; absent when the
+ * DISCONNECT, or the rule the server broke, which this session sends in a 5.0 DISCONNECT
+ * and a 3.x connection, which has no such DISCONNECT, only reports; absent when the
  * connection was lost), `by_server` (the server sent DISCONNECT). Close the socket; call
  * `mqtt_session_connect()` on a new one to go on.
  */
@@ -1677,7 +1678,9 @@ typedef struct mqtt_packet {
 typedef struct mqtt_decode_options {
     /**
      * `MQTT_V3_1`, `MQTT_V3_1_1`, `MQTT_V5`, or `MQTT_VERSION_UNKNOWN` (only a CONNECT is
-     * accepted then, and it says its version).
+     * accepted then, and it says its version). A CONNECT is always read under the level it
+     * names, whatever this says: a server that does not speak that level answers it with
+     * CONNACK 0x01 (5.0: 0x84), which it can only do having read it.
      */
     uint8_t version;
     /**
@@ -2986,7 +2989,8 @@ enum mqtt_status mqtt_fixed_session_connect(struct mqtt_fixed_session *s, uint32
  * wanted), and are sent when the connection and the in-flight window allow; their end is
  * reported as `MQTT_SESSION_EVENT_PUBLISHED` or `MQTT_SESSION_EVENT_PUBLISH_FAILED`. The
  * topic and payload are copied. `MQTT_ERR_SESSION_QUEUE_FULL` when every outgoing record
- * is taken, `MQTT_ERR_SESSION_STORAGE_FULL` when the message area has no room.
+ * is taken, `MQTT_ERR_SESSION_STORAGE_FULL` when the message area has no room; on an error
+ * nothing is queued and `*packet_id` is 0.
  *
  * ```c
  * uint16_t id;
@@ -3030,8 +3034,9 @@ enum mqtt_status mqtt_fixed_session_publish_packet(struct mqtt_fixed_session *s,
 /**
  * Subscribes to the `count` filters in `subs` (filter, QoS and 5.0 options each); the
  * SUBSCRIBE's identifier goes to `*packet_id` (NULL if not wanted), which
- * `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter. Needs a
- * connection, a free pending record and room in the transmit buffer.
+ * `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter (0 on an error,
+ * when nothing is sent). Needs a connection, a free pending record and room in the
+ * transmit buffer.
  *
  * ```c
  * mqtt_subscription sub = {{(const uint8_t *)"PV/#", 4}, 1, false, false, 0};
@@ -3053,7 +3058,8 @@ enum mqtt_status mqtt_fixed_session_subscribe(struct mqtt_fixed_session *s,
 /**
  * Unsubscribes from the `count` topic filters in `filters`; the UNSUBSCRIBE's identifier
  * goes to `*packet_id` (NULL if not wanted), which `MQTT_SESSION_EVENT_UNSUBSCRIBED`
- * carries. Needs a connection, a free pending record and room in the transmit buffer.
+ * carries (0 on an error, when nothing is sent). Needs a connection, a free pending record
+ * and room in the transmit buffer.
  *
  * # Safety
  * `s` must be NULL or a session; `filters` NULL or readable for `count` elements with
@@ -3495,7 +3501,7 @@ enum mqtt_status mqtt_session_connect(struct mqtt_session *s, uint32_t now);
  * sent when the connection and the in-flight window allow, or wait in the queue (across
  * reconnects) until then; their end is reported as `MQTT_SESSION_EVENT_PUBLISHED` or
  * `MQTT_SESSION_EVENT_PUBLISH_FAILED` with that identifier. The topic and payload are
- * copied. Nothing is queued on an error.
+ * copied. Nothing is queued on an error, and `*packet_id` is 0.
  *
  * ```c
  * uint16_t id;
@@ -3550,8 +3556,8 @@ enum mqtt_status mqtt_session_publish_packet(struct mqtt_session *s,
 /**
  * Subscribes to the `count` filters in `subs` (filter, QoS and 5.0 options each); the
  * SUBSCRIBE's identifier goes to `*packet_id` (NULL if not wanted), which
- * `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter. Needs a
- * connection. Everything is copied.
+ * `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter (0 on an error,
+ * when nothing is sent). Needs a connection. Everything is copied.
  *
  * ```c
  * mqtt_subscription sub = {{(const uint8_t *)"PV/#", 4}, 2, false, false, 0};
@@ -3574,7 +3580,7 @@ enum mqtt_status mqtt_session_subscribe(struct mqtt_session *s,
 /**
  * Unsubscribes from the `count` topic filters in `filters`; the UNSUBSCRIBE's identifier
  * goes to `*packet_id` (NULL if not wanted), which `MQTT_SESSION_EVENT_UNSUBSCRIBED`
- * carries. Needs a connection. Everything is copied.
+ * carries (0 on an error, when nothing is sent). Needs a connection. Everything is copied.
  *
  * ```c
  * mqtt_bytes f = {(const uint8_t *)"PV/#", 4};

@@ -41,7 +41,8 @@ pub const MQTT_SESSION_EVENT_SUBSCRIPTIONS_LOST: u8 = 10;
 /// A re-authentication succeeded (5.0; not started through this ABI yet).
 pub const MQTT_SESSION_EVENT_REAUTHENTICATED: u8 = 11;
 /// The connection ended: `has_reason_code` and `reason_code` (sent by the server in a 5.0
-/// DISCONNECT, or the one this session sent when the server broke a rule; absent when the
+/// DISCONNECT, or the rule the server broke, which this session sends in a 5.0 DISCONNECT
+/// and a 3.x connection, which has no such DISCONNECT, only reports; absent when the
 /// connection was lost), `by_server` (the server sent DISCONNECT). Close the socket; call
 /// `mqtt_session_connect()` on a new one to go on.
 pub const MQTT_SESSION_EVENT_DISCONNECTED: u8 = 12;

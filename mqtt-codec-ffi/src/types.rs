@@ -295,7 +295,9 @@ impl mqtt_packet {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct mqtt_decode_options {
     /// `MQTT_V3_1`, `MQTT_V3_1_1`, `MQTT_V5`, or `MQTT_VERSION_UNKNOWN` (only a CONNECT is
-    /// accepted then, and it says its version).
+    /// accepted then, and it says its version). A CONNECT is always read under the level it
+    /// names, whatever this says: a server that does not speak that level answers it with
+    /// CONNACK 0x01 (5.0: 0x84), which it can only do having read it.
     pub version: u8,
     /// `MQTT_ROLE_CLIENT`, `MQTT_ROLE_SERVER` or `MQTT_ROLE_ANY`: the side receiving.
     pub role: u8,

@@ -37,7 +37,9 @@ impl<T> Status<T> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseOptions {
     /// The connection's version. `None` means the version is not known yet: only a CONNECT
-    /// is accepted, and it says its version.
+    /// is accepted, and it says its version. A CONNECT is always read under the level it
+    /// names, whatever this says: a server that does not speak that level answers it with
+    /// CONNACK 0x01 (5.0: 0x84), which it can only do having read it.
     pub version: Option<ProtocolVersion>,
     /// The side receiving the packet, when known: decides which packet types may arrive
     /// and the direction-dependent rules.

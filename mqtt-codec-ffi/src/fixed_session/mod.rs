@@ -245,7 +245,8 @@ pub unsafe extern "C" fn mqtt_fixed_session_connect(
 /// wanted), and are sent when the connection and the in-flight window allow; their end is
 /// reported as `MQTT_SESSION_EVENT_PUBLISHED` or `MQTT_SESSION_EVENT_PUBLISH_FAILED`. The
 /// topic and payload are copied. `MQTT_ERR_SESSION_QUEUE_FULL` when every outgoing record
-/// is taken, `MQTT_ERR_SESSION_STORAGE_FULL` when the message area has no room.
+/// is taken, `MQTT_ERR_SESSION_STORAGE_FULL` when the message area has no room; on an error
+/// nothing is queued and `*packet_id` is 0.
 ///
 /// ```c
 /// uint16_t id;
@@ -344,8 +345,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_publish_packet(
 
 /// Subscribes to the `count` filters in `subs` (filter, QoS and 5.0 options each); the
 /// SUBSCRIBE's identifier goes to `*packet_id` (NULL if not wanted), which
-/// `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter. Needs a
-/// connection, a free pending record and room in the transmit buffer.
+/// `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter (0 on an error,
+/// when nothing is sent). Needs a connection, a free pending record and room in the
+/// transmit buffer.
 ///
 /// ```c
 /// mqtt_subscription sub = {{(const uint8_t *)"PV/#", 4}, 1, false, false, 0};
@@ -375,7 +377,8 @@ pub unsafe extern "C" fn mqtt_fixed_session_subscribe(
 
 /// Unsubscribes from the `count` topic filters in `filters`; the UNSUBSCRIBE's identifier
 /// goes to `*packet_id` (NULL if not wanted), which `MQTT_SESSION_EVENT_UNSUBSCRIBED`
-/// carries. Needs a connection, a free pending record and room in the transmit buffer.
+/// carries (0 on an error, when nothing is sent). Needs a connection, a free pending record
+/// and room in the transmit buffer.
 ///
 /// # Safety
 /// `s` must be NULL or a session; `filters` NULL or readable for `count` elements with

@@ -275,7 +275,7 @@ fn publish_packet(h: &mut mqtt_session, p: &mqtt_packet, now: u32) -> Result<u16
 /// sent when the connection and the in-flight window allow, or wait in the queue (across
 /// reconnects) until then; their end is reported as `MQTT_SESSION_EVENT_PUBLISHED` or
 /// `MQTT_SESSION_EVENT_PUBLISH_FAILED` with that identifier. The topic and payload are
-/// copied. Nothing is queued on an error.
+/// copied. Nothing is queued on an error, and `*packet_id` is 0.
 ///
 /// ```c
 /// uint16_t id;
@@ -384,8 +384,8 @@ unsafe fn checked_owned(p: &mqtt_packet, version: ProtocolVersion) -> Result<Pac
 
 /// Subscribes to the `count` filters in `subs` (filter, QoS and 5.0 options each); the
 /// SUBSCRIBE's identifier goes to `*packet_id` (NULL if not wanted), which
-/// `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter. Needs a
-/// connection. Everything is copied.
+/// `MQTT_SESSION_EVENT_SUBSCRIBED` carries with one reason code per filter (0 on an error,
+/// when nothing is sent). Needs a connection. Everything is copied.
 ///
 /// ```c
 /// mqtt_subscription sub = {{(const uint8_t *)"PV/#", 4}, 2, false, false, 0};
@@ -437,7 +437,7 @@ pub unsafe extern "C" fn mqtt_session_subscribe(
 
 /// Unsubscribes from the `count` topic filters in `filters`; the UNSUBSCRIBE's identifier
 /// goes to `*packet_id` (NULL if not wanted), which `MQTT_SESSION_EVENT_UNSUBSCRIBED`
-/// carries. Needs a connection. Everything is copied.
+/// carries (0 on an error, when nothing is sent). Needs a connection. Everything is copied.
 ///
 /// ```c
 /// mqtt_bytes f = {(const uint8_t *)"PV/#", 4};
