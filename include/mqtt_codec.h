@@ -151,10 +151,10 @@
 #if defined(MQTT_CODEC_CLIENT)
 /**
  * The connection ended: `has_reason_code` and `reason_code` (sent by the server in a 5.0
- * DISCONNECT, or the rule the server broke, which this session sends in a 5.0 DISCONNECT
- * and a 3.x connection, which has no such DISCONNECT, only reports; absent when the
- * connection was lost), `by_server` (the server sent DISCONNECT). Close the socket; call
- * `mqtt_session_connect()` on a new one to go on.
+ * DISCONNECT; or, when the server broke a rule, the code for it, which this session sends
+ * in its 5.0 DISCONNECT and under 3.x, which has no such DISCONNECT, only reports; absent
+ * when the connection was lost), `by_server` (the server sent DISCONNECT). Close the
+ * socket; call `mqtt_session_connect()` on a new one to go on.
  */
 #define MQTT_SESSION_EVENT_DISCONNECTED 12
 #endif
@@ -2850,7 +2850,9 @@ enum mqtt_status mqtt_decoder_error(const struct mqtt_decoder *decoder);
 
 /**
  * The protocol level of the connection (`MQTT_V3_1`, `MQTT_V3_1_1`, `MQTT_V5`): given at
- * creation or learned from the CONNECT; 0 while unknown or for a NULL or dead decoder.
+ * creation or learned from the CONNECT (also from one that failed a check after its
+ * protocol name and level, so that a server can answer it in its version); 0 while
+ * unknown or for a NULL or dead decoder.
  *
  * ```c
  * if (mqtt_decoder_version(d) == MQTT_V5) use_v5_features();

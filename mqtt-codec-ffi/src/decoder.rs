@@ -506,7 +506,9 @@ pub unsafe extern "C" fn mqtt_decoder_error(decoder: *const mqtt_decoder) -> mqt
 }
 
 /// The protocol level of the connection (`MQTT_V3_1`, `MQTT_V3_1_1`, `MQTT_V5`): given at
-/// creation or learned from the CONNECT; 0 while unknown or for a NULL or dead decoder.
+/// creation or learned from the CONNECT (also from one that failed a check after its
+/// protocol name and level, so that a server can answer it in its version); 0 while
+/// unknown or for a NULL or dead decoder.
 ///
 /// ```c
 /// if (mqtt_decoder_version(d) == MQTT_V5) use_v5_features();

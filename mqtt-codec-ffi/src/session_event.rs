@@ -41,10 +41,10 @@ pub const MQTT_SESSION_EVENT_SUBSCRIPTIONS_LOST: u8 = 10;
 /// A re-authentication succeeded (5.0; not started through this ABI yet).
 pub const MQTT_SESSION_EVENT_REAUTHENTICATED: u8 = 11;
 /// The connection ended: `has_reason_code` and `reason_code` (sent by the server in a 5.0
-/// DISCONNECT, or the rule the server broke, which this session sends in a 5.0 DISCONNECT
-/// and a 3.x connection, which has no such DISCONNECT, only reports; absent when the
-/// connection was lost), `by_server` (the server sent DISCONNECT). Close the socket; call
-/// `mqtt_session_connect()` on a new one to go on.
+/// DISCONNECT; or, when the server broke a rule, the code for it, which this session sends
+/// in its 5.0 DISCONNECT and under 3.x, which has no such DISCONNECT, only reports; absent
+/// when the connection was lost), `by_server` (the server sent DISCONNECT). Close the
+/// socket; call `mqtt_session_connect()` on a new one to go on.
 pub const MQTT_SESSION_EVENT_DISCONNECTED: u8 = 12;
 
 /// An event of a session, from `mqtt_session_poll_event()` or

@@ -169,7 +169,8 @@ impl PyDecoder {
         }
     }
 
-    /// The protocol version: given, or learned from CONNECT (None before it).
+    /// The protocol version: given, or learned from CONNECT (None before it; also set by a
+    /// CONNECT that failed a check after its protocol name and level).
     #[getter]
     fn protocol_version<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.inner

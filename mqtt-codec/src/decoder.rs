@@ -189,9 +189,16 @@ impl Decoder<BytesMut> {
         self.offset = self.offset.saturating_add(header.packet_len() as u64);
         let mut ctx = ParseCtx::new(self.config.version, self.config.role, header.flags);
         ctx.bridges = self.bridges;
-        let packet = self
-            .take_packet(&header, &ctx)
-            .inspect_err(|_| self.offset = start)?;
+        // What a CONNECT names is read before the packet leaves the buffer, for a failure.
+        let named = match header.packet_type {
+            PacketType::Connect => self.buf.get(header.header_len..header.packet_len()),
+            _ => None,
+        }
+        .and_then(named_version);
+        let packet = self.take_packet(&header, &ctx).inspect_err(|_| {
+            self.offset = start;
+            self.learn_failed(named);
+        })?;
         if let Packet::Connect(connect) = &packet {
             self.learn_version(connect.protocol_version);
         }
@@ -266,7 +273,9 @@ impl<B: RecvBuffer> Decoder<B> {
         &self.config
     }
 
-    /// The protocol version: given, or learned from CONNECT.
+    /// The protocol version: given, or learned from CONNECT. A CONNECT that failed a check
+    /// after its protocol name and level still names its version here, so that a server
+    /// can answer in it (a 5.0 CONNACK with the error's reason code, [MQTT-3.1.4-1]).
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
         self.config.version
     }
@@ -347,6 +356,9 @@ impl<B: RecvBuffer> Decoder<B> {
                 Ok(Some(packet))
             }
             Err(e) => {
+                if header.packet_type == PacketType::Connect {
+                    self.config.version = self.config.version.or(named_version(body));
+                }
                 self.state = State::Failed(e.clone());
                 Err(e)
             }
@@ -410,6 +422,14 @@ impl<B: RecvBuffer> Decoder<B> {
         self.lent = 0;
         self.state = State::Failed(e.clone());
         e
+    }
+
+    /// After a CONNECT that failed: the version its protocol name and level named, when
+    /// they name one and none was known, so that a server can answer in it.
+    #[cfg(feature = "alloc")]
+    #[cold]
+    fn learn_failed(&mut self, named: Option<ProtocolVersion>) {
+        self.config.version = self.config.version.or(named);
     }
 
     /// After a CONNECT: the connection's version, and CON-2 from now on.
@@ -509,4 +529,16 @@ impl<B: RecvBuffer> Decoder<B> {
         }
         Ok(())
     }
+}
+
+/// The version a CONNECT body names with its protocol name and level, read from its first
+/// bytes alone: what a CONNECT that fails a later check still tells a server, which can
+/// then answer it in that version ([MQTT-3.1.4-1] lets a 5.0 server send a CONNACK with
+/// the reason before closing).
+fn named_version(body: &[u8]) -> Option<ProtocolVersion> {
+    let [0, n, rest @ ..] = body else {
+        return None;
+    };
+    let n = usize::from(*n);
+    ProtocolVersion::from_name_and_level(rest.get(..n)?, *rest.get(n)?)
 }

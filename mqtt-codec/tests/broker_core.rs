@@ -567,6 +567,50 @@ fn mqtt_3_1_3_8_v311_empty_client_id_without_clean_session_refused_with_code_2()
     assert!(h.closed(1));
 }
 
+/// [MQTT-3.1.4-1] with §4.13: a CONNECT that names 5.0 and then breaks a rule is answered
+/// with a 5.0 CONNACK carrying the reason before the close (the checklist's negative vectors
+/// expect it); 3.1.1 has no code for such a CONNECT and is closed without one.
+#[test]
+fn mqtt_3_1_4_1_v5_connect_breaking_a_rule_gets_a_connack_with_the_reason() {
+    for (bytes, reason) in [
+        // Receive Maximum 0: a Protocol Error (CON-20).
+        (
+            &[
+                0x10, 0x13, 0, 4, b'M', b'Q', b'T', b'T', 5, 0x02, 0, 60, 3, 0x21, 0, 0, 0, 3,
+                b'a', b'b', b'c',
+            ][..],
+            ReasonCode::ProtocolError,
+        ),
+        // The reserved flag bit of CONNECT set: Malformed.
+        (
+            &[
+                0x10, 0x10, 0, 4, b'M', b'Q', b'T', b'T', 5, 0x03, 0, 60, 0, 0, 3, b'a', b'b', b'c',
+            ][..],
+            ReasonCode::MalformedPacket,
+        ),
+    ] {
+        let mut h = Harness::default();
+        h.open(1, V5);
+        h.send_bytes(1, bytes);
+        match h.received(1).as_slice() {
+            [Packet::ConnAck(a)] => assert_eq!(a.reason_code, reason),
+            other => panic!("expected CONNACK {reason:?}, got {other:?}"),
+        }
+        assert!(h.closed(1));
+    }
+    // The same reserved bit under 3.1.1: closed, nothing sent.
+    let mut h = Harness::default();
+    h.open(1, V311);
+    h.send_bytes(
+        1,
+        &[
+            0x10, 0x0F, 0, 4, b'M', b'Q', b'T', b'T', 4, 0x03, 0, 60, 0, 3, b'a', b'b', b'c',
+        ],
+    );
+    assert!(h.received(1).is_empty());
+    assert!(h.closed(1));
+}
+
 #[test]
 fn mqtt_3_1_empty_client_id_refused_with_return_code_2() {
     let mut h = Harness::default();

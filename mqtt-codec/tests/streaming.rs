@@ -6,7 +6,7 @@ mod support_gen;
 
 use mqtt_codec::{
     DecodeError, Decoder, DecoderConfig, Packet, PacketType, ProtocolVersion, ReasonCode, Role,
-    MAX_PACKET_SIZE,
+    SliceBuffer, MAX_PACKET_SIZE,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -312,6 +312,42 @@ fn valid_packet_followed_by_garbage_yields_the_packet_then_the_error() {
                 "{version} chunk {chunk_size}"
             );
         }
+    }
+}
+
+/// A CONNECT that names its version and then breaks a rule still tells a server decoder
+/// the version, so that the server answers it in that version ([MQTT-3.1.4-1]); a name and
+/// level that do not go together tell nothing. The borrowed and the owned reads agree.
+#[test]
+fn server_decoder_keeps_the_version_a_failed_connect_names() {
+    let cases = [
+        // Receive Maximum 0 (Protocol Error) in a 5.0 CONNECT.
+        (
+            "10 13 00 04 4D 51 54 54 05 02 00 3C 03 21 00 00 00 03 61 62 63",
+            Some(V5),
+        ),
+        // The reserved flag bit of a 3.1.1 CONNECT.
+        (
+            "10 0F 00 04 4D 51 54 54 04 03 00 3C 00 03 61 62 63",
+            Some(V3_1_1),
+        ),
+        // MQIsdp with level 5, MQTT with level 3: no version.
+        (
+            "10 12 00 06 4D 51 49 73 64 70 05 02 00 3C 00 00 03 61 62 63",
+            None,
+        ),
+        ("10 0F 00 04 4D 51 54 54 03 02 00 3C 00 03 61 62 63", None),
+    ];
+    for (connect, named) in cases {
+        let mut owned = Decoder::server();
+        owned.feed(&hex(connect));
+        assert!(owned.next_packet().is_err(), "{connect}");
+        assert_eq!(owned.protocol_version(), named, "{connect}");
+        let mut buf = [0u8; 64];
+        let mut borrowed = Decoder::server_in(SliceBuffer::new(&mut buf));
+        borrowed.feed(&hex(connect));
+        assert!(borrowed.next_packet_ref().is_err(), "{connect}");
+        assert_eq!(borrowed.protocol_version(), named, "{connect}");
     }
 }
 

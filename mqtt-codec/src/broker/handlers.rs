@@ -85,13 +85,22 @@ impl Broker {
             return;
         };
         if c.phase == Phase::AwaitConnect {
-            // The reason code a 5.0 client would get is, under 3.x, the return code the 3.1.1
-            // specification asks for (0x84 -> 0x01, 0x85 -> 0x02).
-            if err.v3_connack_code().is_some() {
-                let connack = Packet::ConnAck(ConnAck::new(err.reason_code()));
-                if let Ok(data) = connack.to_bytes(ProtocolVersion::V3_1_1) {
-                    self.actions.push_back(super::Action::Send { conn, data });
-                }
+            let connack = Packet::ConnAck(ConnAck::new(err.reason_code()));
+            let answer = if c.decoder.protocol_version() == Some(ProtocolVersion::V5) {
+                // A CONNECT that named 5.0 and broke a later rule gets the reason in a 5.0
+                // CONNACK before the close ([MQTT-3.1.4-1] allows it; §4.13): a client
+                // learns why (0x81, 0x82, 0x95...).
+                connack.to_bytes(ProtocolVersion::V5).ok()
+            } else if err.v3_connack_code().is_some() {
+                // The reason code a 5.0 client would get is, under 3.x (or a level nobody
+                // speaks), the return code the 3.1.1 specification asks for (0x84 -> 0x01,
+                // 0x85 -> 0x02).
+                connack.to_bytes(ProtocolVersion::V3_1_1).ok()
+            } else {
+                None
+            };
+            if let Some(data) = answer {
+                self.actions.push_back(super::Action::Send { conn, data });
             }
         }
         self.log(Level::Warn, format!("connection {conn}: {err}"));
