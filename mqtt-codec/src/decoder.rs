@@ -191,7 +191,9 @@ impl Decoder<BytesMut> {
         ctx.bridges = self.bridges;
         // What a CONNECT names is read before the packet leaves the buffer, for a failure.
         let named = match header.packet_type {
-            PacketType::Connect => self.buf.get(header.header_len..header.packet_len()),
+            PacketType::Connect if PacketType::Connect.received_in_build() => {
+                self.buf.get(header.header_len..header.packet_len())
+            }
             _ => None,
         }
         .and_then(named_version);
@@ -356,7 +358,9 @@ impl<B: RecvBuffer> Decoder<B> {
                 Ok(Some(packet))
             }
             Err(e) => {
-                if header.packet_type == PacketType::Connect {
+                if header.packet_type == PacketType::Connect
+                    && PacketType::Connect.received_in_build()
+                {
                     self.config.version = self.config.version.or(named_version(body));
                 }
                 self.state = State::Failed(e.clone());
@@ -534,7 +538,10 @@ impl<B: RecvBuffer> Decoder<B> {
 /// The version a CONNECT body names with its protocol name and level, read from its first
 /// bytes alone: what a CONNECT that fails a later check still tells a server, which can
 /// then answer it in that version ([MQTT-3.1.4-1] lets a 5.0 server send a CONNACK with
-/// the reason before closing).
+/// the reason before closing). Out of line: only a failing CONNECT needs it, and firmware
+/// keeps one copy.
+#[cold]
+#[inline(never)]
 fn named_version(body: &[u8]) -> Option<ProtocolVersion> {
     let [0, n, rest @ ..] = body else {
         return None;
