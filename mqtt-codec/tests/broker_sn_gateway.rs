@@ -179,6 +179,18 @@ fn sn_wake(h: &mut Harness, peer: SnPeer, client_id: &str) -> Vec<Sn> {
     h.sn_received(peer)
 }
 
+/// The client's REGACK of the gateway's REGISTER `msg_id` for `topic_id`.
+fn sn_regack(h: &mut Harness, peer: SnPeer, topic_id: u16, msg_id: u16, return_code: ReturnCode) {
+    h.sn_send(
+        peer,
+        &Message::RegAck {
+            topic_id,
+            msg_id,
+            return_code,
+        },
+    );
+}
+
 /// Accepts the one REGISTER the client at `peer` received; its topic id and name.
 fn accept_register(h: &mut Harness, peer: SnPeer) -> (u16, String) {
     let received = h.sn_received(peer);
@@ -187,14 +199,7 @@ fn accept_register(h: &mut Harness, peer: SnPeer) -> (u16, String) {
     };
     let (topic_id, msg_id) = (r.topic_id, r.msg_id);
     let name = r.topic_name.as_str().to_string();
-    h.sn_send(
-        peer,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    sn_regack(h, peer, topic_id, msg_id, ReturnCode::Accepted);
     (topic_id, name)
 }
 
@@ -675,14 +680,7 @@ fn sn_gw_5_wildcard_subscription_registers_before_publish() {
     h.publish0(1, "room/a", "second");
     assert!(h.sn_received(DEV).is_empty(), "held until REGACK");
 
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    sn_regack(&mut h, DEV, topic_id, msg_id, ReturnCode::Accepted);
     let received = h.sn_received(DEV);
     assert_eq!(sn_payloads(&received), ["first", "second"]);
     assert!(received
@@ -711,14 +709,7 @@ fn sn_gw_5_one_register_outstanding_at_a_time() {
     };
     assert_eq!(ra.topic_name.as_str(), "room/a");
     let (id_a, msg_a) = (ra.topic_id, ra.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id: id_a,
-            msg_id: msg_a,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    sn_regack(&mut h, DEV, id_a, msg_a, ReturnCode::Accepted);
     let received = h.sn_received(DEV);
     let [Message::Publish(pa), Message::Register(rb)] = received.as_slice() else {
         panic!("expected PUBLISH a then REGISTER b, got {received:?}")
@@ -727,14 +718,7 @@ fn sn_gw_5_one_register_outstanding_at_a_time() {
     assert_eq!(rb.topic_name.as_str(), "room/b");
     assert_ne!(rb.topic_id, id_a);
     let (id_b, msg_b) = (rb.topic_id, rb.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id: id_b,
-            msg_id: msg_b,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    sn_regack(&mut h, DEV, id_b, msg_b, ReturnCode::Accepted);
     let pb = only_sn_publish(h.sn_received(DEV));
     assert_eq!((pb.topic, &pb.data[..]), (TopicId::Normal(id_b), &b"b"[..]));
 }
@@ -773,14 +757,7 @@ fn sn_gw_8_answers_do_not_wait_for_a_pending_regack() {
     ));
     sn_subscribe(&mut h, DEV, 6, name("other"), SnQos::AtMostOnce);
 
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id: id_a,
-            msg_id: msg_a,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    sn_regack(&mut h, DEV, id_a, msg_a, ReturnCode::Accepted);
     let p = only_sn_publish(h.sn_received(DEV));
     assert_eq!((p.topic, &p.data[..]), (TopicId::Normal(id_a), &b"a"[..]));
 }
@@ -800,14 +777,7 @@ fn sn_gw_5_regack_rejection_drops_held_message() {
         panic!("expected REGISTER, got {received:?}")
     };
     let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::InvalidTopicId,
-        },
-    );
+    sn_regack(&mut h, DEV, topic_id, msg_id, ReturnCode::InvalidTopicId);
     assert!(h.sn_received(DEV).is_empty(), "the held PUBLISH is dropped");
 
     h.publish0(1, "room/a", "not for the client");
@@ -836,14 +806,7 @@ fn sn_gw_5_regack_rejection_of_qos1_message_frees_window() {
         panic!("expected REGISTER, got {received:?}")
     };
     let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::InvalidTopicId,
-        },
-    );
+    sn_regack(&mut h, DEV, topic_id, msg_id, ReturnCode::InvalidTopicId);
     assert!(h.sn_received(DEV).is_empty());
 
     h.publish1(1, "room/b", "next", 2);
@@ -1577,14 +1540,7 @@ fn sn_gw_2_clean_session_0_resumes_subscriptions() {
     };
     assert_eq!(r.topic_name.as_str(), "r/a");
     let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    sn_regack(&mut h, DEV, topic_id, msg_id, ReturnCode::Accepted);
     let p = only_sn_publish(h.sn_received(DEV));
     assert_eq!(
         (p.qos, p.topic, &p.data[..]),
@@ -2213,14 +2169,7 @@ fn sn_gw_9_a_message_buffered_in_sleep_survives_connect_and_is_not_a_duplicate()
         panic!("expected CONNACK and REGISTER, got {received:?}")
     };
     let (topic_id, msg_id) = (r.topic_id, r.msg_id);
-    h.sn_send(
-        DEV,
-        &Message::RegAck {
-            topic_id,
-            msg_id,
-            return_code: ReturnCode::Accepted,
-        },
-    );
+    sn_regack(&mut h, DEV, topic_id, msg_id, ReturnCode::Accepted);
     let p = only_sn_publish(h.sn_received(DEV));
     assert_eq!(
         (&p.data[..], p.qos, p.dup),
