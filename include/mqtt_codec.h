@@ -966,7 +966,7 @@ typedef enum mqtt_status {
      */
     MQTT_ERR_FIELD_TOO_LONG = 203,
     /**
-     * Encode: PUBLISH with an empty topic and no Topic Alias.
+     * Encode: PUBLISH with an empty topic, under 3.x or without a 5.0 Topic Alias.
      */
     MQTT_ERR_EMPTY_TOPIC = 204,
     /**

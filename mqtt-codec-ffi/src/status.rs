@@ -164,7 +164,7 @@ pub enum mqtt_status {
     MQTT_ERR_UNEXPECTED_PACKET_ID = 202,
     /// Encode: a field longer than 65535 bytes.
     MQTT_ERR_FIELD_TOO_LONG = 203,
-    /// Encode: PUBLISH with an empty topic and no Topic Alias.
+    /// Encode: PUBLISH with an empty topic, under 3.x or without a 5.0 Topic Alias.
     MQTT_ERR_EMPTY_TOPIC = 204,
     /// Encode: UNSUBSCRIBE with an empty topic filter.
     MQTT_ERR_EMPTY_TOPIC_FILTER = 205,
@@ -541,7 +541,9 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         MQTT_ERR_MISSING_PACKET_ID => b"PUBLISH at QoS 1 or 2 needs a packet identifier\0",
         MQTT_ERR_UNEXPECTED_PACKET_ID => b"PUBLISH at QoS 0 must not have a packet identifier\0",
         MQTT_ERR_FIELD_TOO_LONG => b"field longer than 65535 bytes\0",
-        MQTT_ERR_EMPTY_TOPIC => b"PUBLISH with an empty topic needs a topic alias\0",
+        MQTT_ERR_EMPTY_TOPIC => {
+            b"PUBLISH with an empty topic (3.x: never; 5.0: only with a topic alias)\0"
+        }
         MQTT_ERR_EMPTY_TOPIC_FILTER => b"empty topic filter [MQTT-4.7.3-1]\0",
         MQTT_ERR_NOT_IN_BUILD => b"left out of this build of the library\0",
         MQTT_ERR_ENCODE_OTHER => b"cannot encode the packet\0",

@@ -27,12 +27,17 @@ mod sn_fields;
 use pyo3::prelude::*;
 
 /// topic_matches(filter, name) -> bool: whether the topic name matches the topic filter
-/// (the wildcard rules of MQTT §4.7, `$`-topics not matched by leading wildcards). A filter
-/// or name that breaks the rules of §4.7 raises ValueError (it would match nothing a
-/// server delivers).
+/// (the wildcard rules of MQTT §4.7, `$`-topics not matched by leading wildcards; a shared
+/// filter `$share/NAME/FILTER` matches as FILTER). A filter or name that breaks the rules of
+/// §4.7, or a `$share/` filter that breaks those of §4.8.2, raises ValueError (it would
+/// match nothing a server delivers).
 #[pyfunction]
 fn topic_matches(filter: &Bound<'_, PyAny>, name: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let filter = convert::topic_filter(filter, "filter")?;
+    // Matched as a shared filter when it is one, so checked as one (as the C function does).
+    let filter_text = convert::str_arg(filter, "filter")?;
+    let filter =
+        mqtt_codec::TopicFilter::for_version(&filter_text, mqtt_codec::ProtocolVersion::V5)
+            .map_err(|e| convert::topic_error("filter", &filter_text, &e))?;
     let name_text = convert::str_arg(name, "name")?;
     let name = mqtt_codec::TopicName::new(&name_text)
         .map_err(|e| convert::topic_error("name", &name_text, &e))?;

@@ -718,7 +718,7 @@ impl PySubscribe {
 }
 
 macro_rules! ack_with_codes {
-    ($class:ident, $name:literal, $variant:ident, $ty:ident, $doc:literal, $new_doc:literal, $default:expr) => {
+    ($class:ident, $name:literal, $variant:ident, $ty:ident, $doc:literal, $new_doc:literal, $text_signature:literal, $default:expr) => {
         #[doc = $doc]
         #[pyclass(module = "mqtt_codec", name = $name, frozen, eq)]
         #[derive(Clone, PartialEq)]
@@ -745,7 +745,9 @@ macro_rules! ack_with_codes {
         impl $class {
             #[doc = $new_doc]
             #[new]
-            #[pyo3(signature = (*, packet_id, reason_codes = None, properties = None))]
+            // `reason_codes` defaults to None in the signature so that the error for a
+            // missing one can name the packet; the text signature says what the default is.
+            #[pyo3(signature = (*, packet_id, reason_codes = None, properties = None), text_signature = $text_signature)]
             fn new(
                 packet_id: &Bound<'_, PyAny>,
                 reason_codes: Arg<'_, '_>,
@@ -811,6 +813,7 @@ ack_with_codes!(
     SubAck,
     "SUBACK: one granted QoS or failure code per subscription.",
     "SubAck(*, packet_id, reason_codes, properties=None); under 3.x only 0, 1, 2 and 0x80.",
+    "(*, packet_id, reason_codes, properties=None)",
     return Err(PyTypeError::new_err("SubAck needs reason_codes"))
 );
 ack_with_codes!(
@@ -820,6 +823,7 @@ ack_with_codes!(
     UnsubAck,
     "UNSUBACK: acknowledges an UNSUBSCRIBE (with one reason code per filter in 5.0).",
     "UnsubAck(*, packet_id, reason_codes=[], properties=None); 3.x carries no codes.",
+    "(*, packet_id, reason_codes=[], properties=None)",
     Vec::new()
 );
 

@@ -193,6 +193,15 @@ def test_bad_arguments(call: Callable[[], Any], error: type[Exception]) -> None:
         call()
 
 
+def test_suback_says_reason_codes_are_required() -> None:
+    # The signature a user reads (help(), an IDE) agrees with the TypeError and the stub.
+    import inspect
+
+    assert str(inspect.signature(SubAck)) == "(*, packet_id, reason_codes, properties=None)"
+    with pytest.raises(TypeError, match="SubAck needs reason_codes"):
+        SubAck(packet_id=1)  # type: ignore[call-arg]
+
+
 @pytest.mark.parametrize(
     ("packet", "version"),
     [

@@ -108,6 +108,8 @@ def test_reason_code_enum_matches_the_core() -> None:
         ("sport/tennis/player1/#", "sport/tennis/player1/ranking", True),
         ("sport/+", "sport/", True),
         ("a/b", "a/c", False),
+        ("$share/group/PV/+", "PV/data", True),
+        ("$share/group/#", "$SYS/x", False),
     ],
 )
 def test_topic_matches(filter: str, name: str, expected: bool) -> None:
@@ -122,6 +124,14 @@ def test_topic_matches_refuses_what_breaks_the_rules(filter: str, name: str) -> 
     # MQTT-4.7.1-1, MQTT-4.7.1-2, MQTT-4.7.1-3, MQTT-4.7.3-1: no answer for invalid input.
     with pytest.raises(ValueError):
         mqtt_codec.topic_matches(filter, name)
+
+
+@pytest.mark.parametrize("filter", ["$share//a", "$share/+/a", "$share/g", "$share/g/"])
+def test_topic_matches_refuses_a_broken_shared_filter(filter: str) -> None:
+    # MQTT-4.8.2-1, MQTT-4.8.2-2: a share name of one or more characters, no wildcard in it,
+    # then a filter; matched as a shared filter, so checked as one.
+    with pytest.raises(ValueError):
+        mqtt_codec.topic_matches(filter, "a")
 
 
 def test_a_long_invalid_topic_is_shown_by_its_start() -> None:

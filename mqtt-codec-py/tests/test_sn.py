@@ -116,6 +116,8 @@ def test_a_gateway_may_allow_longer_client_ids_sn_fld_2() -> None:
     with pytest.raises(sn.SnError):
         sn.parse(data)
     assert sn.parse(data, max_client_id_len=64) == sn.Connect(client_id="abcdefghijklmnopqrstuvwx")
+    # A limit past any datagram's length is no limit, however large the int.
+    assert sn.parse(data, max_client_id_len=2**70) == sn.Connect(client_id="abcdefghijklmnopqrstuvwx")
 
 
 def test_unused_flags_are_ignored_unless_strict_sn_flg_1() -> None:
@@ -183,3 +185,5 @@ def test_parse_takes_bytes_like_data_only() -> None:
         sn.parse([2, 0x16])  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         sn.parse(b"\x02\x16", max_client_id_len=-1)
+    with pytest.raises(TypeError, match="max_client_id_len must be an int"):
+        sn.parse(b"\x02\x16", max_client_id_len="23")  # type: ignore[arg-type]

@@ -381,8 +381,11 @@ pub enum EncodeError {
         /// The packet type.
         packet_type: PacketType,
     },
-    /// An empty PUBLISH topic without a 5.0 Topic Alias ([MQTT-4.7.3-1]).
-    #[error("PUBLISH with an empty topic needs a topic alias in MQTT 5.0 [MQTT-4.7.3-1]")]
+    /// An empty PUBLISH topic: under 3.x at all, under 5.0 without a Topic Alias
+    /// ([MQTT-4.7.3-1]).
+    #[error(
+        "PUBLISH with an empty topic, which MQTT 3.x never allows and 5.0 only with a topic alias [MQTT-4.7.3-1]"
+    )]
     EmptyTopic,
     /// No Local on a shared subscription ([MQTT-3.8.3-4]).
     #[error("No Local on a shared subscription [MQTT-3.8.3-4]")]

@@ -475,7 +475,8 @@ def decode(data: _Bytes, version: Optional[int] = None) -> _Packet:
     """Decodes exactly one whole packet."""
 
 def topic_matches(filter: str, name: str) -> bool:
-    """Whether the topic name matches the topic filter; ValueError for an invalid one."""
+    """Whether the topic name matches the topic filter (a `$share/NAME/FILTER` filter as
+    FILTER); ValueError for an invalid one."""
 
 def _reason_codes() -> List[Tuple[int, str]]:
     """Every reason code the core defines, with its name."""

@@ -498,8 +498,12 @@ def parse(data: bytes, max_client_id_len: int = 23, strict_flags: bool = False) 
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, bytearray or memoryview, not {type(data).__name__}")
+    if isinstance(max_client_id_len, bool) or not isinstance(max_client_id_len, int):
+        raise TypeError(f"max_client_id_len must be an int, not {type(max_client_id_len).__name__}")
     if max_client_id_len < 0:
         raise ValueError(f"max_client_id_len must not be negative, not {max_client_id_len}")
+    # No datagram holds a longer ClientId, so a larger limit means the same.
+    max_client_id_len = min(max_client_id_len, 0xFFFF)
     try:
         pair = _sn_parse(bytes(data), max_client_id_len, strict_flags)
     except ValueError as e:
