@@ -969,6 +969,24 @@ fn mqtt_3_1_2_24_keep_alive_enforced_and_reset_by_any_packet() {
 }
 
 #[test]
+fn mqtt_3_1_2_24_keep_alive_is_kept_by_whole_packets_not_by_bytes() {
+    let mut h = Harness::default();
+    let mut c = connect_packet(V311, "trickle", true);
+    c.keep_alive = 2;
+    h.connect_with(1, c);
+    // A PUBLISH of 9 bytes sent a byte a second never ends within the 3 s allowed.
+    let publish = [0x30, 0x07, 0x00, 0x01, b't', b'a', b'b', b'c', b'd'];
+    for byte in &publish[..4] {
+        h.advance(1_000);
+        h.send_bytes(1, &[*byte]);
+    }
+    assert!(
+        h.closed(1),
+        "no Control Packet within 1.5 times the keep alive: closed, partial bytes or not"
+    );
+}
+
+#[test]
 fn mqtt_4_13_v5_keep_alive_timeout_sends_disconnect_0x8d() {
     let mut h = Harness::default();
     let mut c = connect_packet(V5, "k", true);

@@ -375,6 +375,68 @@ fn mqtt_4_6_0_1_resent_in_sending_order_across_the_packet_id_wrap() {
 }
 
 #[test]
+fn max_inflight_bounds_a_5_0_client_that_names_no_receive_maximum() {
+    // Without a Receive Maximum a 5.0 client takes 65,535 in flight; the operator's limit
+    // keeps what one that never acknowledges makes the broker hold to it plus the queue.
+    let mut h = Harness::new(BrokerConfig {
+        max_inflight: 3,
+        ..BrokerConfig::default()
+    });
+    h.connect(1, V5, "silent", true);
+    h.subscribe(1, "t", QoS::AtLeastOnce);
+    h.connect(2, V311, "pub", true);
+    for i in 1..=6u16 {
+        h.publish1(2, "t", &format!("m{i}"), i);
+    }
+    let sent = h.publishes(1);
+    assert_eq!(
+        sent.iter().map(payload).collect::<Vec<_>>(),
+        ["m1", "m2", "m3"]
+    );
+    // A Receive Maximum below the limit still rules.
+    let mut c = connect_packet(V5, "small", true);
+    c.properties.receive_maximum = Some(1);
+    h.connect_with(3, c);
+    h.subscribe(3, "u", QoS::AtLeastOnce);
+    for i in 7..=8u16 {
+        h.publish1(2, "u", &format!("m{i}"), i);
+    }
+    assert_eq!(h.payloads(3), ["m7"]);
+}
+
+#[test]
+fn mqtt_4_4_0_1_a_resumed_session_with_thousands_in_flight_resends_them_all_in_order() {
+    // The resend once recounted its whole list for each message it sent: with 65,535 in
+    // flight a reconnection took minutes of the broker's thread. All go, in order, as the
+    // window allows.
+    let mut h = Harness::new(BrokerConfig {
+        max_inflight: u16::MAX,
+        max_queued: 100_000,
+        ..BrokerConfig::default()
+    });
+    h.connect_v5_persistent(1, "many", 3_600);
+    h.subscribe(1, "t", QoS::AtLeastOnce);
+    h.connect(2, V311, "pub", true);
+    for i in 0..20_000u32 {
+        let id = u16::try_from(i % 60_000 + 1).unwrap();
+        h.publish1(2, "t", &i.to_string(), id);
+    }
+    assert_eq!(h.publishes(1).len(), 20_000);
+    h.drop_connection(1);
+    let mut c = connect_packet(V5, "many", false);
+    c.properties.session_expiry_interval = Some(3_600);
+    h.connect_with(3, c);
+    let resent = h.publishes(3);
+    assert_eq!(resent.len(), 20_000);
+    assert!(
+        resent.iter().all(|p| p.dup),
+        "[MQTT-4.4.0-1] resent with DUP"
+    );
+    let want: Vec<String> = (0..20_000u32).map(|i| i.to_string()).collect();
+    assert_eq!(resent.iter().map(payload).collect::<Vec<_>>(), want);
+}
+
+#[test]
 fn mqtt_3_3_4_9_qos2_messages_hold_the_window_until_pubcomp() {
     let mut h = Harness::default();
     let mut c = connect_packet(V5, "slow", true);

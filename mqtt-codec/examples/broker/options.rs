@@ -41,6 +41,10 @@ pub struct Options {
     /// Unacknowledged QoS 1/2 messages a 5.0 client may send us.
     #[arg(long, default_value_t = 100)]
     pub receive_maximum: u16,
+    /// Unacknowledged QoS 1/2 messages the broker keeps in flight towards one client
+    /// (mosquitto's max_inflight_messages); a 5.0 client's Receive Maximum may lower it.
+    #[arg(long, default_value_t = 100)]
+    pub max_inflight: u16,
     /// Highest topic alias a 5.0 client may use (0 disables).
     #[arg(long, default_value_t = 10)]
     pub topic_alias_maximum: u16,
@@ -177,6 +181,7 @@ impl Options {
         Ok(BrokerConfig {
             max_packet_size: self.max_packet_size,
             receive_maximum: self.receive_maximum.max(1),
+            max_inflight: self.max_inflight.max(1),
             topic_alias_maximum: self.topic_alias_maximum,
             max_keepalive: self.max_keepalive,
             max_qos: QoS::from_bits(self.max_qos).unwrap_or(QoS::ExactlyOnce),

@@ -14,6 +14,11 @@ pub struct BrokerConfig {
     /// How many QoS 1 and 2 PUBLISHes a 5.0 client may have unacknowledged towards us
     /// (Receive Maximum, announced in CONNACK and enforced with 0x93).
     pub receive_maximum: u16,
+    /// The most QoS 1 and 2 messages in flight (sent, not yet acknowledged) towards one
+    /// client, as mosquitto's `max_inflight_messages`: a 5.0 client's Receive Maximum may
+    /// lower it, never raise it. The rest wait in the session's queue (`max_queued`), so a
+    /// client that acknowledges nothing holds at most this many plus that many messages.
+    pub max_inflight: u16,
     /// The highest Topic Alias a 5.0 client may use towards us (0 disables aliases).
     pub topic_alias_maximum: u16,
     /// The longest keep alive a client may use, in seconds, as mosquitto's `max_keepalive`:
@@ -87,6 +92,7 @@ impl Default for BrokerConfig {
         BrokerConfig {
             max_packet_size: crate::DEFAULT_MAX_PACKET_SIZE,
             receive_maximum: 100,
+            max_inflight: 100,
             topic_alias_maximum: 10,
             max_keepalive: None,
             max_qos: QoS::ExactlyOnce,

@@ -237,6 +237,7 @@ impl Broker {
                 Outgoing {
                     delivery: delivery.clone(),
                     state: OutState::AwaitAck,
+                    awaiting_resend: false,
                 },
             );
             if resumed {
@@ -265,8 +266,12 @@ impl Broker {
         let Some(conn) = session.conn else { return };
         let mut pending: Vec<(u64, u16, bool)> = session
             .inflight
-            .iter()
-            .map(|(id, out)| (out.delivery.seq, *id, out.state == OutState::AwaitComp))
+            .iter_mut()
+            .map(|(id, out)| {
+                let released = out.state == OutState::AwaitComp;
+                out.awaiting_resend = !released;
+                (out.delivery.seq, *id, released)
+            })
             .collect();
         pending.sort_unstable();
         session.resend = pending
@@ -274,6 +279,7 @@ impl Broker {
             .filter(|(_, _, released)| !released)
             .map(|(_, id, _)| *id)
             .collect();
+        session.awaiting_resend = session.resend.len();
         for (_, id, released) in pending {
             if let (true, Some(pid)) = (released, crate::PacketId::new(id)) {
                 self.send(conn, &Packet::PubRel(crate::PubResponse::new(pid)));
@@ -291,20 +297,14 @@ impl Broker {
             };
             let Some(conn) = session.conn else { return };
             let window = self.conns.get(&conn).map_or(0, |c| c.receive_max_out);
-            // An acknowledgement may have ended or moved on a flow before its turn came:
-            // only those still awaiting their PUBLISH are waiting.
-            let inflight = &session.inflight;
-            let waiting = session.resend.iter().filter(|id| {
-                inflight
-                    .get(id)
-                    .is_some_and(|o| o.state == OutState::AwaitAck)
-            });
-            if inflight.len().saturating_sub(waiting.count()) >= window {
+            if session.window_used() >= window {
                 return;
             }
             let Some(id) = session.resend.pop_front() else {
                 return;
             };
+            // An acknowledgement may have ended or moved on a flow before its turn came.
+            session.resend_done(id);
             let Some(out) = session.inflight.get(&id).cloned() else {
                 continue;
             };

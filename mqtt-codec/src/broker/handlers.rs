@@ -371,15 +371,19 @@ impl Broker {
             c.max_packet_out = p
                 .maximum_packet_size
                 .map_or(crate::MAX_PACKET_SIZE, |m| m as usize);
-            c.receive_max_out = usize::from(p.receive_maximum.unwrap_or(u16::MAX));
+            c.receive_max_out = usize::from(
+                p.receive_maximum
+                    .unwrap_or(u16::MAX)
+                    .min(self.config.max_inflight),
+            );
             c.alias_max_out = p.topic_alias_maximum.unwrap_or(0);
         } else if Self::is_sn_conn(conn) {
             // An MQTT-SN gateway client: one QoS 1 or 2 message in flight (SN-GW-13), also
             // for what a resumed session sends right below.
             c.receive_max_out = 1;
         } else {
-            // 3.x has no Receive Maximum: keep as many in flight as we accept ourselves.
-            c.receive_max_out = usize::from(self.config.receive_maximum);
+            // 3.x has no Receive Maximum: the operator's limit alone.
+            c.receive_max_out = usize::from(self.config.max_inflight);
         }
         // From the wait for CONNECT to the keep alive, which may be sooner.
         self.index_conn(conn);
@@ -518,6 +522,7 @@ impl Broker {
             .get(&id.get())
             .is_some_and(|o| o.delivery.qos == QoS::AtLeastOnce)
         {
+            session.resend_done(id.get());
             session.inflight.remove(&id.get());
             // Only an acknowledgement of a message in flight is progress (flow control).
             session.last_progress = now;
@@ -536,6 +541,7 @@ impl Broker {
             .is_some_and(|o| o.delivery.qos == QoS::ExactlyOnce);
         if known {
             session.last_progress = now;
+            session.resend_done(id.get());
         }
         if known && rec.reason_code.is_error() {
             // 5.0: a failure code ends the flow and frees the identifier (§4.3.3).
@@ -586,6 +592,7 @@ impl Broker {
             .get(&id.get())
             .is_some_and(|o| o.state == OutState::AwaitComp)
         {
+            session.resend_done(id.get());
             session.inflight.remove(&id.get());
             session.last_progress = now;
         }

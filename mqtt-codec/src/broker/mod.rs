@@ -256,11 +256,10 @@ impl Broker {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        c.last_seen = now;
+        // The keep alive is kept by whole packets only ([MQTT-3.1.2-22], 3.1.1
+        // [MQTT-3.1.2-24]): a client trickling a byte at a time of a packet it never ends
+        // is closed on time. Each packet sets `last_seen` where it is handled.
         c.decoder.feed(data);
-        if !c.timer_in_time() {
-            self.index_conn(conn);
-        }
         while let Some(c) = self.conns.get_mut(&conn) {
             match c.decoder.next_packet() {
                 Ok(Some(packet)) => self.on_packet(conn, packet, now),

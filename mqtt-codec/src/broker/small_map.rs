@@ -142,6 +142,14 @@ impl<K: Ord, V> SmallMap<K, V> {
     pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
         self.iter().map(|(k, _)| k)
     }
+
+    /// Moves the values onto the end of `out`.
+    pub(crate) fn move_values_into(self, out: &mut Vec<V>) {
+        match self {
+            SmallMap::Few(v) => out.extend(v.into_iter().map(|(_, value)| value)),
+            SmallMap::Many(m) => out.extend(m.into_values()),
+        }
+    }
 }
 
 /// Where `key` is in the sorted vector, or where it would go.

@@ -20,7 +20,10 @@ pub(crate) type SubKey = (String, String);
 
 /// A level of the trie. Most nodes below a device's own level have one child and one
 /// subscription, hence the small maps (see [`SmallMap`]).
-#[derive(Debug, Default)]
+///
+/// Every walk over the trie is a loop, its drop included: a valid filter may have 65,535
+/// levels (`//////...`), and one call per level overflowed the broker thread's stack.
+#[derive(Default)]
 struct Node {
     children: SmallMap<Box<str>, Node>,
     plus: Option<Box<Node>>,
@@ -37,12 +40,71 @@ impl Node {
             && self.hash.is_empty()
             && self.here.is_empty()
     }
+
+    /// Whether the node holds nothing but one child (or its `+` node).
+    fn holds_only_a_child(&self) -> bool {
+        self.hash.is_empty()
+            && self.here.is_empty()
+            && self.children.len() + usize::from(self.plus.is_some()) == 1
+    }
+
+    /// The node one level down along `level`.
+    fn child(&self, level: &str) -> Option<&Node> {
+        match level {
+            "+" => self.plus.as_deref(),
+            literal => self.children.get(literal),
+        }
+    }
+
+    fn child_mut(&mut self, level: &str) -> Option<&mut Node> {
+        match level {
+            "+" => self.plus.as_deref_mut(),
+            literal => self.children.get_mut(literal),
+        }
+    }
+
+    /// Removes the child along `level`, with all below it.
+    fn remove_child(&mut self, level: &str) {
+        match level {
+            "+" => self.plus = None,
+            literal => {
+                self.children.remove(literal);
+            }
+        }
+    }
+
+    /// Moves the node's children onto `out`, leaving it without any.
+    fn take_children(&mut self, out: &mut Vec<Node>) {
+        core::mem::take(&mut self.children).move_values_into(out);
+        out.extend(self.plus.take().map(|plus| *plus));
+    }
+}
+
+impl Drop for Node {
+    /// Frees the nodes below one at a time, each emptied of its children first, so that no
+    /// drop recurses.
+    fn drop(&mut self) {
+        let mut below = Vec::new();
+        self.take_children(&mut below);
+        while let Some(mut node) = below.pop() {
+            node.take_children(&mut below);
+        }
+    }
 }
 
 /// The subscription index of a broker.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct SubIndex {
     root: Node,
+}
+
+impl core::fmt::Debug for SubIndex {
+    /// Not the trie (printing it would recurse once per level): whether it holds anything.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SubIndex")
+            .field("empty", &self.root.is_empty())
+            .finish()
+    }
 }
 
 /// The levels a filter is matched by.
@@ -75,63 +137,82 @@ impl SubIndex {
     /// Removes `client`'s subscription to `filter`, and the nodes left empty.
     pub(crate) fn remove(&mut self, client: &str, filter: &str) {
         let key = (String::from(client), String::from(filter));
-        let path: Vec<&str> = levels(filter).collect();
-        remove_at(&mut self.root, &path, &key);
+        let mut path: Vec<&str> = levels(filter).collect();
+        let hash = path.last() == Some(&"#");
+        if hash {
+            path.pop();
+        }
+        // The node the filter ends at; nothing to do when the path is not there.
+        let mut node = &mut self.root;
+        for level in &path {
+            match node.child_mut(level) {
+                Some(child) => node = child,
+                None => return,
+            }
+        }
+        if hash {
+            node.hash.remove(&key);
+        } else {
+            node.here.remove(&key);
+        }
+        if !node.is_empty() {
+            return;
+        }
+        // The empty end node goes, with every node above it that held only the way down to
+        // it: cut below the deepest node on the path that holds something else (the root
+        // at least), found walking down.
+        let mut cut = 0;
+        let mut node = &self.root;
+        for (depth, level) in path.iter().enumerate() {
+            if !node.holds_only_a_child() {
+                cut = depth;
+            }
+            match node.child(level) {
+                Some(child) => node = child,
+                None => return,
+            }
+        }
+        let Some(level) = path.get(cut) else {
+            return;
+        };
+        let mut node = &mut self.root;
+        for level in path.iter().take(cut) {
+            match node.child_mut(level) {
+                Some(child) => node = child,
+                None => return,
+            }
+        }
+        node.remove_child(level);
     }
 
     /// The subscriptions matching the topic `name`, in order of client, then filter.
     pub(crate) fn matches(&self, name: &str) -> Vec<&SubKey> {
         let path: Vec<&str> = name.split('/').collect();
+        // Neither wildcard matches a first level starting with `$`.
+        let dollar = name.starts_with('$');
         let mut out = Vec::new();
-        collect(&self.root, &path, name.starts_with('$'), &mut out);
+        // The nodes still to visit, with how many levels of the topic they have matched.
+        let mut pending = alloc::vec![(&self.root, 0usize)];
+        while let Some((node, depth)) = pending.pop() {
+            let wildcards = !(dollar && depth == 0);
+            if wildcards {
+                out.extend(node.hash.keys());
+            }
+            match path.get(depth) {
+                None => out.extend(node.here.keys()),
+                Some(level) => {
+                    let next = depth.saturating_add(1);
+                    if let Some(child) = node.children.get(*level) {
+                        pending.push((child, next));
+                    }
+                    if let (Some(plus), true) = (node.plus.as_deref(), wildcards) {
+                        pending.push((plus, next));
+                    }
+                }
+            }
+        }
         out.sort_unstable();
         out
-    }
-}
-
-fn remove_at(node: &mut Node, path: &[&str], key: &SubKey) {
-    match path.split_first() {
-        None => {
-            node.here.remove(key);
-        }
-        Some((&"#", _)) => {
-            node.hash.remove(key);
-        }
-        Some((&"+", rest)) => {
-            if let Some(plus) = node.plus.as_deref_mut() {
-                remove_at(plus, rest, key);
-                if plus.is_empty() {
-                    node.plus = None;
-                }
-            }
-        }
-        Some((level, rest)) => {
-            if let Some(child) = node.children.get_mut(*level) {
-                remove_at(child, rest, key);
-                if child.is_empty() {
-                    node.children.remove(*level);
-                }
-            }
-        }
-    }
-}
-
-/// Collects the subscriptions under `node` that match the rest of a topic, `path`;
-/// `dollar` while the topic's first level starts with `$` and `node` is the root.
-fn collect<'a>(node: &'a Node, path: &[&str], dollar: bool, out: &mut Vec<&'a SubKey>) {
-    if !dollar {
-        out.extend(node.hash.keys());
-    }
-    match path.split_first() {
-        None => out.extend(node.here.keys()),
-        Some((level, rest)) => {
-            if let Some(child) = node.children.get(*level) {
-                collect(child, rest, false, out);
-            }
-            if let (Some(plus), false) = (&node.plus, dollar) {
-                collect(plus, rest, false, out);
-            }
-        }
     }
 }
 
@@ -175,6 +256,22 @@ mod tests {
                     f
                 })
             })
+    }
+
+    #[test]
+    fn a_filter_of_65535_levels_is_indexed_matched_removed_and_freed() {
+        // Valid (65,534 separators, every level empty); each walk once recursed per level,
+        // past the stack of the broker's thread (and of this test's).
+        let deep = "/".repeat(65_534);
+        let mut index = SubIndex::default();
+        index.insert("c", &deep);
+        index.insert("d", &alloc::format!("{}#", "+/".repeat(30_000)));
+        assert_eq!(index.matches(&deep).len(), 2);
+        index.remove("c", &deep);
+        assert_eq!(index.matches(&deep).len(), 1);
+        index.insert("c", &deep);
+        // Freed with the index.
+        drop(index);
     }
 
     proptest! {

@@ -298,7 +298,14 @@ pub(super) fn decode_delivery(
     if pid == 0 {
         return Err(StoreError::Invalid("packet identifier 0"));
     }
-    Ok(StoredDelivery::InFlight(pid, Outgoing { delivery, state }))
+    Ok(StoredDelivery::InFlight(
+        pid,
+        Outgoing {
+            delivery,
+            state,
+            awaiting_resend: false,
+        },
+    ))
 }
 
 /// A session's own state: everything but its messages.
