@@ -465,8 +465,16 @@ impl PyClient {
             Some(o) => o.copy()?,
             None => pyo3::types::PyDict::new(py),
         };
-        if !options.contains("clean_start")? {
-            options.set_item("clean_start", false)?;
+        // Clean start is set on the restored configuration, not given to the constructor:
+        // the snapshot brings the client identifier, so a 3.1.1 session without a clean
+        // start is checked with its identifier, after the restore.
+        let clean_start = bool_or(
+            options.get_item("clean_start")?.as_ref(),
+            "clean_start",
+            false,
+        )?;
+        if options.contains("clean_start")? {
+            options.del_item("clean_start")?;
         }
         if !options.contains("version")? {
             // The snapshot's own: a 3.1.1 session restores without naming its version.
@@ -476,12 +484,18 @@ impl PyClient {
         }
         // The configuration comes from the constructor, so both take the same keywords.
         let made = cls.call((), Some(&options))?;
-        let config = made.cast::<PyClient>()?.borrow().inner.config().clone();
+        let mut config = made.cast::<PyClient>()?.borrow().inner.config().clone();
+        config.clean_start = clean_start;
         let mut client = convert::with_buffer(state, "state", |state| {
             Session::from_snapshot(config, state)
         })?
         .map(PyClient::wrap)
         .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        client
+            .inner
+            .config()
+            .check()
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
         client.set_authenticator(options.get_item("authenticator")?.as_ref())?;
         Ok(client)
     }

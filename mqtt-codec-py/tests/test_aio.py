@@ -187,6 +187,70 @@ def test_a_server_that_never_sends_connack_is_given_up_after_the_connect_timeout
     run(main())
 
 
+class _StartRaises:
+    """An authenticator whose first step fails: the session cannot make its CONNECT."""
+
+    method = "TOKEN"
+
+    def start(self) -> bytes:
+        raise RuntimeError("no token today")
+
+
+def test_a_connect_the_session_cannot_make_is_raised_by_start() -> None:
+    async def main() -> None:
+        server, port = await mute_server()
+        async with server:
+            c = aio.connect(
+                "127.0.0.1", port, client_id="aio-auth", version=ProtocolVersion.V5,
+                authenticator=_StartRaises(), connect_timeout=20,
+            )
+            # Raised at once, not after the connect timeout (start() waited for ever).
+            with pytest.raises(Exception, match="authenticator"):
+                await asyncio.wait_for(c.start(), 5)
+
+    run(main())
+
+
+async def refusing_server(connack: bytes) -> "tuple[asyncio.AbstractServer, int, asyncio.Event]":
+    """A server answering every CONNECT with `connack`; the event is set once the client has
+    closed the connection after it."""
+    closed = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(connack)
+        while await reader.read(1024):
+            pass
+        closed.set()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port: int = server.sockets[0].getsockname()[1]
+    return server, port, closed
+
+
+@pytest.mark.parametrize(
+    "connack",
+    [bytes([0x20, 0x02, 0x00, 0x05]), bytes([0x20, 0x02, 0x02, 0x00])],
+    ids=["refused-0x05", "malformed-flags"],
+)
+def test_a_refused_or_malformed_connack_closes_the_connection_at_once(connack: bytes) -> None:
+    # MQTT-4.8.0-1 (3.1.1) / MQTT-4.13.1-1: the connection is closed, not left open until
+    # the connect timeout (20 s here) runs out.
+    async def main() -> None:
+        server, port, closed = await refusing_server(connack)
+        async with server:
+            c = aio.connect(
+                "127.0.0.1", port, client_id="aio-refused", version=ProtocolVersion.V3_1_1,
+                connect_timeout=20,
+            )
+            with pytest.raises((aio.Refused, aio.ConnectionLost)):
+                await asyncio.wait_for(c.start(), 5)
+            await asyncio.wait_for(closed.wait(), 5)
+
+    run(main())
+
+
 def test_subscriptions_a_new_session_lost_are_made_again(broker: int) -> None:  # noqa: F811
     async def main() -> None:
         proxy = Proxy(broker)

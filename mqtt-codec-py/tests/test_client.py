@@ -339,6 +339,17 @@ def test_a_configuration_connect_cannot_carry_fails_when_made(keywords: Dict[str
         Client(**keywords)
 
 
+def test_a_3x_connect_rule_is_checked_when_the_client_is_made() -> None:
+    # MQTT-3.1.2-22: no password without a user name (3.x); MQTT-3.1.3-7: an empty client
+    # identifier needs a clean session (3.1.1). Refused here, not at connect().
+    with pytest.raises(ValueError, match="MQTT-3.1.2-22"):
+        Client("py", version=V311, password=b"secret")
+    with pytest.raises(ValueError, match="MQTT-3.1.3-7"):
+        Client("", version=V311, clean_start=False)
+    Client("py", version=V5, password=b"secret")
+    Client("", version=V5, clean_start=False)
+
+
 def test_will_properties_are_refused_for_a_3x_client() -> None:
     will = Will(topic="gone", properties=Properties(content_type="text/plain"))
     with pytest.raises(ValueError, match="will properties"):

@@ -374,6 +374,42 @@ fn a_retained_message_past_the_limits_is_refused_with_0x97() {
     assert_eq!(h.payloads(3), ["uno"]);
 }
 
+/// The topic counts against `max_retained_bytes` too: 500 retained messages of one byte
+/// under 60 KB topics held 57 MB when only payloads were counted.
+#[test]
+fn a_retained_messages_topic_counts_against_its_byte_limit() {
+    let mut h = Harness::new(BrokerConfig {
+        max_retained_bytes: Some(8),
+        ..BrokerConfig::default()
+    });
+    h.connect(1, V5, "pub", true);
+    let retained = |topic: &str, id: u16| {
+        publish_packet(
+            topic,
+            "x",
+            mqtt_codec::QoS::AtLeastOnce,
+            Some(id),
+            true,
+            Default::default(),
+        )
+    };
+    h.send(1, retained("r/abcd", 1)); // 6 + 1 bytes
+    h.send(1, retained("r/abcdefgh", 2)); // 10 + 1 bytes
+    let codes: Vec<ReasonCode> = h
+        .received(1)
+        .into_iter()
+        .filter_map(|p| match p {
+            Packet::PubAck(a) => Some(a.reason_code),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [ReasonCode::NoMatchingSubscribers, ReasonCode::QuotaExceeded]
+    );
+    assert_eq!(h.broker.retained_count(), 1);
+}
+
 /// [MQTT-3.3.1-5]: from a client that cannot be told (3.1.1), a retained PUBLISH past the
 /// limits is delivered but not kept, and the value its topic held is superseded all the
 /// same: a later subscriber gets nothing rather than the older value.

@@ -1806,10 +1806,12 @@ fn mqtt_3_1_2_23_keep_alive_pings_and_loses_a_silent_connection() {
         assert_eq!(p.session.next_timeout(), Some(11_000));
         p.at(10_999);
         assert_eq!(p.sent(), vec![]);
-        // Sending resets the clock.
+        // Traffic both ways resets the clock.
         p.now = 5_000;
         p.publish("a", QoS::AtMostOnce);
         p.sent();
+        p.send(Packet::Publish(Publish::new(topic("b"), "x")));
+        p.events();
         assert_eq!(p.session.next_timeout(), Some(15_000));
         p.at(15_000);
         assert_eq!(p.sent(), vec![Packet::PingReq]);

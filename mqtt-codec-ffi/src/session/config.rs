@@ -37,7 +37,7 @@ pub struct mqtt_session_config {
     /// clean session, and 5.0).
     pub client_id: mqtt_bytes,
     /// Keep alive in seconds; 0 turns it off. With it, the session sends PINGREQ when
-    /// nothing went out for that long, and reports the connection lost when no PINGRESP
+    /// nothing went out, or nothing came in, for that long, and reports the connection lost when no PINGRESP
     /// comes within as long again.
     pub keep_alive: u16,
     /// Start with a new session on the first CONNECT (a reconnect resumes the session when
@@ -164,6 +164,10 @@ pub(super) unsafe fn session_config(
     c.auto_ack = cfg.auto_ack;
     c.request_problem_information = cfg.request_problem_information;
     // A limit of 0 would let nothing through: refused here rather than at connect.
-    c.check().map_err(|_| MQTT_ERR_INVALID_ARGUMENT)?;
+    // A CONNECT rule broken says which (a 3.1.1 password without a user name...).
+    c.check().map_err(|e| match e {
+        codec::client::SessionError::Encode(e) => crate::status::of_encode(&e),
+        _ => MQTT_ERR_INVALID_ARGUMENT,
+    })?;
     Ok(c)
 }

@@ -284,6 +284,8 @@ class AsyncClient:
         self._stopped = False
         # CONNACK accepted the connection now in use (not an earlier one).
         self._up = False
+        # The session ended the connection now in use (a refusal, a protocol error).
+        self._ended_by_session = False
         # The deadline the I/O loop sleeps towards, and whether a flush is scheduled.
         self._deadline: Optional[float] = None
         self._flush_scheduled = False
@@ -378,7 +380,7 @@ class AsyncClient:
         self._dispatch()
         self._flush()
         deadline = self.client.next_timeout()
-        ended = self._up and not self.client.is_connected
+        ended = (self._up or self._ended_by_session) and not self.client.is_connected
         if ended or (deadline is not None and (self._deadline is None or deadline < self._deadline)):
             self._wake.set()
 
@@ -404,6 +406,7 @@ class AsyncClient:
                 if not self._connected.done():
                     self._connected.set_result(event)
             elif isinstance(event, ConnectionRefused):
+                self._ended_by_session = True
                 if not self._connected.done():
                     self._connected.set_exception(Refused(event.reason_code, event.server_speaks_v3))
                 self.reconnect = False
@@ -429,8 +432,18 @@ class AsyncClient:
                         pass  # a server that refuses them now: the application sees no messages
             elif isinstance(event, Disconnected):
                 self._disconnected = event
+                self._ended_by_session = True
 
     async def _run(self) -> None:
+        try:
+            await self._run_connections()
+        except Exception as e:  # noqa: BLE001 - whatever stops the driver reaches its callers
+            # The session refusing to connect (a CONNECT it cannot send, an authenticator
+            # that raises) or any other failure: ``start()``, the pending calls and
+            # ``messages()`` end with it instead of waiting for a task that is gone.
+            self._fail(e)
+
+    async def _run_connections(self) -> None:
         delay = self.backoff[0]
         while not self._closing:
             try:
@@ -452,10 +465,11 @@ class AsyncClient:
             self._reading_paused = False
             self._writable.set()
             self._disconnected = None
+            self._ended_by_session = False
             began = self._now()
-            self.client.connect(self._now())
-            self._flush()
             try:
+                self.client.connect(self._now())
+                self._flush()
                 await self._serve(link)
             finally:
                 self._transport = None
@@ -529,8 +543,10 @@ class AsyncClient:
                 self.client.handle_timeout(self._now())
             self._dispatch()
             self._flush()
-            # Not connected after CONNACK came on this connection: the session ended it.
-            if not self.client.is_connected and (self._up or self._closing):
+            # Not connected after CONNACK came on this connection, or a refused or malformed
+            # CONNACK: the session ended it, and the connection is closed at once
+            # ([MQTT-4.13.1-1]) rather than when the connect timeout runs out.
+            if not self.client.is_connected and (self._up or self._closing or self._ended_by_session):
                 if self._closing:
                     return
                 # The session ended the connection (keep alive, a protocol error).
@@ -581,7 +597,9 @@ class AsyncClient:
         """Publishes; returns once the flow completed (QoS 1: PUBACK, QoS 2: PUBCOMP) with the
         packet id, or for QoS 0 (None) once it is handed to the connection, after waiting
         while the connection's buffer is full. Raises ``PublishError`` if it failed. A QoS 1
-        or 2 message survives reconnects: the session resends it."""
+        or 2 message survives reconnects when the server keeps the session
+        (``clean_start=False``, and in 5.0 a ``session_expiry_interval``): the session
+        resends it; without one it fails when the connection drops."""
         self._check_running()
         packet_id = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties, now=self._now())
         if packet_id is None:

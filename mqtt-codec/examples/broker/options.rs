@@ -82,7 +82,7 @@ pub struct Options {
     /// QoS 1/2 publisher with 0x97; from others it is delivered, not kept).
     #[arg(long)]
     pub max_retained: Option<usize>,
-    /// The most bytes of retained payload kept.
+    /// The most bytes of retained messages kept (topics and payloads).
     #[arg(long)]
     pub max_retained_bytes: Option<usize>,
     /// ACL file in mosquitto's acl_file syntax.

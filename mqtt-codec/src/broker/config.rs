@@ -60,7 +60,7 @@ pub struct BrokerConfig {
     /// cut to it, and a 5.0 client is told the value used in its CONNACK (§3.2.2.3.2).
     /// `None`: as the client asks, forever included.
     pub max_session_expiry: Option<u32>,
-    /// The most retained messages kept, and their total payload bytes. A retained PUBLISH
+    /// The most retained messages kept, and their total bytes (topic and payload). A retained PUBLISH
     /// past either is refused to a 5.0 client at QoS 1 or 2 (PUBACK/PUBREC 0x97 Quota
     /// exceeded, not delivered); from anyone else, who cannot be told, it is delivered but
     /// not kept, and what its topic held is dropped. `None`: no limit.

@@ -36,11 +36,20 @@ pub(super) struct Routed {
     pub(super) matched: usize,
 }
 
+/// What a retained message counts against `max_retained_bytes`: its topic and payload.
+fn retained_size(msg: &Message) -> usize {
+    msg.topic.as_str().len().saturating_add(msg.payload.len())
+}
+
 impl Broker {
     /// Routes a published message: stores or clears it as retained (within the operator's
     /// limits), then delivers it to every matching subscription, once per session at the
     /// highest QoS that matched (and to one member of each shared group).
-    pub(super) fn route(&mut self, msg: Message, now: Millis) -> Routed {
+    pub(super) fn route(&mut self, mut msg: Message, now: Millis) -> Routed {
+        // A message kept for long (retained, or queued for a session that is away) is copied
+        // out of the receive buffer once (see `Message::detached`), the copy shared by
+        // every delivery.
+        let mut detached = false;
         if msg.retain {
             if msg.payload.is_empty() || !self.retained_fits(&msg) {
                 // Past the limits the message is delivered but not kept, and what its topic
@@ -48,6 +57,8 @@ impl Broker {
                 // than a value older than the one just published.
                 self.retained.remove(msg.topic.as_str());
             } else {
+                msg = msg.detached();
+                detached = true;
                 self.retained
                     .insert(String::from(msg.topic.as_str()), msg.clone());
             }
@@ -87,6 +98,14 @@ impl Broker {
             });
         }
         targets.extend(picks);
+        let away = |t: &Target| {
+            self.sessions
+                .get(&t.client_id)
+                .is_some_and(|s| s.conn.is_none())
+        };
+        if !detached && targets.iter().any(away) {
+            msg = msg.detached();
+        }
         let matched = targets.len();
         for t in targets {
             let delivery = Delivery {
@@ -112,10 +131,10 @@ impl Broker {
         let bytes = self
             .retained
             .values()
-            .map(|m| m.payload.len())
+            .map(retained_size)
             .sum::<usize>()
-            .saturating_sub(old.map_or(0, |m| m.payload.len()))
-            .saturating_add(msg.payload.len());
+            .saturating_sub(old.map_or(0, retained_size))
+            .saturating_add(retained_size(msg));
         self.config.max_retained.map_or(true, |max| count <= max)
             && self
                 .config

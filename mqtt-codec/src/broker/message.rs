@@ -3,9 +3,10 @@
 
 use super::Millis;
 use crate::packet::{Publish, Will};
-use crate::properties::Properties;
+use crate::properties::{Properties, UserProperty};
 use crate::property_slot::BoxedProperties;
 use crate::qos::QoS;
+use crate::string::MqttStr;
 use crate::topic::TopicName;
 use alloc::vec::Vec;
 use bytes::Bytes;
@@ -37,6 +38,19 @@ fn forwarded(p: &Properties) -> BoxedProperties {
         ..Properties::default()
     };
     kept.into()
+}
+
+/// Bytes of their own, not a slice of the buffer `b` was cut from.
+fn own(b: &[u8]) -> Bytes {
+    Bytes::copy_from_slice(b)
+}
+
+fn own_str(s: &MqttStr) -> MqttStr {
+    MqttStr::from_validated(own(s.as_bytes()))
+}
+
+fn own_topic(t: &TopicName) -> TopicName {
+    TopicName::from_validated(own_str(t.as_mqtt_str()))
 }
 
 fn expiry(p: &Properties, now: Millis) -> Option<Millis> {
@@ -79,6 +93,45 @@ impl Message {
             properties,
             expires_at: None,
             origin: Some(Bytes::copy_from_slice(origin.as_bytes())),
+        }
+    }
+
+    /// The same message in bytes of its own. A received message's fields are slices of the
+    /// connection's receive buffer, which they keep alive: a message the broker holds for
+    /// long (retained, or queued for a client that is away) is copied once, so that a one-byte
+    /// payload does not keep a buffer a large packet grew to (a megabyte, at the default
+    /// maximum packet size).
+    pub(crate) fn detached(&self) -> Message {
+        let p = &self.properties;
+        let properties = if p.is_empty() {
+            BoxedProperties::default()
+        } else {
+            Properties {
+                payload_format_indicator: p.payload_format_indicator,
+                message_expiry_interval: p.message_expiry_interval,
+                content_type: p.content_type.as_ref().map(own_str),
+                response_topic: p.response_topic.as_ref().map(own_topic),
+                correlation_data: p.correlation_data.as_deref().map(own),
+                user_properties: p
+                    .user_properties
+                    .iter()
+                    .map(|u| UserProperty {
+                        name: own_str(&u.name),
+                        value: own_str(&u.value),
+                    })
+                    .collect(),
+                ..Properties::default()
+            }
+            .into()
+        };
+        Message {
+            topic: own_topic(&self.topic),
+            payload: own(&self.payload),
+            qos: self.qos,
+            retain: self.retain,
+            properties,
+            expires_at: self.expires_at,
+            origin: self.origin.clone(),
         }
     }
 
@@ -133,5 +186,39 @@ impl Message {
             properties,
             payload: self.payload.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_detached_message_holds_none_of_the_buffer_it_was_cut_from() {
+        let buffer = Bytes::from(alloc::vec![b'x'; 4096]);
+        let within = |b: &[u8]| buffer.as_ptr_range().contains(&b.as_ptr());
+        let publish = Publish {
+            topic: TopicName::from_validated(MqttStr::from_validated(buffer.slice(0..3))),
+            payload: buffer.slice(10..11),
+            properties: Properties {
+                content_type: Some(MqttStr::from_validated(buffer.slice(20..24))),
+                ..Properties::default()
+            }
+            .into(),
+            ..Publish::new(TopicName::empty_for_alias(), "")
+        };
+        let topic = publish.topic.clone();
+        let msg = Message::from_publish(&publish, topic, "c", 0);
+        assert!(within(msg.payload.as_ref()), "sliced, as received");
+        let kept = msg.detached();
+        assert!(!within(kept.payload.as_ref()));
+        assert!(!within(kept.topic.as_str().as_bytes()));
+        let content_type = kept.properties.content_type.as_ref().map(|c| c.as_bytes());
+        assert!(!within(content_type.unwrap_or_default()));
+        assert_eq!(
+            (kept.topic.as_str(), kept.payload.as_ref()),
+            ("xxx", &b"x"[..])
+        );
+        assert_eq!(kept.properties.content_type, msg.properties.content_type);
     }
 }

@@ -83,7 +83,9 @@ impl SessionConfig {
     /// the limits are ones the protocol allows. [`super::Session::connect`] checks it too;
     /// a binding calls it when the configuration is made, so that a bad one fails there.
     ///
-    /// Refused: a client identifier or user name that is not an MQTT string (§1.5.4);
+    /// Refused: a client identifier or user name that is not an MQTT string (§1.5.4); in
+    /// 3.x a password without a user name ([MQTT-3.1.2-22]) and, in 3.1.1, an empty client
+    /// identifier without a clean session ([MQTT-3.1.3-7]);
     /// will properties before 5.0, which no 3.x CONNECT can carry; a Receive Maximum or
     /// Maximum Packet Size of 0, which are protocol errors in a 5.0 CONNECT (§3.1.2.11.3,
     /// §3.1.2.11.4) and would let nothing through in any version; `max_inflight` 0, which
@@ -94,6 +96,20 @@ impl SessionConfig {
         if let Some(username) = &self.username {
             validate_str(username.as_bytes())
                 .map_err(|_| SessionError::State("the user name is not a valid string"))?;
+        }
+        if !self.version.is_v5() {
+            // What the 3.x CONNECT encoder would refuse at connect(), refused here.
+            if self.password.is_some() && self.username.is_none() {
+                return Err(SessionError::Encode(EncodeError::PasswordWithoutUsername));
+            }
+            if self.version == ProtocolVersion::V3_1_1
+                && self.client_id.is_empty()
+                && !self.clean_start
+            {
+                return Err(SessionError::Encode(
+                    EncodeError::EmptyClientIdWithoutCleanSession,
+                ));
+            }
         }
         if let Some(will) = &self.will {
             if !self.version.is_v5() && !will.properties.is_empty() {

@@ -181,6 +181,8 @@ pub(super) enum Due {
 pub(super) struct Timers {
     /// When the last packet was written.
     pub(super) last_sent: Millis,
+    /// When the last packet arrived.
+    pub(super) last_received: Millis,
     /// When a PINGREQ went out that has had no PINGRESP yet.
     pub(super) ping_sent: Option<Millis>,
 }
@@ -199,14 +201,18 @@ impl Timers {
             State::Connecting { since } => Some(since.saturating_add(connect_timeout(keep_alive))),
             State::Connected => {
                 let ka = server.keep_alive_ms()?;
-                Some(self.ping_sent.unwrap_or(self.last_sent).saturating_add(ka))
+                // A ping when nothing went out for the keep alive ([MQTT-3.1.2-23]), and
+                // also when nothing came in (as paho does): a client that keeps publishing
+                // to a server that died would otherwise never learn it.
+                let quiet_since = self.last_sent.min(self.last_received);
+                Some(self.ping_sent.unwrap_or(quiet_since).saturating_add(ka))
             }
         }
     }
 
-    /// What is due at `now`: PINGREQ when nothing was sent for the keep alive; the
-    /// connection lost when no PINGRESP came within another keep alive, or no CONNACK in
-    /// time.
+    /// What is due at `now`: PINGREQ when nothing was sent, or nothing received, for the
+    /// keep alive; the connection lost when no PINGRESP came within another keep alive, or
+    /// no CONNACK in time.
     pub(super) fn due(
         &self,
         state: State,

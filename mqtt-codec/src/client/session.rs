@@ -402,7 +402,8 @@ impl Session {
         self.machine.next_timeout()
     }
 
-    /// Time has passed: PINGREQ when nothing was sent for the keep alive; the connection is
+    /// Time has passed: PINGREQ when nothing was sent, or nothing received, for the keep
+    /// alive; the connection is
     /// lost when no PINGRESP came within another keep alive, or no CONNACK in time.
     pub fn handle_timeout(&mut self, now: Millis) {
         let live = !self.machine.is_idle();

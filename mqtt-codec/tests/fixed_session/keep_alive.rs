@@ -17,10 +17,12 @@ fn mqtt_3_1_2_23_keep_alive_pings_and_loses_a_silent_connection() {
         assert_eq!(p.session.next_timeout(), Some(11_000));
         p.at(10_999);
         assert_eq!(p.sent(), vec![]);
-        // Sending resets the clock.
+        // Traffic both ways resets the clock.
         p.now = 5_000;
         p.publish("a", QoS::AtMostOnce);
         p.sent();
+        p.send(Packet::Publish(Publish::new(topic("b"), "x")));
+        p.events();
         assert_eq!(p.session.next_timeout(), Some(15_000));
         p.at(15_000);
         assert_eq!(p.sent(), vec![Packet::PingReq]);
@@ -54,6 +56,32 @@ fn keep_alive_pings_even_while_the_server_talks() {
         assert_eq!(p.session.next_timeout(), Some(11_000));
         p.at(11_000);
         assert_eq!(p.sent(), vec![Packet::PingReq]);
+    }
+}
+
+/// Sending does not stand in for receiving either: a client that keeps publishing to a
+/// server that has died pings a keep alive after the last packet that came, and gives the
+/// connection up a keep alive later (paho's rule; [MQTT-3.1.2-23] asks only the first half).
+#[test]
+fn keep_alive_pings_a_server_that_went_silent_while_the_client_talks() {
+    for version in VERSIONS {
+        let mut c = config(version);
+        c.keep_alive = 10;
+        let mut p = Peer::connected(c); // CONNECT and CONNACK at 1 000
+        for t in [4_000, 7_000, 10_000] {
+            p.now = t;
+            p.publish("a", QoS::AtMostOnce);
+            p.sent();
+        }
+        assert_eq!(p.session.next_timeout(), Some(11_000));
+        p.at(11_000);
+        assert_eq!(p.sent(), vec![Packet::PingReq]);
+        p.now = 14_000;
+        p.publish("a", QoS::AtMostOnce);
+        p.sent();
+        assert_eq!(p.session.next_timeout(), Some(21_000));
+        p.at(21_000);
+        assert_eq!(p.events(), vec![lost_connection()]);
     }
 }
 

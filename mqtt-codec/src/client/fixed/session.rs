@@ -480,7 +480,8 @@ impl<'s> FixedSession<'s> {
         c.timers.deadline(c.state, c.config.keep_alive, &c.server)
     }
 
-    /// Time has passed: PINGREQ when nothing was sent for the keep alive; the connection is
+    /// Time has passed: PINGREQ when nothing was sent, or nothing received, for the keep
+    /// alive; the connection is
     /// lost when no PINGRESP came within another keep alive, or no CONNACK in time.
     pub fn handle_timeout(&mut self, now: Millis) {
         let c = &mut self.core;
@@ -1036,6 +1037,7 @@ impl Core<'_> {
     }
 
     fn handle(&mut self, packet: PacketRef<'_>, now: Millis, exchange: &mut dyn Exchange) {
+        self.timers.last_received = now;
         // PR-9, [MQTT-3.1.2-29]: without Request Problem Information, a Reason String or
         // User Property may come only on PUBLISH, CONNACK and DISCONNECT (AUTH included, in
         // the first exchange as in a later one).
