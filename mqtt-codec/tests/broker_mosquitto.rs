@@ -4,8 +4,8 @@
 
 mod support_broker;
 
-use mqtt_codec::broker::BrokerConfig;
-use mqtt_codec::{Packet, ProtocolVersion, ReasonCode};
+use mqtt_codec::broker::{BrokerConfig, ConnId};
+use mqtt_codec::{Packet, ProtocolVersion, Publish, ReasonCode};
 use support_broker::*;
 
 fn max_keepalive(n: u16) -> Harness {
@@ -320,6 +320,29 @@ fn a_subscription_past_the_limit_is_refused_with_0x97_and_a_replaced_one_is_not(
     );
 }
 
+/// A retained QoS 1 PUBLISH.
+fn retained_qos1(topic: &str, payload: &str, id: u16) -> Publish {
+    publish_packet(
+        topic,
+        payload,
+        mqtt_codec::QoS::AtLeastOnce,
+        Some(id),
+        true,
+        Default::default(),
+    )
+}
+
+/// The reason codes of the PUBACKs `conn` received.
+fn puback_codes(h: &mut Harness, conn: ConnId) -> Vec<ReasonCode> {
+    h.received(conn)
+        .into_iter()
+        .filter_map(|p| match p {
+            Packet::PubAck(a) => Some(a.reason_code),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A retained PUBLISH past the limits from a 5.0 client at QoS 1 is refused with 0x97 and,
 /// as a failure code says, goes nowhere; within them it is kept.
 #[test]
@@ -332,30 +355,12 @@ fn a_retained_message_past_the_limits_is_refused_with_0x97() {
     h.connect(1, V5, "pub", true);
     h.connect(2, V5, "sub", true);
     h.subscribe(2, "r/#", mqtt_codec::QoS::AtLeastOnce);
-    let retained = |topic: &str, payload: &str, id: u16| {
-        publish_packet(
-            topic,
-            payload,
-            mqtt_codec::QoS::AtLeastOnce,
-            Some(id),
-            true,
-            Default::default(),
-        )
-    };
-    h.send(1, retained("r/1", "one", 1));
-    h.send(1, retained("r/2", "two", 2)); // a second topic: over the count
-    h.send(1, retained("r/1", "123456789", 3)); // the same topic, over the bytes
-    h.send(1, retained("r/1", "uno", 4)); // the same topic, within both
-    let codes: Vec<ReasonCode> = h
-        .received(1)
-        .into_iter()
-        .filter_map(|p| match p {
-            Packet::PubAck(a) => Some(a.reason_code),
-            _ => None,
-        })
-        .collect();
+    h.send(1, retained_qos1("r/1", "one", 1));
+    h.send(1, retained_qos1("r/2", "two", 2)); // a second topic: over the count
+    h.send(1, retained_qos1("r/1", "123456789", 3)); // the same topic, over the bytes
+    h.send(1, retained_qos1("r/1", "uno", 4)); // the same topic, within both
     assert_eq!(
-        codes,
+        puback_codes(&mut h, 1),
         [
             ReasonCode::Success,
             ReasonCode::QuotaExceeded,
@@ -383,28 +388,10 @@ fn a_retained_messages_topic_counts_against_its_byte_limit() {
         ..BrokerConfig::default()
     });
     h.connect(1, V5, "pub", true);
-    let retained = |topic: &str, id: u16| {
-        publish_packet(
-            topic,
-            "x",
-            mqtt_codec::QoS::AtLeastOnce,
-            Some(id),
-            true,
-            Default::default(),
-        )
-    };
-    h.send(1, retained("r/abcd", 1)); // 6 + 1 bytes
-    h.send(1, retained("r/abcdefgh", 2)); // 10 + 1 bytes
-    let codes: Vec<ReasonCode> = h
-        .received(1)
-        .into_iter()
-        .filter_map(|p| match p {
-            Packet::PubAck(a) => Some(a.reason_code),
-            _ => None,
-        })
-        .collect();
+    h.send(1, retained_qos1("r/abcd", "x", 1)); // 6 + 1 bytes
+    h.send(1, retained_qos1("r/abcdefgh", "x", 2)); // 10 + 1 bytes
     assert_eq!(
-        codes,
+        puback_codes(&mut h, 1),
         [ReasonCode::NoMatchingSubscribers, ReasonCode::QuotaExceeded]
     );
     assert_eq!(h.broker.retained_count(), 1);
