@@ -582,7 +582,11 @@ impl PyClient {
     ) -> PyResult<u16> {
         let filters = convert::iter_items(filters, "filters")?
             .iter()
-            .map(|f| convert::mqtt_str(f, "topic filter"))
+            .map(|f| {
+                // A filter that breaks §4.7 is a ValueError here, as in `subscribe`.
+                convert::topic_filter(f, "topic filter")?;
+                convert::mqtt_str(f, "topic filter")
+            })
             .collect::<PyResult<Vec<_>>>()?;
         if filters.is_empty() {
             return Err(PyValueError::new_err(

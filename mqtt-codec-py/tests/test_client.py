@@ -339,6 +339,17 @@ def test_a_configuration_connect_cannot_carry_fails_when_made(keywords: Dict[str
         Client(**keywords)
 
 
+@pytest.mark.parametrize("bad", ["a/#/b", "a+", ""])
+def test_subscribe_and_unsubscribe_refuse_an_invalid_filter_alike(bad: str) -> None:
+    # MQTT-4.7.1-1, MQTT-4.7.1-2, MQTT-4.7.3-1: the same ValueError from both calls.
+    c = connected()
+    with pytest.raises(ValueError):
+        c.subscribe([(bad, QoS.AT_MOST_ONCE)], now=0.1)
+    with pytest.raises(ValueError):
+        c.unsubscribe([bad], now=0.1)
+    assert c.data_to_send() == b"", "nothing sent for a refused call"
+
+
 def test_a_3x_connect_rule_is_checked_when_the_client_is_made() -> None:
     # MQTT-3.1.2-22: no password without a user name (3.x); MQTT-3.1.3-7: an empty client
     # identifier needs a clean session (3.1.1). Refused here, not at connect().
