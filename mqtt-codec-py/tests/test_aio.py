@@ -251,6 +251,72 @@ def test_a_refused_or_malformed_connack_closes_the_connection_at_once(connack: b
     run(main())
 
 
+async def answering_server(answers: List[bytes]) -> "tuple[asyncio.AbstractServer, int, asyncio.Event]":
+    """A server answering the n-th CONNECT with answers[n] (the last one after that); it ends
+    the first connection at once, and sets the event when a connection past the second was
+    accepted."""
+    count = 0
+    accepted_again = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal count
+        await reader.read(1024)
+        answer = answers[min(count, len(answers) - 1)]
+        count += 1
+        writer.write(answer)
+        if count == 1:
+            writer.close()
+            return
+        if count >= 3 and answer[3] == 0:
+            accepted_again.set()
+        while await reader.read(1024):
+            pass
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port: int = server.sockets[0].getsockname()[1]
+    return server, port, accepted_again
+
+
+def test_a_reconnect_refused_for_now_is_tried_again() -> None:
+    # 3.1.1 CONNACK 0x03 Server unavailable on the reconnect: a "not now", retried with the
+    # backoff (it stopped the driver for good).
+    ok, unavailable = bytes([0x20, 0x02, 0x00, 0x00]), bytes([0x20, 0x02, 0x00, 0x03])
+
+    async def main() -> None:
+        server, port, accepted_again = await answering_server([ok, unavailable, ok])
+        async with server:
+            c = aio.connect(
+                "127.0.0.1", port, client_id="aio-busy", version=ProtocolVersion.V3_1_1,
+                backoff=(0.01, 0.05),
+            )
+            await c.start()
+            await asyncio.wait_for(accepted_again.wait(), 5)
+            await c.disconnect()
+
+    run(main())
+
+
+def test_a_reconnect_refused_for_good_stops_the_driver() -> None:
+    # 0x05 Not authorized on the reconnect: retrying cannot help; messages() ends.
+    ok, not_authorized = bytes([0x20, 0x02, 0x00, 0x00]), bytes([0x20, 0x02, 0x00, 0x05])
+
+    async def main() -> None:
+        server, port, _ = await answering_server([ok, not_authorized])
+        async with server:
+            c = aio.connect(
+                "127.0.0.1", port, client_id="aio-denied", version=ProtocolVersion.V3_1_1,
+                backoff=(0.01, 0.05),
+            )
+            await c.start()
+            got = [m async for m in c.messages()]
+            assert got == []
+            with pytest.raises(aio.ConnectionLost):
+                await c.publish("t", b"x", qos=QoS.AT_LEAST_ONCE)
+
+    run(main())
+
+
 def test_subscriptions_a_new_session_lost_are_made_again(broker: int) -> None:  # noqa: F811
     async def main() -> None:
         proxy = Proxy(broker)

@@ -78,6 +78,17 @@ class ConnectionLost(MqttError):
 
 _Subscriptions = Iterable[Union[Subscription, str, Tuple[str, int]]]
 
+# Refusals that say "not now" rather than "not you": a reconnect refused with one of them
+# is tried again with the backoff (3.1.1's Server unavailable arrives as 0x88).
+_TRANSIENT_REFUSALS = frozenset(
+    {
+        ReasonCode.SERVER_UNAVAILABLE,
+        ReasonCode.SERVER_BUSY,
+        ReasonCode.QUOTA_EXCEEDED,
+        ReasonCode.CONNECTION_RATE_EXCEEDED,
+    }
+)
+
 try:
     from websockets.exceptions import WebSocketException as _WebSocketError
 except ImportError:  # without the websockets package there is no WebSocket to fail
@@ -286,6 +297,8 @@ class AsyncClient:
         self._up = False
         # The session ended the connection now in use (a refusal, a protocol error).
         self._ended_by_session = False
+        # The reason the server refused the last connection, if it did.
+        self._refused: Optional[ReasonCode] = None
         # The deadline the I/O loop sleeps towards, and whether a flush is scheduled.
         self._deadline: Optional[float] = None
         self._flush_scheduled = False
@@ -407,9 +420,13 @@ class AsyncClient:
                     self._connected.set_result(event)
             elif isinstance(event, ConnectionRefused):
                 self._ended_by_session = True
+                self._refused = event.reason_code
                 if not self._connected.done():
+                    # The first connection's refusal is the caller's to see, at once.
                     self._connected.set_exception(Refused(event.reason_code, event.server_speaks_v3))
-                self.reconnect = False
+                    self.reconnect = False
+                elif event.reason_code not in _TRANSIENT_REFUSALS:
+                    self.reconnect = False
             elif isinstance(event, Published):
                 self._resolve(("pub", event.packet_id), event.packet_id)
             elif isinstance(event, PublishFailed):
@@ -466,6 +483,7 @@ class AsyncClient:
             self._writable.set()
             self._disconnected = None
             self._ended_by_session = False
+            self._refused = None
             began = self._now()
             try:
                 self.client.connect(self._now())
@@ -482,6 +500,13 @@ class AsyncClient:
                 delay = self.backoff[0]
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.backoff[1])
+        if self._refused is not None:
+            # A reconnect the server refused for good: the error says why.
+            lost = ConnectionLost(f"refused on reconnecting: {self._refused!r}")
+            lost.reason_code = self._refused
+            lost.by_server = True
+            self._fail(lost)
+            return
         self._fail(ConnectionLost("closed", self._disconnected))
 
     async def _open(self) -> Tuple[_Sink, Union[_Link, _WebSocketLink]]:
