@@ -512,6 +512,13 @@ impl PyClient {
         self.inner.is_connected()
     }
 
+    /// Whether a PINGREQ went out that has had no PINGRESP yet: a driver that stops reading
+    /// while its application is behind must read on until it comes.
+    #[getter]
+    fn awaiting_pingresp(&self) -> bool {
+        self.inner.awaiting_pingresp()
+    }
+
     /// connect(now): queues CONNECT (send it with data_to_send()).
     fn connect(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
         let done = self.inner.connect(millis(now)?);

@@ -317,6 +317,59 @@ def test_a_reconnect_refused_for_good_stops_the_driver() -> None:
     run(main())
 
 
+def test_a_paused_reader_still_reads_up_to_the_pingresp() -> None:
+    # The application takes nothing for 2.5 s with keep alive 1 s and two messages buffered
+    # at most: the PINGRESP sits behind messages the paused reader has not read. It reads
+    # on until the PINGRESP while one is awaited, so the connection lives (it was lost at
+    # the keep alive and made again).
+    connections = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        await reader.read(1024)
+        writer.write(bytes([0x20, 0x02, 0x00, 0x00]))
+        publish = bytes([0x30, 0x05, 0x00, 0x01]) + b"t" + b"xy"
+
+        async def feed() -> None:
+            # Messages keep coming, so a PINGRESP is always written behind some.
+            while not writer.is_closing():
+                writer.write(publish)
+                await asyncio.sleep(0.02)
+
+        feeder = asyncio.ensure_future(feed())
+        try:
+            while True:
+                data = await reader.read(1024)
+                if not data:
+                    break
+                if b"\xc0\x00" in data:
+                    writer.write(bytes([0xD0, 0x00]))
+        finally:
+            feeder.cancel()
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port: int = server.sockets[0].getsockname()[1]
+        async with server:
+            c = aio.connect(
+                "127.0.0.1", port, client_id="aio-slow", version=ProtocolVersion.V3_1_1,
+                keep_alive=1, max_buffered_messages=2,
+            )
+            await c.start()
+            await asyncio.sleep(2.5)  # the application is busy elsewhere
+            got = 0
+            async for _ in c.messages():
+                got += 1
+                if got == 50:
+                    break
+            assert connections == 1, "the connection was lost and made again"
+            await c.disconnect()
+
+    run(main())
+
+
 def test_subscriptions_a_new_session_lost_are_made_again(broker: int) -> None:  # noqa: F811
     async def main() -> None:
         proxy = Proxy(broker)

@@ -540,6 +540,9 @@ class Client:
     @property
     def is_connected(self) -> bool:
         """Whether CONNACK accepted the connection and it has not ended."""
+    @property
+    def awaiting_pingresp(self) -> bool:
+        """Whether a PINGREQ went out that has had no PINGRESP yet."""
     def connect(self, now: float) -> None:
         """Queues CONNECT."""
     def publish(

@@ -411,7 +411,10 @@ class AsyncClient:
                 self._messages.put_nowait(event)
                 transport = self._transport
                 full = self._messages.qsize() >= self.max_buffered_messages
-                if full and not self._reading_paused and isinstance(transport, asyncio.ReadTransport):
+                # Not while a PINGRESP is awaited: it may sit behind these messages, and
+                # unread it would end the connection at the keep alive.
+                pause = full and not self.client.awaiting_pingresp
+                if pause and not self._reading_paused and isinstance(transport, asyncio.ReadTransport):
                     transport.pause_reading()
                     self._reading_paused = True
             elif isinstance(event, Connected):
@@ -560,8 +563,8 @@ class AsyncClient:
                 return
             if not done:
                 # A reader paused behind a slow application still has to see PINGRESP: it
-                # reads again when the session's timer is due (and pauses at the next
-                # message if the application is still behind).
+                # reads again when the session's timer is due, and does not pause again
+                # while the PINGRESP is awaited (see `_dispatch`).
                 if self._reading_paused and isinstance(self._transport, asyncio.ReadTransport):
                     self._reading_paused = False
                     self._transport.resume_reading()

@@ -136,6 +136,12 @@ impl Session {
         self.machine.is_connected()
     }
 
+    /// Whether a PINGREQ went out that has had no PINGRESP yet (see
+    /// [`FixedSession::awaiting_pingresp`]).
+    pub fn awaiting_pingresp(&self) -> bool {
+        self.machine.awaiting_pingresp()
+    }
+
     /// QoS 1 and 2 PUBLISHes of ours in flight, and queued behind the window.
     pub fn pending_publishes(&self) -> (usize, usize) {
         self.machine.pending_publishes()
@@ -403,8 +409,8 @@ impl Session {
     }
 
     /// Time has passed: PINGREQ when nothing was sent, or nothing received, for the keep
-    /// alive; the connection is
-    /// lost when no PINGRESP came within another keep alive, or no CONNACK in time.
+    /// alive; the connection is lost when no PINGRESP came within another keep alive, or no
+    /// CONNACK in time.
     pub fn handle_timeout(&mut self, now: Millis) {
         let live = !self.machine.is_idle();
         self.machine.handle_timeout(now);

@@ -252,6 +252,13 @@ impl<'s> FixedSession<'s> {
         self.core.state == State::Connected
     }
 
+    /// Whether a PINGREQ went out that has had no PINGRESP yet. A driver that stops
+    /// reading while its application is behind must read on until the PINGRESP comes, or
+    /// the keep alive ends the connection.
+    pub fn awaiting_pingresp(&self) -> bool {
+        self.core.timers.ping_sent.is_some()
+    }
+
     /// QoS 1 and 2 PUBLISHes of ours in flight, and queued behind the window.
     pub fn pending_publishes(&self) -> (usize, usize) {
         let count = |s: Out| self.core.outgoing.iter().filter(|o| o.state == s).count();
@@ -481,8 +488,8 @@ impl<'s> FixedSession<'s> {
     }
 
     /// Time has passed: PINGREQ when nothing was sent, or nothing received, for the keep
-    /// alive; the connection is
-    /// lost when no PINGRESP came within another keep alive, or no CONNACK in time.
+    /// alive; the connection is lost when no PINGRESP came within another keep alive, or no
+    /// CONNACK in time.
     pub fn handle_timeout(&mut self, now: Millis) {
         let c = &mut self.core;
         match c.timers.due(c.state, c.config.keep_alive, &c.server, now) {
