@@ -2170,8 +2170,8 @@ typedef struct mqtt_session_config {
     struct mqtt_bytes client_id;
     /**
      * Keep alive in seconds; 0 turns it off. With it, the session sends PINGREQ when
-     * nothing went out for that long, and reports the connection lost when no PINGRESP
-     * comes within as long again.
+     * nothing went out, or nothing came in, for that long, and reports the connection
+     * lost when no PINGRESP comes within as long again.
      */
     uint16_t keep_alive;
     /**
@@ -3192,8 +3192,9 @@ enum mqtt_status mqtt_fixed_session_transmit(struct mqtt_fixed_session *s,
 
 #if defined(MQTT_CODEC_CLIENT)
 /**
- * Time has passed: PINGREQ when nothing went out for the keep alive; the connection is
- * reported lost when no PINGRESP came within another keep alive, or no CONNACK in time.
+ * Time has passed: PINGREQ when nothing went out, or nothing came in, for the keep alive;
+ * the connection is reported lost when no PINGRESP came within another keep alive, or no
+ * CONNACK in time.
  *
  * # Safety
  * `s` must be NULL or a session.
@@ -3676,9 +3677,9 @@ enum mqtt_status mqtt_session_receive(struct mqtt_session *s,
 
 #if defined(MQTT_CODEC_SESSION)
 /**
- * Time has passed: sends PINGREQ when nothing went out for the keep alive, and reports the
- * connection lost (`MQTT_SESSION_EVENT_DISCONNECTED` without a reason) when no PINGRESP
- * came within another keep alive, or no CONNACK in time. Call it at the deadline
+ * Time has passed: sends PINGREQ when nothing went out, or nothing came in, for the keep
+ * alive, and reports the connection lost (`MQTT_SESSION_EVENT_DISCONNECTED` without a
+ * reason) when no PINGRESP came within another keep alive, or no CONNACK in time. Call it at the deadline
  * `mqtt_session_next_timeout()` gives (calling it earlier or more often is harmless).
  *
  * ```c
@@ -3688,7 +3689,8 @@ enum mqtt_status mqtt_session_receive(struct mqtt_session *s,
  * # Safety
  * `s` must be NULL or a live session.
  */
-enum mqtt_status mqtt_session_handle_timeout(struct mqtt_session *s, uint32_t now);
+enum mqtt_status mqtt_session_handle_timeout(struct mqtt_session *s,
+                                             uint32_t now);
 #endif
 
 #if defined(MQTT_CODEC_SESSION)

@@ -653,8 +653,8 @@ pub unsafe extern "C" fn mqtt_fixed_session_transmit(
 }
 
 /// Time has passed: PINGREQ when nothing went out, or nothing came in, for the keep alive;
-/// the connection is
-/// reported lost when no PINGRESP came within another keep alive, or no CONNACK in time.
+/// the connection is reported lost when no PINGRESP came within another keep alive, or no
+/// CONNACK in time.
 ///
 /// # Safety
 /// `s` must be NULL or a session.

@@ -37,8 +37,8 @@ pub struct mqtt_session_config {
     /// clean session, and 5.0).
     pub client_id: mqtt_bytes,
     /// Keep alive in seconds; 0 turns it off. With it, the session sends PINGREQ when
-    /// nothing went out, or nothing came in, for that long, and reports the connection lost when no PINGRESP
-    /// comes within as long again.
+    /// nothing went out, or nothing came in, for that long, and reports the connection
+    /// lost when no PINGRESP comes within as long again.
     pub keep_alive: u16,
     /// Start with a new session on the first CONNECT (a reconnect resumes the session when
     /// the server may hold one).

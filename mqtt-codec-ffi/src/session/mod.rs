@@ -598,9 +598,8 @@ pub unsafe extern "C" fn mqtt_session_receive(
 }
 
 /// Time has passed: sends PINGREQ when nothing went out, or nothing came in, for the keep
-/// alive, and reports the
-/// connection lost (`MQTT_SESSION_EVENT_DISCONNECTED` without a reason) when no PINGRESP
-/// came within another keep alive, or no CONNACK in time. Call it at the deadline
+/// alive, and reports the connection lost (`MQTT_SESSION_EVENT_DISCONNECTED` without a
+/// reason) when no PINGRESP came within another keep alive, or no CONNACK in time. Call it at the deadline
 /// `mqtt_session_next_timeout()` gives (calling it earlier or more often is harmless).
 ///
 /// ```c
