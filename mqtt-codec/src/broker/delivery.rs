@@ -28,6 +28,8 @@ struct Target {
     qos: QoS,
     retain_as_published: bool,
     sub_ids: Vec<u32>,
+    /// The session has no connection: what it is sent waits in its queue.
+    away: bool,
 }
 
 /// What became of a routed message.
@@ -95,15 +97,11 @@ impl Broker {
                 qos: member.qos,
                 retain_as_published: false,
                 sub_ids: member.sub_id.into_iter().collect(),
+                away: !member.online,
             });
         }
         targets.extend(picks);
-        let away = |t: &Target| {
-            self.sessions
-                .get(&t.client_id)
-                .is_some_and(|s| s.conn.is_none())
-        };
-        if !detached && targets.iter().any(away) {
+        if !detached && targets.iter().any(|t| t.away) {
             msg = msg.detached();
         }
         let matched = targets.len();
@@ -430,6 +428,7 @@ fn add_match<'s>(
         qos: QoS::AtMostOnce,
         retain_as_published: false,
         sub_ids: Vec::new(),
+        away: session.conn.is_none(),
     });
     t.qos = t.qos.max(entry.options.qos);
     t.retain_as_published |= entry.options.retain_as_published || session.bridge;

@@ -4,8 +4,11 @@
 use super::error::SessionError;
 use crate::error::EncodeError;
 use crate::packet::Will;
-use crate::string::validate_str;
+use crate::packet::{Connect, Packet};
+use crate::storage::Owned;
+use crate::string::MqttStr;
 use crate::version::ProtocolVersion;
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use bytes::Bytes;
 
@@ -91,26 +94,18 @@ impl SessionConfig {
     /// §3.1.2.11.4) and would let nothing through in any version; `max_inflight` 0, which
     /// would never send a QoS 1 or 2 message.
     pub fn check(&self) -> Result<(), SessionError> {
-        validate_str(self.client_id.as_bytes())
-            .map_err(|_| SessionError::State("the client identifier is not a valid string"))?;
-        if let Some(username) = &self.username {
-            validate_str(username.as_bytes())
-                .map_err(|_| SessionError::State("the user name is not a valid string"))?;
-        }
-        if !self.version.is_v5() {
-            // What the 3.x CONNECT encoder would refuse at connect(), refused here.
-            if self.password.is_some() && self.username.is_none() {
-                return Err(SessionError::Encode(EncodeError::PasswordWithoutUsername));
-            }
-            if self.version == ProtocolVersion::V3_1_1
-                && self.client_id.is_empty()
-                && !self.clean_start
-            {
-                return Err(SessionError::Encode(
-                    EncodeError::EmptyClientIdWithoutCleanSession,
-                ));
-            }
-        }
+        let text = |s: &str, what| MqttStr::new(s).map_err(|_| SessionError::State(what));
+        let mut connect = Connect::new(
+            self.version,
+            text(
+                &self.client_id,
+                "the client identifier is not a valid string",
+            )?,
+        );
+        connect.username = match &self.username {
+            Some(u) => Some(text(u, "the user name is not a valid string")?),
+            None => None,
+        };
         if let Some(will) = &self.will {
             if !self.version.is_v5() && !will.properties.is_empty() {
                 return Err(SessionError::Encode(EncodeError::NotRepresentable {
@@ -119,6 +114,12 @@ impl SessionConfig {
                 }));
             }
         }
+        // Every rule the CONNECT encoder knows (a 3.x password without a user name, a
+        // 3.1.1 empty client identifier without a clean session...), as FixedConfig checks.
+        connect.clean_start = self.clean_start;
+        connect.password = self.password.clone();
+        connect.will = self.will.clone();
+        Packet::<Owned>::Connect(Box::new(connect)).encoded_len(self.version)?;
         if self.receive_maximum == 0 {
             return Err(SessionError::State("the receive maximum must not be 0"));
         }
