@@ -195,29 +195,27 @@ impl ListSink<Owned> for Arena {
     }
 }
 
-fn str_opt<B: AsRef<[u8]>>(s: &Option<MqttStr<B>>) -> mqtt_bytes {
-    mqtt_bytes::opt(s.as_ref().map(|s| s.as_bytes()))
-}
-
-/// The C field of a core property, by its kind: a view (NULL when absent), or a number (0
-/// when absent; its `has_` flag says which).
+/// The C field of a core property that is present, by its kind: a view, or a number.
 macro_rules! to_c {
     (Str, $v:expr) => {
-        str_opt(&$v)
+        mqtt_bytes::of($v.as_bytes())
     };
     (Topic, $v:expr) => {
-        mqtt_bytes::opt($v.as_ref().map(|t| t.as_mqtt_str().as_bytes()))
+        mqtt_bytes::of($v.as_mqtt_str().as_bytes())
     };
     (Bin, $v:expr) => {
-        mqtt_bytes::opt($v.as_ref().map(|b| b.as_ref()))
+        mqtt_bytes::of($v.as_ref())
     };
     ($number:ident, $v:expr) => {
-        $v.unwrap_or(0)
+        *$v
     };
 }
 
-/// Writes the C views of a packet's properties into `out`, field by field where it lies:
-/// returning the 280-byte block by value copied it through the stack once more.
+/// Writes the C views of a packet's properties into `out`, which must be cleared already
+/// (every caller's block is): only a property that is present is written, so a packet
+/// with two properties pays for two fields rather than for all of them. Field by field
+/// where it lies: returning the 280-byte block by value copied it through the stack once
+/// more.
 pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
     p: &codec::Properties<S>,
     sink: &mut L,
@@ -227,8 +225,10 @@ pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
     macro_rules! fill {
         ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
             $(
-                out.$field = to_c!($kind, p.$field);
-                $( out.$has = p.$field.is_some(); )?
+                if let Some(v) = &p.$field {
+                    out.$field = to_c!($kind, v);
+                    $( out.$has = true; )?
+                }
             )*
         };
     }
@@ -285,6 +285,21 @@ fn set_publish_views(out: &mut mqtt_packet, topic: &[u8], payload: &[u8]) {
     out.payload = mqtt_bytes::of(payload);
 }
 
+/// Sets a CONNECT's client identifier, user name and password views, out of line for the
+/// reason given at [`set_publish_views`]: the CONNECT was just read into place field by
+/// field, and a 16-byte copy of each view stalled on those stores.
+#[inline(never)]
+fn set_connect_views(
+    out: &mut mqtt_packet,
+    client_id: &[u8],
+    username: Option<&[u8]>,
+    password: Option<&[u8]>,
+) {
+    out.client_id = mqtt_bytes::of(client_id);
+    out.username = mqtt_bytes::opt(username);
+    out.password = mqtt_bytes::opt(password);
+}
+
 /// C views of a decoded packet; `level` is the protocol level it was decoded under.
 ///
 /// `out` is filled in place, and must be cleared already (`mqtt_packet::clear`, which the
@@ -313,7 +328,12 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
             out.protocol_version = c.protocol_version.level();
             out.clean_start = c.clean_start;
             out.keep_alive = c.keep_alive;
-            out.client_id = mqtt_bytes::of(c.client_id.as_bytes());
+            set_connect_views(
+                out,
+                c.client_id.as_bytes(),
+                c.username.as_ref().map(|s| s.as_bytes()),
+                c.password.as_ref().map(|b| b.as_ref()),
+            );
             if let Some(w) = &c.will {
                 out.has_will = true;
                 out.will.topic = mqtt_bytes::of(w.topic.as_mqtt_str().as_bytes());
@@ -327,8 +347,6 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
                     type_empty_lists(&mut out.will.properties);
                 }
             }
-            out.username = str_opt(&c.username);
-            out.password = mqtt_bytes::opt(c.password.as_ref().map(|b| b.as_ref()));
         }),
         Packet::ConnAck(c) => {
             out.session_present = c.session_present;
