@@ -9,8 +9,8 @@ use codec::region::{
 };
 use codec::{
     Auth, Borrowed, BorrowedList, ConnAck, Connect, ConnectSlot, Disconnect, MqttStr, Packet,
-    PacketRef, PacketType, PropertySlot, PropertyView, ProtocolVersion, PubResponse, Publish, QoS,
-    ReasonCode, RetainHandling, Role, Storage, SubAck, Subscribe, Subscription,
+    PacketRef, PacketType, Property, PropertySlot, PropertyView, ProtocolVersion, PubResponse,
+    Publish, QoS, ReasonCode, RetainHandling, Role, Storage, SubAck, Subscribe, Subscription,
     SubscriptionOptions, TopicFilter, TopicName, UnsubAck, Unsubscribe, UserProperty, Will,
 };
 use core::mem::size_of;
@@ -56,6 +56,22 @@ pub(crate) fn parse_options(o: &mqtt_decode_options) -> Result<codec::ParseOptio
 // Core -> C
 // ---------------------------------------------------------------------------------------
 
+/// The C field of a core property that is present, by its kind: a view, or a number.
+macro_rules! to_c {
+    (Str, $v:expr) => {
+        mqtt_bytes::of($v.as_bytes())
+    };
+    (Topic, $v:expr) => {
+        mqtt_bytes::of($v.as_mqtt_str().as_bytes())
+    };
+    (Bin, $v:expr) => {
+        mqtt_bytes::of($v.as_ref())
+    };
+    ($number:ident, $v:expr) => {
+        *$v
+    };
+}
+
 /// Turns the lists of a decoded packet into `mqtt_list`s.
 pub(crate) trait ListSink<S: Storage> {
     /// SUBSCRIBE subscriptions.
@@ -64,10 +80,9 @@ pub(crate) trait ListSink<S: Storage> {
     fn filters(&mut self, l: &S::List<MqttStr<S::Bytes>>) -> mqtt_list;
     /// SUBACK and UNSUBACK reason codes.
     fn codes(&mut self, l: &S::List<ReasonCode>) -> mqtt_list;
-    /// User Properties of the packet (`will == false`) or of the will.
-    fn user_properties(&mut self, l: &S::List<UserProperty<S>>, will: bool) -> mqtt_list;
-    /// Subscription Identifiers.
-    fn subscription_ids(&mut self, l: &S::List<u32>) -> mqtt_list;
+    /// Writes the C views of the properties of the packet (`will == false`) or of the will
+    /// into `out`, which must be cleared already.
+    fn properties(&mut self, p: &S::Props, will: bool, out: &mut mqtt_properties);
 }
 
 /// Lists of a packet parsed from the caller's buffer: views of their regions of it.
@@ -105,16 +120,91 @@ impl<'a> ListSink<Borrowed<'a>> for Wire {
         }
         list
     }
-    fn user_properties(
-        &mut self,
-        l: &BorrowedList<'a, UserProperty<Borrowed<'a>>>,
-        _will: bool,
-    ) -> mqtt_list {
-        wire(l, MQTT_LIST_USER_PROPERTIES, 0)
+    fn properties(&mut self, p: &PropertyView<'a>, _will: bool, out: &mut mqtt_properties) {
+        fill_section(p, out)
     }
-    fn subscription_ids(&mut self, l: &BorrowedList<'a, u32>) -> mqtt_list {
-        wire(l, MQTT_LIST_SUBSCRIPTION_IDENTIFIERS, 0)
+}
+
+/// Writes the C views of a parsed property section into `out` (cleared already). The lists
+/// are the section itself, read by the C list functions with the count of their items (a
+/// view of built properties, which no parse makes, has no section for them, as [`wire`]
+/// gives).
+fn fill_section(p: &PropertyView<'_>, out: &mut mqtt_properties) {
+    // A build without 5.0 has only empty sections (3.x has none): the test lets it leave
+    // the reading out.
+    let raw = match p.raw() {
+        Some(raw) if cfg!(feature = "v5") => raw,
+        _ => &[],
+    };
+    let (ids, users) = if raw.is_empty() {
+        (0, 0)
+    } else {
+        section_fields(p, out)
+    };
+    let list = |kind, count| mqtt_list {
+        kind,
+        version: 0,
+        count,
+        items: core::ptr::null(),
+        raw: raw.as_ptr(),
+        raw_len: raw.len(),
+    };
+    out.subscription_identifiers = list(MQTT_LIST_SUBSCRIPTION_IDENTIFIERS, ids);
+    out.user_properties = list(MQTT_LIST_USER_PROPERTIES, users);
+}
+
+/// The single-value properties of a section into `out`, in one walk of it (reading the
+/// whole set first and then copying the fields that are present cost twice the walk);
+/// returns how many Subscription Identifiers and User Properties it holds.
+#[cfg(not(target_os = "none"))]
+fn section_fields(p: &PropertyView<'_>, out: &mut mqtt_properties) -> (usize, usize) {
+    // Asked again here so that the compiler knows the view is a section, and leaves out the
+    // branch of `for_each` for built properties: the closure then has one call and goes in
+    // line.
+    if p.raw().is_none() {
+        return (0, 0);
     }
+    let (mut ids, mut users) = (0usize, 0usize);
+    macro_rules! fill {
+        ($( ($variant:ident, $field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
+            p.for_each(|property| match property {
+                $( Property::$variant(v) => {
+                    out.$field = to_c!($kind, &v);
+                    $( out.$has = true; )?
+                } )*
+                Property::SubscriptionIdentifier(_) => ids = ids.saturating_add(1),
+                Property::UserProperty(_) => users = users.saturating_add(1),
+            })
+        };
+    }
+    for_each_c_property!(fill);
+    (ids, users)
+}
+
+/// [`section_fields`] on bare metal, where flash counts more than the nanoseconds: through
+/// the set the core reads anyway (`with`), so that the image holds one walk of a section.
+#[cfg(target_os = "none")]
+fn section_fields(p: &PropertyView<'_>, out: &mut mqtt_properties) -> (usize, usize) {
+    p.with(|p| {
+        copy_present(p, out);
+        (p.subscription_identifiers.len(), p.user_properties.len())
+    })
+}
+
+/// Copies the single-value properties that `p` has into `out` (cleared already).
+#[cfg(any(feature = "alloc", target_os = "none"))]
+fn copy_present<S: Storage>(p: &codec::Properties<S>, out: &mut mqtt_properties) {
+    macro_rules! fill {
+        ($( ($variant:ident, $field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
+            $(
+                if let Some(v) = &p.$field {
+                    out.$field = to_c!($kind, v);
+                    $( out.$has = true; )?
+                }
+            )*
+        };
+    }
+    for_each_c_property!(fill);
 }
 
 /// Arrays of C items for the lists of an owned packet (the heap decoder's).
@@ -174,11 +264,15 @@ impl ListSink<Owned> for Arena {
         self.codes.extend(l.iter().map(|c| c.value()));
         array(&self.codes, MQTT_LIST_REASON_CODES)
     }
-    fn user_properties(
-        &mut self,
-        l: &alloc::vec::Vec<UserProperty<Owned>>,
-        will: bool,
-    ) -> mqtt_list {
+    fn properties(&mut self, p: &codec::BoxedProperties, will: bool, out: &mut mqtt_properties) {
+        fill_properties(p, self, will, out)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Arena {
+    /// User Properties of the packet (`will == false`) or of the will.
+    fn user_properties(&mut self, l: &[UserProperty<Owned>], will: bool) -> mqtt_list {
         let v = if will {
             &mut self.will_user
         } else {
@@ -188,53 +282,30 @@ impl ListSink<Owned> for Arena {
         v.extend(l.iter().map(user_property_to_c));
         array(v, MQTT_LIST_USER_PROPERTIES)
     }
-    fn subscription_ids(&mut self, l: &alloc::vec::Vec<u32>) -> mqtt_list {
+
+    /// Subscription Identifiers.
+    fn subscription_ids(&mut self, l: &[u32]) -> mqtt_list {
         self.ids.clear();
         self.ids.extend_from_slice(l);
         array(&self.ids, MQTT_LIST_SUBSCRIPTION_IDENTIFIERS)
     }
 }
 
-/// The C field of a core property that is present, by its kind: a view, or a number.
-macro_rules! to_c {
-    (Str, $v:expr) => {
-        mqtt_bytes::of($v.as_bytes())
-    };
-    (Topic, $v:expr) => {
-        mqtt_bytes::of($v.as_mqtt_str().as_bytes())
-    };
-    (Bin, $v:expr) => {
-        mqtt_bytes::of($v.as_ref())
-    };
-    ($number:ident, $v:expr) => {
-        *$v
-    };
-}
-
-/// Writes the C views of a packet's properties into `out`, which must be cleared already
-/// (every caller's block is): only a property that is present is written, so a packet
-/// with two properties pays for two fields rather than for all of them. Field by field
-/// where it lies: returning the 280-byte block by value copied it through the stack once
-/// more.
-pub(crate) fn fill_properties<S: Storage, L: ListSink<S>>(
-    p: &codec::Properties<S>,
-    sink: &mut L,
+/// Writes the C views of an owned packet's properties into `out`, which must be cleared
+/// already (every caller's block is): only a property that is present is written, so a
+/// packet with two properties pays for two fields rather than for all of them. Field by
+/// field where it lies: returning the 280-byte block by value copied it through the stack
+/// once more.
+#[cfg(feature = "alloc")]
+pub(crate) fn fill_properties(
+    p: &codec::Properties<Owned>,
+    arena: &mut Arena,
     will: bool,
     out: &mut mqtt_properties,
 ) {
-    macro_rules! fill {
-        ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
-            $(
-                if let Some(v) = &p.$field {
-                    out.$field = to_c!($kind, v);
-                    $( out.$has = true; )?
-                }
-            )*
-        };
-    }
-    for_each_c_property!(fill);
-    out.subscription_identifiers = sink.subscription_ids(&p.subscription_identifiers);
-    out.user_properties = sink.user_properties(&p.user_properties, will);
+    copy_present(p, out);
+    out.subscription_identifiers = arena.subscription_ids(&p.subscription_identifiers);
+    out.user_properties = arena.user_properties(&p.user_properties, will);
 }
 
 /// True when the C property block sets nothing: every view NULL with length 0, every flag
@@ -316,7 +387,7 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
     // A build without 5.0 never decodes a property: the test lets it leave the code out.
     match packet.properties() {
         Some(p) if cfg!(feature = "v5") && !p.is_empty() => {
-            p.with(|p| fill_properties(p, sink, false, &mut out.properties))
+            sink.properties(p, false, &mut out.properties)
         }
         // The block is cleared already: only the lists' kinds differ from zero.
         _ => type_empty_lists(&mut out.properties),
@@ -341,8 +412,7 @@ pub(crate) fn fill_packet<S: Storage, L: ListSink<S>>(
                 out.will.qos = w.qos as u8;
                 out.will.retain = w.retain;
                 if cfg!(feature = "v5") {
-                    w.properties
-                        .with(|p| fill_properties(p, sink, true, &mut out.will.properties));
+                    sink.properties(&w.properties, true, &mut out.will.properties);
                 } else {
                     type_empty_lists(&mut out.will.properties);
                 }
@@ -791,7 +861,7 @@ unsafe fn set_properties_view<'a>(
     }
     let out = slot.insert(codec::Properties::default());
     macro_rules! build {
-        ($( ($field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
+        ($( ($variant:ident, $field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
             $( out.$field = from_c!($kind, p.$field $(, p.$has)?); )*
         };
     }

@@ -12,6 +12,7 @@ use std::path::Path;
 /// A row of the table: what the C struct needs.
 struct Row {
     id: u8,
+    variant: &'static str,
     field: &'static str,
     kind: &'static str,
     name: &'static str,
@@ -25,6 +26,7 @@ macro_rules! rows {
     ),* $(,)?) => {
         [$( Row {
             id: $id,
+            variant: stringify!($variant),
             field: stringify!($field),
             kind: stringify!($kind),
             name: $name,
@@ -59,8 +61,9 @@ pub struct mqtt_properties {
 }
 
 /// Calls `$callback!` with the single-value properties of [`mqtt_properties`] in table order:
-/// `(field, Kind, has_field)` for a number (`Byte`, `U16` or `U32`), `(field, Kind)` for a
-/// view (`Str`, `Topic` or `Bin`).
+/// `(Variant, field, Kind, has_field)` for a number (`Byte`, `U16` or `U32`),
+/// `(Variant, field, Kind)` for a view (`Str`, `Topic` or `Bin`); `Variant` names the
+/// property in `codec::PropertyId` and `codec::Property`.
 macro_rules! for_each_c_property {
     ($callback:ident) => {
         $callback! {
@@ -107,7 +110,7 @@ fn generate() -> String {
     let mut view_names = Vec::new();
     let mut rows = String::new();
     for row in codec::for_each_property!(rows) {
-        let (field, kind) = (row.field, row.kind);
+        let (variant, field, kind) = (row.variant, row.field, row.kind);
         let label = format!("{} (0x{:02X})", row.name, row.id);
         let doc = match row.note {
             Some(note) => format!("{label}, {note}."),
@@ -118,12 +121,12 @@ fn generate() -> String {
                 flags += &format!("    /// {label} is present.\n    pub has_{field}: bool,\n");
                 numbers += &format!("    /// {doc}\n    pub {field}: {ty},\n");
                 flag_names.push(format!("has_{field}"));
-                rows += &format!("            ({field}, {kind}, has_{field}),\n");
+                rows += &format!("            ({variant}, {field}, {kind}, has_{field}),\n");
             }
             None => {
                 views += &format!("    /// {doc}\n    pub {field}: mqtt_bytes,\n");
                 view_names.push(field.to_string());
-                rows += &format!("            ({field}, {kind}),\n");
+                rows += &format!("            ({variant}, {field}, {kind}),\n");
             }
         }
     }

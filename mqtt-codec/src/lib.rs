@@ -110,7 +110,7 @@ pub use properties::{Properties, PropertyId, UserProperty};
 #[cfg(feature = "alloc")]
 pub use property_slot::BoxedProperties;
 pub use property_slot::PropertySlot;
-pub use property_view::PropertyView;
+pub use property_view::{Property, PropertyView};
 pub use qos::QoS;
 pub use reason::ReasonCode;
 pub use recv_buffer::{RecvBuffer, SliceBuffer};

@@ -9,13 +9,11 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::list_items;
-use crate::packet_type::PacketType;
 use crate::properties::{next_in_section, skip_value, Properties, PropertyId, UserProperty};
 use crate::property_slot::PropertySlot;
 use crate::storage::{sealed::Sealed, Borrowed, BorrowedList};
 use crate::string::MqttStr;
 use crate::topic::TopicName;
-use crate::wire::reader::Reader;
 use core::fmt;
 
 /// The MQTT 5.0 properties of a borrowed packet ([`crate::PacketRef`]): a view of the
@@ -163,30 +161,19 @@ macro_rules! reader {
     ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
         fn read_validated(raw: &[u8]) -> Properties<Borrowed<'_>> {
             let mut props = Properties::default();
-            // A build without 5.0 has only empty sections over wire bytes: each is made on
-            // a 5.0 path, and those are constant false there. Firmware that speaks 3.1.1
-            // alone then links no property reader.
+            // Nothing to read in a build without 5.0 (see `for_each`), and the call is left
+            // out with what it would link.
             if !cfg!(feature = "v5") {
                 return props;
             }
             let (mut subscription_ids, mut users) = (0usize, 0usize);
-            let mut r = Reader::new(raw, PacketType::Publish);
-            while let Some(id) = r.varint("").ok().and_then(PropertyId::from_u32) {
-                let read = match id {
-                    $( PropertyId::$variant => {
-                        props.$field = view_value!($kind, r);
-                        props.$field.is_some()
-                    } )*
-                    PropertyId::SubscriptionIdentifier | PropertyId::UserProperty => {
-                        let n = if id == PropertyId::UserProperty { &mut users } else { &mut subscription_ids };
-                        *n = n.saturating_add(1);
-                        skip_value(&mut r, id).is_some()
-                    }
-                };
-                if !read {
-                    break;
+            PropertyView::wire(raw).for_each(|property| match property {
+                $( Property::$variant(v) => props.$field = Some(v), )*
+                Property::SubscriptionIdentifier(_) => {
+                    subscription_ids = subscription_ids.saturating_add(1)
                 }
-            }
+                Property::UserProperty(_) => users = users.saturating_add(1),
+            });
             props.subscription_identifiers = BorrowedList::from_region(
                 subscription_ids,
                 raw,
@@ -205,6 +192,162 @@ macro_rules! reader {
 }
 
 crate::for_each_property!(reader);
+
+/// Reads a value of a section the parser validated for [`PropertyView::for_each`], by the
+/// property's kind, with [`walk`]'s readers.
+macro_rules! walk_value {
+    (Byte, $rest:expr) => {
+        walk::array::<1>(&mut $rest).map(|[b]| *b)
+    };
+    (U16, $rest:expr) => {
+        walk::array::<2>(&mut $rest).map(|b| u16::from_be_bytes(*b))
+    };
+    (U32, $rest:expr) => {
+        walk::array::<4>(&mut $rest).map(|b| u32::from_be_bytes(*b))
+    };
+    (Str, $rest:expr) => {
+        walk::binary(&mut $rest).map(MqttStr::from_validated)
+    };
+    (Topic, $rest:expr) => {
+        walk::binary(&mut $rest).map(|b| TopicName::from_validated(MqttStr::from_validated(b)))
+    };
+    (Bin, $rest:expr) => {
+        walk::binary(&mut $rest)
+    };
+}
+
+/// Readers of a section the parser validated, over the slice itself and in line on hosts: a
+/// value comes back in registers, where the checking `Reader` returns its `Result` through
+/// memory (and a 16-byte copy of a view read back from there waits on the two stores that
+/// wrote it). A `None` ends the walk, which only a section not from the parser can cause.
+mod walk {
+    use crate::wire::varint::read_varint;
+
+    /// The next `N` bytes.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    pub(super) fn array<'a, const N: usize>(rest: &mut &'a [u8]) -> Option<&'a [u8; N]> {
+        let (value, tail) = rest.split_first_chunk::<N>()?;
+        *rest = tail;
+        Some(value)
+    }
+
+    /// Binary Data or a string's bytes: a Two Byte Integer length and that many bytes.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    pub(super) fn binary<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+        let len = u16::from_be_bytes(*array::<2>(rest)?);
+        let (value, tail) = rest.split_at_checked(usize::from(len))?;
+        *rest = tail;
+        Some(value)
+    }
+
+    /// A Variable Byte Integer; one byte (every property identifier) without a call.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    pub(super) fn varint(rest: &mut &[u8]) -> Option<u32> {
+        match rest.split_first() {
+            Some((&b, tail)) if b < 0x80 => {
+                *rest = tail;
+                Some(u32::from(b))
+            }
+            _ => {
+                let (value, used) = read_varint(rest).ok()?;
+                *rest = rest.get(used..)?;
+                Some(value)
+            }
+        }
+    }
+}
+
+/// One property as [`PropertyView::for_each`] hands it out: its value, borrowed from the
+/// section (or from the [`Properties`] a view was made of).
+macro_rules! property_enum {
+    ($( ($id:literal, $variant:ident, $field:ident, $kind:ident, [$($section:ident),*],
+        $name:literal $(, $note:literal)?) ),* $(,)?) => {
+        /// One MQTT 5.0 property of a section, with its value; made by
+        /// [`PropertyView::for_each`].
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum Property<'a> {
+            $(
+                #[doc = concat!("The ", $name, " (", stringify!($id), ").")]
+                $variant(view_type!($kind)),
+            )*
+            /// A Subscription Identifier (0x0B); a section may hold several.
+            SubscriptionIdentifier(u32),
+            /// A User Property (0x26); a section may hold several, in order.
+            UserProperty(UserProperty<Borrowed<'a>>),
+        }
+
+        impl<'a> PropertyView<'a> {
+            /// Calls `f` with every property once, without allocating: in the order of the
+            /// section for a parsed packet (duplicates of the repeatable ones included, as
+            /// they arrived), in table order then the Subscription Identifiers and the User
+            /// Properties for a view of built [`Properties`]. One walk of the section, for a
+            /// caller that wants every property (a getter walks it to the property it wants).
+            ///
+            /// ```
+            /// use mqtt_codec::{parse, Packet, ParseOptions, Property, ProtocolVersion, Status};
+            ///
+            /// // A 5.0 PUBLISH on "a" with Topic Alias 3 and a User Property k=v.
+            /// let buf = [0x30, 0x0f, 0x00, 0x01, b'a', 0x0a, 0x23, 0x00, 0x03, 0x26, 0x00, 0x01,
+            ///     b'k', 0x00, 0x01, b'v', b'!'];
+            /// let Status::Complete((Packet::Publish(p), _)) = parse(&buf, &ParseOptions::new(ProtocolVersion::V5))? else {
+            ///     panic!()
+            /// };
+            /// let mut seen = Vec::new();
+            /// p.properties.for_each(|property| match property {
+            ///     Property::TopicAlias(alias) => seen.push(format!("alias {alias}")),
+            ///     Property::UserProperty(u) => seen.push(format!("{}={}", u.name.as_str(), u.value.as_str())),
+            ///     _ => {}
+            /// });
+            /// assert_eq!(seen, ["alias 3", "k=v"]);
+            /// # Ok::<(), mqtt_codec::DecodeError>(())
+            /// ```
+            // In line on hosts, so that the caller's match on the property meets the one that
+            // made it; on bare metal (flash counts there) the compiler decides.
+            #[cfg_attr(not(target_os = "none"), inline(always))]
+            pub fn for_each(&self, mut f: impl FnMut(Property<'a>)) {
+                match self.0 {
+                    Repr::Wire(raw) => {
+                        // A build without 5.0 has only empty sections over wire bytes: each is made on
+                        // a 5.0 path, and those are constant false there. Firmware that speaks 3.1.1
+                        // alone then links no property reader.
+                        if !cfg!(feature = "v5") {
+                            return;
+                        }
+                        let mut rest = raw;
+                        while let Some(id) = walk::varint(&mut rest).and_then(PropertyId::from_u32) {
+                            let property = match id {
+                                $( PropertyId::$variant => walk_value!($kind, rest).map(Property::$variant), )*
+                                PropertyId::SubscriptionIdentifier => {
+                                    walk::varint(&mut rest).map(Property::SubscriptionIdentifier)
+                                }
+                                PropertyId::UserProperty => walk::binary(&mut rest).and_then(|name| {
+                                    let value = walk::binary(&mut rest)?;
+                                    Some(Property::UserProperty(UserProperty {
+                                        name: MqttStr::from_validated(name),
+                                        value: MqttStr::from_validated(value),
+                                    }))
+                                }),
+                            };
+                            match property {
+                                Some(property) => f(property),
+                                None => break,
+                            }
+                        }
+                    }
+                    Repr::Built(p) => {
+                        $( if let Some(v) = &p.$field {
+                            f(Property::$variant(v.clone()));
+                        } )*
+                        p.subscription_identifiers.iter().for_each(|id| f(Property::SubscriptionIdentifier(id)));
+                        p.user_properties.iter().for_each(|u| f(Property::UserProperty(u)));
+                    }
+                }
+            }
+        }
+    };
+}
+
+crate::for_each_property!(property_enum);
 
 macro_rules! getters {
     ($( ($id:literal, $variant:ident, $field:ident, $kind:ident, [$($section:ident),*],

@@ -1,11 +1,10 @@
 //! A heap-free session's events in C form: views into the session's receive buffer and
 //! alias topics, valid until the next call on the session.
 
-use crate::convert::{fill_properties, ListSink, Wire};
+use crate::convert::{ListSink, Wire};
 use crate::session_event::*;
 use crate::types::*;
 use codec::client::{FixedEvent, PublishFailure};
-use codec::PropertySlot;
 
 /// The C form of `event`.
 pub(super) fn to_c(event: &FixedEvent<'_>) -> mqtt_session_event {
@@ -17,10 +16,8 @@ pub(super) fn to_c(event: &FixedEvent<'_>) -> mqtt_session_event {
         } => {
             out.kind = MQTT_SESSION_EVENT_CONNECTED;
             out.session_present = *session_present;
-            if !connack.properties.is_empty() {
-                connack
-                    .properties
-                    .with(|p| fill_properties(p, &mut Wire, false, &mut out.properties));
+            if cfg!(feature = "v5") && !connack.properties.is_empty() {
+                Wire.properties(&connack.properties, false, &mut out.properties);
             }
         }
         FixedEvent::ConnectionRefused {
@@ -40,10 +37,8 @@ pub(super) fn to_c(event: &FixedEvent<'_>) -> mqtt_session_event {
             out.dup = publish.dup;
             out.packet_id = publish.packet_id.map_or(0, |id| id.get());
             out.ack_id = ack.map_or(0, |id| id.get());
-            if !publish.properties.is_empty() {
-                publish
-                    .properties
-                    .with(|p| fill_properties(p, &mut Wire, false, &mut out.properties));
+            if cfg!(feature = "v5") && !publish.properties.is_empty() {
+                Wire.properties(&publish.properties, false, &mut out.properties);
             }
         }
         FixedEvent::Published { packet_id, reason } => {

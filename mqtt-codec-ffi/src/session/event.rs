@@ -46,7 +46,7 @@ impl EventSlot {
                 out.kind = MQTT_SESSION_EVENT_CONNECTED;
                 out.session_present = *session_present;
                 if !connack.properties.is_empty() {
-                    fill_properties(&*connack.properties, arena, false, &mut out.properties);
+                    fill_properties(&connack.properties, arena, false, &mut out.properties);
                 }
             }
             Event::ConnectionRefused {
@@ -67,7 +67,7 @@ impl EventSlot {
                 out.packet_id = publish.packet_id.map_or(0, |id| id.get());
                 out.ack_id = ack.map_or(0, |id| id.get());
                 if !publish.properties.is_empty() {
-                    fill_properties(&*publish.properties, arena, false, &mut out.properties);
+                    fill_properties(&publish.properties, arena, false, &mut out.properties);
                 }
             }
             Event::Published { packet_id, reason } => {

@@ -104,36 +104,37 @@ pub struct mqtt_properties {
 }
 
 /// Calls `$callback!` with the single-value properties of [`mqtt_properties`] in table order:
-/// `(field, Kind, has_field)` for a number (`Byte`, `U16` or `U32`), `(field, Kind)` for a
-/// view (`Str`, `Topic` or `Bin`).
+/// `(Variant, field, Kind, has_field)` for a number (`Byte`, `U16` or `U32`),
+/// `(Variant, field, Kind)` for a view (`Str`, `Topic` or `Bin`); `Variant` names the
+/// property in `codec::PropertyId` and `codec::Property`.
 macro_rules! for_each_c_property {
     ($callback:ident) => {
         $callback! {
-            (payload_format_indicator, Byte, has_payload_format_indicator),
-            (message_expiry_interval, U32, has_message_expiry_interval),
-            (content_type, Str),
-            (response_topic, Topic),
-            (correlation_data, Bin),
-            (session_expiry_interval, U32, has_session_expiry_interval),
-            (assigned_client_identifier, Str),
-            (server_keep_alive, U16, has_server_keep_alive),
-            (authentication_method, Str),
-            (authentication_data, Bin),
-            (request_problem_information, Byte, has_request_problem_information),
-            (will_delay_interval, U32, has_will_delay_interval),
-            (request_response_information, Byte, has_request_response_information),
-            (response_information, Str),
-            (server_reference, Str),
-            (reason_string, Str),
-            (receive_maximum, U16, has_receive_maximum),
-            (topic_alias_maximum, U16, has_topic_alias_maximum),
-            (topic_alias, U16, has_topic_alias),
-            (maximum_qos, Byte, has_maximum_qos),
-            (retain_available, Byte, has_retain_available),
-            (maximum_packet_size, U32, has_maximum_packet_size),
-            (wildcard_subscription_available, Byte, has_wildcard_subscription_available),
-            (subscription_identifier_available, Byte, has_subscription_identifier_available),
-            (shared_subscription_available, Byte, has_shared_subscription_available),
+            (PayloadFormatIndicator, payload_format_indicator, Byte, has_payload_format_indicator),
+            (MessageExpiryInterval, message_expiry_interval, U32, has_message_expiry_interval),
+            (ContentType, content_type, Str),
+            (ResponseTopic, response_topic, Topic),
+            (CorrelationData, correlation_data, Bin),
+            (SessionExpiryInterval, session_expiry_interval, U32, has_session_expiry_interval),
+            (AssignedClientIdentifier, assigned_client_identifier, Str),
+            (ServerKeepAlive, server_keep_alive, U16, has_server_keep_alive),
+            (AuthenticationMethod, authentication_method, Str),
+            (AuthenticationData, authentication_data, Bin),
+            (RequestProblemInformation, request_problem_information, Byte, has_request_problem_information),
+            (WillDelayInterval, will_delay_interval, U32, has_will_delay_interval),
+            (RequestResponseInformation, request_response_information, Byte, has_request_response_information),
+            (ResponseInformation, response_information, Str),
+            (ServerReference, server_reference, Str),
+            (ReasonString, reason_string, Str),
+            (ReceiveMaximum, receive_maximum, U16, has_receive_maximum),
+            (TopicAliasMaximum, topic_alias_maximum, U16, has_topic_alias_maximum),
+            (TopicAlias, topic_alias, U16, has_topic_alias),
+            (MaximumQos, maximum_qos, Byte, has_maximum_qos),
+            (RetainAvailable, retain_available, Byte, has_retain_available),
+            (MaximumPacketSize, maximum_packet_size, U32, has_maximum_packet_size),
+            (WildcardSubscriptionAvailable, wildcard_subscription_available, Byte, has_wildcard_subscription_available),
+            (SubscriptionIdentifierAvailable, subscription_identifier_available, Byte, has_subscription_identifier_available),
+            (SharedSubscriptionAvailable, shared_subscription_available, Byte, has_shared_subscription_available),
         }
     };
 }
