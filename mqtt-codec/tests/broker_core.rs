@@ -222,6 +222,104 @@ fn mqtt_3_10_4_unsubscribe_stops_delivery() {
     assert!(h.received(1).is_empty());
 }
 
+#[test]
+fn uns_6_an_invalid_filter_in_unsubscribe_gets_0x8f_in_5_0_and_plain_unsuback_in_3_1_1() {
+    let mut h = Harness::default();
+    h.connect(1, V5, "new", true);
+    h.connect(2, V311, "old", true);
+    h.send(
+        1,
+        unsubscribe_packet(&["a/+b", "a/#/b", "$share/g", "never"]),
+    );
+    match h.received(1).as_slice() {
+        [Packet::UnsubAck(a)] => assert_eq!(
+            a.reason_codes,
+            [
+                ReasonCode::TopicFilterInvalid,
+                ReasonCode::TopicFilterInvalid,
+                ReasonCode::TopicFilterInvalid,
+                ReasonCode::NoSubscriptionExisted
+            ]
+        ),
+        other => panic!("expected UNSUBACK, got {other:?}"),
+    }
+    // 3.1.1 compares filters character by character ([MQTT-3.10.4-1]): an invalid one
+    // matches nothing, and the UNSUBACK says no more.
+    h.send(2, unsubscribe_packet(&["a/+b"]));
+    assert!(matches!(h.received(2).as_slice(), [Packet::UnsubAck(_)]));
+    assert!(!h.closed(2));
+}
+
+/// Connects `sub` on `conn` with a session that outlives the connection.
+fn connect_keeping(h: &mut Harness, conn: u64, version: mqtt_codec::ProtocolVersion) {
+    if version == V5 {
+        h.connect_v5_persistent(conn, "sub", 60);
+    } else {
+        h.connect(conn, version, "sub", false);
+    }
+}
+
+/// A subscriber on `t` at `qos` (3.1.1 or 5.0) that has just been sent one message, whose
+/// identifier is returned.
+fn one_in_flight(h: &mut Harness, version: mqtt_codec::ProtocolVersion, qos: QoS) -> u16 {
+    connect_keeping(h, 1, version);
+    h.connect(2, V311, "pub", true);
+    h.subscribe(1, "t", qos);
+    match qos {
+        QoS::AtLeastOnce => {
+            h.publish1(2, "t", "x", 1);
+        }
+        _ => h.publish2(2, "t", "x", 1),
+    }
+    let p = only_publish(h.received(1));
+    p.packet_id.expect("QoS 1 or 2").get()
+}
+
+#[test]
+fn mqtt_2_3_1_6_an_acknowledgement_of_the_wrong_kind_closes_the_connection() {
+    // [MQTT-2.3.1-6] (5.0 [MQTT-2.2.1-5]): an acknowledgement carries the identifier of the
+    // packet it acknowledges. A PUBCOMP or PUBREC for a QoS 1 message, a PUBACK or PUBCOMP
+    // for a QoS 2 one awaiting PUBREC, acknowledge nothing we sent: the connection closes
+    // (5.0 after DISCONNECT 0x82), and the message waits in the session for the next one.
+    type AckOf = fn(mqtt_codec::PacketId) -> Packet;
+    let wrong: [(QoS, AckOf); 4] = [
+        (QoS::AtLeastOnce, |id| Packet::PubComp(PubResponse::new(id))),
+        (QoS::AtLeastOnce, |id| Packet::PubRec(PubResponse::new(id))),
+        (QoS::ExactlyOnce, |id| Packet::PubAck(PubResponse::new(id))),
+        (QoS::ExactlyOnce, |id| Packet::PubComp(PubResponse::new(id))),
+    ];
+    for version in [V311, V5] {
+        for (qos, ack) in wrong {
+            let mut h = Harness::default();
+            let id = one_in_flight(&mut h, version, qos);
+            h.send(1, ack(pid(id)));
+            let got = h.received(1);
+            if version == V5 {
+                assert_eq!(last_disconnect(&got), ReasonCode::ProtocolError, "{qos:?}");
+            } else {
+                assert!(got.is_empty(), "3.1.1 closes without a word: {got:?}");
+            }
+            assert!(h.closed(1), "{version:?} {qos:?}");
+            // The session kept the message: it comes again, as a duplicate.
+            connect_keeping(&mut h, 3, version);
+            let again = only_publish(h.received(3));
+            assert!(again.dup && again.packet_id == Some(pid(id)), "{again:?}");
+        }
+    }
+}
+
+#[test]
+fn acknowledgements_of_nothing_in_flight_are_ignored() {
+    // A late duplicate (a PUBACK or PUBCOMP for an identifier no longer in flight) is not
+    // an error: nothing happens.
+    let mut h = Harness::default();
+    h.connect(1, V311, "c", true);
+    h.send(1, Packet::PubAck(PubResponse::new(pid(9))));
+    h.send(1, Packet::PubComp(PubResponse::new(pid(9))));
+    assert!(h.received(1).is_empty());
+    assert!(!h.closed(1));
+}
+
 // =======================================================================================
 // Sessions
 // =======================================================================================

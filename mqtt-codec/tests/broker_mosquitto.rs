@@ -221,10 +221,6 @@ fn a_mosquitto_bridge_connects_and_gets_nothing_of_its_own_back() {
 // Who may connect
 // =======================================================================================
 
-/// Made by Debian's `mosquitto_passwd -c -b FILE alice wonderland`, then `-b FILE carol ""`.
-const PASSWORDS: &str = "alice:$7$101$K2mCyTk0Et+g/j0p$EdoDBsNFceJIWsAarb5zT2eV7TXkjI3T6CNa2y9cRSqCPJ19ejlko45qhYmQFPMaQysERVxzeEMXrZPGVAQLhQ==
-carol:$7$101$zgxyZwUQR16xnbyP$gFD9Xo+vY6gdsfHe3G7PvxkKHbgyVVf1S8UM9Qiq4E/AQPjjd/ABnoI7cWPglXzgzb+1HfsN7nmpcKeZVN6vLw==";
-
 fn with_passwords(allow_anonymous: bool) -> Harness {
     Harness::new(BrokerConfig {
         passwords: Some(mqtt_codec::broker::Passwords::parse(PASSWORDS).unwrap()),
@@ -281,6 +277,26 @@ fn without_allow_anonymous_a_client_without_user_name_is_not_authorized() {
         assert!(h.closed(1));
         let ok = h.connect_with(2, login(version, Some("alice"), "wonderland"));
         assert_eq!(ok.reason_code, ReasonCode::Success);
+    }
+}
+
+#[test]
+fn without_allow_anonymous_or_a_password_file_no_client_is_let_in() {
+    // A user name nobody can check proves nothing: mosquitto refuses everyone then.
+    for version in [V311, V5] {
+        let mut h = Harness::new(BrokerConfig {
+            allow_anonymous: false,
+            ..BrokerConfig::default()
+        });
+        for (conn, user) in [(1, None), (2, Some("alice"))] {
+            let ack = h.connect_with(conn, login(version, user, "wonderland"));
+            assert_eq!(
+                ack.reason_code,
+                ReasonCode::NotAuthorized,
+                "{version} {user:?}"
+            );
+            assert!(h.closed(conn));
+        }
     }
 }
 

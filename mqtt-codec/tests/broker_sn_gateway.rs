@@ -1025,10 +1025,12 @@ fn sn_gw_7_qos_minus_one_without_connection_reaches_subscriber_at_qos0() {
 fn sn_gw_7_qos_minus_one_refused_without_anonymous() {
     let mut h = Harness::new(BrokerConfig {
         allow_anonymous: false,
+        passwords: Some(mqtt_codec::broker::Passwords::parse(PASSWORDS).unwrap()),
         ..BrokerConfig::default()
     });
     let mut c = connect_packet(V311, "sub", true);
-    c.username = Some(mqtt_str("user"));
+    c.username = Some(mqtt_str("alice"));
+    c.password = Some(bytes::Bytes::from_static(b"wonderland"));
     let ack = h.connect_with(1, c);
     assert_eq!(ack.reason_code, ReasonCode::Success);
     h.subscribe(1, "#", QoS::AtMostOnce);

@@ -92,7 +92,8 @@ pub struct Options {
     /// name must be in it, with its password.
     #[arg(long)]
     pub password_file: Option<std::path::PathBuf>,
-    /// Whether clients may connect without a user name.
+    /// Whether clients may connect without a user name (false without --password-file or
+    /// --scram-users refuses every client: a user name alone proves nothing).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub allow_anonymous: bool,
     /// Log level (error, warn, info, debug); RUST_LOG overrides it.

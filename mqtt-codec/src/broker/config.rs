@@ -68,7 +68,9 @@ pub struct BrokerConfig {
     /// See [`BrokerConfig::max_retained`].
     pub max_retained_bytes: Option<usize>,
     /// Whether a client may connect without a user name (mosquitto's `allow_anonymous`);
-    /// refused otherwise with CONNACK 0x87 (5.0) or 0x05 (3.x).
+    /// refused otherwise with CONNACK 0x87 (5.0) or 0x05 (3.x). Off without
+    /// [`BrokerConfig::passwords`] (or enhanced authentication), a user name proves nothing
+    /// and every client is refused, as mosquitto does.
     pub allow_anonymous: bool,
     /// Whether wildcard subscriptions are accepted; off, 5.0 clients are told in CONNACK and
     /// disconnected with 0xA2 if they subscribe with one, 3.x clients get SUBACK 0x80 for

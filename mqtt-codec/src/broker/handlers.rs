@@ -13,7 +13,7 @@ use crate::packet::{
 use crate::packet_flow::{received_alias, ReceivedAlias};
 use crate::qos::QoS;
 use crate::reason::ReasonCode;
-use crate::topic::split_shared;
+use crate::topic::{check_topic_filter, split_shared};
 use crate::version::ProtocolVersion;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -157,7 +157,9 @@ impl Broker {
         // authenticated by SCRAM is who it proved to be.
         match (&connect.username, &self.config.passwords) {
             _ if auth.is_some() => {}
-            (None, _) if !self.config.allow_anonymous => {
+            // Without a password file a user name proves nothing: when anonymous clients
+            // are refused, so is everyone (mosquitto's rule).
+            (None, _) | (Some(_), None) if !self.config.allow_anonymous => {
                 return self.refuse_connect(conn, version, ReasonCode::NotAuthorized);
             }
             // No password at all is no password, even for a user whose password is empty.
@@ -517,16 +519,17 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
-        if session
-            .inflight
-            .get(&id.get())
-            .is_some_and(|o| o.delivery.qos == QoS::AtLeastOnce)
-        {
-            session.resend_done(id.get());
-            session.inflight.remove(&id.get());
-            // Only an acknowledgement of a message in flight is progress (flow control).
-            session.last_progress = now;
+        let Some(qos) = session.inflight.get(&id.get()).map(|o| o.delivery.qos) else {
+            // Nothing in flight under that identifier (a late duplicate): nothing to do.
+            return self.drain_queue(&client_id, now);
+        };
+        if qos != QoS::AtLeastOnce {
+            return self.wrong_acknowledgement(conn, "PUBACK", id, now);
         }
+        session.resend_done(id.get());
+        session.inflight.remove(&id.get());
+        // Only an acknowledgement of a message in flight is progress (flow control).
+        session.last_progress = now;
         self.drain_queue(&client_id, now);
     }
 
@@ -535,10 +538,11 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
-        let known = session
-            .inflight
-            .get(&id.get())
-            .is_some_and(|o| o.delivery.qos == QoS::ExactlyOnce);
+        let qos = session.inflight.get(&id.get()).map(|o| o.delivery.qos);
+        if qos.is_some_and(|q| q != QoS::ExactlyOnce) {
+            return self.wrong_acknowledgement(conn, "PUBREC", id, now);
+        }
+        let known = qos.is_some();
         if known {
             session.last_progress = now;
             session.resend_done(id.get());
@@ -587,16 +591,29 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
-        if session
-            .inflight
-            .get(&id.get())
-            .is_some_and(|o| o.state == OutState::AwaitComp)
-        {
-            session.resend_done(id.get());
-            session.inflight.remove(&id.get());
-            session.last_progress = now;
+        let Some(state) = session.inflight.get(&id.get()).map(|o| o.state) else {
+            return self.drain_queue(&client_id, now);
+        };
+        if state != OutState::AwaitComp {
+            return self.wrong_acknowledgement(conn, "PUBCOMP", id, now);
         }
+        session.resend_done(id.get());
+        session.inflight.remove(&id.get());
+        session.last_progress = now;
         self.drain_queue(&client_id, now);
+    }
+
+    /// An acknowledgement of the wrong kind for the message in flight under `id` (a PUBCOMP
+    /// for a QoS 1 message, a PUBACK for a QoS 2 one, a PUBCOMP before the PUBREC): it
+    /// acknowledges no packet we sent, a protocol violation ([MQTT-2.3.1-6], 5.0
+    /// [MQTT-2.2.1-5]) that closes the connection (5.0: DISCONNECT 0x82). The message stays
+    /// in the session, resent on the next connection.
+    fn wrong_acknowledgement(&mut self, conn: ConnId, kind: &str, id: PacketId, now: Millis) {
+        self.log(
+            Level::Warn,
+            format!("connection {conn}: {kind} {id} does not match the message in flight"),
+        );
+        self.disconnect_with(conn, ReasonCode::ProtocolError, now)
     }
 
     fn on_subscribe(&mut self, conn: ConnId, subscribe: Subscribe, now: Millis) {
@@ -746,6 +763,11 @@ impl Broker {
                 Some(_) => {
                     removed.push(f.as_str());
                     ReasonCode::Success
+                }
+                // UNS-6: a filter that breaks the filter rules matches nothing; 5.0 says
+                // which (3.x is answered leniently, as the filter simply matched nothing).
+                None if check_topic_filter(f.as_str(), true).is_err() => {
+                    ReasonCode::TopicFilterInvalid
                 }
                 None => ReasonCode::NoSubscriptionExisted,
             })

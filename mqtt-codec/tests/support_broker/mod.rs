@@ -650,6 +650,11 @@ pub fn payload(p: &Publish) -> String {
     String::from_utf8(p.payload.to_vec()).expect("payload is not UTF-8")
 }
 
+/// A password file made by Debian's `mosquitto_passwd -c -b FILE alice wonderland`, then
+/// `-b FILE carol ""`.
+pub const PASSWORDS: &str = "alice:$7$101$K2mCyTk0Et+g/j0p$EdoDBsNFceJIWsAarb5zT2eV7TXkjI3T6CNa2y9cRSqCPJ19ejlko45qhYmQFPMaQysERVxzeEMXrZPGVAQLhQ==
+carol:$7$101$zgxyZwUQR16xnbyP$gFD9Xo+vY6gdsfHe3G7PvxkKHbgyVVf1S8UM9Qiq4E/AQPjjd/ABnoI7cWPglXzgzb+1HfsN7nmpcKeZVN6vLw==";
+
 /// The single PUBLISH in `packets`, or a panic that shows them.
 pub fn only_publish(packets: Vec<Packet>) -> Publish {
     match <[Packet; 1]>::try_from(packets) {
