@@ -38,6 +38,8 @@ pub(crate) enum Event {
     Closed(ConnId),
     /// A datagram on the MQTT-SN socket.
     Datagram(std::net::SocketAddr, Bytes),
+    /// The ACL and the password file, read again on SIGHUP.
+    Reload(options::Access),
 }
 
 /// The broker task's handle on one connection, over TCP or WebSocket.
@@ -161,6 +163,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => None,
     };
+    tokio::spawn(reload_on_hangup(opts, events_tx.clone()));
     tokio::spawn(accept_loop(listener, events_tx, ids, None));
     let io = Io {
         start,
@@ -178,6 +181,27 @@ async fn stop_signal() {
     tokio::select! {
         _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
         _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
+    }
+}
+
+/// On SIGHUP, reads the ACL and the password file again and hands them to the broker, as
+/// mosquitto reloads its configuration (rather than dying, the default for the signal). A
+/// file that no longer reads leaves the ones in force as they are.
+async fn reload_on_hangup(opts: options::Options, events: mpsc::Sender<Event>) {
+    let kind = tokio::signal::unix::SignalKind::hangup();
+    let Ok(mut hangup) = tokio::signal::unix::signal(kind) else {
+        return tracing::warn!("no SIGHUP handler: the ACL and passwords cannot be reloaded");
+    };
+    while hangup.recv().await.is_some() {
+        // The error as text: a boxed error is not `Send`, and this task is.
+        match opts.access().map_err(|e| e.to_string()) {
+            Ok(access) => {
+                if events.send(Event::Reload(access)).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => tracing::warn!("SIGHUP: {e}; the ACL and passwords stay as they were"),
+        }
     }
 }
 
@@ -448,6 +472,7 @@ fn on_event(
                 broker.datagram_received(g.peer(addr), &data, now);
             }
         }
+        Event::Reload((acl, passwords)) => broker.reload_access(acl, passwords),
     }
 }
 

@@ -155,17 +155,32 @@ pub struct Options {
     pub mqttsn_max_datagram: usize,
 }
 
+/// The ACL and the password file, read from their files: at start and on SIGHUP.
+pub type Access = (Option<Acl>, Option<Passwords>);
+
 impl Options {
-    /// The broker core's configuration.
-    pub fn broker_config(&self) -> Result<BrokerConfig, Box<dyn std::error::Error>> {
+    /// The ACL (--acl) and the passwords (--password-file), read now.
+    pub fn access(&self) -> Result<Access, Box<dyn std::error::Error>> {
         let acl = match &self.acl {
-            Some(path) => Some(Acl::parse(&std::fs::read_to_string(path)?)?),
+            Some(path) => Some(
+                Acl::parse(&std::fs::read_to_string(path)?)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            ),
             None => None,
         };
         let passwords = match &self.password_file {
-            Some(path) => Some(Passwords::parse(&std::fs::read_to_string(path)?)?),
+            Some(path) => Some(
+                Passwords::parse(&std::fs::read_to_string(path)?)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            ),
             None => None,
         };
+        Ok((acl, passwords))
+    }
+
+    /// The broker core's configuration.
+    pub fn broker_config(&self) -> Result<BrokerConfig, Box<dyn std::error::Error>> {
+        let (acl, passwords) = self.access()?;
         let predefined = match &self.mqttsn_predefined {
             Some(path) => parse_predefined_topics(&std::fs::read_to_string(path)?)
                 .map_err(|e| format!("{}: {e}", path.display()))?,

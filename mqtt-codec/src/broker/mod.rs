@@ -211,6 +211,19 @@ impl Broker {
         &self.config
     }
 
+    /// Replaces the ACL and the password file while the broker runs (what mosquitto does on
+    /// SIGHUP). What a client may publish, subscribe to and receive is judged by the new ACL
+    /// from the next packet on, for the clients connected already too; the passwords apply
+    /// to the next CONNECT, and a client that logged in keeps its connection.
+    pub fn reload_access(&mut self, acl: Option<Acl>, passwords: Option<Passwords>) {
+        self.config.acl = acl;
+        self.config.passwords = passwords;
+        self.log(
+            Level::Info,
+            alloc::string::String::from("access control reloaded (ACL and password file)"),
+        );
+    }
+
     /// The counters.
     pub fn stats(&self) -> BrokerStats {
         self.stats

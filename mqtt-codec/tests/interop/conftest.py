@@ -86,6 +86,17 @@ class Broker:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
+    def wait_for_log(self, text: str):
+        """Waits until `text` shows in the log (the broker's answer to a signal, which has no
+        other reply to await)."""
+        deadline = time.monotonic() + TIMEOUT
+        while text not in self.log_path.read_text(errors="replace"):
+            if self.proc.poll() is not None:
+                pytest.fail(f"broker exited with {self.proc.returncode}:\n{self.log_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"{text!r} never logged:\n{self.log_text()}")
+            time.sleep(0.02)  # poll interval: a log file cannot be awaited
+
     def terminate(self) -> int:
         """SIGTERM, as a service manager stops it; returns the exit status."""
         self.ended = True

@@ -1,6 +1,8 @@
 """--acl FILE in mosquitto's acl_file syntax: a denied subscription fails in SUBACK (3.1.1:
 0x80, 5.0: 0x87), a denied publish is not delivered (5.0 QoS 1: PUBACK 0x87)."""
 
+import signal
+
 import pytest
 
 from mqtt_clients import assert_quiet, mosquitto_pub
@@ -94,3 +96,26 @@ def test_acl_with_mosquitto_clients(acl_broker, mosq_sub, version):
     m = sub.get()
     assert (m.topic, m.payload) == ("public/fine", b"allowed")
     assert_quiet(sub)
+
+
+def test_sighup_reloads_the_acl_and_keeps_it_when_the_file_is_broken(start_broker, tmp_path,
+                                                                     paho):
+    # mosquitto reloads its ACL and password file on SIGHUP; so does this broker, for the
+    # clients connected already too, and a file that no longer parses changes nothing.
+    path = tmp_path / "acl"
+    path.write_text("topic readwrite public/#\n")
+    b = start_broker("--acl", str(path), "--log-level", "info")
+    c = paho("5.0", port=b.port)
+    assert [rc.value for rc in c.subscribe("private/x", qos=1)] == [0x87]
+    assert c.publish("public/a", b"x", qos=1).value == 0x10
+    path.write_text("topic readwrite private/#\n")
+    b.proc.send_signal(signal.SIGHUP)
+    b.wait_for_log("access control reloaded")
+    assert [rc.value for rc in c.subscribe("private/x", qos=1)] == [1]
+    assert c.publish("public/a", b"x", qos=1).value == 0x87
+    path.write_text("nonsense line\n")
+    b.proc.send_signal(signal.SIGHUP)
+    b.wait_for_log("stay as they were")
+    assert c.publish("private/x", b"still allowed", qos=1).value == 0
+    assert c.get().payload == b"still allowed"
+    assert b.alive()
