@@ -11,14 +11,12 @@ use crate::packet::{
     Auth, ConnAck, Connect, Disconnect, Packet, PacketRef, PubResponse, Publish, SubAck, Subscribe,
     Subscription, UnsubAck, Unsubscribe, Will,
 };
-use crate::packet_type::PacketType;
-use crate::properties::{Properties, PropertyId, UserProperty};
+use crate::properties::{Properties, UserProperty};
 use crate::property_slot::BoxedProperties;
-use crate::property_view::PropertyView;
+use crate::property_view::{Property, PropertyView};
 use crate::storage::{Borrowed, Owned};
 use crate::string::MqttStr;
 use crate::topic::{TopicFilter, TopicName};
-use crate::wire::reader::Reader;
 use alloc::{boxed::Box, vec::Vec};
 use bytes::Bytes;
 
@@ -79,92 +77,39 @@ impl<'f> Owner<'f> {
         self.some_properties(view)
     }
 
-    /// [`Owner::properties`] when there are some: out of line, as they are rare.
+    /// [`Owner::properties`] when there are some: out of line, as they are rare. One walk
+    /// of the view ([`PropertyView::for_each`]), trusted as the parser validated it.
     #[inline(never)]
     fn some_properties(self, view: &PropertyView<'_>) -> BoxedProperties {
         // Filled in its box: the set is some 400 bytes, and returning it by value and then
         // boxing it copied it three times.
         let mut boxed = Box::<Properties<Owned>>::default();
-        match view.raw() {
-            Some(raw) => self.section(raw, &mut boxed),
-            None => *boxed = self.fields(&view.to_properties()),
-        }
-        BoxedProperties::from(boxed)
-    }
-
-    /// Reads into `p` (empty) the properties of a section the parser validated, in one pass
-    /// and trusted (no UTF-8 or range check again).
-    fn section(self, raw: &[u8], p: &mut Properties<Owned>) {
-        let mut r = Reader::new(raw, PacketType::Publish);
-        macro_rules! walk {
+        let p = &mut *boxed;
+        macro_rules! gather {
             ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
-                while let Some(id) = r.varint("").ok().and_then(PropertyId::from_u32) {
-                    let read = match id {
-                        $( PropertyId::$variant => {
-                            p.$field = walk!(@ $kind);
-                            p.$field.is_some()
-                        } )*
-                        PropertyId::SubscriptionIdentifier => r
-                            .varint("")
-                            .map(|v| p.subscription_identifiers.push(v))
-                            .is_ok(),
-                        PropertyId::UserProperty => {
-                            match (r.binary("").ok(), r.binary("").ok()) {
-                                (Some(name), Some(value)) => {
-                                    p.user_properties.push(UserProperty {
-                                        name: MqttStr::from_validated(self.bytes(name)),
-                                        value: MqttStr::from_validated(self.bytes(value)),
-                                    });
-                                    true
-                                }
-                                _ => false,
-                            }
-                        }
-                    };
-                    if !read {
-                        break;
-                    }
-                }
+                view.for_each(|property| match property {
+                    $( Property::$variant(v) => p.$field = Some(gather!(@ $kind, v)), )*
+                    Property::SubscriptionIdentifier(id) => p.subscription_identifiers.push(id),
+                    Property::UserProperty(u) => p.user_properties.push(UserProperty {
+                        name: self.str(&u.name),
+                        value: self.str(&u.value),
+                    }),
+                })
             };
-            (@ Byte) => { r.u8("").ok() };
-            (@ U16) => { r.u16("").ok() };
-            (@ U32) => { r.u32("").ok() };
-            (@ Str) => { r.binary("").ok().map(|b| MqttStr::from_validated(self.bytes(b))) };
-            (@ Topic) => {
-                r.binary("")
-                    .ok()
-                    .map(|b| TopicName::from_validated(MqttStr::from_validated(self.bytes(b))))
-            };
-            (@ Bin) => { r.binary("").ok().map(|b| self.bytes(b)) };
-        }
-        crate::for_each_property!(walk);
-    }
-
-    /// Properties a caller built, made owned field by field.
-    fn fields(self, p: &Properties<Borrowed<'_>>) -> Properties<Owned> {
-        macro_rules! convert {
-            ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
-                Properties::<Owned> {
-                    $( $field: p.$field.as_ref().map(|v| convert!(@ $kind, v)), )*
-                    subscription_identifiers: p.subscription_identifiers.iter().collect(),
-                    user_properties: p
-                        .user_properties
-                        .iter()
-                        .map(|u| UserProperty {
-                            name: self.str(&u.name),
-                            value: self.str(&u.value),
-                        })
-                        .collect(),
-                }
-            };
-            (@ Byte, $v:expr) => { *$v };
-            (@ U16, $v:expr) => { *$v };
-            (@ U32, $v:expr) => { *$v };
-            (@ Str, $v:expr) => { self.str($v) };
-            (@ Topic, $v:expr) => { self.topic($v) };
+            (@ Byte, $v:expr) => { $v };
+            (@ U16, $v:expr) => { $v };
+            (@ U32, $v:expr) => { $v };
+            (@ Str, $v:expr) => { self.str(&$v) };
+            (@ Topic, $v:expr) => { self.topic(&$v) };
             (@ Bin, $v:expr) => { self.bytes($v) };
         }
-        crate::for_each_property!(convert)
+        // The same walk twice over: asked apart, a parsed section lets the compiler drop
+        // `for_each`'s branch for built properties, and the closure goes in line.
+        match view.raw() {
+            Some(_) => crate::for_each_property!(gather),
+            None => crate::for_each_property!(gather),
+        }
+        BoxedProperties::from(boxed)
     }
 
     /// The owned packet of `p`.
