@@ -9,8 +9,8 @@ use codec::region::{
 };
 use codec::{
     Auth, Borrowed, BorrowedList, ConnAck, Connect, ConnectSlot, Disconnect, MqttStr, Packet,
-    PacketRef, PacketType, Property, PropertySlot, PropertyView, ProtocolVersion, PubResponse,
-    Publish, QoS, ReasonCode, RetainHandling, Role, Storage, SubAck, Subscribe, Subscription,
+    PacketRef, PacketType, PropertySlot, PropertyView, ProtocolVersion, PubResponse, Publish, QoS,
+    ReasonCode, RetainHandling, Role, Storage, SubAck, Subscribe, Subscription,
     SubscriptionOptions, TopicFilter, TopicName, UnsubAck, Unsubscribe, UserProperty, Will,
 };
 use core::mem::size_of;
@@ -125,21 +125,23 @@ impl<'a> ListSink<Borrowed<'a>> for Wire {
     }
 }
 
-/// Writes the C views of a parsed property section into `out` (cleared already). The lists
-/// are the section itself, read by the C list functions with the count of their items (a
-/// view of built properties, which no parse makes, has no section for them, as [`wire`]
-/// gives).
+/// Writes the C views of a property view into `out` (cleared already). The lists of a
+/// parsed section are the section itself, read by the C list functions with the count of
+/// their items; a view of built properties (which no parse makes) has no section for them,
+/// and gives their counts alone, as [`wire`] does.
 fn fill_section(p: &PropertyView<'_>, out: &mut mqtt_properties) {
     // A build without 5.0 has only empty sections (3.x has none): the test lets it leave
     // the reading out.
-    let raw = match p.raw() {
-        Some(raw) if cfg!(feature = "v5") => raw,
-        _ => &[],
-    };
-    let (ids, users) = if raw.is_empty() {
-        (0, 0)
-    } else {
-        section_fields(p, out)
+    if !cfg!(feature = "v5") || p.is_empty() {
+        return type_empty_lists(out);
+    }
+    let raw = p.raw().unwrap_or_default();
+    let (ids, users) = match p.raw() {
+        Some(_) => section_fields(p, out),
+        None => p.with(|p| {
+            copy_present(p, out);
+            (p.subscription_identifiers.len(), p.user_properties.len())
+        }),
     };
     let list = |kind, count| mqtt_list {
         kind,
@@ -158,6 +160,7 @@ fn fill_section(p: &PropertyView<'_>, out: &mut mqtt_properties) {
 /// returns how many Subscription Identifiers and User Properties it holds.
 #[cfg(not(target_os = "none"))]
 fn section_fields(p: &PropertyView<'_>, out: &mut mqtt_properties) -> (usize, usize) {
+    use codec::Property;
     // Asked again here so that the compiler knows the view is a section, and leaves out the
     // branch of `for_each` for built properties: the closure then has one call and goes in
     // line.
@@ -192,7 +195,6 @@ fn section_fields(p: &PropertyView<'_>, out: &mut mqtt_properties) -> (usize, us
 }
 
 /// Copies the single-value properties that `p` has into `out` (cleared already).
-#[cfg(any(feature = "alloc", target_os = "none"))]
 fn copy_present<S: Storage>(p: &codec::Properties<S>, out: &mut mqtt_properties) {
     macro_rules! fill {
         ($( ($variant:ident, $field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {

@@ -915,6 +915,37 @@ fn sn_gw_13_qos1_towards_client_one_in_flight() {
     assert!(h.sn_received(DEV).is_empty());
 }
 
+/// SN-GW-13: a PUBACK with a rejection code may answer a QoS 2 PUBLISH too (MQTT-SN 1.2
+/// §6.7): the client refused the message, its flow ends and the next one goes out; the
+/// client stays connected.
+#[test]
+fn sn_gw_13_a_rejecting_puback_ends_a_qos2_flow() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    let (id, _) = sn_subscribe(&mut h, DEV, 1, name("q/two"), SnQos::ExactlyOnce);
+    h.connect(1, V5, "pub", true);
+    h.publish2(1, "q/two", "m1", 1);
+    h.publish2(1, "q/two", "m2", 2);
+    let p1 = only_sn_publish(h.sn_received(DEV));
+    assert_eq!((p1.qos, &p1.data[..]), (SnQos::ExactlyOnce, &b"m1"[..]));
+    h.sn_send(
+        DEV,
+        &Message::PubAck {
+            topic_id: id,
+            msg_id: p1.msg_id,
+            return_code: ReturnCode::Congestion,
+        },
+    );
+    let p2 = only_sn_publish(h.sn_received(DEV));
+    assert_eq!((p2.qos, &p2.data[..]), (SnQos::ExactlyOnce, &b"m2"[..]));
+    // m1 is not sent again: its flow ended.
+    h.advance(60_000);
+    assert!(h
+        .sn_received(DEV)
+        .iter()
+        .all(|m| !matches!(m, Message::Publish(p) if p.data[..] == b"m1"[..])));
+}
+
 /// SN-GW-13: QoS 2 towards the client: PUBLISH, PUBREC, PUBREL, PUBCOMP, and the next
 /// message only after PUBCOMP.
 #[test]

@@ -1,6 +1,7 @@
 //! `PropertyView::for_each` hands out every property of a 5.0 section once: what it gives,
-//! gathered back into `Properties`, is the set the getters read, for a parsed section (in
-//! wire order, repeated properties included) and for a view of built properties.
+//! gathered back into `Properties`, is the set the getters read one by one, for a parsed
+//! section (in wire order, repeated properties included) and for a view of built
+//! properties; `to_owned`, which walks with it, gives the same set.
 
 mod support_gen;
 
@@ -55,6 +56,24 @@ macro_rules! gather_fn {
 }
 mqtt_codec::for_each_property!(gather_fn);
 
+/// The set the getters read, one getter per property (each its own walk of the section).
+macro_rules! getters_fn {
+    ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
+        fn by_getters(view: &PropertyView<'_>) -> Properties {
+            let mut out: Properties = Properties::default();
+            $( out.$field = view.$field().map(|v| owned!($kind, v)); )*
+            out.subscription_identifiers = view.subscription_identifiers().iter().collect();
+            out.user_properties = view
+                .user_properties()
+                .iter()
+                .map(|u| UserProperty::new(u.name.as_str(), u.value.as_str()).expect("valid"))
+                .collect();
+            out
+        }
+    };
+}
+mqtt_codec::for_each_property!(getters_fn);
+
 proptest! {
     #[test]
     fn for_each_gives_every_property_once(packet in arb_packet(ProtocolVersion::V5)) {
@@ -69,11 +88,12 @@ proptest! {
             panic!("generated packets parse");
         };
         if let Some(properties) = view.properties() {
-            let read = properties.to_owned();
-            prop_assert_eq!(&gather(properties), &*read);
-            // The same of a view over built properties.
+            let read = by_getters(properties);
+            prop_assert_eq!(&gather(properties), &read);
+            // The same of a view over built properties, and of the set made owned.
             let built = properties.to_properties();
-            prop_assert_eq!(&gather(&PropertyView::new(&built)), &*read);
+            prop_assert_eq!(&gather(&PropertyView::new(&built)), &read);
+            prop_assert_eq!(&*properties.to_owned(), &read);
         }
     }
 }

@@ -163,7 +163,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         None => None,
     };
-    tokio::spawn(reload_on_hangup(opts, events_tx.clone()));
+    // Installed here, before anything is spawned: from now on a SIGHUP no longer kills.
+    let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    tokio::spawn(reload_on_hangup(hangup, opts, events_tx.clone()));
     tokio::spawn(accept_loop(listener, events_tx, ids, None));
     let io = Io {
         start,
@@ -187,11 +189,11 @@ async fn stop_signal() {
 /// On SIGHUP, reads the ACL and the password file again and hands them to the broker, as
 /// mosquitto reloads its configuration (rather than dying, the default for the signal). A
 /// file that no longer reads leaves the ones in force as they are.
-async fn reload_on_hangup(opts: options::Options, events: mpsc::Sender<Event>) {
-    let kind = tokio::signal::unix::SignalKind::hangup();
-    let Ok(mut hangup) = tokio::signal::unix::signal(kind) else {
-        return tracing::warn!("no SIGHUP handler: the ACL and passwords cannot be reloaded");
-    };
+async fn reload_on_hangup(
+    mut hangup: tokio::signal::unix::Signal,
+    opts: options::Options,
+    events: mpsc::Sender<Event>,
+) {
     while hangup.recv().await.is_some() {
         // The error as text: a boxed error is not `Send`, and this task is.
         match opts.access().map_err(|e| e.to_string()) {

@@ -161,17 +161,18 @@ pub type Access = (Option<Acl>, Option<Passwords>);
 impl Options {
     /// The ACL (--acl) and the passwords (--password-file), read now.
     pub fn access(&self) -> Result<Access, Box<dyn std::error::Error>> {
+        let read = |path: &std::path::Path| {
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+        };
         let acl = match &self.acl {
-            Some(path) => Some(
-                Acl::parse(&std::fs::read_to_string(path)?)
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
-            ),
+            Some(path) => {
+                Some(Acl::parse(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?)
+            }
             None => None,
         };
         let passwords = match &self.password_file {
             Some(path) => Some(
-                Passwords::parse(&std::fs::read_to_string(path)?)
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
+                Passwords::parse(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?,
             ),
             None => None,
         };

@@ -43,7 +43,8 @@ pub struct BrokerConfig {
     pub acl: Option<Acl>,
     /// The users who may connect with a user name, and their passwords (mosquitto's
     /// `password_file`). With it, a user name not in it or a wrong password is refused
-    /// (5.0: CONNACK 0x86, 3.x: 0x04); without it, user names are taken as given.
+    /// (5.0: CONNACK 0x86, 3.x: 0x04); without it, user names are taken as given while
+    /// [`BrokerConfig::allow_anonymous`] is on, and refused with everyone else when it is off.
     pub passwords: Option<Passwords>,
     /// The most subscriptions one session may hold; a SUBSCRIBE entry past it is refused
     /// (SUBACK 0x97 Quota exceeded, 3.x: 0x80). `None`: no limit.
@@ -69,8 +70,8 @@ pub struct BrokerConfig {
     pub max_retained_bytes: Option<usize>,
     /// Whether a client may connect without a user name (mosquitto's `allow_anonymous`);
     /// refused otherwise with CONNACK 0x87 (5.0) or 0x05 (3.x). Off without
-    /// [`BrokerConfig::passwords`] (or enhanced authentication), a user name proves nothing
-    /// and every client is refused, as mosquitto does.
+    /// [`BrokerConfig::passwords`], a user name proves nothing and every client is refused,
+    /// as mosquitto does, but one that authenticates with SCRAM ([`BrokerConfig::scram`]).
     pub allow_anonymous: bool,
     /// Whether wildcard subscriptions are accepted; off, 5.0 clients are told in CONNACK and
     /// disconnected with 0xA2 if they subscribe with one, 3.x clients get SUBACK 0x80 for

@@ -520,7 +520,7 @@ impl Broker {
             return;
         };
         let Some(qos) = session.inflight.get(&id.get()).map(|o| o.delivery.qos) else {
-            // Nothing in flight under that identifier (a late duplicate): nothing to do.
+            // Nothing in flight under that identifier (a late duplicate): not progress.
             return self.drain_queue(&client_id, now);
         };
         if qos != QoS::AtLeastOnce {
@@ -603,11 +603,29 @@ impl Broker {
         self.drain_queue(&client_id, now);
     }
 
-    /// An acknowledgement of the wrong kind for the message in flight under `id` (a PUBCOMP
-    /// for a QoS 1 message, a PUBACK for a QoS 2 one, a PUBCOMP before the PUBREC): it
-    /// acknowledges no packet we sent, a protocol violation ([MQTT-2.3.1-6], 5.0
-    /// [MQTT-2.2.1-5]) that closes the connection (5.0: DISCONNECT 0x82). The message stays
-    /// in the session, resent on the next connection.
+    /// The receiver refused the message in flight under `id` (an MQTT-SN PUBACK with a
+    /// rejection code, which may answer a QoS 2 PUBLISH too): its flow ends, as a 5.0
+    /// PUBREC with an error code ends one.
+    pub(super) fn refused_delivery(&mut self, conn: ConnId, id: PacketId, now: Millis) {
+        let Some((client_id, session)) = self.session_of(conn) else {
+            return;
+        };
+        if session.inflight.contains_key(&id.get()) {
+            session.resend_done(id.get());
+            session.inflight.remove(&id.get());
+            session.last_progress = now;
+        }
+        self.drain_queue(&client_id, now);
+    }
+
+    /// An acknowledgement of the wrong kind for the message in flight under `id` (a PUBREC
+    /// or PUBCOMP for a QoS 1 message, a PUBACK for a QoS 2 one, a PUBCOMP before the
+    /// PUBREC): it acknowledges no packet we sent, a protocol violation ([MQTT-2.3.1-6], 5.0
+    /// [MQTT-2.2.1-5]) that closes the connection (5.0: DISCONNECT 0x82), as mosquitto
+    /// does. The message stays in the session, resent on the next connection if the session
+    /// outlives this one. (A PUBCOMP answering our PUBREL 0x92 to a stray PUBREC would meet
+    /// a new message only if its identifier came round again in between: not worth a
+    /// record.)
     fn wrong_acknowledgement(&mut self, conn: ConnId, kind: &str, id: PacketId, now: Millis) {
         self.log(
             Level::Warn,
@@ -764,8 +782,10 @@ impl Broker {
                     removed.push(f.as_str());
                     ReasonCode::Success
                 }
-                // UNS-6: a filter that breaks the filter rules matches nothing; 5.0 says
-                // which (3.x is answered leniently, as the filter simply matched nothing).
+                // A filter that breaks the filter rules can match no subscription: 5.0
+                // says why with 0x8F rather than 0x11 (the checklist's lenient answer to a
+                // filter that is compared character by character, [MQTT-3.10.4-1], where
+                // closing the connection would be the strict one). 3.x has no codes.
                 None if check_topic_filter(f.as_str(), true).is_err() => {
                     ReasonCode::TopicFilterInvalid
                 }

@@ -209,8 +209,14 @@ impl Broker {
                         }
                     }
                 }
-                if let Some(pid) = id(msg_id) {
-                    self.handle_packet(conn, Packet::PubAck(PubResponse::new(pid)), now);
+                match id(msg_id) {
+                    Some(pid) if return_code == ReturnCode::Accepted => {
+                        self.handle_packet(conn, Packet::PubAck(PubResponse::new(pid)), now);
+                    }
+                    // A rejection answers a PUBLISH of any QoS, 2 included (MQTT-SN 1.2
+                    // §6.7): the client refused the message and its flow ends.
+                    Some(pid) => self.refused_delivery(conn, pid, now),
+                    None => {}
                 }
                 // A woken client's PINGRESP may have waited for this (SN-GW-9).
                 self.sn_flush(&key);
