@@ -74,9 +74,26 @@ fn bytes_object<'py>(data: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyB
     Ok(Some(convert::to_bytes_object(data)?))
 }
 
-/// The Python error for a decode error, with `.packets` set to the packets decoded before it.
-fn error_with_packets(py: Python<'_>, e: &DecodeError, packets: Bound<'_, PyList>) -> PyErr {
-    let err = convert::decode_err(py, e);
+/// The Python error for a decode error of `decoder`, with `.packets` set to the packets
+/// decoded before it. Fed again after failing, the message quotes the error that failed it
+/// (the core's names only its kind).
+fn error_with_packets(
+    py: Python<'_>,
+    decoder: &Decoder,
+    e: &DecodeError,
+    packets: Bound<'_, PyList>,
+) -> PyErr {
+    let err = match (e, decoder.error()) {
+        (DecodeError::Failed { .. }, Some(first)) => convert::decode_err_with(
+            py,
+            &format!(
+                "the decoder failed earlier ({first}); make a new Decoder for a new connection"
+            ),
+            e.reason_code(),
+            e.v3_connack_code(),
+        ),
+        _ => convert::decode_err(py, e),
+    };
     match err.value(py).setattr("packets", packets) {
         Ok(()) => err,
         Err(other) => other,
@@ -164,7 +181,7 @@ impl PyDecoder {
         let (packets, error) = with_data(data, |bytes| drain(decoder, bytes))?;
         let packets = packets_to_py(py, packets)?;
         match error {
-            Some(e) => Err(error_with_packets(py, &e, packets)),
+            Some(e) => Err(error_with_packets(py, &self.inner, &e, packets)),
             None => Ok(packets),
         }
     }

@@ -120,6 +120,9 @@ def test_decoder_stays_failed() -> None:
     with pytest.raises(DecodeError) as again:
         decoder.feed(good)
     assert again.value.reason_code == MALFORMED
+    # Fed again, it says what failed it, in the words of the first error.
+    assert str(info.value) in str(again.value)
+    assert "new Decoder" in str(again.value)
 
 
 @pytest.mark.parametrize(
