@@ -1161,11 +1161,34 @@ fn mqtt_4_7_1_3_single_level_wildcard_matches_one_level() {
 
 #[test]
 fn mqtt_4_7_2_1_dollar_topics_not_matched_by_leading_wildcards() {
-    let topics = ["$SYS/broker/uptime", "$SYS", "plain"];
+    let topics = ["$app/broker/uptime", "$app", "plain"];
     assert_eq!(routed("#", &topics), ["plain"]);
     assert_eq!(routed("+/broker/uptime", &topics), Vec::<String>::new());
-    assert_eq!(routed("$SYS/#", &topics), ["$SYS/broker/uptime", "$SYS"]);
-    assert_eq!(routed("$SYS/+/uptime", &topics), ["$SYS/broker/uptime"]);
+    assert_eq!(routed("$app/#", &topics), ["$app/broker/uptime", "$app"]);
+    assert_eq!(routed("$app/+/uptime", &topics), ["$app/broker/uptime"]);
+}
+
+#[test]
+fn mqtt_4_7_2_clients_may_not_publish_into_sys() {
+    // §4.7.2: the server SHOULD keep clients from exchanging messages on `$` topics; `$SYS`
+    // is the broker's, and a client's PUBLISH there is refused as an ACL refuses one (5.0:
+    // 0x87), as mosquitto does. Other `$` topics stay usable (Paho's suite publishes there).
+    let mut h = Harness::default();
+    h.connect(1, V5, "sub", true);
+    h.subscribe(1, "$SYS/#", QoS::AtMostOnce);
+    h.connect(2, V5, "pub", true);
+    for topic in ["$SYS", "$SYS/broker/uptime"] {
+        assert_eq!(
+            h.publish1(2, topic, "x", 1).reason_code,
+            ReasonCode::NotAuthorized
+        );
+    }
+    h.publish0(2, "$SYSTEM/x", "not the tree");
+    assert!(h.received(1).is_empty());
+    // A will there is refused with the CONNECT ([MQTT-3.2.2-12] for a will it may not send).
+    let mut c = connect_packet(V5, "w", true);
+    c.will = Some(will("$SYS/last", "gone", QoS::AtMostOnce));
+    assert_eq!(h.connect_with(3, c).reason_code, ReasonCode::NotAuthorized);
 }
 
 #[test]
@@ -1193,14 +1216,14 @@ fn mqtt_4_7_2_1_retained_dollar_topics_not_sent_to_leading_wildcards() {
     h.connect(1, V311, "pub", true);
     h.send(
         1,
-        retained("$SYS/broker/version", "1", QoS::AtMostOnce, None),
+        retained("$app/broker/version", "1", QoS::AtMostOnce, None),
     );
     h.send(1, retained("plain", "2", QoS::AtMostOnce, None));
     h.connect(2, V311, "all", true);
     h.subscribe(2, "#", QoS::AtMostOnce);
     assert_eq!(h.payloads(2), ["2"]);
     h.connect(3, V311, "sys", true);
-    h.subscribe(3, "$SYS/#", QoS::AtMostOnce);
+    h.subscribe(3, "$app/#", QoS::AtMostOnce);
     assert_eq!(h.payloads(3), ["1"]);
 }
 

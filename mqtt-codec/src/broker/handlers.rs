@@ -4,7 +4,7 @@ use super::connection::Phase;
 use super::delivery::Routed;
 use super::message::Message;
 use super::session::{OutState, Session, SubEntry};
-use super::{Broker, ConnId, Level, Millis};
+use super::{is_broker_topic, Broker, ConnId, Level, Millis};
 use crate::error::DecodeError;
 use crate::packet::{
     ConnAck, Connect, Disconnect, Packet, PacketId, PubResponse, Publish, SubAck, Subscribe,
@@ -209,11 +209,11 @@ impl Broker {
         // ([MQTT-3.2.2-12], [MQTT-3.2.2-15]; mosquitto checks the ACL the same way).
         if let Some(will) = &connect.will {
             let username = connect.username.as_ref().map(|u| u.as_str());
-            let denied = self
-                .config
-                .acl
-                .as_ref()
-                .is_some_and(|acl| !acl.can_publish(username, &client_id, will.topic.as_str()));
+            let denied =
+                is_broker_topic(will.topic.as_str())
+                    || self.config.acl.as_ref().is_some_and(|acl| {
+                        !acl.can_publish(username, &client_id, will.topic.as_str())
+                    });
             let refusal = if will.qos > self.config.max_qos {
                 Some(ReasonCode::QoSNotSupported)
             } else if will.retain && !self.config.retain_available {
@@ -437,14 +437,23 @@ impl Broker {
         if publish.retain && !self.config.retain_available {
             return self.disconnect_with(conn, ReasonCode::RetainNotSupported, now);
         }
-        let allowed = self.config.acl.as_ref().map_or(true, |acl| {
-            acl.can_publish(c.username.as_deref(), &c.client_id, topic.as_str())
-        });
+        // `$SYS` is the broker's (§4.7.2: a server SHOULD keep clients from exchanging
+        // messages on `$` topics); mosquitto refuses clients' publishes there the same way.
+        let broker_topic = is_broker_topic(topic.as_str());
+        let allowed = !broker_topic
+            && self.config.acl.as_ref().map_or(true, |acl| {
+                acl.can_publish(c.username.as_deref(), &c.client_id, topic.as_str())
+            });
         let client_id = c.client_id.clone();
         if !allowed {
+            let why = if broker_topic {
+                "$SYS is the broker's"
+            } else {
+                "denied by ACL"
+            };
             self.log(
                 Level::Warn,
-                format!("client {client_id}: publish to {topic} denied by ACL"),
+                format!("client {client_id}: publish to {topic} refused: {why}"),
             );
         }
         let message = Message::from_publish(&publish, topic, &client_id, now);

@@ -180,6 +180,14 @@ pub struct Broker {
     stored: Option<persist::Stored>,
 }
 
+/// A topic of the `$SYS` tree, where only the broker may publish: a client's PUBLISH or will
+/// there is refused like one its ACL denies.
+pub(crate) fn is_broker_topic(topic: &str) -> bool {
+    topic
+        .strip_prefix("$SYS")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 impl Broker {
     /// A broker with `config`.
     pub fn new(config: BrokerConfig) -> Self {

@@ -5,7 +5,7 @@ import pytest
 
 from mqtt_clients import assert_quiet, mosquitto_pub
 
-TOPICS = ["a", "a/b", "a/b/c", "a/x/c", "a/b/c/d", "b/c", "/a", "$SYS/x", "$SYS/a/b", "$other"]
+TOPICS = ["a", "a/b", "a/b/c", "a/x/c", "a/b/c/d", "b/c", "/a", "$app/x", "$app/a/b", "$other"]
 
 EXPECTED = {
     "#": ["a", "a/b", "a/b/c", "a/x/c", "a/b/c/d", "b/c", "/a"],
@@ -16,8 +16,8 @@ EXPECTED = {
     "+/x": [],
     "+/#": ["a", "a/b", "a/b/c", "a/x/c", "a/b/c/d", "b/c", "/a"],
     "a/b": ["a/b"],
-    "$SYS/#": ["$SYS/x", "$SYS/a/b"],
-    "$SYS/+": ["$SYS/x"],
+    "$app/#": ["$app/x", "$app/a/b"],
+    "$app/+": ["$app/x"],
     "+/a/b": [],
 }
 
@@ -50,7 +50,7 @@ def test_wildcard_routing_paho(paho, version):
 
 @pytest.mark.parametrize("version", ["3.1.1", "5.0"])
 def test_wildcard_routing_mosquitto(broker, mosq_sub, version):
-    filters = ["#", "a/+/c", "$SYS/#", "+/x"]
+    filters = ["#", "a/+/c", "$app/#", "+/x"]
     subs = {f: mosq_sub(f, END, version=version, qos=1) for f in filters}
     for t in TOPICS + [END]:
         mosquitto_pub(broker.port, t, t, version=version, qos=1)

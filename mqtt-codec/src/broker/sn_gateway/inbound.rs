@@ -666,6 +666,7 @@ impl Broker {
             return false;
         };
         let allowed = self.config.allow_anonymous
+            && !crate::broker::is_broker_topic(name)
             && self
                 .config
                 .acl
