@@ -535,10 +535,7 @@ impl Broker {
         if qos != QoS::AtLeastOnce {
             return self.wrong_acknowledgement(conn, "PUBACK", id, now);
         }
-        session.resend_done(id.get());
-        session.inflight.remove(&id.get());
-        // Only an acknowledgement of a message in flight is progress (flow control).
-        session.last_progress = now;
+        session.end_flow(id.get(), now);
         self.drain_queue(&client_id, now);
     }
 
@@ -552,14 +549,14 @@ impl Broker {
             return self.wrong_acknowledgement(conn, "PUBREC", id, now);
         }
         let known = qos.is_some();
+        if known && rec.reason_code.is_error() {
+            // 5.0: a failure code ends the flow and frees the identifier (§4.3.3).
+            session.end_flow(id.get(), now);
+            return self.drain_queue(&client_id, now);
+        }
         if known {
             session.last_progress = now;
             session.resend_done(id.get());
-        }
-        if known && rec.reason_code.is_error() {
-            // 5.0: a failure code ends the flow and frees the identifier (§4.3.3).
-            session.inflight.remove(&id.get());
-            return self.drain_queue(&client_id, now);
         }
         if let Some(o) = session.inflight.get_mut(&id.get()) {
             o.state = OutState::AwaitComp;
@@ -606,9 +603,7 @@ impl Broker {
         if state != OutState::AwaitComp {
             return self.wrong_acknowledgement(conn, "PUBCOMP", id, now);
         }
-        session.resend_done(id.get());
-        session.inflight.remove(&id.get());
-        session.last_progress = now;
+        session.end_flow(id.get(), now);
         self.drain_queue(&client_id, now);
     }
 
@@ -619,11 +614,7 @@ impl Broker {
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
-        if session.inflight.contains_key(&id.get()) {
-            session.resend_done(id.get());
-            session.inflight.remove(&id.get());
-            session.last_progress = now;
-        }
+        session.end_flow(id.get(), now);
         self.drain_queue(&client_id, now);
     }
 

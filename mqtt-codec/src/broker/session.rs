@@ -126,6 +126,19 @@ impl Session {
         }
     }
 
+    /// Ends the flow of the message in flight under `id`, acknowledged or refused by the
+    /// receiver: it leaves the window, and that is progress (flow control). False when
+    /// nothing is in flight under `id`.
+    pub(crate) fn end_flow(&mut self, id: u16, now: Millis) -> bool {
+        if !self.inflight.contains_key(&id) {
+            return false;
+        }
+        self.resend_done(id);
+        self.inflight.remove(&id);
+        self.last_progress = now;
+        true
+    }
+
     /// How many in-flight messages hold places in the connection's window.
     pub(crate) fn window_used(&self) -> usize {
         self.inflight.len().saturating_sub(self.awaiting_resend)
