@@ -2348,28 +2348,28 @@ typedef struct mqttsn_message {
  * encode ignores them. A zeroed struct (`mqttsn2_packet p = {0};`) is the place to start
  * an encode from.
  *
- * Which fields each packet uses (`[x]`: optional, present when `has_x` is true):
+ * Which fields each packet uses (`x?`: optional, present when `has_x` is true):
  * - CONNECT: clean_start, address_may_change, server_may_suggest, packet_id,
- *   protocol_version, keep_alive, max_packet_size, [default_awake_messages],
- *   [session_expiry], the will (has_will, will_*), auth_method and auth_data (NULL
+ *   protocol_version, keep_alive, max_packet_size, default_awake_messages?,
+ *   session_expiry?, the will (has_will, will_*), auth_method and auth_data (NULL
  *   `auth_method.ptr`: none), client_id.
- * - CONNACK: session_present, packet_id, reason_code, [session_expiry],
- *   [server_keep_alive], auth_method and auth_data, client_id (the assigned one; NULL `ptr`:
+ * - CONNACK: session_present, packet_id, reason_code, session_expiry?,
+ *   server_keep_alive?, auth_method and auth_data, client_id (the assigned one; NULL `ptr`:
  *   none).
  * - PUBLISH: dup, qos, retain, the topic (topic_type, then topic_alias or topic),
- *   [packet_id] (exactly at QoS 1 and 2), payload.
+ *   packet_id? (exactly at QoS 1 and 2), payload.
  * - PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK: packet_id, reason_code.
  * - SUBSCRIBE: no_local, qos, retain_as_published, retain_handling, packet_id, the topic (a
  *   filter for `MQTTSN2_TOPIC_NAME`).
- * - SUBACK, REGACK: packet_id, alias_kind, [alias], reason_code.
+ * - SUBACK, REGACK: packet_id, alias_kind, alias?, reason_code.
  * - UNSUBSCRIBE: packet_id, the topic (a filter for `MQTTSN2_TOPIC_NAME`).
- * - PINGREQ: packet_id. PINGRESP: packet_id, [messages_remaining].
- * - DISCONNECT: [packet_id], [session_expiry], [reason_code], reason_string (NULL `ptr`:
+ * - PINGREQ: packet_id. PINGRESP: packet_id, messages_remaining?.
+ * - DISCONNECT: packet_id?, session_expiry?, reason_code?, reason_string (NULL `ptr`:
  *   none).
  * - AUTH: packet_id, reason_code, auth_method, auth_data.
- * - REGISTER: packet_id, [alias], topic (the name).
+ * - REGISTER: packet_id, alias?, topic (the name).
  * - PUBWOS: retain, the topic (predefined alias or name), payload.
- * - SLEEPREQ: retain_aliases, packet_id, duration. SLEEPRESP: packet_id, [duration],
+ * - SLEEPREQ: retain_aliases, packet_id, duration. SLEEPRESP: packet_id, duration?,
  *   reason_code.
  * - WAKEUP: nothing. ADVERTISE: gw_id, duration (at most 65535). SEARCHGW: address (the
  *   network information). GWINFO: gw_id, address (the gateway's).

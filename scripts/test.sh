@@ -26,6 +26,7 @@ cargo build -p mqtt-codec --no-default-features --features broker
 
 step "documentation (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc -p mqtt-codec --no-deps --features broker,tokio
+RUSTDOCFLAGS="-D warnings" cargo doc -p mqtt-codec-ffi --no-deps
 
 step "tests"
 cargo test --workspace
