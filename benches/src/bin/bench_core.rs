@@ -21,8 +21,8 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use mqtt_codec::{
-    parse, ConnectSlot, MqttStr, Packet, PacketRef, ParseOptions, Properties, Status,
-    TopicFilter, TopicName,
+    parse, ConnectSlot, MqttStr, Packet, PacketRef, ParseOptions, Properties, Status, TopicFilter,
+    TopicName,
 };
 use mqtt_codec_benches::cases;
 
