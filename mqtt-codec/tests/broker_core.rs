@@ -1189,6 +1189,13 @@ fn mqtt_4_7_2_clients_may_not_publish_into_sys() {
     let mut c = connect_packet(V5, "w", true);
     c.will = Some(will("$SYS/last", "gone", QoS::AtMostOnce));
     assert_eq!(h.connect_with(3, c).reason_code, ReasonCode::NotAuthorized);
+    // A bridge is another broker: mosquitto's keep their state there, will included.
+    let mut b = connect_packet(V311, "bridge", true);
+    b.bridge = true;
+    b.will = Some(will("$SYS/broker/connection/b/state", "0", QoS::AtMostOnce));
+    assert_eq!(h.connect_with(4, b).reason_code, ReasonCode::Success);
+    h.publish0(4, "$SYS/broker/connection/b/state", "1");
+    assert_eq!(h.payloads(1), ["1"]);
 }
 
 #[test]

@@ -210,7 +210,7 @@ impl Broker {
         if let Some(will) = &connect.will {
             let username = connect.username.as_ref().map(|u| u.as_str());
             let denied =
-                is_broker_topic(will.topic.as_str())
+                (is_broker_topic(will.topic.as_str()) && !connect.bridge)
                     || self.config.acl.as_ref().is_some_and(|acl| {
                         !acl.can_publish(username, &client_id, will.topic.as_str())
                     });
@@ -439,7 +439,10 @@ impl Broker {
         }
         // `$SYS` is the broker's (§4.7.2: a server SHOULD keep clients from exchanging
         // messages on `$` topics); mosquitto refuses clients' publishes there the same way.
-        let broker_topic = is_broker_topic(topic.as_str());
+        // A bridge is another broker, which publishes its connection's state there (and
+        // makes it its will): mosquitto's bridges do by default.
+        let bridge = self.sessions.get(&c.client_id).is_some_and(|s| s.bridge);
+        let broker_topic = is_broker_topic(topic.as_str()) && !bridge;
         let allowed = !broker_topic
             && self.config.acl.as_ref().map_or(true, |acl| {
                 acl.can_publish(c.username.as_deref(), &c.client_id, topic.as_str())

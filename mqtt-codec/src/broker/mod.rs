@@ -180,8 +180,9 @@ pub struct Broker {
     stored: Option<persist::Stored>,
 }
 
-/// A topic of the `$SYS` tree, where only the broker may publish: a client's PUBLISH or will
-/// there is refused like one its ACL denies.
+/// A topic of the `$SYS` tree, where only brokers may publish: a client's PUBLISH or will
+/// there is refused like one its ACL denies, a bridge's is not (mosquitto's bridges keep
+/// their connection's state there).
 pub(crate) fn is_broker_topic(topic: &str) -> bool {
     topic
         .strip_prefix("$SYS")
