@@ -363,7 +363,7 @@ impl<B: RecvBuffer> Decoder<B> {
                 {
                     self.config.version = self.config.version.or(named_version(body));
                 }
-                self.state = State::Failed(e.clone());
+                self.state = State::Failed(e);
                 Err(e)
             }
         }
@@ -424,7 +424,7 @@ impl<B: RecvBuffer> Decoder<B> {
     fn fail(&mut self, e: DecodeError) -> DecodeError {
         self.buf.clear();
         self.lent = 0;
-        self.state = State::Failed(e.clone());
+        self.state = State::Failed(e);
         e
     }
 

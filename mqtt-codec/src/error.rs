@@ -15,7 +15,7 @@ use crate::version::{ProtocolVersion, Role};
 ///
 /// After any of these the stream cannot be resynchronised: the decoder stays failed and the
 /// connection must be closed ([MQTT-4.8.0-1], [MQTT-4.13.1-1]).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecodeError {
     /// Packet type 0, or 15 before MQTT 5.0 (tab 2.1 / 2-1).
@@ -306,7 +306,7 @@ impl DecodeError {
 ///
 /// The encoder refuses to write a packet that breaks a rule, or that cannot be represented
 /// in the requested protocol version; nothing is dropped silently.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncodeError {
     /// A field or value that the target version cannot carry.

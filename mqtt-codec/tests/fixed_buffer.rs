@@ -181,7 +181,7 @@ fn a_malformed_packet_fails_it_as_it_fails_the_growable_decoder() {
     let mut grown = Decoder::client(ProtocolVersion::V5);
     grown.feed(&bad);
     let err = grown.next_packet().unwrap_err();
-    assert_eq!(fixed.next_packet_ref(), Err(err.clone()));
+    assert_eq!(fixed.next_packet_ref(), Err(err));
     assert_eq!(fixed.error(), Some(&err));
     assert_eq!(fixed.buffered(), 0);
     assert_eq!(

@@ -260,7 +260,7 @@ fn after_an_error_the_decoder_stays_failed_and_ignores_input() {
             first: first.kind(),
         };
         for _ in 0..3 {
-            assert_eq!(decoder.next_packet(), Err(failed.clone()), "{what}");
+            assert_eq!(decoder.next_packet(), Err(failed), "{what}");
         }
         decoder.feed(&hex("C0 00 D0 00"));
         assert_eq!(decoder.buffered(), 0, "{what}: input ignored");

@@ -4,7 +4,7 @@ use crate::error::EncodeError;
 use crate::topic::TopicError;
 
 /// Why a client session ([`super::Session`], [`super::FixedSession`]) refused a command.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
     /// The command needs a connection (CONNACK received), or no connection at all
