@@ -11,8 +11,11 @@ What is timed for each codec (one call = one packet):
   (a PUBLISH keeps `data` and makes its fields into Python objects when they are read;
   the other packets, and `mqtt5`'s, make theirs at decode);
   `packet.encode(version)` -> bytes; and
-  "build+encode", the packet made from keyword arguments (`mqtt_codec.Publish(topic=...,
-  payload=..., qos=..., packet_id=...)`, ...) then encoded, as an application sends.
+  "build+encode", the packet made from its constructor's arguments then encoded, as an
+  application sends: the identifying fields by position and the options by keyword
+  (`mqtt_codec.Publish(topic, payload, qos=..., packet_id=...)`, `PubAck(packet_id)`,
+  `Subscribe(packet_id, subscriptions)`), the same arguments given the same way as to
+  `mqtt5`'s constructors.
 - "decode+read" (ours and `mqtt5`): decode, then read what an application reads of the
   packet: a PUBLISH's topic, payload, QoS and packet id (and, in the 5.0 case, its content
   type, message expiry and user properties), a CONNECT's client id, user name and
@@ -115,27 +118,32 @@ class Case:
         self.bytes5 = self.packets[V5].encode(V5)
 
     def builder(self, version: int) -> Fn:
-        """A function making our packet of this case from keyword arguments, as an application
-        makes it (the arguments prepared once, as mqtt5's are)."""
+        """A function making our packet of this case from its arguments, as an application
+        makes it (the arguments prepared once, and given by position or keyword as mqtt5's
+        are)."""
         i = self.info
         if self.kind == "publish":
-            topic, payload, qos, pid = i["topic"], i["payload"], i["qos"], i["packet_id"]
+            topic, payload = i["topic"], i["payload"]
+            # The keywords mqtt5 is given (mqtt5_fns): the QoS and id only when not QoS 0.
+            kw: Dict[str, Any] = {}
+            if i["qos"]:
+                kw.update(qos=i["qos"], packet_id=i["packet_id"])
             if i["props"]:
                 return lambda: ours.Publish(
-                    topic=topic, payload=payload, qos=qos, packet_id=pid,
+                    topic, payload, **kw,
                     properties=ours.Properties(
                         payload_format_indicator=1, message_expiry_interval=60,
                         content_type="application/json", user_properties=[("site", "roof-1")]))
-            return lambda: ours.Publish(topic=topic, payload=payload, qos=qos, packet_id=pid)
+            return lambda: ours.Publish(topic, payload, **kw)
         if self.kind == "connect":
             cid, user, password = i["client_id"], i["username"], i["password"]
             return lambda: ours.Connect(client_id=cid, username=user, password=password,
                                         protocol_version=version)
         if self.kind == "subscribe":
             pid, filters = i["packet_id"], i["filters"]
-            return lambda: ours.Subscribe(packet_id=pid, subscriptions=[(f, 1) for f in filters])
+            return lambda: ours.Subscribe(pid, [(f, 1) for f in filters])
         pid = i["packet_id"]
-        return lambda: ours.PubAck(packet_id=pid)
+        return lambda: ours.PubAck(pid)
 
 
 def cases() -> List[Case]:

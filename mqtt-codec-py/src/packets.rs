@@ -399,7 +399,7 @@ impl PyPublish {
 #[pymethods]
 impl PyPublish {
     #[new]
-    #[pyo3(signature = (*, topic, payload = None, qos = None, packet_id = None, retain = None, dup = None, properties = None), text_signature = "(*, topic, payload=b\"\", qos=QoS.AT_MOST_ONCE, packet_id=None, retain=False, dup=False, properties=None)")]
+    #[pyo3(signature = (topic, payload = None, *, qos = None, packet_id = None, retain = None, dup = None, properties = None), text_signature = "(topic, payload=b\"\", *, qos=QoS.AT_MOST_ONCE, packet_id=None, retain=False, dup=False, properties=None)")]
     #[allow(clippy::too_many_arguments)]
     fn new(
         topic: &Bound<'_, PyAny>,
@@ -553,9 +553,9 @@ macro_rules! pub_response {
 
         #[pymethods]
         impl $class {
-            #[doc = concat!($name, "(*, packet_id, reason_code=ReasonCode.SUCCESS, properties=None).")]
+            #[doc = concat!($name, "(packet_id, *, reason_code=ReasonCode.SUCCESS, properties=None).")]
             #[new]
-            #[pyo3(signature = (*, packet_id, reason_code = None, properties = None))]
+            #[pyo3(signature = (packet_id, *, reason_code = None, properties = None))]
             fn new(packet_id: &Bound<'_, PyAny>, reason_code: Arg<'_, '_>, properties: Arg<'_, '_>) -> PyResult<Self> {
                 let inner = PubResponse {
                     packet_id: convert::packet_id(packet_id)?,
@@ -660,7 +660,7 @@ impl PySubscribe {
 #[pymethods]
 impl PySubscribe {
     #[new]
-    #[pyo3(signature = (*, packet_id, subscriptions, properties = None), text_signature = "(*, packet_id, subscriptions, properties=None)")]
+    #[pyo3(signature = (packet_id, subscriptions, *, properties = None), text_signature = "(packet_id, subscriptions, *, properties=None)")]
     fn new(
         packet_id: &Bound<'_, PyAny>,
         subscriptions: &Bound<'_, PyAny>,
@@ -851,7 +851,7 @@ impl PyUnsubscribe {
 #[pymethods]
 impl PyUnsubscribe {
     #[new]
-    #[pyo3(signature = (*, packet_id, filters, properties = None), text_signature = "(*, packet_id, filters, properties=None)")]
+    #[pyo3(signature = (packet_id, filters, *, properties = None), text_signature = "(packet_id, filters, *, properties=None)")]
     fn new(
         packet_id: &Bound<'_, PyAny>,
         filters: &Bound<'_, PyAny>,

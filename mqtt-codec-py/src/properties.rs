@@ -257,7 +257,7 @@ impl PyWill {
 #[pymethods]
 impl PyWill {
     #[new]
-    #[pyo3(signature = (*, topic, payload = None, qos = None, retain = None, properties = None), text_signature = "(*, topic, payload=b\"\", qos=QoS.AT_MOST_ONCE, retain=False, properties=None)")]
+    #[pyo3(signature = (topic, payload = None, *, qos = None, retain = None, properties = None), text_signature = "(topic, payload=b\"\", *, qos=QoS.AT_MOST_ONCE, retain=False, properties=None)")]
     fn new(
         topic: &Bound<'_, PyAny>,
         payload: Option<&Bound<'_, PyAny>>,

@@ -151,7 +151,7 @@ BAD_ARGUMENTS: list[tuple[str, Callable[[], Any], type[Exception]]] = [
     ("payload-int", lambda: Publish(topic="a", payload=5), TypeError),  # type: ignore[arg-type]
     ("retain-int", lambda: Publish(topic="a", retain=1), TypeError),  # type: ignore[arg-type]
     ("unknown-keyword", lambda: Publish(topic="a", color="red"), TypeError),  # type: ignore[call-arg]
-    ("positional", lambda: Publish("a"), TypeError),  # type: ignore[call-arg]
+    ("positional-option", lambda: Publish("a", b"", 1), TypeError),  # type: ignore[call-arg]
     ("reason-code-undefined", lambda: PubAck(packet_id=1, reason_code=0x7F), ValueError),
     ("reason-code-not-for-puback", lambda: PubAck(packet_id=1, reason_code=ReasonCode.BANNED), ValueError),
     ("properties-not-properties", lambda: Publish(topic="a", properties={}), TypeError),  # type: ignore[arg-type]

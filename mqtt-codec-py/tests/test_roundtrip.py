@@ -69,6 +69,25 @@ def test_attributes() -> None:
     assert c.clean_start and c.keep_alive == 60 and c.will is None and c.username is None
 
 
+def test_identifying_fields_may_come_by_position() -> None:
+    assert Publish("PV/data", b"42.5", qos=1, packet_id=7) == Publish(
+        topic="PV/data", payload=b"42.5", qos=1, packet_id=7
+    )
+    assert Publish("PV/data") == Publish(topic="PV/data")
+    assert mqtt_codec.PubAck(7) == mqtt_codec.PubAck(packet_id=7)
+    assert mqtt_codec.PubComp(9, reason_code=0x92) == mqtt_codec.PubComp(packet_id=9, reason_code=0x92)
+    assert mqtt_codec.Subscribe(3, [("PV/#", 1)]) == mqtt_codec.Subscribe(packet_id=3, subscriptions=[("PV/#", 1)])
+    assert mqtt_codec.Unsubscribe(3, ["PV/#"]) == mqtt_codec.Unsubscribe(packet_id=3, filters=["PV/#"])
+    assert mqtt_codec.Will("bye", b"x") == mqtt_codec.Will(topic="bye", payload=b"x")
+    # The options stay keywords: a third positional argument is refused.
+    with pytest.raises(TypeError):
+        Publish("PV/data", b"42.5", 1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        mqtt_codec.PubAck(7, 0x10)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Publish("PV/data", topic="PV/other")  # type: ignore[misc]
+
+
 def test_payload_accepts_bytes_like_and_str() -> None:
     expected = Publish(topic="t", payload=b"abc")
     assert Publish(topic="t", payload=bytearray(b"abc")) == expected

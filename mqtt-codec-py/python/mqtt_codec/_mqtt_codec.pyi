@@ -133,9 +133,9 @@ class Will:
 
     def __init__(
         self,
-        *,
         topic: str,
         payload: Optional[_Payload] = None,
+        *,
         qos: Optional[int] = None,
         retain: Optional[bool] = None,
         properties: Optional[Properties] = None,
@@ -244,9 +244,9 @@ class Publish:
 
     def __init__(
         self,
-        *,
         topic: str,
         payload: Optional[_Payload] = None,
+        *,
         qos: Optional[int] = None,
         packet_id: Optional[int] = None,
         retain: Optional[bool] = None,
@@ -275,8 +275,8 @@ class Publish:
 class _PubResponse:
     def __init__(
         self,
-        *,
         packet_id: int,
+        *,
         reason_code: Optional[int] = None,
         properties: Optional[Properties] = None,
     ) -> None: ...
@@ -313,9 +313,9 @@ class Subscribe:
 
     def __init__(
         self,
-        *,
         packet_id: int,
         subscriptions: Iterable[_SubscriptionArg],
+        *,
         properties: Optional[Properties] = None,
     ) -> None: ...
     @property
@@ -357,9 +357,9 @@ class Unsubscribe:
 
     def __init__(
         self,
-        *,
         packet_id: int,
         filters: Iterable[str],
+        *,
         properties: Optional[Properties] = None,
     ) -> None: ...
     @property
