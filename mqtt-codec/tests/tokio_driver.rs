@@ -479,6 +479,35 @@ async fn a_session_the_server_lost_fails_the_publish_in_flight() {
 }
 
 #[tokio::test]
+async fn a_server_that_lost_the_session_gets_the_subscriptions_again() {
+    within(async {
+        let mut broker = TestBroker::start();
+        // Session expiry 0: the broker forgets the session, subscriptions included, with
+        // the connection.
+        let config = SessionConfig::new("resubscriber", ProtocolVersion::V5);
+        let (client, mut messages) = Client::spawn(config, broker.connector(), options());
+        client
+            .subscribe(vec![subscription("again/#", QoS::AtLeastOnce)])
+            .await
+            .unwrap();
+        assert!(matches!(broker.next_seen().await, Seen::Opened(_)));
+        broker.send(Control::DropAll);
+        // The connector ran again: the driver saw the loss; then the new session.
+        while !matches!(broker.next_seen().await, Seen::Opened(_)) {}
+        assert!(!client.connected().await.unwrap(), "a new session");
+        // The driver subscribed again before anything the application sends after CONNACK.
+        client
+            .publish("again/1", "back", QoS::AtLeastOnce, false)
+            .await
+            .unwrap();
+        let m = next_message(&mut messages).await;
+        assert_eq!((m.topic.as_str(), m.qos), ("again/1", QoS::AtLeastOnce));
+        client.disconnect().await.unwrap();
+    })
+    .await
+}
+
+#[tokio::test]
 async fn retries_a_failing_connector_with_backoff() {
     within(async {
         let broker = TestBroker::start();

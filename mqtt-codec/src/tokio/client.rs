@@ -36,11 +36,16 @@ pub struct DriverOptions {
     /// How long the last bytes (a DISCONNECT) may take to be written when a connection is
     /// closed by us or the session.
     pub close_timeout: Duration,
-    /// How many commands ([`Client::publish`], ...) may wait for the driver.
+    /// How many commands ([`Client::publish`], ...) may wait for the driver. The driver
+    /// takes none while 64 KiB of output wait for a slow stream, so a caller that
+    /// publishes faster than the stream carries waits in [`Client::publish`].
     pub command_capacity: usize,
     /// How many received messages may wait for the application in [`Messages`]; beyond
     /// that the driver stops reading the stream until the application takes some (the
-    /// server then waits, as TCP flow control makes it).
+    /// server then waits, as TCP flow control makes it). It still reads while waiting
+    /// for CONNACK or for the answer to its PINGREQ, so that a slow application does not
+    /// make a live server look dead: an application awaiting a [`Client::publish`] from
+    /// inside its message loop must still take messages for the PUBACK to be read.
     pub message_capacity: usize,
     /// The size of the read buffer.
     pub read_buffer_size: usize,
@@ -73,8 +78,8 @@ pub enum ConnectionStatus {
     /// CONNACK accepted the connection.
     Connected {
         /// The server resumed the session. When it did not on a reconnect, what was in
-        /// flight failed ([`PublishFailure::SessionLost`]) and the subscriptions are gone:
-        /// subscribe again.
+        /// flight failed ([`PublishFailure::SessionLost`]), and the driver made the
+        /// subscriptions the old session had again, with the options they were granted.
         session_present: bool,
     },
     /// The connection ended; a new one is opened after the backoff.
@@ -98,15 +103,22 @@ pub enum ConnectionStatus {
     /// The session refused to connect (an invalid client identifier or user name, an
     /// authenticator that cannot start); the driver stopped.
     Failed(SessionError),
-    /// The driver stopped: [`Client::disconnect`], every [`Client`] dropped, or a lost
-    /// connection with [`DriverOptions::reconnect`] off.
+    /// The driver stopped: [`Client::disconnect`], or every [`Client`] dropped.
     Closed,
+    /// With [`DriverOptions::reconnect`] off, the connection was lost, refused or could not
+    /// be opened, and the driver stopped: the status that ended it
+    /// ([`ConnectionStatus::Disconnected`], [`ConnectionStatus::Refused`] or
+    /// [`ConnectionStatus::ConnectFailed`]).
+    GaveUp(Box<ConnectionStatus>),
 }
 
 impl ConnectionStatus {
     /// Whether the driver has stopped for good.
     pub fn is_final(&self) -> bool {
-        matches!(self, ConnectionStatus::Closed | ConnectionStatus::Failed(_))
+        matches!(
+            self,
+            ConnectionStatus::Closed | ConnectionStatus::Failed(_) | ConnectionStatus::GaveUp(_)
+        )
     }
 }
 
@@ -132,6 +144,19 @@ pub enum ClientError {
     /// The driver has stopped.
     #[error("the client is closed")]
     Closed,
+    /// CONNACK refused the connection and, with [`DriverOptions::reconnect`] off, the
+    /// driver stopped ([`Client::connected`]).
+    #[error("the server refused the connection: {reason:?}")]
+    Refused {
+        /// Why.
+        reason: ReasonCode,
+        /// The server answered a 5.0 CONNECT in 3.1.1: it does not speak 5.0.
+        server_speaks_v3: bool,
+    },
+    /// The connector failed and, with [`DriverOptions::reconnect`] off, the driver stopped
+    /// ([`Client::connected`]).
+    #[error("the connection could not be opened: {0}")]
+    ConnectFailed(Arc<io::Error>),
 }
 
 /// A handle on a driver task, which owns a client [`Session`] and its stream. Cheap to
@@ -279,7 +304,8 @@ impl Client {
 
     /// Disconnects cleanly and stops the driver: DISCONNECT is written (no will is
     /// published) and the stream shut down. Resolves once the driver has stopped; then
-    /// [`Messages`] ends after the messages already received, and every command fails
+    /// [`Messages`] ends after the messages already received (they wait for the
+    /// application, even those beyond its capacity), and every command fails
     /// with [`ClientError::Closed`], a QoS 1 or 2 PUBLISH still awaiting its acknowledgement
     /// included: await those first to have them complete.
     pub async fn disconnect(&self) -> Result<(), ClientError> {
@@ -291,8 +317,12 @@ impl Client {
     }
 
     /// Waits for a connection accepted by CONNACK (at once when there is one); returns
-    /// whether the server resumed the session. Fails with [`ClientError::Closed`] once the
-    /// driver has stopped.
+    /// whether the server resumed the session. Fails once the driver has stopped: with
+    /// [`DriverOptions::reconnect`] off, with the refusal ([`ClientError::Refused`]), the
+    /// connector's error ([`ClientError::ConnectFailed`]) or [`ClientError::ConnectionLost`];
+    /// otherwise with [`ClientError::Closed`]. With `reconnect` on, a refused connection
+    /// is tried again after the backoff and this keeps waiting: [`Client::watch_status`]
+    /// tells each refusal.
     pub async fn connected(&self) -> Result<bool, ClientError> {
         let mut status = self.shared.status.clone();
         let seen = status
@@ -301,6 +331,17 @@ impl Client {
             .map_err(|_| ClientError::Closed)?;
         match &*seen {
             ConnectionStatus::Connected { session_present } => Ok(*session_present),
+            ConnectionStatus::GaveUp(last) => Err(match &**last {
+                ConnectionStatus::Refused {
+                    reason,
+                    server_speaks_v3,
+                } => ClientError::Refused {
+                    reason: *reason,
+                    server_speaks_v3: *server_speaks_v3,
+                },
+                ConnectionStatus::ConnectFailed(e) => ClientError::ConnectFailed(e.clone()),
+                _ => ClientError::ConnectionLost,
+            }),
             _ => Err(ClientError::Closed),
         }
     }

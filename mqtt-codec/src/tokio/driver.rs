@@ -5,11 +5,12 @@
 
 use super::client::{ClientError, ConnectionStatus, DriverOptions};
 use crate::client::{Event, Millis, Session};
-use crate::packet::{PacketId, Publish, Subscription};
+use crate::packet::{PacketId, Publish, Subscription, SubscriptionOptions};
 use crate::properties::Properties;
 use crate::qos::QoS;
 use crate::reason::ReasonCode;
 use crate::string::MqttStr;
+use crate::topic::TopicFilter;
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use ::tokio::sync::{mpsc, oneshot, watch};
 use ::tokio::time::{Instant, Sleep, Timeout};
@@ -25,6 +26,10 @@ use std::vec::Vec;
 
 /// The most commands taken from the channel at once before the link is served again.
 const COMMAND_BATCH: usize = 256;
+
+/// No command is taken while this much output waits for the stream: a slow link holds
+/// the callers in [`super::Client`]'s bounded channel instead of growing the output.
+const OUTPUT_HIGH_WATER: usize = 64 * 1024;
 
 /// Where a command's answer goes.
 pub(super) type Reply<T> = oneshot::Sender<Result<T, ClientError>>;
@@ -293,8 +298,8 @@ where
                     self.timer.as_mut().reset(at);
                 }
             }
-            let accepting = self.deferred.len() < self.options.command_capacity.max(1);
-            let reading = self.inbox.len() < self.options.message_capacity.max(1);
+            let accepting = self.accepting();
+            let reading = self.reading();
             let delivering = !self.inbox.is_empty();
             ::tokio::select! {
                 event = link_event(
@@ -329,11 +334,31 @@ where
                 if self.options.reconnect {
                     self.wait_to_retry();
                 } else {
+                    // What ended the connection (lost, refused, not opened) stays readable.
+                    let last = self.status.borrow().clone();
+                    self.final_status = ConnectionStatus::GaveUp(Box::new(last));
                     self.stopping = true;
                 }
             }
         }
         self.shutdown().await;
+    }
+
+    /// Whether to take commands: fewer than the capacity wait for a connection, and the
+    /// output is below its high-water mark.
+    fn accepting(&self) -> bool {
+        self.deferred.len() < self.options.command_capacity.max(1)
+            && self.out.len() < OUTPUT_HIGH_WATER
+    }
+
+    /// Whether to read the stream. Reading stops while [`super::Messages`] is full (the
+    /// server then waits, as TCP flow control makes it), except for what must be read
+    /// whatever the application does: CONNACK, and the PINGRESP without which the
+    /// session would take a live server for a dead one.
+    fn reading(&self) -> bool {
+        self.inbox.len() < self.options.message_capacity.max(1)
+            || !self.session.is_connected()
+            || self.session.awaiting_pingresp()
     }
 
     /// The session's clock.
@@ -410,7 +435,7 @@ where
     /// packets go out in one write rather than one write each.
     fn take_waiting_commands(&mut self) {
         for _ in 0..COMMAND_BATCH {
-            if self.deferred.len() >= self.options.command_capacity.max(1) {
+            if !self.accepting() {
                 return;
             }
             match self.commands.try_recv() {
@@ -575,8 +600,8 @@ where
                         answer(reply, Ok(reason_codes));
                     }
                 }
-                // The status says whether the session was resumed.
-                Event::SubscriptionsLost { .. } | Event::Reauthenticated => {}
+                Event::SubscriptionsLost { subscriptions } => self.resubscribe(subscriptions),
+                Event::Reauthenticated => {}
                 Event::Disconnected { reason, by_server } => {
                     if !self.stopping {
                         self.set_status(ConnectionStatus::Disconnected { reason, by_server });
@@ -597,6 +622,18 @@ where
             }
         }
         self.deliver();
+    }
+
+    /// The server started a new session: the subscriptions the old one had granted are
+    /// made again, as they were granted (their SUBACK answers nobody). A server that
+    /// refuses them now leaves the application without their messages, as it would be.
+    fn resubscribe(&mut self, lost: Vec<(TopicFilter, SubscriptionOptions)>) {
+        let subscriptions = lost
+            .into_iter()
+            .map(|(filter, options)| Subscription { filter, options })
+            .collect();
+        let now = self.now();
+        let _ = self.session.subscribe(subscriptions, now);
     }
 
     /// What a request cut off by the end of the connection fails with.
@@ -662,5 +699,14 @@ where
         }
         let status = core::mem::replace(&mut self.final_status, ConnectionStatus::Closed);
         self.set_status(status);
+        // The messages received before the end are still the application's: they wait
+        // here until it takes them (or drops `Messages`), and `Messages` ends after them.
+        if let Some(tx) = self.messages.take() {
+            for message in self.inbox.drain(..) {
+                if tx.send(message).await.is_err() {
+                    break;
+                }
+            }
+        }
     }
 }
