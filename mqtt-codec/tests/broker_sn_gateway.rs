@@ -107,6 +107,21 @@ fn sn_connect_with_will(
     assert_eq!(h.sn_received(peer), [connack(ReturnCode::Accepted)]);
 }
 
+#[test]
+fn a_peer_is_in_use_from_its_connect_until_it_disconnects() {
+    // What lets the I/O loop forget the addresses of peers that hold nothing.
+    let mut h = Harness::default();
+    assert!(!h.broker.sn_peer_in_use(7));
+    h.sn_send_bytes(7, &[0x03, 0xFF, 0x00]); // garbage: nothing kept
+    assert!(!h.broker.sn_peer_in_use(7));
+    sn_connect(&mut h, 7, "sensor-7", true, 60);
+    assert!(h.broker.sn_peer_in_use(7));
+    assert!(!h.broker.sn_peer_in_use(6) && !h.broker.sn_peer_in_use(8));
+    h.sn_send(7, &Message::Disconnect { duration: None });
+    assert_eq!(h.sn_received(7), [disconnect()]);
+    assert!(!h.broker.sn_peer_in_use(7));
+}
+
 /// REGISTERs `topic` for the client at `peer`; returns the id of the accepting REGACK.
 fn register(h: &mut Harness, peer: SnPeer, msg_id: u16, topic: &str) -> u16 {
     h.sn_send(

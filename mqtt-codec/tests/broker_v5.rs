@@ -7,8 +7,8 @@ mod support_broker;
 
 use mqtt_codec::broker::BrokerConfig;
 use mqtt_codec::{
-    MqttStr, Packet, Properties, PubResponse, Publish, QoS, ReasonCode, RetainHandling,
-    SubscriptionOptions, TopicName, UserProperty, DEFAULT_MAX_PACKET_SIZE,
+    MqttStr, Packet, PacketId, Properties, ProtocolVersion, PubResponse, Publish, QoS, ReasonCode,
+    RetainHandling, SubscriptionOptions, TopicName, UserProperty, DEFAULT_MAX_PACKET_SIZE,
 };
 use support_broker::*;
 
@@ -136,6 +136,37 @@ fn mqtt_3_3_2_12_topic_alias_from_the_client_is_resolved() {
         ]
     );
     assert!(!h.closed(2));
+}
+
+#[test]
+fn the_io_loop_may_drop_a_qos_0_publish_but_not_one_that_defines_a_topic_alias() {
+    // PUB-8: a client receiving a PUBLISH that uses an alias it was never told ends the
+    // connection, so the PUBLISH that tells it must not be dropped for a slow reader.
+    let mut h = Harness::default();
+    h.connect(1, V5, "slow-5", true);
+    h.connect(2, ProtocolVersion::V3_1_1, "slow-311", true);
+    let bytes = |p: Publish, v| Packet::Publish(p).to_bytes(v).unwrap();
+    let plain = Publish::new(topic_name("t"), "x");
+    assert!(h.broker.may_drop(1, &bytes(plain.clone(), V5)));
+    assert!(h
+        .broker
+        .may_drop(2, &bytes(plain.clone(), ProtocolVersion::V3_1_1)));
+    assert!(!h.broker.may_drop(1, &bytes(aliased("t", 1, "x"), V5)));
+    assert!(h.broker.may_drop(1, &bytes(aliased("", 1, "x"), V5)));
+    let qos1 = Publish::with_qos(
+        topic_name("t"),
+        "x",
+        QoS::AtLeastOnce,
+        PacketId::new(1).unwrap(),
+    );
+    assert!(!h.broker.may_drop(1, &bytes(qos1, V5)));
+    let ack = Packet::PubAck(PubResponse::new(PacketId::new(1).unwrap()));
+    assert!(!h.broker.may_drop(1, &ack.to_bytes(V5).unwrap()));
+    // Two packets at once, or a connection the broker does not know: kept.
+    let mut two = bytes(plain.clone(), V5).to_vec();
+    two.extend_from_slice(&bytes(plain.clone(), V5));
+    assert!(!h.broker.may_drop(1, &two));
+    assert!(!h.broker.may_drop(99, &bytes(plain, V5)));
 }
 
 #[test]

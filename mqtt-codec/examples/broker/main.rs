@@ -54,7 +54,29 @@ pub(crate) struct Peer {
     /// Whether the reader hands bytes on, waits (flow control) or drains a closed
     /// connection.
     pub(crate) reading: reading::Switch,
+    /// Since when, over the write limit, the writer has written nothing more than the
+    /// total it had then.
+    pub(crate) over_limit: Option<(Instant, u64)>,
 }
+
+impl Peer {
+    /// Over the write limit: whether the writer has written nothing for `STALL_GRACE`
+    /// (the client does not read), rather than being behind one burst.
+    fn stalled(&mut self, now: Instant) -> bool {
+        let written = self.writer.written_total();
+        match self.over_limit {
+            Some((since, mark)) if mark == written => now.duration_since(since) >= STALL_GRACE,
+            _ => {
+                self.over_limit = Some((now, written));
+                false
+            }
+        }
+    }
+}
+
+/// How long a connection over its write limit may go without its writer writing a byte
+/// before it counts as not reading.
+const STALL_GRACE: Duration = Duration::from_secs(10);
 
 /// How many bytes may wait for one connection's socket, per `--max-queued` message:
 /// beyond `max_queued * WRITE_BYTES_PER_MESSAGE` the client is not keeping up.
@@ -214,6 +236,14 @@ pub(crate) const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// long a shutdown waits for the last bytes to reach the clients' sockets.
 const SHUTDOWN_FLUSH: Duration = Duration::from_secs(2);
 
+/// A failed accept (out of file descriptors, most often) leaves the connection waiting in
+/// the backlog, so an accept at once would fail at once: the pause keeps an accept loop from
+/// spinning on the runtime's one thread, which the broker and every connection share.
+pub(crate) async fn accept_failed(listener: &str, e: std::io::Error) {
+    tracing::warn!("{listener} accept failed: {e}");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
 /// Accepts connections (TLS first, with `tls`) and starts their reader and writer tasks.
 async fn accept_loop(
     listener: TcpListener,
@@ -225,8 +255,7 @@ async fn accept_loop(
         let (stream, addr) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
-                tracing::warn!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                accept_failed("TCP", e).await;
                 continue;
             }
         };
@@ -299,6 +328,7 @@ where
         writer_task,
         dropped: 0,
         reading,
+        over_limit: None,
     }
 }
 
@@ -532,14 +562,17 @@ async fn run_broker(
                         continue;
                     };
                     // A client that stops reading fills only its own queue, and nobody else
-                    // waits for it. Past the limit, a QoS 0 PUBLISH is dropped and counted
-                    // (at most once allows it). Anything else (a QoS 1 or 2 PUBLISH that the
-                    // core holds in flight, an acknowledgement) must not vanish from a live
-                    // connection, so the connection is closed as lost: the will goes out,
-                    // and a persistent session resends its messages in flight on reconnect.
+                    // waits for it. Past the limit, what the core says may go (a QoS 0
+                    // PUBLISH that defines no topic alias) is dropped and counted. Anything
+                    // else must not vanish from a live connection: it is queued while the
+                    // writer makes progress (one burst, a resumed session's messages in
+                    // flight or a subscription's retained ones, outruns any socket) and the
+                    // connection is closed as lost once the writer has written nothing for
+                    // `STALL_GRACE`: the will goes out, and a persistent session resends its
+                    // messages in flight on reconnect.
                     let pending = peer.writer.pending();
                     if pending > 0 && pending.saturating_add(data.len()) > write_limit {
-                        if is_qos0_publish(&data) {
+                        if broker.may_drop(conn, &data) {
                             peer.dropped += 1;
                             if peer.dropped.is_power_of_two() {
                                 tracing::warn!(
@@ -549,17 +582,19 @@ async fn run_broker(
                             }
                             continue;
                         }
-                        tracing::warn!(
-                            "connection {conn}: not reading, {pending} bytes waiting; closing it"
-                        );
-                        if let Some(peer) = peers.remove(&conn) {
-                            peer.reader.abort();
-                            peer.writer_task.abort();
+                        if peer.stalled(Instant::now()) {
+                            tracing::warn!(
+                                "connection {conn}: not reading, {pending} bytes waiting; closing it"
+                            );
+                            if let Some(peer) = peers.remove(&conn) {
+                                peer.reader.abort();
+                                peer.writer_task.abort();
+                            }
+                            broker.connection_closed(conn, now(start));
+                            // Its will and what else that changed are stored before they go out.
+                            commit(&mut broker, store.as_ref(), now(start)).await?;
+                            continue;
                         }
-                        broker.connection_closed(conn, now(start));
-                        // Its will and what else that changed are stored before they go out.
-                        commit(&mut broker, store.as_ref(), now(start)).await?;
-                        continue;
                     }
                     peer.writer.send(data);
                 }
@@ -609,6 +644,10 @@ async fn run_broker(
                 other => tracing::warn!("an action this loop does not carry out: {other:?}"),
             }
         }
+        // Every action carried out: no datagram waits for an address about to go.
+        if let Some(g) = gateway.as_mut() {
+            g.prune(|peer| broker.sn_peer_in_use(peer));
+        }
         if stopping {
             let flushed = async {
                 for task in closing.drain(..) {
@@ -647,22 +686,4 @@ async fn commit(
     written.inspect_err(|e| {
         tracing::error!("persistence: a write failed, stopping: {e}");
     })
-}
-
-/// Whether `data` is exactly one QoS 0 PUBLISH packet.
-fn is_qos0_publish(data: &[u8]) -> bool {
-    let Some((&first, rest)) = data.split_first() else {
-        return false;
-    };
-    if first >> 4 != 3 || (first >> 1) & 3 != 0 {
-        return false;
-    }
-    let mut remaining = 0usize;
-    for (i, &b) in rest.iter().take(4).enumerate() {
-        remaining |= usize::from(b & 0x7F) << (7 * i);
-        if b & 0x80 == 0 {
-            return 1 + (i + 1) + remaining == data.len();
-        }
-    }
-    false
 }

@@ -13,11 +13,19 @@ use tokio::sync::mpsc;
 /// The largest datagram read (UDP's own limit).
 const MAX_DATAGRAM: usize = 65_535;
 
+/// The address table is first pruned at this size, then each time it has doubled.
+const PRUNE_FIRST: usize = 1024;
+
 /// The broker task's handle on the UDP socket.
 pub(crate) struct Gateway {
     socket: Arc<UdpSocket>,
     peers: HashMap<SocketAddr, SnPeer>,
     addrs: HashMap<SnPeer, SocketAddr>,
+    /// The last peer number given: numbers are never given twice, so an action for a
+    /// forgotten peer finds no address rather than another peer's.
+    last_peer: SnPeer,
+    /// The table size at which `prune` next looks.
+    prune_at: usize,
     advertise: Option<SocketAddr>,
 }
 
@@ -44,16 +52,32 @@ impl Gateway {
             socket,
             peers: HashMap::new(),
             addrs: HashMap::new(),
+            last_peer: 0,
+            prune_at: PRUNE_FIRST,
             advertise,
         })
     }
 
     /// The peer number of `addr`, given on first sight.
     pub(crate) fn peer(&mut self, addr: SocketAddr) -> SnPeer {
-        let next = self.peers.len() as SnPeer + 1;
-        let peer = *self.peers.entry(addr).or_insert(next);
-        self.addrs.insert(peer, addr);
-        peer
+        if let Some(&peer) = self.peers.get(&addr) {
+            return peer;
+        }
+        self.last_peer += 1;
+        self.peers.insert(addr, self.last_peer);
+        self.addrs.insert(self.last_peer, addr);
+        self.last_peer
+    }
+
+    /// Once the table has grown to its mark, forgets the addresses of the peers the
+    /// broker holds nothing for (`in_use`); called with no action for any of them waiting.
+    pub(crate) fn prune(&mut self, in_use: impl Fn(SnPeer) -> bool) {
+        if self.peers.len() < self.prune_at {
+            return;
+        }
+        self.peers.retain(|_, peer| in_use(*peer));
+        self.addrs.retain(|peer, _| in_use(*peer));
+        self.prune_at = (self.peers.len() * 2).max(PRUNE_FIRST);
     }
 
     /// Sends `data` to `peer`; a datagram the socket cannot take now is dropped, as the

@@ -7,7 +7,7 @@
 
 use bytes::Bytes;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Notify;
 
@@ -18,6 +18,8 @@ struct Shared {
     ready: Notify,
     /// Bytes queued or being written, not written yet.
     pending: AtomicUsize,
+    /// Bytes written since the outbox was made: the writer's progress.
+    written: AtomicU64,
 }
 
 struct State {
@@ -53,6 +55,7 @@ pub(crate) fn channel() -> (Sender, Receiver) {
         }),
         ready: Notify::new(),
         pending: AtomicUsize::new(0),
+        written: AtomicU64::new(0),
     });
     (
         Sender {
@@ -73,6 +76,11 @@ impl Sender {
     /// Bytes queued and not yet written to the socket.
     pub(crate) fn pending(&self) -> usize {
         self.shared.pending.load(Ordering::Relaxed)
+    }
+
+    /// Bytes written to the socket so far: unchanged while the client reads nothing.
+    pub(crate) fn written_total(&self) -> u64 {
+        self.shared.written.load(Ordering::Relaxed)
     }
 }
 
@@ -116,6 +124,7 @@ impl Receiver {
     /// `n` bytes taken from the queue are written: they no longer count as pending.
     pub(crate) fn written(&self, n: usize) {
         self.shared.pending.fetch_sub(n, Ordering::Relaxed);
+        self.shared.written.fetch_add(n as u64, Ordering::Relaxed);
     }
 }
 
@@ -132,6 +141,7 @@ mod tests {
         assert_eq!(rx.recv().await.as_deref(), Some(&b"a"[..]));
         rx.written(1);
         assert_eq!(tx.pending(), 1);
+        assert_eq!(tx.written_total(), 1);
         assert_eq!(rx.try_recv().as_deref(), Some(&b"b"[..]));
         assert_eq!(rx.try_recv(), None);
         tx.send(Bytes::from_static(b"c"));

@@ -42,7 +42,7 @@ pub async fn accept_loop(
         let (stream, addr) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
-                tracing::warn!("websocket accept failed: {e}");
+                crate::accept_failed("WebSocket", e).await;
                 continue;
             }
         };

@@ -26,6 +26,7 @@ mod acl;
 mod config;
 mod connection;
 mod delivery;
+mod droppable;
 mod enhanced_auth;
 mod flow;
 mod handlers;

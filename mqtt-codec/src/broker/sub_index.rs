@@ -11,6 +11,7 @@
 use super::small_map::SmallMap;
 use crate::topic::split_shared;
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -96,6 +97,8 @@ impl Drop for Node {
 #[derive(Default)]
 pub(crate) struct SubIndex {
     root: Node,
+    /// How many subscriptions each shared group (`$share/NAME/...`) holds.
+    groups: BTreeMap<String, usize>,
 }
 
 impl core::fmt::Debug for SubIndex {
@@ -119,11 +122,12 @@ impl SubIndex {
     pub(crate) fn insert(&mut self, client: &str, filter: &str) {
         let key = (String::from(client), String::from(filter));
         let mut node = &mut self.root;
+        let mut ends = None;
         for level in levels(filter) {
             node = match level {
                 "#" => {
-                    node.hash.insert(key, ());
-                    return;
+                    ends = Some(&mut node.hash);
+                    break;
                 }
                 "+" => node.plus.get_or_insert_with(Box::default),
                 literal => node
@@ -131,7 +135,33 @@ impl SubIndex {
                     .get_or_insert_with(Box::from(literal), Node::default),
             };
         }
-        node.here.insert(key, ());
+        let added = ends.unwrap_or(&mut node.here).insert(key, ()).is_none();
+        if let (true, Some((group, _))) = (added, split_shared(filter)) {
+            *self.groups.entry(String::from(group)).or_default() += 1;
+        }
+    }
+
+    /// Whether a subscription of the shared group `name` exists.
+    pub(crate) fn has_group(&self, name: &str) -> bool {
+        self.groups.contains_key(name)
+    }
+
+    /// How many shared groups have subscriptions.
+    pub(crate) fn group_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// One subscription of the group of `filter`, if shared, is gone.
+    fn leave_group(&mut self, filter: &str) {
+        let Some((group, _)) = split_shared(filter) else {
+            return;
+        };
+        if let Some(count) = self.groups.get_mut(group) {
+            *count -= 1;
+            if *count == 0 {
+                self.groups.remove(group);
+            }
+        }
     }
 
     /// Removes `client`'s subscription to `filter`, and the nodes left empty.
@@ -150,12 +180,16 @@ impl SubIndex {
                 None => return,
             }
         }
-        if hash {
-            node.hash.remove(&key);
+        let removed = if hash {
+            node.hash.remove(&key)
         } else {
-            node.here.remove(&key);
+            node.here.remove(&key)
+        };
+        let emptied = node.is_empty();
+        if removed.is_some() {
+            self.leave_group(filter);
         }
-        if !node.is_empty() {
+        if !emptied {
             return;
         }
         // The empty end node goes, with every node above it that held only the way down to
@@ -222,6 +256,26 @@ mod tests {
     use crate::topic::topic_matches;
     use alloc::collections::BTreeSet;
     use proptest::prelude::*;
+
+    #[test]
+    fn shared_groups_are_counted_until_their_last_subscription_goes() {
+        let mut index = SubIndex::default();
+        index.insert("a", "$share/g1/t/#");
+        index.insert("a", "$share/g1/t/#"); // again: no change
+        index.insert("b", "$share/g1/u");
+        index.insert("b", "$share/g2/t");
+        index.insert("b", "plain/#");
+        assert_eq!(index.group_count(), 2);
+        index.remove("a", "$share/g1/t/#");
+        index.remove("a", "$share/g1/t/#"); // not there any more: no change
+        assert!(index.has_group("g1"));
+        index.remove("b", "$share/g1/u");
+        assert!(!index.has_group("g1") && index.has_group("g2"));
+        index.remove("b", "$share/g2/t");
+        index.remove("b", "plain/#");
+        assert_eq!(index.group_count(), 0);
+        assert!(index.root.is_empty());
+    }
 
     fn level() -> impl Strategy<Value = String> {
         prop_oneof![

@@ -60,3 +60,29 @@ def test_slow_subscriber_loses_no_qos1_message(start_broker, paho, raw, version,
     missing = N - len(seen)
     assert missing == 0, (f"{missing} of {N} PUBACKed QoS 1 messages never reached the slow subscriber "
                           f"(reconnects: {reconnects}); first missing: {sorted(set(range(N)) - seen)[:5]}")
+
+
+@pytest.mark.parametrize("version", ["5.0", "3.1.1"])
+def test_a_burst_past_the_write_limit_reaches_a_client_that_reads_it(start_broker, paho, raw, version):
+    # --max-queued 100 bounds what waits for one socket at 400 KB; a new subscription's
+    # retained messages (1.5 MB at QoS 1) go out at once, faster than any socket takes
+    # them. A client reading them is not a slow consumer: it gets its SUBACK and all of
+    # them, on the same connection.
+    port = start_broker("--max-queued", "100").port
+    pub = paho(version, port=port)
+    count, size = 15, 100_000
+    for i in range(count):
+        pub.publish(f"burst/{i}", b"%03d" % i + b"." * (size - 3), qos=1, retain=True)
+    sub = raw(port=port)
+    sub.connect(version, "burst-reader")
+    sub.subscribe(version, 1, "burst/#", 1)
+    seen = set()
+    while len(seen) < count:
+        p = sub.read_packet(timeout=10)
+        assert p is not None, f"closed after {len(seen)} of {count} retained messages"
+        if p.type != 3:
+            continue
+        topic, pid, payload, dup = parse_publish(p, version)
+        seen.add(int(payload[:3]))
+        sub.send(bytes([0x40, 2, pid >> 8, pid & 0xFF]))
+    assert seen == set(range(count))

@@ -281,6 +281,23 @@ pub(crate) fn with_slack(secs: u32) -> u64 {
 }
 
 impl Broker {
+    /// Whether the gateway holds anything for `peer` (a client connected, connecting,
+    /// asleep or awaiting a retransmission from it). The I/O loop forgets the address of a
+    /// peer that is not, so that datagrams from ever-new addresses (garbage, spoofed
+    /// sources) do not grow its table for good; a peer forgotten and heard from again
+    /// gets a new number.
+    pub fn sn_peer_in_use(&self, peer: SnPeer) -> bool {
+        let first = SnKey {
+            peer,
+            node: Vec::new(),
+        };
+        self.sn
+            .clients
+            .range(first..)
+            .next()
+            .is_some_and(|(key, _)| key.peer == peer)
+    }
+
     /// Whether `conn` is one of the gateway's clients.
     pub(crate) fn is_sn_conn(conn: ConnId) -> bool {
         conn >= SN_CONN_BASE
