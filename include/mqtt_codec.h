@@ -143,7 +143,7 @@
 
 #if defined(MQTT_CODEC_CLIENT)
 /**
- * A re-authentication succeeded (5.0; not started through this ABI yet).
+ * A re-authentication (`mqtt_session_reauthenticate()`, 5.0) succeeded.
  */
 #define MQTT_SESSION_EVENT_REAUTHENTICATED 11
 #endif
@@ -1224,6 +1224,11 @@ typedef enum mqtt_status {
      */
     MQTT_ERR_SESSION_STORAGE_TOO_SMALL = 410,
     /**
+     * Session: the authenticator cannot start an exchange: SCRAM used up its nonce; give a
+     * fresh one (`mqtt_session_set_scram()`) before each connect or re-authentication.
+     */
+    MQTT_ERR_SESSION_AUTH_NOT_READY = 411,
+    /**
      * Session: another refusal (a rule added to the core after this header).
      */
     MQTT_ERR_SESSION_OTHER = 439,
@@ -1742,9 +1747,11 @@ typedef struct mqtt_decoder {
  *     got = read_some(in, sizeof in); // waits at most until next_timeout
  *     for (size_t at = 0; at < got; at += taken) {
  *         mqtt_fixed_session_receive(&s, in + at, got - at, tick(), &taken);
- *         while (mqtt_fixed_session_poll_event(&s, tick(), &ev) == MQTT_OK) handle(&ev);
- *         mqtt_fixed_session_transmit(&s, tick(), &out, &out_len);
- *         write_all(out, out_len);
+ *         do { // MQTT_END also means "no room to answer": transmit, then go on
+ *             while (mqtt_fixed_session_poll_event(&s, tick(), &ev) == MQTT_OK) handle(&ev);
+ *             mqtt_fixed_session_transmit(&s, tick(), &out, &out_len);
+ *             write_all(out, out_len);
+ *         } while (out_len > 0);
  *     }
  *     mqtt_fixed_session_handle_timeout(&s, tick());
  * }
@@ -2944,7 +2951,9 @@ enum mqtt_status mqtt_encode(const struct mqtt_packet *packet,
  * and `storage`'s untouched by the caller, as long as the session is used (statics do).
  * `MQTT_ERR_INVALID_ARGUMENT` for an unknown version or QoS or for storage whose pieces
  * overlap, `MQTT_ERR_INVALID_STRING` for a client identifier, user name or will topic that
- * is not UTF-8; `*s` is left as it was on an error. Settings a CONNECT cannot carry (a
+ * is not UTF-8; `*s` is left as it was on an error, but `storage`'s memory may have been
+ * cleared: a storage belongs to one session, and a live session must not be made again
+ * over its own storage. Settings a CONNECT cannot carry (a
  * 3.1.1 password without a user name, ...) are refused by `mqtt_fixed_session_connect()`,
  * with the status that names the rule. A session needs no freeing: stop using it (and its
  * storage) when done.
@@ -3137,7 +3146,9 @@ enum mqtt_status mqtt_fixed_session_connection_lost(struct mqtt_fixed_session *s
  * Bytes arrived from the server, in any chunks: as many as the receive buffer takes are
  * copied into it, and `*taken` says how many. Their packets are read by
  * `mqtt_fixed_session_poll_event()`; pass the rest again after polling. Between
- * connections what arrives is dropped (all of it is taken).
+ * connections what arrives is dropped (all of it is taken). `taken` is required
+ * (`MQTT_ERR_NULL_POINTER` without it): bytes not taken and not passed again would break
+ * the stream.
  *
  * # Safety
  * `s` must be NULL or a session; `data` NULL (with `len` 0) or readable for `len` bytes;
@@ -3272,8 +3283,9 @@ enum mqtt_status mqtt_fixed_session_snapshot(struct mqtt_fixed_session *s,
  * into the storage: the configuration's version must be the snapshot's, its client
  * identifier gives way to the snapshot's. Call `mqtt_fixed_session_connect()` to resume.
  * `MQTT_ERR_SNAPSHOT_*` for a snapshot refused, `MQTT_ERR_SESSION_STORAGE_FULL` when the
- * storage cannot hold it; `*s` is left as it was on an error. The snapshot's bytes are
- * copied.
+ * storage cannot hold it; `*s` is left as it was on an error, but `storage`'s memory
+ * was cleared and partly filled: a session that used it is gone with it (restore into
+ * storage of its own, or make the session again). The snapshot's bytes are copied.
  *
  * # Safety
  * As `mqtt_fixed_session_init()`; `data` NULL (with `len` 0) or readable for `len` bytes.
@@ -3484,7 +3496,8 @@ void mqtt_session_free(struct mqtt_session *s);
  * socket is open). The first one starts as the configuration says; a reconnect resumes the
  * session when the server may hold one. Bytes of an earlier connection not yet taken are
  * dropped. Fails with `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting
- * (call `mqtt_session_connection_lost()` first).
+ * (call `mqtt_session_connection_lost()` first), `MQTT_ERR_SESSION_AUTH_NOT_READY` when
+ * SCRAM has no fresh nonce (`mqtt_session_set_scram()`).
  *
  * ```c
  * if (mqtt_session_connect(s, tick()) != MQTT_OK) abort();
@@ -3628,7 +3641,11 @@ enum mqtt_status mqtt_session_ack(struct mqtt_session *s, uint16_t packet_id, ui
  *
  * ```c
  * mqtt_session_disconnect(s, tick());
- * while (mqtt_session_data_to_send(s, out, sizeof out, &n) == MQTT_MORE_TO_SEND) ...
+ * do {
+ *     st = mqtt_session_data_to_send(s, out, sizeof out, &n);
+ *     write_all(fd, out, n); // the last bytes come with MQTT_OK
+ * } while (st == MQTT_MORE_TO_SEND);
+ * close(fd);
  * ```
  *
  * # Safety
@@ -3854,7 +3871,8 @@ struct mqtt_session *mqtt_session_from_snapshot(const struct mqtt_session_config
  * the proof is disconnected with 0x87 (Not authorized).
  *
  * Each exchange (a connect, a re-authentication) uses up the nonce: call this again with
- * a fresh one before the next, between exchanges. `MQTT_ERR_INVALID_ARGUMENT` for a 3.x
+ * a fresh one before the next, between exchanges (without one, `mqtt_session_connect()`
+ * and `mqtt_session_reauthenticate()` return `MQTT_ERR_SESSION_AUTH_NOT_READY`). `MQTT_ERR_INVALID_ARGUMENT` for a 3.x
  * session (enhanced authentication is 5.0's), text that is not UTF-8, or a bad nonce.
  *
  * ```c
@@ -3878,8 +3896,9 @@ enum mqtt_status mqtt_session_set_scram(struct mqtt_session *s,
  * Re-authenticates on the live connection: AUTH 0x19 with the method of CONNECT
  * ([MQTT-4.12.1-1]), answered as at connect; `MQTT_SESSION_EVENT_REAUTHENTICATED` when
  * the server accepts, its DISCONNECT otherwise. Give a fresh nonce first
- * (`mqtt_session_set_scram()`). `MQTT_ERR_SESSION_NOT_CONNECTED` without a connection
- * that authenticated, or while a re-authentication runs.
+ * (`mqtt_session_set_scram()`): `MQTT_ERR_SESSION_AUTH_NOT_READY` without one.
+ * `MQTT_ERR_SESSION_NOT_CONNECTED` without a connection that authenticated, or while a
+ * re-authentication runs.
  *
  * # Safety
  * `s` must be NULL or a live session.

@@ -51,7 +51,8 @@ static uint32_t tick(void) {
 }
 
 /* Writes everything the session has to send. */
-static void flush(void) {
+/* Sends what the session has to send; returns how many bytes that was. */
+static size_t flush(void) {
     const uint8_t *out;
     size_t n, sent;
     mqtt_status st = mqtt_fixed_session_transmit(&session, tick(), &out, &n);
@@ -64,6 +65,7 @@ static void flush(void) {
         }
         sent += (size_t)w;
     }
+    return n;
 }
 
 static void publish(uint8_t qos, const char *payload, uint16_t *id) {
@@ -224,9 +226,12 @@ int main(int argc, char **argv) {
              * events (the packets) before it are taken out. */
             for (at = 0; at < (size_t)n; at += taken) {
                 mqtt_fixed_session_receive(&session, chunk + at, (size_t)n - at, tick(), &taken);
-                while (mqtt_fixed_session_poll_event(&session, tick(), &ev) == MQTT_OK)
-                    on_event(&ev);
-                flush();
+                /* MQTT_END also comes when an answer has no room in the transmit buffer:
+                 * once what it holds is sent, the events go on. */
+                do {
+                    while (mqtt_fixed_session_poll_event(&session, tick(), &ev) == MQTT_OK)
+                        on_event(&ev);
+                } while (flush() > 0);
             }
         }
         mqtt_fixed_session_handle_timeout(&session, tick());

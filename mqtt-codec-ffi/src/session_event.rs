@@ -38,7 +38,7 @@ pub const MQTT_SESSION_EVENT_UNSUBSCRIBE_LOST: u8 = 9;
 /// had are gone; `subscriptions` lists them (`count` of them, each filter with the options
 /// it was granted) so that it can subscribe again.
 pub const MQTT_SESSION_EVENT_SUBSCRIPTIONS_LOST: u8 = 10;
-/// A re-authentication succeeded (5.0; not started through this ABI yet).
+/// A re-authentication (`mqtt_session_reauthenticate()`, 5.0) succeeded.
 pub const MQTT_SESSION_EVENT_REAUTHENTICATED: u8 = 11;
 /// The connection ended: `has_reason_code` and `reason_code` (sent by the server in a 5.0
 /// DISCONNECT; or, when the server broke a rule, the code for it, which this session sends

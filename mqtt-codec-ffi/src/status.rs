@@ -302,6 +302,9 @@ pub enum mqtt_status {
     /// smaller than the packet and can never hold it: a configuration to change, not a
     /// moment to wait for.
     MQTT_ERR_SESSION_STORAGE_TOO_SMALL = 410,
+    /// Session: the authenticator cannot start an exchange: SCRAM used up its nonce; give a
+    /// fresh one (`mqtt_session_set_scram()`) before each connect or re-authentication.
+    MQTT_ERR_SESSION_AUTH_NOT_READY = 411,
     /// Session: another refusal (a rule added to the core after this header).
     MQTT_ERR_SESSION_OTHER = 439,
     /// Snapshot: not a session snapshot (no `MQCS` magic).
@@ -448,6 +451,7 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_ERR_SESSION_TRANSMIT_FULL,
     MQTT_ERR_SESSION_STORAGE_FULL,
     MQTT_ERR_SESSION_STORAGE_TOO_SMALL,
+    MQTT_ERR_SESSION_AUTH_NOT_READY,
     MQTT_ERR_SESSION_OTHER,
     MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT,
     MQTT_ERR_SNAPSHOT_FORMAT,
@@ -645,6 +649,7 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         | MQTT_ERR_SESSION_TRANSMIT_FULL
         | MQTT_ERR_SESSION_STORAGE_FULL
         | MQTT_ERR_SESSION_STORAGE_TOO_SMALL
+        | MQTT_ERR_SESSION_AUTH_NOT_READY
         | MQTT_ERR_SESSION_OTHER
         | MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT
         | MQTT_ERR_SNAPSHOT_FORMAT
@@ -683,6 +688,9 @@ fn session_text(status: mqtt_status) -> &'static [u8] {
         MQTT_ERR_SESSION_STORAGE_FULL => b"session: its storage is full\0",
         MQTT_ERR_SESSION_STORAGE_TOO_SMALL => {
             b"session: a part of its storage is smaller than the packet\0"
+        }
+        MQTT_ERR_SESSION_AUTH_NOT_READY => {
+            b"session: the authenticator needs a fresh nonce before another exchange\0"
         }
         MQTT_ERR_SESSION_OTHER => b"session: command refused\0",
         MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT => b"not a session snapshot\0",
@@ -867,6 +875,11 @@ pub(crate) fn of_encode(e: &EncodeError) -> mqtt_status {
 pub(crate) fn of_session(e: &codec::client::SessionError) -> mqtt_status {
     use codec::client::SessionError as E;
     match e {
+        E::NotConnected => MQTT_ERR_SESSION_NOT_CONNECTED,
+        E::AlreadyConnected => MQTT_ERR_SESSION_ALREADY_CONNECTED,
+        E::AuthenticatorNotReady => MQTT_ERR_SESSION_AUTH_NOT_READY,
+        // Re-authentication without an authenticated connection, or while one runs (the
+        // header's promise for `mqtt_session_reauthenticate`).
         E::State(_) => MQTT_ERR_SESSION_NOT_CONNECTED,
         E::NoPacketId => MQTT_ERR_SESSION_NO_PACKET_ID,
         E::QueueFull(_) => MQTT_ERR_SESSION_QUEUE_FULL,
@@ -941,7 +954,9 @@ mod tests {
     fn every_session_and_snapshot_error_has_its_own_status_and_text() {
         use codec::client::{SessionError as E, SnapshotError as S};
         let session = [
-            E::State("not connected"),
+            E::NotConnected,
+            E::AlreadyConnected,
+            E::AuthenticatorNotReady,
             E::NoPacketId,
             E::QueueFull(1),
             E::PacketTooLarge { size: 2, max: 1 },

@@ -269,7 +269,7 @@ fn connect_carries_the_configuration() {
         // Nothing else goes out before CONNACK, and a second connect is refused.
         assert!(matches!(
             p.session.connect(p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::AlreadyConnected)
         ));
         assert!(!p.session.is_connected());
     }
@@ -1236,14 +1236,14 @@ fn qos0_publish_needs_a_connection() {
         assert!(matches!(
             p.session
                 .publish(topic("a"), "x", QoS::AtMostOnce, false, p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::NotConnected)
         ));
         p.connect();
         // Not before CONNACK either.
         assert!(matches!(
             p.session
                 .publish(topic("a"), "x", QoS::AtMostOnce, false, p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::NotConnected)
         ));
         p.accept(false);
         assert_eq!(p.publish("a", QoS::AtMostOnce), None);
@@ -2158,7 +2158,7 @@ fn disconnect_sends_disconnect_and_keeps_what_is_in_flight() {
         );
         assert!(matches!(
             p.session.disconnect(p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::NotConnected)
         ));
         assert_eq!(p.session.pending_publishes(), (1, 0));
         p.connect();

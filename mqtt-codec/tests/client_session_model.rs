@@ -276,7 +276,7 @@ impl Model {
                 self.ever.insert(id.get());
             }
             Ok(None) => assert_eq!(qos, QoS::AtMostOnce),
-            Err(SessionError::State(_)) => {
+            Err(SessionError::NotConnected) => {
                 assert_eq!(qos, QoS::AtMostOnce);
                 assert!(!self.session.is_connected());
             }

@@ -498,7 +498,7 @@ impl Model {
                 );
             }
             Ok(None) => assert_eq!(qos, QoS::AtMostOnce),
-            Err(SessionError::State(_)) => {
+            Err(SessionError::NotConnected) => {
                 assert_eq!(qos, QoS::AtMostOnce);
                 assert!(!self.connected);
             }
@@ -784,7 +784,7 @@ impl Model {
                     "{id} in use"
                 );
             }
-            Err(SessionError::State(_)) => assert!(!self.connected),
+            Err(SessionError::NotConnected) => assert!(!self.connected),
             Err(SessionError::StorageFull(_)) => assert_eq!(self.sub_pending.len(), 2),
             Err(e) => panic!("{e}"),
         }

@@ -54,9 +54,11 @@ pub const MQTT_FIXED_SESSION_WORDS: usize = 112;
 ///     got = read_some(in, sizeof in); // waits at most until next_timeout
 ///     for (size_t at = 0; at < got; at += taken) {
 ///         mqtt_fixed_session_receive(&s, in + at, got - at, tick(), &taken);
-///         while (mqtt_fixed_session_poll_event(&s, tick(), &ev) == MQTT_OK) handle(&ev);
-///         mqtt_fixed_session_transmit(&s, tick(), &out, &out_len);
-///         write_all(out, out_len);
+///         do { // MQTT_END also means "no room to answer": transmit, then go on
+///             while (mqtt_fixed_session_poll_event(&s, tick(), &ev) == MQTT_OK) handle(&ev);
+///             mqtt_fixed_session_transmit(&s, tick(), &out, &out_len);
+///             write_all(out, out_len);
+///         } while (out_len > 0);
 ///     }
 ///     mqtt_fixed_session_handle_timeout(&s, tick());
 /// }
@@ -159,7 +161,9 @@ fn with(
 /// and `storage`'s untouched by the caller, as long as the session is used (statics do).
 /// `MQTT_ERR_INVALID_ARGUMENT` for an unknown version or QoS or for storage whose pieces
 /// overlap, `MQTT_ERR_INVALID_STRING` for a client identifier, user name or will topic that
-/// is not UTF-8; `*s` is left as it was on an error. Settings a CONNECT cannot carry (a
+/// is not UTF-8; `*s` is left as it was on an error, but `storage`'s memory may have been
+/// cleared: a storage belongs to one session, and a live session must not be made again
+/// over its own storage. Settings a CONNECT cannot carry (a
 /// 3.1.1 password without a user name, ...) are refused by `mqtt_fixed_session_connect()`,
 /// with the status that names the rule. A session needs no freeing: stop using it (and its
 /// storage) when done.
@@ -229,9 +233,6 @@ pub unsafe extern "C" fn mqtt_fixed_session_connect(
         let now = h.clock.advance(now);
         match h.session.connect(now) {
             Ok(()) => Ok(MQTT_OK),
-            Err(SessionError::State("already connected or connecting")) => {
-                Err(MQTT_ERR_SESSION_ALREADY_CONNECTED)
-            }
             // Events of the last connection wait to be polled.
             Err(SessionError::State(_)) => Err(MQTT_ERR_SESSION_OTHER),
             Err(e) => Err(status::of_session(&e)),
@@ -547,7 +548,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_connection_lost(
 /// Bytes arrived from the server, in any chunks: as many as the receive buffer takes are
 /// copied into it, and `*taken` says how many. Their packets are read by
 /// `mqtt_fixed_session_poll_event()`; pass the rest again after polling. Between
-/// connections what arrives is dropped (all of it is taken).
+/// connections what arrives is dropped (all of it is taken). `taken` is required
+/// (`MQTT_ERR_NULL_POINTER` without it): bytes not taken and not passed again would break
+/// the stream.
 ///
 /// # Safety
 /// `s` must be NULL or a session; `data` NULL (with `len` 0) or readable for `len` bytes;
@@ -560,7 +563,10 @@ pub unsafe extern "C" fn mqtt_fixed_session_receive(
     now: u32,
     taken: *mut usize,
 ) -> mqtt_status {
-    // SAFETY: NULL or writable by the caller's contract.
+    if taken.is_null() {
+        return MQTT_ERR_NULL_POINTER;
+    }
+    // SAFETY: writable by the caller's contract.
     unsafe { put(taken, 0) };
     // SAFETY: the caller's contract.
     let h = unsafe { live(s) };
@@ -807,8 +813,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_snapshot(
 /// into the storage: the configuration's version must be the snapshot's, its client
 /// identifier gives way to the snapshot's. Call `mqtt_fixed_session_connect()` to resume.
 /// `MQTT_ERR_SNAPSHOT_*` for a snapshot refused, `MQTT_ERR_SESSION_STORAGE_FULL` when the
-/// storage cannot hold it; `*s` is left as it was on an error. The snapshot's bytes are
-/// copied.
+/// storage cannot hold it; `*s` is left as it was on an error, but `storage`'s memory
+/// was cleared and partly filled: a session that used it is gone with it (restore into
+/// storage of its own, or make the session again). The snapshot's bytes are copied.
 ///
 /// # Safety
 /// As `mqtt_fixed_session_init()`; `data` NULL (with `len` 0) or readable for `len` bytes.

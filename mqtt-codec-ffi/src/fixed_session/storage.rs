@@ -290,6 +290,11 @@ unsafe fn records<C, R: Copy>(
         return Err(MQTT_ERR_INVALID_ARGUMENT);
     }
     let ptr = ptr.cast::<R>();
+    // Records carved out of a byte pool may be misaligned: a fault on cores that do not
+    // forgive it (Cortex-M0), so refused here as `checked` refuses the storage itself.
+    if !ptr.is_aligned() {
+        return Err(MQTT_ERR_INVALID_ARGUMENT);
+    }
     for i in 0..count {
         // SAFETY: within the caller's `count` records (same size as `R`, the asserts above),
         // aligned for `R`; written whole, so what was there before is never read.

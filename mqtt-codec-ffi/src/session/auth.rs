@@ -27,7 +27,8 @@ unsafe fn text(b: &mqtt_bytes) -> Result<&str, mqtt_status> {
 /// the proof is disconnected with 0x87 (Not authorized).
 ///
 /// Each exchange (a connect, a re-authentication) uses up the nonce: call this again with
-/// a fresh one before the next, between exchanges. `MQTT_ERR_INVALID_ARGUMENT` for a 3.x
+/// a fresh one before the next, between exchanges (without one, `mqtt_session_connect()`
+/// and `mqtt_session_reauthenticate()` return `MQTT_ERR_SESSION_AUTH_NOT_READY`). `MQTT_ERR_INVALID_ARGUMENT` for a 3.x
 /// session (enhanced authentication is 5.0's), text that is not UTF-8, or a bad nonce.
 ///
 /// ```c
@@ -66,8 +67,9 @@ pub unsafe extern "C" fn mqtt_session_set_scram(
 /// Re-authenticates on the live connection: AUTH 0x19 with the method of CONNECT
 /// ([MQTT-4.12.1-1]), answered as at connect; `MQTT_SESSION_EVENT_REAUTHENTICATED` when
 /// the server accepts, its DISCONNECT otherwise. Give a fresh nonce first
-/// (`mqtt_session_set_scram()`). `MQTT_ERR_SESSION_NOT_CONNECTED` without a connection
-/// that authenticated, or while a re-authentication runs.
+/// (`mqtt_session_set_scram()`): `MQTT_ERR_SESSION_AUTH_NOT_READY` without one.
+/// `MQTT_ERR_SESSION_NOT_CONNECTED` without a connection that authenticated, or while a
+/// re-authentication runs.
 ///
 /// # Safety
 /// `s` must be NULL or a live session.

@@ -26,7 +26,7 @@ use crate::types::*;
 use crate::{guard, guard_or};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use codec::client::{Session, SessionError};
+use codec::client::Session;
 use codec::{Packet, PacketId, ProtocolVersion};
 use core::ptr;
 use core::slice;
@@ -212,7 +212,8 @@ pub unsafe extern "C" fn mqtt_session_free(s: *mut mqtt_session) {
 /// socket is open). The first one starts as the configuration says; a reconnect resumes the
 /// session when the server may hold one. Bytes of an earlier connection not yet taken are
 /// dropped. Fails with `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting
-/// (call `mqtt_session_connection_lost()` first).
+/// (call `mqtt_session_connection_lost()` first), `MQTT_ERR_SESSION_AUTH_NOT_READY` when
+/// SCRAM has no fresh nonce (`mqtt_session_set_scram()`).
 ///
 /// ```c
 /// if (mqtt_session_connect(s, tick()) != MQTT_OK) abort();
@@ -234,7 +235,6 @@ pub unsafe extern "C" fn mqtt_session_connect(s: *mut mqtt_session, now: u32) ->
                 h.outbox.clear();
                 Ok(MQTT_OK)
             }
-            Err(SessionError::State(_)) => Err(MQTT_ERR_SESSION_ALREADY_CONNECTED),
             Err(e) => Err(status::of_session(&e)),
         }
     })
@@ -520,7 +520,11 @@ pub unsafe extern "C" fn mqtt_session_ack(
 ///
 /// ```c
 /// mqtt_session_disconnect(s, tick());
-/// while (mqtt_session_data_to_send(s, out, sizeof out, &n) == MQTT_MORE_TO_SEND) ...
+/// do {
+///     st = mqtt_session_data_to_send(s, out, sizeof out, &n);
+///     write_all(fd, out, n); // the last bytes come with MQTT_OK
+/// } while (st == MQTT_MORE_TO_SEND);
+/// close(fd);
 /// ```
 ///
 /// # Safety

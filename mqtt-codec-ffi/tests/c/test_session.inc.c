@@ -942,7 +942,7 @@ static void test_session_scram(void) {
     CHECK(next_event(&sv, &ev) == MQTT_SESSION_EVENT_CONNECTED);
     CHECK(mqtt_session_is_connected(sv.s));
     /* A re-authentication needs a fresh nonce; without one it cannot start. */
-    CHECK_ST(mqtt_session_reauthenticate(sv.s, 1), MQTT_ERR_SESSION_NOT_CONNECTED);
+    CHECK_ST(mqtt_session_reauthenticate(sv.s, 1), MQTT_ERR_SESSION_AUTH_NOT_READY);
     CHECK_ST(mqtt_session_set_scram(sv.s, S("user"), S("pencil"), S("second-nonce-0123")),
              MQTT_OK);
     CHECK_ST(mqtt_session_reauthenticate(sv.s, 2), MQTT_OK);
@@ -963,6 +963,13 @@ static void test_session_scram(void) {
     CHECK(srv_next(&sv, &p) == MQTT_PACKET_DISCONNECT && p.reason_code == 0x80);
     CHECK(next_event(&sv, &ev) == MQTT_SESSION_EVENT_DISCONNECTED && ev.reason_code == 0x87);
     CHECK(!mqtt_session_is_connected(sv.s));
+    /* The nonce is used up: the next connect says so (not "already connected"), and goes
+     * with a fresh one. */
+    mqtt_session_connection_lost(sv.s, 1);
+    CHECK_ST(mqtt_session_connect(sv.s, 2), MQTT_ERR_SESSION_AUTH_NOT_READY);
+    CHECK_ST(mqtt_session_set_scram(sv.s, S("user"), S("pencil"), S("third-nonce-4567")),
+             MQTT_OK);
+    CHECK_ST(mqtt_session_connect(sv.s, 3), MQTT_OK);
     srv_close(&sv);
 
     /* Refused: a 3.1.1 session, a nonce with a comma, a password that is not UTF-8. */

@@ -7,8 +7,19 @@ use crate::topic::TopicError;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SessionError {
-    /// The command needs a connection (CONNACK received), or no connection at all
-    /// (`connect`).
+    /// The command needs a connection (CONNACK received; `disconnect`: a CONNECT sent).
+    #[error("not connected")]
+    NotConnected,
+    /// `connect` while connected or connecting: end the connection first
+    /// (`connection_lost`).
+    #[error("already connected or connecting")]
+    AlreadyConnected,
+    /// The authenticator could not start an exchange (a connect, a re-authentication):
+    /// SCRAM has used up its nonces; give it a fresh one first.
+    #[error("the authenticator cannot start an exchange (SCRAM: give it a fresh nonce)")]
+    AuthenticatorNotReady,
+    /// The command does not fit the session's state, or its configuration is invalid: the
+    /// text says which.
     #[error("{0}")]
     State(&'static str),
     /// Every packet identifier is in use ([MQTT-2.3.1-2]).

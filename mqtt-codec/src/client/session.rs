@@ -117,14 +117,14 @@ impl Session {
     /// failure with its DISCONNECT.
     pub fn reauthenticate(&mut self, now: Millis) -> Result<(), SessionError> {
         if !self.machine.is_connected() {
-            return Err(SessionError::State("not connected"));
+            return Err(SessionError::NotConnected);
         }
         let Some(auth) = self.authenticator.as_mut() else {
             return Err(SessionError::State("the connection did not authenticate"));
         };
         let data = auth
             .start()
-            .map_err(|_| SessionError::State("the authenticator could not start"))?;
+            .map_err(|_| SessionError::AuthenticatorNotReady)?;
         let method = String::from(auth.method());
         self.machine.reauthenticate(&method, &data, now)?;
         self.collect(now);
@@ -187,15 +187,13 @@ impl Session {
     pub fn connect(&mut self, now: Millis) -> Result<(), SessionError> {
         if !self.machine.is_idle() {
             // Refused before the authenticator starts an exchange for nothing.
-            return Err(SessionError::State("already connected or connecting"));
+            return Err(SessionError::AlreadyConnected);
         }
         self.config.check()?;
         let config = &self.config;
         let auth = match self.authenticator.as_mut() {
             Some(a) if config.version.is_v5() => {
-                let data = a
-                    .start()
-                    .map_err(|_| SessionError::State("the authenticator could not start"))?;
+                let data = a.start().map_err(|_| SessionError::AuthenticatorNotReady)?;
                 Some((String::from(a.method()), data))
             }
             _ => None,
@@ -426,7 +424,7 @@ impl Session {
     fn need_connection(&self) -> Result<(), SessionError> {
         match self.machine.is_connected() {
             true => Ok(()),
-            false => Err(SessionError::State("not connected")),
+            false => Err(SessionError::NotConnected),
         }
     }
 

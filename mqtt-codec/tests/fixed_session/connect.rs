@@ -58,7 +58,7 @@ fn connect_carries_the_configuration_and_the_storage_limits() {
         // Nothing else goes out before CONNACK, and a second connect is refused.
         assert!(matches!(
             p.session.connect(p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::AlreadyConnected)
         ));
         assert!(!p.session.is_connected());
         assert_eq!(p.sent(), vec![]);
@@ -282,7 +282,7 @@ fn connect_while_connected_or_connecting_is_refused() {
         let mut p = Peer::connected(config(version));
         assert!(matches!(
             p.session.connect(p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::AlreadyConnected)
         ));
         assert_eq!(p.sent(), vec![]);
         assert!(p.session.is_connected());

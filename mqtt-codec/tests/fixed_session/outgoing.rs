@@ -11,13 +11,13 @@ fn qos0_publish_needs_a_connection() {
         assert!(matches!(
             p.session
                 .publish_message("a", b"x", QoS::AtMostOnce, false, p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::NotConnected)
         ));
         p.connect();
         assert!(matches!(
             p.session
                 .publish_message("a", b"x", QoS::AtMostOnce, false, p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::NotConnected)
         ));
         p.accept(false);
         assert_eq!(p.publish("a", QoS::AtMostOnce), None);

@@ -531,7 +531,7 @@ fn disconnect_sends_disconnect_and_keeps_what_is_in_flight() {
         );
         assert!(matches!(
             p.session.disconnect(p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::NotConnected)
         ));
         assert_eq!(p.session.pending_publishes(), (1, 0));
         p.connect();

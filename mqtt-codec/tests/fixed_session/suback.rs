@@ -150,16 +150,16 @@ fn subscribe_and_unsubscribe_need_a_connection_and_a_valid_filter() {
         let options = SubscriptionOptions::new(QoS::AtMostOnce);
         assert!(matches!(
             p.session.subscribe("a", options, p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::NotConnected)
         ));
         assert!(matches!(
             p.session.unsubscribe("a", p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::NotConnected)
         ));
         p.connect();
         assert!(matches!(
             p.session.subscribe("a", options, p.now),
-            Err(SessionError::State(_))
+            Err(SessionError::NotConnected)
         ));
         p.accept(false);
         for bad in ["a/#/b", "", "a+"] {

@@ -665,13 +665,13 @@ impl Core<'_> {
     pub(super) fn need_connection(&self) -> Result<(), SessionError> {
         match self.state {
             State::Connected => Ok(()),
-            _ => Err(SessionError::State("not connected")),
+            _ => Err(SessionError::NotConnected),
         }
     }
 
     fn connect(&mut self, identity: &Identity<'_>, now: Millis) -> Result<(), SessionError> {
         if self.state != State::Idle {
-            return Err(SessionError::State("already connected or connecting"));
+            return Err(SessionError::AlreadyConnected);
         }
         if self.notices.iter().filter(|n| n.is_none()).count() < 3 {
             return Err(SessionError::State(
@@ -970,7 +970,7 @@ impl Core<'_> {
 
     fn disconnect(&mut self, now: Millis) -> Result<(), SessionError> {
         if self.state == State::Idle {
-            return Err(SessionError::State("not connected"));
+            return Err(SessionError::NotConnected);
         }
         let disconnect = Disconnect {
             reason_code: ReasonCode::Success,
