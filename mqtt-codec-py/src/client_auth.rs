@@ -103,21 +103,31 @@ impl Authenticator for PyAuthenticator {
     }
 }
 
-/// ScramAuthenticator(user, password, nonce): SCRAM-SHA-256 for `Client(authenticator=...)`.
-/// Each exchange (a connect, a re-authentication) takes a fresh nonce: give more with
-/// `add_nonce` (for example `secrets.token_urlsafe(18)`).
+/// ScramAuthenticator(user, password, nonce=None): SCRAM-SHA-256 for
+/// `Client(authenticator=...)`. Each exchange (a connect, a reconnect, a re-authentication)
+/// takes a fresh nonce: without `nonce`, each is drawn from `secrets` when the exchange
+/// starts; with one, that nonce serves the first exchange and `add_nonce` gives the later
+/// ones, before the authenticator is passed to the `Client` (which keeps a copy).
 #[pyclass(name = "ScramAuthenticator", module = "mqtt_codec")]
 #[derive(Clone)]
 pub struct PyScram {
     pub(crate) inner: ScramAuthenticator,
+    /// Draws a nonce for every exchange.
+    drawn: bool,
 }
 
 #[pymethods]
 impl PyScram {
     #[new]
-    fn new(user: &str, password: &str, nonce: &str) -> PyResult<Self> {
+    #[pyo3(signature = (user, password, nonce = None))]
+    fn new(py: Python<'_>, user: &str, password: &str, nonce: Option<&str>) -> PyResult<Self> {
+        let (nonce, drawn) = match nonce {
+            Some(n) => (String::from(checked_nonce(n)?), false),
+            None => (fresh_nonce(py)?, true),
+        };
         Ok(PyScram {
-            inner: ScramAuthenticator::new(user, password, checked_nonce(nonce)?),
+            inner: ScramAuthenticator::new(user, password, &nonce),
+            drawn,
         })
     }
 
@@ -125,6 +135,37 @@ impl PyScram {
     fn add_nonce(&mut self, nonce: &str) -> PyResult<()> {
         self.inner.add_nonce(checked_nonce(nonce)?);
         Ok(())
+    }
+}
+
+/// 18 random bytes from `secrets`, base64url: printable ASCII without ',' (RFC 5802).
+fn fresh_nonce(py: Python<'_>) -> PyResult<String> {
+    py.import("secrets")?
+        .call_method1("token_urlsafe", (18,))?
+        .extract()
+}
+
+/// SCRAM that gives itself a fresh nonce as each exchange starts.
+#[derive(Debug)]
+struct DrawnScram(ScramAuthenticator);
+
+impl Authenticator for DrawnScram {
+    fn method(&self) -> &str {
+        self.0.method()
+    }
+    fn start(&mut self) -> Result<Vec<u8>, AuthError> {
+        // The nonce drawn when the authenticator was made serves the first exchange; each
+        // start adds the next one's.
+        let next = Python::attach(fresh_nonce).map_err(|e| AuthError(e.to_string()))?;
+        let data = self.0.start()?;
+        self.0.add_nonce(&next);
+        Ok(data)
+    }
+    fn challenge(&mut self, data: &[u8]) -> Result<Vec<u8>, AuthError> {
+        self.0.challenge(data)
+    }
+    fn finish(&mut self, data: &[u8]) -> Result<(), AuthError> {
+        self.0.finish(data)
     }
 }
 
@@ -144,7 +185,12 @@ pub(crate) fn authenticator_arg(
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<(Box<dyn Authenticator>, Option<Raised>)> {
     if let Ok(scram) = obj.cast::<PyScram>() {
-        return Ok((Box::new(scram.borrow().inner.clone()), None));
+        let scram = scram.borrow();
+        let inner = scram.inner.clone();
+        return Ok(match scram.drawn {
+            true => (Box::new(DrawnScram(inner)), None),
+            false => (Box::new(inner), None),
+        });
     }
     let method: String = obj
         .getattr("method")

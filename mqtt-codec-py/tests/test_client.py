@@ -225,6 +225,35 @@ def test_a_python_authenticator_runs_the_auth_exchange() -> None:
     assert auth.finished == [b"welcome"]
 
 
+def test_scram_without_a_nonce_draws_a_fresh_one_for_every_exchange() -> None:
+    # A reconnect is a new exchange: it needs a nonce of its own (RFC 5802 §5.1).
+    from mqtt_codec import Connect, ScramAuthenticator
+
+    c = Client("py", version=V5, authenticator=ScramAuthenticator("user", "pencil"))
+    nonces = []
+    for i in range(3):
+        c.connect(float(i))
+        connect = decode(c.data_to_send(), V5)
+        assert isinstance(connect, Connect)
+        assert connect.properties.authentication_method == "SCRAM-SHA-256"
+        first = bytes(connect.properties.authentication_data or b"").decode()
+        assert first.startswith("n,,n=user,r="), first
+        nonces.append(first.split(",r=", 1)[1])
+        c.connection_lost(i + 0.5)
+        c.events()
+    assert len(set(nonces)) == 3 and all(len(n) >= 24 for n in nonces)
+
+    # With a nonce of the caller's, a second exchange needs another one, given first.
+    given = ScramAuthenticator("user", "pencil", "only-nonce-0123")
+    c = Client("py", version=V5, authenticator=given)
+    c.connect(0.0)
+    c.data_to_send()
+    c.connection_lost(0.5)
+    c.events()
+    with pytest.raises(ClientError, match="fresh nonce"):
+        c.connect(1.0)
+
+
 def test_a_failing_authenticator_ends_the_connection() -> None:
     from mqtt_codec import Properties
 

@@ -589,8 +589,9 @@ class Client:
 
 @final
 class ScramAuthenticator:
-    """SCRAM-SHA-256 for Client(authenticator=...); one fresh nonce per exchange."""
+    """SCRAM-SHA-256 for Client(authenticator=...); one fresh nonce per exchange, drawn
+    from `secrets` when no `nonce` is given."""
 
-    def __init__(self, user: str, password: str, nonce: str) -> None: ...
+    def __init__(self, user: str, password: str, nonce: Optional[str] = None) -> None: ...
     def add_nonce(self, nonce: str) -> None:
         """A nonce for a later exchange."""
