@@ -112,23 +112,22 @@ impl Authenticator for PyAuthenticator {
 #[derive(Clone)]
 pub struct PyScram {
     pub(crate) inner: ScramAuthenticator,
-    /// Draws a nonce for every exchange.
-    drawn: bool,
 }
 
 #[pymethods]
 impl PyScram {
     #[new]
     #[pyo3(signature = (user, password, nonce = None))]
-    fn new(py: Python<'_>, user: &str, password: &str, nonce: Option<&str>) -> PyResult<Self> {
-        let (nonce, drawn) = match nonce {
-            Some(n) => (String::from(checked_nonce(n)?), false),
-            None => (fresh_nonce(py)?, true),
+    fn new(user: &str, password: &str, nonce: Option<&str>) -> PyResult<Self> {
+        let inner = match nonce {
+            Some(n) => ScramAuthenticator::new(user, password, checked_nonce(n)?),
+            // A nonce that could not be drawn (no `secrets`?) is empty: that exchange
+            // fails to start, and says so.
+            None => ScramAuthenticator::with_nonce_source(user, password, || {
+                Python::attach(fresh_nonce).unwrap_or_default()
+            }),
         };
-        Ok(PyScram {
-            inner: ScramAuthenticator::new(user, password, &nonce),
-            drawn,
-        })
+        Ok(PyScram { inner })
     }
 
     /// add_nonce(nonce): a nonce for a later exchange.
@@ -143,30 +142,6 @@ fn fresh_nonce(py: Python<'_>) -> PyResult<String> {
     py.import("secrets")?
         .call_method1("token_urlsafe", (18,))?
         .extract()
-}
-
-/// SCRAM that gives itself a fresh nonce as each exchange starts.
-#[derive(Debug)]
-struct DrawnScram(ScramAuthenticator);
-
-impl Authenticator for DrawnScram {
-    fn method(&self) -> &str {
-        self.0.method()
-    }
-    fn start(&mut self) -> Result<Vec<u8>, AuthError> {
-        // The nonce drawn when the authenticator was made serves the first exchange; each
-        // start adds the next one's.
-        let next = Python::attach(fresh_nonce).map_err(|e| AuthError(e.to_string()))?;
-        let data = self.0.start()?;
-        self.0.add_nonce(&next);
-        Ok(data)
-    }
-    fn challenge(&mut self, data: &[u8]) -> Result<Vec<u8>, AuthError> {
-        self.0.challenge(data)
-    }
-    fn finish(&mut self, data: &[u8]) -> Result<(), AuthError> {
-        self.0.finish(data)
-    }
 }
 
 /// `nonce`, or ValueError when it cannot be a SCRAM nonce.
@@ -185,12 +160,7 @@ pub(crate) fn authenticator_arg(
     obj: &Bound<'_, PyAny>,
 ) -> PyResult<(Box<dyn Authenticator>, Option<Raised>)> {
     if let Ok(scram) = obj.cast::<PyScram>() {
-        let scram = scram.borrow();
-        let inner = scram.inner.clone();
-        return Ok(match scram.drawn {
-            true => (Box::new(DrawnScram(inner)), None),
-            false => (Box::new(inner), None),
-        });
+        return Ok((Box::new(scram.borrow().inner.clone()), None));
     }
     let method: String = obj
         .getattr("method")

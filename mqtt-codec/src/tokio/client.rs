@@ -206,7 +206,10 @@ impl Client {
     }
 
     /// [`Client::spawn`] for a session set up by the caller: one with an authenticator
-    /// ([`Session::set_authenticator`]) or restored from a snapshot.
+    /// ([`Session::set_authenticator`]) or restored from a snapshot. Every reconnect is a
+    /// new exchange for the authenticator: SCRAM needs a nonce source
+    /// ([`crate::client::ScramAuthenticator::with_nonce_source`]), or the driver stops at
+    /// the first reconnect with [`SessionError::AuthenticatorNotReady`].
     pub fn spawn_session<S, C, F>(
         session: Session,
         connector: C,
