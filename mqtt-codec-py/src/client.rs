@@ -7,7 +7,7 @@ use crate::properties::{properties_arg, properties_out, subscription_arg, PyWill
 use mqtt_codec::client::{
     snapshot_version, Event, PublishFailure, Session, SessionConfig, SessionError,
 };
-use mqtt_codec::{PacketId, Publish, QoS, ReasonCode};
+use mqtt_codec::{PacketId, Publish, QoS, ReasonCode, Subscription};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -142,52 +142,33 @@ fn event_out<'py>(py: Python<'py>, event: Event) -> PyResult<Bound<'py, PyAny>> 
         Event::SubscribeLost {
             packet_id,
             subscriptions,
-        } => {
-            let items = subscriptions
-                .iter()
-                .map(|s| -> PyResult<Bound<'py, PyAny>> {
-                    Ok(PyTuple::new(
-                        py,
-                        [
-                            s.filter.as_str().into_pyobject(py)?.into_any(),
-                            convert::qos_out(py, s.options.qos)?,
-                        ],
-                    )?
-                    .into_any())
-                })
-                .collect::<PyResult<Vec<_>>>()?;
-            make(
-                "SubscribeLost",
-                PyTuple::new(
-                    py,
-                    [
-                        packet_id.get().into_pyobject(py)?.into_any(),
-                        PyList::new(py, items)?.into_any(),
-                    ],
-                )?,
-            )
-        }
+        } => make(
+            "SubscribeLost",
+            PyTuple::new(
+                py,
+                [
+                    packet_id.get().into_pyobject(py)?.into_any(),
+                    crate::properties::subscriptions_out(py, &subscriptions)?.into_any(),
+                ],
+            )?,
+        ),
         Event::UnsubscribeLost { packet_id } => make(
             "UnsubscribeLost",
             PyTuple::new(py, [packet_id.get().into_pyobject(py)?.into_any()])?,
         ),
         Event::SubscriptionsLost { subscriptions } => {
-            let items = subscriptions
-                .iter()
-                .map(|(f, o)| -> PyResult<Bound<'py, PyAny>> {
-                    Ok(PyTuple::new(
-                        py,
-                        [
-                            f.as_str().into_pyobject(py)?.into_any(),
-                            convert::qos_out(py, o.qos)?,
-                        ],
-                    )?
-                    .into_any())
-                })
-                .collect::<PyResult<Vec<_>>>()?;
+            // With the options they were granted with, so that subscribing again with
+            // them restores what the session had (No Local, Retain Handling...).
+            let lost: Vec<Subscription> = subscriptions
+                .into_iter()
+                .map(|(filter, options)| Subscription { filter, options })
+                .collect();
             make(
                 "SubscriptionsLost",
-                PyTuple::new(py, [PyList::new(py, items)?.into_any()])?,
+                PyTuple::new(
+                    py,
+                    [crate::properties::subscriptions_out(py, &lost)?.into_any()],
+                )?,
             )
         }
         Event::Reauthenticated => make("Reauthenticated", PyTuple::empty(py)),

@@ -459,3 +459,96 @@ def test_a_reader_that_falls_behind_pauses_the_connection_and_loses_nothing(brok
             assert sorted(got, key=int) == [b"%d" % i for i in range(300)]
 
     run(main())
+
+
+async def deaf_server() -> "tuple[asyncio.AbstractServer, int]":
+    """A server that accepts the CONNECT (CONNACK, 3.1.1) and then reads nothing more."""
+    held: List[asyncio.StreamWriter] = []
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(bytes([0x20, 0x02, 0x00, 0x00]))
+        held.append(writer)  # open, unread, until the test ends
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port: int = server.sockets[0].getsockname()[1]
+    return server, port
+
+
+def test_qos0_publishers_that_give_up_queue_nothing_and_a_deaf_peer_is_dropped() -> None:
+    async def main() -> None:
+        server, port = await deaf_server()
+        async with server:
+            c = aio.connect("127.0.0.1", port, client_id="aio-flood", version=ProtocolVersion.V3_1_1)
+            await c.start()
+            payload = b"x" * 65536
+            for _ in range(300):  # 19 MB if each one was queued
+                try:
+                    await asyncio.wait_for(c.publish("flood", payload), 0.01)
+                except asyncio.TimeoutError:
+                    pass
+            transport = c._transport
+            assert isinstance(transport, asyncio.WriteTransport)
+            assert transport.get_write_buffer_size() < 1 << 20
+            link = c._link
+            assert link is not None
+            # The DISCONNECT cannot be written to a peer that reads nothing: the socket is
+            # dropped after the wait rather than held open.
+            await c.disconnect()
+            await asyncio.wait_for(asyncio.shield(link.closed), 5)
+
+    run(main())
+
+
+def test_a_resubscribe_cut_off_before_its_suback_is_made_on_the_next_connection() -> None:
+    # Connection 1 subscribes; 2 is a new session (the driver subscribes again) that ends
+    # before the SUBACK; 3 is a new session too: the SUBSCRIBE must come again, options kept.
+    subscribes: "asyncio.Queue[bytes]" = asyncio.Queue()
+    count = 0
+
+    async def read_packet(reader: asyncio.StreamReader) -> bytes:
+        """The first byte and the body (the remaining length left out)."""
+        first = await reader.readexactly(1)
+        length, shift = 0, 0
+        while True:
+            b = (await reader.readexactly(1))[0]
+            length |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        return first + await reader.readexactly(length)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal count
+        count += 1
+        await read_packet(reader)  # CONNECT
+        writer.write(bytes([0x20, 0x02, 0x00, 0x00]))  # never a session present
+        try:
+            packet = await read_packet(reader)
+        except asyncio.IncompleteReadError:
+            return
+        if packet[0] >> 4 == 8:
+            await subscribes.put(packet)
+            if count == 1:
+                writer.write(bytes([0x90, 0x03, packet[1], packet[2], 0x01]))
+                await writer.drain()
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            c = aio.connect(
+                "127.0.0.1", port, client_id="aio-resub-cut", version=ProtocolVersion.V3_1_1,
+                backoff=(0.01, 0.05),
+            )
+            await c.start()
+            await c.subscribe([("cut/#", QoS.AT_LEAST_ONCE)])
+            first = await asyncio.wait_for(subscribes.get(), 5)
+            second = await asyncio.wait_for(subscribes.get(), 5)  # the driver's, cut off
+            third = await asyncio.wait_for(subscribes.get(), 5)  # made again
+            # The same filter and options (3.1.1: the QoS byte), whatever the identifier.
+            assert first[3:] == second[3:] == third[3:] == b"\x00\x05cut/#\x01"
+            await c.disconnect()
+
+    run(main())

@@ -20,6 +20,7 @@ from mqtt_codec import (
     QoS,
     ReasonCode,
     SubAck,
+    Subscription,
     Will,
     decode,
 )
@@ -151,7 +152,7 @@ def test_a_subscribe_cut_off_by_the_connection_is_reported_lost() -> None:
     c.data_to_send()
     c.connection_lost(0.2)
     assert c.events() == [
-        SubscribeLost(packet_id=sub, subscriptions=[("t/#", QoS.AT_LEAST_ONCE)]),
+        SubscribeLost(packet_id=sub, subscriptions=[Subscription("t/#", QoS.AT_LEAST_ONCE)]),
         UnsubscribeLost(packet_id=unsub),
         Disconnected(reason_code=None, by_server=False),
     ]
@@ -168,7 +169,7 @@ def test_a_lost_session_reports_failures_and_subscriptions() -> None:
     c.receive_data(ConnAck(session_present=False).encode(V311), 1.1)
     events = c.events()
     assert any(isinstance(e, PublishFailed) and e.session_lost for e in events)
-    assert any(isinstance(e, SubscriptionsLost) and e.subscriptions == [("s/#", QoS.AT_MOST_ONCE)] for e in events)
+    assert any(isinstance(e, SubscriptionsLost) and e.subscriptions == [Subscription("s/#", QoS.AT_MOST_ONCE)] for e in events)
 
 
 def test_the_asyncio_example_round_trips_through_mosquitto(broker: int) -> None:  # noqa: F811

@@ -63,7 +63,9 @@ class PublishError(MqttError):
 
 
 class ConnectionLost(MqttError):
-    """The connection is gone and the driver does not reconnect (or was closed).
+    """The connection is gone and the driver does not reconnect (or was closed); or, from
+    ``subscribe`` and ``unsubscribe``, the connection ended before the answer came (the
+    driver reconnects: call again).
     ``reason_code`` is the 5.0 reason the connection ended with, when it had one: the
     server's DISCONNECT (``by_server``), or the one this session sent when the server broke
     a rule."""
@@ -160,15 +162,32 @@ _WS_MAX_MESSAGE = 1 << 24
 # The largest WebSocket message sent: what is written is cut into messages of this size.
 _WS_OUT_MESSAGE = 1 << 16
 
+# Bytes queued for a WebSocket above which QoS 0 publishers wait, and below which they go
+# on (asyncio's defaults for a transport).
+_WS_HIGH_WATER = 64 * 1024
+_WS_LOW_WATER = 16 * 1024
+
 
 class _Sink(Protocol):
-    """Where the driver writes: an asyncio transport, or a WebSocket link."""
+    """Where the driver writes, and what it reads from: an asyncio transport, or a
+    WebSocket link."""
 
     def write(self, data: bytes) -> None: ...
 
     def is_closing(self) -> bool: ...
 
     def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+
+def _abort(sink: _Sink) -> None:
+    """Drops a connection whose peer did not take its last bytes in time."""
+    sink.abort()
 
 
 class _WebSocketLink:
@@ -181,6 +200,11 @@ class _WebSocketLink:
         self.ws = ws
         self.closed: "asyncio.Future[None]" = driver._running.create_future()
         self._out: "asyncio.Queue[Optional[bytes]]" = asyncio.Queue()
+        # Bytes queued and not sent yet: the driver's `_writable` goes with them, as an
+        # asyncio transport's high and low water marks make it.
+        self._queued = 0
+        self._reading = asyncio.Event()
+        self._reading.set()
         self._closing = False
         self._tasks = [asyncio.ensure_future(self._read()), asyncio.ensure_future(self._write())]
 
@@ -189,7 +213,12 @@ class _WebSocketLink:
             async for message in self.ws:
                 if not isinstance(message, bytes):
                     break
+                if self.driver._link is not self:
+                    break  # a link the driver has left: nothing of it reaches the session
                 self.driver._received(message)
+                # Paused (the application is behind): the next message waits in the
+                # WebSocket, whose own limits and TCP's hold the server.
+                await self._reading.wait()
         except Exception:  # the websockets package's ConnectionClosed, a reset socket
             pass
         finally:
@@ -205,6 +234,9 @@ class _WebSocketLink:
                 # that no server's message limit refuses.
                 for at in range(0, len(data), _WS_OUT_MESSAGE):
                     await self.ws.send(data[at : at + _WS_OUT_MESSAGE])
+                self._queued -= len(data)
+                if self._queued <= _WS_LOW_WATER and self.driver._link is self:
+                    self.driver._writable.set()
             await self.ws.close()
         except Exception:  # closed under it: the reader ends the link
             pass
@@ -220,9 +252,28 @@ class _WebSocketLink:
     def write(self, data: bytes) -> None:
         if not self._closing:
             self._out.put_nowait(data)
+            self._queued += len(data)
+            if self._queued > _WS_HIGH_WATER:
+                self.driver._writable.clear()
 
     def is_closing(self) -> bool:
         return self._closing
+
+    def pause_reading(self) -> None:
+        self._reading.clear()
+
+    def resume_reading(self) -> None:
+        self._reading.set()
+
+    def abort(self) -> None:
+        """Drops the connection at once."""
+        self._reading.set()
+        for task in self._tasks:
+            task.cancel()
+        transport = getattr(self.ws, "transport", None)
+        if transport is not None:
+            transport.abort()
+        self._end()
 
     def close(self) -> None:
         """Sends what is queued, then closes the WebSocket."""
@@ -290,6 +341,11 @@ class AsyncClient:
         self._messages_queue: "Optional[asyncio.Queue[Optional[Message]]]" = None
         self._wake_event: Optional[asyncio.Event] = None
         self._writable_event: Optional[asyncio.Event] = None
+        self._online_event: Optional[asyncio.Event] = None
+        # The driver's own SUBSCRIBEs of what a new session lost, by packet id, and those
+        # whose connection ended before their SUBACK: made again on the next connection.
+        self._resubscribing: Dict[int, List[Subscription]] = {}
+        self._resubscribe_next: List[Subscription] = []
         self._closing = False
         # The driver stopped: commands fail at once instead of waiting for ever.
         self._stopped = False
@@ -323,6 +379,25 @@ class AsyncClient:
             self._writable_event = asyncio.Event()
             self._writable_event.set()
         return self._writable_event
+
+    @property
+    def _online(self) -> asyncio.Event:
+        """Set while a connection accepted by CONNACK is in use, or once the driver stopped."""
+        if self._online_event is None:
+            self._online_event = asyncio.Event()
+        return self._online_event
+
+    async def _until_online(self) -> None:
+        """Waits for a connection accepted by CONNACK (at once when there is one): a QoS 0
+        publish, a subscribe or an unsubscribe made while the driver reconnects waits for
+        it, as QoS 1 and 2 publishes wait in the session."""
+        while True:
+            self._check_running()
+            if self.client.is_connected:
+                return
+            await self._online.wait()
+            if not self.client.is_connected and not self._stopped:
+                self._online.clear()  # a connection that ended since: wait for the next
 
     @property
     def _wake(self) -> asyncio.Event:
@@ -397,6 +472,15 @@ class AsyncClient:
         if ended or (deadline is not None and (self._deadline is None or deadline < self._deadline)):
             self._wake.set()
 
+    def _resubscribe(self, subscriptions: List[Subscription]) -> None:
+        if not subscriptions:
+            return
+        try:
+            packet_id = self.client.subscribe(subscriptions, now=self._now())
+        except (MqttError, ValueError):
+            return  # a server that cannot take them now: the application sees no messages
+        self._resubscribing[packet_id] = list(subscriptions)
+
     def _resolve(self, key: Tuple[str, int], value: Any, error: Optional[BaseException] = None) -> None:
         future = self._pending.pop(key, None)
         if future is not None and not future.done():
@@ -414,13 +498,17 @@ class AsyncClient:
                 # Not while a PINGRESP is awaited: it may sit behind these messages, and
                 # unread it would end the connection at the keep alive.
                 pause = full and not self.client.awaiting_pingresp
-                if pause and not self._reading_paused and isinstance(transport, asyncio.ReadTransport):
+                if pause and not self._reading_paused and transport is not None:
                     transport.pause_reading()
                     self._reading_paused = True
             elif isinstance(event, Connected):
                 self._up = True
+                self._online.set()
                 if not self._connected.done():
                     self._connected.set_result(event)
+                if self._resubscribe_next:
+                    lost, self._resubscribe_next = self._resubscribe_next, []
+                    self._resubscribe(lost)
             elif isinstance(event, ConnectionRefused):
                 self._ended_by_session = True
                 self._refused = event.reason_code
@@ -435,21 +523,22 @@ class AsyncClient:
             elif isinstance(event, PublishFailed):
                 self._resolve(("pub", event.packet_id), None, PublishError(event))
             elif isinstance(event, Subscribed):
+                self._resubscribing.pop(event.packet_id, None)
                 self._resolve(("sub", event.packet_id), event.reason_codes)
             elif isinstance(event, Unsubscribed):
                 self._resolve(("unsub", event.packet_id), event.reason_codes)
             elif isinstance(event, SubscribeLost):
+                # The driver's own SUBSCRIBE of what a new session lost goes again on the
+                # next connection: the session forgot those subscriptions when it was lost.
+                self._resubscribe_next.extend(self._resubscribing.pop(event.packet_id, []))
                 self._resolve(("sub", event.packet_id), None, ConnectionLost("no SUBACK: the connection ended"))
             elif isinstance(event, UnsubscribeLost):
                 self._resolve(("unsub", event.packet_id), None, ConnectionLost("no UNSUBACK: the connection ended"))
             elif isinstance(event, SubscriptionsLost):
                 # The server started a new session: the application's subscriptions are
-                # made again, as a reconnecting client is expected to keep them.
-                if event.subscriptions:
-                    try:
-                        self.client.subscribe(event.subscriptions, now=self._now())
-                    except (MqttError, ValueError):
-                        pass  # a server that refuses them now: the application sees no messages
+                # made again, with their options, as a reconnecting client is expected to
+                # keep them.
+                self._resubscribe(event.subscriptions)
             elif isinstance(event, Disconnected):
                 self._disconnected = event
                 self._ended_by_session = True
@@ -494,7 +583,11 @@ class AsyncClient:
                 await self._serve(link)
             finally:
                 self._transport = None
+                if not self._stopped:
+                    self._online.clear()
                 transport.close()
+                # A peer that takes no more bytes would hold the socket open for ever.
+                self._running.call_later(_CLOSE_WAIT, _abort, transport)
             if not self._connected.done() or not self.reconnect or self._closing:
                 break
             # Only a connection that served a while resets the backoff: one the server ends
@@ -518,7 +611,7 @@ class AsyncClient:
             transport, link = await self._running.create_connection(
                 lambda: _LINK(self), self.host, self.port, ssl=self.ssl
             )
-            assert isinstance(transport, asyncio.WriteTransport)
+            assert isinstance(transport, asyncio.Transport)
             return transport, link
         from websockets.asyncio.client import connect as ws_connect
         from websockets.typing import Subprotocol
@@ -565,7 +658,7 @@ class AsyncClient:
                 # A reader paused behind a slow application still has to see PINGRESP: it
                 # reads again when the session's timer is due, and does not pause again
                 # while the PINGRESP is awaited (see `_dispatch`).
-                if self._reading_paused and isinstance(self._transport, asyncio.ReadTransport):
+                if self._reading_paused and self._transport is not None:
                     self._reading_paused = False
                     self._transport.resume_reading()
                 self.client.handle_timeout(self._now())
@@ -593,8 +686,9 @@ class AsyncClient:
         self._pending.clear()
         self._stopped = True
         self._messages.put_nowait(None)
-        # Nobody waits on a flow that is over.
+        # Nobody waits on a flow that is over, nor for a connection.
         self._writable.set()
+        self._online.set()
 
     def _check_running(self) -> None:
         if self._stopped:
@@ -629,14 +723,18 @@ class AsyncClient:
         (``clean_start=False``, and in 5.0 a ``session_expiry_interval``): the session
         resends it; without one it fails when the connection drops."""
         self._check_running()
+        if int(qos) == 0:
+            # Flow control before the message is queued: a caller that gives up while the
+            # transport holds more than its high-water mark (or while the driver
+            # reconnects) has queued nothing.
+            await self._until_online()
+            await self._writable.wait()
+            self._check_running()
         packet_id = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties, now=self._now())
         if packet_id is None:
             self._command()
-            # Flow control: a loop of QoS 0 publishes yields to the event loop, and waits
-            # while the transport holds more than its high-water mark.
+            # A loop of QoS 0 publishes yields to the event loop, which writes them.
             await asyncio.sleep(0)
-            await self._writable.wait()
-            self._check_running()
             return None
         future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("pub", packet_id)] = future
@@ -645,8 +743,10 @@ class AsyncClient:
         return result
 
     async def subscribe(self, subscriptions: _Subscriptions) -> List[ReasonCode]:
-        """Subscribes; returns the SUBACK's codes."""
-        self._check_running()
+        """Subscribes; returns the SUBACK's codes. Waits for a connection while the driver
+        reconnects; ``ConnectionLost`` if the connection ends before the SUBACK (the driver
+        goes on: call again)."""
+        await self._until_online()
         packet_id = self.client.subscribe(subscriptions, now=self._now())
         future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("sub", packet_id)] = future
@@ -655,8 +755,10 @@ class AsyncClient:
         return codes
 
     async def unsubscribe(self, filters: Iterable[str]) -> List[ReasonCode]:
-        """Unsubscribes; returns the UNSUBACK's codes (none in 3.1.1)."""
-        self._check_running()
+        """Unsubscribes; returns the UNSUBACK's codes (none in 3.1.1). Waits for a connection
+        while the driver reconnects; ``ConnectionLost`` if the connection ends before the
+        UNSUBACK (the driver goes on: call again)."""
+        await self._until_online()
         packet_id = self.client.unsubscribe(filters, now=self._now())
         future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("unsub", packet_id)] = future
@@ -674,7 +776,7 @@ class AsyncClient:
             if self._reading_paused and self._messages.qsize() <= self.max_buffered_messages // 2:
                 self._reading_paused = False
                 transport = self._transport
-                if isinstance(transport, asyncio.ReadTransport) and not transport.is_closing():
+                if transport is not None and not transport.is_closing():
                     transport.resume_reading()
             yield message
 
@@ -692,7 +794,9 @@ class AsyncClient:
             try:
                 await asyncio.wait_for(asyncio.shield(link.closed), _CLOSE_WAIT)
             except asyncio.TimeoutError:
-                pass  # a peer that does not take its last bytes does not hold us up
+                # A peer that does not take its last bytes does not hold us, nor the socket.
+                if self._transport is not None:
+                    _abort(self._transport)
         self._wake.set()
         if self._task is not None:
             self._task.cancel()

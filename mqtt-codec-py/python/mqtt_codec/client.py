@@ -23,7 +23,7 @@ b'\\x10'
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple, Union
 
-from ._mqtt_codec import Client
+from ._mqtt_codec import Client, Subscription
 from ._types import MqttError, QoS, ReasonCode
 
 __all__ = [
@@ -122,7 +122,7 @@ class SubscribeLost:
     made the subscriptions; subscribe again to be sure. Comes just before ``Disconnected``."""
 
     packet_id: int
-    subscriptions: List[Tuple[str, QoS]]
+    subscriptions: List[Subscription]
 
 
 @dataclass(frozen=True)
@@ -135,9 +135,11 @@ class UnsubscribeLost:
 
 @dataclass(frozen=True)
 class SubscriptionsLost:
-    """The server did not resume the session: these subscriptions are gone."""
+    """The server did not resume the session: these subscriptions are gone (each with the
+    options it was granted with: ``client.subscribe(event.subscriptions)`` makes them
+    again)."""
 
-    subscriptions: List[Tuple[str, QoS]]
+    subscriptions: List[Subscription]
 
 
 @dataclass(frozen=True)
