@@ -1,6 +1,7 @@
 //! The tokio driver's flow control and its end, against a server the test plays byte by
 //! byte: what it reads while the application is slow, how many commands it takes while
-//! the stream is slow, what a stopped driver still delivers and tells. Time is tokio's
+//! the stream is slow, what a stopped driver still delivers and tells, what it subscribes
+//! to again for a server that lost the session. Time is tokio's
 //! paused clock, which moves only when every task waits.
 #![cfg(feature = "tokio")]
 
@@ -8,7 +9,8 @@ use mqtt_codec::client::SessionConfig;
 use mqtt_codec::tokio::{Client, ClientError, ConnectionStatus, DriverOptions};
 use mqtt_codec::{
     ConnAck, Decoder, DecoderConfig, Packet, PacketId, PacketType, ProtocolVersion, Publish, QoS,
-    ReasonCode, Role, TopicName,
+    ReasonCode, RetainHandling, Role, SubAck, Subscription, SubscriptionOptions, TopicFilter,
+    TopicName,
 };
 use std::future::Future;
 use std::io;
@@ -316,6 +318,49 @@ async fn with_reconnect_off_a_lost_connection_is_told_as_lost() {
             client.connected().await,
             Err(ClientError::ConnectionLost)
         ));
+    })
+    .await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_resubscribe_cut_off_before_its_suback_is_made_on_the_next_connection() {
+    within(async {
+        let (connector, mut servers) = scripted(64 * 1024);
+        let config = SessionConfig::new("resubscriber", ProtocolVersion::V5);
+        let (client, _messages) = Client::spawn(config, connector, options(16));
+        let mut options = SubscriptionOptions::new(QoS::AtLeastOnce);
+        options.no_local = true;
+        options.retain_handling = RetainHandling::DoNotSend;
+        let wanted = Subscription {
+            filter: TopicFilter::new("cut/#").unwrap(),
+            options,
+        };
+        let subscribing = tokio::spawn({
+            let (client, wanted) = (client.clone(), wanted.clone());
+            async move { client.subscribe(vec![wanted]).await }
+        });
+        let mut server = connected(&mut servers).await;
+        let Packet::Subscribe(s) = server.expect(PacketType::Subscribe).await else {
+            unreachable!()
+        };
+        let granted = SubAck::new(s.packet_id, vec![ReasonCode::GrantedQoS1]);
+        server.send(&[Packet::SubAck(granted)]).await;
+        subscribing.await.unwrap().unwrap();
+        drop(server);
+        // A new session (no session present): the driver subscribes again; that connection
+        // ends before the SUBACK.
+        let mut server = connected(&mut servers).await;
+        let Packet::Subscribe(again) = server.expect(PacketType::Subscribe).await else {
+            unreachable!()
+        };
+        assert_eq!(again.subscriptions, [wanted.clone()]);
+        drop(server);
+        // The next new session gets it once more, options kept.
+        let mut server = connected(&mut servers).await;
+        let Packet::Subscribe(third) = server.expect(PacketType::Subscribe).await else {
+            unreachable!()
+        };
+        assert_eq!(third.subscriptions, [wanted]);
     })
     .await
 }

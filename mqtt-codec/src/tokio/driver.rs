@@ -5,12 +5,11 @@
 
 use super::client::{ClientError, ConnectionStatus, DriverOptions};
 use crate::client::{Event, Millis, Session};
-use crate::packet::{PacketId, Publish, Subscription, SubscriptionOptions};
+use crate::packet::{PacketId, Publish, Subscription};
 use crate::properties::Properties;
 use crate::qos::QoS;
 use crate::reason::ReasonCode;
 use crate::string::MqttStr;
-use crate::topic::TopicFilter;
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use ::tokio::sync::{mpsc, oneshot, watch};
 use ::tokio::time::{Instant, Sleep, Timeout};
@@ -135,6 +134,8 @@ where
         publishes: HashMap::new(),
         subscribes: HashMap::new(),
         unsubscribes: HashMap::new(),
+        resubscribing: Vec::new(),
+        resubscribe_next: Vec::new(),
         written: VecDeque::new(),
     };
     ::tokio::spawn(driver.run());
@@ -274,6 +275,11 @@ struct Driver<S, C, F> {
     publishes: HashMap<u16, Reply<Option<PacketId>>>,
     subscribes: HashMap<u16, Reply<Vec<ReasonCode>>>,
     unsubscribes: HashMap<u16, Reply<Vec<ReasonCode>>>,
+    /// The packet identifiers of the driver's own SUBSCRIBEs of what a new session lost.
+    resubscribing: Vec<u16>,
+    /// Those whose connection ended before their SUBACK: made again on the next one (the
+    /// session forgot them when the server lost them).
+    resubscribe_next: Vec<Subscription>,
     /// QoS 0 PUBLISHes awaiting their write: done once `written_bytes` reaches the mark.
     written: VecDeque<(u64, Reply<Option<PacketId>>)>,
 }
@@ -555,6 +561,8 @@ where
                 } => {
                     self.attempt = 0;
                     self.set_status(ConnectionStatus::Connected { session_present });
+                    let lost = core::mem::take(&mut self.resubscribe_next);
+                    self.resubscribe(lost);
                     for command in core::mem::take(&mut self.deferred) {
                         self.command(command);
                     }
@@ -588,6 +596,7 @@ where
                     packet_id,
                     reason_codes,
                 } => {
+                    self.resubscribing.retain(|&id| id != packet_id.get());
                     if let Some(reply) = self.subscribes.remove(&packet_id.get()) {
                         answer(reply, Ok(reason_codes));
                     }
@@ -600,7 +609,13 @@ where
                         answer(reply, Ok(reason_codes));
                     }
                 }
-                Event::SubscriptionsLost { subscriptions } => self.resubscribe(subscriptions),
+                Event::SubscriptionsLost { subscriptions } => {
+                    let lost = subscriptions
+                        .into_iter()
+                        .map(|(filter, options)| Subscription { filter, options })
+                        .collect();
+                    self.resubscribe(lost);
+                }
                 Event::Reauthenticated => {}
                 Event::Disconnected { reason, by_server } => {
                     if !self.stopping {
@@ -609,7 +624,18 @@ where
                     self.close_link().await;
                 }
                 // No SUBACK or UNSUBACK comes on another connection.
-                Event::SubscribeLost { packet_id, .. } => {
+                Event::SubscribeLost {
+                    packet_id,
+                    subscriptions,
+                } => {
+                    if let Some(at) = self
+                        .resubscribing
+                        .iter()
+                        .position(|&id| id == packet_id.get())
+                    {
+                        self.resubscribing.swap_remove(at);
+                        self.resubscribe_next.extend(subscriptions);
+                    }
                     if let Some(reply) = self.subscribes.remove(&packet_id.get()) {
                         answer(reply, Err(self.lost_error()));
                     }
@@ -625,15 +651,17 @@ where
     }
 
     /// The server started a new session: the subscriptions the old one had granted are
-    /// made again, as they were granted (their SUBACK answers nobody). A server that
-    /// refuses them now leaves the application without their messages, as it would be.
-    fn resubscribe(&mut self, lost: Vec<(TopicFilter, SubscriptionOptions)>) {
-        let subscriptions = lost
-            .into_iter()
-            .map(|(filter, options)| Subscription { filter, options })
-            .collect();
+    /// made again, as they were granted (their SUBACK answers nobody), and again on the
+    /// next connection if this one ends first. A server that refuses them now leaves the
+    /// application without their messages, as it would be.
+    fn resubscribe(&mut self, lost: Vec<Subscription>) {
+        if lost.is_empty() {
+            return;
+        }
         let now = self.now();
-        let _ = self.session.subscribe(subscriptions, now);
+        if let Ok(id) = self.session.subscribe(lost, now) {
+            self.resubscribing.push(id.get());
+        }
     }
 
     /// What a request cut off by the end of the connection fails with.
