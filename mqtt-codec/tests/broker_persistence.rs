@@ -6,8 +6,8 @@ mod support_broker;
 
 use mqtt_codec::broker::{BrokerConfig, Restored, StoreError};
 use mqtt_codec::{
-    Packet, PacketType, PubResponse, Publish, QoS, Subscribe, Subscription, SubscriptionOptions,
-    TopicFilter,
+    Packet, PacketType, Properties, PubResponse, Publish, QoS, Subscribe, Subscription,
+    SubscriptionOptions, TopicFilter,
 };
 use support_broker::*;
 
@@ -224,6 +224,68 @@ fn subscriptions_and_their_options_survive_a_restart() {
     let p = only_publish(h.received(2));
     assert_eq!(p.qos, QoS::AtLeastOnce);
     assert_eq!(p.properties.subscription_identifiers, [42]);
+}
+
+#[test]
+fn a_3_1_1_filter_5_0_would_refuse_as_a_share_survives_a_restart() {
+    // `$share//t` and `$share/+/t` are plain filters to a 3.1.1 client (TOP-8), granted,
+    // and routed as shares as mosquitto routes them; the store must take them back.
+    let mut h = persistent();
+    h.connect(1, V311, "old", false);
+    for f in ["$share//t", "$share/+/t", "$share/g/"] {
+        let filter = TopicFilter::for_version(f, V311).expect("a plain filter in 3.1.1");
+        let sub = Subscription {
+            filter,
+            options: SubscriptionOptions::new(QoS::AtLeastOnce),
+        };
+        let ack = h.subscribe_with(1, Subscribe::new(pid(1), vec![sub]));
+        assert!(!ack.reason_codes[0].is_error(), "{f}");
+    }
+    h.drop_connection(1);
+    let restored = h.crash_and_restart(0);
+    assert_eq!(restored.sessions, 1);
+}
+
+#[test]
+fn mqtt_3_3_2_5_an_expired_retained_message_leaves_the_store_and_the_limits() {
+    // Swept when it expires, not only when a subscriber comes across it: kept, it would
+    // count against `max_retained` for good and be read back at every start.
+    let mut h = Harness::persistent(BrokerConfig {
+        max_retained: Some(1),
+        ..BrokerConfig::default()
+    });
+    h.connect(1, V5, "p", true);
+    let expiring = Properties {
+        message_expiry_interval: Some(1),
+        ..Properties::default()
+    };
+    h.send(
+        1,
+        publish_packet("a", "old", QoS::AtLeastOnce, Some(1), true, expiring),
+    );
+    h.received(1);
+    assert_eq!(h.broker.retained_count(), 1);
+    h.advance(2_000);
+    assert_eq!(h.broker.retained_count(), 0, "swept at its expiry");
+    h.send(
+        1,
+        publish_packet(
+            "b",
+            "new",
+            QoS::AtLeastOnce,
+            Some(2),
+            true,
+            Properties::default(),
+        ),
+    );
+    assert!(
+        matches!(h.received(1).as_slice(),
+        [Packet::PubAck(a)] if !a.reason_code.is_error()),
+        "not 0x97: the limit has room"
+    );
+    h.drop_connection(1);
+    let restored = h.crash_and_restart(0);
+    assert_eq!(restored.retained, 1, "the expired one left the store too");
 }
 
 #[test]

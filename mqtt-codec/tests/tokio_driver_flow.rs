@@ -353,7 +353,7 @@ async fn a_resubscribe_cut_off_before_its_suback_is_made_on_the_next_connection(
         let Packet::Subscribe(again) = server.expect(PacketType::Subscribe).await else {
             unreachable!()
         };
-        assert_eq!(again.subscriptions, [wanted.clone()]);
+        assert_eq!(again.subscriptions, std::slice::from_ref(&wanted));
         drop(server);
         // The next new session gets it once more, options kept.
         let mut server = connected(&mut servers).await;

@@ -61,6 +61,7 @@ impl Broker {
             } else {
                 msg = msg.detached();
                 detached = true;
+                self.note_retained(&msg);
                 self.retained
                     .insert(String::from(msg.topic.as_str()), msg.clone());
             }

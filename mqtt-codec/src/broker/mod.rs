@@ -33,6 +33,7 @@ mod handlers;
 mod message;
 mod passwords;
 mod persist;
+mod retained_expiry;
 mod session;
 mod small_map;
 mod sn_gateway;
@@ -157,6 +158,8 @@ pub struct Broker {
     /// Every session's subscriptions by topic level, for routing.
     subs: sub_index::SubIndex,
     retained: Tracked<Message>,
+    /// When the retained messages are next swept for expired ones (`retained_expiry.rs`).
+    retained_sweep: Option<Millis>,
     actions: VecDeque<Action>,
     shared_next: BTreeMap<String, usize>,
     assigned_ids: u64,
@@ -200,6 +203,7 @@ impl Broker {
             sessions: Tracked::default(),
             subs: sub_index::SubIndex::default(),
             retained: Tracked::default(),
+            retained_sweep: None,
             actions: VecDeque::new(),
             shared_next: BTreeMap::new(),
             assigned_ids: 0,
@@ -341,6 +345,7 @@ impl Broker {
             .into_iter()
             .chain(self.stall_deadline())
             .chain(self.sn.next_advertise)
+            .chain(self.retained_sweep)
             .min();
         // The index against a walk of every connection, session and gateway client.
         #[cfg(debug_assertions)]

@@ -413,6 +413,7 @@ impl Broker {
             .chain(sessions)
             .chain(self.stall_deadline_slow())
             .chain(self.sn_deadline_slow())
+            .chain(self.retained_sweep)
             .min()
     }
 }

@@ -77,6 +77,7 @@ impl Broker {
             }
         }
         self.ticking = false;
+        self.sweep_retained(now);
         self.sn_tick(now);
         // A subscriber may have just turned from slow to stuck.
         self.resume_if_drained(now);

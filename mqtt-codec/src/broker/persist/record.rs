@@ -391,8 +391,11 @@ pub(super) fn decode_session(data: &[u8], clocks: Clocks) -> Result<StoredSessio
             }
         };
         let shared = r.flag()?;
-        // Under the rules it was accepted by: `$share/` is a plain filter to a 3.x client.
+        // Under the rules it was accepted by: `$share/` is a plain filter to a 3.x client,
+        // which may name a group 5.0 would refuse (`$share//t`, `$share/+/t`) and is still
+        // routed as a share (see the SUBSCRIBE handler); only 5.0's rules make it stricter.
         validate_topic_filter(filter, shared)
+            .or_else(|_| validate_topic_filter(filter, false))
             .map_err(|_| StoreError::Invalid("an invalid subscription filter"))?;
         let entry = SubEntry {
             options,
