@@ -34,7 +34,8 @@ use alloc::vec::Vec;
 impl Session {
     /// The session's state as bytes (see the module docs for the format). Take it after
     /// the connection ended, or at any time: what is in flight is resent after
-    /// [`Session::from_snapshot`] and `connect`, as after a reconnect.
+    /// [`Session::from_snapshot`] and `connect`, as after a reconnect. Messages delivered
+    /// and not yet acknowledged by hand: see [`super::FixedSession::snapshot`].
     pub fn snapshot(&self) -> Vec<u8> {
         let version = self.config.version;
         let subscriptions: Vec<(&str, u8)> = self

@@ -1169,8 +1169,13 @@ impl Core<'_> {
         // An assigned identifier too long to keep cannot resume the session it named.
         let id_kept =
             self.assigned_len.is_some() || self.client_id_given || self.keeps_long_ids && assigned;
-        self.session_expected =
-            id_kept && (!v5 && !self.config.clean_start || self.config.session_expiry_interval > 0);
+        // 3.x keeps a session by clean session 0 alone; a 5.0 Session Expiry Interval set
+        // in a configuration shared by both versions says nothing to a 3.x server.
+        let kept = match v5 {
+            true => self.config.session_expiry_interval > 0,
+            false => !self.config.clean_start,
+        };
+        self.session_expected = id_kept && kept;
         let seq = self.seq();
         self.delivery = Some((seq, Delivery::Connected));
     }

@@ -55,7 +55,11 @@ impl<'s> FixedSession<'s> {
     /// first sent), what is queued, the server's QoS 2 messages not yet released, the client
     /// identifier. Returns the length, or [`SnapshotError::BufferTooSmall`] with the length
     /// needed. Take it at any time; after [`FixedSession::from_snapshot`] and `connect`,
-    /// what was in flight is resent as after a reconnect.
+    /// what was in flight is resent as after a reconnect. A QoS 2 message already delivered
+    /// to the application counts as received even before its manual acknowledgement: the
+    /// server's resend after the restore is not delivered again (exactly once), so an
+    /// application that acknowledges by hand takes the snapshot with what it has
+    /// processed. A QoS 1 message not yet acknowledged is delivered again (at least once).
     pub fn snapshot(&self, out: &mut [u8]) -> Result<usize, SnapshotError> {
         self.snapshot_with(out, self.client_id(), &[])
     }
