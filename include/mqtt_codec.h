@@ -1229,6 +1229,11 @@ typedef enum mqtt_status {
      */
     MQTT_ERR_SESSION_AUTH_NOT_READY = 411,
     /**
+     * Session: a SUBSCRIBE using what the server said in CONNACK it lacks (5.0 Wildcard,
+     * Shared Subscription or Subscription Identifier Available 0); nothing was sent.
+     */
+    MQTT_ERR_SESSION_SUBSCRIPTION_NOT_SUPPORTED = 412,
+    /**
      * Session: another refusal (a rule added to the core after this header).
      */
     MQTT_ERR_SESSION_OTHER = 439,

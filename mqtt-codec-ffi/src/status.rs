@@ -305,6 +305,9 @@ pub enum mqtt_status {
     /// Session: the authenticator cannot start an exchange: SCRAM used up its nonce; give a
     /// fresh one (`mqtt_session_set_scram()`) before each connect or re-authentication.
     MQTT_ERR_SESSION_AUTH_NOT_READY = 411,
+    /// Session: a SUBSCRIBE using what the server said in CONNACK it lacks (5.0 Wildcard,
+    /// Shared Subscription or Subscription Identifier Available 0); nothing was sent.
+    MQTT_ERR_SESSION_SUBSCRIPTION_NOT_SUPPORTED = 412,
     /// Session: another refusal (a rule added to the core after this header).
     MQTT_ERR_SESSION_OTHER = 439,
     /// Snapshot: not a session snapshot (no `MQCS` magic).
@@ -452,6 +455,7 @@ pub(crate) const ALL: &[mqtt_status] = &[
     MQTT_ERR_SESSION_STORAGE_FULL,
     MQTT_ERR_SESSION_STORAGE_TOO_SMALL,
     MQTT_ERR_SESSION_AUTH_NOT_READY,
+    MQTT_ERR_SESSION_SUBSCRIPTION_NOT_SUPPORTED,
     MQTT_ERR_SESSION_OTHER,
     MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT,
     MQTT_ERR_SNAPSHOT_FORMAT,
@@ -650,6 +654,7 @@ pub(crate) fn text(status: mqtt_status) -> &'static [u8] {
         | MQTT_ERR_SESSION_STORAGE_FULL
         | MQTT_ERR_SESSION_STORAGE_TOO_SMALL
         | MQTT_ERR_SESSION_AUTH_NOT_READY
+        | MQTT_ERR_SESSION_SUBSCRIPTION_NOT_SUPPORTED
         | MQTT_ERR_SESSION_OTHER
         | MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT
         | MQTT_ERR_SNAPSHOT_FORMAT
@@ -691,6 +696,9 @@ fn session_text(status: mqtt_status) -> &'static [u8] {
         }
         MQTT_ERR_SESSION_AUTH_NOT_READY => {
             b"session: the authenticator needs a fresh nonce before another exchange\0"
+        }
+        MQTT_ERR_SESSION_SUBSCRIPTION_NOT_SUPPORTED => {
+            b"session: the server does not support this subscription (wildcards, shared, identifiers)\0"
         }
         MQTT_ERR_SESSION_OTHER => b"session: command refused\0",
         MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT => b"not a session snapshot\0",
@@ -878,6 +886,7 @@ pub(crate) fn of_session(e: &codec::client::SessionError) -> mqtt_status {
         E::NotConnected => MQTT_ERR_SESSION_NOT_CONNECTED,
         E::AlreadyConnected => MQTT_ERR_SESSION_ALREADY_CONNECTED,
         E::AuthenticatorNotReady => MQTT_ERR_SESSION_AUTH_NOT_READY,
+        E::SubscriptionNotSupported(_) => MQTT_ERR_SESSION_SUBSCRIPTION_NOT_SUPPORTED,
         // Re-authentication without an authenticated connection, or while one runs (the
         // header's promise for `mqtt_session_reauthenticate`).
         E::State(_) => MQTT_ERR_SESSION_NOT_CONNECTED,
@@ -957,6 +966,7 @@ mod tests {
             E::NotConnected,
             E::AlreadyConnected,
             E::AuthenticatorNotReady,
+            E::SubscriptionNotSupported("wildcard subscriptions"),
             E::NoPacketId,
             E::QueueFull(1),
             E::PacketTooLarge { size: 2, max: 1 },

@@ -42,6 +42,11 @@ pub enum SessionError {
     /// Retain, which the server does not support (5.0 Retain Available, [MQTT-3.2.2-14]).
     #[error("the server does not support retained messages")]
     RetainNotSupported,
+    /// A SUBSCRIBE using what the server said in CONNACK it does not support: wildcards,
+    /// shared subscriptions or Subscription Identifiers (5.0; sent, it would end the
+    /// connection with 0xA2, 0x9E or 0xA1).
+    #[error("the server does not support {0}")]
+    SubscriptionNotSupported(&'static str),
     /// No received message waits for an acknowledgement with this identifier.
     #[error("no received message waits for acknowledgement {0}")]
     UnknownPacketId(u16),

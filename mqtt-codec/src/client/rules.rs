@@ -38,6 +38,12 @@ pub(super) struct ServerLimits {
     pub(super) topic_alias_maximum: u16,
     pub(super) maximum_qos: QoS,
     pub(super) retain_available: bool,
+    /// Wildcard Subscription Available, Shared Subscription Available, Subscription
+    /// Identifiers Available ([MQTT-3.2.2]: a SUBSCRIBE using what the server said it lacks
+    /// is a Protocol Error the server ends the connection for).
+    pub(super) wildcards_available: bool,
+    pub(super) shared_available: bool,
+    pub(super) subscription_ids_available: bool,
     pub(super) keep_alive: u16,
 }
 
@@ -50,6 +56,9 @@ impl ServerLimits {
             topic_alias_maximum: 0,
             maximum_qos: QoS::ExactlyOnce,
             retain_available: true,
+            wildcards_available: true,
+            shared_available: true,
+            subscription_ids_available: true,
             keep_alive,
         }
     }
@@ -65,6 +74,9 @@ impl ServerLimits {
                 .and_then(QoS::from_bits)
                 .unwrap_or(QoS::ExactlyOnce),
             retain_available: p.retain_available != Some(0),
+            wildcards_available: p.wildcard_subscription_available != Some(0),
+            shared_available: p.shared_subscription_available != Some(0),
+            subscription_ids_available: p.subscription_identifier_available != Some(0),
             // Server Keep Alive replaces ours ([MQTT-3.2.2-21]).
             keep_alive: p.server_keep_alive.unwrap_or(keep_alive),
         }

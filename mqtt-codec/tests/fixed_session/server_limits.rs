@@ -71,6 +71,50 @@ fn mqtt_3_2_2_11_v5_qos_above_the_servers_maximum_qos_is_refused() {
     }
 }
 
+/// 5.0 SUB-12 (§3.2.2.3.11-13): a server that said it lacks wildcards, shared
+/// subscriptions or Subscription Identifiers would end the connection for a SUBSCRIBE
+/// using them (0xA2, 0x9E, 0xA1): the session refuses it before sending.
+#[test]
+fn sub_12_v5_a_subscribe_using_what_the_server_lacks_is_refused() {
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.properties.wildcard_subscription_available = Some(0);
+    ack.properties.shared_subscription_available = Some(0);
+    ack.properties.subscription_identifier_available = Some(0);
+    let mut p = Peer::connected_with(config(V5), ack);
+    let options = SubscriptionOptions::new(QoS::AtLeastOnce);
+    for (filter, what) in [
+        ("a/#", "wildcard subscriptions"),
+        ("a/+/b", "wildcard subscriptions"),
+        ("$share/g/a", "shared subscriptions"),
+    ] {
+        assert_eq!(
+            p.session.subscribe(filter, options, p.now),
+            Err(SessionError::SubscriptionNotSupported(what)),
+            "{filter}"
+        );
+    }
+    let mut with_id = Subscribe::new(pid(1), vec![sub("a/b", QoS::AtLeastOnce)]);
+    with_id.properties.subscription_identifiers = vec![7];
+    let bytes = Packet::Subscribe(with_id).to_bytes(V5).unwrap();
+    let PacketRef::Subscribe(view) = view(&bytes, V5) else {
+        unreachable!()
+    };
+    assert_eq!(
+        p.session.subscribe_packet(view, p.now),
+        Err(SessionError::SubscriptionNotSupported(
+            "Subscription Identifiers"
+        ))
+    );
+    assert_eq!(p.sent(), vec![], "nothing sent");
+    p.session.subscribe("a/b", options, p.now).unwrap();
+    assert_eq!(p.sent().len(), 1);
+    // Absent (or 1), and in 3.1.1, nothing is refused.
+    let mut p = Peer::connected(config(V5));
+    p.session.subscribe("a/#", options, p.now).unwrap();
+    let mut p = Peer::connected(config(V3));
+    p.session.subscribe("$share/g/a/#", options, p.now).unwrap();
+}
+
 /// 5.0 [MQTT-3.2.2-14]: with Retain Available 0 a retained PUBLISH is refused.
 #[test]
 fn mqtt_3_2_2_14_v5_retain_when_the_server_has_none_is_refused() {

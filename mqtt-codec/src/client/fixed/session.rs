@@ -357,6 +357,7 @@ impl<'s> FixedSession<'s> {
         mut subscribe: Subscribe<Borrowed<'_>>,
         now: Millis,
     ) -> Result<PacketId, SessionError> {
+        self.core.check_subscribe(&subscribe)?;
         let count = subscribe.subscriptions.len();
         self.core.request(Pending::Subscribe, count, now, |id| {
             subscribe.packet_id = id;
@@ -776,6 +777,32 @@ impl Core<'_> {
     /// The 5.0 Topic Alias Maximum advertised: one per alias record.
     fn topic_alias_maximum(&self) -> u16 {
         u16::try_from(self.aliases.limit()).unwrap_or(u16::MAX)
+    }
+
+    /// A SUBSCRIBE the server said it cannot take (CONNACK's availability properties).
+    fn check_subscribe(&self, subscribe: &Subscribe<Borrowed<'_>>) -> Result<(), SessionError> {
+        let server = &self.server;
+        if !server.subscription_ids_available
+            && !subscribe.properties.subscription_identifiers().is_empty()
+        {
+            return Err(SessionError::SubscriptionNotSupported(
+                "Subscription Identifiers",
+            ));
+        }
+        for s in subscribe.subscriptions.iter() {
+            let filter = s.filter.as_str();
+            if !server.shared_available && crate::topic::split_shared(filter).is_some() {
+                return Err(SessionError::SubscriptionNotSupported(
+                    "shared subscriptions",
+                ));
+            }
+            if !server.wildcards_available && s.filter.has_wildcards() {
+                return Err(SessionError::SubscriptionNotSupported(
+                    "wildcard subscriptions",
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn publish(
