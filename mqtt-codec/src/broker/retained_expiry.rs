@@ -25,19 +25,20 @@ impl Broker {
         if !self.retained_sweep.is_some_and(|at| at <= now) {
             return;
         }
+        // A retained message is kept under its topic.
         let expired: Vec<String> = self
             .retained
-            .iter()
-            .filter(|(_, m)| m.expired(now))
-            .map(|(topic, _)| topic.clone())
+            .values()
+            .filter(|m| m.expired(now))
+            .map(|m| String::from(m.topic.as_str()))
             .collect();
         for topic in &expired {
             self.retained.remove(topic);
         }
         self.retained_sweep = self
             .retained
-            .iter()
-            .filter_map(|(_, m)| m.expires_at)
+            .values()
+            .filter_map(|m| m.expires_at)
             .min()
             .map(|at| at.max(now.saturating_add(SWEEP_GAP_MS)));
     }
