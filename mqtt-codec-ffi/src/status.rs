@@ -888,7 +888,8 @@ pub(crate) fn of_session(e: &codec::client::SessionError) -> mqtt_status {
         E::AuthenticatorNotReady => MQTT_ERR_SESSION_AUTH_NOT_READY,
         E::SubscriptionNotSupported(_) => MQTT_ERR_SESSION_SUBSCRIPTION_NOT_SUPPORTED,
         // Re-authentication without an authenticated connection, or while one runs (the
-        // header's promise for `mqtt_session_reauthenticate`).
+        // header's promise for `mqtt_session_reauthenticate`); the session's other state
+        // refusals (a configuration string it cannot send) land here too.
         E::State(_) => MQTT_ERR_SESSION_NOT_CONNECTED,
         E::NoPacketId => MQTT_ERR_SESSION_NO_PACKET_ID,
         E::QueueFull(_) => MQTT_ERR_SESSION_QUEUE_FULL,

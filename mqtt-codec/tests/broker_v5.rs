@@ -831,6 +831,38 @@ fn mqtt_4_8_2_shared_subscription_delivers_each_message_to_exactly_one_member() 
     );
 }
 
+/// Many shared filters (groups) at once, some gone again: every live group still takes
+/// its members in turn (the turn counters of the groups that went are dropped, not those
+/// of live ones).
+#[test]
+fn mqtt_4_8_2_many_shared_groups_each_keep_their_turns() {
+    let mut h = Harness::default();
+    for conn in 1..=2 {
+        h.connect(conn, V5, &format!("worker{conn}"), true);
+        for i in 0..40 {
+            h.subscribe(conn, &format!("$share/g/jobs/{i}"), QoS::AtMostOnce);
+        }
+    }
+    h.connect(3, V5, "pub", true);
+    // Every group gets a counter, then all but two lose their members: their counters go
+    // at the next message, the live ones stay.
+    for i in 0..40 {
+        h.publish0(3, &format!("jobs/{i}"), "warm");
+    }
+    for conn in 1..=2 {
+        h.payloads(conn);
+        for i in 2..40 {
+            h.send(conn, unsubscribe_packet(&[&format!("$share/g/jobs/{i}")]));
+        }
+        h.received(conn);
+    }
+    for round in 0..6 {
+        h.publish0(3, "jobs/0", &format!("r{round}"));
+    }
+    let (one, two) = (h.payloads(1).len(), h.payloads(2).len());
+    assert_eq!((one, two), (3, 3), "the members of jobs/0 take turns");
+}
+
 /// A `$share/NAME/FILTER` subscription from a 3.1.1 client joins the group as a 5.0 one
 /// does (mosquitto's treatment): each message goes to one member, whatever its version.
 #[test]

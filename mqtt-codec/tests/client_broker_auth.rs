@@ -70,6 +70,31 @@ fn the_session_authenticates_and_reauthenticates_with_the_broker() {
 }
 
 #[test]
+fn a_second_reauthentication_while_one_runs_is_refused_and_leaves_it_whole() {
+    // A source of nonces that never runs dry: the refusal must come before the
+    // authenticator starts (and so replaces) the exchange the server is answering.
+    let mut b = broker();
+    b.connection_opened(1, 0);
+    let mut s = Session::new(SessionConfig::new("dev", ProtocolVersion::V5));
+    let counter = std::sync::atomic::AtomicU32::new(0);
+    let auth = ScramAuthenticator::with_nonce_source("alice", "secret", move || {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("nonce-{n}")
+    });
+    s.set_authenticator(Box::new(auth));
+    s.connect(0).unwrap();
+    assert!(matches!(
+        pump(&mut s, &mut b, 1).as_slice(),
+        [Event::Connected { .. }]
+    ));
+    s.reauthenticate(2).unwrap();
+    assert!(s.reauthenticate(2).is_err(), "one runs");
+    assert_eq!(pump(&mut s, &mut b, 3), [Event::Reauthenticated]);
+    s.reauthenticate(4).unwrap();
+    assert_eq!(pump(&mut s, &mut b, 5), [Event::Reauthenticated]);
+}
+
+#[test]
 fn a_wrong_password_is_refused() {
     let mut b = broker();
     b.connection_opened(1, 0);

@@ -473,13 +473,22 @@ class AsyncClient:
             self._wake.set()
 
     def _resubscribe(self, subscriptions: List[Subscription]) -> None:
+        """Subscribes again to what a new session lost (Subscription Identifiers and User
+        Properties are not kept); one SUBSCRIBE, or each alone when the server cannot take
+        them together (too large, or one of them refused before sending)."""
         if not subscriptions:
             return
         try:
-            packet_id = self.client.subscribe(subscriptions, now=self._now())
+            self._resubscribing[self.client.subscribe(subscriptions, now=self._now())] = list(subscriptions)
+            return
         except (MqttError, ValueError):
-            return  # a server that cannot take them now: the application sees no messages
-        self._resubscribing[packet_id] = list(subscriptions)
+            if len(subscriptions) == 1:
+                return  # a server that cannot take it now: the application sees no messages
+        for one in subscriptions:
+            try:
+                self._resubscribing[self.client.subscribe([one], now=self._now())] = [one]
+            except (MqttError, ValueError):
+                pass
 
     def _resolve(self, key: Tuple[str, int], value: Any, error: Optional[BaseException] = None) -> None:
         future = self._pending.pop(key, None)
@@ -726,10 +735,14 @@ class AsyncClient:
         if int(qos) == 0:
             # Flow control before the message is queued: a caller that gives up while the
             # transport holds more than its high-water mark (or while the driver
-            # reconnects) has queued nothing.
-            await self._until_online()
-            await self._writable.wait()
-            self._check_running()
+            # reconnects) has queued nothing. Room may come from a new connection before
+            # its CONNACK: wait for both.
+            while True:
+                await self._until_online()
+                await self._writable.wait()
+                self._check_running()
+                if self.client.is_connected:
+                    break
         packet_id = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties, now=self._now())
         if packet_id is None:
             self._command()

@@ -21,7 +21,7 @@ b'\\x10'
 """
 
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Union
 
 from ._mqtt_codec import Client, Subscription
 from ._types import MqttError, QoS, ReasonCode

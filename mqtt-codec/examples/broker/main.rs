@@ -464,8 +464,17 @@ async fn write_counted(
     data: &[u8],
     rx: &outbox::Receiver,
 ) -> std::io::Result<()> {
-    write.write_all(data).await?;
-    rx.written(data.len());
+    // Counted as the socket takes them, not once the whole is written: a client that
+    // reads slowly is making progress (see `Peer::stalled`).
+    let mut rest = data;
+    while !rest.is_empty() {
+        let n = write.write(rest).await?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        rx.written(n);
+        rest = rest.get(n..).unwrap_or_default();
+    }
     Ok(())
 }
 

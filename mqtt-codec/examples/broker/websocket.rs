@@ -159,8 +159,9 @@ async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
     }
 }
 
-/// Sends what the broker writes, whatever is queued together in one binary frame; closes
-/// the WebSocket once the broker drops its sender.
+/// Sends what the broker writes, what is queued together in one binary frame of up to
+/// `WRITE_BATCH` bytes (each frame counts as the writer's progress, see `Peer::stalled`);
+/// closes the WebSocket once the broker drops its sender.
 async fn write_loop<S: AsyncRead + AsyncWrite + Unpin>(
     mut sink: WsSink<S>,
     mut rx: outbox::Receiver,
@@ -173,7 +174,8 @@ async fn write_loop<S: AsyncRead + AsyncWrite + Unpin>(
                 let mut batch = BytesMut::from(&first[..]);
                 batch.extend_from_slice(&second);
                 sent += second.len();
-                while let Some(more) = rx.try_recv() {
+                while batch.len() < crate::WRITE_BATCH {
+                    let Some(more) = rx.try_recv() else { break };
                     batch.extend_from_slice(&more);
                     sent += more.len();
                 }

@@ -81,12 +81,12 @@ impl Broker {
             }
         }
         targets.extend(best);
-        // A group's turn counter goes with its last subscription, looked for once the
-        // counters outnumber the groups twice (a client making ever-new groups cannot grow
-        // them for good).
-        if self.shared_next.len() > 2 * self.subs.group_count() + 16 {
+        // A group's turn counter (by shared filter) goes with its last subscription,
+        // looked for once the counters outnumber the shared filters twice (a client making
+        // ever-new groups cannot grow them for good).
+        if self.shared_next.len() > 2 * self.subs.shared_count() + 16 {
             let subs = &self.subs;
-            self.shared_next.retain(|group, _| subs.has_group(group));
+            self.shared_next.retain(|filter, _| subs.has_shared(filter));
         }
         let mut picks = Vec::new();
         for (group, members) in groups {

@@ -97,8 +97,9 @@ impl Drop for Node {
 #[derive(Default)]
 pub(crate) struct SubIndex {
     root: Node,
-    /// How many subscriptions each shared group (`$share/NAME/...`) holds.
-    groups: BTreeMap<String, usize>,
+    /// How many sessions subscribe to each shared filter (`$share/NAME/FILTER`, one group
+    /// a message is shared in, as delivery keys it).
+    shared: BTreeMap<String, usize>,
 }
 
 impl core::fmt::Debug for SubIndex {
@@ -136,30 +137,27 @@ impl SubIndex {
             };
         }
         let added = ends.unwrap_or(&mut node.here).insert(key, ()).is_none();
-        if let (true, Some((group, _))) = (added, split_shared(filter)) {
-            *self.groups.entry(String::from(group)).or_default() += 1;
+        if added && split_shared(filter).is_some() {
+            *self.shared.entry(String::from(filter)).or_default() += 1;
         }
     }
 
-    /// Whether a subscription of the shared group `name` exists.
-    pub(crate) fn has_group(&self, name: &str) -> bool {
-        self.groups.contains_key(name)
+    /// Whether any session subscribes to the shared filter `filter`.
+    pub(crate) fn has_shared(&self, filter: &str) -> bool {
+        self.shared.contains_key(filter)
     }
 
-    /// How many shared groups have subscriptions.
-    pub(crate) fn group_count(&self) -> usize {
-        self.groups.len()
+    /// How many shared filters have subscriptions.
+    pub(crate) fn shared_count(&self) -> usize {
+        self.shared.len()
     }
 
-    /// One subscription of the group of `filter`, if shared, is gone.
-    fn leave_group(&mut self, filter: &str) {
-        let Some((group, _)) = split_shared(filter) else {
-            return;
-        };
-        if let Some(count) = self.groups.get_mut(group) {
+    /// One subscription to `filter`, if shared, is gone.
+    fn leave_shared(&mut self, filter: &str) {
+        if let Some(count) = self.shared.get_mut(filter) {
             *count -= 1;
             if *count == 0 {
-                self.groups.remove(group);
+                self.shared.remove(filter);
             }
         }
     }
@@ -187,7 +185,7 @@ impl SubIndex {
         };
         let emptied = node.is_empty();
         if removed.is_some() {
-            self.leave_group(filter);
+            self.leave_shared(filter);
         }
         if !emptied {
             return;
@@ -258,22 +256,22 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn shared_groups_are_counted_until_their_last_subscription_goes() {
+    fn shared_filters_are_counted_until_their_last_subscription_goes() {
         let mut index = SubIndex::default();
         index.insert("a", "$share/g1/t/#");
         index.insert("a", "$share/g1/t/#"); // again: no change
-        index.insert("b", "$share/g1/u");
+        index.insert("b", "$share/g1/t/#");
         index.insert("b", "$share/g2/t");
         index.insert("b", "plain/#");
-        assert_eq!(index.group_count(), 2);
+        assert_eq!(index.shared_count(), 2);
         index.remove("a", "$share/g1/t/#");
         index.remove("a", "$share/g1/t/#"); // not there any more: no change
-        assert!(index.has_group("g1"));
-        index.remove("b", "$share/g1/u");
-        assert!(!index.has_group("g1") && index.has_group("g2"));
+        assert!(index.has_shared("$share/g1/t/#"));
+        index.remove("b", "$share/g1/t/#");
+        assert!(!index.has_shared("$share/g1/t/#") && index.has_shared("$share/g2/t"));
         index.remove("b", "$share/g2/t");
         index.remove("b", "plain/#");
-        assert_eq!(index.group_count(), 0);
+        assert_eq!(index.shared_count(), 0);
         assert!(index.root.is_empty());
     }
 

@@ -1,5 +1,5 @@
 //! Time: keep alive at one and a half times the interval, the wait for CONNECT, will
-//! delays and session expiry. What is due comes from the timer index (`timer_index.rs`):
+//! delays, session expiry (and the retained messages' expiry, `retained_expiry.rs`). What is due comes from the timer index (`timer_index.rs`):
 //! a tick looks at what is due, not at every connection and session.
 
 use super::connection::Phase;
@@ -9,7 +9,8 @@ use alloc::format;
 
 impl Broker {
     /// Time has passed: closes connections whose keep alive ran out (5.0: DISCONNECT 0x8D,
-    /// then the will), publishes wills whose delay elapsed, and ends expired sessions.
+    /// then the will), publishes wills whose delay elapsed, ends expired sessions and
+    /// removes expired retained messages.
     pub fn tick(&mut self, now: Millis) {
         self.run_timers(now);
         self.settle_timers();

@@ -116,9 +116,9 @@ impl Session {
     /// ([MQTT-4.12.1-1]); the server's AUTH 0x00 ends it with [`Event::Reauthenticated`], a
     /// failure with its DISCONNECT.
     pub fn reauthenticate(&mut self, now: Millis) -> Result<(), SessionError> {
-        if !self.machine.is_connected() {
-            return Err(SessionError::NotConnected);
-        }
+        // Refused before the authenticator starts an exchange for nothing: a second start
+        // would replace the one the server is answering.
+        self.machine.may_reauthenticate()?;
         let Some(auth) = self.authenticator.as_mut() else {
             return Err(SessionError::State("the connection did not authenticate"));
         };

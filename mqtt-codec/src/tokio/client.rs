@@ -79,10 +79,13 @@ pub enum ConnectionStatus {
     Connected {
         /// The server resumed the session. When it did not on a reconnect, what was in
         /// flight failed ([`PublishFailure::SessionLost`]), and the driver made the
-        /// subscriptions the old session had again, with the options they were granted.
+        /// subscriptions the old session had again, with the options they were granted
+        /// (not their Subscription Identifiers or User Properties: subscribe again for
+        /// those).
         session_present: bool,
     },
-    /// The connection ended; a new one is opened after the backoff.
+    /// The connection ended; a new one is opened after the backoff (with
+    /// [`DriverOptions::reconnect`] off, [`ConnectionStatus::GaveUp`] follows).
     Disconnected {
         /// The reason: the server's (5.0 DISCONNECT), or the one the session sent when the
         /// server broke a rule; `None` when the connection was lost.
@@ -90,7 +93,8 @@ pub enum ConnectionStatus {
         /// The server sent DISCONNECT.
         by_server: bool,
     },
-    /// CONNACK refused the connection; a new one is tried after the backoff.
+    /// CONNACK refused the connection; a new one is tried after the backoff (with
+    /// [`DriverOptions::reconnect`] off, [`ConnectionStatus::GaveUp`] follows).
     Refused {
         /// Why.
         reason: ReasonCode,
@@ -98,7 +102,8 @@ pub enum ConnectionStatus {
         server_speaks_v3: bool,
     },
     /// The connector failed (or took longer than [`DriverOptions::connect_timeout`]); a
-    /// new attempt follows after the backoff.
+    /// new attempt follows after the backoff (with [`DriverOptions::reconnect`] off,
+    /// [`ConnectionStatus::GaveUp`] follows).
     ConnectFailed(Arc<io::Error>),
     /// The session refused to connect (an invalid client identifier or user name, an
     /// authenticator that cannot start); the driver stopped.

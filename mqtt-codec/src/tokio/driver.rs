@@ -651,15 +651,28 @@ where
     }
 
     /// The server started a new session: the subscriptions the old one had granted are
-    /// made again, as they were granted (their SUBACK answers nobody), and again on the
-    /// next connection if this one ends first. A server that refuses them now leaves the
+    /// made again with the options they were granted with (their SUBACK answers nobody;
+    /// Subscription Identifiers and User Properties are not kept), and again on the next
+    /// connection if this one ends first. A server that refuses them now leaves the
     /// application without their messages, as it would be.
     fn resubscribe(&mut self, lost: Vec<Subscription>) {
-        if lost.is_empty() {
-            return;
-        }
         let now = self.now();
-        if let Ok(id) = self.session.subscribe(lost, now) {
+        match lost.len() {
+            0 => {}
+            1 => self.resubscribe_one(lost, now),
+            // One SUBSCRIBE too large for the server, or holding a filter it cannot take:
+            // each alone, so that one refused does not take the others with it.
+            _ => match self.session.subscribe(lost.clone(), now) {
+                Ok(id) => self.resubscribing.push(id.get()),
+                Err(_) => lost
+                    .into_iter()
+                    .for_each(|s| self.resubscribe_one(std::vec![s], now)),
+            },
+        }
+    }
+
+    fn resubscribe_one(&mut self, subscriptions: Vec<Subscription>, now: Millis) {
+        if let Ok(id) = self.session.subscribe(subscriptions, now) {
             self.resubscribing.push(id.get());
         }
     }

@@ -81,9 +81,6 @@ fn mqtt_4_4_0_1_resumed_session_resends_publishes_with_dup_and_pubrels_in_order(
     }
 }
 
-/// [MQTT-4.4.0-1]: the resends are owed on every resumed connection until answered, not
-/// only the first: a connection lost again before they were acknowledged resends them
-/// again, DUP set, in the same order.
 /// 3.1.1 keeps a session by clean session 0 alone ([MQTT-3.1.2-6]): a 5.0 Session Expiry
 /// Interval left in a configuration shared by both versions must not make a reconnect ask
 /// for a session the first CONNECT told the server to throw away.
@@ -100,6 +97,9 @@ fn mqtt_3_1_2_6_a_3_x_clean_session_stays_clean_whatever_the_5_0_expiry_says() {
     }
 }
 
+/// [MQTT-4.4.0-1]: the resends are owed on every resumed connection until answered, not
+/// only the first: a connection lost again before they were acknowledged resends them
+/// again, DUP set, in the same order.
 #[test]
 fn mqtt_4_4_0_1_resends_are_repeated_on_every_resumed_connection() {
     for version in VERSIONS {

@@ -15,6 +15,16 @@ use crate::storage::Borrowed;
 use crate::string::MqttStr;
 
 impl FixedSession<'_> {
+    /// Whether a re-authentication may start now: connected, and none running (asked
+    /// before the authenticator starts an exchange that could not be sent).
+    pub(crate) fn may_reauthenticate(&self) -> Result<(), SessionError> {
+        self.core.need_connection()?;
+        match self.core.reauthenticating {
+            true => Err(SessionError::State("a re-authentication already runs")),
+            false => Ok(()),
+        }
+    }
+
     /// Starts a re-authentication (5.0 AUTH 0x19 with `method` and `data`).
     pub(crate) fn reauthenticate(
         &mut self,
@@ -22,11 +32,8 @@ impl FixedSession<'_> {
         data: &[u8],
         now: Millis,
     ) -> Result<(), SessionError> {
+        self.may_reauthenticate()?;
         let core = &mut self.core;
-        core.need_connection()?;
-        if core.reauthenticating {
-            return Err(SessionError::State("a re-authentication already runs"));
-        }
         core.send_auth(method, ReasonCode::ReAuthenticate, data, now)?;
         core.reauthenticating = true;
         Ok(())
