@@ -41,8 +41,11 @@ pub(super) struct ServerLimits {
     /// Wildcard Subscription Available, Shared Subscription Available, Subscription
     /// Identifiers Available ([MQTT-3.2.2]: a SUBSCRIBE using what the server said it lacks
     /// is a Protocol Error the server ends the connection for).
+    #[cfg_attr(not(feature = "v5"), allow(dead_code))]
     pub(super) wildcards_available: bool,
+    #[cfg_attr(not(feature = "v5"), allow(dead_code))]
     pub(super) shared_available: bool,
+    #[cfg_attr(not(feature = "v5"), allow(dead_code))]
     pub(super) subscription_ids_available: bool,
     pub(super) keep_alive: u16,
 }

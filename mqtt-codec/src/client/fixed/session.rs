@@ -357,6 +357,8 @@ impl<'s> FixedSession<'s> {
         mut subscribe: Subscribe<Borrowed<'_>>,
         now: Millis,
     ) -> Result<PacketId, SessionError> {
+        // Only a 5.0 CONNACK says what the server lacks.
+        #[cfg(feature = "v5")]
         self.core.check_subscribe(&subscribe)?;
         let count = subscribe.subscriptions.len();
         self.core.request(Pending::Subscribe, count, now, |id| {
@@ -780,6 +782,7 @@ impl Core<'_> {
     }
 
     /// A SUBSCRIBE the server said it cannot take (CONNACK's availability properties).
+    #[cfg(feature = "v5")]
     fn check_subscribe(&self, subscribe: &Subscribe<Borrowed<'_>>) -> Result<(), SessionError> {
         let server = &self.server;
         if !server.subscription_ids_available
