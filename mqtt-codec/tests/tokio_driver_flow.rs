@@ -108,6 +108,14 @@ fn options(message_capacity: usize) -> DriverOptions {
     }
 }
 
+/// A driver that stops when its connection ends.
+fn without_reconnect() -> DriverOptions {
+    DriverOptions {
+        reconnect: false,
+        ..options(16)
+    }
+}
+
 fn message(topic: &str, qos: QoS, id: u16) -> Packet {
     let topic = TopicName::new(topic).unwrap();
     Packet::Publish(match qos {
@@ -229,11 +237,7 @@ async fn with_reconnect_off_a_refusal_is_told_with_its_reason() {
     within(async {
         let (connector, mut servers) = scripted(64 * 1024);
         let config = SessionConfig::new("refused", ProtocolVersion::V5);
-        let options = DriverOptions {
-            reconnect: false,
-            ..options(16)
-        };
-        let (client, mut messages) = Client::spawn(config, connector, options);
+        let (client, mut messages) = Client::spawn(config, connector, without_reconnect());
         let mut server = servers.recv().await.unwrap();
         server.expect(PacketType::Connect).await;
         server
@@ -269,11 +273,7 @@ async fn with_reconnect_off_a_failed_connector_is_told_with_its_error() {
             )))
         };
         let config = SessionConfig::new("unreachable", ProtocolVersion::V5);
-        let options = DriverOptions {
-            reconnect: false,
-            ..options(16)
-        };
-        let (client, _messages) = Client::spawn(config, connector, options);
+        let (client, _messages) = Client::spawn(config, connector, without_reconnect());
         match client.connected().await {
             Err(ClientError::ConnectFailed(e)) => {
                 assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused)
@@ -293,11 +293,7 @@ async fn with_reconnect_off_a_lost_connection_is_told_as_lost() {
     within(async {
         let (connector, mut servers) = scripted(64 * 1024);
         let config = SessionConfig::new("dropped", ProtocolVersion::V5);
-        let options = DriverOptions {
-            reconnect: false,
-            ..options(16)
-        };
-        let (client, _messages) = Client::spawn(config, connector, options);
+        let (client, _messages) = Client::spawn(config, connector, without_reconnect());
         let server = connected(&mut servers).await;
         assert!(!client.connected().await.unwrap());
         drop(server);
