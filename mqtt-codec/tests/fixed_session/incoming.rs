@@ -150,6 +150,47 @@ fn mqtt_4_6_0_2_manual_acks_are_sent_in_arrival_order() {
     }
 }
 
+/// An acknowledgement given while the transmit buffer has no room for it, and the
+/// connection then lost, is not sent on the next one (none given between connections is:
+/// a PUBACK could cross the server's resend of the message, which reuses its identifier);
+/// the resend is delivered and acknowledged once.
+#[test]
+fn an_ack_that_found_no_room_is_not_sent_on_the_next_connection() {
+    for version in VERSIONS {
+        let mut c = persistent(version);
+        c.auto_ack = false;
+        let mut p = Peer::connected_sized(c, Sizes { tx: 40, ..SIZES });
+        p.send(Packet::Publish(publish_in(1, QoS::AtLeastOnce, "a", "1")));
+        assert_eq!(p.events().len(), 1);
+        // 39 of the 40 bytes taken: the 4-byte PUBACK waits for room.
+        p.session
+            .publish_message("a", &[0; 34], QoS::AtMostOnce, false, p.now)
+            .unwrap();
+        p.session.ack(pid(1), p.now).unwrap();
+        p.lose();
+        p.connect();
+        p.accept(true);
+        assert_eq!(
+            p.sent(),
+            vec![],
+            "{version:?}: no PUBACK for the old connection's message"
+        );
+        let mut again = publish_in(1, QoS::AtLeastOnce, "a", "1");
+        again.dup = true;
+        p.send(Packet::Publish(again));
+        // Delivered again, and acknowledged once: at once when the resend finds no spare
+        // record (see `on_publish`), else when the application says so.
+        let events = p.events();
+        let [Ev::Message { ack, .. }] = events.as_slice() else {
+            panic!("{version:?}: {events:?}")
+        };
+        if let Some(id) = ack {
+            p.session.ack(*id, p.now).unwrap();
+        }
+        assert_eq!(p.sent(), vec![puback(1)], "{version:?}");
+    }
+}
+
 /// `ack` of an identifier no received message waits under is refused: never received,
 /// acknowledged already, or with automatic acknowledgement.
 #[test]

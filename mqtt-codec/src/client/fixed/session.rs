@@ -1020,6 +1020,23 @@ impl Core<'_> {
             self.lifetime.unanswered();
         }
         self.state = State::Idle;
+        // Acknowledgements the application gave that did not fit the transmit buffer are
+        // not kept for the next connection, as none given between connections is (see
+        // `flush_acks`): the server resends those messages.
+        for s in self.incoming.iter_mut() {
+            if let In::Owed {
+                qos2, acked: true, ..
+            } = s.state
+            {
+                *s = match qos2 {
+                    true => InSlot {
+                        state: In::Received,
+                        ..*s
+                    },
+                    false => InSlot::FREE,
+                };
+            }
+        }
         for p in self.pending.iter_mut() {
             let unsubscribe = match p.state {
                 Pending::Subscribe => false,
