@@ -7,7 +7,7 @@ use crate::properties::{properties_arg, properties_out, subscription_arg, PyWill
 use mqtt_codec::client::{
     snapshot_version, Event, PublishFailure, Session, SessionConfig, SessionError,
 };
-use mqtt_codec::{PacketId, Publish, QoS, ReasonCode, Subscription};
+use mqtt_codec::{PacketId, Publish, QoS, ReasonCode};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -156,21 +156,15 @@ fn event_out<'py>(py: Python<'py>, event: Event) -> PyResult<Bound<'py, PyAny>> 
             "UnsubscribeLost",
             PyTuple::new(py, [packet_id.get().into_pyobject(py)?.into_any()])?,
         ),
-        Event::SubscriptionsLost { subscriptions } => {
-            // With the options they were granted with, so that subscribing again with
-            // them restores what the session had (No Local, Retain Handling...).
-            let lost: Vec<Subscription> = subscriptions
-                .into_iter()
-                .map(|(filter, options)| Subscription { filter, options })
-                .collect();
-            make(
-                "SubscriptionsLost",
-                PyTuple::new(
-                    py,
-                    [crate::properties::subscriptions_out(py, &lost)?.into_any()],
-                )?,
-            )
-        }
+        // With the options they were granted with, so that subscribing again with them
+        // restores what the session had (No Local, Retain Handling...).
+        Event::SubscriptionsLost { subscriptions } => make(
+            "SubscriptionsLost",
+            PyTuple::new(
+                py,
+                [crate::properties::subscriptions_out(py, &subscriptions)?.into_any()],
+            )?,
+        ),
         Event::Reauthenticated => make("Reauthenticated", PyTuple::empty(py)),
         Event::Disconnected { reason, by_server } => make(
             "Disconnected",

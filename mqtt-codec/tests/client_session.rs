@@ -1673,7 +1673,7 @@ fn mqtt_4_1_0_1_lost_session_fails_what_was_in_flight_and_lists_the_subscription
             .expect("SubscriptionsLost");
         let mut listed: Vec<(String, QoS)> = listed
             .into_iter()
-            .map(|(f, o)| (f.as_str().to_string(), o.qos))
+            .map(|s| (s.filter.as_str().to_string(), s.options.qos))
             .collect();
         listed.sort();
         // "b" was granted QoS 1 only; "c" was refused; "d" was unsubscribed.
@@ -2219,7 +2219,7 @@ fn subscriptions_lost_carry_the_options_asked_with_the_granted_qos() {
         panic!("{events:?}")
     };
     assert_eq!(subscriptions.len(), 1);
-    let (filter, options) = &subscriptions[0];
+    let Subscription { filter, options } = &subscriptions[0];
     assert_eq!(filter.as_str(), "x/#");
     assert_eq!(options.qos, QoS::AtLeastOnce);
     assert!(options.no_local);

@@ -28,8 +28,9 @@ unsafe fn text(b: &mqtt_bytes) -> Result<&str, mqtt_status> {
 ///
 /// Each exchange (a connect, a re-authentication) uses up the nonce: call this again with
 /// a fresh one before the next, between exchanges (without one, `mqtt_session_connect()`
-/// and `mqtt_session_reauthenticate()` return `MQTT_ERR_SESSION_AUTH_NOT_READY`). `MQTT_ERR_INVALID_ARGUMENT` for a 3.x
-/// session (enhanced authentication is 5.0's), text that is not UTF-8, or a bad nonce.
+/// and `mqtt_session_reauthenticate()` return `MQTT_ERR_SESSION_AUTH_NOT_READY`).
+/// `MQTT_ERR_INVALID_ARGUMENT` for a 3.x session (enhanced authentication is 5.0's), text
+/// that is not UTF-8, or a bad nonce.
 ///
 /// ```c
 /// mqtt_bytes user = {(const uint8_t *)"user", 4}, password = {(const uint8_t *)"pencil", 6};

@@ -117,17 +117,8 @@ impl EventSlot {
             Event::SubscriptionsLost { subscriptions } => {
                 out.kind = MQTT_SESSION_EVENT_SUBSCRIPTIONS_LOST;
                 self.subs.clear();
-                self.subs.extend(
-                    subscriptions
-                        .iter()
-                        .map(|(filter, options)| mqtt_subscription {
-                            filter: mqtt_bytes::of(filter.as_mqtt_str().as_bytes()),
-                            qos: options.qos as u8,
-                            no_local: options.no_local,
-                            retain_as_published: options.retain_as_published,
-                            retain_handling: options.retain_handling as u8,
-                        }),
-                );
+                self.subs
+                    .extend(subscriptions.iter().map(subscription_to_c));
                 out.subscriptions = list_of(&self.subs, MQTT_LIST_SUBSCRIPTIONS);
             }
             Event::Reauthenticated => out.kind = MQTT_SESSION_EVENT_REAUTHENTICATED,

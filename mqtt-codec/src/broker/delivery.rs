@@ -61,9 +61,7 @@ impl Broker {
             } else {
                 msg = msg.detached();
                 detached = true;
-                self.note_retained(&msg);
-                self.retained
-                    .insert(String::from(msg.topic.as_str()), msg.clone());
+                self.keep_retained(msg.clone());
             }
         }
         let topic = msg.topic.as_str();

@@ -13,11 +13,13 @@ use alloc::vec::Vec;
 const SWEEP_GAP_MS: Millis = 1000;
 
 impl Broker {
-    /// `msg` became a retained message: its expiry, if it has one, is a time to sweep.
-    pub(super) fn note_retained(&mut self, msg: &Message) {
+    /// Keeps `msg` as the retained message of its topic; its expiry, if it has one, is a
+    /// time to sweep.
+    pub(super) fn keep_retained(&mut self, msg: Message) {
         if let Some(at) = msg.expires_at {
             self.retained_sweep = Some(self.retained_sweep.map_or(at, |s| s.min(at)));
         }
+        self.retained.insert(String::from(msg.topic.as_str()), msg);
     }
 
     /// Removes the retained messages expired at `now`, once their earliest expiry came.
@@ -25,21 +27,19 @@ impl Broker {
         if !self.retained_sweep.is_some_and(|at| at <= now) {
             return;
         }
-        // A retained message is kept under its topic.
-        let expired: Vec<String> = self
-            .retained
-            .values()
-            .filter(|m| m.expired(now))
-            .map(|m| String::from(m.topic.as_str()))
-            .collect();
+        // One walk: the expired ones (kept under their topics), and the next expiry.
+        let mut expired: Vec<String> = Vec::new();
+        let mut next: Option<Millis> = None;
+        for m in self.retained.values() {
+            match m.expires_at {
+                Some(at) if at <= now => expired.push(String::from(m.topic.as_str())),
+                Some(at) => next = Some(next.map_or(at, |n| n.min(at))),
+                None => {}
+            }
+        }
         for topic in &expired {
             self.retained.remove(topic);
         }
-        self.retained_sweep = self
-            .retained
-            .values()
-            .filter_map(|m| m.expires_at)
-            .min()
-            .map(|at| at.max(now.saturating_add(SWEEP_GAP_MS)));
+        self.retained_sweep = next.map(|at| at.max(now.saturating_add(SWEEP_GAP_MS)));
     }
 }

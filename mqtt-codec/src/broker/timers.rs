@@ -1,6 +1,7 @@
 //! Time: keep alive at one and a half times the interval, the wait for CONNECT, will
-//! delays, session expiry (and the retained messages' expiry, `retained_expiry.rs`). What is due comes from the timer index (`timer_index.rs`):
-//! a tick looks at what is due, not at every connection and session.
+//! delays, session expiry (and the retained messages' expiry, `retained_expiry.rs`). What
+//! is due comes from the timer index (`timer_index.rs`): a tick looks at what is due, not
+//! at every connection and session.
 
 use super::connection::Phase;
 use super::{Broker, Level, Millis};

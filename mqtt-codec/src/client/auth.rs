@@ -62,15 +62,9 @@ impl fmt::Debug for ScramAuthenticator {
 impl ScramAuthenticator {
     /// SCRAM-SHA-256 for `user` with `password`, with the nonce of its first exchange.
     pub fn new(user: &str, password: &str, nonce: &str) -> Self {
-        let mut nonces = alloc::collections::VecDeque::new();
-        nonces.push_back(String::from(nonce));
-        ScramAuthenticator {
-            user: String::from(user),
-            password: String::from(password),
-            nonces,
-            source: None,
-            exchange: None,
-        }
+        let mut scram = ScramAuthenticator::made(user, password, None);
+        scram.add_nonce(nonce);
+        scram
     }
 
     /// SCRAM-SHA-256 for `user` with `password` that asks `source` for the nonce of each
@@ -82,11 +76,15 @@ impl ScramAuthenticator {
         password: &str,
         source: impl Fn() -> String + Send + Sync + 'static,
     ) -> Self {
+        ScramAuthenticator::made(user, password, Some(alloc::sync::Arc::new(source)))
+    }
+
+    fn made(user: &str, password: &str, source: Option<NonceSource>) -> Self {
         ScramAuthenticator {
             user: String::from(user),
             password: String::from(password),
             nonces: alloc::collections::VecDeque::new(),
-            source: Some(alloc::sync::Arc::new(source)),
+            source,
             exchange: None,
         }
     }

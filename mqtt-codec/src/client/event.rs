@@ -1,9 +1,8 @@
 //! What a client session tells its application.
 
 use super::failure::PublishFailure;
-use crate::packet::{ConnAck, PacketId, Publish, Subscription, SubscriptionOptions};
+use crate::packet::{ConnAck, PacketId, Publish, Subscription};
 use crate::reason::ReasonCode;
-use crate::topic::TopicFilter;
 use alloc::vec::Vec;
 
 /// Something the application is told. Events come out of [`super::Session::poll_event`] in
@@ -79,8 +78,9 @@ pub enum Event {
     /// The server did not resume the session on reconnect: these subscriptions, which the
     /// application had, are gone; subscribe again to restore them.
     SubscriptionsLost {
-        /// The filters and the options they were granted with.
-        subscriptions: Vec<(TopicFilter, SubscriptionOptions)>,
+        /// The filters with the options they were granted with (as `SubscribeLost`'s, ready
+        /// to subscribe again).
+        subscriptions: Vec<Subscription>,
     },
     /// A re-authentication ([`super::Session::reauthenticate`]) succeeded.
     Reauthenticated,

@@ -610,7 +610,10 @@ fn own(
         },
         FixedEvent::UnsubscribeLost { packet_id } => Event::UnsubscribeLost { packet_id },
         FixedEvent::SubscriptionsLost => {
-            let lost: Vec<_> = core::mem::take(subscriptions).into_values().collect();
+            let lost: Vec<Subscription> = core::mem::take(subscriptions)
+                .into_values()
+                .map(|(filter, options)| Subscription { filter, options })
+                .collect();
             if lost.is_empty() {
                 return None;
             }

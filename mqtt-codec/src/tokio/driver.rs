@@ -609,13 +609,7 @@ where
                         answer(reply, Ok(reason_codes));
                     }
                 }
-                Event::SubscriptionsLost { subscriptions } => {
-                    let lost = subscriptions
-                        .into_iter()
-                        .map(|(filter, options)| Subscription { filter, options })
-                        .collect();
-                    self.resubscribe(lost);
-                }
+                Event::SubscriptionsLost { subscriptions } => self.resubscribe(subscriptions),
                 Event::Reauthenticated => {}
                 Event::Disconnected { reason, by_server } => {
                     if !self.stopping {

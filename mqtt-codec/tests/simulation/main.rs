@@ -972,8 +972,8 @@ impl Sim {
                     subs_lost = true;
                     let sub_qos = self.clients[i].spec.sub_qos;
                     let ok = subscriptions.len() == 1
-                        && subscriptions[0].0.as_str() == FILTER
-                        && subscriptions[0].1.qos == sub_qos;
+                        && subscriptions[0].filter.as_str() == FILTER
+                        && subscriptions[0].options.qos == sub_qos;
                     if !ok {
                         self.violation(format!("{name}: lost {subscriptions:?}"));
                     }

@@ -8,9 +8,7 @@ use mqtt_codec::client::{
     AliasSlot, Event, FixedConfig, FixedEvent, FixedSession, FixedStorage, FixedWill, InSlot,
     Millis, OutSlot, PendingSlot, Session, SessionConfig, SessionError,
 };
-use mqtt_codec::{
-    Packet, PacketId, QoS, Subscription, SubscriptionOptions, TopicFilter, TopicName,
-};
+use mqtt_codec::{Packet, PacketId, QoS, Subscription, TopicName};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A client session of either kind.
@@ -25,7 +23,7 @@ pub struct FixedClient {
     events: VecDeque<Event>,
     outbox: Vec<u8>,
     /// Granted subscriptions, as `Session` lists them in `SubscriptionsLost`.
-    subscriptions: Vec<(TopicFilter, SubscriptionOptions)>,
+    subscriptions: Vec<Subscription>,
     /// SUBSCRIBEs awaiting their SUBACK.
     asked: BTreeMap<u16, Vec<Subscription>>,
 }
@@ -278,7 +276,7 @@ impl FixedClient {
 /// The owned event of `event`; the application's list of subscriptions follows the SUBACKs
 /// (`asked`: the SUBSCRIBEs awaiting theirs).
 fn own(
-    subscriptions: &mut Vec<(TopicFilter, SubscriptionOptions)>,
+    subscriptions: &mut Vec<Subscription>,
     asked: &mut BTreeMap<u16, Vec<Subscription>>,
     event: FixedEvent<'_>,
 ) -> Event {
@@ -320,8 +318,11 @@ fn own(
                 };
                 let mut options = sub.options;
                 options.qos = qos;
-                subscriptions.retain(|(f, _)| f.as_str() != sub.filter.as_str());
-                subscriptions.push((sub.filter.clone(), options));
+                subscriptions.retain(|s| s.filter.as_str() != sub.filter.as_str());
+                subscriptions.push(Subscription {
+                    filter: sub.filter.clone(),
+                    options,
+                });
             }
             Event::Subscribed {
                 packet_id: suback.packet_id,

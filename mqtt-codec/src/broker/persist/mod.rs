@@ -279,8 +279,7 @@ impl Broker {
             self.index_session(&client_id);
         }
         for msg in retained {
-            self.note_retained(&msg);
-            self.retained.insert(String::from(msg.topic.as_str()), msg);
+            self.keep_retained(msg);
         }
         self.sessions.take_changed();
         self.retained.take_changed();

@@ -1028,13 +1028,7 @@ impl Core<'_> {
                 qos2, acked: true, ..
             } = s.state
             {
-                *s = match qos2 {
-                    true => InSlot {
-                        state: In::Received,
-                        ..*s
-                    },
-                    false => InSlot::FREE,
-                };
+                *s = s.answered(qos2);
             }
         }
         for p in self.pending.iter_mut() {
@@ -1760,13 +1754,7 @@ impl Core<'_> {
                 }
             }
             if let Some(s) = self.incoming.get_mut(i) {
-                *s = match qos2 {
-                    true => InSlot {
-                        state: In::Received,
-                        ..slot
-                    },
-                    false => InSlot::FREE,
-                };
+                *s = slot.answered(qos2);
             }
         }
     }

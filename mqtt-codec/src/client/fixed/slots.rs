@@ -95,6 +95,18 @@ impl InSlot {
         packet_id: 0,
         order: 0,
     };
+
+    /// The record once the acknowledgement it owed is sent, or dropped with the
+    /// connection: a QoS 2 message awaits its PUBREL, a QoS 1 record is free.
+    pub(super) fn answered(self, qos2: bool) -> InSlot {
+        match qos2 {
+            true => InSlot {
+                state: In::Received,
+                ..self
+            },
+            false => InSlot::FREE,
+        }
+    }
 }
 
 /// Where an [`InSlot`]'s message stands.
