@@ -372,6 +372,48 @@ fn mqtt_3_3_4_9_resent_messages_keep_to_the_new_receive_maximum() {
     assert_eq!(seen, ["m1", "m2", "m3", "m4"]);
 }
 
+/// [MQTT-3.3.4-9], §4.9: a new connection's send quota starts at the client's Receive
+/// Maximum, so a QoS 2 flow released on an earlier connection (its PUBREL sent again) holds
+/// no place in it; one released on this connection holds its place until PUBCOMP.
+#[test]
+fn mqtt_3_3_4_9_a_flow_released_on_an_earlier_connection_leaves_the_quota_full() {
+    let mut h = Harness::default();
+    let mut c = connect_packet(V5, "slow", false);
+    c.properties.session_expiry_interval = Some(100);
+    c.properties.receive_maximum = Some(1);
+    h.connect_with(1, c.clone());
+    h.subscribe(1, "t", QoS::ExactlyOnce);
+    h.connect(2, V311, "pub", true);
+    h.publish2(2, "t", "m1", 1);
+    h.publish2(2, "t", "m2", 2);
+    let first = h.publishes(1);
+    assert_eq!(first.iter().map(payload).collect::<Vec<_>>(), ["m1"]);
+    let id = first[0].packet_id.unwrap();
+    h.send(1, Packet::PubRec(PubResponse::new(id)));
+    assert_eq!(h.received(1), [Packet::PubRel(PubResponse::new(id))]);
+    assert!(
+        h.publishes(1).is_empty(),
+        "m1 holds the only place until PUBCOMP"
+    );
+    h.drop_connection(1);
+
+    h.connect_with(3, c);
+    let again = h.received(3);
+    assert_eq!(again.first(), Some(&Packet::PubRel(PubResponse::new(id))));
+    let sent: Vec<String> = again
+        .iter()
+        .filter_map(|p| match p {
+            Packet::Publish(p) => Some(payload(p)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        ["m2"],
+        "the released flow holds no place on this connection"
+    );
+}
+
 /// [MQTT-4.6.0-1]: messages are sent again in the order they were first sent, also when
 /// their packet identifiers wrapped around between them.
 #[test]

@@ -2360,6 +2360,55 @@ fn mqtt_3_3_4_7_resends_keep_to_the_new_receive_maximum() {
     assert_eq!(as_publish(&next[0]).topic.as_str(), "c");
 }
 
+/// [MQTT-3.3.4-7], §4.9: a new connection's send quota starts at its Receive Maximum, so a
+/// QoS 2 flow released on an earlier connection (its PUBREL sent again) holds no place in
+/// it, where one released on this connection holds its place until PUBCOMP.
+#[test]
+fn mqtt_3_3_4_7_a_flow_released_on_an_earlier_connection_leaves_the_quota_full() {
+    let one = |session_present| {
+        let mut ack = ConnAck::new(ReasonCode::Success);
+        ack.session_present = session_present;
+        ack.properties.receive_maximum = Some(1);
+        ack
+    };
+    let mut p = Peer::new(persistent(V5));
+    p.connect();
+    p.connack(one(false));
+    let first = p.publish("a", QoS::ExactlyOnce).unwrap().get();
+    p.sent();
+    p.send(pubrec(first));
+    assert_eq!(p.sent(), vec![pubrel(first)]);
+    // Released on this connection: the window of one is full until PUBCOMP.
+    let held = p.publish("b", QoS::AtLeastOnce).unwrap().get();
+    assert!(
+        p.sent().is_empty(),
+        "the released flow holds the only place"
+    );
+    p.session.connection_lost(p.now);
+    p.events();
+    p.connect();
+    p.connack(one(true));
+    let sent = p.sent();
+    assert_eq!(sent.first(), Some(&pubrel(first)), "{sent:?}");
+    assert_eq!(
+        sent.len(),
+        2,
+        "the queued PUBLISH goes before PUBCOMP: {sent:?}"
+    );
+    assert_eq!(
+        as_publish(&sent[1]).packet_id.map(|id| id.get()),
+        Some(held)
+    );
+    // The PUBLISH sent on this connection holds the place until its PUBACK.
+    let third = p.publish("c", QoS::AtLeastOnce).unwrap().get();
+    assert!(p.sent().is_empty(), "{held} holds the place");
+    p.send(puback(held));
+    assert_eq!(
+        as_publish(&p.sent()[0]).packet_id.map(|id| id.get()),
+        Some(third)
+    );
+}
+
 /// [MQTT-4.6.0-4]: PUBRELs sent again after a resumed session keep the order their PUBRECs
 /// came in, not the order of the PUBLISHes.
 #[test]

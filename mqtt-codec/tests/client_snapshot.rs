@@ -95,14 +95,15 @@ fn a_snapshot_restores_in_flight_queued_and_received_state() {
     let bytes = s.snapshot();
     let mut config = SessionConfig::new("ignored: the snapshot's id wins", V311);
     config.clean_start = false;
-    config.max_inflight = 2;
+    config.max_inflight = 1;
     let mut r = Session::from_snapshot(config, &bytes).unwrap();
     assert_eq!(r.config().client_id, "snap");
     assert_eq!(r.pending_publishes(), (2, 1));
     assert_eq!(r.snapshot(), bytes, "a restored session snapshots the same");
 
     // Reconnect, resumed: the PUBREL, then the PUBLISH with DUP ([MQTT-4.6.0-4] and
-    // [MQTT-4.6.0-1] order each kind); then the queue waits for the window.
+    // [MQTT-4.6.0-1] order each kind); then the queue waits for the window of one, which
+    // the resent PUBLISH holds (the released flow holds no place on this connection).
     r.connect(10).unwrap();
     let connect = sent(&mut r, V311);
     assert!(matches!(&connect[..], [Packet::Connect(c)] if !c.clean_start));

@@ -231,7 +231,7 @@ impl Broker {
             };
             let window = self.conns.get(&conn).map_or(0, |c| c.receive_max_out);
             // Messages waiting to be sent again hold their places in the window.
-            if session.inflight.len() >= window {
+            if session.window_claimed() >= window {
                 return self.timers.stall_moved(client_id, session);
             }
             let Some(delivery) = session.queue.pop_front() else {
@@ -261,6 +261,7 @@ impl Broker {
                     delivery: delivery.clone(),
                     state: OutState::AwaitAck,
                     awaiting_resend: false,
+                    released_before: false,
                 },
             );
             if resumed {
@@ -293,6 +294,7 @@ impl Broker {
             .map(|(id, out)| {
                 let released = out.state == OutState::AwaitComp;
                 out.awaiting_resend = !released;
+                out.released_before = released;
                 (out.delivery.seq, *id, released)
             })
             .collect();
@@ -303,6 +305,7 @@ impl Broker {
             .map(|(_, id, _)| *id)
             .collect();
         session.awaiting_resend = session.resend.len();
+        session.released_before = session.inflight.len().saturating_sub(session.resend.len());
         for (_, id, released) in pending {
             if let (true, Some(pid)) = (released, crate::PacketId::new(id)) {
                 self.send(conn, &Packet::PubRel(crate::PubResponse::new(pid)));

@@ -559,10 +559,8 @@ impl Broker {
         }
         if known {
             session.last_progress = now;
-            session.resend_done(id.get());
-        }
-        if let Some(o) = session.inflight.get_mut(&id.get()) {
-            o.state = OutState::AwaitComp;
+            let sent_here = !session.resend_done(id.get());
+            session.released(id.get(), sent_here);
         }
         if known {
             // Progress: the stall deadline moves.

@@ -48,6 +48,9 @@ pub(crate) struct Outgoing {
     pub(crate) state: OutState,
     /// Sent on an earlier connection and not yet again on this one (in `Session::resend`).
     pub(crate) awaiting_resend: bool,
+    /// Released (PUBREC received) without being sent on this connection: it holds no place
+    /// in the connection's window, whose send quota starts full ([MQTT-3.3.4-9], §4.9).
+    pub(crate) released_before: bool,
 }
 
 /// A client's session.
@@ -68,6 +71,8 @@ pub(crate) struct Session {
     /// places in the connection's window. Kept as they change, not counted when asked (a
     /// count per message sent made a reconnection with 65,535 in flight take minutes).
     pub(crate) awaiting_resend: usize,
+    /// How many in-flight messages are `released_before`, kept as they change.
+    pub(crate) released_before: usize,
     pub(crate) queue: VecDeque<Delivery>,
     /// QoS 2 packet identifiers received and not yet released by PUBREL.
     pub(crate) incoming_qos2: BTreeSet<u16>,
@@ -96,6 +101,7 @@ impl Session {
             inflight: BTreeMap::new(),
             resend: VecDeque::new(),
             awaiting_resend: 0,
+            released_before: 0,
             queue: VecDeque::new(),
             incoming_qos2: BTreeSet::new(),
             next_pid: 0,
@@ -117,12 +123,27 @@ impl Session {
     }
 
     /// The in-flight message `id` no longer waits to be sent again on this connection: it
-    /// is being sent, or was acknowledged or dropped first.
-    pub(crate) fn resend_done(&mut self, id: u16) {
-        if let Some(out) = self.inflight.get_mut(&id) {
-            if core::mem::take(&mut out.awaiting_resend) {
-                self.awaiting_resend = self.awaiting_resend.saturating_sub(1);
-            }
+    /// is being sent, or was acknowledged or dropped first. True when it was waiting.
+    pub(crate) fn resend_done(&mut self, id: u16) -> bool {
+        let waited = self
+            .inflight
+            .get_mut(&id)
+            .is_some_and(|out| core::mem::take(&mut out.awaiting_resend));
+        if waited {
+            self.awaiting_resend = self.awaiting_resend.saturating_sub(1);
+        }
+        waited
+    }
+
+    /// The in-flight QoS 2 message `id` is released (PUBREC came): it waits for PUBCOMP,
+    /// holding no place in the window when its PUBLISH was not sent on this connection.
+    pub(crate) fn released(&mut self, id: u16, sent_here: bool) {
+        let Some(out) = self.inflight.get_mut(&id) else {
+            return;
+        };
+        out.state = OutState::AwaitComp;
+        if !sent_here && !core::mem::replace(&mut out.released_before, true) {
+            self.released_before = self.released_before.saturating_add(1);
         }
     }
 
@@ -134,14 +155,27 @@ impl Session {
             return false;
         }
         self.resend_done(id);
-        self.inflight.remove(&id);
+        if self
+            .inflight
+            .remove(&id)
+            .is_some_and(|out| out.released_before)
+        {
+            self.released_before = self.released_before.saturating_sub(1);
+        }
         self.last_progress = now;
         true
     }
 
-    /// How many in-flight messages hold places in the connection's window.
+    /// How many in-flight messages hold places in the connection's window: those sent on
+    /// it and not yet acknowledged.
     pub(crate) fn window_used(&self) -> usize {
-        self.inflight.len().saturating_sub(self.awaiting_resend)
+        self.window_claimed().saturating_sub(self.awaiting_resend)
+    }
+
+    /// How many places in the window are held or promised: beside [`Session::window_used`],
+    /// the messages waiting to be sent again, which go before any new one.
+    pub(crate) fn window_claimed(&self) -> usize {
+        self.inflight.len().saturating_sub(self.released_before)
     }
 
     /// The earliest time this session needs attention.

@@ -253,9 +253,9 @@ impl Session {
     ) -> Result<Option<PacketId>, SessionError> {
         // Fewer records than the queue may hold cannot hold a full queue: no need to count.
         if publish.qos != QoS::AtMostOnce && self.machine.out_records() >= self.config.max_queued {
-            let (in_flight, queued) = self.machine.pending_publishes();
+            let (_, queued) = self.machine.pending_publishes();
             let window_free =
-                self.machine.is_connected() && queued == 0 && in_flight < self.machine.window();
+                self.machine.is_connected() && queued == 0 && self.machine.window_has_room();
             if !window_free && queued >= self.config.max_queued {
                 return Err(SessionError::QueueFull(queued));
             }

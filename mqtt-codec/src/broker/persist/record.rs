@@ -304,6 +304,7 @@ pub(super) fn decode_delivery(
             delivery,
             state,
             awaiting_resend: false,
+            released_before: false,
         },
     ))
 }

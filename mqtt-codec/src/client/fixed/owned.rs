@@ -17,9 +17,11 @@ impl FixedSession<'_> {
         self.core.outgoing.len()
     }
 
-    /// How many of our QoS 1 and 2 PUBLISHes may be in flight now.
-    pub(crate) fn window(&self) -> usize {
-        usize::from(self.core.server.window(self.core.config.max_inflight))
+    /// True when one more QoS 1 or 2 PUBLISH may go out now: fewer flows hold a place in
+    /// this connection's in-flight window than it has.
+    pub(crate) fn window_has_room(&self) -> bool {
+        let window = usize::from(self.core.server.window(self.core.config.max_inflight));
+        self.core.outgoing.iter().filter(|o| o.in_window()).count() < window
     }
 
     /// Between connections (what arrives then is dropped).

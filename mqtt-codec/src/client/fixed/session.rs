@@ -261,11 +261,9 @@ impl<'s> FixedSession<'s> {
 
     /// QoS 1 and 2 PUBLISHes of ours in flight, and queued behind the window.
     pub fn pending_publishes(&self) -> (usize, usize) {
-        let count = |s: Out| self.core.outgoing.iter().filter(|o| o.state == s).count();
-        (
-            count(Out::Sent).saturating_add(count(Out::Released)),
-            count(Out::Queued),
-        )
+        let count =
+            |pick: fn(&OutSlot) -> bool| self.core.outgoing.iter().filter(|o| pick(o)).count();
+        (count(OutSlot::in_flight), count(|o| o.state == Out::Queued))
     }
 
     /// Starts a connection: CONNECT goes out. The first one starts as the configuration
@@ -1109,7 +1107,7 @@ impl Core<'_> {
             Packet::Publish(p) => self.on_publish(&p, now),
             Packet::PubAck(a) => {
                 if let Some(o) =
-                    out_slot(&mut self.outgoing, a.packet_id, Out::Sent, QoS::AtLeastOnce)
+                    out_slot(&mut self.outgoing, a.packet_id, is_sent, QoS::AtLeastOnce)
                 {
                     o.finish(
                         a.packet_id,
@@ -1126,7 +1124,7 @@ impl Core<'_> {
                 if let Some(o) = out_slot(
                     &mut self.outgoing,
                     a.packet_id,
-                    Out::Released,
+                    is_released,
                     QoS::ExactlyOnce,
                 ) {
                     o.finish(a.packet_id, reason, &mut self.messages, &mut self.seq);
@@ -1201,7 +1199,11 @@ impl Core<'_> {
         let resumed = ack.session_present;
         if resumed {
             for o in self.outgoing.iter_mut() {
-                o.resend = matches!(o.state, Out::Sent | Out::Released);
+                o.resend = o.in_flight();
+                // This connection's send quota starts full ([MQTT-3.3.4-7], §4.9).
+                if let Out::Released { in_window } = &mut o.state {
+                    *in_window = false;
+                }
                 self.pump_due = true;
             }
         } else {
@@ -1229,7 +1231,7 @@ impl Core<'_> {
             let next = self.next_order;
             let mut oldest: Option<&mut OutSlot> = None;
             for o in self.outgoing.iter_mut() {
-                if matches!(o.state, Out::Sent | Out::Released)
+                if o.in_flight()
                     && oldest
                         .as_ref()
                         .map_or(true, |b| before(o.order, b.order, next))
@@ -1416,7 +1418,7 @@ impl Core<'_> {
         let mut reason = ReasonCode::Success;
         // The PUBREC's place in the sequence, which its PUBREL keeps when sent again.
         let released_order = self.order();
-        match out_slot(&mut self.outgoing, a.packet_id, Out::Sent, QoS::ExactlyOnce) {
+        match out_slot(&mut self.outgoing, a.packet_id, is_sent, QoS::ExactlyOnce) {
             // 5.0: a failure ends the flow ([MQTT-4.3.3-4]).
             Some(o) if a.reason_code.is_error() => {
                 return o.finish(
@@ -1428,17 +1430,19 @@ impl Core<'_> {
             }
             Some(o) => {
                 // A resend of the PUBLISH still waiting (a PUBREC that came right after a
-                // resumed CONNACK) is answered by this PUBREL instead.
+                // resumed CONNACK) is answered by this PUBREL instead; that PUBLISH did
+                // not go out on this connection, so the flow holds no place in its window.
+                let sent_here = !o.resend;
                 o.resend = false;
                 self.messages.free(&mut o.frame);
-                o.release(released_order);
+                o.release(released_order, sent_here);
             }
             // Not ours, or released already (a PUBREC resent): PUBREL says so in 5.0.
             None => {
                 let released = out_slot(
                     &mut self.outgoing,
                     a.packet_id,
-                    Out::Released,
+                    is_released,
                     QoS::ExactlyOnce,
                 )
                 .is_some();
@@ -1525,8 +1529,7 @@ impl Core<'_> {
         // One look at the records says whether there is anything to resend or to send.
         let (mut in_flight, mut resends, mut queued) = (0usize, false, false);
         for o in self.outgoing.iter() {
-            in_flight =
-                in_flight.saturating_add(usize::from(matches!(o.state, Out::Sent | Out::Released)));
+            in_flight = in_flight.saturating_add(usize::from(o.in_window()));
             resends |= o.resend;
             queued |= o.state == Out::Queued;
         }
@@ -1546,7 +1549,7 @@ impl Core<'_> {
                     continue;
                 }
                 (Out::Sent, _) => self.send_frame(o.frame, true, now),
-                (Out::Released, Some(id)) => self
+                (Out::Released { .. }, Some(id)) => self
                     .answer(Packet::PubRel, id, ReasonCode::Success, now)
                     .is_ok(),
                 _ => true,
@@ -1619,14 +1622,14 @@ impl Core<'_> {
     /// PUBLISH while fewer than `window` flows are under way on this connection (those
     /// already sent again on it). `None` when nothing may go now.
     fn next_resend(&self, window: usize) -> Option<usize> {
-        let released = |o: &OutSlot| o.resend && o.state == Out::Released;
+        let released = |o: &OutSlot| o.resend && is_released(o.state);
         if let Some(i) = self.oldest_out_by(released, OutSlot::pubrec_order) {
             return Some(i);
         }
         let under_way = self
             .outgoing
             .iter()
-            .filter(|o| matches!(o.state, Out::Sent | Out::Released) && !o.resend)
+            .filter(|o| o.in_window() && !o.resend)
             .count();
         if under_way >= window {
             return None;
@@ -1937,8 +1940,22 @@ fn one_filter(filter: &[u8], _: u8) -> Option<MqttStr<&[u8]>> {
 }
 
 /// Our PUBLISH `id` of `qos` in `slots`, when it stands at `state`.
-fn out_slot(slots: &mut [OutSlot], id: PacketId, state: Out, qos: QoS) -> Option<&mut OutSlot> {
+/// Our record of `id` at `qos` whose state `stage` picks.
+fn out_slot(
+    slots: &mut [OutSlot],
+    id: PacketId,
+    stage: fn(Out) -> bool,
+    qos: QoS,
+) -> Option<&mut OutSlot> {
     slots
         .iter_mut()
-        .find(|o| o.packet_id == id.get() && o.state == state && o.qos == qos)
+        .find(|o| o.packet_id == id.get() && stage(o.state) && o.qos == qos)
+}
+
+fn is_sent(state: Out) -> bool {
+    state == Out::Sent
+}
+
+fn is_released(state: Out) -> bool {
+    matches!(state, Out::Released { .. })
 }

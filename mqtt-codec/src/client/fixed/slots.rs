@@ -29,12 +29,29 @@ impl OutSlot {
     /// PUBREC came (the PUBLISH's bytes freed already): PUBREL is owed, and is sent again
     /// after a reconnect in the order the PUBRECs came ([MQTT-4.6.0-4]), which the empty
     /// frame keeps (`order` stays the PUBLISH's, for the order of reports).
-    pub(super) fn release(&mut self, pubrec_order: u32) {
-        self.state = Out::Released;
+    pub(super) fn release(&mut self, pubrec_order: u32, in_window: bool) {
+        self.state = Out::Released { in_window };
         self.frame = Span {
             at: pubrec_order,
             len: 0,
         };
+    }
+
+    /// True while the flow holds a place in this connection's in-flight window: a PUBLISH
+    /// sent or owed again (PUBACK or PUBREC awaited), or released after going out on this
+    /// connection ([MQTT-3.3.4-7]).
+    pub(super) fn in_window(&self) -> bool {
+        match self.state {
+            Out::Sent => true,
+            Out::Released { in_window } => in_window,
+            _ => false,
+        }
+    }
+
+    /// True from the PUBLISH's sending until the flow ends: PUBACK, PUBREC or PUBCOMP
+    /// awaited.
+    pub(super) fn in_flight(&self) -> bool {
+        matches!(self.state, Out::Sent | Out::Released { .. })
     }
 
     /// The place of a released record's PUBREC (see [`OutSlot::release`]).
@@ -61,8 +78,13 @@ pub(super) enum Out {
     Queued,
     /// Sent; PUBACK (QoS 1) or PUBREC (QoS 2) awaited.
     Sent,
-    /// PUBREL sent; PUBCOMP awaited.
-    Released,
+    /// PUBREL sent; PUBCOMP awaited. `in_window`: its PUBLISH went out on this connection,
+    /// so the flow holds a place in the server's Receive Maximum until PUBCOMP; a flow
+    /// carried over from an earlier connection holds none, as each connection's send quota
+    /// starts full (§4.9).
+    Released {
+        in_window: bool,
+    },
     /// Over; the application is told at its `seq`, then the record is free.
     Done {
         seq: u32,

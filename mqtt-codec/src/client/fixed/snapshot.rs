@@ -84,10 +84,10 @@ impl<'s> FixedSession<'s> {
         let id = client_id.as_bytes();
         w.u16(u16::try_from(id.len()).unwrap_or(u16::MAX));
         w.put(id);
-        let in_flight: fn(&OutSlot) -> bool = |o| matches!(o.state, Out::Sent | Out::Released);
+        let in_flight: fn(&OutSlot) -> bool = OutSlot::in_flight;
         w.u16(u16::try_from(c.outgoing.iter().filter(|o| in_flight(o)).count()).unwrap_or(0));
         for o in oldest_first(&c.outgoing, c.next_order, in_flight) {
-            if o.state == Out::Released {
+            if matches!(o.state, Out::Released { .. }) {
                 w.u8(STAGE_RELEASED);
                 w.u16(o.packet_id);
             } else {
@@ -305,7 +305,7 @@ impl super::session::Core<'_> {
             ..OutSlot::FREE
         };
         // The snapshot keeps the PUBLISHes' order only: PUBRELs go again in it.
-        slot.release(order);
+        slot.release(order, false);
         self.mark_id(id.get(), true);
         Ok(())
     }
