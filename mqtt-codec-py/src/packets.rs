@@ -398,6 +398,12 @@ impl PyPublish {
 
 #[pymethods]
 impl PyPublish {
+    /// The fields a class pattern matches by position (`case Publish(topic, payload)`).
+    #[classattr]
+    fn __match_args__() -> (&'static str, &'static str) {
+        ("topic", "payload")
+    }
+
     #[new]
     #[pyo3(signature = (topic, payload = None, *, qos = None, packet_id = None, retain = None, dup = None, properties = None), text_signature = "(topic, payload=b\"\", *, qos=QoS.AT_MOST_ONCE, packet_id=None, retain=False, dup=False, properties=None)")]
     #[allow(clippy::too_many_arguments)]
@@ -553,6 +559,12 @@ macro_rules! pub_response {
 
         #[pymethods]
         impl $class {
+            /// The fields a class pattern matches by position (`case PubAck(packet_id)`).
+            #[classattr]
+            fn __match_args__() -> (&'static str,) {
+                ("packet_id",)
+            }
+
             #[doc = concat!($name, "(packet_id, *, reason_code=ReasonCode.SUCCESS, properties=None).")]
             #[new]
             #[pyo3(signature = (packet_id, *, reason_code = None, properties = None))]
@@ -659,6 +671,12 @@ impl PySubscribe {
 
 #[pymethods]
 impl PySubscribe {
+    /// The fields a class pattern matches by position (`case Subscribe(packet_id, subscriptions)`).
+    #[classattr]
+    fn __match_args__() -> (&'static str, &'static str) {
+        ("packet_id", "subscriptions")
+    }
+
     #[new]
     #[pyo3(signature = (packet_id, subscriptions, *, properties = None), text_signature = "(packet_id, subscriptions, *, properties=None)")]
     fn new(
@@ -850,6 +868,12 @@ impl PyUnsubscribe {
 
 #[pymethods]
 impl PyUnsubscribe {
+    /// The fields a class pattern matches by position (`case Unsubscribe(packet_id, filters)`).
+    #[classattr]
+    fn __match_args__() -> (&'static str, &'static str) {
+        ("packet_id", "filters")
+    }
+
     #[new]
     #[pyo3(signature = (packet_id, filters, *, properties = None), text_signature = "(packet_id, filters, *, properties=None)")]
     fn new(

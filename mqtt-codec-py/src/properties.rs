@@ -256,6 +256,12 @@ impl PyWill {
 
 #[pymethods]
 impl PyWill {
+    /// The fields a class pattern matches by position (`case Will(topic, payload)`).
+    #[classattr]
+    fn __match_args__() -> (&'static str, &'static str) {
+        ("topic", "payload")
+    }
+
     #[new]
     #[pyo3(signature = (topic, payload = None, *, qos = None, retain = None, properties = None), text_signature = "(topic, payload=b\"\", *, qos=QoS.AT_MOST_ONCE, retain=False, properties=None)")]
     fn new(
@@ -374,6 +380,12 @@ impl PySubscription {
 
 #[pymethods]
 impl PySubscription {
+    /// The fields a class pattern matches by position (`case Subscription(filter, qos)`).
+    #[classattr]
+    fn __match_args__() -> (&'static str, &'static str) {
+        ("filter", "qos")
+    }
+
     #[new]
     #[pyo3(signature = (filter, qos = None, *, no_local = None, retain_as_published = None, retain_handling = None), text_signature = "(filter, qos=QoS.AT_MOST_ONCE, *, no_local=False, retain_as_published=False, retain_handling=0)")]
     fn new(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Set, Tuple, Type
+from typing import Any, Dict, Set, Tuple, Type
 
 import pytest
 
@@ -86,6 +86,59 @@ def test_identifying_fields_may_come_by_position() -> None:
         mqtt_codec.PubAck(7, 0x10)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         Publish("PV/data", topic="PV/other")  # type: ignore[misc]
+
+
+def test_class_patterns_match_the_identifying_fields_by_position() -> None:
+    positions: Dict[Any, Tuple[str, ...]] = {
+        Publish: ("topic", "payload"),
+        mqtt_codec.PubAck: ("packet_id",),
+        mqtt_codec.PubRec: ("packet_id",),
+        mqtt_codec.PubRel: ("packet_id",),
+        mqtt_codec.PubComp: ("packet_id",),
+        mqtt_codec.Subscribe: ("packet_id", "subscriptions"),
+        mqtt_codec.Unsubscribe: ("packet_id", "filters"),
+        mqtt_codec.Will: ("topic", "payload"),
+        mqtt_codec.Subscription: ("filter", "qos"),
+    }
+    for cls, fields in positions.items():
+        assert cls.__match_args__ == fields, cls
+    if sys.version_info < (3, 10):
+        return
+    # `match` is a syntax error before 3.10, where this suite runs too.
+    matcher = """
+def kind(packet):
+    match packet:
+        case Publish(topic, payload, qos=QoS.AT_LEAST_ONCE):
+            return ("publish", topic, payload)
+        case PubAck(packet_id):
+            return ("puback", packet_id)
+        case Subscribe(packet_id, [Subscription(first, qos), *_]):
+            return ("subscribe", packet_id, first, qos)
+        case _:
+            return None
+"""
+    scope = {
+        "Publish": Publish,
+        "QoS": QoS,
+        "PubAck": mqtt_codec.PubAck,
+        "Subscribe": mqtt_codec.Subscribe,
+        "Subscription": mqtt_codec.Subscription,
+    }
+    exec(matcher, scope)
+    kind = scope["kind"]
+    assert kind(decode(Publish("PV/data", b"42", qos=1, packet_id=7).encode(5), 5)) == (
+        "publish",
+        "PV/data",
+        b"42",
+    )
+    assert kind(decode(mqtt_codec.PubAck(7).encode(4), 4)) == ("puback", 7)
+    assert kind(decode(mqtt_codec.Subscribe(3, [("PV/#", 1)]).encode(5), 5)) == (
+        "subscribe",
+        3,
+        "PV/#",
+        QoS.AT_LEAST_ONCE,
+    )
+    assert kind(Publish("PV/data")) is None
 
 
 def test_payload_accepts_bytes_like_and_str() -> None:

@@ -131,6 +131,8 @@ class Properties:
 class Will:
     """The will of a CONNECT."""
 
+    __match_args__ = ("topic", "payload")
+
     def __init__(
         self,
         topic: str,
@@ -156,6 +158,8 @@ class Will:
 @final
 class Subscription:
     """One entry of a SUBSCRIBE: a topic filter and its options."""
+
+    __match_args__ = ("filter", "qos")
 
     def __init__(
         self,
@@ -242,6 +246,8 @@ class ConnAck:
 class Publish:
     """PUBLISH: an application message."""
 
+    __match_args__ = ("topic", "payload")
+
     def __init__(
         self,
         topic: str,
@@ -273,6 +279,8 @@ class Publish:
     __hash__: ClassVar[None]  # type: ignore[assignment]
 
 class _PubResponse:
+    __match_args__ = ("packet_id",)
+
     def __init__(
         self,
         packet_id: int,
@@ -310,6 +318,8 @@ class PubComp(_PubResponse):
 @final
 class Subscribe:
     """SUBSCRIBE: asks for the messages of one or more topic filters."""
+
+    __match_args__ = ("packet_id", "subscriptions")
 
     def __init__(
         self,
@@ -354,6 +364,8 @@ class SubAck:
 @final
 class Unsubscribe:
     """UNSUBSCRIBE: removes subscriptions."""
+
+    __match_args__ = ("packet_id", "filters")
 
     def __init__(
         self,
