@@ -530,14 +530,16 @@ impl PyClient {
             .map_err(|e| session_err(py, e))
     }
 
-    /// subscribe(subscriptions, now=0.0) -> packet id; items are Subscription, a filter str
-    /// (QoS 0) or (filter, qos) tuples.
-    #[pyo3(signature = (subscriptions, now = 0.0))]
+    /// subscribe(subscriptions, now=0.0, *, properties=None) -> packet id; items are
+    /// Subscription, a filter str (QoS 0) or (filter, qos) tuples; `properties` (5.0) holds
+    /// a Subscription Identifier or User Properties.
+    #[pyo3(signature = (subscriptions, now = 0.0, *, properties = None))]
     fn subscribe(
         &mut self,
         py: Python<'_>,
         subscriptions: &Bound<'_, PyAny>,
         now: f64,
+        properties: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u16> {
         let subs = convert::iter_items(subscriptions, "subscriptions")?
             .iter()
@@ -548,8 +550,9 @@ impl PyClient {
                 "subscribe needs at least one subscription",
             ));
         }
+        let properties = properties_arg(properties)?.into_inner();
         self.inner
-            .subscribe(subs, millis(now)?)
+            .subscribe_with(subs, properties, millis(now)?)
             .map(|id| id.get())
             .map_err(|e| session_err(py, e))
     }

@@ -7,7 +7,7 @@ from typing import Any, Coroutine, List, Optional
 
 import pytest
 
-from mqtt_codec import ProtocolVersion, QoS, aio
+from mqtt_codec import Properties, ProtocolVersion, QoS, aio
 from test_interop import broker  # noqa: F401  (the mosquitto fixture)
 
 
@@ -549,6 +549,63 @@ def test_a_resubscribe_cut_off_before_its_suback_is_made_on_the_next_connection(
             third = await asyncio.wait_for(subscribes.get(), 5)  # made again
             # The same filter and options (3.1.1: the QoS byte), whatever the identifier.
             assert first[3:] == second[3:] == third[3:] == b"\x00\x05cut/#\x01"
+            await c.disconnect()
+
+    run(main())
+
+
+def test_subscriptions_made_again_keep_their_subscription_identifiers() -> None:
+    # Each connection is a new session (5.0, no session present): the driver subscribes
+    # again, with the Subscription Identifier each filter was subscribed with, one
+    # SUBSCRIBE per set of properties.
+    subscribes: "asyncio.Queue[bytes]" = asyncio.Queue()
+    count = 0
+
+    async def read_packet(reader: asyncio.StreamReader) -> bytes:
+        """The first byte and the body (the remaining length left out)."""
+        first = await reader.readexactly(1)
+        length, shift = 0, 0
+        while True:
+            b = (await reader.readexactly(1))[0]
+            length |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        return first + await reader.readexactly(length)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal count
+        count += 1
+        connection = count
+        await read_packet(reader)  # CONNECT
+        writer.write(bytes([0x20, 0x03, 0x00, 0x00, 0x00]))  # 5.0, never a session present
+        try:
+            while True:
+                packet = await read_packet(reader)
+                if packet[0] >> 4 != 8:
+                    continue
+                await subscribes.put(packet)
+                writer.write(bytes([0x90, 0x04, packet[1], packet[2], 0x00, 0x01]))
+                await writer.drain()
+                if connection == 1 and subscribes.qsize() == 2:
+                    break
+        except asyncio.IncompleteReadError:
+            return
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            c = aio.connect("127.0.0.1", port, client_id="aio-resub-ids", backoff=(0.01, 0.05))
+            await c.start()
+            await c.subscribe([("seven/#", QoS.AT_LEAST_ONCE)], properties=Properties(subscription_identifiers=[7]))
+            await c.subscribe([("plain/#", QoS.AT_LEAST_ONCE)])
+            first = [await asyncio.wait_for(subscribes.get(), 5) for _ in range(2)]
+            again = [await asyncio.wait_for(subscribes.get(), 5) for _ in range(2)]
+            # The same properties, filter and options, whatever the packet identifier.
+            assert sorted(p[3:] for p in again) == sorted(p[3:] for p in first)
+            assert b"\x02\x0b\x07\x00\x07seven/#\x01" in [p[3:] for p in again]
             await c.disconnect()
 
     run(main())

@@ -507,6 +507,54 @@ async fn a_server_that_lost_the_session_gets_the_subscriptions_again() {
     .await
 }
 
+/// The subscriptions made again after a lost session keep the Subscription Identifier
+/// each was made with ([MQTT-3.3.4-3]: the server sends it with the messages that match),
+/// one SUBSCRIBE per set of properties.
+#[tokio::test]
+async fn subscriptions_made_again_keep_their_subscription_identifiers() {
+    within(async {
+        let mut broker = TestBroker::start();
+        let config = SessionConfig::new("identified", ProtocolVersion::V5);
+        let (client, mut messages) = Client::spawn(config, broker.connector(), options());
+        let with_id = |id: u32| {
+            let mut p: mqtt_codec::Properties = mqtt_codec::Properties::default();
+            p.subscription_identifiers.push(id);
+            p
+        };
+        client
+            .subscribe_with(vec![subscription("seven/#", QoS::AtLeastOnce)], with_id(7))
+            .await
+            .unwrap();
+        client
+            .subscribe_with(vec![subscription("nine/#", QoS::AtLeastOnce)], with_id(9))
+            .await
+            .unwrap();
+        client
+            .subscribe(vec![subscription("plain/#", QoS::AtLeastOnce)])
+            .await
+            .unwrap();
+        assert!(matches!(broker.next_seen().await, Seen::Opened(_)));
+        broker.send(Control::DropAll);
+        while !matches!(broker.next_seen().await, Seen::Opened(_)) {}
+        assert!(!client.connected().await.unwrap(), "a new session");
+        for (topic, ids) in [
+            ("seven/a", vec![7]),
+            ("nine/b", vec![9]),
+            ("plain/c", vec![]),
+        ] {
+            client
+                .publish(topic, "x", QoS::AtLeastOnce, false)
+                .await
+                .unwrap();
+            let m = next_message(&mut messages).await;
+            assert_eq!(m.topic.as_str(), topic);
+            assert_eq!(m.properties.subscription_identifiers, ids, "{topic}");
+        }
+        client.disconnect().await.unwrap();
+    })
+    .await
+}
+
 #[tokio::test]
 async fn retries_a_failing_connector_with_backoff() {
     within(async {

@@ -567,8 +567,15 @@ class Client:
         now: float = 0.0,
     ) -> Optional[int]:
         """Publishes; the packet id of a QoS 1 or 2 message, None at QoS 0."""
-    def subscribe(self, subscriptions: Iterable[Union[Subscription, str, Tuple[str, int]]], now: float = 0.0) -> int:
-        """Subscribes; the SUBSCRIBE's packet id."""
+    def subscribe(
+        self,
+        subscriptions: Iterable[Union[Subscription, str, Tuple[str, int]]],
+        now: float = 0.0,
+        *,
+        properties: Optional[Properties] = None,
+    ) -> int:
+        """Subscribes; the SUBSCRIBE's packet id. `properties` (5.0): a Subscription
+        Identifier, User Properties."""
     def unsubscribe(self, filters: Iterable[str], now: float = 0.0) -> int:
         """Unsubscribes; the UNSUBSCRIBE's packet id."""
     def ack(self, message: Any, now: float = 0.0) -> None:

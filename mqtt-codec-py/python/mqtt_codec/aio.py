@@ -346,6 +346,9 @@ class AsyncClient:
         # whose connection ended before their SUBACK: made again on the next connection.
         self._resubscribing: Dict[int, List[Subscription]] = {}
         self._resubscribe_next: List[Subscription] = []
+        # The properties (Subscription Identifier, User Properties) each filter was
+        # subscribed with, to subscribe again with them.
+        self._subscribe_properties: Dict[str, Properties] = {}
         self._closing = False
         # The driver stopped: commands fail at once instead of waiting for ever.
         self._stopped = False
@@ -473,20 +476,34 @@ class AsyncClient:
             self._wake.set()
 
     def _resubscribe(self, subscriptions: List[Subscription]) -> None:
-        """Subscribes again to what a new session lost (Subscription Identifiers and User
-        Properties are not kept); one SUBSCRIBE, or each alone when the server cannot take
-        them together (too large, or one of them refused before sending)."""
-        if not subscriptions:
-            return
+        """Subscribes again to what a new session lost, with the properties each filter was
+        subscribed with: one SUBSCRIBE per set of properties, or each filter alone when the
+        server cannot take them together (too large, or one of them refused before
+        sending)."""
+        groups: List[Tuple[Optional[Properties], List[Subscription]]] = []
+        for s in subscriptions:
+            properties = self._subscribe_properties.get(s.filter)
+            for held, group in groups:
+                if held == properties:
+                    group.append(s)
+                    break
+            else:
+                groups.append((properties, [s]))
+        for properties, group in groups:
+            self._resubscribe_group(group, properties)
+
+    def _resubscribe_group(self, subscriptions: List[Subscription], properties: Optional[Properties]) -> None:
         try:
-            self._resubscribing[self.client.subscribe(subscriptions, now=self._now())] = list(subscriptions)
+            packet_id = self.client.subscribe(subscriptions, now=self._now(), properties=properties)
+            self._resubscribing[packet_id] = list(subscriptions)
             return
         except (MqttError, ValueError):
             if len(subscriptions) == 1:
                 return  # a server that cannot take it now: the application sees no messages
         for one in subscriptions:
             try:
-                self._resubscribing[self.client.subscribe([one], now=self._now())] = [one]
+                packet_id = self.client.subscribe([one], now=self._now(), properties=properties)
+                self._resubscribing[packet_id] = [one]
             except (MqttError, ValueError):
                 pass
 
@@ -755,12 +772,23 @@ class AsyncClient:
         result: Optional[int] = await future
         return result
 
-    async def subscribe(self, subscriptions: _Subscriptions) -> List[ReasonCode]:
-        """Subscribes; returns the SUBACK's codes. Waits for a connection while the driver
-        reconnects; ``ConnectionLost`` if the connection ends before the SUBACK (the driver
-        goes on: call again)."""
+    async def subscribe(
+        self, subscriptions: _Subscriptions, *, properties: Optional[Properties] = None
+    ) -> List[ReasonCode]:
+        """Subscribes; returns the SUBACK's codes. ``properties`` (5.0): a Subscription
+        Identifier, User Properties, kept to subscribe again with them when a new session
+        lost the subscriptions. Waits for a connection while the driver reconnects;
+        ``ConnectionLost`` if the connection ends before the SUBACK (the driver goes on:
+        call again)."""
         await self._until_online()
-        packet_id = self.client.subscribe(subscriptions, now=self._now())
+        subscriptions = list(subscriptions)
+        packet_id = self.client.subscribe(subscriptions, now=self._now(), properties=properties)
+        for s in subscriptions:
+            name = s.filter if isinstance(s, Subscription) else s if isinstance(s, str) else s[0]
+            if properties:
+                self._subscribe_properties[name] = properties
+            else:
+                self._subscribe_properties.pop(name, None)
         future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("sub", packet_id)] = future
         self._command()
@@ -772,7 +800,10 @@ class AsyncClient:
         while the driver reconnects; ``ConnectionLost`` if the connection ends before the
         UNSUBACK (the driver goes on: call again)."""
         await self._until_online()
+        filters = list(filters)
         packet_id = self.client.unsubscribe(filters, now=self._now())
+        for name in filters:
+            self._subscribe_properties.pop(name, None)
         future: "asyncio.Future[Any]" = self._running.create_future()
         self._pending[("unsub", packet_id)] = future
         self._command()

@@ -80,8 +80,8 @@ pub enum ConnectionStatus {
         /// The server resumed the session. When it did not on a reconnect, what was in
         /// flight failed ([`PublishFailure::SessionLost`]), and the driver made the
         /// subscriptions the old session had again, with the options they were granted
-        /// (not their Subscription Identifiers or User Properties: subscribe again for
-        /// those).
+        /// and the properties (Subscription Identifier, User Properties) they were made
+        /// with.
         session_present: bool,
     },
     /// The connection ended; a new one is opened after the backoff (with

@@ -4,6 +4,7 @@
 //! connector after an exponential backoff, and the session resumes over it.
 
 use super::client::{ClientError, ConnectionStatus, DriverOptions};
+use super::resubscription::SubscribeProperties;
 use crate::client::{Event, Millis, Session};
 use crate::packet::{PacketId, Publish, Subscription};
 use crate::properties::Properties;
@@ -136,6 +137,7 @@ where
         unsubscribes: HashMap::new(),
         resubscribing: Vec::new(),
         resubscribe_next: Vec::new(),
+        subscribe_properties: SubscribeProperties::default(),
         written: VecDeque::new(),
     };
     ::tokio::spawn(driver.run());
@@ -280,6 +282,8 @@ struct Driver<S, C, F> {
     /// Those whose connection ended before their SUBACK: made again on the next one (the
     /// session forgot them when the server lost them).
     resubscribe_next: Vec<Subscription>,
+    /// The properties each subscription was made with, to make it again with them.
+    subscribe_properties: SubscribeProperties,
     /// QoS 0 PUBLISHes awaiting their write: done once `written_bytes` reaches the mark.
     written: VecDeque<(u64, Reply<Option<PacketId>>)>,
 }
@@ -475,15 +479,23 @@ where
                 subscriptions,
                 properties,
                 reply,
-            } => match self.session.subscribe_with(subscriptions, *properties, now) {
-                Ok(id) => {
-                    self.subscribes.insert(id.get(), reply);
-                }
-                Err(e) => answer(reply, Err(e.into())),
-            },
-            Command::Unsubscribe { filters, reply } => {
-                match self.session.unsubscribe(filters, now) {
+            } => {
+                let made =
+                    self.session
+                        .subscribe_with(subscriptions.clone(), *properties.clone(), now);
+                match made {
                     Ok(id) => {
+                        self.subscribe_properties
+                            .subscribed(&subscriptions, &properties);
+                        self.subscribes.insert(id.get(), reply);
+                    }
+                    Err(e) => answer(reply, Err(e.into())),
+                }
+            }
+            Command::Unsubscribe { filters, reply } => {
+                match self.session.unsubscribe(filters.clone(), now) {
+                    Ok(id) => {
+                        self.subscribe_properties.unsubscribed(&filters);
                         self.unsubscribes.insert(id.get(), reply);
                     }
                     Err(e) => answer(reply, Err(e.into())),
@@ -645,28 +657,42 @@ where
     }
 
     /// The server started a new session: the subscriptions the old one had granted are
-    /// made again with the options they were granted with (their SUBACK answers nobody;
-    /// Subscription Identifiers and User Properties are not kept), and again on the next
-    /// connection if this one ends first. A server that refuses them now leaves the
-    /// application without their messages, as it would be.
+    /// made again with the options they were granted with and the properties (Subscription
+    /// Identifier, User Properties) they were made with, one SUBSCRIBE per set of
+    /// properties (their SUBACK answers nobody), and again on the next connection if this
+    /// one ends first. A server that refuses them now leaves the application without their
+    /// messages, as it would be.
     fn resubscribe(&mut self, lost: Vec<Subscription>) {
         let now = self.now();
-        match lost.len() {
-            0 => {}
-            1 => self.resubscribe_one(lost, now),
-            // One SUBSCRIBE too large for the server, or holding a filter it cannot take:
-            // each alone, so that one refused does not take the others with it.
-            _ => match self.session.subscribe(lost.clone(), now) {
-                Ok(id) => self.resubscribing.push(id.get()),
-                Err(_) => lost
-                    .into_iter()
-                    .for_each(|s| self.resubscribe_one(std::vec![s], now)),
-            },
+        for (properties, group) in self.subscribe_properties.groups(lost) {
+            match group.len() {
+                0 => {}
+                1 => self.resubscribe_one(group, &properties, now),
+                // One SUBSCRIBE too large for the server, or holding a filter it cannot
+                // take: each alone, so that one refused does not take the others with it.
+                _ => match self
+                    .session
+                    .subscribe_with(group.clone(), properties.clone(), now)
+                {
+                    Ok(id) => self.resubscribing.push(id.get()),
+                    Err(_) => group
+                        .into_iter()
+                        .for_each(|s| self.resubscribe_one(std::vec![s], &properties, now)),
+                },
+            }
         }
     }
 
-    fn resubscribe_one(&mut self, subscriptions: Vec<Subscription>, now: Millis) {
-        if let Ok(id) = self.session.subscribe(subscriptions, now) {
+    fn resubscribe_one(
+        &mut self,
+        subscriptions: Vec<Subscription>,
+        properties: &Properties,
+        now: Millis,
+    ) {
+        if let Ok(id) = self
+            .session
+            .subscribe_with(subscriptions, properties.clone(), now)
+        {
             self.resubscribing.push(id.get());
         }
     }

@@ -34,6 +34,7 @@
 mod client;
 mod codec;
 mod driver;
+mod resubscription;
 
 pub use client::{Client, ClientError, ConnectionStatus, DriverOptions, Messages};
 pub use codec::{CodecError, MqttCodec};
