@@ -641,3 +641,116 @@ fn sn2_19_searchgw_is_answered_with_a_2_0_gwinfo() {
         );
     }
 }
+
+/// SN2-18: a PUBREC that refuses the client's QoS 2 PUBLISH (here `$SYS`, the broker's)
+/// ends the flow: no PUBREL follows it, and the gateway's own PUBLISHes do not wait for one.
+#[test]
+fn sn2_18_a_refusing_pubrec_holds_back_nothing() {
+    let mut h = Harness::default();
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(
+        1,
+        &subscribe(2, Topic::Name(text("cmd/x")), QoS::AtLeastOnce),
+    );
+    h.sn2_received(1);
+    h.sn2_send(
+        1,
+        &publish(
+            Topic::Name(text("$SYS/x")),
+            QoS::ExactlyOnce,
+            Some(9),
+            b"no",
+        ),
+    );
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::PubRec(a)] if a.packet_id == 9 && a.reason_code >= 0x80),
+        "{got:?}"
+    );
+    h.connect(10, V311, "ctl", true);
+    h.publish1(10, "cmd/x", "go", 1);
+    assert_eq!(payloads(&h.sn2_received(1)), vec![b"go".to_vec()]);
+}
+
+/// SN2-12: REGISTER of a predefined name is answered with its predefined alias and makes
+/// no session alias: the gateway's PUBLISHes on it use the predefined one.
+#[test]
+fn sn2_12_register_of_a_predefined_name_makes_no_session_alias() {
+    let mut config = BrokerConfig::default();
+    config.mqttsn.predefined.insert(5, "plant/valve".into());
+    let mut h = Harness::new(config);
+    connected(&mut h, 1, "dev1");
+    h.sn2_send(
+        1,
+        &Packet::Register(v2::Register {
+            packet_id: 3,
+            alias: None,
+            topic_name: text("plant/valve"),
+        }),
+    );
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::RegAck(r)] if r.kind == AliasKind::Predefined && r.alias == Some(5)),
+        "{got:?}"
+    );
+    h.sn2_send(1, &subscribe(4, Topic::Predefined(5), QoS::AtMostOnce));
+    h.sn2_received(1);
+    h.connect(10, V311, "ctl", true);
+    h.publish0(10, "plant/valve", "close");
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::Publish(p)] if p.topic == Topic::Predefined(5)),
+        "{got:?}"
+    );
+}
+
+/// SN2-14, SN2-21: a client whose identifier the broker assigned is found by it: waking,
+/// it gets every QoS 1 message held for it before the PINGRESP.
+#[test]
+fn sn2_14_a_client_with_an_assigned_id_gets_all_it_missed_before_pingresp() {
+    let mut h = Harness::default();
+    h.sn2_send(1, &connect("", 60, None));
+    let got = h.sn2_received(1);
+    assert!(
+        matches!(&got[..], [Packet::ConnAck(a)] if a.reason_code == 0 && a.assigned_client_id.is_some()),
+        "{got:?}"
+    );
+    h.sn2_send(1, &subscribe(2, Topic::Name(text("s/q")), QoS::AtLeastOnce));
+    h.sn2_received(1);
+    h.sn2_send(
+        1,
+        &Packet::SleepReq {
+            retain_aliases: true,
+            packet_id: 3,
+            duration: 600,
+        },
+    );
+    h.sn2_received(1);
+    h.connect(10, V311, "ctl", true);
+    for (i, text) in ["a", "b", "c"].into_iter().enumerate() {
+        h.publish1(10, "s/q", text, i as u16 + 1);
+    }
+    h.sn2_send(1, &Packet::PingReq { packet_id: 4 });
+    let mut seen = Vec::new();
+    let mut got = h.sn2_received(1);
+    loop {
+        let (id, last) = match &got[..] {
+            [Packet::Publish(p)] => (p.packet_id.unwrap(), false),
+            [Packet::Publish(p), Packet::PingResp { .. }] => (p.packet_id.unwrap(), true),
+            other => panic!("expected a PUBLISH (and PINGRESP), got {other:?} after {seen:?}"),
+        };
+        seen.extend(payloads(&got));
+        h.sn2_send(
+            1,
+            &Packet::PubAck(Ack {
+                packet_id: id,
+                reason_code: 0,
+            }),
+        );
+        got = h.sn2_received(1);
+        if last {
+            break;
+        }
+    }
+    assert_eq!(seen, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+}

@@ -2249,3 +2249,162 @@ fn sn_msg_1_a_malformed_1_2_datagram_is_not_read_as_2_0() {
     h.sn_send_bytes(DEV, &[0x04, 0x0C, 0x00, 0x0A]);
     assert!(h.sn_received(DEV).is_empty());
 }
+
+// =======================================================================================
+// From a review of the gateway
+// =======================================================================================
+
+/// SN-GW-9, SN-GW-13: a full sleep buffer drops QoS 0 messages only; a QoS 1 one is in
+/// flight in the session and waits for the client whatever the buffer holds.
+#[test]
+fn sn_gw_9_a_full_sleep_buffer_drops_qos0_but_keeps_qos1() {
+    let mut h = Harness::new(config_with(|sn| sn.max_sleep_buffer = 2));
+    sn_connect(&mut h, DEV, "dev", true, 60);
+    sn_subscribe(&mut h, DEV, 1, name("s/a"), SnQos::AtLeastOnce);
+    sn_sleep(&mut h, DEV, 300);
+
+    h.connect(1, V311, "pub", true);
+    let dropped = h.stats().messages_dropped;
+    h.publish0(1, "s/a", "1");
+    h.publish0(1, "s/a", "2");
+    h.publish1(1, "s/a", "q", 1);
+    h.publish0(1, "s/a", "3");
+    assert_eq!(
+        h.stats().messages_dropped,
+        dropped + 1,
+        "only the QoS 0 past the bound"
+    );
+    let received = sn_wake(&mut h, DEV, "dev");
+    assert_eq!(sn_payloads(&received), ["1", "2", "q"]);
+}
+
+/// SN-GW-5: a message not delivered (too large for the network) leaves its topic name
+/// unregistered: the next message on it is preceded by its REGISTER.
+#[test]
+fn sn_gw_5_a_delivery_dropped_for_size_leaves_its_name_unregistered() {
+    let mut h = Harness::new(config_with(|sn| sn.max_datagram = 20));
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    sn_subscribe(&mut h, DEV, 1, name("big/+"), SnQos::AtMostOnce);
+    h.connect(1, V311, "pub", true);
+    h.publish0(1, "big/a", &"x".repeat(40));
+    assert!(h.sn_received(DEV).is_empty(), "too large: not delivered");
+    h.publish0(1, "big/a", "ok");
+    let (topic_id, name) = accept_register(&mut h, DEV);
+    assert_eq!(name, "big/a");
+    let p = only_sn_publish(h.sn_received(DEV));
+    assert_eq!(
+        (p.topic, &p.data[..]),
+        (TopicId::Normal(topic_id), &b"ok"[..])
+    );
+}
+
+/// SN-GW-2, SN-WIL-1: a CleanSession 0 CONNECT with the Will flag and an empty WILLTOPIC
+/// deletes the will: the one kept from the last connection is not published.
+#[test]
+fn sn_gw_2_an_empty_will_topic_deletes_the_kept_will() {
+    let mut h = Harness::default();
+    h.connect(1, V311, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    h.sn_send(DEV, &connect_msg("dev", false, 10, true));
+    assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
+    h.sn_send(
+        DEV,
+        &Message::WillTopic(will_topic("wills/dev", SnQos::AtMostOnce)),
+    );
+    assert_eq!(h.sn_received(DEV), [Message::WillMsgReq]);
+    h.sn_send(DEV, &Message::WillMsg { message: b"bye" });
+    assert_eq!(h.sn_received(DEV), [connack(ReturnCode::Accepted)]);
+    h.sn_send(DEV, &Message::Disconnect { duration: None });
+    assert_eq!(h.sn_received(DEV), [disconnect()]);
+
+    h.sn_send(DEV, &connect_msg("dev", false, 10, true));
+    assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
+    h.sn_send(DEV, &Message::WillTopic(None));
+    assert_eq!(h.sn_received(DEV), [connack(ReturnCode::Accepted)]);
+    h.advance(15_000);
+    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    assert!(h.publishes(1).is_empty(), "the will was deleted");
+}
+
+/// SN-GW-10: the will kept for a CleanSession 0 reconnect ends with its session: after
+/// the session expired, a CONNECT without the Will flag starts with no will.
+#[test]
+fn sn_gw_10_a_kept_will_ends_with_its_session() {
+    let mut h = Harness::new(BrokerConfig {
+        max_session_expiry: Some(5),
+        ..BrokerConfig::default()
+    });
+    h.connect(1, V311, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    h.sn_send(DEV, &connect_msg("dev", false, 10, true));
+    assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
+    h.sn_send(
+        DEV,
+        &Message::WillTopic(will_topic("wills/dev", SnQos::AtMostOnce)),
+    );
+    assert_eq!(h.sn_received(DEV), [Message::WillMsgReq]);
+    h.sn_send(DEV, &Message::WillMsg { message: b"old" });
+    assert_eq!(h.sn_received(DEV), [connack(ReturnCode::Accepted)]);
+    h.sn_send(DEV, &Message::Disconnect { duration: None });
+    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    h.advance(10_000);
+
+    sn_connect(&mut h, DEV, "dev", false, 10);
+    h.advance(15_000);
+    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    assert!(
+        h.publishes(1).is_empty(),
+        "the expired session's will is gone"
+    );
+}
+
+/// SN-GW-4: a client's topic table is bounded: past `max_topics` names a REGISTER is
+/// answered 0x01 Congestion, and the names it holds still work.
+#[test]
+fn sn_gw_4_registers_past_the_topic_table_bound_get_congestion() {
+    let mut h = Harness::new(config_with(|sn| sn.max_topics = 2));
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    let a = register(&mut h, DEV, 1, "t/a");
+    register(&mut h, DEV, 2, "t/b");
+    h.sn_send(
+        DEV,
+        &Message::Register(sn::Register {
+            topic_id: 0,
+            msg_id: 3,
+            topic_name: text("t/c"),
+        }),
+    );
+    assert_eq!(
+        h.sn_received(DEV),
+        [Message::RegAck {
+            topic_id: 0,
+            msg_id: 3,
+            return_code: ReturnCode::Congestion
+        }]
+    );
+    assert_eq!(
+        register(&mut h, DEV, 4, "t/a"),
+        a,
+        "a name it holds is answered"
+    );
+}
+
+/// SN-GW-7: a retained QoS −1 PUBLISH is refused when the broker offers no retained
+/// messages, as an MQTT client's would be.
+#[test]
+fn sn_gw_7_a_retained_qos_minus_one_publish_needs_retain_available() {
+    let mut config = BrokerConfig {
+        retain_available: false,
+        ..BrokerConfig::default()
+    };
+    config.mqttsn.predefined = BTreeMap::from([(1, "pre/one".to_string())]);
+    let mut h = Harness::new(config);
+    let mut p = publish_msg(SnQos::WithoutConnection, TopicId::Predefined(1), 0, b"kept");
+    if let Message::Publish(p) = &mut p {
+        p.retain = true;
+    }
+    h.sn_send(DEV, &p);
+    h.connect(1, V311, "late", true);
+    h.subscribe(1, "pre/one", QoS::AtMostOnce);
+    assert!(h.publishes(1).is_empty(), "nothing retained");
+}

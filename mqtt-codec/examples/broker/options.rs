@@ -153,6 +153,10 @@ pub struct Options {
     /// The largest datagram sent to an MQTT-SN client; larger messages are not delivered.
     #[arg(long, default_value_t = 1472)]
     pub mqttsn_max_datagram: usize,
+    /// Topic names one MQTT-SN client's table holds (registered by it, subscribed to, or
+    /// registered by the gateway); past it REGISTERs get 0x01 Congestion.
+    #[arg(long, default_value_t = 1000)]
+    pub mqttsn_max_topics: usize,
 }
 
 /// The ACL and the password file, read from their files: at start and on SIGHUP.
@@ -223,6 +227,7 @@ impl Options {
                 max_client_id_len: self.mqttsn_max_client_id.max(1),
                 max_sleep_buffer: self.mqttsn_sleep_buffer,
                 max_datagram: self.mqttsn_max_datagram.max(16),
+                max_topics: self.mqttsn_max_topics,
                 retry_interval: self.mqttsn_retry_interval,
                 max_retries: self.mqttsn_max_retries,
                 advertise_interval: self

@@ -291,6 +291,10 @@ impl Broker {
             }
             self.sessions.insert(client_id.clone(), Session::new(conn));
         }
+        // A will an MQTT-SN client left for its next CONNECT is that CONNECT's to take (the
+        // gateway took it before handing this one over); any other takes the session up
+        // with its own.
+        self.sn.kept_wills.remove(&client_id);
         let Some(session) = self.sessions.get_mut(&client_id) else {
             return;
         };

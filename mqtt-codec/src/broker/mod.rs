@@ -427,6 +427,8 @@ impl Broker {
     /// Ends the session of `client_id`, its subscriptions leaving the index; returns it.
     fn end_session(&mut self, client_id: &str) -> Option<Session> {
         let session = self.sessions.remove(client_id)?;
+        // A will an MQTT-SN client kept for its next CONNECT ends with the session.
+        self.sn.kept_wills.remove(client_id);
         for filter in session.subscriptions.keys() {
             self.subs.remove(client_id, filter);
         }

@@ -19,6 +19,12 @@ pub struct SnGatewayConfig {
     /// The largest datagram the network carries: a message that would be larger is not
     /// sent to the client (SN-GW-14).
     pub max_datagram: usize,
+    /// How many topic names one client's table holds (what it registered, the names it
+    /// subscribed to, and those the gateway registered to deliver to it): past it a
+    /// REGISTER is answered 0x01 Congestion (SN-GW-4), a SUBSCRIBE gets topic id 0, and a
+    /// message on a new name is not delivered (counted as dropped). It bounds what one
+    /// client can make the gateway keep.
+    pub max_topics: usize,
     /// Seconds between two transmissions of a message to a 1.2 client that waits for an
     /// answer (T_retry, SN-GW-12); 0 turns retransmission off.
     pub retry_interval: u16,
@@ -37,6 +43,7 @@ impl Default for SnGatewayConfig {
             max_client_id_len: 23,
             max_sleep_buffer: 100,
             max_datagram: 1472,
+            max_topics: 1000,
             advertise_interval: None,
             retry_interval: 10,
             max_retries: 3,

@@ -169,10 +169,11 @@ impl Broker {
         let id = |msg_id: u16| PacketId::new(msg_id);
         match message {
             Message::Register(r) => {
+                let max_topics = self.config.mqttsn.max_topics;
                 let Some(client) = self.sn.clients.get_mut(&key) else {
                     return;
                 };
-                let answer = match client.topic_id(r.topic_name.as_str()) {
+                let answer = match client.topic_id(r.topic_name.as_str(), max_topics) {
                     Some((topic_id, _)) => Message::RegAck {
                         topic_id,
                         msg_id: r.msg_id,
@@ -330,6 +331,7 @@ impl Broker {
         client.never_sent = never_sent;
         client.pending = Some(PendingConnect {
             clean_session: c.clean_session,
+            will_flag: c.will,
             duration: c.duration,
             will_topic: None,
             kept_will,
@@ -400,8 +402,8 @@ impl Broker {
         }
         // CleanSession 0 without the Will flag keeps the will the session had (SN-GW-2).
         let stashed = self.sn.kept_wills.remove(&client_id);
-        let kept_will = match (pending.clean_session, &pending.will_topic) {
-            (false, None) => pending
+        let kept_will = match (pending.clean_session, pending.will_flag) {
+            (false, false) => pending
                 .kept_will
                 .clone()
                 .or_else(|| self.sessions.get(&client_id).and_then(|s| s.will.clone()))
@@ -654,7 +656,8 @@ impl Broker {
     }
 
     /// Publishes at QoS 0 for an anonymous client without a session (1.2's QoS −1, 2.0's
-    /// PUBWOS), as the ACL and `allow_anonymous` permit; false when refused.
+    /// PUBWOS), as the ACL and `allow_anonymous` permit (and `retain_available`, for a
+    /// retained one); false when refused.
     pub(crate) fn sn_publish_anonymous(
         &mut self,
         name: &str,
@@ -666,6 +669,7 @@ impl Broker {
             return false;
         };
         let allowed = self.config.allow_anonymous
+            && (self.config.retain_available || !retain)
             && !crate::broker::is_broker_topic(name)
             && self
                 .config
@@ -714,6 +718,7 @@ impl Broker {
         // The SUBACK's topic id: a name without wildcards is registered now, so that the
         // client can publish with it too; a wildcard filter, a shared subscription or a
         // short name has none, a predefined id is itself (SN-SUB-2).
+        let max_topics = self.config.mqttsn.max_topics;
         let Some(client) = self.sn.clients.get_mut(&key) else {
             return;
         };
@@ -725,7 +730,7 @@ impl Broker {
             SubscribeTopic::Name(_)
                 if !topic_filter.has_wildcards() && topic_filter.shared().is_none() =>
             {
-                client.topic_id(&filter).map_or(0, |(id, _)| id)
+                client.topic_id(&filter, max_topics).map_or(0, |(id, _)| id)
             }
             SubscribeTopic::Name(_) => 0,
             SubscribeTopic::Predefined(id) => *id,

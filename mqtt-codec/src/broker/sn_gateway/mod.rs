@@ -108,6 +108,9 @@ pub(crate) enum Held {
 #[derive(Clone, Debug)]
 pub(crate) struct PendingConnect {
     pub(crate) clean_session: bool,
+    /// The CONNECT's Will flag: with it set, an empty WILLTOPIC deletes the will (SN-WIL-1)
+    /// rather than keep the session's.
+    pub(crate) will_flag: bool,
     pub(crate) duration: u16,
     pub(crate) will_topic: Option<(String, crate::QoS, bool)>,
     /// The will of the session, taken before the CONNECT ended this address's previous
@@ -209,10 +212,14 @@ impl SnClient {
     }
 
     /// The id registered for `name`, assigned when new (1 to 65534, never a predefined
-    /// id's number reused for two names of this client). `None` when all are taken.
-    pub(crate) fn topic_id(&mut self, name: &str) -> Option<(u16, bool)> {
+    /// id's number reused for two names of this client). `None` when the table holds `max`
+    /// names already, or every id is taken.
+    pub(crate) fn topic_id(&mut self, name: &str, max: usize) -> Option<(u16, bool)> {
         if let Some(&id) = self.ids.get(name) {
             return Some((id, false));
+        }
+        if self.ids.len() >= max {
+            return None;
         }
         for _ in 0..0xFFFE {
             self.next_topic_id = self.next_topic_id % 0xFFFE + 1;
@@ -224,6 +231,14 @@ impl SnClient {
             }
         }
         None
+    }
+
+    /// Forgets `name`'s id `id`, assigned for a REGISTER that was not sent.
+    pub(crate) fn forget_topic(&mut self, name: &str, id: u16) {
+        if self.ids.get(name) == Some(&id) {
+            self.ids.remove(name);
+            self.names.remove(&id);
+        }
     }
 
     /// A MsgId for the gateway's own REGISTER.
@@ -263,6 +278,10 @@ impl Gateway {
 
     /// The key of the client with `client_id`.
     pub(crate) fn key_of(&self, client_id: &str) -> Option<SnKey> {
+        // An empty identifier names no one (one not yet assigned).
+        if client_id.is_empty() {
+            return None;
+        }
         self.clients
             .iter()
             .find(|(_, c)| c.client_id == client_id)

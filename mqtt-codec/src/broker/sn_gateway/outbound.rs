@@ -155,6 +155,7 @@ impl Broker {
         let Some(data) = self.sn_datagram(&key, &message) else {
             return false;
         };
+        // An answer is part of a flow the client started: never dropped for room.
         self.sn_hold(
             &key,
             Held::Datagram {
@@ -163,6 +164,7 @@ impl Broker {
                 expires: None,
                 data,
             },
+            false,
         )
     }
 
@@ -178,6 +180,7 @@ impl Broker {
             .iter()
             .find(|(_, t)| t.as_str() == name)
             .map(|(id, _)| *id);
+        let max_topics = self.config.mqttsn.max_topics;
         let Some(client) = self.sn.clients.get_mut(key) else {
             return false;
         };
@@ -203,14 +206,22 @@ impl Broker {
         } else if let Some(id) = predefined {
             TopicId::Predefined(id)
         } else {
-            match client.topic_id(name) {
+            match client.topic_id(name, max_topics) {
                 Some((id, new)) => {
                     if new {
                         register = Some((client.msg_id(), id));
                     }
                     TopicId::Normal(id)
                 }
-                None => return false,
+                None => {
+                    let id = client.client_id.clone();
+                    self.stats.messages_dropped += 1;
+                    self.log(
+                        Level::Warn,
+                        format!("MQTT-SN client {id}: topic table full, message on {name} dropped"),
+                    );
+                    return false;
+                }
             }
         };
         let message = Message::Publish(crate::sn::Publish {
@@ -221,25 +232,35 @@ impl Broker {
             msg_id: p.packet_id.map_or(0, |id| id.get()),
             data: &p.payload[..],
         });
+        // The id is kept only once its REGISTER and the PUBLISH are sure to be sent: one
+        // recorded for a PUBLISH dropped here would go out later unregistered (SN-GW-5).
         let Some(data) = self.sn_datagram(key, &message) else {
-            return false;
+            return self.sn_unregister(key, name, register);
         };
-        if let Some((msg_id, topic_id)) = register {
-            let reg = Message::Register(crate::sn::Register {
-                topic_id,
-                msg_id,
-                topic_name: crate::MqttStr::from_validated(p.topic.as_mqtt_str().as_bytes()),
-            });
-            let Some(reg_data) = self.sn_datagram(key, &reg) else {
-                return false;
-            };
-            self.sn_hold(
-                key,
-                Held::Register {
+        let reg_data = match register {
+            Some((msg_id, topic_id)) => {
+                let reg = Message::Register(crate::sn::Register {
+                    topic_id,
                     msg_id,
-                    data: reg_data,
-                },
-            );
+                    topic_name: crate::MqttStr::from_validated(p.topic.as_mqtt_str().as_bytes()),
+                });
+                let Some(reg_data) = self.sn_datagram(key, &reg) else {
+                    return self.sn_unregister(key, name, register);
+                };
+                Some((msg_id, reg_data))
+            }
+            None => None,
+        };
+        // A QoS 0 message is dropped when a sleeping client's buffer is full; a QoS 1 or 2
+        // one is in flight in the session (one at a time, SN-GW-13) and always waits.
+        let qos0 = p.packet_id.is_none();
+        let needed = 1 + usize::from(reg_data.is_some());
+        if qos0 && !self.sn_has_room(key, needed) {
+            self.sn_unregister(key, name, register);
+            return self.sn_buffer_full(key);
+        }
+        if let Some((msg_id, data)) = reg_data {
+            self.sn_hold(key, Held::Register { msg_id, data }, false);
         }
         let topic_id = match topic {
             TopicId::Normal(id) => Some(id),
@@ -255,7 +276,43 @@ impl Broker {
                 expires,
                 data,
             },
+            false,
         )
+    }
+
+    /// Forgets the id just assigned to `name` for a REGISTER that will not be sent
+    /// (`register`, when one was to be); false, for the PUBLISH not sent either.
+    fn sn_unregister(&mut self, key: &SnKey, name: &str, register: Option<(u16, u16)>) -> bool {
+        if let (Some((_, id)), Some(client)) = (register, self.sn.clients.get_mut(key)) {
+            client.forget_topic(name, id);
+        }
+        false
+    }
+
+    /// True when a sleeping client's buffer has room for `needed` more items.
+    fn sn_has_room(&self, key: &SnKey, needed: usize) -> bool {
+        let max = self.config.mqttsn.max_sleep_buffer;
+        self.sn
+            .clients
+            .get(key)
+            .is_some_and(|c| c.held.len().saturating_add(needed) <= max)
+    }
+
+    /// A message dropped for want of room in a sleeping client's buffer: counted and
+    /// logged; false, for the message not sent.
+    fn sn_buffer_full(&mut self, key: &SnKey) -> bool {
+        let id = self
+            .sn
+            .clients
+            .get(key)
+            .map(|c| c.client_id.clone())
+            .unwrap_or_default();
+        self.stats.messages_dropped += 1;
+        self.log(
+            Level::Warn,
+            format!("MQTT-SN client {id}: buffer full, message dropped"),
+        );
+        false
     }
 
     /// When a QoS 0 `p` held for a sleeping client expires. (A QoS 1 or 2 one is in flight
@@ -265,22 +322,16 @@ impl Broker {
         (p.packet_id.is_none()).then(|| self.clock.saturating_add(u64::from(secs) * 1000))
     }
 
-    /// Queues `item` for the client and sends what may go now. False when the sleeping
-    /// client's buffer is full (the item is dropped and counted).
-    pub(crate) fn sn_hold(&mut self, key: &SnKey, item: Held) -> bool {
-        let max = self.config.mqttsn.max_sleep_buffer;
+    /// Queues `item` for the client and sends what may go now. A `droppable` item (a QoS 0
+    /// PUBLISH) is dropped and counted when the sleeping client's buffer is full: false.
+    /// Others (answers, QoS 1 and 2 flows, bounded by the session's window) always wait.
+    pub(crate) fn sn_hold(&mut self, key: &SnKey, item: Held, droppable: bool) -> bool {
+        if droppable && !self.sn_has_room(key, 1) {
+            return self.sn_buffer_full(key);
+        }
         let Some(client) = self.sn.clients.get_mut(key) else {
             return false;
         };
-        if client.held.len() >= max {
-            let message = format!(
-                "MQTT-SN client {}: buffer full, message dropped",
-                client.client_id
-            );
-            self.stats.messages_dropped += 1;
-            self.log(Level::Warn, message);
-            return false;
-        }
         client.held.push_back(item);
         self.sn_flush(key);
         true

@@ -300,10 +300,17 @@ impl Broker {
                     .iter()
                     .find(|(_, t)| t.as_str() == name)
                     .map(|(a, _)| *a);
+                let max_topics = self.config.mqttsn.max_topics;
                 let Some(client) = self.sn.clients.get_mut(&key) else {
                     return;
                 };
-                let answer = match (predefined, client.topic_id(name)) {
+                // A predefined name gets no session alias beside its own: outgoing
+                // PUBLISHes would use one the client was never told.
+                let session_alias = match predefined {
+                    Some(_) => None,
+                    None => client.topic_id(name, max_topics),
+                };
+                let answer = match (predefined, session_alias) {
                     (Some(alias), _) => v2::RegAck {
                         packet_id: r.packet_id,
                         kind: AliasKind::Predefined,
@@ -342,12 +349,13 @@ impl Broker {
                 // A name without wildcards gets a session alias the client may publish with
                 // too; a wildcard filter, a shared subscription (its messages come on the
                 // names it matches) or a predefined alias gets none.
+                let max_topics = self.config.mqttsn.max_topics;
                 let alias = match &s.topic {
                     Topic::Name(_) if !filter.has_wildcards() && filter.shared().is_none() => self
                         .sn
                         .clients
                         .get_mut(&key)
-                        .and_then(|c| c.topic_id(filter.as_str()))
+                        .and_then(|c| c.topic_id(filter.as_str(), max_topics))
                         .map_or(0, |(a, _)| a),
                     _ => 0,
                 };
@@ -504,6 +512,11 @@ impl Broker {
         let out: Sn2<&[u8]> = match packet {
             Packet::ConnAck(a) => {
                 client.accepted = !a.reason_code.is_error();
+                // The session lives under the identifier the broker assigned: the gateway
+                // finds it, and the client's new address, by that one.
+                if let Some(id) = &a.properties.assigned_client_identifier {
+                    client.client_id = id.as_str().to_string();
+                }
                 Sn2::ConnAck(v2::ConnAck {
                     session_present: a.session_present,
                     packet_id: client.connect_id,
@@ -540,7 +553,10 @@ impl Broker {
             }
             Packet::PubAck(a) => Sn2::PubAck(ack_of(a)),
             Packet::PubRec(a) => {
-                client.awaiting_pubrel = Some(a.packet_id.get());
+                // A refusing PUBREC ends the flow: no PUBREL follows it.
+                if !a.reason_code.is_error() {
+                    client.awaiting_pubrel = Some(a.packet_id.get());
+                }
                 Sn2::PubRec(ack_of(a))
             }
             Packet::PubRel(a) => Sn2::PubRel(ack_of(a)),
@@ -616,6 +632,8 @@ impl Broker {
                 (None, None)
             }
         };
+        // Only a QoS 0 PUBLISH may be dropped for room (see `sn_hold`).
+        let droppable = matches!(packet, Packet::Publish(p) if p.packet_id.is_none());
         self.sn_hold(
             key,
             Held::Datagram {
@@ -624,6 +642,7 @@ impl Broker {
                 expires,
                 data,
             },
+            droppable,
         )
     }
 
