@@ -2408,3 +2408,49 @@ fn sn_gw_7_a_retained_qos_minus_one_publish_needs_retain_available() {
     h.subscribe(1, "pre/one", QoS::AtMostOnce);
     assert!(h.publishes(1).is_empty(), "nothing retained");
 }
+
+/// SN-GW-1, X18: a WILLTOPIC refused (QoS −1 for a will) ends the connection being made:
+/// CONNACK 0x03, and no WILLTOPICREQ comes again.
+#[test]
+fn sn_gw_1_a_refused_will_topic_ends_the_connect() {
+    let mut h = Harness::default();
+    h.sn_send(DEV, &connect_msg("dev", true, 60, true));
+    assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
+    h.sn_send_bytes(DEV, &[0x06, 0x07, 0x60, b'w', b'/', b'x']);
+    assert_eq!(h.sn_received(DEV), [connack(ReturnCode::NotSupported)]);
+    assert!(!h.broker.sn_peer_in_use(DEV), "nothing kept for it");
+    h.advance(25_000);
+    assert!(h.sn_received(DEV).is_empty(), "no prompt again");
+}
+
+/// Flow control does not pause a gateway client (its datagrams share the one socket): one
+/// publishing into a backlog over the mark is still read, acknowledged, and lost on its
+/// keep alive when it goes silent.
+#[test]
+fn a_publishing_gateway_client_is_never_paused_and_keeps_its_keep_alive() {
+    let mut h = Harness::new(BrokerConfig {
+        max_backlog: 2,
+        max_queued: 1000,
+        ..BrokerConfig::default()
+    });
+    let mut slow = connect_packet(V5, "slow", true);
+    slow.properties.receive_maximum = Some(1);
+    h.connect_with(1, slow);
+    h.subscribe(1, "t", QoS::AtLeastOnce);
+    sn_connect(&mut h, DEV, "dev", true, 10);
+    let id = register(&mut h, DEV, 1, "t");
+    for msg_id in 2..8u16 {
+        h.sn_send(
+            DEV,
+            &publish_msg(SnQos::AtLeastOnce, TopicId::Normal(id), msg_id, b"x"),
+        );
+        let acked = h.sn_received(DEV);
+        assert!(
+            matches!(&acked[..], [Message::PubAck { msg_id: m, return_code: ReturnCode::Accepted, .. }] if *m == msg_id),
+            "{acked:?}"
+        );
+    }
+    assert!(h.broker.backlog() > 2, "over the mark");
+    h.advance(16_000);
+    assert_eq!(h.sn_received(DEV), [disconnect()], "lost on its keep alive");
+}

@@ -97,7 +97,12 @@ impl Broker {
     /// After a PUBLISH from `conn` was routed: pauses `conn` if the message had to wait in
     /// a connected session's queue and the backlog is over the mark.
     pub(super) fn throttle(&mut self, conn: ConnId) {
-        if !core::mem::take(&mut self.queued_live) || self.paused.contains(&conn) {
+        // A gateway client's datagrams come on the socket all of them share: it cannot be
+        // paused alone, and marked paused it would escape its keep alive and sleep timers.
+        if !core::mem::take(&mut self.queued_live)
+            || self.paused.contains(&conn)
+            || Self::is_sn_conn(conn)
+        {
             return;
         }
         let Some(c) = self.conns.get(&conn) else {

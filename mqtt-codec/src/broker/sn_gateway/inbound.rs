@@ -90,22 +90,33 @@ impl Broker {
                 };
                 match sn::parse_with(e.message, &opts) {
                     Ok(inner) => self.sn_message(key, inner, now),
-                    Err(err) => self.sn_refused(&key, &err),
+                    Err(err) => self.sn_refused(&key, &err, now),
                 }
             }
             Ok(message) => self.sn_message(key, message, now),
-            Err(err) => self.sn_refused(&key, &err),
+            Err(err) => self.sn_refused(&key, &err, now),
         }
         self.resume_if_drained(now);
     }
 
-    fn sn_refused(&mut self, key: &SnKey, err: &sn::SnError) {
+    fn sn_refused(&mut self, key: &SnKey, err: &sn::SnError, now: Millis) {
         self.log(
             Level::Warn,
             format!("MQTT-SN peer {}: datagram refused: {err}", key.peer),
         );
         if let Some(answer) = err.answer() {
             self.sn_emit_now(key, &answer);
+            // A refusing CONNACK (a bad WILLTOPIC, say) ends the connection being made: its
+            // prompts are not sent again, and it cannot complete after the refusal.
+            let pending = self
+                .sn
+                .clients
+                .get(key)
+                .filter(|c| !c.connected())
+                .map(|c| c.conn);
+            if let (Message::ConnAck { .. }, Some(conn)) = (answer, pending) {
+                self.detach(conn, now, false);
+            }
         }
     }
 
