@@ -2794,8 +2794,9 @@ enum mqtt_status mqtt_decoder_new(const struct mqtt_decode_options *opts,
  * of a decoder made by `mqtt_decoder_init()`.
  *
  * ```c
+ * n = recv(sock, chunk, sizeof chunk, 0);  // a buffer of the caller's, not the decoder's
  * size_t used = 0, taken;
- * while (used < n && mqtt_decoder_feed_some(&d, rx + used, n - used, &taken) == MQTT_OK) {
+ * while (used < n && mqtt_decoder_feed_some(&d, chunk + used, n - used, &taken) == MQTT_OK) {
  *     used += taken;
  *     while (mqtt_decoder_next(&d, &p) == MQTT_OK) handle(&p);
  * }
@@ -2803,7 +2804,8 @@ enum mqtt_status mqtt_decoder_new(const struct mqtt_decode_options *opts,
  *
  * # Safety
  * `decoder` must be NULL or a decoder made by `mqtt_decoder_init()` or `mqtt_decoder_new()`;
- * `data` NULL or readable for `len` bytes; `taken` NULL or writable.
+ * `data` NULL or readable for `len` bytes, and not in the buffer given to
+ * `mqtt_decoder_init()`; `taken` NULL or writable.
  */
 enum mqtt_status mqtt_decoder_feed_some(struct mqtt_decoder *decoder,
                                         const uint8_t *data,
@@ -2823,7 +2825,8 @@ enum mqtt_status mqtt_decoder_feed_some(struct mqtt_decoder *decoder,
  * ```
  *
  * # Safety
- * `decoder` must be NULL or a live decoder; `data` NULL or readable for `len` bytes.
+ * `decoder` must be NULL or a live decoder; `data` NULL or readable for `len` bytes, and
+ * not in the buffer given to `mqtt_decoder_init()`.
  */
 enum mqtt_status mqtt_decoder_feed(struct mqtt_decoder *decoder, const uint8_t *data, size_t len);
 
@@ -3290,7 +3293,9 @@ enum mqtt_status mqtt_fixed_session_snapshot(struct mqtt_fixed_session *s,
  * `MQTT_ERR_SNAPSHOT_*` for a snapshot refused, `MQTT_ERR_SESSION_STORAGE_FULL` when the
  * storage cannot hold it; `*s` is left as it was on an error, but `storage`'s memory
  * was cleared and partly filled: a session that used it is gone with it (restore into
- * storage of its own, or make the session again). The snapshot's bytes are copied.
+ * storage of its own, or make the session again). The snapshot's bytes are copied; they
+ * must not lie in `storage` (`MQTT_ERR_INVALID_ARGUMENT`, `storage` untouched): read the
+ * snapshot into a buffer of its own.
  *
  * # Safety
  * As `mqtt_fixed_session_init()`; `data` NULL (with `len` 0) or readable for `len` bytes.
@@ -3974,6 +3979,9 @@ enum mqtt_status mqttsn_encoded_len(const struct mqttsn_message *message, size_t
  * if (mqttsn_encode(&m, out, sizeof out, &n) == MQTT_OK) sendto(sock, out, n, 0, gw, gwlen);
  * ```
  *
+ * A view of `message` that overlaps `out` (a datagram wrapped where it was received, say)
+ * is refused with `MQTT_ERR_INVALID_ARGUMENT`: encode into another buffer.
+ *
  * # Safety
  * `message` must be NULL or readable with valid views; `out` NULL or writable for `cap`
  * bytes; `written` NULL or writable.
@@ -4025,6 +4033,10 @@ enum mqtt_status mqttsn2_encoded_len(const struct mqttsn2_packet *packet, size_t
  * size_t n;
  * if (mqttsn2_encode(&p, out, sizeof out, &n) == MQTT_OK) sendto(sock, out, n, 0, gw, gwlen);
  * ```
+ *
+ * A view the packet type uses that overlaps `out` (a datagram wrapped in a Forwarder
+ * Encapsulation where it was received, say) is refused with `MQTT_ERR_INVALID_ARGUMENT`:
+ * encode into another buffer.
  *
  * # Safety
  * `packet` must be NULL or readable, with valid views for the fields its type uses; `out`

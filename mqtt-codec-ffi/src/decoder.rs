@@ -297,8 +297,9 @@ pub unsafe extern "C" fn mqtt_decoder_new(
 /// of a decoder made by `mqtt_decoder_init()`.
 ///
 /// ```c
+/// n = recv(sock, chunk, sizeof chunk, 0);  // a buffer of the caller's, not the decoder's
 /// size_t used = 0, taken;
-/// while (used < n && mqtt_decoder_feed_some(&d, rx + used, n - used, &taken) == MQTT_OK) {
+/// while (used < n && mqtt_decoder_feed_some(&d, chunk + used, n - used, &taken) == MQTT_OK) {
 ///     used += taken;
 ///     while (mqtt_decoder_next(&d, &p) == MQTT_OK) handle(&p);
 /// }
@@ -306,7 +307,8 @@ pub unsafe extern "C" fn mqtt_decoder_new(
 ///
 /// # Safety
 /// `decoder` must be NULL or a decoder made by `mqtt_decoder_init()` or `mqtt_decoder_new()`;
-/// `data` NULL or readable for `len` bytes; `taken` NULL or writable.
+/// `data` NULL or readable for `len` bytes, and not in the buffer given to
+/// `mqtt_decoder_init()`; `taken` NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn mqtt_decoder_feed_some(
     decoder: *mut mqtt_decoder,
@@ -365,7 +367,8 @@ fn feed<B: RecvBuffer>(d: &mut Decoder<B>, data: &[u8]) -> Option<usize> {
 /// ```
 ///
 /// # Safety
-/// `decoder` must be NULL or a live decoder; `data` NULL or readable for `len` bytes.
+/// `decoder` must be NULL or a live decoder; `data` NULL or readable for `len` bytes, and
+/// not in the buffer given to `mqtt_decoder_init()`.
 #[no_mangle]
 pub unsafe extern "C" fn mqtt_decoder_feed(
     decoder: *mut mqtt_decoder,

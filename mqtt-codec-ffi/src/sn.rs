@@ -282,6 +282,9 @@ pub unsafe extern "C" fn mqttsn_encoded_len(
 /// if (mqttsn_encode(&m, out, sizeof out, &n) == MQTT_OK) sendto(sock, out, n, 0, gw, gwlen);
 /// ```
 ///
+/// A view of `message` that overlaps `out` (a datagram wrapped where it was received, say)
+/// is refused with `MQTT_ERR_INVALID_ARGUMENT`: encode into another buffer.
+///
 /// # Safety
 /// `message` must be NULL or readable with valid views; `out` NULL or writable for `cap`
 /// bytes; `written` NULL or writable.
@@ -298,13 +301,21 @@ pub unsafe extern "C" fn mqttsn_encode(
         }
         // SAFETY: non-NULL and writable by the caller's contract.
         unsafe { written.write(0) };
-        // SAFETY: non-NULL; readable with valid views for this call by the caller's contract.
-        let message = match unsafe { to_message(&*message) } {
+        // SAFETY: non-NULL and readable by the caller's contract.
+        let c = unsafe { &*message };
+        if [c.text, c.data, c.node_id]
+            .iter()
+            .any(|v| v.overlaps(out, cap))
+        {
+            return MQTT_ERR_INVALID_ARGUMENT;
+        }
+        // SAFETY: readable with valid views for this call by the caller's contract.
+        let message = match unsafe { to_message(c) } {
             Ok(m) => m,
             Err(s) => return s,
         };
         // SAFETY: non-NULL and writable for `cap` bytes by the caller's contract; no view of
-        // `message` may overlap it (the caller does not encode into its own fields).
+        // `message` overlaps it (checked above).
         let buf = match unsafe { bytes_mut(out, cap) } {
             Ok(buf) => buf,
             Err(s) => return s,

@@ -336,7 +336,7 @@ pub unsafe extern "C" fn mqttsn2_encoded_len(
         unsafe { len.write(0) };
         // SAFETY: non-NULL; readable, with valid views for this call, by the caller's
         // contract.
-        let packet = match unsafe { to_packet(&*packet) } {
+        let packet = match unsafe { to_packet(&*packet, None) } {
             Ok(p) => p,
             Err(s) => return s,
         };
@@ -365,6 +365,10 @@ pub unsafe extern "C" fn mqttsn2_encoded_len(
 /// if (mqttsn2_encode(&p, out, sizeof out, &n) == MQTT_OK) sendto(sock, out, n, 0, gw, gwlen);
 /// ```
 ///
+/// A view the packet type uses that overlaps `out` (a datagram wrapped in a Forwarder
+/// Encapsulation where it was received, say) is refused with `MQTT_ERR_INVALID_ARGUMENT`:
+/// encode into another buffer.
+///
 /// # Safety
 /// `packet` must be NULL or readable, with valid views for the fields its type uses; `out`
 /// NULL or writable for `cap` bytes; `written` NULL or writable.
@@ -383,12 +387,12 @@ pub unsafe extern "C" fn mqttsn2_encode(
         unsafe { written.write(0) };
         // SAFETY: non-NULL; readable, with valid views for this call, by the caller's
         // contract.
-        let packet = match unsafe { to_packet(&*packet) } {
+        let packet = match unsafe { to_packet(&*packet, Some((out, cap))) } {
             Ok(p) => p,
             Err(s) => return s,
         };
         // SAFETY: non-NULL and writable for `cap` bytes by the caller's contract; no view of
-        // `packet` may overlap it (the caller does not encode into its own fields).
+        // `packet` overlaps it (`to_packet` refused one that does).
         let buf = match unsafe { bytes_mut(out, cap) } {
             Ok(buf) => buf,
             Err(s) => return s,
@@ -753,13 +757,21 @@ fn alias_kind(bits: u8) -> Result<AliasKind, mqtt_status> {
 
 /// The packet of a flat struct the caller filled. Only the views the packet type uses are
 /// read; a field out of range for its Rust type (QoS 3, Topic Type `10`, an unknown packet
-/// type, ...) is `MQTT_ERR_INVALID_ARGUMENT`, every rule after that is the core's.
+/// type, ...) is `MQTT_ERR_INVALID_ARGUMENT`, every rule after that is the core's, and so is
+/// a view that overlaps `output` (the buffer an encoder will write).
 ///
 /// # Safety
 /// Every view in `c` that `c.packet_type` uses must be valid for `'a`.
-unsafe fn to_packet<'a>(c: &mqttsn2_packet) -> Result<Packet<&'a [u8]>, mqtt_status> {
+unsafe fn to_packet<'a>(
+    c: &mqttsn2_packet,
+    output: Option<(*const u8, usize)>,
+) -> Result<Packet<&'a [u8]>, mqtt_status> {
     use PacketType as T;
     let v = |b: &mqtt_bytes| -> Result<&'a [u8], mqtt_status> {
+        // An encoder must not write where it reads (a datagram wrapped in place, say).
+        if output.is_some_and(|(out, cap)| b.overlaps(out, cap)) {
+            return Err(MQTT_ERR_INVALID_ARGUMENT);
+        }
         // SAFETY: only called on the views the packet type uses, valid for 'a by the
         // function's contract.
         unsafe { view(b) }
@@ -1045,7 +1057,7 @@ mod tests {
             let parsed = v2::parse(&bytes).unwrap();
             let flat = of_packet(&parsed);
             // SAFETY: the views point into `bytes`, alive for the test.
-            let back = unsafe { to_packet(&flat) }.unwrap();
+            let back = unsafe { to_packet(&flat, None) }.unwrap();
             assert_eq!(back, parsed, "{h}");
         }
     }

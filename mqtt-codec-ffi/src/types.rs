@@ -113,6 +113,17 @@ impl mqtt_bytes {
     pub(crate) fn opt(b: Option<&[u8]>) -> Self {
         b.map(mqtt_bytes::of).unwrap_or_default()
     }
+
+    /// True when the view shares a byte with the `cap` bytes at `out`: an encoder must not
+    /// write where it reads (by addresses alone; nothing is dereferenced).
+    pub(crate) fn overlaps(&self, out: *const u8, cap: usize) -> bool {
+        let (start, end) = (
+            self.ptr as usize,
+            (self.ptr as usize).saturating_add(self.len),
+        );
+        let (out_start, out_end) = (out as usize, (out as usize).saturating_add(cap));
+        !self.ptr.is_null() && self.len > 0 && cap > 0 && start < out_end && out_start < end
+    }
 }
 
 /// One User Property: a name and a value, both UTF-8 strings.

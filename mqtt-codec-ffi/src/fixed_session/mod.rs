@@ -815,7 +815,9 @@ pub unsafe extern "C" fn mqtt_fixed_session_snapshot(
 /// `MQTT_ERR_SNAPSHOT_*` for a snapshot refused, `MQTT_ERR_SESSION_STORAGE_FULL` when the
 /// storage cannot hold it; `*s` is left as it was on an error, but `storage`'s memory
 /// was cleared and partly filled: a session that used it is gone with it (restore into
-/// storage of its own, or make the session again). The snapshot's bytes are copied.
+/// storage of its own, or make the session again). The snapshot's bytes are copied; they
+/// must not lie in `storage` (`MQTT_ERR_INVALID_ARGUMENT`, `storage` untouched): read the
+/// snapshot into a buffer of its own.
 ///
 /// # Safety
 /// As `mqtt_fixed_session_init()`; `data` NULL (with `len` 0) or readable for `len` bytes.
@@ -839,6 +841,10 @@ pub unsafe extern "C" fn mqtt_fixed_session_init_from_snapshot(
             Ok(b) => b,
             Err(e) => return e,
         };
+        // SAFETY: non-NULL and readable by the caller's contract.
+        if let Err(e) = storage::outside(unsafe { &*storage }, data, len) {
+            return e;
+        }
         // SAFETY: non-NULL and readable, with views and memory valid for the session's
         // life, by the caller's contract.
         let made = unsafe { storage::fixed_config(&*cfg) }.and_then(|config| {

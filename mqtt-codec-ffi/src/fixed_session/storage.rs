@@ -353,24 +353,7 @@ pub(super) unsafe fn fixed_storage(
 /// slice the session writes through, so shared bytes would corrupt what is sent (a receive
 /// buffer doubling as the transmit buffer overwrites a queued PUBLISH).
 fn disjoint(st: &mqtt_fixed_storage) -> Result<(), mqtt_status> {
-    fn span<T>(ptr: *const T, count: usize) -> (usize, usize) {
-        let start = ptr as usize;
-        let len = count.saturating_mul(size_of::<T>());
-        match ptr.is_null() || len == 0 {
-            true => (0, 0),
-            false => (start, start.saturating_add(len)),
-        }
-    }
-    let pieces = [
-        span(st.outgoing, st.outgoing_count),
-        span(st.messages, st.messages_len),
-        span(st.incoming, st.incoming_count),
-        span(st.pending, st.pending_count),
-        span(st.aliases, st.aliases_count),
-        span(st.alias_topics, st.alias_topics_len),
-        span(st.rx, st.rx_len),
-        span(st.tx, st.tx_len),
-    ];
+    let pieces = pieces(st);
     // Each pair once (28 of them), rather than a sort, which would cost firmware its code.
     for (i, a) in pieces.iter().enumerate() {
         for b in pieces.iter().skip(i + 1) {
@@ -380,4 +363,43 @@ fn disjoint(st: &mqtt_fixed_storage) -> Result<(), mqtt_status> {
         }
     }
     Ok(())
+}
+
+/// Refuses `len` bytes at `data` that share memory with the storage
+/// (`MQTT_ERR_INVALID_ARGUMENT`): a snapshot read back into storage it lies in would be
+/// overwritten while it is read.
+pub(crate) fn outside(
+    st: &mqtt_fixed_storage,
+    data: *const u8,
+    len: usize,
+) -> Result<(), mqtt_status> {
+    let (start, end) = span(data, len);
+    match pieces(st).iter().any(|p| start < p.1 && p.0 < end) {
+        true => Err(MQTT_ERR_INVALID_ARGUMENT),
+        false => Ok(()),
+    }
+}
+
+/// The address range of `count` `T`s at `ptr`; empty for NULL or nothing.
+fn span<T>(ptr: *const T, count: usize) -> (usize, usize) {
+    let start = ptr as usize;
+    let len = count.saturating_mul(size_of::<T>());
+    match ptr.is_null() || len == 0 {
+        true => (0, 0),
+        false => (start, start.saturating_add(len)),
+    }
+}
+
+/// The address ranges of the storage's pieces.
+fn pieces(st: &mqtt_fixed_storage) -> [(usize, usize); 8] {
+    [
+        span(st.outgoing, st.outgoing_count),
+        span(st.messages, st.messages_len),
+        span(st.incoming, st.incoming_count),
+        span(st.pending, st.pending_count),
+        span(st.aliases, st.aliases_count),
+        span(st.alias_topics, st.alias_topics_len),
+        span(st.rx, st.rx_len),
+        span(st.tx, st.tx_len),
+    ]
 }

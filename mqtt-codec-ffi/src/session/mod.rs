@@ -29,7 +29,6 @@ use alloc::vec::Vec;
 use codec::client::Session;
 use codec::{Packet, PacketId, ProtocolVersion};
 use core::ptr;
-use core::slice;
 use event::EventSlot;
 use outbox::Outbox;
 
@@ -406,7 +405,8 @@ pub unsafe extern "C" fn mqtt_session_subscribe(
 ) -> mqtt_status {
     // SAFETY: NULL or writable by the caller's contract.
     unsafe { put(packet_id, 0) };
-    if subs.is_null() {
+    // NULL with 0 is an empty list (refused as one below).
+    if subs.is_null() && count != 0 {
         return MQTT_ERR_NULL_POINTER;
     }
     // SAFETY: the caller's contract.
@@ -457,7 +457,8 @@ pub unsafe extern "C" fn mqtt_session_unsubscribe(
 ) -> mqtt_status {
     // SAFETY: NULL or writable by the caller's contract.
     unsafe { put(packet_id, 0) };
-    if filters.is_null() {
+    // NULL with 0 is an empty list (refused as one below).
+    if filters.is_null() && count != 0 {
         return MQTT_ERR_NULL_POINTER;
     }
     // SAFETY: the caller's contract.
@@ -587,7 +588,8 @@ pub unsafe extern "C" fn mqtt_session_receive(
     len: usize,
     now: u32,
 ) -> mqtt_status {
-    if data.is_null() {
+    // NULL with 0 is nothing received.
+    if data.is_null() && len != 0 {
         return MQTT_ERR_NULL_POINTER;
     }
     // SAFETY: the caller's contract.
@@ -695,20 +697,20 @@ pub unsafe extern "C" fn mqtt_session_data_to_send(
     cap: usize,
     written: *mut usize,
 ) -> mqtt_status {
-    if buf.is_null() || written.is_null() {
+    if written.is_null() {
         return MQTT_ERR_NULL_POINTER;
     }
     // SAFETY: non-NULL and writable by the caller's contract.
     unsafe { written.write(0) };
-    if cap > isize::MAX as usize {
-        return MQTT_ERR_INVALID_ARGUMENT;
-    }
+    // SAFETY: NULL (with 0: no room) or writable for `cap` bytes by the caller's contract,
+    // for this call.
+    let out = match unsafe { crate::c_args::bytes_mut(buf, cap) } {
+        Ok(out) => out,
+        Err(e) => return e,
+    };
     // SAFETY: the caller's contract.
     let h = unsafe { live(s) };
     with(h, |h| {
-        // SAFETY: non-NULL, writable for `cap` (at most isize::MAX) bytes by the
-        // caller's contract, for this call.
-        let out = unsafe { slice::from_raw_parts_mut(buf, cap) };
         let (n, more) = h.outbox.copy_out(&mut h.session, out);
         // SAFETY: as above.
         unsafe { written.write(n) };
@@ -878,8 +880,16 @@ pub unsafe extern "C" fn mqtt_session_from_snapshot(
         if cfg.is_null() || data.is_null() {
             return (ptr::null_mut(), MQTT_ERR_NULL_POINTER);
         }
-        // SAFETY: non-NULL; readable with valid views by the caller's contract.
-        let config = match unsafe { config::session_config(&*cfg) } {
+        // SAFETY: non-NULL and readable by the caller's contract.
+        let given = unsafe { &*cfg };
+        // The snapshot's client identifier replaces the configuration's, which is not
+        // checked: an empty one with clean start off is no error here.
+        let cfg = mqtt_session_config {
+            client_id: mqtt_bytes::of(b"snapshot"),
+            ..*given
+        };
+        // SAFETY: views valid by the caller's contract (the identifier is a literal).
+        let config = match unsafe { config::session_config(&cfg) } {
             Ok(c) => c,
             Err(e) => return (ptr::null_mut(), e),
         };

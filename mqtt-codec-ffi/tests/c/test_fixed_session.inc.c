@@ -406,6 +406,10 @@ static void test_fixed_snapshot(void) {
     /* A reboot: the same memory, a new session from the snapshot. */
     st = fx_storage();
     memset(&fx_session, 0, sizeof fx_session);
+    /* Snapshot bytes that lie in the storage would be overwritten as they are read. */
+    memcpy(st.tx, snap, n);
+    CHECK_ST(mqtt_fixed_session_init_from_snapshot(sv.s, &cfg, &st, st.tx, n),
+             MQTT_ERR_INVALID_ARGUMENT);
     CHECK_ST(mqtt_fixed_session_init_from_snapshot(sv.s, &cfg, &st, snap, 3),
              MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT);
     CHECK_ST(mqtt_fixed_session_init_from_snapshot(sv.s, &cfg, &st, snap, n - 1),

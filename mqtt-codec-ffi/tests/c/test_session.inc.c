@@ -667,6 +667,16 @@ static void test_session_snapshot(void) {
     sv.now = 0xFFFFFF00u;
     sv.s = mqtt_session_from_snapshot(&cfg, snap, len, &st);
     CHECK_ST(st, MQTT_OK);
+    {
+        /* The configuration's client identifier gives way to the snapshot's: an empty one
+           with clean start off is no error here. */
+        mqtt_session_config anon = cfg;
+        mqtt_session *again;
+        anon.client_id = S("");
+        again = mqtt_session_from_snapshot(&anon, snap, len, &st);
+        CHECK_ST(st, MQTT_OK);
+        mqtt_session_free(again);
+    }
     free(snap);
     if (sv.s == NULL) return;
     CHECK_ST(mqtt_session_pending(sv.s, &in_flight, &queued), MQTT_OK);
@@ -801,9 +811,15 @@ static void test_session_misuse(void) {
     CHECK_ST(mqtt_session_publish_packet(s, NULL, 0, &id), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_session_subscribe(s, NULL, 1, 0, &id), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_session_unsubscribe(s, NULL, 1, 0, &id), MQTT_ERR_NULL_POINTER);
-    CHECK_ST(mqtt_session_receive(s, NULL, 0, 0), MQTT_ERR_NULL_POINTER);
+    CHECK_ST(mqtt_session_receive(s, NULL, 1, 0), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_session_receive(s, buf, SIZE_MAX, 0), MQTT_ERR_INVALID_ARGUMENT);
     CHECK_ST(mqtt_session_data_to_send(s, NULL, 10, &n), MQTT_ERR_NULL_POINTER);
+    /* NULL with a length of 0 is empty, as everywhere. */
+    CHECK_ST(mqtt_session_receive(s, NULL, 0, 0), MQTT_OK);
+    CHECK_ST(mqtt_session_data_to_send(s, NULL, 0, &n), MQTT_OK);
+    CHECK(n == 0);
+    CHECK_ST(mqtt_session_subscribe(s, NULL, 0, 0, &id), MQTT_ERR_EMPTY_SUBSCRIPTION_LIST);
+    CHECK_ST(mqtt_session_unsubscribe(s, NULL, 0, 0, &id), MQTT_ERR_EMPTY_SUBSCRIPTION_LIST);
     CHECK_ST(mqtt_session_data_to_send(s, buf, sizeof buf, NULL), MQTT_ERR_NULL_POINTER);
     CHECK_ST(mqtt_session_data_to_send(s, buf, SIZE_MAX, &n), MQTT_ERR_INVALID_ARGUMENT);
     CHECK_ST(mqtt_session_poll_event(s, NULL), MQTT_ERR_NULL_POINTER);

@@ -79,6 +79,9 @@ static void test_sn_fields(void) {
     m.radius = 3;
     CHECK_ST(mqttsn_encode(&m, out, sizeof out, &written), MQTT_OK);
     CHECK(written == 7 && out[1] == 0xFE && out[2] == 0x03);
+    /* Wrapped where the inner message lies (it points into `in`): refused, `in` untouched. */
+    CHECK_ST(mqttsn_encode(&m, in, sizeof in, &written), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK(written == 0 && in[1] == 0xFE && in[5] == 0x02);
 
     /* Encoding from fields the caller sets. */
     memset(&m, 0, sizeof m);

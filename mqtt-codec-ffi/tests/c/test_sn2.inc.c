@@ -166,6 +166,17 @@ static void test_sn2_encode(void) {
     CHECK(written == n && out[0] == 0xAA);
     CHECK_ST(mqttsn2_encode(&p, out, n, &written), MQTT_OK);
     CHECK(written == n && memcmp(want, out, n) == 0);
+    /* A Forwarder Encapsulation of that datagram, written where the datagram lies: refused,
+       the datagram untouched; into a buffer of its own it goes. */
+    memset(&q, 0, sizeof q);
+    q.packet_type = MQTTSN2_FORWARDER;
+    q.address = S("A");
+    q.inner.ptr = out;
+    q.inner.len = n;
+    CHECK_ST(mqttsn2_encode(&q, out, sizeof out, &written), MQTT_ERR_INVALID_ARGUMENT);
+    CHECK(written == 0 && memcmp(want, out, n) == 0);
+    CHECK_ST(mqttsn2_encode(&q, payload, sizeof payload, &written), MQTT_OK);
+    CHECK(written == n + 4 && memcmp(payload + 4, want, n) == 0);
     /* Rules: a QoS 1 PUBLISH needs its packet id, never 0; DUP only at QoS 2. */
     p.has_packet_id = false;
     CHECK_ST(mqttsn2_encode(&p, out, sizeof out, &written), MQTT_ERR_SN2_PACKET_ID_PRESENCE);
