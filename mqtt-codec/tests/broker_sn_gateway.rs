@@ -2454,3 +2454,28 @@ fn a_publishing_gateway_client_is_never_paused_and_keeps_its_keep_alive() {
     h.advance(16_000);
     assert_eq!(h.sn_received(DEV), [disconnect()], "lost on its keep alive");
 }
+
+/// SN-ENC-2, X11: the refusal of a forwarded message (a CONNECT whose ClientId is too
+/// long) goes back in an envelope to the node that sent it.
+#[test]
+fn sn_enc_2_a_refused_forwarded_connect_is_answered_in_an_envelope() {
+    let mut h = Harness::default();
+    let node: &[u8] = &[0x12, 0x34];
+    // CONNECT, CleanSession, protocol 1, duration 0, a 24-octet ClientId (the encoder
+    // refuses to make it).
+    let mut inner = vec![30, 0x04, 0x04, 0x01, 0x00, 0x00];
+    inner.extend_from_slice(&[b'x'; 24]);
+    let mut datagram = vec![3 + node.len() as u8, 0xFE, 0x00];
+    datagram.extend_from_slice(node);
+    datagram.extend_from_slice(&inner);
+    h.sn_send_bytes(FORWARDER, &datagram);
+    let received = h.sn_received(FORWARDER);
+    let [Message::Encapsulated(e)] = received.as_slice() else {
+        panic!("expected an envelope, got {received:?}")
+    };
+    assert_eq!(&e.node_id[..], node);
+    assert_eq!(
+        e.inner().unwrap().to_owned(),
+        connack(ReturnCode::NotSupported)
+    );
+}

@@ -94,7 +94,9 @@ impl Broker {
                 }
             }
             Ok(message) => self.sn_message(key, message, now),
-            Err(err) => self.sn_refused(&key, &err, now),
+            // The answer to a forwarded message that was refused goes back in an envelope
+            // to its node (SN-ENC-2).
+            Err(err) => self.sn_refused(&envelope_key(peer, data).unwrap_or(key), &err, now),
         }
         self.resume_if_drained(now);
     }
@@ -827,5 +829,18 @@ impl Broker {
                 return_code: ReturnCode::Accepted,
             },
         );
+    }
+}
+
+/// The node an encapsulated datagram comes from (its envelope read alone, the inner
+/// message left unread): `None` for any other datagram.
+fn envelope_key(peer: SnPeer, data: &[u8]) -> Option<SnKey> {
+    match data {
+        // The one-octet Length form (the parser refuses the other for an envelope).
+        [len, 0xFE, _ctrl, ..] if *len != 0x01 => Some(SnKey {
+            peer,
+            node: data.get(3..usize::from(*len))?.to_vec(),
+        }),
+        _ => None,
     }
 }
