@@ -21,6 +21,11 @@
  *
  * A pointer with a length is a view: NULL with length 0 is empty; a length beyond
  * PTRDIFF_MAX is refused with MQTT_ERR_INVALID_ARGUMENT before anything is read.
+ * A pointer to a struct or an integer must be aligned for its type, as every object the
+ * compiler lays out is (the decoder and session handles are checked; a struct cast from
+ * an unaligned byte pool is the caller's fault). A bool field holds 0 or 1, as C's
+ * assignment leaves it (not bytes copied in from elsewhere, erased flash say).
+ * An encoder's output may not overlap the views it reads (the MQTT-SN encoders check).
  */
 
 #ifndef MQTT_CODEC_H
