@@ -120,6 +120,28 @@ fn mqtt_4_13_1_packet_larger_than_the_broker_maximum_disconnects_0x95() {
     assert!(h.closed(1));
 }
 
+/// [MQTT-3.1.2-1], [MQTT-3.1.2-2]: level 5 under the name "MQIsdp" is refused in the form a
+/// 5.0 client reads: CONNACK 0x84 Unsupported Protocol Version, then the close.
+#[test]
+fn mqtt_3_1_2_2_level_5_named_mqisdp_gets_a_5_0_connack_0x84() {
+    let mut h = Harness::default();
+    h.open(1, V5);
+    h.send_bytes(
+        1,
+        &[
+            0x10, 0x11, 0, 6, b'M', b'Q', b'I', b's', b'd', b'p', 5, 0x02, 0, 60, 0, 3, b'a', b'b',
+            b'c',
+        ][..],
+    );
+    match h.received(1).as_slice() {
+        [Packet::ConnAck(a)] => {
+            assert_eq!(a.reason_code, ReasonCode::UnsupportedProtocolVersion);
+        }
+        other => panic!("expected a 5.0 CONNACK, got {other:?}"),
+    }
+    assert!(h.closed(1));
+}
+
 #[test]
 fn mqtt_3_1_2_2_v311_connect_with_unsupported_level_gets_return_code_1_then_close() {
     for level in [2u8, 6] {

@@ -86,7 +86,10 @@ impl Broker {
         };
         if c.phase == Phase::AwaitConnect {
             let connack = Packet::ConnAck(ConnAck::new(err.reason_code()));
-            let answer = if c.decoder.protocol_version() == Some(ProtocolVersion::V5) {
+            // Level 5 under another name ("MQIsdp", say) is a client speaking 5.0: it reads
+            // a 5.0 CONNACK 0x84 (the 3.1.1 form would be malformed to it).
+            let says_v5 = matches!(err, DecodeError::UnsupportedProtocolLevel { level: 5, .. });
+            let answer = if c.decoder.protocol_version() == Some(ProtocolVersion::V5) || says_v5 {
                 // A CONNECT that named 5.0 and broke a later rule gets the reason in a 5.0
                 // CONNACK before the close ([MQTT-3.1.4-1] allows it; §4.13): a client
                 // learns why (0x81, 0x82, 0x95...).
