@@ -265,13 +265,12 @@ async fn accept_loop(
         match &tls {
             None => {
                 let (read, write) = stream.into_split();
-                if events
-                    .send(Event::Opened(id, spawn_peer(id, read, write, &events)))
-                    .await
-                    .is_err()
-                {
+                // The slot first: the reader may hand over the CONNECT as soon as it runs,
+                // which must not come before `Opened`.
+                let Ok(slot) = events.reserve().await else {
                     return;
-                }
+                };
+                slot.send(Event::Opened(id, spawn_peer(id, read, write, &events)));
             }
             Some(acceptor) => {
                 // The handshake runs in a task of its own: a slow client does not hold up
@@ -281,8 +280,10 @@ async fn accept_loop(
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
                             let (read, write) = tokio::io::split(tls);
-                            let peer = spawn_peer(id, read, write, &events);
-                            let _ = events.send(Event::Opened(id, peer)).await;
+                            let Ok(slot) = events.reserve().await else {
+                                return;
+                            };
+                            slot.send(Event::Opened(id, spawn_peer(id, read, write, &events)));
                         }
                         Ok(Err(e)) => tracing::info!("TLS handshake from {addr} failed: {e}"),
                         Err(_) => tracing::info!("TLS handshake from {addr} timed out"),
@@ -415,7 +416,7 @@ pub(crate) async fn hand_over(events: &mpsc::Sender<Event>, event: Event) -> boo
 }
 
 /// The most one batch of queued writes gathers before it goes out.
-const WRITE_BATCH: usize = 64 * 1024;
+pub(crate) const WRITE_BATCH: usize = 64 * 1024;
 
 /// Writes what the broker sends, gathering whatever is queued into one write; closes the
 /// socket once the broker drops its sender. A lone chunk is written as it is; a batch is
@@ -506,7 +507,12 @@ fn on_event(
         Event::Bytes(id, data) => broker.bytes_received(id, &data, now),
         Event::Closed(id) => {
             broker.connection_closed(id, now);
-            peers.remove(&id);
+            // The client closed its side; the writer may still be stuck on a peer that
+            // acknowledges nothing: it gets SHUTDOWN_FLUSH, as a connection the broker
+            // closes does, rather than hold its socket and queue for good.
+            if let Some(peer) = peers.remove(&id) {
+                retire(peer);
+            }
         }
         Event::Datagram(addr, data) => {
             if let Some(g) = gateway.as_mut() {
@@ -515,6 +521,21 @@ fn on_event(
         }
         Event::Reload((acl, passwords)) => broker.reload_access(acl, passwords),
     }
+}
+
+/// Ends a connection's tasks: dropping the sender lets the writer flush and shut its side
+/// of the socket while the reader drains the other; a peer that does not read, or does not
+/// close, gets SHUTDOWN_FLUSH, then the socket is dropped, so it cannot hold a task and a
+/// descriptor. Returns the tasks, for a shutdown to await.
+fn retire(peer: Peer) -> [tokio::task::JoinHandle<()>; 2] {
+    peer.reading.set(Reading::Draining);
+    let (reader, writer) = (peer.reader.abort_handle(), peer.writer_task.abort_handle());
+    tokio::spawn(async move {
+        tokio::time::sleep(SHUTDOWN_FLUSH).await;
+        reader.abort();
+        writer.abort();
+    });
+    [peer.writer_task, peer.reader]
 }
 
 /// Owns the broker: feeds it events and time, carries out its actions. With persistence,
@@ -618,20 +639,8 @@ async fn run_broker(
                 }
                 Action::Close { conn } => {
                     if let Some(peer) = peers.remove(&conn) {
-                        // Dropping the sender lets the writer flush and shut its side of
-                        // the socket while the reader drains the other; a peer that does
-                        // not read, or does not close, gets SHUTDOWN_FLUSH, then the socket
-                        // is dropped, so it cannot hold a task and a descriptor.
-                        peer.reading.set(Reading::Draining);
-                        let (reader, writer) =
-                            (peer.reader.abort_handle(), peer.writer_task.abort_handle());
-                        tokio::spawn(async move {
-                            tokio::time::sleep(SHUTDOWN_FLUSH).await;
-                            reader.abort();
-                            writer.abort();
-                        });
                         closing.retain(|task| !task.is_finished());
-                        closing.extend([peer.writer_task, peer.reader]);
+                        closing.extend(retire(peer));
                     }
                 }
                 Action::SendDatagram { peer, data } => {

@@ -35,9 +35,16 @@ pub async fn accept_loop(
     max_packet_size: usize,
 ) {
     let limit = max_packet_size.saturating_add(64 * 1024);
+    // Reads start small (tungstenite's 128 KiB default buffer is zeroed, so resident, for
+    // every connection); frames go out as they are made, at most `WRITE_BATCH` of payload
+    // each (see `write_loop`), and the write buffer is capped just above one: a client that
+    // sends pings and reads nothing makes it keep one pong, not one per ping.
     let config = WebSocketConfig::default()
         .max_message_size(Some(limit))
-        .max_frame_size(Some(limit));
+        .max_frame_size(Some(limit))
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_write_buffer_size(2 * crate::WRITE_BATCH);
     loop {
         let (stream, addr) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -84,20 +91,22 @@ async fn handshake<S>(
     }
 }
 
-/// Answers the first subprotocol the client offers that is MQTT's; a client offering none
-/// is accepted without one (some send no header at all).
+/// Answers the MQTT subprotocol the client offers that comes first in `SUBPROTOCOLS`:
+/// "mqtt" whenever it is offered ([MQTT-6.0.0-4]), whatever the client's order; a client
+/// offering none is accepted without one (some send no header at all).
 // The signature is tungstenite's handshake callback; its error type is not ours to shrink.
 #[allow(clippy::result_large_err)]
 fn choose_subprotocol(req: &Request, mut resp: Response) -> Result<Response, ErrorResponse> {
-    let offered = req
+    let offered: Vec<&str> = req
         .headers()
         .get_all("sec-websocket-protocol")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .find(|p| SUBPROTOCOLS.contains(p));
-    if let Some(protocol) = offered {
+        .collect();
+    let chosen = SUBPROTOCOLS.iter().find(|p| offered.contains(p));
+    if let Some(protocol) = chosen {
         if let Ok(value) = HeaderValue::from_str(protocol) {
             resp.headers_mut().insert("sec-websocket-protocol", value);
         }
@@ -112,11 +121,15 @@ where
 {
     let (sink, stream) = ws.split();
     let reader_events = events.clone();
+    // The slot first: the reader's first bytes must not come before `Opened`.
+    let Ok(slot) = events.reserve().await else {
+        return;
+    };
     let peer = spawn_tasks(
         move |reading| read_loop(id, stream, reader_events, reading),
         move |rx| write_loop(sink, rx),
     );
-    let _ = events.send(Event::Opened(id, peer)).await;
+    slot.send(Event::Opened(id, peer));
 }
 
 type WsSink<S> = futures_util::stream::SplitSink<WebSocketStream<S>, Message>;
@@ -160,32 +173,43 @@ async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// Sends what the broker writes, what is queued together in one binary frame of up to
-/// `WRITE_BATCH` bytes (each frame counts as the writer's progress, see `Peer::stalled`);
-/// closes the WebSocket once the broker drops its sender.
+/// `WRITE_BATCH` bytes (each frame counts as the writer's progress, see `Peer::stalled`),
+/// a larger chunk in frames of that size (an MQTT packet may span frames); closes the
+/// WebSocket once the broker drops its sender.
 async fn write_loop<S: AsyncRead + AsyncWrite + Unpin>(
     mut sink: WsSink<S>,
     mut rx: outbox::Receiver,
 ) {
     while let Some(first) = rx.recv().await {
-        let mut sent = first.len();
-        let frame = match rx.try_recv() {
-            None => first,
-            Some(second) => {
-                let mut batch = BytesMut::from(&first[..]);
-                batch.extend_from_slice(&second);
-                sent += second.len();
-                while batch.len() < crate::WRITE_BATCH {
-                    let Some(more) = rx.try_recv() else { break };
-                    batch.extend_from_slice(&more);
-                    sent += more.len();
+        let mut next = Some(first);
+        while let Some(mut chunk) = next.take() {
+            while chunk.len() > crate::WRITE_BATCH {
+                let part = chunk.split_to(crate::WRITE_BATCH);
+                if sink.send(Message::Binary(part)).await.is_err() {
+                    return;
                 }
-                batch.freeze()
+                rx.written(crate::WRITE_BATCH);
             }
-        };
-        if sink.send(Message::Binary(frame)).await.is_err() {
-            return;
+            // What else is queued joins the frame while it fits; the first chunk that
+            // does not starts the next one.
+            let mut sent = chunk.len();
+            let mut batch: Option<BytesMut> = None;
+            while let Some(more) = rx.try_recv() {
+                if sent + more.len() > crate::WRITE_BATCH {
+                    next = Some(more);
+                    break;
+                }
+                batch
+                    .get_or_insert_with(|| BytesMut::from(&chunk[..]))
+                    .extend_from_slice(&more);
+                sent += more.len();
+            }
+            let frame = batch.map_or(chunk, BytesMut::freeze);
+            if sink.send(Message::Binary(frame)).await.is_err() {
+                return;
+            }
+            rx.written(sent);
         }
-        rx.written(sent);
     }
     let _ = sink.close().await;
 }

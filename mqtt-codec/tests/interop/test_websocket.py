@@ -36,21 +36,22 @@ def test_paho_over_websocket_talks_to_tcp_clients(ws_broker, paho, version, path
         ws.close()
 
 
-def ws_handshake(port: int) -> socket.socket:
+def ws_handshake(port: int, offered: str = "mqtt") -> socket.socket:
     s = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
     key = base64.b64encode(os.urandom(16)).decode()
     s.sendall(
         (
             "GET /mqtt HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
             f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n"
+            f"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {offered}\r\n\r\n"
         ).encode()
     )
     head = b""
     while b"\r\n\r\n" not in head:
         head += s.recv(1)
     assert b" 101 " in head.split(b"\r\n")[0], head
-    assert b"sec-websocket-protocol: mqtt" in head.lower(), head
+    # [MQTT-6.0.0-4]: the server selects "mqtt" whenever the client offers it.
+    assert b"sec-websocket-protocol: mqtt\r\n" in head.lower(), head
     return s
 
 
@@ -90,3 +91,22 @@ def test_packets_split_across_frames_and_several_in_one(ws_broker):
     while chunk := s.recv(64):
         rest += chunk
     s.close()
+
+
+def test_mqtt_is_the_subprotocol_chosen_whatever_the_order_offered(ws_broker):
+    for offered in ("mqttv3.1, mqtt", "chat, mqtt", "mqtt, mqttv3.1"):
+        ws_handshake(ws_broker.ws_port, offered).close()
+
+
+@pytest.mark.parametrize("version", ["3.1.1", "5.0"])
+def test_a_message_larger_than_a_frame_reaches_a_websocket_client(ws_broker, paho, version):
+    # The broker sends frames of at most 64 KiB: a 300 KB PUBLISH spans several.
+    ws = PahoClient(ws_broker.ws_port, version=version, websocket_path="/mqtt")
+    try:
+        tcp = paho(version, port=ws_broker.port)
+        ws.subscribe("big/#", qos=1)
+        payload = os.urandom(300_000)
+        tcp.publish("big/one", payload, qos=1)
+        assert ws.get().payload == payload
+    finally:
+        ws.close()
