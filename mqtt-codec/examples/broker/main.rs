@@ -82,6 +82,11 @@ const STALL_GRACE: Duration = Duration::from_secs(10);
 /// beyond `max_queued * WRITE_BYTES_PER_MESSAGE` the client is not keeping up.
 const WRITE_BYTES_PER_MESSAGE: usize = 4 * 1024;
 
+/// That limit, for the connections' readers: past it a reader stops reading its client
+/// until half of it is written (see `outbox::Backlog`). Set once at start.
+static WRITE_LIMIT: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(usize::MAX);
+
 // One thread runs every task, so the broker sees the connections' packets in the order
 // their sockets became readable: a SUBSCRIBE that arrives before another client's PUBLISH
 // takes effect first, as it does in mosquitto's single loop. On the multi-threaded runtime
@@ -113,6 +118,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max_queued
         .max(16)
         .saturating_mul(WRITE_BYTES_PER_MESSAGE);
+    WRITE_LIMIT.store(write_limit, Ordering::Relaxed);
     let listener = TcpListener::bind(&opts.listen).await?;
     tracing::info!(
         "mqtt-codec reference broker listening on {}",
@@ -319,9 +325,9 @@ where
 {
     // An unbounded queue, bounded by the broker task: it reads the bytes waiting
     // (`pending`) and stops a connection that lets them grow past the limit.
-    let (tx, rx) = outbox::channel();
+    let (tx, rx, backlog) = outbox::channel(WRITE_LIMIT.load(Ordering::Relaxed));
     let writer_task = tokio::spawn(writer(rx));
-    let (reading, switch) = reading::switch(Reading::On);
+    let (reading, switch) = reading::switch(Reading::On, backlog);
     let reader = tokio::spawn(reader(switch));
     Peer {
         writer: tx,

@@ -3,7 +3,9 @@
 //! slots (over 1 KiB) and a cache-padded state for every connection when it is made, an
 //! empty outbox holds no buffer, so an idle connection costs what it holds. It counts the
 //! bytes queued and not yet written, by which the broker task bounds it (it closes a
-//! connection that lets them grow).
+//! connection that lets them grow), and by which the connection's reader holds back
+//! ([`Backlog`]): a client that does not read what it is sent is not read either, since
+//! the answers to its requests would only pile up.
 
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -20,6 +22,10 @@ struct Shared {
     pending: AtomicUsize,
     /// Bytes written since the outbox was made: the writer's progress.
     written: AtomicU64,
+    /// The write limit: past it the reader waits until half of it is written.
+    limit: usize,
+    /// Wakes the reader waiting for that.
+    caught_up: Notify,
 }
 
 struct State {
@@ -46,8 +52,13 @@ pub(crate) struct Receiver {
     shared: Arc<Shared>,
 }
 
-/// A new, empty outbox.
-pub(crate) fn channel() -> (Sender, Receiver) {
+/// The reader's view of the outbox: how far behind the writer is.
+pub(crate) struct Backlog {
+    shared: Arc<Shared>,
+}
+
+/// A new, empty outbox whose reader holds back past `limit` bytes waiting.
+pub(crate) fn channel(limit: usize) -> (Sender, Receiver, Backlog) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             queue: VecDeque::new(),
@@ -56,13 +67,34 @@ pub(crate) fn channel() -> (Sender, Receiver) {
         ready: Notify::new(),
         pending: AtomicUsize::new(0),
         written: AtomicU64::new(0),
+        limit,
+        caught_up: Notify::new(),
     });
     (
         Sender {
             shared: Arc::clone(&shared),
         },
-        Receiver { shared },
+        Receiver {
+            shared: Arc::clone(&shared),
+        },
+        Backlog { shared },
     )
+}
+
+impl Backlog {
+    /// True while more than the limit waits to be written.
+    pub(crate) fn over(&self) -> bool {
+        self.shared.pending.load(Ordering::Relaxed) > self.shared.limit
+    }
+
+    /// Waits until no more than half the limit waits to be written.
+    pub(crate) async fn caught_up(&self) {
+        // `notify_one` leaves a permit when nobody waits, so a drain between the check
+        // and the wait is not missed.
+        while self.shared.pending.load(Ordering::Relaxed) > self.shared.limit / 2 {
+            self.shared.caught_up.notified().await;
+        }
+    }
 }
 
 impl Sender {
@@ -123,8 +155,12 @@ impl Receiver {
 
     /// `n` bytes taken from the queue are written: they no longer count as pending.
     pub(crate) fn written(&self, n: usize) {
-        self.shared.pending.fetch_sub(n, Ordering::Relaxed);
+        let before = self.shared.pending.fetch_sub(n, Ordering::Relaxed);
         self.shared.written.fetch_add(n as u64, Ordering::Relaxed);
+        let low = self.shared.limit / 2;
+        if before > low && before.saturating_sub(n) <= low {
+            self.shared.caught_up.notify_one();
+        }
     }
 }
 
@@ -134,7 +170,7 @@ mod tests {
 
     #[tokio::test]
     async fn delivers_in_order_then_ends_when_the_sender_goes() {
-        let (tx, mut rx) = channel();
+        let (tx, mut rx, _) = channel(usize::MAX);
         tx.send(Bytes::from_static(b"a"));
         tx.send(Bytes::from_static(b"b"));
         assert_eq!(tx.pending(), 2);
@@ -152,10 +188,27 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiting_writer_wakes_on_send() {
-        let (tx, mut rx) = channel();
+        let (tx, mut rx, _) = channel(usize::MAX);
         let writer = tokio::spawn(async move { rx.recv().await });
         tokio::task::yield_now().await;
         tx.send(Bytes::from_static(b"x"));
         assert_eq!(writer.await.ok().flatten().as_deref(), Some(&b"x"[..]));
+    }
+
+    #[tokio::test]
+    async fn a_backlog_over_the_limit_holds_until_half_is_written() {
+        let (tx, mut rx, backlog) = channel(4);
+        tx.send(Bytes::from_static(b"12345"));
+        assert!(backlog.over());
+        let reader = tokio::spawn(async move { backlog.caught_up().await });
+        tokio::task::yield_now().await;
+        assert!(!reader.is_finished());
+        let _ = rx.recv().await;
+        rx.written(2);
+        tokio::task::yield_now().await;
+        assert!(!reader.is_finished(), "3 waiting, over half of 4");
+        rx.written(1);
+        reader.await.unwrap();
+        assert_eq!(tx.pending(), 2);
     }
 }

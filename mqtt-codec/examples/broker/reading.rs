@@ -2,6 +2,7 @@
 //! where tokio's `watch` channel made a shared state of several hundred bytes (eight
 //! `Notify`s for its receivers) for every connection.
 
+use crate::outbox::Backlog;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -47,13 +48,15 @@ pub(crate) struct Switch {
     shared: Arc<Shared>,
 }
 
-/// The reader's end.
+/// The reader's end, with the connection's write backlog, which holds it back too.
 pub(crate) struct SwitchReceiver {
     shared: Arc<Shared>,
+    backlog: Backlog,
 }
 
-/// A switch set to `initial`.
-pub(crate) fn switch(initial: Reading) -> (Switch, SwitchReceiver) {
+/// A switch set to `initial`, over a reader that also waits while `backlog` is over its
+/// limit.
+pub(crate) fn switch(initial: Reading, backlog: Backlog) -> (Switch, SwitchReceiver) {
     let shared = Arc::new(Shared {
         reading: AtomicU8::new(initial as u8),
         gone: AtomicBool::new(false),
@@ -63,7 +66,7 @@ pub(crate) fn switch(initial: Reading) -> (Switch, SwitchReceiver) {
         Switch {
             shared: Arc::clone(&shared),
         },
-        SwitchReceiver { shared },
+        SwitchReceiver { shared, backlog },
     )
 }
 
@@ -88,12 +91,15 @@ impl SwitchReceiver {
     }
 }
 
-/// Waits while the connection is paused; `None` once the broker task has let go of it
-/// without saying how (it then drops the reader).
+/// Waits while the connection is paused, or while more than its write limit waits to go
+/// out to the client (until half has gone: a client that does not read is not read
+/// either); `None` once the broker task has let go of it without saying how (it then drops
+/// the reader).
 pub(crate) async fn unpaused(switch: &mut SwitchReceiver) -> Option<Reading> {
     loop {
         let reading = switch.get();
-        if reading != Reading::Paused {
+        let held_back = reading == Reading::On && switch.backlog.over();
+        if reading != Reading::Paused && !held_back {
             return Some(reading);
         }
         if switch.shared.gone.load(Ordering::Acquire) {
@@ -101,7 +107,15 @@ pub(crate) async fn unpaused(switch: &mut SwitchReceiver) -> Option<Reading> {
         }
         // `notify_one` leaves a permit when nobody waits, so a change between the checks
         // above and this wait is not missed.
-        switch.shared.changed.notified().await;
+        let changed = switch.shared.changed.notified();
+        if held_back {
+            tokio::select! {
+                _ = changed => {}
+                _ = switch.backlog.caught_up() => return Some(Reading::On),
+            }
+        } else {
+            changed.await;
+        }
     }
 }
 
@@ -115,9 +129,13 @@ pub(crate) fn draining(switch: &SwitchReceiver) -> bool {
 mod tests {
     use super::*;
 
+    fn no_backlog() -> Backlog {
+        crate::outbox::channel(usize::MAX).2
+    }
+
     #[tokio::test]
     async fn a_paused_reader_waits_for_the_switch() {
-        let (tx, mut rx) = switch(Reading::Paused);
+        let (tx, mut rx) = switch(Reading::Paused, no_backlog());
         let reader = tokio::spawn(async move { unpaused(&mut rx).await });
         tokio::task::yield_now().await;
         assert!(!reader.is_finished());
@@ -127,14 +145,29 @@ mod tests {
 
     #[tokio::test]
     async fn a_paused_reader_ends_when_the_broker_lets_go() {
-        let (tx, mut rx) = switch(Reading::Paused);
+        let (tx, mut rx) = switch(Reading::Paused, no_backlog());
         drop(tx);
         assert_eq!(unpaused(&mut rx).await, None);
-        let (tx, mut rx) = switch(Reading::On);
+        let (tx, mut rx) = switch(Reading::On, no_backlog());
         tx.set(Reading::Draining);
         drop(tx);
         // The last setting stays readable.
         assert!(draining(&rx));
         assert_eq!(unpaused(&mut rx).await, Some(Reading::Draining));
+    }
+
+    #[tokio::test]
+    async fn a_reader_whose_client_does_not_read_waits_for_the_writer() {
+        let (out, writer, backlog) = crate::outbox::channel(4);
+        let (_tx, mut rx) = switch(Reading::On, backlog);
+        out.send(bytes::Bytes::from_static(b"12345"));
+        let reader = tokio::spawn(async move { unpaused(&mut rx).await });
+        tokio::task::yield_now().await;
+        assert!(
+            !reader.is_finished(),
+            "5 bytes waiting, over the limit of 4"
+        );
+        writer.written(3);
+        assert_eq!(reader.await.ok().flatten(), Some(Reading::On));
     }
 }

@@ -86,3 +86,33 @@ def test_a_burst_past_the_write_limit_reaches_a_client_that_reads_it(start_broke
         seen.add(int(payload[:3]))
         sub.send(bytes([0x40, 2, pid >> 8, pid & 0xFF]))
     assert seen == set(range(count))
+
+
+def test_a_client_that_does_not_read_is_not_read_either(start_broker, raw):
+    # --max-queued 16 bounds what waits for one socket at 64 KB. A client that sends
+    # PINGREQs and reads none of the PINGRESPs is read only until that much waits: then its
+    # own sends back up (they do not pile up as answers in the broker). Once it reads, the
+    # broker reads it again, and every PINGREQ is answered, on the same connection.
+    port = start_broker("--max-queued", "16").port
+    c = raw(port=port, rcvbuf=4096)
+    c.connect("3.1.1", "no-reader")
+    c.sock.setblocking(False)
+    chunk = bytes([0xC0, 0x00]) * 32768
+    sent, deadline = 0, time.monotonic() + 3
+    # Whole packets only: a send that takes part of the chunk leaves the rest to go first.
+    while (time.monotonic() < deadline and sent < 64 << 20) or sent % 2:
+        try:
+            offset = sent % len(chunk)
+            sent += c.sock.send(chunk[offset:])
+        except BlockingIOError:
+            time.sleep(0.01)
+    assert sent < 32 << 20, f"{sent} bytes of PINGREQs taken from a client that reads nothing"
+    c.sock.setblocking(True)
+    c.sock.settimeout(TIMEOUT)
+    got, deadline = 0, time.monotonic() + 20
+    while got < sent and time.monotonic() < deadline:
+        data = c.sock.recv(1 << 20)
+        assert data, f"closed after {got} of {sent} bytes of PINGRESPs"
+        assert set(data) <= {0xD0, 0x00}
+        got += len(data)
+    assert got == sent, f"{got} of {sent} bytes of PINGRESPs"
