@@ -609,3 +609,15 @@ def test_subscriptions_made_again_keep_their_subscription_identifiers() -> None:
             await c.disconnect()
 
     run(main())
+
+
+def test_a_single_str_is_refused_where_a_list_of_filters_is_expected() -> None:
+    # A str is an iterable of one-character str: "a/#" would subscribe to "a", "/" and "#".
+    async def main() -> None:
+        c = aio.connect("127.0.0.1", 1, client_id="aio-str")
+        with pytest.raises(TypeError):
+            await c.subscribe("a/#")
+        with pytest.raises(TypeError):
+            await c.unsubscribe("a/#")
+
+    run(main())

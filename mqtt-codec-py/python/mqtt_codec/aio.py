@@ -780,8 +780,10 @@ class AsyncClient:
         lost the subscriptions. Waits for a connection while the driver reconnects;
         ``ConnectionLost`` if the connection ends before the SUBACK (the driver goes on:
         call again)."""
-        await self._until_online()
+        if isinstance(subscriptions, (str, bytes)):
+            raise TypeError("subscriptions must be an iterable of subscriptions, not a single str")
         subscriptions = list(subscriptions)
+        await self._until_online()
         packet_id = self.client.subscribe(subscriptions, now=self._now(), properties=properties)
         for s in subscriptions:
             name = s.filter if isinstance(s, Subscription) else s if isinstance(s, str) else s[0]
@@ -799,8 +801,10 @@ class AsyncClient:
         """Unsubscribes; returns the UNSUBACK's codes (none in 3.1.1). Waits for a connection
         while the driver reconnects; ``ConnectionLost`` if the connection ends before the
         UNSUBACK (the driver goes on: call again)."""
-        await self._until_online()
+        if isinstance(filters, (str, bytes)):
+            raise TypeError("filters must be an iterable of str, not a single str")
         filters = list(filters)
+        await self._until_online()
         packet_id = self.client.unsubscribe(filters, now=self._now())
         for name in filters:
             self._subscribe_properties.pop(name, None)
