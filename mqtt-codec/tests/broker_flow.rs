@@ -225,3 +225,20 @@ fn acknowledgements_of_nothing_in_flight_are_not_progress() {
     }
     assert!(!h.reading_paused(2));
 }
+
+#[test]
+fn a_client_with_messages_in_flight_towards_it_awaits_acknowledgements() {
+    // What lets an I/O loop hold back a client that does not read, but never this one.
+    let mut h = harness(100);
+    slow_subscriber(&mut h, 1);
+    h.connect(2, V311, "pub", true);
+    assert!(!h.broker.awaits_acknowledgement(1) && !h.broker.awaits_acknowledgement(2));
+    publish(&mut h, 2, 1);
+    assert!(h.broker.awaits_acknowledgement(1));
+    assert!(
+        !h.broker.awaits_acknowledgement(2),
+        "the publisher is sent only its PUBACK"
+    );
+    h.drain_acking(1);
+    assert!(!h.broker.awaits_acknowledgement(1));
+}

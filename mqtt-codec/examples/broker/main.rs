@@ -607,6 +607,12 @@ async fn run_broker(
                     // `STALL_GRACE`: the will goes out, and a persistent session resends its
                     // messages in flight on reconnect.
                     let pending = peer.writer.pending();
+                    if pending > write_limit / 2 {
+                        // Its reader may be held back while it does not read (see
+                        // `outbox::Backlog`), unless its acknowledgements are awaited.
+                        peer.writer
+                            .set_holdable(!broker.awaits_acknowledgement(conn));
+                    }
                     if pending > 0 && pending.saturating_add(data.len()) > write_limit {
                         if broker.may_drop(conn, &data) {
                             peer.dropped += 1;

@@ -9,7 +9,7 @@
 
 use bytes::Bytes;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::sync::Notify;
 
@@ -26,6 +26,12 @@ struct Shared {
     limit: usize,
     /// Wakes the reader waiting for that.
     caught_up: Notify,
+    /// The reader may be held back: the broker awaits no acknowledgement from the client
+    /// (see `Sender::set_holdable`).
+    holdable: AtomicBool,
+    /// The writer has stopped (the socket failed): nothing more will be written, and the
+    /// reader must read on to see the end.
+    writer_gone: AtomicBool,
 }
 
 struct State {
@@ -69,6 +75,8 @@ pub(crate) fn channel(limit: usize) -> (Sender, Receiver, Backlog) {
         written: AtomicU64::new(0),
         limit,
         caught_up: Notify::new(),
+        holdable: AtomicBool::new(true),
+        writer_gone: AtomicBool::new(false),
     });
     (
         Sender {
@@ -82,18 +90,26 @@ pub(crate) fn channel(limit: usize) -> (Sender, Receiver, Backlog) {
 }
 
 impl Backlog {
-    /// True while more than the limit waits to be written.
+    /// True while more than the limit waits to be written and the reader may be held
+    /// back for it.
     pub(crate) fn over(&self) -> bool {
-        self.shared.pending.load(Ordering::Relaxed) > self.shared.limit
+        self.holds(self.shared.limit)
     }
 
-    /// Waits until no more than half the limit waits to be written.
+    /// Waits until no more than half the limit waits to be written (or the reader may no
+    /// longer be held back).
     pub(crate) async fn caught_up(&self) {
-        // `notify_one` leaves a permit when nobody waits, so a drain between the check
+        // `notify_one` leaves a permit when nobody waits, so a change between the check
         // and the wait is not missed.
-        while self.shared.pending.load(Ordering::Relaxed) > self.shared.limit / 2 {
+        while self.holds(self.shared.limit / 2) {
             self.shared.caught_up.notified().await;
         }
+    }
+
+    fn holds(&self, mark: usize) -> bool {
+        self.shared.holdable.load(Ordering::Relaxed)
+            && !self.shared.writer_gone.load(Ordering::Relaxed)
+            && self.shared.pending.load(Ordering::Relaxed) > mark
     }
 }
 
@@ -114,12 +130,29 @@ impl Sender {
     pub(crate) fn written_total(&self) -> u64 {
         self.shared.written.load(Ordering::Relaxed)
     }
+
+    /// Whether the reader may be held back while the client does not read: not while the
+    /// broker awaits its acknowledgements (`Broker::awaits_acknowledgement`).
+    pub(crate) fn set_holdable(&self, holdable: bool) {
+        let was = self.shared.holdable.swap(holdable, Ordering::Relaxed);
+        if was && !holdable {
+            self.shared.caught_up.notify_one();
+        }
+    }
 }
 
 impl Drop for Sender {
     fn drop(&mut self) {
         self.shared.state().closed = true;
         self.shared.ready.notify_one();
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        // A held reader reads on, and sees the connection's end.
+        self.shared.writer_gone.store(true, Ordering::Relaxed);
+        self.shared.caught_up.notify_one();
     }
 }
 
@@ -210,5 +243,25 @@ mod tests {
         rx.written(1);
         reader.await.unwrap();
         assert_eq!(tx.pending(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_held_backlog_lets_go_when_the_writer_stops_or_acknowledgements_are_awaited() {
+        let (tx, rx, backlog) = channel(4);
+        tx.send(Bytes::from_static(b"12345"));
+        let reader = tokio::spawn(async move { backlog.caught_up().await });
+        tokio::task::yield_now().await;
+        assert!(!reader.is_finished());
+        drop(rx); // the socket failed: nothing more will be written
+        reader.await.unwrap();
+
+        let (tx, _rx, backlog) = channel(4);
+        tx.send(Bytes::from_static(b"12345"));
+        assert!(backlog.over());
+        let reader = tokio::spawn(async move { backlog.caught_up().await });
+        tokio::task::yield_now().await;
+        assert!(!reader.is_finished());
+        tx.set_holdable(false);
+        reader.await.unwrap();
     }
 }

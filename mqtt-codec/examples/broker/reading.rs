@@ -111,7 +111,8 @@ pub(crate) async fn unpaused(switch: &mut SwitchReceiver) -> Option<Reading> {
         if held_back {
             tokio::select! {
                 _ = changed => {}
-                _ = switch.backlog.caught_up() => return Some(Reading::On),
+                // The switch is read again: the core may have paused it meanwhile.
+                _ = switch.backlog.caught_up() => {}
             }
         } else {
             changed.await;

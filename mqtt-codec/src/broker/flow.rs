@@ -94,6 +94,17 @@ impl Broker {
         self.paused.contains(&conn)
     }
 
+    /// Whether the broker waits for acknowledgements from the client on `conn` (messages in
+    /// flight towards it): an I/O loop that stops reading a client which does not read
+    /// what it is sent must still read this one, or the acknowledgements that free its
+    /// window (and tell a slow subscriber from a stuck one) would never come.
+    pub fn awaits_acknowledgement(&self, conn: ConnId) -> bool {
+        self.conns
+            .get(&conn)
+            .and_then(|c| self.sessions.get(&c.client_id))
+            .is_some_and(|s| s.conn == Some(conn) && !s.inflight.is_empty())
+    }
+
     /// After a PUBLISH from `conn` was routed: pauses `conn` if the message had to wait in
     /// a connected session's queue and the backlog is over the mark.
     pub(super) fn throttle(&mut self, conn: ConnId) {
