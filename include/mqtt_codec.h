@@ -1811,8 +1811,10 @@ typedef struct mqtt_fixed_config {
      */
     uint32_t session_expiry_interval;
     /**
-     * How many of our QoS 1 and 2 messages may be in flight (in 5.0 the server's Receive
-     * Maximum, if lower, wins); the outgoing records beyond it hold the queue.
+     * How many of our QoS 1 and 2 messages may be sent on one connection and not yet
+     * acknowledged (in 5.0 the server's Receive Maximum, if lower, wins; QoS 2 flows
+     * released on an earlier connection do not count); the outgoing records beyond it
+     * hold the queue.
      */
     uint16_t max_inflight;
     /**
@@ -2208,8 +2210,9 @@ typedef struct mqtt_session_config {
      */
     uint16_t receive_maximum;
     /**
-     * How many of our QoS 1 and 2 messages may be in flight (in 5.0 the server's Receive
-     * Maximum, if lower, wins). At least 1, as `receive_maximum`.
+     * How many of our QoS 1 and 2 messages may be sent on one connection and not yet
+     * acknowledged (in 5.0 the server's Receive Maximum, if lower, wins; QoS 2 flows
+     * released on an earlier connection do not count). At least 1, as `receive_maximum`.
      */
     uint16_t max_inflight;
     /**
@@ -3859,7 +3862,8 @@ enum mqtt_status mqtt_session_snapshot(const struct mqtt_session *s,
  * `*cfg` (whose version must be the snapshot's; the client identifier is the snapshot's).
  * Call `mqtt_session_connect()` to resume: what was in flight is resent if the server kept
  * the session. Returns NULL on error, with the reason in `*status` (NULL if not wanted):
- * the errors of `mqtt_session_new()`, or `MQTT_ERR_SNAPSHOT_*`.
+ * the errors of `mqtt_session_new()` but for the client identifier's (`cfg`'s is not
+ * checked), or `MQTT_ERR_SNAPSHOT_*`.
  *
  * ```c
  * mqtt_session *s = mqtt_session_from_snapshot(&cfg, snap, snap_len, &st);

@@ -588,8 +588,9 @@ impl PyClient {
     /// the acknowledgements go out in the order the messages came.
     #[pyo3(signature = (message, now = 0.0))]
     fn ack(&mut self, py: Python<'_>, message: &Bound<'_, PyAny>, now: f64) -> PyResult<()> {
-        let id = if let Ok(n) = message.extract::<u16>() {
-            n
+        // An int out of range is a ValueError, as everywhere an int is taken.
+        let id = if message.is_instance_of::<pyo3::types::PyInt>() {
+            convert::int::<u16>(message, "packet id")?
         } else {
             message
                 .getattr("packet_id")

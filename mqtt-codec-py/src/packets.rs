@@ -317,7 +317,7 @@ impl PyConnAck {
 
 /// PUBLISH: an application message.
 ///
-/// Publish(*, topic, payload=b"", qos=QoS.AT_MOST_ONCE, packet_id=None, retain=False,
+/// Publish(topic, payload=b"", *, qos=QoS.AT_MOST_ONCE, packet_id=None, retain=False,
 /// dup=False, properties=None). `payload` may be bytes, bytearray, memoryview or str
 /// (UTF-8); `packet_id` is required at QoS 1 and 2 and refused at QoS 0.
 #[pyclass(module = "mqtt_codec", name = "Publish", frozen, eq)]
@@ -649,7 +649,7 @@ pub_response!(
 
 /// SUBSCRIBE: asks for the messages of one or more topic filters.
 ///
-/// Subscribe(*, packet_id, subscriptions, properties=None). Each subscription is a
+/// Subscribe(packet_id, subscriptions, *, properties=None). Each subscription is a
 /// Subscription, a filter str (QoS 0) or a (filter, qos) tuple.
 #[pyclass(module = "mqtt_codec", name = "Subscribe", frozen, eq)]
 #[derive(Clone, PartialEq)]
@@ -847,7 +847,7 @@ ack_with_codes!(
 
 /// UNSUBSCRIBE: removes subscriptions.
 ///
-/// Unsubscribe(*, packet_id, filters, properties=None): `filters` is a list of str.
+/// Unsubscribe(packet_id, filters, *, properties=None): `filters` is a list of str.
 #[pyclass(module = "mqtt_codec", name = "Unsubscribe", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyUnsubscribe {

@@ -229,7 +229,7 @@ pub(crate) fn push_properties<'py>(
 
 /// The will of a CONNECT: published by the server when the client goes away uncleanly.
 ///
-/// Will(*, topic, payload=b"", qos=QoS.AT_MOST_ONCE, retain=False, properties=None).
+/// Will(topic, payload=b"", *, qos=QoS.AT_MOST_ONCE, retain=False, properties=None).
 #[pyclass(module = "mqtt_codec", name = "Will", frozen, eq)]
 #[derive(Clone, PartialEq)]
 pub struct PyWill {

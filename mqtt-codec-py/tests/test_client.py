@@ -101,6 +101,10 @@ def test_manual_acks_go_out_in_arrival_order() -> None:
     c.ack(first, 0.3)
     data = c.data_to_send()
     assert data == PubAck(packet_id=1).encode(V311) + PubAck(packet_id=2).encode(V311)
+    # A packet id out of range is a ValueError, as any int out of range.
+    for bad in (70000, -1):
+        with pytest.raises(ValueError):
+            c.ack(bad, 0.4)
 
 
 def test_keep_alive_pings_then_loses_the_connection() -> None:

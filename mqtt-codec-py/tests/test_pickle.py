@@ -69,3 +69,17 @@ def test_mqtt_sn_errors_pickle_with_their_rule() -> None:
     )
     error = SnEncodeError("too long", "SN-HDR-2")
     assert pickle.loads(pickle.dumps(error)).rule == "SN-HDR-2"
+
+
+def test_the_asyncio_errors_pickle_and_copy_with_their_fields() -> None:
+    from mqtt_codec import ReasonCode, aio
+    from mqtt_codec.client import PublishFailed
+
+    refused = aio.Refused(ReasonCode.BANNED, False)
+    failed = aio.PublishError(PublishFailed(packet_id=1, reason_code=None, session_lost=True))
+    for again in (pickle.loads(pickle.dumps(refused)), copy.copy(refused)):
+        assert isinstance(again, aio.Refused)
+        assert (again.reason_code, again.server_speaks_v3, str(again)) == (ReasonCode.BANNED, False, str(refused))
+    for other in (pickle.loads(pickle.dumps(failed)), copy.copy(failed)):
+        assert isinstance(other, aio.PublishError)
+        assert other.event == failed.event and str(other) == str(failed)

@@ -2387,6 +2387,28 @@ fn sn_gw_4_registers_past_the_topic_table_bound_get_congestion() {
         a,
         "a name it holds is answered"
     );
+    // A SUBSCRIBE to a new name, whose messages could never be delivered, is refused.
+    h.sn_send(
+        DEV,
+        &Message::Subscribe(sn::Subscribe {
+            dup: false,
+            qos: SnQos::AtMostOnce,
+            msg_id: 5,
+            topic: name("t/d"),
+        }),
+    );
+    assert_eq!(
+        h.sn_received(DEV),
+        [Message::SubAck {
+            qos: SnQos::AtMostOnce,
+            topic_id: 0,
+            msg_id: 5,
+            return_code: ReturnCode::Congestion
+        }]
+    );
+    h.connect(1, V311, "pub", true);
+    h.publish0(1, "t/d", "never");
+    assert!(h.sn_received(DEV).is_empty(), "not subscribed");
 }
 
 /// SN-GW-7: a retained QoS −1 PUBLISH is refused when the broker offers no retained

@@ -85,8 +85,10 @@ pub struct mqtt_fixed_config {
     pub clean_start: bool,
     /// 5.0 Session Expiry Interval in seconds (0: the session ends with the connection).
     pub session_expiry_interval: u32,
-    /// How many of our QoS 1 and 2 messages may be in flight (in 5.0 the server's Receive
-    /// Maximum, if lower, wins); the outgoing records beyond it hold the queue.
+    /// How many of our QoS 1 and 2 messages may be sent on one connection and not yet
+    /// acknowledged (in 5.0 the server's Receive Maximum, if lower, wins; QoS 2 flows
+    /// released on an earlier connection do not count); the outgoing records beyond it
+    /// hold the queue.
     pub max_inflight: u16,
     /// The 5.0 Receive Maximum to advertise, at most one per incoming record; 0: one per
     /// record. With `auto_ack` off, records beyond it hold QoS 1 messages the server resends

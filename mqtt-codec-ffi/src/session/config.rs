@@ -50,8 +50,9 @@ pub struct mqtt_session_config {
     /// Receive Maximum); a server that exceeds it is disconnected with 0x93. At least 1
     /// (`mqtt_session_new()` refuses 0 with `MQTT_ERR_INVALID_ARGUMENT`).
     pub receive_maximum: u16,
-    /// How many of our QoS 1 and 2 messages may be in flight (in 5.0 the server's Receive
-    /// Maximum, if lower, wins). At least 1, as `receive_maximum`.
+    /// How many of our QoS 1 and 2 messages may be sent on one connection and not yet
+    /// acknowledged (in 5.0 the server's Receive Maximum, if lower, wins; QoS 2 flows
+    /// released on an earlier connection do not count). At least 1, as `receive_maximum`.
     pub max_inflight: u16,
     /// How many QoS 1 and 2 messages may wait behind the in-flight window (and while not
     /// connected) before `mqtt_session_publish()` refuses more with

@@ -860,7 +860,8 @@ pub unsafe extern "C" fn mqtt_session_snapshot(
 /// `*cfg` (whose version must be the snapshot's; the client identifier is the snapshot's).
 /// Call `mqtt_session_connect()` to resume: what was in flight is resent if the server kept
 /// the session. Returns NULL on error, with the reason in `*status` (NULL if not wanted):
-/// the errors of `mqtt_session_new()`, or `MQTT_ERR_SNAPSHOT_*`.
+/// the errors of `mqtt_session_new()` but for the client identifier's (`cfg`'s is not
+/// checked), or `MQTT_ERR_SNAPSHOT_*`.
 ///
 /// ```c
 /// mqtt_session *s = mqtt_session_from_snapshot(&cfg, snap, snap_len, &st);
@@ -877,7 +878,8 @@ pub unsafe extern "C" fn mqtt_session_from_snapshot(
     status: *mut mqtt_status,
 ) -> *mut mqtt_session {
     let (s, st) = guard_or((ptr::null_mut(), MQTT_ERR_INTERNAL), || {
-        if cfg.is_null() || data.is_null() {
+        // NULL with 0 is an empty view (refused below as no snapshot).
+        if cfg.is_null() || (data.is_null() && len != 0) {
             return (ptr::null_mut(), MQTT_ERR_NULL_POINTER);
         }
         // SAFETY: non-NULL and readable by the caller's contract.

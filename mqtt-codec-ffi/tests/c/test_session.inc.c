@@ -658,6 +658,8 @@ static void test_session_snapshot(void) {
     CHECK_ST(st, MQTT_ERR_SNAPSHOT_CORRUPT);
     CHECK(mqtt_session_from_snapshot(&cfg, NULL, len, &st) == NULL);
     CHECK_ST(st, MQTT_ERR_NULL_POINTER);
+    CHECK(mqtt_session_from_snapshot(&cfg, NULL, 0, &st) == NULL); /* empty: no snapshot */
+    CHECK_ST(st, MQTT_ERR_SNAPSHOT_NOT_A_SNAPSHOT);
     CHECK(mqtt_session_from_snapshot(NULL, snap, len, NULL) == NULL);
 
     /* ...and resumed: a new process, its clock starting anywhere. */

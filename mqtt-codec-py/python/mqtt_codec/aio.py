@@ -52,6 +52,9 @@ class Refused(MqttError):
         self.reason_code = reason_code
         self.server_speaks_v3 = server_speaks_v3
 
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), (self.reason_code, self.server_speaks_v3), self.__dict__)
+
 
 class PublishError(MqttError):
     """A QoS 1 or 2 publish failed: refused by the server, or lost with the session."""
@@ -60,6 +63,9 @@ class PublishError(MqttError):
         """Makes the error from the session's event."""
         super().__init__(f"publish {event.packet_id} failed: {event.reason_code!r}, session lost: {event.session_lost}")
         self.event = event
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (type(self), (self.event,), self.__dict__)
 
 
 class ConnectionLost(MqttError):

@@ -501,6 +501,7 @@ const COMMIT_GROUP: usize = 256;
 fn on_event(
     broker: &mut Broker,
     peers: &mut HashMap<ConnId, Peer>,
+    closing: &mut Vec<tokio::task::JoinHandle<()>>,
     gateway: &mut Option<mqttsn::Gateway>,
     event: Event,
     now: u64,
@@ -517,7 +518,8 @@ fn on_event(
             // acknowledges nothing: it gets SHUTDOWN_FLUSH, as a connection the broker
             // closes does, rather than hold its socket and queue for good.
             if let Some(peer) = peers.remove(&id) {
-                retire(peer);
+                closing.retain(|task| !task.is_finished());
+                closing.extend(retire(peer));
             }
         }
         Event::Datagram(addr, data) => {
@@ -574,12 +576,12 @@ async fn run_broker(
         tokio::select! {
             event = events.recv() => {
                 let Some(event) = event else { return Ok(()) };
-                on_event(&mut broker, &mut peers, &mut gateway, event, now(start));
+                on_event(&mut broker, &mut peers, &mut closing, &mut gateway, event, now(start));
                 if store.is_some() {
                     // One commit for whatever else is already waiting.
                     for _ in 1..COMMIT_GROUP {
                         let Ok(event) = events.try_recv() else { break };
-                        on_event(&mut broker, &mut peers, &mut gateway, event, now(start));
+                        on_event(&mut broker, &mut peers, &mut closing, &mut gateway, event, now(start));
                     }
                 }
             }

@@ -37,8 +37,10 @@ pub struct SessionConfig {
     /// How many QoS 1 and 2 PUBLISHes the server may have unacknowledged towards us (5.0
     /// Receive Maximum); a server that exceeds it is disconnected with 0x93.
     pub receive_maximum: u16,
-    /// How many of our QoS 1 and 2 PUBLISHes may be in flight when the server does not say
-    /// (3.x; in 5.0 the server's Receive Maximum, if lower, wins).
+    /// How many of our QoS 1 and 2 PUBLISHes may be sent on one connection and not yet
+    /// acknowledged when the server does not say (3.x; in 5.0 the server's Receive Maximum,
+    /// if lower, wins). QoS 2 flows released on an earlier connection do not count (§4.9),
+    /// so more may be in flight just after a resumed session.
     pub max_inflight: u16,
     /// How many QoS 1 and 2 PUBLISHes wait beyond the in-flight window before `publish`
     /// refuses more with [`super::SessionError::QueueFull`].

@@ -743,7 +743,20 @@ impl Broker {
             SubscribeTopic::Name(_)
                 if !topic_filter.has_wildcards() && topic_filter.shared().is_none() =>
             {
-                client.topic_id(&filter, max_topics).map_or(0, |(id, _)| id)
+                match client.topic_id(&filter, max_topics) {
+                    Some((id, _)) => id,
+                    // The client's topic table is full: its messages could never be
+                    // delivered, so the subscription is refused (SN-GW-4).
+                    None => {
+                        let answer = Message::SubAck {
+                            qos: SnQos::AtMostOnce,
+                            topic_id: 0,
+                            msg_id: s.msg_id,
+                            return_code: ReturnCode::Congestion,
+                        };
+                        return self.sn_emit_now(&key, &answer);
+                    }
+                }
             }
             SubscribeTopic::Name(_) => 0,
             SubscribeTopic::Predefined(id) => *id,

@@ -34,9 +34,10 @@ pub struct FixedConfig<'s> {
     pub password: Option<&'s [u8]>,
     /// The will.
     pub will: Option<FixedWill<'s>>,
-    /// How many of our QoS 1 and 2 PUBLISHes may be in flight when the server does not say
-    /// (3.x; in 5.0 the server's Receive Maximum, if lower, wins). The outgoing records
-    /// beyond this window hold the queue.
+    /// How many of our QoS 1 and 2 PUBLISHes may be sent on one connection and not yet
+    /// acknowledged when the server does not say (3.x; in 5.0 the server's Receive Maximum,
+    /// if lower, wins); QoS 2 flows released on an earlier connection do not count (§4.9).
+    /// The outgoing records beyond this window hold the queue.
     pub max_inflight: u16,
     /// The 5.0 Receive Maximum to advertise, at most one per incoming record; 0 (the
     /// default): one per record. With manual acknowledgement, records beyond it hold QoS 1
