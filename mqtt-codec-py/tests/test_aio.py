@@ -621,3 +621,49 @@ def test_a_single_str_is_refused_where_a_list_of_filters_is_expected() -> None:
             await c.unsubscribe("a/#")
 
     run(main())
+
+
+class _ChallengeBadType:
+    """An authenticator whose answer to a challenge is a str, not bytes."""
+
+    method = "TOKEN"
+
+    def start(self) -> bytes:
+        return b"token"
+
+    def challenge(self, data: bytes) -> str:
+        return "not bytes"
+
+    def finish(self, data: bytes) -> None:
+        pass
+
+
+def test_what_the_session_raises_on_input_reaches_the_caller() -> None:
+    # Raised inside an asyncio protocol callback it was only logged (over WebSocket,
+    # dropped), and start() said the connection was lost.
+    from mqtt_codec import Auth, ReasonCode
+
+    challenge = Auth(
+        reason_code=ReasonCode.CONTINUE_AUTHENTICATION,
+        properties=Properties(authentication_method="TOKEN", authentication_data=b"?"),
+    ).encode(5)
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(challenge)
+        while await reader.read(1024):
+            pass
+        writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        async with server:
+            c = aio.connect(
+                "127.0.0.1", port, client_id="aio-bad-auth", version=ProtocolVersion.V5,
+                authenticator=_ChallengeBadType(), reconnect=False,
+            )
+            with pytest.raises(TypeError):
+                await asyncio.wait_for(c.start(), 5)
+
+    run(main())

@@ -364,6 +364,9 @@ class AsyncClient:
         self._ended_by_session = False
         # The reason the server refused the last connection, if it did.
         self._refused: Optional[ReasonCode] = None
+        # What the session raised while reading input (an authenticator that failed, say):
+        # the connection ends and the driver stops with it, as for any other failure.
+        self._input_error: Optional[BaseException] = None
         # The deadline the I/O loop sleeps towards, and whether a flush is scheduled.
         self._deadline: Optional[float] = None
         self._flush_scheduled = False
@@ -464,12 +467,25 @@ class AsyncClient:
             transport.write(data)
 
     def _received(self, data: bytes) -> None:
-        self.client.receive_data(data, self._now())
-        self._after_input()
+        try:
+            self.client.receive_data(data, self._now())
+            self._after_input()
+        except Exception as e:  # noqa: BLE001 - raised again by the I/O loop, see `_serve`
+            self._input_failed(e)
 
     def _received_in_place(self, nbytes: int) -> None:
-        self.client.buffer_updated(nbytes, self._now())
-        self._after_input()
+        try:
+            self.client.buffer_updated(nbytes, self._now())
+            self._after_input()
+        except Exception as e:  # noqa: BLE001 - raised again by the I/O loop, see `_serve`
+            self._input_failed(e)
+
+    def _input_failed(self, error: BaseException) -> None:
+        # Raised from an asyncio protocol callback it would only be logged (and over
+        # WebSocket dropped): the I/O loop raises it, so the callers see it.
+        if self._input_error is None:
+            self._input_error = error
+        self._wake.set()
 
     def _after_input(self) -> None:
         """What the session made of the input: events out, answers written, and the I/O loop
@@ -678,6 +694,8 @@ class AsyncClient:
             done, _ = await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             wake.cancel()
             self._wake.clear()
+            if self._input_error is not None:
+                raise self._input_error
             if link.closed.done():
                 self.client.connection_lost(self._now())
                 self._dispatch()
