@@ -632,21 +632,31 @@ impl PyClient {
         py: Python<'_>,
         sizehint: isize,
     ) -> PyResult<Py<crate::receive_buffer::PyReceiveBuffer>> {
+        let room = match usize::try_from(sizehint) {
+            Ok(n) if n > 0 => n.min(MAX_ROOM),
+            _ => DEFAULT_ROOM,
+        };
         if let Some(old) = self.lent.take() {
             let taken = old.bind(py).borrow_mut().take();
             match taken {
                 Ok(lent) => self.inner.give_back_unused(lent),
                 Err(e) => {
-                    // Still lent: it holds the start of a packet.
+                    // A view of it is still held. A loan of an earlier connection the
+                    // session forgot when it connected again (a read that never completed
+                    // on a link being closed): the old buffer keeps its own memory for
+                    // those views, and this connection gets a buffer of its own.
+                    if let Some(lent) = self.inner.lend_receive_buffer(room) {
+                        let buffer =
+                            Py::new(py, crate::receive_buffer::PyReceiveBuffer::new(lent))?;
+                        self.lent = Some(buffer.clone_ref(py));
+                        return Ok(buffer);
+                    }
+                    // Still lent on this connection: it holds the start of a packet.
                     self.lent = Some(old);
                     return Err(e);
                 }
             }
         }
-        let room = match usize::try_from(sizehint) {
-            Ok(n) if n > 0 => n.min(MAX_ROOM),
-            _ => DEFAULT_ROOM,
-        };
         let Some(lent) = self.inner.lend_receive_buffer(room) else {
             return Err(pyo3::exceptions::PyBufferError::new_err(
                 "the receive buffer is lent already",

@@ -86,3 +86,27 @@ def test_a_buffer_never_filled_is_taken_back_by_the_next_loan() -> None:
         view[: len(connack)] = connack
     c.buffer_updated(len(connack), 0.01)
     assert isinstance(c.events()[0], Connected)
+
+
+def test_a_loan_of_a_connection_that_ended_does_not_hold_up_the_next() -> None:
+    # A read that never completed on a link being closed leaves a view of its buffer: the
+    # next connection's reads get a buffer of their own (they were refused, BufferError).
+    c = connecting()
+    c.receive_data(ConnAck().encode(V311), 0.01)
+    stale = memoryview(c.get_buffer(-1))
+    c.connection_lost(1.0)
+    c.connect(2.0)
+    c.data_to_send()
+    buf = c.get_buffer(-1)
+    connack = ConnAck().encode(V311)
+    with memoryview(buf) as view:
+        view[: len(connack)] = connack
+    c.buffer_updated(len(connack), 2.1)
+    assert any(isinstance(e, Connected) for e in c.events())
+    stale[:1] = b"x"  # the old buffer's memory is its own: writing it harms nothing
+    stale.release()
+    # Within one connection a loan whose view is held still refuses a second one.
+    held = memoryview(c.get_buffer(-1))
+    with pytest.raises(BufferError):
+        c.get_buffer(-1)
+    held.release()
