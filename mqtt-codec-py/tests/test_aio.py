@@ -500,23 +500,25 @@ def test_qos0_publishers_that_give_up_queue_nothing_and_a_deaf_peer_is_dropped()
     run(main())
 
 
+async def read_packet(reader: asyncio.StreamReader) -> bytes:
+    """A packet a scripted server reads: the first byte and the body (the remaining length
+    left out)."""
+    first = await reader.readexactly(1)
+    length, shift = 0, 0
+    while True:
+        b = (await reader.readexactly(1))[0]
+        length |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            break
+    return first + await reader.readexactly(length)
+
+
 def test_a_resubscribe_cut_off_before_its_suback_is_made_on_the_next_connection() -> None:
     # Connection 1 subscribes; 2 is a new session (the driver subscribes again) that ends
     # before the SUBACK; 3 is a new session too: the SUBSCRIBE must come again, options kept.
     subscribes: "asyncio.Queue[bytes]" = asyncio.Queue()
     count = 0
-
-    async def read_packet(reader: asyncio.StreamReader) -> bytes:
-        """The first byte and the body (the remaining length left out)."""
-        first = await reader.readexactly(1)
-        length, shift = 0, 0
-        while True:
-            b = (await reader.readexactly(1))[0]
-            length |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        return first + await reader.readexactly(length)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal count
@@ -560,18 +562,6 @@ def test_subscriptions_made_again_keep_their_subscription_identifiers() -> None:
     # SUBSCRIBE per set of properties.
     subscribes: "asyncio.Queue[bytes]" = asyncio.Queue()
     count = 0
-
-    async def read_packet(reader: asyncio.StreamReader) -> bytes:
-        """The first byte and the body (the remaining length left out)."""
-        first = await reader.readexactly(1)
-        length, shift = 0, 0
-        while True:
-            b = (await reader.readexactly(1))[0]
-            length |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        return first + await reader.readexactly(length)
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal count

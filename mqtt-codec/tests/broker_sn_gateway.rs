@@ -1723,17 +1723,7 @@ fn sn_gw_10_will_survives_normal_disconnect() {
     let mut h = Harness::default();
     h.connect(1, V311, "watcher", true);
     h.subscribe(1, "wills/#", QoS::AtMostOnce);
-    h.sn_send(DEV, &connect_msg("dev", false, 10, true));
-    assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
-    h.sn_send(
-        DEV,
-        &Message::WillTopic(will_topic("wills/dev", SnQos::AtMostOnce)),
-    );
-    assert_eq!(h.sn_received(DEV), [Message::WillMsgReq]);
-    h.sn_send(DEV, &Message::WillMsg { message: b"kept" });
-    assert_eq!(h.sn_received(DEV), [connack(ReturnCode::Accepted)]);
-    h.sn_send(DEV, &Message::Disconnect { duration: None });
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    will_kept_for_next_connect(&mut h, b"kept");
     assert!(h.publishes(1).is_empty(), "not published on DISCONNECT");
 
     sn_connect(&mut h, DEV, "dev", false, 10);
@@ -2298,13 +2288,9 @@ fn sn_gw_5_a_delivery_dropped_for_size_leaves_its_name_unregistered() {
     );
 }
 
-/// SN-GW-2, SN-WIL-1: a CleanSession 0 CONNECT with the Will flag and an empty WILLTOPIC
-/// deletes the will: the one kept from the last connection is not published.
-#[test]
-fn sn_gw_2_an_empty_will_topic_deletes_the_kept_will() {
-    let mut h = Harness::default();
-    h.connect(1, V311, "watcher", true);
-    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+/// "dev" connects with CleanSession 0 and the will `message` on `wills/dev`, then
+/// disconnects normally: the will is kept for its next CONNECT (SN-GW-10).
+fn will_kept_for_next_connect(h: &mut Harness, message: &[u8]) {
     h.sn_send(DEV, &connect_msg("dev", false, 10, true));
     assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
     h.sn_send(
@@ -2312,10 +2298,20 @@ fn sn_gw_2_an_empty_will_topic_deletes_the_kept_will() {
         &Message::WillTopic(will_topic("wills/dev", SnQos::AtMostOnce)),
     );
     assert_eq!(h.sn_received(DEV), [Message::WillMsgReq]);
-    h.sn_send(DEV, &Message::WillMsg { message: b"bye" });
+    h.sn_send(DEV, &Message::WillMsg { message });
     assert_eq!(h.sn_received(DEV), [connack(ReturnCode::Accepted)]);
     h.sn_send(DEV, &Message::Disconnect { duration: None });
     assert_eq!(h.sn_received(DEV), [disconnect()]);
+}
+
+/// SN-GW-2, SN-WIL-1: a CleanSession 0 CONNECT with the Will flag and an empty WILLTOPIC
+/// deletes the will: the one kept from the last connection is not published.
+#[test]
+fn sn_gw_2_an_empty_will_topic_deletes_the_kept_will() {
+    let mut h = Harness::default();
+    h.connect(1, V311, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    will_kept_for_next_connect(&mut h, b"bye");
 
     h.sn_send(DEV, &connect_msg("dev", false, 10, true));
     assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
@@ -2336,17 +2332,7 @@ fn sn_gw_10_a_kept_will_ends_with_its_session() {
     });
     h.connect(1, V311, "watcher", true);
     h.subscribe(1, "wills/#", QoS::AtMostOnce);
-    h.sn_send(DEV, &connect_msg("dev", false, 10, true));
-    assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
-    h.sn_send(
-        DEV,
-        &Message::WillTopic(will_topic("wills/dev", SnQos::AtMostOnce)),
-    );
-    assert_eq!(h.sn_received(DEV), [Message::WillMsgReq]);
-    h.sn_send(DEV, &Message::WillMsg { message: b"old" });
-    assert_eq!(h.sn_received(DEV), [connack(ReturnCode::Accepted)]);
-    h.sn_send(DEV, &Message::Disconnect { duration: None });
-    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    will_kept_for_next_connect(&mut h, b"old");
     h.advance(10_000);
 
     sn_connect(&mut h, DEV, "dev", false, 10);
