@@ -154,7 +154,8 @@ pub struct Options {
     #[arg(long, default_value_t = 1472)]
     pub mqttsn_max_datagram: usize,
     /// Topic names one MQTT-SN client's table holds (registered by it, subscribed to, or
-    /// registered by the gateway); past it REGISTERs get 0x01 Congestion.
+    /// registered by the gateway); past it REGISTER and SUBSCRIBE to a new name get 0x01
+    /// Congestion.
     #[arg(long, default_value_t = 1000)]
     pub mqttsn_max_topics: usize,
 }

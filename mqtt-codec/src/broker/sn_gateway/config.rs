@@ -21,9 +21,9 @@ pub struct SnGatewayConfig {
     pub max_datagram: usize,
     /// How many topic names one client's table holds (what it registered, the names it
     /// subscribed to, and those the gateway registered to deliver to it): past it a
-    /// REGISTER is answered 0x01 Congestion (SN-GW-4), a SUBSCRIBE gets topic id 0, and a
-    /// message on a new name is not delivered (counted as dropped). It bounds what one
-    /// client can make the gateway keep.
+    /// REGISTER, or a SUBSCRIBE to a new name, is answered 0x01 Congestion (SN-GW-4), and a
+    /// message on a new name to a wildcard subscriber is not delivered (counted as
+    /// dropped). It bounds what one client can make the gateway keep.
     pub max_topics: usize,
     /// Seconds between two transmissions of a message to a 1.2 client that waits for an
     /// answer (T_retry, SN-GW-12); 0 turns retransmission off.

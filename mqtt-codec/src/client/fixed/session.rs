@@ -1939,8 +1939,7 @@ fn one_filter(filter: &[u8], _: u8) -> Option<MqttStr<&[u8]>> {
     Some(MqttStr::from_validated(filter))
 }
 
-/// Our PUBLISH `id` of `qos` in `slots`, when it stands at `state`.
-/// Our record of `id` at `qos` whose state `stage` picks.
+/// Our PUBLISH `id` of `qos` in `slots`, when `stage` picks its state.
 fn out_slot(
     slots: &mut [OutSlot],
     id: PacketId,
@@ -1952,10 +1951,12 @@ fn out_slot(
         .find(|o| o.packet_id == id.get() && stage(o.state) && o.qos == qos)
 }
 
+/// PUBACK or PUBREC awaited.
 fn is_sent(state: Out) -> bool {
     state == Out::Sent
 }
 
+/// PUBCOMP awaited.
 fn is_released(state: Out) -> bool {
     matches!(state, Out::Released { .. })
 }
