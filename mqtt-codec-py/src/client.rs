@@ -233,6 +233,9 @@ pub struct PyClient {
     /// The receive buffer lent by `get_buffer`, until `buffer_updated`.
     #[cfg(feature = "abi3-py311")]
     lent: Option<Py<crate::receive_buffer::PyReceiveBuffer>>,
+    /// The time last given to any call, in milliseconds: what a command given no `now`
+    /// stands at (0.0 would turn the session's clock back, and its keep alive with it).
+    last_now: u64,
 }
 
 /// The room `get_buffer` lends when the caller names no size (asyncio asks with -1): a few
@@ -369,7 +372,17 @@ impl PyClient {
             raised: None,
             #[cfg(feature = "abi3-py311")]
             lent: None,
+            last_now: 0,
         }
+    }
+
+    /// The session's time for a call: `now` when given (and remembered), else the time
+    /// last given.
+    fn when(&mut self, now: Option<f64>) -> PyResult<u64> {
+        if let Some(now) = now {
+            self.last_now = millis(now)?;
+        }
+        Ok(self.last_now)
     }
 }
 
@@ -496,13 +509,14 @@ impl PyClient {
 
     /// connect(now): queues CONNECT (send it with data_to_send()).
     fn connect(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
-        let done = self.inner.connect(millis(now)?);
+        let now = self.when(Some(now))?;
+        let done = self.inner.connect(now);
         self.after_authenticator(py, done.map_err(|e| session_err(py, e)))
     }
 
-    /// publish(topic, payload, qos=QoS.AT_MOST_ONCE, retain=False, properties=None, now=0.0)
+    /// publish(topic, payload, qos=QoS.AT_MOST_ONCE, retain=False, properties=None, now=None)
     /// -> packet id or None (QoS 0). QoS 1 and 2 are accepted while disconnected and wait.
-    #[pyo3(signature = (topic, payload, qos = None, retain = false, properties = None, now = 0.0))]
+    #[pyo3(signature = (topic, payload, qos = None, retain = false, properties = None, now = None))]
     #[allow(clippy::too_many_arguments)]
     fn publish(
         &mut self,
@@ -512,7 +526,7 @@ impl PyClient {
         qos: Option<&Bound<'_, PyAny>>,
         retain: bool,
         properties: Option<&Bound<'_, PyAny>>,
-        now: f64,
+        now: Option<f64>,
     ) -> PyResult<Option<u16>> {
         let mut publish = Publish::new(
             convert::topic_name(topic, "topic")?,
@@ -524,21 +538,22 @@ impl PyClient {
         };
         publish.retain = retain;
         publish.properties = properties_arg(properties)?;
+        let now = self.when(now)?;
         self.inner
-            .publish_packet(publish, millis(now)?)
+            .publish_packet(publish, now)
             .map(|id| id.map(|i| i.get()))
             .map_err(|e| session_err(py, e))
     }
 
-    /// subscribe(subscriptions, now=0.0, *, properties=None) -> packet id; items are
+    /// subscribe(subscriptions, now=None, *, properties=None) -> packet id; items are
     /// Subscription, a filter str (QoS 0) or (filter, qos) tuples; `properties` (5.0) holds
     /// a Subscription Identifier or User Properties.
-    #[pyo3(signature = (subscriptions, now = 0.0, *, properties = None))]
+    #[pyo3(signature = (subscriptions, now = None, *, properties = None))]
     fn subscribe(
         &mut self,
         py: Python<'_>,
         subscriptions: &Bound<'_, PyAny>,
-        now: f64,
+        now: Option<f64>,
         properties: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u16> {
         let subs = convert::iter_items(subscriptions, "subscriptions")?
@@ -551,19 +566,20 @@ impl PyClient {
             ));
         }
         let properties = properties_arg(properties)?.into_inner();
+        let now = self.when(now)?;
         self.inner
-            .subscribe_with(subs, properties, millis(now)?)
+            .subscribe_with(subs, properties, now)
             .map(|id| id.get())
             .map_err(|e| session_err(py, e))
     }
 
-    /// unsubscribe(filters, now=0.0) -> packet id.
-    #[pyo3(signature = (filters, now = 0.0))]
+    /// unsubscribe(filters, now=None) -> packet id.
+    #[pyo3(signature = (filters, now = None))]
     fn unsubscribe(
         &mut self,
         py: Python<'_>,
         filters: &Bound<'_, PyAny>,
-        now: f64,
+        now: Option<f64>,
     ) -> PyResult<u16> {
         let filters = convert::iter_items(filters, "filters")?
             .iter()
@@ -578,16 +594,22 @@ impl PyClient {
                 "unsubscribe needs at least one filter",
             ));
         }
+        let now = self.when(now)?;
         self.inner
-            .unsubscribe(filters, millis(now)?)
+            .unsubscribe(filters, now)
             .map(|id| id.get())
             .map_err(|e| session_err(py, e))
     }
 
-    /// ack(message, now=0.0): acknowledges a received QoS 1 or 2 Message (auto_ack=False);
+    /// ack(message, now=None): acknowledges a received QoS 1 or 2 Message (auto_ack=False);
     /// the acknowledgements go out in the order the messages came.
-    #[pyo3(signature = (message, now = 0.0))]
-    fn ack(&mut self, py: Python<'_>, message: &Bound<'_, PyAny>, now: f64) -> PyResult<()> {
+    #[pyo3(signature = (message, now = None))]
+    fn ack(
+        &mut self,
+        py: Python<'_>,
+        message: &Bound<'_, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<()> {
         // An int out of range is a ValueError, as everywhere an int is taken.
         let id = if message.is_instance_of::<pyo3::types::PyInt>() {
             convert::int::<u16>(message, "packet id")?
@@ -600,25 +622,24 @@ impl PyClient {
                 })?
         };
         let id = PacketId::new(id).ok_or_else(|| PyValueError::new_err("packet id 0"))?;
-        self.inner
-            .ack(id, millis(now)?)
-            .map_err(|e| session_err(py, e))
+        let now = self.when(now)?;
+        self.inner.ack(id, now).map_err(|e| session_err(py, e))
     }
 
-    /// reauthenticate(now=0.0): re-authentication with the authenticator (AUTH 0x19); a
+    /// reauthenticate(now=None): re-authentication with the authenticator (AUTH 0x19); a
     /// Reauthenticated event says it succeeded.
-    #[pyo3(signature = (now = 0.0))]
-    fn reauthenticate(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
-        let done = self.inner.reauthenticate(millis(now)?);
+    #[pyo3(signature = (now = None))]
+    fn reauthenticate(&mut self, py: Python<'_>, now: Option<f64>) -> PyResult<()> {
+        let now = self.when(now)?;
+        let done = self.inner.reauthenticate(now);
         self.after_authenticator(py, done.map_err(|e| session_err(py, e)))
     }
 
-    /// disconnect(now=0.0): DISCONNECT; close the socket after sending it.
-    #[pyo3(signature = (now = 0.0))]
-    fn disconnect(&mut self, py: Python<'_>, now: f64) -> PyResult<()> {
-        self.inner
-            .disconnect(millis(now)?)
-            .map_err(|e| session_err(py, e))
+    /// disconnect(now=None): DISCONNECT; close the socket after sending it.
+    #[pyo3(signature = (now = None))]
+    fn disconnect(&mut self, py: Python<'_>, now: Option<f64>) -> PyResult<()> {
+        let now = self.when(now)?;
+        self.inner.disconnect(now).map_err(|e| session_err(py, e))
     }
 
     /// get_buffer(sizehint) -> ReceiveBuffer: room in the session's own receive buffer for
@@ -672,7 +693,7 @@ impl PyClient {
     /// BufferError when no buffer is lent or a view of it is still held. (abi3-py311 wheel.)
     #[cfg(feature = "abi3-py311")]
     fn buffer_updated(&mut self, py: Python<'_>, nbytes: usize, now: f64) -> PyResult<()> {
-        let now = millis(now)?;
+        let now = self.when(Some(now))?;
         let Some(buffer) = self.lent.take() else {
             return Err(pyo3::exceptions::PyBufferError::new_err(
                 "buffer_updated() without a buffer from get_buffer()",
@@ -693,7 +714,7 @@ impl PyClient {
 
     /// receive_data(data, now): bytes from the socket, in any chunks.
     fn receive_data(&mut self, data: &Bound<'_, PyAny>, now: f64) -> PyResult<()> {
-        let now = millis(now)?;
+        let now = self.when(Some(now))?;
         convert::with_buffer(data, "data", |bytes| self.inner.receive(bytes, now))?;
         self.after_authenticator(data.py(), Ok(()))
     }
@@ -715,7 +736,8 @@ impl PyClient {
     /// handle_timeout(now): keep alive (PINGREQ, a lost connection); call it at
     /// next_timeout().
     fn handle_timeout(&mut self, now: f64) -> PyResult<()> {
-        self.inner.handle_timeout(millis(now)?);
+        let now = self.when(Some(now))?;
+        self.inner.handle_timeout(now);
         Ok(())
     }
 
@@ -726,7 +748,8 @@ impl PyClient {
 
     /// connection_lost(now): the socket closed or failed.
     fn connection_lost(&mut self, now: f64) -> PyResult<()> {
-        self.inner.connection_lost(millis(now)?);
+        let now = self.when(Some(now))?;
+        self.inner.connection_lost(now);
         Ok(())
     }
 

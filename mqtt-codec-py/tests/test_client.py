@@ -437,3 +437,19 @@ def test_a_wrong_argument_is_named_in_its_error(
 ) -> None:
     with pytest.raises(error, match=named):
         Client(**keywords)
+
+
+def test_a_command_given_no_time_stands_at_the_time_last_given() -> None:
+    # With now=0.0 a publish turned the session's clock back: the keep alive counted from 0
+    # and a PINGREQ went out at once.
+    start = 1000.0
+    c = Client("py", version=V311, keep_alive=60)
+    c.connect(start)
+    c.data_to_send()
+    c.receive_data(ConnAck().encode(V311), start)
+    c.events()
+    c.publish("a", b"x")
+    assert c.data_to_send()
+    assert c.next_timeout() == pytest.approx(start + 60.0, abs=0.1)
+    c.handle_timeout(start + 1.0)
+    assert c.data_to_send() == b"", "no PINGREQ a second after the last packet"

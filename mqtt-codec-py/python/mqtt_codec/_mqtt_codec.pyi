@@ -564,25 +564,25 @@ class Client:
         qos: Optional[int] = None,
         retain: bool = False,
         properties: Optional[Properties] = None,
-        now: float = 0.0,
+        now: Optional[float] = None,
     ) -> Optional[int]:
         """Publishes; the packet id of a QoS 1 or 2 message, None at QoS 0."""
     def subscribe(
         self,
         subscriptions: Iterable[Union[Subscription, str, Tuple[str, int]]],
-        now: float = 0.0,
+        now: Optional[float] = None,
         *,
         properties: Optional[Properties] = None,
     ) -> int:
         """Subscribes; the SUBSCRIBE's packet id. `properties` (5.0): a Subscription
         Identifier, User Properties."""
-    def unsubscribe(self, filters: Iterable[str], now: float = 0.0) -> int:
+    def unsubscribe(self, filters: Iterable[str], now: Optional[float] = None) -> int:
         """Unsubscribes; the UNSUBSCRIBE's packet id."""
-    def ack(self, message: Any, now: float = 0.0) -> None:
+    def ack(self, message: Any, now: Optional[float] = None) -> None:
         """Acknowledges a received QoS 1 or 2 message (auto_ack=False)."""
-    def reauthenticate(self, now: float = 0.0) -> None:
+    def reauthenticate(self, now: Optional[float] = None) -> None:
         """Re-authenticates with the authenticator (AUTH 0x19)."""
-    def disconnect(self, now: float = 0.0) -> None:
+    def disconnect(self, now: Optional[float] = None) -> None:
         """Queues DISCONNECT."""
     def receive_data(self, data: _Bytes, now: float) -> None:
         """Bytes from the socket."""
