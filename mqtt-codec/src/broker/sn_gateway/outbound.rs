@@ -164,7 +164,6 @@ impl Broker {
                 expires: None,
                 data,
             },
-            false,
         )
     }
 
@@ -213,15 +212,7 @@ impl Broker {
                     }
                     TopicId::Normal(id)
                 }
-                None => {
-                    let id = client.client_id.clone();
-                    self.stats.messages_dropped += 1;
-                    self.log(
-                        Level::Warn,
-                        format!("MQTT-SN client {id}: topic table full, message on {name} dropped"),
-                    );
-                    return false;
-                }
+                None => return self.sn_dropped(key, "topic table full"),
             }
         };
         let message = Message::Publish(crate::sn::Publish {
@@ -257,10 +248,10 @@ impl Broker {
         let needed = 1 + usize::from(reg_data.is_some());
         if qos0 && !self.sn_has_room(key, needed) {
             self.sn_unregister(key, name, register);
-            return self.sn_buffer_full(key);
+            return self.sn_dropped(key, "buffer full");
         }
         if let Some((msg_id, data)) = reg_data {
-            self.sn_hold(key, Held::Register { msg_id, data }, false);
+            self.sn_hold(key, Held::Register { msg_id, data });
         }
         let topic_id = match topic {
             TopicId::Normal(id) => Some(id),
@@ -276,7 +267,6 @@ impl Broker {
                 expires,
                 data,
             },
-            false,
         )
     }
 
@@ -290,7 +280,7 @@ impl Broker {
     }
 
     /// True when a sleeping client's buffer has room for `needed` more items.
-    fn sn_has_room(&self, key: &SnKey, needed: usize) -> bool {
+    pub(crate) fn sn_has_room(&self, key: &SnKey, needed: usize) -> bool {
         let max = self.config.mqttsn.max_sleep_buffer;
         self.sn
             .clients
@@ -298,9 +288,9 @@ impl Broker {
             .is_some_and(|c| c.held.len().saturating_add(needed) <= max)
     }
 
-    /// A message dropped for want of room in a sleeping client's buffer: counted and
-    /// logged; false, for the message not sent.
-    fn sn_buffer_full(&mut self, key: &SnKey) -> bool {
+    /// A message not delivered to the client at `key`, for `why`: counted and logged;
+    /// false, for the message not sent.
+    pub(crate) fn sn_dropped(&mut self, key: &SnKey, why: &str) -> bool {
         let id = self
             .sn
             .clients
@@ -310,7 +300,7 @@ impl Broker {
         self.stats.messages_dropped += 1;
         self.log(
             Level::Warn,
-            format!("MQTT-SN client {id}: buffer full, message dropped"),
+            format!("MQTT-SN client {id}: {why}, message dropped"),
         );
         false
     }
@@ -322,13 +312,11 @@ impl Broker {
         (p.packet_id.is_none()).then(|| self.clock.saturating_add(u64::from(secs) * 1000))
     }
 
-    /// Queues `item` for the client and sends what may go now. A `droppable` item (a QoS 0
-    /// PUBLISH) is dropped and counted when the sleeping client's buffer is full: false.
-    /// Others (answers, QoS 1 and 2 flows, bounded by the session's window) always wait.
-    pub(crate) fn sn_hold(&mut self, key: &SnKey, item: Held, droppable: bool) -> bool {
-        if droppable && !self.sn_has_room(key, 1) {
-            return self.sn_buffer_full(key);
-        }
+    /// Queues `item` for the client and sends what may go now; false when there is no such
+    /// client. It is never dropped here: a caller that may drop a QoS 0 PUBLISH for want of
+    /// room checks `sn_has_room` first (answers and QoS 1 and 2 flows, bounded by the
+    /// session's window, always wait).
+    pub(crate) fn sn_hold(&mut self, key: &SnKey, item: Held) -> bool {
         let Some(client) = self.sn.clients.get_mut(key) else {
             return false;
         };

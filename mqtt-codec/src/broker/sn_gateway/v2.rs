@@ -632,8 +632,11 @@ impl Broker {
                 (None, None)
             }
         };
-        // Only a QoS 0 PUBLISH may be dropped for room (see `sn_hold`).
+        // Only a QoS 0 PUBLISH may be dropped for room.
         let droppable = matches!(packet, Packet::Publish(p) if p.packet_id.is_none());
+        if droppable && !self.sn_has_room(key, 1) {
+            return self.sn_dropped(key, "buffer full");
+        }
         self.sn_hold(
             key,
             Held::Datagram {
@@ -642,7 +645,6 @@ impl Broker {
                 expires,
                 data,
             },
-            droppable,
         )
     }
 
