@@ -1,8 +1,10 @@
 //! Between the core's packets and the C structs: `fill_*` makes C views of a decoded packet,
 //! `build_*` makes a borrowed core packet of a C struct the caller filled, without allocating.
 
+use crate::item_slots::{ItemSlots, LIST_SLOTS, USER_PROPERTY_SLOTS};
 use crate::status::{self, mqtt_status, mqtt_status::*};
 use crate::types::*;
+use codec::list_kind::{ReasonCodes, Subscriptions, TopicFilters};
 use codec::region::{
     next_reason_code, next_subscription, next_subscription_identifier, next_topic_filter,
     next_user_property,
@@ -75,11 +77,11 @@ macro_rules! to_c {
 /// Turns the lists of a decoded packet into `mqtt_list`s.
 pub(crate) trait ListSink<S: Storage> {
     /// SUBSCRIBE subscriptions.
-    fn subscriptions(&mut self, l: &S::List<Subscription<S>>, level: u8) -> mqtt_list;
+    fn subscriptions(&mut self, l: &S::List<Subscriptions>, level: u8) -> mqtt_list;
     /// UNSUBSCRIBE filters.
-    fn filters(&mut self, l: &S::List<MqttStr<S::Bytes>>) -> mqtt_list;
+    fn filters(&mut self, l: &S::List<TopicFilters>) -> mqtt_list;
     /// SUBACK and UNSUBACK reason codes.
-    fn codes(&mut self, l: &S::List<ReasonCode>) -> mqtt_list;
+    fn codes(&mut self, l: &S::List<ReasonCodes>) -> mqtt_list;
     /// Writes the C views of the properties of the packet (`will == false`) or of the will
     /// into `out`, which must be cleared already.
     fn properties(&mut self, p: &S::Props, will: bool, out: &mut mqtt_properties);
@@ -612,6 +614,9 @@ pub(crate) trait CItem<'a>: Sized + 'a {
 impl<'a> CItem<'a> for Subscription<Borrowed<'a>> {
     type C = mqtt_subscription;
     const KIND: u8 = MQTT_LIST_SUBSCRIPTIONS;
+    // In line on 64-bit hosts, so that `build_list_in` builds the item in its slot: returned
+    // through the stack, its 8-byte stores stalled the slot's 16-byte copy of it.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     unsafe fn from_c(c: &'a mqtt_subscription) -> Result<Self, mqtt_status> {
         // SAFETY: the contract of this function.
         let filter = unsafe { view(&c.filter) }?;
@@ -660,6 +665,8 @@ impl<'a> CItem<'a> for Subscription<Borrowed<'a>> {
 impl<'a> CItem<'a> for MqttStr<&'a [u8]> {
     type C = mqtt_bytes;
     const KIND: u8 = MQTT_LIST_TOPIC_FILTERS;
+    // In line on 64-bit hosts, as for subscriptions.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     unsafe fn from_c(c: &'a mqtt_bytes) -> Result<Self, mqtt_status> {
         // SAFETY: the contract of this function.
         unsafe { req_str(c) }
@@ -687,6 +694,8 @@ impl<'a> CItem<'a> for ReasonCode {
 impl<'a> CItem<'a> for UserProperty<Borrowed<'a>> {
     type C = mqtt_user_property;
     const KIND: u8 = MQTT_LIST_USER_PROPERTIES;
+    // In line on 64-bit hosts, as for subscriptions.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     unsafe fn from_c(c: &'a mqtt_user_property) -> Result<Self, mqtt_status> {
         // SAFETY: the contract of this function.
         let (name, value) = unsafe { (req_str(&c.name)?, req_str(&c.value)?) };
@@ -761,17 +770,8 @@ pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
         return Err(MQTT_ERR_INVALID_ARGUMENT);
     }
     if !l.items.is_null() {
-        let size = l
-            .count
-            .checked_mul(size_of::<T::C>())
-            .filter(|&size| size <= isize::MAX as usize)
-            .ok_or(MQTT_ERR_INVALID_ARGUMENT)?;
-        if !l.items.cast::<T::C>().is_aligned() {
-            return Err(MQTT_ERR_INVALID_ARGUMENT);
-        }
-        // SAFETY: by this function's contract `items` holds `count` elements, `size` bytes,
-        // for 'a. The bytes are never read as bytes: `item_at` casts them back to `T::C`.
-        let data: &'a [u8] = unsafe { slice::from_raw_parts(l.items.cast::<u8>(), size) };
+        // SAFETY: the contract of this function.
+        let data = unsafe { c_array::<T>(l) }?;
         for i in 0..l.count {
             let c = item_at::<T::C>(data, i).ok_or(MQTT_ERR_INTERNAL)?;
             // SAFETY: the views in the items are valid for 'a by this function's contract.
@@ -795,6 +795,56 @@ pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
     } else {
         Err(MQTT_ERR_NULL_POINTER)
     }
+}
+
+/// The C array of a list (`items` not NULL, `count` elements of `T::C`) as the bytes it
+/// spans, checked for size and alignment.
+///
+/// # Safety
+/// As for [`build_list`].
+#[inline(always)]
+unsafe fn c_array<'a, T: CItem<'a>>(l: &mqtt_list) -> Result<&'a [u8], mqtt_status> {
+    let size = l
+        .count
+        .checked_mul(size_of::<T::C>())
+        .filter(|&size| size <= isize::MAX as usize)
+        .ok_or(MQTT_ERR_INVALID_ARGUMENT)?;
+    if !l.items.cast::<T::C>().is_aligned() {
+        return Err(MQTT_ERR_INVALID_ARGUMENT);
+    }
+    // SAFETY: by the caller's contract `items` holds `count` elements, `size` bytes, for 'a.
+    // The bytes are never read as bytes: `item_at` casts them back to `T::C`.
+    Ok(unsafe { slice::from_raw_parts(l.items.cast::<u8>(), size) })
+}
+
+/// [`build_list`], with the items of a C array that fits in `slots` converted into them
+/// (each checked as it is converted), so that the encoder walks them in place.
+///
+/// # Safety
+/// As for [`build_list`].
+#[inline(always)]
+pub(crate) unsafe fn build_list_in<'a, T: CItem<'a>, const N: usize>(
+    l: &mqtt_list,
+    slots: &'a mut ItemSlots<T, N>,
+) -> Result<BorrowedList<'a, T>, mqtt_status> {
+    if l.count != 0 && l.count <= N && l.kind == T::KIND && !l.items.is_null() {
+        // SAFETY: the contract of this function.
+        let data = unsafe { c_array::<T>(l) }?;
+        // SAFETY: `c_array` checked that `data` spans `count` aligned elements of `T::C`,
+        // which the caller's contract says it holds for 'a.
+        let array: &'a [T::C] =
+            unsafe { slice::from_raw_parts(data.as_ptr().cast::<T::C>(), l.count) };
+        let filled = slots.fill(l.count, |i| {
+            let c = array.get(i).ok_or(MQTT_ERR_INTERNAL)?;
+            // SAFETY: the views in the items are valid for 'a by this function's contract.
+            unsafe { T::from_c(c) }
+        });
+        if let Some(items) = filled {
+            return Ok(BorrowedList::from_slice(items?));
+        }
+    }
+    // SAFETY: the contract of this function.
+    unsafe { build_list(l) }
 }
 
 /// A core property of its C field, by its kind; returns from the function on an invalid view.
@@ -833,7 +883,7 @@ macro_rules! from_c {
 #[inline]
 unsafe fn properties_view<'a>(
     p: &mqtt_properties,
-    slot: &'a mut Option<codec::Properties<Borrowed<'a>>>,
+    slot: &'a mut PropertySlots<'a>,
 ) -> Result<PropertyView<'a>, mqtt_status> {
     // Most packets carry no property: nothing to convert or check, and the slot (some 300
     // bytes) is left untouched.
@@ -855,13 +905,17 @@ unsafe fn properties_view<'a>(
 #[inline(never)]
 unsafe fn set_properties_view<'a>(
     p: &mqtt_properties,
-    slot: &'a mut Option<codec::Properties<Borrowed<'a>>>,
+    slot: &'a mut PropertySlots<'a>,
 ) -> Result<PropertyView<'a>, mqtt_status> {
     // A build without 5.0 has nowhere to put one (3.x has no properties).
     if !cfg!(feature = "v5") {
         return Err(MQTT_ERR_NOT_REPRESENTABLE);
     }
-    let out = slot.insert(codec::Properties::default());
+    let PropertySlots {
+        properties,
+        user_properties,
+    } = slot;
+    let out = properties.insert(codec::Properties::default());
     macro_rules! build {
         ($( ($variant:ident, $field:ident, $kind:ident $(, $has:ident)?) ),* $(,)?) => {
             $( out.$field = from_c!($kind, p.$field $(, p.$has)?); )*
@@ -871,18 +925,29 @@ unsafe fn set_properties_view<'a>(
     unsafe {
         for_each_c_property!(build);
         out.subscription_identifiers = build_list(&p.subscription_identifiers)?;
-        out.user_properties = build_list(&p.user_properties)?;
+        out.user_properties = build_list_in(&p.user_properties, user_properties)?;
     }
     Ok(PropertyView::new(out))
 }
 
+/// Where a borrowed property block built of a C one is kept, with room for its User
+/// Properties.
+#[derive(Default)]
+pub(crate) struct PropertySlots<'a> {
+    properties: Option<codec::Properties<Borrowed<'a>>>,
+    user_properties: ItemSlots<UserProperty<Borrowed<'a>>, USER_PROPERTY_SLOTS>,
+}
+
 /// What a borrowed packet built of a C one points at besides the caller's bytes: its
-/// properties, its will's and its CONNECT (a borrowed packet holds views of them).
+/// properties, its will's, its CONNECT (a borrowed packet holds views of them) and the
+/// converted items of its list.
 #[derive(Default)]
 pub(crate) struct Scratch<'a> {
-    properties: Option<codec::Properties<Borrowed<'a>>>,
-    will_properties: Option<codec::Properties<Borrowed<'a>>>,
+    properties: PropertySlots<'a>,
+    will_properties: PropertySlots<'a>,
     connect: Option<Connect<Borrowed<'a>>>,
+    subscriptions: ItemSlots<Subscription<Borrowed<'a>>, LIST_SLOTS>,
+    filters: ItemSlots<MqttStr<&'a [u8]>, LIST_SLOTS>,
 }
 
 /// A borrowed core packet of a C one, to be encoded under `version`; what it points at
@@ -900,6 +965,8 @@ pub(crate) unsafe fn build_packet<'a>(
         properties,
         will_properties,
         connect,
+        subscriptions,
+        filters,
     } = scratch;
     // SAFETY: (whole block) the views and lists are valid for 'a by this function's contract.
     let packet = unsafe {
@@ -952,7 +1019,7 @@ pub(crate) unsafe fn build_packet<'a>(
             MQTT_PACKET_SUBSCRIBE if sent(PacketType::Subscribe) => Packet::Subscribe(Subscribe {
                 packet_id: pid()?,
                 properties: props()?,
-                subscriptions: build_list(&p.subscriptions)?,
+                subscriptions: build_list_in(&p.subscriptions, subscriptions)?,
             }),
             MQTT_PACKET_SUBACK if sent(PacketType::SubAck) => Packet::SubAck(SubAck {
                 packet_id: pid()?,
@@ -963,7 +1030,7 @@ pub(crate) unsafe fn build_packet<'a>(
                 Packet::Unsubscribe(Unsubscribe {
                     packet_id: pid()?,
                     properties: props()?,
-                    filters: build_list(&p.topic_filters)?,
+                    filters: build_list_in(&p.topic_filters, filters)?,
                 })
             }
             MQTT_PACKET_UNSUBACK if sent(PacketType::UnsubAck) => Packet::UnsubAck(UnsubAck {

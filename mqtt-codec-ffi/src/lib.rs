@@ -32,6 +32,7 @@ mod decoder;
 mod encode;
 #[cfg(feature = "client")]
 mod fixed_session;
+mod item_slots;
 mod list;
 #[cfg(feature = "session")]
 mod session;

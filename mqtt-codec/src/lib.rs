@@ -64,6 +64,7 @@ mod error;
 mod error_kind;
 mod framing;
 mod list_items;
+pub mod list_kind;
 #[cfg(feature = "alloc")]
 mod owned_body;
 mod packet;
@@ -97,6 +98,7 @@ pub use decoder::{Decoder, DecoderConfig, DefaultRecvBuffer, DEFAULT_MAX_PACKET_
 pub use error::{DecodeError, EncodeError};
 pub use error_kind::DecodeErrorKind;
 pub use framing::FixedHeader;
+pub use list_kind::ListKind;
 pub use packet::connack::v3_return_code;
 pub use packet::{
     Auth, ConnAck, Connect, ConnectSlot, ConnectView, Disconnect, Encode, Packet, PacketId,

@@ -4,6 +4,7 @@
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use crate::error::{DecodeError, EncodeError};
+use crate::list_kind::{SubscriptionIdentifiers, UserProperties};
 use crate::packet_type::PacketType;
 pub use crate::property_id::PropertyId;
 use crate::property_id::{prop_text, Kind};
@@ -260,9 +261,9 @@ macro_rules! define_properties {
             $( #[doc = prop_text!($id, $name $(, $note)?)] pub $field: Option<prop_type!($kind)>, )*
             /// Subscription Identifiers (0x0B): one in SUBSCRIBE, any number in a
             /// server-to-client PUBLISH.
-            pub subscription_identifiers: S::List<u32>,
+            pub subscription_identifiers: S::List<SubscriptionIdentifiers>,
             /// User Properties (0x26), in order.
-            pub user_properties: S::List<UserProperty<S>>,
+            pub user_properties: S::List<UserProperties>,
         }
 
 

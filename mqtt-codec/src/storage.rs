@@ -15,6 +15,7 @@
 use core::fmt;
 use core::hash::Hash;
 
+use crate::list_kind::ListKind;
 use crate::packet::{ConnectSlot, ConnectView};
 use crate::property_slot::PropertySlot;
 use crate::property_view::PropertyView;
@@ -36,8 +37,10 @@ pub(crate) mod sealed {
 pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
     /// A byte field: the topic, the payload, a string's bytes.
     type Bytes: Clone + fmt::Debug + PartialEq + Eq + Hash + AsRef<[u8]> + Default;
-    /// A list field: subscriptions, reason codes, user properties.
-    type List<T: Clone + fmt::Debug + PartialEq + Eq>: Clone + fmt::Debug + PartialEq + Eq + Default;
+    /// A list field (subscriptions, reason codes, user properties), named by its
+    /// [`ListKind`]: a `Vec` of the items in an owned packet, a [`BorrowedList`] in a borrowed
+    /// one.
+    type List<K: ListKind>: Clone + fmt::Debug + PartialEq + Eq + Default;
     /// A packet's properties: [`BoxedProperties`] (absent until set) in an owned packet,
     /// a [`PropertyView`] (the validated region, read on demand) in a borrowed one.
     type Props: PropertySlot<Self>;
@@ -48,16 +51,16 @@ pub trait Storage: sealed::Sealed + Clone + fmt::Debug + PartialEq + Eq {
     type ConnectBox: ConnectSlot<Self>;
 
     #[doc(hidden)]
-    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>, f: impl FnMut(&T));
+    fn for_each<K: ListKind>(list: &Self::List<K>, f: impl FnMut(&K::Item<Self>));
     #[doc(hidden)]
-    fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Self::List<T>) -> usize;
+    fn len<K: ListKind>(list: &Self::List<K>) -> usize;
     /// The sum of `f` over the items, or the first error: the encoder's sizing walk, with the
     /// running sum a value of the loop (kept in a register) rather than a variable the walk's
     /// closure writes through a reference (which the compiler tends to keep in memory).
     #[doc(hidden)]
-    fn try_sum<T: Clone + fmt::Debug + PartialEq + Eq, E>(
-        list: &Self::List<T>,
-        f: impl FnMut(&T) -> Result<usize, E>,
+    fn try_sum<K: ListKind, E>(
+        list: &Self::List<K>,
+        f: impl FnMut(&K::Item<Self>) -> Result<usize, E>,
     ) -> Result<usize, E>;
 }
 
@@ -90,49 +93,65 @@ impl sealed::Sealed for Borrowed<'_> {}
 #[cfg(feature = "alloc")]
 impl Storage for Owned {
     type Bytes = Bytes;
-    type List<T: Clone + fmt::Debug + PartialEq + Eq> = Vec<T>;
+    type List<K: ListKind> = Vec<K::Item<Owned>>;
     type Props = BoxedProperties;
     type ConnectBox = Box<Connect<Owned>>;
     #[inline]
-    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Vec<T>, f: impl FnMut(&T)) {
+    fn for_each<K: ListKind>(list: &Vec<K::Item<Owned>>, f: impl FnMut(&K::Item<Owned>)) {
         list.iter().for_each(f);
     }
-    fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &Vec<T>) -> usize {
+    fn len<K: ListKind>(list: &Vec<K::Item<Owned>>) -> usize {
         list.len()
     }
     #[inline]
-    fn try_sum<T: Clone + fmt::Debug + PartialEq + Eq, E>(
-        list: &Vec<T>,
-        mut f: impl FnMut(&T) -> Result<usize, E>,
+    fn try_sum<K: ListKind, E>(
+        list: &Vec<K::Item<Owned>>,
+        f: impl FnMut(&K::Item<Owned>) -> Result<usize, E>,
     ) -> Result<usize, E> {
-        list.iter()
-            .try_fold(0usize, |sum, item| Ok(sum.saturating_add(f(item)?)))
+        sum_of(list.iter(), f)
     }
 }
 
 impl<'a> Storage for Borrowed<'a> {
     type Bytes = &'a [u8];
-    type List<T: Clone + fmt::Debug + PartialEq + Eq> = BorrowedList<'a, T>;
+    type List<K: ListKind> = BorrowedList<'a, K::Item<Borrowed<'a>>>;
     type Props = PropertyView<'a>;
     type ConnectBox = ConnectView<'a>;
     #[inline]
-    fn for_each<T: Clone + fmt::Debug + PartialEq + Eq>(
-        list: &BorrowedList<'a, T>,
-        mut f: impl FnMut(&T),
+    fn for_each<K: ListKind>(
+        list: &BorrowedList<'a, K::Item<Self>>,
+        mut f: impl FnMut(&K::Item<Self>),
     ) {
-        list.iter().for_each(|item| f(&item));
+        // A slice is walked in place, as a `Vec` is: no item is made or copied.
+        match list.slice() {
+            Some(items) => items.iter().for_each(f),
+            None => list.iter().for_each(|item| f(&item)),
+        }
     }
-    fn len<T: Clone + fmt::Debug + PartialEq + Eq>(list: &BorrowedList<'a, T>) -> usize {
+    fn len<K: ListKind>(list: &BorrowedList<'a, K::Item<Self>>) -> usize {
         list.len
     }
     #[inline]
-    fn try_sum<T: Clone + fmt::Debug + PartialEq + Eq, E>(
-        list: &BorrowedList<'a, T>,
-        mut f: impl FnMut(&T) -> Result<usize, E>,
+    fn try_sum<K: ListKind, E>(
+        list: &BorrowedList<'a, K::Item<Self>>,
+        mut f: impl FnMut(&K::Item<Self>) -> Result<usize, E>,
     ) -> Result<usize, E> {
-        list.iter()
-            .try_fold(0usize, |sum, item| Ok(sum.saturating_add(f(&item)?)))
+        match list.slice() {
+            Some(items) => sum_of(items.iter(), f),
+            None => list
+                .iter()
+                .try_fold(0usize, |sum, item| Ok(sum.saturating_add(f(&item)?))),
+        }
     }
+}
+
+/// The sum of `f` over `items`, or the first error.
+#[inline]
+fn sum_of<'i, T: 'i, E>(
+    mut items: impl Iterator<Item = &'i T>,
+    mut f: impl FnMut(&T) -> Result<usize, E>,
+) -> Result<usize, E> {
+    items.try_fold(0usize, |sum, item| Ok(sum.saturating_add(f(item)?)))
 }
 
 /// Reads the next item of a validated region and advances past it.
@@ -153,6 +172,8 @@ enum Items<'a, T> {
         tag: u8,
         make: fn(&'a [u8], u8) -> Option<T>,
     },
+    /// Items the caller made, in a slice.
+    Slice(&'a [T]),
     /// Items the caller produces by index from its own data, for example a C array (the FFI
     /// layer).
     Indexed {
@@ -180,6 +201,50 @@ impl<'a, T> BorrowedList<'a, T> {
         BorrowedList {
             items: Items::Indexed { data, get },
             len,
+        }
+    }
+
+    /// A list of the items of a slice, walked in place when encoding: a SUBSCRIBE built from
+    /// an array of subscriptions without allocating.
+    ///
+    /// ```
+    /// use mqtt_codec::{
+    ///     Borrowed, BorrowedList, Packet, PacketId, ProtocolVersion, QoS, Subscribe, Subscription,
+    ///     SubscriptionOptions, TopicFilter,
+    /// };
+    ///
+    /// let subscription = |filter: &'static [u8], qos| -> Result<_, mqtt_codec::TopicError> {
+    ///     Ok(Subscription::<Borrowed<'_>> {
+    ///         filter: TopicFilter::try_from_bytes(filter, false)?,
+    ///         options: SubscriptionOptions::new(qos),
+    ///     })
+    /// };
+    /// let subscriptions = [
+    ///     subscription(b"PV/+/power", QoS::AtLeastOnce)?,
+    ///     subscription(b"PV/#", QoS::AtMostOnce)?,
+    /// ];
+    /// let packet: Packet<Borrowed<'_>> = Packet::Subscribe(Subscribe {
+    ///     packet_id: PacketId::new(3).unwrap(),
+    ///     properties: Default::default(),
+    ///     subscriptions: BorrowedList::from_slice(&subscriptions),
+    /// });
+    /// let mut buf = [0u8; 64];
+    /// let n = packet.encode_to_slice(ProtocolVersion::V3_1_1, &mut buf)?;
+    /// assert_eq!(&buf[..n], b"\x82\x16\0\x03\0\x0aPV/+/power\x01\0\x04PV/#\0");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_slice(items: &'a [T]) -> Self {
+        BorrowedList {
+            items: Items::Slice(items),
+            len: items.len(),
+        }
+    }
+
+    /// The items, when the list was made from a slice.
+    fn slice(&self) -> Option<&'a [T]> {
+        match self.items {
+            Items::Slice(items) => Some(items),
+            _ => None,
         }
     }
 
@@ -237,6 +302,7 @@ impl<'a, T> BorrowedList<'a, T> {
                     tag: *tag,
                     make: *make,
                 },
+                Items::Slice(items) => Items::Slice(items),
                 Items::Indexed { data, get } => Items::Indexed { data, get: *get },
             },
             index: 0,
@@ -279,6 +345,7 @@ impl<T> Clone for BorrowedList<'_, T> {
                 tag: *tag,
                 make: *make,
             },
+            Items::Slice(items) => Items::Slice(items),
             Items::Indexed { data, get } => Items::Indexed { data, get: *get },
         };
         BorrowedList {
@@ -293,6 +360,7 @@ impl<T: Clone> BorrowedListIter<'_, T> {
         match &mut self.items {
             Items::Wire { raw, ctx, next } => (next.as_ref()?)(raw, *ctx),
             Items::Single { bytes, tag, make } => make(bytes, *tag),
+            Items::Slice(items) => items.get(self.index).cloned(),
             Items::Indexed { data, get } => get(data, self.index),
         }
     }

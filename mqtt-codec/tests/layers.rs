@@ -30,6 +30,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "packets",
         &[
             "storage",
+            "list_kind",
             "property_slot",
             "property_view",
             "properties",

@@ -1017,6 +1017,99 @@ static void test_version(void) {
 #include "test_session.inc.c"
 #endif
 
+/* Lists of every length encode alike: a short C array is converted in place (a 64-bit host
+ * converts up to 16 subscriptions or filters and 4 User Properties so), a longer one is read
+ * through the index. Same bytes, same checks, and the first bad item is named wherever it
+ * sits. */
+static void test_list_lengths(void) {
+    static const size_t counts[] = {1, 4, 5, 15, 16, 17, 40};
+    static char text[40][16];
+    mqtt_subscription subs[40];
+    mqtt_bytes filters[40];
+    mqtt_user_property users[40];
+    uint8_t buf[2048], want[2048];
+    size_t k, i, n, w;
+    mqtt_packet p;
+    for (i = 0; i < 40; i++) {
+        snprintf(text[i], sizeof text[i], "s/%u/+", (unsigned)i);
+        memset(&subs[i], 0, sizeof subs[i]);
+        subs[i].filter = S(text[i]);
+        subs[i].qos = (uint8_t)(i % 3);
+        filters[i] = S(text[i]);
+        users[i].name = S("k");
+        users[i].value = S(text[i]);
+    }
+    for (k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+        size_t count = counts[k], body = 2;
+        for (i = 0; i < count; i++) body += 2 + strlen(text[i]) + 1;
+        /* SUBSCRIBE under 3.1.1, written out by hand. */
+        w = 0;
+        want[w++] = 0x82;
+        if (body > 127) { want[w++] = (uint8_t)(0x80 | (body & 0x7f)); want[w++] = (uint8_t)(body >> 7); }
+        else want[w++] = (uint8_t)body;
+        want[w++] = 0; want[w++] = 9;
+        for (i = 0; i < count; i++) {
+            size_t len = strlen(text[i]);
+            want[w++] = 0; want[w++] = (uint8_t)len;
+            memcpy(want + w, text[i], len); w += len;
+            want[w++] = (uint8_t)(i % 3);
+        }
+        mqtt_packet_init(&p, MQTT_PACKET_SUBSCRIBE);
+        p.packet_id = 9;
+        p.subscriptions = mqtt_list_of_subscriptions(subs, count);
+        CHECK_ST(mqtt_encoded_len(&p, MQTT_V3_1_1, &n), MQTT_OK);
+        CHECK(n == w);
+        CHECK_ST(mqtt_encode(&p, MQTT_V3_1_1, buf, sizeof buf, &n), MQTT_OK);
+        CHECK(n == w && memcmp(buf, want, w) == 0);
+        /* The last item breaks a rule: refused, nothing written. */
+        subs[count - 1].filter = S("a/#/b");
+        CHECK_ST(mqtt_encode(&p, MQTT_V3_1_1, buf, sizeof buf, &n), MQTT_ERR_TOPIC_MULTI_LEVEL_WILDCARD);
+        CHECK(n == 0);
+        subs[count - 1].filter = S(text[count - 1]);
+        subs[count - 1].retain_handling = 3;
+        CHECK_ST(mqtt_encode(&p, MQTT_V5, buf, sizeof buf, &n), MQTT_ERR_INVALID_ARGUMENT);
+        subs[count - 1].retain_handling = 0;
+
+        /* UNSUBSCRIBE: the same filters, without options. */
+        mqtt_packet_init(&p, MQTT_PACKET_UNSUBSCRIBE);
+        p.packet_id = 9;
+        p.topic_filters = mqtt_list_of_topic_filters(filters, count);
+        CHECK_ST(mqtt_encode(&p, MQTT_V3_1_1, buf, sizeof buf, &n), MQTT_OK);
+        CHECK(n == 1 + (body - count > 127 ? 2 : 1) + body - count && buf[0] == 0xa2);
+        filters[count - 1] = S("");
+        CHECK_ST(mqtt_encode(&p, MQTT_V3_1_1, buf, sizeof buf, &n), MQTT_ERR_EMPTY_TOPIC_FILTER);
+        filters[count - 1] = S(text[count - 1]);
+
+        /* A 5.0 PUBLISH with `count` User Properties, read back in order. */
+        mqtt_packet_init(&p, MQTT_PACKET_PUBLISH);
+        p.topic = S("t");
+        p.properties.user_properties = mqtt_list_of_user_properties(users, count);
+        CHECK_ST(mqtt_encode(&p, MQTT_V5, buf, sizeof buf, &n), MQTT_OK);
+        {
+            mqtt_decode_options opts;
+            mqtt_packet d;
+            mqtt_list_iter it;
+            mqtt_user_property u;
+            size_t used = 0;
+            opts.version = MQTT_V5;
+            opts.role = MQTT_ROLE_ANY;
+            opts.max_packet_size = 0;
+            CHECK_ST(mqtt_decode(buf, n, &opts, &d, &used), MQTT_OK);
+            CHECK(used == n && d.properties.user_properties.count == count);
+            CHECK_ST(mqtt_list_iter_init(&it, &d.properties.user_properties), MQTT_OK);
+            for (i = 0; i < count; i++) {
+                CHECK_ST(mqtt_list_next_user_property(&it, &u), MQTT_OK);
+                CHECK(u.value.len == strlen(text[i]) && memcmp(u.value.ptr, text[i], u.value.len) == 0);
+            }
+            CHECK_ST(mqtt_list_next_user_property(&it, &u), MQTT_END);
+        }
+        users[count - 1].value.ptr = (const uint8_t *)"\xff";
+        users[count - 1].value.len = 1;
+        CHECK_ST(mqtt_encode(&p, MQTT_V5, buf, sizeof buf, &n), MQTT_ERR_INVALID_STRING);
+        users[count - 1].value = S(text[count - 1]);
+    }
+}
+
 int main(void) {
     static const uint8_t versions[] = {MQTT_V3_1, MQTT_V3_1_1, MQTT_V5};
     static const size_t chunks[] = {1, 2, 3, 7, 1000};
@@ -1030,6 +1123,7 @@ int main(void) {
     test_second_connect();
     test_args();
     test_encode_errors();
+    test_list_lengths();
     test_topics();
     test_status_text();
     test_stream_mixed();

@@ -6,6 +6,7 @@
 
 use super::publish::PAYLOAD_PREVIEW;
 use super::*;
+use crate::list_kind::ListKind;
 use crate::property_slot::PropertySlot;
 use crate::string::fmt_payload;
 
@@ -30,10 +31,10 @@ fn props<S: Storage>(f: &mut fmt::Formatter<'_>, slot: &S::Props) -> fmt::Result
     Ok(())
 }
 
-fn list<S: Storage, T: Clone + fmt::Debug + PartialEq + Eq>(
+fn list<S: Storage, K: ListKind>(
     f: &mut fmt::Formatter<'_>,
-    items: &S::List<T>,
-    mut show: impl FnMut(&mut fmt::Formatter<'_>, &T) -> fmt::Result,
+    items: &S::List<K>,
+    mut show: impl FnMut(&mut fmt::Formatter<'_>, &K::Item<S>) -> fmt::Result,
 ) -> fmt::Result {
     f.write_str("[")?;
     let mut first = true;

@@ -4,6 +4,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::list_items;
+use crate::list_kind::ReasonCodes;
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
 use crate::properties::{
@@ -31,7 +32,7 @@ pub struct SubAck<S: Storage = crate::storage::DefaultStorage> {
     /// Reason String and User Properties (5.0).
     pub properties: S::Props,
     /// One code per subscription; at least one.
-    pub reason_codes: S::List<ReasonCode>,
+    pub reason_codes: S::List<ReasonCodes>,
 }
 
 /// UNSUBACK: acknowledges an UNSUBSCRIBE.
@@ -46,7 +47,7 @@ pub struct UnsubAck<S: Storage = crate::storage::DefaultStorage> {
     /// Reason String and User Properties (5.0).
     pub properties: S::Props,
     /// One code per filter (5.0); empty when decoded from 3.x.
-    pub reason_codes: S::List<ReasonCode>,
+    pub reason_codes: S::List<ReasonCodes>,
 }
 
 #[cfg(feature = "alloc")]
@@ -101,7 +102,7 @@ pub(crate) fn read_code(
 type Parts<S> = (
     PacketId,
     <S as Storage>::Props,
-    <S as Storage>::List<ReasonCode>,
+    <S as Storage>::List<ReasonCodes>,
 );
 
 fn read_parts<'a>(
@@ -144,7 +145,7 @@ fn read_parts<'a>(
 
 fn parts_len<S: Storage>(
     props: &S::Props,
-    codes: &S::List<ReasonCode>,
+    codes: &S::List<ReasonCodes>,
     version: ProtocolVersion,
     packet_type: PacketType,
 ) -> Result<usize, EncodeError> {
@@ -186,7 +187,7 @@ fn write_parts<S: Storage>(
     buf: &mut impl Put,
     packet_id: PacketId,
     props: &S::Props,
-    codes: &S::List<ReasonCode>,
+    codes: &S::List<ReasonCodes>,
     version: ProtocolVersion,
     packet_type: PacketType,
 ) {

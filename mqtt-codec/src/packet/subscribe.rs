@@ -4,6 +4,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::list_items;
+use crate::list_kind::Subscriptions;
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
 use crate::properties::{
@@ -198,7 +199,7 @@ pub struct Subscribe<S: Storage = crate::storage::DefaultStorage> {
     /// Subscription Identifier and User Properties (5.0).
     pub properties: S::Props,
     /// The subscriptions; at least one.
-    pub subscriptions: S::List<Subscription<S>>,
+    pub subscriptions: S::List<Subscriptions>,
 }
 
 #[cfg(feature = "alloc")]

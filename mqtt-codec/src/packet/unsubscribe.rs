@@ -4,6 +4,7 @@
 
 use crate::error::{DecodeError, EncodeError};
 use crate::list_items;
+use crate::list_kind::TopicFilters;
 use crate::packet::{read_packet_id, PacketId, ParseCtx};
 use crate::packet_type::PacketType;
 use crate::properties::{
@@ -34,7 +35,7 @@ pub struct Unsubscribe<S: Storage = crate::storage::DefaultStorage> {
     /// User Properties (5.0).
     pub properties: S::Props,
     /// The filters; at least one.
-    pub filters: S::List<MqttStr<S::Bytes>>,
+    pub filters: S::List<TopicFilters>,
 }
 
 #[cfg(feature = "alloc")]
