@@ -4,7 +4,7 @@
 mod support_broker;
 
 use bytes::Bytes;
-use mqtt_codec::broker::{BrokerConfig, ScramConfig};
+use mqtt_codec::broker::{Acl, BrokerConfig, ScramConfig};
 use mqtt_codec::scram::{ScramClient, ScramCredentials, METHOD};
 use mqtt_codec::{Auth, MqttStr, Packet, ReasonCode};
 use std::collections::BTreeMap;
@@ -217,4 +217,48 @@ fn mqtt_4_12_0_1_an_unconfigured_method_is_refused_0x8c() {
     c.properties.authentication_data = Some(Bytes::from(client.client_first()));
     h.send(1, Packet::Connect(Box::new(c)));
     assert_eq!(connack_code(&mut h, 1), ReasonCode::BadAuthenticationMethod);
+}
+
+/// [MQTT-3.2.2-12] with SCRAM: a will is judged as the user the exchange proved, not as the
+/// User Name the CONNECT also carries (which no password backs). Claiming "admin" while
+/// proving "alice" gets no will on admin's topics; alice's own will, with no User Name at
+/// all, is hers to leave.
+#[test]
+fn mqtt_3_2_2_12_a_will_is_judged_as_the_user_scram_proved() {
+    let run = |username: Option<&str>, will_topic: &str| {
+        let mut users = BTreeMap::new();
+        users.insert(
+            "alice".to_owned(),
+            ScramCredentials::derive(b"secret", b"alice's salt", 4096),
+        );
+        let mut h = Harness::new(BrokerConfig {
+            scram: Some(ScramConfig {
+                users,
+                seed: [7; 32],
+            }),
+            acl: Some(
+                Acl::parse("user admin\ntopic readwrite ctl/#\nuser alice\ntopic readwrite a/#\n")
+                    .unwrap(),
+            ),
+            ..BrokerConfig::default()
+        });
+        let mut client = ScramClient::new("alice", "secret", "nonce-w");
+        h.open(1, V5);
+        let mut c = connect_packet(V5, "scram-client", true);
+        c.username = username.map(mqtt_str);
+        c.will = Some(will(will_topic, "bye", mqtt_codec::QoS::AtMostOnce));
+        c.properties.authentication_method = Some(MqttStr::new(METHOD).unwrap());
+        c.properties.authentication_data = Some(Bytes::from(client.client_first()));
+        h.send(1, Packet::Connect(Box::new(c)));
+        let challenge = match h.received(1).as_slice() {
+            [Packet::Auth(a)] => a.properties.authentication_data.clone().unwrap(),
+            other => panic!("expected AUTH 0x18, got {other:?}"),
+        };
+        let answer = client.client_final(&challenge).unwrap();
+        h.send(1, auth(ReasonCode::ContinueAuthentication, METHOD, &answer));
+        connack_code(&mut h, 1)
+    };
+    assert_eq!(run(Some("admin"), "ctl/reboot"), ReasonCode::NotAuthorized);
+    assert_eq!(run(None, "a/status"), ReasonCode::Success);
+    assert_eq!(run(Some("admin"), "a/status"), ReasonCode::Success);
 }

@@ -323,3 +323,79 @@ fn a_paused_receiver_resumed_by_a_delivery_has_its_keep_alive_again() {
     assert!(!h.reading_paused(2));
     assert_eq!(h.broker.next_deadline(), Some(150_000));
 }
+
+/// [MQTT-4.1.0-2], [MQTT-3.1.2-8]: a CONNECT handled after the session's expiry and the
+/// will's delay have passed, before any tick showed them, finds them passed: Session
+/// Present 0, nothing of the old session kept, and the will published, not cancelled.
+#[test]
+fn mqtt_4_1_0_2_a_connect_after_the_expiry_before_the_tick_finds_the_session_ended() {
+    let mut h = Harness::default();
+    h.connect(100, V5, "watcher", true);
+    h.subscribe(100, "w/#", QoS::AtMostOnce);
+    let mut w = will("w/dev", "gone", QoS::AtMostOnce);
+    w.properties.will_delay_interval = Some(5);
+    let mut c = connect_packet(V5, "dev", false);
+    c.properties.session_expiry_interval = Some(10);
+    c.will = Some(w);
+    h.connect_with(1, c);
+    h.subscribe(1, "kept/#", QoS::AtLeastOnce);
+    h.drop_connection(1);
+    h.advance_unticked(10_050);
+    let mut again = connect_packet(V5, "dev", false);
+    again.properties.session_expiry_interval = Some(10);
+    let ack = h.connect_with(2, again);
+    assert_eq!(ack.reason_code, ReasonCode::Success);
+    assert!(!ack.session_present, "the session expired 50 ms before");
+    assert_eq!(h.payloads(100), ["gone"], "the will was due, not cancelled");
+    h.connect(3, V5, "pub", true);
+    h.publish0(3, "kept/x", "lost");
+    assert!(
+        h.payloads(2).is_empty(),
+        "the old subscription went with the session"
+    );
+}
+
+/// [MQTT-3.1.3-9] the other way: a CONNECT that comes before the will's delay has passed
+/// (unticked or not) still resumes the session and cancels the will.
+#[test]
+fn mqtt_3_1_3_9_a_connect_before_the_delay_cancels_the_will() {
+    let mut h = Harness::default();
+    h.connect(100, V5, "watcher", true);
+    h.subscribe(100, "w/#", QoS::AtMostOnce);
+    let mut w = will("w/dev", "gone", QoS::AtMostOnce);
+    w.properties.will_delay_interval = Some(5);
+    let mut c = connect_packet(V5, "dev", false);
+    c.properties.session_expiry_interval = Some(10);
+    c.will = Some(w);
+    h.connect_with(1, c);
+    h.drop_connection(1);
+    h.advance_unticked(4_990);
+    let mut again = connect_packet(V5, "dev", false);
+    again.properties.session_expiry_interval = Some(10);
+    assert!(h.connect_with(2, again).session_present);
+    h.advance(10_000);
+    assert!(h.payloads(100).is_empty(), "the will was cancelled");
+}
+
+/// A session taken over by a CONNECT that comes after its own connection's CONNECT deadline
+/// (before the tick that would have closed it): the late connection is closed and the
+/// session is not bound to it (it was, a session of a closed connection that never
+/// expired).
+#[test]
+fn a_late_takeover_connect_closes_itself_and_leaves_the_session_sound() {
+    let mut h = Harness::default();
+    let mut w = will("w/dev", "gone", QoS::AtMostOnce);
+    w.properties.will_delay_interval = Some(0);
+    let mut c = connect_packet(V5, "dev", false);
+    c.will = Some(w);
+    h.connect_with(1, c);
+    h.open(2, V5);
+    h.advance_unticked(60_000);
+    h.send(2, connect_packet(V5, "dev", false));
+    assert!(h.closed(2), "no CONNECT within its deadline");
+    assert!(h.received(2).is_empty(), "and no CONNACK");
+    // The first connection keeps its session, which ends with it (expiry 0).
+    h.drop_connection(1);
+    h.advance(10);
+    assert_eq!(h.broker.session_count(), 0);
+}

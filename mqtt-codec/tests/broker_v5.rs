@@ -784,6 +784,33 @@ fn mqtt_3_3_1_12_retain_as_published_keeps_the_retain_flag() {
     assert_eq!(plain, [false, false], "[MQTT-3.3.1-12]");
 }
 
+/// [MQTT-3.3.1-12], [MQTT-3.3.1-13] for a shared subscription: Retain As Published holds for
+/// the member a message goes to (it was dropped for every shared delivery).
+#[test]
+fn mqtt_3_3_1_13_retain_as_published_holds_for_a_shared_subscription() {
+    let mut h = Harness::default();
+    h.connect(1, V5, "rap", true);
+    h.subscribe_with(
+        1,
+        subscribe_packet(
+            "$share/g/t",
+            options(QoS::AtMostOnce, |o| o.retain_as_published = true),
+        ),
+    );
+    h.connect(2, V5, "plain", true);
+    h.subscribe(2, "$share/h/t", QoS::AtMostOnce);
+    h.connect(3, V5, "pub", true);
+    h.send(
+        3,
+        publish_packet("t", "r", QoS::AtMostOnce, None, true, Properties::default()),
+    );
+    h.publish0(3, "t", "n");
+    let rap: Vec<bool> = h.publishes(1).iter().map(|p| p.retain).collect();
+    assert_eq!(rap, [true, false], "[MQTT-3.3.1-13]");
+    let plain: Vec<bool> = h.publishes(2).iter().map(|p| p.retain).collect();
+    assert_eq!(plain, [false, false], "[MQTT-3.3.1-12]");
+}
+
 fn retain_handling_deliveries(handling: RetainHandling) -> (usize, usize) {
     let mut h = Harness::default();
     h.connect(1, V5, "pub", true);

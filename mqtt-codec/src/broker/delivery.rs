@@ -18,6 +18,7 @@ use alloc::vec::Vec;
 struct Member<'a> {
     client_id: &'a str,
     qos: QoS,
+    retain_as_published: bool,
     sub_id: Option<u32>,
     online: bool,
 }
@@ -101,7 +102,9 @@ impl Broker {
             picks.push(Target {
                 client_id: String::from(member.client_id),
                 qos: member.qos,
-                retain_as_published: false,
+                // Retain As Published holds for a shared subscription as for any other
+                // ([MQTT-3.3.1-12], [MQTT-3.3.1-13]).
+                retain_as_published: member.retain_as_published,
                 sub_ids: member.sub_id.into_iter().collect(),
                 away: !member.online,
             });
@@ -423,6 +426,7 @@ fn add_match<'s>(
         groups.entry(filter).or_default().push(Member {
             client_id,
             qos: entry.options.qos,
+            retain_as_published: entry.options.retain_as_published,
             sub_id: entry.id,
             online: session.conn.is_some(),
         });

@@ -153,8 +153,22 @@ impl Broker {
         auth: Option<super::enhanced_auth::Authenticated>,
         now: Millis,
     ) {
+        // What is due by now happens first, as a tick at this instant would have made it:
+        // a session whose expiry has passed is ended rather than resumed, a will whose delay
+        // has passed goes out rather than being cancelled ([MQTT-3.1.2-8], [MQTT-3.1.3-9],
+        // [MQTT-4.1.0-2]), and a connection past its CONNECT deadline is closed (without
+        // this, a takeover's own timer run closed it halfway through its CONNECT).
+        self.run_timers(now);
+        if !self.conns.contains_key(&conn) {
+            return;
+        }
         let version = connect.protocol_version;
         let v5 = version.is_v5();
+        // Who the client is: the user SCRAM proved, or the User Name it gave.
+        let user: Option<&str> = match &auth {
+            Some(a) => Some(a.user.as_str()),
+            None => connect.username.as_ref().map(|u| u.as_str()),
+        };
         // Who may connect: anonymous clients if allowed, named ones by their password when a
         // password file is set (mosquitto's allow_anonymous and password_file); a client
         // authenticated by SCRAM is who it proved to be.
@@ -210,13 +224,14 @@ impl Broker {
 
         // A will the client could not publish itself is refused with the CONNECT
         // ([MQTT-3.2.2-12], [MQTT-3.2.2-15]; mosquitto checks the ACL the same way).
+        // Judged as the connection will be: as the user SCRAM proved, not the User Name.
         if let Some(will) = &connect.will {
-            let username = connect.username.as_ref().map(|u| u.as_str());
-            let denied =
-                (is_broker_topic(will.topic.as_str()) && !connect.bridge)
-                    || self.config.acl.as_ref().is_some_and(|acl| {
-                        !acl.can_publish(username, &client_id, will.topic.as_str())
-                    });
+            let denied = (is_broker_topic(will.topic.as_str()) && !connect.bridge)
+                || self
+                    .config
+                    .acl
+                    .as_ref()
+                    .is_some_and(|acl| !acl.can_publish(user, &client_id, will.topic.as_str()));
             let refusal = if will.qos > self.config.max_qos {
                 Some(ReasonCode::QoSNotSupported)
             } else if will.retain && !self.config.retain_available {
@@ -368,10 +383,7 @@ impl Broker {
         c.version = version;
         c.phase = Phase::Connected;
         c.client_id = client_id.clone();
-        c.username = match &auth {
-            Some(a) => Some(a.user.clone()),
-            None => connect.username.as_ref().map(|u| u.as_str().to_string()),
-        };
+        c.username = user.map(String::from);
         c.auth_method = auth.as_ref().map(|_| String::from(crate::scram::METHOD));
         c.keep_alive_ms = (keep_alive > 0).then(|| u64::from(keep_alive) * 1500);
         c.connect_expiry = asked;
