@@ -125,24 +125,40 @@ impl<'a> Storage for Borrowed<'a> {
         // A slice is walked in place, as a `Vec` is: no item is made or copied.
         match list.slice() {
             Some(items) => items.iter().for_each(f),
-            None => list.iter().for_each(|item| f(&item)),
+            None => for_each_read(list, &mut f),
         }
     }
     fn len<K: ListKind>(list: &BorrowedList<'a, K::Item<Self>>) -> usize {
         list.len
     }
-    #[inline]
+    #[inline(always)]
     fn try_sum<K: ListKind, E>(
         list: &BorrowedList<'a, K::Item<Self>>,
         mut f: impl FnMut(&K::Item<Self>) -> Result<usize, E>,
     ) -> Result<usize, E> {
         match list.slice() {
             Some(items) => sum_of(items.iter(), f),
-            None => list
-                .iter()
-                .try_fold(0usize, |sum, item| Ok(sum.saturating_add(f(&item)?))),
+            None => sum_read(list, &mut f),
         }
     }
+}
+
+/// `f` of each item of a list that is read item by item, out of line: in line, the walk of
+/// a slice beside it kept the encoder's writer in memory rather than in registers.
+#[inline(never)]
+fn for_each_read<T: Clone>(list: &BorrowedList<'_, T>, f: &mut impl FnMut(&T)) {
+    list.iter().for_each(|item| f(&item));
+}
+
+/// The sum of `f` over the items of a list that is read item by item, out of line (as
+/// [`for_each_read`]).
+#[inline(never)]
+fn sum_read<T: Clone, E>(
+    list: &BorrowedList<'_, T>,
+    f: &mut impl FnMut(&T) -> Result<usize, E>,
+) -> Result<usize, E> {
+    list.iter()
+        .try_fold(0usize, |sum, item| Ok(sum.saturating_add(f(&item)?)))
 }
 
 /// The sum of `f` over `items`, or the first error.
@@ -163,7 +179,7 @@ enum Items<'a, T> {
     Wire {
         raw: &'a [u8],
         ctx: u8,
-        next: Option<ItemReader<'a, T>>,
+        next: ItemReader<'a, T>,
     },
     /// One item made from `bytes` and `tag`.
     #[cfg_attr(not(feature = "client"), allow(dead_code))]
@@ -269,11 +285,7 @@ impl<'a, T> BorrowedList<'a, T> {
         next: fn(&mut &'a [u8], u8) -> Option<T>,
     ) -> Self {
         BorrowedList {
-            items: Items::Wire {
-                raw,
-                ctx,
-                next: Some(next),
-            },
+            items: Items::Wire { raw, ctx, next },
             len,
         }
     }
@@ -320,15 +332,9 @@ impl<'a, T> BorrowedList<'a, T> {
 }
 
 impl<T> Default for BorrowedList<'_, T> {
+    /// An empty list; an empty slice, so that the encoder's walks of it stay in line.
     fn default() -> Self {
-        BorrowedList {
-            items: Items::Wire {
-                raw: &[],
-                ctx: 0,
-                next: None,
-            },
-            len: 0,
-        }
+        BorrowedList::from_slice(&[])
     }
 }
 
@@ -358,7 +364,7 @@ impl<T> Clone for BorrowedList<'_, T> {
 impl<T: Clone> BorrowedListIter<'_, T> {
     fn next_item(&mut self) -> Option<T> {
         match &mut self.items {
-            Items::Wire { raw, ctx, next } => (next.as_ref()?)(raw, *ctx),
+            Items::Wire { raw, ctx, next } => next(raw, *ctx),
             Items::Single { bytes, tag, make } => make(bytes, *tag),
             Items::Slice(items) => items.get(self.index).cloned(),
             Items::Indexed { data, get } => get(data, self.index),
