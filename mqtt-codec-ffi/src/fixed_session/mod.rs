@@ -214,11 +214,15 @@ pub unsafe extern "C" fn mqtt_fixed_session_init(
 /// Starts a connection: CONNECT goes to the transmit buffer (take it with
 /// `mqtt_fixed_session_transmit()` once the socket is open). The first one starts as the
 /// configuration says; a reconnect resumes the session when the server may hold one.
+/// Nothing of the last connection carries over to this one but the session: the limits its
+/// server gave are forgotten until the next CONNACK, and a CONNECT that never left the
+/// transmit buffer (the socket failed to open) does not make the next one start clean.
 /// `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting;
-/// `MQTT_ERR_SESSION_TRANSMIT_FULL` when the transmit buffer cannot take the CONNECT;
+/// `MQTT_ERR_SESSION_STORAGE_TOO_SMALL` when the transmit buffer cannot hold the CONNECT;
 /// `MQTT_ERR_SESSION_STORAGE_FULL` when the storage has no incoming record (at least one is
-/// needed); `MQTT_ERR_SESSION_OTHER` while events of the last connection wait to be polled
-/// (poll them first).
+/// needed); `MQTT_ERR_SESSION_OTHER` while an event of the last connection (its end, lost
+/// subscriptions, a message) waits to be polled (poll them first), or when the client
+/// identifier, user name or authentication method is not a valid MQTT string.
 ///
 /// # Safety
 /// `s` must be NULL or a session (see `mqtt_fixed_session_init()`).

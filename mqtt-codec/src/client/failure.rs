@@ -9,6 +9,9 @@ pub enum PublishFailure {
     Refused(ReasonCode),
     /// The server did not resume the session on reconnect (session present 0), so the
     /// message in flight was dropped with it ([MQTT-4.1.0-1]). Messages still queued (never
-    /// sent) are not: they go out on the new session.
+    /// sent) are not: they go out on the new session. A QoS 2 message whose PUBREC came
+    /// may have been delivered before the session ended (by a server that passes messages
+    /// on as it receives them) or not (by one that waits for PUBREL): sending it again may
+    /// deliver it twice.
     SessionLost,
 }

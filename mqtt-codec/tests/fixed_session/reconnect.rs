@@ -703,3 +703,66 @@ fn v5_a_resend_larger_than_the_new_maximum_packet_size_fails() {
     assert_eq!(p.sent(), vec![]);
     assert_eq!(p.session.pending_publishes(), (0, 0));
 }
+
+/// A CONNECT that never left the transmit buffer (the socket did not open) cannot have made
+/// a session at the server: losing that connection leaves no doubt, the next CONNECT still
+/// resumes, and a snapshot taken before it went out keeps none either. (Once it went out
+/// unanswered, the next one starts clean: see above.)
+#[test]
+fn v5_a_connect_that_never_went_out_leaves_no_doubt() {
+    let mut c = config(V5);
+    c.session_expiry_interval = 10;
+    let mut p = Peer::connected(c.clone());
+    let id = p.publish("a", QoS::ExactlyOnce).unwrap();
+    p.sent();
+    p.lose();
+    p.now += 11_000;
+    p.session.connect(p.now).unwrap();
+    let mut out = vec![0u8; 4096];
+    let n = p.session.snapshot(&mut out).unwrap();
+    p.session.connection_lost(p.now); // the socket never opened
+    p.events();
+    assert!(!p.connect().clean_start, "nothing was sent to doubt");
+    assert!(matches!(p.accept(true)[..], [Ev::Connected { .. }]));
+    assert!(
+        publish_ids(&p.sent()).contains(&id),
+        "resent on the resumed session"
+    );
+
+    let mut r = Peer {
+        session: FixedSession::from_snapshot(c, storage(SIZES), &out[..n]).unwrap(),
+        ..Peer::new(config(V5))
+    };
+    assert!(!r.connect().clean_start, "the snapshot kept no doubt");
+}
+
+/// `connect` while an event of the last connection waits is refused, so that the event is
+/// not lost: here the Connected of a connection whose CONNACK failed two messages, lost
+/// after the first report was polled.
+#[test]
+fn connect_while_an_event_of_the_last_connection_waits_is_refused() {
+    let mut p = Peer::connected(persistent(V5));
+    let a = p.publish("a", QoS::AtLeastOnce).unwrap();
+    let b = p.publish("b", QoS::AtLeastOnce).unwrap();
+    p.sent();
+    p.lose();
+    p.connect();
+    let connack = Packet::ConnAck(ConnAck::new(ReasonCode::Success))
+        .to_bytes(V5)
+        .unwrap();
+    assert_eq!(p.session.receive(&connack, p.now), connack.len());
+    let first = p.session.poll_event(p.now).map(own);
+    assert_eq!(first, Some(session_lost(a)));
+    p.session.connection_lost(p.now);
+    assert!(matches!(
+        p.session.connect(p.now),
+        Err(SessionError::State(_))
+    ));
+    let events = p.events();
+    assert!(events.contains(&session_lost(b)), "{events:?}");
+    assert!(
+        events.iter().any(|e| matches!(e, Ev::Connected { .. })),
+        "the Connected event is kept: {events:?}"
+    );
+    p.connect();
+}

@@ -133,3 +133,40 @@ fn mqtt_3_2_2_14_v5_retain_when_the_server_has_none_is_refused() {
         .unwrap();
     assert_eq!(p.sent().len(), 1);
 }
+
+/// [MQTT-3.2.2-15]: the limits of a CONNACK hold on its connection only. After it is lost,
+/// the next CONNECT goes out whatever its size (no CONNACK has limited the new connection;
+/// it was refused `PacketTooLarge` on every attempt), and what is published meanwhile is
+/// judged by the next server: a QoS 2 message above the old Maximum QoS and one larger than
+/// the old Maximum Packet Size are queued and go out when the next CONNACK allows them.
+#[test]
+fn mqtt_3_2_2_15_v5_a_reconnect_is_not_held_to_the_last_servers_limits() {
+    let mut c = persistent(V5);
+    let password: &'static [u8] = leak(b'p', 200);
+    c.username = Some("station");
+    c.password = Some(password);
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.properties.maximum_packet_size = Some(128);
+    ack.properties.maximum_qos = Some(1);
+    let mut p = Peer::connected_with(c, ack);
+    assert_eq!(
+        p.session
+            .publish_message("a", b"x", QoS::ExactlyOnce, false, p.now),
+        Err(SessionError::QosNotSupported(2))
+    );
+    p.lose();
+    let two = p
+        .session
+        .publish_message("a", b"x", QoS::ExactlyOnce, false, p.now)
+        .unwrap()
+        .unwrap();
+    let big = p
+        .session
+        .publish_message("a", &[0; 300], QoS::AtLeastOnce, false, p.now)
+        .unwrap()
+        .unwrap();
+    let connect = p.connect();
+    assert_eq!(connect.password.as_deref().map(<[u8]>::len), Some(200));
+    assert!(matches!(p.accept(true)[..], [Ev::Connected { .. }]));
+    assert_eq!(publish_ids(&p.sent()), vec![two, big]);
+}

@@ -127,3 +127,27 @@ fn snapshots_that_do_not_fit_or_are_damaged_are_refused() {
         Err(SnapshotError::Corrupt(_))
     ));
 }
+
+/// A message in a snapshot larger than the transmit buffer it is restored into (taken from
+/// the allocating session, whose buffer grows, or before a firmware update that shrank it)
+/// is refused with the restore: restored, it could never be sent again and would hold up
+/// every message behind it.
+#[test]
+fn a_snapshot_message_larger_than_the_transmit_buffer_is_refused() {
+    let mut c = persistent(V5);
+    c.max_inflight = 2;
+    let mut p = Peer::sized(c, Sizes { tx: 1024, ..SIZES });
+    p.connect();
+    p.accept(false);
+    p.session
+        .publish_message("a", &[7; 700], QoS::AtLeastOnce, false, p.now)
+        .unwrap();
+    p.sent();
+    let bytes = snapshot_of(&p);
+    assert_eq!(
+        FixedSession::from_snapshot(persistent(V5), storage(SIZES), &bytes).err(),
+        Some(SnapshotError::StorageFull("the transmit buffer"))
+    );
+    let roomy = Sizes { tx: 1024, ..SIZES };
+    assert!(FixedSession::from_snapshot(persistent(V5), storage(roomy), &bytes).is_ok());
+}

@@ -101,6 +101,9 @@ pub(super) struct Core<'s> {
     pub(super) session_expected: bool,
     /// The CONNECT in progress asked for a clean start.
     pub(super) clean_start_sent: bool,
+    /// The CONNECT in progress has left the transmit buffer (`poll_transmit` handed it
+    /// out): only then can its CONNACK be lost, and leave a doubt about the session.
+    pub(super) connect_out: bool,
     /// A SUBACK granted something on the current session.
     pub(super) subscribed: bool,
     pub(super) timers: Timers,
@@ -205,6 +208,7 @@ impl<'s> FixedSession<'s> {
                 lifetime: Lifetime::default(),
                 session_expected: false,
                 clean_start_sent: false,
+                connect_out: false,
                 subscribed: false,
                 timers: Timers::default(),
                 tx: memory.tx,
@@ -268,7 +272,8 @@ impl<'s> FixedSession<'s> {
 
     /// Starts a connection: CONNECT goes out. The first one starts as the configuration
     /// says; a reconnect resumes the session when the server may hold one. Nothing else is
-    /// sent before CONNACK.
+    /// sent before CONNACK. Refused while an event of the last connection waits to be
+    /// polled ([`SessionError::State`]).
     pub fn connect(&mut self, now: Millis) -> Result<(), SessionError> {
         let config = &self.core.config;
         let identity = Identity {
@@ -479,6 +484,9 @@ impl<'s> FixedSession<'s> {
     pub fn poll_transmit(&mut self, now: Millis) -> Option<&[u8]> {
         self.core.pump(now);
         let len = core::mem::take(&mut self.core.tx_len);
+        if len > 0 && matches!(self.core.state, State::Connecting { .. }) {
+            self.core.connect_out = true;
+        }
         (len > 0).then(|| self.core.tx.get(..len).unwrap_or_default())
     }
 
@@ -674,7 +682,9 @@ impl Core<'_> {
         if self.state != State::Idle {
             return Err(SessionError::AlreadyConnected);
         }
-        if self.notices.iter().filter(|n| n.is_none()).count() < 3 {
+        // An event not yet polled (a notice of the last connection's end, or the packet
+        // lent last) would be lost to the new connection.
+        if self.notices.iter().filter(|n| n.is_none()).count() < 3 || self.delivery.is_some() {
             return Err(SessionError::State(
                 "events wait: poll them before connecting",
             ));
@@ -760,6 +770,7 @@ impl Core<'_> {
         self.delivery = None;
         self.state = State::Connecting { since: now };
         self.clean_start_sent = clean_start;
+        self.connect_out = false;
         self.lifetime.connecting(!clean_start, now);
         Ok(())
     }
@@ -1014,10 +1025,15 @@ impl Core<'_> {
     /// The connection is over: SUBSCRIBEs and UNSUBSCRIBEs that will never be answered are
     /// reported (their identifiers free again), then the end.
     fn ended(&mut self, reason: Option<ReasonCode>, by_server: bool) {
-        if let State::Connecting { .. } = self.state {
+        // A CONNECT that never went out cannot have made a session at the server.
+        if let (State::Connecting { .. }, true) = (self.state, self.connect_out) {
             self.lifetime.unanswered();
         }
         self.state = State::Idle;
+        // What the last server said of itself does not bind the next connection: its CONNECT
+        // goes out under no limit but ours, and a message published meanwhile is judged
+        // by the next CONNACK ([MQTT-3.2.2-15] limits the connection it came on).
+        self.server = ServerLimits::before_connack(self.config.keep_alive);
         // Acknowledgements the application gave that did not fit the transmit buffer are
         // not kept for the next connection, as none given between connections is (see
         // `flush_acks`): the server resends those messages.
@@ -1225,7 +1241,10 @@ impl Core<'_> {
 
     /// The server did not resume the session: what was in flight is reported failed (in the
     /// order it was sent), the server's QoS 2 flows forgotten ([MQTT-4.1.0-1]), and the
-    /// subscriptions reported lost. Queued messages go out on the new session.
+    /// subscriptions reported lost. Queued messages go out on the new session. A QoS 2
+    /// message the server took with PUBREC is reported failed too: a server that passes a
+    /// message on only at PUBREL (mosquitto does) never delivered it, one that passes it on
+    /// at once did, and the client cannot tell which.
     fn session_lost(&mut self) {
         loop {
             let next = self.next_order;

@@ -77,7 +77,9 @@ impl<'s> FixedSession<'s> {
         w.put(MAGIC);
         w.u8(FORMAT);
         w.u8(c.config.version.level());
-        let connecting = matches!(c.state, crate::client::rules::State::Connecting { .. });
+        // Only a CONNECT that went out can have made a session the snapshot must doubt.
+        let connecting =
+            matches!(c.state, crate::client::rules::State::Connecting { .. }) && c.connect_out;
         let doubtful = c.lifetime.doubtful_if_ended_now(connecting);
         w.u8(u8::from(c.session_expected) | u8::from(doubtful) << 1);
         w.u16(c.next_id);
@@ -259,6 +261,11 @@ impl super::session::Core<'_> {
     ) -> Result<(), SnapshotError> {
         let (id, qos) = publish_of(frame, opts)?;
         self.check_unused(id)?;
+        // A message the transmit buffer cannot hold could never be sent again, and would
+        // hold up every one behind it.
+        if frame.len() > self.tx.limit() {
+            return Err(SnapshotError::StorageFull("the transmit buffer"));
+        }
         let index = self
             .outgoing
             .free_index(|o| o.state == Out::Free, OutSlot::FREE)
