@@ -9,6 +9,7 @@
 //! task owns the broker, feeding it events and carrying out its actions. All of them run on
 //! one thread (see `main`).
 
+mod admission;
 mod mqttsn;
 mod options;
 mod outbox;
@@ -17,11 +18,12 @@ mod store;
 mod tls;
 mod websocket;
 
+use admission::{Admission, Ticket};
 use bytes::{Bytes, BytesMut};
 use clap::Parser;
 use mqtt_codec::broker::{Action, Broker, ConnId, Level};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -126,8 +128,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let (events_tx, events_rx) = mpsc::channel::<Event>(4096);
-    // Connection ids, shared by the listeners.
-    let ids = Arc::new(AtomicU64::new(0));
+    // Connection ids and places, shared by the listeners.
+    let admission = Admission::new(opts.max_connections);
     let tls = match (&opts.tls_cert, &opts.tls_key) {
         (Some(cert), Some(key)) => Some(tls::acceptor(
             cert,
@@ -141,7 +143,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(addr) = &opts.tls_listen {
         let l = TcpListener::bind(addr).await?;
         tracing::info!("MQTT over TLS on {}", l.local_addr()?);
-        tokio::spawn(accept_loop(l, events_tx.clone(), ids.clone(), tls.clone()));
+        tokio::spawn(accept_loop(
+            l,
+            events_tx.clone(),
+            admission.clone(),
+            tls.clone(),
+        ));
     }
     let websockets = [
         (&opts.ws_listen, None, "WebSocket"),
@@ -154,7 +161,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tokio::spawn(websocket::accept_loop(
                 ws,
                 events_tx.clone(),
-                ids.clone(),
+                admission.clone(),
                 tls,
                 opts.max_packet_size,
             ));
@@ -194,7 +201,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Installed here, before anything is spawned: from now on a SIGHUP no longer kills.
     let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     tokio::spawn(reload_on_hangup(hangup, opts, events_tx.clone()));
-    tokio::spawn(accept_loop(listener, events_tx, ids, None));
+    tokio::spawn(accept_loop(listener, events_tx, admission, None));
     let io = Io {
         start,
         gateway,
@@ -254,7 +261,7 @@ pub(crate) async fn accept_failed(listener: &str, e: std::io::Error) {
 async fn accept_loop(
     listener: TcpListener,
     events: mpsc::Sender<Event>,
-    ids: Arc<AtomicU64>,
+    admission: Arc<Admission>,
     tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     loop {
@@ -265,7 +272,11 @@ async fn accept_loop(
                 continue;
             }
         };
-        let id: ConnId = ids.fetch_add(1, Ordering::Relaxed) + 1;
+        let Some(ticket) = admission.admit() else {
+            tracing::warn!("connection from {addr} refused: --max-connections reached");
+            continue;
+        };
+        let id = ticket.id;
         tracing::debug!("connection {id} from {addr}");
         let _ = stream.set_nodelay(true);
         match &tls {
@@ -276,7 +287,7 @@ async fn accept_loop(
                 let Ok(slot) = events.reserve().await else {
                     return;
                 };
-                slot.send(Event::Opened(id, spawn_peer(id, read, write, &events)));
+                slot.send(Event::Opened(id, spawn_peer(ticket, read, write, &events)));
             }
             Some(acceptor) => {
                 // The handshake runs in a task of its own: a slow client does not hold up
@@ -289,7 +300,7 @@ async fn accept_loop(
                             let Ok(slot) = events.reserve().await else {
                                 return;
                             };
-                            slot.send(Event::Opened(id, spawn_peer(id, read, write, &events)));
+                            slot.send(Event::Opened(id, spawn_peer(ticket, read, write, &events)));
                         }
                         Ok(Err(e)) => tracing::info!("TLS handshake from {addr} failed: {e}"),
                         Err(_) => tracing::info!("TLS handshake from {addr} timed out"),
@@ -301,21 +312,25 @@ async fn accept_loop(
 }
 
 /// Starts the reader and writer tasks of a connection; the broker task gets the handle.
-fn spawn_peer<R, W>(id: ConnId, read: R, write: W, events: &mpsc::Sender<Event>) -> Peer
+fn spawn_peer<R, W>(ticket: Ticket, read: R, write: W, events: &mpsc::Sender<Event>) -> Peer
 where
     R: Readiness + Send + 'static,
     W: tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let events = events.clone();
+    let id = ticket.id;
     spawn_tasks(
+        ticket,
         move |reading| read_loop(id, read, events, reading),
         move |rx| write_loop(write, rx),
     )
 }
 
 /// Spawns a connection's reader (given its switch) and writer (given the queue of the bytes
-/// the broker sends), for any transport.
+/// the broker sends), for any transport. The writer holds the connection's `ticket`: its
+/// place is given back when the writer ends, the socket closed.
 pub(crate) fn spawn_tasks<RF, WF>(
+    ticket: Ticket,
     reader: impl FnOnce(SwitchReceiver) -> RF,
     writer: impl FnOnce(outbox::Receiver) -> WF,
 ) -> Peer
@@ -326,7 +341,11 @@ where
     // An unbounded queue, bounded by the broker task: it reads the bytes waiting
     // (`pending`) and stops a connection that lets them grow past the limit.
     let (tx, rx, backlog) = outbox::channel(WRITE_LIMIT.load(Ordering::Relaxed));
-    let writer_task = tokio::spawn(writer(rx));
+    let writing = writer(rx);
+    let writer_task = tokio::spawn(async move {
+        writing.await;
+        drop(ticket);
+    });
     let (reading, switch) = reading::switch(Reading::On, backlog);
     let reader = tokio::spawn(reader(switch));
     Peer {

@@ -74,6 +74,10 @@ pub struct Options {
     /// more gets 0x97, 3.x 0x03).
     #[arg(long)]
     pub max_sessions: Option<usize>,
+    /// The most network connections open at once, over every listener (mosquitto's
+    /// max_connections): one more is closed as it is accepted, before any byte is read.
+    #[arg(long)]
+    pub max_connections: Option<usize>,
     /// The longest a session outlives its connection, in seconds; also ends the 3.x and
     /// MQTT-SN sessions that would otherwise never expire.
     #[arg(long, value_name = "SECONDS")]

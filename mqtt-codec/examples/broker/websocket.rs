@@ -3,12 +3,12 @@
 //! in either direction, a packet split across frames or several in one frame alike. A text
 //! frame closes the connection ([MQTT-6.0.0-1]). Over TLS too (`--wss-listen`).
 
+use crate::admission::{Admission, Ticket};
 use crate::HANDSHAKE_TIMEOUT;
 use crate::{hand_over, outbox, reading, spawn_tasks, Event, Reading, SwitchReceiver};
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use mqtt_codec::broker::ConnId;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -30,7 +30,7 @@ const SUBPROTOCOLS: [&str; 2] = ["mqtt", "mqttv3.1"];
 pub async fn accept_loop(
     listener: TcpListener,
     events: mpsc::Sender<Event>,
-    ids: Arc<AtomicU64>,
+    admission: Arc<Admission>,
     tls: Option<tokio_rustls::TlsAcceptor>,
     max_packet_size: usize,
 ) {
@@ -53,14 +53,17 @@ pub async fn accept_loop(
                 continue;
             }
         };
-        let id = ids.fetch_add(1, Ordering::Relaxed) + 1;
+        let Some(ticket) = admission.admit() else {
+            tracing::warn!("connection from {addr} refused: --max-connections reached");
+            continue;
+        };
         let (events, tls) = (events.clone(), tls.clone());
         tokio::spawn(async move {
             let _ = stream.set_nodelay(true);
             match tls {
-                None => handshake(id, stream, addr, events, config).await,
+                None => handshake(ticket, stream, addr, events, config).await,
                 Some(acceptor) => match timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(stream)) => handshake(id, stream, addr, events, config).await,
+                    Ok(Ok(stream)) => handshake(ticket, stream, addr, events, config).await,
                     Ok(Err(e)) => tracing::info!("TLS handshake from {addr} failed: {e}"),
                     Err(_) => tracing::info!("TLS handshake from {addr} timed out"),
                 },
@@ -71,7 +74,7 @@ pub async fn accept_loop(
 
 /// The WebSocket handshake over `stream`, then the connection's tasks.
 async fn handshake<S>(
-    id: ConnId,
+    ticket: Ticket,
     stream: S,
     addr: std::net::SocketAddr,
     events: mpsc::Sender<Event>,
@@ -83,8 +86,8 @@ async fn handshake<S>(
         tokio_tungstenite::accept_hdr_async_with_config(stream, choose_subprotocol, Some(config));
     match timeout(HANDSHAKE_TIMEOUT, accept).await {
         Ok(Ok(ws)) => {
-            tracing::debug!("connection {id} from {addr} (websocket)");
-            start(id, ws, events).await;
+            tracing::debug!("connection {} from {addr} (websocket)", ticket.id);
+            start(ticket, ws, events).await;
         }
         Ok(Err(e)) => tracing::info!("websocket handshake from {addr} failed: {e}"),
         Err(_) => tracing::info!("websocket handshake from {addr} timed out"),
@@ -115,7 +118,7 @@ fn choose_subprotocol(req: &Request, mut resp: Response) -> Result<Response, Err
 }
 
 /// Starts the reader and writer tasks of a WebSocket connection and hands it to the broker.
-async fn start<S>(id: ConnId, ws: WebSocketStream<S>, events: mpsc::Sender<Event>)
+async fn start<S>(ticket: Ticket, ws: WebSocketStream<S>, events: mpsc::Sender<Event>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -125,7 +128,9 @@ where
     let Ok(slot) = events.reserve().await else {
         return;
     };
+    let id = ticket.id;
     let peer = spawn_tasks(
+        ticket,
         move |reading| read_loop(id, stream, reader_events, reading),
         move |rx| write_loop(sink, rx),
     );
