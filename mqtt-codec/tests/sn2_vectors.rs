@@ -2524,6 +2524,12 @@ fn detect_version_of_connects() {
     // A 2.0 CONNECT of another version is not 2.0.
     assert_eq!(detect_version(&with_octet(W1, 5, 0x03)), None);
     assert_eq!(detect_version(&[]), None);
+    // A 2.0 PUBACK is type 0x04 too, with 0x01 where 1.2 has its ProtocolId (id 1): no
+    // CONNECT, too short for one.
+    assert_eq!(detect_version(&hex("04 04 00 01")), None);
+    assert_eq!(detect_version(&hex("05 04 01 01 80")), None);
+    // A 2.0 CONNECT cut before its Maximum Packet Size is no CONNECT either.
+    assert_eq!(detect_version(&hex("06 01 00 00 01 02")), None);
 }
 
 /// `to_owned` copies every field; `as_view` gives the same packet back.

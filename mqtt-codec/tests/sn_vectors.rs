@@ -1025,6 +1025,36 @@ fn sn_con_4_v3_connack_and_refusal_codes() {
     assert_eq!(answer.to_vec().unwrap(), hex("03 05 03"));
 }
 
+/// §5.3.10: `ReturnCode::Reserved` holding a defined code (0x00-0x03) is refused by the
+/// encoder: written, it would read back as that code (an accepting REGACK assigning topic id
+/// 0x0000, which the encoder refuses when given `Accepted`). A truly reserved code is
+/// written as it is.
+#[test]
+fn sn_defined_code_given_as_reserved_is_refused() {
+    use mqtt_codec::sn::SnEncodeError;
+    let mut out = [0u8; 16];
+    for code in 0..=3u8 {
+        let regack: Message<&[u8]> = Message::RegAck {
+            topic_id: 0,
+            msg_id: 1,
+            return_code: ReturnCode::Reserved(code),
+        };
+        assert_eq!(
+            regack.encode(&mut out),
+            Err(SnEncodeError::DefinedCodeAsReserved { code })
+        );
+        let connack: Message<&[u8]> = Message::ConnAck {
+            return_code: ReturnCode::Reserved(code),
+        };
+        assert!(connack.encode(&mut out).is_err());
+    }
+    let connack: Message<&[u8]> = Message::ConnAck {
+        return_code: ReturnCode::Reserved(4),
+    };
+    let n = connack.encode(&mut out).unwrap();
+    assert_eq!(&out[..n], &hex("03 05 04")[..]);
+}
+
 /// SN-WIL-1: the Will prompts and answers V4–V8; the empty WILLTOPIC (V6) is 2 octets and
 /// stands for "delete the Will".
 #[test]

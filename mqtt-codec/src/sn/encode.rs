@@ -202,6 +202,9 @@ impl<B: AsRef<[u8]>> Message<B> {
     /// The rules the parser checks, on the fields the encoder is given.
     fn check(&self) -> Result<(), SnEncodeError> {
         let msg_type = self.msg_type();
+        if let Some(ReturnCode::Reserved(code @ 0..=3)) = self.return_code() {
+            return Err(SnEncodeError::DefinedCodeAsReserved { code });
+        }
         let nonzero = |msg_id: u16| {
             if msg_id == 0 {
                 Err(SnEncodeError::Invalid(SnError::ZeroMsgId { msg_type }))

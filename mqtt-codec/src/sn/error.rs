@@ -254,6 +254,15 @@ pub enum SnEncodeError {
         /// The radius given.
         radius: u8,
     },
+    /// `ReturnCode::Reserved` holding one of the defined codes 0x00-0x03: written, it would
+    /// read back as that code (an "accepted" the sender did not mean, §5.3.10).
+    #[error(
+        "ReturnCode::Reserved(0x{code:02X}) is a defined code, not a reserved one [SN 5.3.10]"
+    )]
+    DefinedCodeAsReserved {
+        /// The octet.
+        code: u8,
+    },
 }
 
 impl From<SnError> for SnEncodeError {

@@ -253,6 +253,20 @@ impl<B: AsRef<[u8]>> Encapsulated<B> {
 }
 
 impl<B: AsRef<[u8]>> Message<B> {
+    /// The ReturnCode of a message that carries one (CONNACK, REGACK, PUBACK, SUBACK,
+    /// WILLTOPICRESP, WILLMSGRESP).
+    pub fn return_code(&self) -> Option<ReturnCode> {
+        match self {
+            Message::ConnAck { return_code }
+            | Message::RegAck { return_code, .. }
+            | Message::PubAck { return_code, .. }
+            | Message::SubAck { return_code, .. }
+            | Message::WillTopicResp { return_code }
+            | Message::WillMsgResp { return_code } => Some(*return_code),
+            _ => None,
+        }
+    }
+
     /// The message's type.
     pub fn msg_type(&self) -> super::MsgType {
         use super::MsgType as T;

@@ -52,12 +52,16 @@ pub use types::{AliasKind, PacketType, Topic};
 
 /// Which MQTT-SN version a CONNECT datagram speaks (SN2-21): 1.2's CONNECT is type 0x04
 /// with ProtocolId 0x01 after its Flags; 2.0's is type 0x01 with version 0x02 after its
-/// packet id. `None` for anything else (a 1.2 SEARCHGW is also type 0x01, but 3 octets).
+/// packet id. `None` for anything else (a 1.2 SEARCHGW is also type 0x01, but 3 octets; a
+/// 2.0 PUBACK is type 0x04, but 4 or 5), and for a CONNECT shorter than its fixed part.
 pub fn detect_version(datagram: &[u8]) -> Option<crate::sn::SnVersion> {
     let raw = crate::sn::header::split_raw(datagram).ok()?;
     match (raw.octet, raw.body) {
-        (0x04, [_, 0x01, ..]) => Some(crate::sn::SnVersion::V1_2),
-        (0x01, [flags, rest @ ..]) => {
+        // Flags, ProtocolId, Duration (2) and a ClientId of at least one octet (§5.4.4).
+        (0x04, body @ [_, 0x01, ..]) if body.len() >= 5 => Some(crate::sn::SnVersion::V1_2),
+        // Flags, packet id (2), version, Keep Alive (2), Maximum Packet Size (2) at least
+        // (SN2-6; 10 octets in all).
+        (0x01, [flags, rest @ ..]) if rest.len() >= 7 => {
             // The version follows the will flags (when the Will bit is set) and the id.
             let skip = if flags & 0b10 != 0 { 3 } else { 2 };
             (rest.get(skip) == Some(&0x02)).then_some(crate::sn::SnVersion::V2_0)
