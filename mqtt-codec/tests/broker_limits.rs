@@ -613,7 +613,7 @@ fn mqtt_3_2_2_12_will_qos_above_maximum_refused_0x9b() {
 }
 
 #[test]
-fn mqtt_3_2_2_15_retained_will_refused_when_retain_not_available_0x9a() {
+fn mqtt_3_2_2_13_retained_will_refused_when_retain_not_available_0x9a() {
     let mut h = with_config(|c| c.retain_available = false);
     let mut w = will("w", "x", QoS::AtMostOnce);
     w.retain = true;

@@ -96,3 +96,27 @@ fn every_named_test_exists() {
         }
     }
 }
+
+/// The test names of the session and broker section (after the table): each in backticks,
+/// each a test that exists.
+#[test]
+fn every_test_of_the_session_and_broker_section_exists() {
+    let (_, section) = TABLE
+        .split_once("## Session and broker rules")
+        .expect("the session and broker section");
+    let known = test_functions();
+    let mut named = 0;
+    for (i, part) in section.split('`').enumerate() {
+        // Odd parts are inside backticks; test names are snake case with no path.
+        let is_name = i % 2 == 1
+            && part.contains('_')
+            && part
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if is_name {
+            assert!(known.contains(part), "no test named {part}");
+            named += 1;
+        }
+    }
+    assert!(named >= 40, "only {named} tests named");
+}

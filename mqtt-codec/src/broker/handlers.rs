@@ -223,7 +223,7 @@ impl Broker {
         };
 
         // A will the client could not publish itself is refused with the CONNECT
-        // ([MQTT-3.2.2-12], [MQTT-3.2.2-15]; mosquitto checks the ACL the same way).
+        // ([MQTT-3.2.2-12], [MQTT-3.2.2-13]; mosquitto checks the ACL the same way).
         // Judged as the connection will be: as the user SCRAM proved, not the User Name.
         if let Some(will) = &connect.will {
             let denied = (is_broker_topic(will.topic.as_str()) && !connect.bridge)
