@@ -3002,9 +3002,10 @@ enum mqtt_status mqtt_fixed_session_init(struct mqtt_fixed_session *s,
  * `MQTT_ERR_SESSION_ALREADY_CONNECTED` while connected or connecting;
  * `MQTT_ERR_SESSION_STORAGE_TOO_SMALL` when the transmit buffer cannot hold the CONNECT;
  * `MQTT_ERR_SESSION_STORAGE_FULL` when the storage has no incoming record (at least one is
- * needed); `MQTT_ERR_SESSION_OTHER` while an event of the last connection (its end, lost
- * subscriptions, a message) waits to be polled (poll them first), or when the client
- * identifier, user name or authentication method is not a valid MQTT string.
+ * needed); `MQTT_ERR_SESSION_OTHER` while the packet the last connection lent (a message,
+ * CONNECTED) waits to be polled, or two of its notices (its end, lost subscriptions) do
+ * (poll the events first), or when the client identifier, user name or authentication
+ * method is not a valid MQTT string.
  *
  * # Safety
  * `s` must be NULL or a session (see `mqtt_fixed_session_init()`).

@@ -738,8 +738,9 @@ fn item_at<T>(data: &[u8], i: usize) -> Option<&T> {
     if !ptr.is_aligned() {
         return None;
     }
-    // SAFETY: `data` is only ever a byte view of a caller's array of `T` made by `build_list`
-    // (the sole user of this function); the element lies inside it and is aligned.
+    // SAFETY: `data` is only ever a byte view of a caller's array of `T`, made by `c_array`
+    // for `build_list` (whose `get_item` is this function's sole user); the element lies
+    // inside it and is aligned.
     Some(unsafe { &*ptr })
 }
 

@@ -201,8 +201,9 @@ enum Items<'a, T> {
 /// A list inside a borrowed packet, readable without allocating.
 ///
 /// A parsed packet's list is a region of the input that the parser has already validated,
-/// read item by item on iteration. To encode a borrowed packet, build a list from a function
-/// of the index ([`BorrowedList::from_fn`]).
+/// read item by item on iteration. To encode a borrowed packet, build a list of a slice of
+/// items ([`BorrowedList::from_slice`]) or from a function of the index
+/// ([`BorrowedList::from_fn`]).
 pub struct BorrowedList<'a, T> {
     items: Items<'a, T>,
     len: usize,

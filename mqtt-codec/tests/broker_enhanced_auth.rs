@@ -219,12 +219,13 @@ fn mqtt_4_12_0_1_an_unconfigured_method_is_refused_0x8c() {
     assert_eq!(connack_code(&mut h, 1), ReasonCode::BadAuthenticationMethod);
 }
 
-/// [MQTT-3.2.2-12] with SCRAM: a will is judged as the user the exchange proved, not as the
+/// The will's ACL check (mosquitto's, beside [MQTT-3.2.2-12] and -13) with SCRAM: a will is
+/// judged as the user the exchange proved, not as the
 /// User Name the CONNECT also carries (which no password backs). Claiming "admin" while
 /// proving "alice" gets no will on admin's topics; alice's own will, with no User Name at
 /// all, is hers to leave.
 #[test]
-fn mqtt_3_2_2_12_a_will_is_judged_as_the_user_scram_proved() {
+fn a_will_is_judged_as_the_user_scram_proved() {
     let run = |username: Option<&str>, will_topic: &str| {
         let mut users = BTreeMap::new();
         users.insert(

@@ -2344,6 +2344,29 @@ fn sn_gw_10_a_kept_will_ends_with_its_session() {
     );
 }
 
+/// SN-GW-10 with [MQTT-4.1.0-2]: the same when the CONNECT comes after the expiry but before
+/// a tick has shown it: the session ends first, and its kept will with it (it was handed to
+/// the new session).
+#[test]
+fn sn_gw_10_a_kept_will_ends_with_its_session_even_before_the_tick() {
+    let mut h = Harness::new(BrokerConfig {
+        max_session_expiry: Some(5),
+        ..BrokerConfig::default()
+    });
+    h.connect(1, V311, "watcher", true);
+    h.subscribe(1, "wills/#", QoS::AtMostOnce);
+    will_kept_for_next_connect(&mut h, b"old");
+    h.advance_unticked(10_000);
+
+    sn_connect(&mut h, DEV, "dev", false, 10);
+    h.advance(15_000);
+    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    assert!(
+        h.publishes(1).is_empty(),
+        "the expired session's will is gone"
+    );
+}
+
 /// SN-GW-4: a client's topic table is bounded: past `max_topics` names a REGISTER is
 /// answered 0x01 Congestion, and the names it holds still work.
 #[test]

@@ -1,8 +1,9 @@
 //! Which network connections the broker takes: each gets its id here and, when the
 //! operator limits them (`--max-connections`, mosquitto's `max_connections`), one of the
-//! places, which it holds until its writer ends (its socket is closed then). A connection
-//! past the limit is closed as it is accepted, before any handshake or byte is read, so
-//! that a flood of connections costs no more than the accept.
+//! places, which its reader and writer tasks hold until both have ended (the socket is
+//! closed with the last of its halves). A connection past the limit is closed as it is
+//! accepted, before any handshake or byte is read, so that a flood of connections costs no
+//! more than the accept.
 
 use mqtt_codec::broker::ConnId;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -327,8 +327,8 @@ where
 }
 
 /// Spawns a connection's reader (given its switch) and writer (given the queue of the bytes
-/// the broker sends), for any transport. The writer holds the connection's `ticket`: its
-/// place is given back when the writer ends, the socket closed.
+/// the broker sends), for any transport. Both hold the connection's `ticket`: its place is
+/// given back when the last of them ends, which drops the last half of the socket.
 pub(crate) fn spawn_tasks<RF, WF>(
     ticket: Ticket,
     reader: impl FnOnce(SwitchReceiver) -> RF,
@@ -341,13 +341,19 @@ where
     // An unbounded queue, bounded by the broker task: it reads the bytes waiting
     // (`pending`) and stops a connection that lets them grow past the limit.
     let (tx, rx, backlog) = outbox::channel(WRITE_LIMIT.load(Ordering::Relaxed));
+    let ticket = Arc::new(ticket);
+    let (held_by_writer, held_by_reader) = (ticket.clone(), ticket);
     let writing = writer(rx);
     let writer_task = tokio::spawn(async move {
         writing.await;
-        drop(ticket);
+        drop(held_by_writer);
     });
     let (reading, switch) = reading::switch(Reading::On, backlog);
-    let reader = tokio::spawn(reader(switch));
+    let read = reader(switch);
+    let reader = tokio::spawn(async move {
+        read.await;
+        drop(held_by_reader);
+    });
     Peer {
         writer: tx,
         reader,

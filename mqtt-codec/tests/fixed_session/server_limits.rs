@@ -134,13 +134,14 @@ fn mqtt_3_2_2_14_v5_retain_when_the_server_has_none_is_refused() {
     assert_eq!(p.sent().len(), 1);
 }
 
-/// [MQTT-3.2.2-15]: the limits of a CONNACK hold on its connection only. After it is lost,
+/// The limits of a CONNACK hold on the connection it accepts only ([MQTT-3.2.2-15] binds the
+/// client to the Maximum Packet Size of its server on that connection). After it is lost,
 /// the next CONNECT goes out whatever its size (no CONNACK has limited the new connection;
 /// it was refused `PacketTooLarge` on every attempt), and what is published meanwhile is
 /// judged by the next server: a QoS 2 message above the old Maximum QoS and one larger than
 /// the old Maximum Packet Size are queued and go out when the next CONNACK allows them.
 #[test]
-fn mqtt_3_2_2_15_v5_a_reconnect_is_not_held_to_the_last_servers_limits() {
+fn v5_a_reconnect_is_not_held_to_the_last_servers_limits() {
     let mut c = persistent(V5);
     let password: &'static [u8] = leak(b'p', 200);
     c.username = Some("station");

@@ -303,6 +303,8 @@ impl Broker {
     }
 
     fn sn_connect(&mut self, key: SnKey, c: sn::Connect<&[u8]>, now: Millis) {
+        // What is due by now first: a will kept below is one of a session still alive.
+        self.run_timers(now);
         // A new CONNECT from the same address starts over: the old connection ends quietly
         // (its will is not published: the client is evidently alive). Ending it drops the
         // will, which a CleanSession 0 CONNECT without the Will flag keeps (SN-GW-2).
@@ -413,6 +415,9 @@ impl Broker {
                 connect.will = Some(will);
             }
         }
+        // What is due by now first, as for any CONNECT (see `accept_connect`): a session
+        // that expired takes its kept will with it rather than handing it to the new one.
+        self.run_timers(now);
         // CleanSession 0 without the Will flag keeps the will the session had (SN-GW-2).
         let stashed = self.sn.kept_wills.remove(&client_id);
         let kept_will = match (pending.clean_session, pending.will_flag) {

@@ -102,7 +102,8 @@ pub(super) struct Core<'s> {
     /// The CONNECT in progress asked for a clean start.
     pub(super) clean_start_sent: bool,
     /// The CONNECT in progress has left the transmit buffer (`poll_transmit` handed it
-    /// out): only then can its CONNACK be lost, and leave a doubt about the session.
+    /// out): only then can a connection lost before CONNACK leave a doubt about the
+    /// session. (A snapshot doubts either way: it may outlive the CONNECT's going out.)
     pub(super) connect_out: bool,
     /// A SUBACK granted something on the current session.
     pub(super) subscribed: bool,
@@ -272,8 +273,9 @@ impl<'s> FixedSession<'s> {
 
     /// Starts a connection: CONNECT goes out. The first one starts as the configuration
     /// says; a reconnect resumes the session when the server may hold one. Nothing else is
-    /// sent before CONNACK. Refused while an event of the last connection waits to be
-    /// polled ([`SessionError::State`]).
+    /// sent before CONNACK. Refused ([`SessionError::State`]) while the packet the last
+    /// connection lent waits to be polled, or while its notices fill the room the new one
+    /// needs for its own.
     pub fn connect(&mut self, now: Millis) -> Result<(), SessionError> {
         let config = &self.core.config;
         let identity = Identity {
@@ -1031,8 +1033,8 @@ impl Core<'_> {
         }
         self.state = State::Idle;
         // What the last server said of itself does not bind the next connection: its CONNECT
-        // goes out under no limit but ours, and a message published meanwhile is judged
-        // by the next CONNACK ([MQTT-3.2.2-15] limits the connection it came on).
+        // goes out before any CONNACK limits it, and a message published meanwhile is judged
+        // by the next CONNACK (whose limits hold on the connection it accepts).
         self.server = ServerLimits::before_connack(self.config.keep_alive);
         // Acknowledgements the application gave that did not fit the transmit buffer are
         // not kept for the next connection, as none given between connections is (see

@@ -77,9 +77,9 @@ impl<'s> FixedSession<'s> {
         w.put(MAGIC);
         w.u8(FORMAT);
         w.u8(c.config.version.level());
-        // Only a CONNECT that went out can have made a session the snapshot must doubt.
-        let connecting =
-            matches!(c.state, crate::client::rules::State::Connecting { .. }) && c.connect_out;
+        // A CONNECT waiting, handed out or not: the snapshot may be the last one taken before
+        // it goes out and the process ends, so it keeps the doubt either way.
+        let connecting = matches!(c.state, crate::client::rules::State::Connecting { .. });
         let doubtful = c.lifetime.doubtful_if_ended_now(connecting);
         w.u8(u8::from(c.session_expected) | u8::from(doubtful) << 1);
         w.u16(c.next_id);

@@ -59,12 +59,13 @@ pub fn detect_version(datagram: &[u8]) -> Option<crate::sn::SnVersion> {
     match (raw.octet, raw.body) {
         // Flags, ProtocolId, Duration (2) and a ClientId of at least one octet (§5.4.4).
         (0x04, body @ [_, 0x01, ..]) if body.len() >= 5 => Some(crate::sn::SnVersion::V1_2),
-        // Flags, packet id (2), version, Keep Alive (2), Maximum Packet Size (2) at least
-        // (SN2-6; 10 octets in all).
-        (0x01, [flags, rest @ ..]) if rest.len() >= 7 => {
-            // The version follows the will flags (when the Will bit is set) and the id.
+        (0x01, [flags, rest @ ..]) => {
+            // The version follows the will flags (when the Will bit is set) and the id, and
+            // Keep Alive (2) and Maximum Packet Size (2) follow it (SN2-6: 10 octets at
+            // least without a will).
             let skip = if flags & 0b10 != 0 { 3 } else { 2 };
-            (rest.get(skip) == Some(&0x02)).then_some(crate::sn::SnVersion::V2_0)
+            (rest.len() >= skip + 5 && rest.get(skip) == Some(&0x02))
+                .then_some(crate::sn::SnVersion::V2_0)
         }
         _ => None,
     }
