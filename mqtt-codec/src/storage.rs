@@ -122,7 +122,11 @@ impl<'a> Storage for Borrowed<'a> {
         list: &BorrowedList<'a, K::Item<Self>>,
         mut f: impl FnMut(&K::Item<Self>),
     ) {
-        // A slice is walked in place, as a `Vec` is: no item is made or copied.
+        // A slice is walked in place, as a `Vec` is: no item is made or copied. Smaller
+        // targets keep one walk for both, as they keep flash (see `HOST_WALKS`).
+        if !HOST_WALKS {
+            return list.iter().for_each(|item| f(&item));
+        }
         match list.slice() {
             Some(items) => items.iter().for_each(f),
             None => for_each_read(list, &mut f),
@@ -136,12 +140,24 @@ impl<'a> Storage for Borrowed<'a> {
         list: &BorrowedList<'a, K::Item<Self>>,
         mut f: impl FnMut(&K::Item<Self>) -> Result<usize, E>,
     ) -> Result<usize, E> {
+        if !HOST_WALKS {
+            return list
+                .iter()
+                .try_fold(0usize, |sum, item| Ok(sum.saturating_add(f(&item)?)));
+        }
         match list.slice() {
             Some(items) => sum_of(items.iter(), f),
             None => sum_read(list, &mut f),
         }
     }
 }
+
+/// Whether the encoder walks a borrowed list made of a slice apart from one read item by
+/// item (a copy of each walk per list kind, in and out of line): on 64-bit hosts, where a
+/// SUBSCRIBE built from a slice then encodes as fast as an owned one (33 against 45 ns);
+/// not on smaller targets, where the copies cost about 1 KB of flash in a firmware image
+/// and one walk serves both.
+const HOST_WALKS: bool = cfg!(target_pointer_width = "64");
 
 /// `f` of each item of a list that is read item by item, out of line: in line, the walk of
 /// a slice beside it kept the encoder's writer in memory rather than in registers.
