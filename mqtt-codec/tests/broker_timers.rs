@@ -324,12 +324,10 @@ fn a_paused_receiver_resumed_by_a_delivery_has_its_keep_alive_again() {
     assert_eq!(h.broker.next_deadline(), Some(150_000));
 }
 
-/// [MQTT-4.1.0-2], [MQTT-3.1.2-8]: a CONNECT handled after the session's expiry and the
-/// will's delay have passed, before any tick showed them, finds them passed: Session
-/// Present 0, nothing of the old session kept, and the will published, not cancelled.
-#[test]
-fn mqtt_4_1_0_2_a_connect_after_the_expiry_before_the_tick_finds_the_session_ended() {
-    let mut h = Harness::default();
+/// A watcher on `w/#` (connection 100); client "dev" (Session Expiry 10 s, a will on
+/// `w/dev` delayed 5 s, subscribed to `kept/#`) loses its connection, and `ms` later,
+/// before any tick, connects again asking to resume; the CONNACK.
+fn reconnect_unticked_after(h: &mut Harness, ms: Millis) -> mqtt_codec::ConnAck {
     h.connect(100, V5, "watcher", true);
     h.subscribe(100, "w/#", QoS::AtMostOnce);
     let mut w = will("w/dev", "gone", QoS::AtMostOnce);
@@ -340,10 +338,19 @@ fn mqtt_4_1_0_2_a_connect_after_the_expiry_before_the_tick_finds_the_session_end
     h.connect_with(1, c);
     h.subscribe(1, "kept/#", QoS::AtLeastOnce);
     h.drop_connection(1);
-    h.advance_unticked(10_050);
+    h.advance_unticked(ms);
     let mut again = connect_packet(V5, "dev", false);
     again.properties.session_expiry_interval = Some(10);
-    let ack = h.connect_with(2, again);
+    h.connect_with(2, again)
+}
+
+/// [MQTT-4.1.0-2], [MQTT-3.1.2-8]: a CONNECT handled after the session's expiry and the
+/// will's delay have passed, before any tick showed them, finds them passed: Session
+/// Present 0, nothing of the old session kept, and the will published, not cancelled.
+#[test]
+fn mqtt_4_1_0_2_a_connect_after_the_expiry_before_the_tick_finds_the_session_ended() {
+    let mut h = Harness::default();
+    let ack = reconnect_unticked_after(&mut h, 10_050);
     assert_eq!(ack.reason_code, ReasonCode::Success);
     assert!(!ack.session_present, "the session expired 50 ms before");
     assert_eq!(h.payloads(100), ["gone"], "the will was due, not cancelled");
@@ -360,19 +367,7 @@ fn mqtt_4_1_0_2_a_connect_after_the_expiry_before_the_tick_finds_the_session_end
 #[test]
 fn mqtt_3_1_3_9_a_connect_before_the_delay_cancels_the_will() {
     let mut h = Harness::default();
-    h.connect(100, V5, "watcher", true);
-    h.subscribe(100, "w/#", QoS::AtMostOnce);
-    let mut w = will("w/dev", "gone", QoS::AtMostOnce);
-    w.properties.will_delay_interval = Some(5);
-    let mut c = connect_packet(V5, "dev", false);
-    c.properties.session_expiry_interval = Some(10);
-    c.will = Some(w);
-    h.connect_with(1, c);
-    h.drop_connection(1);
-    h.advance_unticked(4_990);
-    let mut again = connect_packet(V5, "dev", false);
-    again.properties.session_expiry_interval = Some(10);
-    assert!(h.connect_with(2, again).session_present);
+    assert!(reconnect_unticked_after(&mut h, 4_990).session_present);
     h.advance(10_000);
     assert!(h.payloads(100).is_empty(), "the will was cancelled");
 }

@@ -759,28 +759,34 @@ fn mqtt_3_8_3_3_no_local_suppresses_own_publications() {
     );
 }
 
-#[test]
-fn mqtt_3_3_1_12_retain_as_published_keeps_the_retain_flag() {
+/// The RETAIN flags a subscriber with Retain As Published on `rap_filter`, and one without
+/// on `plain_filter`, see on a retained then a plain PUBLISH to `t`.
+fn retain_flags_seen(rap_filter: &str, plain_filter: &str) -> (Vec<bool>, Vec<bool>) {
     let mut h = Harness::default();
     h.connect(1, V5, "rap", true);
     h.subscribe_with(
         1,
         subscribe_packet(
-            "t",
+            rap_filter,
             options(QoS::AtMostOnce, |o| o.retain_as_published = true),
         ),
     );
     h.connect(2, V5, "plain", true);
-    h.subscribe(2, "t", QoS::AtMostOnce);
+    h.subscribe(2, plain_filter, QoS::AtMostOnce);
     h.connect(3, V5, "pub", true);
     h.send(
         3,
         publish_packet("t", "r", QoS::AtMostOnce, None, true, Properties::default()),
     );
     h.publish0(3, "t", "n");
-    let rap: Vec<bool> = h.publishes(1).iter().map(|p| p.retain).collect();
+    let flags = |p: Vec<Publish>| p.iter().map(|p| p.retain).collect();
+    (flags(h.publishes(1)), flags(h.publishes(2)))
+}
+
+#[test]
+fn mqtt_3_3_1_12_retain_as_published_keeps_the_retain_flag() {
+    let (rap, plain) = retain_flags_seen("t", "t");
     assert_eq!(rap, [true, false], "[MQTT-3.3.1-13]");
-    let plain: Vec<bool> = h.publishes(2).iter().map(|p| p.retain).collect();
     assert_eq!(plain, [false, false], "[MQTT-3.3.1-12]");
 }
 
@@ -788,26 +794,8 @@ fn mqtt_3_3_1_12_retain_as_published_keeps_the_retain_flag() {
 /// the member a message goes to (it was dropped for every shared delivery).
 #[test]
 fn mqtt_3_3_1_13_retain_as_published_holds_for_a_shared_subscription() {
-    let mut h = Harness::default();
-    h.connect(1, V5, "rap", true);
-    h.subscribe_with(
-        1,
-        subscribe_packet(
-            "$share/g/t",
-            options(QoS::AtMostOnce, |o| o.retain_as_published = true),
-        ),
-    );
-    h.connect(2, V5, "plain", true);
-    h.subscribe(2, "$share/h/t", QoS::AtMostOnce);
-    h.connect(3, V5, "pub", true);
-    h.send(
-        3,
-        publish_packet("t", "r", QoS::AtMostOnce, None, true, Properties::default()),
-    );
-    h.publish0(3, "t", "n");
-    let rap: Vec<bool> = h.publishes(1).iter().map(|p| p.retain).collect();
+    let (rap, plain) = retain_flags_seen("$share/g/t", "$share/h/t");
     assert_eq!(rap, [true, false], "[MQTT-3.3.1-13]");
-    let plain: Vec<bool> = h.publishes(2).iter().map(|p| p.retain).collect();
     assert_eq!(plain, [false, false], "[MQTT-3.3.1-12]");
 }
 
