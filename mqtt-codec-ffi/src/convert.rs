@@ -738,9 +738,9 @@ fn item_at<T>(data: &[u8], i: usize) -> Option<&T> {
     if !ptr.is_aligned() {
         return None;
     }
-    // SAFETY: `data` is only ever a byte view of a caller's array of `T`, made by `c_array`
-    // for `build_list` (whose `get_item` is this function's sole user); the element lies
-    // inside it and is aligned.
+    // SAFETY: `data` is only ever a byte view of a caller's array of `T` that `c_array`
+    // checked, made by `build_list` (whose `get_item` is this function's sole user); the
+    // element lies inside it and is aligned.
     Some(unsafe { &*ptr })
 }
 
@@ -772,12 +772,17 @@ pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
     }
     if !l.items.is_null() {
         // SAFETY: the contract of this function.
-        let data = unsafe { c_array::<T>(l) }?;
-        for i in 0..l.count {
-            let c = item_at::<T::C>(data, i).ok_or(MQTT_ERR_INTERNAL)?;
+        let array = unsafe { c_array::<T>(l) }?;
+        for c in array {
             // SAFETY: the views in the items are valid for 'a by this function's contract.
             unsafe { T::from_c(c) }?;
         }
+        // The list reads the array through a byte view, as the core's lists know no C type.
+        // SAFETY: the bytes of the `count` elements `c_array` checked; never read as bytes:
+        // `item_at` casts them back to `T::C`.
+        let data: &'a [u8] = unsafe {
+            slice::from_raw_parts(array.as_ptr().cast::<u8>(), core::mem::size_of_val(array))
+        };
         Ok(BorrowedList::from_fn(l.count, data, get_item::<T>))
     } else if !l.raw.is_null() {
         // SAFETY: by this function's contract `raw` holds `raw_len` bytes for 'a.
@@ -798,24 +803,23 @@ pub(crate) unsafe fn build_list<'a, T: CItem<'a>>(
     }
 }
 
-/// The C array of a list (`items` not NULL, `count` elements of `T::C`) as the bytes it
-/// spans, checked for size and alignment.
+/// The C array of a list (`items` not NULL, `count` elements of `T::C`), checked for size
+/// and alignment.
 ///
 /// # Safety
 /// As for [`build_list`].
 #[inline(always)]
-unsafe fn c_array<'a, T: CItem<'a>>(l: &mqtt_list) -> Result<&'a [u8], mqtt_status> {
-    let size = l
-        .count
+unsafe fn c_array<'a, T: CItem<'a>>(l: &mqtt_list) -> Result<&'a [T::C], mqtt_status> {
+    l.count
         .checked_mul(size_of::<T::C>())
         .filter(|&size| size <= isize::MAX as usize)
         .ok_or(MQTT_ERR_INVALID_ARGUMENT)?;
     if !l.items.cast::<T::C>().is_aligned() {
         return Err(MQTT_ERR_INVALID_ARGUMENT);
     }
-    // SAFETY: by the caller's contract `items` holds `count` elements, `size` bytes, for 'a.
-    // The bytes are never read as bytes: `item_at` casts them back to `T::C`.
-    Ok(unsafe { slice::from_raw_parts(l.items.cast::<u8>(), size) })
+    // SAFETY: by the caller's contract `items` holds `count` elements for 'a; they span no
+    // more than `isize::MAX` bytes and the pointer is aligned (both checked above).
+    Ok(unsafe { slice::from_raw_parts(l.items.cast::<T::C>(), l.count) })
 }
 
 /// [`build_list`], with the items of a C array that fits in `slots` converted into them
@@ -830,11 +834,7 @@ pub(crate) unsafe fn build_list_in<'a, T: CItem<'a>, const N: usize>(
 ) -> Result<BorrowedList<'a, T>, mqtt_status> {
     if l.count != 0 && l.count <= N && l.kind == T::KIND && !l.items.is_null() {
         // SAFETY: the contract of this function.
-        let data = unsafe { c_array::<T>(l) }?;
-        // SAFETY: `c_array` checked that `data` spans `count` aligned elements of `T::C`,
-        // which the caller's contract says it holds for 'a.
-        let array: &'a [T::C] =
-            unsafe { slice::from_raw_parts(data.as_ptr().cast::<T::C>(), l.count) };
+        let array = unsafe { c_array::<T>(l) }?;
         let filled = slots.fill(l.count, |i| {
             let c = array.get(i).ok_or(MQTT_ERR_INTERNAL)?;
             // SAFETY: the views in the items are valid for 'a by this function's contract.
