@@ -6,19 +6,21 @@
 //! restores into the other):
 //!
 //! ```text
-//! "MQCS" | format version (2) | protocol level | flags (bit 0: a session is expected;
+//! "MQCS" | format version (2, or 3) | protocol level | flags (bit 0: a session is expected;
 //!        |   bit 1: a CONNECT that may have made a new session went unanswered, so the
 //!        |   next one starts clean)
 //!        | next packet identifier (u16) | client identifier (u16 length + UTF-8)
 //!        | in flight, in the order first sent: count (u16), each: stage 0 (PUBACK or
 //!        |   PUBREC awaited) + PUBLISH (u32 length + bytes), or stage 1 (PUBCOMP awaited)
-//!        |   + packet identifier (u16)
+//!        |   + packet identifier (u16), or stage 2 (format 3: a failed QoS 2 message's
+//!        |   identifier, held for the server's session) + packet identifier (u16)
 //!        | queued: count (u32), each: PUBLISH (u32 length + bytes)
 //!        | QoS 2 received: count (u16), each: packet identifier (u16)
 //!        | subscriptions: count (u32), each: filter (u16 length + UTF-8) + options byte
 //! ```
 //!
 //! Each PUBLISH is its encoding under the session's version, packet identifier included.
+//! Format version 3 is written only when a stage 2 entry is; otherwise it is version 2.
 //! Format version 1 differs only in a stage 1 entry, which held the whole PUBLISH; it is
 //! still read. Any other version is refused with [`SnapshotError::Format`].
 

@@ -4,13 +4,20 @@
 /// The first bytes of every snapshot.
 pub(super) const MAGIC: &[u8; 4] = b"MQCS";
 /// The format version written. Version 1 stored a PUBREL-stage message whole; version 2
-/// stores its packet identifier alone (the message is not sent again). Both are read.
-pub(super) const FORMAT: u8 = 2;
+/// stores its packet identifier alone (the message is not sent again); version 3 adds
+/// [`STAGE_HELD`], and is written only by a session that holds such an identifier, so that
+/// every other snapshot stays readable by the libraries that read version 2. All are read.
+pub(super) const FORMAT: u8 = 3;
+/// The format version written when no identifier is held.
+pub(super) const FORMAT_WITHOUT_HELD: u8 = 2;
 
 /// In flight: waiting for PUBACK or PUBREC (the PUBLISH follows).
 pub(super) const STAGE_SENT: u8 = 0;
 /// In flight: PUBREL sent, PUBCOMP awaited (the packet identifier follows).
 pub(super) const STAGE_RELEASED: u8 = 1;
+/// A failed QoS 2 message's packet identifier, kept out of use for the server's session
+/// (the identifier follows; format 3).
+pub(super) const STAGE_HELD: u8 = 2;
 
 /// Why a snapshot was refused, or could not be written.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -20,7 +27,7 @@ pub enum SnapshotError {
     #[error("not a session snapshot (no MQCS magic)")]
     NotASnapshot,
     /// A snapshot of a format version this library does not read.
-    #[error("snapshot format version {0}; this library reads versions 1 and 2")]
+    #[error("snapshot format version {0}; this library reads versions 1 to 3")]
     Format(u8),
     /// A snapshot of a session of another protocol version than the configuration's.
     #[error(

@@ -139,3 +139,61 @@ fn mqtt_2_3_1_3_subscribe_ids_are_free_again_after_the_answer() {
         assert_eq!(p.sent().len(), 2);
     }
 }
+
+/// 5.0 [MQTT-4.3.3-10] with [MQTT-2.2.1-3]: a QoS 2 message that fails because the resumed
+/// server's Maximum Packet Size cannot take its resend may have reached the server, which
+/// then keeps its identifier until a PUBREL; a new message sent under it would be answered
+/// with PUBREC and not passed on. So the identifier is not handed out again while the
+/// server's session lasts, a snapshot keeps it (format 3), and it is free once the server
+/// has lost the session. A QoS 1 message failed the same way frees its identifier.
+#[test]
+fn v5_a_failed_qos2_resend_keeps_its_id_while_the_session_lasts() {
+    let mut p = Peer::connected(persistent(V5));
+    let big = |p: &mut Peer, qos| {
+        let now = p.now;
+        p.session
+            .publish_message("a", &[0u8; 200], qos, false, now)
+            .unwrap()
+            .unwrap()
+    };
+    let held = big(&mut p, QoS::ExactlyOnce);
+    let freed = big(&mut p, QoS::AtLeastOnce);
+    assert_eq!((held.get(), freed.get()), (1, 2));
+    p.sent();
+    p.lose();
+    p.connect();
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.session_present = true;
+    ack.properties.maximum_packet_size = Some(64);
+    let events = p.connack(ack);
+    for id in [held, freed] {
+        let failed = Ev::PublishFailed {
+            packet_id: id,
+            failure: PublishFailure::Refused(ReasonCode::PacketTooLarge),
+        };
+        assert!(events.contains(&failed), "{events:?}");
+    }
+    assert_eq!(p.session.pending_publishes(), (0, 0));
+    run_ids_to_the_top(&mut p, 3);
+    assert_eq!(
+        p.publish("b", QoS::ExactlyOnce),
+        Some(freed),
+        "{held:?} is held, {freed:?} is free"
+    );
+    p.sent();
+
+    let mut out = vec![0u8; 4096];
+    let n = p.session.snapshot(&mut out).unwrap();
+    assert_eq!(out[4], 3, "a held identifier needs format 3");
+    let restored = FixedSession::from_snapshot(persistent(V5), storage(SIZES), &out[..n]).unwrap();
+    let mut again = vec![0u8; 4096];
+    let m = restored.snapshot(&mut again).unwrap();
+    assert_eq!(again[..m], out[..n], "the restored session holds it too");
+
+    p.lose();
+    p.connect();
+    let events = p.accept(false);
+    assert!(events.contains(&session_lost(freed)), "{events:?}");
+    p.session.snapshot(&mut out).unwrap();
+    assert_eq!(out[4], 2, "nothing held once the server lost the session");
+}

@@ -1273,11 +1273,32 @@ impl Core<'_> {
                 &mut self.seq,
             );
         }
+        // The server that might hold their identifiers is gone with the session.
+        self.release_held();
         for slot in self.incoming.iter_mut() {
             *slot = InSlot::FREE;
         }
         if core::mem::take(&mut self.subscribed) {
             self.notice(Notice::SubscriptionsLost);
+        }
+    }
+
+    /// Identifiers kept for a server's session ([`Out::Held`]) are free again, and so are
+    /// those whose failure is not reported yet.
+    fn release_held(&mut self) {
+        for i in 0..self.outgoing.len() {
+            let Some(o) = self.outgoing.get_mut(i) else {
+                break;
+            };
+            match &mut o.state {
+                Out::Held => {
+                    let n = o.packet_id;
+                    *o = OutSlot::FREE;
+                    self.mark_id(n, false);
+                }
+                Out::Done { hold, .. } => *hold = false,
+                _ => {}
+            }
         }
     }
 
@@ -1561,11 +1582,19 @@ impl Core<'_> {
             };
             let sent = match (o.state, PacketId::new(o.packet_id)) {
                 // Resent to a server that now takes less (5.0 Maximum Packet Size): it
-                // would refuse it on every connection, so the message fails here.
+                // would refuse it on every connection, so the message fails here. At QoS 2
+                // the server may hold its identifier (see `Out::Held`).
                 (Out::Sent, Some(id)) if self.server.check_len(o.frame.len as usize).is_err() => {
                     if let Some(slot) = self.outgoing.get_mut(i) {
                         let failure = PublishFailure::Refused(ReasonCode::PacketTooLarge);
-                        slot.fail(id, failure, &mut self.messages, &mut self.seq);
+                        let hold = o.qos == QoS::ExactlyOnce;
+                        slot.end(
+                            id,
+                            Outcome::Failed(failure),
+                            hold,
+                            &mut self.messages,
+                            &mut self.seq,
+                        );
                     }
                     continue;
                 }
@@ -1831,13 +1860,17 @@ impl Core<'_> {
         match at {
             Report::Out(i) => {
                 let slot = self.outgoing.get_mut(i)?;
-                let Out::Done { outcome, .. } = slot.state else {
+                let Out::Done { outcome, hold, .. } = slot.state else {
                     return None;
                 };
                 let packet_id = PacketId::new(slot.packet_id);
                 let n = slot.packet_id;
-                *slot = OutSlot::FREE;
-                self.mark_id(n, false);
+                if hold {
+                    slot.state = Out::Held;
+                } else {
+                    *slot = OutSlot::FREE;
+                    self.mark_id(n, false);
+                }
                 Some(match outcome {
                     Outcome::Published(reason) => FixedEvent::Published {
                         packet_id: packet_id?,
@@ -1916,7 +1949,7 @@ impl OutSlot {
             true => Outcome::Failed(PublishFailure::Refused(reason)),
             false => Outcome::Published(reason),
         };
-        self.end(id, outcome, messages, seq);
+        self.end(id, outcome, false, messages, seq);
     }
 
     /// The flow will not complete, for `failure`.
@@ -1927,13 +1960,16 @@ impl OutSlot {
         messages: &mut Arena<'_>,
         seq: &mut Sequence,
     ) {
-        self.end(id, Outcome::Failed(failure), messages, seq);
+        self.end(id, Outcome::Failed(failure), false, messages, seq);
     }
 
+    /// The flow is over with `outcome`, reported next; the record then keeps the
+    /// identifier when `hold` ([`Out::Held`]).
     fn end(
         &mut self,
         id: PacketId,
         outcome: Outcome,
+        hold: bool,
         messages: &mut Arena<'_>,
         seq: &mut Sequence,
     ) {
@@ -1943,6 +1979,7 @@ impl OutSlot {
         self.state = Out::Done {
             seq: seq.report(),
             outcome,
+            hold,
         };
     }
 }

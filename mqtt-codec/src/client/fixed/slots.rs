@@ -54,6 +54,12 @@ impl OutSlot {
         matches!(self.state, Out::Sent | Out::Released { .. })
     }
 
+    /// True while the record keeps its packet identifier out of use for the server's
+    /// session: [`Out::Held`], or about to be once its failure is reported.
+    pub(super) fn holds_id(&self) -> bool {
+        matches!(self.state, Out::Held | Out::Done { hold: true, .. })
+    }
+
     /// The place of a released record's PUBREC (see [`OutSlot::release`]).
     pub(super) fn pubrec_order(&self) -> u32 {
         self.frame.at
@@ -85,11 +91,18 @@ pub(super) enum Out {
     Released {
         in_window: bool,
     },
-    /// Over; the application is told at its `seq`, then the record is free.
+    /// Over; the application is told at its `seq`, then the record is free, or `Held`
+    /// when `hold`.
     Done {
         seq: u32,
         outcome: Outcome,
+        hold: bool,
     },
+    /// A QoS 2 PUBLISH reported failed that the server may have taken without our hearing
+    /// its PUBREC: the server then keeps the packet identifier until a PUBREL that will not
+    /// come, and would answer a new message sent under it with PUBREC and not pass it on
+    /// ([MQTT-4.3.3-10]). The record keeps the identifier out of use until the session ends.
+    Held,
 }
 
 /// How one of our PUBLISHes ended.

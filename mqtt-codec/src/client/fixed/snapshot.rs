@@ -15,7 +15,8 @@ use super::slots::{In, InSlot, Out, OutSlot};
 use super::table::Memory;
 use crate::client::lifetime::Lifetime;
 use crate::client::snapshot_format::{
-    Reader, SnapshotError, FORMAT, MAGIC, STAGE_RELEASED, STAGE_SENT,
+    Reader, SnapshotError, FORMAT, FORMAT_WITHOUT_HELD, MAGIC, STAGE_HELD, STAGE_RELEASED,
+    STAGE_SENT,
 };
 use crate::packet::{Packet, PacketId};
 use crate::parse::{parse, ParseOptions, Status};
@@ -75,7 +76,8 @@ impl<'s> FixedSession<'s> {
         let c = &self.core;
         let mut w = Writer { out, len: 0 };
         w.put(MAGIC);
-        w.u8(FORMAT);
+        let holds = c.outgoing.iter().any(OutSlot::holds_id);
+        w.u8(if holds { FORMAT } else { FORMAT_WITHOUT_HELD });
         w.u8(c.config.version.level());
         // A CONNECT waiting, handed out or not: the snapshot may be the last one taken before
         // it goes out and the process ends, so it keeps the doubt either way.
@@ -86,10 +88,13 @@ impl<'s> FixedSession<'s> {
         let id = client_id.as_bytes();
         w.u16(u16::try_from(id.len()).unwrap_or(u16::MAX));
         w.put(id);
-        let in_flight: fn(&OutSlot) -> bool = OutSlot::in_flight;
+        let in_flight: fn(&OutSlot) -> bool = |o| o.in_flight() || o.holds_id();
         w.u16(u16::try_from(c.outgoing.iter().filter(|o| in_flight(o)).count()).unwrap_or(0));
         for o in oldest_first(&c.outgoing, c.next_order, in_flight) {
-            if matches!(o.state, Out::Released { .. }) {
+            if o.holds_id() {
+                w.u8(STAGE_HELD);
+                w.u16(o.packet_id);
+            } else if matches!(o.state, Out::Released { .. }) {
                 w.u8(STAGE_RELEASED);
                 w.u16(o.packet_id);
             } else {
@@ -179,6 +184,11 @@ impl<'s> FixedSession<'s> {
                     let id = PacketId::new(r.u16()?)
                         .ok_or(SnapshotError::Corrupt("packet identifier 0"))?;
                     c.restore_released(id)?;
+                }
+                (STAGE_HELD, 3..) => {
+                    let id = PacketId::new(r.u16()?)
+                        .ok_or(SnapshotError::Corrupt("packet identifier 0"))?;
+                    c.restore_held(id)?;
                 }
                 _ => return Err(SnapshotError::Corrupt("an unknown stage")),
             }
@@ -313,6 +323,27 @@ impl super::session::Core<'_> {
         };
         // The snapshot keeps the PUBLISHes' order only: PUBRELs go again in it.
         slot.release(order, false);
+        self.mark_id(id.get(), true);
+        Ok(())
+    }
+
+    /// A packet identifier kept out of use for the server's session ([`Out::Held`]), read
+    /// back.
+    fn restore_held(&mut self, id: PacketId) -> Result<(), SnapshotError> {
+        self.check_unused(id)?;
+        let order = self.order();
+        let slot = self
+            .outgoing
+            .free_index(|o| o.state == Out::Free, OutSlot::FREE)
+            .and_then(|i| self.outgoing.get_mut(i))
+            .ok_or(SnapshotError::StorageFull("messages in flight or queued"))?;
+        *slot = OutSlot {
+            state: Out::Held,
+            packet_id: id.get(),
+            qos: QoS::ExactlyOnce,
+            order,
+            ..OutSlot::FREE
+        };
         self.mark_id(id.get(), true);
         Ok(())
     }
