@@ -2262,7 +2262,8 @@ typedef struct mqtt_session_config {
 #endif
 
 /**
- * What `mqttsn_parse()` accepts beyond the specification's defaults.
+ * What `mqttsn_parse()` accepts, and `mqttsn_encode_with()` writes, beyond the
+ * specification's defaults.
  */
 typedef struct mqttsn_options {
     /**
@@ -3981,6 +3982,18 @@ enum mqtt_status mqttsn_parse(const uint8_t *buf,
 enum mqtt_status mqttsn_encoded_len(const struct mqttsn_message *message, size_t *len);
 
 /**
+ * `mqttsn_encoded_len()` under `opts` (NULL for the defaults): a ClientId in CONNECT,
+ * PINGREQ or an encapsulated message may be as long as `opts->max_client_id_len`, for a
+ * gateway that takes longer ones than the specification's 23 (SN-FLD-2).
+ *
+ * # Safety
+ * As `mqttsn_encoded_len()`; `opts` NULL or readable.
+ */
+enum mqtt_status mqttsn_encoded_len_with(const struct mqttsn_message *message,
+                                         const struct mqttsn_options *opts,
+                                         size_t *len);
+
+/**
  * Encodes `message` at the start of `out` (`cap` bytes) and sets `*written`. On
  * `MQTT_ERR_BUFFER_TOO_SMALL`, `*written` is the size needed; nothing is written on any
  * error.
@@ -4004,6 +4017,19 @@ enum mqtt_status mqttsn_encode(const struct mqttsn_message *message,
                                uint8_t *out,
                                size_t cap,
                                size_t *written);
+
+/**
+ * `mqttsn_encode()` under `opts` (NULL for the defaults; see
+ * `mqttsn_encoded_len_with()`).
+ *
+ * # Safety
+ * As `mqttsn_encode()`; `opts` NULL or readable.
+ */
+enum mqtt_status mqttsn_encode_with(const struct mqttsn_message *message,
+                                    const struct mqttsn_options *opts,
+                                    uint8_t *out,
+                                    size_t cap,
+                                    size_t *written);
 
 /**
  * Parses one MQTT-SN 2.0 datagram into `*out`, whose views point into `buf`.

@@ -155,7 +155,8 @@ impl Default for mqttsn_message {
     }
 }
 
-/// What `mqttsn_parse()` accepts beyond the specification's defaults.
+/// What `mqttsn_parse()` accepts, and `mqttsn_encode_with()` writes, beyond the
+/// specification's defaults.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct mqttsn_options {
@@ -248,6 +249,22 @@ pub unsafe extern "C" fn mqttsn_encoded_len(
     message: *const mqttsn_message,
     len: *mut usize,
 ) -> mqtt_status {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { mqttsn_encoded_len_with(message, core::ptr::null(), len) }
+}
+
+/// `mqttsn_encoded_len()` under `opts` (NULL for the defaults): a ClientId in CONNECT,
+/// PINGREQ or an encapsulated message may be as long as `opts->max_client_id_len`, for a
+/// gateway that takes longer ones than the specification's 23 (SN-FLD-2).
+///
+/// # Safety
+/// As `mqttsn_encoded_len()`; `opts` NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn mqttsn_encoded_len_with(
+    message: *const mqttsn_message,
+    opts: *const mqttsn_options,
+    len: *mut usize,
+) -> mqtt_status {
     guard(|| {
         if message.is_null() || len.is_null() {
             return MQTT_ERR_NULL_POINTER;
@@ -259,7 +276,9 @@ pub unsafe extern "C" fn mqttsn_encoded_len(
             Ok(m) => m,
             Err(s) => return s,
         };
-        match message.encoded_len() {
+        // SAFETY: NULL or readable by the caller's contract.
+        let opts = options(unsafe { opts.as_ref() });
+        match message.encoded_len_with(&opts) {
             Ok(n) => {
                 // SAFETY: as above.
                 unsafe { len.write(n) };
@@ -295,6 +314,23 @@ pub unsafe extern "C" fn mqttsn_encode(
     cap: usize,
     written: *mut usize,
 ) -> mqtt_status {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { mqttsn_encode_with(message, core::ptr::null(), out, cap, written) }
+}
+
+/// `mqttsn_encode()` under `opts` (NULL for the defaults; see
+/// `mqttsn_encoded_len_with()`).
+///
+/// # Safety
+/// As `mqttsn_encode()`; `opts` NULL or readable.
+#[no_mangle]
+pub unsafe extern "C" fn mqttsn_encode_with(
+    message: *const mqttsn_message,
+    opts: *const mqttsn_options,
+    out: *mut u8,
+    cap: usize,
+    written: *mut usize,
+) -> mqtt_status {
     guard(|| {
         if message.is_null() || written.is_null() {
             return MQTT_ERR_NULL_POINTER;
@@ -320,7 +356,9 @@ pub unsafe extern "C" fn mqttsn_encode(
             Ok(buf) => buf,
             Err(s) => return s,
         };
-        match message.encode(buf) {
+        // SAFETY: NULL or readable by the caller's contract.
+        let opts = options(unsafe { opts.as_ref() });
+        match message.encode_with(buf, &opts) {
             Ok(n) => {
                 // SAFETY: as above.
                 unsafe { written.write(n) };

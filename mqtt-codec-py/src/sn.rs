@@ -190,13 +190,15 @@ fn short_name(s: &str) -> PyResult<[u8; 2]> {
     })
 }
 
-/// _sn_encode(msg_type, fields) -> bytes. A message that breaks a rule raises
-/// ValueError(message, rule, None); a field of the wrong type, TypeError.
+/// _sn_encode(msg_type, fields, max_client_id_len=23) -> bytes. A message that breaks a
+/// rule raises ValueError(message, rule, None); a field of the wrong type, TypeError.
 #[pyfunction]
+#[pyo3(signature = (msg_type, fields, max_client_id_len = 23))]
 pub(crate) fn _sn_encode<'py>(
     py: Python<'py>,
     msg_type: u8,
     fields: &Bound<'py, PyDict>,
+    max_client_id_len: usize,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let Some(t) = MsgType::from_u8(msg_type) else {
         return Err(PyValueError::new_err((
@@ -378,7 +380,11 @@ pub(crate) fn _sn_encode<'py>(
             message: b("message"),
         }),
     };
-    match message.to_vec() {
+    let opts = SnOptions {
+        max_client_id_len,
+        ..SnOptions::DEFAULT
+    };
+    match message.to_vec_with(&opts) {
         Ok(out) => Ok(PyBytes::new(py, &out)),
         Err(e) => {
             let rule = match &e {

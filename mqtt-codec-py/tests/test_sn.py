@@ -120,6 +120,25 @@ def test_a_gateway_may_allow_longer_client_ids_sn_fld_2() -> None:
     assert sn.parse(data, max_client_id_len=2**70) == sn.Connect(client_id="abcdefghijklmnopqrstuvwx")
 
 
+def test_a_client_of_such_a_gateway_encodes_longer_client_ids_sn_fld_2() -> None:
+    data = bytes([30, 0x04, 0x04, 0x01, 0x00, 0x3C]) + b"abcdefghijklmnopqrstuvwx"
+    connect = sn.Connect(client_id="abcdefghijklmnopqrstuvwx")
+    with pytest.raises(sn.SnEncodeError):
+        connect.encode()
+    assert connect.encode(max_client_id_len=24) == data
+    wrapped = sn.Encapsulated(message=data, node_id=b"\x0a", radius=1)
+    with pytest.raises(sn.SnEncodeError):
+        wrapped.encode()
+    framed = wrapped.encode(max_client_id_len=2**70)
+    back = sn.parse(framed, max_client_id_len=24)
+    assert isinstance(back, sn.Encapsulated)
+    with pytest.raises(sn.SnError):
+        back.inner()
+    assert back.inner(max_client_id_len=24) == connect
+    with pytest.raises(TypeError, match="max_client_id_len must be an int"):
+        connect.encode(max_client_id_len="24")  # type: ignore[arg-type]
+
+
 def test_unused_flags_are_ignored_unless_strict_sn_flg_1() -> None:
     data = bytes.fromhex("0A04840100 3C64657631".replace(" ", ""))
     assert sn.parse(data) == sn.Connect(client_id="dev1")

@@ -616,7 +616,8 @@ fn sn_fld_2_x11_x12_client_id_is_1_to_23_octets() {
     );
 }
 
-/// SN-FLD-2: a gateway that allows longer ClientIds (`max_client_id_len`) accepts X11.
+/// SN-FLD-2: a gateway that allows longer ClientIds (`max_client_id_len`) accepts X11, and
+/// the encoder writes it under the same options.
 #[test]
 fn sn_fld_2_raised_client_id_limit_accepts_x11() {
     let bytes = x(11);
@@ -634,6 +635,28 @@ fn sn_fld_2_raised_client_id_limit_accepts_x11() {
             client_id: text("abcdefghijklmnopqrstuvwx"),
         })
     );
+    // The encoder takes the same options: a client of that gateway can send X11, alone or
+    // in a forwarder's envelope, and the envelope's inner message reads back under them.
+    assert!(message.encoded_len().is_err(), "23 by default");
+    let mut out = [0u8; 64];
+    let n = message.encode_with(&mut out, &opts).unwrap();
+    assert_eq!(out[..n], bytes[..]);
+    assert_eq!(message.to_vec_with(&opts).unwrap(), bytes);
+    let wrapped = Message::Encapsulated(Encapsulated {
+        radius: 1,
+        node_id: &[0x0A][..],
+        message: &bytes[..],
+    });
+    assert!(
+        wrapped.to_vec().is_err(),
+        "23 by default, inside the envelope too"
+    );
+    let framed = wrapped.to_vec_with(&opts).unwrap();
+    let Message::Encapsulated(e) = parse_with(&framed, &opts).unwrap() else {
+        panic!("not an envelope")
+    };
+    assert!(e.inner().is_err());
+    assert_eq!(e.inner_with(&opts).unwrap(), message);
     let tight = SnOptions {
         max_client_id_len: 4,
         ..SnOptions::default()

@@ -159,6 +159,16 @@ static void test_sn_refused(void) {
                   in, sizeof in);
         CHECK_ST(mqttsn_parse(in, n, NULL, &m, &answer), MQTT_ERR_SN_CLIENT_ID_LENGTH);
         CHECK_ST(mqttsn_parse(in, n, &opts, &m, &answer), MQTT_OK);
+        /* ... and a client of that gateway encodes it under the same options. */
+        uint8_t again[64];
+        size_t len = 0, w = 0;
+        CHECK_ST(mqttsn_encoded_len(&m, &len), MQTT_ERR_SN_CLIENT_ID_LENGTH);
+        CHECK_ST(mqttsn_encode(&m, again, sizeof again, &w), MQTT_ERR_SN_CLIENT_ID_LENGTH);
+        CHECK_ST(mqttsn_encoded_len_with(&m, &opts, &len), MQTT_OK);
+        CHECK(len == n);
+        CHECK_ST(mqttsn_encode_with(&m, &opts, again, sizeof again, &w), MQTT_OK);
+        CHECK(w == n && memcmp(again, in, n) == 0);
+        CHECK_ST(mqttsn_encode_with(&m, NULL, again, sizeof again, &w), MQTT_ERR_SN_CLIENT_ID_LENGTH);
     }
     /* NULL arguments. */
     CHECK_ST(mqttsn_parse(NULL, 1, NULL, &m, NULL), MQTT_ERR_NULL_POINTER);

@@ -499,7 +499,7 @@ def _sn_parse(
     """Parses one MQTT-SN 1.2 datagram into (MsgType, fields); ValueError(message, rule,
     answer) when refused."""
 
-def _sn_encode(msg_type: int, fields: Dict[str, Any]) -> bytes:
+def _sn_encode(msg_type: int, fields: Dict[str, Any], max_client_id_len: int = 23) -> bytes:
     """Encodes one MQTT-SN 1.2 message from (MsgType, fields)."""
 
 def _sn2_parse(data: bytes) -> Tuple[int, Dict[str, Any]]:

@@ -153,11 +153,16 @@ class Message:
 
     MSG_TYPE: MsgType
 
-    def encode(self) -> bytes:
-        """The datagram: the 1-octet Length when it fits, else the 3-octet one."""
+    def encode(self, max_client_id_len: int = 23) -> bytes:
+        """The datagram: the 1-octet Length when it fits, else the 3-octet one.
+
+        ``max_client_id_len`` raises the specification's 23 for a gateway that takes longer
+        ClientIds (in CONNECT, PINGREQ, or the message an ``Encapsulated`` wraps).
+        """
+        limit = _client_id_limit(max_client_id_len)
         fields = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
         try:
-            return _sn_encode(self.MSG_TYPE, fields)
+            return _sn_encode(self.MSG_TYPE, fields, limit)
         except ValueError as e:
             if len(e.args) != 3:
                 raise  # a field out of its range: a plain ValueError that says which
@@ -441,9 +446,9 @@ class Encapsulated(Message):
     node_id: bytes = b""
     radius: int = 0
 
-    def inner(self) -> Message:
-        """The inner message, parsed."""
-        return parse(self.message)
+    def inner(self, max_client_id_len: int = 23) -> Message:
+        """The inner message, parsed (``max_client_id_len`` as for ``parse``)."""
+        return parse(self.message, max_client_id_len)
 
 
 _CLASSES: Dict[int, Type[Message]] = {
@@ -490,6 +495,16 @@ def _message(pair: Tuple[int, Dict[str, Any]]) -> Message:
     return _CLASSES[msg_type](**fields)
 
 
+def _client_id_limit(max_client_id_len: int) -> int:
+    """A ClientId limit argument, checked; no datagram holds a ClientId longer than 0xFFFF
+    octets, so a larger limit means the same."""
+    if isinstance(max_client_id_len, bool) or not isinstance(max_client_id_len, int):
+        raise TypeError(f"max_client_id_len must be an int, not {type(max_client_id_len).__name__}")
+    if max_client_id_len < 0:
+        raise ValueError(f"max_client_id_len must not be negative, not {max_client_id_len}")
+    return min(max_client_id_len, 0xFFFF)
+
+
 def parse(data: bytes, max_client_id_len: int = 23, strict_flags: bool = False) -> Message:
     """Parses one whole MQTT-SN 1.2 datagram.
 
@@ -498,14 +513,9 @@ def parse(data: bytes, max_client_id_len: int = 23, strict_flags: bool = False) 
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"data must be bytes, bytearray or memoryview, not {type(data).__name__}")
-    if isinstance(max_client_id_len, bool) or not isinstance(max_client_id_len, int):
-        raise TypeError(f"max_client_id_len must be an int, not {type(max_client_id_len).__name__}")
-    if max_client_id_len < 0:
-        raise ValueError(f"max_client_id_len must not be negative, not {max_client_id_len}")
-    # No datagram holds a longer ClientId, so a larger limit means the same.
-    max_client_id_len = min(max_client_id_len, 0xFFFF)
+    limit = _client_id_limit(max_client_id_len)
     try:
-        pair = _sn_parse(bytes(data), max_client_id_len, strict_flags)
+        pair = _sn_parse(bytes(data), limit, strict_flags)
     except ValueError as e:
         message, rule, answer = e.args
         raise SnError(message, rule, None if answer is None else _message(answer)) from None

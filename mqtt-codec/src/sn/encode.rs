@@ -30,7 +30,14 @@ impl Put for Counter {
 impl<B: AsRef<[u8]>> Message<B> {
     /// The message's encoded size, after checking it.
     pub fn encoded_len(&self) -> Result<usize, SnEncodeError> {
-        self.check()?;
+        self.encoded_len_with(&SnOptions::DEFAULT)
+    }
+
+    /// [`Message::encoded_len`] under `opts`: a ClientId (in CONNECT, PINGREQ or an
+    /// encapsulated message) may be as long as `opts.max_client_id_len`, for a gateway that
+    /// takes longer ones than the specification's 23 (SN-FLD-2).
+    pub fn encoded_len_with(&self, opts: &SnOptions) -> Result<usize, SnEncodeError> {
+        self.check(opts)?;
         self.total()
     }
 
@@ -53,7 +60,12 @@ impl<B: AsRef<[u8]>> Message<B> {
     /// # Ok::<(), mqtt_codec::sn::SnEncodeError>(())
     /// ```
     pub fn encode(&self, out: &mut [u8]) -> Result<usize, SnEncodeError> {
-        let total = self.encoded_len()?;
+        self.encode_with(out, &SnOptions::DEFAULT)
+    }
+
+    /// [`Message::encode`] under `opts` (see [`Message::encoded_len_with`]).
+    pub fn encode_with(&self, out: &mut [u8], opts: &SnOptions) -> Result<usize, SnEncodeError> {
+        let total = self.encoded_len_with(opts)?;
         if total > out.len() {
             return Err(SnEncodeError::BufferTooSmall {
                 needed: total,
@@ -68,7 +80,13 @@ impl<B: AsRef<[u8]>> Message<B> {
     /// Encodes the message into a new vector.
     #[cfg(feature = "alloc")]
     pub fn to_vec(&self) -> Result<alloc::vec::Vec<u8>, SnEncodeError> {
-        let total = self.encoded_len()?;
+        self.to_vec_with(&SnOptions::DEFAULT)
+    }
+
+    /// [`Message::to_vec`] under `opts` (see [`Message::encoded_len_with`]).
+    #[cfg(feature = "alloc")]
+    pub fn to_vec_with(&self, opts: &SnOptions) -> Result<alloc::vec::Vec<u8>, SnEncodeError> {
+        let total = self.encoded_len_with(opts)?;
         let mut out = alloc::vec::Vec::with_capacity(total);
         self.write(&mut out, total);
         Ok(out)
@@ -200,7 +218,7 @@ impl<B: AsRef<[u8]>> Message<B> {
     }
 
     /// The rules the parser checks, on the fields the encoder is given.
-    fn check(&self) -> Result<(), SnEncodeError> {
+    fn check(&self, opts: &SnOptions) -> Result<(), SnEncodeError> {
         let msg_type = self.msg_type();
         if let Some(ReturnCode::Reserved(code @ 0..=3)) = self.return_code() {
             return Err(SnEncodeError::DefinedCodeAsReserved { code });
@@ -247,7 +265,7 @@ impl<B: AsRef<[u8]>> Message<B> {
             }
         };
         let client_id = |id: &MqttStr<B>| {
-            check_client_id(msg_type, id.as_str(), SnOptions::DEFAULT.max_client_id_len)
+            check_client_id(msg_type, id.as_str(), opts.max_client_id_len)
                 .map_err(SnEncodeError::Invalid)
         };
         match self {
@@ -325,7 +343,7 @@ impl<B: AsRef<[u8]>> Message<B> {
                 if super::header::split(e.message.as_ref())?.msg_type == MsgType::Encapsulated {
                     return Err(SnError::Encapsulation("nested").into());
                 }
-                super::parse(e.message.as_ref())?;
+                super::parse_with(e.message.as_ref(), opts)?;
             }
             _ => {}
         }

@@ -250,6 +250,11 @@ impl<B: AsRef<[u8]>> Encapsulated<B> {
     pub fn inner(&self) -> Result<Message<&[u8]>, super::SnError> {
         super::parse(self.message.as_ref())
     }
+
+    /// The inner message, read from its bytes under `opts` (a gateway's ClientId limit).
+    pub fn inner_with(&self, opts: &super::SnOptions) -> Result<Message<&[u8]>, super::SnError> {
+        super::parse_with(self.message.as_ref(), opts)
+    }
 }
 
 impl<B: AsRef<[u8]>> Message<B> {
