@@ -63,12 +63,18 @@ mod boxed {
     use super::*;
     use crate::storage::Owned;
     use alloc::boxed::Box;
+    use bytes::Bytes;
 
     /// The properties of an owned packet: `None` until one is set, so a packet without
     /// properties stays small and costs no allocation.
     ///
     /// Reading an absent set gives an empty [`Properties`]; writing through `DerefMut` allocates
     /// it. Two values are equal when their properties are, boxed or not.
+    ///
+    /// Properties converted from a parsed packet also keep the section they were read from,
+    /// until they are written to: encoded unchanged, they go out as they arrived, in their
+    /// order (the specification lets a sender put them in any order, so a packet passed on
+    /// or re-encoded is byte for byte the one received).
     ///
     /// ```
     /// use mqtt_codec::{Publish, TopicName};
@@ -80,7 +86,15 @@ mod boxed {
     /// # Ok::<(), mqtt_codec::TopicError>(())
     /// ```
     #[derive(Clone, Default)]
-    pub struct BoxedProperties(pub(super) Option<Box<Properties<Owned>>>);
+    pub struct BoxedProperties(pub(super) Option<Box<Held>>);
+
+    /// A boxed set and the section it was read from (empty when it was not, or has been
+    /// written to since).
+    #[derive(Clone, Default)]
+    pub(super) struct Held {
+        pub(super) set: Properties<Owned>,
+        received: Bytes,
+    }
 
     /// What an absent [`BoxedProperties`] reads as.
     static NO_PROPERTIES: Properties<Owned> = Properties::EMPTY;
@@ -91,26 +105,49 @@ mod boxed {
         pub fn is_empty(&self) -> bool {
             match &self.0 {
                 None => true,
-                Some(p) => p.is_empty(),
+                Some(p) => p.set.is_empty(),
             }
         }
 
         /// The properties, moved out.
         pub fn into_inner(self) -> Properties<Owned> {
-            self.0.map_or_else(Properties::default, |b| *b)
+            self.0.map_or_else(Properties::default, |b| b.set)
+        }
+
+        /// A set filled by `fill` in its box, from the validated section content
+        /// `received` (empty when it was built otherwise), which it keeps: `fill` must
+        /// make a set equal to that section's.
+        pub(crate) fn filled(
+            received: Bytes,
+            fill: impl FnOnce(&Bytes, &mut Properties<Owned>),
+        ) -> Self {
+            // Filled in its box: the set is some 400 bytes, and returning it by value and
+            // then boxing it copied it three times.
+            let mut held = Box::<Held>::default();
+            fill(&received, &mut held.set);
+            if held.set.is_empty() {
+                return BoxedProperties(None);
+            }
+            held.received = received;
+            BoxedProperties(Some(held))
         }
     }
 
     impl Deref for BoxedProperties {
         type Target = Properties<Owned>;
         fn deref(&self) -> &Properties<Owned> {
-            self.0.as_deref().unwrap_or(&NO_PROPERTIES)
+            self.0.as_deref().map_or(&NO_PROPERTIES, |h| &h.set)
         }
     }
 
     impl DerefMut for BoxedProperties {
+        /// The set, to be written to: the section it was read from no longer stands for it.
         fn deref_mut(&mut self) -> &mut Properties<Owned> {
-            self.0.get_or_insert_with(Box::default)
+            let held = self.0.get_or_insert_with(Box::default);
+            if !held.received.is_empty() {
+                held.received = Bytes::new();
+            }
+            &mut held.set
         }
     }
 
@@ -124,8 +161,12 @@ mod boxed {
         fn with<R>(&self, f: impl FnOnce(&Properties<Owned>) -> R) -> R {
             f(self)
         }
+        #[inline]
         fn region(&self) -> Option<&[u8]> {
-            None
+            self.0
+                .as_deref()
+                .map(|h| &h.received[..])
+                .filter(|r| !r.is_empty())
         }
         #[inline]
         fn is_bare(&self) -> bool {
@@ -135,13 +176,18 @@ mod boxed {
 
     impl From<Box<Properties<Owned>>> for BoxedProperties {
         fn from(p: Box<Properties<Owned>>) -> Self {
-            BoxedProperties((!p.is_empty()).then_some(p))
+            BoxedProperties::from(*p)
         }
     }
 
     impl From<Properties<Owned>> for BoxedProperties {
-        fn from(p: Properties<Owned>) -> Self {
-            BoxedProperties((!p.is_empty()).then(|| Box::new(p)))
+        fn from(set: Properties<Owned>) -> Self {
+            BoxedProperties((!set.is_empty()).then(|| {
+                Box::new(Held {
+                    set,
+                    received: Bytes::new(),
+                })
+            }))
         }
     }
 
@@ -178,6 +224,7 @@ mod tests {
         assert!(absent.is_empty());
         assert_eq!(absent.topic_alias, None);
         let boxed_empty = BoxedProperties(Some(Box::default()));
+        assert!(boxed_empty.region().is_none());
         assert_eq!(absent, boxed_empty);
         assert_eq!(absent, Properties::default());
     }

@@ -77,14 +77,24 @@ impl<'f> Owner<'f> {
         self.some_properties(view)
     }
 
-    /// [`Owner::properties`] when there are some: out of line, as they are rare. One walk
-    /// of the view ([`PropertyView::for_each`]), trusted as the parser validated it.
+    /// [`Owner::properties`] when there are some: out of line, as they are rare. A parsed
+    /// section is kept beside the set, so that the set encodes as it arrived (see
+    /// [`BoxedProperties`]); its strings and binaries are slices of it, which in a copying
+    /// conversion costs one copy rather than one per field.
     #[inline(never)]
     fn some_properties(self, view: &PropertyView<'_>) -> BoxedProperties {
-        // Filled in its box: the set is some 400 bytes, and returning it by value and then
-        // boxing it copied it three times.
-        let mut boxed = Box::<Properties<Owned>>::default();
-        let p = &mut *boxed;
+        match view.raw() {
+            Some(raw) => BoxedProperties::filled(self.bytes(raw), |received, p| {
+                Owner::sharing(received).gather(&PropertyView::wire(received), p)
+            }),
+            None => BoxedProperties::filled(Bytes::new(), |_, p| self.gather(view, p)),
+        }
+    }
+
+    /// Sets in `p` every property of `view`, in one walk ([`PropertyView::for_each`]),
+    /// trusted as the parser validated it.
+    #[inline(always)]
+    fn gather(self, view: &PropertyView<'_>, p: &mut Properties<Owned>) {
         macro_rules! gather {
             ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
                 view.for_each(|property| match property {
@@ -109,7 +119,6 @@ impl<'f> Owner<'f> {
             Some(_) => crate::for_each_property!(gather),
             None => crate::for_each_property!(gather),
         }
-        BoxedProperties::from(boxed)
     }
 
     /// The owned packet of `p`.
