@@ -436,6 +436,51 @@ fn mqtt_4_4_0_1_unacknowledged_qos2_publish_and_pubrel_resent_after_reconnect() 
     );
 }
 
+/// [MQTT-4.6.0-4] (the client's rule, which a server should follow too): a resumed
+/// session's PUBRELs go again in the order their PUBRECs came, not in the order the
+/// messages were first sent.
+#[test]
+fn mqtt_4_6_0_4_pubrels_are_resent_in_the_order_the_pubrecs_came() {
+    for version in [V311, V5] {
+        let mut h = Harness::default();
+        let connect = |h: &mut Harness, conn| match version {
+            V5 => {
+                h.connect_v5_persistent(conn, "keeper", 60);
+            }
+            _ => {
+                h.connect(conn, version, "keeper", false);
+            }
+        };
+        connect(&mut h, 1);
+        h.subscribe(1, "t", QoS::ExactlyOnce);
+        h.connect(9, V311, "pub", true);
+        for (n, m) in ["m1", "m2", "m3"].into_iter().enumerate() {
+            h.publish2(9, "t", m, n as u16 + 1);
+        }
+        let ids: Vec<_> = h
+            .publishes(1)
+            .iter()
+            .map(|p| p.packet_id.unwrap())
+            .collect();
+        assert_eq!(ids.len(), 3);
+        let order = [ids[2], ids[0], ids[1]];
+        for id in order {
+            h.send(1, Packet::PubRec(PubResponse::new(id)));
+        }
+        let pubrel = |id| Packet::PubRel(PubResponse::new(id));
+        assert_eq!(h.received(1), order.map(pubrel), "{version:?}");
+        h.drop_connection(1);
+
+        connect(&mut h, 2);
+        let resent: Vec<_> = h
+            .received(2)
+            .into_iter()
+            .filter(|p| matches!(p, Packet::PubRel(_)))
+            .collect();
+        assert_eq!(resent, order.map(pubrel), "{version:?}");
+    }
+}
+
 #[test]
 fn mqtt_3_1_2_6_clean_session_discards_the_previous_session() {
     let mut h = Harness::default();

@@ -265,6 +265,7 @@ impl Broker {
                     state: OutState::AwaitAck,
                     awaiting_resend: false,
                     released_before: false,
+                    released_at: 0,
                 },
             );
             if resumed {
@@ -281,35 +282,38 @@ impl Broker {
         }
     }
 
-    /// After a persistent session reconnects: resend unacknowledged PUBLISHes with DUP and
-    /// PUBRELs, in the order they were first sent ([MQTT-4.4.0-1], [MQTT-4.6.0-1]; by
-    /// delivery sequence, not packet identifier, which wraps). The PUBRELs go at once; the
-    /// PUBLISHes as the new connection's Receive Maximum allows ([MQTT-3.3.4-9]: the quota
-    /// starts again with each connection), the rest as acknowledgements free the window.
+    /// After a persistent session reconnects: resend unacknowledged PUBLISHes with DUP, in
+    /// the order they were first sent, and PUBRELs, in the order their PUBRECs came
+    /// ([MQTT-4.4.0-1], [MQTT-4.6.0-1], [MQTT-4.6.0-4]; by delivery sequence and release
+    /// count, not packet identifier, which wraps). The PUBRELs go at once; the PUBLISHes as
+    /// the new connection's Receive Maximum allows ([MQTT-3.3.4-9]: the quota starts again
+    /// with each connection), the rest as acknowledgements free the window.
     pub(super) fn resend_inflight(&mut self, client_id: &str, now: Millis) {
         let Some(session) = self.sessions.get_mut(client_id) else {
             return;
         };
         let Some(conn) = session.conn else { return };
-        let mut pending: Vec<(u64, u16, bool)> = session
+        // Sorted by (released, release count, delivery sequence): the PUBLISHes (unreleased,
+        // count 0) by delivery, then the PUBRELs by release.
+        let mut pending: Vec<(bool, u64, u64, u16)> = session
             .inflight
             .iter_mut()
             .map(|(id, out)| {
                 let released = out.state == OutState::AwaitComp;
                 out.awaiting_resend = !released;
                 out.released_before = released;
-                (out.delivery.seq, *id, released)
+                (released, out.released_at, out.delivery.seq, *id)
             })
             .collect();
         pending.sort_unstable();
         session.resend = pending
             .iter()
-            .filter(|(_, _, released)| !released)
-            .map(|(_, id, _)| *id)
+            .filter(|(released, ..)| !released)
+            .map(|&(.., id)| id)
             .collect();
         session.awaiting_resend = session.resend.len();
         session.released_before = session.inflight.len().saturating_sub(session.resend.len());
-        for (_, id, released) in pending {
+        for (released, .., id) in pending {
             if let (true, Some(pid)) = (released, crate::PacketId::new(id)) {
                 self.send(conn, &Packet::PubRel(crate::PubResponse::new(pid)));
             }

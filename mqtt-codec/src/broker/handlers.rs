@@ -563,6 +563,8 @@ impl Broker {
 
     fn on_pubrec(&mut self, conn: ConnId, rec: PubResponse, now: Millis) {
         let id = rec.packet_id;
+        self.releases = self.releases.wrapping_add(1);
+        let order = self.releases;
         let Some((client_id, session)) = self.session_of(conn) else {
             return;
         };
@@ -579,7 +581,7 @@ impl Broker {
         if known {
             session.last_progress = now;
             let sent_here = !session.resend_done(id.get());
-            session.released(id.get(), sent_here);
+            session.released(id.get(), sent_here, order);
         }
         if known {
             // Progress: the stall deadline moves.

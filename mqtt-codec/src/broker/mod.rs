@@ -180,6 +180,8 @@ pub struct Broker {
     ticking: bool,
     /// The last delivery's store sequence number.
     next_seq: u64,
+    /// PUBRECs taken so far, which number the releases (see `Outgoing::released_at`).
+    releases: u64,
     /// What the store holds, when the broker persists (see `persist`).
     stored: Option<persist::Stored>,
 }
@@ -216,6 +218,7 @@ impl Broker {
             timers: timer_index::TimerIndex::default(),
             ticking: false,
             next_seq: 0,
+            releases: 0,
             stored: None,
         }
     }

@@ -51,6 +51,10 @@ pub(crate) struct Outgoing {
     /// Released (PUBREC received) without being sent on this connection: it holds no place
     /// in the connection's window, whose send quota starts full ([MQTT-3.3.4-9], §4.9).
     pub(crate) released_before: bool,
+    /// When its PUBREC came, by the broker's count of them: a resumed session's PUBRELs go
+    /// again in that order ([MQTT-4.6.0-4]). 0 until then, and for a release read back from
+    /// the store (older than any of this run; those keep their delivery order).
+    pub(crate) released_at: u64,
 }
 
 /// A client's session.
@@ -135,12 +139,16 @@ impl Session {
         waited
     }
 
-    /// The in-flight QoS 2 message `id` is released (PUBREC came): it waits for PUBCOMP,
-    /// holding no place in the window when its PUBLISH was not sent on this connection.
-    pub(crate) fn released(&mut self, id: u16, sent_here: bool) {
+    /// The in-flight QoS 2 message `id` is released (PUBREC came, the broker's `order`th):
+    /// it waits for PUBCOMP, holding no place in the window when its PUBLISH was not sent
+    /// on this connection.
+    pub(crate) fn released(&mut self, id: u16, sent_here: bool, order: u64) {
         let Some(out) = self.inflight.get_mut(&id) else {
             return;
         };
+        if out.state != OutState::AwaitComp {
+            out.released_at = order;
+        }
         out.state = OutState::AwaitComp;
         if !sent_here && !core::mem::replace(&mut out.released_before, true) {
             self.released_before = self.released_before.saturating_add(1);

@@ -305,6 +305,7 @@ pub(super) fn decode_delivery(
             state,
             awaiting_resend: false,
             released_before: false,
+            released_at: 0,
         },
     ))
 }
