@@ -71,10 +71,10 @@ mod boxed {
     /// Reading an absent set gives an empty [`Properties`]; writing through `DerefMut` allocates
     /// it. Two values are equal when their properties are, boxed or not.
     ///
-    /// Properties converted from a parsed packet also keep the section they were read from,
-    /// until they are written to: encoded unchanged, they go out as they arrived, in their
-    /// order (the specification lets a sender put them in any order, so a packet passed on
-    /// or re-encoded is byte for byte the one received).
+    /// Properties converted from a parsed packet go out as they arrived, in their order,
+    /// until they are written to (the specification lets a sender put them in any order, so
+    /// a packet passed on or re-encoded is byte for byte the one received): a section whose
+    /// order is not the encoder's own is kept beside the set for that.
     ///
     /// ```
     /// use mqtt_codec::{Publish, TopicName};
@@ -88,12 +88,12 @@ mod boxed {
     #[derive(Clone, Default)]
     pub struct BoxedProperties(pub(super) Option<Box<Held>>);
 
-    /// A boxed set and the section it was read from (empty when it was not, or has been
-    /// written to since).
+    /// A boxed set and the section it was read from, when it must go out as it came (not
+    /// when it was built, or has been written to since).
     #[derive(Clone, Default)]
     pub(super) struct Held {
         pub(super) set: Properties<Owned>,
-        received: Bytes,
+        received: Option<Bytes>,
     }
 
     /// What an absent [`BoxedProperties`] reads as.
@@ -114,17 +114,14 @@ mod boxed {
             self.0.map_or_else(Properties::default, |b| b.set)
         }
 
-        /// A set filled by `fill` in its box, from the validated section content
-        /// `received` (empty when it was built otherwise), which it keeps: `fill` must
-        /// make a set equal to that section's.
-        pub(crate) fn filled(
-            received: Bytes,
-            fill: impl FnOnce(&Bytes, &mut Properties<Owned>),
-        ) -> Self {
+        /// A set filled by `fill` in its box; `fill` returns the validated section content
+        /// the set was read from when the set must keep it (see the type's docs), and the
+        /// set must then equal that section's.
+        pub(crate) fn filled(fill: impl FnOnce(&mut Properties<Owned>) -> Option<Bytes>) -> Self {
             // Filled in its box: the set is some 400 bytes, and returning it by value and
             // then boxing it copied it three times.
             let mut held = Box::<Held>::default();
-            fill(&received, &mut held.set);
+            let received = fill(&mut held.set);
             if held.set.is_empty() {
                 return BoxedProperties(None);
             }
@@ -144,9 +141,7 @@ mod boxed {
         /// The set, to be written to: the section it was read from no longer stands for it.
         fn deref_mut(&mut self) -> &mut Properties<Owned> {
             let held = self.0.get_or_insert_with(Box::default);
-            if !held.received.is_empty() {
-                held.received = Bytes::new();
-            }
+            held.received = None;
             &mut held.set
         }
     }
@@ -163,10 +158,7 @@ mod boxed {
         }
         #[inline]
         fn region(&self) -> Option<&[u8]> {
-            self.0
-                .as_deref()
-                .map(|h| &h.received[..])
-                .filter(|r| !r.is_empty())
+            self.0.as_deref().and_then(|h| h.received.as_deref())
         }
         #[inline]
         fn is_bare(&self) -> bool {
@@ -185,7 +177,7 @@ mod boxed {
             BoxedProperties((!set.is_empty()).then(|| {
                 Box::new(Held {
                     set,
-                    received: Bytes::new(),
+                    received: None,
                 })
             }))
         }

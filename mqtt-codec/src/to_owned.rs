@@ -78,32 +78,48 @@ impl<'f> Owner<'f> {
     }
 
     /// [`Owner::properties`] when there are some: out of line, as they are rare. A parsed
-    /// section is kept beside the set, so that the set encodes as it arrived (see
-    /// [`BoxedProperties`]); its strings and binaries are slices of it, which in a copying
-    /// conversion costs one copy rather than one per field.
+    /// section whose properties did not come in the order the encoder writes a set is
+    /// kept beside the set, so that it encodes as it arrived (see [`BoxedProperties`]);
+    /// one in that order would come out the same, and costs nothing more.
     #[inline(never)]
     fn some_properties(self, view: &PropertyView<'_>) -> BoxedProperties {
-        match view.raw() {
-            Some(raw) => BoxedProperties::filled(self.bytes(raw), |received, p| {
-                Owner::sharing(received).gather(&PropertyView::wire(received), p)
-            }),
-            None => BoxedProperties::filled(Bytes::new(), |_, p| self.gather(view, p)),
-        }
+        BoxedProperties::filled(|p| match (self.gather(view, p), view.raw()) {
+            (false, Some(raw)) => Some(self.bytes(raw)),
+            _ => None,
+        })
     }
 
     /// Sets in `p` every property of `view`, in one walk ([`PropertyView::for_each`]),
-    /// trusted as the parser validated it.
+    /// trusted as the parser validated it; true when they came in the order
+    /// `Properties::write_content` writes them (the single ones by identifier, then the
+    /// Subscription Identifiers, then the User Properties).
     #[inline(always)]
-    fn gather(self, view: &PropertyView<'_>, p: &mut Properties<Owned>) {
+    fn gather(self, view: &PropertyView<'_>, p: &mut Properties<Owned>) -> bool {
+        const SUBSCRIPTION_IDENTIFIER: u16 = 0x100;
+        const USER_PROPERTY: u16 = 0x101;
+        let (mut last, mut in_order) = (0u16, true);
+        let mut next = |rank: u16| {
+            in_order &= rank >= last;
+            last = rank;
+        };
         macro_rules! gather {
             ($( ($id:literal, $variant:ident, $field:ident, $kind:ident $(, $rest:tt)*) ),* $(,)?) => {
                 view.for_each(|property| match property {
-                    $( Property::$variant(v) => p.$field = Some(gather!(@ $kind, v)), )*
-                    Property::SubscriptionIdentifier(id) => p.subscription_identifiers.push(id),
-                    Property::UserProperty(u) => p.user_properties.push(UserProperty {
-                        name: self.str(&u.name),
-                        value: self.str(&u.value),
-                    }),
+                    $( Property::$variant(v) => {
+                        next($id);
+                        p.$field = Some(gather!(@ $kind, v));
+                    } )*
+                    Property::SubscriptionIdentifier(id) => {
+                        next(SUBSCRIPTION_IDENTIFIER);
+                        p.subscription_identifiers.push(id);
+                    }
+                    Property::UserProperty(u) => {
+                        next(USER_PROPERTY);
+                        p.user_properties.push(UserProperty {
+                            name: self.str(&u.name),
+                            value: self.str(&u.value),
+                        });
+                    }
                 })
             };
             (@ Byte, $v:expr) => { $v };
@@ -119,6 +135,7 @@ impl<'f> Owner<'f> {
             Some(_) => crate::for_each_property!(gather),
             None => crate::for_each_property!(gather),
         }
+        in_order
     }
 
     /// The owned packet of `p`.

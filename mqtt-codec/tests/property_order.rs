@@ -57,6 +57,34 @@ fn pr_6_an_owned_packet_re_encodes_its_properties_in_the_order_received() {
     );
 }
 
+/// PR-6: any order comes back as it came, interleavings of the repeatable properties
+/// included: here a User Property, a Content Type, a Subscription Identifier, a Topic
+/// Alias and a second User Property, in a PUBLISH from a server.
+#[test]
+fn pr_6_interleaved_properties_come_back_as_they_came() {
+    let mut bytes = vec![0x30, 0x00, 0x00, 0x01, b't'];
+    let props: &[u8] = &[
+        0x26, 0x00, 0x01, b'k', 0x00, 0x01, b'v', // User Property ("k", "v")
+        0x03, 0x00, 0x01, b'c', // Content Type "c"
+        0x0B, 0x05, // Subscription Identifier 5
+        0x23, 0x00, 0x02, // Topic Alias 2
+        0x26, 0x00, 0x01, b'x', 0x00, 0x01, b'y', // User Property ("x", "y")
+    ];
+    bytes.push(props.len() as u8);
+    bytes.extend_from_slice(props);
+    bytes.extend_from_slice(b"payload");
+    bytes[1] = (bytes.len() - 2) as u8;
+    let view = parsed(&bytes);
+    assert_eq!(v5(&view.to_owned()), bytes);
+    let frame = Bytes::copy_from_slice(&bytes);
+    assert_eq!(v5(&parsed(&frame).to_shared(&frame)), bytes);
+    let Packet::Publish(p) = view.to_owned() else {
+        panic!("not a PUBLISH")
+    };
+    assert_eq!(p.properties.user_properties.len(), 2);
+    assert_eq!(p.properties.subscription_identifiers, [5]);
+}
+
 /// Written to, the set no longer stands for the section it came from: it is encoded from its
 /// fields (the change included), in the library's order.
 #[test]
