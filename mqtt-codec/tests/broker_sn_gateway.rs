@@ -1295,30 +1295,90 @@ fn sn_gw_9_queued_qos1_messages_all_go_out_before_pingresp() {
 
     let mut seen = Vec::new();
     let mut received = sn_wake(&mut h, DEV, "dev");
-    loop {
-        let (p, last) = match received.as_slice() {
-            [Message::Publish(p)] => (p.clone(), false),
-            [Message::Publish(p), Message::PingResp] => (p.clone(), true),
-            other => panic!("expected a PUBLISH (and PINGRESP), got {other:?} after {seen:?}"),
-        };
+    // Each PUBLISH alone; the PINGRESP once the last one's flow is over.
+    while let [Message::Publish(p)] = received.as_slice() {
         seen.push(String::from_utf8(p.data.to_vec()).unwrap());
+        let msg_id = p.msg_id;
         h.sn_send(
             DEV,
             &Message::PubAck {
                 topic_id: id,
-                msg_id: p.msg_id,
+                msg_id,
                 return_code: ReturnCode::Accepted,
             },
         );
         received = h.sn_received(DEV);
-        if last {
-            break;
-        }
     }
     assert_eq!(seen, ["a", "b", "c"]);
-    assert!(received.is_empty(), "asleep again: {received:?}");
+    assert_eq!(received, [Message::PingResp], "asleep again after {seen:?}");
     h.publish1(1, "s/q", "d", 4);
     assert!(h.sn_received(DEV).is_empty(), "held again");
+}
+
+/// SN-GW-9: a woken client's PINGRESP, which sends it back to sleep, waits until the flow
+/// of the last message it was sent is over: here a QoS 2 one, through PUBREC, PUBREL and
+/// PUBCOMP.
+#[test]
+fn sn_gw_9_pingresp_waits_for_the_last_qos2_flow() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 60);
+    sn_subscribe(&mut h, DEV, 1, name("s/q"), SnQos::ExactlyOnce);
+    sn_sleep(&mut h, DEV, 300);
+    h.connect(1, V311, "pub", true);
+    h.publish2(1, "s/q", "x", 1);
+    assert!(h.sn_received(DEV).is_empty());
+
+    let received = sn_wake(&mut h, DEV, "dev");
+    let [Message::Publish(p)] = received.as_slice() else {
+        panic!("expected the PUBLISH alone, got {received:?}")
+    };
+    let msg_id = p.msg_id;
+    h.sn_send(DEV, &Message::PubRec { msg_id });
+    assert_eq!(h.sn_received(DEV), [Message::PubRel { msg_id }]);
+    h.sn_send(DEV, &Message::PubComp { msg_id });
+    assert_eq!(h.sn_received(DEV), [Message::PingResp]);
+}
+
+/// SN-GW-9 with SN-GW-12: a QoS 1 PUBLISH the client did not acknowledge before it slept
+/// (sent while it was active, or on a wake it slept again from) goes again at once on its
+/// next wake, DUP set, before its PINGRESP.
+#[test]
+fn sn_gw_12_an_unanswered_publish_goes_again_on_the_next_wake() {
+    let mut h = Harness::default();
+    sn_connect(&mut h, DEV, "dev", true, 60);
+    let (id, _) = sn_subscribe(&mut h, DEV, 1, name("s/q"), SnQos::AtLeastOnce);
+    h.connect(1, V311, "pub", true);
+    h.publish1(1, "s/q", "x", 1);
+    let received = h.sn_received(DEV);
+    let [Message::Publish(first)] = received.as_slice() else {
+        panic!("expected the PUBLISH, got {received:?}")
+    };
+    assert!(!first.dup);
+    let msg_id = first.msg_id;
+    sn_sleep(&mut h, DEV, 300);
+
+    for _ in 0..2 {
+        let received = sn_wake(&mut h, DEV, "dev");
+        let [Message::Publish(again)] = received.as_slice() else {
+            panic!("expected the PUBLISH again, got {received:?}")
+        };
+        assert_eq!(
+            (again.msg_id, again.dup, &again.data[..]),
+            (msg_id, true, &b"x"[..])
+        );
+        // Asleep again without answering.
+        sn_sleep(&mut h, DEV, 300);
+    }
+    sn_wake(&mut h, DEV, "dev");
+    h.sn_send(
+        DEV,
+        &Message::PubAck {
+            topic_id: id,
+            msg_id,
+            return_code: ReturnCode::Accepted,
+        },
+    );
+    assert_eq!(h.sn_received(DEV), [Message::PingResp]);
 }
 
 /// SN-GW-9: the sleep timer is the duration plus the SN-GW-8 slack; when it runs out the
@@ -2160,6 +2220,12 @@ fn sn_png_1_pingreq_naming_an_awake_client_moves_nobody() {
     assert_eq!(sn_payloads(&h.sn_received(OTHER)), ["for other"]);
     // A sender with no client of its own is not connected.
     assert_eq!(sn_wake(&mut h, FORWARDER, "dev"), [disconnect()]);
+    // A connected client naming nobody known gets its PINGRESP, not a DISCONNECT that
+    // would tell it its connection ended, and stays connected.
+    assert_eq!(sn_wake(&mut h, DEV, "nobody"), [Message::PingResp]);
+    assert_eq!(sn_wake(&mut h, FORWARDER, "nobody"), [disconnect()]);
+    h.publish0(1, "h/a", "still there");
+    assert_eq!(sn_payloads(&h.sn_received(DEV)), ["still there"]);
     h.sn_send(DEV, &Message::PingReq { client_id: None });
     assert_eq!(h.sn_received(DEV), [Message::PingResp]);
 }

@@ -245,6 +245,8 @@ fn sn2_a_sleep_shorter_than_the_keep_alive_is_due_first() {
     assert_eq!(h.broker.next_deadline(), Some(1_000 + 15_000));
 }
 
+/// SN-GW-9, SN-GW-12: no retransmission while the client sleeps; woken, what it left
+/// unanswered goes again at once, and again an interval later.
 #[test]
 fn sn_gw_12_a_woken_client_has_its_retransmission_due_again() {
     let mut h = Harness::default();
@@ -281,15 +283,21 @@ fn sn_gw_12_a_woken_client_has_its_retransmission_due_again() {
     h.sn_received(100);
     assert_eq!(h.broker.next_deadline(), Some(500 + 330_000));
     h.advance(1_000);
-    // Awake (and staying awake while "two" waits), the retransmission is due again.
+    // Awake (and staying awake while "one" and "two" wait), what it left unanswered goes
+    // again at once, and its retransmission is due again an interval later.
     h.sn_send(
         100,
         &sn::Message::PingReq {
             client_id: Some(sn_text("dev")),
         },
     );
-    h.sn_received(100);
-    assert_eq!(h.broker.next_deadline(), Some(resend_at));
+    let woken = h.sn_received(100);
+    assert!(
+        matches!(&woken[..], [sn::Message::Publish(p)] if p.dup && &p.data[..] == b"one"),
+        "{woken:?}"
+    );
+    assert!(resend_at < 1_500 + 10_000);
+    assert_eq!(h.broker.next_deadline(), Some(1_500 + 10_000));
     h.advance_to_deadline();
     let again = h.sn_received(100);
     assert!(

@@ -481,9 +481,17 @@ impl Broker {
     fn sn_wake(&mut self, key: SnKey, client_id: &str, now: Millis) {
         let old_key = match self.sn.key_of(client_id) {
             Some(k) => k,
+            // Nobody of that name is here: from a connected client, its own PINGREQ
+            // (answering DISCONNECT would tell it its connection ended, which it has not);
+            // from anyone else, DISCONNECT (SN-PNG-1).
             None => {
-                // Nobody of that name sleeps here (SN-PNG-1).
-                return self.sn_emit_now(&key, &Message::Disconnect { duration: None });
+                return match self.sn.clients.get(&key).filter(|c| c.connected()) {
+                    Some(c) if c.state == SnState::Active => {
+                        let conn = c.conn;
+                        self.handle_packet(conn, Packet::PingReq, now)
+                    }
+                    _ => self.sn_emit_now(&key, &Message::Disconnect { duration: None }),
+                };
             }
         };
         // The client may wake on another address, if it sleeps and the address is free: a
@@ -525,12 +533,19 @@ impl Broker {
             return self.handle_packet(conn, Packet::PingReq, now);
         }
         client.state = SnState::Awake;
+        // What it left unanswered (sent before it slept, or on a wake it slept again from
+        // without answering) goes again first, DUP set, as a retransmission (SN-GW-12): it
+        // is awake now, and its PINGRESP waits for those flows.
+        for r in client.retries.iter_mut() {
+            r.due = now;
+        }
         if let Some(c) = self.conns.get_mut(&conn) {
             c.last_seen = now;
         }
         // Awake, its retransmissions count again.
         self.index_conn(conn);
         self.index_sn_retry(conn);
+        self.sn_retry_tick(now);
         self.sn_flush(&key);
     }
 

@@ -365,11 +365,14 @@ impl Broker {
                 None => {
                     if client.state == SnState::Awake {
                         // What the session still queues behind the one message in flight
-                        // (SN-GW-13) comes as the client acknowledges: the PINGRESP waits.
-                        if self
-                            .sessions
-                            .get(&client.client_id)
-                            .is_some_and(|s| !s.queue.is_empty())
+                        // (SN-GW-13) comes as the client acknowledges, and the flows sent
+                        // finish first (their answers are retransmitted for): PINGRESP
+                        // sends the client back to sleep, where it answers nothing.
+                        if !client.retries.is_empty()
+                            || self
+                                .sessions
+                                .get(&client.client_id)
+                                .is_some_and(|s| !s.queue.is_empty())
                         {
                             return;
                         }

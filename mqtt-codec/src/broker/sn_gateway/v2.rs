@@ -268,6 +268,8 @@ impl Broker {
                 if let Some(r) = ack(a) {
                     self.handle_packet(conn, Packet::PubAck(r), now);
                 }
+                // A woken client's PINGRESP may have waited for this (SN-GW-9).
+                self.sn_flush(&key);
             }
             Sn2::PubRec(a) => {
                 if let Some(r) = ack(a) {
@@ -290,6 +292,7 @@ impl Broker {
                 if let Some(r) = ack(a) {
                     self.handle_packet(conn, Packet::PubComp(r), now);
                 }
+                self.sn_flush(&key);
             }
             Sn2::Register(r) => {
                 let name = r.topic_name.as_str();
@@ -401,14 +404,19 @@ impl Broker {
                 };
                 client.ping_id = packet_id;
                 if client.state == SnState::Asleep {
-                    // A PINGREQ wakes a sleeping client: what waited goes out, then the
-                    // PINGRESP (SN2-14).
+                    // A PINGREQ wakes a sleeping client: what it left unanswered goes
+                    // again, what waited goes out, then the PINGRESP (SN2-14; see
+                    // `sn_wake`).
                     client.state = SnState::Awake;
+                    for r in client.retries.iter_mut() {
+                        r.due = now;
+                    }
                     if let Some(c) = self.conns.get_mut(&conn) {
                         c.last_seen = now;
                     }
                     self.index_conn(conn);
                     self.index_sn_retry(conn);
+                    self.sn_retry_tick(now);
                     self.sn_flush(&key);
                 } else {
                     self.handle_packet(conn, Packet::PingReq, now);
