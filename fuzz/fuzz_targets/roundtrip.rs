@@ -111,12 +111,16 @@ fuzz_target!(|input: &[u8]| {
         ),
     };
     assert_eq!(d.offset(), used as u64);
-    // A view re-encodes its properties in the order they arrived, an owned packet in the
-    // table's: the same packet, the same length.
+    // Owned or borrowed, a packet re-encodes its properties in the order they arrived.
     assert_eq!(
         owned,
         p.to_owned(),
         "Decoder and parse decode different packets"
     );
     assert_eq!(owned.encoded_len(v).unwrap(), enc.len());
+    assert_eq!(
+        owned.to_bytes(v).unwrap()[..],
+        enc[..],
+        "the owned packet re-encodes otherwise than the view"
+    );
 });

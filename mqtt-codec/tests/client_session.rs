@@ -2514,3 +2514,48 @@ fn a_malformed_unsubscribe_filter_is_refused_before_sending() {
         assert!(p.sent().is_empty());
     }
 }
+
+/// 5.0 [MQTT-4.3.3-10]: the allocating session, like the heap-free one, keeps the packet
+/// identifier of a QoS 2 message that failed on a resumed session (its resend is larger
+/// than the server's new Maximum Packet Size) for as long as the server's session lasts:
+/// its snapshot says so (format 3, stage 2), restored it still does, and once a CONNACK
+/// says the session is gone the identifier is free and the snapshot is format 2 again.
+#[test]
+fn v5_a_failed_qos2_resend_keeps_its_id_in_the_allocating_session() {
+    let mut p = Peer::connected(persistent(V5));
+    let id = p
+        .session
+        .publish(topic("a"), vec![0u8; 200], QoS::ExactlyOnce, false, p.now)
+        .unwrap()
+        .unwrap();
+    p.sent();
+    p.session.connection_lost(p.now);
+    p.events();
+    p.connect();
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.session_present = true;
+    ack.properties.maximum_packet_size = Some(64);
+    let mut events = p.connack(ack);
+    // The resend is judged as the session sends.
+    assert_eq!(p.sent(), vec![]);
+    events.extend(p.events());
+    assert!(
+        events.contains(&Event::PublishFailed {
+            packet_id: id,
+            failure: PublishFailure::Refused(ReasonCode::PacketTooLarge),
+        }),
+        "{events:?}"
+    );
+    let snapshot = p.session.snapshot();
+    assert_eq!(snapshot[4], 3, "format 3 for a held identifier");
+    let held = [2u8, (id.get() >> 8) as u8, id.get() as u8];
+    assert!(snapshot.windows(3).any(|w| w == held), "{snapshot:02x?}");
+    let restored = Session::from_snapshot(persistent(V5), &snapshot).unwrap();
+    assert_eq!(restored.snapshot(), snapshot);
+
+    p.session.connection_lost(p.now);
+    p.events();
+    p.connect();
+    p.accept(false);
+    assert_eq!(p.session.snapshot()[4], 2);
+}

@@ -11,7 +11,8 @@ use super::types::{MsgType, ReturnCode, SnQos, TopicId};
 use crate::string::{validate_str, MqttStr};
 use crate::topic::{check_topic_filter, check_topic_name, TopicError};
 
-/// What the parser accepts beyond the specification's defaults.
+/// What the parser accepts, and the encoder writes (`Message::encode_with`), beyond the
+/// specification's defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SnOptions {
     /// The longest ClientId accepted in CONNECT and PINGREQ: 23 by the specification

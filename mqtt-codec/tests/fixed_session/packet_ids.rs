@@ -197,3 +197,40 @@ fn v5_a_failed_qos2_resend_keeps_its_id_while_the_session_lasts() {
     p.session.snapshot(&mut out).unwrap();
     assert_eq!(out[4], 2, "nothing held once the server lost the session");
 }
+
+/// The identifier is held from the failure on: a snapshot taken before the application
+/// polls the failure keeps it too (the report itself is not kept, as no report is).
+#[test]
+fn v5_a_held_identifier_is_in_a_snapshot_before_its_failure_is_polled() {
+    let mut p = Peer::connected(persistent(V5));
+    let now = p.now;
+    let held = p
+        .session
+        .publish_message("a", &[0u8; 200], QoS::ExactlyOnce, false, now)
+        .unwrap()
+        .unwrap();
+    p.sent();
+    p.lose();
+    p.connect();
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.session_present = true;
+    ack.properties.maximum_packet_size = Some(64);
+    let bytes = Packet::ConnAck(ack).to_bytes(V5).unwrap();
+    assert_eq!(p.session.receive(&bytes, p.now), bytes.len());
+    let now = p.now;
+    assert!(matches!(
+        p.session.poll_event(now).map(own),
+        Some(Ev::Connected { .. })
+    ));
+    // The resend is judged as the session sends: the message fails, its report waits.
+    assert!(p.session.poll_transmit(now).is_none());
+    let mut out = vec![0u8; 4096];
+    let n = p.session.snapshot(&mut out).unwrap();
+    assert_eq!(out[4], 3);
+    let entry = [2u8, 0, held.get() as u8];
+    assert!(
+        out[..n].windows(3).any(|w| w == entry),
+        "{:02x?}",
+        &out[..n]
+    );
+}

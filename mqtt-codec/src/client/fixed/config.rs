@@ -180,7 +180,7 @@ impl WillParts<'_> {
 ///
 /// | field | holds | sizes |
 /// |---|---|---|
-/// | `outgoing` | our QoS 1 and 2 PUBLISHes, in flight and queued | the in-flight window plus the queue |
+/// | `outgoing` | our QoS 1 and 2 PUBLISHes, in flight and queued; the identifier of a QoS 2 one that failed on a resumed session, until that session ends (rare: see [`crate::client::PublishFailure::Refused`]) | the in-flight window plus the queue |
 /// | `messages` | those PUBLISHes, encoded, until the server has them | their total size |
 /// | `incoming` | the server's QoS 1 and 2 PUBLISHes not yet acknowledged, and QoS 2 ones awaiting PUBREL | 5.0 Receive Maximum advertised; at least 1 |
 /// | `pending` | SUBSCRIBEs and UNSUBSCRIBEs awaiting their answer | how many may be outstanding |

@@ -17,6 +17,7 @@ mod authentication;
 mod config;
 mod event;
 mod exchange;
+mod held_ids;
 mod located;
 #[cfg(feature = "alloc")]
 mod outbound_aliases;

@@ -121,7 +121,7 @@ pub(super) struct Core<'s> {
     pub(super) out_aliases: Table<'s, AliasSlot>,
     pub(super) out_alias_topics: Arena<'s>,
     /// Packet identifiers in use, a bit each; empty, the records are searched instead.
-    ids: Table<'s, u64>,
+    pub(super) ids: Table<'s, u64>,
     /// The CONNECT in progress carried a client identifier (an empty one asks the server
     /// to assign one).
     client_id_given: bool,
@@ -1283,25 +1283,6 @@ impl Core<'_> {
         }
     }
 
-    /// Identifiers kept for a server's session ([`Out::Held`]) are free again, and so are
-    /// those whose failure is not reported yet.
-    fn release_held(&mut self) {
-        for i in 0..self.outgoing.len() {
-            let Some(o) = self.outgoing.get_mut(i) else {
-                break;
-            };
-            match &mut o.state {
-                Out::Held => {
-                    let n = o.packet_id;
-                    *o = OutSlot::FREE;
-                    self.mark_id(n, false);
-                }
-                Out::Done { hold, .. } => *hold = false,
-                _ => {}
-            }
-        }
-    }
-
     fn on_publish(&mut self, p: &Publish<Borrowed<'_>>, now: Millis) {
         let mut alias_index = None;
         if let Some(alias) = p.properties.with(|props| props.topic_alias) {
@@ -1866,7 +1847,7 @@ impl Core<'_> {
                 let packet_id = PacketId::new(slot.packet_id);
                 let n = slot.packet_id;
                 if hold {
-                    slot.state = Out::Held;
+                    self.hold_id(i, n);
                 } else {
                     *slot = OutSlot::FREE;
                     self.mark_id(n, false);

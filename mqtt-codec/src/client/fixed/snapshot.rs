@@ -76,8 +76,11 @@ impl<'s> FixedSession<'s> {
         let c = &self.core;
         let mut w = Writer { out, len: 0 };
         w.put(MAGIC);
-        let holds = c.outgoing.iter().any(OutSlot::holds_id);
-        w.u8(if holds { FORMAT } else { FORMAT_WITHOUT_HELD });
+        w.u8(if c.holds_ids() {
+            FORMAT
+        } else {
+            FORMAT_WITHOUT_HELD
+        });
         w.u8(c.config.version.level());
         // A CONNECT waiting, handed out or not: the snapshot may be the last one taken before
         // it goes out and the process ends, so it keeps the doubt either way.
@@ -89,7 +92,13 @@ impl<'s> FixedSession<'s> {
         w.u16(u16::try_from(id.len()).unwrap_or(u16::MAX));
         w.put(id);
         let in_flight: fn(&OutSlot) -> bool = |o| o.in_flight() || o.holds_id();
-        w.u16(u16::try_from(c.outgoing.iter().filter(|o| in_flight(o)).count()).unwrap_or(0));
+        let records = c.outgoing.iter().filter(|o| in_flight(o)).count();
+        let in_table = c.table_held_ids().count();
+        w.u16(u16::try_from(records.saturating_add(in_table)).unwrap_or(0));
+        for n in c.table_held_ids() {
+            w.u8(STAGE_HELD);
+            w.u16(n);
+        }
         for o in oldest_first(&c.outgoing, c.next_order, in_flight) {
             if o.holds_id() {
                 w.u8(STAGE_HELD);
@@ -126,7 +135,7 @@ impl<'s> FixedSession<'s> {
     }
 
     /// A session in `storage` restored from `snapshot` (of this session or of the allocating
-    /// one, format version 1 or 2), with `config`, whose version must be the snapshot's and
+    /// one, format version 1 to 3), with `config`, whose version must be the snapshot's and
     /// whose client identifier gives way to the snapshot's (up to 64 bytes). Call `connect`
     /// to resume. [`SnapshotError::StorageFull`] when the storage cannot hold what the
     /// snapshot holds.
@@ -328,9 +337,17 @@ impl super::session::Core<'_> {
     }
 
     /// A packet identifier kept out of use for the server's session ([`Out::Held`]), read
-    /// back.
+    /// back: into the identifier table where it covers it, else into a record.
     fn restore_held(&mut self, id: PacketId) -> Result<(), SnapshotError> {
         self.check_unused(id)?;
+        let n = id.get();
+        if let Some(word) = self.ids.get(usize::from(n / 64)) {
+            if word & (1u64 << (n % 64)) != 0 {
+                return Err(SnapshotError::Corrupt("a packet identifier twice"));
+            }
+            self.mark_id(n, true);
+            return Ok(());
+        }
         let order = self.order();
         let slot = self
             .outgoing

@@ -1,0 +1,89 @@
+//! Packet identifiers kept out of use for the server's session: those of QoS 2 messages
+//! that failed after the server may have taken them ([`Out::Held`]). Where the session has
+//! an identifier table, the table keeps such an identifier and its record is free for
+//! another message; without one, the record keeps it.
+
+#![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+
+use super::session::Core;
+use super::slots::{Out, OutSlot, Pending};
+
+impl Core<'_> {
+    /// The record of identifier `n`, whose failure was just reported, keeps `n` held: in
+    /// the identifier table when it covers `n` (the record is then free), else in itself.
+    pub(super) fn hold_id(&mut self, index: usize, n: u16) {
+        let in_table = self.ids.get(usize::from(n / 64)).is_some();
+        let Some(slot) = self.outgoing.get_mut(index) else {
+            return;
+        };
+        if in_table {
+            *slot = OutSlot::FREE;
+        } else {
+            slot.state = Out::Held;
+        }
+    }
+
+    /// Identifiers the table holds for the server's session: marked, and no record's.
+    pub(super) fn table_held_ids(&self) -> impl Iterator<Item = u16> + '_ {
+        self.ids.iter().enumerate().flat_map(move |(word, bits)| {
+            (0..64u16).filter_map(move |bit| {
+                let n = u16::try_from(word)
+                    .ok()?
+                    .checked_mul(64)?
+                    .checked_add(bit)?;
+                (bits & (1u64 << bit) != 0 && n != 0 && !self.record_has(n)).then_some(n)
+            })
+        })
+    }
+
+    /// Whether a record (an outgoing message, a SUBSCRIBE or UNSUBSCRIBE) has `n`.
+    fn record_has(&self, n: u16) -> bool {
+        self.outgoing
+            .iter()
+            .any(|o| o.state != Out::Free && o.packet_id == n)
+            || self
+                .pending
+                .iter()
+                .any(|p| p.state != Pending::Free && p.packet_id == n)
+    }
+
+    /// Whether any identifier is held, in a record or in the table.
+    pub(super) fn holds_ids(&self) -> bool {
+        self.outgoing.iter().any(OutSlot::holds_id) || self.table_held_ids().next().is_some()
+    }
+
+    /// The server's session is gone: held identifiers are free again, and so are those
+    /// whose failure is not reported yet. The table is made again from the records.
+    pub(super) fn release_held(&mut self) {
+        for o in self.outgoing.iter_mut() {
+            match &mut o.state {
+                Out::Held => *o = OutSlot::FREE,
+                Out::Done { hold, .. } => *hold = false,
+                _ => {}
+            }
+        }
+        for word in self.ids.iter_mut() {
+            *word = 0;
+        }
+        for i in 0..self.outgoing.len() {
+            if let Some(n) = self
+                .outgoing
+                .get(i)
+                .filter(|o| o.state != Out::Free)
+                .map(|o| o.packet_id)
+            {
+                self.mark_id(n, true);
+            }
+        }
+        for i in 0..self.pending.len() {
+            if let Some(n) = self
+                .pending
+                .get(i)
+                .filter(|p| p.state != Pending::Free)
+                .map(|p| p.packet_id)
+            {
+                self.mark_id(n, true);
+            }
+        }
+    }
+}
