@@ -3301,7 +3301,7 @@ enum mqtt_status mqtt_fixed_session_snapshot(struct mqtt_fixed_session *s,
 #if defined(MQTT_CODEC_CLIENT)
 /**
  * As `mqtt_fixed_session_init()`, with the state of a snapshot (of
- * `mqtt_fixed_session_snapshot()` or `mqtt_session_snapshot()`, format 1 or 2) read back
+ * `mqtt_fixed_session_snapshot()` or `mqtt_session_snapshot()`, format 1 to 3) read back
  * into the storage: the configuration's version must be the snapshot's, its client
  * identifier gives way to the snapshot's. Call `mqtt_fixed_session_connect()` to resume.
  * `MQTT_ERR_SNAPSHOT_*` for a snapshot refused, `MQTT_ERR_SESSION_STORAGE_FULL` when the
