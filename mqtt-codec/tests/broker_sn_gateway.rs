@@ -408,6 +408,47 @@ fn sn_gw_4_qos1_publish_gets_puback_echoing_topic_and_msg_id() {
     }
 }
 
+/// §6.7, SN-PUB-5: a PUBLISH above the QoS the gateway takes (the broker's `max_qos`) is
+/// refused with PUBACK 0x03, which ends a flow of any QoS, and the client stays connected
+/// and can publish at a QoS that is taken.
+#[test]
+fn sn_pub_5_a_publish_above_the_maximum_qos_gets_puback_not_supported() {
+    let mut h = Harness::new(BrokerConfig {
+        max_qos: QoS::AtLeastOnce,
+        ..config_with(|_| {})
+    });
+    h.connect(1, V311, "sub", true);
+    h.subscribe(1, "t/a", QoS::AtLeastOnce);
+    sn_connect(&mut h, DEV, "dev", true, 0);
+    let id = register(&mut h, DEV, 1, "t/a");
+    h.sn_send(
+        DEV,
+        &publish_msg(SnQos::ExactlyOnce, TopicId::Normal(id), 7, b"two"),
+    );
+    assert_eq!(
+        h.sn_received(DEV),
+        [Message::PubAck {
+            topic_id: id,
+            msg_id: 7,
+            return_code: ReturnCode::NotSupported
+        }]
+    );
+    assert!(mqtt_got(&mut h, 1).is_empty());
+    h.sn_send(
+        DEV,
+        &publish_msg(SnQos::AtLeastOnce, TopicId::Normal(id), 8, b"one"),
+    );
+    assert_eq!(
+        h.sn_received(DEV),
+        [Message::PubAck {
+            topic_id: id,
+            msg_id: 8,
+            return_code: ReturnCode::Accepted
+        }]
+    );
+    assert_eq!(mqtt_got(&mut h, 1), [got("t/a", "one", QoS::AtLeastOnce)]);
+}
+
 /// SN-GW-4: a QoS 2 PUBLISH goes through PUBREC, PUBREL and PUBCOMP, and is delivered once.
 #[test]
 fn sn_gw_4_qos2_publish_completes_with_pubrec_pubrel_pubcomp() {

@@ -655,6 +655,17 @@ impl Broker {
             return;
         };
         let qos = p.qos.to_mqtt();
+        if qos > self.config.max_qos {
+            // Refused with the answer MQTT-SN has for it, which ends a flow of any QoS
+            // (§6.7), rather than the MQTT server's DISCONNECT 0x9B: the client keeps its
+            // connection and can publish at a QoS the gateway takes.
+            let answer = Message::PubAck {
+                topic_id: topic_field,
+                msg_id: p.msg_id,
+                return_code: ReturnCode::NotSupported,
+            };
+            return self.sn_emit_now(&key, &answer);
+        }
         let mut publish = Publish::new(topic, Bytes::copy_from_slice(p.data));
         publish.qos = qos;
         publish.retain = p.retain;
