@@ -1942,6 +1942,40 @@ fn sn_gw_11_searchgw_gets_gwinfo() {
     );
 }
 
+/// SN-GW-11, SN-ENC-2: a SEARCHGW that came through a forwarder is answered in an envelope
+/// whose radius is the SEARCHGW's (capped at the envelope's 3), so that the forwarder
+/// broadcasts the GWINFO as far as the search went.
+#[test]
+fn sn_gw_11_a_forwarded_searchgw_gets_gwinfo_within_its_radius() {
+    let mut h = Harness::new(config_with(|sn| sn.gw_id = 7));
+    for (asked, expected) in [(0u8, 0u8), (2, 2), (3, 3), (9, 3)] {
+        let inner = Message::<&[u8]>::SearchGw { radius: asked }
+            .to_vec()
+            .unwrap();
+        let wrapped = Message::Encapsulated(Encapsulated {
+            radius: 0,
+            node_id: &[0x12, 0x34][..],
+            message: &inner[..],
+        })
+        .to_vec()
+        .unwrap();
+        h.sn_send_bytes(FORWARDER, &wrapped);
+        let received = h.sn_received(FORWARDER);
+        let [Message::Encapsulated(e)] = received.as_slice() else {
+            panic!("expected an envelope, got {received:?}")
+        };
+        assert_eq!(e.radius, expected, "SEARCHGW radius {asked}");
+        assert_eq!(&e.node_id[..], &[0x12, 0x34]);
+        assert_eq!(
+            e.inner().unwrap(),
+            Message::GwInfo {
+                gw_id: 7,
+                gw_addr: &[][..]
+            }
+        );
+    }
+}
+
 /// SN-GW-11: ADVERTISE goes out at the first tick and then every advertise_interval, and
 /// next_deadline says when.
 #[test]

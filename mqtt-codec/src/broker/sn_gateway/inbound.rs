@@ -131,12 +131,14 @@ impl Broker {
             self.index_conn(conn);
         }
         match message {
-            Message::SearchGw { .. } => {
+            // Answered to the sender; through a forwarder, broadcast within the SEARCHGW's
+            // radius (SN-GW-11, SN-ENC-2).
+            Message::SearchGw { radius } => {
                 let info = Message::GwInfo {
                     gw_id: self.config.mqttsn.gw_id,
                     gw_addr: &[][..],
                 };
-                self.sn_emit_now(&key, &info);
+                self.sn_broadcast_now(&key, &info, radius);
             }
             // Other gateways' announcements and answers are not for a gateway.
             Message::Advertise { .. } | Message::GwInfo { .. } => {}

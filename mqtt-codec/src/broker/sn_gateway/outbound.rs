@@ -25,6 +25,17 @@ impl Broker {
     /// has one (§5.5). `None` when it cannot be encoded or is larger than the network takes
     /// (SN-GW-14).
     fn sn_datagram(&mut self, key: &SnKey, message: &Message<&[u8]>) -> Option<Bytes> {
+        self.sn_datagram_within(key, message, 0)
+    }
+
+    /// [`Broker::sn_datagram`], to be broadcast by a forwarder within `radius` hops (its
+    /// envelope's Ctrl bits 1-0, SN-ENC-2; 0 for one node).
+    fn sn_datagram_within(
+        &mut self,
+        key: &SnKey,
+        message: &Message<&[u8]>,
+        radius: u8,
+    ) -> Option<Bytes> {
         let encoded = match message.to_vec() {
             Ok(data) => data,
             Err(e) => {
@@ -43,7 +54,7 @@ impl Broker {
             encoded
         } else {
             let wrapped = Message::Encapsulated(Encapsulated {
-                radius: 0,
+                radius,
                 node_id: &key.node[..],
                 message: &encoded[..],
             });
@@ -70,6 +81,14 @@ impl Broker {
     /// just sent).
     pub(crate) fn sn_emit_now(&mut self, key: &SnKey, message: &Message<&[u8]>) {
         if let Some(data) = self.sn_datagram(key, message) {
+            self.sn_transmit(key, data);
+        }
+    }
+
+    /// [`Broker::sn_emit_now`] of a broadcast answer: a forwarder passes it on within
+    /// `radius` hops (the radius of what it answers; the envelope holds 0 to 3).
+    pub(crate) fn sn_broadcast_now(&mut self, key: &SnKey, message: &Message<&[u8]>, radius: u8) {
+        if let Some(data) = self.sn_datagram_within(key, message, radius.min(0b11)) {
             self.sn_transmit(key, data);
         }
     }
