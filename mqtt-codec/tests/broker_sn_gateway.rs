@@ -295,6 +295,41 @@ fn sn_gw_1_connect_with_will_prompts_for_topic_and_message() {
     );
 }
 
+/// SN-GW-1, SN-GW-14: a message that needs a connection, sent while the gateway still
+/// prompts for the will, gets DISCONNECT, and the CONNECT in progress ends with it: the
+/// gateway prompts no more, takes no will, and a new CONNECT starts afresh.
+#[test]
+fn sn_gw_1_a_connect_prompting_for_its_will_ends_with_the_disconnect() {
+    let mut h = Harness::default();
+    h.sn_send(DEV, &connect_msg("dev", true, 10, true));
+    assert_eq!(h.sn_received(DEV), [Message::WillTopicReq]);
+    h.sn_send(DEV, &Message::PingReq { client_id: None });
+    assert_eq!(h.sn_received(DEV), [disconnect()]);
+    // The handshake does not go on.
+    h.sn_send(
+        DEV,
+        &Message::WillTopic(will_topic("wills/dev", SnQos::AtLeastOnce)),
+    );
+    let after = h.sn_received(DEV);
+    assert!(!after.contains(&Message::WillMsgReq), "{after:?}");
+    h.advance(60_000);
+    assert!(h.sn_received(DEV).is_empty());
+    h.sn_send(DEV, &connect_msg("dev", true, 10, false));
+    assert_eq!(h.sn_received(DEV), [connack(ReturnCode::Accepted)]);
+    assert_eq!(h.stats().connections, 1);
+
+    // So does a PINGREQ naming itself, which is no wake-up.
+    h.sn_send(OTHER, &connect_msg("other", true, 10, true));
+    assert_eq!(h.sn_received(OTHER), [Message::WillTopicReq]);
+    assert_eq!(sn_wake(&mut h, OTHER, "other"), [disconnect()]);
+    h.sn_send(
+        OTHER,
+        &Message::WillTopic(will_topic("wills/other", SnQos::AtLeastOnce)),
+    );
+    let after = h.sn_received(OTHER);
+    assert!(!after.contains(&Message::WillMsgReq), "{after:?}");
+}
+
 /// SN-GW-1: an empty WILLTOPIC means no will: CONNACK follows at once, without WILLMSGREQ,
 /// and nothing is published when the client is lost.
 #[test]

@@ -166,6 +166,12 @@ impl Broker {
                             other.msg_type()
                         ),
                     );
+                    // A CONNECT still prompting for its will ends here, as the DISCONNECT
+                    // tells the client: the gateway does not go on waiting for a will
+                    // the client no longer sends.
+                    if let Some(conn) = self.sn.clients.get(&key).map(|c| c.conn) {
+                        self.disconnect_with(conn, ReasonCode::ProtocolError, now);
+                    }
                     return self.sn_emit_now(&key, &Message::Disconnect { duration: None });
                 }
                 self.sn_connected_message(key, other, now)
@@ -530,9 +536,16 @@ impl Broker {
             return;
         };
         let conn = client.conn;
-        if client.state == SnState::Active {
+        match client.state {
             // Not asleep: an ordinary PINGREQ.
-            return self.handle_packet(conn, Packet::PingReq, now);
+            SnState::Active => return self.handle_packet(conn, Packet::PingReq, now),
+            // Still prompted for its will: not connected, so it is told so, and the
+            // CONNECT in progress ends (as for any message that needs a connection).
+            SnState::AwaitWillTopic | SnState::AwaitWillMsg => {
+                self.disconnect_with(conn, ReasonCode::ProtocolError, now);
+                return self.sn_emit_now(&key, &Message::Disconnect { duration: None });
+            }
+            SnState::Asleep | SnState::Awake => {}
         }
         client.state = SnState::Awake;
         // What it left unanswered (sent before it slept, or on a wake it slept again from
