@@ -1,18 +1,22 @@
 //! Packet identifiers kept out of use for the server's session: those of QoS 2 messages
 //! that failed after the server may have taken them ([`Out::Held`]). Where the session has
 //! an identifier table, the table keeps such an identifier and its record is free for
-//! another message; without one, the record keeps it.
+//! another message; without one, the record keeps it. Only the allocating session has a
+//! table: without `alloc` the table's part is left out of the build (`TABLES`).
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
 use super::session::Core;
 use super::slots::{Out, OutSlot, Pending};
 
+/// Whether a session of this build can have an identifier table.
+const TABLES: bool = cfg!(feature = "alloc");
+
 impl Core<'_> {
     /// The record of identifier `n`, whose failure was just reported, keeps `n` held: in
     /// the identifier table when it covers `n` (the record is then free), else in itself.
     pub(super) fn hold_id(&mut self, index: usize, n: u16) {
-        let in_table = self.ids.get(usize::from(n / 64)).is_some();
+        let in_table = TABLES && self.ids.get(usize::from(n / 64)).is_some();
         let Some(slot) = self.outgoing.get_mut(index) else {
             return;
         };
@@ -25,7 +29,8 @@ impl Core<'_> {
 
     /// Identifiers the table holds for the server's session: marked, and no record's.
     pub(super) fn table_held_ids(&self) -> impl Iterator<Item = u16> + '_ {
-        self.ids.iter().enumerate().flat_map(move |(word, bits)| {
+        let words: &[u64] = if TABLES { &self.ids } else { &[] };
+        words.iter().enumerate().flat_map(move |(word, bits)| {
             (0..64u16).filter_map(move |bit| {
                 let n = u16::try_from(word)
                     .ok()?
@@ -61,6 +66,9 @@ impl Core<'_> {
                 Out::Done { hold, .. } => *hold = false,
                 _ => {}
             }
+        }
+        if !TABLES || self.ids.is_empty() {
+            return;
         }
         for word in self.ids.iter_mut() {
             *word = 0;

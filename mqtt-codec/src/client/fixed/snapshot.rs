@@ -341,7 +341,11 @@ impl super::session::Core<'_> {
     fn restore_held(&mut self, id: PacketId) -> Result<(), SnapshotError> {
         self.check_unused(id)?;
         let n = id.get();
-        if let Some(word) = self.ids.get(usize::from(n / 64)) {
+        if let Some(word) = self
+            .ids
+            .get(usize::from(n / 64))
+            .filter(|_| cfg!(feature = "alloc"))
+        {
             if word & (1u64 << (n % 64)) != 0 {
                 return Err(SnapshotError::Corrupt("a packet identifier twice"));
             }
