@@ -308,6 +308,16 @@ impl Peer {
         self.session.handle_timeout(now);
     }
 
+    /// Publishes 200 bytes on "a" at `qos` (1 or 2): more than [`resumed_taking`]`(64)`
+    /// lets be sent again.
+    pub(crate) fn publish_big(&mut self, qos: QoS) -> PacketId {
+        let now = self.now;
+        self.session
+            .publish_message("a", &[0u8; 200], qos, false, now)
+            .unwrap()
+            .unwrap()
+    }
+
     pub(crate) fn publish(&mut self, name: &str, qos: QoS) -> Option<PacketId> {
         self.session
             .publish_message(name, b"payload", qos, false, self.now)
@@ -347,6 +357,15 @@ impl Peer {
             assert_eq!(sent, vec![], "3.1.1 closes without a word");
         }
     }
+}
+
+/// An accepting CONNACK that resumes the session, from a server that now takes packets of
+/// `max` bytes at most (5.0 Maximum Packet Size).
+pub(crate) fn resumed_taking(max: u32) -> ConnAck {
+    let mut ack = ConnAck::new(ReasonCode::Success);
+    ack.session_present = true;
+    ack.properties.maximum_packet_size = Some(max);
+    ack
 }
 
 pub(crate) fn publish_in(id: u16, qos: QoS, name: &str, payload: &'static str) -> Publish {

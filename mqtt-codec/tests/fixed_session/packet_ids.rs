@@ -149,23 +149,13 @@ fn mqtt_2_3_1_3_subscribe_ids_are_free_again_after_the_answer() {
 #[test]
 fn v5_a_failed_qos2_resend_keeps_its_id_while_the_session_lasts() {
     let mut p = Peer::connected(persistent(V5));
-    let big = |p: &mut Peer, qos| {
-        let now = p.now;
-        p.session
-            .publish_message("a", &[0u8; 200], qos, false, now)
-            .unwrap()
-            .unwrap()
-    };
-    let held = big(&mut p, QoS::ExactlyOnce);
-    let freed = big(&mut p, QoS::AtLeastOnce);
+    let held = p.publish_big(QoS::ExactlyOnce);
+    let freed = p.publish_big(QoS::AtLeastOnce);
     assert_eq!((held.get(), freed.get()), (1, 2));
     p.sent();
     p.lose();
     p.connect();
-    let mut ack = ConnAck::new(ReasonCode::Success);
-    ack.session_present = true;
-    ack.properties.maximum_packet_size = Some(64);
-    let events = p.connack(ack);
+    let events = p.connack(resumed_taking(64));
     for id in [held, freed] {
         let failed = Ev::PublishFailed {
             packet_id: id,
@@ -203,19 +193,11 @@ fn v5_a_failed_qos2_resend_keeps_its_id_while_the_session_lasts() {
 #[test]
 fn v5_a_held_identifier_is_in_a_snapshot_before_its_failure_is_polled() {
     let mut p = Peer::connected(persistent(V5));
-    let now = p.now;
-    let held = p
-        .session
-        .publish_message("a", &[0u8; 200], QoS::ExactlyOnce, false, now)
-        .unwrap()
-        .unwrap();
+    let held = p.publish_big(QoS::ExactlyOnce);
     p.sent();
     p.lose();
     p.connect();
-    let mut ack = ConnAck::new(ReasonCode::Success);
-    ack.session_present = true;
-    ack.properties.maximum_packet_size = Some(64);
-    let bytes = Packet::ConnAck(ack).to_bytes(V5).unwrap();
+    let bytes = Packet::ConnAck(resumed_taking(64)).to_bytes(V5).unwrap();
     assert_eq!(p.session.receive(&bytes, p.now), bytes.len());
     let now = p.now;
     assert!(matches!(

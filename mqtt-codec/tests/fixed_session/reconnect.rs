@@ -681,18 +681,11 @@ fn mqtt_3_1_0_1_connect_goes_first_on_a_new_connection() {
 #[test]
 fn v5_a_resend_larger_than_the_new_maximum_packet_size_fails() {
     let mut p = Peer::connected(persistent(V5));
-    let id = p
-        .session
-        .publish_message("a", &[0u8; 200], QoS::AtLeastOnce, false, p.now)
-        .unwrap()
-        .unwrap();
+    let id = p.publish_big(QoS::AtLeastOnce);
     assert_eq!(p.sent().len(), 1);
     p.lose();
     p.connect();
-    let mut ack = ConnAck::new(ReasonCode::Success);
-    ack.session_present = true;
-    ack.properties.maximum_packet_size = Some(64);
-    let events = p.connack(ack);
+    let events = p.connack(resumed_taking(64));
     assert!(
         events.contains(&Ev::PublishFailed {
             packet_id: id,

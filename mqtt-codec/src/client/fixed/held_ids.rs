@@ -42,7 +42,7 @@ impl Core<'_> {
     }
 
     /// Whether a record (an outgoing message, a SUBSCRIBE or UNSUBSCRIBE) has `n`.
-    fn record_has(&self, n: u16) -> bool {
+    pub(super) fn record_has(&self, n: u16) -> bool {
         self.outgoing
             .iter()
             .any(|o| o.state != Out::Free && o.packet_id == n)

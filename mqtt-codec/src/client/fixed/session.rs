@@ -969,15 +969,7 @@ impl Core<'_> {
     fn id_in_use(&self, n: u16) -> bool {
         match self.ids.get(usize::from(n / 64)) {
             Some(word) => word & 1 << (n % 64) != 0,
-            None => {
-                self.outgoing
-                    .iter()
-                    .any(|o| o.state != Out::Free && o.packet_id == n)
-                    || self
-                        .pending
-                        .iter()
-                        .any(|p| p.state != Pending::Free && p.packet_id == n)
-            }
+            None => self.record_has(n),
         }
     }
 

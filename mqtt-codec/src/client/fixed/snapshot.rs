@@ -319,11 +319,7 @@ impl super::session::Core<'_> {
     fn restore_released(&mut self, id: PacketId) -> Result<(), SnapshotError> {
         self.check_unused(id)?;
         let order = self.order();
-        let slot = self
-            .outgoing
-            .free_index(|o| o.state == Out::Free, OutSlot::FREE)
-            .and_then(|i| self.outgoing.get_mut(i))
-            .ok_or(SnapshotError::StorageFull("messages in flight or queued"))?;
+        let slot = self.free_out_slot()?;
         *slot = OutSlot {
             packet_id: id.get(),
             qos: QoS::ExactlyOnce,
@@ -353,11 +349,7 @@ impl super::session::Core<'_> {
             return Ok(());
         }
         let order = self.order();
-        let slot = self
-            .outgoing
-            .free_index(|o| o.state == Out::Free, OutSlot::FREE)
-            .and_then(|i| self.outgoing.get_mut(i))
-            .ok_or(SnapshotError::StorageFull("messages in flight or queued"))?;
+        let slot = self.free_out_slot()?;
         *slot = OutSlot {
             state: Out::Held,
             packet_id: id.get(),
@@ -367,6 +359,14 @@ impl super::session::Core<'_> {
         };
         self.mark_id(id.get(), true);
         Ok(())
+    }
+
+    /// A free outgoing record, for a flow read back.
+    fn free_out_slot(&mut self) -> Result<&mut OutSlot, SnapshotError> {
+        self.outgoing
+            .free_index(|o| o.state == Out::Free, OutSlot::FREE)
+            .and_then(|i| self.outgoing.get_mut(i))
+            .ok_or(SnapshotError::StorageFull("messages in flight or queued"))
     }
 
     fn check_unused(&self, id: PacketId) -> Result<(), SnapshotError> {
