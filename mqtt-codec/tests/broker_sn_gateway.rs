@@ -43,6 +43,15 @@ fn connack(return_code: ReturnCode) -> Sn {
     Message::ConnAck { return_code }
 }
 
+/// The gateway's PUBACK of the client's PUBLISH `msg_id` on `topic_id`.
+fn puback_of(topic_id: u16, msg_id: u16, return_code: ReturnCode) -> Sn {
+    Message::PubAck {
+        topic_id,
+        msg_id,
+        return_code,
+    }
+}
+
 fn disconnect() -> Sn {
     Message::Disconnect { duration: None }
 }
@@ -460,27 +469,15 @@ fn sn_pub_5_a_publish_above_the_maximum_qos_gets_puback_not_supported() {
         DEV,
         &publish_msg(SnQos::ExactlyOnce, TopicId::Normal(id), 7, b"two"),
     );
-    assert_eq!(
-        h.sn_received(DEV),
-        [Message::PubAck {
-            topic_id: id,
-            msg_id: 7,
-            return_code: ReturnCode::NotSupported
-        }]
-    );
+    let refused = puback_of(id, 7, ReturnCode::NotSupported);
+    assert_eq!(h.sn_received(DEV), [refused]);
     assert!(mqtt_got(&mut h, 1).is_empty());
     h.sn_send(
         DEV,
         &publish_msg(SnQos::AtLeastOnce, TopicId::Normal(id), 8, b"one"),
     );
-    assert_eq!(
-        h.sn_received(DEV),
-        [Message::PubAck {
-            topic_id: id,
-            msg_id: 8,
-            return_code: ReturnCode::Accepted
-        }]
-    );
+    let accepted = puback_of(id, 8, ReturnCode::Accepted);
+    assert_eq!(h.sn_received(DEV), [accepted]);
     assert_eq!(mqtt_got(&mut h, 1), [got("t/a", "one", QoS::AtLeastOnce)]);
 }
 
