@@ -27,18 +27,22 @@ impl Core<'_> {
         }
     }
 
-    /// Identifiers the table holds for the server's session: marked, and no record's.
+    /// Identifiers the table holds for the server's session: marked, and no record's. The
+    /// table has 1,024 words, most of them clear: only the set bits of the others are
+    /// looked at (a snapshot asks three times).
     pub(super) fn table_held_ids(&self) -> impl Iterator<Item = u16> + '_ {
         let words: &[u64] = if TABLES { &self.ids } else { &[] };
-        words.iter().enumerate().flat_map(move |(word, bits)| {
-            (0..64u16).filter_map(move |bit| {
-                let n = u16::try_from(word)
-                    .ok()?
-                    .checked_mul(64)?
-                    .checked_add(bit)?;
-                (bits & (1u64 << bit) != 0 && n != 0 && !self.record_has(n)).then_some(n)
+        words
+            .iter()
+            .enumerate()
+            .filter(|&(_, &bits)| bits != 0)
+            .flat_map(move |(word, &bits)| {
+                let base = u16::try_from(word).ok().and_then(|w| w.checked_mul(64));
+                SetBits(bits).filter_map(move |bit| {
+                    let n = base?.checked_add(bit)?;
+                    (n != 0 && !self.record_has(n)).then_some(n)
+                })
             })
-        })
     }
 
     /// Whether a record (an outgoing message, a SUBSCRIBE or UNSUBSCRIBE) has `n`.
@@ -93,5 +97,20 @@ impl Core<'_> {
                 self.mark_id(n, true);
             }
         }
+    }
+}
+
+/// The set bits of a word, lowest first.
+struct SetBits(u64);
+
+impl Iterator for SetBits {
+    type Item = u16;
+    fn next(&mut self) -> Option<u16> {
+        if self.0 == 0 {
+            return None;
+        }
+        let bit = self.0.trailing_zeros();
+        self.0 &= self.0.wrapping_sub(1);
+        u16::try_from(bit).ok()
     }
 }
