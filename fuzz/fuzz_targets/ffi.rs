@@ -1,6 +1,7 @@
 //! The C ABI (`mqtt-codec-ffi`) fed the same way as `roundtrip`: `mqtt_decode` agrees with the
 //! core's `parse` (verdict and bytes used); whatever it decodes, `mqtt_encoded_len` and
-//! `mqtt_encode` re-encode from the C struct to exactly the core's re-encoding, and refuse a
+//! `mqtt_encode` re-encode from the C struct to exactly the core's re-encoding with its
+//! properties in the table's order (the core keeps the order they came in), and refuse a
 //! buffer one byte short saying the size needed; the streaming handle agrees with the core's
 //! `Decoder` whatever the chunking. No call ever answers `MQTT_ERR_INTERNAL` (a caught panic).
 //!
@@ -12,7 +13,7 @@ use mqtt_codec::{
     parse, Decoder, DecoderConfig, Packet, ParseOptions, ProtocolVersion, Role, Status,
     MAX_PACKET_SIZE,
 };
-use mqtt_codec_fuzz::to_hex;
+use mqtt_codec_fuzz::{in_table_order, to_hex};
 
 fuzz_target!(|input: &[u8]| {
     let Some((&sel, buf)) = input.split_first() else {
@@ -66,9 +67,8 @@ fuzz_target!(|input: &[u8]| {
                 _ => unreachable!(),
             };
             // The C struct holds properties as fields, so it encodes them in the table's
-            // order, as an owned packet does (a view keeps the order they arrived in).
-            let expected = p
-                .to_owned()
+            // order (the core keeps the order they arrived in).
+            let expected = in_table_order(p.to_owned())
                 .to_bytes(v)
                 .expect("roundtrip target covers this");
             let mut len = 0usize;
@@ -139,9 +139,9 @@ fuzz_target!(|input: &[u8]| {
         core.feed(chunk);
         while core.error().is_none() {
             match core.next_packet() {
-                Ok(Some(p)) => {
-                    core_out.push(Ok(p.to_bytes(core.protocol_version().unwrap()).unwrap()))
-                }
+                Ok(Some(p)) => core_out.push(Ok(in_table_order(p)
+                    .to_bytes(core.protocol_version().unwrap())
+                    .unwrap())),
                 Ok(None) => break,
                 Err(_) => {
                     core_out.push(Err(()));

@@ -616,3 +616,45 @@ pub fn receiver_for(
         _ => None,
     })
 }
+
+/// `packet` with its properties (and its will's) to be encoded in the table's order, as the
+/// C ABI's struct encodes them: writing to a set drops the order it was received in.
+pub fn in_table_order(mut packet: Packet) -> Packet {
+    match &mut packet {
+        Packet::Connect(c) => {
+            let _ = &mut *c.properties;
+            if let Some(w) = &mut c.will {
+                let _ = &mut *w.properties;
+            }
+        }
+        Packet::ConnAck(p) => {
+            let _ = &mut *p.properties;
+        }
+        Packet::Publish(p) => {
+            let _ = &mut *p.properties;
+        }
+        Packet::PubAck(p) | Packet::PubRec(p) | Packet::PubRel(p) | Packet::PubComp(p) => {
+            let _ = &mut *p.properties;
+        }
+        Packet::Subscribe(p) => {
+            let _ = &mut *p.properties;
+        }
+        Packet::SubAck(p) => {
+            let _ = &mut *p.properties;
+        }
+        Packet::Unsubscribe(p) => {
+            let _ = &mut *p.properties;
+        }
+        Packet::UnsubAck(p) => {
+            let _ = &mut *p.properties;
+        }
+        Packet::Disconnect(p) => {
+            let _ = &mut *p.properties;
+        }
+        Packet::Auth(p) => {
+            let _ = &mut *p.properties;
+        }
+        Packet::PingReq | Packet::PingResp => {}
+    }
+    packet
+}
