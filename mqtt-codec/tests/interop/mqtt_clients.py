@@ -25,11 +25,25 @@ from paho.mqtt.properties import Properties
 
 #: Bound for anything that should happen promptly.
 TIMEOUT = 10.0
+
 #: How long to watch for something that must not arrive.
 QUIET = 0.5
 
 PAHO_VERSIONS = {"3.1.1": mqtt.MQTTv311, "5.0": mqtt.MQTTv5}
 MOSQ_VERSIONS = {"3.1": "mqttv31", "3.1.1": "mqttv311", "5.0": "mqttv5"}
+
+
+def stop_loop(client: mqtt.Client) -> None:
+    """paho's `loop_stop()`, made safe: paho-mqtt 2.2's races its own network thread, which
+    clears `client._thread` as it ends, between `loop_stop()`'s check and its join (an
+    AttributeError then). The thread seen first is joined here as well."""
+    thread = client._thread
+    try:
+        client.loop_stop()
+    except AttributeError:
+        pass
+    if thread is not None and thread is not threading.current_thread():
+        thread.join(TIMEOUT)
 
 
 @dataclass
@@ -223,7 +237,7 @@ class PahoClient:
         """A normal DISCONNECT."""
         self.client.disconnect()
         assert self.disconnected.wait(TIMEOUT), "no disconnect"
-        self.client.loop_stop()
+        stop_loop(self.client)
 
     def drop(self):
         """Loses the connection without DISCONNECT (the broker sees the socket close)."""
@@ -231,14 +245,14 @@ class PahoClient:
         assert sock is not None, "not connected"
         sock.shutdown(socket.SHUT_RDWR)
         assert self.disconnected.wait(TIMEOUT), "paho did not notice its socket closing"
-        self.client.loop_stop()
+        stop_loop(self.client)
 
     def close(self):
         """Cleanup, whatever the state."""
         try:
             if self.client.is_connected():
                 self.client.disconnect()  # wakes and ends the network thread at once
-            self.client.loop_stop()
+            stop_loop(self.client)
             sock = self.client.socket()
             if sock is not None:
                 sock.close()

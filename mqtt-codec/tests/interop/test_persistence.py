@@ -12,7 +12,7 @@ import time
 
 import paho.mqtt.client as mqtt
 
-from mqtt_clients import TIMEOUT, mstr, parse_publish, varint
+from mqtt_clients import TIMEOUT, mstr, parse_publish, stop_loop, varint
 
 MESSAGES = 400
 KILLS = 2
@@ -56,7 +56,7 @@ class Persistent:
             self.acked.add(mid)
 
     def close(self):
-        self.client.loop_stop()
+        stop_loop(self.client)
         self.client.disconnect()
 
 
