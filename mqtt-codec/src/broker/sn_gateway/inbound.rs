@@ -166,17 +166,21 @@ impl Broker {
                             other.msg_type()
                         ),
                     );
-                    // A CONNECT still prompting for its will ends here, as the DISCONNECT
-                    // tells the client: the gateway does not go on waiting for a will
-                    // the client no longer sends.
-                    if let Some(conn) = self.sn.clients.get(&key).map(|c| c.conn) {
-                        self.disconnect_with(conn, ReasonCode::ProtocolError, now);
-                    }
-                    return self.sn_emit_now(&key, &Message::Disconnect { duration: None });
+                    return self.sn_not_connected(&key, now);
                 }
                 self.sn_connected_message(key, other, now)
             }
         }
+    }
+
+    /// A message that needs a connection came from `key`, which has none: DISCONNECT tells
+    /// it so. A CONNECT still prompting for its will ends with it: the gateway does not go
+    /// on waiting for a will the client no longer sends.
+    fn sn_not_connected(&mut self, key: &SnKey, now: Millis) {
+        if let Some(conn) = self.sn.clients.get(key).map(|c| c.conn) {
+            self.disconnect_with(conn, ReasonCode::ProtocolError, now);
+        }
+        self.sn_emit_now(key, &Message::Disconnect { duration: None });
     }
 
     fn sn_is(&self, key: &SnKey, state: SnState) -> bool {
@@ -539,18 +543,25 @@ impl Broker {
         match client.state {
             // Not asleep: an ordinary PINGREQ.
             SnState::Active => return self.handle_packet(conn, Packet::PingReq, now),
-            // Still prompted for its will: not connected, so it is told so, and the
-            // CONNECT in progress ends (as for any message that needs a connection).
+            // Still prompted for its will: not connected (as for any message that needs
+            // a connection).
             SnState::AwaitWillTopic | SnState::AwaitWillMsg => {
-                self.disconnect_with(conn, ReasonCode::ProtocolError, now);
-                return self.sn_emit_now(&key, &Message::Disconnect { duration: None });
+                return self.sn_not_connected(&key, now);
             }
             SnState::Asleep | SnState::Awake => {}
         }
+        self.sn_awake(&key, conn, now);
+    }
+
+    /// The sleeping client at `key` (on `conn`) is awake (1.2 and 2.0): what it left
+    /// unanswered (sent before it slept, or on a wake it slept again from without
+    /// answering) goes again first, DUP set, as a retransmission (SN-GW-12); then what
+    /// waited for it, and the PINGRESP once those flows are over (`sn_flush`).
+    pub(super) fn sn_awake(&mut self, key: &SnKey, conn: crate::broker::ConnId, now: Millis) {
+        let Some(client) = self.sn.clients.get_mut(key) else {
+            return;
+        };
         client.state = SnState::Awake;
-        // What it left unanswered (sent before it slept, or on a wake it slept again from
-        // without answering) goes again first, DUP set, as a retransmission (SN-GW-12): it
-        // is awake now, and its PINGRESP waits for those flows.
         for r in client.retries.iter_mut() {
             r.due = now;
         }
@@ -561,7 +572,7 @@ impl Broker {
         self.index_conn(conn);
         self.index_sn_retry(conn);
         self.sn_retry_tick(now);
-        self.sn_flush(&key);
+        self.sn_flush(key);
     }
 
     fn sn_regack(

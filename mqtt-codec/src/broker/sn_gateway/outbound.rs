@@ -80,9 +80,7 @@ impl Broker {
     /// Sends `message` to `key` at once, past anything held (answers to what the client
     /// just sent).
     pub(crate) fn sn_emit_now(&mut self, key: &SnKey, message: &Message<&[u8]>) {
-        if let Some(data) = self.sn_datagram(key, message) {
-            self.sn_transmit(key, data);
-        }
+        self.sn_broadcast_now(key, message, 0);
     }
 
     /// [`Broker::sn_emit_now`] of a broadcast answer: a forwarder passes it on within

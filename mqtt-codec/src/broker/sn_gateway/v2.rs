@@ -404,20 +404,8 @@ impl Broker {
                 };
                 client.ping_id = packet_id;
                 if client.state == SnState::Asleep {
-                    // A PINGREQ wakes a sleeping client: what it left unanswered goes
-                    // again, what waited goes out, then the PINGRESP (SN2-14; see
-                    // `sn_wake`).
-                    client.state = SnState::Awake;
-                    for r in client.retries.iter_mut() {
-                        r.due = now;
-                    }
-                    if let Some(c) = self.conns.get_mut(&conn) {
-                        c.last_seen = now;
-                    }
-                    self.index_conn(conn);
-                    self.index_sn_retry(conn);
-                    self.sn_retry_tick(now);
-                    self.sn_flush(&key);
+                    // A PINGREQ wakes a sleeping client (SN2-14).
+                    self.sn_awake(&key, conn, now);
                 } else {
                     self.handle_packet(conn, Packet::PingReq, now);
                 }

@@ -6,7 +6,7 @@
 
 #![deny(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 
-use super::session::Core;
+use super::session::{mark, Core};
 use super::slots::{Out, OutSlot, Pending};
 
 /// Whether a session of this build can have an identifier table.
@@ -77,25 +77,19 @@ impl Core<'_> {
         for word in self.ids.iter_mut() {
             *word = 0;
         }
-        for i in 0..self.outgoing.len() {
-            if let Some(n) = self
-                .outgoing
-                .get(i)
-                .filter(|o| o.state != Out::Free)
-                .map(|o| o.packet_id)
-            {
-                self.mark_id(n, true);
-            }
-        }
-        for i in 0..self.pending.len() {
-            if let Some(n) = self
-                .pending
-                .get(i)
-                .filter(|p| p.state != Pending::Free)
-                .map(|p| p.packet_id)
-            {
-                self.mark_id(n, true);
-            }
+        let Core {
+            ids,
+            outgoing,
+            pending,
+            ..
+        } = self;
+        let outgoing_ids = outgoing.iter().filter(|o| o.state != Out::Free);
+        let pending_ids = pending.iter().filter(|p| p.state != Pending::Free);
+        let in_use = outgoing_ids
+            .map(|o| o.packet_id)
+            .chain(pending_ids.map(|p| p.packet_id));
+        for n in in_use {
+            mark(ids, n, true);
         }
     }
 }

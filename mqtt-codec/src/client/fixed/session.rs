@@ -976,13 +976,7 @@ impl Core<'_> {
     /// Packet identifier `n` is held by a record of ours from now on (`used`), or no
     /// longer.
     pub(super) fn mark_id(&mut self, n: u16, used: bool) {
-        if let Some(word) = self.ids.get_mut(usize::from(n / 64)) {
-            let bit = 1u64 << (n % 64);
-            match used {
-                true => *word |= bit,
-                false => *word &= !bit,
-            }
-        }
+        mark(&mut self.ids, n, used);
     }
 
     fn ack(&mut self, packet_id: PacketId, now: Millis) -> Result<(), SessionError> {
@@ -1990,4 +1984,16 @@ fn is_sent(state: Out) -> bool {
 /// PUBCOMP awaited.
 fn is_released(state: Out) -> bool {
     matches!(state, Out::Released { .. })
+}
+
+/// Identifier `n` in use (`used`) or not in the identifier table `ids`; nothing when the
+/// table does not cover it (the records are searched instead).
+pub(super) fn mark(ids: &mut [u64], n: u16, used: bool) {
+    if let Some(word) = ids.get_mut(usize::from(n / 64)) {
+        let bit = 1u64 << (n % 64);
+        match used {
+            true => *word |= bit,
+            false => *word &= !bit,
+        }
+    }
 }
